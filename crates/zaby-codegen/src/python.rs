@@ -1,0 +1,7 @@
+//! Generated Python methods and stubs.
+
+use crate::Generated;
+
+pub fn generate() -> Vec<Generated> {
+    Vec::new()
+}

@@ -1,0 +1,77 @@
+use super::*;
+use std::collections::HashSet;
+
+#[test]
+fn table_has_125_numbered_rows_in_order() {
+    assert_eq!(ENDPOINTS.len(), 125);
+    for (i, e) in ENDPOINTS.iter().enumerate() {
+        assert_eq!(e.id, format!("E{}", i + 1));
+    }
+}
+
+#[test]
+fn binding_params_match_path_templates() {
+    for e in ENDPOINTS {
+        let from_path: Vec<String> = e.path_params().iter().map(|p| snake_case(p)).collect();
+        for b in e.bindings {
+            let mut expected = from_path.clone();
+            if let Input::BodyMovingToPath { param, .. } = b.input {
+                expected.retain(|p| p != param);
+            }
+            assert_eq!(b.params, expected.as_slice(), "{} {}.{}", e.id, b.client, b.method);
+            assert!(ClientInfo::by_id(b.client).is_some(), "{}: unknown client {}", e.id, b.client);
+        }
+    }
+}
+
+#[test]
+fn every_method_resolves_to_its_endpoint() {
+    let mut seen = HashSet::new();
+    for e in ENDPOINTS {
+        for b in e.bindings {
+            let given = !matches!(b.input, Input::WhenOmitted);
+            let (found, _) = resolve(b.client, b.method, given).expect("resolves");
+            assert_eq!(found.id, e.id);
+            if let Some(iter) = b.iter {
+                assert!(e.list);
+                assert_eq!(resolve_iter(b.client, iter).unwrap().0.id, e.id);
+            }
+            seen.insert((b.client, b.method));
+        }
+    }
+    // E14/E15 share one method, E8 and E30 have two bindings each.
+    assert_eq!(resolve("agents", "playground_runtime_tokens", true).unwrap().0.id, "E14");
+    assert_eq!(resolve("agents", "playground_runtime_tokens", false).unwrap().0.id, "E15");
+    assert_eq!(seen.len(), 126);
+}
+
+#[test]
+fn list_endpoints_have_iterators_and_take_queries() {
+    for e in ENDPOINTS.iter().filter(|e| e.list) {
+        assert_eq!(e.method, HttpMethod::Get);
+        for b in e.bindings {
+            assert_eq!(b.input, Input::Query, "{}", e.id);
+            assert!(b.iter.is_some(), "{} has no iterator", e.id);
+        }
+    }
+}
+
+#[test]
+fn camel_case_spelling() {
+    assert_eq!(camel_case("attach_mcp_tool"), "attachMcpTool");
+    assert_eq!(camel_case("iter"), "iter");
+    assert_eq!(camel_case("runtime_token_families"), "runtimeTokenFamilies");
+}
+
+fn snake_case(camel: &str) -> String {
+    let mut out = String::new();
+    for ch in camel.chars() {
+        if ch.is_ascii_uppercase() {
+            out.push('_');
+            out.push(ch.to_ascii_lowercase());
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}

@@ -1,0 +1,152 @@
+//! `ZabyRequest`: a call that has not been sent yet, with its per-call options, and the
+//! retry loop of API.md §2.4 that runs when it is awaited.
+
+use std::future::{Future, IntoFuture};
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+use crate::core::{is_success, response_json, Call, CoreRef, RequestOptions};
+use crate::error::{codes, ApiError, Result, ZabyError};
+
+/// Longest wait a `retry-after` header can impose between attempts.
+const RETRY_AFTER_CAP_MS: u64 = 60_000;
+
+/// A pending SDK call. Await it (`.await`) to send; configure it first with
+/// [`request_id`](Self::request_id), [`timeout`](Self::timeout), [`cancel_on`](Self::cancel_on),
+/// or turn the JSON answer into a struct with [`typed`](Self::typed).
+#[must_use = "a ZabyRequest does nothing until it is awaited"]
+pub struct ZabyRequest<T = Value> {
+    core: CoreRef,
+    call: Result<Call>,
+    options: RequestOptions,
+    _out: PhantomData<fn() -> T>,
+}
+
+impl<T> ZabyRequest<T> {
+    pub(crate) fn new(core: CoreRef, call: Result<Call>) -> Self {
+        ZabyRequest { core, call, options: RequestOptions::default(), _out: PhantomData }
+    }
+
+    /// Sent as `x-request-id` (correlation only; not the idempotency key).
+    pub fn request_id(mut self, id: impl Into<String>) -> Self {
+        self.options.request_id = Some(id.into());
+        self
+    }
+
+    /// Deadline of each attempt, overriding the configured `timeout_ms`.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+
+    /// Aborts the call when `token` is cancelled; the call then fails with code `ABORTED`.
+    pub fn cancel_on(mut self, token: CancellationToken) -> Self {
+        self.options.cancel = Some(token);
+        self
+    }
+
+    /// Replaces all per-call options at once (used by the language bindings).
+    pub fn options(mut self, options: RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Deserializes the answer into `U` (for example a struct from `zaby::types`).
+    pub fn typed<U: DeserializeOwned>(self) -> ZabyRequest<U> {
+        ZabyRequest { core: self.core, call: self.call, options: self.options, _out: PhantomData }
+    }
+
+    /// Sends the call and returns the parsed JSON body.
+    pub async fn send_json(self) -> Result<Value> {
+        let call = self.call?;
+        with_cancel(self.options.cancel.clone(), execute(&self.core, &call, &self.options)).await
+    }
+}
+
+impl<T: DeserializeOwned + Send + 'static> IntoFuture for ZabyRequest<T> {
+    type Output = Result<T>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Result<T>> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move {
+            let value = self.send_json().await?;
+            serde_json::from_value(value).map_err(|e| {
+                ZabyError::client_with_source(
+                    "INVALID_RESPONSE",
+                    format!("the response does not have the expected shape: {e}"),
+                    std::sync::Arc::new(e),
+                )
+            })
+        })
+    }
+}
+
+/// Runs `fut`, or fails with `ABORTED` as soon as `cancel` fires.
+pub(crate) async fn with_cancel<T>(cancel: Option<CancellationToken>, fut: impl Future<Output = Result<T>>) -> Result<T> {
+    match cancel {
+        None => fut.await,
+        Some(token) => tokio::select! {
+            biased;
+            _ = token.cancelled() => Err(ZabyError::client(codes::ABORTED, "the request was aborted")),
+            r = fut => r,
+        },
+    }
+}
+
+/// Whether a failed attempt may be retried under the client's policy.
+pub(crate) fn retry_eligible(core: &CoreRef, call: &Call) -> bool {
+    core.config.retries.retries_method(call.method()) || call.idempotency_keyed()
+}
+
+/// Delay before the next attempt, honouring `retry-after` on 429 and 503.
+pub(crate) fn retry_delay(core: &CoreRef, attempt: u32, status: Option<u16>, retry_after: Option<u64>) -> Duration {
+    let backoff = core.config.retries.backoff_ms(attempt);
+    let ms = match (status, retry_after) {
+        (Some(429 | 503), Some(secs)) => backoff.max(secs.saturating_mul(1000).min(RETRY_AFTER_CAP_MS)),
+        _ => backoff,
+    };
+    Duration::from_millis(ms)
+}
+
+/// Sends a non-stream call with retries and returns its JSON body.
+pub(crate) async fn execute(core: &CoreRef, call: &Call, options: &RequestOptions) -> Result<Value> {
+    let policy = &core.config.retries;
+    let eligible = retry_eligible(core, call);
+    let mut attempt: u32 = 0;
+    loop {
+        let can_retry = eligible && attempt < policy.attempts;
+        match core.send_once(call, options, false, &[]).await {
+            Ok(mut response) if is_success(response.status) => return Ok(response_json(&mut response)),
+            Ok(mut response) => {
+                let status = response.status;
+                let body = response_json(&mut response);
+                let error = ApiError::from_parts(
+                    status,
+                    std::mem::take(&mut response.headers),
+                    (!body.is_null()).then_some(body),
+                    options.request_id.as_deref(),
+                );
+                if can_retry && policy.retry_statuses.contains(&status) {
+                    let delay = retry_delay(core, attempt, Some(status), error.retry_after);
+                    tracing::info!(target: "zaby", status, attempt = attempt + 1, delay_ms = delay.as_millis() as u64, path = %call.path, "retrying");
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                    continue;
+                }
+                return Err(error.into());
+            }
+            Err(e) if can_retry && e.is_transient() => {
+                let delay = retry_delay(core, attempt, None, None);
+                tracing::info!(target: "zaby", error = %e, attempt = attempt + 1, delay_ms = delay.as_millis() as u64, path = %call.path, "retrying");
+                tokio::time::sleep(delay).await;
+                attempt += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}

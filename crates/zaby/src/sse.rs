@@ -1,0 +1,212 @@
+//! The SSE parser of API.md §5.5, usable on its own.
+//!
+//! Feed it bytes as they arrive with [`SseParser::feed`]; it yields every event whose
+//! block is complete. At the end of a network stream drop the parser (an unterminated
+//! final block is discarded); at the end of a complete in-memory body call
+//! [`SseParser::finish`] to dispatch the final block too.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// One server-sent event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SseEvent {
+    pub id: Option<String>,
+    pub event: Option<String>,
+    /// The data parsed as JSON when it is valid JSON, else the text as a string.
+    pub data: Value,
+}
+
+impl SseEvent {
+    /// Whether this event ends a run's stream (API.md §5.6).
+    pub fn is_terminal(&self) -> bool {
+        match &self.event {
+            Some(name) => is_terminal_name(name),
+            None => self.data.get("type").and_then(Value::as_str).is_some_and(is_terminal_name),
+        }
+    }
+}
+
+fn is_terminal_name(name: &str) -> bool {
+    name == "RunFinished" || name == "RunError"
+}
+
+/// Incremental SSE parser.
+#[derive(Debug, Default)]
+pub struct SseParser {
+    /// Bytes of an incomplete UTF-8 sequence carried to the next chunk.
+    pending_utf8: Vec<u8>,
+    /// The current, unterminated line.
+    line: String,
+    /// The previous chunk ended with `\r`; a leading `\n` of the next one belongs to it.
+    after_cr: bool,
+    /// Nothing decoded yet: a leading byte-order mark is dropped.
+    at_start: bool,
+    event: Option<String>,
+    id: Option<String>,
+    data: Option<String>,
+    has_field: bool,
+}
+
+impl SseParser {
+    pub fn new() -> Self {
+        SseParser { at_start: true, ..Default::default() }
+    }
+
+    /// Parses `chunk` and returns the events it completed.
+    pub fn feed(&mut self, chunk: &[u8]) -> Vec<SseEvent> {
+        let mut out = Vec::new();
+        let text = self.decode(chunk);
+        self.push_text(&text, &mut out);
+        out
+    }
+
+    /// Parses a string slice (already decoded).
+    pub fn feed_str(&mut self, text: &str) -> Vec<SseEvent> {
+        let mut out = Vec::new();
+        self.push_text(text, &mut out);
+        out
+    }
+
+    /// Ends a complete body: an unterminated last line and block are dispatched.
+    pub fn finish(mut self) -> Option<SseEvent> {
+        let mut out = Vec::new();
+        if !self.pending_utf8.is_empty() {
+            let rest = String::from_utf8_lossy(&std::mem::take(&mut self.pending_utf8)).into_owned();
+            self.push_text(&rest, &mut out);
+        }
+        if !self.line.is_empty() {
+            let line = std::mem::take(&mut self.line);
+            self.process_line(&line, &mut out);
+        }
+        self.dispatch(&mut out);
+        out.pop()
+    }
+
+    /// Parses a whole body at once, dispatching the final block.
+    pub fn parse_complete(text: &str) -> Vec<SseEvent> {
+        let mut parser = SseParser::new();
+        let mut events = parser.feed_str(text);
+        events.extend(parser.finish());
+        events
+    }
+
+    fn decode(&mut self, chunk: &[u8]) -> String {
+        let mut bytes = std::mem::take(&mut self.pending_utf8);
+        bytes.extend_from_slice(chunk);
+        let mut out = String::with_capacity(bytes.len());
+        let mut rest: &[u8] = &bytes;
+        loop {
+            match std::str::from_utf8(rest) {
+                Ok(s) => {
+                    out.push_str(s);
+                    break;
+                }
+                Err(e) => {
+                    let (valid, after) = rest.split_at(e.valid_up_to());
+                    // SAFETY-free: `valid` is valid UTF-8 by construction of `valid_up_to`.
+                    out.push_str(std::str::from_utf8(valid).unwrap_or_default());
+                    match e.error_len() {
+                        Some(bad) => {
+                            out.push('\u{FFFD}');
+                            rest = &after[bad..];
+                        }
+                        None => {
+                            // An incomplete sequence at the end: wait for the next chunk.
+                            self.pending_utf8 = after.to_vec();
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn push_text(&mut self, text: &str, out: &mut Vec<SseEvent>) {
+        if text.is_empty() {
+            return;
+        }
+        let mut text = text;
+        if self.at_start {
+            self.at_start = false;
+            text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+        }
+        if std::mem::take(&mut self.after_cr) {
+            // The second half of a CRLF that was split across chunks.
+            text = text.strip_prefix('\n').unwrap_or(text);
+        }
+        let bytes = text.as_bytes();
+        let (mut start, mut i) = (0, 0);
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b == b'\r' || b == b'\n' {
+                self.line.push_str(&text[start..i]);
+                let line = std::mem::take(&mut self.line);
+                self.process_line(&line, out);
+                if b == b'\r' {
+                    match bytes.get(i + 1) {
+                        Some(b'\n') => i += 1,
+                        Some(_) => {}
+                        None => self.after_cr = true,
+                    }
+                }
+                start = i + 1;
+            }
+            i += 1;
+        }
+        self.line.push_str(&text[start..]);
+    }
+
+    fn process_line(&mut self, line: &str, out: &mut Vec<SseEvent>) {
+        if line.is_empty() {
+            self.dispatch(out);
+            return;
+        }
+        if line.starts_with(':') {
+            return;
+        }
+        let (field, value) = match line.find(':') {
+            Some(pos) => {
+                let value = &line[pos + 1..];
+                (&line[..pos], value.strip_prefix(' ').unwrap_or(value))
+            }
+            None => (line, ""),
+        };
+        match field {
+            "event" => {
+                self.event = Some(value.to_owned());
+                self.has_field = true;
+            }
+            "data" => {
+                match &mut self.data {
+                    Some(d) => {
+                        d.push('\n');
+                        d.push_str(value);
+                    }
+                    None => self.data = Some(value.to_owned()),
+                }
+                self.has_field = true;
+            }
+            "id" => {
+                if !value.contains('\0') {
+                    self.id = Some(value.to_owned());
+                }
+                self.has_field = true;
+            }
+            _ => {}
+        }
+    }
+
+    fn dispatch(&mut self, out: &mut Vec<SseEvent>) {
+        if !std::mem::take(&mut self.has_field) {
+            return;
+        }
+        let text = self.data.take().unwrap_or_default();
+        let data = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        out.push(SseEvent { id: self.id.take(), event: self.event.take(), data });
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,434 @@
+//! `RunEventStream`: the SSE stream of a run (API.md §5), with automatic reconnection
+//! and de-duplication (§5.7) and the stream errors of §5.8.
+
+use std::collections::{HashSet, VecDeque};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::stream::{BoxStream, Stream, StreamExt};
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+use crate::core::{is_success, response_json, Call, CoreRef, RequestOptions};
+use crate::error::{codes, ApiError, ApiErrorKind, Result, ZabyError};
+use crate::request::{retry_delay, retry_eligible, with_cancel};
+use crate::sse::{SseEvent, SseParser};
+
+const DEFAULT_MAX_RECONNECTS: u32 = 5;
+/// The idle timeout never drops below this: heartbeats come at most 15 s apart.
+const MIN_IDLE_TIMEOUT: Duration = Duration::from_millis(45_000);
+/// Statuses that a reconnect treats as one more transient failure.
+const TRANSIENT_STATUSES: [u16; 6] = [408, 429, 500, 502, 503, 504];
+
+/// The events of one run as an async stream of [`SseEvent`]. The connection opens on
+/// the first poll; configure the stream before that.
+#[must_use = "a RunEventStream does nothing until it is polled"]
+pub struct RunEventStream {
+    setup: Option<Setup>,
+    inner: Option<BoxStream<'static, Result<SseEvent>>>,
+    run_id: String,
+    last_event_id: Arc<Mutex<Option<String>>>,
+}
+
+struct Setup {
+    core: CoreRef,
+    call: Result<Call>,
+    options: RequestOptions,
+    max_reconnects: u32,
+}
+
+impl RunEventStream {
+    pub(crate) fn new(core: CoreRef, call: Result<Call>, run_id: String) -> Self {
+        RunEventStream {
+            setup: Some(Setup { core, call, options: RequestOptions::default(), max_reconnects: DEFAULT_MAX_RECONNECTS }),
+            inner: None,
+            run_id,
+            last_event_id: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    fn setup_mut(&mut self) -> &mut Setup {
+        self.setup.as_mut().expect("stream options are set before the first poll")
+    }
+
+    /// Reconnections allowed after failures (default 5; 0 disables reconnection).
+    pub fn max_reconnects(mut self, n: u32) -> Self {
+        self.setup_mut().max_reconnects = n;
+        self
+    }
+
+    pub fn request_id(mut self, id: impl Into<String>) -> Self {
+        self.setup_mut().options.request_id = Some(id.into());
+        self
+    }
+
+    /// Deadline for the response headers; the idle timeout is `max(timeout, 45 s)`.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.setup_mut().options.timeout = Some(timeout);
+        self
+    }
+
+    pub fn cancel_on(mut self, token: CancellationToken) -> Self {
+        self.setup_mut().options.cancel = Some(token);
+        self
+    }
+
+    pub fn options(mut self, options: RequestOptions) -> Self {
+        self.setup_mut().options = options;
+        self
+    }
+
+    pub fn run_id(&self) -> &str {
+        &self.run_id
+    }
+
+    /// Id of the last event delivered.
+    pub fn last_event_id(&self) -> Option<String> {
+        self.last_event_id.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Closes the HTTP connection.
+    pub async fn close(self) {
+        drop(self);
+    }
+
+    fn start(&mut self) -> &mut BoxStream<'static, Result<SseEvent>> {
+        if self.inner.is_none() {
+            let Setup { core, call, options, max_reconnects } = self.setup.take().expect("set up once");
+            let stream = match call {
+                Err(e) => futures::stream::once(async move { Err(e) }).boxed(),
+                Ok(call) => {
+                    let cancel = options.cancel.clone();
+                    let closing = core.closing.clone();
+                    let state = State {
+                        core,
+                        call,
+                        options,
+                        max_reconnects,
+                        run_id: self.run_id.clone(),
+                        last_id: self.last_event_id.clone(),
+                        seen: HashSet::new(),
+                        failures: 0,
+                        connection: None,
+                        parser: SseParser::new(),
+                        ready: VecDeque::new(),
+                        done: false,
+                        opened: false,
+                    };
+                    futures::stream::unfold(state, move |mut s| {
+                        let cancel = cancel.clone();
+                        let closing = closing.clone();
+                        async move {
+                            if s.done {
+                                return None;
+                            }
+                            let item = tokio::select! {
+                                biased;
+                                _ = closing.cancelled() => return None,
+                                r = with_cancel(cancel, s.next_event()) => r,
+                            };
+                            match item {
+                                Ok(Some(ev)) => Some((Ok(ev), s)),
+                                Ok(None) => None,
+                                Err(e) => {
+                                    s.done = true;
+                                    Some((Err(e), s))
+                                }
+                            }
+                        }
+                    })
+                    .boxed()
+                }
+            };
+            self.inner = Some(stream);
+        }
+        self.inner.as_mut().expect("just set")
+    }
+}
+
+impl Stream for RunEventStream {
+    type Item = Result<SseEvent>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.start().poll_next_unpin(cx)
+    }
+}
+
+/// Where the bytes of the current connection come from.
+enum Connection {
+    Bytes(BoxStream<'static, Result<Bytes>>),
+    /// A complete body (what `MockTransport` supplies): parsed at once, final block included.
+    Whole,
+}
+
+/// Why a connection ended without a terminal event.
+enum Failure {
+    Dropped(Option<ZabyError>),
+    Idle,
+    /// A reconnect answered with a transient status.
+    Status(ApiError),
+}
+
+struct State {
+    core: CoreRef,
+    call: Call,
+    options: RequestOptions,
+    max_reconnects: u32,
+    run_id: String,
+    last_id: Arc<Mutex<Option<String>>>,
+    /// Non-numeric ids already delivered.
+    seen: HashSet<String>,
+    failures: u32,
+    connection: Option<Connection>,
+    parser: SseParser,
+    ready: VecDeque<SseEvent>,
+    done: bool,
+    opened: bool,
+}
+
+enum Verdict {
+    Deliver,
+    Skip,
+    EndSilently,
+}
+
+impl State {
+    fn last_id(&self) -> Option<String> {
+        self.last_id.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn idle_timeout(&self) -> Duration {
+        self.core.attempt_timeout(&self.options).max(MIN_IDLE_TIMEOUT)
+    }
+
+    fn stream_error(&self, code: &str, message: String, status: u16, cause: Option<ZabyError>) -> ZabyError {
+        let mut api = ApiError {
+            kind: ApiErrorKind::Stream,
+            status,
+            code: Some(code.to_owned()),
+            message,
+            request_id: self.options.request_id.clone(),
+            retry_after: None,
+            details: None,
+            headers: Default::default(),
+            run_id: Some(self.run_id.clone()),
+            last_event_id: self.last_id(),
+            source: cause.map(Box::new),
+        };
+        if let Some(ZabyError::Api(src)) = api.source.as_deref() {
+            if status != 0 {
+                api.code = src.code.clone().or(api.code);
+                api.message = src.message.clone();
+                api.details = src.details.clone();
+                api.headers = src.headers.clone();
+                api.request_id = src.request_id.clone().or(api.request_id);
+                api.retry_after = src.retry_after;
+            }
+        }
+        api.into()
+    }
+
+    /// Decides what to do with a parsed event (de-duplication, §5.7 step 8).
+    fn judge(&mut self, ev: &SseEvent) -> Verdict {
+        if let Some(id) = &ev.id {
+            let last = self.last_id();
+            let duplicate = match (id.parse::<u64>(), last.as_deref().map(str::parse::<u64>)) {
+                (Ok(n), Some(Ok(l))) => n <= l,
+                (Ok(_), _) => false,
+                (Err(_), _) => self.seen.contains(id),
+            };
+            if duplicate {
+                return if ev.is_terminal() { Verdict::EndSilently } else { Verdict::Skip };
+            }
+        }
+        Verdict::Deliver
+    }
+
+    fn record(&mut self, ev: &SseEvent) {
+        if let Some(id) = &ev.id {
+            if id.parse::<u64>().is_err() {
+                self.seen.insert(id.clone());
+            }
+            *self.last_id.lock().unwrap_or_else(|p| p.into_inner()) = Some(id.clone());
+        }
+        self.failures = 0;
+    }
+
+    async fn next_event(&mut self) -> Result<Option<SseEvent>> {
+        if !self.opened {
+            self.open_first().await?;
+            self.opened = true;
+        }
+        loop {
+            while let Some(ev) = self.ready.pop_front() {
+                match self.judge(&ev) {
+                    Verdict::Skip => continue,
+                    Verdict::EndSilently => {
+                        self.finish();
+                        return Ok(None);
+                    }
+                    Verdict::Deliver => {
+                        self.record(&ev);
+                        if ev.is_terminal() {
+                            self.finish();
+                        }
+                        return Ok(Some(ev));
+                    }
+                }
+            }
+            if self.done {
+                return Ok(None);
+            }
+            match self.read_more().await {
+                Ok(()) => {}
+                Err(failure) => self.reconnect_after(failure).await?,
+            }
+        }
+    }
+
+    fn finish(&mut self) {
+        self.done = true;
+        self.connection = None;
+        self.ready.clear();
+    }
+
+    /// Reads the next chunk into `ready`, or says why the connection ended.
+    async fn read_more(&mut self) -> std::result::Result<(), Failure> {
+        let idle = self.idle_timeout();
+        match self.connection.as_mut() {
+            None | Some(Connection::Whole) => {
+                self.connection = None;
+                Err(Failure::Dropped(None))
+            }
+            Some(Connection::Bytes(body)) => match tokio::time::timeout(idle, body.next()).await {
+                Err(_) => Err(Failure::Idle),
+                Ok(None) => Err(Failure::Dropped(None)),
+                Ok(Some(Err(e))) => Err(Failure::Dropped(Some(e))),
+                Ok(Some(Ok(chunk))) => {
+                    self.ready.extend(self.parser.feed(&chunk));
+                    Ok(())
+                }
+            },
+        }
+    }
+
+    /// Takes over a 2xx response as the current connection.
+    fn attach(&mut self, mut response: crate::transport::TransportResponse) {
+        self.parser = SseParser::new();
+        if let Some(body) = response.body_stream.take() {
+            self.connection = Some(Connection::Bytes(body));
+        } else {
+            let text = response.body.take().unwrap_or_default();
+            self.ready.extend(SseParser::parse_complete(&text));
+            self.connection = Some(Connection::Whole);
+        }
+    }
+
+    fn headers(&self) -> Vec<(&'static str, String)> {
+        self.last_id().map(|id| vec![("last-event-id", id)]).unwrap_or_default()
+    }
+
+    /// The first connection: an ordinary request with the retry policy of §2.4.
+    async fn open_first(&mut self) -> Result<()> {
+        let policy = self.core.config.retries.clone();
+        let eligible = retry_eligible(&self.core, &self.call);
+        let mut attempt = 0;
+        loop {
+            let can_retry = eligible && attempt < policy.attempts;
+            match self.core.send_once(&self.call, &self.options, true, &self.headers()).await {
+                Ok(response) if is_success(response.status) => {
+                    self.attach(response);
+                    return Ok(());
+                }
+                Ok(response) => {
+                    let error = error_from_stream_response(response, self.options.request_id.as_deref()).await;
+                    if can_retry && policy.retry_statuses.contains(&error.status) {
+                        tokio::time::sleep(retry_delay(&self.core, attempt, Some(error.status), error.retry_after)).await;
+                        attempt += 1;
+                        continue;
+                    }
+                    return Err(error.into());
+                }
+                Err(e) if can_retry && e.is_transient() => {
+                    tokio::time::sleep(retry_delay(&self.core, attempt, None, None)).await;
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// §5.7 steps 3–6: count the failure, wait, reconnect, until the budget runs out.
+    async fn reconnect_after(&mut self, first: Failure) -> Result<()> {
+        self.connection = None;
+        let mut failure = first;
+        loop {
+            self.failures += 1;
+            let retry_after = match &failure {
+                Failure::Status(api) => api.retry_after,
+                _ => None,
+            };
+            if self.failures > self.max_reconnects {
+                return Err(self.budget_exhausted(failure));
+            }
+            let backoff = 250u64.saturating_mul(1 << (self.failures - 1).min(16)).min(4000);
+            let wait = backoff.max(retry_after.unwrap_or(0).saturating_mul(1000));
+            tokio::time::sleep(Duration::from_millis(wait)).await;
+            tracing::info!(target: "zaby", run_id = %self.run_id, failures = self.failures, "reconnecting the run stream");
+            match self.core.send_once(&self.call, &self.options, true, &self.headers()).await {
+                Ok(response) if is_success(response.status) => {
+                    self.attach(response);
+                    return Ok(());
+                }
+                Ok(response) => {
+                    let api = error_from_stream_response(response, self.options.request_id.as_deref()).await;
+                    if TRANSIENT_STATUSES.contains(&api.status) {
+                        failure = Failure::Status(api);
+                        continue;
+                    }
+                    let status = api.status;
+                    let message = api.message.clone();
+                    return Err(self.stream_error(codes::STREAM_ERROR, message, status, Some(api.into())));
+                }
+                Err(e) if e.is_transient() => failure = Failure::Dropped(Some(e)),
+                Err(e) if e.code() == Some(codes::CLIENT_CLOSED) => return Err(e),
+                Err(e) => {
+                    let message = format!("the run stream failed: {e}");
+                    return Err(self.stream_error(codes::STREAM_ERROR, message, 0, Some(e)));
+                }
+            }
+        }
+    }
+
+    fn budget_exhausted(&self, failure: Failure) -> ZabyError {
+        let (code, cause) = match failure {
+            Failure::Idle => (codes::STREAM_TIMEOUT, None),
+            Failure::Dropped(Some(e @ ZabyError::Timeout { .. })) => (codes::STREAM_TIMEOUT, Some(e)),
+            Failure::Dropped(cause) => (codes::STREAM_DISCONNECTED, cause),
+            Failure::Status(api) => (codes::STREAM_DISCONNECTED, Some(api.into())),
+        };
+        let message = format!(
+            "the run stream of {} was interrupted {} time(s) and could not be resumed",
+            self.run_id, self.failures
+        );
+        self.stream_error(code, message, 0, cause)
+    }
+}
+
+/// Reads a whole error body from a stream response and maps it (API.md §3.4).
+async fn error_from_stream_response(mut response: crate::transport::TransportResponse, sent_request_id: Option<&str>) -> ApiError {
+    let body = match response.body_stream.take() {
+        Some(mut stream) => {
+            let mut bytes = Vec::new();
+            while let Some(Ok(chunk)) = stream.next().await {
+                bytes.extend_from_slice(&chunk);
+            }
+            serde_json::from_slice::<Value>(&bytes).ok()
+        }
+        None => Some(response_json(&mut response)).filter(|v| !v.is_null()),
+    };
+    ApiError::from_parts(response.status, std::mem::take(&mut response.headers), body, sent_request_id)
+}

@@ -1,0 +1,117 @@
+//! The built-in transport: reqwest over rustls, one connection pool per transport.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use futures::StreamExt;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+
+use super::{Transport, TransportRequest, TransportResponse};
+use crate::error::{Cause, Result, ZabyError};
+
+/// The default [`Transport`]. The reqwest client (and its pool) is built on first use,
+/// so constructing an SDK client does no I/O and stays cheap.
+#[derive(Default)]
+pub struct HttpTransport {
+    client: Mutex<Option<reqwest::Client>>,
+}
+
+impl HttpTransport {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn client(&self) -> Result<reqwest::Client> {
+        let mut slot = self.client.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = slot.as_ref() {
+            return Ok(c.clone());
+        }
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_max_idle_per_host(256)
+            .tcp_nodelay(true)
+            .build()
+            .map_err(|e| ZabyError::connection(format!("could not build the HTTP client: {e}"), Some(Arc::new(e))))?;
+        *slot = Some(client.clone());
+        Ok(client)
+    }
+
+    /// Drops the pool; the next request builds a fresh one (used after `fork()` and on close).
+    pub fn reset(&self) {
+        self.client.lock().unwrap_or_else(|p| p.into_inner()).take();
+    }
+}
+
+fn map_reqwest(e: reqwest::Error, timeout_ms: u64) -> ZabyError {
+    if e.is_timeout() {
+        return ZabyError::timeout(timeout_ms);
+    }
+    let message = format!("Zaby API connection failed: {}", error_chain(&e));
+    ZabyError::connection(message, Some(Arc::new(e) as Cause))
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+fn header_map(headers: &BTreeMap<String, String>) -> Result<HeaderMap> {
+    let mut map = HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| ZabyError::invalid_argument(format!("invalid header name {name:?}")))?;
+        let value = HeaderValue::from_str(value)
+            .map_err(|_| ZabyError::invalid_argument(format!("invalid value for header {name}")))?;
+        map.insert(name, value);
+    }
+    Ok(map)
+}
+
+#[async_trait]
+impl Transport for HttpTransport {
+    async fn send(&self, request: TransportRequest) -> Result<TransportResponse> {
+        let client = self.client()?;
+        let method = reqwest::Method::from_bytes(request.method.as_bytes())
+            .map_err(|_| ZabyError::invalid_argument(format!("invalid method {}", request.method)))?;
+        let timeout_ms = request.timeout.as_millis() as u64;
+        let mut builder = client.request(method, &request.url).headers(header_map(&request.headers)?);
+        if let Some(body) = &request.json_body {
+            let bytes = serde_json::to_vec(body).map_err(|e| ZabyError::invalid_argument(format!("body is not JSON: {e}")))?;
+            builder = builder.body(bytes);
+        }
+        // The deadline covers the whole exchange for ordinary requests; streams are bounded
+        // by the core (headers deadline, then idle timeout).
+        if !request.stream {
+            builder = builder.timeout(request.timeout);
+        }
+        let response = builder.send().await.map_err(|e| map_reqwest(e, timeout_ms))?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
+        if request.stream {
+            let stream = response.bytes_stream().map(move |r| r.map_err(|e| map_reqwest(e, timeout_ms)));
+            return Ok(TransportResponse { status, headers, body_stream: Some(stream.boxed()), ..Default::default() });
+        }
+        let bytes = response.bytes().await.map_err(|e| map_reqwest(e, timeout_ms))?;
+        Ok(TransportResponse {
+            status,
+            headers,
+            body: Some(String::from_utf8_lossy(&bytes).into_owned()),
+            ..Default::default()
+        })
+    }
+
+    async fn close(&self) {
+        self.reset();
+    }
+}
