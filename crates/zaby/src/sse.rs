@@ -32,7 +32,7 @@ fn is_terminal_name(name: &str) -> bool {
 }
 
 /// Incremental SSE parser.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct SseParser {
     /// Bytes of an incomplete UTF-8 sequence carried to the next chunk.
     pending_utf8: Vec<u8>,
@@ -48,9 +48,24 @@ pub struct SseParser {
     has_field: bool,
 }
 
+impl Default for SseParser {
+    fn default() -> Self {
+        SseParser {
+            pending_utf8: Vec::new(),
+            line: String::new(),
+            after_cr: false,
+            at_start: true,
+            event: None,
+            id: None,
+            data: None,
+            has_field: false,
+        }
+    }
+}
+
 impl SseParser {
     pub fn new() -> Self {
-        SseParser { at_start: true, ..Default::default() }
+        Self::default()
     }
 
     /// Parses `chunk` and returns the events it completed.

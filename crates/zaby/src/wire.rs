@@ -87,7 +87,7 @@ fn scalar(key: &str, value: &Value) -> Result<Option<String>> {
     Ok(match value {
         Value::Null => None,
         Value::Bool(b) => Some(b.to_string()),
-        Value::Number(n) => Some(n.to_string()),
+        Value::Number(n) => Some(number_text(n)),
         Value::String(s) => Some(s.clone()),
         Value::Array(_) | Value::Object(_) => {
             return Err(ZabyError::invalid_argument(format!(
@@ -96,6 +96,19 @@ fn scalar(key: &str, value: &Value) -> Result<Option<String>> {
             )));
         }
     })
+}
+
+/// The shortest decimal form of a number: integral floats lose their `.0` (so `1.0` is
+/// sent as `1`, as JavaScript and every other binding would), everything else keeps
+/// serde_json's shortest round-trip spelling.
+fn number_text(n: &serde_json::Number) -> String {
+    if let Some(f) = n.as_f64().filter(|_| n.is_f64()) {
+        // Below 2^53 every integral float is an exact integer.
+        if f.is_finite() && f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 {
+            return format!("{}", f as i64);
+        }
+    }
+    n.to_string()
 }
 
 fn kind_of(v: &Value) -> &'static str {
