@@ -30,6 +30,7 @@ struct PageState {
     next_cursor: Option<Option<String>>,
     /// Set when a page repeated the cursor it was fetched with.
     repeated: Option<String>,
+    pages_fetched: u32,
 }
 
 impl Paginator {
@@ -69,7 +70,7 @@ impl Paginator {
                 Ok(call) => {
                     // The caller's cursor, if any, is the starting point.
                     let first = call.query.as_ref().and_then(|q| q.get("cursor")).and_then(cursor_text);
-                    let state = PageState { core, call, options, items: VecDeque::new(), next_cursor: Some(first), repeated: None };
+                    let state = PageState { core, call, options, items: VecDeque::new(), next_cursor: Some(first), repeated: None, pages_fetched: 0 };
                     futures::stream::unfold(state, next_item).boxed()
                 }
             };
@@ -97,19 +98,19 @@ async fn next_item(mut state: PageState) -> Option<(Result<Value>, PageState)> {
         }
         let cursor = state.next_cursor.take()?;
         let mut call = state.call.clone();
-        let mut query = match call.query.take() {
-            Some(Value::Object(map)) => map,
-            _ => Map::new(),
-        };
-        match &cursor {
-            Some(c) => {
+        // The first page goes out with the caller's query unchanged; later pages replace
+        // `cursor` in place (or append it), keeping every other field and the key order.
+        if state.pages_fetched > 0 {
+            let mut query = match call.query.take() {
+                Some(Value::Object(map)) => map,
+                _ => Map::new(),
+            };
+            if let Some(c) = &cursor {
                 query.insert("cursor".into(), Value::String(c.clone()));
             }
-            None => {
-                query.remove("cursor");
-            }
+            call.query = Some(Value::Object(query));
         }
-        call.query = Some(Value::Object(query));
+        state.pages_fetched += 1;
         let page = match with_cancel(state.options.cancel.clone(), execute(&state.core, &call, &state.options)).await {
             Ok(page) => page,
             Err(e) => return Some((Err(e), state)),

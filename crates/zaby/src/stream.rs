@@ -125,9 +125,17 @@ impl RunEventStream {
                             if s.done {
                                 return None;
                             }
+                            // Closing the client ends an open stream; a stream first polled
+                            // after the close is a call on a closed client.
+                            let opened = s.opened;
                             let item = tokio::select! {
                                 biased;
-                                _ = closing.cancelled() => return None,
+                                _ = closing.cancelled() => {
+                                    if opened {
+                                        return None;
+                                    }
+                                    Err(ZabyError::client(codes::CLIENT_CLOSED, "the client has been closed"))
+                                }
                                 r = with_cancel(cancel, s.next_event()) => r,
                             };
                             match item {
@@ -220,7 +228,8 @@ impl State {
         };
         if let Some(ZabyError::Api(src)) = api.source.as_deref() {
             if status != 0 {
-                api.code = src.code.clone().or(api.code);
+                // A reconnect refused with a non-transient status: the server's own fields.
+                api.code = src.code.clone();
                 api.message = src.message.clone();
                 api.details = src.details.clone();
                 api.headers = src.headers.clone();
@@ -235,10 +244,10 @@ impl State {
     fn judge(&mut self, ev: &SseEvent) -> Verdict {
         if let Some(id) = &ev.id {
             let last = self.last_id();
-            let duplicate = match (id.parse::<u64>(), last.as_deref().map(str::parse::<u64>)) {
-                (Ok(n), Some(Ok(l))) => n <= l,
-                (Ok(_), _) => false,
-                (Err(_), _) => self.seen.contains(id),
+            let duplicate = match (decimal(id), last.as_deref().map(decimal)) {
+                (Some(n), Some(Some(l))) => n <= l,
+                (Some(_), _) => false,
+                (None, _) => self.seen.contains(id),
             };
             if duplicate {
                 return if ev.is_terminal() { Verdict::EndSilently } else { Verdict::Skip };
@@ -249,7 +258,7 @@ impl State {
 
     fn record(&mut self, ev: &SseEvent) {
         if let Some(id) = &ev.id {
-            if id.parse::<u64>().is_err() {
+            if decimal(id).is_none() {
                 self.seen.insert(id.clone());
             }
             *self.last_id.lock().unwrap_or_else(|p| p.into_inner()) = Some(id.clone());
@@ -405,7 +414,7 @@ impl State {
 
     fn budget_exhausted(&self, failure: Failure) -> ZabyError {
         let (code, cause) = match failure {
-            Failure::Idle => (codes::STREAM_TIMEOUT, None),
+            Failure::Idle => (codes::STREAM_TIMEOUT, Some(ZabyError::timeout(self.idle_timeout().as_millis() as u64))),
             Failure::Dropped(Some(e @ ZabyError::Timeout { .. })) => (codes::STREAM_TIMEOUT, Some(e)),
             Failure::Dropped(cause) => (codes::STREAM_DISCONNECTED, cause),
             Failure::Status(api) => (codes::STREAM_DISCONNECTED, Some(api.into())),
@@ -416,6 +425,15 @@ impl State {
         );
         self.stream_error(code, message, 0, cause)
     }
+}
+
+/// A non-negative decimal integer id (digits only: no sign, no spaces), for de-duplication.
+fn decimal(id: &str) -> Option<u128> {
+    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // Absurdly long digit strings compare as the largest value rather than failing.
+    Some(id.parse::<u128>().unwrap_or(u128::MAX))
 }
 
 /// Reads a whole error body from a stream response and maps it (API.md §3.4).
