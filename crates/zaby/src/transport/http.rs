@@ -1,6 +1,7 @@
 //! The built-in transport: reqwest over rustls, one connection pool per transport.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -10,11 +11,22 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use super::{Transport, TransportRequest, TransportResponse};
 use crate::error::{Cause, Result, ZabyError};
 
+/// Bumped in a forked child: pooled connections belong to the parent's reactor.
+static FORK_GENERATION: AtomicU64 = AtomicU64::new(0);
+
+/// Tells every [`HttpTransport`] of this process to drop its connection pool and build a
+/// fresh one on its next request. Bindings call it in the child after `fork()`, once the
+/// async runtime the pool was registered with is gone.
+pub fn after_fork_in_child() {
+    FORK_GENERATION.fetch_add(1, Ordering::SeqCst);
+}
+
 /// The default [`Transport`]. The reqwest client (and its pool) is built on first use,
 /// so constructing an SDK client does no I/O and stays cheap.
 #[derive(Default)]
 pub struct HttpTransport {
-    client: Mutex<Option<reqwest::Client>>,
+    /// The client and the fork generation it was built in.
+    client: Mutex<Option<(u64, reqwest::Client)>>,
 }
 
 impl HttpTransport {
@@ -24,8 +36,16 @@ impl HttpTransport {
 
     fn client(&self) -> Result<reqwest::Client> {
         let mut slot = self.client.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(c) = slot.as_ref() {
-            return Ok(c.clone());
+        let generation = FORK_GENERATION.load(Ordering::SeqCst);
+        if let Some((built_in, c)) = slot.as_ref() {
+            if *built_in == generation {
+                return Ok(c.clone());
+            }
+            // A pool inherited through fork(): its sockets are registered with the
+            // parent's (now thread-less) runtime, so it is leaked rather than dropped.
+            if let Some((_, stale)) = slot.take() {
+                std::mem::forget(stale);
+            }
         }
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -33,7 +53,7 @@ impl HttpTransport {
             .tcp_nodelay(true)
             .build()
             .map_err(|e| ZabyError::connection(format!("could not build the HTTP client: {e}"), Some(Arc::new(e))))?;
-        *slot = Some(client.clone());
+        *slot = Some((generation, client.clone()));
         Ok(client)
     }
 

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use crate::error::Result;
 
-pub use http::HttpTransport;
+pub use http::{after_fork_in_child, HttpTransport};
 
 /// One HTTP attempt as the core hands it to a transport.
 #[derive(Clone, Debug, PartialEq)]

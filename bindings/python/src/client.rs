@@ -1,0 +1,225 @@
+//! `NativeClient`: one core client (`Zaby` or `ZabyRuntime`) and the three ways the
+//! generated Python methods reach it — `call`, `paginate` and `stream`.
+
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString};
+use zaby::transport::Transport;
+use zaby::{Credential, ZabyError};
+
+use crate::adapters::{PyCredentialProvider, PyTransport};
+use crate::convert::{config, from_py_value, path_param, path_params, request_options, to_py_value};
+use crate::errors::{to_py_err, IntoPyResult};
+use crate::runtime::to_py;
+use crate::streams::{Paginator, RunEventStream};
+use crate::transports::NativeTransport;
+
+/// `user-agent` when the configuration sets none (API.md §1.5).
+fn default_user_agent() -> String {
+    format!("zaby-python/{}", env!("CARGO_PKG_VERSION"))
+}
+
+enum Inner {
+    Zaby(zaby::Zaby),
+    Runtime(zaby::ZabyRuntime),
+}
+
+#[pyclass(frozen, module = "zaby._native")]
+pub struct NativeClient {
+    inner: Inner,
+}
+
+/// `str` → static credential; any callable → provider (sync or async, awaited on the
+/// caller's loop); `None` → absent.
+fn credential(name: &str, value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Credential>> {
+    let Some(v) = value.filter(|v| !v.is_none()) else { return Ok(None) };
+    if let Ok(s) = v.cast::<PyString>() {
+        return Ok(Some(Credential::Static(s.to_str()?.to_owned())));
+    }
+    if v.is_callable() {
+        return Ok(Some(Credential::Provider(Arc::new(PyCredentialProvider::new(v.clone().unbind())))));
+    }
+    let type_name = v.get_type().name()?;
+    Err(to_py_err(ZabyError::invalid_argument(format!(
+        "{name} must be a str or a callable returning one (sync or async), got {type_name}"
+    ))))
+}
+
+/// A native transport is used directly; any other object is called through `send`.
+fn transport(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Arc<dyn Transport>>> {
+    let Some(v) = value.filter(|v| !v.is_none()) else { return Ok(None) };
+    if let Ok(native) = v.cast::<NativeTransport>() {
+        return Ok(Some(native.get().inner.clone()));
+    }
+    if !v.hasattr("send")? {
+        let type_name = v.get_type().name()?;
+        return Err(to_py_err(ZabyError::invalid_argument(format!(
+            "transport must have an async send(request) method, got {type_name}"
+        ))));
+    }
+    Ok(Some(Arc::new(PyTransport::new(v.clone().unbind()))))
+}
+
+impl NativeClient {
+    fn call_parts(&self, client: &str, method: &str, params: Vec<String>, input: Option<serde_json::Value>) -> zaby::ZabyRequest {
+        match &self.inner {
+            Inner::Zaby(z) => z.call(client, method, params, input),
+            Inner::Runtime(r) => r.call(client, method, params, input),
+        }
+    }
+}
+
+#[pymethods]
+impl NativeClient {
+    #[staticmethod]
+    #[pyo3(signature = (api_key, access_token, transport_obj, config_obj, tenant_id))]
+    fn zaby(
+        api_key: Option<&Bound<'_, PyAny>>,
+        access_token: Option<&Bound<'_, PyAny>>,
+        transport_obj: Option<&Bound<'_, PyAny>>,
+        config_obj: Option<&Bound<'_, PyAny>>,
+        tenant_id: Option<String>,
+    ) -> PyResult<Self> {
+        let mut b = zaby::Zaby::builder().default_user_agent(default_user_agent());
+        if let Some(c) = credential("api_key", api_key)? {
+            b = b.api_key(c);
+        }
+        if let Some(c) = credential("access_token", access_token)? {
+            b = b.access_token(c);
+        }
+        if let Some(t) = tenant_id {
+            b = b.tenant_id(t);
+        }
+        if let Some(t) = transport(transport_obj)? {
+            b = b.transport(t);
+        }
+        if let Some(c) = config(config_obj)? {
+            b = b.config(c);
+        }
+        Ok(NativeClient { inner: Inner::Zaby(b.build().py_result()?) })
+    }
+
+    #[staticmethod]
+    #[pyo3(signature = (token, transport_obj, config_obj))]
+    fn runtime(
+        token: Option<&Bound<'_, PyAny>>,
+        transport_obj: Option<&Bound<'_, PyAny>>,
+        config_obj: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let mut b = zaby::ZabyRuntime::builder().default_user_agent(default_user_agent());
+        if let Some(c) = credential("token", token)? {
+            b = b.token(c);
+        }
+        if let Some(t) = transport(transport_obj)? {
+            b = b.transport(t);
+        }
+        if let Some(c) = config(config_obj)? {
+            b = b.config(c);
+        }
+        Ok(NativeClient { inner: Inner::Runtime(b.build().py_result()?) })
+    }
+
+    /// One SDK method: resolves to the parsed JSON body.
+    #[pyo3(signature = (client, method, params, input=None, request_id=None, timeout_ms=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn call<'py>(
+        &self,
+        py: Python<'py>,
+        client: &str,
+        method: &str,
+        params: &Bound<'py, PyAny>,
+        input: Option<&Bound<'py, PyAny>>,
+        request_id: Option<String>,
+        timeout_ms: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let params = path_params(params)?;
+        let input = from_py_value(input, "input")?;
+        let options = request_options(request_id, timeout_ms)?;
+        let request = self.call_parts(client, method, params, input).options(options);
+        to_py(py, async move {
+            let value = request.send_json().await.py_result()?;
+            Python::attach(|py| Ok(to_py_value(py, &value)?.unbind()))
+        })
+    }
+
+    /// The `iter…` twin of a list method: an async iterator of items.
+    #[pyo3(signature = (client, iter, params, query=None, request_id=None, timeout_ms=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn paginate(
+        &self,
+        client: &str,
+        iter: &str,
+        params: &Bound<'_, PyAny>,
+        query: Option<&Bound<'_, PyAny>>,
+        request_id: Option<String>,
+        timeout_ms: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Paginator> {
+        let params = path_params(params)?;
+        let query = from_py_value(query, "query")?;
+        let options = request_options(request_id, timeout_ms)?;
+        let p = match &self.inner {
+            Inner::Zaby(z) => z.paginate(client, iter, params, query),
+            Inner::Runtime(r) => r.paginate(client, iter, params, query),
+        };
+        Ok(Paginator::new(p.options(options)))
+    }
+
+    /// `runtime.runs.stream`: the run's events as a `RunEventStream`.
+    #[pyo3(signature = (run_id, query=None, max_reconnects=5, request_id=None, timeout_ms=None))]
+    fn stream(
+        &self,
+        run_id: Option<&Bound<'_, PyAny>>,
+        query: Option<&Bound<'_, PyAny>>,
+        max_reconnects: i64,
+        request_id: Option<String>,
+        timeout_ms: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<RunEventStream> {
+        let Inner::Runtime(runtime) = &self.inner else {
+            return Err(to_py_err(ZabyError::invalid_argument("stream is a ZabyRuntime method")));
+        };
+        let run_id = match run_id {
+            Some(v) => path_param(v)?,
+            None => String::new(),
+        };
+        let query = from_py_value(query, "query")?;
+        let options = request_options(request_id, timeout_ms)?;
+        let stream = runtime
+            .stream(&run_id, query)
+            .options(options)
+            .max_reconnects(max_reconnects.clamp(0, u32::MAX as i64) as u32);
+        Ok(RunEventStream::new(stream))
+    }
+
+    /// Closes the client (idempotent).
+    fn aclose<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let inner = match &self.inner {
+            Inner::Zaby(z) => Inner::Zaby(z.clone()),
+            Inner::Runtime(r) => Inner::Runtime(r.clone()),
+        };
+        to_py(py, async move {
+            match inner {
+                Inner::Zaby(z) => z.close().await,
+                Inner::Runtime(r) => r.close().await,
+            }
+            Ok(())
+        })
+    }
+
+    #[getter]
+    fn closed(&self) -> bool {
+        match &self.inner {
+            Inner::Zaby(z) => z.is_closed(),
+            Inner::Runtime(r) => r.is_closed(),
+        }
+    }
+
+    /// The configuration this client resolved at construction.
+    fn resolved_config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let c = match &self.inner {
+            Inner::Zaby(z) => z.config(),
+            Inner::Runtime(r) => r.config(),
+        };
+        crate::resolved_config_dict(py, c)
+    }
+}

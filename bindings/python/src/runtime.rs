@@ -1,0 +1,158 @@
+//! The one tokio runtime of the process, and its hand-over to pyo3-async-runtimes.
+//!
+//! pyo3-async-runtimes' own tokio runtime lives in a `OnceLock` and can never be
+//! replaced, but a runtime inherited through `os.fork()` has no worker threads in the
+//! child. So this module keeps its own runtime, tagged with the pid that built it, and
+//! plugs it into pyo3-async-runtimes through the crate's `generic` runtime traits. A
+//! child process (detected by `after_fork_in_child`, registered with
+//! `os.register_at_fork`, and by a pid check as a second line) leaks the parent's
+//! runtime — dropping it would wait for threads that do not exist in the child — and
+//! builds a fresh one on first use.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+
+use pyo3::prelude::*;
+use pyo3_async_runtimes::generic::{ContextExt, JoinError, Runtime as GenericRuntime};
+use pyo3_async_runtimes::TaskLocals;
+use tokio::runtime::{Builder, Runtime};
+use tokio::task::JoinHandle;
+
+struct Slot {
+    pid: u32,
+    runtime: Arc<Runtime>,
+}
+
+static RUNTIME: Mutex<Option<Slot>> = Mutex::new(None);
+
+fn build() -> Runtime {
+    Builder::new_multi_thread()
+        .thread_name("zaby-worker")
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("the tokio runtime could not be built")
+}
+
+/// The runtime of this process, built lazily (and again in a forked child).
+pub fn runtime() -> Arc<Runtime> {
+    let mut slot = RUNTIME.lock().unwrap_or_else(|p| p.into_inner());
+    let pid = std::process::id();
+    match slot.as_ref() {
+        Some(s) if s.pid == pid => s.runtime.clone(),
+        stale => {
+            if let Some(old) = stale {
+                // Inherited through fork(): its threads are gone, so never drop it.
+                std::mem::forget(old.runtime.clone());
+            }
+            let runtime = Arc::new(build());
+            *slot = Some(Slot { pid, runtime: runtime.clone() });
+            runtime
+        }
+    }
+}
+
+/// Called in the child right after `os.fork()`: forget the parent's runtime and drop
+/// the built-in transport's pooled connections (they belong to the parent's reactor).
+#[pyfunction]
+pub fn after_fork_in_child() {
+    let mut slot = RUNTIME.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(old) = slot.take() {
+        std::mem::forget(old.runtime);
+    }
+    zaby::transport::after_fork_in_child();
+}
+
+/// Pid and identity of the current runtime (for the fork test).
+#[pyfunction]
+pub fn runtime_id() -> (u32, usize) {
+    let rt = runtime();
+    (std::process::id(), Arc::as_ptr(&rt) as usize)
+}
+
+pub struct ZabyTokio;
+
+pub struct ZabyJoinError(tokio::task::JoinError);
+
+impl JoinError for ZabyJoinError {
+    fn is_panic(&self) -> bool {
+        self.0.is_panic()
+    }
+    fn into_panic(self) -> Box<dyn std::any::Any + Send + 'static> {
+        self.0.into_panic()
+    }
+}
+
+/// A join handle whose error type is ours (the generic traits need a `JoinError` impl).
+pub struct ZabyJoinHandle(JoinHandle<()>);
+
+impl Future for ZabyJoinHandle {
+    type Output = Result<(), ZabyJoinError>;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
+        Pin::new(&mut self.0).poll(cx).map(|r| r.map_err(ZabyJoinError))
+    }
+}
+
+tokio::task_local! {
+    static TASK_LOCALS: TaskLocals;
+}
+
+impl GenericRuntime for ZabyTokio {
+    type JoinError = ZabyJoinError;
+    type JoinHandle = ZabyJoinHandle;
+
+    fn spawn<F>(fut: F) -> Self::JoinHandle
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        ZabyJoinHandle(runtime().spawn(fut))
+    }
+
+    fn spawn_blocking<F>(f: F) -> Self::JoinHandle
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        ZabyJoinHandle(runtime().spawn_blocking(f))
+    }
+}
+
+impl ContextExt for ZabyTokio {
+    fn scope<F, R>(locals: TaskLocals, fut: F) -> Pin<Box<dyn Future<Output = R> + Send>>
+    where
+        F: Future<Output = R> + Send + 'static,
+    {
+        Box::pin(TASK_LOCALS.scope(locals, fut))
+    }
+
+    fn get_task_locals() -> Option<TaskLocals> {
+        TASK_LOCALS.try_with(|l| l.clone()).ok()
+    }
+}
+
+/// The event loop (and contextvars) of the Python call that started the current Rust
+/// future: host callables are awaited there.
+pub fn caller_locals() -> Option<TaskLocals> {
+    ZabyTokio::get_task_locals()
+}
+
+/// Turns a Rust future into an asyncio awaitable on the caller's loop. The GIL is not
+/// held while it runs; cancelling the awaitable drops the Rust future.
+pub fn to_py<'py, F, T>(py: Python<'py>, fut: F) -> PyResult<Bound<'py, PyAny>>
+where
+    F: Future<Output = PyResult<T>> + Send + 'static,
+    T: for<'a> IntoPyObject<'a> + Send + 'static,
+{
+    pyo3_async_runtimes::generic::future_into_py::<ZabyTokio, _, _>(py, fut)
+}
+
+/// Awaits a Python awaitable on the caller's event loop from inside a Rust future.
+pub async fn await_on_caller_loop(make: impl FnOnce(Python<'_>) -> PyResult<Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+    let locals = caller_locals()
+        .ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("no asyncio event loop is associated with this call"))?;
+    let fut = Python::attach(|py| {
+        let awaitable = make(py)?;
+        pyo3_async_runtimes::into_future_with_locals(&locals, awaitable)
+    })?;
+    fut.await
+}

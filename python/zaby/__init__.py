@@ -1,0 +1,111 @@
+"""Zaby: the Python SDK of the Zaby AI-agent platform.
+
+Async everywhere, on one Rust core::
+
+    from zaby import Zaby
+
+    async with Zaby(api_key="zaby_pk_...") as zaby:
+        agent = await zaby.agents.create({"slug": "helper", "name": "Helper"})
+"""
+
+from __future__ import annotations
+
+import os as _os
+from typing import TYPE_CHECKING, Any
+
+from . import _native
+from ._native import RunEventStream
+from ._sse import SseEvent
+from .client import Zaby, ZabyRuntime
+from .config import (
+    RequestOptions,
+    RetryPolicy,
+    ZabyGlobalConfig,
+    configure_zaby,
+    reset_zaby_config_for_tests,
+    resolve_zaby_config,
+)
+from .errors import (
+    MockTransportError,
+    ZabyApiError,
+    ZabyApiErrorInput,
+    ZabyAuthError,
+    ZabyConflictError,
+    ZabyConnectionError,
+    ZabyError,
+    ZabyNotFoundError,
+    ZabyPermissionError,
+    ZabyRateLimitError,
+    ZabyRuntimeTokenExhaustedError,
+    ZabyRuntimeTokenExpiredError,
+    ZabyStreamError,
+    ZabyTimeoutError,
+    ZabyValidationError,
+    create_zaby_api_error,
+)
+from .mocks import MockRequest, MockResponse, MockTransport
+from .tokens import RuntimeTokenResponse
+from .transport import HttpTransport, TransportRequest, TransportResponse, ZabyTransport
+
+if TYPE_CHECKING:
+    from .types import ListResponse as ListResponse
+
+__version__: str = _native.VERSION
+DEFAULT_ZABY_API_ORIGIN: str = _native.DEFAULT_ZABY_API_ORIGIN
+LOCAL_ZABY_API_ORIGIN: str = _native.LOCAL_ZABY_API_ORIGIN
+
+# A forked child rebuilds the core's runtime and connection pool on first use.
+if hasattr(_os, "register_at_fork"):
+    _os.register_at_fork(after_in_child=_native.after_fork_in_child)
+
+
+def __getattr__(name: str) -> Any:
+    # `ListResponse` lives with the generated types; importing them lazily keeps
+    # `import zaby` fast.
+    if name == "ListResponse":
+        from .types import ListResponse
+
+        return ListResponse
+    raise AttributeError(f"module 'zaby' has no attribute {name!r}")
+
+
+__all__ = [
+    "Zaby",
+    "ZabyRuntime",
+    "ZabyGlobalConfig",
+    "RetryPolicy",
+    "RequestOptions",
+    "configure_zaby",
+    "reset_zaby_config_for_tests",
+    "resolve_zaby_config",
+    "DEFAULT_ZABY_API_ORIGIN",
+    "LOCAL_ZABY_API_ORIGIN",
+    "ZabyError",
+    "ZabyApiError",
+    "ZabyAuthError",
+    "ZabyRuntimeTokenExpiredError",
+    "ZabyPermissionError",
+    "ZabyRuntimeTokenExhaustedError",
+    "ZabyNotFoundError",
+    "ZabyConflictError",
+    "ZabyValidationError",
+    "ZabyRateLimitError",
+    "ZabyStreamError",
+    "ZabyConnectionError",
+    "ZabyTimeoutError",
+    "create_zaby_api_error",
+    "ZabyApiErrorInput",
+    "SseEvent",
+    "RunEventStream",
+    "ListResponse",
+    "RuntimeTokenResponse",
+    "ZabyTransport",
+    "HttpTransport",
+    "TransportRequest",
+    "TransportResponse",
+    "MockTransport",
+    "MockResponse",
+    "MockRequest",
+    "MockTransportError",
+    "__version__",
+]

@@ -1,0 +1,25 @@
+"""Helpers the native layer awaits on the caller's event loop (never imported by users).
+
+The core calls host code through these two coroutines only: one for credential
+providers, one for custom transports. Keeping them in Python keeps the Rust adapter
+to "schedule this coroutine on the captured loop and await it".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .transport import TransportRequest
+
+
+async def call_provider(provider: Any) -> Any:
+    """Calls a sync or async credential provider and returns what it produced."""
+    value = provider()
+    if hasattr(value, "__await__"):
+        value = await value
+    return value
+
+
+async def send_via(transport: Any, fields: dict[str, Any]) -> Any:
+    """Hands one request to a custom transport's ``send`` and returns its response."""
+    return await transport.send(TransportRequest(**fields))

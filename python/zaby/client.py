@@ -1,0 +1,99 @@
+"""The two clients: ``Zaby`` (management, API key / tenant token) and ``ZabyRuntime``
+(end-user runtime, runtime token). Construction is synchronous and does no I/O."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any, Awaitable, Callable, Union
+
+from . import _native
+from ._clients import _RuntimeClients, _ZabyClients
+from .config import ResolvedZabyConfig, ZabyGlobalConfig, _resolved
+from .transport import ZabyTransport, _native_of
+
+__all__ = ["Zaby", "ZabyRuntime", "CredentialProvider"]
+
+CredentialProvider = Union[str, Callable[[], str], Callable[[], Awaitable[str]]]
+"""A credential: the value itself, or a sync or async function returning it on every attempt."""
+
+
+class _Client:
+    _native: Any
+
+    @property
+    def closed(self) -> bool:
+        """Whether ``aclose()`` was called."""
+        return bool(self._native.closed)
+
+    @property
+    def config(self) -> ResolvedZabyConfig:
+        """The configuration resolved when this client was built."""
+        return _resolved(self._native.resolved_config())
+
+    async def aclose(self) -> None:
+        """Closes the client (idempotent); later calls raise ``ZabyError`` ``CLIENT_CLOSED``."""
+        await self._native.aclose()
+
+
+class Zaby(_Client, _ZabyClients):
+    """The management client: agents, deployments, tokens, knowledge, MCP, …
+
+    ``api_key``/``access_token`` take a string or a sync/async callable returning one.
+    """
+
+    def __init__(
+        self,
+        api_key: CredentialProvider | None = None,
+        access_token: CredentialProvider | None = None,
+        transport: ZabyTransport | None = None,
+        config: ZabyGlobalConfig | None = None,
+        tenant_id: str | None = None,
+    ) -> None:
+        _check_config(config)
+        self._native = _native.NativeClient.zaby(
+            api_key, access_token, None if transport is None else _native_of(transport), config, tenant_id
+        )
+        self._attach_clients(self._native)
+
+    async def __aenter__(self) -> Zaby:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return f"Zaby(api_origin={self.config.api_origin!r}, closed={self.closed})"
+
+
+class ZabyRuntime(_Client, _RuntimeClients):
+    """The end-user runtime client: start runs, stream events, approve, give feedback."""
+
+    def __init__(
+        self,
+        token: CredentialProvider,
+        transport: ZabyTransport | None = None,
+        config: ZabyGlobalConfig | None = None,
+    ) -> None:
+        _check_config(config)
+        self._native = _native.NativeClient.runtime(
+            token, None if transport is None else _native_of(transport), config
+        )
+        self._attach_clients(self._native)
+
+    async def __aenter__(self) -> ZabyRuntime:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return f"ZabyRuntime(api_origin={self.config.api_origin!r}, closed={self.closed})"
+
+
+def _check_config(config: object) -> None:
+    if config is not None and not isinstance(config, ZabyGlobalConfig):
+        raise TypeError(f"config must be a ZabyGlobalConfig, got {type(config).__name__}")

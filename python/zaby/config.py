@@ -1,0 +1,121 @@
+"""Configuration (API.md §2): the global layer, per-instance overrides, retries and
+per-call options. Resolution and validation happen in the core."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from . import _native
+
+__all__ = [
+    "ZabyGlobalConfig",
+    "RetryPolicy",
+    "RequestOptions",
+    "ResolvedZabyConfig",
+    "configure_zaby",
+    "reset_zaby_config_for_tests",
+    "resolve_zaby_config",
+]
+
+
+@dataclass
+class RetryPolicy:
+    """Retry settings; every unset (``None``) field takes the default of API.md §2.4."""
+
+    attempts: int = 0
+    """Additional attempts after the first (negative means 0)."""
+    retry_methods: list[str] | None = None
+    """Methods eligible for retry; default ``["GET", "HEAD", "OPTIONS"]``; ``[]`` means none."""
+    retry_statuses: list[int] | None = None
+    """Statuses that trigger a retry; default ``[408, 429, 500, 502, 503, 504]``."""
+    backoff_ms: Callable[[int], float] | None = None
+    """Delay in ms before retry number ``attempt + 1``; default ``min(100 * 2**attempt, 1000)``."""
+
+
+@dataclass
+class ZabyGlobalConfig:
+    """One configuration layer. ``None`` means "inherit from the layer below"."""
+
+    environment: str | None = None
+    api_origin: str | None = None
+    timeout_ms: int | None = None
+    retries: int | RetryPolicy | None = None
+    user_agent: str | None = None
+    tenant_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RequestOptions:
+    """Per-call options; the explicit keywords of a method call win over these."""
+
+    request_id: str | None = None
+    timeout_ms: int | None = None
+
+
+@dataclass(frozen=True)
+class ResolvedZabyConfig:
+    """The configuration a client built now would use (every field resolved)."""
+
+    environment: str
+    api_origin: str
+    timeout_ms: int
+    retries: RetryPolicy
+    user_agent: str | None
+    tenant_id: str | None
+
+
+_FIELDS = frozenset(f.name for f in dataclasses.fields(ZabyGlobalConfig))
+
+
+def configure_zaby(config: ZabyGlobalConfig | None = None, **fields: Any) -> None:
+    """Merges settings into the process-wide configuration.
+
+    Fields that are set overwrite; unset fields keep their previous global value.
+    Accepts a ``ZabyGlobalConfig``, keyword fields, or both (keywords win).
+    """
+    unknown = sorted(set(fields) - _FIELDS)
+    if unknown:
+        raise TypeError(f"configure_zaby() got an unexpected keyword argument {unknown[0]!r}")
+    if config is not None and not isinstance(config, ZabyGlobalConfig):
+        raise TypeError(f"config must be a ZabyGlobalConfig, got {type(config).__name__}")
+    merged = dataclasses.replace(config or ZabyGlobalConfig(), **{k: v for k, v in fields.items() if v is not None})
+    _native.configure(merged)
+
+
+def reset_zaby_config_for_tests() -> None:
+    """Restores the empty global configuration."""
+    _native.reset_config()
+
+
+def resolve_zaby_config(overrides: ZabyGlobalConfig | None = None) -> ResolvedZabyConfig:
+    """Resolves instance overrides > global > environment > defaults without building a client."""
+    return _resolved(_native.resolve_config(overrides))
+
+
+def _resolved(raw: dict[str, Any]) -> ResolvedZabyConfig:
+    r = raw["retries"]
+    retries = RetryPolicy(r["attempts"], list(r["retry_methods"]), list(r["retry_statuses"]), r["backoff_ms"])
+    return ResolvedZabyConfig(
+        environment=raw["environment"],
+        api_origin=raw["api_origin"],
+        timeout_ms=raw["timeout_ms"],
+        retries=retries,
+        user_agent=raw["user_agent"],
+        tenant_id=raw["tenant_id"],
+    )
+
+
+def _call_options(
+    request_id: str | None, timeout_ms: int | None, options: RequestOptions | None
+) -> tuple[str | None, int | None]:
+    """Merges explicit keywords over a ``RequestOptions`` object."""
+    if options is None:
+        return request_id, timeout_ms
+    if not isinstance(options, RequestOptions):
+        raise TypeError(f"options must be a RequestOptions, got {type(options).__name__}")
+    return (
+        request_id if request_id is not None else options.request_id,
+        timeout_ms if timeout_ms is not None else options.timeout_ms,
+    )
