@@ -1,0 +1,180 @@
+//! Starting and stopping the server: secrets, storage, migrations, background
+//! work, the listener, graceful shutdown.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
+
+use crate::config::Settings;
+use crate::services::{Ctx, SharedCtx, provisioning, signing::Signer};
+use crate::storage::Db;
+use crate::storage::bootstrap::{BootstrapInput, BootstrapOutcome};
+use crate::storage::migrate::migrate;
+use crate::util::crypto::SecretBox;
+
+/// How long in-flight requests may take to finish after a shutdown signal.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Writes a file readable only by its owner.
+pub fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir)?;
+    }
+    #[cfg(unix)]
+    {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(path)?;
+        f.write_all(contents.as_bytes())?;
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    #[cfg(not(unix))]
+    std::fs::write(path, contents)?;
+    Ok(())
+}
+
+/// The secrets key: `ZABY_SECRETS_KEY`, else `<state dir>/secrets.key` (created on
+/// first use, mode 0600). Never stored in the database.
+pub fn load_secrets(settings: &Settings) -> anyhow::Result<SecretBox> {
+    if let Some(k) = &settings.secrets_key {
+        return SecretBox::from_base64(k);
+    }
+    let path = settings.state_dir.join("secrets.key");
+    if path.exists() {
+        let text = std::fs::read_to_string(&path)?;
+        return SecretBox::from_base64(&text);
+    }
+    let key = SecretBox::generate_base64();
+    write_private(&path, &format!("{key}\n"))?;
+    SecretBox::from_base64(&key)
+}
+
+/// Storage opened and migrated, plus the shared context.
+pub struct Opened {
+    pub ctx: SharedCtx,
+    pub bootstrap: BootstrapOutcome,
+}
+
+/// Connects, migrates (with first-start bootstrap) and builds the context.
+pub async fn open(settings: Settings) -> anyhow::Result<Opened> {
+    let secrets = load_secrets(&settings)?;
+    let db = Db::connect(&settings.database_url).await?;
+    let bootstrap = migrate(
+        &db,
+        &BootstrapInput {
+            pinned_api_key: settings.bootstrap_api_key.clone(),
+            secrets: secrets.clone(),
+        },
+    )
+    .await?;
+    let signer = Signer::new(db.clone(), secrets, settings.jwt_secret.as_deref());
+    signer
+        .load()
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot load signing keys: {}", e.message))?;
+    let ctx = Arc::new(Ctx {
+        db,
+        settings,
+        signer,
+        provisioning_wakeup: Notify::new(),
+        started: Instant::now(),
+    });
+    Ok(Opened { ctx, bootstrap })
+}
+
+/// A running server.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub ctx: SharedCtx,
+    pub bootstrap: BootstrapOutcome,
+    shutdown: watch::Sender<bool>,
+    server: JoinHandle<std::io::Result<()>>,
+    workers: Vec<JoinHandle<()>>,
+}
+
+impl RunningServer {
+    /// Stops accepting, lets in-flight requests finish (bounded), stops background
+    /// work and checkpoints storage.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        let mut server = self.server;
+        if tokio::time::timeout(DRAIN_TIMEOUT, &mut server).await.is_err() {
+            tracing::warn!("in-flight requests did not finish in time");
+            server.abort();
+        }
+        for w in self.workers {
+            let _ = w.await;
+        }
+        self.ctx.db.close().await;
+        tracing::info!("stopped");
+    }
+}
+
+/// Opens storage, binds the listener and starts serving.
+pub async fn start(settings: Settings) -> anyhow::Result<RunningServer> {
+    let listen = settings.listen.clone();
+    let Opened { ctx, bootstrap } = open(settings).await?;
+    if let Some(key) = &bootstrap.generated_api_key {
+        let path = ctx.settings.state_dir.join("dev-api-key");
+        write_private(&path, &format!("{key}\n"))?;
+    }
+    let listener = TcpListener::bind(&listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+    let addr = listener.local_addr()?;
+    let (tx, rx) = watch::channel(false);
+    let workers = vec![tokio::spawn(provisioning::run(ctx.clone(), rx.clone()))];
+    let app = crate::http::router(ctx.clone());
+    let mut stop = rx.clone();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stop.wait_for(|v| *v).await;
+            })
+            .await
+    });
+    tracing::info!(%addr, database = ctx.db.kind().as_str(), "listening");
+    Ok(RunningServer {
+        addr,
+        ctx,
+        bootstrap,
+        shutdown: tx,
+        server,
+        workers,
+    })
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

@@ -1,0 +1,215 @@
+//! Settings (API.md A.1): CLI flag > environment variable > config file > default.
+//! Clap resolves flag and variable; the file and the defaults fill what is left.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use serde::Deserialize;
+
+/// Flags shared by `serve` and the admin commands. Every flag has the variable
+/// `ZABY_<NAME>`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SettingsArgs {
+    /// Config file (default: ./zaby-server.toml when present).
+    #[arg(long, global = true, env = "ZABY_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Listen address [default: 127.0.0.1:9080].
+    #[arg(long, global = true, env = "ZABY_LISTEN")]
+    pub listen: Option<String>,
+    /// Public origin used to build runtimeUrl [default: http://localhost:9080].
+    #[arg(long, global = true, env = "ZABY_PUBLIC_ORIGIN")]
+    pub public_origin: Option<String>,
+    /// Database URL: sqlite://… or postgres://… [default: sqlite://./.zaby/zaby.db].
+    #[arg(long, global = true, env = "ZABY_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Directory for dev-api-key and secrets.key [default: ./.zaby].
+    #[arg(long, global = true, env = "ZABY_STATE_DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Pins the default tenant's first API key.
+    #[arg(long, global = true, env = "ZABY_BOOTSTRAP_API_KEY", hide_env_values = true)]
+    pub bootstrap_api_key: Option<String>,
+    /// HS256 signing secret (≥ 32 bytes); otherwise keys are generated and stored.
+    #[arg(long, global = true, env = "ZABY_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// 32-byte base64 key that encrypts stored secrets.
+    #[arg(long, global = true, env = "ZABY_SECRETS_KEY", hide_env_values = true)]
+    pub secrets_key: Option<String>,
+    #[arg(long, global = true, env = "ZABY_PROVISIONING_DELAY_MS")]
+    pub provisioning_delay_ms: Option<u64>,
+    #[arg(long, global = true, env = "ZABY_JOB_DELAY_MS")]
+    pub job_delay_ms: Option<u64>,
+    #[arg(long, global = true, env = "ZABY_SYNC_WAIT_MS")]
+    pub sync_wait_ms: Option<u64>,
+    #[arg(long, global = true, env = "ZABY_HEARTBEAT_MS")]
+    pub heartbeat_ms: Option<u64>,
+    #[arg(long, global = true, env = "ZABY_IDEMPOTENCY_TTL_S")]
+    pub idempotency_ttl_s: Option<u64>,
+    #[arg(long, global = true, env = "ZABY_EVENT_RETENTION_DAYS")]
+    pub event_retention_days: Option<u64>,
+    #[arg(long, global = true, env = "ZABY_MAX_BODY_BYTES")]
+    pub max_body_bytes: Option<usize>,
+    #[arg(long, global = true, env = "ZABY_MAX_RUN_STEPS")]
+    pub max_run_steps: Option<u64>,
+    #[arg(long, global = true, env = "ZABY_APPROVAL_TTL_S")]
+    pub approval_ttl_s: Option<u64>,
+    #[arg(long, global = true, env = "ZABY_EXECUTOR_LEASE_MS")]
+    pub executor_lease_ms: Option<u64>,
+    #[arg(long, global = true, env = "ZABY_MCP_TIMEOUT_MS")]
+    pub mcp_timeout_ms: Option<u64>,
+    #[arg(long, global = true, env = "ZABY_ALLOW_STDIO_MCP")]
+    pub allow_stdio_mcp: Option<String>,
+}
+
+/// The config file: the variable names without `ZABY_`, lower-case.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct FileSettings {
+    listen: Option<String>,
+    public_origin: Option<String>,
+    database_url: Option<String>,
+    state_dir: Option<PathBuf>,
+    bootstrap_api_key: Option<String>,
+    jwt_secret: Option<String>,
+    secrets_key: Option<String>,
+    provisioning_delay_ms: Option<u64>,
+    job_delay_ms: Option<u64>,
+    sync_wait_ms: Option<u64>,
+    heartbeat_ms: Option<u64>,
+    idempotency_ttl_s: Option<u64>,
+    event_retention_days: Option<u64>,
+    max_body_bytes: Option<usize>,
+    max_run_steps: Option<u64>,
+    approval_ttl_s: Option<u64>,
+    executor_lease_ms: Option<u64>,
+    mcp_timeout_ms: Option<u64>,
+    allow_stdio_mcp: Option<toml::Value>,
+}
+
+/// Resolved settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub listen: String,
+    pub public_origin: String,
+    pub database_url: String,
+    pub state_dir: PathBuf,
+    pub bootstrap_api_key: Option<String>,
+    pub jwt_secret: Option<String>,
+    pub secrets_key: Option<String>,
+    pub provisioning_delay_ms: u64,
+    pub job_delay_ms: u64,
+    pub sync_wait_ms: u64,
+    pub heartbeat_ms: u64,
+    pub idempotency_ttl_s: u64,
+    pub event_retention_days: u64,
+    pub max_body_bytes: usize,
+    pub max_run_steps: u64,
+    pub approval_ttl_s: u64,
+    pub executor_lease_ms: u64,
+    pub mcp_timeout_ms: u64,
+    pub allow_stdio_mcp: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            listen: "127.0.0.1:9080".into(),
+            public_origin: "http://localhost:9080".into(),
+            database_url: "sqlite://./.zaby/zaby.db".into(),
+            state_dir: PathBuf::from(".zaby"),
+            bootstrap_api_key: None,
+            jwt_secret: None,
+            secrets_key: None,
+            provisioning_delay_ms: 500,
+            job_delay_ms: 0,
+            sync_wait_ms: 25_000,
+            heartbeat_ms: 15_000,
+            idempotency_ttl_s: 86_400,
+            event_retention_days: 30,
+            max_body_bytes: 10 * 1024 * 1024,
+            max_run_steps: 8,
+            approval_ttl_s: 86_400,
+            executor_lease_ms: 15_000,
+            mcp_timeout_ms: 30_000,
+            allow_stdio_mcp: false,
+        }
+    }
+}
+
+fn truthy(s: &str) -> bool {
+    matches!(s.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on")
+}
+
+impl Settings {
+    pub fn resolve(args: &SettingsArgs) -> anyhow::Result<Settings> {
+        let path = match &args.config {
+            Some(p) => Some(p.clone()),
+            None => {
+                let p = PathBuf::from("zaby-server.toml");
+                p.exists().then_some(p)
+            }
+        };
+        let file: FileSettings = match &path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()))?;
+                toml::from_str(&text).map_err(|e| anyhow::anyhow!("invalid {}: {e}", p.display()))?
+            }
+            None => FileSettings::default(),
+        };
+        let d = Settings::default();
+        macro_rules! pick {
+            ($f:ident) => {
+                args.$f.clone().or(file.$f.clone()).unwrap_or(d.$f.clone())
+            };
+        }
+        macro_rules! pick_opt {
+            ($f:ident) => {
+                args.$f.clone().or(file.$f.clone())
+            };
+        }
+        let allow_stdio_mcp = match (&args.allow_stdio_mcp, &file.allow_stdio_mcp) {
+            (Some(s), _) => truthy(s),
+            (None, Some(toml::Value::Boolean(b))) => *b,
+            (None, Some(toml::Value::Integer(i))) => *i != 0,
+            (None, Some(toml::Value::String(s))) => truthy(s),
+            _ => false,
+        };
+        let s = Settings {
+            listen: pick!(listen),
+            public_origin: pick!(public_origin).trim_end_matches('/').to_string(),
+            database_url: pick!(database_url),
+            state_dir: pick!(state_dir),
+            bootstrap_api_key: pick_opt!(bootstrap_api_key).filter(|s| !s.is_empty()),
+            jwt_secret: pick_opt!(jwt_secret).filter(|s| !s.is_empty()),
+            secrets_key: pick_opt!(secrets_key).filter(|s| !s.is_empty()),
+            provisioning_delay_ms: pick!(provisioning_delay_ms),
+            job_delay_ms: pick!(job_delay_ms),
+            sync_wait_ms: pick!(sync_wait_ms),
+            heartbeat_ms: pick!(heartbeat_ms).clamp(1_000, 15_000),
+            idempotency_ttl_s: pick!(idempotency_ttl_s),
+            event_retention_days: pick!(event_retention_days),
+            max_body_bytes: pick!(max_body_bytes),
+            max_run_steps: pick!(max_run_steps),
+            approval_ttl_s: pick!(approval_ttl_s),
+            executor_lease_ms: pick!(executor_lease_ms),
+            mcp_timeout_ms: pick!(mcp_timeout_ms),
+            allow_stdio_mcp,
+        };
+        s.check()?;
+        Ok(s)
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        if let Some(k) = &self.bootstrap_api_key
+            && !crate::util::ids::is_api_key_format(k)
+        {
+            anyhow::bail!("ZABY_BOOTSTRAP_API_KEY must match ^zaby_pk_[A-Za-z0-9_-]{{16,}}$");
+        }
+        if let Some(s) = &self.jwt_secret
+            && s.len() < 32
+        {
+            anyhow::bail!("ZABY_JWT_SECRET must be at least 32 bytes");
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,141 @@
+//! The error every layer returns: an HTTP status, a stable code (API.md §3.6), a
+//! message, optional details and extra headers. The HTTP layer renders it as
+//! `{code, message, details?}`.
+
+use http::StatusCode;
+use serde_json::{Value, json};
+
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub details: Option<Value>,
+    pub retry_after: Option<u64>,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            details: None,
+            retry_after: None,
+        }
+    }
+
+    pub fn with_details(mut self, details: Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", message)
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", message)
+    }
+
+    pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, code, message)
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "NOT_FOUND", format!("{what} not found"))
+    }
+
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, message)
+    }
+
+    /// 422 `VALIDATION_ERROR` for one field.
+    pub fn invalid(field: &str, message: &str) -> Self {
+        Self::validation(vec![(field.to_string(), message.to_string())])
+    }
+
+    /// 422 with a code other than `VALIDATION_ERROR` (e.g. `QUOTA_POLICY_MISMATCH`),
+    /// still naming the field.
+    pub fn unprocessable(code: &'static str, field: &str, message: &str) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            code,
+            format!("{field} {message}"),
+        )
+        .with_details(json!({"errors": [{"field": field, "message": message}]}))
+    }
+
+    /// 422 `VALIDATION_ERROR` listing every failing field.
+    pub fn validation(errors: Vec<(String, String)>) -> Self {
+        let message = errors
+            .iter()
+            .map(|(f, m)| format!("{f} {m}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let list: Vec<Value> = errors
+            .iter()
+            .map(|(f, m)| json!({"field": f, "message": m}))
+            .collect();
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_ERROR", message)
+            .with_details(json!({ "errors": list }))
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL_ERROR",
+            message,
+        )
+    }
+
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", message).with_retry_after(1)
+    }
+
+    pub fn not_implemented(endpoint: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_IMPLEMENTED,
+            "NOT_IMPLEMENTED",
+            format!("{endpoint} is not implemented by this server yet"),
+        )
+    }
+
+    /// The JSON body of API.md §3.6.
+    pub fn body(&self) -> Value {
+        let mut body = json!({ "code": self.code, "message": self.message });
+        if let Some(d) = &self.details {
+            body["details"] = d.clone();
+        }
+        body
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(err: sqlx::Error) -> Self {
+        match &err {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                tracing::error!(error = %err, "storage unavailable");
+                ApiError::unavailable("storage is unavailable")
+            }
+            _ => {
+                tracing::error!(error = %err, "storage error");
+                ApiError::internal("unexpected storage error")
+            }
+        }
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(err: anyhow::Error) -> Self {
+        tracing::error!(error = %err, "internal error");
+        ApiError::internal("unexpected server error")
+    }
+}

@@ -1,0 +1,64 @@
+//! What every response gets: the request id, runtime CORS headers, and one
+//! structured log line (method, route, status, latency, request id; no secrets).
+
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request};
+use axum::middleware::Next;
+use axum::response::Response;
+use http::{HeaderValue, header};
+
+use crate::util::ids::new_request_id;
+
+pub const RUNTIME_PREFIX: &str = "/api/v1/agent-runtime/";
+pub const EXPOSE_HEADERS: &str = "x-request-id, retry-after, idempotent-replayed";
+
+/// The request id of this request (client's or generated).
+#[derive(Clone)]
+pub struct RequestId(pub String);
+
+fn client_request_id(req: &Request) -> Option<String> {
+    let v = req.headers().get("x-request-id")?.to_str().ok()?;
+    let ok = (1..=200).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_graphic());
+    ok.then(|| v.to_string())
+}
+
+pub async fn envelope(mut req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let request_id = client_request_id(&req).unwrap_or_else(new_request_id);
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "<unmatched>".to_string());
+    let runtime_origin = if req.uri().path().starts_with(RUNTIME_PREFIX) {
+        req.headers().get(header::ORIGIN).cloned()
+    } else {
+        None
+    };
+    req.extensions_mut().insert(RequestId(request_id.clone()));
+    let mut resp = next.run(req).await;
+    let headers = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        headers.insert("x-request-id", v);
+    }
+    if let Some(origin) = runtime_origin {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        headers.insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static(EXPOSE_HEADERS),
+        );
+        headers.append(header::VARY, HeaderValue::from_static("origin"));
+    }
+    tracing::info!(
+        target: "zaby_server::http",
+        method = %method,
+        route = %route,
+        status = resp.status().as_u16(),
+        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+        request_id = %request_id,
+        "request"
+    );
+    resp
+}

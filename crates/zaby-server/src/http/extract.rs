@@ -1,0 +1,108 @@
+//! Extractors that never answer with axum's plain-text rejections: bodies (400 /
+//! 413), query strings and path parameters.
+
+use std::collections::HashMap;
+
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use http::header;
+use http::request::Parts;
+use serde_json::Value;
+
+use crate::error::ApiError;
+use crate::services::SharedCtx;
+
+/// A JSON object body. An empty body reads as `{}`.
+pub struct JsonBody(pub Value);
+
+impl FromRequest<SharedCtx> for JsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, ctx: &SharedCtx) -> Result<Self, Self::Rejection> {
+        let limit = ctx.settings.max_body_bytes;
+        let too_large = || {
+            ApiError::new(
+                http::StatusCode::PAYLOAD_TOO_LARGE,
+                "PAYLOAD_TOO_LARGE",
+                format!("request body is larger than {limit} bytes"),
+            )
+        };
+        if let Some(len) = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok())
+            && len > limit as u64
+        {
+            return Err(too_large());
+        }
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.to_ascii_lowercase());
+        let bytes = axum::body::to_bytes(req.into_body(), limit)
+            .await
+            .map_err(|e| {
+                let mut source: Option<&dyn std::error::Error> = Some(&e);
+                while let Some(err) = source {
+                    if err.is::<http_body_util::LengthLimitError>() {
+                        return too_large();
+                    }
+                    source = err.source();
+                }
+                ApiError::bad_request("the request body could not be read")
+            })?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(JsonBody(Value::Object(Default::default())));
+        }
+        let is_json = content_type.as_deref().is_some_and(|ct| {
+            let mime = ct.split(';').next().unwrap_or("").trim();
+            mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+        });
+        if !is_json {
+            return Err(ApiError::bad_request("content-type must be application/json"));
+        }
+        let value: Value = serde_json::from_slice(&bytes)
+            .map_err(|e| ApiError::bad_request(format!("the request body is not valid JSON: {e}")))?;
+        if !value.is_object() {
+            return Err(ApiError::bad_request("the request body must be a JSON object"));
+        }
+        Ok(JsonBody(value))
+    }
+}
+
+/// The query string as a flat map (the last value of a repeated key wins).
+pub struct QueryMap(pub HashMap<String, String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for QueryMap {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let map = parts
+            .uri
+            .query()
+            .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+            .unwrap_or_default();
+        Ok(QueryMap(map))
+    }
+}
+
+/// Path parameters by name; undecodable parameters are a 404.
+pub struct PathIds(pub HashMap<String, String>);
+
+impl PathIds {
+    pub fn get(&self, name: &str) -> &str {
+        self.0.get(name).map(String::as_str).unwrap_or("")
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PathIds {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Path::<HashMap<String, String>>::from_request_parts(parts, state).await {
+            Ok(Path(map)) => Ok(PathIds(map)),
+            Err(_) => Err(ApiError::not_found("resource")),
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! Thin handlers: extract, call a service, return its outcome.
+
+pub mod agents;
+pub mod managed;
+pub mod runtime;
+pub mod system;

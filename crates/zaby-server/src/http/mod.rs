@@ -1,0 +1,62 @@
+//! HTTP: the router (derived from the SDK's endpoint table), credential
+//! extraction, error rendering, request ids, CORS and request logs.
+
+pub mod auth;
+pub mod envelope;
+pub mod extract;
+pub mod fallback;
+pub mod handlers;
+pub mod openapi;
+pub mod respond;
+pub mod routes;
+
+use std::collections::BTreeMap;
+
+use axum::routing::{MethodRouter, any, get};
+use axum::{Extension, Router, middleware};
+use zaby::endpoints::{ENDPOINTS, Endpoint};
+
+use crate::error::ApiError;
+use crate::services::SharedCtx;
+use auth::EndpointRef;
+
+/// Paths served besides the endpoint table (API.md §1.8).
+pub const EXTRA_PATHS: &[&str] = &["/openapi.json", "/mcp/builtin"];
+
+/// Groups the table by path, keeping each path's rows in table order.
+pub fn paths() -> BTreeMap<&'static str, Vec<&'static Endpoint>> {
+    let mut by_path: BTreeMap<&'static str, Vec<&'static Endpoint>> = BTreeMap::new();
+    for ep in ENDPOINTS {
+        by_path.entry(ep.path).or_default().push(ep);
+    }
+    by_path
+}
+
+fn with_405(mr: MethodRouter<SharedCtx>, methods: &[&str]) -> MethodRouter<SharedCtx> {
+    let allow = format!("{}, OPTIONS", methods.join(", "));
+    mr.options(fallback::preflight).fallback(move || {
+        let allow = allow.clone();
+        async move { fallback::method_not_allowed(&allow) }
+    })
+}
+
+pub fn router(ctx: SharedCtx) -> Router {
+    let mut router = Router::new();
+    for (path, eps) in paths() {
+        let mut mr: MethodRouter<SharedCtx> = MethodRouter::new();
+        for ep in &eps {
+            mr = mr.merge(routes::handler(ep).layer(Extension(EndpointRef(ep))));
+        }
+        let methods: Vec<&str> = eps.iter().map(|e| e.method.as_str()).collect();
+        router = router.route(path, with_405(mr, &methods));
+    }
+    router
+        .route("/openapi.json", with_405(get(handlers::system::openapi), &["GET"]))
+        .route(
+            "/mcp/builtin",
+            any(|| async { ApiError::unauthorized("a built-in MCP token is required") }),
+        )
+        .fallback(fallback::not_found)
+        .layer(middleware::from_fn(envelope::envelope))
+        .with_state(ctx)
+}

@@ -1,0 +1,75 @@
+//! The one place that maps endpoint ids (the SDK's table) to handlers.
+//!
+//! Endpoints whose behaviour belongs to later issues answer 501 `NOT_IMPLEMENTED`
+//! after their credential is checked; replace the `_` arm per endpoint as the
+//! runs, approvals, usage, knowledge, MCP, memory and intelligence domains land.
+
+use axum::routing::{MethodFilter, MethodRouter, on};
+use zaby::endpoints::{Auth, Endpoint, HttpMethod};
+
+use super::auth::{Authed, RuntimeAuthed};
+use super::handlers::{agents, managed, runtime, system};
+use crate::error::ApiError;
+use crate::services::SharedCtx;
+
+fn filter(m: HttpMethod) -> MethodFilter {
+    match m {
+        HttpMethod::Get => MethodFilter::GET,
+        HttpMethod::Post => MethodFilter::POST,
+        HttpMethod::Patch => MethodFilter::PATCH,
+        HttpMethod::Delete => MethodFilter::DELETE,
+    }
+}
+
+/// The handler of one endpoint, on the endpoint's own method.
+pub fn handler(ep: &'static Endpoint) -> MethodRouter<SharedCtx> {
+    let m = filter(ep.method);
+    match ep.id {
+        "E1" => on(m, system::health),
+        "E2" | "E99" => on(m, agents::create),
+        "E3" | "E98" => on(m, agents::list),
+        "E4" | "E100" => on(m, agents::get),
+        "E5" | "E101" => on(m, agents::update),
+        "E6" | "E102" => on(m, agents::delete),
+        "E7" | "E103" => on(m, agents::publish),
+        "E8" | "E104" => on(m, agents::deploy),
+        "E9" | "E114" => on(m, agents::attach_mcp_tool),
+        "E10" | "E115" => on(m, agents::attach_knowledge_base),
+        "E11" | "E116" => on(m, agents::attach_skill),
+        "E14" | "E118" => on(m, agents::playground_token),
+        "E15" => on(m, agents::playground_token_default),
+        "E19" | "E113" => on(m, agents::provisioning),
+        "E20" => on(m, managed::list_apps),
+        "E21" => on(m, managed::create_app),
+        "E22" => on(m, managed::get_app),
+        "E23" => on(m, managed::update_app),
+        "E24" => on(m, managed::bind),
+        "E25" => on(m, managed::mint),
+        "E26" => on(m, managed::rotate_by_unique_id),
+        "E27" => on(m, managed::rotate),
+        "E29" => on(m, managed::list_families),
+        "E30" => on(m, managed::revoke_family),
+        "E31" => on(m, managed::list_policies),
+        "E32" => on(m, managed::create_policy),
+        "E33" => on(m, managed::get_policy),
+        "E34" => on(m, managed::update_policy),
+        "E35" => on(m, managed::revoke_grant),
+        "E36" => on(m, managed::usage),
+        "E105" => on(m, agents::redeploy),
+        "E117" => on(m, agents::list_external_apps),
+        "E120" => on(m, runtime::run_events),
+        _ => not_implemented(ep, m),
+    }
+}
+
+/// Checks the endpoint's credential, then answers 501 naming the endpoint.
+fn not_implemented(ep: &'static Endpoint, m: MethodFilter) -> MethodRouter<SharedCtx> {
+    let id = ep.id;
+    match ep.auth {
+        Auth::Runtime => on(m, move |_: RuntimeAuthed| async move { Err::<(), _>(ApiError::not_implemented(id)) }),
+        Auth::ApiKey | Auth::Tenant => {
+            on(m, move |_: Authed| async move { Err::<(), _>(ApiError::not_implemented(id)) })
+        }
+        Auth::None => on(m, move || async move { Err::<(), _>(ApiError::not_implemented(id)) }),
+    }
+}

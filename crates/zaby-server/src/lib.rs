@@ -1,0 +1,17 @@
+//! `zaby-server`: the Zaby platform in one binary.
+//!
+//! Layers (ARCHITECTURE rule 8): [`http`] (routing from the SDK's endpoint table,
+//! credential extraction, error rendering) → [`services`] (one module per domain)
+//! → [`storage`] (one backend trait, SQLite and PostgreSQL).
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod services;
+pub mod storage;
+pub mod util;
+
+pub use app::{RunningServer, start};
+pub use config::Settings;

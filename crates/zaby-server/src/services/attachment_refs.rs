@@ -1,0 +1,130 @@
+//! Attachment inputs that reference other domains' resources (API.md E9, E10).
+//!
+//! The field rules are checked here in full. Resolving the referenced MCP
+//! installation/tool or knowledge base is the single seam below: those domains
+//! (MCP, knowledge) are not stored by this server yet, so nothing resolves and the
+//! request answers 422 naming the field, as for any body reference that does not
+//! exist. The MCP and knowledge issues replace `resolve_*` with real lookups.
+
+use serde_json::{Value, json};
+
+use crate::error::{ApiError, ApiResult};
+use crate::storage::agents::AgentRow;
+use crate::storage::sql::Conn;
+use crate::util::input::Fields;
+
+pub const APPROVAL_MODES: &[&str] = &["AUTO", "MANUAL", "TENANT_POLICY"];
+
+/// A resolved MCP attachment target.
+pub struct McpTarget {
+    pub tenant_installation_id: String,
+    /// `None` = every tool of the installation.
+    pub tool_definition_id: Option<String>,
+    /// Default key and name (the tool name, or the installation's server slug).
+    pub default_name: String,
+}
+
+/// Seam for the MCP issue: find the installation (not revoked, with an `invoke`
+/// grant for the agent when it has grants) and the tool of its server.
+async fn resolve_mcp(
+    _conn: &mut Conn,
+    _agent: &AgentRow,
+    _installation_id: Option<&str>,
+    _tool_id: Option<&str>,
+    _alias_tool_id: Option<&str>,
+) -> ApiResult<Option<McpTarget>> {
+    Ok(None)
+}
+
+/// A resolved knowledge-base attachment target.
+pub struct KnowledgeBaseTarget {
+    pub slug: String,
+    pub name: String,
+}
+
+/// Seam for the knowledge issue: find the knowledge base (and profile) of the tenant.
+async fn resolve_knowledge_base(
+    _conn: &mut Conn,
+    _agent: &AgentRow,
+    _knowledge_base_id: &str,
+    _profile_id: Option<&str>,
+) -> ApiResult<Option<KnowledgeBaseTarget>> {
+    Ok(None)
+}
+
+pub async fn mcp_tool_input(conn: &mut Conn, agent: &AgentRow, body: &Value) -> ApiResult<Value> {
+    let mut f = Fields::new(body);
+    let installation = f.opt_str("tenantInstallationId", 100);
+    let tool = f.opt_str("toolDefinitionId", 100);
+    let alias = f.opt_str("toolId", 100);
+    if installation.is_none() && alias.is_none() {
+        f.error("tenantInstallationId", "is required");
+    }
+    if installation.is_some() && tool.is_none() {
+        f.error("toolDefinitionId", "is required");
+    }
+    let key = f.opt_str("key", 200);
+    let name = f.opt_str("name", 200);
+    let description = f.opt_text("description", 10_000);
+    let approval_mode = f.opt_enum("approvalMode", APPROVAL_MODES);
+    let enabled = f.opt_bool("enabled");
+    let config = f.opt_object("config");
+    let metadata = f.opt_object("metadata");
+    f.finish()?;
+    let field = if installation.is_some() { "tenantInstallationId" } else { "toolId" };
+    let target = resolve_mcp(conn, agent, installation.as_deref(), tool.as_deref(), alias.as_deref())
+        .await?
+        .ok_or_else(|| ApiError::invalid(field, "does not name an MCP installation or tool of this tenant"))?;
+    Ok(json!({
+        "tenantInstallationId": target.tenant_installation_id,
+        "toolDefinitionId": target.tool_definition_id,
+        "key": key.unwrap_or_else(|| target.default_name.clone()),
+        "name": name.unwrap_or(target.default_name),
+        "description": description,
+        "approvalMode": approval_mode.unwrap_or_else(|| "TENANT_POLICY".into()),
+        "enabled": enabled.unwrap_or(true),
+        "config": config.unwrap_or_else(|| json!({})),
+        "metadata": metadata.unwrap_or_else(|| json!({})),
+    }))
+}
+
+pub async fn knowledge_base_input(conn: &mut Conn, agent: &AgentRow, body: &Value) -> ApiResult<Value> {
+    let mut f = Fields::new(body);
+    let kb = f.req_str("knowledgeBaseId", 100);
+    let kb_version = f.opt_str("knowledgeBaseVersionId", 100);
+    let profile = f.opt_str("knowledgeProfileId", 100);
+    let key = f.opt_str("key", 200);
+    let name = f.opt_str("name", 200);
+    let description = f.opt_text("description", 10_000);
+    let enabled = f.opt_bool("enabled");
+    let policies: Vec<(&str, Option<Value>)> = [
+        "retrievalPolicy",
+        "citationPolicy",
+        "coveragePolicy",
+        "personalizationPolicy",
+        "knowledgePolicy",
+    ]
+    .into_iter()
+    .map(|k| (k, f.opt_object(k)))
+    .collect();
+    let metadata = f.opt_object("metadata");
+    f.finish()?;
+    let kb = kb.unwrap_or_default();
+    let target = resolve_knowledge_base(conn, agent, &kb, profile.as_deref())
+        .await?
+        .ok_or_else(|| ApiError::invalid("knowledgeBaseId", "does not name a knowledge base of this tenant"))?;
+    let mut out = json!({
+        "knowledgeBaseId": kb,
+        "knowledgeBaseVersionId": kb_version,
+        "knowledgeProfileId": profile,
+        "key": key.unwrap_or_else(|| target.slug.clone()),
+        "name": name.unwrap_or(target.name),
+        "description": description,
+        "enabled": enabled.unwrap_or(true),
+        "metadata": metadata.unwrap_or_else(|| json!({})),
+    });
+    for (k, v) in policies {
+        out[k] = v.unwrap_or_else(|| json!({}));
+    }
+    Ok(out)
+}

@@ -1,0 +1,63 @@
+//! Services: one module per domain. They hold the rules; handlers only translate
+//! HTTP, and storage only runs queries.
+
+pub mod agents;
+pub mod attachment_refs;
+pub mod apps;
+pub mod auth;
+pub mod deployments;
+pub mod families;
+pub mod idempotency;
+pub mod paging;
+pub mod policies;
+pub mod provisioning;
+pub mod runtime_auth;
+pub mod signing;
+pub mod tenancy;
+pub mod tokens;
+pub mod usage;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde_json::Value;
+use tokio::sync::Notify;
+
+use crate::config::Settings;
+use crate::storage::Db;
+
+/// Everything a request or a background task needs.
+pub struct Ctx {
+    pub db: Db,
+    pub settings: Settings,
+    pub signer: signing::Signer,
+    /// Woken when a deployment is created, so provisioning need not wait for a poll.
+    pub provisioning_wakeup: Notify,
+    pub started: Instant,
+}
+
+pub type SharedCtx = Arc<Ctx>;
+
+/// Who is calling, after authentication.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub tenant_id: String,
+    pub kind: CallerKind,
+}
+
+#[derive(Debug, Clone)]
+pub enum CallerKind {
+    ApiKey { key_id: String },
+    Tenant { user: String },
+}
+
+/// What a successful call produced, for the status code.
+#[derive(Debug)]
+pub enum Outcome {
+    /// 201.
+    Created(Value),
+    /// 200.
+    Ok(Value),
+    /// 200 with `idempotent-replayed: true`.
+    Replayed(Value),
+}

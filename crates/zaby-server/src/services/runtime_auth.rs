@@ -1,0 +1,147 @@
+//! The runtime check order of API.md A.6, steps 1–9, for every request under
+//! `/api/v1/agent-runtime/`. Step 10 (endpoint checks) belongs to the handler.
+
+use http::StatusCode;
+use serde_json::json;
+
+use super::Ctx;
+use crate::error::{ApiError, ApiResult};
+use crate::storage::apps::{self as app_store, AppRow, BindingRow};
+use crate::storage::tokens::{self as store, GrantRow};
+use crate::util::clock::now_ms;
+
+/// A runtime caller that passed steps 1–9 (one use consumed).
+#[derive(Debug, Clone)]
+pub struct RuntimeCaller {
+    pub tenant_id: String,
+    pub grant: GrantRow,
+    pub app: Option<AppRow>,
+    pub binding: Option<BindingRow>,
+}
+
+impl RuntimeCaller {
+    pub fn session_id(&self) -> &str {
+        &self.grant.session_id
+    }
+}
+
+fn revoked() -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "MANAGED_AGENT_RUNTIME_TOKEN_REVOKED",
+        "the runtime token has been revoked",
+    )
+}
+
+fn exhausted() -> ApiError {
+    ApiError::forbidden(
+        "MANAGED_AGENT_RUNTIME_TOKEN_GRANT_MAX_USES_EXCEEDED",
+        "the runtime token has no uses left",
+    )
+}
+
+pub async fn authenticate(
+    ctx: &Ctx,
+    authorization: Option<&str>,
+    origin: Option<&str>,
+    scope: &str,
+) -> ApiResult<RuntimeCaller> {
+    // 1. A well-formed bearer token with a valid signature and a known grant.
+    let bad = || ApiError::unauthorized("missing or invalid runtime token");
+    let token = authorization
+        .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && t.len() <= 8192)
+        .ok_or_else(bad)?;
+    let claims = ctx.signer.verify(token).await?.ok_or_else(bad)?;
+    if claims.get("aud").is_some() || claims["iss"] != super::auth::ISSUER {
+        return Err(bad());
+    }
+    let (Some(tenant_id), Some(grant_id)) = (claims["ten"].as_str(), claims["sub"].as_str()) else {
+        return Err(bad());
+    };
+    let mut conn = ctx.db.read().await?;
+    let grant = store::get_grant(&mut conn, tenant_id, grant_id).await?.ok_or_else(bad)?;
+    // 2. Grant and family not revoked.
+    let family = store::get_family(&mut conn, tenant_id, &grant.family_id).await?;
+    if grant.revoked_at.is_some() || family.is_none_or(|f| f.status != "ACTIVE") {
+        return Err(revoked());
+    }
+    // 3. Not expired.
+    let now = now_ms();
+    if now >= grant.expires_at {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "MANAGED_AGENT_RUNTIME_TOKEN_EXPIRED",
+            "the runtime token has expired",
+        ));
+    }
+    // 4. Uses remaining.
+    if grant.remaining_uses() == Some(0) {
+        return Err(exhausted());
+    }
+    // 5. Scope.
+    if !grant.scopes.iter().any(|s| s == scope) {
+        return Err(ApiError::forbidden(
+            "INSUFFICIENT_SCOPE",
+            format!("the runtime token lacks the scope {scope}"),
+        ));
+    }
+    // 6. External app ACTIVE (playground tokens have none).
+    let (app, binding) = match &grant.external_app_id {
+        Some(app_id) => {
+            let app = app_store::get(&mut conn, tenant_id, app_id).await?.ok_or_else(bad)?;
+            if app.status != "ACTIVE" {
+                return Err(ApiError::forbidden("EXTERNAL_APP_INACTIVE", "the external app is INACTIVE"));
+            }
+            let binding = app_store::get_binding(&mut conn, app_id, &grant.deployment_id).await?;
+            (Some(app), binding)
+        }
+        None => (None, None),
+    };
+    // 7. Origin.
+    if let (Some(origin), Some(app)) = (origin, &app) {
+        let allowed = app.allowed_origins();
+        if !allowed.is_empty() && !allowed.iter().any(|o| o == origin) {
+            return Err(ApiError::forbidden(
+                "ORIGIN_NOT_ALLOWED",
+                format!("origin {origin} is not allowed for this external app"),
+            ));
+        }
+    }
+    drop(conn);
+    // 8 + 9. Rate limit and one use, atomically: a rejected request consumes nothing.
+    let mut tx = ctx.db.write().await?;
+    if !store::consume_use(tx.conn(), &grant.id).await? {
+        let current = store::get_grant(tx.conn(), tenant_id, &grant.id).await?;
+        return Err(match current {
+            Some(g) if g.revoked_at.is_some() => revoked(),
+            _ => exhausted(),
+        });
+    }
+    if let Some(b) = &binding
+        && let Some(limit) = b.rate_limit_per_minute
+    {
+        let window = now - now.rem_euclid(60_000);
+        if !store::hit_window(tx.conn(), &format!("binding:{}", b.id), window, limit).await? {
+            let retry = ((window + 60_000 - now) as u64).div_ceil(1000).max(1);
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "RATE_LIMITED",
+                format!("more than {limit} runtime requests in this minute"),
+            )
+            .with_details(json!({ "limit": limit, "windowSeconds": 60 }))
+            .with_retry_after(retry));
+        }
+    }
+    store::log_runtime_request(tx.conn(), &grant, now).await?;
+    tx.commit().await?;
+    let mut grant = grant;
+    grant.used_count += 1;
+    Ok(RuntimeCaller {
+        tenant_id: tenant_id.to_string(),
+        grant,
+        app,
+        binding,
+    })
+}

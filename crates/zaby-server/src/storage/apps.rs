@@ -1,0 +1,220 @@
+//! External apps and their deployment bindings.
+
+use serde_json::Value;
+use sqlx::any::AnyRow;
+
+use super::page::{Page, PageRequest, fetch_page};
+use super::sql::{Conn, DbResult, Filter, RowExt, all, exec, like_pattern, one};
+use crate::args;
+
+/// `doc` holds allowedOrigins, tokenTtlSeconds and metadata.
+#[derive(Debug, Clone)]
+pub struct AppRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub slug: String,
+    pub name: String,
+    pub agent_id: Option<String>,
+    pub status: String,
+    pub doc: Value,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl AppRow {
+    pub fn allowed_origins(&self) -> Vec<String> {
+        serde_json::from_value(self.doc["allowedOrigins"].clone()).unwrap_or_default()
+    }
+
+    pub fn token_ttl_seconds(&self) -> Option<i64> {
+        self.doc["tokenTtlSeconds"].as_i64()
+    }
+}
+
+fn app(row: &AnyRow) -> DbResult<AppRow> {
+    Ok(AppRow {
+        id: row.text("id")?,
+        tenant_id: row.text("tenant_id")?,
+        slug: row.text("slug")?,
+        name: row.text("name")?,
+        agent_id: row.text_opt("agent_id")?,
+        status: row.text("status")?,
+        doc: row.json("doc")?,
+        created_at: row.int("created_at")?,
+        updated_at: row.int("updated_at")?,
+    })
+}
+
+pub async fn insert(conn: &mut Conn, a: &AppRow) -> DbResult<()> {
+    exec(
+        conn,
+        "INSERT INTO external_apps (id, tenant_id, slug, name, agent_id, status, doc, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        args![&a.id, &a.tenant_id, &a.slug, &a.name, &a.agent_id, &a.status, &a.doc, a.created_at, a.updated_at],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn update(conn: &mut Conn, a: &AppRow) -> DbResult<()> {
+    exec(
+        conn,
+        "UPDATE external_apps SET slug = $3, name = $4, agent_id = $5, status = $6, doc = $7, updated_at = $8 WHERE tenant_id = $1 AND id = $2",
+        args![&a.tenant_id, &a.id, &a.slug, &a.name, &a.agent_id, &a.status, &a.doc, a.updated_at],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn get(conn: &mut Conn, tenant_id: &str, id: &str) -> DbResult<Option<AppRow>> {
+    one(
+        conn,
+        "SELECT * FROM external_apps WHERE tenant_id = $1 AND id = $2",
+        args![tenant_id, id],
+    )
+    .await?
+    .as_ref()
+    .map(app)
+    .transpose()
+}
+
+pub async fn slug_taken(conn: &mut Conn, tenant_id: &str, slug: &str, except_id: &str) -> DbResult<bool> {
+    Ok(one(
+        conn,
+        "SELECT id FROM external_apps WHERE tenant_id = $1 AND slug = $2 AND id <> $3",
+        args![tenant_id, slug, except_id],
+    )
+    .await?
+    .is_some())
+}
+
+#[derive(Debug, Default)]
+pub struct AppFilter {
+    pub status: Option<String>,
+    pub agent_id: Option<String>,
+    pub q: Option<String>,
+}
+
+pub async fn list(conn: &mut Conn, tenant_id: &str, filter: &AppFilter, page: &PageRequest) -> DbResult<Page<AppRow>> {
+    let mut f = Filter::new();
+    f.eq("tenant_id", tenant_id);
+    if let Some(s) = &filter.status {
+        f.eq("status", s.as_str());
+    }
+    if let Some(agent) = &filter.agent_id {
+        // The app names the agent, or is bound to one of the agent's deployments.
+        let a = f.bind(agent.as_str());
+        let b = f.bind(agent.as_str());
+        f.clause(format!(
+            "(agent_id = {a} OR id IN (SELECT b.external_app_id FROM deployment_bindings b JOIN deployments d ON d.id = b.deployment_id WHERE d.agent_id = {b}))"
+        ));
+    }
+    if let Some(q) = &filter.q {
+        let p = f.bind(like_pattern(q));
+        f.clause(format!(
+            "(LOWER(name) LIKE {p} ESCAPE '\\' OR LOWER(slug) LIKE {p} ESCAPE '\\')"
+        ));
+    }
+    let page = fetch_page(conn, "external_apps", &f, page).await?;
+    let items = page.items.iter().map(app).collect::<DbResult<Vec<_>>>()?;
+    Ok(Page {
+        items,
+        next_cursor: page.next_cursor,
+        total: page.total,
+    })
+}
+
+#[derive(Debug, Clone)]
+pub struct BindingRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub external_app_id: String,
+    pub deployment_id: String,
+    pub allow_browser_runtime: bool,
+    pub allow_server_runtime: bool,
+    pub allow_approvals: bool,
+    pub rate_limit_per_minute: Option<i64>,
+    pub metadata: Value,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+fn binding(row: &AnyRow) -> DbResult<BindingRow> {
+    Ok(BindingRow {
+        id: row.text("id")?,
+        tenant_id: row.text("tenant_id")?,
+        external_app_id: row.text("external_app_id")?,
+        deployment_id: row.text("deployment_id")?,
+        allow_browser_runtime: row.flag("allow_browser_runtime")?,
+        allow_server_runtime: row.flag("allow_server_runtime")?,
+        allow_approvals: row.flag("allow_approvals")?,
+        rate_limit_per_minute: row.int_opt("rate_limit_per_minute")?,
+        metadata: row.json("metadata")?,
+        created_at: row.int("created_at")?,
+        updated_at: row.int("updated_at")?,
+    })
+}
+
+pub async fn get_binding(conn: &mut Conn, app_id: &str, deployment_id: &str) -> DbResult<Option<BindingRow>> {
+    one(
+        conn,
+        "SELECT * FROM deployment_bindings WHERE external_app_id = $1 AND deployment_id = $2",
+        args![app_id, deployment_id],
+    )
+    .await?
+    .as_ref()
+    .map(binding)
+    .transpose()
+}
+
+pub async fn insert_binding(conn: &mut Conn, b: &BindingRow) -> DbResult<()> {
+    exec(
+        conn,
+        "INSERT INTO deployment_bindings (id, tenant_id, external_app_id, deployment_id, allow_browser_runtime, allow_server_runtime, allow_approvals, rate_limit_per_minute, metadata, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        args![
+            &b.id, &b.tenant_id, &b.external_app_id, &b.deployment_id, b.allow_browser_runtime,
+            b.allow_server_runtime, b.allow_approvals, b.rate_limit_per_minute, &b.metadata,
+            b.created_at, b.updated_at
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn update_binding(conn: &mut Conn, b: &BindingRow) -> DbResult<()> {
+    exec(
+        conn,
+        "UPDATE deployment_bindings SET allow_browser_runtime = $2, allow_server_runtime = $3, allow_approvals = $4, rate_limit_per_minute = $5, metadata = $6, updated_at = $7 WHERE id = $1",
+        args![
+            &b.id, b.allow_browser_runtime, b.allow_server_runtime, b.allow_approvals,
+            b.rate_limit_per_minute, &b.metadata, b.updated_at
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Bindings of an app, in binding order.
+pub async fn bindings_of_app(conn: &mut Conn, app_id: &str) -> DbResult<Vec<BindingRow>> {
+    all(
+        conn,
+        "SELECT * FROM deployment_bindings WHERE external_app_id = $1 ORDER BY created_at, id",
+        args![app_id],
+    )
+    .await?
+    .iter()
+    .map(binding)
+    .collect()
+}
+
+pub async fn bindings_of_deployment(conn: &mut Conn, deployment_id: &str) -> DbResult<Vec<BindingRow>> {
+    all(
+        conn,
+        "SELECT * FROM deployment_bindings WHERE deployment_id = $1 ORDER BY created_at, id",
+        args![deployment_id],
+    )
+    .await?
+    .iter()
+    .map(binding)
+    .collect()
+}

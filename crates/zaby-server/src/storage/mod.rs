@@ -1,0 +1,138 @@
+//! Storage: one [`Backend`] trait with a SQLite and a PostgreSQL implementation, and
+//! the domain queries written once in portable SQL on top of it.
+//!
+//! The two backends differ in how they connect, how a write transaction excludes
+//! other writers (SQLite: an in-process lock plus `BEGIN IMMEDIATE`; PostgreSQL: row
+//! locks and conditional updates), how migrations are serialized, and checkpointing.
+//! Everything else — the schema and every query — is shared, so both run the same
+//! code paths and the same test suite. A later domain adds a migration file and a
+//! query module here; nothing else needs to change.
+
+pub mod agents;
+pub mod apps;
+pub mod bootstrap;
+pub mod deployments;
+pub mod idempotency;
+pub mod migrate;
+pub mod page;
+pub mod policies;
+pub mod postgres;
+pub mod sql;
+pub mod sqlite;
+pub mod tenancy;
+pub mod tokens;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use sqlx::{Any, AnyPool, Transaction};
+use tokio::sync::OwnedMutexGuard;
+
+pub use sql::{Conn, DbResult};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbKind {
+    Sqlite,
+    Postgres,
+}
+
+impl DbKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DbKind::Sqlite => "sqlite",
+            DbKind::Postgres => "postgres",
+        }
+    }
+}
+
+/// What differs between the databases.
+#[async_trait]
+pub trait Backend: Send + Sync {
+    fn kind(&self) -> DbKind;
+    fn pool(&self) -> &AnyPool;
+    /// Starts a transaction that may write. Under SQLite it holds the database's
+    /// write lock from the start, so read-then-write sequences cannot interleave.
+    async fn begin_write(&self) -> DbResult<Tx>;
+    /// Starts the transaction that runs migrations and first-start bootstrap,
+    /// exclusive across processes.
+    async fn begin_migration(&self) -> DbResult<Tx>;
+    /// Flushes what can be flushed before the process exits.
+    async fn checkpoint(&self);
+}
+
+/// A write transaction. Dropping it without [`Tx::commit`] rolls back.
+pub struct Tx {
+    inner: Transaction<'static, Any>,
+    _guard: Option<OwnedMutexGuard<()>>,
+}
+
+impl Tx {
+    pub fn new(inner: Transaction<'static, Any>, guard: Option<OwnedMutexGuard<()>>) -> Self {
+        Tx {
+            inner,
+            _guard: guard,
+        }
+    }
+
+    pub fn conn(&mut self) -> &mut Conn {
+        &mut self.inner
+    }
+
+    pub async fn commit(self) -> DbResult<()> {
+        self.inner.commit().await
+    }
+}
+
+/// The handle every service holds.
+#[derive(Clone)]
+pub struct Db {
+    backend: Arc<dyn Backend>,
+}
+
+impl Db {
+    /// Connects by URL: `sqlite://…` or `postgres://…` / `postgresql://…`.
+    pub async fn connect(url: &str) -> anyhow::Result<Db> {
+        sqlx::any::install_default_drivers();
+        let backend: Arc<dyn Backend> = if url.starts_with("sqlite:") {
+            Arc::new(sqlite::SqliteBackend::connect(url).await?)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Arc::new(postgres::PostgresBackend::connect(url).await?)
+        } else {
+            anyhow::bail!("unsupported database URL (use sqlite://… or postgres://…)");
+        };
+        Ok(Db { backend })
+    }
+
+    pub fn kind(&self) -> DbKind {
+        self.backend.kind()
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        self.backend.pool()
+    }
+
+    /// A pooled connection for reads outside a transaction.
+    pub async fn read(&self) -> DbResult<sqlx::pool::PoolConnection<Any>> {
+        self.backend.pool().acquire().await
+    }
+
+    pub async fn write(&self) -> DbResult<Tx> {
+        self.backend.begin_write().await
+    }
+
+    pub async fn begin_migration(&self) -> DbResult<Tx> {
+        self.backend.begin_migration().await
+    }
+
+    pub async fn ping(&self) -> bool {
+        let Ok(mut c) = self.read().await else {
+            return false;
+        };
+        sql::scalar_i64(&mut c, "SELECT 1", vec![]).await.is_ok()
+    }
+
+    pub async fn close(&self) {
+        self.backend.checkpoint().await;
+        self.backend.pool().close().await;
+    }
+}

@@ -1,0 +1,154 @@
+//! Runtime-token (quota) policies.
+
+use serde_json::Value;
+use sqlx::any::AnyRow;
+
+use super::page::{Page, PageRequest, fetch_page};
+use super::sql::{Conn, DbResult, Filter, RowExt, all, exec, one};
+use crate::args;
+
+/// `doc` holds maxConcurrentRuns, tokenTtlSeconds, maxUsesPerToken,
+/// autoRotateEnabled, rotateBeforeExpirySeconds, metadata, windowDurationMs, maxTokens.
+#[derive(Debug, Clone)]
+pub struct PolicyRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub external_app_id: String,
+    pub deployment_id: String,
+    pub name: String,
+    pub status: String,
+    pub doc: Value,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl PolicyRow {
+    pub fn int(&self, key: &str) -> Option<i64> {
+        self.doc[key].as_i64()
+    }
+}
+
+fn policy(row: &AnyRow) -> DbResult<PolicyRow> {
+    Ok(PolicyRow {
+        id: row.text("id")?,
+        tenant_id: row.text("tenant_id")?,
+        external_app_id: row.text("external_app_id")?,
+        deployment_id: row.text("deployment_id")?,
+        name: row.text("name")?,
+        status: row.text("status")?,
+        doc: row.json("doc")?,
+        created_at: row.int("created_at")?,
+        updated_at: row.int("updated_at")?,
+    })
+}
+
+pub async fn insert(conn: &mut Conn, p: &PolicyRow) -> DbResult<()> {
+    exec(
+        conn,
+        "INSERT INTO runtime_token_policies (id, tenant_id, external_app_id, deployment_id, name, status, doc, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        args![&p.id, &p.tenant_id, &p.external_app_id, &p.deployment_id, &p.name, &p.status, &p.doc, p.created_at, p.updated_at],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn update(conn: &mut Conn, p: &PolicyRow) -> DbResult<()> {
+    exec(
+        conn,
+        "UPDATE runtime_token_policies SET name = $3, status = $4, doc = $5, updated_at = $6 WHERE tenant_id = $1 AND id = $2",
+        args![&p.tenant_id, &p.id, &p.name, &p.status, &p.doc, p.updated_at],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn get(conn: &mut Conn, tenant_id: &str, id: &str) -> DbResult<Option<PolicyRow>> {
+    one(
+        conn,
+        "SELECT * FROM runtime_token_policies WHERE tenant_id = $1 AND id = $2",
+        args![tenant_id, id],
+    )
+    .await?
+    .as_ref()
+    .map(policy)
+    .transpose()
+}
+
+#[derive(Debug, Default)]
+pub struct PolicyFilter {
+    pub external_app_id: Option<String>,
+    pub deployment_id: Option<String>,
+    pub agent_id: Option<String>,
+    pub status: Option<String>,
+    pub ids: Option<Vec<String>>,
+}
+
+fn filter(tenant_id: &str, pf: &PolicyFilter) -> Filter {
+    let mut f = Filter::new();
+    f.eq("tenant_id", tenant_id);
+    if let Some(a) = &pf.external_app_id {
+        f.eq("external_app_id", a.as_str());
+    }
+    if let Some(d) = &pf.deployment_id {
+        f.eq("deployment_id", d.as_str());
+    }
+    if let Some(s) = &pf.status {
+        f.eq("status", s.as_str());
+    }
+    if let Some(agent) = &pf.agent_id {
+        let p = f.bind(agent.as_str());
+        f.clause(format!(
+            "deployment_id IN (SELECT id FROM deployments WHERE agent_id = {p})"
+        ));
+    }
+    if let Some(ids) = &pf.ids {
+        let ps: Vec<String> = ids.iter().map(|i| f.bind(i.as_str())).collect();
+        if ps.is_empty() {
+            f.clause("1 = 0".into());
+        } else {
+            f.clause(format!("id IN ({})", ps.join(", ")));
+        }
+    }
+    f
+}
+
+pub async fn list(conn: &mut Conn, tenant_id: &str, pf: &PolicyFilter, page: &PageRequest) -> DbResult<Page<PolicyRow>> {
+    let f = filter(tenant_id, pf);
+    let page = fetch_page(conn, "runtime_token_policies", &f, page).await?;
+    let items = page.items.iter().map(policy).collect::<DbResult<Vec<_>>>()?;
+    Ok(Page {
+        items,
+        next_cursor: page.next_cursor,
+        total: page.total,
+    })
+}
+
+/// Matching policies, oldest first, at most `limit`.
+pub async fn matching(conn: &mut Conn, tenant_id: &str, pf: &PolicyFilter, limit: i64) -> DbResult<Vec<PolicyRow>> {
+    let mut f = filter(tenant_id, pf);
+    let lim = f.bind(limit);
+    all(
+        conn,
+        &format!(
+            "SELECT * FROM runtime_token_policies WHERE {} ORDER BY created_at, id LIMIT {lim}",
+            f.sql()
+        ),
+        f.args,
+    )
+    .await?
+    .iter()
+    .map(policy)
+    .collect()
+}
+
+pub async fn of_deployment(conn: &mut Conn, deployment_id: &str) -> DbResult<Vec<PolicyRow>> {
+    all(
+        conn,
+        "SELECT * FROM runtime_token_policies WHERE deployment_id = $1 ORDER BY created_at, id",
+        args![deployment_id],
+    )
+    .await?
+    .iter()
+    .map(policy)
+    .collect()
+}

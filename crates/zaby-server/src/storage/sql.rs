@@ -1,0 +1,203 @@
+//! Portable query helpers. Every statement is written once with `$1…$n` placeholders,
+//! which both SQLite and PostgreSQL accept, and runs through sqlx's `Any` driver.
+
+use serde_json::Value;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+pub type Conn = AnyConnection;
+pub type DbResult<T> = Result<T, sqlx::Error>;
+
+/// One bound parameter.
+#[derive(Debug, Clone)]
+pub enum Arg {
+    Int(Option<i64>),
+    Text(Option<String>),
+    Float(Option<f64>),
+}
+
+impl From<i64> for Arg {
+    fn from(v: i64) -> Self {
+        Arg::Int(Some(v))
+    }
+}
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Self {
+        Arg::Int(v)
+    }
+}
+impl From<bool> for Arg {
+    fn from(v: bool) -> Self {
+        Arg::Int(Some(v as i64))
+    }
+}
+impl From<f64> for Arg {
+    fn from(v: f64) -> Self {
+        Arg::Float(Some(v))
+    }
+}
+impl From<&str> for Arg {
+    fn from(v: &str) -> Self {
+        Arg::Text(Some(v.to_string()))
+    }
+}
+impl From<&String> for Arg {
+    fn from(v: &String) -> Self {
+        Arg::Text(Some(v.clone()))
+    }
+}
+impl From<String> for Arg {
+    fn from(v: String) -> Self {
+        Arg::Text(Some(v))
+    }
+}
+impl From<Option<String>> for Arg {
+    fn from(v: Option<String>) -> Self {
+        Arg::Text(v)
+    }
+}
+impl From<Option<&str>> for Arg {
+    fn from(v: Option<&str>) -> Self {
+        Arg::Text(v.map(str::to_string))
+    }
+}
+impl From<&Option<String>> for Arg {
+    fn from(v: &Option<String>) -> Self {
+        Arg::Text(v.clone())
+    }
+}
+impl From<&Value> for Arg {
+    fn from(v: &Value) -> Self {
+        Arg::Text(Some(v.to_string()))
+    }
+}
+
+/// `args![a, b, c]` builds a parameter list.
+#[macro_export]
+macro_rules! args {
+    ($($a:expr),* $(,)?) => { vec![$($crate::storage::sql::Arg::from($a)),*] };
+}
+
+/// SQL text here is only ever assembled from constants and `$n` placeholders;
+/// values are always bound, never spliced.
+fn build(sql: &str, args: Vec<Arg>) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()));
+    for a in args {
+        q = match a {
+            Arg::Int(v) => q.bind(v),
+            Arg::Text(v) => q.bind(v),
+            Arg::Float(v) => q.bind(v),
+        };
+    }
+    q
+}
+
+/// Runs a statement; returns the number of affected rows.
+pub async fn exec(conn: &mut Conn, sql: &str, args: Vec<Arg>) -> DbResult<u64> {
+    Ok(build(sql, args).execute(conn).await?.rows_affected())
+}
+
+pub async fn all(conn: &mut Conn, sql: &str, args: Vec<Arg>) -> DbResult<Vec<AnyRow>> {
+    build(sql, args).fetch_all(conn).await
+}
+
+pub async fn one(conn: &mut Conn, sql: &str, args: Vec<Arg>) -> DbResult<Option<AnyRow>> {
+    build(sql, args).fetch_optional(conn).await
+}
+
+/// A single integer (`COUNT(*)`, …).
+pub async fn scalar_i64(conn: &mut Conn, sql: &str, args: Vec<Arg>) -> DbResult<i64> {
+    let row = build(sql, args).fetch_one(conn).await?;
+    Ok(row.try_get::<Option<i64>, _>(0)?.unwrap_or(0))
+}
+
+/// Typed column access with errors instead of panics.
+pub trait RowExt {
+    fn text(&self, col: &str) -> DbResult<String>;
+    fn text_opt(&self, col: &str) -> DbResult<Option<String>>;
+    fn int(&self, col: &str) -> DbResult<i64>;
+    fn int_opt(&self, col: &str) -> DbResult<Option<i64>>;
+    fn flag(&self, col: &str) -> DbResult<bool> {
+        Ok(self.int(col)? != 0)
+    }
+    /// A JSON document stored as text.
+    fn json(&self, col: &str) -> DbResult<Value> {
+        let text = self.text(col)?;
+        serde_json::from_str(&text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+    }
+}
+
+impl RowExt for AnyRow {
+    fn text(&self, col: &str) -> DbResult<String> {
+        self.try_get::<String, _>(col)
+    }
+    fn text_opt(&self, col: &str) -> DbResult<Option<String>> {
+        self.try_get::<Option<String>, _>(col)
+    }
+    fn int(&self, col: &str) -> DbResult<i64> {
+        self.try_get::<i64, _>(col)
+    }
+    fn int_opt(&self, col: &str) -> DbResult<Option<i64>> {
+        self.try_get::<Option<i64>, _>(col)
+    }
+}
+
+/// A `WHERE` clause under construction; numbers placeholders as it goes.
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    clauses: Vec<String>,
+    pub args: Vec<Arg>,
+}
+
+impl Filter {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a parameter and returns its placeholder.
+    pub fn bind(&mut self, a: impl Into<Arg>) -> String {
+        self.args.push(a.into());
+        format!("${}", self.args.len())
+    }
+
+    /// `column = value`.
+    pub fn eq(&mut self, column: &str, value: impl Into<Arg>) -> &mut Self {
+        let p = self.bind(value);
+        self.clauses.push(format!("{column} = {p}"));
+        self
+    }
+
+    /// A raw clause whose placeholders were made with [`Filter::bind`].
+    pub fn clause(&mut self, clause: String) -> &mut Self {
+        self.clauses.push(clause);
+        self
+    }
+
+    pub fn sql(&self) -> String {
+        if self.clauses.is_empty() {
+            "1 = 1".to_string()
+        } else {
+            self.clauses.join(" AND ")
+        }
+    }
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
+pub fn like_pattern(needle: &str) -> String {
+    let mut out = String::from("%");
+    for ch in needle.to_lowercase().chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out.push('%');
+    out
+}
+
+/// Takes a row lock (PostgreSQL) by a no-op update; under SQLite the write
+/// transaction already excludes other writers. Returns whether the row exists.
+pub async fn lock_row(conn: &mut Conn, table: &str, id: &str) -> DbResult<bool> {
+    let sql = format!("UPDATE {table} SET id = id WHERE id = $1");
+    Ok(exec(conn, &sql, args![id]).await? > 0)
+}

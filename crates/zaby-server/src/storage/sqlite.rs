@@ -1,0 +1,89 @@
+//! The SQLite backend: one file in WAL mode, one writer at a time.
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::AnyPool;
+use sqlx::any::AnyPoolOptions;
+use tokio::sync::Mutex;
+
+use super::{Backend, DbKind, DbResult, Tx};
+
+pub struct SqliteBackend {
+    pool: AnyPool,
+    /// Serializes this process's write transactions, so that they queue here
+    /// instead of spinning in SQLite's busy handler. `BEGIN IMMEDIATE` plus the
+    /// busy timeout still guard against other processes (e.g. admin commands).
+    write_lock: Arc<Mutex<()>>,
+}
+
+impl SqliteBackend {
+    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        let path = url
+            .trim_start_matches("sqlite://")
+            .trim_start_matches("sqlite:");
+        let path = path.split('?').next().unwrap_or(path);
+        if path.is_empty() || path == ":memory:" {
+            anyhow::bail!("an SQLite database must be a file (sqlite://path/to/zaby.db)");
+        }
+        if let Some(parent) = std::path::Path::new(path).parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent)?;
+        }
+        // Validate the URL with the SQLite driver's own parser, then hand the pragmas
+        // to every pooled connection through the URL, which is what `Any` accepts.
+        let _ = sqlx::sqlite::SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?;
+        let any_url =
+            format!("sqlite://{path}?mode=rwc");
+        let pool = AnyPoolOptions::new()
+            .max_connections(8)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    use sqlx::Executor;
+                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                    conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    conn.execute("PRAGMA busy_timeout = 30000").await?;
+                    conn.execute("PRAGMA foreign_keys = ON").await?;
+                    Ok(())
+                })
+            })
+            .connect(&any_url)
+            .await?;
+        Ok(SqliteBackend {
+            pool,
+            write_lock: Arc::new(Mutex::new(())),
+        })
+    }
+}
+
+#[async_trait]
+impl Backend for SqliteBackend {
+    fn kind(&self) -> DbKind {
+        DbKind::Sqlite
+    }
+
+    fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    async fn begin_write(&self) -> DbResult<Tx> {
+        let guard = self.write_lock.clone().lock_owned().await;
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(Tx::new(tx, Some(guard)))
+    }
+
+    async fn begin_migration(&self) -> DbResult<Tx> {
+        self.begin_write().await
+    }
+
+    async fn checkpoint(&self) {
+        if let Ok(mut c) = self.pool.acquire().await {
+            let _ = super::sql::exec(&mut c, "PRAGMA wal_checkpoint(TRUNCATE)", vec![]).await;
+        }
+    }
+}

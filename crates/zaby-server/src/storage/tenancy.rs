@@ -1,0 +1,193 @@
+//! Tenants, API keys and JWT signing keys.
+
+use rand::Rng;
+use serde_json::Value;
+use sqlx::any::AnyRow;
+
+use super::sql::{Conn, DbResult, RowExt, all, exec, one};
+use crate::args;
+use crate::util::crypto::{SecretBox, sha256_hex};
+use crate::util::ids::random_hex;
+
+#[derive(Debug, Clone)]
+pub struct Tenant {
+    pub id: String,
+    pub name: String,
+    pub is_default: bool,
+    pub created_at: i64,
+}
+
+pub async fn insert_tenant(conn: &mut Conn, id: &str, name: &str, is_default: bool) -> DbResult<()> {
+    exec(
+        conn,
+        "INSERT INTO tenants (id, name, is_default, created_at) VALUES ($1, $2, $3, $4)",
+        args![id, name, is_default, crate::util::clock::now_ms()],
+    )
+    .await?;
+    Ok(())
+}
+
+fn tenant(row: &AnyRow) -> DbResult<Tenant> {
+    Ok(Tenant {
+        id: row.text("id")?,
+        name: row.text("name")?,
+        is_default: row.flag("is_default")?,
+        created_at: row.int("created_at")?,
+    })
+}
+
+pub async fn list_tenants(conn: &mut Conn) -> DbResult<Vec<Tenant>> {
+    all(conn, "SELECT * FROM tenants ORDER BY created_at, id", vec![])
+        .await?
+        .iter()
+        .map(tenant)
+        .collect()
+}
+
+pub async fn get_tenant(conn: &mut Conn, id: &str) -> DbResult<Option<Tenant>> {
+    one(conn, "SELECT * FROM tenants WHERE id = $1", args![id])
+        .await?
+        .as_ref()
+        .map(tenant)
+        .transpose()
+}
+
+pub struct NewKey {
+    pub id: String,
+    pub tenant_id: String,
+    pub name: Option<String>,
+    pub secret: String,
+    pub scopes: Vec<String>,
+    pub expires_at: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiKey {
+    pub id: String,
+    pub tenant_id: String,
+    pub name: Option<String>,
+    pub key_hash: String,
+    pub key_prefix: String,
+    pub scopes: Vec<String>,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+pub async fn insert_key(conn: &mut Conn, key: &NewKey) -> DbResult<()> {
+    let prefix: String = key.secret.chars().take(12).collect();
+    exec(
+        conn,
+        "INSERT INTO api_keys (id, tenant_id, name, key_hash, key_prefix, scopes, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        args![
+            &key.id,
+            &key.tenant_id,
+            &key.name,
+            sha256_hex(&key.secret),
+            prefix,
+            &Value::from(key.scopes.clone()),
+            crate::util::clock::now_ms(),
+            key.expires_at
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+fn api_key(row: &AnyRow) -> DbResult<ApiKey> {
+    let scopes: Vec<String> = serde_json::from_value(row.json("scopes")?).unwrap_or_default();
+    Ok(ApiKey {
+        id: row.text("id")?,
+        tenant_id: row.text("tenant_id")?,
+        name: row.text_opt("name")?,
+        key_hash: row.text("key_hash")?,
+        key_prefix: row.text("key_prefix")?,
+        scopes,
+        created_at: row.int("created_at")?,
+        expires_at: row.int_opt("expires_at")?,
+        revoked_at: row.int_opt("revoked_at")?,
+    })
+}
+
+pub async fn find_key_by_hash(conn: &mut Conn, hash: &str) -> DbResult<Option<ApiKey>> {
+    one(conn, "SELECT * FROM api_keys WHERE key_hash = $1", args![hash])
+        .await?
+        .as_ref()
+        .map(api_key)
+        .transpose()
+}
+
+pub async fn list_keys(conn: &mut Conn, tenant_id: &str) -> DbResult<Vec<ApiKey>> {
+    all(
+        conn,
+        "SELECT * FROM api_keys WHERE tenant_id = $1 ORDER BY created_at, id",
+        args![tenant_id],
+    )
+    .await?
+    .iter()
+    .map(api_key)
+    .collect()
+}
+
+/// Revokes a key; `false` when no such key exists.
+pub async fn revoke_key(conn: &mut Conn, id: &str, now: i64) -> DbResult<bool> {
+    let n = exec(
+        conn,
+        "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1",
+        args![id, now],
+    )
+    .await?;
+    Ok(n > 0)
+}
+
+#[derive(Debug, Clone)]
+pub struct SigningKeyRow {
+    pub kid: String,
+    pub sealed_secret: String,
+    pub created_at: i64,
+    pub retired_at: Option<i64>,
+}
+
+/// Generates, seals and stores a new current signing key; returns its kid.
+pub async fn insert_signing_key(conn: &mut Conn, secrets: &SecretBox, now: i64) -> DbResult<String> {
+    let mut secret = [0u8; 48];
+    rand::rng().fill(&mut secret[..]);
+    let kid = format!("k-{}", random_hex(8));
+    exec(
+        conn,
+        "INSERT INTO signing_keys (kid, sealed_secret, created_at) VALUES ($1, $2, $3)",
+        args![&kid, secrets.seal(&secret), now],
+    )
+    .await?;
+    Ok(kid)
+}
+
+pub async fn list_signing_keys(conn: &mut Conn) -> DbResult<Vec<SigningKeyRow>> {
+    all(conn, "SELECT * FROM signing_keys ORDER BY created_at, kid", vec![])
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(SigningKeyRow {
+                kid: r.text("kid")?,
+                sealed_secret: r.text("sealed_secret")?,
+                created_at: r.int("created_at")?,
+                retired_at: r.int_opt("retired_at")?,
+            })
+        })
+        .collect()
+}
+
+/// Retires every current key (they keep verifying for the grace period).
+pub async fn retire_signing_keys(conn: &mut Conn, now: i64) -> DbResult<u64> {
+    exec(
+        conn,
+        "UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL",
+        args![now],
+    )
+    .await
+}
+
+/// For `sha256_hex` users that want to avoid a second import.
+pub fn hash_secret(secret: &str) -> String {
+    sha256_hex(secret)
+}

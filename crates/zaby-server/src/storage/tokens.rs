@@ -1,0 +1,418 @@
+//! Token families, end-user sessions, grants (one per minted token), the runtime
+//! request log and the per-minute rate windows.
+
+use serde_json::Value;
+use sqlx::any::AnyRow;
+
+use super::page::{Page, PageRequest, fetch_page};
+use super::sql::{Conn, DbResult, Filter, RowExt, all, exec, one, scalar_i64};
+use crate::args;
+use crate::util::ids::new_id;
+
+#[derive(Debug, Clone)]
+pub struct FamilyRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub app_key: String,
+    pub external_app_id: Option<String>,
+    pub deployment_id: String,
+    pub user_key: String,
+    pub status: String,
+    pub name: Option<String>,
+    pub unique_id_hash: Option<String>,
+    pub external_user_id: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub revoked_at: Option<i64>,
+    pub revoke_reason: Option<String>,
+}
+
+fn family(row: &AnyRow) -> DbResult<FamilyRow> {
+    Ok(FamilyRow {
+        id: row.text("id")?,
+        tenant_id: row.text("tenant_id")?,
+        app_key: row.text("app_key")?,
+        external_app_id: row.text_opt("external_app_id")?,
+        deployment_id: row.text("deployment_id")?,
+        user_key: row.text("user_key")?,
+        status: row.text("status")?,
+        name: row.text_opt("name")?,
+        unique_id_hash: row.text_opt("unique_id_hash")?,
+        external_user_id: row.text_opt("external_user_id")?,
+        created_at: row.int("created_at")?,
+        updated_at: row.int("updated_at")?,
+        revoked_at: row.int_opt("revoked_at")?,
+        revoke_reason: row.text_opt("revoke_reason")?,
+    })
+}
+
+pub async fn get_family(conn: &mut Conn, tenant_id: &str, id: &str) -> DbResult<Option<FamilyRow>> {
+    one(
+        conn,
+        "SELECT * FROM token_families WHERE tenant_id = $1 AND id = $2",
+        args![tenant_id, id],
+    )
+    .await?
+    .as_ref()
+    .map(family)
+    .transpose()
+}
+
+pub async fn active_family(
+    conn: &mut Conn,
+    tenant_id: &str,
+    app_key: &str,
+    deployment_id: &str,
+    user_key: &str,
+) -> DbResult<Option<FamilyRow>> {
+    one(
+        conn,
+        "SELECT * FROM token_families WHERE tenant_id = $1 AND app_key = $2 AND deployment_id = $3 AND user_key = $4 AND status = 'ACTIVE'",
+        args![tenant_id, app_key, deployment_id, user_key],
+    )
+    .await?
+    .as_ref()
+    .map(family)
+    .transpose()
+}
+
+/// Inserts an ACTIVE family unless one already exists for the same end user;
+/// returns the family that is active afterwards.
+pub async fn insert_or_get_active_family(conn: &mut Conn, f: &FamilyRow) -> DbResult<FamilyRow> {
+    exec(
+        conn,
+        "INSERT INTO token_families (id, tenant_id, app_key, external_app_id, deployment_id, user_key, status, name, unique_id_hash, external_user_id, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'ACTIVE', $7, $8, $9, $10, $10) ON CONFLICT DO NOTHING",
+        args![
+            &f.id, &f.tenant_id, &f.app_key, &f.external_app_id, &f.deployment_id, &f.user_key,
+            &f.name, &f.unique_id_hash, &f.external_user_id, f.created_at
+        ],
+    )
+    .await?;
+    match active_family(conn, &f.tenant_id, &f.app_key, &f.deployment_id, &f.user_key).await? {
+        Some(existing) => Ok(existing),
+        None => Err(sqlx::Error::RowNotFound),
+    }
+}
+
+/// Revokes a family and every unrevoked grant in it. Returns the number of grants
+/// revoked now; a family already revoked is left as it was.
+pub async fn revoke_family(conn: &mut Conn, tenant_id: &str, id: &str, reason: Option<&str>, now: i64) -> DbResult<i64> {
+    let changed = exec(
+        conn,
+        "UPDATE token_families SET status = 'REVOKED', revoked_at = $3, revoke_reason = $4, updated_at = $3 WHERE tenant_id = $1 AND id = $2 AND status = 'ACTIVE'",
+        args![tenant_id, id, now, reason],
+    )
+    .await?;
+    if changed == 0 {
+        return Ok(0);
+    }
+    let n = exec(
+        conn,
+        "UPDATE token_grants SET revoked_at = $2, revoke_reason = $3 WHERE family_id = $1 AND revoked_at IS NULL",
+        args![id, now, reason.unwrap_or("family_revoked")],
+    )
+    .await?;
+    Ok(n as i64)
+}
+
+#[derive(Debug, Default)]
+pub struct FamilyFilter {
+    pub external_app_id: Option<String>,
+    pub deployment_id: Option<String>,
+    pub status: Option<String>,
+    pub external_user_id: Option<String>,
+}
+
+pub async fn list_families(conn: &mut Conn, tenant_id: &str, ff: &FamilyFilter, page: &PageRequest) -> DbResult<Page<FamilyRow>> {
+    let mut f = Filter::new();
+    f.eq("tenant_id", tenant_id);
+    if let Some(a) = &ff.external_app_id {
+        f.eq("external_app_id", a.as_str());
+    }
+    if let Some(d) = &ff.deployment_id {
+        f.eq("deployment_id", d.as_str());
+    }
+    if let Some(s) = &ff.status {
+        f.eq("status", s.as_str());
+    }
+    if let Some(u) = &ff.external_user_id {
+        f.eq("external_user_id", u.as_str());
+    }
+    let page = fetch_page(conn, "token_families", &f, page).await?;
+    let items = page.items.iter().map(family).collect::<DbResult<Vec<_>>>()?;
+    Ok(Page {
+        items,
+        next_cursor: page.next_cursor,
+        total: page.total,
+    })
+}
+
+/// `(grantCount, activeGrantCount)` of a family at `now`.
+pub async fn family_grant_counts(conn: &mut Conn, family_id: &str, now: i64) -> DbResult<(i64, i64)> {
+    let total = scalar_i64(
+        conn,
+        "SELECT COUNT(*) FROM token_grants WHERE family_id = $1",
+        args![family_id],
+    )
+    .await?;
+    let active = scalar_i64(
+        conn,
+        "SELECT COUNT(*) FROM token_grants WHERE family_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND (max_uses IS NULL OR used_count < max_uses)",
+        args![family_id, now],
+    )
+    .await?;
+    Ok((total, active))
+}
+
+/// The session of an end user (created on first use).
+pub async fn ensure_session(
+    conn: &mut Conn,
+    tenant_id: &str,
+    app_key: &str,
+    deployment_id: &str,
+    user_key: &str,
+    session_key: &str,
+    now: i64,
+) -> DbResult<String> {
+    exec(
+        conn,
+        "INSERT INTO agent_sessions (id, tenant_id, app_key, deployment_id, user_key, session_key, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+        args![new_id(), tenant_id, app_key, deployment_id, user_key, session_key, now],
+    )
+    .await?;
+    let row = one(
+        conn,
+        "SELECT id FROM agent_sessions WHERE tenant_id = $1 AND app_key = $2 AND deployment_id = $3 AND user_key = $4 AND session_key = $5",
+        args![tenant_id, app_key, deployment_id, user_key, session_key],
+    )
+    .await?
+    .ok_or(sqlx::Error::RowNotFound)?;
+    row.text("id")
+}
+
+/// `doc` holds the end-user fields (externalUserId, uniqueIdHash, externalSessionId,
+/// externalConversationId, displayName, emailHash, locale, timezone, dpopJkt,
+/// metadata) and the requested ttlSeconds / maxUses (reused by rotation).
+#[derive(Debug, Clone)]
+pub struct GrantRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub family_id: String,
+    pub external_app_id: Option<String>,
+    pub deployment_id: String,
+    pub policy_id: Option<String>,
+    pub session_id: String,
+    pub channel: String,
+    pub scopes: Vec<String>,
+    pub max_uses: Option<i64>,
+    pub used_count: i64,
+    pub expires_at: i64,
+    pub doc: Value,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+    pub revoke_reason: Option<String>,
+}
+
+impl GrantRow {
+    /// API.md §4.8: computed on read.
+    pub fn status(&self, now: i64) -> &'static str {
+        if self.revoked_at.is_some() {
+            "REVOKED"
+        } else if now >= self.expires_at {
+            "EXPIRED"
+        } else if self.max_uses.is_some_and(|m| self.used_count >= m) {
+            "EXHAUSTED"
+        } else {
+            "ACTIVE"
+        }
+    }
+
+    pub fn remaining_uses(&self) -> Option<i64> {
+        self.max_uses.map(|m| (m - self.used_count).max(0))
+    }
+}
+
+fn grant(row: &AnyRow) -> DbResult<GrantRow> {
+    Ok(GrantRow {
+        id: row.text("id")?,
+        tenant_id: row.text("tenant_id")?,
+        family_id: row.text("family_id")?,
+        external_app_id: row.text_opt("external_app_id")?,
+        deployment_id: row.text("deployment_id")?,
+        policy_id: row.text_opt("policy_id")?,
+        session_id: row.text("session_id")?,
+        channel: row.text("channel")?,
+        scopes: serde_json::from_value(row.json("scopes")?).unwrap_or_default(),
+        max_uses: row.int_opt("max_uses")?,
+        used_count: row.int("used_count")?,
+        expires_at: row.int("expires_at")?,
+        doc: row.json("doc")?,
+        created_at: row.int("created_at")?,
+        revoked_at: row.int_opt("revoked_at")?,
+        revoke_reason: row.text_opt("revoke_reason")?,
+    })
+}
+
+pub async fn insert_grant(conn: &mut Conn, g: &GrantRow) -> DbResult<()> {
+    exec(
+        conn,
+        "INSERT INTO token_grants (id, tenant_id, family_id, external_app_id, deployment_id, policy_id, session_id, channel, scopes, max_uses, used_count, expires_at, doc, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $12, $13)",
+        args![
+            &g.id, &g.tenant_id, &g.family_id, &g.external_app_id, &g.deployment_id, &g.policy_id,
+            &g.session_id, &g.channel, &Value::from(g.scopes.clone()), g.max_uses, g.expires_at,
+            &g.doc, g.created_at
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn get_grant(conn: &mut Conn, tenant_id: &str, id: &str) -> DbResult<Option<GrantRow>> {
+    one(
+        conn,
+        "SELECT * FROM token_grants WHERE tenant_id = $1 AND id = $2",
+        args![tenant_id, id],
+    )
+    .await?
+    .as_ref()
+    .map(grant)
+    .transpose()
+}
+
+/// Revokes one grant; a grant already revoked keeps its first revocation.
+pub async fn revoke_grant(conn: &mut Conn, tenant_id: &str, id: &str, reason: Option<&str>, now: i64) -> DbResult<bool> {
+    Ok(exec(
+        conn,
+        "UPDATE token_grants SET revoked_at = $3, revoke_reason = $4 WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL",
+        args![tenant_id, id, now, reason],
+    )
+    .await?
+        > 0)
+}
+
+/// Revokes every unrevoked grant of a family (rotation by unique id).
+pub async fn revoke_family_grants(conn: &mut Conn, family_id: &str, reason: &str, now: i64) -> DbResult<u64> {
+    exec(
+        conn,
+        "UPDATE token_grants SET revoked_at = $2, revoke_reason = $3 WHERE family_id = $1 AND revoked_at IS NULL",
+        args![family_id, now, reason],
+    )
+    .await
+}
+
+pub async fn newest_grant_of_family(conn: &mut Conn, family_id: &str) -> DbResult<Option<GrantRow>> {
+    one(
+        conn,
+        "SELECT * FROM token_grants WHERE family_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1",
+        args![family_id],
+    )
+    .await?
+    .as_ref()
+    .map(grant)
+    .transpose()
+}
+
+/// Consumes one use if the grant is unrevoked and has uses left. Exact under
+/// concurrency: the condition and the increment are one statement.
+pub async fn consume_use(conn: &mut Conn, grant_id: &str) -> DbResult<bool> {
+    Ok(exec(
+        conn,
+        "UPDATE token_grants SET used_count = used_count + 1 WHERE id = $1 AND revoked_at IS NULL AND (max_uses IS NULL OR used_count < max_uses)",
+        args![grant_id],
+    )
+    .await?
+        > 0)
+}
+
+/// Counts one hit in a fixed window; `false` (and nothing counted) when the window
+/// already holds `limit` hits.
+pub async fn hit_window(conn: &mut Conn, key: &str, window_start: i64, limit: i64) -> DbResult<bool> {
+    Ok(exec(
+        conn,
+        "INSERT INTO rate_windows (window_key, window_start, hits) VALUES ($1, $2, 1) \
+         ON CONFLICT (window_key, window_start) DO UPDATE SET hits = rate_windows.hits + 1 WHERE rate_windows.hits < $3",
+        args![key, window_start, limit],
+    )
+    .await?
+        > 0)
+}
+
+pub async fn log_runtime_request(conn: &mut Conn, g: &GrantRow, now: i64) -> DbResult<()> {
+    exec(
+        conn,
+        "INSERT INTO runtime_requests (id, tenant_id, grant_id, external_app_id, deployment_id, policy_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        args![new_id(), &g.tenant_id, &g.id, &g.external_app_id, &g.deployment_id, &g.policy_id, now],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Selection for usage counts; every field narrows.
+#[derive(Debug, Default, Clone)]
+pub struct UsageScope {
+    pub external_app_id: Option<String>,
+    pub deployment_id: Option<String>,
+    pub agent_id: Option<String>,
+    pub policy_id: Option<String>,
+}
+
+fn usage_filter(tenant_id: &str, s: &UsageScope) -> Filter {
+    let mut f = Filter::new();
+    f.eq("tenant_id", tenant_id);
+    if let Some(a) = &s.external_app_id {
+        f.eq("external_app_id", a.as_str());
+    }
+    if let Some(d) = &s.deployment_id {
+        f.eq("deployment_id", d.as_str());
+    }
+    if let Some(p) = &s.policy_id {
+        f.eq("policy_id", p.as_str());
+    }
+    if let Some(agent) = &s.agent_id {
+        let p = f.bind(agent.as_str());
+        f.clause(format!("deployment_id IN (SELECT id FROM deployments WHERE agent_id = {p})"));
+    }
+    f
+}
+
+/// Tokens minted in `[from, to]`.
+pub async fn count_grants(conn: &mut Conn, tenant_id: &str, s: &UsageScope, from: i64, to: i64) -> DbResult<i64> {
+    let mut f = usage_filter(tenant_id, s);
+    let a = f.bind(from);
+    let b = f.bind(to);
+    f.clause(format!("created_at >= {a} AND created_at <= {b}"));
+    scalar_i64(conn, &format!("SELECT COUNT(*) FROM token_grants WHERE {}", f.sql()), f.args).await
+}
+
+/// Grants usable right now.
+pub async fn count_active_grants(conn: &mut Conn, tenant_id: &str, s: &UsageScope, now: i64) -> DbResult<i64> {
+    let mut f = usage_filter(tenant_id, s);
+    let a = f.bind(now);
+    f.clause(format!(
+        "revoked_at IS NULL AND expires_at > {a} AND (max_uses IS NULL OR used_count < max_uses)"
+    ));
+    scalar_i64(conn, &format!("SELECT COUNT(*) FROM token_grants WHERE {}", f.sql()), f.args).await
+}
+
+/// Authenticated runtime requests in `[from, to]`.
+pub async fn count_requests(conn: &mut Conn, tenant_id: &str, s: &UsageScope, from: i64, to: i64) -> DbResult<i64> {
+    let mut f = usage_filter(tenant_id, s);
+    let a = f.bind(from);
+    let b = f.bind(to);
+    f.clause(format!("created_at >= {a} AND created_at <= {b}"));
+    scalar_i64(conn, &format!("SELECT COUNT(*) FROM runtime_requests WHERE {}", f.sql()), f.args).await
+}
+
+pub async fn all_grants_of_family(conn: &mut Conn, family_id: &str) -> DbResult<Vec<GrantRow>> {
+    all(
+        conn,
+        "SELECT * FROM token_grants WHERE family_id = $1 ORDER BY created_at, id",
+        args![family_id],
+    )
+    .await?
+    .iter()
+    .map(grant)
+    .collect()
+}
