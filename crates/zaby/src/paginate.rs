@@ -74,7 +74,8 @@ impl Paginator {
                     futures::stream::unfold(state, next_item).boxed()
                 }
             };
-            self.inner = Some(stream);
+            // Fused: polling again after the end keeps answering `None` instead of panicking.
+            self.inner = Some(stream.fuse().boxed());
         }
         self.inner.as_mut().expect("just set")
     }

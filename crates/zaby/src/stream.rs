@@ -151,7 +151,8 @@ impl RunEventStream {
                     .boxed()
                 }
             };
-            self.inner = Some(stream);
+            // Fused: polling again after the end keeps answering `None` instead of panicking.
+            self.inner = Some(stream.fuse().boxed());
         }
         self.inner.as_mut().expect("just set")
     }
