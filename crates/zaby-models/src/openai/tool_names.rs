@@ -1,0 +1,86 @@
+//! Tool names as the chat-completions API accepts them.
+//!
+//! OpenAI-compatible endpoints require function names matching `^[a-zA-Z0-9_-]{1,64}$`,
+//! while MCP tool names may contain dots, slashes or be longer. Names that already fit
+//! are sent unchanged; others get a unique wire name, mapped back on the way in.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::types::ToolSpec;
+
+const MAX_LEN: usize = 64;
+
+#[derive(Debug, Default)]
+pub(crate) struct ToolNames {
+    to_wire: HashMap<String, String>,
+    from_wire: HashMap<String, String>,
+}
+
+impl ToolNames {
+    pub(crate) fn new(tools: &[ToolSpec]) -> Self {
+        let mut names = ToolNames::default();
+        let mut taken: HashSet<String> = tools
+            .iter()
+            .filter(|t| is_valid(&t.name))
+            .map(|t| t.name.clone())
+            .collect();
+        for tool in tools {
+            if names.to_wire.contains_key(&tool.name) {
+                continue;
+            }
+            let wire = if is_valid(&tool.name) {
+                tool.name.clone()
+            } else {
+                unique_wire_name(&tool.name, &mut taken)
+            };
+            names.from_wire.insert(wire.clone(), tool.name.clone());
+            names.to_wire.insert(tool.name.clone(), wire);
+        }
+        names
+    }
+
+    /// The name to send for an offered tool (unknown names are sent unchanged).
+    pub(crate) fn wire<'a>(&'a self, name: &'a str) -> &'a str {
+        self.to_wire.get(name).map(String::as_str).unwrap_or(name)
+    }
+
+    /// The offered tool a name returned by the model stands for.
+    pub(crate) fn offered(&self, wire: &str) -> Option<&str> {
+        self.from_wire.get(wire).map(String::as_str)
+    }
+}
+
+fn is_valid(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= MAX_LEN
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+fn unique_wire_name(name: &str, taken: &mut HashSet<String>) -> String {
+    let mut base: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(MAX_LEN)
+        .collect();
+    if base.is_empty() {
+        base.push_str("tool");
+    }
+    let mut candidate = base.clone();
+    let mut counter = 2;
+    while taken.contains(&candidate) {
+        let suffix = format!("_{counter}");
+        let keep = base.len().min(MAX_LEN - suffix.len());
+        candidate = format!("{}{suffix}", &base[..keep]);
+        counter += 1;
+    }
+    taken.insert(candidate.clone());
+    candidate
+}
