@@ -115,7 +115,7 @@ impl EffectiveRetryPolicy {
     pub fn backoff_ms(&self, attempt: u32) -> u64 {
         match &self.backoff {
             Some(f) => f(attempt),
-            None => 100u64.saturating_mul(1u64 << attempt.min(20)).min(1000),
+            None => default_backoff_ms(attempt),
         }
     }
 
@@ -133,6 +133,12 @@ impl fmt::Debug for EffectiveRetryPolicy {
             .field("custom_backoff", &self.backoff.is_some())
             .finish()
     }
+}
+
+/// The default backoff of API.md §2.4: `min(100 · 2^attempt, 1000)` ms. Public so a
+/// binding can fall back to it when a host backoff function fails.
+pub fn default_backoff_ms(attempt: u32) -> u64 {
+    100u64.saturating_mul(1u64 << attempt.min(20)).min(1000)
 }
 
 /// The fully resolved configuration of a client.

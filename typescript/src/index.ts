@@ -1,0 +1,45 @@
+/**
+ * `@zaby/sdk`: the Zaby SDK for Node.js — a TypeScript facade over one Rust core.
+ *
+ * ```ts
+ * import { Zaby } from "@zaby/sdk";
+ * const zaby = new Zaby({ apiKey: process.env.ZABY_API_KEY! });
+ * const agent = await zaby.agents.create({ name: "Helper", slug: "helper" });
+ * ```
+ */
+export { Zaby, type ZabyClientOptions, type ZabyApiKeyProvider, type ZabyAccessTokenProvider } from "./client.js";
+export { ZabyRuntime, type ZabyRuntimeOptions, type ZabyRuntimeTokenProvider } from "./runtime.js";
+export {
+  configureZaby,
+  resetZabyConfigForTests,
+  resolveZabyConfig,
+  DEFAULT_ZABY_API_ORIGIN,
+  LOCAL_ZABY_API_ORIGIN,
+  type ZabyGlobalConfig,
+  type RetryPolicy,
+  type ResolvedZabyConfig,
+} from "./config.js";
+export {
+  ZabyError,
+  ZabyApiError,
+  ZabyAuthError,
+  ZabyRuntimeTokenExpiredError,
+  ZabyPermissionError,
+  ZabyRuntimeTokenExhaustedError,
+  ZabyNotFoundError,
+  ZabyConflictError,
+  ZabyValidationError,
+  ZabyRateLimitError,
+  ZabyStreamError,
+  ZabyConnectionError,
+  ZabyTimeoutError,
+  MockTransportError,
+  createZabyApiError,
+  type ZabyApiErrorInput,
+  type ZabyStreamErrorInput,
+  type ZabyErrorOptions,
+} from "./errors.js";
+export * from "./generated/clients.js";
+export type { RequestOptions, StreamOptions, Query, QueryValue, QueryScalar } from "./options.js";
+export type { ZabyTransport, TransportRequest, TransportResponse } from "./transport.js";
+export type * from "./types.js";
