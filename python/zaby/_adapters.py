@@ -23,3 +23,30 @@ async def call_provider(provider: Any) -> Any:
 async def send_via(transport: Any, fields: dict[str, Any]) -> Any:
     """Hands one request to a custom transport's ``send`` and returns its response."""
     return await transport.send(TransportRequest(**fields))
+
+
+class HostCall:
+    """One awaitable the core waits for, run as a task on the caller's loop; ``cancel``
+    stops it when the Rust side gives up (task cancelled, stream closed)."""
+
+    __slots__ = ("task", "cancelled")
+
+    def __init__(self) -> None:
+        self.task: Any = None
+        self.cancelled = False
+
+    def start(self, loop: Any, awaitable: Any, on_done: Any) -> None:
+        if self.cancelled:
+            close = getattr(awaitable, "close", None)
+            if close is not None:
+                close()
+            return
+        import asyncio
+
+        self.task = asyncio.ensure_future(awaitable, loop=loop)
+        self.task.add_done_callback(on_done)
+
+    def cancel(self) -> None:
+        self.cancelled = True
+        if self.task is not None:
+            self.task.cancel()

@@ -19,7 +19,7 @@ use zaby::{CredentialProvider, ZabyError};
 
 use crate::convert::{from_py_value, to_py_value};
 use crate::errors::{from_host, HostError};
-use crate::runtime::{await_on_caller_loop, caller_locals};
+use crate::runtime::{await_on_caller_loop, await_on_loop, caller_locals};
 
 static ADAPTERS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
 
@@ -134,14 +134,7 @@ fn chunk_bytes(chunk: &Bound<'_, PyAny>) -> PyResult<Bytes> {
 fn byte_stream(iterator: Py<PyAny>, locals: TaskLocals) -> futures::stream::BoxStream<'static, zaby::Result<Bytes>> {
     stream::unfold(Some((iterator, locals)), |state| async move {
         let (iterator, locals) = state?;
-        let next = Python::attach(|py| {
-            let awaitable = iterator.bind(py).call_method0("__anext__")?;
-            pyo3_async_runtimes::into_future_with_locals(&locals, awaitable)
-        });
-        let result = match next {
-            Ok(fut) => fut.await,
-            Err(e) => Err(e),
-        };
+        let result = await_on_loop(&locals, |py| iterator.bind(py).call_method0("__anext__")).await;
         Python::attach(|py| match result {
             Ok(chunk) => Some((chunk_bytes(chunk.bind(py)).map_err(|e| from_host(py, e)), Some((iterator, locals)))),
             Err(e) if e.is_instance_of::<pyo3::exceptions::PyStopAsyncIteration>(py) => None,

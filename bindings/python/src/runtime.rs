@@ -17,6 +17,7 @@ use pyo3::prelude::*;
 use pyo3_async_runtimes::generic::{ContextExt, JoinError, Runtime as GenericRuntime};
 use pyo3_async_runtimes::TaskLocals;
 use tokio::runtime::{Builder, Runtime};
+use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 struct Slot {
@@ -150,9 +151,74 @@ where
 pub async fn await_on_caller_loop(make: impl FnOnce(Python<'_>) -> PyResult<Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
     let locals = caller_locals()
         .ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("no asyncio event loop is associated with this call"))?;
-    let fut = Python::attach(|py| {
+    await_on_loop(&locals, make).await
+}
+
+/// Delivers the outcome of the Python task to the waiting Rust future.
+#[pyclass(frozen)]
+struct TaskDone {
+    tx: Mutex<Option<oneshot::Sender<PyResult<Py<PyAny>>>>>,
+}
+
+#[pymethods]
+impl TaskDone {
+    fn __call__(&self, task: &Bound<'_, PyAny>) -> PyResult<()> {
+        let outcome = if task.call_method0("cancelled")?.is_truthy()? {
+            Err(pyo3::exceptions::asyncio::CancelledError::new_err("the host task was cancelled"))
+        } else {
+            task.call_method0("result").map(Bound::unbind)
+        };
+        if let Some(tx) = self.tx.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            let _ = tx.send(outcome);
+        }
+        Ok(())
+    }
+}
+
+/// Cancels the Python task if the Rust future awaiting it is dropped first (the caller
+/// cancelled, or the stream that owned it was closed), so host work never outlives it.
+struct CancelOnDrop {
+    call: Option<(Py<PyAny>, Py<PyAny>)>,
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if let Some((event_loop, call)) = self.call.take() {
+            Python::attach(|py| {
+                if let Ok(cancel) = call.bind(py).getattr("cancel") {
+                    let _ = event_loop.bind(py).call_method1("call_soon_threadsafe", (cancel,));
+                }
+            });
+        }
+    }
+}
+
+/// Runs `make(py)` (an awaitable) as a task on `locals`' loop, within its contextvars,
+/// and waits for the result without holding the GIL.
+pub async fn await_on_loop(
+    locals: &TaskLocals,
+    make: impl FnOnce(Python<'_>) -> PyResult<Bound<'_, PyAny>>,
+) -> PyResult<Py<PyAny>> {
+    let (tx, rx) = oneshot::channel();
+    let guard = Python::attach(|py| -> PyResult<CancelOnDrop> {
         let awaitable = make(py)?;
-        pyo3_async_runtimes::into_future_with_locals(&locals, awaitable)
+        let event_loop = locals.event_loop(py);
+        let call = py.import("zaby._adapters")?.getattr("HostCall")?.call0()?;
+        let done = Py::new(py, TaskDone { tx: Mutex::new(Some(tx)) })?;
+        let kwargs = pyo3::types::PyDict::new(py);
+        kwargs.set_item("context", locals.context(py))?;
+        event_loop.call_method(
+            "call_soon_threadsafe",
+            (call.getattr("start")?, &event_loop, awaitable, done),
+            Some(&kwargs),
+        )?;
+        Ok(CancelOnDrop { call: Some((event_loop.unbind(), call.unbind())) })
     })?;
-    fut.await
+    let mut guard = guard;
+    let outcome = rx.await;
+    guard.call = None;
+    match outcome {
+        Ok(result) => result,
+        Err(_) => Err(pyo3::exceptions::asyncio::CancelledError::new_err("the event loop dropped the host task")),
+    }
 }
