@@ -7,7 +7,7 @@ use std::process::Stdio;
 use std::time::Instant;
 
 use http::{HeaderMap, HeaderName, HeaderValue};
-use process_wrap::tokio::{CommandWrap, ProcessGroup};
+use process_wrap::tokio::{CommandWrap, KillOnDrop, ProcessGroup};
 use rmcp::model::{ClientCapabilities, ClientConfig, Implementation};
 use rmcp::service::{ClientInitializeError, RunningService};
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
@@ -194,6 +194,9 @@ fn spawn_stdio(
     // Its own process group, so that killing the session also kills whatever
     // the command started (npx → node, shell wrappers).
     wrapped.wrap(ProcessGroup::leader());
+    // rmcp kills the child from a spawned task; if the runtime is already
+    // shutting down, this synchronous kill on drop still ends it.
+    wrapped.wrap(KillOnDrop);
     let (transport, stderr) = TokioChildProcess::builder(wrapped)
         .stderr(Stdio::piped())
         .spawn()
