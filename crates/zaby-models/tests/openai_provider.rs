@@ -8,9 +8,9 @@ use futures::StreamExt;
 use serde_json::{Value, json};
 use support::{Scripted, ScriptedServer};
 use zaby_models::{
-    CompletedToolCall, ContextPassage, ErrorCode, HistoryTurn, ModelError, ModelEvent,
-    ModelProvider, ModelRegistry, OpenAiConfig, OpenAiProvider, ProviderKind, RetryConfig,
-    StepRequest, ToolCall, ToolRound, ToolSpec, Usage,
+    CompletedToolCall, ContextPassage, ErrorCode, HistoryTurn, MemoryCandidate, MemoryKind,
+    ModelError, ModelEvent, ModelProvider, ModelRegistry, OpenAiConfig, OpenAiProvider,
+    ProviderKind, RetryConfig, StepRequest, ToolCall, ToolRound, ToolSpec, Usage,
 };
 
 type Events = Vec<Result<ModelEvent, ModelError>>;
@@ -515,4 +515,70 @@ async fn the_registry_routes_mapped_names_to_the_endpoint() {
     assert_eq!(body["model"], "zaby-max");
     assert!(headers.get("authorization").is_none());
     assert_eq!(registry.resolve("zaby").kind(), ProviderKind::Local);
+}
+
+#[tokio::test]
+async fn memory_candidates_are_extracted_by_the_model() {
+    let answer = "Here you go:\n```json\n[{\"content\": \" Lives in Oslo \", \"kind\": \"FACT\"}, {\"content\": \"Likes tea\", \"kind\": \"preference\"}, \"Has a cat\", {\"content\": \"\"}]\n```";
+    let completion = json!({"choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": answer}}]});
+    let server = ScriptedServer::start(vec![Scripted::status(200, &completion.to_string())]).await;
+    let found = provider(&server, 0)
+        .memory_candidates(
+            &json!("I live in Oslo"),
+            "I live in Oslo, like tea and have a cat",
+            "Noted!",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        found,
+        vec![
+            MemoryCandidate {
+                content: "Lives in Oslo".into(),
+                kind: MemoryKind::Fact
+            },
+            MemoryCandidate {
+                content: "Likes tea".into(),
+                kind: MemoryKind::Preference
+            },
+            MemoryCandidate {
+                content: "Has a cat".into(),
+                kind: MemoryKind::Fact
+            },
+        ]
+    );
+    let (headers, body) = server.script.requests.lock().unwrap()[0].clone();
+    assert_eq!(headers["accept"], "application/json");
+    assert_eq!(body["stream"], false);
+    assert_eq!(
+        body["messages"][1]["content"],
+        "User: I live in Oslo, like tea and have a cat\nAssistant: Noted!"
+    );
+}
+
+#[tokio::test]
+async fn memory_extraction_falls_back_to_the_rules_when_the_model_fails() {
+    let unusable = json!({"choices": [{"index": 0, "message": {"role": "assistant", "content": "Sure! She likes tea."}}]});
+    let server = ScriptedServer::start(vec![
+        Scripted::status(400, r#"{"error": {"message": "bad"}}"#),
+        Scripted::status(200, &unusable.to_string()),
+    ])
+    .await;
+    let provider = provider(&server, 0);
+    for _ in 0..2 {
+        // `simulate` is not honoured by a real model.
+        let input = json!({"message": "I like tea", "simulate": {"memoryCandidates": ["x"]}});
+        let found = provider
+            .memory_candidates(&input, "I like tea", "ok")
+            .await
+            .unwrap();
+        assert_eq!(
+            found,
+            vec![MemoryCandidate {
+                content: "I like tea".into(),
+                kind: MemoryKind::Preference
+            }]
+        );
+    }
+    assert_eq!(server.script.count(), 2);
 }

@@ -49,7 +49,14 @@ pub(crate) async fn send_with_retries(
             )));
         }
         let delay = config.retry.delay(attempt, failure.retry_after);
-        tracing::warn!(model = %config.model, %url, attempt, delay_ms = delay.as_millis() as u64, error = %failure.message, "model request failed, retrying");
+        tracing::warn!(
+            model = %config.model,
+            %url,
+            attempt,
+            delay_ms = delay.as_millis() as u64,
+            error = %failure.message,
+            "model request failed, retrying"
+        );
         tokio::time::sleep(delay).await;
     }
 }
@@ -60,10 +67,12 @@ async fn send_once(
     url: &str,
     body: &Value,
 ) -> Result<reqwest::Response, Failure> {
-    let mut request = client
-        .post(url)
-        .header(ACCEPT, "text/event-stream")
-        .json(body);
+    let accept = if body.get("stream") == Some(&Value::Bool(true)) {
+        "text/event-stream"
+    } else {
+        "application/json"
+    };
+    let mut request = client.post(url).header(ACCEPT, accept).json(body);
     if let Some(key) = config.api_key.as_deref().filter(|k| !k.is_empty()) {
         request = request.header(AUTHORIZATION, format!("Bearer {key}"));
     }

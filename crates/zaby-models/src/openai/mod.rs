@@ -2,6 +2,7 @@
 
 mod assemble;
 mod http;
+mod memory;
 mod request;
 mod tool_names;
 
@@ -18,7 +19,7 @@ use zaby::sse::SseParser;
 use self::assemble::Assembler;
 use self::tool_names::ToolNames;
 use crate::error::ModelError;
-use crate::memory::{MemoryCandidate, extract_memory_candidates};
+use crate::memory::MemoryCandidate;
 use crate::provider::{ModelProvider, ModelStream, ProviderKind};
 use crate::types::{ModelEvent, StepRequest};
 
@@ -167,9 +168,9 @@ impl ModelProvider for OpenAiProvider {
         &self,
         _input: &Value,
         message: &str,
-        _final_output: &str,
+        final_output: &str,
     ) -> Result<Vec<MemoryCandidate>, ModelError> {
-        Ok(extract_memory_candidates(message))
+        Ok(memory::extract(&self.client, &self.config, message, final_output).await)
     }
 }
 
