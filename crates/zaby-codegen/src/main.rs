@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod python;
+mod types;
 mod typescript;
 
 /// A file to write, relative to the repository root.
@@ -19,6 +20,7 @@ pub struct Generated {
 fn all() -> Vec<Generated> {
     let mut files = python::generate();
     files.extend(typescript::generate());
+    files.extend(types::generate());
     files
 }
 

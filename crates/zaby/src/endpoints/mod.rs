@@ -257,6 +257,12 @@ pub fn resolve_iter(client: &str, iter: &str) -> Option<(&'static Endpoint, &'st
     })
 }
 
+/// `""` (no body) → `None`; used by the table macro for `Endpoint::request`.
+#[doc(hidden)]
+pub const fn request_type(name: &'static str) -> Option<&'static str> {
+    if name.is_empty() { None } else { Some(name) }
+}
+
 /// Expands the table: the `ENDPOINTS` list plus one Rust method per binding.
 macro_rules! endpoint_table {
     ($(
@@ -321,8 +327,9 @@ macro_rules! endpoint_table {
         Input::BodyMovingToPath { field: crate::endpoints::snake_to_camel_const!($param), param: stringify!($param) }
     };
 
-    (@request "") => { None };
-    (@request $name:literal) => { Some($name) };
+    // A captured `literal` fragment no longer matches a `""` token pattern, so the
+    // empty name is mapped to `None` by a const fn instead.
+    (@request $name:literal) => { crate::endpoints::request_type($name) };
 
     (@iter) => { None };
     (@iter $iter:ident) => { Some(stringify!($iter)) };

@@ -75,3 +75,12 @@ fn snake_case(camel: &str) -> String {
     }
     out
 }
+
+#[test]
+fn request_type_is_named_exactly_when_a_binding_sends_a_body() {
+    for e in ENDPOINTS {
+        let sends_body = e.bindings.iter().any(|b| b.input.takes_body());
+        assert_eq!(e.request.is_some(), sends_body, "{}: request {:?}", e.id, e.request);
+        assert_ne!(e.request, Some(""), "{}", e.id);
+    }
+}
