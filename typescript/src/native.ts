@@ -117,6 +117,7 @@ export interface EndpointRow {
     client: string;
     owner: "zaby" | "runtime";
     attr: string;
+    class: string;
     method: string;
     tsMethod: string;
     params: string[];

@@ -54,6 +54,7 @@ pub fn endpoints() -> Value {
                             _ => "zaby",
                         },
                         "attr": client.map(|c| zaby::endpoints::camel_case(c.attr)),
+                        "class": client.map(|c| c.class),
                         "method": b.method,
                         "tsMethod": zaby::endpoints::camel_case(b.method),
                         "params": b.params,

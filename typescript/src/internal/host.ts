@@ -74,8 +74,9 @@ export function wrapTransport(transport: ZabyTransport): TransportParts {
   let nextBody = FIRST_BODY_ID;
 
   return {
-    send: (request) =>
-      asHost(async () => {
+    // Unlike a provider, a transport call runs under the core's deadline (a timer the
+    // core owns), so it counts as core work for liveness: no `asHost` here.
+    send: async (request) => {
         const id = request.id as number;
         const controller = new AbortController();
         inFlight.set(id, controller);
@@ -114,9 +115,8 @@ export function wrapTransport(transport: ZabyTransport): TransportParts {
         } finally {
           inFlight.delete(id);
         }
-      }),
-    pull: (id) =>
-      asHost(async (): Promise<PullAnswer> => {
+      },
+    pull: async (id): Promise<PullAnswer> => {
         const body = bodies.get(id);
         if (!body) return { ok: true, done: true };
         try {
@@ -137,7 +137,7 @@ export function wrapTransport(transport: ZabyTransport): TransportParts {
             connectionError: e instanceof ZabyConnectionError,
           };
         }
-      }),
+      },
     cancel: (id) => {
       inFlight.get(id)?.abort();
       const body = bodies.get(id);

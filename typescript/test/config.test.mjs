@@ -1,0 +1,76 @@
+// Configuration (§2.1–2.3): precedence, global functions, environment variables.
+import { test, afterEach } from "node:test";
+import assert from "node:assert/strict";
+import { sdk, MockTransport } from "./helpers.mjs";
+
+afterEach(() => {
+  sdk.resetZabyConfigForTests();
+  delete process.env.ZABY_API_ORIGIN;
+  delete process.env.ZABY_ENVIRONMENT;
+});
+
+test("constants and defaults", () => {
+  assert.equal(sdk.DEFAULT_ZABY_API_ORIGIN, "https://genapi.zaby.io");
+  assert.equal(sdk.LOCAL_ZABY_API_ORIGIN, "http://localhost:9080");
+  assert.deepEqual(sdk.resolveZabyConfig(), {
+    environment: "production",
+    apiOrigin: "https://genapi.zaby.io",
+    timeoutMs: 30000,
+    retries: { attempts: 0, retryMethods: ["GET", "HEAD", "OPTIONS"], retryStatuses: [408, 429, 500, 502, 503, 504] },
+    userAgent: null,
+    tenantId: null,
+  });
+});
+
+test("precedence: instance > global > environment > default, per field", () => {
+  process.env.ZABY_ENVIRONMENT = "local";
+  assert.equal(sdk.resolveZabyConfig().apiOrigin, "http://localhost:9080");
+  process.env.ZABY_API_ORIGIN = "https://env.example/";
+  assert.equal(sdk.resolveZabyConfig({ environment: "local" }).apiOrigin, "https://env.example");
+  sdk.configureZaby({ apiOrigin: "https://global.example", timeoutMs: 5000 });
+  sdk.configureZaby({ userAgent: "ua/1" });
+  const r = sdk.resolveZabyConfig({ timeoutMs: 7000, retries: 3 });
+  assert.equal(r.apiOrigin, "https://global.example");
+  assert.equal(r.timeoutMs, 7000);
+  assert.equal(r.userAgent, "ua/1");
+  assert.equal(r.retries.attempts, 3);
+  assert.equal(sdk.resolveZabyConfig({ retries: -4 }).retries.attempts, 0);
+  sdk.resetZabyConfigForTests();
+  assert.equal(sdk.resolveZabyConfig().apiOrigin, "https://env.example");
+  process.env.ZABY_API_ORIGIN = "";
+  assert.equal(sdk.resolveZabyConfig().apiOrigin, "http://localhost:9080", "empty env var counts as unset");
+});
+
+test("configuration is resolved once, at construction; headers follow it", async () => {
+  const transport = new MockTransport();
+  sdk.configureZaby({ apiOrigin: "http://127.0.0.1:1", tenantId: "t-global", userAgent: "my-agent/2" });
+  const zaby = new sdk.Zaby({ apiKey: "k", transport });
+  const tenantWins = new sdk.Zaby({ apiKey: "k", transport, tenantId: "t-ctor" });
+  const runtime = new sdk.ZabyRuntime({ token: "tok", transport });
+  sdk.configureZaby({ apiOrigin: "https://later.example" });
+  assert.equal(zaby.config.apiOrigin, "http://127.0.0.1:1");
+  for (let i = 0; i < 3; i++) transport.setResponse("GET", "/health", 200, {});
+  await zaby.health.check();
+  await tenantWins.health.check();
+  await runtime.runs.events("r").catch(() => {});
+  const [a, b, c] = transport.requests;
+  assert.equal(a.url, "http://127.0.0.1:1/health");
+  assert.equal(a.headers["x-tenant-id"], "t-global");
+  assert.equal(a.headers["user-agent"], "my-agent/2");
+  assert.equal(b.headers["x-tenant-id"], "t-ctor");
+  assert.equal(c.headers["x-tenant-id"], undefined, "ZabyRuntime never sends x-tenant-id");
+  assert.equal(c.headers["x-zaby-api-key"], undefined);
+});
+
+test("the default user agent names the Node SDK", async () => {
+  const transport = new MockTransport([{ method: "GET", path: "/health", json: {} }]);
+  await new sdk.Zaby({ apiKey: "k", transport }).health.check();
+  assert.match(transport.requests[0].headers["user-agent"], /^zaby-node\/\d+\.\d+\.\d+$/);
+});
+
+test("resolveZabyConfig keeps a given backoffMs and rejects bad values clearly", () => {
+  const backoffMs = (n) => n;
+  assert.equal(sdk.resolveZabyConfig({ retries: { attempts: 1, backoffMs } }).retries.backoffMs, backoffMs);
+  assert.throws(() => sdk.configureZaby({ retries: { attempts: 1, retryStatuses: ["x"] } }), /retryStatuses/);
+  assert.throws(() => sdk.configureZaby({ retries: { tries: 1 } }), /unknown retry policy field "tries"/);
+});
