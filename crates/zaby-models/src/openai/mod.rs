@@ -299,3 +299,31 @@ impl StepState {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap_and_honours_retry_after() {
+        let retry = RetryConfig::default();
+        let ms = |attempt, hint: Option<u64>| {
+            retry
+                .delay(attempt, hint.map(Duration::from_millis))
+                .as_millis()
+        };
+        assert_eq!(
+            [
+                ms(1, None),
+                ms(2, None),
+                ms(3, None),
+                ms(4, None),
+                ms(9, None)
+            ],
+            [500, 1000, 2000, 4000, 8000]
+        );
+        assert_eq!(ms(1, Some(3000)), 3000);
+        assert_eq!(ms(3, Some(100)), 2000);
+        assert_eq!(ms(u32::MAX, None), 8000);
+    }
+}

@@ -84,3 +84,43 @@ fn unique_wire_name(name: &str, taken: &mut HashSet<String>) -> String {
     taken.insert(candidate.clone());
     candidate
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn spec(name: &str) -> ToolSpec {
+        ToolSpec {
+            name: name.into(),
+            description: String::new(),
+            input_schema: json!({}),
+        }
+    }
+
+    #[test]
+    fn valid_names_are_kept_and_others_get_unique_wire_names() {
+        let long = "x".repeat(70);
+        let tools = [
+            spec("a_b"),
+            spec("a.b"),
+            spec("a/b"),
+            spec(&long),
+            spec("été"),
+        ];
+        let names = ToolNames::new(&tools);
+        assert_eq!(names.wire("a_b"), "a_b");
+        assert_eq!(names.wire("a.b"), "a_b_2");
+        assert_eq!(names.wire("a/b"), "a_b_3");
+        assert_eq!(names.wire(&long), "x".repeat(64));
+        assert_eq!(names.wire("été"), "_t_");
+        for tool in &tools {
+            assert_eq!(
+                names.offered(names.wire(&tool.name)),
+                Some(tool.name.as_str())
+            );
+        }
+        assert_eq!(names.offered("unknown"), None);
+    }
+}
