@@ -65,12 +65,13 @@ class HttpTransport:
         return "HttpTransport()"
 
 
-def _native_of(transport: object) -> object:
+def _native_of(transport: Any) -> Any:
     """The Rust transport behind one of the SDK's own transports, so the core uses it
     directly; any other object (or a subclass overriding ``send``) is called in Python."""
     from .mocks import MockTransport
 
-    for base in (HttpTransport, MockTransport):
+    bases: tuple[Any, ...] = (HttpTransport, MockTransport)
+    for base in bases:
         if isinstance(transport, base) and type(transport).send is base.send:
             return transport._native_transport
     return transport

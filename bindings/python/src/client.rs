@@ -9,8 +9,10 @@ use zaby::transport::Transport;
 use zaby::{Credential, ZabyError};
 
 use crate::adapters::{PyCredentialProvider, PyTransport};
-use crate::convert::{config, from_py_value, path_param, path_params, request_options, to_py_value};
-use crate::errors::{to_py_err, IntoPyResult};
+use crate::convert::{
+    config, from_py_value, path_param, path_params, request_options, to_py_value,
+};
+use crate::errors::{IntoPyResult, to_py_err};
 use crate::runtime::to_py;
 use crate::streams::{Paginator, RunEventStream};
 use crate::transports::NativeTransport;
@@ -33,12 +35,16 @@ pub struct NativeClient {
 /// `str` → static credential; any callable → provider (sync or async, awaited on the
 /// caller's loop); `None` → absent.
 fn credential(name: &str, value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Credential>> {
-    let Some(v) = value.filter(|v| !v.is_none()) else { return Ok(None) };
+    let Some(v) = value.filter(|v| !v.is_none()) else {
+        return Ok(None);
+    };
     if let Ok(s) = v.cast::<PyString>() {
         return Ok(Some(Credential::Static(s.to_str()?.to_owned())));
     }
     if v.is_callable() {
-        return Ok(Some(Credential::Provider(Arc::new(PyCredentialProvider::new(v.clone().unbind())))));
+        return Ok(Some(Credential::Provider(Arc::new(
+            PyCredentialProvider::new(v.clone().unbind()),
+        ))));
     }
     let type_name = v.get_type().name()?;
     Err(to_py_err(ZabyError::invalid_argument(format!(
@@ -48,7 +54,9 @@ fn credential(name: &str, value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<C
 
 /// A native transport is used directly; any other object is called through `send`.
 fn transport(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Arc<dyn Transport>>> {
-    let Some(v) = value.filter(|v| !v.is_none()) else { return Ok(None) };
+    let Some(v) = value.filter(|v| !v.is_none()) else {
+        return Ok(None);
+    };
     if let Ok(native) = v.cast::<NativeTransport>() {
         return Ok(Some(native.get().inner.clone()));
     }
@@ -62,7 +70,13 @@ fn transport(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Arc<dyn Transp
 }
 
 impl NativeClient {
-    fn call_parts(&self, client: &str, method: &str, params: Vec<String>, input: Option<serde_json::Value>) -> zaby::ZabyRequest {
+    fn call_parts(
+        &self,
+        client: &str,
+        method: &str,
+        params: Vec<String>,
+        input: Option<serde_json::Value>,
+    ) -> zaby::ZabyRequest {
         match &self.inner {
             Inner::Zaby(z) => z.call(client, method, params, input),
             Inner::Runtime(r) => r.call(client, method, params, input),
@@ -97,7 +111,9 @@ impl NativeClient {
         if let Some(c) = config(config_obj)? {
             b = b.config(c);
         }
-        Ok(NativeClient { inner: Inner::Zaby(b.build().py_result()?) })
+        Ok(NativeClient {
+            inner: Inner::Zaby(b.build().py_result()?),
+        })
     }
 
     #[staticmethod]
@@ -117,7 +133,9 @@ impl NativeClient {
         if let Some(c) = config(config_obj)? {
             b = b.config(c);
         }
-        Ok(NativeClient { inner: Inner::Runtime(b.build().py_result()?) })
+        Ok(NativeClient {
+            inner: Inner::Runtime(b.build().py_result()?),
+        })
     }
 
     /// One SDK method: resolves to the parsed JSON body.
@@ -136,7 +154,9 @@ impl NativeClient {
         let params = path_params(params)?;
         let input = from_py_value(input, "input")?;
         let options = request_options(request_id, timeout_ms)?;
-        let request = self.call_parts(client, method, params, input).options(options);
+        let request = self
+            .call_parts(client, method, params, input)
+            .options(options);
         to_py(py, async move {
             let value = request.send_json().await.py_result()?;
             Python::attach(|py| Ok(to_py_value(py, &value)?.unbind()))
@@ -176,7 +196,9 @@ impl NativeClient {
         timeout_ms: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<RunEventStream> {
         let Inner::Runtime(runtime) = &self.inner else {
-            return Err(to_py_err(ZabyError::invalid_argument("stream is a ZabyRuntime method")));
+            return Err(to_py_err(ZabyError::invalid_argument(
+                "stream is a ZabyRuntime method",
+            )));
         };
         let run_id = match run_id {
             Some(v) => path_param(v)?,

@@ -39,7 +39,10 @@ pub fn path_param(item: &Bound<'_, PyAny>) -> PyResult<String> {
     }
     match item.cast::<PyString>() {
         Ok(s) => Ok(s.to_str()?.to_owned()),
-        Err(_) => Err(PyTypeError::new_err(format!("path parameters must be str, got {}", item.get_type().name()?))),
+        Err(_) => Err(PyTypeError::new_err(format!(
+            "path parameters must be str, got {}",
+            item.get_type().name()?
+        ))),
     }
 }
 
@@ -60,14 +63,19 @@ fn opt_str(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Option<String>> {
 /// An int field that is not a bool.
 fn int(v: &Bound<'_, PyAny>, name: &str) -> PyResult<i64> {
     if v.is_instance_of::<PyBool>() {
-        return Err(PyTypeError::new_err(format!("{name} must be an int, not a bool")));
+        return Err(PyTypeError::new_err(format!(
+            "{name} must be an int, not a bool"
+        )));
     }
-    v.extract::<i64>().map_err(|_| PyTypeError::new_err(format!("{name} must be an int")))
+    v.extract::<i64>()
+        .map_err(|_| PyTypeError::new_err(format!("{name} must be an int")))
 }
 
 /// A `ZabyGlobalConfig` dataclass as the core's configuration layer.
 pub fn config(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<ZabyGlobalConfig>> {
-    let Some(obj) = obj.filter(|o| !o.is_none()) else { return Ok(None) };
+    let Some(obj) = obj.filter(|o| !o.is_none()) else {
+        return Ok(None);
+    };
     let timeout_ms = opt_attr(obj, "timeout_ms")?
         .map(|v| int(&v, "timeout_ms"))
         .transpose()?
@@ -94,7 +102,10 @@ fn retries(v: &Bound<'_, PyAny>) -> PyResult<Retries> {
 }
 
 fn retry_policy(p: &Bound<'_, PyAny>) -> PyResult<RetryPolicy> {
-    let attempts = opt_attr(p, "attempts")?.map(|v| int(&v, "RetryPolicy.attempts")).transpose()?.unwrap_or(0);
+    let attempts = opt_attr(p, "attempts")?
+        .map(|v| int(&v, "RetryPolicy.attempts"))
+        .transpose()?
+        .unwrap_or(0);
     let retry_methods = opt_attr(p, "retry_methods")?
         .map(|v| v.extract::<Vec<String>>())
         .transpose()
@@ -106,9 +117,18 @@ fn retry_policy(p: &Bound<'_, PyAny>) -> PyResult<RetryPolicy> {
     let backoff_ms = match opt_attr(p, "backoff_ms")? {
         None => None,
         Some(f) if f.is_callable() => Some(backoff(f.unbind())),
-        Some(_) => return Err(PyTypeError::new_err("RetryPolicy.backoff_ms must be callable")),
+        Some(_) => {
+            return Err(PyTypeError::new_err(
+                "RetryPolicy.backoff_ms must be callable",
+            ));
+        }
     };
-    Ok(RetryPolicy { attempts: attempts.clamp(0, u32::MAX as i64) as u32, retry_methods, retry_statuses, backoff_ms })
+    Ok(RetryPolicy {
+        attempts: attempts.clamp(0, u32::MAX as i64) as u32,
+        retry_methods,
+        retry_statuses,
+        backoff_ms,
+    })
 }
 
 /// Default backoff of API.md §2.4, used when the host function fails.
@@ -139,21 +159,34 @@ fn backoff(f: Py<PyAny>) -> BackoffFn {
 }
 
 /// Per-call options: `request_id` and `timeout_ms` (already merged by the facade).
-pub fn request_options(request_id: Option<String>, timeout_ms: Option<&Bound<'_, PyAny>>) -> PyResult<zaby::RequestOptions> {
+pub fn request_options(
+    request_id: Option<String>,
+    timeout_ms: Option<&Bound<'_, PyAny>>,
+) -> PyResult<zaby::RequestOptions> {
     let timeout = match timeout_ms.filter(|v| !v.is_none()) {
         None => None,
         Some(v) => {
             let ms = if v.is_instance_of::<PyBool>() {
-                return Err(PyTypeError::new_err("timeout_ms must be a number of milliseconds"));
+                return Err(PyTypeError::new_err(
+                    "timeout_ms must be a number of milliseconds",
+                ));
             } else {
-                v.extract::<f64>().map_err(|_| PyTypeError::new_err("timeout_ms must be a number of milliseconds"))?
+                v.extract::<f64>().map_err(|_| {
+                    PyTypeError::new_err("timeout_ms must be a number of milliseconds")
+                })?
             };
             if !(ms.is_finite() && ms >= 1.0) {
-                let e = zaby::ZabyError::invalid_argument(format!("timeout_ms must be at least 1 (got {ms})"));
+                let e = zaby::ZabyError::invalid_argument(format!(
+                    "timeout_ms must be at least 1 (got {ms})"
+                ));
                 return Err(crate::errors::to_py_err(e));
             }
             Some(Duration::from_millis(ms as u64))
         }
     };
-    Ok(zaby::RequestOptions { request_id, timeout, cancel: None })
+    Ok(zaby::RequestOptions {
+        request_id,
+        timeout,
+        cancel: None,
+    })
 }

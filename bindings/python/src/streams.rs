@@ -42,7 +42,10 @@ async fn next_item<S, T>(slot: Slot<S>, observe: impl FnOnce(&S)) -> zaby::Resul
 where
     S: Stream<Item = zaby::Result<T>> + Unpin,
 {
-    let mut held = CloseUnlessDone { guard: slot.lock_owned().await, done: false };
+    let mut held = CloseUnlessDone {
+        guard: slot.lock_owned().await,
+        done: false,
+    };
     let item = match held.guard.as_mut() {
         Some(stream) => stream.next().await,
         None => {
@@ -80,8 +83,17 @@ static SSE_EVENT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 /// An `SseEvent` instance of the Python class in `zaby._sse`.
 fn sse_event(py: Python<'_>, ev: &SseEvent) -> PyResult<Py<PyAny>> {
-    let cls = SSE_EVENT.get_or_try_init(py, || Ok::<_, PyErr>(py.import("zaby._sse")?.getattr("SseEvent")?.unbind()))?;
-    Ok(cls.call1(py, (to_py_value(py, &ev.data)?, ev.id.as_deref(), ev.event.as_deref()))?)
+    let cls = SSE_EVENT.get_or_try_init(py, || {
+        Ok::<_, PyErr>(py.import("zaby._sse")?.getattr("SseEvent")?.unbind())
+    })?;
+    cls.call1(
+        py,
+        (
+            to_py_value(py, &ev.data)?,
+            ev.id.as_deref(),
+            ev.event.as_deref(),
+        ),
+    )
 }
 
 /// The events of one run (`runtime.runs.stream(...)`).
@@ -137,7 +149,11 @@ impl RunEventStream {
     }
 
     #[pyo3(signature = (*_exc))]
-    fn __aexit__<'py>(&self, py: Python<'py>, _exc: &Bound<'py, pyo3::types::PyTuple>) -> PyResult<Bound<'py, PyAny>> {
+    fn __aexit__<'py>(
+        &self,
+        py: Python<'py>,
+        _exc: &Bound<'py, pyo3::types::PyTuple>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         self.aclose(py)
     }
 
@@ -149,11 +165,18 @@ impl RunEventStream {
     /// Id of the last event delivered (use it to resume by hand).
     #[getter]
     fn last_event_id(&self) -> Option<String> {
-        self.last_event_id.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.last_event_id
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     fn __repr__(&self) -> String {
-        format!("RunEventStream(run_id={:?}, last_event_id={:?})", self.run_id, self.last_event_id())
+        format!(
+            "RunEventStream(run_id={:?}, last_event_id={:?})",
+            self.run_id,
+            self.last_event_id()
+        )
     }
 }
 
@@ -165,7 +188,9 @@ pub struct Paginator {
 
 impl Paginator {
     pub fn new(p: zaby::Paginator) -> Self {
-        Paginator { slot: Arc::new(Mutex::new(Some(p))) }
+        Paginator {
+            slot: Arc::new(Mutex::new(Some(p))),
+        }
     }
 }
 
@@ -196,7 +221,6 @@ impl Paginator {
     }
 }
 
-
 /// The body of a streamed response from a native transport: an async iterator of `bytes`.
 #[pyclass(frozen, module = "zaby._native")]
 pub struct ByteStream {
@@ -205,7 +229,9 @@ pub struct ByteStream {
 
 impl ByteStream {
     pub fn new(s: BoxStream<'static, zaby::Result<Bytes>>) -> Self {
-        ByteStream { slot: Arc::new(Mutex::new(Some(s))) }
+        ByteStream {
+            slot: Arc::new(Mutex::new(Some(s))),
+        }
     }
 }
 
@@ -219,7 +245,9 @@ impl ByteStream {
         let slot = self.slot.clone();
         to_py(py, async move {
             match next_item(slot, |_| {}).await {
-                Ok(Some(chunk)) => Python::attach(|py| Ok(PyBytes::new(py, &chunk).into_any().unbind())),
+                Ok(Some(chunk)) => {
+                    Python::attach(|py| Ok(PyBytes::new(py, &chunk).into_any().unbind()))
+                }
                 Ok(None) => Err(stop()),
                 Err(e) => Err(to_py_err(e)),
             }

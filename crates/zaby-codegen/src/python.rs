@@ -7,7 +7,7 @@
 
 use std::fmt::Write;
 
-use zaby::endpoints::{Binding, ClientInfo, Endpoint, Input, Owner, CLIENTS, ENDPOINTS};
+use zaby::endpoints::{Binding, CLIENTS, ClientInfo, ENDPOINTS, Endpoint, Input, Owner};
 
 use crate::Generated;
 
@@ -44,12 +44,26 @@ fn methods_of(client: &str) -> Vec<Method> {
 }
 
 fn method(e: &'static Endpoint, b: &'static Binding) -> Method {
-    Method { client: b.client, name: b.method, params: b.params, input: b.input, endpoints: vec![e], iter: b.iter }
+    Method {
+        client: b.client,
+        name: b.method,
+        params: b.params,
+        input: b.input,
+        endpoints: vec![e],
+        iter: b.iter,
+    }
 }
 
 /// The `iter…` twin of a list method: same path parameters, an optional query.
 fn iter_method(m: &Method, iter: &'static str) -> Method {
-    Method { client: m.client, name: iter, params: m.params, input: Input::Query, endpoints: m.endpoints.clone(), iter: None }
+    Method {
+        client: m.client,
+        name: iter,
+        params: m.params,
+        input: Input::Query,
+        endpoints: m.endpoints.clone(),
+        iter: None,
+    }
 }
 
 /// `(name, required)` of the input parameter, if the method takes one.
@@ -58,12 +72,18 @@ fn input_param(input: Input) -> Option<(&'static str, bool)> {
         Input::None => None,
         Input::Query | Input::Stream => Some(("query", false)),
         Input::Body | Input::BodyMovingToPath { .. } => Some(("input", true)),
-        Input::OptionalBody | Input::BodyOrEmpty | Input::WhenGiven | Input::WhenOmitted => Some(("input", false)),
+        Input::OptionalBody | Input::BodyOrEmpty | Input::WhenGiven | Input::WhenOmitted => {
+            Some(("input", false))
+        }
     }
 }
 
 fn doc_line(m: &Method) -> String {
-    m.endpoints.iter().map(|e| format!("{} {} {}", e.id, e.method.as_str(), e.path)).collect::<Vec<_>>().join("; ")
+    m.endpoints
+        .iter()
+        .map(|e| format!("{} {} {}", e.id, e.method.as_str(), e.path))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn params_tuple(params: &[&str]) -> String {
@@ -110,7 +130,10 @@ fn signature(m: &Method, input_ty: Option<&str>, stream: bool) -> String {
 
 fn py_module() -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "\"\"\"The sub-clients of ``Zaby`` and ``ZabyRuntime`` (API.md §4).\n\n{HEADER}\n\"\"\"\n");
+    let _ = writeln!(
+        out,
+        "\"\"\"The sub-clients of ``Zaby`` and ``ZabyRuntime`` (API.md §4).\n\n{HEADER}\n\"\"\"\n"
+    );
     out.push_str(
         "from __future__ import annotations\n\n\
          from typing import Any\n\n\
@@ -133,7 +156,11 @@ fn py_module() -> String {
 
 fn py_class(c: &ClientInfo) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "\n\nclass {}(_SubClient):\n    \"\"\"``{}`` (API.md §4).\"\"\"\n\n    __slots__ = ()", c.class, c.attr);
+    let _ = writeln!(
+        out,
+        "\n\nclass {}(_SubClient):\n    \"\"\"``{}`` (API.md §4).\"\"\"\n\n    __slots__ = ()",
+        c.class, c.attr
+    );
     for m in methods_of(c.id) {
         let stream = m.input == Input::Stream;
         let sig = signature(&m, None, stream);
@@ -188,7 +215,11 @@ fn owner_name(owner: Owner) -> &'static str {
 
 fn py_attach(owner: Owner) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "\n\nclass {}:\n    \"\"\"Sub-client attributes.\"\"\"\n", owner_name(owner));
+    let _ = writeln!(
+        out,
+        "\n\nclass {}:\n    \"\"\"Sub-client attributes.\"\"\"\n",
+        owner_name(owner)
+    );
     for c in CLIENTS.iter().filter(|c| c.owner == owner) {
         let _ = writeln!(out, "    {}: {}", c.attr, c.class);
     }
@@ -237,7 +268,10 @@ fn py_type(expr: &str) -> String {
 
 /// The item type an `iter…` method yields.
 fn item_type(response: &str) -> String {
-    if let Some(inner) = response.strip_prefix("ListResponse<").and_then(|r| r.strip_suffix('>')) {
+    if let Some(inner) = response
+        .strip_prefix("ListResponse<")
+        .and_then(|r| r.strip_suffix('>'))
+    {
         return py_type(inner);
     }
     if response == "RunEventPage" {
@@ -292,10 +326,19 @@ fn pyi_module() -> String {
                 continue;
             }
             let sig = signature(&m, input_ty.as_deref(), false);
-            let _ = writeln!(out, "    async def {}({sig}) -> {}: ...", m.name, stub_return(&m));
+            let _ = writeln!(
+                out,
+                "    async def {}({sig}) -> {}: ...",
+                m.name,
+                stub_return(&m)
+            );
             if let Some(iter) = m.iter {
                 let sig = signature(&iter_method(&m, iter), Some("Mapping[str, Any]"), false);
-                let _ = writeln!(out, "    def {iter}({sig}) -> AsyncIterator[{}]: ...", item_type(m.endpoints[0].response));
+                let _ = writeln!(
+                    out,
+                    "    def {iter}({sig}) -> AsyncIterator[{}]: ...",
+                    item_type(m.endpoints[0].response)
+                );
             }
         }
     }
@@ -311,8 +354,14 @@ fn pyi_module() -> String {
 
 pub fn generate() -> Vec<Generated> {
     vec![
-        Generated { path: "python/zaby/_clients.py", contents: py_module() },
-        Generated { path: "python/zaby/_clients.pyi", contents: pyi_module() },
+        Generated {
+            path: "python/zaby/_clients.py",
+            contents: py_module(),
+        },
+        Generated {
+            path: "python/zaby/_clients.pyi",
+            contents: pyi_module(),
+        },
     ]
 }
 
@@ -333,13 +382,20 @@ mod tests {
         let py = py_module();
         for e in ENDPOINTS {
             for b in e.bindings {
-                assert!(py.contains(&format!("def {}(", b.method)), "{} {} missing", e.id, b.method);
+                assert!(
+                    py.contains(&format!("def {}(", b.method)),
+                    "{} {} missing",
+                    e.id,
+                    b.method
+                );
                 if let Some(iter) = b.iter {
                     assert!(py.contains(&format!("def {iter}(")), "{iter} missing");
                 }
             }
         }
         // E14/E15 share one method whose input is optional.
-        assert!(py.contains("async def playground_runtime_tokens(self, agent_id: str, input: Any = None"));
+        assert!(py.contains(
+            "async def playground_runtime_tokens(self, agent_id: str, input: Any = None"
+        ));
     }
 }
