@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::config::{resolve_zaby_config, ZabyGlobalConfig};
+use crate::config::{ZabyGlobalConfig, resolve_zaby_config};
 use crate::core::{Core, CoreRef, Identity};
 use crate::credential::Credential;
 use crate::endpoints::Owner;
@@ -66,7 +66,13 @@ handles! {
 impl Core {
     /// Any SDK method by name: the entry point the generated methods and the language
     /// bindings share. Errors (unknown method, bad path parameter, …) surface on await.
-    pub(crate) fn call(self: &Arc<Self>, client: &str, method: &str, params: Vec<String>, input: Option<Value>) -> ZabyRequest<Value> {
+    pub(crate) fn call(
+        self: &Arc<Self>,
+        client: &str,
+        method: &str,
+        params: Vec<String>,
+        input: Option<Value>,
+    ) -> ZabyRequest<Value> {
         ZabyRequest::new(self.clone(), self.prepare(client, method, params, input))
     }
 
@@ -86,7 +92,13 @@ impl Core {
         }
     }
 
-    pub(crate) fn paginate(self: &Arc<Self>, client: &str, iter: &str, params: Vec<String>, query: Option<Value>) -> Paginator {
+    pub(crate) fn paginate(
+        self: &Arc<Self>,
+        client: &str,
+        iter: &str,
+        params: Vec<String>,
+        query: Option<Value>,
+    ) -> Paginator {
         Paginator::new(self.clone(), self.prepare_iter(client, iter, params, query))
     }
 
@@ -163,7 +175,8 @@ impl ZabyBuilder {
         }
         let config = resolve_zaby_config(self.config.as_ref())?;
         let tenant_id = self.tenant_id.or_else(|| config.tenant_id.clone());
-        let identity = Identity { api_key: self.api_key, access_token: self.access_token, runtime_token: None, tenant_id };
+        let identity =
+            Identity { api_key: self.api_key, access_token: self.access_token, runtime_token: None, tenant_id };
         let ua = self.default_user_agent.unwrap_or_else(|| format!("zaby-rust/{VERSION}"));
         Ok(Zaby { core: Arc::new(Core::new(config, Owner::Zaby, identity, self.transport, ua)) })
     }

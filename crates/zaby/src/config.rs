@@ -97,7 +97,9 @@ impl EffectiveRetryPolicy {
     fn normalize(retries: Option<&Retries>) -> Self {
         let policy = match retries {
             None => RetryPolicy::default(),
-            Some(Retries::Count(n)) => RetryPolicy { attempts: (*n).clamp(0, u32::MAX.into()) as u32, ..Default::default() },
+            Some(Retries::Count(n)) => {
+                RetryPolicy { attempts: (*n).clamp(0, u32::MAX.into()) as u32, ..Default::default() }
+            }
             Some(Retries::Policy(p)) => p.clone(),
         };
         EffectiveRetryPolicy {

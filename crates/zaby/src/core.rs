@@ -2,8 +2,8 @@
 //! resolve the endpoint, build path/query/body, resolve credentials, send one attempt.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::ResolvedConfig;
 use crate::credential::Credential;
 use crate::endpoints::{self, Endpoint, HttpMethod, Input, Owner};
-use crate::error::{codes, Result, ZabyError};
+use crate::error::{Result, ZabyError, codes};
 use crate::transport::{Transport, TransportRequest, TransportResponse};
 use crate::wire;
 
@@ -165,7 +165,9 @@ impl Core {
             Input::None | Input::WhenOmitted => {}
             Input::Query | Input::Stream => query = input,
             Input::Body => body = Some(require_object(input, method)?),
-            Input::WhenGiven | Input::OptionalBody => body = input.map(|v| require_object(Some(v), method)).transpose()?,
+            Input::WhenGiven | Input::OptionalBody => {
+                body = input.map(|v| require_object(Some(v), method)).transpose()?
+            }
             Input::BodyOrEmpty => {
                 body = Some(match input {
                     Some(v) => require_object(Some(v), method)?,
@@ -179,13 +181,12 @@ impl Core {
                     .and_then(|o| o.remove(field))
                     .and_then(|v| v.as_str().map(str::to_owned))
                     .filter(|s| !s.is_empty())
-                    .ok_or_else(|| ZabyError::invalid_argument(format!("input.{field} is required (a non-empty string)")))?;
+                    .ok_or_else(|| {
+                        ZabyError::invalid_argument(format!("input.{field} is required (a non-empty string)"))
+                    })?;
                 // The moved member fills the path parameter at its position.
-                let position = endpoint
-                    .path_params()
-                    .iter()
-                    .position(|p| endpoints::camel_case(param) == *p)
-                    .unwrap_or(0);
+                let position =
+                    endpoint.path_params().iter().position(|p| endpoints::camel_case(param) == *p).unwrap_or(0);
                 params.insert(position.min(params.len()), moved);
                 path_names.insert(position.min(path_names.len()), param);
                 body = Some(object);

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::error::{codes, Cause, Message, Result, ZabyError};
+use crate::error::{Cause, Message, Result, ZabyError, codes};
 
 /// Supplies a credential value on demand.
 #[async_trait]

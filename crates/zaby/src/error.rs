@@ -163,10 +163,7 @@ impl ApiError {
                 .or_else(|| o.get("errorCode").and_then(Value::as_str))
                 .map(str::to_owned)
         });
-        let request_id = headers
-            .get("x-request-id")
-            .cloned()
-            .or_else(|| sent_request_id.map(str::to_owned));
+        let request_id = headers.get("x-request-id").cloned().or_else(|| sent_request_id.map(str::to_owned));
         let retry_after = headers.get("retry-after").and_then(|v| parse_retry_after(v, SystemTime::now()));
         ApiError {
             kind: ApiErrorKind::classify(status, code.as_deref()),

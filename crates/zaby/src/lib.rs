@@ -35,10 +35,10 @@ pub mod transport;
 pub mod types;
 pub mod wire;
 
-pub use clients::{Zaby, ZabyBuilder, ZabyRuntime, ZabyRuntimeBuilder, VERSION};
+pub use clients::{VERSION, Zaby, ZabyBuilder, ZabyRuntime, ZabyRuntimeBuilder};
 pub use config::{
-    configure_zaby, reset_zaby_config_for_tests, resolve_zaby_config, ResolvedConfig, Retries, RetryPolicy,
-    ZabyGlobalConfig, DEFAULT_ZABY_API_ORIGIN, LOCAL_ZABY_API_ORIGIN,
+    DEFAULT_ZABY_API_ORIGIN, LOCAL_ZABY_API_ORIGIN, ResolvedConfig, Retries, RetryPolicy, ZabyGlobalConfig,
+    configure_zaby, reset_zaby_config_for_tests, resolve_zaby_config,
 };
 pub use core::RequestOptions;
 pub use credential::{Credential, CredentialProvider};

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
 use crate::core::{Call, CoreRef, RequestOptions};
-use crate::error::{codes, Result, ZabyError};
+use crate::error::{Result, ZabyError, codes};
 use crate::request::{execute, with_cancel};
 
 /// A stream of list items across pages. Configure it before the first poll.
@@ -70,7 +70,15 @@ impl Paginator {
                 Ok(call) => {
                     // The caller's cursor, if any, is the starting point.
                     let first = call.query.as_ref().and_then(|q| q.get("cursor")).and_then(cursor_text);
-                    let state = PageState { core, call, options, items: VecDeque::new(), next_cursor: Some(first), repeated: None, pages_fetched: 0 };
+                    let state = PageState {
+                        core,
+                        call,
+                        options,
+                        items: VecDeque::new(),
+                        next_cursor: Some(first),
+                        repeated: None,
+                        pages_fetched: 0,
+                    };
                     futures::stream::unfold(state, next_item).boxed()
                 }
             };

@@ -10,8 +10,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-use crate::core::{is_success, response_json, Call, CoreRef, RequestOptions};
-use crate::error::{codes, ApiError, Result, ZabyError};
+use crate::core::{Call, CoreRef, RequestOptions, is_success, response_json};
+use crate::error::{ApiError, Result, ZabyError, codes};
 
 /// Longest wait a `retry-after` header can impose between attempts.
 const RETRY_AFTER_CAP_MS: u64 = 60_000;
@@ -87,7 +87,10 @@ impl<T: DeserializeOwned + Send + 'static> IntoFuture for ZabyRequest<T> {
 }
 
 /// Runs `fut`, or fails with `ABORTED` as soon as `cancel` fires.
-pub(crate) async fn with_cancel<T>(cancel: Option<CancellationToken>, fut: impl Future<Output = Result<T>>) -> Result<T> {
+pub(crate) async fn with_cancel<T>(
+    cancel: Option<CancellationToken>,
+    fut: impl Future<Output = Result<T>>,
+) -> Result<T> {
     match cancel {
         None => fut.await,
         Some(token) => tokio::select! {

@@ -12,8 +12,8 @@ use futures::stream::{BoxStream, Stream, StreamExt};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-use crate::core::{is_success, response_json, Call, CoreRef, RequestOptions};
-use crate::error::{codes, ApiError, ApiErrorKind, Result, ZabyError};
+use crate::core::{Call, CoreRef, RequestOptions, is_success, response_json};
+use crate::error::{ApiError, ApiErrorKind, Result, ZabyError, codes};
 use crate::request::{retry_delay, retry_eligible, with_cancel};
 use crate::sse::{SseEvent, SseParser};
 
@@ -43,7 +43,12 @@ struct Setup {
 impl RunEventStream {
     pub(crate) fn new(core: CoreRef, call: Result<Call>, run_id: String) -> Self {
         RunEventStream {
-            setup: Some(Setup { core, call, options: RequestOptions::default(), max_reconnects: DEFAULT_MAX_RECONNECTS }),
+            setup: Some(Setup {
+                core,
+                call,
+                options: RequestOptions::default(),
+                max_reconnects: DEFAULT_MAX_RECONNECTS,
+            }),
             inner: None,
             run_id,
             last_event_id: Arc::new(Mutex::new(None)),
@@ -356,7 +361,8 @@ impl State {
                 Ok(response) => {
                     let error = error_from_stream_response(response, self.options.request_id.as_deref()).await;
                     if can_retry && policy.retry_statuses.contains(&error.status) {
-                        tokio::time::sleep(retry_delay(&self.core, attempt, Some(error.status), error.retry_after)).await;
+                        tokio::time::sleep(retry_delay(&self.core, attempt, Some(error.status), error.retry_after))
+                            .await;
                         attempt += 1;
                         continue;
                     }
@@ -438,7 +444,10 @@ fn decimal(id: &str) -> Option<u128> {
 }
 
 /// Reads a whole error body from a stream response and maps it (API.md §3.4).
-async fn error_from_stream_response(mut response: crate::transport::TransportResponse, sent_request_id: Option<&str>) -> ApiError {
+async fn error_from_stream_response(
+    mut response: crate::transport::TransportResponse,
+    sent_request_id: Option<&str>,
+) -> ApiError {
     let body = match response.body_stream.take() {
         Some(mut stream) => {
             let mut bytes = Vec::new();

@@ -58,7 +58,12 @@ impl MockResponse {
             self.headers.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.clone())).collect();
         if let Some(events) = &self.events {
             headers.entry("content-type".into()).or_insert_with(|| "text/event-stream".into());
-            return TransportResponse { status: self.status, headers, body: Some(frame_sse(events)), ..Default::default() };
+            return TransportResponse {
+                status: self.status,
+                headers,
+                body: Some(frame_sse(events)),
+                ..Default::default()
+            };
         }
         if self.json_body.is_some() {
             headers.entry("content-type".into()).or_insert_with(|| "application/json".into());

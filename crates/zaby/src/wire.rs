@@ -1,6 +1,6 @@
 //! Wire conventions (API.md §1.7): path parameter encoding and query strings.
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::Value;
 
 use crate::error::{Result, ZabyError};
@@ -34,9 +34,8 @@ pub fn fill_path(template: &str, names: &[&str], values: &[String]) -> Result<St
         out.push_str(&rest[..start]);
         let placeholder = &rest[start + 1..end];
         let name = names.next().copied().unwrap_or(placeholder);
-        let value = values
-            .next()
-            .ok_or_else(|| ZabyError::invalid_argument(format!("missing path parameter {name}")))?;
+        let value =
+            values.next().ok_or_else(|| ZabyError::invalid_argument(format!("missing path parameter {name}")))?;
         if value.is_empty() {
             return Err(ZabyError::invalid_argument(format!("path parameter {name} must not be empty")));
         }

@@ -5,8 +5,8 @@
 use std::sync::{Mutex, MutexGuard};
 
 use zaby::{
-    configure_zaby, reset_zaby_config_for_tests, resolve_zaby_config, Retries, RetryPolicy, Zaby, ZabyGlobalConfig,
-    ZabyRuntime, DEFAULT_ZABY_API_ORIGIN, LOCAL_ZABY_API_ORIGIN,
+    DEFAULT_ZABY_API_ORIGIN, LOCAL_ZABY_API_ORIGIN, Retries, RetryPolicy, Zaby, ZabyGlobalConfig, ZabyRuntime,
+    configure_zaby, reset_zaby_config_for_tests, resolve_zaby_config,
 };
 
 static LOCK: Mutex<()> = Mutex::new(());
@@ -95,7 +95,10 @@ fn each_field_resolves_instance_over_global_over_env_over_default() {
     // Fields are independent: the instance's timeout does not hide the global origin.
     configure_zaby(ZabyGlobalConfig { timeout_ms: Some(5000), user_agent: Some("g".into()), ..Default::default() });
     let r = resolve_zaby_config(Some(&ZabyGlobalConfig { timeout_ms: Some(7000), ..Default::default() })).unwrap();
-    assert_eq!((r.api_origin.as_str(), r.timeout_ms, r.user_agent.as_deref()), ("https://global.test", 7000, Some("g")));
+    assert_eq!(
+        (r.api_origin.as_str(), r.timeout_ms, r.user_agent.as_deref()),
+        ("https://global.test", 7000, Some("g"))
+    );
 }
 
 #[test]
@@ -145,10 +148,17 @@ fn invalid_configuration_at_any_level() {
 #[test]
 fn configure_merges_and_reset_clears() {
     let _g = clean();
-    configure_zaby(ZabyGlobalConfig { environment: Some("local".into()), tenant_id: Some("t1".into()), ..Default::default() });
+    configure_zaby(ZabyGlobalConfig {
+        environment: Some("local".into()),
+        tenant_id: Some("t1".into()),
+        ..Default::default()
+    });
     configure_zaby(ZabyGlobalConfig { timeout_ms: Some(1234), ..Default::default() });
     let r = resolve_zaby_config(None).unwrap();
-    assert_eq!((r.api_origin.as_str(), r.tenant_id.as_deref(), r.timeout_ms), (LOCAL_ZABY_API_ORIGIN, Some("t1"), 1234));
+    assert_eq!(
+        (r.api_origin.as_str(), r.tenant_id.as_deref(), r.timeout_ms),
+        (LOCAL_ZABY_API_ORIGIN, Some("t1"), 1234)
+    );
     configure_zaby(ZabyGlobalConfig { tenant_id: Some("t2".into()), ..Default::default() });
     assert_eq!(resolve_zaby_config(None).unwrap().tenant_id.as_deref(), Some("t2"));
     reset_zaby_config_for_tests();
@@ -162,7 +172,8 @@ fn retries_resolve_as_a_whole_value() {
     configure_zaby(ZabyGlobalConfig { retries: Some(Retries::Count(4)), ..Default::default() });
     assert_eq!(resolve_zaby_config(None).unwrap().retries.attempts, 4);
     let policy = RetryPolicy { attempts: 1, retry_statuses: Some(vec![500]), ..Default::default() };
-    let r = resolve_zaby_config(Some(&ZabyGlobalConfig { retries: Some(policy.into()), ..Default::default() })).unwrap();
+    let r =
+        resolve_zaby_config(Some(&ZabyGlobalConfig { retries: Some(policy.into()), ..Default::default() })).unwrap();
     assert_eq!((r.retries.attempts, r.retries.retry_statuses.clone()), (1, vec![500]));
 }
 

@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use common::*;
 use futures::StreamExt;
-use serde_json::{json, Value};
-use zaby::endpoints::{camel_case, ClientInfo, Endpoint, Input, Owner, ENDPOINTS};
+use serde_json::{Value, json};
+use zaby::endpoints::{ClientInfo, ENDPOINTS, Endpoint, Input, Owner, camel_case};
 use zaby::testing::{MockRequest, MockResponse, MockTransport};
 use zaby::{Zaby, ZabyError, ZabyRuntime};
 
@@ -39,7 +39,14 @@ impl Clients {
         ClientInfo::by_id(client).unwrap().owner
     }
 
-    async fn call(&self, client: &str, method: &str, params: Vec<String>, input: Option<Value>, rid: Option<&str>) -> Result<Value, ZabyError> {
+    async fn call(
+        &self,
+        client: &str,
+        method: &str,
+        params: Vec<String>,
+        input: Option<Value>,
+        rid: Option<&str>,
+    ) -> Result<Value, ZabyError> {
         let request = match Self::owner(client) {
             Owner::Zaby => self.zaby.call(client, method, params, input),
             Owner::Runtime => self.runtime.call(client, method, params, input),
@@ -162,7 +169,8 @@ async fn every_binding_sends_the_request_of_its_endpoint() {
 
             // Sends `input`, checks the recorded request, returns it.
             let send = |input: Option<Value>, suffix: &str, body: Option<Value>| {
-                let (params, answer, path, label, rid) = (params.clone(), answer.clone(), path.clone(), label.clone(), rid.clone());
+                let (params, answer, path, label, rid) =
+                    (params.clone(), answer.clone(), path.clone(), label.clone(), rid.clone());
                 let c = &c;
                 let suffix = suffix.to_owned();
                 async move {
@@ -188,14 +196,20 @@ async fn every_binding_sends_the_request_of_its_endpoint() {
                     send(Some(query()), QUERY_SUFFIX, None).await;
                     send(None, "", None).await;
                     send(Some(json!({"a": null})), "", None).await;
-                    assert_invalid_argument(c.call(b.client, b.method, params.clone(), Some(json!({"a": {"b": 1}})), None).await, &label);
+                    assert_invalid_argument(
+                        c.call(b.client, b.method, params.clone(), Some(json!({"a": {"b": 1}})), None).await,
+                        &label,
+                    );
                     c.expect_no_request();
                 }
                 Input::Body => {
                     send(Some(body.clone()), "", Some(body.clone())).await;
                     send(Some(json!({})), "", Some(json!({}))).await;
                     assert_invalid_argument(c.call(b.client, b.method, params.clone(), None, None).await, &label);
-                    assert_invalid_argument(c.call(b.client, b.method, params.clone(), Some(json!([1])), None).await, &label);
+                    assert_invalid_argument(
+                        c.call(b.client, b.method, params.clone(), Some(json!([1])), None).await,
+                        &label,
+                    );
                     c.expect_no_request();
                 }
                 Input::OptionalBody => {
@@ -228,7 +242,11 @@ async fn every_binding_sends_the_request_of_its_endpoint() {
                 }
                 Input::Stream => {
                     let run_id = params[0].clone();
-                    c.transport.set_sse(method, &path, vec![json!({"id": "1", "event": "RunFinished", "data": answer})]);
+                    c.transport.set_sse(
+                        method,
+                        &path,
+                        vec![json!({"id": "1", "event": "RunFinished", "data": answer})],
+                    );
                     let events: Vec<_> = c.runtime.stream(&run_id, Some(query())).request_id(&rid).collect().await;
                     assert_eq!(events.len(), 1, "{label}");
                     assert_eq!(events[0].as_ref().unwrap().data, answer);
@@ -363,8 +381,18 @@ async fn every_iterator_threads_the_cursor_through_pages() {
             let params: Vec<String> = b.params.iter().enumerate().map(|(i, p)| param_value(p, i)).collect();
             let path = expected_path(e, b.params, None);
             // Queued paths with `?` must match the query exactly (as a multiset).
-            c.transport.set_response("GET", &format!("{path}?status=ACTIVE&limit=2"), 200, json!({"items": [1, 2], "nextCursor": "c 1", "total": 3}));
-            c.transport.set_response("GET", &format!("{path}?status=ACTIVE&limit=2&cursor=c+1"), 200, json!({"items": [3], "nextCursor": null, "total": 3}));
+            c.transport.set_response(
+                "GET",
+                &format!("{path}?status=ACTIVE&limit=2"),
+                200,
+                json!({"items": [1, 2], "nextCursor": "c 1", "total": 3}),
+            );
+            c.transport.set_response(
+                "GET",
+                &format!("{path}?status=ACTIVE&limit=2&cursor=c+1"),
+                200,
+                json!({"items": [3], "nextCursor": null, "total": 3}),
+            );
             let items: Vec<Value> = c
                 .paginate(b.client, iter, params, Some(json!({"status": "ACTIVE", "limit": 2})))
                 .request_id("pages")
@@ -374,7 +402,10 @@ async fn every_iterator_threads_the_cursor_through_pages() {
             assert_eq!(items, [json!(1), json!(2), json!(3)], "{} {}.{}", e.id, b.client, iter);
             let requests = c.transport.requests();
             let paths: Vec<&str> = requests.iter().map(|r| r.path.as_str()).collect();
-            assert_eq!(paths, [format!("{path}?status=ACTIVE&limit=2"), format!("{path}?status=ACTIVE&limit=2&cursor=c+1")]);
+            assert_eq!(
+                paths,
+                [format!("{path}?status=ACTIVE&limit=2"), format!("{path}?status=ACTIVE&limit=2&cursor=c+1")]
+            );
             for r in &requests {
                 assert_headers(r, Clients::owner(b.client), false, false, Some("pages"));
             }

@@ -17,7 +17,7 @@ use axum::{Json, Router};
 use bytes::Bytes;
 use common::assert_error;
 use futures::StreamExt;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use zaby::{SseEvent, Zaby, ZabyError, ZabyGlobalConfig, ZabyRuntime};
 
 /// Events of the run: 1–5 are `text`, 6 is the terminal `RunFinished`.
@@ -82,7 +82,12 @@ fn header(h: &HeaderMap, name: &str) -> Option<String> {
     h.get(name).map(|v| v.to_str().unwrap().to_owned())
 }
 
-async fn aiui(State(s): State<Server>, Path(run_id): Path<String>, RawQuery(query): RawQuery, h: HeaderMap) -> Response {
+async fn aiui(
+    State(s): State<Server>,
+    Path(run_id): Path<String>,
+    RawQuery(query): RawQuery,
+    h: HeaderMap,
+) -> Response {
     s.seen.lock().unwrap().push(Seen {
         last_event_id: header(&h, "last-event-id"),
         authorization: header(&h, "authorization"),
@@ -250,7 +255,11 @@ async fn transient_statuses_on_reconnect_are_retried_after_retry_after() {
 
 #[tokio::test]
 async fn a_non_transient_status_on_reconnect_ends_with_that_status() {
-    let revoked = Plan::Status(401, json!({"code": "MANAGED_AGENT_RUNTIME_TOKEN_REVOKED", "message": "family revoked"}), vec![("x-request-id", "req_rev")]);
+    let revoked = Plan::Status(
+        401,
+        json!({"code": "MANAGED_AGENT_RUNTIME_TOKEN_REVOKED", "message": "family revoked"}),
+        vec![("x-request-id", "req_rev")],
+    );
     let (_server, runtime) = stream_server(vec![plan(2, End::Cut), revoked]).await;
     let (events, err) = drain(runtime.runs().stream("r", None)).await;
     assert_eq!(seqs(&events), [1, 2]);
@@ -265,7 +274,8 @@ async fn a_non_transient_status_on_reconnect_ends_with_that_status() {
 
 #[tokio::test]
 async fn first_connection_errors_keep_their_ordinary_class() {
-    let expired = Plan::Status(401, json!({"code": "MANAGED_AGENT_RUNTIME_TOKEN_EXPIRED", "message": "expired"}), vec![]);
+    let expired =
+        Plan::Status(401, json!({"code": "MANAGED_AGENT_RUNTIME_TOKEN_EXPIRED", "message": "expired"}), vec![]);
     let (server, runtime) = stream_server(vec![expired]).await;
     let (events, err) = drain(runtime.runs().stream("r", None)).await;
     assert!(events.is_empty());
@@ -296,7 +306,8 @@ async fn refused_origin() -> String {
 }
 
 async fn echo(method: axum::http::Method, h: HeaderMap, RawQuery(q): RawQuery, body: Bytes) -> Response {
-    let headers: serde_json::Map<String, Value> = h.iter().map(|(k, v)| (k.to_string(), json!(v.to_str().unwrap()))).collect();
+    let headers: serde_json::Map<String, Value> =
+        h.iter().map(|(k, v)| (k.to_string(), json!(v.to_str().unwrap()))).collect();
     let body: Value = if body.is_empty() { Value::Null } else { serde_json::from_slice(&body).unwrap() };
     let mut r = Json(json!({"method": method.as_str(), "headers": headers, "query": q, "body": body})).into_response();
     r.headers_mut().insert("x-request-id", "req_srv".parse().unwrap());
@@ -310,7 +321,11 @@ async fn http_app() -> String {
         .route(
             "/api/v1/provisioning/agentic-os/agents/{id}",
             get(|Path(id): Path<String>| async move {
-                (StatusCode::NOT_FOUND, [("x-request-id", "req_404")], Json(json!({"code": "NOT_FOUND", "message": format!("agent {id} not found")})))
+                (
+                    StatusCode::NOT_FOUND,
+                    [("x-request-id", "req_404")],
+                    Json(json!({"code": "NOT_FOUND", "message": format!("agent {id} not found")})),
+                )
             }),
         )
         .route(
@@ -320,7 +335,10 @@ async fn http_app() -> String {
                 Json(json!({}))
             }),
         )
-        .route("/api/v1/provisioning/agentic-os/agents/approvals", get(|| async { (StatusCode::FOUND, [("location", "/health")]) }));
+        .route(
+            "/api/v1/provisioning/agentic-os/agents/approvals",
+            get(|| async { (StatusCode::FOUND, [("location", "/health")]) }),
+        );
     serve(app).await
 }
 
@@ -348,7 +366,10 @@ async fn http_transport_sends_json_and_reads_json() {
     assert_eq!(h["user-agent"], format!("zaby-rust/{}", zaby::VERSION));
 
     let got = zaby.agents().list(Some(json!({"limit": 2, "q": "a b"}))).await.unwrap();
-    assert_eq!((got["method"].as_str(), got["query"].as_str(), &got["body"]), (Some("GET"), Some("limit=2&q=a+b"), &Value::Null));
+    assert_eq!(
+        (got["method"].as_str(), got["query"].as_str(), &got["body"]),
+        (Some("GET"), Some("limit=2&q=a+b"), &Value::Null)
+    );
     assert!(got["headers"].get("content-type").is_none());
 
     let err = zaby.agents().get("a/b").await.unwrap_err();

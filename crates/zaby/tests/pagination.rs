@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use futures::StreamExt;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 const AGENTS: &str = "/api/v1/provisioning/agentic-os/agents";
 
@@ -34,7 +34,8 @@ async fn stops_on_null_absent_or_empty_cursor_and_on_an_empty_page() {
         t.set_response("GET", AGENTS, 200, last_page.clone());
         let (items, err) = drain(zaby(t.clone()).agents().iter(None)).await;
         assert!(err.is_none(), "{err:?}");
-        let expected: Vec<Value> = if last_page["items"] == json!([]) { vec![json!(1), json!(2)] } else { vec![json!(1), json!(2), json!(3)] };
+        let expected: Vec<Value> =
+            if last_page["items"] == json!([]) { vec![json!(1), json!(2)] } else { vec![json!(1), json!(2), json!(3)] };
         assert_eq!(items, expected, "{last_page}");
         assert_eq!(t.requests().len(), 2, "{last_page}: no third page");
         assert_eq!(t.pending(), 0);
@@ -75,7 +76,10 @@ async fn the_callers_cursor_starts_and_the_query_keeps_its_order() {
     let (items, _) = drain(zaby(t.clone()).agents().iter(Some(query))).await;
     assert_eq!(items.len(), 2);
     let paths: Vec<String> = t.requests().into_iter().map(|r| r.path).collect();
-    assert_eq!(paths, [format!("{AGENTS}?cursor=s1&limit=1&status=ACTIVE"), format!("{AGENTS}?cursor=n+2&limit=1&status=ACTIVE")]);
+    assert_eq!(
+        paths,
+        [format!("{AGENTS}?cursor=s1&limit=1&status=ACTIVE"), format!("{AGENTS}?cursor=n+2&limit=1&status=ACTIVE")]
+    );
 }
 
 #[tokio::test]

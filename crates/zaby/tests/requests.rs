@@ -4,8 +4,8 @@
 mod common;
 
 use std::error::Error as _;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -165,7 +165,8 @@ async fn failing_or_empty_providers_send_nothing() {
         assert!(t.requests().is_empty());
     }
     // The original error is reachable as the cause.
-    let zaby = Zaby::builder().api_key(Credential::from_fn(|| Err::<String, _>(Vault))).transport(mock()).build().unwrap();
+    let zaby =
+        Zaby::builder().api_key(Credential::from_fn(|| Err::<String, _>(Vault))).transport(mock()).build().unwrap();
     let err = zaby.health().check().await.unwrap_err();
     assert!(err.source().unwrap().downcast_ref::<Vault>().is_some());
 }
@@ -293,24 +294,61 @@ async fn success_bodies() {
     let t = FnTransport::new(|_, _| async {
         Ok(TransportResponse { status: 200, body: Some("{\"x\":1}".into()), ..Default::default() })
     });
-    assert_eq!(zaby::Zaby::builder().api_key("k").transport(t).build().unwrap().health().check().await.unwrap(), json!({"x": 1}));
+    assert_eq!(
+        zaby::Zaby::builder().api_key("k").transport(t).build().unwrap().health().check().await.unwrap(),
+        json!({"x": 1})
+    );
 }
 
 #[tokio::test]
 async fn failed_responses_map_to_classes_and_fields() {
     let cases = [
-        (404, json!({"code": "NOT_FOUND", "message": "agent a not found"}), "ZabyNotFoundError", Some("NOT_FOUND"), "agent a not found"),
-        (401, json!({"code": "MANAGED_AGENT_RUNTIME_TOKEN_EXPIRED", "message": "expired"}), "ZabyRuntimeTokenExpiredError", Some("MANAGED_AGENT_RUNTIME_TOKEN_EXPIRED"), "expired"),
-        (403, json!({"errorCode": "MANAGED_AGENT_RUNTIME_TOKEN_GRANT_MAX_USES_EXCEEDED"}), "ZabyRuntimeTokenExhaustedError", Some("MANAGED_AGENT_RUNTIME_TOKEN_GRANT_MAX_USES_EXCEEDED"), "Zaby API request failed with status 403."),
-        (422, json!({"code": "VALIDATION_ERROR", "message": "", "details": {"errors": []}}), "ZabyValidationError", Some("VALIDATION_ERROR"), "Zaby API request failed with status 422."),
-        (429, json!({"code": "RATE_LIMITED", "message": "slow down"}), "ZabyRateLimitError", Some("RATE_LIMITED"), "slow down"),
+        (
+            404,
+            json!({"code": "NOT_FOUND", "message": "agent a not found"}),
+            "ZabyNotFoundError",
+            Some("NOT_FOUND"),
+            "agent a not found",
+        ),
+        (
+            401,
+            json!({"code": "MANAGED_AGENT_RUNTIME_TOKEN_EXPIRED", "message": "expired"}),
+            "ZabyRuntimeTokenExpiredError",
+            Some("MANAGED_AGENT_RUNTIME_TOKEN_EXPIRED"),
+            "expired",
+        ),
+        (
+            403,
+            json!({"errorCode": "MANAGED_AGENT_RUNTIME_TOKEN_GRANT_MAX_USES_EXCEEDED"}),
+            "ZabyRuntimeTokenExhaustedError",
+            Some("MANAGED_AGENT_RUNTIME_TOKEN_GRANT_MAX_USES_EXCEEDED"),
+            "Zaby API request failed with status 403.",
+        ),
+        (
+            422,
+            json!({"code": "VALIDATION_ERROR", "message": "", "details": {"errors": []}}),
+            "ZabyValidationError",
+            Some("VALIDATION_ERROR"),
+            "Zaby API request failed with status 422.",
+        ),
+        (
+            429,
+            json!({"code": "RATE_LIMITED", "message": "slow down"}),
+            "ZabyRateLimitError",
+            Some("RATE_LIMITED"),
+            "slow down",
+        ),
         (409, json!({"code": 5, "message": "dup"}), "ZabyConflictError", None, "dup"),
         (500, json!(["not", "an", "object"]), "ZabyApiError", None, "Zaby API request failed with status 500."),
         (302, json!({}), "ZabyApiError", None, "Zaby API request failed with status 302."),
     ];
     for (status, body, class, code, message) in cases {
         let t = mock();
-        t.push(MockResponse::json("GET", &format!("{AGENTS}/a"), status, body.clone()).with_header("X-Request-Id", "req_srv").with_header("Retry-After", "7"));
+        t.push(
+            MockResponse::json("GET", &format!("{AGENTS}/a"), status, body.clone())
+                .with_header("X-Request-Id", "req_srv")
+                .with_header("Retry-After", "7"),
+        );
         let err = zaby(t).agents().get("a").request_id("mine").await.unwrap_err();
         assert_error(&err, class, code);
         assert!(err.is("ZabyApiError"));

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::*;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tokio::time::Instant;
 use zaby::testing::{MockResponse, MockTransport};
 use zaby::transport::{Transport, TransportResponse};
@@ -23,7 +23,10 @@ fn client(transport: Arc<dyn Transport>, retries: impl Into<Retries>) -> Zaby {
 }
 
 /// Answers `statuses[n]` on attempt `n` (200 after the list), recording when each attempt started.
-fn statuses(list: &'static [u16], headers: &'static [(&'static str, &'static str)]) -> (Arc<FnTransport>, Arc<Mutex<Vec<Instant>>>) {
+fn statuses(
+    list: &'static [u16],
+    headers: &'static [(&'static str, &'static str)],
+) -> (Arc<FnTransport>, Arc<Mutex<Vec<Instant>>>) {
     let times = Arc::new(Mutex::new(Vec::new()));
     let t = times.clone();
     let transport = FnTransport::new(move |n, _| {
@@ -53,7 +56,14 @@ async fn get_is_retried_on_every_default_status() {
 
 #[tokio::test(start_paused = true)]
 async fn other_statuses_are_not_retried() {
-    for (status, class) in [(400, "ZabyValidationError"), (401, "ZabyAuthError"), (404, "ZabyNotFoundError"), (409, "ZabyConflictError"), (501, "ZabyApiError"), (302, "ZabyApiError")] {
+    for (status, class) in [
+        (400, "ZabyValidationError"),
+        (401, "ZabyAuthError"),
+        (404, "ZabyNotFoundError"),
+        (409, "ZabyConflictError"),
+        (501, "ZabyApiError"),
+        (302, "ZabyApiError"),
+    ] {
         let (t, _) = statuses(Box::leak(Box::new([status])), &[]);
         let err = client(t.clone(), 3u32).agents().get("a").await.unwrap_err();
         assert_eq!((err.class_name(), err.status()), (class, Some(status)));
@@ -138,7 +148,8 @@ async fn retry_after_on_429_and_503_lengthens_the_wait() {
 async fn retry_after_as_http_date() {
     // Whole seconds: a date 3 s ahead formats to between 2 and 3 s from now.
     let date = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(3));
-    let headers: &'static [(&str, &str)] = Box::leak(Box::new([("retry-after", Box::leak(date.into_boxed_str()) as &str)]));
+    let headers: &'static [(&str, &str)] =
+        Box::leak(Box::new([("retry-after", Box::leak(date.into_boxed_str()) as &str)]));
     let (t, times) = statuses(&[429], headers);
     client(t.clone(), 1u32).agents().get("a").await.unwrap();
     let gap = gaps(&times)[0];
@@ -308,7 +319,9 @@ async fn request_id_and_fresh_credentials_on_every_attempt() {
     let c = counter.clone();
     let (t, _) = statuses(&[500, 500], &[]);
     let zaby = Zaby::builder()
-        .api_key(zaby::Credential::from_fn(move || format!("key-{}", c.fetch_add(1, std::sync::atomic::Ordering::SeqCst))))
+        .api_key(zaby::Credential::from_fn(move || {
+            format!("key-{}", c.fetch_add(1, std::sync::atomic::Ordering::SeqCst))
+        }))
         .config(ZabyGlobalConfig { retries: Some(2u32.into()), ..config() })
         .transport(t.clone())
         .build()

@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use zaby::endpoints::{camel_case, Auth, ClientInfo, Input, Owner, ENDPOINTS};
+use zaby::endpoints::{Auth, ClientInfo, ENDPOINTS, Input, Owner, camel_case};
 
 /// One row of the §8 table.
 #[derive(Debug, PartialEq, Eq)]
@@ -113,7 +113,14 @@ fn table_rows() -> BTreeMap<String, Row> {
                 Auth::Tenant => "tenant",
                 Auth::Runtime => "runtime",
             };
-            let row = Row { method: e.method.as_str().to_owned(), path: e.path.to_owned(), snake, camel, auth: auth.to_owned(), kind };
+            let row = Row {
+                method: e.method.as_str().to_owned(),
+                path: e.path.to_owned(),
+                snake,
+                camel,
+                auth: auth.to_owned(),
+                kind,
+            };
             (e.id.to_owned(), row)
         })
         .collect()

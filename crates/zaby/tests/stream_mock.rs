@@ -4,14 +4,14 @@
 
 mod common;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
 use common::*;
 use futures::StreamExt;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tokio::time::Instant;
 use zaby::testing::MockResponse;
 use zaby::transport::TransportResponse;
@@ -199,8 +199,13 @@ async fn a_non_transient_status_on_reconnect_is_a_stream_error_with_its_fields()
     let t = mock();
     t.set_sse("GET", STREAM, vec![text("1")]);
     t.push(
-        MockResponse::json("GET", STREAM, 401, json!({"code": "MANAGED_AGENT_RUNTIME_TOKEN_REVOKED", "message": "revoked"}))
-            .with_header("x-request-id", "req_x"),
+        MockResponse::json(
+            "GET",
+            STREAM,
+            401,
+            json!({"code": "MANAGED_AGENT_RUNTIME_TOKEN_REVOKED", "message": "revoked"}),
+        )
+        .with_header("x-request-id", "req_x"),
     );
     let (events, err, _) = drain(runtime(t.clone()).stream("run-42", None)).await;
     assert_eq!(events.len(), 1);
@@ -217,7 +222,11 @@ async fn a_non_transient_status_on_reconnect_is_a_stream_error_with_its_fields()
 #[tokio::test]
 async fn first_connection_errors_are_ordinary_errors() {
     for (status, body, class) in [
-        (401, json!({"code": "MANAGED_AGENT_RUNTIME_TOKEN_EXPIRED", "message": "expired"}), "ZabyRuntimeTokenExpiredError"),
+        (
+            401,
+            json!({"code": "MANAGED_AGENT_RUNTIME_TOKEN_EXPIRED", "message": "expired"}),
+            "ZabyRuntimeTokenExpiredError",
+        ),
         (404, json!({"code": "NOT_FOUND", "message": "no run"}), "ZabyNotFoundError"),
         (403, json!({"code": "INSUFFICIENT_SCOPE"}), "ZabyPermissionError"),
     ] {
@@ -232,8 +241,13 @@ async fn first_connection_errors_are_ordinary_errors() {
     }
     // The error body is read from a byte stream when the transport supplies one.
     let t = FnTransport::new(|_, _| async {
-        let chunks = vec![Ok(Bytes::from_static(b"{\"code\":\"NOT_")), Ok(Bytes::from_static(b"FOUND\",\"message\":\"gone\"}"))];
-        Ok(TransportResponse { status: 404, body_stream: Some(futures::stream::iter(chunks).boxed()), ..Default::default() })
+        let chunks =
+            vec![Ok(Bytes::from_static(b"{\"code\":\"NOT_")), Ok(Bytes::from_static(b"FOUND\",\"message\":\"gone\"}"))];
+        Ok(TransportResponse {
+            status: 404,
+            body_stream: Some(futures::stream::iter(chunks).boxed()),
+            ..Default::default()
+        })
     });
     let err = runtime(t).stream("run-42", None).next().await.unwrap().unwrap_err();
     assert_error(&err, "ZabyNotFoundError", Some("NOT_FOUND"));
@@ -326,7 +340,8 @@ async fn idle_timeout_is_at_least_45_seconds() {
 #[tokio::test(start_paused = true)]
 async fn idle_timeouts_exhausting_the_budget_are_stream_timeout() {
     let t = FnTransport::new(|_, _| async {
-        let body = futures::stream::iter(vec![Ok(Bytes::from_static(b"id: 1\ndata: {}\n\n"))]).chain(futures::stream::pending());
+        let body = futures::stream::iter(vec![Ok(Bytes::from_static(b"id: 1\ndata: {}\n\n"))])
+            .chain(futures::stream::pending());
         Ok(TransportResponse { status: 200, body_stream: Some(body.boxed()), ..Default::default() })
     });
     let (events, err, _) = drain(runtime(t.clone()).stream("run-42", None).max_reconnects(1)).await;
@@ -360,9 +375,15 @@ async fn a_cut_off_block_is_never_delivered_and_read_errors_reconnect() {
                 Err(ZabyError::connection("reset by peer", None)),
             ]
         } else {
-            vec![Ok(Bytes::from_static(b"id: 2\nevent: text\ndata: {\"whole\":true}\n\nid: 3\nevent: RunFinished\ndata: {}\n\n"))]
+            vec![Ok(Bytes::from_static(
+                b"id: 2\nevent: text\ndata: {\"whole\":true}\n\nid: 3\nevent: RunFinished\ndata: {}\n\n",
+            ))]
         };
-        Ok(TransportResponse { status: 200, body_stream: Some(futures::stream::iter(chunks).boxed()), ..Default::default() })
+        Ok(TransportResponse {
+            status: 200,
+            body_stream: Some(futures::stream::iter(chunks).boxed()),
+            ..Default::default()
+        })
     });
     let (events, err, _) = drain(runtime(t.clone()).stream("run-42", None)).await;
     assert!(err.is_none(), "{err:?}");

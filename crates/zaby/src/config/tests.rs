@@ -36,7 +36,8 @@ fn retries_count_is_clamped_and_uses_defaults() {
 
 #[test]
 fn retry_policy_fields_fill_in_defaults_and_empty_lists_mean_none() {
-    let policy = RetryPolicy { attempts: 4, retry_methods: Some(vec!["post".into(), "Get".into()]), ..Default::default() };
+    let policy =
+        RetryPolicy { attempts: 4, retry_methods: Some(vec!["post".into(), "Get".into()]), ..Default::default() };
     let p = EffectiveRetryPolicy::normalize(Some(&Retries::Policy(policy)));
     assert_eq!(p.attempts, 4);
     assert_eq!(p.retry_methods, ["POST", "GET"]);

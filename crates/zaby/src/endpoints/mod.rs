@@ -71,11 +71,7 @@ impl Input {
     pub const fn takes_body(self) -> bool {
         matches!(
             self,
-            Input::Body
-                | Input::OptionalBody
-                | Input::BodyOrEmpty
-                | Input::BodyMovingToPath { .. }
-                | Input::WhenGiven
+            Input::Body | Input::OptionalBody | Input::BodyOrEmpty | Input::BodyMovingToPath { .. } | Input::WhenGiven
         )
     }
 
@@ -224,10 +220,7 @@ pub fn bindings_of(client: &str, method: &str) -> impl Iterator<Item = (&'static
     ENDPOINTS.iter().flat_map(move |e| {
         let client = client.clone();
         let method = method.clone();
-        e.bindings
-            .iter()
-            .filter(move |b| b.client == client && b.method == method)
-            .map(move |b| (e, b))
+        e.bindings.iter().filter(move |b| b.client == client && b.method == method).map(move |b| (e, b))
     })
 }
 
@@ -249,12 +242,9 @@ pub fn resolve(client: &str, method: &str, input_given: bool) -> Option<(&'stati
 
 /// Resolves an `iter…` method to its list endpoint.
 pub fn resolve_iter(client: &str, iter: &str) -> Option<(&'static Endpoint, &'static Binding)> {
-    ENDPOINTS.iter().find_map(|e| {
-        e.bindings
-            .iter()
-            .find(|b| b.client == client && b.iter == Some(iter))
-            .map(|b| (e, b))
-    })
+    ENDPOINTS
+        .iter()
+        .find_map(|e| e.bindings.iter().find(|b| b.client == client && b.iter == Some(iter)).map(|b| (e, b)))
 }
 
 /// `""` (no body) → `None`; used by the table macro for `Endpoint::request`.

@@ -1,6 +1,6 @@
 //! One row per endpoint of API.md §8. See the module docs of `endpoints`.
 
-use super::{endpoint_table, Auth, Binding, Endpoint, HttpMethod, Input};
+use super::{Auth, Binding, Endpoint, HttpMethod, Input, endpoint_table};
 
 endpoint_table! {
     E1 GET "/health" none [] "" -> "Health" { health.check() none; }

@@ -122,10 +122,7 @@ fn blocks_with_event_or_id_but_no_data_have_empty_string_data() {
 #[test]
 fn ids_with_nul_are_ignored_and_ids_do_not_carry_over() {
     let events = network(b"id: 1\0x\ndata: a\n\nid: 7\ndata: b\n\ndata: c\n\n");
-    assert_eq!(
-        events,
-        vec![ev(None, None, json!("a")), ev(Some("7"), None, json!("b")), ev(None, None, json!("c"))]
-    );
+    assert_eq!(events, vec![ev(None, None, json!("a")), ev(Some("7"), None, json!("b")), ev(None, None, json!("c"))]);
     // The last id line of a block wins; an empty id is an empty string.
     assert_eq!(network(b"id: 1\nid: 2\ndata: x\n\n")[0].id.as_deref(), Some("2"));
     assert_eq!(network(b"id\ndata: x\n\n")[0].id.as_deref(), Some(""));

@@ -135,7 +135,11 @@ fn text_and_empty_response_rendering() {
     t.set_response("GET", "/raw", 500, json!("<html>oops</html>"));
     t.set_response("GET", "/jsontext", 200, json!("{\"a\":1}"));
     t.set_response("DELETE", "/empty", 204, Value::Null);
-    t.push(MockResponse { body: Some("raw".into()), json_body: Some(json!({"p": 1})), ..MockResponse::text("GET", "/both", 200, "") });
+    t.push(MockResponse {
+        body: Some("raw".into()),
+        json_body: Some(json!({"p": 1})),
+        ..MockResponse::text("GET", "/both", 200, "")
+    });
     let r = send(&t, "GET", "/raw").unwrap();
     assert_eq!((r.status, r.body.as_deref(), r.json_body), (500, Some("<html>oops</html>"), None));
     assert!(!r.headers.contains_key("content-type"));

@@ -103,7 +103,8 @@ impl Transport for HttpTransport {
         let timeout_ms = request.timeout.as_millis() as u64;
         let mut builder = client.request(method, &request.url).headers(header_map(&request.headers)?);
         if let Some(body) = &request.json_body {
-            let bytes = serde_json::to_vec(body).map_err(|e| ZabyError::invalid_argument(format!("body is not JSON: {e}")))?;
+            let bytes =
+                serde_json::to_vec(body).map_err(|e| ZabyError::invalid_argument(format!("body is not JSON: {e}")))?;
             builder = builder.body(bytes);
         }
         // The deadline covers the whole exchange for ordinary requests; streams are bounded

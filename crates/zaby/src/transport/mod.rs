@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use crate::error::Result;
 
-pub use http::{after_fork_in_child, HttpTransport};
+pub use http::{HttpTransport, after_fork_in_child};
 
 /// One HTTP attempt as the core hands it to a transport.
 #[derive(Clone, Debug, PartialEq)]
