@@ -23,20 +23,8 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(30_000);
 
 /// Environment variables a stdio server inherits by default. Nothing else of
 /// the server's environment reaches the child.
-pub const DEFAULT_STDIO_ENV: &[&str] = &[
-    "PATH",
-    "HOME",
-    "USER",
-    "LOGNAME",
-    "LANG",
-    "LC_ALL",
-    "LC_CTYPE",
-    "TZ",
-    "TMPDIR",
-    "TEMP",
-    "TMP",
-    "SYSTEMROOT",
-];
+pub const DEFAULT_STDIO_ENV: &[&str] =
+    &["PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "TEMP", "TMP", "SYSTEMROOT"];
 
 /// Settings of an [`McpClient`].
 #[derive(Debug, Clone)]
@@ -76,10 +64,8 @@ impl McpClientConfig {
     /// config file, sets the fields itself instead.
     pub fn from_env() -> Self {
         let mut config = Self::default();
-        if let Some(ms) = std::env::var("ZABY_MCP_TIMEOUT_MS")
-            .ok()
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .filter(|ms| *ms > 0)
+        if let Some(ms) =
+            std::env::var("ZABY_MCP_TIMEOUT_MS").ok().and_then(|v| v.trim().parse::<u64>().ok()).filter(|ms| *ms > 0)
         {
             config.timeout = Duration::from_millis(ms);
         }
@@ -98,10 +84,7 @@ pub struct SessionKey {
 
 impl SessionKey {
     pub fn new(scope: impl Into<String>, fingerprint: impl Into<String>) -> Self {
-        Self {
-            scope: scope.into(),
-            fingerprint: fingerprint.into(),
-        }
+        Self { scope: scope.into(), fingerprint: fingerprint.into() }
     }
 
     /// The key for `scope` connecting to `definition` (with the same override
@@ -165,9 +148,7 @@ struct Session {
 impl Session {
     fn usable(&self, now: Instant, idle_ttl: Duration) -> bool {
         let idle = now.duration_since(*self.last_used.lock().unwrap_or_else(|p| p.into_inner()));
-        idle < idle_ttl
-            && self.renew_at.is_none_or(|at| at > now)
-            && !self.service.is_transport_closed()
+        idle < idle_ttl && self.renew_at.is_none_or(|at| at > now) && !self.service.is_transport_closed()
     }
 }
 
@@ -190,11 +171,7 @@ impl McpClient {
     /// Uses `http` for every HTTP request (MCP and OAuth2 token requests).
     pub fn with_http_client(config: McpClientConfig, http: reqwest::Client) -> Self {
         Self {
-            shared: Arc::new(ClientShared {
-                config,
-                http,
-                tokens: TokenCache::default(),
-            }),
+            shared: Arc::new(ClientShared { config, http, tokens: TokenCache::default() }),
             sessions: Arc::default(),
         }
     }
@@ -247,14 +224,10 @@ impl McpClient {
             let result = peer.call_tool(params).await.map_err(service_error)?;
             let result_value = match result.structured_content {
                 Some(structured) => structured,
-                None => serde_json::to_value(&result.content).map_err(|e| {
-                    McpError::server(format!("tool result content cannot be encoded: {e}"))
-                })?,
+                None => serde_json::to_value(&result.content)
+                    .map_err(|e| McpError::server(format!("tool result content cannot be encoded: {e}")))?,
             };
-            Ok(ToolCallResult {
-                is_error: result.is_error.unwrap_or(false),
-                result: result_value,
-            })
+            Ok(ToolCallResult { is_error: result.is_error.unwrap_or(false), result: result_value })
         })
         .await
     }
@@ -325,8 +298,7 @@ impl McpClient {
                 Err(McpError::Timeout { timeout })
             }
         };
-        if let (Err(McpError::Server { .. }), McpAuth::OAuth2(grant)) = (&result, &definition.auth)
-        {
+        if let (Err(McpError::Server { .. }), McpAuth::OAuth2(grant)) = (&result, &definition.auth) {
             // The token may be what the server refused; fetch a new one next time.
             self.shared.tokens.forget(grant);
         }
@@ -349,13 +321,8 @@ impl McpClient {
                 return Ok(session.clone());
             }
         }
-        let Opened { service, renew_at } =
-            connect::open(&self.shared, definition, bearer_override).await?;
-        let session = Arc::new(Session {
-            service,
-            renew_at,
-            last_used: Mutex::new(Instant::now()),
-        });
+        let Opened { service, renew_at } = connect::open(&self.shared, definition, bearer_override).await?;
+        let session = Arc::new(Session { service, renew_at, last_used: Mutex::new(Instant::now()) });
         let mut sessions = self.lock_sessions();
         // Another task may have connected meanwhile; keep one session per key.
         if let Some(existing) = sessions.get(key) {
@@ -385,16 +352,19 @@ impl McpClient {
 }
 
 fn service_error(error: ServiceError) -> McpError {
+    if error.auth_challenge().is_some() {
+        return McpError::server(connect::REFUSED_CREDENTIALS);
+    }
     match error {
-        ServiceError::McpError(data) => McpError::Rpc {
-            code: data.code.0,
-            message: data.message.into_owned(),
-            data: data.data,
-        },
-        ServiceError::Timeout { timeout } => McpError::Timeout { timeout },
-        ServiceError::UnexpectedResponse => {
-            McpError::server("the MCP server answered with an unexpected response")
+        ServiceError::McpError(data) => {
+            McpError::Rpc { code: data.code.0, message: data.message.into_owned(), data: data.data }
         }
+        ServiceError::Timeout { timeout } => McpError::Timeout { timeout },
+        ServiceError::UnexpectedResponse => McpError::server("the MCP server answered with an unexpected response"),
+        ServiceError::TransportSend(error) => {
+            McpError::server(format!("request failed: {}", describe(error.error.as_ref())))
+        }
+        ServiceError::TransportClosed => McpError::server("the MCP server closed the connection"),
         other => McpError::server(describe(&other)),
     }
 }

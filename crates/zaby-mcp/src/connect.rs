@@ -41,11 +41,7 @@ struct Credential {
 impl Credential {
     /// The one secret a stdio server receives.
     fn secret(&self) -> Option<String> {
-        self.bearer.clone().or_else(|| {
-            self.header
-                .as_ref()
-                .and_then(|(_, v)| v.to_str().ok().map(str::to_owned))
-        })
+        self.bearer.clone().or_else(|| self.header.as_ref().and_then(|(_, v)| v.to_str().ok().map(str::to_owned)))
     }
 }
 
@@ -54,23 +50,14 @@ async fn credential(
     auth: &McpAuth,
     bearer_override: Option<&str>,
 ) -> Result<Credential, McpError> {
-    let mut credential = Credential {
-        header: None,
-        bearer: None,
-        renew_at: None,
-    };
+    let mut credential = Credential { header: None, bearer: None, renew_at: None };
     match auth {
         McpAuth::None => {}
-        McpAuth::ApiKey {
-            api_key,
-            header_name,
-        } => {
-            let name = HeaderName::from_bytes(header_name.as_bytes()).map_err(|_| {
-                McpError::InvalidDefinition(format!("{header_name:?} is not a valid header name"))
-            })?;
-            let value = HeaderValue::from_str(api_key).map_err(|_| {
-                McpError::InvalidDefinition("the API key cannot be sent in a header".into())
-            })?;
+        McpAuth::ApiKey { api_key, header_name } => {
+            let name = HeaderName::from_bytes(header_name.as_bytes())
+                .map_err(|_| McpError::InvalidDefinition(format!("{header_name:?} is not a valid header name")))?;
+            let value = HeaderValue::from_str(api_key)
+                .map_err(|_| McpError::InvalidDefinition("the API key cannot be sent in a header".into()))?;
             credential.header = Some((name, value));
         }
         McpAuth::Bearer { token } => credential.bearer = Some(token.clone()),
@@ -88,9 +75,7 @@ async fn credential(
     if let Some(token) = &credential.bearer
         && HeaderValue::from_str(&format!("Bearer {token}")).is_err()
     {
-        return Err(McpError::InvalidDefinition(
-            "the bearer token cannot be sent in a header".into(),
-        ));
+        return Err(McpError::InvalidDefinition("the bearer token cannot be sent in a header".into()));
     }
     Ok(credential)
 }
@@ -98,23 +83,27 @@ async fn credential(
 fn client_config(shared: &ClientShared) -> ClientConfig {
     ClientConfig::new(
         ClientCapabilities::default(),
-        Implementation::new(
-            shared.config.client_name.clone(),
-            shared.config.client_version.clone(),
-        ),
+        Implementation::new(shared.config.client_name.clone(), shared.config.client_version.clone()),
     )
 }
 
 fn init_error(error: ClientInitializeError) -> McpError {
+    if error.is_authorization_required() || error.auth_challenge().is_some() {
+        return McpError::server(REFUSED_CREDENTIALS);
+    }
     match error {
-        ClientInitializeError::JsonRpcError(data) => McpError::Rpc {
-            code: data.code.0,
-            message: data.message.into_owned(),
-            data: data.data,
-        },
+        ClientInitializeError::JsonRpcError(data) => {
+            McpError::Rpc { code: data.code.0, message: data.message.into_owned(), data: data.data }
+        }
+        // The transport error's own Display leads with rmcp's type names.
+        ClientInitializeError::TransportError { error, context } => {
+            McpError::server(format!("MCP handshake failed ({context}): {}", describe(error.error.as_ref())))
+        }
         other => McpError::server(format!("MCP handshake failed: {}", describe(&other))),
     }
 }
+
+pub(crate) const REFUSED_CREDENTIALS: &str = "the MCP server refused the credentials (HTTP 401/403)";
 
 /// Opens a session to `definition` and completes the MCP handshake.
 pub(crate) async fn open(
@@ -137,46 +126,31 @@ pub(crate) async fn open(
                 config = config.custom_headers(HashMap::from([(name, value)]));
             }
             let transport = StreamableHttpClientTransport::with_client(shared.http.clone(), config);
-            client_config(shared)
-                .serve(transport)
-                .await
-                .map_err(init_error)?
+            client_config(shared).serve(transport).await.map_err(init_error)?
         }
         McpTransport::Sse { url } => {
             let mut headers = HeaderMap::new();
             if let Some(token) = &credential.bearer {
-                let value = HeaderValue::from_str(&format!("Bearer {token}"))
-                    .expect("checked in credential()");
+                let value = HeaderValue::from_str(&format!("Bearer {token}")).expect("checked in credential()");
                 headers.insert(http::header::AUTHORIZATION, value);
             }
             if let Some((name, value)) = credential.header {
                 headers.insert(name, value);
             }
             let transport = LegacySseTransport::connect(shared.http.clone(), url, headers).await?;
-            client_config(shared)
-                .serve(transport)
-                .await
-                .map_err(init_error)?
+            client_config(shared).serve(transport).await.map_err(init_error)?
         }
         McpTransport::Stdio { command } => {
             let transport = spawn_stdio(shared, command, credential.secret())?;
-            client_config(shared)
-                .serve(transport)
-                .await
-                .map_err(init_error)?
+            client_config(shared).serve(transport).await.map_err(init_error)?
         }
     };
     Ok(Opened { service, renew_at })
 }
 
-fn spawn_stdio(
-    shared: &ClientShared,
-    argv: &[String],
-    secret: Option<String>,
-) -> Result<TokioChildProcess, McpError> {
-    let (program, args) = argv
-        .split_first()
-        .ok_or_else(|| McpError::InvalidDefinition("command must not be empty".into()))?;
+fn spawn_stdio(shared: &ClientShared, argv: &[String], secret: Option<String>) -> Result<TokioChildProcess, McpError> {
+    let (program, args) =
+        argv.split_first().ok_or_else(|| McpError::InvalidDefinition("command must not be empty".into()))?;
     let mut command = tokio::process::Command::new(program);
     command.args(args);
     // The child must not inherit the server's own secrets (signing key,

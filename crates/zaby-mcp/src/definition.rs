@@ -32,35 +32,21 @@ impl McpTransport {
     ) -> Result<Self, McpError> {
         match transport {
             "STREAMABLE_HTTP" | "SSE" => {
-                let url = endpoint_url
-                    .map(str::trim)
-                    .filter(|u| !u.is_empty())
-                    .ok_or_else(|| {
-                        McpError::InvalidDefinition(format!(
-                            "endpointUrl is required for transport {transport}"
-                        ))
-                    })?;
+                let url = endpoint_url.map(str::trim).filter(|u| !u.is_empty()).ok_or_else(|| {
+                    McpError::InvalidDefinition(format!("endpointUrl is required for transport {transport}"))
+                })?;
                 check_http_url(url)?;
                 let url = url.to_owned();
-                Ok(if transport == "SSE" {
-                    Self::Sse { url }
-                } else {
-                    Self::StreamableHttp { url }
-                })
+                Ok(if transport == "SSE" { Self::Sse { url } } else { Self::StreamableHttp { url } })
             }
             "STDIO" => {
                 let command = command.unwrap_or_default();
-                if command
-                    .first()
-                    .is_none_or(|program| program.trim().is_empty())
-                {
+                if command.first().is_none_or(|program| program.trim().is_empty()) {
                     return Err(McpError::InvalidDefinition(
                         "command must be a non-empty argv for transport STDIO".into(),
                     ));
                 }
-                Ok(Self::Stdio {
-                    command: command.to_vec(),
-                })
+                Ok(Self::Stdio { command: command.to_vec() })
             }
             other => Err(McpError::InvalidDefinition(format!(
                 "unknown transport {other:?} (expected STREAMABLE_HTTP, SSE or STDIO)"
@@ -71,13 +57,10 @@ impl McpTransport {
 
 /// Checks that `url` is an absolute `http://` or `https://` URL.
 pub fn check_http_url(url: &str) -> Result<(), McpError> {
-    let parsed = reqwest::Url::parse(url).map_err(|e| {
-        McpError::InvalidDefinition(format!("endpointUrl {url:?} is not a URL: {e}"))
-    })?;
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|e| McpError::InvalidDefinition(format!("endpointUrl {url:?} is not a URL: {e}")))?;
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-        return Err(McpError::InvalidDefinition(format!(
-            "endpointUrl {url:?} must be an http:// or https:// URL"
-        )));
+        return Err(McpError::InvalidDefinition(format!("endpointUrl {url:?} must be an http:// or https:// URL")));
     }
     Ok(())
 }
@@ -88,10 +71,7 @@ pub enum McpAuth {
     #[default]
     None,
     /// Sent as `<header_name>: <api_key>`.
-    ApiKey {
-        api_key: String,
-        header_name: String,
-    },
+    ApiKey { api_key: String, header_name: String },
     /// Sent as `authorization: Bearer <token>`.
     Bearer { token: String },
     /// A client-credentials grant; the access token is sent as a bearer.
@@ -125,15 +105,10 @@ impl fmt::Debug for McpAuth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::None => f.write_str("None"),
-            Self::ApiKey { header_name, .. } => f
-                .debug_struct("ApiKey")
-                .field("header_name", header_name)
-                .field("api_key", &"<redacted>")
-                .finish(),
-            Self::Bearer { .. } => f
-                .debug_struct("Bearer")
-                .field("token", &"<redacted>")
-                .finish(),
+            Self::ApiKey { header_name, .. } => {
+                f.debug_struct("ApiKey").field("header_name", header_name).field("api_key", &"<redacted>").finish()
+            }
+            Self::Bearer { .. } => f.debug_struct("Bearer").field("token", &"<redacted>").finish(),
             Self::OAuth2(o) => o.fmt(f),
         }
     }
@@ -164,9 +139,7 @@ impl McpAuth {
             return Ok(Self::None);
         }
         let credentials = credentials.ok_or_else(|| {
-            McpError::InvalidDefinition(format!(
-                "authMode {auth_mode} needs a credential binding on the installation"
-            ))
+            McpError::InvalidDefinition(format!("authMode {auth_mode} needs a credential binding on the installation"))
         })?;
         check_credentials(auth_mode, credentials)?;
         match auth_mode {
@@ -176,14 +149,11 @@ impl McpAuth {
                     .unwrap_or_else(|| DEFAULT_API_KEY_HEADER.to_owned())
                     .to_ascii_lowercase(),
             }),
-            "BEARER" => Ok(Self::Bearer {
-                token: string_field(credentials, "token").unwrap_or_default(),
-            }),
+            "BEARER" => Ok(Self::Bearer { token: string_field(credentials, "token").unwrap_or_default() }),
             "OAUTH2" => {
                 let config = auth_policy_config.ok_or_else(|| {
                     McpError::InvalidDefinition(
-                        "authMode OAUTH2 needs an auth policy of type \"oauth2\" on the installation"
-                            .into(),
+                        "authMode OAUTH2 needs an auth policy of type \"oauth2\" on the installation".into(),
                     )
                 })?;
                 oauth2_from_config(config, string_field(credentials, "clientSecret"))
@@ -212,10 +182,7 @@ fn oauth2_from_config(config: &Value, client_secret: Option<String>) -> Result<M
             .ok_or_else(|| invalid("config.scopes must be an array of strings"))?,
         Some(_) => return Err(invalid("config.scopes must be an array of strings")),
     };
-    let client_auth = match config
-        .get("tokenEndpointAuthMethod")
-        .and_then(Value::as_str)
-    {
+    let client_auth = match config.get("tokenEndpointAuthMethod").and_then(Value::as_str) {
         None | Some("client_secret_basic") => TokenEndpointAuth::Basic,
         Some("client_secret_post") => TokenEndpointAuth::Post,
         Some(other) => {
@@ -246,9 +213,7 @@ pub fn check_credentials(auth_mode: &str, credentials: &Value) -> Result<(), Mcp
         "BEARER" => &["token"],
         "OAUTH2" => &["clientSecret"],
         other => {
-            return Err(invalid(format!(
-                "unknown authMode {other:?} (expected NONE, API_KEY, BEARER or OAUTH2)"
-            )));
+            return Err(invalid(format!("unknown authMode {other:?} (expected NONE, API_KEY, BEARER or OAUTH2)")));
         }
     };
     if let Some(extra) = object.keys().find(|k| !allowed.contains(&k.as_str())) {
@@ -267,20 +232,14 @@ pub fn check_credentials(auth_mode: &str, credentials: &Value) -> Result<(), Mcp
         match object.get(*field) {
             Some(Value::String(s)) if !s.is_empty() => {}
             _ => {
-                return Err(invalid(format!(
-                    "credentials for authMode {auth_mode} need a non-empty string {field:?}"
-                )));
+                return Err(invalid(format!("credentials for authMode {auth_mode} need a non-empty string {field:?}")));
             }
         }
     }
     if let Some(header) = object.get("headerName") {
-        let valid = header
-            .as_str()
-            .is_some_and(|h| http::HeaderName::from_bytes(h.as_bytes()).is_ok());
+        let valid = header.as_str().is_some_and(|h| http::HeaderName::from_bytes(h.as_bytes()).is_ok());
         if !valid {
-            return Err(invalid(
-                "credentials.headerName must be a valid HTTP header name".into(),
-            ));
+            return Err(invalid("credentials.headerName must be a valid HTTP header name".into()));
         }
     }
     for (field, value) in object {
@@ -296,11 +255,7 @@ pub fn check_credentials(auth_mode: &str, credentials: &Value) -> Result<(), Mcp
 }
 
 fn describe_fields(fields: &[&str]) -> String {
-    if fields.is_empty() {
-        "no fields".into()
-    } else {
-        fields.join(", ")
-    }
+    if fields.is_empty() { "no fields".into() } else { fields.join(", ") }
 }
 
 fn string_field(value: &Value, field: &str) -> Option<String> {
@@ -347,10 +302,7 @@ impl ServerDefinition {
         }
         match &self.auth {
             McpAuth::None => field("none"),
-            McpAuth::ApiKey {
-                api_key,
-                header_name,
-            } => {
+            McpAuth::ApiKey { api_key, header_name } => {
                 field("api_key");
                 field(header_name);
                 field(api_key);

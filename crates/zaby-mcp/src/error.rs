@@ -17,18 +17,12 @@ pub enum McpError {
     /// The server answered a request with a JSON-RPC error (for example an
     /// unknown tool). The session itself is still healthy.
     #[error("MCP server answered with JSON-RPC error {code}: {message}")]
-    Rpc {
-        code: i32,
-        message: String,
-        data: Option<Value>,
-    },
+    Rpc { code: i32, message: String, data: Option<Value> },
     /// No answer within the configured timeout (`ZABY_MCP_TIMEOUT_MS`).
     #[error("MCP server did not answer within {} ms", timeout.as_millis())]
     Timeout { timeout: Duration },
     /// A `STDIO` definition while stdio servers are disabled (`ZABY_ALLOW_STDIO_MCP`).
-    #[error(
-        "stdio MCP servers are disabled on this server (set ZABY_ALLOW_STDIO_MCP=1 to allow them)"
-    )]
+    #[error("stdio MCP servers are disabled on this server (set ZABY_ALLOW_STDIO_MCP=1 to allow them)")]
     StdioNotAllowed,
     /// The definition, credentials or auth policy cannot be used as given.
     #[error("invalid MCP server definition: {0}")]
@@ -40,9 +34,7 @@ pub enum McpError {
 
 impl McpError {
     pub(crate) fn server(message: impl Into<String>) -> Self {
-        Self::Server {
-            message: message.into(),
-        }
+        Self::Server { message: message.into() }
     }
 
     /// The API error code the server answers with (`API.md` §3.6).
@@ -50,9 +42,7 @@ impl McpError {
         match self {
             Self::Server { .. } | Self::Rpc { .. } => "MCP_SERVER_ERROR",
             Self::Timeout { .. } => "MCP_TIMEOUT",
-            Self::StdioNotAllowed | Self::InvalidDefinition(_) | Self::InvalidArguments(_) => {
-                "VALIDATION_ERROR"
-            }
+            Self::StdioNotAllowed | Self::InvalidDefinition(_) | Self::InvalidArguments(_) => "VALIDATION_ERROR",
         }
     }
 

@@ -13,13 +13,12 @@ mod sse_transport;
 pub mod validate;
 
 pub use client::{
-    CallOptions, DEFAULT_STDIO_ENV, DEFAULT_TIMEOUT, McpClient, McpClientConfig, SessionKey,
-    ToolCallResult, ToolInfo,
+    CallOptions, DEFAULT_STDIO_ENV, DEFAULT_TIMEOUT, McpClient, McpClientConfig, SessionKey, ToolCallResult, ToolInfo,
 };
 pub use connect::STDIO_SECRET_ENV;
 pub use definition::{
-    DEFAULT_API_KEY_HEADER, McpAuth, McpTransport, OAuth2ClientCredentials, ServerDefinition,
-    TokenEndpointAuth, check_credentials, check_http_url,
+    DEFAULT_API_KEY_HEADER, McpAuth, McpTransport, OAuth2ClientCredentials, ServerDefinition, TokenEndpointAuth,
+    check_credentials, check_http_url,
 };
 pub use error::McpError;
 pub use validate::{ArgumentValidator, FieldError, SchemaError, validate_arguments};

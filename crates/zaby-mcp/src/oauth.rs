@@ -63,10 +63,7 @@ impl TokenCache {
 
     fn cached(&self, grant: &OAuth2ClientCredentials) -> Option<AccessToken> {
         let tokens = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
-        tokens
-            .get(grant)
-            .filter(|t| t.renew_at > Instant::now())
-            .cloned()
+        tokens.get(grant).filter(|t| t.renew_at > Instant::now()).cloned()
     }
 
     /// Forgets the token of `grant` (after the MCP server refused it).
@@ -76,31 +73,18 @@ impl TokenCache {
     }
 }
 
-async fn request_token(
-    http: &reqwest::Client,
-    grant: &OAuth2ClientCredentials,
-) -> Result<AccessToken, McpError> {
-    let failed = |m: String| {
-        McpError::server(format!(
-            "OAuth2 token request to {} failed: {m}",
-            grant.token_url
-        ))
-    };
+async fn request_token(http: &reqwest::Client, grant: &OAuth2ClientCredentials) -> Result<AccessToken, McpError> {
+    let failed = |m: String| McpError::server(format!("OAuth2 token request to {} failed: {m}", grant.token_url));
     let scope = grant.scopes.join(" ");
     let mut form: Vec<(&str, &str)> = vec![("grant_type", "client_credentials")];
     if !scope.is_empty() {
         form.push(("scope", &scope));
     }
-    let mut request = http
-        .post(&grant.token_url)
-        .header(http::header::ACCEPT, "application/json");
+    let mut request = http.post(&grant.token_url).header(http::header::ACCEPT, "application/json");
     match grant.client_auth {
         TokenEndpointAuth::Basic => {
             // RFC 6749 §2.3.1: id and secret are form-urlencoded before Basic encoding.
-            request = request.basic_auth(
-                form_encode(&grant.client_id),
-                Some(form_encode(&grant.client_secret)),
-            );
+            request = request.basic_auth(form_encode(&grant.client_id), Some(form_encode(&grant.client_secret)));
         }
         TokenEndpointAuth::Post => {
             form.push(("client_id", &grant.client_id));
@@ -108,11 +92,7 @@ async fn request_token(
         }
     }
     let started = Instant::now();
-    let response = request
-        .form(&form)
-        .send()
-        .await
-        .map_err(|e| failed(describe(&e)))?;
+    let response = request.form(&form).send().await.map_err(|e| failed(describe(&e)))?;
     let status = response.status();
     let body = response.bytes().await.map_err(|e| failed(describe(&e)))?;
     if !status.is_success() {
@@ -128,15 +108,14 @@ async fn request_token(
             .unwrap_or_else(|| String::from_utf8_lossy(&body).chars().take(200).collect());
         return Err(failed(format!("HTTP {status}: {detail}")));
     }
-    let parsed: TokenResponse = serde_json::from_slice(&body)
-        .map_err(|e| failed(format!("response is not a token response: {e}")))?;
+    let parsed: TokenResponse =
+        serde_json::from_slice(&body).map_err(|e| failed(format!("response is not a token response: {e}")))?;
     if let Some(kind) = &parsed.token_type
         && !kind.eq_ignore_ascii_case("bearer")
     {
         return Err(failed(format!("token_type {kind:?} is not Bearer")));
     }
-    if parsed.access_token.is_empty() || http::HeaderValue::from_str(&parsed.access_token).is_err()
-    {
+    if parsed.access_token.is_empty() || http::HeaderValue::from_str(&parsed.access_token).is_err() {
         return Err(failed("access_token is empty or not header-safe".into()));
     }
     let lifetime = parsed
@@ -145,19 +124,14 @@ async fn request_token(
         .map(|s| Duration::from_secs_f64(s.min(1e9)))
         .unwrap_or(DEFAULT_LIFETIME);
     let margin = RENEW_MARGIN.min(lifetime / 10);
-    Ok(AccessToken {
-        value: parsed.access_token,
-        renew_at: started + lifetime - margin,
-    })
+    Ok(AccessToken { value: parsed.access_token, renew_at: started + lifetime - margin })
 }
 
 fn form_encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for byte in value.bytes() {
         match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
-                out.push(byte as char)
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => out.push(byte as char),
             b' ' => out.push('+'),
             other => out.push_str(&format!("%{other:02X}")),
         }

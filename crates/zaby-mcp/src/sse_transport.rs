@@ -37,27 +37,19 @@ impl Drop for LegacySseTransport {
 
 impl LegacySseTransport {
     /// Opens the event stream and waits for the `endpoint` event.
-    pub async fn connect(
-        http: reqwest::Client,
-        url: &str,
-        headers: HeaderMap,
-    ) -> Result<Self, McpError> {
-        let sse_url = reqwest::Url::parse(url)
-            .map_err(|e| McpError::InvalidDefinition(format!("endpointUrl {url:?}: {e}")))?;
+    pub async fn connect(http: reqwest::Client, url: &str, headers: HeaderMap) -> Result<Self, McpError> {
+        let sse_url =
+            reqwest::Url::parse(url).map_err(|e| McpError::InvalidDefinition(format!("endpointUrl {url:?}: {e}")))?;
         let response = http
             .get(sse_url.clone())
             .headers(headers.clone())
             .header(http::header::ACCEPT, "text/event-stream")
             .send()
             .await
-            .map_err(|e| {
-                McpError::server(format!("cannot open SSE stream {url}: {}", describe(&e)))
-            })?;
+            .map_err(|e| McpError::server(format!("cannot open SSE stream {url}: {}", describe(&e))))?;
         let status = response.status();
         if !status.is_success() {
-            return Err(McpError::server(format!(
-                "SSE stream {url} answered HTTP {status}"
-            )));
+            return Err(McpError::server(format!("SSE stream {url} answered HTTP {status}")));
         }
         let mut events = SseStream::from_bytes_stream(response.bytes_stream());
         let post_url = loop {
@@ -69,14 +61,10 @@ impl LegacySseTransport {
                 // Comments, keep-alives and early messages before the endpoint are skipped.
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => {
-                    return Err(McpError::server(format!(
-                        "SSE stream {url} is malformed: {e}"
-                    )));
+                    return Err(McpError::server(format!("SSE stream {url} is malformed: {e}")));
                 }
                 None => {
-                    return Err(McpError::server(format!(
-                        "SSE stream {url} ended before its endpoint event"
-                    )));
+                    return Err(McpError::server(format!("SSE stream {url} ended before its endpoint event")));
                 }
             }
         };
@@ -109,26 +97,18 @@ impl LegacySseTransport {
         })
         .abort_handle();
 
-        Ok(Self {
-            http,
-            post_url,
-            headers,
-            incoming,
-            reader,
-        })
+        Ok(Self { http, post_url, headers, incoming, reader })
     }
 }
 
 /// Resolves the `endpoint` event against the stream URL. Credentials go with
 /// every POST, so the endpoint must stay on the stream's origin.
 fn resolve_endpoint(sse_url: &reqwest::Url, target: &str) -> Result<reqwest::Url, McpError> {
-    let resolved = sse_url.join(target).map_err(|e| {
-        McpError::server(format!("SSE endpoint event {target:?} is not a URL: {e}"))
-    })?;
+    let resolved = sse_url
+        .join(target)
+        .map_err(|e| McpError::server(format!("SSE endpoint event {target:?} is not a URL: {e}")))?;
     if resolved.origin() != sse_url.origin() {
-        return Err(McpError::server(format!(
-            "SSE endpoint {resolved} is not on the origin of {sse_url}"
-        )));
+        return Err(McpError::server(format!("SSE endpoint {resolved} is not on the origin of {sse_url}")));
     }
     Ok(resolved)
 }
@@ -148,17 +128,14 @@ impl Transport<RoleClient> for LegacySseTransport {
                 .body(body)
         });
         async move {
-            let request =
-                request.map_err(|e| SseTransportError(format!("cannot encode message: {e}")))?;
+            let request = request.map_err(|e| SseTransportError(format!("cannot encode message: {e}")))?;
             let response = request
                 .send()
                 .await
                 .map_err(|e| SseTransportError(format!("cannot post message: {}", describe(&e))))?;
             let status = response.status();
             if !status.is_success() {
-                return Err(SseTransportError(format!(
-                    "server answered HTTP {status} to a posted message"
-                )));
+                return Err(SseTransportError(format!("server answered HTTP {status} to a posted message")));
             }
             Ok(())
         }

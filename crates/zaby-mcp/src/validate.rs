@@ -28,17 +28,30 @@ pub struct ArgumentValidator {
 impl ArgumentValidator {
     pub fn new(schema: &Value) -> Result<Self, SchemaError> {
         if !schema.is_object() && !schema.is_boolean() {
-            return Err(SchemaError(format!(
-                "a schema must be an object or a boolean, not {}",
-                json_type(schema)
-            )));
+            return Err(SchemaError(format!("a schema must be an object or a boolean, not {}", json_type(schema))));
         }
         // No `with_draft`: jsonschema reads `$schema` and defaults to 2020-12.
         // The crate is built without its HTTP and file resolvers, so a remote
         // `$ref` fails here instead of being fetched.
-        let validator = jsonschema::options()
-            .build(schema)
-            .map_err(|e| SchemaError(e.to_string()))?;
+        let validator = match jsonschema::options().build(schema) {
+            Ok(validator) => validator,
+            // A `$schema` jsonschema does not know (a custom or misspelled
+            // meta-schema) falls back to the default draft rather than making
+            // the tool unusable; a schema that is invalid anyway still fails.
+            Err(error) => match schema.get("$schema") {
+                Some(_) => {
+                    let mut plain = schema.clone();
+                    if let Some(object) = plain.as_object_mut() {
+                        object.remove("$schema");
+                    }
+                    jsonschema::options()
+                        .with_draft(jsonschema::Draft::Draft202012)
+                        .build(&plain)
+                        .map_err(|_| SchemaError(error.to_string()))?
+                }
+                None => return Err(SchemaError(error.to_string())),
+            },
+        };
         Ok(Self { validator })
     }
 
@@ -47,27 +60,18 @@ impl ArgumentValidator {
         if !arguments.is_object() {
             return vec![FieldError {
                 field: String::new(),
-                message: format!(
-                    "arguments must be a JSON object, not {}",
-                    json_type(arguments)
-                ),
+                message: format!("arguments must be a JSON object, not {}", json_type(arguments)),
             }];
         }
         self.validator
             .iter_errors(arguments)
-            .map(|error| FieldError {
-                field: error.instance_path().as_str().to_owned(),
-                message: error.to_string(),
-            })
+            .map(|error| FieldError { field: error.instance_path().as_str().to_owned(), message: error.to_string() })
             .collect()
     }
 }
 
 /// Validates `arguments` against `schema` in one go.
-pub fn validate_arguments(
-    schema: &Value,
-    arguments: &Value,
-) -> Result<Vec<FieldError>, SchemaError> {
+pub fn validate_arguments(schema: &Value, arguments: &Value) -> Result<Vec<FieldError>, SchemaError> {
     Ok(ArgumentValidator::new(schema)?.validate(arguments))
 }
 

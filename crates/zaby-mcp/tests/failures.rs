@@ -19,17 +19,9 @@ async fn unreachable_server_is_a_server_error() {
     let port = common::free_port(); // nothing listens there any more
     for def in [
         http_def(format!("http://127.0.0.1:{port}/mcp")),
-        ServerDefinition::new(
-            McpTransport::Sse {
-                url: format!("http://127.0.0.1:{port}/sse"),
-            },
-            McpAuth::None,
-        ),
+        ServerDefinition::new(McpTransport::Sse { url: format!("http://127.0.0.1:{port}/sse") }, McpAuth::None),
     ] {
-        let error = common::client()
-            .list_tools(&def, &CallOptions::default())
-            .await
-            .unwrap_err();
+        let error = common::client().list_tools(&def, &CallOptions::default()).await.unwrap_err();
         assert!(matches!(error, McpError::Server { .. }), "{error:?}");
         assert_eq!(error.code(), "MCP_SERVER_ERROR");
         assert_eq!(error.http_status(), 502);
@@ -57,41 +49,21 @@ async fn silent_server_times_out() {
     let client = common::client();
     let def = http_def(format!("http://127.0.0.1:{port}/mcp"));
     let key = SessionKey::for_definition("silent", &def, None);
-    let options = CallOptions {
-        session: Some(key),
-        timeout: Some(Duration::from_millis(300)),
-        ..CallOptions::default()
-    };
+    let options =
+        CallOptions { session: Some(key), timeout: Some(Duration::from_millis(300)), ..CallOptions::default() };
     let started = Instant::now();
-    let error = client
-        .call_tool(&def, "anything", json!({}), &options)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(error, McpError::Timeout { timeout } if timeout == Duration::from_millis(300)),
-        "{error:?}"
-    );
+    let error = client.call_tool(&def, "anything", json!({}), &options).await.unwrap_err();
+    assert!(matches!(error, McpError::Timeout { timeout } if timeout == Duration::from_millis(300)), "{error:?}");
     assert_eq!(error.code(), "MCP_TIMEOUT");
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "{:?}",
-        started.elapsed()
-    );
-    assert_eq!(
-        client.cached_sessions(),
-        0,
-        "a timed-out session is not kept"
-    );
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert_eq!(client.cached_sessions(), 0, "a timed-out session is not kept");
 
     // The configured timeout applies when the call gives none.
     let client = zaby_mcp::McpClient::new(zaby_mcp::McpClientConfig {
         timeout: Duration::from_millis(200),
         ..Default::default()
     });
-    let error = client
-        .list_tools(&def, &CallOptions::default())
-        .await
-        .unwrap_err();
+    let error = client.list_tools(&def, &CallOptions::default()).await.unwrap_err();
     assert!(matches!(error, McpError::Timeout { .. }), "{error:?}");
     task.abort();
 }
@@ -125,10 +97,7 @@ async fn protocol_breakage_is_a_server_error() {
     .await;
     for port in [garbage, failing] {
         let def = http_def(format!("http://127.0.0.1:{port}/mcp"));
-        let error = common::client()
-            .list_tools(&def, &CallOptions::default())
-            .await
-            .unwrap_err();
+        let error = common::client().list_tools(&def, &CallOptions::default()).await.unwrap_err();
         assert_eq!(error.code(), "MCP_SERVER_ERROR", "port {port}: {error:?}");
     }
 }
@@ -139,16 +108,8 @@ async fn sse_stream_without_endpoint_is_a_server_error() {
         "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n: just a comment\n\n",
     )
     .await;
-    let def = ServerDefinition::new(
-        McpTransport::Sse {
-            url: format!("http://127.0.0.1:{port}/sse"),
-        },
-        McpAuth::None,
-    );
-    let error = common::client()
-        .list_tools(&def, &CallOptions::default())
-        .await
-        .unwrap_err();
+    let def = ServerDefinition::new(McpTransport::Sse { url: format!("http://127.0.0.1:{port}/sse") }, McpAuth::None);
+    let error = common::client().list_tools(&def, &CallOptions::default()).await.unwrap_err();
     assert_eq!(error.code(), "MCP_SERVER_ERROR");
     assert!(error.to_string().contains("endpoint"), "{error}");
 }

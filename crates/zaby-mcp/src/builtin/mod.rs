@@ -13,8 +13,8 @@ use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, Implementation, ListToolsResult,
-    PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+    CallToolRequestParams, CallToolResponse, Implementation, ListToolsResult, PaginatedRequestParams,
+    ServerCapabilities, ServerConfig, Tool,
 };
 use rmcp::service::RequestContext;
 use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
@@ -42,8 +42,7 @@ pub trait TokenValidator: Send + Sync + 'static {
 pub trait KnowledgeSearch: Send + Sync + 'static {
     /// A `RetrievalResult` JSON (`API.md` §4.12), or a failure the caller sees
     /// as a tool error (unknown knowledge base → `ToolFailure::new("NOT_FOUND", ..)`).
-    async fn search(&self, tenant_id: &str, request: KbSearchRequest)
-    -> Result<Value, ToolFailure>;
+    async fn search(&self, tenant_id: &str, request: KbSearchRequest) -> Result<Value, ToolFailure>;
 }
 
 /// The tenant of an authenticated request, as put into the request
@@ -61,12 +60,7 @@ pub struct BuiltinServer {
 
 impl BuiltinServer {
     pub fn new(validator: Arc<dyn TokenValidator>, search: Arc<dyn KnowledgeSearch>) -> Self {
-        Self {
-            validator,
-            search,
-            allowed_hosts: None,
-            cancellation: CancellationToken::new(),
-        }
+        Self { validator, search, allowed_hosts: None, cancellation: CancellationToken::new() }
     }
 
     /// Restricts the accepted `Host` headers (DNS-rebinding protection). By
@@ -86,9 +80,7 @@ impl BuiltinServer {
     /// An axum router serving the MCP endpoint at [`BUILTIN_PATH`]; merge it
     /// into the server's router.
     pub fn router(self) -> Router {
-        let handler = BuiltinHandler {
-            search: self.search,
-        };
+        let handler = BuiltinHandler { search: self.search };
         // Stateless: every POST stands alone, so any replica can answer any
         // request and nothing is kept per client.
         let mut config = StreamableHttpServerConfig::default()
@@ -100,22 +92,15 @@ impl BuiltinServer {
             Some(hosts) => config.with_allowed_hosts(hosts),
             None => config.disable_allowed_hosts(),
         };
-        let service = StreamableHttpService::new(
-            move || Ok(handler.clone()),
-            Arc::new(NeverSessionManager::default()),
-            config,
-        );
+        let service =
+            StreamableHttpService::new(move || Ok(handler.clone()), Arc::new(NeverSessionManager::default()), config);
         Router::new()
             .route_service(BUILTIN_PATH, service)
             .layer(middleware::from_fn_with_state(self.validator, authenticate))
     }
 }
 
-async fn authenticate(
-    State(validator): State<Arc<dyn TokenValidator>>,
-    mut request: Request,
-    next: Next,
-) -> Response {
+async fn authenticate(State(validator): State<Arc<dyn TokenValidator>>, mut request: Request, next: Next) -> Response {
     let token = request
         .headers()
         .get(http::header::AUTHORIZATION)
@@ -139,20 +124,13 @@ async fn authenticate(
 }
 
 fn unauthorized(message: &str) -> Response {
-    let message = if message.is_empty() {
-        "invalid built-in MCP token"
-    } else {
-        message
-    };
+    let message = if message.is_empty() { "invalid built-in MCP token" } else { message };
     let body = json!({ "code": "UNAUTHORIZED", "message": message }).to_string();
     (
         http::StatusCode::UNAUTHORIZED,
         [
             (http::header::CONTENT_TYPE, "application/json"),
-            (
-                http::header::WWW_AUTHENTICATE,
-                "Bearer realm=\"zaby-builtin\"",
-            ),
+            (http::header::WWW_AUTHENTICATE, "Bearer realm=\"zaby-builtin\""),
         ],
         Body::from(body),
     )
@@ -167,20 +145,14 @@ struct BuiltinHandler {
 impl BuiltinHandler {
     fn tenant(context: &RequestContext<RoleServer>) -> Option<String> {
         let parts = context.extensions.get::<http::request::Parts>()?;
-        parts
-            .extensions
-            .get::<BuiltinTenant>()
-            .map(|BuiltinTenant(t)| t.clone())
+        parts.extensions.get::<BuiltinTenant>().map(|BuiltinTenant(t)| t.clone())
     }
 }
 
 impl ServerHandler for BuiltinHandler {
     fn get_info(&self) -> ServerConfig {
         ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
-            .with_server_info(Implementation::new(
-                "zaby-builtin",
-                env!("CARGO_PKG_VERSION"),
-            ))
+            .with_server_info(Implementation::new("zaby-builtin", env!("CARGO_PKG_VERSION")))
             .with_instructions("Zaby's built-in tools: echo, sum, current_time and kb_search.")
     }
 
@@ -189,9 +161,7 @@ impl ServerHandler for BuiltinHandler {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        Ok(ListToolsResult::with_all_items(
-            tools::TOOLS.iter().map(|t| t.tool.clone()).collect(),
-        ))
+        Ok(ListToolsResult::with_all_items(tools::TOOLS.iter().map(|t| t.tool.clone()).collect()))
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
@@ -204,34 +174,18 @@ impl ServerHandler for BuiltinHandler {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let Some(tool) = tools::find(&request.name) else {
-            return Err(ErrorData::invalid_params(
-                format!("unknown tool {:?}", request.name),
-                None,
-            ));
+            return Err(ErrorData::invalid_params(format!("unknown tool {:?}", request.name), None));
         };
         let Some(tenant) = Self::tenant(&context) else {
             // Only reachable when the handler is mounted without the token check.
-            return Err(ErrorData::internal_error(
-                "request is not authenticated",
-                None,
-            ));
+            return Err(ErrorData::internal_error("request is not authenticated", None));
         };
         let arguments = request.arguments.unwrap_or_default();
         let errors = tool.validator.validate(&Value::Object(arguments.clone()));
         if !errors.is_empty() {
             let summary = errors
                 .iter()
-                .map(|e| {
-                    format!(
-                        "{}: {}",
-                        if e.field.is_empty() {
-                            "(root)"
-                        } else {
-                            &e.field
-                        },
-                        e.message
-                    )
-                })
+                .map(|e| format!("{}: {}", if e.field.is_empty() { "(root)" } else { &e.field }, e.message))
                 .collect::<Vec<_>>()
                 .join("; ");
             return Ok(tools::failure(
@@ -241,8 +195,6 @@ impl ServerHandler for BuiltinHandler {
             )
             .into());
         }
-        Ok(tools::run(tool, arguments, &tenant, self.search.as_ref())
-            .await
-            .into())
+        Ok(tools::run(tool, arguments, &tenant, self.search.as_ref()).await.into())
     }
 }

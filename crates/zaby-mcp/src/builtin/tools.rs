@@ -34,10 +34,7 @@ pub struct ToolFailure {
 
 impl ToolFailure {
     pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            code: code.into(),
-            message: message.into(),
-        }
+        Self { code: code.into(), message: message.into() }
     }
 }
 
@@ -46,29 +43,16 @@ pub(crate) struct BuiltinTool {
     pub validator: ArgumentValidator,
 }
 
-fn tool(
-    name: &'static str,
-    title: &str,
-    description: &'static str,
-    schema: Value,
-    read_only: bool,
-) -> BuiltinTool {
-    let Value::Object(schema_map) = schema.clone() else {
-        unreachable!("built-in schemas are objects")
-    };
-    let tool = Tool::new(name, description, Arc::new(schema_map))
-        .with_title(title)
-        .with_annotations(
-            ToolAnnotations::with_title(title)
-                .read_only(read_only)
-                .destructive(false)
-                .idempotent(name != "current_time")
-                .open_world(false),
-        );
-    BuiltinTool {
-        tool,
-        validator: ArgumentValidator::new(&schema).expect("built-in schemas compile"),
-    }
+fn tool(name: &'static str, title: &str, description: &'static str, schema: Value, read_only: bool) -> BuiltinTool {
+    let Value::Object(schema_map) = schema.clone() else { unreachable!("built-in schemas are objects") };
+    let tool = Tool::new(name, description, Arc::new(schema_map)).with_title(title).with_annotations(
+        ToolAnnotations::with_title(title)
+            .read_only(read_only)
+            .destructive(false)
+            .idempotent(name != "current_time")
+            .open_world(false),
+    );
+    BuiltinTool { tool, validator: ArgumentValidator::new(&schema).expect("built-in schemas compile") }
 }
 
 pub(crate) static TOOLS: LazyLock<Vec<BuiltinTool>> = LazyLock::new(|| {
@@ -165,11 +149,7 @@ fn success(value: Value) -> CallToolResult {
     CallToolResult::structured(value)
 }
 
-pub(crate) fn failure(
-    code: &str,
-    message: impl Into<String>,
-    extra: Option<(&str, Value)>,
-) -> CallToolResult {
+pub(crate) fn failure(code: &str, message: impl Into<String>, extra: Option<(&str, Value)>) -> CallToolResult {
     let mut body = Map::new();
     body.insert("code".into(), Value::String(code.into()));
     body.insert("message".into(), Value::String(message.into()));
@@ -190,32 +170,21 @@ pub(crate) async fn run(
         "echo" => success(Value::Object(arguments)),
         "sum" => sum(arguments.get("numbers")),
         "current_time" => {
-            let zone = arguments
-                .get("timezone")
-                .and_then(Value::as_str)
-                .unwrap_or("UTC");
+            let zone = arguments.get("timezone").and_then(Value::as_str).unwrap_or("UTC");
             match parse_timezone(zone) {
                 Ok(offset) => success(json!({ "time": format_time(chrono::Utc::now(), offset) })),
                 Err(message) => failure("INVALID_TIMEZONE", message, None),
             }
         }
         "kb_search" => {
-            let text = |key: &str| {
-                arguments
-                    .get(key)
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned()
-            };
+            let text = |key: &str| arguments.get(key).and_then(Value::as_str).unwrap_or_default().to_owned();
             let request = KbSearchRequest {
                 knowledge_base_id: text("knowledgeBaseId"),
                 query: text("query"),
                 top_k: arguments
                     .get("topK")
                     .and_then(Value::as_u64)
-                    .map_or(KB_SEARCH_DEFAULT_TOP_K, |k| {
-                        k.clamp(1, u64::from(KB_SEARCH_MAX_TOP_K)) as u32
-                    }),
+                    .map_or(KB_SEARCH_DEFAULT_TOP_K, |k| k.clamp(1, u64::from(KB_SEARCH_MAX_TOP_K)) as u32),
             };
             match search.search(tenant_id, request).await {
                 Ok(result) => success(result),
@@ -229,23 +198,14 @@ pub(crate) async fn run(
 /// Integers add exactly (so `[1, 2]` gives `3`, not `3.0`); anything else, or
 /// an integer overflow, adds as floating point.
 fn sum(numbers: Option<&Value>) -> CallToolResult {
-    let numbers = numbers
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default();
-    let exact = numbers
-        .iter()
-        .try_fold(0i64, |acc, n| n.as_i64().and_then(|n| acc.checked_add(n)));
+    let numbers = numbers.and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    let exact = numbers.iter().try_fold(0i64, |acc, n| n.as_i64().and_then(|n| acc.checked_add(n)));
     if let Some(total) = exact {
         return success(json!({ "sum": total }));
     }
     let total: f64 = numbers.iter().filter_map(Value::as_f64).sum();
     match serde_json::Number::from_f64(total) {
         Some(number) => success(json!({ "sum": number })),
-        None => failure(
-            "NUMBER_OUT_OF_RANGE",
-            "the sum is too large to represent",
-            None,
-        ),
+        None => failure("NUMBER_OUT_OF_RANGE", "the sum is too large to represent", None),
     }
 }

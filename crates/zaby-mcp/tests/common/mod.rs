@@ -21,8 +21,7 @@ pub fn npm_dir() -> PathBuf {
 /// `node_modules` is missing.
 pub fn everything_entry() -> PathBuf {
     static INSTALL: Mutex<()> = Mutex::new(());
-    let entry =
-        npm_dir().join("node_modules/@modelcontextprotocol/server-everything/dist/index.js");
+    let entry = npm_dir().join("node_modules/@modelcontextprotocol/server-everything/dist/index.js");
     let _guard = INSTALL.lock().unwrap_or_else(|p| p.into_inner());
     if !entry.exists() {
         let status = std::process::Command::new("npm")
@@ -32,29 +31,17 @@ pub fn everything_entry() -> PathBuf {
             .expect("npm must be installed to run the MCP integration tests");
         assert!(status.success(), "npm ci failed in {}", npm_dir().display());
     }
-    assert!(
-        entry.exists(),
-        "{} is missing after npm ci",
-        entry.display()
-    );
+    assert!(entry.exists(), "{} is missing after npm ci", entry.display());
     entry
 }
 
 /// argv that runs server-everything over stdio.
 pub fn everything_stdio_command() -> Vec<String> {
-    vec![
-        "node".into(),
-        everything_entry().display().to_string(),
-        "stdio".into(),
-    ]
+    vec!["node".into(), everything_entry().display().to_string(), "stdio".into()]
 }
 
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind an ephemeral port")
-        .local_addr()
-        .unwrap()
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port").local_addr().unwrap().port()
 }
 
 /// A running server-everything; killed on drop.
@@ -81,14 +68,8 @@ impl Everything {
             .expect("start node");
         let server = Self { child, port };
         let deadline = Instant::now() + Duration::from_secs(30);
-        while tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_err()
-        {
-            assert!(
-                Instant::now() < deadline,
-                "server-everything ({mode}) did not start on port {port}"
-            );
+        while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+            assert!(Instant::now() < deadline, "server-everything ({mode}) did not start on port {port}");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         server
@@ -96,20 +77,13 @@ impl Everything {
 
     pub fn streamable_http(&self) -> ServerDefinition {
         ServerDefinition::new(
-            McpTransport::StreamableHttp {
-                url: format!("http://127.0.0.1:{}/mcp", self.port),
-            },
+            McpTransport::StreamableHttp { url: format!("http://127.0.0.1:{}/mcp", self.port) },
             McpAuth::None,
         )
     }
 
     pub fn sse(&self) -> ServerDefinition {
-        ServerDefinition::new(
-            McpTransport::Sse {
-                url: format!("http://127.0.0.1:{}/sse", self.port),
-            },
-            McpAuth::None,
-        )
+        ServerDefinition::new(McpTransport::Sse { url: format!("http://127.0.0.1:{}/sse", self.port) }, McpAuth::None)
     }
 
     pub fn pid(&self) -> Option<u32> {
@@ -135,9 +109,7 @@ pub fn client() -> McpClient {
 pub fn process_alive(pid: u32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         // A zombie ("Z") has exited; it only waits to be reaped.
-        Ok(stat) => !stat
-            .rsplit_once(')')
-            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+        Ok(stat) => !stat.rsplit_once(')').is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
         Err(_) => false,
     }
 }
@@ -150,11 +122,9 @@ pub fn pids_with_cmdline(needle: &str) -> Vec<u32> {
     entries
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
         .filter(|pid| {
-            std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| {
-                String::from_utf8_lossy(&c)
-                    .replace('\0', " ")
-                    .contains(needle)
-            }) && process_alive(*pid)
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| String::from_utf8_lossy(&c).replace('\0', " ").contains(needle))
+                && process_alive(*pid)
         })
         .collect()
 }
