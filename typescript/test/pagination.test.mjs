@@ -51,3 +51,26 @@ test("page errors surface where the page is needed; options apply to every page"
   assert.deepEqual(transport.requests.map((r) => r.headers["x-request-id"]), ["rid", "rid"]);
   assert.deepEqual(await iter.next(), { done: true, value: undefined });
 });
+
+test("an AbortSignal aborts an iterator while a page is in flight", async () => {
+  let n = 0;
+  const transport = {
+    async send() {
+      n += 1;
+      if (n === 1) return { status: 200, json: { items: [1], nextCursor: "c" } };
+      return new Promise(() => {});
+    },
+  };
+  const zaby = new sdk.Zaby({ apiKey: "k", transport });
+  const controller = new AbortController();
+  const reason = new Error("stop paging");
+  const seen = [];
+  const err = await rejection((async () => {
+    for await (const item of zaby.memory.iterItems(undefined, { signal: controller.signal })) {
+      seen.push(item);
+      setTimeout(() => controller.abort(reason), 10);
+    }
+  })());
+  assert.deepEqual(seen, [1]);
+  assert.equal(err, reason);
+});

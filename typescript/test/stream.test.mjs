@@ -179,3 +179,20 @@ test("closing the runtime ends open streams (the pending read fails CLIENT_CLOSE
   await sleep(20);
   assert.equal(state.returned, true);
 });
+
+test("an exception from a custom transport after the stream opened → STREAM_ERROR, the exception as cause", async () => {
+  const boom = new Error("proxy exploded");
+  let calls = 0;
+  const transport = fnTransport(() => {
+    calls += 1;
+    if (calls > 1) throw boom;
+    return { status: 200, body: 'id: 1\nevent: text\ndata: {"content":"a"}\n\n' };
+  });
+  const runtime = new sdk.ZabyRuntime({ token: "t", transport });
+  const err = await rejection(collect(runtime.runs.stream("run-42")));
+  assert.ok(err instanceof sdk.ZabyStreamError);
+  assert.equal(err.code, "STREAM_ERROR");
+  assert.equal(err.cause, boom);
+  assert.equal(err.lastEventId, "1");
+  assert.equal(transport.sent[1].headers["last-event-id"], "1");
+});
