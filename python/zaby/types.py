@@ -333,7 +333,8 @@ class ListResponse(TypedDict, Generic[T], total=False):
 
 class SseEvent(TypedDict, Generic[T], total=False):
     """One server-sent event of a run stream (API.md §5.1). `data` is the payload of the
-    event named by `event` (§5.4), or a string when the data was not JSON.
+    event named by `event` (§5.4), or a string when the data was not JSON. Rust: the
+    stream's `zaby::SseEvent`; Python: the shape of `zaby.SseEvent.to_dict()`.
     """
 
     #: The event's `seq` in decimal.

@@ -209,7 +209,6 @@ pub type ImprovementCategory = String;
 #[serde(rename_all = "camelCase")]
 pub struct ListResponse<T = Value> {
     /// The page.
-    #[serde(default)]
     pub items: Vec<T>,
     /// Cursor of the next page; `null` (or absent) on the last page.
     #[serde(default)]
@@ -223,7 +222,8 @@ pub struct ListResponse<T = Value> {
 }
 
 /// One server-sent event of a run stream (API.md §5.1). `data` is the payload of the
-/// event named by `event` (§5.4), or a string when the data was not JSON.
+/// event named by `event` (§5.4), or a string when the data was not JSON. Rust: the
+/// stream's `zaby::SseEvent`; Python: the shape of `zaby.SseEvent.to_dict()`.
 pub use crate::sse::SseEvent;
 
 /// Answer of a DELETE (E6, E82, E88, E102).

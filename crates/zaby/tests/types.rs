@@ -1,7 +1,7 @@
 //! The generated `zaby::types`: wire names, unknown members, open enums, inputs that
 //! serialize exactly what the caller set, and payloads copied from API.md.
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use zaby::types::*;
 
 fn round_trip<T: serde::Serialize + serde::de::DeserializeOwned>(v: &Value) -> (T, Value) {
@@ -146,7 +146,8 @@ fn keywords_and_irregular_names_keep_their_wire_spelling() {
 
 #[test]
 fn list_responses_are_generic_over_their_items() {
-    let wire = json!({"items": [{"id": "e1", "event": "text", "data": {"content": "hi"}}], "nextCursor": null, "total": 1});
+    let wire =
+        json!({"items": [{"id": "e1", "event": "text", "data": {"content": "hi"}}], "nextCursor": null, "total": 1});
     let page: ListResponse<RunEvent> = serde_json::from_value(wire.clone()).unwrap();
     assert_eq!(page.items[0].data["content"], "hi");
     assert_eq!(serde_json::to_value(&page).unwrap(), wire);
@@ -185,4 +186,14 @@ fn runtime_token_response_reads_the_documented_shape() {
 fn sse_event_is_the_stream_item_type() {
     let ev = SseEvent { id: Some("5".into()), event: Some("RunFinished".into()), data: json!({}) };
     let _: &zaby::SseEvent = &ev;
+}
+
+#[test]
+fn list_responses_work_with_caller_types_that_have_no_default() {
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    struct Mine {
+        id: String,
+    }
+    let page: ListResponse<Mine> = serde_json::from_value(json!({"items": [{"id": "a"}], "nextCursor": "c"})).unwrap();
+    assert_eq!((page.items[0].id.as_str(), page.next_cursor.as_deref(), page.total), ("a", Some("c"), None));
 }

@@ -88,7 +88,7 @@ fn emit_type(out: &mut String, t: &TypeDef) {
     out.push_str("#[serde(rename_all = \"camelCase\")]\n");
     let _ = writeln!(out, "pub struct {}{params} {{", t.name);
     for f in &t.fields {
-        emit_field(out, t.kind, f);
+        emit_field(out, t.kind, &t.params, f);
     }
     out.push_str("    /// Members not described above, kept as received.\n");
     out.push_str("    #[serde(flatten)]\n");
@@ -110,7 +110,15 @@ fn rust_type(ty: &Ty) -> String {
     }
 }
 
-fn emit_field(out: &mut String, kind: Kind, f: &Field) {
+fn mentions_param(ty: &Ty, params: &[String]) -> bool {
+    match ty {
+        Ty::Ref(name) => params.contains(name),
+        Ty::List(inner) | Ty::Map(inner) => mentions_param(inner, params),
+        _ => false,
+    }
+}
+
+fn emit_field(out: &mut String, kind: Kind, params: &[String], f: &Field) {
     let mut doc = f.doc.clone();
     if let Ty::Literal { values, open } = &f.ty {
         let values = values.iter().map(|v| format!("`\"{v}\"`")).collect::<Vec<_>>().join(", ");
@@ -124,7 +132,9 @@ fn emit_field(out: &mut String, kind: Kind, f: &Field) {
 
     let base = rust_type(&f.ty);
     let is_value = matches!(f.ty, Ty::Any);
-    let defaultable = matches!(f.ty, Ty::List(_) | Ty::Map(_) | Ty::Object | Ty::Any);
+    // A field over a type parameter gets no `default`: serde would then demand
+    // `T: Default` of every caller type (`ListResponse<Mine>`).
+    let defaultable = matches!(f.ty, Ty::List(_) | Ty::Map(_) | Ty::Object | Ty::Any) && !mentions_param(&f.ty, params);
     // (type, serde attributes)
     let (ty, attrs): (String, &str) = if kind.is_input() {
         if f.required && (!f.nullable || is_value) {

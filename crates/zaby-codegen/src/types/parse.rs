@@ -56,6 +56,9 @@ fn parse_file(cat: &mut Catalogue, file: &str, text: &str) -> Result<(), String>
             continue;
         }
         if let Some(rest) = line.strip_prefix("enum ") {
+            if rust_path.is_some() {
+                return Err(fail("`@rust` applies to an object or input, not to an enum".into()));
+            }
             let def = parse_enum(rest, take_doc(&mut doc)).map_err(fail)?;
             if cat.type_def(&def.name).is_some() || cat.enum_def(&def.name).is_some() {
                 return Err(fail(format!("`{}` is declared twice", def.name)));
