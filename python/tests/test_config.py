@@ -121,3 +121,23 @@ def test_retry_policy_in_config() -> None:
     assert resolve_zaby_config(ZabyGlobalConfig(retries=3)).retries.attempts == 3
     with pytest.raises(TypeError):
         resolve_zaby_config(ZabyGlobalConfig(retries="3"))  # type: ignore[arg-type]
+
+
+def test_runtime_token_response_from_dict() -> None:
+    from zaby import RuntimeTokenResponse
+
+    wire = {
+        "token": "eyJ", "tokenType": "Bearer", "expiresAt": "2026-06-24T12:00:00.000Z", "scopes": ["a"],
+        "grantId": "g", "tokenFamilyId": "f", "quotaPolicyId": None, "uniqueIdHash": "h",
+        "rotateAfterSeconds": 60, "remainingUses": 3, "agentSessionId": "s", "externalAppId": "e",
+        "deploymentId": "d", "unknownField": 1,
+    }
+    t = RuntimeTokenResponse.from_dict(wire)
+    assert t == RuntimeTokenResponse(
+        token="eyJ", token_type="Bearer", expires_at="2026-06-24T12:00:00.000Z", scopes=["a"], grant_id="g",
+        token_family_id="f", quota_policy_id=None, unique_id_hash="h", rotate_after_seconds=60,
+        remaining_uses=3, agent_session_id="s", external_app_id="e", deployment_id="d",
+    )
+    assert RuntimeTokenResponse.from_dict({"token": "x"}).token_type == "Bearer"
+    with pytest.raises(ValueError):
+        RuntimeTokenResponse.from_dict({"tokenType": "Bearer"})

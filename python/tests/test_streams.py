@@ -158,3 +158,15 @@ async def test_invalid_stream_arguments(runtime: ZabyRuntime) -> None:
     with pytest.raises(ZabyError) as info:
         [e async for e in runtime.runs.stream("")]
     assert info.value.code == "INVALID_ARGUMENT"
+
+
+async def test_aclose_from_another_task_interrupts_a_pending_read() -> None:
+    slow = SlowStream()
+    stream = ZabyRuntime(token="t", transport=slow).runs.stream("run-42")
+    assert (await stream.__anext__()).id == "1"
+    pending = asyncio.ensure_future(stream.__anext__())
+    await asyncio.sleep(0.05)
+    await asyncio.wait_for(stream.aclose(), 2)
+    with pytest.raises(StopAsyncIteration):
+        await asyncio.wait_for(pending, 2)
+    await asyncio.wait_for(slow.closed.wait(), 2)

@@ -24,9 +24,7 @@ use crate::runtime::{await_on_caller_loop, await_on_loop, caller_locals};
 static ADAPTERS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
 
 fn adapters(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
-    ADAPTERS
-        .get_or_try_init(py, || Ok::<_, PyErr>(py.import("zaby._adapters")?.unbind()))
-        .map(|m| m.bind(py))
+    ADAPTERS.get_or_try_init(py, || Ok::<_, PyErr>(py.import("zaby._adapters")?.unbind())).map(|m| m.bind(py))
 }
 
 /// A sync or async Python callable returning the credential.
@@ -53,26 +51,18 @@ fn provider_failed(err: PyErr) -> ZabyError {
 impl CredentialProvider for PyCredentialProvider {
     async fn credential(&self) -> zaby::Result<String> {
         let callable = Python::attach(|py| self.callable.clone_ref(py));
-        let value = await_on_caller_loop(move |py| {
-            adapters(py)?.call_method1("call_provider", (callable,))
-        })
-        .await
-        .map_err(provider_failed)?;
+        let value = await_on_caller_loop(move |py| adapters(py)?.call_method1("call_provider", (callable,)))
+            .await
+            .map_err(provider_failed)?;
         Python::attach(|py| {
             let value = value.bind(py);
             match value.cast::<PyString>() {
                 Ok(s) => Ok(s.to_str().map_err(provider_failed)?.to_owned()),
                 Err(_) => {
-                    let type_name = value
-                        .get_type()
-                        .name()
-                        .map(|n| n.to_string())
-                        .unwrap_or_default();
+                    let type_name = value.get_type().name().map(|n| n.to_string()).unwrap_or_default();
                     Err(ZabyError::client_with_source(
                         codes::CREDENTIAL_PROVIDER_FAILED,
-                        format!(
-                            "credential provider returned {type_name}, expected a non-empty str"
-                        ),
+                        format!("credential provider returned {type_name}, expected a non-empty str"),
                         std::sync::Arc::new(Message(format!("provider returned {type_name}"))),
                     ))
                 }
@@ -99,13 +89,7 @@ pub fn request_kwargs<'py>(py: Python<'py>, r: &TransportRequest) -> PyResult<Bo
     d.set_item("url", &r.url)?;
     d.set_item("path", &r.path)?;
     d.set_item("headers", r.headers.clone().into_pyobject(py)?)?;
-    d.set_item(
-        "json_body",
-        r.json_body
-            .as_ref()
-            .map(|v| to_py_value(py, v))
-            .transpose()?,
-    )?;
+    d.set_item("json_body", r.json_body.as_ref().map(|v| to_py_value(py, v)).transpose()?)?;
     d.set_item("stream", r.stream)?;
     d.set_item("timeout_ms", r.timeout.as_millis() as u64)?;
     Ok(d)
@@ -114,18 +98,14 @@ pub fn request_kwargs<'py>(py: Python<'py>, r: &TransportRequest) -> PyResult<Bo
 /// A `TransportRequest` dataclass (or any object with its attributes) as the core's request.
 pub fn request_from_py(obj: &Bound<'_, PyAny>) -> PyResult<TransportRequest> {
     let get = |name: &str| obj.getattr(name);
-    let headers: BTreeMap<String, String> = get("headers")?
-        .extract::<Option<BTreeMap<String, String>>>()?
-        .unwrap_or_default();
+    let headers: BTreeMap<String, String> =
+        get("headers")?.extract::<Option<BTreeMap<String, String>>>()?.unwrap_or_default();
     let timeout_ms: Option<u64> = get("timeout_ms")?.extract()?;
     Ok(TransportRequest {
         method: get("method")?.extract::<String>()?.to_ascii_uppercase(),
         url: get("url")?.extract()?,
         path: get("path")?.extract()?,
-        headers: headers
-            .into_iter()
-            .map(|(k, v)| (k.to_ascii_lowercase(), v))
-            .collect(),
+        headers: headers.into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect(),
         json_body: from_py_value(Some(&get("json_body")?), "json_body")?,
         stream: get("stream")?.extract::<Option<bool>>()?.unwrap_or(false),
         timeout: Duration::from_millis(timeout_ms.unwrap_or(30_000)),
@@ -142,26 +122,17 @@ fn chunk_bytes(chunk: &Bound<'_, PyAny>) -> PyResult<Bytes> {
     if let Ok(s) = chunk.cast::<PyString>() {
         return Ok(Bytes::from(s.to_str()?.to_owned()));
     }
-    Err(PyTypeError::new_err(format!(
-        "body_stream yielded {}, expected bytes",
-        chunk.get_type().name()?
-    )))
+    Err(PyTypeError::new_err(format!("body_stream yielded {}, expected bytes", chunk.get_type().name()?)))
 }
 
 /// A Python async iterator of bytes as the core's byte stream; each `__anext__` is
 /// awaited on the loop captured when the response arrived.
-fn byte_stream(
-    iterator: Py<PyAny>,
-    locals: TaskLocals,
-) -> futures::stream::BoxStream<'static, zaby::Result<Bytes>> {
+fn byte_stream(iterator: Py<PyAny>, locals: TaskLocals) -> futures::stream::BoxStream<'static, zaby::Result<Bytes>> {
     stream::unfold(Some((iterator, locals)), |state| async move {
         let (iterator, locals) = state?;
         let result = await_on_loop(&locals, |py| iterator.bind(py).call_method0("__anext__")).await;
         Python::attach(|py| match result {
-            Ok(chunk) => Some((
-                chunk_bytes(chunk.bind(py)).map_err(|e| from_host(py, e)),
-                Some((iterator, locals)),
-            )),
+            Ok(chunk) => Some((chunk_bytes(chunk.bind(py)).map_err(|e| from_host(py, e)), Some((iterator, locals)))),
             Err(e) if e.is_instance_of::<pyo3::exceptions::PyStopAsyncIteration>(py) => None,
             Err(e) => Some((Err(from_host(py, e)), None)),
         })
@@ -170,10 +141,7 @@ fn byte_stream(
 }
 
 /// A `TransportResponse` (or any object with its attributes) as the core's response.
-fn response_from_py(
-    obj: &Bound<'_, PyAny>,
-    locals: Option<TaskLocals>,
-) -> PyResult<TransportResponse> {
+fn response_from_py(obj: &Bound<'_, PyAny>, locals: Option<TaskLocals>) -> PyResult<TransportResponse> {
     let attr = |name: &str| -> PyResult<Option<Bound<'_, PyAny>>> {
         match obj.getattr(name) {
             Ok(v) if v.is_none() => Ok(None),
@@ -185,13 +153,8 @@ fn response_from_py(
     let status: u16 = attr("status")?
         .ok_or_else(|| PyTypeError::new_err("the transport response has no status"))?
         .extract()
-        .map_err(|_| {
-            PyTypeError::new_err("TransportResponse.status must be an int between 0 and 65535")
-        })?;
-    let headers = attr("headers")?
-        .map(|h| h.extract::<BTreeMap<String, String>>())
-        .transpose()?
-        .unwrap_or_default();
+        .map_err(|_| PyTypeError::new_err("TransportResponse.status must be an int between 0 and 65535"))?;
+    let headers = attr("headers")?.map(|h| h.extract::<BTreeMap<String, String>>()).transpose()?.unwrap_or_default();
     let json_body = from_py_value(attr("json_body")?.as_ref(), "TransportResponse.json_body")?;
     let body = attr("body")?
         .map(|b| match b.cast::<PyBytes>() {
@@ -201,22 +164,12 @@ fn response_from_py(
         .transpose()?;
     let body_stream = match (attr("body_stream")?, locals) {
         (Some(it), Some(locals)) => {
-            let iterator = if it.hasattr("__anext__")? {
-                it
-            } else {
-                it.call_method0("__aiter__")?
-            };
+            let iterator = if it.hasattr("__anext__")? { it } else { it.call_method0("__aiter__")? };
             Some(byte_stream(iterator.unbind(), locals))
         }
         _ => None,
     };
-    Ok(TransportResponse {
-        status,
-        headers,
-        json_body,
-        body,
-        body_stream,
-    })
+    Ok(TransportResponse { status, headers, json_body, body, body_stream })
 }
 
 #[async_trait]
@@ -230,9 +183,7 @@ impl Transport for PyTransport {
         .await;
         let locals = caller_locals();
         Python::attach(|py| match result {
-            Ok(response) => {
-                response_from_py(response.bind(py), locals).map_err(|e| from_host(py, e))
-            }
+            Ok(response) => response_from_py(response.bind(py), locals).map_err(|e| from_host(py, e)),
             Err(e) => Err(from_host(py, e)),
         })
     }

@@ -9,9 +9,7 @@ use zaby::transport::Transport;
 use zaby::{Credential, ZabyError};
 
 use crate::adapters::{PyCredentialProvider, PyTransport};
-use crate::convert::{
-    config, from_py_value, path_param, path_params, request_options, to_py_value,
-};
+use crate::convert::{config, from_py_value, path_param, path_params, request_options, to_py_value};
 use crate::errors::{IntoPyResult, to_py_err};
 use crate::runtime::to_py;
 use crate::streams::{Paginator, RunEventStream};
@@ -42,9 +40,7 @@ fn credential(name: &str, value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<C
         return Ok(Some(Credential::Static(s.to_str()?.to_owned())));
     }
     if v.is_callable() {
-        return Ok(Some(Credential::Provider(Arc::new(
-            PyCredentialProvider::new(v.clone().unbind()),
-        ))));
+        return Ok(Some(Credential::Provider(Arc::new(PyCredentialProvider::new(v.clone().unbind())))));
     }
     let type_name = v.get_type().name()?;
     Err(to_py_err(ZabyError::invalid_argument(format!(
@@ -111,9 +107,7 @@ impl NativeClient {
         if let Some(c) = config(config_obj)? {
             b = b.config(c);
         }
-        Ok(NativeClient {
-            inner: Inner::Zaby(b.build().py_result()?),
-        })
+        Ok(NativeClient { inner: Inner::Zaby(b.build().py_result()?) })
     }
 
     #[staticmethod]
@@ -133,9 +127,7 @@ impl NativeClient {
         if let Some(c) = config(config_obj)? {
             b = b.config(c);
         }
-        Ok(NativeClient {
-            inner: Inner::Runtime(b.build().py_result()?),
-        })
+        Ok(NativeClient { inner: Inner::Runtime(b.build().py_result()?) })
     }
 
     /// One SDK method: resolves to the parsed JSON body.
@@ -154,9 +146,7 @@ impl NativeClient {
         let params = path_params(params)?;
         let input = from_py_value(input, "input")?;
         let options = request_options(request_id, timeout_ms)?;
-        let request = self
-            .call_parts(client, method, params, input)
-            .options(options);
+        let request = self.call_parts(client, method, params, input).options(options);
         to_py(py, async move {
             let value = request.send_json().await.py_result()?;
             Python::attach(|py| Ok(to_py_value(py, &value)?.unbind()))
@@ -196,9 +186,7 @@ impl NativeClient {
         timeout_ms: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<RunEventStream> {
         let Inner::Runtime(runtime) = &self.inner else {
-            return Err(to_py_err(ZabyError::invalid_argument(
-                "stream is a ZabyRuntime method",
-            )));
+            return Err(to_py_err(ZabyError::invalid_argument("stream is a ZabyRuntime method")));
         };
         let run_id = match run_id {
             Some(v) => path_param(v)?,

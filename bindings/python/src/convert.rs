@@ -39,10 +39,7 @@ pub fn path_param(item: &Bound<'_, PyAny>) -> PyResult<String> {
     }
     match item.cast::<PyString>() {
         Ok(s) => Ok(s.to_str()?.to_owned()),
-        Err(_) => Err(PyTypeError::new_err(format!(
-            "path parameters must be str, got {}",
-            item.get_type().name()?
-        ))),
+        Err(_) => Err(PyTypeError::new_err(format!("path parameters must be str, got {}", item.get_type().name()?))),
     }
 }
 
@@ -53,22 +50,16 @@ fn opt_attr<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Option<Bound<'
 
 fn opt_str(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Option<String>> {
     opt_attr(obj, name)?
-        .map(|v| {
-            v.extract::<String>()
-                .map_err(|_| PyTypeError::new_err(format!("config field {name} must be a str")))
-        })
+        .map(|v| v.extract::<String>().map_err(|_| PyTypeError::new_err(format!("config field {name} must be a str"))))
         .transpose()
 }
 
 /// An int field that is not a bool.
 fn int(v: &Bound<'_, PyAny>, name: &str) -> PyResult<i64> {
     if v.is_instance_of::<PyBool>() {
-        return Err(PyTypeError::new_err(format!(
-            "{name} must be an int, not a bool"
-        )));
+        return Err(PyTypeError::new_err(format!("{name} must be an int, not a bool")));
     }
-    v.extract::<i64>()
-        .map_err(|_| PyTypeError::new_err(format!("{name} must be an int")))
+    v.extract::<i64>().map_err(|_| PyTypeError::new_err(format!("{name} must be an int")))
 }
 
 /// A `ZabyGlobalConfig` dataclass as the core's configuration layer.
@@ -96,16 +87,13 @@ fn retries(v: &Bound<'_, PyAny>) -> PyResult<Retries> {
     if v.hasattr("attempts")? {
         return Ok(Retries::Policy(retry_policy(v)?));
     }
-    Ok(Retries::Count(int(v, "retries").map_err(|_| {
-        PyTypeError::new_err("config field retries must be an int or a RetryPolicy")
-    })?))
+    Ok(Retries::Count(
+        int(v, "retries").map_err(|_| PyTypeError::new_err("config field retries must be an int or a RetryPolicy"))?,
+    ))
 }
 
 fn retry_policy(p: &Bound<'_, PyAny>) -> PyResult<RetryPolicy> {
-    let attempts = opt_attr(p, "attempts")?
-        .map(|v| int(&v, "RetryPolicy.attempts"))
-        .transpose()?
-        .unwrap_or(0);
+    let attempts = opt_attr(p, "attempts")?.map(|v| int(&v, "RetryPolicy.attempts")).transpose()?.unwrap_or(0);
     let retry_methods = opt_attr(p, "retry_methods")?
         .map(|v| v.extract::<Vec<String>>())
         .transpose()
@@ -118,17 +106,10 @@ fn retry_policy(p: &Bound<'_, PyAny>) -> PyResult<RetryPolicy> {
         None => None,
         Some(f) if f.is_callable() => Some(backoff(f.unbind())),
         Some(_) => {
-            return Err(PyTypeError::new_err(
-                "RetryPolicy.backoff_ms must be callable",
-            ));
+            return Err(PyTypeError::new_err("RetryPolicy.backoff_ms must be callable"));
         }
     };
-    Ok(RetryPolicy {
-        attempts: attempts.clamp(0, u32::MAX as i64) as u32,
-        retry_methods,
-        retry_statuses,
-        backoff_ms,
-    })
+    Ok(RetryPolicy { attempts: attempts.clamp(0, u32::MAX as i64) as u32, retry_methods, retry_statuses, backoff_ms })
 }
 
 /// Default backoff of API.md §2.4, used when the host function fails.
@@ -167,26 +148,16 @@ pub fn request_options(
         None => None,
         Some(v) => {
             let ms = if v.is_instance_of::<PyBool>() {
-                return Err(PyTypeError::new_err(
-                    "timeout_ms must be a number of milliseconds",
-                ));
+                return Err(PyTypeError::new_err("timeout_ms must be a number of milliseconds"));
             } else {
-                v.extract::<f64>().map_err(|_| {
-                    PyTypeError::new_err("timeout_ms must be a number of milliseconds")
-                })?
+                v.extract::<f64>().map_err(|_| PyTypeError::new_err("timeout_ms must be a number of milliseconds"))?
             };
             if !(ms.is_finite() && ms >= 1.0) {
-                let e = zaby::ZabyError::invalid_argument(format!(
-                    "timeout_ms must be at least 1 (got {ms})"
-                ));
+                let e = zaby::ZabyError::invalid_argument(format!("timeout_ms must be at least 1 (got {ms})"));
                 return Err(crate::errors::to_py_err(e));
             }
             Some(Duration::from_millis(ms as u64))
         }
     };
-    Ok(zaby::RequestOptions {
-        request_id,
-        timeout,
-        cancel: None,
-    })
+    Ok(zaby::RequestOptions { request_id, timeout, cancel: None })
 }

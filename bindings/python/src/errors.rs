@@ -24,11 +24,7 @@ impl fmt::Display for HostError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         Python::attach(|py| {
             let value = self.0.value(py);
-            let name = value
-                .get_type()
-                .name()
-                .map(|n| n.to_string())
-                .unwrap_or_else(|_| "Exception".into());
+            let name = value.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "Exception".into());
             match value.str() {
                 Ok(text) if !text.to_string().is_empty() => write!(f, "{name}: {text}"),
                 _ => f.write_str(&name),
@@ -54,9 +50,7 @@ impl HostError {
 static ERRORS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
 
 fn errors_module(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
-    ERRORS
-        .get_or_try_init(py, || Ok::<_, PyErr>(py.import("zaby.errors")?.unbind()))
-        .map(|m| m.bind(py))
+    ERRORS.get_or_try_init(py, || Ok::<_, PyErr>(py.import("zaby.errors")?.unbind())).map(|m| m.bind(py))
 }
 
 fn class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
@@ -65,9 +59,7 @@ fn class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
 
 /// Whether `err` is an instance of the Python class `name` from `zaby.errors`.
 pub fn is_zaby_class(py: Python<'_>, err: &PyErr, name: &str) -> bool {
-    class(py, name)
-        .map(|c| err.is_instance(py, &c))
-        .unwrap_or(false)
+    class(py, name).map(|c| err.is_instance(py, &c)).unwrap_or(false)
 }
 
 /// The Python exception for a core error.
@@ -79,23 +71,14 @@ fn build(py: Python<'_>, e: &ZabyError) -> PyResult<PyErr> {
     let kwargs = PyDict::new(py);
     let (instance, cause) = match e {
         ZabyError::External(cause) => return Ok(cause_to_py(py, cause)),
-        ZabyError::Connection {
-            source: Some(source),
-            ..
-        } if host_zaby_error(py, source).is_some() => {
+        ZabyError::Connection { source: Some(source), .. } if host_zaby_error(py, source).is_some() => {
             return Ok(host_zaby_error(py, source).expect("checked"));
         }
         ZabyError::Api(api) => {
             kwargs.set_item("code", api.code.as_deref())?;
             kwargs.set_item("request_id", api.request_id.as_deref())?;
             kwargs.set_item("retry_after", api.retry_after)?;
-            kwargs.set_item(
-                "details",
-                api.details
-                    .as_ref()
-                    .map(|d| to_py_value(py, d))
-                    .transpose()?,
-            )?;
+            kwargs.set_item("details", api.details.as_ref().map(|d| to_py_value(py, d)).transpose()?)?;
             kwargs.set_item("headers", api.headers.clone().into_pyobject(py)?)?;
             if api.kind == zaby::ApiErrorKind::Stream {
                 kwargs.set_item("run_id", api.run_id.as_deref())?;
@@ -103,36 +86,21 @@ fn build(py: Python<'_>, e: &ZabyError) -> PyResult<PyErr> {
             }
             let cls = class(py, e.class_name())?;
             let instance = cls.call((api.status, api.message.as_str()), Some(&kwargs))?;
-            (
-                instance,
-                api.source.as_deref().map(|s| build(py, s)).transpose()?,
-            )
+            (instance, api.source.as_deref().map(|s| build(py, s)).transpose()?)
         }
-        ZabyError::Timeout {
-            message,
-            timeout_ms,
-        } => {
+        ZabyError::Timeout { message, timeout_ms } => {
             kwargs.set_item("code", e.code())?;
             kwargs.set_item("timeout_ms", *timeout_ms)?;
-            (
-                class(py, "ZabyTimeoutError")?.call((message.as_str(),), Some(&kwargs))?,
-                None,
-            )
+            (class(py, "ZabyTimeoutError")?.call((message.as_str(),), Some(&kwargs))?, None)
         }
-        ZabyError::Connection { message, source }
-        | ZabyError::Client {
-            message, source, ..
-        } => {
+        ZabyError::Connection { message, source } | ZabyError::Client { message, source, .. } => {
             kwargs.set_item("code", e.code())?;
             let instance = class(py, e.class_name())?.call((message.as_str(),), Some(&kwargs))?;
             (instance, source.as_ref().map(|s| cause_to_py(py, s)))
         }
         _ => {
             kwargs.set_item("code", e.code())?;
-            (
-                class(py, e.class_name())?.call((e.message(),), Some(&kwargs))?,
-                None,
-            )
+            (class(py, e.class_name())?.call((e.message(),), Some(&kwargs))?, None)
         }
     };
     let err = PyErr::from_value(instance);
@@ -171,15 +139,8 @@ fn cause_to_py(py: Python<'_>, cause: &Cause) -> PyErr {
 /// Zaby connection errors and timeouts stay retryable; everything else passes through.
 pub fn from_host(py: Python<'_>, err: PyErr) -> ZabyError {
     if is_zaby_class(py, &err, "ZabyTimeoutError") {
-        let timeout_ms = err
-            .value(py)
-            .getattr("timeout_ms")
-            .and_then(|v| v.extract::<u64>())
-            .unwrap_or(0);
-        return ZabyError::Timeout {
-            message: err.value(py).to_string(),
-            timeout_ms,
-        };
+        let timeout_ms = err.value(py).getattr("timeout_ms").and_then(|v| v.extract::<u64>()).unwrap_or(0);
+        return ZabyError::Timeout { message: err.value(py).to_string(), timeout_ms };
     }
     if is_zaby_class(py, &err, "ZabyConnectionError") {
         let message = err.value(py).to_string();

@@ -31,10 +31,7 @@ impl Backoff {
     }
 }
 
-pub(crate) fn resolved_config_dict<'py>(
-    py: Python<'py>,
-    c: &ResolvedConfig,
-) -> PyResult<Bound<'py, PyDict>> {
+pub(crate) fn resolved_config_dict<'py>(py: Python<'py>, c: &ResolvedConfig) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     d.set_item("environment", &c.environment)?;
     d.set_item("api_origin", &c.api_origin)?;
@@ -43,15 +40,7 @@ pub(crate) fn resolved_config_dict<'py>(
     r.set_item("attempts", c.retries.attempts)?;
     r.set_item("retry_methods", c.retries.retry_methods.clone())?;
     r.set_item("retry_statuses", c.retries.retry_statuses.clone())?;
-    r.set_item(
-        "backoff_ms",
-        Py::new(
-            py,
-            Backoff {
-                policy: c.retries.clone(),
-            },
-        )?,
-    )?;
+    r.set_item("backoff_ms", Py::new(py, Backoff { policy: c.retries.clone() })?)?;
     d.set_item("retries", r)?;
     d.set_item("user_agent", c.user_agent.as_deref())?;
     d.set_item("tenant_id", c.tenant_id.as_deref())?;
@@ -74,10 +63,7 @@ fn reset_config() {
 
 #[pyfunction]
 #[pyo3(signature = (overrides=None))]
-fn resolve_config<'py>(
-    py: Python<'py>,
-    overrides: Option<&Bound<'py, PyAny>>,
-) -> PyResult<Bound<'py, PyDict>> {
+fn resolve_config<'py>(py: Python<'py>, overrides: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyDict>> {
     let overrides = convert::config(overrides)?;
     let resolved = zaby::resolve_zaby_config(overrides.as_ref()).py_result()?;
     resolved_config_dict(py, &resolved)
@@ -114,14 +100,7 @@ fn endpoints(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
             let bd = PyDict::new(py);
             let info = ClientInfo::by_id(b.client).expect("every binding names a known client");
             bd.set_item("client", b.client)?;
-            bd.set_item(
-                "owner",
-                if info.owner == Owner::Zaby {
-                    "zaby"
-                } else {
-                    "runtime"
-                },
-            )?;
+            bd.set_item("owner", if info.owner == Owner::Zaby { "zaby" } else { "runtime" })?;
             bd.set_item("attr", info.attr)?;
             bd.set_item("method", b.method)?;
             bd.set_item("params", b.params.to_vec())?;
@@ -148,21 +127,7 @@ fn api_error_class(status: u16, code: Option<&str>) -> &'static str {
 /// Sub-clients: (id, owner, attribute, class).
 #[pyfunction]
 fn clients() -> Vec<(&'static str, &'static str, &'static str, &'static str)> {
-    CLIENTS
-        .iter()
-        .map(|c| {
-            (
-                c.id,
-                if c.owner == Owner::Zaby {
-                    "zaby"
-                } else {
-                    "runtime"
-                },
-                c.attr,
-                c.class,
-            )
-        })
-        .collect()
+    CLIENTS.iter().map(|c| (c.id, if c.owner == Owner::Zaby { "zaby" } else { "runtime" }, c.attr, c.class)).collect()
 }
 
 #[pymodule(gil_used = true)]

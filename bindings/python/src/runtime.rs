@@ -48,10 +48,7 @@ pub fn runtime() -> Arc<Runtime> {
                 std::mem::forget(old.runtime.clone());
             }
             let runtime = Arc::new(build());
-            *slot = Some(Slot {
-                pid,
-                runtime: runtime.clone(),
-            });
+            *slot = Some(Slot { pid, runtime: runtime.clone() });
             runtime
         }
     }
@@ -93,13 +90,8 @@ pub struct ZabyJoinHandle(JoinHandle<()>);
 
 impl Future for ZabyJoinHandle {
     type Output = Result<(), ZabyJoinError>;
-    fn poll(
-        mut self: Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Self::Output> {
-        Pin::new(&mut self.0)
-            .poll(cx)
-            .map(|r| r.map_err(ZabyJoinError))
+    fn poll(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
+        Pin::new(&mut self.0).poll(cx).map(|r| r.map_err(ZabyJoinError))
     }
 }
 
@@ -156,13 +148,9 @@ where
 }
 
 /// Awaits a Python awaitable on the caller's event loop from inside a Rust future.
-pub async fn await_on_caller_loop(
-    make: impl FnOnce(Python<'_>) -> PyResult<Bound<'_, PyAny>>,
-) -> PyResult<Py<PyAny>> {
+pub async fn await_on_caller_loop(make: impl FnOnce(Python<'_>) -> PyResult<Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
     let locals = caller_locals().ok_or_else(|| {
-        pyo3::exceptions::PyRuntimeError::new_err(
-            "no asyncio event loop is associated with this call",
-        )
+        pyo3::exceptions::PyRuntimeError::new_err("no asyncio event loop is associated with this call")
     })?;
     await_on_loop(&locals, make).await
 }
@@ -177,9 +165,7 @@ struct TaskDone {
 impl TaskDone {
     fn __call__(&self, task: &Bound<'_, PyAny>) -> PyResult<()> {
         let outcome = if task.call_method0("cancelled")?.is_truthy()? {
-            Err(pyo3::exceptions::asyncio::CancelledError::new_err(
-                "the host task was cancelled",
-            ))
+            Err(pyo3::exceptions::asyncio::CancelledError::new_err("the host task was cancelled"))
         } else {
             task.call_method0("result").map(Bound::unbind)
         };
@@ -201,9 +187,7 @@ impl Drop for CancelOnDrop {
         if let Some((event_loop, call)) = self.call.take() {
             Python::attach(|py| {
                 if let Ok(cancel) = call.bind(py).getattr("cancel") {
-                    let _ = event_loop
-                        .bind(py)
-                        .call_method1("call_soon_threadsafe", (cancel,));
+                    let _ = event_loop.bind(py).call_method1("call_soon_threadsafe", (cancel,));
                 }
             });
         }
@@ -221,12 +205,7 @@ pub async fn await_on_loop(
         let awaitable = make(py)?;
         let event_loop = locals.event_loop(py);
         let call = py.import("zaby._adapters")?.getattr("HostCall")?.call0()?;
-        let done = Py::new(
-            py,
-            TaskDone {
-                tx: Mutex::new(Some(tx)),
-            },
-        )?;
+        let done = Py::new(py, TaskDone { tx: Mutex::new(Some(tx)) })?;
         let kwargs = pyo3::types::PyDict::new(py);
         kwargs.set_item("context", locals.context(py))?;
         event_loop.call_method(
@@ -234,17 +213,13 @@ pub async fn await_on_loop(
             (call.getattr("start")?, &event_loop, awaitable, done),
             Some(&kwargs),
         )?;
-        Ok(CancelOnDrop {
-            call: Some((event_loop.unbind(), call.unbind())),
-        })
+        Ok(CancelOnDrop { call: Some((event_loop.unbind(), call.unbind())) })
     })?;
     let mut guard = guard;
     let outcome = rx.await;
     guard.call = None;
     match outcome {
         Ok(result) => result,
-        Err(_) => Err(pyo3::exceptions::asyncio::CancelledError::new_err(
-            "the event loop dropped the host task",
-        )),
+        Err(_) => Err(pyo3::exceptions::asyncio::CancelledError::new_err("the event loop dropped the host task")),
     }
 }

@@ -13,13 +13,30 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyBytes;
 use tokio::sync::{Mutex, OwnedMutexGuard};
-use zaby::SseEvent;
+use zaby::{CancellationToken, SseEvent};
 
 use crate::convert::to_py_value;
 use crate::errors::to_py_err;
 use crate::runtime::to_py;
 
-type Slot<S> = Arc<Mutex<Option<S>>>;
+/// A stream behind an async mutex, plus a signal that interrupts an in-flight
+/// `__anext__` when the stream is closed from another task.
+struct Slot<S> {
+    stream: Arc<Mutex<Option<S>>>,
+    closed: CancellationToken,
+}
+
+impl<S> Clone for Slot<S> {
+    fn clone(&self) -> Self {
+        Slot { stream: self.stream.clone(), closed: self.closed.clone() }
+    }
+}
+
+impl<S> Slot<S> {
+    fn new(stream: S) -> Self {
+        Slot { stream: Arc::new(Mutex::new(Some(stream))), closed: CancellationToken::new() }
+    }
+}
 
 /// Holds the stream's lock during one `__anext__`; if the awaiting task is cancelled
 /// (the future is dropped before it finished) the stream is dropped with it.
@@ -42,10 +59,19 @@ async fn next_item<S, T>(slot: Slot<S>, observe: impl FnOnce(&S)) -> zaby::Resul
 where
     S: Stream<Item = zaby::Result<T>> + Unpin,
 {
-    let mut held = CloseUnlessDone {
-        guard: slot.lock_owned().await,
-        done: false,
-    };
+    // Closing drops the read below mid-flight; its guard then drops the stream.
+    tokio::select! {
+        biased;
+        _ = slot.closed.cancelled() => Ok(None),
+        r = next_locked(slot.stream.clone(), observe) => r,
+    }
+}
+
+async fn next_locked<S, T>(stream: Arc<Mutex<Option<S>>>, observe: impl FnOnce(&S)) -> zaby::Result<Option<T>>
+where
+    S: Stream<Item = zaby::Result<T>> + Unpin,
+{
+    let mut held = CloseUnlessDone { guard: stream.lock_owned().await, done: false };
     let item = match held.guard.as_mut() {
         Some(stream) => stream.next().await,
         None => {
@@ -71,7 +97,8 @@ where
 }
 
 async fn close<S>(slot: Slot<S>) {
-    let stream = slot.lock().await.take();
+    slot.closed.cancel();
+    let stream = slot.stream.lock().await.take();
     drop(stream);
 }
 
@@ -83,17 +110,9 @@ static SSE_EVENT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 /// An `SseEvent` instance of the Python class in `zaby._sse`.
 fn sse_event(py: Python<'_>, ev: &SseEvent) -> PyResult<Py<PyAny>> {
-    let cls = SSE_EVENT.get_or_try_init(py, || {
-        Ok::<_, PyErr>(py.import("zaby._sse")?.getattr("SseEvent")?.unbind())
-    })?;
-    cls.call1(
-        py,
-        (
-            to_py_value(py, &ev.data)?,
-            ev.id.as_deref(),
-            ev.event.as_deref(),
-        ),
-    )
+    let cls =
+        SSE_EVENT.get_or_try_init(py, || Ok::<_, PyErr>(py.import("zaby._sse")?.getattr("SseEvent")?.unbind()))?;
+    cls.call1(py, (to_py_value(py, &ev.data)?, ev.id.as_deref(), ev.event.as_deref()))
 }
 
 /// The events of one run (`runtime.runs.stream(...)`).
@@ -108,7 +127,7 @@ impl RunEventStream {
     pub fn new(stream: zaby::RunEventStream) -> Self {
         RunEventStream {
             run_id: stream.run_id().to_owned(),
-            slot: Arc::new(Mutex::new(Some(stream))),
+            slot: Slot::new(stream),
             last_event_id: Arc::new(StdMutex::new(None)),
         }
     }
@@ -149,11 +168,7 @@ impl RunEventStream {
     }
 
     #[pyo3(signature = (*_exc))]
-    fn __aexit__<'py>(
-        &self,
-        py: Python<'py>,
-        _exc: &Bound<'py, pyo3::types::PyTuple>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    fn __aexit__<'py>(&self, py: Python<'py>, _exc: &Bound<'py, pyo3::types::PyTuple>) -> PyResult<Bound<'py, PyAny>> {
         self.aclose(py)
     }
 
@@ -165,18 +180,11 @@ impl RunEventStream {
     /// Id of the last event delivered (use it to resume by hand).
     #[getter]
     fn last_event_id(&self) -> Option<String> {
-        self.last_event_id
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.last_event_id.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     fn __repr__(&self) -> String {
-        format!(
-            "RunEventStream(run_id={:?}, last_event_id={:?})",
-            self.run_id,
-            self.last_event_id()
-        )
+        format!("RunEventStream(run_id={:?}, last_event_id={:?})", self.run_id, self.last_event_id())
     }
 }
 
@@ -188,9 +196,7 @@ pub struct Paginator {
 
 impl Paginator {
     pub fn new(p: zaby::Paginator) -> Self {
-        Paginator {
-            slot: Arc::new(Mutex::new(Some(p))),
-        }
+        Paginator { slot: Slot::new(p) }
     }
 }
 
@@ -229,9 +235,7 @@ pub struct ByteStream {
 
 impl ByteStream {
     pub fn new(s: BoxStream<'static, zaby::Result<Bytes>>) -> Self {
-        ByteStream {
-            slot: Arc::new(Mutex::new(Some(s))),
-        }
+        ByteStream { slot: Slot::new(s) }
     }
 }
 
@@ -245,9 +249,7 @@ impl ByteStream {
         let slot = self.slot.clone();
         to_py(py, async move {
             match next_item(slot, |_| {}).await {
-                Ok(Some(chunk)) => {
-                    Python::attach(|py| Ok(PyBytes::new(py, &chunk).into_any().unbind()))
-                }
+                Ok(Some(chunk)) => Python::attach(|py| Ok(PyBytes::new(py, &chunk).into_any().unbind())),
                 Ok(None) => Err(stop()),
                 Err(e) => Err(to_py_err(e)),
             }

@@ -26,9 +26,7 @@ pub struct NativeTransport {
 
 impl NativeTransport {
     fn mock_ref(&self) -> PyResult<&MockTransport> {
-        self.mock
-            .as_deref()
-            .ok_or_else(|| pyo3::exceptions::PyTypeError::new_err("not a MockTransport"))
+        self.mock.as_deref().ok_or_else(|| pyo3::exceptions::PyTypeError::new_err("not a MockTransport"))
     }
 }
 
@@ -37,29 +35,19 @@ impl NativeTransport {
     /// The built-in transport (reqwest + rustls).
     #[staticmethod]
     fn http() -> Self {
-        NativeTransport {
-            inner: Arc::new(HttpTransport::new()),
-            mock: None,
-        }
+        NativeTransport { inner: Arc::new(HttpTransport::new()), mock: None }
     }
 
     /// An empty mock queue.
     #[staticmethod]
     fn mock() -> Self {
         let mock = Arc::new(MockTransport::default());
-        NativeTransport {
-            inner: mock.clone(),
-            mock: Some(mock),
-        }
+        NativeTransport { inner: mock.clone(), mock: Some(mock) }
     }
 
     /// Sends one request (a `TransportRequest`); resolves to a dict with the fields of
     /// `TransportResponse`.
-    fn send<'py>(
-        &self,
-        py: Python<'py>,
-        request: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    fn send<'py>(&self, py: Python<'py>, request: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let request = request_from_py(request)?;
         let transport = self.inner.clone();
         to_py(py, async move {
@@ -67,20 +55,10 @@ impl NativeTransport {
             Python::attach(|py| {
                 let d = PyDict::new(py);
                 d.set_item("status", response.status)?;
-                let headers: BTreeMap<String, String> = response
-                    .headers
-                    .into_iter()
-                    .map(|(k, v)| (k.to_ascii_lowercase(), v))
-                    .collect();
+                let headers: BTreeMap<String, String> =
+                    response.headers.into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect();
                 d.set_item("headers", headers.into_pyobject(py)?)?;
-                d.set_item(
-                    "json_body",
-                    response
-                        .json_body
-                        .as_ref()
-                        .map(|v| to_py_value(py, v))
-                        .transpose()?,
-                )?;
+                d.set_item("json_body", response.json_body.as_ref().map(|v| to_py_value(py, v)).transpose()?)?;
                 d.set_item("body", response.body)?;
                 match response.body_stream {
                     Some(s) => d.set_item("body_stream", Py::new(py, ByteStream::new(s))?)?,
@@ -108,9 +86,7 @@ impl NativeTransport {
             None => None,
             Some(Value::Array(items)) => Some(items),
             Some(_) => {
-                return Err(pyo3::exceptions::PyTypeError::new_err(
-                    "events must be a list",
-                ));
+                return Err(pyo3::exceptions::PyTypeError::new_err("events must be a list"));
             }
         };
         let response = MockResponse {
@@ -119,11 +95,7 @@ impl NativeTransport {
             status,
             json_body: from_py_value(json_body, "json_body")?,
             body,
-            headers: headers
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(k, v)| (k.to_ascii_lowercase(), v))
-                .collect(),
+            headers: headers.unwrap_or_default().into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect(),
             events,
         };
         self.mock_ref()?.push(response);
@@ -139,13 +111,7 @@ impl NativeTransport {
             d.set_item("url", r.url)?;
             d.set_item("path", r.path)?;
             d.set_item("headers", r.headers.into_pyobject(py)?)?;
-            d.set_item(
-                "json_body",
-                r.json_body
-                    .as_ref()
-                    .map(|v| to_py_value(py, v))
-                    .transpose()?,
-            )?;
+            d.set_item("json_body", r.json_body.as_ref().map(|v| to_py_value(py, v)).transpose()?)?;
             d.set_item("stream", r.stream)?;
             list.append(d)?;
         }
