@@ -1,6 +1,6 @@
 //! Splitting a document into retrievable chunks (API.md §4.12 "Chunking").
 //!
-//! * A Markdown heading line (`#`…`######`, see [`crate::markdown`]) always starts a
+//! * A Markdown heading line (`#`…`######`, CommonMark ATX rules, not inside fenced code) always starts a
 //!   new chunk; the heading line is the chunk's first line, so its words are
 //!   searchable, and its text is the chunk's `heading`.
 //! * Within a section the text is split at blank lines into paragraphs, and
@@ -35,11 +35,7 @@ pub fn chunk_text(text: &str, chunk_size: usize) -> Vec<Chunk> {
         let heading = section.heading.as_ref().map(|h| h.text.clone());
         let lines = section.heading_line.into_iter().chain(section.body);
         for content in pack(paragraphs(lines), size) {
-            out.push(Chunk {
-                index: out.len(),
-                content,
-                heading: heading.clone(),
-            });
+            out.push(Chunk { index: out.len(), content, heading: heading.clone() });
         }
     }
     out
@@ -61,11 +57,7 @@ fn pack(paragraphs: Vec<String>, size: usize) -> Vec<String> {
         if current_len > 0 {
             out.push(std::mem::take(&mut current));
         }
-        let mut pieces = if len > size {
-            cut_long(&paragraph, size)
-        } else {
-            vec![paragraph]
-        };
+        let mut pieces = if len > size { cut_long(&paragraph, size) } else { vec![paragraph] };
         let rest = pieces.pop().unwrap_or_default();
         out.extend(pieces);
         current_len = rest.chars().count();

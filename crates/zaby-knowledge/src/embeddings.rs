@@ -96,20 +96,13 @@ impl EmbeddingsClient {
         let parsed = reqwest::Url::parse(&endpoint)
             .map_err(|e| EmbeddingsError::Config(format!("base URL {:?}: {e}", config.base_url)))?;
         if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(EmbeddingsError::Config(format!(
-                "base URL {:?} must use http or https",
-                config.base_url
-            )));
+            return Err(EmbeddingsError::Config(format!("base URL {:?} must use http or https", config.base_url)));
         }
         let http = reqwest::Client::builder()
             .timeout(config.timeout)
             .build()
             .map_err(|e| EmbeddingsError::Config(e.to_string()))?;
-        Ok(EmbeddingsClient {
-            http,
-            endpoint,
-            config,
-        })
+        Ok(EmbeddingsClient { http, endpoint, config })
     }
 
     pub fn config(&self) -> &EmbeddingsConfig {
@@ -147,23 +140,14 @@ impl EmbeddingsClient {
         if let Some(key) = &self.config.api_key {
             request = request.bearer_auth(key);
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| EmbeddingsError::Transport(e.to_string()))?;
+        let response = request.send().await.map_err(|e| EmbeddingsError::Transport(e.to_string()))?;
         let status = response.status();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| EmbeddingsError::Transport(e.to_string()))?;
+        let bytes = response.bytes().await.map_err(|e| EmbeddingsError::Transport(e.to_string()))?;
         if !status.is_success() {
-            return Err(EmbeddingsError::Status {
-                status: status.as_u16(),
-                message: error_message(&bytes),
-            });
+            return Err(EmbeddingsError::Status { status: status.as_u16(), message: error_message(&bytes) });
         }
-        let parsed: Response = serde_json::from_slice(&bytes)
-            .map_err(|e| EmbeddingsError::InvalidResponse(e.to_string()))?;
+        let parsed: Response =
+            serde_json::from_slice(&bytes).map_err(|e| EmbeddingsError::InvalidResponse(e.to_string()))?;
         order(parsed.data, batch.len())
     }
 }
@@ -172,21 +156,16 @@ impl EmbeddingsClient {
 /// where each belongs) and checks there is exactly one per input.
 fn order(items: Vec<Item>, expected: usize) -> Result<Vec<Vec<f32>>, EmbeddingsError> {
     if items.len() != expected {
-        return Err(EmbeddingsError::InvalidResponse(format!(
-            "expected {expected} embeddings, got {}",
-            items.len()
-        )));
+        return Err(EmbeddingsError::InvalidResponse(format!("expected {expected} embeddings, got {}", items.len())));
     }
     let mut slots: Vec<Option<Vec<f32>>> = vec![None; expected];
     for (position, item) in items.into_iter().enumerate() {
         let index = item.index.unwrap_or(position);
-        let slot = slots.get_mut(index).ok_or_else(|| {
-            EmbeddingsError::InvalidResponse(format!("embedding index {index} out of range"))
-        })?;
+        let slot = slots
+            .get_mut(index)
+            .ok_or_else(|| EmbeddingsError::InvalidResponse(format!("embedding index {index} out of range")))?;
         if slot.replace(item.embedding).is_some() {
-            return Err(EmbeddingsError::InvalidResponse(format!(
-                "embedding index {index} repeated"
-            )));
+            return Err(EmbeddingsError::InvalidResponse(format!("embedding index {index} repeated")));
         }
     }
     Ok(slots.into_iter().map(|s| s.unwrap_or_default()).collect())
@@ -195,10 +174,7 @@ fn order(items: Vec<Item>, expected: usize) -> Result<Vec<Vec<f32>>, EmbeddingsE
 /// The provider's `error.message` when the body has one, else the body's start.
 fn error_message(body: &[u8]) -> String {
     if let Ok(value) = serde_json::from_slice::<serde_json::Value>(body)
-        && let Some(message) = value
-            .pointer("/error/message")
-            .or_else(|| value.get("message"))
-            .and_then(|m| m.as_str())
+        && let Some(message) = value.pointer("/error/message").or_else(|| value.get("message")).and_then(|m| m.as_str())
     {
         return message.to_string();
     }

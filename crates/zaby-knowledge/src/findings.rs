@@ -33,13 +33,7 @@ pub struct Finding {
 pub fn extract_findings(text: &str) -> Vec<Finding> {
     let mut out: Vec<Finding> = Vec::new();
     let mut push = |title: String, content: String, heading_level: Option<u8>| {
-        out.push(Finding {
-            index: out.len(),
-            category: FINDING_CATEGORY.to_string(),
-            title,
-            content,
-            heading_level,
-        });
+        out.push(Finding { index: out.len(), category: FINDING_CATEGORY.to_string(), title, content, heading_level });
     };
     for section in sections(text) {
         match section.heading {
@@ -52,11 +46,7 @@ pub fn extract_findings(text: &str) -> Vec<Finding> {
             Some(heading) => {
                 let content = section.body.join("\n").trim().to_string();
                 // An empty heading (`#` alone) is titled like an untitled document.
-                let title = if heading.text.is_empty() {
-                    default_title(&content)
-                } else {
-                    heading.text
-                };
+                let title = if heading.text.is_empty() { default_title(&content) } else { heading.text };
                 push(title, content, Some(heading.level));
             }
         }
@@ -75,11 +65,7 @@ pub fn render_projection(findings: &[Finding]) -> String {
             Some(level) => {
                 let hashes = "#".repeat(usize::from(level.clamp(1, 6)));
                 let heading = format!("{hashes} {}", finding.title.trim());
-                if finding.content.is_empty() {
-                    heading
-                } else {
-                    format!("{heading}\n\n{}", finding.content)
-                }
+                if finding.content.is_empty() { heading } else { format!("{heading}\n\n{}", finding.content) }
             }
             None => finding.content.clone(),
         };

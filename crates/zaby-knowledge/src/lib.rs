@@ -26,8 +26,7 @@ pub use findings::{FINDING_CATEGORY, Finding, extract_findings, render_projectio
 pub use profile::ProfileConfig;
 pub use schedule::Schedule;
 pub use scoring::{
-    CorpusStats, Doc, Mode, ScoreOptions, Scored, cosine_similarity, merge_ranked, score,
-    score_candidates,
+    CorpusStats, Doc, Mode, ScoreOptions, Scored, cosine_similarity, merge_ranked, score, score_candidates,
 };
 pub use slug::{derive_slug, is_valid_slug, slug_base, slug_candidates};
 pub use terms::{TermCounts, query_terms, term_counts, terms};

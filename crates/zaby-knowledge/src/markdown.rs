@@ -45,10 +45,7 @@ pub(crate) fn parse_heading(line: &str) -> Option<Heading> {
     } else if without_closing.ends_with([' ', '\t']) {
         text = without_closing.trim_end();
     }
-    Some(Heading {
-        level: level as u8,
-        text: text.to_string(),
-    })
+    Some(Heading { level: level as u8, text: text.to_string() })
 }
 
 /// The fence marker a line opens or closes with: (character, length).
@@ -66,11 +63,7 @@ fn fence_marker(line: &str) -> Option<(char, usize)> {
 /// section (text before any heading) is returned only when it has lines.
 pub(crate) fn sections(text: &str) -> Vec<Section<'_>> {
     let mut out = Vec::new();
-    let mut current = Section {
-        heading: None,
-        heading_line: None,
-        body: Vec::new(),
-    };
+    let mut current = Section { heading: None, heading_line: None, body: Vec::new() };
     let mut fence: Option<(char, usize)> = None;
     for line in text.lines() {
         if let Some((ch, len)) = fence {
@@ -92,11 +85,7 @@ pub(crate) fn sections(text: &str) -> Vec<Section<'_>> {
         if let Some(heading) = parse_heading(line) {
             let previous = std::mem::replace(
                 &mut current,
-                Section {
-                    heading: Some(heading),
-                    heading_line: Some(line),
-                    body: Vec::new(),
-                },
+                Section { heading: Some(heading), heading_line: Some(line), body: Vec::new() },
             );
             if previous.heading.is_some() || !previous.body.is_empty() {
                 out.push(previous);
@@ -144,10 +133,7 @@ mod tests {
     use super::*;
 
     fn h(level: u8, text: &str) -> Option<Heading> {
-        Some(Heading {
-            level,
-            text: text.to_string(),
-        })
+        Some(Heading { level, text: text.to_string() })
     }
 
     #[test]

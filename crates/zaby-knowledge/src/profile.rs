@@ -19,10 +19,7 @@ pub struct ProfileConfig {
 impl Default for ProfileConfig {
     /// A knowledge base without a default profile: chunk size 1000, no cap.
     fn default() -> Self {
-        ProfileConfig {
-            chunk_size: DEFAULT_CHUNK_SIZE,
-            max_chunks: None,
-        }
+        ProfileConfig { chunk_size: DEFAULT_CHUNK_SIZE, max_chunks: None }
     }
 }
 
@@ -42,20 +39,16 @@ impl ProfileConfig {
             Some(v) => {
                 out.chunk_size = integer(v)
                     .filter(|n| (MIN_CHUNK_SIZE as i64..=MAX_CHUNK_SIZE as i64).contains(n))
-                    .ok_or_else(|| {
-                        FieldError::new(
-                            "config.chunkSize",
-                            "must be an integer between 200 and 8000",
-                        )
-                    })? as usize;
+                    .ok_or_else(|| FieldError::new("config.chunkSize", "must be an integer between 200 and 8000"))?
+                    as usize;
             }
         }
         match map.get("maxChunks") {
             None | Some(Value::Null) => {}
             Some(v) => {
-                let n = integer(v).filter(|n| *n >= 1).ok_or_else(|| {
-                    FieldError::new("config.maxChunks", "must be an integer of at least 1")
-                })?;
+                let n = integer(v)
+                    .filter(|n| *n >= 1)
+                    .ok_or_else(|| FieldError::new("config.maxChunks", "must be an integer of at least 1"))?;
                 out.max_chunks = Some(usize::try_from(n).unwrap_or(usize::MAX));
             }
         }
@@ -80,9 +73,7 @@ fn integer(v: &Value) -> Option<i64> {
     if v.is_u64() {
         return Some(i64::MAX);
     }
-    v.as_f64()
-        .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
-        .map(|f| f as i64)
+    v.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15).map(|f| f as i64)
 }
 
 #[cfg(test)]
@@ -92,37 +83,15 @@ mod tests {
 
     #[test]
     fn defaults_and_values() {
-        assert_eq!(
-            ProfileConfig::from_json(&json!({})).unwrap(),
-            ProfileConfig::default()
-        );
-        assert_eq!(
-            ProfileConfig::from_json(&Value::Null).unwrap(),
-            ProfileConfig::default()
-        );
-        let p =
-            ProfileConfig::from_json(&json!({"chunkSize": 200, "maxChunks": 3, "x": 1})).unwrap();
-        assert_eq!(
-            p,
-            ProfileConfig {
-                chunk_size: 200,
-                max_chunks: Some(3)
-            }
-        );
+        assert_eq!(ProfileConfig::from_json(&json!({})).unwrap(), ProfileConfig::default());
+        assert_eq!(ProfileConfig::from_json(&Value::Null).unwrap(), ProfileConfig::default());
+        let p = ProfileConfig::from_json(&json!({"chunkSize": 200, "maxChunks": 3, "x": 1})).unwrap();
+        assert_eq!(p, ProfileConfig { chunk_size: 200, max_chunks: Some(3) });
         let p = ProfileConfig::from_json(&json!({"chunkSize": 8000.0, "maxChunks": null})).unwrap();
-        assert_eq!(
-            p,
-            ProfileConfig {
-                chunk_size: 8000,
-                max_chunks: None
-            }
-        );
+        assert_eq!(p, ProfileConfig { chunk_size: 8000, max_chunks: None });
         assert_eq!(p.cap_top_k(7), 7);
         assert_eq!(p.run_top_k(), 5);
-        let p = ProfileConfig {
-            chunk_size: 1000,
-            max_chunks: Some(3),
-        };
+        let p = ProfileConfig { chunk_size: 1000, max_chunks: Some(3) };
         assert_eq!(p.cap_top_k(7), 3);
         assert_eq!(p.cap_top_k(2), 2);
         assert_eq!(p.run_top_k(), 3);
@@ -139,20 +108,13 @@ mod tests {
             let e = ProfileConfig::from_json(&bad).unwrap_err();
             assert_eq!(e.field, "config.chunkSize", "{bad}");
         }
-        for bad in [
-            json!({"maxChunks": 0}),
-            json!({"maxChunks": -1}),
-            json!({"maxChunks": true}),
-        ] {
+        for bad in [json!({"maxChunks": 0}), json!({"maxChunks": -1}), json!({"maxChunks": true})] {
             let e = ProfileConfig::from_json(&bad).unwrap_err();
             assert_eq!(e.field, "config.maxChunks", "{bad}");
         }
         let e = ProfileConfig::from_json(&json!([1])).unwrap_err();
         assert_eq!(e.to_string(), "config must be an object");
         let e = ProfileConfig::from_json(&json!({"maxChunks": 0})).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "config.maxChunks must be an integer of at least 1"
-        );
+        assert_eq!(e.to_string(), "config.maxChunks must be an integer of at least 1");
     }
 }

@@ -26,10 +26,7 @@ pub struct Schedule {
 }
 
 fn parser() -> CronParser {
-    CronParser::builder()
-        .seconds(Seconds::Disallowed)
-        .year(Year::Disallowed)
-        .build()
+    CronParser::builder().seconds(Seconds::Disallowed).year(Year::Disallowed).build()
 }
 
 impl Schedule {
@@ -50,17 +47,11 @@ impl Schedule {
         let normalized = fields.join(" ");
         match parser().parse(&normalized) {
             Ok(cron) => {
-                let schedule = Schedule {
-                    expression: normalized,
-                    cron,
-                };
+                let schedule = Schedule { expression: normalized, cron };
                 // Reject expressions that can never fire (e.g. `0 0 30 2 *`): croner
                 // would report that only when the policy is first evaluated.
                 if schedule.next_after(0).is_none() {
-                    return Err(FieldError::new(
-                        FIELD,
-                        format!("\"{expression}\" never matches a date"),
-                    ));
+                    return Err(FieldError::new(FIELD, format!("\"{expression}\" never matches a date")));
                 }
                 Ok(schedule)
             }
@@ -89,11 +80,7 @@ impl Schedule {
             return None;
         }
         let end = DateTime::<Utc>::from_timestamp_millis(up_to_ms)?;
-        let due = self
-            .cron
-            .find_previous_occurrence(&end, true)
-            .ok()?
-            .timestamp_millis();
+        let due = self.cron.find_previous_occurrence(&end, true).ok()?.timestamp_millis();
         (due > after_ms).then_some(due)
     }
 }
@@ -104,10 +91,7 @@ fn describe_error(fields: &[&str], err: &croner::errors::CronError) -> String {
         let mut probe = ["*"; 5];
         probe[i] = field;
         if let Err(field_err) = parser().parse(&probe.join(" ")) {
-            return format!(
-                "has an invalid {} field \"{field}\": {field_err}",
-                FIELD_NAMES[i]
-            );
+            return format!("has an invalid {} field \"{field}\": {field_err}", FIELD_NAMES[i]);
         }
     }
     format!("is not a valid cron expression: {err}")

@@ -21,43 +21,28 @@ pub fn slug_base(name: &str) -> String {
             pending_dash = true;
         }
     }
-    if out.is_empty() {
-        FALLBACK_SLUG.to_string()
-    } else {
-        out
-    }
+    if out.is_empty() { FALLBACK_SLUG.to_string() } else { out }
 }
 
 /// `base`, `base-2`, `base-3`, … for a name: for servers whose uniqueness check is
 /// asynchronous (take candidates until one is free).
 pub fn slug_candidates(name: &str) -> impl Iterator<Item = String> {
     let base = slug_base(name);
-    (1u64..).map(move |n| {
-        if n == 1 {
-            base.clone()
-        } else {
-            format!("{base}-{n}")
-        }
-    })
+    (1u64..).map(move |n| if n == 1 { base.clone() } else { format!("{base}-{n}") })
 }
 
 /// The first candidate for which `is_taken` answers `false`.
 pub fn derive_slug(name: &str, mut is_taken: impl FnMut(&str) -> bool) -> String {
-    slug_candidates(name)
-        .find(|candidate| !is_taken(candidate))
-        .expect("the candidate sequence is unbounded")
+    slug_candidates(name).find(|candidate| !is_taken(candidate)).expect("the candidate sequence is unbounded")
 }
 
 /// Whether `slug` has the derived shape: `a–z0–9` runs separated by single dashes.
 /// The server may use it to validate explicit slugs.
 pub fn is_valid_slug(slug: &str) -> bool {
     !slug.is_empty()
-        && slug.split('-').all(|part| {
-            !part.is_empty()
-                && part
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        })
+        && slug
+            .split('-')
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
 }
 
 #[cfg(test)]

@@ -40,10 +40,7 @@ pub fn terms(text: &str) -> Vec<String> {
 /// them in this order, which keeps floating-point results reproducible.
 pub fn query_terms(query: &str) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
-    terms(query)
-        .into_iter()
-        .filter(|t| seen.insert(t.clone()))
-        .collect()
+    terms(query).into_iter().filter(|t| seen.insert(t.clone())).collect()
 }
 
 /// A text's length in terms and how often each term occurs.
@@ -71,10 +68,7 @@ pub fn term_counts(text: &str) -> TermCounts {
     for t in &all {
         *counts.entry(t.clone()).or_insert(0u32) += 1;
     }
-    TermCounts {
-        len: all.len(),
-        counts,
-    }
+    TermCounts { len: all.len(), counts }
 }
 
 #[cfg(test)]
@@ -83,18 +77,12 @@ mod tests {
 
     #[test]
     fn terms_are_lowercased_alphanumeric_runs_of_two_or_more() {
-        assert_eq!(
-            terms("Hello, World! A b2 x 42 ok_go e-mail"),
-            ["hello", "world", "b2", "42", "ok", "go", "mail"]
-        );
+        assert_eq!(terms("Hello, World! A b2 x 42 ok_go e-mail"), ["hello", "world", "b2", "42", "ok", "go", "mail"]);
     }
 
     #[test]
     fn terms_handle_unicode_letters_and_digits() {
-        assert_eq!(
-            terms("Über Straße café 日本語 ß Ωμέγα"),
-            ["über", "straße", "café", "日本語", "ωμέγα"]
-        );
+        assert_eq!(terms("Über Straße café 日本語 ß Ωμέγα"), ["über", "straße", "café", "日本語", "ωμέγα"]);
         // Full lower-case mapping: one character may lower-case to two.
         assert_eq!(terms("İx"), ["i\u{307}x"]);
         // A single character is not a term even if it lower-cases to two.

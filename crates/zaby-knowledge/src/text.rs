@@ -24,11 +24,7 @@ pub const TITLE_CHARS: usize = 50;
 /// one), and whitespace the cut leaves at the end is trimmed.
 pub fn default_title(content: &str) -> String {
     let title = first_chars(content.trim(), TITLE_CHARS).trim_end();
-    if title.is_empty() {
-        "Untitled".to_string()
-    } else {
-        title.to_string()
-    }
+    if title.is_empty() { "Untitled".to_string() } else { title.to_string() }
 }
 
 #[cfg(test)]

@@ -18,8 +18,7 @@ struct Chunk {
 
 fn load() -> (Value, Vec<Chunk>) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
-    let spec: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("queries.json")).unwrap()).unwrap();
+    let spec: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("queries.json")).unwrap()).unwrap();
     let mut chunks = Vec::new();
     for name in spec["documents"].as_array().unwrap() {
         let name = name.as_str().unwrap();
@@ -49,53 +48,31 @@ fn the_corpus_chunks_by_section() {
 #[test]
 fn every_query_finds_its_expected_chunk_first() {
     let (spec, chunks) = load();
-    let order: Vec<&str> = spec["documents"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d.as_str().unwrap())
-        .collect();
+    let order: Vec<&str> = spec["documents"].as_array().unwrap().iter().map(|d| d.as_str().unwrap()).collect();
     let docs: Vec<Doc<'_, (usize, usize)>> = chunks
         .iter()
         .map(|c| Doc {
             id: &c.id,
             text: &c.content,
-            tiebreak: (
-                order.iter().position(|d| *d == c.document).unwrap(),
-                c.index,
-            ),
+            tiebreak: (order.iter().position(|d| *d == c.document).unwrap(), c.index),
             embedding: None,
         })
         .collect();
     for q in spec["queries"].as_array().unwrap() {
         let query = q["query"].as_str().unwrap();
         let items = score(&docs, query, &ScoreOptions::default());
-        let best = &chunks[items
-            .first()
-            .unwrap_or_else(|| panic!("{query}: no items"))
-            .index];
+        let best = &chunks[items.first().unwrap_or_else(|| panic!("{query}: no items")).index];
         assert_eq!(best.document, q["document"].as_str().unwrap(), "{query}");
         assert_eq!(best.index as u64, q["index"].as_u64().unwrap(), "{query}");
         assert_eq!(best.heading.as_deref(), q["heading"].as_str(), "{query}");
-        assert!(
-            best.content.contains(q["contains"].as_str().unwrap()),
-            "{query}: {}",
-            best.content
-        );
+        assert!(best.content.contains(q["contains"].as_str().unwrap()), "{query}: {}", best.content);
         assert_eq!(items.len() as u64, q["total"].as_u64().unwrap(), "{query}");
         let want = q["score"].as_f64().unwrap();
-        assert!(
-            (items[0].score - want).abs() < 1e-9,
-            "{query}: {} != {want}",
-            items[0].score
-        );
+        assert!((items[0].score - want).abs() < 1e-9, "{query}: {} != {want}", items[0].score);
         assert!(items.iter().all(|i| i.score > 0.0 && i.score < 1.0));
     }
     for query in spec["noResults"].as_array().unwrap() {
         let query = query.as_str().unwrap();
-        assert!(
-            score(&docs, query, &ScoreOptions::default()).is_empty(),
-            "{query}"
-        );
+        assert!(score(&docs, query, &ScoreOptions::default()).is_empty(), "{query}");
     }
 }

@@ -26,19 +26,12 @@ async fn embeddings(
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> (StatusCode, Json<Value>) {
-    let auth = headers
-        .get("authorization")
-        .map(|v| v.to_str().unwrap().to_string());
-    seen.requests
-        .lock()
-        .unwrap()
-        .push((auth.clone(), body.clone()));
+    let auth = headers.get("authorization").map(|v| v.to_str().unwrap().to_string());
+    seen.requests.lock().unwrap().push((auth.clone(), body.clone()));
     if auth.as_deref() == Some("Bearer wrong") {
         return (
             StatusCode::UNAUTHORIZED,
-            Json(
-                json!({"error": {"message": "Incorrect API key", "type": "invalid_request_error"}}),
-            ),
+            Json(json!({"error": {"message": "Incorrect API key", "type": "invalid_request_error"}})),
         );
     }
     let inputs = body["input"].as_array().unwrap();
@@ -57,17 +50,12 @@ async fn embeddings(
             })
         })
         .collect();
-    (
-        StatusCode::OK,
-        Json(json!({"object": "list", "data": data, "model": body["model"]})),
-    )
+    (StatusCode::OK, Json(json!({"object": "list", "data": data, "model": body["model"]})))
 }
 
 async fn provider() -> (String, Seen) {
     let seen = Seen::default();
-    let app = Router::new()
-        .route("/v1/embeddings", post(embeddings))
-        .with_state(seen.clone());
+    let app = Router::new().route("/v1/embeddings", post(embeddings)).with_state(seen.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -86,10 +74,7 @@ async fn embeds_in_input_order_with_model_and_key() {
     let requests = seen.requests.lock().unwrap();
     assert_eq!(requests.len(), 1);
     assert_eq!(requests[0].0.as_deref(), Some("Bearer sk-test"));
-    assert_eq!(
-        requests[0].1,
-        json!({"model": "mini-embed", "input": ["a", "bbb", "cc"], "encoding_format": "float"})
-    );
+    assert_eq!(requests[0].1, json!({"model": "mini-embed", "input": ["a", "bbb", "cc"], "encoding_format": "float"}));
 }
 
 #[tokio::test]
@@ -114,11 +99,7 @@ async fn provider_errors_and_bad_responses_are_reported() {
     let (base, _) = provider().await;
     let mut config = EmbeddingsConfig::new(base.clone());
     config.api_key = Some("wrong".into());
-    let err = EmbeddingsClient::new(config)
-        .unwrap()
-        .embed_one("hi")
-        .await
-        .unwrap_err();
+    let err = EmbeddingsClient::new(config).unwrap().embed_one("hi").await.unwrap_err();
     match err {
         EmbeddingsError::Status { status, message } => {
             assert_eq!(status, 401);
@@ -128,10 +109,7 @@ async fn provider_errors_and_bad_responses_are_reported() {
     }
     let client = EmbeddingsClient::new(EmbeddingsConfig::new(base)).unwrap();
     let err = client.embed(&["short"]).await.unwrap_err();
-    assert!(
-        matches!(err, EmbeddingsError::InvalidResponse(_)),
-        "{err:?}"
-    );
+    assert!(matches!(err, EmbeddingsError::InvalidResponse(_)), "{err:?}");
     assert!(err.to_string().contains("expected 1 embeddings, got 0"));
 }
 
@@ -152,19 +130,13 @@ fn configuration_from_variables() {
         ("ZABY_EMBEDDINGS_API_KEY", "sk-1"),
         ("ZABY_EMBEDDINGS_MODEL", ""),
     ]);
-    let config =
-        EmbeddingsConfig::from_lookup(|name| vars.get(name).map(|v| v.to_string())).unwrap();
+    let config = EmbeddingsConfig::from_lookup(|name| vars.get(name).map(|v| v.to_string())).unwrap();
     assert_eq!(config.base_url, "https://example.test/v1");
     assert_eq!(config.api_key.as_deref(), Some("sk-1"));
     // An empty model is unset: the default applies.
     assert_eq!(config.model, "text-embedding-3-small");
     assert_eq!(EmbeddingsConfig::from_lookup(|_| None), None);
-    assert_eq!(
-        EmbeddingsConfig::from_lookup(
-            |n| (n == "ZABY_EMBEDDINGS_BASE_URL").then(|| " ".to_string())
-        ),
-        None
-    );
+    assert_eq!(EmbeddingsConfig::from_lookup(|n| (n == "ZABY_EMBEDDINGS_BASE_URL").then(|| " ".to_string())), None);
     let err = EmbeddingsClient::new(EmbeddingsConfig::new("ftp://x")).unwrap_err();
     assert!(matches!(err, EmbeddingsError::Config(_)));
     let err = EmbeddingsClient::new(EmbeddingsConfig::new("not a url")).unwrap_err();

@@ -2,8 +2,7 @@
 
 use zaby_knowledge::{Finding, chunk_text, extract_findings, render_projection};
 
-const DOC: &str =
-    "Welcome to the handbook. This paragraph is longer than fifty characters for sure.
+const DOC: &str = "Welcome to the handbook. This paragraph is longer than fifty characters for sure.
 
 Second intro.
 
@@ -67,10 +66,7 @@ fn an_empty_heading_is_titled_from_its_content() {
 fn projection_rebuilds_the_outline() {
     let findings = extract_findings(DOC);
     let selected = [findings[2].clone(), findings[4].clone()];
-    assert_eq!(
-        render_projection(&selected),
-        "# Setup\n\nInstall it.\n\nMore setup.\n\n# Usage\n\nRun it."
-    );
+    assert_eq!(render_projection(&selected), "# Setup\n\nInstall it.\n\nMore setup.\n\n# Usage\n\nRun it.");
     let all = render_projection(&findings);
     assert_eq!(
         all,
@@ -81,19 +77,8 @@ fn projection_rebuilds_the_outline() {
     let again = extract_findings(&all);
     assert_eq!(again, findings);
     // And chunking it keeps the headings.
-    let headings: Vec<_> = chunk_text(&all, 1000)
-        .into_iter()
-        .map(|c| c.heading)
-        .collect();
-    assert_eq!(
-        headings,
-        [
-            None,
-            Some("Setup".to_string()),
-            Some("Empty".to_string()),
-            Some("Usage".to_string())
-        ]
-    );
+    let headings: Vec<_> = chunk_text(&all, 1000).into_iter().map(|c| c.heading).collect();
+    assert_eq!(headings, [None, Some("Setup".to_string()), Some("Empty".to_string()), Some("Usage".to_string())]);
 }
 
 #[test]

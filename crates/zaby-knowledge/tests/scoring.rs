@@ -12,26 +12,16 @@
 use std::collections::HashMap;
 
 use zaby_knowledge::{
-    CorpusStats, Doc, Mode, ScoreOptions, Scored, cosine_similarity, merge_ranked, score,
-    score_candidates,
+    CorpusStats, Doc, Mode, ScoreOptions, Scored, cosine_similarity, merge_ranked, score, score_candidates,
 };
 
-const TEXTS: [&str; 3] = [
-    "apple banana apple",
-    "banana cherry",
-    "cherry date elderberry fig",
-];
+const TEXTS: [&str; 3] = ["apple banana apple", "banana cherry", "cherry date elderberry fig"];
 
 fn corpus() -> Vec<Doc<'static, u32>> {
     TEXTS
         .iter()
         .enumerate()
-        .map(|(i, text)| Doc {
-            id: ["d0", "d1", "d2"][i],
-            text,
-            tiebreak: i as u32,
-            embedding: None,
-        })
+        .map(|(i, text)| Doc { id: ["d0", "d1", "d2"][i], text, tiebreak: i as u32, embedding: None })
         .collect()
 }
 
@@ -45,11 +35,7 @@ fn close(a: f64, b: f64) {
 
 fn expected() -> [f64; 3] {
     let sum = (8.0f64 / 3.0).ln() + 1.6f64.ln();
-    [
-        0.625 * (8.0f64 / 3.0).ln() / sum,
-        1.6f64.ln() / 1.9 / sum,
-        1.6f64.ln() / 2.5 / sum,
-    ]
+    [0.625 * (8.0f64 / 3.0).ln() / sum, 1.6f64.ln() / 1.9 / sum, 1.6f64.ln() / 2.5 / sum]
 }
 
 #[test]
@@ -72,39 +58,19 @@ fn bm25_scores_match_the_hand_computation() {
 #[test]
 fn repeated_query_terms_count_once() {
     let once = score(&corpus(), "apple cherry", &ScoreOptions::default());
-    let twice = score(
-        &corpus(),
-        "apple APPLE cherry apple",
-        &ScoreOptions::default(),
-    );
+    let twice = score(&corpus(), "apple APPLE cherry apple", &ScoreOptions::default());
     assert_eq!(once, twice);
 }
 
 #[test]
 fn min_score_top_k_and_zero_scores() {
-    let opts = |top_k, min_score| ScoreOptions {
-        top_k,
-        min_score,
-        ..ScoreOptions::default()
-    };
-    assert_eq!(
-        ids(&score(&corpus(), "apple cherry", &opts(5, 0.15))),
-        ["d0", "d1"]
-    );
+    let opts = |top_k, min_score| ScoreOptions { top_k, min_score, ..ScoreOptions::default() };
+    assert_eq!(ids(&score(&corpus(), "apple cherry", &opts(5, 0.15))), ["d0", "d1"]);
     // A score equal to minScore is kept.
     let d1 = score(&corpus(), "apple cherry", &opts(5, 0.0))[1].score;
-    assert_eq!(
-        ids(&score(&corpus(), "apple cherry", &opts(5, d1))),
-        ["d0", "d1"]
-    );
-    assert_eq!(
-        ids(&score(&corpus(), "apple cherry", &opts(5, d1 + 1e-12))),
-        ["d0"]
-    );
-    assert_eq!(
-        ids(&score(&corpus(), "apple cherry", &opts(1, 0.0))),
-        ["d0"]
-    );
+    assert_eq!(ids(&score(&corpus(), "apple cherry", &opts(5, d1))), ["d0", "d1"]);
+    assert_eq!(ids(&score(&corpus(), "apple cherry", &opts(5, d1 + 1e-12))), ["d0"]);
+    assert_eq!(ids(&score(&corpus(), "apple cherry", &opts(1, 0.0))), ["d0"]);
     // Chunks without any query term score 0 and are dropped.
     assert_eq!(ids(&score(&corpus(), "apple", &opts(5, 0.0))), ["d0"]);
     assert!(score(&corpus(), "kiwi", &opts(5, 0.0)).is_empty());
@@ -120,36 +86,11 @@ fn a_query_without_terms_returns_nothing() {
 #[test]
 fn ties_follow_the_tiebreak_then_input_order() {
     let docs = [
-        Doc {
-            id: "late",
-            text: "same words",
-            tiebreak: (2, 0),
-            embedding: None,
-        },
-        Doc {
-            id: "early-1",
-            text: "same words",
-            tiebreak: (1, 5),
-            embedding: None,
-        },
-        Doc {
-            id: "early-0",
-            text: "same words",
-            tiebreak: (1, 0),
-            embedding: None,
-        },
-        Doc {
-            id: "twin",
-            text: "same words",
-            tiebreak: (1, 0),
-            embedding: None,
-        },
-        Doc {
-            id: "other",
-            text: "other text",
-            tiebreak: (0, 0),
-            embedding: None,
-        },
+        Doc { id: "late", text: "same words", tiebreak: (2, 0), embedding: None },
+        Doc { id: "early-1", text: "same words", tiebreak: (1, 5), embedding: None },
+        Doc { id: "early-0", text: "same words", tiebreak: (1, 0), embedding: None },
+        Doc { id: "twin", text: "same words", tiebreak: (1, 0), embedding: None },
+        Doc { id: "other", text: "other text", tiebreak: (0, 0), embedding: None },
     ];
     let items = score(&docs, "same", &ScoreOptions::default());
     assert_eq!(ids(&items), ["early-0", "twin", "early-1", "late"]);
@@ -159,18 +100,9 @@ fn ties_follow_the_tiebreak_then_input_order() {
 #[test]
 fn precomputed_statistics_give_the_same_result_on_candidates() {
     let all = score(&corpus(), "apple cherry", &ScoreOptions::default());
-    let stats = CorpusStats::new(
-        3,
-        9,
-        HashMap::from([("apple".to_string(), 1), ("cherry".to_string(), 2)]),
-    );
+    let stats = CorpusStats::new(3, 9, HashMap::from([("apple".to_string(), 1), ("cherry".to_string(), 2)]));
     let candidates = [corpus()[2], corpus()[0]];
-    let some = score_candidates(
-        &candidates,
-        "apple cherry",
-        &stats,
-        &ScoreOptions::default(),
-    );
+    let some = score_candidates(&candidates, "apple cherry", &stats, &ScoreOptions::default());
     assert_eq!(ids(&some), ["d0", "d2"]);
     close(some[0].score, all[0].score);
     close(some[1].score, all[2].score);
@@ -185,14 +117,8 @@ fn cosine_similarity_values() {
     close(cosine_similarity(&[1.0, 0.0], &[1.0, 0.0]).unwrap(), 1.0);
     close(cosine_similarity(&[1.0, 0.0], &[0.0, 2.0]).unwrap(), 0.0);
     close(cosine_similarity(&[1.0, 0.0], &[-3.0, 0.0]).unwrap(), -1.0);
-    close(
-        cosine_similarity(&[1.0, 0.0], &[1.0, 1.0]).unwrap(),
-        std::f64::consts::FRAC_1_SQRT_2,
-    );
-    close(
-        cosine_similarity(&[1.0, 2.0, 3.0], &[4.0, 5.0, 6.0]).unwrap(),
-        32.0 / (14.0f64.sqrt() * 77.0f64.sqrt()),
-    );
+    close(cosine_similarity(&[1.0, 0.0], &[1.0, 1.0]).unwrap(), std::f64::consts::FRAC_1_SQRT_2);
+    close(cosine_similarity(&[1.0, 2.0, 3.0], &[4.0, 5.0, 6.0]).unwrap(), 32.0 / (14.0f64.sqrt() * 77.0f64.sqrt()));
     assert_eq!(cosine_similarity(&[1.0], &[1.0, 0.0]), None);
     assert_eq!(cosine_similarity(&[], &[]), None);
     assert_eq!(cosine_similarity(&[0.0, 0.0], &[1.0, 0.0]), None);
@@ -214,11 +140,7 @@ fn semantic_and_hybrid_modes() {
     // d0 points away from the query, d1 along it, d2 at 45°.
     let embeddings = [[-1.0, 0.0], [1.0, 0.0], [1.0, 1.0]];
     let docs = embedded_corpus(&embeddings);
-    let with = |mode| ScoreOptions {
-        mode,
-        query_embedding: Some(vec![2.0, 0.0]),
-        ..ScoreOptions::default()
-    };
+    let with = |mode| ScoreOptions { mode, query_embedding: Some(vec![2.0, 0.0]), ..ScoreOptions::default() };
     let e = expected();
     let half = std::f64::consts::FRAC_1_SQRT_2;
 
@@ -247,10 +169,7 @@ fn without_a_query_embedding_every_mode_is_lexical() {
     let docs = embedded_corpus(&embeddings);
     let lexical = score(&docs, "apple cherry", &ScoreOptions::default());
     for mode in [Mode::Semantic, Mode::Hybrid, Mode::Keyword] {
-        let opts = ScoreOptions {
-            mode,
-            ..ScoreOptions::default()
-        };
+        let opts = ScoreOptions { mode, ..ScoreOptions::default() };
         assert_eq!(score(&docs, "apple cherry", &opts), lexical);
     }
 }
@@ -260,30 +179,11 @@ fn missing_or_mismatched_document_embeddings_score_zero_semantically() {
     let good = [1.0f32, 0.0];
     let wrong_dims = [1.0f32, 0.0, 0.0];
     let docs = [
-        Doc {
-            id: "none",
-            text: "apple",
-            tiebreak: 0,
-            embedding: None,
-        },
-        Doc {
-            id: "wrong",
-            text: "apple",
-            tiebreak: 1,
-            embedding: Some(&wrong_dims[..]),
-        },
-        Doc {
-            id: "good",
-            text: "pear",
-            tiebreak: 2,
-            embedding: Some(&good[..]),
-        },
+        Doc { id: "none", text: "apple", tiebreak: 0, embedding: None },
+        Doc { id: "wrong", text: "apple", tiebreak: 1, embedding: Some(&wrong_dims[..]) },
+        Doc { id: "good", text: "pear", tiebreak: 2, embedding: Some(&good[..]) },
     ];
-    let opts = ScoreOptions {
-        mode: Mode::Hybrid,
-        query_embedding: Some(vec![1.0, 0.0]),
-        ..ScoreOptions::default()
-    };
+    let opts = ScoreOptions { mode: Mode::Hybrid, query_embedding: Some(vec![1.0, 0.0]), ..ScoreOptions::default() };
     let items = score(&docs, "apple", &opts);
     assert_eq!(ids(&items), ["good", "none", "wrong"]);
     assert_eq!(items[1].semantic, Some(0.0));
@@ -292,17 +192,8 @@ fn missing_or_mismatched_document_embeddings_score_zero_semantically() {
 
 #[test]
 fn merged_lists_keep_list_order_on_ties() {
-    let item = |id: &str, score: f64| Scored {
-        index: 0,
-        id: id.to_string(),
-        score,
-        lexical: score,
-        semantic: None,
-    };
-    let lists = vec![
-        vec![item("a1", 0.5), item("a2", 0.2)],
-        vec![item("b1", 0.9), item("b2", 0.5), item("b3", 0.1)],
-    ];
+    let item = |id: &str, score: f64| Scored { index: 0, id: id.to_string(), score, lexical: score, semantic: None };
+    let lists = vec![vec![item("a1", 0.5), item("a2", 0.2)], vec![item("b1", 0.9), item("b2", 0.5), item("b3", 0.1)]];
     let merged = merge_ranked(&lists, 4);
     let got: Vec<(usize, &str)> = merged.iter().map(|(l, s)| (*l, s.id.as_str())).collect();
     assert_eq!(got, [(1, "b1"), (0, "a1"), (1, "b2"), (0, "a2")]);
@@ -313,32 +204,9 @@ fn mode_and_option_validation_name_fields() {
     assert_eq!(Mode::parse("hybrid").unwrap(), Mode::Hybrid);
     assert_eq!(Mode::parse("Hybrid").unwrap_err().field, "mode");
     assert_eq!(zaby_knowledge::scoring::validate_top_k(50).unwrap(), 50);
-    assert_eq!(
-        zaby_knowledge::scoring::validate_top_k(0)
-            .unwrap_err()
-            .field,
-        "topK"
-    );
-    assert_eq!(
-        zaby_knowledge::scoring::validate_top_k(51)
-            .unwrap_err()
-            .field,
-        "topK"
-    );
-    assert_eq!(
-        zaby_knowledge::scoring::validate_min_score(1.0).unwrap(),
-        1.0
-    );
-    assert_eq!(
-        zaby_knowledge::scoring::validate_min_score(1.5)
-            .unwrap_err()
-            .field,
-        "minScore"
-    );
-    assert_eq!(
-        zaby_knowledge::scoring::validate_min_score(f64::NAN)
-            .unwrap_err()
-            .field,
-        "minScore"
-    );
+    assert_eq!(zaby_knowledge::scoring::validate_top_k(0).unwrap_err().field, "topK");
+    assert_eq!(zaby_knowledge::scoring::validate_top_k(51).unwrap_err().field, "topK");
+    assert_eq!(zaby_knowledge::scoring::validate_min_score(1.0).unwrap(), 1.0);
+    assert_eq!(zaby_knowledge::scoring::validate_min_score(1.5).unwrap_err().field, "minScore");
+    assert_eq!(zaby_knowledge::scoring::validate_min_score(f64::NAN).unwrap_err().field, "minScore");
 }

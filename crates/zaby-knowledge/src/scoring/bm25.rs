@@ -20,18 +20,11 @@ pub struct CorpusStats {
 impl CorpusStats {
     /// Statistics the server computed itself (e.g. with SQL aggregates).
     pub fn new(doc_count: u64, total_len: u64, doc_freq: HashMap<String, u64>) -> Self {
-        CorpusStats {
-            doc_count,
-            total_len,
-            doc_freq,
-        }
+        CorpusStats { doc_count, total_len, doc_freq }
     }
 
     /// Statistics of a whole corpus, with `n(q)` for the given query terms.
-    pub fn from_counts<'a>(
-        corpus: impl IntoIterator<Item = &'a TermCounts>,
-        query_terms: &[String],
-    ) -> Self {
+    pub fn from_counts<'a>(corpus: impl IntoIterator<Item = &'a TermCounts>, query_terms: &[String]) -> Self {
         let mut stats = CorpusStats::default();
         for counts in corpus {
             stats.doc_count += 1;
@@ -47,11 +40,7 @@ impl CorpusStats {
 
     /// Mean length in terms (0 for an empty corpus).
     pub fn avg_len(&self) -> f64 {
-        if self.doc_count == 0 {
-            0.0
-        } else {
-            self.total_len as f64 / self.doc_count as f64
-        }
+        if self.doc_count == 0 { 0.0 } else { self.total_len as f64 / self.doc_count as f64 }
     }
 
     /// `ln(1 + (N − n(q) + 0.5) / (n(q) + 0.5))`; `n(q)` is capped at `N`, so the
@@ -72,11 +61,7 @@ pub fn bm25(doc: &TermCounts, query_terms: &[String], stats: &CorpusStats) -> f6
         .iter()
         .map(|term| {
             let tf = f64::from(doc.tf(term));
-            if tf == 0.0 {
-                0.0
-            } else {
-                stats.idf(term) * tf * (K1 + 1.0) / (tf + norm)
-            }
+            if tf == 0.0 { 0.0 } else { stats.idf(term) * tf * (K1 + 1.0) / (tf + norm) }
         })
         .sum()
 }
@@ -84,9 +69,5 @@ pub fn bm25(doc: &TermCounts, query_terms: &[String], stats: &CorpusStats) -> f6
 /// [`bm25`] divided by `Σ idf(qᵢ)·(k1+1)`: 0 without matches, below 1 always.
 pub fn lexical_score(doc: &TermCounts, query_terms: &[String], stats: &CorpusStats) -> f64 {
     let max: f64 = query_terms.iter().map(|t| stats.idf(t) * (K1 + 1.0)).sum();
-    if max > 0.0 {
-        bm25(doc, query_terms, stats) / max
-    } else {
-        0.0
-    }
+    if max > 0.0 { bm25(doc, query_terms, stats) / max } else { 0.0 }
 }

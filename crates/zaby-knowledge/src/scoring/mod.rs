@@ -26,9 +26,7 @@ mod options;
 mod semantic;
 
 pub use bm25::{B, CorpusStats, K1, bm25, lexical_score};
-pub use options::{
-    DEFAULT_TOP_K, MAX_TOP_K, Mode, ScoreOptions, validate_min_score, validate_top_k,
-};
+pub use options::{DEFAULT_TOP_K, MAX_TOP_K, Mode, ScoreOptions, validate_min_score, validate_top_k};
 pub use semantic::cosine_similarity;
 
 use crate::terms::{TermCounts, query_terms, term_counts};
@@ -103,11 +101,9 @@ fn rank<K: Ord>(
             let lexical = lexical_score(counts, terms, stats);
             let semantic = match (mode, options.query_embedding.as_deref()) {
                 (Mode::Keyword, _) | (_, None) => None,
-                (_, Some(query)) => Some(
-                    doc.embedding
-                        .and_then(|e| cosine_similarity(query, e))
-                        .map_or(0.0, |c| c.clamp(0.0, 1.0)),
-                ),
+                (_, Some(query)) => {
+                    Some(doc.embedding.and_then(|e| cosine_similarity(query, e)).map_or(0.0, |c| c.clamp(0.0, 1.0)))
+                }
             };
             let score = match (mode, semantic) {
                 (Mode::Semantic, Some(s)) => s,
@@ -137,19 +133,8 @@ fn rank<K: Ord>(
 /// API.md A.3) by score, descending; equal scores keep list order, then their order
 /// within the list. Returns `(list index, item)` pairs, cut to `limit`.
 pub fn merge_ranked(lists: &[Vec<Scored>], limit: usize) -> Vec<(usize, Scored)> {
-    let mut all: Vec<(usize, usize, &Scored)> = lists
-        .iter()
-        .enumerate()
-        .flat_map(|(l, list)| list.iter().enumerate().map(move |(p, s)| (l, p, s)))
-        .collect();
-    all.sort_by(|a, b| {
-        b.2.score
-            .total_cmp(&a.2.score)
-            .then(a.0.cmp(&b.0))
-            .then(a.1.cmp(&b.1))
-    });
-    all.into_iter()
-        .take(limit)
-        .map(|(l, _, s)| (l, s.clone()))
-        .collect()
+    let mut all: Vec<(usize, usize, &Scored)> =
+        lists.iter().enumerate().flat_map(|(l, list)| list.iter().enumerate().map(move |(p, s)| (l, p, s))).collect();
+    all.sort_by(|a, b| b.2.score.total_cmp(&a.2.score).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)));
+    all.into_iter().take(limit).map(|(l, _, s)| (l, s.clone())).collect()
 }

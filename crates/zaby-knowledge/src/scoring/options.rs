@@ -21,10 +21,7 @@ impl Mode {
             "semantic" => Ok(Mode::Semantic),
             "keyword" => Ok(Mode::Keyword),
             "hybrid" => Ok(Mode::Hybrid),
-            _ => Err(FieldError::new(
-                "mode",
-                "must be one of \"semantic\", \"keyword\", \"hybrid\"",
-            )),
+            _ => Err(FieldError::new("mode", "must be one of \"semantic\", \"keyword\", \"hybrid\"")),
         }
     }
 
@@ -51,23 +48,14 @@ pub struct ScoreOptions {
 
 impl Default for ScoreOptions {
     fn default() -> Self {
-        ScoreOptions {
-            top_k: DEFAULT_TOP_K,
-            min_score: 0.0,
-            mode: Mode::Hybrid,
-            query_embedding: None,
-        }
+        ScoreOptions { top_k: DEFAULT_TOP_K, min_score: 0.0, mode: Mode::Hybrid, query_embedding: None }
     }
 }
 
 impl ScoreOptions {
     /// The mode actually applied: lexical (`Keyword`) without a query embedding.
     pub fn effective_mode(&self) -> Mode {
-        if self.query_embedding.is_some() {
-            self.mode
-        } else {
-            Mode::Keyword
-        }
+        if self.query_embedding.is_some() { self.mode } else { Mode::Keyword }
     }
 }
 
@@ -76,10 +64,7 @@ pub fn validate_top_k(value: i64) -> Result<usize, FieldError> {
     if (1..=MAX_TOP_K as i64).contains(&value) {
         Ok(value as usize)
     } else {
-        Err(FieldError::new(
-            "topK",
-            "must be an integer between 1 and 50",
-        ))
+        Err(FieldError::new("topK", "must be an integer between 1 and 50"))
     }
 }
 
@@ -88,9 +73,6 @@ pub fn validate_min_score(value: f64) -> Result<f64, FieldError> {
     if (0.0..=1.0).contains(&value) {
         Ok(value)
     } else {
-        Err(FieldError::new(
-            "minScore",
-            "must be a number between 0 and 1",
-        ))
+        Err(FieldError::new("minScore", "must be a number between 0 and 1"))
     }
 }
