@@ -187,6 +187,11 @@ impl McpClient {
         options: &CallOptions,
     ) -> Result<Vec<ToolInfo>, McpError> {
         self.run(definition, options, |peer| async move {
+            // A server without the tools capability has no tools; asking would
+            // only earn a "method not found".
+            if peer.peer_info().is_some_and(|info| info.capabilities.tools.is_none()) {
+                return Ok(Vec::new());
+            }
             let tools = peer.list_all_tools().await.map_err(service_error)?;
             Ok(tools
                 .into_iter()

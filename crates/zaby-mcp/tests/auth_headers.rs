@@ -53,6 +53,16 @@ impl ServerHandler for Whoami {
     }
 }
 
+/// A server that offers no tools at all.
+#[derive(Clone)]
+struct NoTools;
+
+impl ServerHandler for NoTools {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::default())
+    }
+}
+
 #[derive(Default)]
 struct Recorder {
     mcp_headers: Mutex<Vec<HeaderMap>>,
@@ -111,8 +121,15 @@ async fn start() -> (String, Arc<Recorder>) {
         Arc::new(LocalSessionManager::default()),
         StreamableHttpServerConfig::default(),
     );
-    let mcp =
-        Router::new().route_service("/mcp", service).layer(middleware::from_fn_with_state(recorder.clone(), record));
+    let empty = StreamableHttpService::new(
+        || Ok(NoTools),
+        Arc::new(LocalSessionManager::default()),
+        StreamableHttpServerConfig::default(),
+    );
+    let mcp = Router::new()
+        .route_service("/mcp", service)
+        .route_service("/empty", empty)
+        .layer(middleware::from_fn_with_state(recorder.clone(), record));
     let app = Router::new().route("/token", post(token_endpoint)).with_state(recorder.clone()).merge(mcp);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
@@ -295,4 +312,12 @@ async fn sse_endpoint_on_another_origin_is_refused() {
     assert!(matches!(error, McpError::Server { .. }), "{error:?}");
     assert!(error.to_string().contains("not on the origin"), "{error}");
     assert_eq!(recorder.mcp_headers.lock().unwrap().len(), 1, "only the stream was requested");
+}
+
+#[tokio::test]
+async fn a_server_without_tools_has_an_empty_tool_list() {
+    let (base, _) = start().await;
+    let def = ServerDefinition::new(McpTransport::StreamableHttp { url: format!("{base}/empty") }, McpAuth::None);
+    let tools = common::client().list_tools(&def, &CallOptions::default()).await.unwrap();
+    assert!(tools.is_empty());
 }
