@@ -170,3 +170,14 @@ async def test_aclose_from_another_task_interrupts_a_pending_read() -> None:
     with pytest.raises(StopAsyncIteration):
         await asyncio.wait_for(pending, 2)
     await asyncio.wait_for(slow.closed.wait(), 2)
+
+
+async def test_break_out_of_a_temporary_stream_releases_the_connection() -> None:
+    slow = SlowStream()
+    runtime = ZabyRuntime(token="t", transport=slow)
+    async for ev in runtime.runs.stream("run-42"):
+        assert ev.id == "1"
+        break
+    # The iterator was only referenced by the loop: dropping it drops the Rust stream,
+    # which releases the body iterator (here: runs its `finally`).
+    await asyncio.wait_for(slow.closed.wait(), 2)

@@ -7,7 +7,6 @@ request id, retry hint, body, headers, …) and chains the underlying error as
 
 from __future__ import annotations
 
-import pickle
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -60,6 +59,8 @@ class ZabyError(Exception):
     def __reduce__(self) -> tuple[Any, ...]:
         cause = self.__cause__
         if cause is not None:
+            import pickle  # only needed when an error is actually pickled
+
             try:
                 pickle.dumps(cause)
             except Exception:  # an unpicklable cause is dropped rather than failing the error
