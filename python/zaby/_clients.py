@@ -25,7 +25,6 @@ class HealthClient(_SubClient):
 
     __slots__ = ()
 
-
     async def check(self, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E1 GET /health"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
@@ -37,12 +36,10 @@ class AgentsClient(_SubClient):
 
     __slots__ = ()
 
-
     async def create(self, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E2 POST /api/v1/provisioning/agentic-os/agents"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("agents", "create", (), input, rid, tmo)
-
 
     async def list(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E3 GET /api/v1/provisioning/agentic-os/agents"""
@@ -54,78 +51,65 @@ class AgentsClient(_SubClient):
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return self._native.paginate("agents", "iter", (), query, rid, tmo)
 
-
     async def get(self, agent_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E4 GET /api/v1/provisioning/agentic-os/agents/{agentId}"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("agents", "get", (agent_id,), None, rid, tmo)
-
 
     async def update(self, agent_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E5 PATCH /api/v1/provisioning/agentic-os/agents/{agentId}"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("agents", "update", (agent_id,), input, rid, tmo)
 
-
     async def delete(self, agent_id: str, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E6 DELETE /api/v1/provisioning/agentic-os/agents/{agentId}"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("agents", "delete", (agent_id,), query, rid, tmo)
-
 
     async def publish(self, agent_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E7 POST /api/v1/provisioning/agentic-os/agents/{agentId}/publish"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("agents", "publish", (agent_id,), None, rid, tmo)
 
-
     async def deploy(self, agent_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E8 POST /api/v1/provisioning/agentic-os/agents/{agentId}/deployments"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("agents", "deploy", (agent_id,), input, rid, tmo)
-
 
     async def attach_mcp_tool(self, agent_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E9 POST /api/v1/provisioning/agentic-os/agents/{agentId}/mcp-tools"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("agents", "attach_mcp_tool", (agent_id,), input, rid, tmo)
 
-
     async def attach_knowledge_base(self, agent_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E10 POST /api/v1/provisioning/agentic-os/agents/{agentId}/knowledge-bases"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("agents", "attach_knowledge_base", (agent_id,), input, rid, tmo)
-
 
     async def attach_skill(self, agent_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E11 POST /api/v1/provisioning/agentic-os/agents/{agentId}/skills"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("agents", "attach_skill", (agent_id,), input, rid, tmo)
 
-
     async def test_run(self, agent_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E12 POST /api/v1/provisioning/agentic-os/agents/{agentId}/test-runs"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("agents", "test_run", (agent_id,), input, rid, tmo)
-
 
     async def start_run(self, agent_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E13 POST /api/v1/provisioning/agentic-os/agents/{agentId}/runs"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("agents", "start_run", (agent_id,), input, rid, tmo)
 
-
     async def playground_runtime_tokens(self, agent_id: str, input: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E14 POST /api/v1/provisioning/agentic-os/agents/{agentId}/playground/runtime-tokens; E15 GET /api/v1/provisioning/agentic-os/agents/{agentId}/playground/runtime-tokens"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("agents", "playground_runtime_tokens", (agent_id,), input, rid, tmo)
 
-
     async def get_run_progress(self, run_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E16 GET /api/v1/provisioning/agentic-os/agents/runs/{runId}/progress"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("agents", "get_run_progress", (run_id,), None, rid, tmo)
-
 
     async def list_run_events(self, run_id: str, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E17 GET /api/v1/provisioning/agentic-os/agents/runs/{runId}/events"""
@@ -136,7 +120,6 @@ class AgentsClient(_SubClient):
         """Every item of ``list_run_events``, fetching pages lazily (E17 GET /api/v1/provisioning/agentic-os/agents/runs/{runId}/events)."""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return self._native.paginate("agents", "iter_run_events", (run_id,), query, rid, tmo)
-
 
     async def cancel_run(self, run_id: str, input: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E18 POST /api/v1/provisioning/agentic-os/agents/runs/{runId}/cancel"""
@@ -149,12 +132,10 @@ class DeploymentsClient(_SubClient):
 
     __slots__ = ()
 
-
     async def create(self, agent_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E8 POST /api/v1/provisioning/agentic-os/agents/{agentId}/deployments"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("deployments", "create", (agent_id,), input, rid, tmo)
-
 
     async def get_provisioning(self, deployment_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E19 GET /api/v1/provisioning/managed-agents/deployments/{deploymentId}/provisioning"""
@@ -167,7 +148,6 @@ class ExternalAppsClient(_SubClient):
 
     __slots__ = ()
 
-
     async def list(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E20 GET /api/v1/provisioning/managed-agents/external-apps"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
@@ -178,24 +158,20 @@ class ExternalAppsClient(_SubClient):
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return self._native.paginate("external_apps", "iter", (), query, rid, tmo)
 
-
     async def create(self, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E21 POST /api/v1/provisioning/managed-agents/external-apps"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("external_apps", "create", (), input, rid, tmo)
-
 
     async def get(self, external_app_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E22 GET /api/v1/provisioning/managed-agents/external-apps/{externalAppId}"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("external_apps", "get", (external_app_id,), None, rid, tmo)
 
-
     async def update(self, external_app_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E23 PATCH /api/v1/provisioning/managed-agents/external-apps/{externalAppId}"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("external_apps", "update", (external_app_id,), input, rid, tmo)
-
 
     async def bind_deployment(self, external_app_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E24 POST /api/v1/provisioning/managed-agents/external-apps/{externalAppId}/deployments"""
@@ -208,30 +184,25 @@ class RuntimeTokensClient(_SubClient):
 
     __slots__ = ()
 
-
     async def create(self, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E25 POST /api/v1/provisioning/managed-agents/external-apps/{externalAppId}/runtime-tokens"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("runtime_tokens", "create", (), input, rid, tmo)
-
 
     async def rotate_by_unique_id(self, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E26 POST /api/v1/provisioning/managed-agents/external-apps/{externalAppId}/runtime-tokens/rotate"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("runtime_tokens", "rotate_by_unique_id", (), input, rid, tmo)
 
-
     async def rotate(self, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E27 POST /api/v1/provisioning/managed-agents/runtime-tokens/rotate"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("runtime_tokens", "rotate", (), input, rid, tmo)
 
-
     async def record_feedback(self, run_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E28 POST /api/v1/provisioning/managed-agents/runs/{runId}/feedback"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("runtime_tokens", "record_feedback", (run_id,), input, rid, tmo)
-
 
     async def revoke_family(self, token_family_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E30 POST /api/v1/provisioning/managed-agents/runtime-token-families/{tokenFamilyId}/revoke"""
@@ -244,7 +215,6 @@ class RuntimeTokenFamiliesClient(_SubClient):
 
     __slots__ = ()
 
-
     async def list(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E29 GET /api/v1/provisioning/managed-agents/runtime-token-families"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
@@ -254,7 +224,6 @@ class RuntimeTokenFamiliesClient(_SubClient):
         """Every item of ``list``, fetching pages lazily (E29 GET /api/v1/provisioning/managed-agents/runtime-token-families)."""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return self._native.paginate("runtime_token_families", "iter", (), query, rid, tmo)
-
 
     async def revoke(self, token_family_id: str, input: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E30 POST /api/v1/provisioning/managed-agents/runtime-token-families/{tokenFamilyId}/revoke"""
@@ -267,7 +236,6 @@ class RuntimeTokenPoliciesClient(_SubClient):
 
     __slots__ = ()
 
-
     async def list(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E31 GET /api/v1/provisioning/managed-agents/runtime-token-policies"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
@@ -278,18 +246,15 @@ class RuntimeTokenPoliciesClient(_SubClient):
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return self._native.paginate("runtime_token_policies", "iter", (), query, rid, tmo)
 
-
     async def create(self, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E32 POST /api/v1/provisioning/managed-agents/runtime-token-policies"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("runtime_token_policies", "create", (), input, rid, tmo)
 
-
     async def get(self, policy_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E33 GET /api/v1/provisioning/managed-agents/runtime-token-policies/{policyId}"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("runtime_token_policies", "get", (policy_id,), None, rid, tmo)
-
 
     async def update(self, policy_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E34 PATCH /api/v1/provisioning/managed-agents/runtime-token-policies/{policyId}"""
@@ -302,7 +267,6 @@ class RuntimeTokenGrantsClient(_SubClient):
 
     __slots__ = ()
 
-
     async def revoke(self, grant_id: str, input: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E35 POST /api/v1/provisioning/managed-agents/runtime-token-grants/{grantId}/revoke"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
@@ -313,7 +277,6 @@ class RuntimeTokenUsageClient(_SubClient):
     """``runtime_token_usage`` (API.md §4)."""
 
     __slots__ = ()
-
 
     async def get(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E36 GET /api/v1/provisioning/managed-agents/runtime-token-usage"""
@@ -326,7 +289,6 @@ class ApprovalsClient(_SubClient):
 
     __slots__ = ()
 
-
     async def list(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E37 GET /api/v1/provisioning/agentic-os/agents/approvals"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
@@ -337,12 +299,10 @@ class ApprovalsClient(_SubClient):
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return self._native.paginate("approvals", "iter", (), query, rid, tmo)
 
-
     async def approve(self, run_id: str, approval_id: str, input: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E38 POST /api/v1/provisioning/agentic-os/agents/runs/{runId}/approvals/{approvalId}/approve"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("approvals", "approve", (run_id, approval_id), input, rid, tmo)
-
 
     async def reject(self, run_id: str, approval_id: str, input: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E39 POST /api/v1/provisioning/agentic-os/agents/runs/{runId}/approvals/{approvalId}/reject"""
@@ -355,7 +315,6 @@ class UsageClient(_SubClient):
 
     __slots__ = ()
 
-
     async def get_agent_usage(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E40 GET /api/v1/provisioning/agentic-os/agents/usage"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
@@ -367,24 +326,20 @@ class KnowledgeBasesClient(_SubClient):
 
     __slots__ = ()
 
-
     async def create(self, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E41 POST /api/v1/provisioning/agentic-os/knowledge-bases"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("knowledge_bases", "create", (), input, rid, tmo)
-
 
     async def upload_text_document(self, knowledge_base_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E42 POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/documents/text"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("knowledge_bases", "upload_text_document", (knowledge_base_id,), input, rid, tmo)
 
-
     async def create_library_text_document(self, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E43 POST /api/v1/provisioning/agentic-os/knowledge-library/documents/text"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("knowledge_bases", "create_library_text_document", (), input, rid, tmo)
-
 
     async def list_library_documents(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E44 GET /api/v1/provisioning/agentic-os/knowledge-library/documents"""
@@ -396,7 +351,6 @@ class KnowledgeBasesClient(_SubClient):
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return self._native.paginate("knowledge_bases", "iter_library_documents", (), query, rid, tmo)
 
-
     async def list_library_document_findings(self, library_document_id: str, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E45 GET /api/v1/provisioning/agentic-os/knowledge-library/documents/{libraryDocumentId}/findings"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
@@ -407,30 +361,25 @@ class KnowledgeBasesClient(_SubClient):
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return self._native.paginate("knowledge_bases", "iter_library_document_findings", (library_document_id,), query, rid, tmo)
 
-
     async def link_library_document(self, knowledge_base_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E46 POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/library-documents"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("knowledge_bases", "link_library_document", (knowledge_base_id,), input, rid, tmo)
-
 
     async def project_library_document(self, knowledge_base_id: str, selection_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E47 POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/library-documents/{selectionId}/project"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("knowledge_bases", "project_library_document", (knowledge_base_id, selection_id), input, rid, tmo)
 
-
     async def retrieve(self, knowledge_base_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E48 POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/retrieve"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("knowledge_bases", "retrieve", (knowledge_base_id,), input, rid, tmo)
 
-
     async def provisional_answer(self, knowledge_base_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E49 POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/provisional-answer"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("knowledge_bases", "provisional_answer", (knowledge_base_id,), input, rid, tmo)
-
 
     async def list_source_groups(self, knowledge_base_id: str, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E50 GET /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/source-groups"""
@@ -442,18 +391,15 @@ class KnowledgeBasesClient(_SubClient):
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return self._native.paginate("knowledge_bases", "iter_source_groups", (knowledge_base_id,), query, rid, tmo)
 
-
     async def create_source_group(self, knowledge_base_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E51 POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/source-groups"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("knowledge_bases", "create_source_group", (knowledge_base_id,), input, rid, tmo)
 
-
     async def update_source_group(self, knowledge_base_id: str, source_group_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E52 PATCH /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/source-groups/{sourceGroupId}"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("knowledge_bases", "update_source_group", (knowledge_base_id, source_group_id), input, rid, tmo)
-
 
     async def list_sources(self, knowledge_base_id: str, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E53 GET /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/sources"""
@@ -465,30 +411,25 @@ class KnowledgeBasesClient(_SubClient):
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return self._native.paginate("knowledge_bases", "iter_sources", (knowledge_base_id,), query, rid, tmo)
 
-
     async def create_source(self, knowledge_base_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E54 POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/sources"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("knowledge_bases", "create_source", (knowledge_base_id,), input, rid, tmo)
-
 
     async def update_source(self, knowledge_base_id: str, source_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E55 PATCH /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/sources/{sourceId}"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("knowledge_bases", "update_source", (knowledge_base_id, source_id), input, rid, tmo)
 
-
     async def reprocess_source(self, knowledge_base_id: str, source_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E56 POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/sources/{sourceId}/reprocess"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("knowledge_bases", "reprocess_source", (knowledge_base_id, source_id), None, rid, tmo)
 
-
     async def link_source_credential(self, knowledge_base_id: str, source_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E57 POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/sources/{sourceId}/auth"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("knowledge_bases", "link_source_credential", (knowledge_base_id, source_id), input, rid, tmo)
-
 
     async def list_ingestion_policies(self, knowledge_base_id: str, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E58 GET /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/ingestion-policies"""
@@ -500,24 +441,20 @@ class KnowledgeBasesClient(_SubClient):
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return self._native.paginate("knowledge_bases", "iter_ingestion_policies", (knowledge_base_id,), query, rid, tmo)
 
-
     async def create_ingestion_policy(self, knowledge_base_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E59 POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/ingestion-policies"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("knowledge_bases", "create_ingestion_policy", (knowledge_base_id,), input, rid, tmo)
-
 
     async def update_ingestion_policy(self, knowledge_base_id: str, policy_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E60 PATCH /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/ingestion-policies/{policyId}"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("knowledge_bases", "update_ingestion_policy", (knowledge_base_id, policy_id), input, rid, tmo)
 
-
     async def upsert_governance_policy(self, knowledge_base_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E61 POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/governance-policy"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("knowledge_bases", "upsert_governance_policy", (knowledge_base_id,), input, rid, tmo)
-
 
     async def list_profiles(self, knowledge_base_id: str, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E62 GET /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/profiles"""
@@ -529,18 +466,15 @@ class KnowledgeBasesClient(_SubClient):
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return self._native.paginate("knowledge_bases", "iter_profiles", (knowledge_base_id,), query, rid, tmo)
 
-
     async def create_profile(self, knowledge_base_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E63 POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/profiles"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("knowledge_bases", "create_profile", (knowledge_base_id,), input, rid, tmo)
 
-
     async def update_profile(self, knowledge_base_id: str, profile_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E64 PATCH /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/profiles/{profileId}"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("knowledge_bases", "update_profile", (knowledge_base_id, profile_id), input, rid, tmo)
-
 
     async def list_jobs(self, knowledge_base_id: str, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E65 GET /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/idocs-jobs"""
@@ -552,12 +486,10 @@ class KnowledgeBasesClient(_SubClient):
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return self._native.paginate("knowledge_bases", "iter_jobs", (knowledge_base_id,), query, rid, tmo)
 
-
     async def get_job(self, knowledge_base_id: str, job_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E66 GET /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/idocs-jobs/{jobId}"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("knowledge_bases", "get_job", (knowledge_base_id, job_id), None, rid, tmo)
-
 
     async def cancel_job(self, knowledge_base_id: str, job_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E67 POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/idocs-jobs/{jobId}/cancel"""
@@ -570,7 +502,6 @@ class McpClient(_SubClient):
 
     __slots__ = ()
 
-
     async def list_catalog(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E68 GET /api/v1/provisioning/agentic-os/mcp/catalog"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
@@ -581,36 +512,30 @@ class McpClient(_SubClient):
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return self._native.paginate("mcp", "iter_catalog", (), query, rid, tmo)
 
-
     async def create_server(self, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E69 POST /api/v1/provisioning/agentic-os/mcp/servers"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("mcp", "create_server", (), input, rid, tmo)
-
 
     async def get_server(self, server_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E70 GET /api/v1/provisioning/agentic-os/mcp/servers/{serverId}"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("mcp", "get_server", (server_id,), None, rid, tmo)
 
-
     async def update_server(self, server_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E71 PATCH /api/v1/provisioning/agentic-os/mcp/servers/{serverId}"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("mcp", "update_server", (server_id,), input, rid, tmo)
-
 
     async def discover_tools(self, server_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E72 POST /api/v1/provisioning/agentic-os/mcp/servers/{serverId}/discover-tools"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("mcp", "discover_tools", (server_id,), None, rid, tmo)
 
-
     async def install_server(self, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E73 POST /api/v1/provisioning/agentic-os/mcp/installations"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("mcp", "install_server", (), input, rid, tmo)
-
 
     async def list_installations(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E74 GET /api/v1/provisioning/agentic-os/mcp/installations"""
@@ -622,18 +547,15 @@ class McpClient(_SubClient):
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return self._native.paginate("mcp", "iter_installations", (), query, rid, tmo)
 
-
     async def update_installation(self, installation_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E75 PATCH /api/v1/provisioning/agentic-os/mcp/installations/{installationId}"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("mcp", "update_installation", (installation_id,), input, rid, tmo)
 
-
     async def revoke_installation(self, installation_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E76 DELETE /api/v1/provisioning/agentic-os/mcp/installations/{installationId}"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("mcp", "revoke_installation", (installation_id,), None, rid, tmo)
-
 
     async def list_installation_tools(self, installation_id: str, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E77 GET /api/v1/provisioning/agentic-os/mcp/installations/{installationId}/tools"""
@@ -645,42 +567,35 @@ class McpClient(_SubClient):
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return self._native.paginate("mcp", "iter_installation_tools", (installation_id,), query, rid, tmo)
 
-
     async def update_tool_policy(self, installation_id: str, tool_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E78 PATCH /api/v1/provisioning/agentic-os/mcp/installations/{installationId}/tools/{toolId}/policy"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("mcp", "update_tool_policy", (installation_id, tool_id), input, rid, tmo)
-
 
     async def preflight_invocation(self, installation_id: str, tool_name: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E79 POST /api/v1/provisioning/agentic-os/mcp/installations/{installationId}/tools/{toolName}/preflight"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("mcp", "preflight_invocation", (installation_id, tool_name), input, rid, tmo)
 
-
     async def invoke_tool(self, installation_id: str, tool_name: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E80 POST /api/v1/provisioning/agentic-os/mcp/installations/{installationId}/tools/{toolName}/invoke"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("mcp", "invoke_tool", (installation_id, tool_name), input, rid, tmo)
-
 
     async def create_credential_binding(self, installation_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E81 POST /api/v1/provisioning/agentic-os/mcp/installations/{installationId}/credential-bindings"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("mcp", "create_credential_binding", (installation_id,), input, rid, tmo)
 
-
     async def delete_credential_binding(self, binding_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E82 DELETE /api/v1/provisioning/agentic-os/mcp/credential-bindings/{bindingId}"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("mcp", "delete_credential_binding", (binding_id,), None, rid, tmo)
 
-
     async def upsert_auth_policy(self, installation_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E83 POST /api/v1/provisioning/agentic-os/mcp/installations/{installationId}/auth-policies"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("mcp", "upsert_auth_policy", (installation_id,), input, rid, tmo)
-
 
     async def grant_access(self, installation_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E84 POST /api/v1/provisioning/agentic-os/mcp/installations/{installationId}/access-grants"""
@@ -693,7 +608,6 @@ class MemoryClient(_SubClient):
 
     __slots__ = ()
 
-
     async def list_items(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E85 GET /api/v1/provisioning/agentic-os/agents/memory-items"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
@@ -704,30 +618,25 @@ class MemoryClient(_SubClient):
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return self._native.paginate("memory", "iter_items", (), query, rid, tmo)
 
-
     async def get_item(self, memory_item_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E86 GET /api/v1/provisioning/agentic-os/agents/memory-items/{memoryItemId}"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("memory", "get_item", (memory_item_id,), None, rid, tmo)
-
 
     async def disable_item(self, memory_item_id: str, input: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E87 PATCH /api/v1/provisioning/agentic-os/agents/memory-items/{memoryItemId}/disable"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("memory", "disable_item", (memory_item_id,), input, rid, tmo)
 
-
     async def delete_item(self, memory_item_id: str, input: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E88 DELETE /api/v1/provisioning/agentic-os/agents/memory-items/{memoryItemId}"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("memory", "delete_item", (memory_item_id,), input, rid, tmo)
 
-
     async def retrieve(self, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E89 POST /api/v1/provisioning/agentic-os/agents/memory-retrievals"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("memory", "retrieve", (), input, rid, tmo)
-
 
     async def list_candidates(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E90 GET /api/v1/provisioning/agentic-os/agents/memory-candidates"""
@@ -739,12 +648,10 @@ class MemoryClient(_SubClient):
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return self._native.paginate("memory", "iter_candidates", (), query, rid, tmo)
 
-
     async def approve_candidate(self, candidate_id: str, input: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E91 POST /api/v1/provisioning/agentic-os/agents/memory-candidates/{candidateId}/approve"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("memory", "approve_candidate", (candidate_id,), input, rid, tmo)
-
 
     async def reject_candidate(self, candidate_id: str, input: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E92 POST /api/v1/provisioning/agentic-os/agents/memory-candidates/{candidateId}/reject"""
@@ -757,7 +664,6 @@ class IntelligenceClient(_SubClient):
 
     __slots__ = ()
 
-
     async def list_signals(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E93 GET /api/v1/provisioning/agentic-os/agents/intelligence/signals"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
@@ -767,7 +673,6 @@ class IntelligenceClient(_SubClient):
         """Every item of ``list_signals``, fetching pages lazily (E93 GET /api/v1/provisioning/agentic-os/agents/intelligence/signals)."""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return self._native.paginate("intelligence", "iter_signals", (), query, rid, tmo)
-
 
     async def list_rollups(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E94 GET /api/v1/provisioning/agentic-os/agents/intelligence/rollups"""
@@ -779,7 +684,6 @@ class IntelligenceClient(_SubClient):
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return self._native.paginate("intelligence", "iter_rollups", (), query, rid, tmo)
 
-
     async def list_improvements(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E95 GET /api/v1/provisioning/agentic-os/agents/intelligence/improvements"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
@@ -790,12 +694,10 @@ class IntelligenceClient(_SubClient):
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return self._native.paginate("intelligence", "iter_improvements", (), query, rid, tmo)
 
-
     async def approve_improvement(self, candidate_id: str, input: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E96 POST /api/v1/provisioning/agentic-os/agents/intelligence/improvements/{candidateId}/approve"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("intelligence", "approve_improvement", (candidate_id,), input, rid, tmo)
-
 
     async def reject_improvement(self, candidate_id: str, input: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E97 POST /api/v1/provisioning/agentic-os/agents/intelligence/improvements/{candidateId}/reject"""
@@ -808,7 +710,6 @@ class TenantAgentsClient(_SubClient):
 
     __slots__ = ()
 
-
     async def list(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E98 GET /api/v1/tenant/agents"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
@@ -819,60 +720,50 @@ class TenantAgentsClient(_SubClient):
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return self._native.paginate("tenant_agents", "iter", (), query, rid, tmo)
 
-
     async def create(self, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E99 POST /api/v1/tenant/agents"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("tenant_agents", "create", (), input, rid, tmo)
-
 
     async def get(self, agent_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E100 GET /api/v1/tenant/agents/{agentId}"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("tenant_agents", "get", (agent_id,), None, rid, tmo)
 
-
     async def update(self, agent_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E101 PATCH /api/v1/tenant/agents/{agentId}"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("tenant_agents", "update", (agent_id,), input, rid, tmo)
-
 
     async def delete(self, agent_id: str, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E102 DELETE /api/v1/tenant/agents/{agentId}"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("tenant_agents", "delete", (agent_id,), query, rid, tmo)
 
-
     async def publish(self, agent_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E103 POST /api/v1/tenant/agents/{agentId}/publish"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("tenant_agents", "publish", (agent_id,), None, rid, tmo)
-
 
     async def deploy(self, agent_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E104 POST /api/v1/tenant/agents/{agentId}/deployments"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("tenant_agents", "deploy", (agent_id,), input, rid, tmo)
 
-
     async def redeploy(self, agent_id: str, input: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E105 POST /api/v1/tenant/agents/{agentId}/redeploy"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("tenant_agents", "redeploy", (agent_id,), input, rid, tmo)
-
 
     async def test_run(self, agent_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E106 POST /api/v1/tenant/agents/{agentId}/test-runs"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("tenant_agents", "test_run", (agent_id,), input, rid, tmo)
 
-
     async def start_run(self, agent_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E107 POST /api/v1/tenant/agents/{agentId}/runs"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("tenant_agents", "start_run", (agent_id,), input, rid, tmo)
-
 
     async def list_runs(self, agent_id: str, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E108 GET /api/v1/tenant/agents/{agentId}/runs"""
@@ -884,12 +775,10 @@ class TenantAgentsClient(_SubClient):
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return self._native.paginate("tenant_agents", "iter_runs", (agent_id,), query, rid, tmo)
 
-
     async def get_run_progress(self, run_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E109 GET /api/v1/tenant/agents/runs/{runId}/progress"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("tenant_agents", "get_run_progress", (run_id,), None, rid, tmo)
-
 
     async def list_run_events(self, run_id: str, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E110 GET /api/v1/tenant/agents/runs/{runId}/events"""
@@ -901,42 +790,35 @@ class TenantAgentsClient(_SubClient):
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return self._native.paginate("tenant_agents", "iter_run_events", (run_id,), query, rid, tmo)
 
-
     async def approve_run_approval(self, run_id: str, approval_id: str, input: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E111 POST /api/v1/tenant/agents/runs/{runId}/approvals/{approvalId}/approve"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("tenant_agents", "approve_run_approval", (run_id, approval_id), input, rid, tmo)
-
 
     async def reject_run_approval(self, run_id: str, approval_id: str, input: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E112 POST /api/v1/tenant/agents/runs/{runId}/approvals/{approvalId}/reject"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("tenant_agents", "reject_run_approval", (run_id, approval_id), input, rid, tmo)
 
-
     async def get_deployment_provisioning(self, deployment_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E113 GET /api/v1/tenant/agents/deployments/{deploymentId}/provisioning"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("tenant_agents", "get_deployment_provisioning", (deployment_id,), None, rid, tmo)
-
 
     async def attach_mcp_tool(self, agent_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E114 POST /api/v1/tenant/agents/{agentId}/mcp-tools"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("tenant_agents", "attach_mcp_tool", (agent_id,), input, rid, tmo)
 
-
     async def attach_knowledge_base(self, agent_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E115 POST /api/v1/tenant/agents/{agentId}/knowledge-bases"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("tenant_agents", "attach_knowledge_base", (agent_id,), input, rid, tmo)
 
-
     async def attach_skill(self, agent_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E116 POST /api/v1/tenant/agents/{agentId}/skills"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("tenant_agents", "attach_skill", (agent_id,), input, rid, tmo)
-
 
     async def list_external_apps(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E117 GET /api/v1/tenant/agents/external-apps"""
@@ -947,7 +829,6 @@ class TenantAgentsClient(_SubClient):
         """Every item of ``list_external_apps``, fetching pages lazily (E117 GET /api/v1/tenant/agents/external-apps)."""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return self._native.paginate("tenant_agents", "iter_external_apps", (), query, rid, tmo)
-
 
     async def mint_playground_runtime_token(self, agent_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E118 POST /api/v1/tenant/agents/{agentId}/playground/runtime-tokens"""
@@ -960,12 +841,10 @@ class RuntimeRunsClient(_SubClient):
 
     __slots__ = ()
 
-
     async def start(self, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E119 POST /api/v1/agent-runtime/runs"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("runtime_runs", "start", (), input, rid, tmo)
-
 
     async def events(self, run_id: str, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E120 GET /api/v1/agent-runtime/runs/{runId}/events"""
@@ -977,12 +856,10 @@ class RuntimeRunsClient(_SubClient):
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return self._native.paginate("runtime_runs", "iter_events", (run_id,), query, rid, tmo)
 
-
     def stream(self, run_id: str, query: Any = None, *, max_reconnects: int = 5, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E121 GET /api/v1/agent-runtime/runs/{runId}/aiui"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return self._native.stream(run_id, query, max_reconnects, rid, tmo)
-
 
     async def cancel(self, run_id: str, input: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E122 POST /api/v1/agent-runtime/runs/{runId}/cancel"""
@@ -995,12 +872,10 @@ class RuntimeApprovalsClient(_SubClient):
 
     __slots__ = ()
 
-
     async def approve(self, run_id: str, approval_id: str, input: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E123 POST /api/v1/agent-runtime/runs/{runId}/approvals/{approvalId}/approve"""
         rid, tmo = _call_options(request_id, timeout_ms, options)
         return await self._native.call("runtime_approvals", "approve", (run_id, approval_id), input, rid, tmo)
-
 
     async def reject(self, run_id: str, approval_id: str, input: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E124 POST /api/v1/agent-runtime/runs/{runId}/approvals/{approvalId}/reject"""
@@ -1012,7 +887,6 @@ class RuntimeFeedbackClient(_SubClient):
     """``feedback`` (API.md §4)."""
 
     __slots__ = ()
-
 
     async def create(self, run_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None) -> Any:
         """E125 POST /api/v1/agent-runtime/runs/{runId}/feedback"""

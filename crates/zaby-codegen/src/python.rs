@@ -169,7 +169,7 @@ fn py_class(c: &ClientInfo) -> String {
         if stream {
             let _ = write!(
                 out,
-                "\n\n    def {name}({sig}) -> Any:\n        \
+                "\n    def {name}({sig}) -> Any:\n        \
                  \"\"\"{doc}\"\"\"\n        \
                  rid, tmo = _call_options(request_id, timeout_ms, options)\n        \
                  return self._native.stream({p0}, {input}, max_reconnects, rid, tmo)\n",
@@ -181,7 +181,7 @@ fn py_class(c: &ClientInfo) -> String {
         }
         let _ = write!(
             out,
-            "\n\n    async def {name}({sig}) -> Any:\n        \
+            "\n    async def {name}({sig}) -> Any:\n        \
              \"\"\"{doc}\"\"\"\n        \
              rid, tmo = _call_options(request_id, timeout_ms, options)\n        \
              return await self._native.call(\"{client}\", \"{name}\", {params}, {input}, rid, tmo)\n",
