@@ -26,32 +26,12 @@ impl FromRequest<SharedCtx> for JsonBody {
                 format!("request body is larger than {limit} bytes"),
             )
         };
-        if let Some(len) = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok())
-            && len > limit as u64
-        {
-            return Err(too_large());
-        }
         let content_type = req
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(|s| s.to_ascii_lowercase());
-        let bytes = axum::body::to_bytes(req.into_body(), limit)
-            .await
-            .map_err(|e| {
-                let mut source: Option<&dyn std::error::Error> = Some(&e);
-                while let Some(err) = source {
-                    if err.is::<http_body_util::LengthLimitError>() {
-                        return too_large();
-                    }
-                    source = err.source();
-                }
-                ApiError::bad_request("the request body could not be read")
-            })?;
+        let bytes = read_limited(req.into_body(), limit).await?.ok_or_else(too_large)?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(JsonBody(Value::Object(Default::default())));
         }
@@ -69,6 +49,30 @@ impl FromRequest<SharedCtx> for JsonBody {
         }
         Ok(JsonBody(value))
     }
+}
+
+/// How much of an oversized body is read and discarded, so that the client gets the
+/// 413 instead of a reset connection while it is still sending.
+const DRAIN_ALLOWANCE: usize = 64 * 1024 * 1024;
+
+/// Reads at most `limit` bytes; `None` when the body is larger.
+async fn read_limited(body: axum::body::Body, limit: usize) -> Result<Option<Vec<u8>>, ApiError> {
+    use http_body_util::BodyExt;
+    let mut body = body;
+    let mut buf = Vec::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|_| ApiError::bad_request("the request body could not be read"))?;
+        if let Ok(data) = frame.into_data() {
+            seen += data.len();
+            if seen <= limit {
+                buf.extend_from_slice(&data);
+            } else if seen > limit.saturating_add(DRAIN_ALLOWANCE) {
+                return Ok(None);
+            }
+        }
+    }
+    Ok((seen <= limit).then_some(buf))
 }
 
 /// The query string as a flat map (the last value of a repeated key wins).

@@ -47,7 +47,9 @@ impl TestServer {
             ..Settings::default()
         };
         tweak(&mut settings);
+        let t0 = Instant::now();
         let server = zaby_server::start(settings.clone()).await.expect("server starts");
+        eprintln!("[harness] server started after {:?}", t0.elapsed());
         let base = format!("http://{}", server.addr);
         Some(TestServer {
             backend,

@@ -25,9 +25,12 @@ fn find_bin_dir() -> Option<PathBuf> {
         candidates.extend(versions);
     }
     candidates.push(PathBuf::from("/usr/local/bin"));
+    // Follow symlinks (e.g. /usr/local/bin/initdb → /usr/lib/postgresql/N/bin).
     candidates
         .into_iter()
         .find(|d| d.join("initdb").exists() && d.join("postgres").exists())
+        .and_then(|d| std::fs::canonicalize(d.join("initdb")).ok())
+        .and_then(|p| p.parent().map(Path::to_path_buf))
 }
 
 fn is_root() -> bool {
@@ -111,18 +114,13 @@ fn start() -> Result<Cluster, String> {
         .spawn()
         .map_err(|e| e.to_string())?;
     let deadline = Instant::now() + Duration::from_secs(60);
+    let log_path = base.join("postgres.log");
     while Instant::now() < deadline {
-        let ready = Command::new(bin.join("pg_isready"))
-            .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-U", "postgres"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false);
-        if ready {
+        let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+        if log.contains("ready to accept connections") {
             return Ok(Cluster { port });
         }
-        std::thread::sleep(Duration::from_millis(200));
+        std::thread::sleep(Duration::from_millis(100));
     }
     let log = std::fs::read_to_string(base.join("postgres.log")).unwrap_or_default();
     Err(format!("PostgreSQL did not become ready: {log}"))
@@ -136,6 +134,7 @@ pub fn cluster() -> Result<&'static Cluster, String> {
 /// A fresh database URL, or `None` (with a notice) when PostgreSQL is not available
 /// and not required. With `ZABY_REQUIRE_POSTGRES=1`, unavailability fails the test.
 pub async fn fresh_database() -> Option<String> {
+    let t0 = Instant::now();
     let cluster = match cluster() {
         Ok(c) => c,
         Err(e) => {
@@ -146,15 +145,17 @@ pub async fn fresh_database() -> Option<String> {
             return None;
         }
     };
+    eprintln!("[pg] cluster ready after {:?}", t0.elapsed());
     use sqlx::Connection;
     let admin = format!("postgres://postgres@127.0.0.1:{}/postgres", cluster.port);
     let mut conn = sqlx::postgres::PgConnection::connect(&admin)
         .await
         .expect("connect to the test cluster");
     let name = format!("zt_{}", uuid::Uuid::new_v4().simple());
-    sqlx::query(&format!("CREATE DATABASE {name}"))
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&mut conn)
         .await
         .expect("create test database");
+    eprintln!("[pg] database created after {:?}", t0.elapsed());
     Some(format!("postgres://postgres@127.0.0.1:{}/{name}", cluster.port))
 }

@@ -1,0 +1,13 @@
+//! Integration tests over real HTTP. Every suite runs against SQLite and against
+//! PostgreSQL (a throwaway cluster; skipped with a notice when PostgreSQL is not
+//! installed, unless `ZABY_REQUIRE_POSTGRES=1`).
+
+mod common;
+mod pg;
+
+mod agents;
+mod cli;
+mod http_rules;
+mod lifecycle;
+mod runtime;
+mod tokens;
