@@ -9,10 +9,14 @@ CARGO_PROFILE ?= ci
 CARGO := cargo
 SPEC_DIR ?= $(abspath ../shared/spec)
 
-.PHONY: test demo test-rust lint codegen-check spec-conformance
+VENV := $(CURDIR)/.venv
+PY := $(VENV)/bin/python
+HOST_TRIPLE = $(shell rustc -vV | sed -n 's/^host: //p')
+
+.PHONY: test demo test-rust lint codegen-check spec-conformance python-env python-dev test-python node-env test-node
 
 ## Every test, as CI runs it.
-test: lint codegen-check test-rust spec-conformance
+test: lint codegen-check test-rust spec-conformance test-python test-node
 
 ## The Rust workspace: unit, integration and doc tests.
 test-rust:
@@ -30,3 +34,28 @@ codegen-check:
 ## The endpoint table matches API.md §8 (needs the spec beside the repository).
 spec-conformance:
 	ZABY_SPEC_DIR=$(SPEC_DIR) $(CARGO) test -p zaby --profile $(CARGO_PROFILE) --test spec_conformance -- --include-ignored
+
+## A virtualenv with the Python dev tools (maturin, pytest, mypy).
+python-env: $(VENV)/.installed
+$(VENV)/.installed: python/requirements-dev.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r python/requirements-dev.txt
+	touch $@
+
+## The Python package built from source into the virtualenv.
+python-dev: python-env
+	cd python && VIRTUAL_ENV=$(VENV) $(VENV)/bin/maturin develop --profile $(CARGO_PROFILE) --target $(HOST_TRIPLE)
+
+## Python tests, then the abi3 wheel installed into a fresh virtualenv.
+test-python: python-dev
+	$(PY) -m pytest -q python/tests
+	PATH=$(VENV)/bin:$$PATH python/scripts/check_wheel.sh
+
+## npm dependencies of the Node package.
+node-env: typescript/node_modules/.package-lock.json
+typescript/node_modules/.package-lock.json: typescript/package-lock.json
+	cd typescript && npm ci --no-audit --no-fund
+
+## The Node package: native addon, TypeScript build, node --test.
+test-node: node-env
+	cd typescript && npm run build && npm test
