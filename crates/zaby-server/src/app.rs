@@ -31,12 +31,7 @@ pub fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
     {
         use std::io::Write;
         use std::os::unix::fs::OpenOptionsExt;
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(path)?;
+        let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
         f.write_all(contents.as_bytes())?;
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
@@ -72,26 +67,12 @@ pub struct Opened {
 pub async fn open(settings: Settings) -> anyhow::Result<Opened> {
     let secrets = load_secrets(&settings)?;
     let db = Db::connect(&settings.database_url).await?;
-    let bootstrap = migrate(
-        &db,
-        &BootstrapInput {
-            pinned_api_key: settings.bootstrap_api_key.clone(),
-            secrets: secrets.clone(),
-        },
-    )
-    .await?;
+    let bootstrap =
+        migrate(&db, &BootstrapInput { pinned_api_key: settings.bootstrap_api_key.clone(), secrets: secrets.clone() })
+            .await?;
     let signer = Signer::new(db.clone(), secrets, settings.jwt_secret.as_deref());
-    signer
-        .load()
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot load signing keys: {}", e.message))?;
-    let ctx = Arc::new(Ctx {
-        db,
-        settings,
-        signer,
-        provisioning_wakeup: Notify::new(),
-        started: Instant::now(),
-    });
+    signer.load().await.map_err(|e| anyhow::anyhow!("cannot load signing keys: {}", e.message))?;
+    let ctx = Arc::new(Ctx { db, settings, signer, provisioning_wakeup: Notify::new(), started: Instant::now() });
     Ok(Opened { ctx, bootstrap })
 }
 
@@ -131,9 +112,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<RunningServer> {
         let path = ctx.settings.state_dir.join("dev-api-key");
         write_private(&path, &format!("{key}\n"))?;
     }
-    let listener = TcpListener::bind(&listen)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+    let listener = TcpListener::bind(&listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr()?;
     let (tx, rx) = watch::channel(false);
     let workers = vec![tokio::spawn(provisioning::run(ctx.clone(), rx.clone()))];
@@ -147,14 +126,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<RunningServer> {
             .await
     });
     tracing::info!(%addr, database = ctx.db.kind().as_str(), "listening");
-    Ok(RunningServer {
-        addr,
-        ctx,
-        bootstrap,
-        shutdown: tx,
-        server,
-        workers,
-    })
+    Ok(RunningServer { addr, ctx, bootstrap, shutdown: tx, server, workers })
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -114,10 +114,7 @@ pub fn parse_duration_ms(s: &str) -> anyhow::Result<i64> {
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }
 
 pub fn main() -> ExitCode {
@@ -226,14 +223,7 @@ async fn keys(settings: Settings, cmd: KeyCmd) -> anyhow::Result<()> {
                 } else {
                     "active".to_string()
                 };
-                println!(
-                    "{}\t{}…\t{}\t{}\t{}",
-                    k.id,
-                    k.key_prefix,
-                    k.scopes.join(","),
-                    iso(k.created_at),
-                    state
-                );
+                println!("{}\t{}…\t{}\t{}\t{}", k.id, k.key_prefix, k.scopes.join(","), iso(k.created_at), state);
             }
         }
         KeyCmd::Revoke { id } => {

@@ -150,8 +150,8 @@ impl Settings {
         };
         let file: FileSettings = match &path {
             Some(p) => {
-                let text = std::fs::read_to_string(p)
-                    .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()))?;
+                let text =
+                    std::fs::read_to_string(p).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()))?;
                 toml::from_str(&text).map_err(|e| anyhow::anyhow!("invalid {}: {e}", p.display()))?
             }
             None => FileSettings::default(),

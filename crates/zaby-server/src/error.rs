@@ -10,7 +10,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
-    pub details: Option<Value>,
+    /// Boxed to keep `Result<_, ApiError>` small.
+    pub details: Option<Box<Value>>,
     pub retry_after: Option<u64>,
 }
 
@@ -18,17 +19,11 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError {
-            status,
-            code,
-            message: message.into(),
-            details: None,
-            retry_after: None,
-        }
+        ApiError { status, code, message: message.into(), details: None, retry_after: None }
     }
 
     pub fn with_details(mut self, details: Value) -> Self {
-        self.details = Some(details);
+        self.details = Some(Box::new(details));
         self
     }
 
@@ -65,35 +60,19 @@ impl ApiError {
     /// 422 with a code other than `VALIDATION_ERROR` (e.g. `QUOTA_POLICY_MISMATCH`),
     /// still naming the field.
     pub fn unprocessable(code: &'static str, field: &str, message: &str) -> Self {
-        Self::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            code,
-            format!("{field} {message}"),
-        )
-        .with_details(json!({"errors": [{"field": field, "message": message}]}))
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, format!("{field} {message}"))
+            .with_details(json!({"errors": [{"field": field, "message": message}]}))
     }
 
     /// 422 `VALIDATION_ERROR` listing every failing field.
     pub fn validation(errors: Vec<(String, String)>) -> Self {
-        let message = errors
-            .iter()
-            .map(|(f, m)| format!("{f} {m}"))
-            .collect::<Vec<_>>()
-            .join("; ");
-        let list: Vec<Value> = errors
-            .iter()
-            .map(|(f, m)| json!({"field": f, "message": m}))
-            .collect();
-        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_ERROR", message)
-            .with_details(json!({ "errors": list }))
+        let message = errors.iter().map(|(f, m)| format!("{f} {m}")).collect::<Vec<_>>().join("; ");
+        let list: Vec<Value> = errors.iter().map(|(f, m)| json!({"field": f, "message": m})).collect();
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_ERROR", message).with_details(json!({ "errors": list }))
     }
 
     pub fn internal(message: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "INTERNAL_ERROR",
-            message,
-        )
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", message)
     }
 
     pub fn unavailable(message: impl Into<String>) -> Self {
@@ -112,7 +91,7 @@ impl ApiError {
     pub fn body(&self) -> Value {
         let mut body = json!({ "code": self.code, "message": self.message });
         if let Some(d) = &self.details {
-            body["details"] = d.clone();
+            body["details"] = (**d).clone();
         }
         body
     }

@@ -75,13 +75,9 @@ impl FromRequestParts<SharedCtx> for RuntimeAuthed {
 
     async fn from_request_parts(parts: &mut Parts, ctx: &SharedCtx) -> Result<Self, Self::Rejection> {
         let ep = endpoint(parts)?;
-        let caller = runtime_auth::authenticate(
-            ctx,
-            header(parts, "authorization"),
-            header(parts, "origin"),
-            runtime_scope(ep),
-        )
-        .await?;
+        let caller =
+            runtime_auth::authenticate(ctx, header(parts, "authorization"), header(parts, "origin"), runtime_scope(ep))
+                .await?;
         Ok(RuntimeAuthed(caller))
     }
 }

@@ -32,11 +32,8 @@ pub async fn envelope(mut req: Request, next: Next) -> Response {
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "<unmatched>".to_string());
-    let runtime_origin = if req.uri().path().starts_with(RUNTIME_PREFIX) {
-        req.headers().get(header::ORIGIN).cloned()
-    } else {
-        None
-    };
+    let runtime_origin =
+        if req.uri().path().starts_with(RUNTIME_PREFIX) { req.headers().get(header::ORIGIN).cloned() } else { None };
     req.extensions_mut().insert(RequestId(request_id.clone()));
     let mut resp = next.run(req).await;
     let headers = resp.headers_mut();
@@ -45,10 +42,7 @@ pub async fn envelope(mut req: Request, next: Next) -> Response {
     }
     if let Some(origin) = runtime_origin {
         headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-        headers.insert(
-            header::ACCESS_CONTROL_EXPOSE_HEADERS,
-            HeaderValue::from_static(EXPOSE_HEADERS),
-        );
+        headers.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static(EXPOSE_HEADERS));
         headers.append(header::VARY, HeaderValue::from_static("origin"));
     }
     tracing::info!(

@@ -52,10 +52,7 @@ pub fn router(ctx: SharedCtx) -> Router {
     }
     router
         .route("/openapi.json", with_405(get(handlers::system::openapi), &["GET"]))
-        .route(
-            "/mcp/builtin",
-            any(|| async { ApiError::unauthorized("a built-in MCP token is required") }),
-        )
+        .route("/mcp/builtin", any(|| async { ApiError::unauthorized("a built-in MCP token is required") }))
         .fallback(fallback::not_found)
         .layer(middleware::from_fn(envelope::envelope))
         .with_state(ctx)

@@ -14,7 +14,9 @@ fn params(ep: &Endpoint) -> Vec<Value> {
         .collect();
     if ep.list {
         out.push(json!({"name": "cursor", "in": "query", "required": false, "schema": {"type": "string"}}));
-        out.push(json!({"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1}}));
+        out.push(
+            json!({"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1}}),
+        );
     }
     out
 }

@@ -14,8 +14,7 @@ pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
 pub fn json_response(status: StatusCode, body: &Value) -> Response {
     let mut resp = Response::new(Body::from(body.to_string()));
     *resp.status_mut() = status;
-    resp.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
     resp
 }
 
@@ -23,8 +22,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut resp = json_response(self.status, &self.body());
         if let Some(secs) = self.retry_after {
-            resp.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         resp
     }
@@ -37,8 +35,7 @@ impl IntoResponse for Outcome {
             Outcome::Ok(v) => json_response(StatusCode::OK, &v),
             Outcome::Replayed(v) => {
                 let mut resp = json_response(StatusCode::OK, &v);
-                resp.headers_mut()
-                    .insert("idempotent-replayed", HeaderValue::from_static("true"));
+                resp.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
                 resp
             }
         }

@@ -6,8 +6,8 @@ use super::paging::{Query, enum_param, list_body, page_request, str_param};
 use super::{Caller, Ctx, Outcome};
 use crate::error::{ApiError, ApiResult};
 use crate::storage::agents::{self as store, AgentFilter, AgentRow, VersionRow};
-use crate::storage::sql::{Conn, lock_row};
 use crate::storage::deployments;
+use crate::storage::sql::{Conn, lock_row};
 use crate::util::canonical::canonical_json;
 use crate::util::clock::{iso, now_ms};
 use crate::util::ids::new_id;
@@ -63,9 +63,7 @@ pub async fn render(conn: &mut Conn, ctx: &Ctx, a: &AgentRow) -> ApiResult<Value
 
 /// Loads an agent of the caller's tenant or answers 404.
 pub async fn load(conn: &mut Conn, tenant_id: &str, id: &str) -> ApiResult<AgentRow> {
-    store::get(conn, tenant_id, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("agent"))
+    store::get(conn, tenant_id, id).await?.ok_or_else(|| ApiError::not_found("agent"))
 }
 
 fn nullable_text(v: Option<String>) -> Value {
@@ -161,11 +159,7 @@ pub async fn list(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Outcome> {
     for a in &rows.items {
         items.push(render(&mut conn, ctx, a).await?);
     }
-    Ok(Outcome::Ok(list_body(crate::storage::page::Page {
-        items,
-        next_cursor: rows.next_cursor,
-        total: rows.total,
-    })))
+    Ok(Outcome::Ok(list_body(crate::storage::page::Page { items, next_cursor: rows.next_cursor, total: rows.total })))
 }
 
 /// Applies a patch to a non-nullable field.
@@ -384,11 +378,7 @@ async fn attach(ctx: &Ctx, caller: &Caller, agent_id: &str, body: &Value, kind: 
     a.updated_at = now;
     store::update(tx.conn(), &a).await?;
     tx.commit().await?;
-    Ok(if replaced {
-        Outcome::Ok(attachment)
-    } else {
-        Outcome::Created(attachment)
-    })
+    Ok(if replaced { Outcome::Ok(attachment) } else { Outcome::Created(attachment) })
 }
 
 fn skill_input(body: &Value) -> ApiResult<Value> {

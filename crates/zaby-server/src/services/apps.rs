@@ -39,9 +39,7 @@ fn check_origins(f: &mut Fields, origins: &Option<Vec<String>>) {
 }
 
 pub async fn load(conn: &mut Conn, tenant_id: &str, id: &str) -> ApiResult<AppRow> {
-    store::get(conn, tenant_id, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("external app"))
+    store::get(conn, tenant_id, id).await?.ok_or_else(|| ApiError::not_found("external app"))
 }
 
 pub async fn render(conn: &mut Conn, a: &AppRow) -> ApiResult<Value> {
@@ -156,11 +154,7 @@ pub async fn list(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Outcome> {
     for a in &rows.items {
         items.push(render(&mut conn, a).await?);
     }
-    Ok(Outcome::Ok(list_body(Page {
-        items,
-        next_cursor: rows.next_cursor,
-        total: rows.total,
-    })))
+    Ok(Outcome::Ok(list_body(Page { items, next_cursor: rows.next_cursor, total: rows.total })))
 }
 
 pub async fn update(ctx: &Ctx, caller: &Caller, id: &str, body: &Value) -> ApiResult<Outcome> {
@@ -175,11 +169,8 @@ pub async fn update(ctx: &Ctx, caller: &Caller, id: &str, body: &Value) -> ApiRe
     let ttl = f.patch_int("tokenTtlSeconds", 1, 86_400);
     let metadata = f.present_object("metadata");
     let status = f.patch_enum("status", APP_STATUSES);
-    for (key, null) in [
-        ("name", name == Patch::Null),
-        ("slug", slug == Patch::Null),
-        ("status", status == Patch::Null),
-    ] {
+    for (key, null) in [("name", name == Patch::Null), ("slug", slug == Patch::Null), ("status", status == Patch::Null)]
+    {
         if null {
             f.error(key, "must not be null");
         }

@@ -97,16 +97,11 @@ pub async fn knowledge_base_input(conn: &mut Conn, agent: &AgentRow, body: &Valu
     let name = f.opt_str("name", 200);
     let description = f.opt_text("description", 10_000);
     let enabled = f.opt_bool("enabled");
-    let policies: Vec<(&str, Option<Value>)> = [
-        "retrievalPolicy",
-        "citationPolicy",
-        "coveragePolicy",
-        "personalizationPolicy",
-        "knowledgePolicy",
-    ]
-    .into_iter()
-    .map(|k| (k, f.opt_object(k)))
-    .collect();
+    let policies: Vec<(&str, Option<Value>)> =
+        ["retrievalPolicy", "citationPolicy", "coveragePolicy", "personalizationPolicy", "knowledgePolicy"]
+            .into_iter()
+            .map(|k| (k, f.opt_object(k)))
+            .collect();
     let metadata = f.opt_object("metadata");
     f.finish()?;
     let kb = kb.unwrap_or_default();

@@ -43,19 +43,14 @@ pub async fn api_key(ctx: &Ctx, presented: Option<&str>, needed: &[&str]) -> Api
     if key.expires_at.is_some_and(|e| now >= e) {
         return Err(ApiError::unauthorized("API key has expired"));
     }
-    let allowed = needed
-        .iter()
-        .any(|n| key.scopes.iter().any(|h| scope_grants(h, n)));
+    let allowed = needed.iter().any(|n| key.scopes.iter().any(|h| scope_grants(h, n)));
     if !allowed {
         return Err(ApiError::forbidden(
             "INSUFFICIENT_SCOPE",
             format!("API key lacks the scope {}", needed.join(" or ")),
         ));
     }
-    Ok(Caller {
-        tenant_id: key.tenant_id,
-        kind: CallerKind::ApiKey { key_id: key.id },
-    })
+    Ok(Caller { tenant_id: key.tenant_id, kind: CallerKind::ApiKey { key_id: key.id } })
 }
 
 /// Issues a tenant access token (`zaby-server tokens issue-tenant`).
@@ -82,11 +77,8 @@ pub async fn tenant_token(ctx: &Ctx, authorization: Option<&str>, tenant_header:
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| ApiError::unauthorized("missing tenant access token (authorization: Bearer …)"))?;
-    let claims = ctx
-        .signer
-        .verify(token)
-        .await?
-        .ok_or_else(|| ApiError::unauthorized("invalid tenant access token"))?;
+    let claims =
+        ctx.signer.verify(token).await?.ok_or_else(|| ApiError::unauthorized("invalid tenant access token"))?;
     if claims["aud"] != TENANT_AUDIENCE || claims["iss"] != ISSUER {
         return Err(ApiError::unauthorized("not a tenant access token"));
     }
@@ -109,12 +101,7 @@ pub async fn tenant_token(ctx: &Ctx, authorization: Option<&str>, tenant_header:
     if !exists {
         return Err(ApiError::unauthorized("unknown tenant"));
     }
-    Ok(Caller {
-        tenant_id: tenant_id.to_string(),
-        kind: CallerKind::Tenant {
-            user: user.to_string(),
-        },
-    })
+    Ok(Caller { tenant_id: tenant_id.to_string(), kind: CallerKind::Tenant { user: user.to_string() } })
 }
 
 #[cfg(test)]

@@ -38,9 +38,7 @@ pub fn render(ctx: &Ctx, d: &DeploymentRow) -> Value {
 }
 
 pub async fn load(conn: &mut Conn, tenant_id: &str, id: &str) -> ApiResult<DeploymentRow> {
-    store::get(conn, tenant_id, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("deployment"))
+    store::get(conn, tenant_id, id).await?.ok_or_else(|| ApiError::not_found("deployment"))
 }
 
 /// Follows `superseded_by` from a deployment to the one that now stands for it.
@@ -140,10 +138,7 @@ pub async fn redeploy(ctx: &Ctx, caller: &Caller, agent_id: &str, body: &Value) 
         None => match agent_store::latest_version(tx.conn(), &caller.tenant_id, &agent.id).await? {
             Some(v) => v.id,
             None => {
-                return Err(ApiError::conflict(
-                    "NO_PUBLISHED_VERSION",
-                    "the agent has never been published",
-                ));
+                return Err(ApiError::conflict("NO_PUBLISHED_VERSION", "the agent has never been published"));
             }
         },
     };
@@ -183,11 +178,8 @@ pub async fn provisioning(ctx: &Ctx, caller: &Caller, id: &str) -> ApiResult<Out
             ));
         }
         other => {
-            return Err(ApiError::conflict(
-                "DEPLOYMENT_NOT_ACTIVE",
-                format!("the deployment is {other}"),
-            )
-            .with_details(json!({ "status": other, "error": d.error })));
+            return Err(ApiError::conflict("DEPLOYMENT_NOT_ACTIVE", format!("the deployment is {other}"))
+                .with_details(json!({ "status": other, "error": d.error })));
         }
     }
     let mut external_apps = Vec::new();

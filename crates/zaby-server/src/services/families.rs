@@ -74,11 +74,7 @@ pub async fn list(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Outcome> {
     for f in &rows.items {
         items.push(render_family(&mut conn, f).await?);
     }
-    Ok(Outcome::Ok(list_body(Page {
-        items,
-        next_cursor: rows.next_cursor,
-        total: rows.total,
-    })))
+    Ok(Outcome::Ok(list_body(Page { items, next_cursor: rows.next_cursor, total: rows.total })))
 }
 
 fn reason(body: &Value) -> ApiResult<Option<String>> {
@@ -117,9 +113,8 @@ pub async fn revoke_grant(ctx: &Ctx, caller: &Caller, grant_id: &str, body: &Val
     }
     let reason = reason(body)?;
     store::revoke_grant(tx.conn(), &caller.tenant_id, grant_id, reason.as_deref(), now_ms()).await?;
-    let g = store::get_grant(tx.conn(), &caller.tenant_id, grant_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("grant"))?;
+    let g =
+        store::get_grant(tx.conn(), &caller.tenant_id, grant_id).await?.ok_or_else(|| ApiError::not_found("grant"))?;
     tx.commit().await?;
     Ok(Outcome::Ok(render_grant(&g)))
 }

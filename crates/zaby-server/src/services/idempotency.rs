@@ -34,11 +34,9 @@ pub fn key(scope: String, body: &Value) -> ApiResult<Option<IdemKey>> {
     match body.get("requestId") {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.is_empty() => Ok(None),
-        Some(Value::String(s)) if s.len() <= 255 => Ok(Some(IdemKey {
-            scope,
-            key: s.clone(),
-            body_hash: sha256_hex(&canonical_json(body)),
-        })),
+        Some(Value::String(s)) if s.len() <= 255 => {
+            Ok(Some(IdemKey { scope, key: s.clone(), body_hash: sha256_hex(&canonical_json(body)) }))
+        }
         Some(Value::String(_)) => Err(ApiError::invalid("requestId", "must be at most 255 characters")),
         Some(_) => Err(ApiError::invalid("requestId", "must be a string or null")),
     }
@@ -60,11 +58,7 @@ pub async fn claim(conn: &mut Conn, key: &Option<IdemKey>, ttl_s: u64) -> ApiRes
                     "requestId was already used with a different request body",
                 ));
             }
-            let body = rec
-                .response
-                .as_deref()
-                .and_then(|t| serde_json::from_str(t).ok())
-                .unwrap_or(Value::Null);
+            let body = rec.response.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or(Value::Null);
             Ok(Some(Outcome::Replayed(body)))
         }
     }

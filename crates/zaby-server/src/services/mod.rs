@@ -2,8 +2,8 @@
 //! HTTP, and storage only runs queries.
 
 pub mod agents;
-pub mod attachment_refs;
 pub mod apps;
+pub mod attachment_refs;
 pub mod auth;
 pub mod deployments;
 pub mod families;

@@ -16,18 +16,13 @@ pub fn page_request(q: &Query, default: i64, max: i64) -> ApiResult<PageRequest>
         Some(s) => match s.trim().parse::<i64>() {
             Ok(n) if (1..=max).contains(&n) => n,
             _ => {
-                return Err(ApiError::invalid(
-                    "limit",
-                    &format!("must be an integer between 1 and {max}"),
-                ));
+                return Err(ApiError::invalid("limit", &format!("must be an integer between 1 and {max}")));
             }
         },
     };
     let after = match q.get("cursor").map(String::as_str) {
         None | Some("") => None,
-        Some(c) => Some(
-            decode_cursor(c).ok_or_else(|| ApiError::invalid("cursor", "is not a valid cursor"))?,
-        ),
+        Some(c) => Some(decode_cursor(c).ok_or_else(|| ApiError::invalid("cursor", "is not a valid cursor"))?),
     };
     Ok(PageRequest { limit, after })
 }
@@ -38,10 +33,7 @@ pub fn enum_param(q: &Query, key: &str, allowed: &[&str]) -> ApiResult<Option<St
         None => Ok(None),
         Some(v) if v.is_empty() => Ok(None),
         Some(v) if allowed.contains(&v.as_str()) => Ok(Some(v.clone())),
-        Some(_) => Err(ApiError::invalid(
-            key,
-            &format!("must be one of {}", allowed.join(", ")),
-        )),
+        Some(_) => Err(ApiError::invalid(key, &format!("must be one of {}", allowed.join(", ")))),
     }
 }
 

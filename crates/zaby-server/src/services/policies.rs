@@ -47,9 +47,7 @@ pub fn render(p: &PolicyRow) -> Value {
 }
 
 pub async fn load(conn: &mut Conn, tenant_id: &str, id: &str) -> ApiResult<PolicyRow> {
-    store::get(conn, tenant_id, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("runtime token policy"))
+    store::get(conn, tenant_id, id).await?.ok_or_else(|| ApiError::not_found("runtime token policy"))
 }
 
 pub async fn create(ctx: &Ctx, caller: &Caller, body: &Value) -> ApiResult<Outcome> {

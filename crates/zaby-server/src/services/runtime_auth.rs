@@ -26,18 +26,11 @@ impl RuntimeCaller {
 }
 
 fn revoked() -> ApiError {
-    ApiError::new(
-        StatusCode::UNAUTHORIZED,
-        "MANAGED_AGENT_RUNTIME_TOKEN_REVOKED",
-        "the runtime token has been revoked",
-    )
+    ApiError::new(StatusCode::UNAUTHORIZED, "MANAGED_AGENT_RUNTIME_TOKEN_REVOKED", "the runtime token has been revoked")
 }
 
 fn exhausted() -> ApiError {
-    ApiError::forbidden(
-        "MANAGED_AGENT_RUNTIME_TOKEN_GRANT_MAX_USES_EXCEEDED",
-        "the runtime token has no uses left",
-    )
+    ApiError::forbidden("MANAGED_AGENT_RUNTIME_TOKEN_GRANT_MAX_USES_EXCEEDED", "the runtime token has no uses left")
 }
 
 pub async fn authenticate(
@@ -82,10 +75,7 @@ pub async fn authenticate(
     }
     // 5. Scope.
     if !grant.scopes.iter().any(|s| s == scope) {
-        return Err(ApiError::forbidden(
-            "INSUFFICIENT_SCOPE",
-            format!("the runtime token lacks the scope {scope}"),
-        ));
+        return Err(ApiError::forbidden("INSUFFICIENT_SCOPE", format!("the runtime token lacks the scope {scope}")));
     }
     // 6. External app ACTIVE (playground tokens have none).
     let (app, binding) = match &grant.external_app_id {
@@ -138,10 +128,5 @@ pub async fn authenticate(
     tx.commit().await?;
     let mut grant = grant;
     grant.used_count += 1;
-    Ok(RuntimeCaller {
-        tenant_id: tenant_id.to_string(),
-        grant,
-        app,
-        binding,
-    })
+    Ok(RuntimeCaller { tenant_id: tenant_id.to_string(), grant, app, binding })
 }

@@ -48,12 +48,7 @@ impl Signer {
             created_at: 0,
             retired_at: None,
         });
-        Signer {
-            db,
-            secrets,
-            env_key,
-            cache: RwLock::new(Cache::default()),
-        }
+        Signer { db, secrets, env_key, cache: RwLock::new(Cache::default()) }
     }
 
     async fn refresh(&self) -> ApiResult<()> {
@@ -66,12 +61,7 @@ impl Signer {
             let secret = self.secrets.open(&row.sealed_secret)?;
             keys.insert(
                 row.kid.clone(),
-                Key {
-                    kid: row.kid,
-                    secret,
-                    created_at: row.created_at,
-                    retired_at: row.retired_at,
-                },
+                Key { kid: row.kid, secret, created_at: row.created_at, retired_at: row.retired_at },
             );
         }
         let mut cache = self.cache.write().await;
@@ -135,10 +125,8 @@ impl Signer {
         let key = self.current().await?;
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some(key.kid.clone());
-        let enc = EncodingKey::from_secret(&key.secret)
-            .map_err(|e| ApiError::internal(format!("signing key: {e}")))?;
-        jsonwebtoken::encode(&header, claims, &enc)
-            .map_err(|e| ApiError::internal(format!("signing failed: {e}")))
+        let enc = EncodingKey::from_secret(&key.secret).map_err(|e| ApiError::internal(format!("signing key: {e}")))?;
+        jsonwebtoken::encode(&header, claims, &enc).map_err(|e| ApiError::internal(format!("signing failed: {e}")))
     }
 
     /// Checks format, key and signature only; the caller checks the claims

@@ -1,22 +1,16 @@
 //! Administration: tenants, API keys and signing-key rotation (CLI subcommands).
 
-use super::auth;
 use super::Ctx;
+use super::auth;
 use crate::error::ApiResult;
-use crate::storage::tenancy::{self as store, ApiKey, NewKey, Tenant};
 use crate::storage::Db;
+use crate::storage::tenancy::{self as store, ApiKey, NewKey, Tenant};
 use crate::util::clock::now_ms;
 use crate::util::crypto::SecretBox;
 use crate::util::ids::{new_api_key, new_id};
 
-pub const KEY_SCOPES: &[&str] = &[
-    "*",
-    "managed-agents:*",
-    "managed-agents:manage",
-    "provisioning:*",
-    "provisioning:manage",
-    "mcp:invoke",
-];
+pub const KEY_SCOPES: &[&str] =
+    &["*", "managed-agents:*", "managed-agents:manage", "provisioning:*", "provisioning:manage", "mcp:invoke"];
 
 pub async fn create_tenant(db: &Db, name: &str) -> anyhow::Result<Tenant> {
     let id = new_id();

@@ -52,10 +52,7 @@ impl EndUser {
     }
 
     fn session_key(&self) -> String {
-        self.external_session_id
-            .clone()
-            .or_else(|| self.external_conversation_id.clone())
-            .unwrap_or_default()
+        self.external_session_id.clone().or_else(|| self.external_conversation_id.clone()).unwrap_or_default()
     }
 
     fn from_grant(doc: &Value) -> Self {
@@ -286,11 +283,7 @@ fn check_app_active(app: &AppRow) -> ApiResult<()> {
 
 fn check_channel(binding: &BindingRow, channel: &str) -> ApiResult<()> {
     let browser = matches!(channel, "web" | "mobile" | "embedded");
-    let allowed = if browser {
-        binding.allow_browser_runtime
-    } else {
-        binding.allow_server_runtime
-    };
+    let allowed = if browser { binding.allow_browser_runtime } else { binding.allow_server_runtime };
     if !allowed {
         return Err(ApiError::forbidden(
             "RUNTIME_CHANNEL_NOT_ALLOWED",
@@ -313,7 +306,13 @@ async fn load_deployment_ref(conn: &mut Conn, tenant_id: &str, id: &str) -> ApiR
 }
 
 /// The policy must exist, be ACTIVE and belong to this app and deployment.
-async fn load_policy(conn: &mut Conn, tenant_id: &str, id: &str, app_id: &str, deployment_id: &str) -> ApiResult<PolicyRow> {
+async fn load_policy(
+    conn: &mut Conn,
+    tenant_id: &str,
+    id: &str,
+    app_id: &str,
+    deployment_id: &str,
+) -> ApiResult<PolicyRow> {
     let mismatch = |m: &str| ApiError::unprocessable("QUOTA_POLICY_MISMATCH", "quotaPolicyId", m);
     let p = policy_store::get(conn, tenant_id, id)
         .await?
@@ -328,7 +327,13 @@ async fn load_policy(conn: &mut Conn, tenant_id: &str, id: &str, app_id: &str, d
 }
 
 /// A given `tokenFamilyId` must be ACTIVE and belong to the same app and deployment.
-async fn check_family(conn: &mut Conn, tenant_id: &str, id: &str, app_key: &str, deployment_id: &str) -> ApiResult<FamilyRow> {
+async fn check_family(
+    conn: &mut Conn,
+    tenant_id: &str,
+    id: &str,
+    app_key: &str,
+    deployment_id: &str,
+) -> ApiResult<FamilyRow> {
     let fam = store::get_family(conn, tenant_id, id).await?;
     match fam {
         Some(f) if f.status == "ACTIVE" && f.app_key == app_key && f.deployment_id == deployment_id => Ok(f),
@@ -370,10 +375,7 @@ fn limits(
         if clamp {
             uses = Some(max);
         } else {
-            return Err(ApiError::invalid(
-                "maxUses",
-                &format!("must not exceed the policy's maxUsesPerToken ({max})"),
-            ));
+            return Err(ApiError::invalid("maxUses", &format!("must not exceed the policy's maxUsesPerToken ({max})")));
         }
     }
     Ok((ttl, uses))
@@ -616,20 +618,27 @@ pub async fn rotate_by_unique_id(ctx: &Ctx, caller: &Caller, app_id: &str, body:
     let unique_hash = sha256_hex(&unique_id.unwrap_or_default());
     let family = match &family_id {
         Some(fid) => Some(check_family(tx.conn(), &caller.tenant_id, fid, &app.id, &deployment.id).await?),
-        None => store::active_family(tx.conn(), &caller.tenant_id, &app.id, &deployment.id, &format!("u:{unique_hash}")).await?,
+        None => {
+            store::active_family(tx.conn(), &caller.tenant_id, &app.id, &deployment.id, &format!("u:{unique_hash}"))
+                .await?
+        }
     };
     let newest = match &family {
         Some(fam) => store::newest_grant_of_family(tx.conn(), &fam.id).await?,
         None => None,
     };
     let Some(policy_id) = policy_id.or_else(|| newest.as_ref().and_then(|g| g.policy_id.clone())) else {
-        return Err(ApiError::unprocessable("QUOTA_POLICY_REQUIRED", "quotaPolicyId", "is required (the family has no earlier grant to copy it from)"));
+        return Err(ApiError::unprocessable(
+            "QUOTA_POLICY_REQUIRED",
+            "quotaPolicyId",
+            "is required (the family has no earlier grant to copy it from)",
+        ));
     };
     let policy = load_policy(tx.conn(), &caller.tenant_id, &policy_id, &app.id, &deployment.id).await?;
-    let mut end_user = newest.as_ref().map(|g| EndUser::from_grant(&g.doc)).unwrap_or_else(|| EndUser {
-        metadata: json!({}),
-        ..Default::default()
-    });
+    let mut end_user = newest
+        .as_ref()
+        .map(|g| EndUser::from_grant(&g.doc))
+        .unwrap_or_else(|| EndUser { metadata: json!({}), ..Default::default() });
     end_user.unique_id_hash = Some(unique_hash);
     let requested_ttl = newest.as_ref().and_then(|g| g.doc["requestedTtlSeconds"].as_i64());
     let requested_uses = newest.as_ref().and_then(|g| g.doc["requestedMaxUses"].as_i64());

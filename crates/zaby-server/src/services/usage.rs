@@ -25,7 +25,9 @@ pub async fn report(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Outcome>
         None => now,
     };
     let from = match q.get("from").filter(|s| !s.is_empty()) {
-        Some(s) => parse_bound(s, false).ok_or_else(|| ApiError::invalid("from", "must be a timestamp or YYYY-MM-DD"))?,
+        Some(s) => {
+            parse_bound(s, false).ok_or_else(|| ApiError::invalid("from", "must be a timestamp or YYYY-MM-DD"))?
+        }
         None => to - DAY_MS,
     };
     if from > to {
@@ -63,10 +65,7 @@ pub async fn report(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Outcome>
     };
     let mut windows: Vec<Value> = Vec::new();
     for p in policy_store::matching(&mut conn, t, &pf, limit).await? {
-        let ps = UsageScope {
-            policy_id: Some(p.id.clone()),
-            ..Default::default()
-        };
+        let ps = UsageScope { policy_id: Some(p.id.clone()), ..Default::default() };
         let (runs, conc) = run_counts(&ps, from, to);
         windows.push(json!({
             "quotaPolicyId": p.id,

@@ -63,8 +63,17 @@ pub async fn update(conn: &mut Conn, a: &AgentRow) -> DbResult<()> {
         "UPDATE agents SET slug = $3, name = $4, status = $5, category = $6, visibility = $7, doc = $8, \
          latest_version = $9, latest_version_id = $10, updated_at = $11 WHERE tenant_id = $1 AND id = $2",
         args![
-            &a.tenant_id, &a.id, &a.slug, &a.name, &a.status, &a.category, &a.visibility, &a.doc,
-            a.latest_version, &a.latest_version_id, a.updated_at
+            &a.tenant_id,
+            &a.id,
+            &a.slug,
+            &a.name,
+            &a.status,
+            &a.category,
+            &a.visibility,
+            &a.doc,
+            a.latest_version,
+            &a.latest_version_id,
+            a.updated_at
         ],
     )
     .await?;
@@ -72,15 +81,11 @@ pub async fn update(conn: &mut Conn, a: &AgentRow) -> DbResult<()> {
 }
 
 pub async fn get(conn: &mut Conn, tenant_id: &str, id: &str) -> DbResult<Option<AgentRow>> {
-    one(
-        conn,
-        "SELECT * FROM agents WHERE tenant_id = $1 AND id = $2",
-        args![tenant_id, id],
-    )
-    .await?
-    .as_ref()
-    .map(agent)
-    .transpose()
+    one(conn, "SELECT * FROM agents WHERE tenant_id = $1 AND id = $2", args![tenant_id, id])
+        .await?
+        .as_ref()
+        .map(agent)
+        .transpose()
 }
 
 pub async fn slug_taken(conn: &mut Conn, tenant_id: &str, slug: &str, except_id: Option<&str>) -> DbResult<bool> {
@@ -94,13 +99,7 @@ pub async fn slug_taken(conn: &mut Conn, tenant_id: &str, slug: &str, except_id:
 }
 
 pub async fn delete(conn: &mut Conn, tenant_id: &str, id: &str) -> DbResult<bool> {
-    Ok(exec(
-        conn,
-        "DELETE FROM agents WHERE tenant_id = $1 AND id = $2",
-        args![tenant_id, id],
-    )
-    .await?
-        > 0)
+    Ok(exec(conn, "DELETE FROM agents WHERE tenant_id = $1 AND id = $2", args![tenant_id, id]).await? > 0)
 }
 
 #[derive(Debug, Default)]
@@ -130,17 +129,11 @@ pub async fn list(
     }
     if let Some(q) = &filter.q {
         let p = f.bind(like_pattern(q));
-        f.clause(format!(
-            "(LOWER(name) LIKE {p} ESCAPE '\\' OR LOWER(slug) LIKE {p} ESCAPE '\\')"
-        ));
+        f.clause(format!("(LOWER(name) LIKE {p} ESCAPE '\\' OR LOWER(slug) LIKE {p} ESCAPE '\\')"));
     }
     let page = fetch_page(conn, "agents", &f, page).await?;
     let items = page.items.iter().map(agent).collect::<DbResult<Vec<_>>>()?;
-    Ok(Page {
-        items,
-        next_cursor: page.next_cursor,
-        total: page.total,
-    })
+    Ok(Page { items, next_cursor: page.next_cursor, total: page.total })
 }
 
 #[derive(Debug, Clone)]
@@ -175,15 +168,11 @@ pub async fn insert_version(conn: &mut Conn, v: &VersionRow) -> DbResult<()> {
 }
 
 pub async fn get_version(conn: &mut Conn, tenant_id: &str, id: &str) -> DbResult<Option<VersionRow>> {
-    one(
-        conn,
-        "SELECT * FROM agent_versions WHERE tenant_id = $1 AND id = $2",
-        args![tenant_id, id],
-    )
-    .await?
-    .as_ref()
-    .map(version)
-    .transpose()
+    one(conn, "SELECT * FROM agent_versions WHERE tenant_id = $1 AND id = $2", args![tenant_id, id])
+        .await?
+        .as_ref()
+        .map(version)
+        .transpose()
 }
 
 pub async fn latest_version(conn: &mut Conn, tenant_id: &str, agent_id: &str) -> DbResult<Option<VersionRow>> {

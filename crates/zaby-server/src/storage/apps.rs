@@ -66,15 +66,11 @@ pub async fn update(conn: &mut Conn, a: &AppRow) -> DbResult<()> {
 }
 
 pub async fn get(conn: &mut Conn, tenant_id: &str, id: &str) -> DbResult<Option<AppRow>> {
-    one(
-        conn,
-        "SELECT * FROM external_apps WHERE tenant_id = $1 AND id = $2",
-        args![tenant_id, id],
-    )
-    .await?
-    .as_ref()
-    .map(app)
-    .transpose()
+    one(conn, "SELECT * FROM external_apps WHERE tenant_id = $1 AND id = $2", args![tenant_id, id])
+        .await?
+        .as_ref()
+        .map(app)
+        .transpose()
 }
 
 pub async fn slug_taken(conn: &mut Conn, tenant_id: &str, slug: &str, except_id: &str) -> DbResult<bool> {
@@ -110,17 +106,11 @@ pub async fn list(conn: &mut Conn, tenant_id: &str, filter: &AppFilter, page: &P
     }
     if let Some(q) = &filter.q {
         let p = f.bind(like_pattern(q));
-        f.clause(format!(
-            "(LOWER(name) LIKE {p} ESCAPE '\\' OR LOWER(slug) LIKE {p} ESCAPE '\\')"
-        ));
+        f.clause(format!("(LOWER(name) LIKE {p} ESCAPE '\\' OR LOWER(slug) LIKE {p} ESCAPE '\\')"));
     }
     let page = fetch_page(conn, "external_apps", &f, page).await?;
     let items = page.items.iter().map(app).collect::<DbResult<Vec<_>>>()?;
-    Ok(Page {
-        items,
-        next_cursor: page.next_cursor,
-        total: page.total,
-    })
+    Ok(Page { items, next_cursor: page.next_cursor, total: page.total })
 }
 
 #[derive(Debug, Clone)]
@@ -196,15 +186,11 @@ pub async fn update_binding(conn: &mut Conn, b: &BindingRow) -> DbResult<()> {
 
 /// Bindings of an app, in binding order.
 pub async fn bindings_of_app(conn: &mut Conn, app_id: &str) -> DbResult<Vec<BindingRow>> {
-    all(
-        conn,
-        "SELECT * FROM deployment_bindings WHERE external_app_id = $1 ORDER BY created_at, id",
-        args![app_id],
-    )
-    .await?
-    .iter()
-    .map(binding)
-    .collect()
+    all(conn, "SELECT * FROM deployment_bindings WHERE external_app_id = $1 ORDER BY created_at, id", args![app_id])
+        .await?
+        .iter()
+        .map(binding)
+        .collect()
 }
 
 pub async fn bindings_of_deployment(conn: &mut Conn, deployment_id: &str) -> DbResult<Vec<BindingRow>> {

@@ -32,22 +32,21 @@ pub async fn ensure(conn: &mut Conn, input: &BootstrapInput) -> anyhow::Result<B
         }
     };
     match &input.pinned_api_key {
-        Some(key) => {
-            if tenancy::find_key_by_hash(conn, &sha256_hex(key)).await?.is_none() {
-                tenancy::insert_key(
-                    conn,
-                    &tenancy::NewKey {
-                        id: new_id(),
-                        tenant_id: outcome.default_tenant_id.clone(),
-                        name: Some("bootstrap".into()),
-                        secret: key.clone(),
-                        scopes: vec!["*".into()],
-                        expires_at: None,
-                    },
-                )
-                .await?;
-            }
+        Some(key) if tenancy::find_key_by_hash(conn, &sha256_hex(key)).await?.is_none() => {
+            tenancy::insert_key(
+                conn,
+                &tenancy::NewKey {
+                    id: new_id(),
+                    tenant_id: outcome.default_tenant_id.clone(),
+                    name: Some("bootstrap".into()),
+                    secret: key.clone(),
+                    scopes: vec!["*".into()],
+                    expires_at: None,
+                },
+            )
+            .await?;
         }
+        Some(_) => {}
         None if fresh => {
             let key = new_api_key();
             tenancy::insert_key(
@@ -66,12 +65,7 @@ pub async fn ensure(conn: &mut Conn, input: &BootstrapInput) -> anyhow::Result<B
         }
         None => {}
     }
-    let live = scalar_i64(
-        conn,
-        "SELECT COUNT(*) FROM signing_keys WHERE retired_at IS NULL",
-        vec![],
-    )
-    .await?;
+    let live = scalar_i64(conn, "SELECT COUNT(*) FROM signing_keys WHERE retired_at IS NULL", vec![]).await?;
     if live == 0 {
         tenancy::insert_signing_key(conn, &input.secrets, now_ms()).await?;
     }

@@ -61,19 +61,20 @@ pub async fn insert(conn: &mut Conn, d: &DeploymentRow) -> DbResult<()> {
 }
 
 pub async fn get(conn: &mut Conn, tenant_id: &str, id: &str) -> DbResult<Option<DeploymentRow>> {
-    one(
-        conn,
-        "SELECT * FROM deployments WHERE tenant_id = $1 AND id = $2",
-        args![tenant_id, id],
-    )
-    .await?
-    .as_ref()
-    .map(deployment)
-    .transpose()
+    one(conn, "SELECT * FROM deployments WHERE tenant_id = $1 AND id = $2", args![tenant_id, id])
+        .await?
+        .as_ref()
+        .map(deployment)
+        .transpose()
 }
 
 /// Deployments of an agent with the given status, oldest first.
-pub async fn by_agent_status(conn: &mut Conn, tenant_id: &str, agent_id: &str, status: &str) -> DbResult<Vec<DeploymentRow>> {
+pub async fn by_agent_status(
+    conn: &mut Conn,
+    tenant_id: &str,
+    agent_id: &str,
+    status: &str,
+) -> DbResult<Vec<DeploymentRow>> {
     all(
         conn,
         "SELECT * FROM deployments WHERE tenant_id = $1 AND agent_id = $2 AND status = $3 ORDER BY created_at, id",
@@ -131,12 +132,7 @@ pub async fn due(conn: &mut Conn, now: i64, limit: i64) -> DbResult<Vec<(String,
 
 /// The earliest time a pending deployment becomes due.
 pub async fn next_due(conn: &mut Conn) -> DbResult<Option<i64>> {
-    let row = one(
-        conn,
-        "SELECT MIN(activate_after) AS t FROM deployments WHERE status = 'PENDING'",
-        vec![],
-    )
-    .await?;
+    let row = one(conn, "SELECT MIN(activate_after) AS t FROM deployments WHERE status = 'PENDING'", vec![]).await?;
     match row {
         Some(r) => r.int_opt("t"),
         None => Ok(None),

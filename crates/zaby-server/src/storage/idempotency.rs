@@ -15,11 +15,7 @@ pub struct Record {
 }
 
 fn record(row: &AnyRow) -> DbResult<Record> {
-    Ok(Record {
-        body_hash: row.text("body_hash")?,
-        status: row.int("status")?,
-        response: row.text_opt("response")?,
-    })
+    Ok(Record { body_hash: row.text("body_hash")?, status: row.int("status")?, response: row.text_opt("response")? })
 }
 
 /// Tries to claim `(scope, key)`. `None` means the claim is ours (the record row
@@ -50,13 +46,9 @@ pub async fn claim(
     if inserted > 0 {
         return Ok(None);
     }
-    let row = one(
-        conn,
-        "SELECT * FROM idempotency_records WHERE scope = $1 AND request_key = $2",
-        args![scope, key],
-    )
-    .await?
-    .ok_or(sqlx::Error::RowNotFound)?;
+    let row = one(conn, "SELECT * FROM idempotency_records WHERE scope = $1 AND request_key = $2", args![scope, key])
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
     Ok(Some(record(&row)?))
 }
 
@@ -73,10 +65,5 @@ pub async fn complete(conn: &mut Conn, scope: &str, key: &str, status: i64, resp
 
 /// Drops expired records.
 pub async fn purge(conn: &mut Conn, now: i64) -> DbResult<u64> {
-    exec(
-        conn,
-        "DELETE FROM idempotency_records WHERE expires_at <= $1",
-        args![now],
-    )
-    .await
+    exec(conn, "DELETE FROM idempotency_records WHERE expires_at <= $1", args![now]).await
 }

@@ -1,9 +1,9 @@
 //! Schema migrations, applied at start in one exclusive transaction together with
 //! the first-start bootstrap (so concurrent first starts create one tenant and key).
 
+use super::Db;
 use super::bootstrap::{self, BootstrapInput, BootstrapOutcome};
 use super::sql::{RowExt, all, exec};
-use super::Db;
 use crate::args;
 use crate::util::clock::now_ms;
 
@@ -12,17 +12,9 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "core", include_str!("../../migra
 
 /// Splits a migration file into statements (no `;` inside statements).
 fn statements(sql: &str) -> Vec<String> {
-    let without_comments: String = sql
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("--"))
-        .collect::<Vec<_>>()
-        .join("\n");
-    without_comments
-        .split(';')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
+    let without_comments: String =
+        sql.lines().filter(|l| !l.trim_start().starts_with("--")).collect::<Vec<_>>().join("\n");
+    without_comments.split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
 }
 
 pub async fn migrate(db: &Db, input: &BootstrapInput) -> anyhow::Result<BootstrapOutcome> {

@@ -68,10 +68,7 @@ pub struct Tx {
 
 impl Tx {
     pub fn new(inner: Transaction<'static, Any>, guard: Option<OwnedMutexGuard<()>>) -> Self {
-        Tx {
-            inner,
-            _guard: guard,
-        }
+        Tx { inner, _guard: guard }
     }
 
     pub fn conn(&mut self) -> &mut Conn {

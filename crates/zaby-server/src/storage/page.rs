@@ -22,11 +22,7 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page {
-            items: self.items.into_iter().map(f).collect(),
-            next_cursor: self.next_cursor,
-            total: self.total,
-        }
+        Page { items: self.items.into_iter().map(f).collect(), next_cursor: self.next_cursor, total: self.total }
     }
 }
 
@@ -47,18 +43,9 @@ pub fn decode_cursor(cursor: &str) -> Option<(i64, String)> {
 }
 
 /// Reads one page of `table` (which must have `created_at` and `id`).
-pub async fn fetch_page(
-    conn: &mut Conn,
-    table: &str,
-    filter: &Filter,
-    page: &PageRequest,
-) -> DbResult<Page<AnyRow>> {
-    let total = scalar_i64(
-        conn,
-        &format!("SELECT COUNT(*) FROM {table} WHERE {}", filter.sql()),
-        filter.args.clone(),
-    )
-    .await?;
+pub async fn fetch_page(conn: &mut Conn, table: &str, filter: &Filter, page: &PageRequest) -> DbResult<Page<AnyRow>> {
+    let total =
+        scalar_i64(conn, &format!("SELECT COUNT(*) FROM {table} WHERE {}", filter.sql()), filter.args.clone()).await?;
     let mut f = filter.clone();
     if let Some((ts, id)) = &page.after {
         let a = f.bind(*ts);
@@ -67,10 +54,7 @@ pub async fn fetch_page(
         f.clause(format!("(created_at > {a} OR (created_at = {a2} AND id > {b}))"));
     }
     let lim = f.bind(page.limit + 1);
-    let sql = format!(
-        "SELECT * FROM {table} WHERE {} ORDER BY created_at, id LIMIT {lim}",
-        f.sql()
-    );
+    let sql = format!("SELECT * FROM {table} WHERE {} ORDER BY created_at, id LIMIT {lim}", f.sql());
     let mut rows = all(conn, &sql, f.args).await?;
     let mut next_cursor = None;
     if rows.len() as i64 > page.limit {
@@ -79,11 +63,7 @@ pub async fn fetch_page(
             next_cursor = Some(encode_cursor(last.int("created_at")?, &last.text("id")?));
         }
     }
-    Ok(Page {
-        items: rows,
-        next_cursor,
-        total,
-    })
+    Ok(Page { items: rows, next_cursor, total })
 }
 
 #[cfg(test)]

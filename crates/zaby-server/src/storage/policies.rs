@@ -63,15 +63,11 @@ pub async fn update(conn: &mut Conn, p: &PolicyRow) -> DbResult<()> {
 }
 
 pub async fn get(conn: &mut Conn, tenant_id: &str, id: &str) -> DbResult<Option<PolicyRow>> {
-    one(
-        conn,
-        "SELECT * FROM runtime_token_policies WHERE tenant_id = $1 AND id = $2",
-        args![tenant_id, id],
-    )
-    .await?
-    .as_ref()
-    .map(policy)
-    .transpose()
+    one(conn, "SELECT * FROM runtime_token_policies WHERE tenant_id = $1 AND id = $2", args![tenant_id, id])
+        .await?
+        .as_ref()
+        .map(policy)
+        .transpose()
 }
 
 #[derive(Debug, Default)]
@@ -97,9 +93,7 @@ fn filter(tenant_id: &str, pf: &PolicyFilter) -> Filter {
     }
     if let Some(agent) = &pf.agent_id {
         let p = f.bind(agent.as_str());
-        f.clause(format!(
-            "deployment_id IN (SELECT id FROM deployments WHERE agent_id = {p})"
-        ));
+        f.clause(format!("deployment_id IN (SELECT id FROM deployments WHERE agent_id = {p})"));
     }
     if let Some(ids) = &pf.ids {
         let ps: Vec<String> = ids.iter().map(|i| f.bind(i.as_str())).collect();
@@ -112,15 +106,16 @@ fn filter(tenant_id: &str, pf: &PolicyFilter) -> Filter {
     f
 }
 
-pub async fn list(conn: &mut Conn, tenant_id: &str, pf: &PolicyFilter, page: &PageRequest) -> DbResult<Page<PolicyRow>> {
+pub async fn list(
+    conn: &mut Conn,
+    tenant_id: &str,
+    pf: &PolicyFilter,
+    page: &PageRequest,
+) -> DbResult<Page<PolicyRow>> {
     let f = filter(tenant_id, pf);
     let page = fetch_page(conn, "runtime_token_policies", &f, page).await?;
     let items = page.items.iter().map(policy).collect::<DbResult<Vec<_>>>()?;
-    Ok(Page {
-        items,
-        next_cursor: page.next_cursor,
-        total: page.total,
-    })
+    Ok(Page { items, next_cursor: page.next_cursor, total: page.total })
 }
 
 /// Matching policies, oldest first, at most `limit`.
@@ -129,10 +124,7 @@ pub async fn matching(conn: &mut Conn, tenant_id: &str, pf: &PolicyFilter, limit
     let lim = f.bind(limit);
     all(
         conn,
-        &format!(
-            "SELECT * FROM runtime_token_policies WHERE {} ORDER BY created_at, id LIMIT {lim}",
-            f.sql()
-        ),
+        &format!("SELECT * FROM runtime_token_policies WHERE {} ORDER BY created_at, id LIMIT {lim}", f.sql()),
         f.args,
     )
     .await?

@@ -174,11 +174,7 @@ impl Filter {
     }
 
     pub fn sql(&self) -> String {
-        if self.clauses.is_empty() {
-            "1 = 1".to_string()
-        } else {
-            self.clauses.join(" AND ")
-        }
+        if self.clauses.is_empty() { "1 = 1".to_string() } else { self.clauses.join(" AND ") }
     }
 }
 

@@ -21,9 +21,7 @@ pub struct SqliteBackend {
 
 impl SqliteBackend {
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
-        let path = url
-            .trim_start_matches("sqlite://")
-            .trim_start_matches("sqlite:");
+        let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
         let path = path.split('?').next().unwrap_or(path);
         if path.is_empty() || path == ":memory:" {
             anyhow::bail!("an SQLite database must be a file (sqlite://path/to/zaby.db)");
@@ -36,8 +34,7 @@ impl SqliteBackend {
         // Validate the URL with the SQLite driver's own parser, then hand the pragmas
         // to every pooled connection through the URL, which is what `Any` accepts.
         let _ = sqlx::sqlite::SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?;
-        let any_url =
-            format!("sqlite://{path}?mode=rwc");
+        let any_url = format!("sqlite://{path}?mode=rwc");
         let pool = AnyPoolOptions::new()
             .max_connections(8)
             .min_connections(1)
@@ -54,10 +51,7 @@ impl SqliteBackend {
             })
             .connect(&any_url)
             .await?;
-        Ok(SqliteBackend {
-            pool,
-            write_lock: Arc::new(Mutex::new(())),
-        })
+        Ok(SqliteBackend { pool, write_lock: Arc::new(Mutex::new(())) })
     }
 }
 

@@ -37,19 +37,11 @@ fn tenant(row: &AnyRow) -> DbResult<Tenant> {
 }
 
 pub async fn list_tenants(conn: &mut Conn) -> DbResult<Vec<Tenant>> {
-    all(conn, "SELECT * FROM tenants ORDER BY created_at, id", vec![])
-        .await?
-        .iter()
-        .map(tenant)
-        .collect()
+    all(conn, "SELECT * FROM tenants ORDER BY created_at, id", vec![]).await?.iter().map(tenant).collect()
 }
 
 pub async fn get_tenant(conn: &mut Conn, id: &str) -> DbResult<Option<Tenant>> {
-    one(conn, "SELECT * FROM tenants WHERE id = $1", args![id])
-        .await?
-        .as_ref()
-        .map(tenant)
-        .transpose()
+    one(conn, "SELECT * FROM tenants WHERE id = $1", args![id]).await?.as_ref().map(tenant).transpose()
 }
 
 pub struct NewKey {
@@ -110,33 +102,21 @@ fn api_key(row: &AnyRow) -> DbResult<ApiKey> {
 }
 
 pub async fn find_key_by_hash(conn: &mut Conn, hash: &str) -> DbResult<Option<ApiKey>> {
-    one(conn, "SELECT * FROM api_keys WHERE key_hash = $1", args![hash])
-        .await?
-        .as_ref()
-        .map(api_key)
-        .transpose()
+    one(conn, "SELECT * FROM api_keys WHERE key_hash = $1", args![hash]).await?.as_ref().map(api_key).transpose()
 }
 
 pub async fn list_keys(conn: &mut Conn, tenant_id: &str) -> DbResult<Vec<ApiKey>> {
-    all(
-        conn,
-        "SELECT * FROM api_keys WHERE tenant_id = $1 ORDER BY created_at, id",
-        args![tenant_id],
-    )
-    .await?
-    .iter()
-    .map(api_key)
-    .collect()
+    all(conn, "SELECT * FROM api_keys WHERE tenant_id = $1 ORDER BY created_at, id", args![tenant_id])
+        .await?
+        .iter()
+        .map(api_key)
+        .collect()
 }
 
 /// Revokes a key; `false` when no such key exists.
 pub async fn revoke_key(conn: &mut Conn, id: &str, now: i64) -> DbResult<bool> {
-    let n = exec(
-        conn,
-        "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1",
-        args![id, now],
-    )
-    .await?;
+    let n =
+        exec(conn, "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1", args![id, now]).await?;
     Ok(n > 0)
 }
 
@@ -179,12 +159,7 @@ pub async fn list_signing_keys(conn: &mut Conn) -> DbResult<Vec<SigningKeyRow>> 
 
 /// Retires every current key (they keep verifying for the grace period).
 pub async fn retire_signing_keys(conn: &mut Conn, now: i64) -> DbResult<u64> {
-    exec(
-        conn,
-        "UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL",
-        args![now],
-    )
-    .await
+    exec(conn, "UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL", args![now]).await
 }
 
 /// For `sha256_hex` users that want to avoid a second import.

@@ -47,15 +47,11 @@ fn family(row: &AnyRow) -> DbResult<FamilyRow> {
 }
 
 pub async fn get_family(conn: &mut Conn, tenant_id: &str, id: &str) -> DbResult<Option<FamilyRow>> {
-    one(
-        conn,
-        "SELECT * FROM token_families WHERE tenant_id = $1 AND id = $2",
-        args![tenant_id, id],
-    )
-    .await?
-    .as_ref()
-    .map(family)
-    .transpose()
+    one(conn, "SELECT * FROM token_families WHERE tenant_id = $1 AND id = $2", args![tenant_id, id])
+        .await?
+        .as_ref()
+        .map(family)
+        .transpose()
 }
 
 pub async fn active_family(
@@ -97,7 +93,13 @@ pub async fn insert_or_get_active_family(conn: &mut Conn, f: &FamilyRow) -> DbRe
 
 /// Revokes a family and every unrevoked grant in it. Returns the number of grants
 /// revoked now; a family already revoked is left as it was.
-pub async fn revoke_family(conn: &mut Conn, tenant_id: &str, id: &str, reason: Option<&str>, now: i64) -> DbResult<i64> {
+pub async fn revoke_family(
+    conn: &mut Conn,
+    tenant_id: &str,
+    id: &str,
+    reason: Option<&str>,
+    now: i64,
+) -> DbResult<i64> {
     let changed = exec(
         conn,
         "UPDATE token_families SET status = 'REVOKED', revoked_at = $3, revoke_reason = $4, updated_at = $3 WHERE tenant_id = $1 AND id = $2 AND status = 'ACTIVE'",
@@ -124,7 +126,12 @@ pub struct FamilyFilter {
     pub external_user_id: Option<String>,
 }
 
-pub async fn list_families(conn: &mut Conn, tenant_id: &str, ff: &FamilyFilter, page: &PageRequest) -> DbResult<Page<FamilyRow>> {
+pub async fn list_families(
+    conn: &mut Conn,
+    tenant_id: &str,
+    ff: &FamilyFilter,
+    page: &PageRequest,
+) -> DbResult<Page<FamilyRow>> {
     let mut f = Filter::new();
     f.eq("tenant_id", tenant_id);
     if let Some(a) = &ff.external_app_id {
@@ -141,21 +148,12 @@ pub async fn list_families(conn: &mut Conn, tenant_id: &str, ff: &FamilyFilter, 
     }
     let page = fetch_page(conn, "token_families", &f, page).await?;
     let items = page.items.iter().map(family).collect::<DbResult<Vec<_>>>()?;
-    Ok(Page {
-        items,
-        next_cursor: page.next_cursor,
-        total: page.total,
-    })
+    Ok(Page { items, next_cursor: page.next_cursor, total: page.total })
 }
 
 /// `(grantCount, activeGrantCount)` of a family at `now`.
 pub async fn family_grant_counts(conn: &mut Conn, family_id: &str, now: i64) -> DbResult<(i64, i64)> {
-    let total = scalar_i64(
-        conn,
-        "SELECT COUNT(*) FROM token_grants WHERE family_id = $1",
-        args![family_id],
-    )
-    .await?;
+    let total = scalar_i64(conn, "SELECT COUNT(*) FROM token_grants WHERE family_id = $1", args![family_id]).await?;
     let active = scalar_i64(
         conn,
         "SELECT COUNT(*) FROM token_grants WHERE family_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND (max_uses IS NULL OR used_count < max_uses)",
@@ -270,19 +268,21 @@ pub async fn insert_grant(conn: &mut Conn, g: &GrantRow) -> DbResult<()> {
 }
 
 pub async fn get_grant(conn: &mut Conn, tenant_id: &str, id: &str) -> DbResult<Option<GrantRow>> {
-    one(
-        conn,
-        "SELECT * FROM token_grants WHERE tenant_id = $1 AND id = $2",
-        args![tenant_id, id],
-    )
-    .await?
-    .as_ref()
-    .map(grant)
-    .transpose()
+    one(conn, "SELECT * FROM token_grants WHERE tenant_id = $1 AND id = $2", args![tenant_id, id])
+        .await?
+        .as_ref()
+        .map(grant)
+        .transpose()
 }
 
 /// Revokes one grant; a grant already revoked keeps its first revocation.
-pub async fn revoke_grant(conn: &mut Conn, tenant_id: &str, id: &str, reason: Option<&str>, now: i64) -> DbResult<bool> {
+pub async fn revoke_grant(
+    conn: &mut Conn,
+    tenant_id: &str,
+    id: &str,
+    reason: Option<&str>,
+    now: i64,
+) -> DbResult<bool> {
     Ok(exec(
         conn,
         "UPDATE token_grants SET revoked_at = $3, revoke_reason = $4 WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL",
@@ -390,9 +390,7 @@ pub async fn count_grants(conn: &mut Conn, tenant_id: &str, s: &UsageScope, from
 pub async fn count_active_grants(conn: &mut Conn, tenant_id: &str, s: &UsageScope, now: i64) -> DbResult<i64> {
     let mut f = usage_filter(tenant_id, s);
     let a = f.bind(now);
-    f.clause(format!(
-        "revoked_at IS NULL AND expires_at > {a} AND (max_uses IS NULL OR used_count < max_uses)"
-    ));
+    f.clause(format!("revoked_at IS NULL AND expires_at > {a} AND (max_uses IS NULL OR used_count < max_uses)"));
     scalar_i64(conn, &format!("SELECT COUNT(*) FROM token_grants WHERE {}", f.sql()), f.args).await
 }
 
@@ -406,13 +404,9 @@ pub async fn count_requests(conn: &mut Conn, tenant_id: &str, s: &UsageScope, fr
 }
 
 pub async fn all_grants_of_family(conn: &mut Conn, family_id: &str) -> DbResult<Vec<GrantRow>> {
-    all(
-        conn,
-        "SELECT * FROM token_grants WHERE family_id = $1 ORDER BY created_at, id",
-        args![family_id],
-    )
-    .await?
-    .iter()
-    .map(grant)
-    .collect()
+    all(conn, "SELECT * FROM token_grants WHERE family_id = $1 ORDER BY created_at, id", args![family_id])
+        .await?
+        .iter()
+        .map(grant)
+        .collect()
 }

@@ -47,9 +47,6 @@ mod tests {
     #[test]
     fn sorts_keys_recursively() {
         let a = json!({"b": 1, "a": {"d": [1, {"z": 0, "y": null}], "c": "x"}});
-        assert_eq!(
-            canonical_json(&a),
-            r#"{"a":{"c":"x","d":[1,{"y":null,"z":0}]},"b":1}"#
-        );
+        assert_eq!(canonical_json(&a), r#"{"a":{"c":"x","d":[1,{"y":null,"z":0}]},"b":1}"#);
     }
 }

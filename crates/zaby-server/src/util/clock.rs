@@ -10,8 +10,7 @@ pub fn now_ms() -> i64 {
 
 /// `2026-06-24T12:00:00.000Z` for an epoch-millisecond value.
 pub fn iso(ms: i64) -> String {
-    let dt = OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let dt = OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000).unwrap_or(OffsetDateTime::UNIX_EPOCH);
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
         dt.year(),

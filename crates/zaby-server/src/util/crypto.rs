@@ -27,19 +27,13 @@ pub struct SecretBox {
 
 impl SecretBox {
     pub fn new(key: &[u8; 32]) -> Self {
-        SecretBox {
-            cipher: Aes256Gcm::new(key.into()),
-        }
+        SecretBox { cipher: Aes256Gcm::new(key.into()) }
     }
 
     /// Parses a base64 key of exactly 32 bytes.
     pub fn from_base64(text: &str) -> anyhow::Result<Self> {
-        let bytes = B64
-            .decode(text.trim())
-            .map_err(|_| anyhow::anyhow!("the secrets key is not valid base64"))?;
-        let key: [u8; 32] = bytes
-            .try_into()
-            .map_err(|_| anyhow::anyhow!("the secrets key must be 32 bytes"))?;
+        let bytes = B64.decode(text.trim()).map_err(|_| anyhow::anyhow!("the secrets key is not valid base64"))?;
+        let key: [u8; 32] = bytes.try_into().map_err(|_| anyhow::anyhow!("the secrets key must be 32 bytes"))?;
         Ok(SecretBox::new(&key))
     }
 

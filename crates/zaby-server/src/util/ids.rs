@@ -23,21 +23,14 @@ pub fn new_request_id() -> String {
 pub fn new_api_key() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     let mut rng = rand::rng();
-    let tail: String = (0..40)
-        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-        .collect();
+    let tail: String = (0..40).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect();
     format!("zaby_pk_{tail}")
 }
 
 /// Whether a string is a well-formed API key (`^zaby_pk_[A-Za-z0-9_-]{16,}$`).
 pub fn is_api_key_format(s: &str) -> bool {
     match s.strip_prefix("zaby_pk_") {
-        Some(tail) => {
-            tail.len() >= 16
-                && tail
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-        }
+        Some(tail) => tail.len() >= 16 && tail.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'),
         None => false,
     }
 }

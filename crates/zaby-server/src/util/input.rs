@@ -39,11 +39,7 @@ static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new
 
 impl<'a> Fields<'a> {
     pub fn new(body: &'a Value) -> Self {
-        Fields {
-            map: body.as_object().unwrap_or(&EMPTY),
-            prefix: String::new(),
-            errors: Vec::new(),
-        }
+        Fields { map: body.as_object().unwrap_or(&EMPTY), prefix: String::new(), errors: Vec::new() }
     }
 
     fn name(&self, key: &str) -> String {
@@ -57,9 +53,7 @@ impl<'a> Fields<'a> {
 
     /// Whether one of these keys already failed.
     pub fn has_errors_for(&self, keys: &[&str]) -> bool {
-        self.errors
-            .iter()
-            .any(|(f, _)| keys.iter().any(|k| *f == self.name(k)))
+        self.errors.iter().any(|(f, _)| keys.iter().any(|k| *f == self.name(k)))
     }
 
     pub fn has_errors(&self) -> bool {
@@ -68,11 +62,7 @@ impl<'a> Fields<'a> {
 
     /// `Ok` when no field failed, else the 422 listing them.
     pub fn finish(self) -> Result<(), ApiError> {
-        if self.errors.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::validation(self.errors))
-        }
+        if self.errors.is_empty() { Ok(()) } else { Err(ApiError::validation(self.errors)) }
     }
 
     /// Whether the key is present (even as `null`).
@@ -273,10 +263,7 @@ impl<'a> Fields<'a> {
                 for (i, item) in items.iter().enumerate() {
                     match item.as_str() {
                         Some(s) if s.chars().count() <= max_item => out.push(s.to_string()),
-                        Some(_) => self.error(
-                            &format!("{key}.{i}"),
-                            format!("must be at most {max_item} characters"),
-                        ),
+                        Some(_) => self.error(&format!("{key}.{i}"), format!("must be at most {max_item} characters")),
                         None => self.error(&format!("{key}.{i}"), "must be a string"),
                     }
                 }

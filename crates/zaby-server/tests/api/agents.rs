@@ -103,7 +103,13 @@ async fn pagination_and_filters(s: TestServer) {
     assert_eq!(q["total"], 1);
     let none = z.agents().list(Some(json!({"q": "%"}))).await.unwrap();
     assert_eq!(none["total"], 0, "LIKE wildcards are escaped");
-    for bad in [json!({"limit": 0}), json!({"limit": 101}), json!({"limit": "x"}), json!({"cursor": "garbage"}), json!({"status": "NOPE"})] {
+    for bad in [
+        json!({"limit": 0}),
+        json!({"limit": 101}),
+        json!({"limit": "x"}),
+        json!({"cursor": "garbage"}),
+        json!({"status": "NOPE"}),
+    ] {
         expect_err(z.agents().list(Some(bad)), 422, "VALIDATION_ERROR").await;
     }
     // The auto-paginating iterator sees everything.
@@ -137,7 +143,9 @@ async fn publish_and_attachments(s: TestServer) {
     assert_eq!(body["id"], skill["id"]);
     expect_err(z.agents().attach_skill(id, json!({})), 422, "VALIDATION_ERROR").await;
     // Knowledge bases and MCP installations named in the body must exist (422).
-    let e = expect_err(z.agents().attach_knowledge_base(id, json!({"knowledgeBaseId": "kb-1"})), 422, "VALIDATION_ERROR").await;
+    let e =
+        expect_err(z.agents().attach_knowledge_base(id, json!({"knowledgeBaseId": "kb-1"})), 422, "VALIDATION_ERROR")
+            .await;
     let zaby::ZabyError::Api(api) = e else { panic!() };
     assert_eq!(api.details.unwrap()["details"]["errors"][0]["field"], "knowledgeBaseId");
     expect_err(z.agents().attach_mcp_tool(id, json!({"toolId": "t-1"})), 422, "VALIDATION_ERROR").await;
@@ -183,13 +191,7 @@ async fn tenant_routes(s: TestServer) {
     assert_eq!(z.agents().get(a["id"].as_str().unwrap()).await.unwrap()["slug"], "via-tenant");
     assert_eq!(t.tenant_agents().list(None).await.unwrap()["total"], 1);
     // An API key alone is not a tenant credential.
-    let resp = s
-        .http()
-        .get(s.url("/api/v1/tenant/agents"))
-        .header("x-zaby-api-key", &s.api_key)
-        .send()
-        .await
-        .unwrap();
+    let resp = s.http().get(s.url("/api/v1/tenant/agents")).header("x-zaby-api-key", &s.api_key).send().await.unwrap();
     assert_eq!(resp.status(), 401);
     // x-tenant-id must match the token.
     let resp = s
@@ -217,13 +219,7 @@ async fn tenant_routes(s: TestServer) {
     let resp = s.http().get(s.url("/api/v1/tenant/agents")).bearer_auth(&bad).send().await.unwrap();
     assert_eq!(resp.status(), 401);
     // A runtime-style bearer on provisioning routes is not an API key.
-    let resp = s
-        .http()
-        .get(s.url("/api/v1/provisioning/agentic-os/agents"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let resp = s.http().get(s.url("/api/v1/provisioning/agentic-os/agents")).bearer_auth(&token).send().await.unwrap();
     assert_eq!(resp.status(), 401);
     // E117 lists external apps with the tenant token.
     z.external_apps().create(json!({"name": "X", "slug": "x"})).await.unwrap();
@@ -246,7 +242,8 @@ async fn tenant_isolation(s: TestServer) {
     expect_err(o.agents().update(agent_id, json!({"name": "x"})), 404, "NOT_FOUND").await;
     expect_err(o.agents().delete(agent_id, None), 404, "NOT_FOUND").await;
     expect_err(o.agents().publish(agent_id), 404, "NOT_FOUND").await;
-    expect_err(o.agents().deploy(agent_id, json!({"agentVersionId": setup.deployed.version["id"]})), 404, "NOT_FOUND").await;
+    expect_err(o.agents().deploy(agent_id, json!({"agentVersionId": setup.deployed.version["id"]})), 404, "NOT_FOUND")
+        .await;
     expect_err(o.agents().attach_skill(agent_id, json!({"skillId": "s"})), 404, "NOT_FOUND").await;
     expect_err(o.deployments().get_provisioning(dep_id), 404, "NOT_FOUND").await;
     expect_err(o.external_apps().get(app_id), 404, "NOT_FOUND").await;

@@ -5,7 +5,6 @@ use std::process::Command;
 
 use serde_json::json;
 
-
 fn cli(dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_zaby-server"))
         .current_dir(dir)
@@ -44,7 +43,19 @@ async fn admin_commands() {
     assert!(ok && !again.contains("zaby_pk_"), "the key is shown once");
     let (ok, tenant, err) = cli(d, &["tenants", "create", "--name", "acme"]);
     assert!(ok, "{err}");
-    let (ok, key, err) = cli(d, &["keys", "create", "--tenant", &tenant, "--scopes", "managed-agents:manage,provisioning:manage", "--expires-in", "1h"]);
+    let (ok, key, err) = cli(
+        d,
+        &[
+            "keys",
+            "create",
+            "--tenant",
+            &tenant,
+            "--scopes",
+            "managed-agents:manage,provisioning:manage",
+            "--expires-in",
+            "1h",
+        ],
+    );
     assert!(ok && key.starts_with("zaby_pk_"), "{err}");
     let (ok, scoped, _) = cli(d, &["keys", "create", "--tenant", &tenant, "--scopes", "mcp:invoke"]);
     assert!(ok);
@@ -58,9 +69,11 @@ async fn admin_commands() {
     assert!(!ok && err.contains("unknown scope"));
     let (ok, _, _) = cli(d, &["keys", "create", "--tenant", "no-such-tenant"]);
     assert!(!ok);
-    let (ok, token, err) = cli(d, &["tokens", "issue-tenant", "--tenant", &tenant, "--user", "bob", "--ttl-seconds", "600"]);
+    let (ok, token, err) =
+        cli(d, &["tokens", "issue-tenant", "--tenant", &tenant, "--user", "bob", "--ttl-seconds", "600"]);
     assert!(ok, "{err}");
-    let (ok, _, _) = cli(d, &["tokens", "issue-tenant", "--tenant", &tenant, "--user", "bob", "--ttl-seconds", "90000"]);
+    let (ok, _, _) =
+        cli(d, &["tokens", "issue-tenant", "--tenant", &tenant, "--user", "bob", "--ttl-seconds", "90000"]);
     assert!(!ok, "ttl is bounded to 86400");
     let (ok, rotated, err) = cli(d, &["signing-keys", "rotate"]);
     assert!(ok && rotated.contains("new signing key"), "{err}");

@@ -47,18 +47,9 @@ impl TestServer {
             ..Settings::default()
         };
         tweak(&mut settings);
-        let t0 = Instant::now();
         let server = zaby_server::start(settings.clone()).await.expect("server starts");
-        eprintln!("[harness] server started after {:?}", t0.elapsed());
         let base = format!("http://{}", server.addr);
-        Some(TestServer {
-            backend,
-            settings,
-            base,
-            api_key,
-            server: Some(server),
-            _dir: dir,
-        })
+        Some(TestServer { backend, settings, base, api_key, server: Some(server), _dir: dir })
     }
 
     /// Stops the server and starts a new one on the same database.
@@ -123,10 +114,7 @@ impl TestServer {
     }
 
     pub async fn tenant_token(&self, tenant_id: &str, user: &str) -> String {
-        zaby_server::services::tenancy::issue_tenant_token(self.ctx(), tenant_id, user, 3600)
-            .await
-            .unwrap()
-            .0
+        zaby_server::services::tenancy::issue_tenant_token(self.ctx(), tenant_id, user, 3600).await.unwrap().0
     }
 
     pub async fn stop(mut self) {
@@ -181,11 +169,7 @@ pub async fn expect_err<T: std::fmt::Debug>(
     match fut.await {
         Ok(v) => panic!("expected {status} {code}, got success: {v:?}"),
         Err(e) => {
-            assert_eq!(
-                (e.status().unwrap_or(0), e.code().unwrap_or("")),
-                (status, code),
-                "unexpected error: {e:?}"
-            );
+            assert_eq!((e.status().unwrap_or(0), e.code().unwrap_or("")), (status, code), "unexpected error: {e:?}");
             e
         }
     }
@@ -226,21 +210,15 @@ impl Deployed {
 }
 
 pub async fn wait_active(z: &Zaby, deployment_id: &str) -> Value {
-    eventually("deployment ACTIVE", || async {
-        z.deployments().get_provisioning(deployment_id).await.ok()
-    })
-    .await
+    eventually("deployment ACTIVE", || async { z.deployments().get_provisioning(deployment_id).await.ok() }).await
 }
 
 pub async fn deployed_agent(z: &Zaby, slug: &str) -> Deployed {
     let agent = z.agents().create(json!({"slug": slug, "name": slug})).await.unwrap();
     let id = agent["id"].as_str().unwrap().to_string();
     let version = z.agents().publish(&id).await.unwrap();
-    let deployment = z
-        .agents()
-        .deploy(&id, json!({"agentVersionId": version["id"], "environment": "PRODUCTION"}))
-        .await
-        .unwrap();
+    let deployment =
+        z.agents().deploy(&id, json!({"agentVersionId": version["id"], "environment": "PRODUCTION"})).await.unwrap();
     wait_active(z, deployment["id"].as_str().unwrap()).await;
     Deployed { agent, version, deployment }
 }

@@ -15,10 +15,7 @@ on_both!(route_conformance, bad_input_never_500, api_key_rules, health_and_reque
 const DUMMY: &str = "00000000-0000-4000-8000-000000000000";
 
 fn concrete(path: &str) -> String {
-    path.split('/')
-        .map(|seg| if seg.starts_with('{') { DUMMY } else { seg })
-        .collect::<Vec<_>>()
-        .join("/")
+    path.split('/').map(|seg| if seg.starts_with('{') { DUMMY } else { seg }).collect::<Vec<_>>().join("/")
 }
 
 async fn route_conformance(s: TestServer) {
@@ -48,23 +45,15 @@ async fn route_conformance(s: TestServer) {
                 .await
                 .unwrap();
             assert_eq!(resp.status(), 405, "{m} {path}");
-            let allow: BTreeSet<String> = resp.headers()["allow"]
-                .to_str()
-                .unwrap()
-                .split(", ")
-                .map(str::to_string)
-                .collect();
+            let allow: BTreeSet<String> =
+                resp.headers()["allow"].to_str().unwrap().split(", ").map(str::to_string).collect();
             let mut expected: BTreeSet<String> = methods.iter().map(|m| m.to_string()).collect();
             expected.insert("OPTIONS".into());
             assert_eq!(allow, expected, "{path}");
             let body: Value = resp.json().await.unwrap();
             assert_eq!(body["code"], "METHOD_NOT_ALLOWED");
         }
-        let pre = http
-            .request(reqwest::Method::OPTIONS, s.url(&concrete(path)))
-            .send()
-            .await
-            .unwrap();
+        let pre = http.request(reqwest::Method::OPTIONS, s.url(&concrete(path))).send().await.unwrap();
         assert_eq!(pre.status(), 204, "OPTIONS {path}");
     }
     for path in ["/api/v1/nope", "/api/v1/provisioning/agentic-os/agents/a/b/c", "/", "/healthz"] {
@@ -126,15 +115,20 @@ async fn bad_input_never_500(s: TestServer) {
     check(send("slug=a".into(), Some("text/plain")).await.unwrap(), 400, "BAD_REQUEST").await;
     check(send("{}".into(), None).await.unwrap(), 400, "BAD_REQUEST").await;
     let body = check(
-        send(json!({"slug": 1, "name": ["x"], "visibility": "SECRET"}).to_string().into(), Some("application/json")).await.unwrap(),
+        send(json!({"slug": 1, "name": ["x"], "visibility": "SECRET"}).to_string().into(), Some("application/json"))
+            .await
+            .unwrap(),
         422,
         "VALIDATION_ERROR",
     )
     .await;
-    let fields: BTreeSet<&str> = body["details"]["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    let fields: BTreeSet<&str> =
+        body["details"]["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     assert_eq!(fields, BTreeSet::from(["slug", "name", "visibility"]));
     check(
-        send(json!({"slug": "ok", "name": "n".repeat(5000)}).to_string().into(), Some("application/json")).await.unwrap(),
+        send(json!({"slug": "ok", "name": "n".repeat(5000)}).to_string().into(), Some("application/json"))
+            .await
+            .unwrap(),
         422,
         "VALIDATION_ERROR",
     )

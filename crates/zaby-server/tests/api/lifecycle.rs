@@ -71,11 +71,7 @@ async fn full_lifecycle(s: TestServer) {
     // The token authenticates on the runtime route (which then finds no run).
     let (status, code) = sdk_probe(&s, token["token"].as_str().unwrap()).await;
     assert_eq!((status, code.as_str()), (404, "NOT_FOUND"));
-    let usage = z
-        .runtime_token_usage()
-        .get(Some(json!({"externalAppId": app_id})))
-        .await
-        .unwrap();
+    let usage = z.runtime_token_usage().get(Some(json!({"externalAppId": app_id}))).await.unwrap();
     assert_eq!(usage["totals"]["tokensIssued"], 1);
     assert_eq!(usage["totals"]["runtimeRequests"], 1);
     assert_eq!(usage["quotaWindows"][0]["quotaPolicyId"], policy["id"]);
@@ -91,11 +87,8 @@ async fn superseding_chain(s: TestServer) {
     let app = z.external_apps().create(json!({"name": "A", "slug": "a"})).await.unwrap();
     let app_id = app["id"].as_str().unwrap();
     z.external_apps().bind_deployment(app_id, json!({"deploymentId": d1.deployment_id()})).await.unwrap();
-    let d2 = z
-        .agents()
-        .deploy(&agent_id, json!({"agentVersionId": v2["id"], "environment": "PRODUCTION"}))
-        .await
-        .unwrap();
+    let d2 =
+        z.agents().deploy(&agent_id, json!({"agentVersionId": v2["id"], "environment": "PRODUCTION"})).await.unwrap();
     wait_active(&z, d2["id"].as_str().unwrap()).await;
     // The earlier deployment is superseded; the app follows the chain.
     let (code_status, code) = err_of(z.deployments().get_provisioning(d1.deployment_id()).await.unwrap_err());
@@ -139,12 +132,8 @@ async fn provisioning_rules(s: TestServer) {
     let t = s.tenant_client(&s.tenant_token(&tenant, "ops").await);
     expect_err(t.tenant_agents().redeploy(id, None), 409, "NO_PUBLISHED_VERSION").await;
     let v = z.agents().publish(id).await.unwrap();
-    expect_err(
-        z.agents().deploy(id, json!({"agentVersionId": v["id"], "environment": "QA"})),
-        422,
-        "VALIDATION_ERROR",
-    )
-    .await;
+    expect_err(z.agents().deploy(id, json!({"agentVersionId": v["id"], "environment": "QA"})), 422, "VALIDATION_ERROR")
+        .await;
     // E15 needs an ACTIVE deployment.
     expect_err(z.agents().playground_runtime_tokens(id, None), 409, "NO_ACTIVE_DEPLOYMENT").await;
     let dep = z.agents().deploy(id, json!({"agentVersionId": v["id"]})).await.unwrap();
@@ -153,12 +142,8 @@ async fn provisioning_rules(s: TestServer) {
     let gone = z.agents().delete(id, Some(json!({"force": true}))).await.unwrap();
     assert_eq!(gone, json!({"id": id, "deleted": true}));
     expect_err(z.agents().get(id), 404, "NOT_FOUND").await;
-    let err = expect_err(
-        z.deployments().get_provisioning(dep["id"].as_str().unwrap()),
-        409,
-        "DEPLOYMENT_NOT_ACTIVE",
-    )
-    .await;
+    let err =
+        expect_err(z.deployments().get_provisioning(dep["id"].as_str().unwrap()), 409, "DEPLOYMENT_NOT_ACTIVE").await;
     if let zaby::ZabyError::Api(api) = &err {
         assert_eq!(api.details.as_ref().unwrap()["details"]["status"], "INACTIVE");
     }
@@ -175,7 +160,10 @@ async fn restart_keeps_data_and_tokens(mut s: TestServer) {
     // A deployment still pending at shutdown becomes ACTIVE after the restart.
     let pending = z
         .agents()
-        .deploy(setup.deployed.agent_id(), json!({"agentVersionId": setup.deployed.version["id"], "environment": "STAGING"}))
+        .deploy(
+            setup.deployed.agent_id(),
+            json!({"agentVersionId": setup.deployed.version["id"], "environment": "STAGING"}),
+        )
         .await
         .unwrap();
     s.restart().await;
@@ -187,10 +175,7 @@ async fn restart_keeps_data_and_tokens(mut s: TestServer) {
     assert_eq!(sdk_probe(&s, &token).await.0, 404);
     let grant = z
         .runtime_token_grants()
-        .revoke(
-            &zaby_server_grant_id(&s, &token).await,
-            Some(json!({"reason": "done"})),
-        )
+        .revoke(&zaby_server_grant_id(&s, &token).await, Some(json!({"reason": "done"})))
         .await
         .unwrap();
     assert_eq!(grant["usedCount"], 2);

@@ -34,11 +34,7 @@ fn find_bin_dir() -> Option<PathBuf> {
 }
 
 fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false)
+    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
 }
 
 fn free_port() -> u16 {
@@ -60,11 +56,7 @@ fn pg_command(bin: &Path, root: bool) -> Command {
 fn start() -> Result<Cluster, String> {
     let bin = find_bin_dir().ok_or("no PostgreSQL binaries (initdb, postgres) found")?;
     let root = is_root();
-    let base = tempfile::Builder::new()
-        .prefix("zaby-pg-")
-        .tempdir()
-        .map_err(|e| e.to_string())?
-        .keep();
+    let base = tempfile::Builder::new().prefix("zaby-pg-").tempdir().map_err(|e| e.to_string())?.keep();
     let data = base.join("data");
     let sock = base.join("sock");
     std::fs::create_dir_all(&sock).map_err(|e| e.to_string())?;
@@ -134,7 +126,6 @@ pub fn cluster() -> Result<&'static Cluster, String> {
 /// A fresh database URL, or `None` (with a notice) when PostgreSQL is not available
 /// and not required. With `ZABY_REQUIRE_POSTGRES=1`, unavailability fails the test.
 pub async fn fresh_database() -> Option<String> {
-    let t0 = Instant::now();
     let cluster = match cluster() {
         Ok(c) => c,
         Err(e) => {
@@ -145,17 +136,13 @@ pub async fn fresh_database() -> Option<String> {
             return None;
         }
     };
-    eprintln!("[pg] cluster ready after {:?}", t0.elapsed());
     use sqlx::Connection;
     let admin = format!("postgres://postgres@127.0.0.1:{}/postgres", cluster.port);
-    let mut conn = sqlx::postgres::PgConnection::connect(&admin)
-        .await
-        .expect("connect to the test cluster");
+    let mut conn = sqlx::postgres::PgConnection::connect(&admin).await.expect("connect to the test cluster");
     let name = format!("zt_{}", uuid::Uuid::new_v4().simple());
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&mut conn)
         .await
         .expect("create test database");
-    eprintln!("[pg] database created after {:?}", t0.elapsed());
     Some(format!("postgres://postgres@127.0.0.1:{}/{name}", cluster.port))
 }

@@ -21,7 +21,8 @@ fn tamper(token: &str) -> String {
 
 async fn each_check_in_order(s: TestServer) {
     let z = s.zaby();
-    let st = setup(&z, "a6", json!({"allowedOrigins": ["https://ok.example"]}), json!({"allowBrowserRuntime": true})).await;
+    let st =
+        setup(&z, "a6", json!({"allowedOrigins": ["https://ok.example"]}), json!({"allowBrowserRuntime": true})).await;
     let rt = z.runtime_tokens();
     let probe = |t: Value| t["token"].as_str().unwrap().to_string();
     let good = probe(rt.create(st.mint(json!({}))).await.unwrap());
@@ -79,7 +80,11 @@ async fn each_check_in_order(s: TestServer) {
         .await
         .unwrap();
     let tok = probe(t);
-    assert_eq!(runtime_probe(&s, &tok, None).await, (403, "INSUFFICIENT_SCOPE".into()), "scope failure consumes nothing");
+    assert_eq!(
+        runtime_probe(&s, &tok, None).await,
+        (403, "INSUFFICIENT_SCOPE".into()),
+        "scope failure consumes nothing"
+    );
     let t = rt.create(st.mint(json!({"maxUses": 1, "externalUserId": "ex2"}))).await.unwrap();
     let tok = probe(t);
     assert_eq!(runtime_probe(&s, &tok, None).await.0, 404);

@@ -81,10 +81,7 @@ async fn idempotent_mints(s: TestServer) {
     let mut handles = Vec::new();
     for _ in 0..100 {
         let client = s.http();
-        let url = s.url(&format!(
-            "/api/v1/provisioning/managed-agents/external-apps/{}/runtime-tokens",
-            st.app_id()
-        ));
+        let url = s.url(&format!("/api/v1/provisioning/managed-agents/external-apps/{}/runtime-tokens", st.app_id()));
         let key = s.api_key.clone();
         let mut b = body.clone();
         b.as_object_mut().unwrap().remove("externalAppId");
@@ -148,7 +145,8 @@ async fn rotation_and_revocation(s: TestServer) {
     let z = s.zaby();
     let st = setup(&z, "rot", json!({}), json!({})).await;
     let rt = z.runtime_tokens();
-    let first = rt.create(st.mint(json!({"uniqueId": "cust-7", "externalSessionId": "s1", "maxUses": 9}))).await.unwrap();
+    let first =
+        rt.create(st.mint(json!({"uniqueId": "cust-7", "externalSessionId": "s1", "maxUses": 9}))).await.unwrap();
     let second = rt.rotate(json!({"previousToken": first["token"]})).await.unwrap();
     assert_eq!(second["tokenFamilyId"], first["tokenFamilyId"]);
     assert_eq!(second["agentSessionId"], first["agentSessionId"]);
@@ -162,7 +160,9 @@ async fn rotation_and_revocation(s: TestServer) {
     expect_err(rt.rotate(json!({})), 422, "VALIDATION_ERROR").await;
     // Rotate by unique id revokes every active grant of the family.
     let third = rt
-        .rotate_by_unique_id(json!({"externalAppId": st.app_id(), "deploymentId": st.deployment_id(), "uniqueId": "cust-7"}))
+        .rotate_by_unique_id(
+            json!({"externalAppId": st.app_id(), "deploymentId": st.deployment_id(), "uniqueId": "cust-7"}),
+        )
         .await
         .unwrap();
     assert_eq!(third["tokenFamilyId"], first["tokenFamilyId"]);
@@ -171,7 +171,9 @@ async fn rotation_and_revocation(s: TestServer) {
     assert_eq!(runtime_probe(&s, third["token"].as_str().unwrap(), None).await.0, 404);
     // Unknown end user without a policy to copy → 422; with one it mints.
     expect_err(
-        rt.rotate_by_unique_id(json!({"externalAppId": st.app_id(), "deploymentId": st.deployment_id(), "uniqueId": "new"})),
+        rt.rotate_by_unique_id(
+            json!({"externalAppId": st.app_id(), "deploymentId": st.deployment_id(), "uniqueId": "new"}),
+        ),
         422,
         "QUOTA_POLICY_REQUIRED",
     )
@@ -195,7 +197,11 @@ async fn rotation_and_revocation(s: TestServer) {
     // Grant revoke is idempotent and reports status.
     let g = z.runtime_token_grants().revoke(fresh["grantId"].as_str().unwrap(), None).await.unwrap();
     assert_eq!(g["status"], "REVOKED");
-    let g2 = z.runtime_token_grants().revoke(fresh["grantId"].as_str().unwrap(), Some(json!({"reason": "x"}))).await.unwrap();
+    let g2 = z
+        .runtime_token_grants()
+        .revoke(fresh["grantId"].as_str().unwrap(), Some(json!({"reason": "x"})))
+        .await
+        .unwrap();
     assert_eq!(g2["revokedAt"], g["revokedAt"]);
     expect_err(z.runtime_token_grants().revoke("nope", None), 404, "NOT_FOUND").await;
 }
@@ -212,8 +218,14 @@ async fn policies_and_families(s: TestServer) {
     let active = p.list(Some(json!({"activeOnly": true}))).await.unwrap();
     assert_eq!(active["total"], 1);
     assert_eq!(active["items"][0]["id"], st.policy["id"]);
-    expect_err(p.update(inactive["id"].as_str().unwrap(), json!({"externalAppId": "other"})), 422, "VALIDATION_ERROR").await;
-    expect_err(p.create(json!({"name": "x", "externalAppId": "nope", "deploymentId": st.deployment_id()})), 422, "VALIDATION_ERROR").await;
+    expect_err(p.update(inactive["id"].as_str().unwrap(), json!({"externalAppId": "other"})), 422, "VALIDATION_ERROR")
+        .await;
+    expect_err(
+        p.create(json!({"name": "x", "externalAppId": "nope", "deploymentId": st.deployment_id()})),
+        422,
+        "VALIDATION_ERROR",
+    )
+    .await;
     expect_err(p.create(json!({"name": "x", "externalAppId": st.app_id(), "deploymentId": st.deployment_id(), "tokenTtlSeconds": 0})), 422, "VALIDATION_ERROR").await;
     expect_err(p.get("nope"), 404, "NOT_FOUND").await;
     let updated = p.update(st.policy_id(), json!({"maxConcurrentRuns": 2, "metadata": {"a": 1}})).await.unwrap();
@@ -263,7 +275,10 @@ async fn playground_tokens(s: TestServer) {
     .await;
     let other = deployed_agent(&z, "play-2").await;
     expect_err(
-        z.agents().playground_runtime_tokens(d.agent_id(), Some(json!({"deploymentId": other.deployment_id(), "externalUserId": "u"}))),
+        z.agents().playground_runtime_tokens(
+            d.agent_id(),
+            Some(json!({"deploymentId": other.deployment_id(), "externalUserId": "u"})),
+        ),
         422,
         "VALIDATION_ERROR",
     )

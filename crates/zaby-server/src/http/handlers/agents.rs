@@ -20,11 +20,21 @@ pub async fn get(State(ctx): State<SharedCtx>, Authed(c): Authed, p: PathIds) ->
     agents::get(&ctx, &c, p.get("agentId")).await
 }
 
-pub async fn update(State(ctx): State<SharedCtx>, Authed(c): Authed, p: PathIds, JsonBody(b): JsonBody) -> ApiResult<Outcome> {
+pub async fn update(
+    State(ctx): State<SharedCtx>,
+    Authed(c): Authed,
+    p: PathIds,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Outcome> {
     agents::update(&ctx, &c, p.get("agentId"), &b).await
 }
 
-pub async fn delete(State(ctx): State<SharedCtx>, Authed(c): Authed, p: PathIds, QueryMap(q): QueryMap) -> ApiResult<Outcome> {
+pub async fn delete(
+    State(ctx): State<SharedCtx>,
+    Authed(c): Authed,
+    p: PathIds,
+    QueryMap(q): QueryMap,
+) -> ApiResult<Outcome> {
     agents::delete(&ctx, &c, p.get("agentId"), &q).await
 }
 
@@ -32,11 +42,21 @@ pub async fn publish(State(ctx): State<SharedCtx>, Authed(c): Authed, p: PathIds
     agents::publish(&ctx, &c, p.get("agentId")).await
 }
 
-pub async fn deploy(State(ctx): State<SharedCtx>, Authed(c): Authed, p: PathIds, JsonBody(b): JsonBody) -> ApiResult<Outcome> {
+pub async fn deploy(
+    State(ctx): State<SharedCtx>,
+    Authed(c): Authed,
+    p: PathIds,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Outcome> {
     deployments::create(&ctx, &c, p.get("agentId"), &b).await
 }
 
-pub async fn redeploy(State(ctx): State<SharedCtx>, Authed(c): Authed, p: PathIds, JsonBody(b): JsonBody) -> ApiResult<Outcome> {
+pub async fn redeploy(
+    State(ctx): State<SharedCtx>,
+    Authed(c): Authed,
+    p: PathIds,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Outcome> {
     deployments::redeploy(&ctx, &c, p.get("agentId"), &b).await
 }
 
@@ -44,26 +64,54 @@ pub async fn provisioning(State(ctx): State<SharedCtx>, Authed(c): Authed, p: Pa
     deployments::provisioning(&ctx, &c, p.get("deploymentId")).await
 }
 
-pub async fn attach_mcp_tool(State(ctx): State<SharedCtx>, Authed(c): Authed, p: PathIds, JsonBody(b): JsonBody) -> ApiResult<Outcome> {
+pub async fn attach_mcp_tool(
+    State(ctx): State<SharedCtx>,
+    Authed(c): Authed,
+    p: PathIds,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Outcome> {
     agents::attach_mcp_tool(&ctx, &c, p.get("agentId"), &b).await
 }
 
-pub async fn attach_knowledge_base(State(ctx): State<SharedCtx>, Authed(c): Authed, p: PathIds, JsonBody(b): JsonBody) -> ApiResult<Outcome> {
+pub async fn attach_knowledge_base(
+    State(ctx): State<SharedCtx>,
+    Authed(c): Authed,
+    p: PathIds,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Outcome> {
     agents::attach_knowledge_base(&ctx, &c, p.get("agentId"), &b).await
 }
 
-pub async fn attach_skill(State(ctx): State<SharedCtx>, Authed(c): Authed, p: PathIds, JsonBody(b): JsonBody) -> ApiResult<Outcome> {
+pub async fn attach_skill(
+    State(ctx): State<SharedCtx>,
+    Authed(c): Authed,
+    p: PathIds,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Outcome> {
     agents::attach_skill(&ctx, &c, p.get("agentId"), &b).await
 }
 
-pub async fn playground_token(State(ctx): State<SharedCtx>, Authed(c): Authed, p: PathIds, JsonBody(b): JsonBody) -> ApiResult<Outcome> {
+pub async fn playground_token(
+    State(ctx): State<SharedCtx>,
+    Authed(c): Authed,
+    p: PathIds,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Outcome> {
     tokens::playground(&ctx, &c, p.get("agentId"), &b).await
 }
 
-pub async fn playground_token_default(State(ctx): State<SharedCtx>, Authed(c): Authed, p: PathIds) -> ApiResult<Outcome> {
+pub async fn playground_token_default(
+    State(ctx): State<SharedCtx>,
+    Authed(c): Authed,
+    p: PathIds,
+) -> ApiResult<Outcome> {
     tokens::playground_default(&ctx, &c, p.get("agentId")).await
 }
 
-pub async fn list_external_apps(State(ctx): State<SharedCtx>, Authed(c): Authed, QueryMap(q): QueryMap) -> ApiResult<Outcome> {
+pub async fn list_external_apps(
+    State(ctx): State<SharedCtx>,
+    Authed(c): Authed,
+    QueryMap(q): QueryMap,
+) -> ApiResult<Outcome> {
     apps::list(&ctx, &c, &q).await
 }

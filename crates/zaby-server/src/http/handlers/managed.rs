@@ -20,19 +20,39 @@ pub async fn get_app(State(ctx): State<SharedCtx>, Authed(c): Authed, p: PathIds
     apps::get(&ctx, &c, p.get("externalAppId")).await
 }
 
-pub async fn update_app(State(ctx): State<SharedCtx>, Authed(c): Authed, p: PathIds, JsonBody(b): JsonBody) -> ApiResult<Outcome> {
+pub async fn update_app(
+    State(ctx): State<SharedCtx>,
+    Authed(c): Authed,
+    p: PathIds,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Outcome> {
     apps::update(&ctx, &c, p.get("externalAppId"), &b).await
 }
 
-pub async fn bind(State(ctx): State<SharedCtx>, Authed(c): Authed, p: PathIds, JsonBody(b): JsonBody) -> ApiResult<Outcome> {
+pub async fn bind(
+    State(ctx): State<SharedCtx>,
+    Authed(c): Authed,
+    p: PathIds,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Outcome> {
     apps::bind(&ctx, &c, p.get("externalAppId"), &b).await
 }
 
-pub async fn mint(State(ctx): State<SharedCtx>, Authed(c): Authed, p: PathIds, JsonBody(b): JsonBody) -> ApiResult<Outcome> {
+pub async fn mint(
+    State(ctx): State<SharedCtx>,
+    Authed(c): Authed,
+    p: PathIds,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Outcome> {
     tokens::mint(&ctx, &c, p.get("externalAppId"), &b).await
 }
 
-pub async fn rotate_by_unique_id(State(ctx): State<SharedCtx>, Authed(c): Authed, p: PathIds, JsonBody(b): JsonBody) -> ApiResult<Outcome> {
+pub async fn rotate_by_unique_id(
+    State(ctx): State<SharedCtx>,
+    Authed(c): Authed,
+    p: PathIds,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Outcome> {
     tokens::rotate_by_unique_id(&ctx, &c, p.get("externalAppId"), &b).await
 }
 
@@ -40,19 +60,36 @@ pub async fn rotate(State(ctx): State<SharedCtx>, Authed(c): Authed, JsonBody(b)
     tokens::rotate(&ctx, &c, &b).await
 }
 
-pub async fn list_families(State(ctx): State<SharedCtx>, Authed(c): Authed, QueryMap(q): QueryMap) -> ApiResult<Outcome> {
+pub async fn list_families(
+    State(ctx): State<SharedCtx>,
+    Authed(c): Authed,
+    QueryMap(q): QueryMap,
+) -> ApiResult<Outcome> {
     families::list(&ctx, &c, &q).await
 }
 
-pub async fn revoke_family(State(ctx): State<SharedCtx>, Authed(c): Authed, p: PathIds, JsonBody(b): JsonBody) -> ApiResult<Outcome> {
+pub async fn revoke_family(
+    State(ctx): State<SharedCtx>,
+    Authed(c): Authed,
+    p: PathIds,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Outcome> {
     families::revoke(&ctx, &c, p.get("tokenFamilyId"), &b).await
 }
 
-pub async fn list_policies(State(ctx): State<SharedCtx>, Authed(c): Authed, QueryMap(q): QueryMap) -> ApiResult<Outcome> {
+pub async fn list_policies(
+    State(ctx): State<SharedCtx>,
+    Authed(c): Authed,
+    QueryMap(q): QueryMap,
+) -> ApiResult<Outcome> {
     policies::list(&ctx, &c, &q).await
 }
 
-pub async fn create_policy(State(ctx): State<SharedCtx>, Authed(c): Authed, JsonBody(b): JsonBody) -> ApiResult<Outcome> {
+pub async fn create_policy(
+    State(ctx): State<SharedCtx>,
+    Authed(c): Authed,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Outcome> {
     policies::create(&ctx, &c, &b).await
 }
 
@@ -60,11 +97,21 @@ pub async fn get_policy(State(ctx): State<SharedCtx>, Authed(c): Authed, p: Path
     policies::get(&ctx, &c, p.get("policyId")).await
 }
 
-pub async fn update_policy(State(ctx): State<SharedCtx>, Authed(c): Authed, p: PathIds, JsonBody(b): JsonBody) -> ApiResult<Outcome> {
+pub async fn update_policy(
+    State(ctx): State<SharedCtx>,
+    Authed(c): Authed,
+    p: PathIds,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Outcome> {
     policies::update(&ctx, &c, p.get("policyId"), &b).await
 }
 
-pub async fn revoke_grant(State(ctx): State<SharedCtx>, Authed(c): Authed, p: PathIds, JsonBody(b): JsonBody) -> ApiResult<Outcome> {
+pub async fn revoke_grant(
+    State(ctx): State<SharedCtx>,
+    Authed(c): Authed,
+    p: PathIds,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Outcome> {
     families::revoke_grant(&ctx, &c, p.get("grantId"), &b).await
 }
 
