@@ -11,6 +11,7 @@ pub mod idempotency;
 pub mod paging;
 pub mod policies;
 pub mod provisioning;
+pub mod run_seams;
 pub mod runtime_auth;
 pub mod signing;
 pub mod tenancy;
