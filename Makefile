@@ -13,14 +13,22 @@ VENV := $(CURDIR)/.venv
 PY := $(VENV)/bin/python
 HOST_TRIPLE = $(shell rustc -vV | sed -n 's/^host: //p')
 
-.PHONY: test demo test-rust lint codegen-check spec-conformance python-env python-dev test-python node-env test-node
+.PHONY: test demo postgres test-rust lint codegen-check spec-conformance python-env python-dev test-python node-env test-node
 
 ## Every test, as CI runs it.
 test: lint codegen-check test-rust spec-conformance test-python test-node
 
-## The Rust workspace: unit, integration and doc tests.
-test-rust:
-	$(CARGO) test --workspace --profile $(CARGO_PROFILE)
+## The Rust workspace: unit, integration and doc tests. The server suites run on SQLite
+## and on a PostgreSQL cluster the tests start themselves (ZABY_REQUIRE_POSTGRES makes a
+## missing PostgreSQL a failure instead of a skip).
+test-rust: postgres
+	ZABY_REQUIRE_POSTGRES=1 $(CARGO) test --workspace --profile $(CARGO_PROFILE)
+
+## PostgreSQL server binaries (initdb, postgres), from Debian's packages when missing.
+postgres:
+	if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+	fi
 
 ## rustfmt and clippy, warnings as errors.
 lint:
