@@ -7,7 +7,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use zaby::transport::Transport;
 use zaby::{Credential, RequestOptions, ZabyError};
 
@@ -60,7 +60,11 @@ fn request_options(options: Option<&CallOptions>, cancel: Option<&NativeCancel>)
     let timeout = match options.and_then(|o| o.timeout_ms) {
         None => None,
         Some(ms) if ms.is_finite() && ms >= 1.0 => Some(Duration::from_millis(ms.round() as u64)),
-        Some(ms) => return Err(ZabyError::invalid_argument(format!("timeoutMs must be a number of milliseconds ≥ 1, got {ms}"))),
+        Some(ms) => {
+            return Err(ZabyError::invalid_argument(format!(
+                "timeoutMs must be a number of milliseconds ≥ 1, got {ms}"
+            )));
+        }
     };
     Ok(RequestOptions {
         request_id: options.and_then(|o| o.request_id.clone()),

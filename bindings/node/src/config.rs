@@ -8,8 +8,8 @@ use std::time::Duration;
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi_derive::napi;
-use serde_json::{json, Map, Value};
-use zaby::config::{default_backoff_ms, BackoffFn};
+use serde_json::{Map, Value, json};
+use zaby::config::{BackoffFn, default_backoff_ms};
 use zaby::{Retries, RetryPolicy, ZabyError, ZabyGlobalConfig};
 
 use crate::done::WeakFn;
@@ -87,7 +87,11 @@ fn policy_from_js(map: &Map<String, Value>, backoff: Option<BackoffFn>) -> zaby:
         Some(Value::Array(items)) => Some(
             items
                 .iter()
-                .map(|m| m.as_str().map(str::to_owned).ok_or_else(|| bad(format!("config.retries.retryMethods must hold strings, got {m}"))))
+                .map(|m| {
+                    m.as_str()
+                        .map(str::to_owned)
+                        .ok_or_else(|| bad(format!("config.retries.retryMethods must hold strings, got {m}")))
+                })
                 .collect::<zaby::Result<Vec<_>>>()?,
         ),
         Some(v) => return Err(bad(format!("config.retries.retryMethods must be an array of strings, got {v}"))),

@@ -4,7 +4,7 @@
 
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use crate::errors::payload;
 

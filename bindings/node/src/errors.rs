@@ -6,7 +6,7 @@
 use std::error::Error as StdError;
 use std::fmt;
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use zaby::ZabyError;
 
 /// Prefix of the message of a synchronously thrown native error whose rest is a payload.

@@ -7,8 +7,8 @@
 //! the original exception in the facade's registry (the caller gets it back unchanged).
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -16,7 +16,7 @@ use futures::StreamExt;
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi_derive::napi;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use zaby::error::codes;
 use zaby::transport::{Transport, TransportRequest, TransportResponse};
 use zaby::{CredentialProvider, ZabyError};
@@ -179,9 +179,10 @@ impl Transport for JsTransport {
         if answer.get("ok").and_then(Value::as_bool) != Some(true) {
             return Err(transport_error(&answer));
         }
-        let status = answer.get("status").and_then(Value::as_u64).and_then(|s| u16::try_from(s).ok()).ok_or_else(|| {
-            ZabyError::connection(format!("the custom transport answered without a valid status: {answer}"), None)
-        })?;
+        let status =
+            answer.get("status").and_then(Value::as_u64).and_then(|s| u16::try_from(s).ok()).ok_or_else(|| {
+                ZabyError::connection(format!("the custom transport answered without a valid status: {answer}"), None)
+            })?;
         let mut response = TransportResponse {
             status,
             headers: headers_of(answer.get("headers")),

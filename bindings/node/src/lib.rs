@@ -22,7 +22,7 @@ mod mock;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 pub use cancel::NativeCancel;
 pub use client::NativeClient;

@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
+use zaby::ZabyError;
 use zaby::testing::{MockResponse, MockTransport};
 use zaby::transport::{Transport, TransportRequest};
-use zaby::ZabyError;
 
 use crate::done::Done;
 use crate::throw;
@@ -193,7 +193,9 @@ impl NativeMockTransport {
         let mock = self.inner.clone();
         spawn(async move {
             match mock.send(request).await {
-                Ok(r) => done.value(json!({ "status": r.status, "headers": r.headers, "json": r.json_body, "body": r.body })),
+                Ok(r) => {
+                    done.value(json!({ "status": r.status, "headers": r.headers, "json": r.json_body, "body": r.body }))
+                }
                 Err(e) => done.error(&e),
             }
         });

@@ -44,14 +44,7 @@ fn methods_of(client: &str) -> Vec<Method> {
 }
 
 fn method(e: &'static Endpoint, b: &'static Binding) -> Method {
-    Method {
-        client: b.client,
-        name: b.method,
-        params: b.params,
-        input: b.input,
-        endpoints: vec![e],
-        iter: b.iter,
-    }
+    Method { client: b.client, name: b.method, params: b.params, input: b.input, endpoints: vec![e], iter: b.iter }
 }
 
 /// The `iter…` twin of a list method: same path parameters, an optional query.
@@ -72,18 +65,12 @@ fn input_param(input: Input) -> Option<(&'static str, bool)> {
         Input::None => None,
         Input::Query | Input::Stream => Some(("query", false)),
         Input::Body | Input::BodyMovingToPath { .. } => Some(("input", true)),
-        Input::OptionalBody | Input::BodyOrEmpty | Input::WhenGiven | Input::WhenOmitted => {
-            Some(("input", false))
-        }
+        Input::OptionalBody | Input::BodyOrEmpty | Input::WhenGiven | Input::WhenOmitted => Some(("input", false)),
     }
 }
 
 fn doc_line(m: &Method) -> String {
-    m.endpoints
-        .iter()
-        .map(|e| format!("{} {} {}", e.id, e.method.as_str(), e.path))
-        .collect::<Vec<_>>()
-        .join("; ")
+    m.endpoints.iter().map(|e| format!("{} {} {}", e.id, e.method.as_str(), e.path)).collect::<Vec<_>>().join("; ")
 }
 
 fn params_tuple(params: &[&str]) -> String {
@@ -94,7 +81,8 @@ fn params_tuple(params: &[&str]) -> String {
     }
 }
 
-const OPTION_KWARGS: &str = "request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None";
+const OPTION_KWARGS: &str =
+    "request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None";
 
 fn signature(m: &Method, input_ty: Option<&str>, stream: bool) -> String {
     let mut s = String::from("self");
@@ -130,10 +118,7 @@ fn signature(m: &Method, input_ty: Option<&str>, stream: bool) -> String {
 
 fn py_module() -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "\"\"\"The sub-clients of ``Zaby`` and ``ZabyRuntime`` (API.md §4).\n\n{HEADER}\n\"\"\"\n"
-    );
+    let _ = writeln!(out, "\"\"\"The sub-clients of ``Zaby`` and ``ZabyRuntime`` (API.md §4).\n\n{HEADER}\n\"\"\"\n");
     out.push_str(
         "from __future__ import annotations\n\n\
          from typing import Any\n\n\
@@ -215,11 +200,7 @@ fn owner_name(owner: Owner) -> &'static str {
 
 fn py_attach(owner: Owner) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "\n\nclass {}:\n    \"\"\"Sub-client attributes.\"\"\"\n",
-        owner_name(owner)
-    );
+    let _ = writeln!(out, "\n\nclass {}:\n    \"\"\"Sub-client attributes.\"\"\"\n", owner_name(owner));
     for c in CLIENTS.iter().filter(|c| c.owner == owner) {
         let _ = writeln!(out, "    {}: {}", c.attr, c.class);
     }
@@ -268,10 +249,7 @@ fn py_type(expr: &str) -> String {
 
 /// The item type an `iter…` method yields.
 fn item_type(response: &str) -> String {
-    if let Some(inner) = response
-        .strip_prefix("ListResponse<")
-        .and_then(|r| r.strip_suffix('>'))
-    {
+    if let Some(inner) = response.strip_prefix("ListResponse<").and_then(|r| r.strip_suffix('>')) {
         return py_type(inner);
     }
     if response == "RunEventPage" {
@@ -285,11 +263,7 @@ fn stub_input_type(m: &Method) -> Option<String> {
         Input::Query | Input::Stream => Some("Mapping[str, Any]".to_owned()),
         Input::None => None,
         _ => Some(
-            m.endpoints
-                .iter()
-                .find_map(|e| e.request)
-                .map(py_type)
-                .unwrap_or_else(|| "Mapping[str, Any]".to_owned()),
+            m.endpoints.iter().find_map(|e| e.request).map(py_type).unwrap_or_else(|| "Mapping[str, Any]".to_owned()),
         ),
     }
 }
@@ -326,12 +300,7 @@ fn pyi_module() -> String {
                 continue;
             }
             let sig = signature(&m, input_ty.as_deref(), false);
-            let _ = writeln!(
-                out,
-                "    async def {}({sig}) -> {}: ...",
-                m.name,
-                stub_return(&m)
-            );
+            let _ = writeln!(out, "    async def {}({sig}) -> {}: ...", m.name, stub_return(&m));
             if let Some(iter) = m.iter {
                 let sig = signature(&iter_method(&m, iter), Some("Mapping[str, Any]"), false);
                 let _ = writeln!(
@@ -354,14 +323,8 @@ fn pyi_module() -> String {
 
 pub fn generate() -> Vec<Generated> {
     vec![
-        Generated {
-            path: "python/zaby/_clients.py",
-            contents: py_module(),
-        },
-        Generated {
-            path: "python/zaby/_clients.pyi",
-            contents: pyi_module(),
-        },
+        Generated { path: "python/zaby/_clients.py", contents: py_module() },
+        Generated { path: "python/zaby/_clients.pyi", contents: pyi_module() },
     ]
 }
 
@@ -382,20 +345,13 @@ mod tests {
         let py = py_module();
         for e in ENDPOINTS {
             for b in e.bindings {
-                assert!(
-                    py.contains(&format!("def {}(", b.method)),
-                    "{} {} missing",
-                    e.id,
-                    b.method
-                );
+                assert!(py.contains(&format!("def {}(", b.method)), "{} {} missing", e.id, b.method);
                 if let Some(iter) = b.iter {
                     assert!(py.contains(&format!("def {iter}(")), "{iter} missing");
                 }
             }
         }
         // E14/E15 share one method whose input is optional.
-        assert!(py.contains(
-            "async def playground_runtime_tokens(self, agent_id: str, input: Any = None"
-        ));
+        assert!(py.contains("async def playground_runtime_tokens(self, agent_id: str, input: Any = None"));
     }
 }

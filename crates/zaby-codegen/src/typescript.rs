@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use zaby::endpoints::{camel_case, ClientInfo, Endpoint, Input, Owner, CLIENTS, ENDPOINTS};
+use zaby::endpoints::{CLIENTS, ClientInfo, ENDPOINTS, Endpoint, Input, Owner, camel_case};
 
 use crate::Generated;
 
@@ -78,19 +78,12 @@ fn response_type(m: &Method) -> String {
 }
 
 fn request_type(m: &Method) -> String {
-    m.endpoints
-        .iter()
-        .find_map(|e| e.request)
-        .map(type_ref)
-        .unwrap_or_else(|| "Record<string, unknown>".to_owned())
+    m.endpoints.iter().find_map(|e| e.request).map(type_ref).unwrap_or_else(|| "Record<string, unknown>".to_owned())
 }
 
 fn doc(out: &mut String, m: &Method, extra: &str) {
-    let routes: Vec<String> = m
-        .endpoints
-        .iter()
-        .map(|e| format!("{} `{} {}`", e.id, e.method.as_str(), e.path))
-        .collect();
+    let routes: Vec<String> =
+        m.endpoints.iter().map(|e| format!("{} `{} {}`", e.id, e.method.as_str(), e.path)).collect();
     let _ = writeln!(out, "  /** {}{extra} */", routes.join("; "));
 }
 

@@ -53,9 +53,7 @@ impl Directives {
 
     /// The pause before each event after `RunStarted`, if any.
     pub fn delay(&self) -> Option<std::time::Duration> {
-        self.delay_ms
-            .filter(|ms| *ms > 0)
-            .map(std::time::Duration::from_millis)
+        self.delay_ms.filter(|ms| *ms > 0).map(std::time::Duration::from_millis)
     }
 }
 
@@ -79,16 +77,10 @@ fn string_list_key(map: &Map<String, Value>, key: &str) -> Result<Option<Vec<Str
     let Some(value) = present(map, key) else {
         return Ok(None);
     };
-    let items = value
-        .as_array()
-        .ok_or_else(|| invalid(key, "an array of strings"))?;
+    let items = value.as_array().ok_or_else(|| invalid(key, "an array of strings"))?;
     items
         .iter()
-        .map(|item| {
-            item.as_str()
-                .map(str::to_owned)
-                .ok_or_else(|| invalid(key, "an array of strings"))
-        })
+        .map(|item| item.as_str().map(str::to_owned).ok_or_else(|| invalid(key, "an array of strings")))
         .collect::<Result<Vec<_>, _>>()
         .map(Some)
 }
@@ -107,15 +99,11 @@ fn tool_calls_key(map: &Map<String, Value>) -> Result<Option<Vec<SimulatedToolCa
     let Some(value) = present(map, "toolCalls") else {
         return Ok(None);
     };
-    let entries = value
-        .as_array()
-        .ok_or_else(|| invalid("toolCalls", "an array"))?;
+    let entries = value.as_array().ok_or_else(|| invalid("toolCalls", "an array"))?;
     let mut calls = Vec::with_capacity(entries.len());
     for (index, entry) in entries.iter().enumerate() {
         let key = format!("toolCalls[{index}]");
-        let entry = entry
-            .as_object()
-            .ok_or_else(|| invalid(&key, "an object"))?;
+        let entry = entry.as_object().ok_or_else(|| invalid(&key, "an object"))?;
         let tool_name = match entry.get("toolName") {
             Some(Value::String(name)) if !name.is_empty() => name.clone(),
             _ => return Err(invalid(&format!("{key}.toolName"), "a non-empty string")),
@@ -125,10 +113,7 @@ fn tool_calls_key(map: &Map<String, Value>) -> Result<Option<Vec<SimulatedToolCa
             Some(Value::Object(args)) => Value::Object(args.clone()),
             Some(_) => return Err(invalid(&format!("{key}.arguments"), "an object")),
         };
-        calls.push(SimulatedToolCall {
-            tool_name,
-            arguments,
-        });
+        calls.push(SimulatedToolCall { tool_name, arguments });
     }
     Ok(Some(calls))
 }

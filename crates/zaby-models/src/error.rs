@@ -42,10 +42,7 @@ pub struct ModelError {
 
 impl ModelError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ModelError {
-            code,
-            message: message.into(),
-        }
+        ModelError { code, message: message.into() }
     }
 
     pub fn execution_failed(message: impl Into<String>) -> Self {
@@ -53,10 +50,7 @@ impl ModelError {
     }
 
     pub fn tool_not_attached(name: &str) -> Self {
-        Self::new(
-            ErrorCode::AgentToolNotAttached,
-            format!("tool `{name}` is not attached to this agent"),
-        )
+        Self::new(ErrorCode::AgentToolNotAttached, format!("tool `{name}` is not attached to this agent"))
     }
 
     pub fn model(message: impl Into<String>) -> Self {

@@ -22,14 +22,12 @@ mod types;
 pub use directives::{Directives, MAX_DELAY_MS, SimulatedToolCall};
 pub use error::{ErrorCode, ModelError};
 pub use local::{LocalModel, parse_tool_command, text_chunks};
-pub use memory::{
-    MemoryCandidate, MemoryKind, development_memory_candidates, extract_memory_candidates,
-};
+pub use memory::{MemoryCandidate, MemoryKind, development_memory_candidates, extract_memory_candidates};
 pub use message::{compact_json, count_words, normalize_message};
 pub use openai::{DEFAULT_TIMEOUT, OpenAiConfig, OpenAiProvider, RetryConfig, default_client};
 pub use provider::{ModelProvider, ModelStream, ProviderKind};
 pub use registry::{ModelRegistry, ModelSettings, SettingsError, env_name};
 pub use types::{
-    CompletedToolCall, ContextPassage, HistoryTurn, ModelEvent, PassageKind, StepRequest, ToolCall,
-    ToolRound, ToolSpec, Usage,
+    CompletedToolCall, ContextPassage, HistoryTurn, ModelEvent, PassageKind, StepRequest, ToolCall, ToolRound,
+    ToolSpec, Usage,
 };

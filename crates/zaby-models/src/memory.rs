@@ -45,8 +45,7 @@ pub struct MemoryCandidate {
 
 static REMEMBER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)^remember(?: that)? (.+)$").expect("valid pattern"));
-static MY_X_IS: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)^my .+ is .+$").expect("valid pattern"));
+static MY_X_IS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)^my .+ is .+$").expect("valid pattern"));
 static I_LIKE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)^i (?:like|prefer|love|hate) .+$").expect("valid pattern"));
 
@@ -69,31 +68,19 @@ fn match_sentence(sentence: &str) -> Option<MemoryCandidate> {
     if let Some(captures) = REMEMBER.captures(sentence) {
         let content = captures[1].trim();
         // "remember that" alone captures nothing worth keeping.
-        return (!content.is_empty()).then(|| MemoryCandidate {
-            content: content.to_owned(),
-            kind: MemoryKind::Fact,
-        });
+        return (!content.is_empty()).then(|| MemoryCandidate { content: content.to_owned(), kind: MemoryKind::Fact });
     }
     if MY_X_IS.is_match(sentence) {
-        return Some(MemoryCandidate {
-            content: sentence.to_owned(),
-            kind: MemoryKind::Fact,
-        });
+        return Some(MemoryCandidate { content: sentence.to_owned(), kind: MemoryKind::Fact });
     }
     if I_LIKE.is_match(sentence) {
-        return Some(MemoryCandidate {
-            content: sentence.to_owned(),
-            kind: MemoryKind::Preference,
-        });
+        return Some(MemoryCandidate { content: sentence.to_owned(), kind: MemoryKind::Preference });
     }
     None
 }
 
 fn push_unique(found: &mut Vec<MemoryCandidate>, candidate: MemoryCandidate) {
-    if !found
-        .iter()
-        .any(|existing| existing.content == candidate.content)
-    {
+    if !found.iter().any(|existing| existing.content == candidate.content) {
         found.push(candidate);
     }
 }
@@ -107,13 +94,7 @@ pub fn development_memory_candidates(input: &Value) -> Result<Vec<MemoryCandidat
         Some(contents) => {
             let mut found = Vec::new();
             for content in contents {
-                push_unique(
-                    &mut found,
-                    MemoryCandidate {
-                        content,
-                        kind: MemoryKind::Fact,
-                    },
-                );
+                push_unique(&mut found, MemoryCandidate { content, kind: MemoryKind::Fact });
             }
             found
         }

@@ -23,13 +23,7 @@ pub fn env_name(model_name: &str) -> String {
     model_name
         .chars()
         .flat_map(char::to_uppercase)
-        .map(|c| {
-            if c.is_ascii_uppercase() || c.is_ascii_digit() {
-                c
-            } else {
-                '_'
-            }
-        })
+        .map(|c| if c.is_ascii_uppercase() || c.is_ascii_digit() { c } else { '_' })
         .collect()
 }
 
@@ -97,9 +91,8 @@ impl ModelSettings {
             if !key.starts_with(ENV_PREFIX) {
                 continue;
             }
-            let value = value
-                .into_string()
-                .map_err(|_| SettingsError(format!("{key}: the value is not valid UTF-8")))?;
+            let value =
+                value.into_string().map_err(|_| SettingsError(format!("{key}: the value is not valid UTF-8")))?;
             vars.push((key.to_owned(), value));
         }
         self.with_env_vars(vars)
@@ -107,9 +100,8 @@ impl ModelSettings {
 
     /// Reads the `[models]` tables of a whole `zaby-server.toml` (other keys ignored).
     pub fn with_config_toml(self, text: &str) -> Result<Self, SettingsError> {
-        let document: toml::Table = text
-            .parse()
-            .map_err(|error| SettingsError(format!("invalid zaby-server.toml: {error}")))?;
+        let document: toml::Table =
+            text.parse().map_err(|error| SettingsError(format!("invalid zaby-server.toml: {error}")))?;
         match document.get("models") {
             Some(models) => self.with_models_table(models),
             None => Ok(self),
@@ -119,28 +111,23 @@ impl ModelSettings {
     /// Reads the value of the file's `models` key: a table of
     /// `"<model name>" = { base_url, api_key, model }`.
     pub fn with_models_table(mut self, models: &toml::Value) -> Result<Self, SettingsError> {
-        let models = models.as_table().ok_or_else(|| {
-            SettingsError("`models` in zaby-server.toml must be a table".to_owned())
-        })?;
+        let models = models
+            .as_table()
+            .ok_or_else(|| SettingsError("`models` in zaby-server.toml must be a table".to_owned()))?;
         for (name, table) in models {
             let at = format!("[models.{}]", toml::Value::String(name.clone()));
-            let table = table.as_table().ok_or_else(|| {
-                SettingsError(format!("{at} in zaby-server.toml must be a table"))
-            })?;
+            let table =
+                table.as_table().ok_or_else(|| SettingsError(format!("{at} in zaby-server.toml must be a table")))?;
             let mut fields = Fields::default();
             for (key, value) in table {
                 let text = value
                     .as_str()
-                    .ok_or_else(|| {
-                        SettingsError(format!("{at} {key} in zaby-server.toml must be a string"))
-                    })?
+                    .ok_or_else(|| SettingsError(format!("{at} {key} in zaby-server.toml must be a string")))?
                     .trim();
                 let text = (!text.is_empty()).then(|| text.to_owned());
                 match key.as_str() {
                     "base_url" => {
-                        fields.base_url = text
-                            .map(|url| checked_url(&format!("{at} base_url"), &url))
-                            .transpose()?;
+                        fields.base_url = text.map(|url| checked_url(&format!("{at} base_url"), &url)).transpose()?;
                     }
                     "api_key" => fields.api_key = text,
                     "model" => fields.model = text,
@@ -163,8 +150,7 @@ impl ModelSettings {
         let env = self.env.get(&env_name(model_name));
         let file = self.file.get(model_name);
         let pick = |get: fn(&Fields) -> &Option<String>| {
-            env.and_then(|f| get(f).clone())
-                .or_else(|| file.and_then(|f| get(f).clone()))
+            env.and_then(|f| get(f).clone()).or_else(|| file.and_then(|f| get(f).clone()))
         };
         let base_url = pick(|f| &f.base_url)?;
         Some(OpenAiConfig::new(
@@ -177,12 +163,8 @@ impl ModelSettings {
 
 fn checked_url(setting: &str, value: &str) -> Result<String, SettingsError> {
     match reqwest::Url::parse(value) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => {
-            Ok(value.to_owned())
-        }
-        _ => Err(SettingsError(format!(
-            "{setting}: `{value}` is not an http:// or https:// URL"
-        ))),
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => Ok(value.to_owned()),
+        _ => Err(SettingsError(format!("{setting}: `{value}` is not an http:// or https:// URL"))),
     }
 }
 

@@ -3,19 +3,14 @@
 use futures::StreamExt;
 use serde_json::{Value, json};
 use zaby_models::{
-    CompletedToolCall, ContextPassage, ErrorCode, HistoryTurn, LocalModel, ModelError, ModelEvent,
-    ModelProvider, ProviderKind, StepRequest, ToolCall, ToolRound, ToolSpec, Usage,
-    normalize_message,
+    CompletedToolCall, ContextPassage, ErrorCode, HistoryTurn, LocalModel, ModelError, ModelEvent, ModelProvider,
+    ProviderKind, StepRequest, ToolCall, ToolRound, ToolSpec, Usage, normalize_message,
 };
 
 type Events = Vec<Result<ModelEvent, ModelError>>;
 
 fn tool(name: &str) -> ToolSpec {
-    ToolSpec {
-        name: name.into(),
-        description: format!("the {name} tool"),
-        input_schema: json!({"type": "object"}),
-    }
+    ToolSpec { name: name.into(), description: format!("the {name} tool"), input_schema: json!({"type": "object"}) }
 }
 
 fn request(input: Value) -> StepRequest {
@@ -34,25 +29,15 @@ fn run(request: &StepRequest) -> Events {
 }
 
 fn text(pieces: &[&str]) -> Events {
-    pieces
-        .iter()
-        .map(|p| Ok(ModelEvent::TextDelta((*p).into())))
-        .collect()
+    pieces.iter().map(|p| Ok(ModelEvent::TextDelta((*p).into()))).collect()
 }
 
 fn usage(input_tokens: u64, output_tokens: u64) -> Result<ModelEvent, ModelError> {
-    Ok(ModelEvent::Usage(Usage {
-        input_tokens,
-        output_tokens,
-    }))
+    Ok(ModelEvent::Usage(Usage { input_tokens, output_tokens }))
 }
 
 fn call(id: &str, name: &str, arguments: Value) -> ToolCall {
-    ToolCall {
-        id: id.into(),
-        name: name.into(),
-        arguments,
-    }
+    ToolCall { id: id.into(), name: name.into(), arguments }
 }
 
 fn failure(code: ErrorCode, message: &str) -> Result<ModelEvent, ModelError> {
@@ -64,16 +49,9 @@ fn answer_step(mut request: StepRequest, calls: Vec<ToolCall>, results: Vec<Valu
     let calls = calls
         .into_iter()
         .zip(results)
-        .map(|(call, result)| CompletedToolCall {
-            call,
-            result,
-            is_error: false,
-        })
+        .map(|(call, result)| CompletedToolCall { call, result, is_error: false })
         .collect();
-    request.tool_rounds.push(ToolRound {
-        text: String::new(),
-        calls,
-    });
+    request.tool_rounds.push(ToolRound { text: String::new(), calls });
     request
 }
 
@@ -106,14 +84,8 @@ async fn step_streams_the_same_events_and_is_deterministic() {
 fn message_normalization() {
     assert_eq!(normalize_message(&json!("hi there")), "hi there");
     assert_eq!(normalize_message(&json!({"message": "hi", "x": 1})), "hi");
-    assert_eq!(
-        normalize_message(&json!({"message": 5, "b": [1, 2]})),
-        r#"{"message":5,"b":[1,2]}"#
-    );
-    assert_eq!(
-        normalize_message(&json!({"b": 1, "a": {"c": null}})),
-        r#"{"b":1,"a":{"c":null}}"#
-    );
+    assert_eq!(normalize_message(&json!({"message": 5, "b": [1, 2]})), r#"{"message":5,"b":[1,2]}"#);
+    assert_eq!(normalize_message(&json!({"b": 1, "a": {"c": null}})), r#"{"b":1,"a":{"c":null}}"#);
     assert_eq!(normalize_message(&json!([1, "two"])), r#"[1,"two"]"#);
     assert_eq!(normalize_message(&json!(42)), "42");
     assert_eq!(normalize_message(&json!(null)), "null");
@@ -132,9 +104,7 @@ fn object_input_replies_with_its_message_or_its_json() {
 
 #[test]
 fn simulate_reply_is_chunked_at_single_spaces() {
-    let events = run(&request(
-        json!({"message": "x", "simulate": {"reply": "a  b c "}}),
-    ));
+    let events = run(&request(json!({"message": "x", "simulate": {"reply": "a  b c "}})));
     let mut expected = text(&["a ", " ", "b ", "c "]);
     expected.push(usage(1, 3));
     assert_eq!(events, expected);
@@ -142,9 +112,7 @@ fn simulate_reply_is_chunked_at_single_spaces() {
 
 #[test]
 fn empty_reply_has_no_text_events() {
-    let events = run(&request(
-        json!({"message": "x y", "simulate": {"reply": ""}}),
-    ));
+    let events = run(&request(json!({"message": "x y", "simulate": {"reply": ""}})));
     assert_eq!(events, vec![usage(2, 0)]);
 }
 
@@ -156,19 +124,11 @@ fn thinking_comes_first_and_only_in_the_first_step() {
         events,
         vec![
             Ok(ModelEvent::Thinking("planning".into())),
-            Ok(ModelEvent::ToolCalls(vec![call(
-                "call_1",
-                "echo",
-                json!({})
-            )])),
+            Ok(ModelEvent::ToolCalls(vec![call("call_1", "echo", json!({}))])),
             usage(2, 0),
         ]
     );
-    let next = answer_step(
-        req,
-        vec![call("call_1", "echo", json!({}))],
-        vec![json!({})],
-    );
+    let next = answer_step(req, vec![call("call_1", "echo", json!({}))], vec![json!({})]);
     let mut expected = text(&["Tool ", "echo ", "returned: ", "{}"]);
     expected.push(usage(0, 4));
     assert_eq!(run(&next), expected);
@@ -176,21 +136,11 @@ fn thinking_comes_first_and_only_in_the_first_step() {
 
 #[test]
 fn fail_emits_the_error_after_thinking_and_nothing_else() {
-    let events = run(&request(
-        json!({"message": "/tool echo", "simulate": {"fail": "boom", "thinking": "t", "reply": "r"}}),
-    ));
-    assert_eq!(
-        events,
-        vec![
-            Ok(ModelEvent::Thinking("t".into())),
-            failure(ErrorCode::AgentExecutionFailed, "boom")
-        ]
-    );
+    let events =
+        run(&request(json!({"message": "/tool echo", "simulate": {"fail": "boom", "thinking": "t", "reply": "r"}})));
+    assert_eq!(events, vec![Ok(ModelEvent::Thinking("t".into())), failure(ErrorCode::AgentExecutionFailed, "boom")]);
     let events = run(&request(json!({"simulate": {"fail": "boom"}})));
-    assert_eq!(
-        events,
-        vec![failure(ErrorCode::AgentExecutionFailed, "boom")]
-    );
+    assert_eq!(events, vec![failure(ErrorCode::AgentExecutionFailed, "boom")]);
 }
 
 #[test]
@@ -198,10 +148,7 @@ fn tool_command_calls_the_tool_then_answers_with_its_result() {
     let req = request(json!(r#"/tool echo {"text": "hi", "n": [1, 2]}"#));
     let events = run(&req);
     let asked = call("call_1", "echo", json!({"text": "hi", "n": [1, 2]}));
-    assert_eq!(
-        events,
-        vec![Ok(ModelEvent::ToolCalls(vec![asked.clone()])), usage(7, 0)]
-    );
+    assert_eq!(events, vec![Ok(ModelEvent::ToolCalls(vec![asked.clone()])), usage(7, 0)]);
 
     let next = answer_step(req, vec![asked], vec![json!({"text": "hi", "n": [1, 2]})]);
     let mut expected = text(&["Tool ", "echo ", "returned: ", r#"{"text":"hi","n":[1,2]}"#]);
@@ -213,26 +160,11 @@ fn tool_command_calls_the_tool_then_answers_with_its_result() {
 fn tool_command_without_arguments_passes_an_empty_object() {
     for message in ["/tool echo", "/tool echo   ", "/tool   echo"] {
         let events = run(&request(json!(message)));
-        assert_eq!(
-            events[0],
-            Ok(ModelEvent::ToolCalls(vec![call(
-                "call_1",
-                "echo",
-                json!({})
-            )])),
-            "{message:?}"
-        );
+        assert_eq!(events[0], Ok(ModelEvent::ToolCalls(vec![call("call_1", "echo", json!({}))])), "{message:?}");
     }
     // The JSON may follow the name directly.
     let events = run(&request(json!(r#"/tool sum{"numbers":[1]}"#)));
-    assert_eq!(
-        events[0],
-        Ok(ModelEvent::ToolCalls(vec![call(
-            "call_1",
-            "sum",
-            json!({"numbers": [1]})
-        )]))
-    );
+    assert_eq!(events[0], Ok(ModelEvent::ToolCalls(vec![call("call_1", "sum", json!({"numbers": [1]}))])));
 }
 
 #[test]
@@ -247,11 +179,7 @@ fn text_after_the_tool_name_must_be_a_json_object() {
         let events = run(&request(json!(message)));
         let error = the_only_error(&events);
         assert_eq!(error.code, ErrorCode::AgentExecutionFailed, "{message:?}");
-        assert!(
-            error.message.contains("must be a JSON object"),
-            "{}",
-            error.message
-        );
+        assert!(error.message.contains("must be a JSON object"), "{}", error.message);
     }
     let error = run(&request(json!("/tool ")));
     assert_eq!(the_only_error(&error).code, ErrorCode::AgentExecutionFailed);
@@ -272,13 +200,8 @@ fn unknown_tool_names_fail_with_tool_not_attached() {
     assert!(error.message.contains("delete_everything"));
 
     // One unknown name among known ones: no call is asked for at all.
-    let events = run(&request(
-        json!({"simulate": {"toolCalls": [{"toolName": "echo"}, {"toolName": "nope"}]}}),
-    ));
-    assert_eq!(
-        the_only_error(&events).code,
-        ErrorCode::AgentToolNotAttached
-    );
+    let events = run(&request(json!({"simulate": {"toolCalls": [{"toolName": "echo"}, {"toolName": "nope"}]}})));
+    assert_eq!(the_only_error(&events).code, ErrorCode::AgentToolNotAttached);
 }
 
 fn with_rules(input: Value, rules: Value) -> StepRequest {
@@ -301,16 +224,9 @@ fn every_matching_rule_fires_in_list_order() {
         call("call_2", "echo", json!({"q": "weather"})),
         call("call_3", "echo", json!({})),
     ];
-    assert_eq!(
-        run(&req),
-        vec![Ok(ModelEvent::ToolCalls(calls.clone())), usage(4, 0)]
-    );
+    assert_eq!(run(&req), vec![Ok(ModelEvent::ToolCalls(calls.clone())), usage(4, 0)]);
 
-    let next = answer_step(
-        req,
-        calls,
-        vec![json!({"sum": 3}), json!({"q": "weather"}), json!("plain")],
-    );
+    let next = answer_step(req, calls, vec![json!({"sum": 3}), json!({"q": "weather"}), json!("plain")]);
     let reply = r#"Tool sum returned: {"sum":3} Tool echo returned: {"q":"weather"} Tool echo returned: "plain""#;
     let pieces: Vec<&str> = reply.split_inclusive(' ').collect();
     let mut expected = text(&pieces);
@@ -320,27 +236,14 @@ fn every_matching_rule_fires_in_list_order() {
 
 #[test]
 fn rules_match_substrings_case_sensitively() {
-    let req = with_rules(
-        json!("Weather?"),
-        json!([{"match": "weather", "toolName": "echo"}]),
-    );
+    let req = with_rules(json!("Weather?"), json!([{"match": "weather", "toolName": "echo"}]));
     assert!(matches!(run(&req)[0], Ok(ModelEvent::TextDelta(_))));
 }
 
 #[test]
 fn tool_command_takes_precedence_over_rules() {
-    let req = with_rules(
-        json!("/tool sum {\"numbers\": []}"),
-        json!([{"match": "sum", "toolName": "echo"}]),
-    );
-    assert_eq!(
-        run(&req)[0],
-        Ok(ModelEvent::ToolCalls(vec![call(
-            "call_1",
-            "sum",
-            json!({"numbers": []})
-        )]))
-    );
+    let req = with_rules(json!("/tool sum {\"numbers\": []}"), json!([{"match": "sum", "toolName": "echo"}]));
+    assert_eq!(run(&req)[0], Ok(ModelEvent::ToolCalls(vec![call("call_1", "sum", json!({"numbers": []}))])));
 }
 
 #[test]
@@ -350,50 +253,28 @@ fn simulated_tool_calls_replace_command_and_rules() {
         "simulate": {"toolCalls": [{"toolName": "sum", "arguments": {"numbers": [4]}}, {"toolName": "echo"}]}
     });
     let req = with_rules(input, json!([{"match": "echo", "toolName": "echo"}]));
-    let calls = vec![
-        call("call_1", "sum", json!({"numbers": [4]})),
-        call("call_2", "echo", json!({})),
-    ];
-    assert_eq!(
-        run(&req),
-        vec![Ok(ModelEvent::ToolCalls(calls)), usage(3, 0)]
-    );
+    let calls = vec![call("call_1", "sum", json!({"numbers": [4]})), call("call_2", "echo", json!({}))];
+    assert_eq!(run(&req), vec![Ok(ModelEvent::ToolCalls(calls)), usage(3, 0)]);
 
     // An empty list replaces them too: no tool is called.
-    let req = with_rules(
-        json!({"message": "/tool echo", "simulate": {"toolCalls": []}}),
-        json!([]),
-    );
+    let req = with_rules(json!({"message": "/tool echo", "simulate": {"toolCalls": []}}), json!([]));
     assert!(matches!(run(&req)[0], Ok(ModelEvent::TextDelta(_))));
 }
 
 #[test]
 fn malformed_rules_fail_the_run_naming_the_rule() {
-    let req = with_rules(
-        json!("hi"),
-        json!([{"match": "hi", "toolName": "echo"}, {"match": "x"}]),
-    );
+    let req = with_rules(json!("hi"), json!([{"match": "hi", "toolName": "echo"}, {"match": "x"}]));
     let events = run(&req);
     let error = the_only_error(&events);
     assert_eq!(error.code, ErrorCode::AgentExecutionFailed);
-    assert_eq!(
-        error.message,
-        "agent config.localModel.rules[1].toolName must be a non-empty string"
-    );
+    assert_eq!(error.message, "agent config.localModel.rules[1].toolName must be a non-empty string");
 }
 
 #[test]
 fn simulate_reply_wins_over_tool_results() {
     let req = request(json!({"message": "/tool echo", "simulate": {"reply": "done"}}));
-    let next = answer_step(
-        req,
-        vec![call("call_1", "echo", json!({}))],
-        vec![json!({})],
-    );
-    assert_eq!(
-        run(&next),
-        vec![Ok(ModelEvent::TextDelta("done".into())), usage(0, 1)]
-    );
+    let next = answer_step(req, vec![call("call_1", "echo", json!({}))], vec![json!({})]);
+    assert_eq!(run(&next), vec![Ok(ModelEvent::TextDelta("done".into())), usage(0, 1)]);
 }
 
 #[test]
@@ -440,10 +321,7 @@ fn best_chunk_is_quoted_with_its_document_title() {
         ContextPassage::chunk("c3", "d3", "Tie", "same score, later", 0.8),
     ];
     let events = run(&req);
-    assert_eq!(
-        reply_of(&events),
-        "Based on Refund policy: Refunds take 5 days."
-    );
+    assert_eq!(reply_of(&events), "Based on Refund policy: Refunds take 5 days.");
     assert_eq!(events[0], Ok(ModelEvent::TextDelta("Based ".into())));
     // Prompt: message 1 + passages 2 + 2 + 4 + 3 = 12; reply: 8 words.
     assert_eq!(events.last().unwrap(), &usage(12, 8));
@@ -452,10 +330,8 @@ fn best_chunk_is_quoted_with_its_document_title() {
 #[test]
 fn best_memory_item_is_used_without_chunks() {
     let mut req = request(json!("what do I drink"));
-    req.context = vec![
-        ContextPassage::memory("m1", "likes coffee", 0.3),
-        ContextPassage::memory("m2", "likes tea", 0.6),
-    ];
+    req.context =
+        vec![ContextPassage::memory("m1", "likes coffee", 0.3), ContextPassage::memory("m2", "likes tea", 0.6)];
     assert_eq!(reply_of(&run(&req)), "From memory: likes tea");
 }
 
@@ -464,14 +340,8 @@ fn usage_counts_instructions_context_history_and_message() {
     let mut req = request(json!("three word message"));
     req.instructions = "You are  a helpful\nagent.".into();
     req.history = vec![
-        HistoryTurn {
-            user: "earlier question".into(),
-            assistant: "earlier answer here".into(),
-        },
-        HistoryTurn {
-            user: "again".into(),
-            assistant: "".into(),
-        },
+        HistoryTurn { user: "earlier question".into(), assistant: "earlier answer here".into() },
+        HistoryTurn { user: "again".into(), assistant: "".into() },
     ];
     req.context = vec![ContextPassage::memory("m", "one two", 0.1)];
     let events = run(&req);
@@ -483,37 +353,19 @@ fn usage_counts_instructions_context_history_and_message() {
 fn invalid_directives_fail_with_a_message_naming_the_key() {
     let cases = [
         (json!({"reply": 5}), "input.simulate.reply must be a string"),
-        (
-            json!({"delayMs": 10001}),
-            "input.simulate.delayMs must be an integer from 0 to 10000",
-        ),
-        (
-            json!({"delayMs": -1}),
-            "input.simulate.delayMs must be an integer from 0 to 10000",
-        ),
-        (
-            json!({"toolCalls": {"toolName": "echo"}}),
-            "input.simulate.toolCalls must be an array",
-        ),
-        (
-            json!({"toolCalls": [{"arguments": {}}]}),
-            "input.simulate.toolCalls[0].toolName must be a non-empty string",
-        ),
+        (json!({"delayMs": 10001}), "input.simulate.delayMs must be an integer from 0 to 10000"),
+        (json!({"delayMs": -1}), "input.simulate.delayMs must be an integer from 0 to 10000"),
+        (json!({"toolCalls": {"toolName": "echo"}}), "input.simulate.toolCalls must be an array"),
+        (json!({"toolCalls": [{"arguments": {}}]}), "input.simulate.toolCalls[0].toolName must be a non-empty string"),
         (
             json!({"toolCalls": [{"toolName": "echo", "arguments": [1]}]}),
             "input.simulate.toolCalls[0].arguments must be an object",
         ),
-        (
-            json!({"memoryCandidates": ["a", 1]}),
-            "input.simulate.memoryCandidates must be an array of strings",
-        ),
+        (json!({"memoryCandidates": ["a", 1]}), "input.simulate.memoryCandidates must be an array of strings"),
     ];
     for (simulate, message) in cases {
         let events = run(&request(json!({"message": "m", "simulate": simulate})));
-        assert_eq!(
-            events,
-            vec![failure(ErrorCode::AgentExecutionFailed, message)]
-        );
+        assert_eq!(events, vec![failure(ErrorCode::AgentExecutionFailed, message)]);
     }
 }
 
@@ -521,8 +373,6 @@ fn invalid_directives_fail_with_a_message_naming_the_key() {
 fn simulate_must_be_an_object_to_count() {
     let events = run(&request(json!({"message": "m", "simulate": "fail"})));
     assert_eq!(reply_of(&events), "You said: m");
-    let events = run(&request(
-        json!({"message": "m", "simulate": {"unknown": 1, "reply": null}}),
-    ));
+    let events = run(&request(json!({"message": "m", "simulate": {"unknown": 1, "reply": null}})));
     assert_eq!(reply_of(&events), "You said: m");
 }

@@ -8,24 +8,19 @@ use futures::StreamExt;
 use serde_json::{Value, json};
 use support::{Scripted, ScriptedServer};
 use zaby_models::{
-    CompletedToolCall, ContextPassage, ErrorCode, HistoryTurn, MemoryCandidate, MemoryKind,
-    ModelError, ModelEvent, ModelProvider, ModelRegistry, OpenAiConfig, OpenAiProvider,
-    ProviderKind, RetryConfig, StepRequest, ToolCall, ToolRound, ToolSpec, Usage,
+    CompletedToolCall, ContextPassage, ErrorCode, HistoryTurn, MemoryCandidate, MemoryKind, ModelError, ModelEvent,
+    ModelProvider, ModelRegistry, OpenAiConfig, OpenAiProvider, ProviderKind, RetryConfig, StepRequest, ToolCall,
+    ToolRound, ToolSpec, Usage,
 };
 
 type Events = Vec<Result<ModelEvent, ModelError>>;
 
 fn fast_retry(max_retries: u32) -> RetryConfig {
-    RetryConfig {
-        max_retries,
-        initial_backoff: Duration::from_millis(10),
-        max_backoff: Duration::from_millis(40),
-    }
+    RetryConfig { max_retries, initial_backoff: Duration::from_millis(10), max_backoff: Duration::from_millis(40) }
 }
 
 fn provider(server: &ScriptedServer, max_retries: u32) -> OpenAiProvider {
-    let mut config =
-        OpenAiConfig::new(server.base_url(), Some("sk-test-secret".into()), "gpt-test");
+    let mut config = OpenAiConfig::new(server.base_url(), Some("sk-test-secret".into()), "gpt-test");
     config.retry = fast_retry(max_retries);
     config.timeout = Duration::from_secs(5);
     OpenAiProvider::new(config).unwrap()
@@ -39,11 +34,7 @@ fn weather_tools() -> Vec<ToolSpec> {
             input_schema: json!({"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}),
         },
         // Not a valid function name on the wire: sent as `kb_search`, mapped back.
-        ToolSpec {
-            name: "kb.search".into(),
-            description: "Search".into(),
-            input_schema: json!({}),
-        },
+        ToolSpec { name: "kb.search".into(), description: "Search".into(), input_schema: json!({}) },
     ]
 }
 
@@ -82,21 +73,14 @@ fn only_error(events: &Events) -> &ModelError {
 #[tokio::test]
 async fn streams_text_deltas_and_usage() {
     // SSE lines split across network writes, including inside the JSON.
-    let first = format!(
-        "data: {}\n\n",
-        delta(json!({"role": "assistant", "content": ""}))
-    );
+    let first = format!("data: {}\n\n", delta(json!({"role": "assistant", "content": ""})));
     let hel = format!("data: {}\n\n", delta(json!({"content": "Hel"})));
     let (hel_a, hel_b) = hel.split_at(17);
     let server = ScriptedServer::start(vec![Scripted::sse_raw(vec![
         first,
         hel_a.to_owned(),
         hel_b.to_owned(),
-        format!(
-            "data: {}\n\ndata: {}\n\n",
-            delta(json!({"content": "lo"})),
-            delta(json!({"content": " world"}))
-        ),
+        format!("data: {}\n\ndata: {}\n\n", delta(json!({"content": "lo"})), delta(json!({"content": " world"}))),
         ": keep-alive comment\n\n".into(),
         format!("data: {}\n\n", finish("stop")),
         format!("data: {}\n\n", usage_chunk(31, 3)),
@@ -108,10 +92,7 @@ async fn streams_text_deltas_and_usage() {
     assert!(!provider.kind().honours_directives());
 
     let mut req = request("hello");
-    req.history = vec![HistoryTurn {
-        user: "hi".into(),
-        assistant: "Hello!".into(),
-    }];
+    req.history = vec![HistoryTurn { user: "hi".into(), assistant: "Hello!".into() }];
     req.context = vec![
         ContextPassage::chunk("c1", "d1", "Handbook", "Refunds take 5 days.", 0.8),
         ContextPassage::memory("m1", "Prefers French.", 0.4),
@@ -124,10 +105,7 @@ async fn streams_text_deltas_and_usage() {
             Ok(ModelEvent::TextDelta("Hel".into())),
             Ok(ModelEvent::TextDelta("lo".into())),
             Ok(ModelEvent::TextDelta(" world".into())),
-            Ok(ModelEvent::Usage(Usage {
-                input_tokens: 31,
-                output_tokens: 3
-            })),
+            Ok(ModelEvent::Usage(Usage { input_tokens: 31, output_tokens: 3 })),
         ]
     );
 
@@ -138,25 +116,13 @@ async fn streams_text_deltas_and_usage() {
     assert_eq!(body["stream"], true);
     assert_eq!(body["stream_options"], json!({"include_usage": true}));
     let messages = body["messages"].as_array().unwrap();
-    assert_eq!(
-        messages[0],
-        json!({"role": "system", "content": "Be brief."})
-    );
+    assert_eq!(messages[0], json!({"role": "system", "content": "Be brief."}));
     assert_eq!(messages[1]["role"], "system");
     let context = messages[1]["content"].as_str().unwrap();
-    assert!(
-        context.contains("[1] document \"Handbook\" (score 0.800):\nRefunds take 5 days."),
-        "{context}"
-    );
-    assert!(
-        context.contains("[2] memory about the user (score 0.400):\nPrefers French."),
-        "{context}"
-    );
+    assert!(context.contains("[1] document \"Handbook\" (score 0.800):\nRefunds take 5 days."), "{context}");
+    assert!(context.contains("[2] memory about the user (score 0.400):\nPrefers French."), "{context}");
     assert_eq!(messages[2], json!({"role": "user", "content": "hi"}));
-    assert_eq!(
-        messages[3],
-        json!({"role": "assistant", "content": "Hello!"})
-    );
+    assert_eq!(messages[3], json!({"role": "assistant", "content": "Hello!"}));
     assert_eq!(messages[4], json!({"role": "user", "content": "hello"}));
     assert_eq!(messages.len(), 5);
     assert_eq!(
@@ -196,25 +162,14 @@ async fn tool_call_round_trip() {
     req.tools = weather_tools();
     let events = collect(&provider, req.clone()).await;
     let calls = vec![
-        ToolCall {
-            id: "call_abc".into(),
-            name: "get_weather".into(),
-            arguments: json!({"city": "Paris"}),
-        },
-        ToolCall {
-            id: "call_def".into(),
-            name: "kb.search".into(),
-            arguments: json!({}),
-        },
+        ToolCall { id: "call_abc".into(), name: "get_weather".into(), arguments: json!({"city": "Paris"}) },
+        ToolCall { id: "call_def".into(), name: "kb.search".into(), arguments: json!({}) },
     ];
     assert_eq!(
         events,
         vec![
             Ok(ModelEvent::ToolCalls(calls.clone())),
-            Ok(ModelEvent::Usage(Usage {
-                input_tokens: 50,
-                output_tokens: 20
-            })),
+            Ok(ModelEvent::Usage(Usage { input_tokens: 50, output_tokens: 20 })),
         ]
     );
 
@@ -235,20 +190,14 @@ async fn tool_call_round_trip() {
         vec![
             Ok(ModelEvent::TextDelta("Sunny, ".into())),
             Ok(ModelEvent::TextDelta("22°C.".into())),
-            Ok(ModelEvent::Usage(Usage {
-                input_tokens: 80,
-                output_tokens: 5
-            })),
+            Ok(ModelEvent::Usage(Usage { input_tokens: 80, output_tokens: 5 })),
         ]
     );
 
     let bodies = server.script.bodies();
     let messages = bodies[1]["messages"].as_array().unwrap();
     assert_eq!(messages.len(), 5);
-    assert_eq!(
-        messages[1],
-        json!({"role": "user", "content": "Weather in Paris?"})
-    );
+    assert_eq!(messages[1], json!({"role": "user", "content": "Weather in Paris?"}));
     assert_eq!(
         messages[2],
         json!({"role": "assistant", "content": null, "tool_calls": [
@@ -276,17 +225,11 @@ async fn persistent_server_errors_are_retried_then_fail_with_model_error() {
     let error = only_error(&events);
     assert_eq!(error.code, ErrorCode::ModelError);
     assert!(
-        error
-            .message
-            .contains("failed (3 attempts): HTTP 500 Internal Server Error: upstream overloaded"),
+        error.message.contains("failed (3 attempts): HTTP 500 Internal Server Error: upstream overloaded"),
         "{}",
         error.message
     );
-    assert!(
-        error.message.contains("model `gpt-test`"),
-        "{}",
-        error.message
-    );
+    assert!(error.message.contains("model `gpt-test`"), "{}", error.message);
     assert!(!error.message.contains("sk-test-secret"));
     assert_eq!(server.script.count(), 3);
 }
@@ -308,18 +251,14 @@ async fn transient_errors_are_retried_until_success() {
 
 #[tokio::test]
 async fn client_errors_are_not_retried() {
-    let server = ScriptedServer::start(vec![Scripted::status(
-        401,
-        r#"{"error": {"message": "Incorrect API key provided"}}"#,
-    )])
-    .await;
+    let server =
+        ScriptedServer::start(vec![Scripted::status(401, r#"{"error": {"message": "Incorrect API key provided"}}"#)])
+            .await;
     let events = collect(&provider(&server, 3), request("hi")).await;
     let error = only_error(&events);
     assert_eq!(error.code, ErrorCode::ModelError);
     assert!(
-        error
-            .message
-            .ends_with("failed (1 attempt): HTTP 401 Unauthorized: Incorrect API key provided"),
+        error.message.ends_with("failed (1 attempt): HTTP 401 Unauthorized: Incorrect API key provided"),
         "{}",
         error.message
     );
@@ -338,13 +277,7 @@ async fn connection_failures_are_retried_then_reported() {
     let events = collect(&OpenAiProvider::new(config).unwrap(), request("hi")).await;
     let error = only_error(&events);
     assert_eq!(error.code, ErrorCode::ModelError);
-    assert!(
-        error
-            .message
-            .contains("failed (2 attempts): request failed"),
-        "{}",
-        error.message
-    );
+    assert!(error.message.contains("failed (2 attempts): request failed"), "{}", error.message);
 }
 
 #[tokio::test]
@@ -354,27 +287,14 @@ async fn slow_response_headers_time_out_and_are_retried() {
     let server = ScriptedServer::start(vec![slow.clone(), slow]).await;
     let mut provider_config = provider(&server, 1).config().clone();
     provider_config.timeout = Duration::from_millis(150);
-    let events = collect(
-        &OpenAiProvider::new(provider_config).unwrap(),
-        request("hi"),
-    )
-    .await;
+    let events = collect(&OpenAiProvider::new(provider_config).unwrap(), request("hi")).await;
     let error = only_error(&events);
-    assert!(
-        error
-            .message
-            .contains("failed (2 attempts): no response within 150 ms"),
-        "{}",
-        error.message
-    );
+    assert!(error.message.contains("failed (2 attempts): no response within 150 ms"), "{}", error.message);
 }
 
 #[tokio::test]
 async fn a_stalled_stream_fails_after_the_timeout() {
-    let mut stalled = Scripted::sse_raw(vec![format!(
-        "data: {}\n\n",
-        delta(json!({"content": "partial"}))
-    )]);
+    let mut stalled = Scripted::sse_raw(vec![format!("data: {}\n\n", delta(json!({"content": "partial"})))]);
     stalled.hold_open = Duration::from_secs(3);
     let server = ScriptedServer::start(vec![stalled]).await;
     let mut config = provider(&server, 0).config().clone();
@@ -389,11 +309,9 @@ async fn a_stalled_stream_fails_after_the_timeout() {
 
 #[tokio::test]
 async fn a_stream_cut_off_before_the_finish_is_a_model_error() {
-    let server = ScriptedServer::start(vec![Scripted::sse_raw(vec![format!(
-        "data: {}\n\n",
-        delta(json!({"content": "par"}))
-    )])])
-    .await;
+    let server =
+        ScriptedServer::start(vec![Scripted::sse_raw(vec![format!("data: {}\n\n", delta(json!({"content": "par"})))])])
+            .await;
     let events = collect(&provider(&server, 0), request("hi")).await;
     assert_eq!(events[0], Ok(ModelEvent::TextDelta("par".into())));
     assert_eq!(
@@ -428,11 +346,7 @@ async fn arguments_that_are_not_a_json_object_are_a_model_error() {
     req.tools = weather_tools();
     let error = only_error(&collect(&provider(&server, 0), req).await).clone();
     assert_eq!(error.code, ErrorCode::ModelError);
-    assert!(
-        error.message.starts_with(
-            "the model called `get_weather` with arguments that are not a JSON object"
-        )
-    );
+    assert!(error.message.starts_with("the model called `get_weather` with arguments that are not a JSON object"));
 }
 
 #[tokio::test]
@@ -490,23 +404,16 @@ async fn a_whole_json_completion_is_accepted_too() {
         events,
         vec![
             Ok(ModelEvent::TextDelta("Whole answer".into())),
-            Ok(ModelEvent::Usage(Usage {
-                input_tokens: 7,
-                output_tokens: 2
-            })),
+            Ok(ModelEvent::Usage(Usage { input_tokens: 7, output_tokens: 2 })),
         ]
     );
 }
 
 #[tokio::test]
 async fn the_registry_routes_mapped_names_to_the_endpoint() {
-    let server = ScriptedServer::start(vec![Scripted::sse(&[
-        delta(json!({"content": "remote"})),
-        finish("stop"),
-    ])])
-    .await;
-    let registry =
-        ModelRegistry::from_env_map([("ZABY_MODEL_ZABY_MAX_BASE_URL", server.base_url())]).unwrap();
+    let server =
+        ScriptedServer::start(vec![Scripted::sse(&[delta(json!({"content": "remote"})), finish("stop")])]).await;
+    let registry = ModelRegistry::from_env_map([("ZABY_MODEL_ZABY_MAX_BASE_URL", server.base_url())]).unwrap();
     let provider = registry.resolve("zaby-max");
     assert_eq!(provider.kind(), ProviderKind::OpenAi);
     let events = collect(provider.as_ref(), request("hi")).await;
@@ -523,42 +430,27 @@ async fn memory_candidates_are_extracted_by_the_model() {
     let completion = json!({"choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": answer}}]});
     let server = ScriptedServer::start(vec![Scripted::status(200, &completion.to_string())]).await;
     let found = provider(&server, 0)
-        .memory_candidates(
-            &json!("I live in Oslo"),
-            "I live in Oslo, like tea and have a cat",
-            "Noted!",
-        )
+        .memory_candidates(&json!("I live in Oslo"), "I live in Oslo, like tea and have a cat", "Noted!")
         .await
         .unwrap();
     assert_eq!(
         found,
         vec![
-            MemoryCandidate {
-                content: "Lives in Oslo".into(),
-                kind: MemoryKind::Fact
-            },
-            MemoryCandidate {
-                content: "Likes tea".into(),
-                kind: MemoryKind::Preference
-            },
-            MemoryCandidate {
-                content: "Has a cat".into(),
-                kind: MemoryKind::Fact
-            },
+            MemoryCandidate { content: "Lives in Oslo".into(), kind: MemoryKind::Fact },
+            MemoryCandidate { content: "Likes tea".into(), kind: MemoryKind::Preference },
+            MemoryCandidate { content: "Has a cat".into(), kind: MemoryKind::Fact },
         ]
     );
     let (headers, body) = server.script.requests.lock().unwrap()[0].clone();
     assert_eq!(headers["accept"], "application/json");
     assert_eq!(body["stream"], false);
-    assert_eq!(
-        body["messages"][1]["content"],
-        "User: I live in Oslo, like tea and have a cat\nAssistant: Noted!"
-    );
+    assert_eq!(body["messages"][1]["content"], "User: I live in Oslo, like tea and have a cat\nAssistant: Noted!");
 }
 
 #[tokio::test]
 async fn memory_extraction_falls_back_to_the_rules_when_the_model_fails() {
-    let unusable = json!({"choices": [{"index": 0, "message": {"role": "assistant", "content": "Sure! She likes tea."}}]});
+    let unusable =
+        json!({"choices": [{"index": 0, "message": {"role": "assistant", "content": "Sure! She likes tea."}}]});
     let server = ScriptedServer::start(vec![
         Scripted::status(400, r#"{"error": {"message": "bad"}}"#),
         Scripted::status(200, &unusable.to_string()),
@@ -568,17 +460,8 @@ async fn memory_extraction_falls_back_to_the_rules_when_the_model_fails() {
     for _ in 0..2 {
         // `simulate` is not honoured by a real model.
         let input = json!({"message": "I like tea", "simulate": {"memoryCandidates": ["x"]}});
-        let found = provider
-            .memory_candidates(&input, "I like tea", "ok")
-            .await
-            .unwrap();
-        assert_eq!(
-            found,
-            vec![MemoryCandidate {
-                content: "I like tea".into(),
-                kind: MemoryKind::Preference
-            }]
-        );
+        let found = provider.memory_candidates(&input, "I like tea", "ok").await.unwrap();
+        assert_eq!(found, vec![MemoryCandidate { content: "I like tea".into(), kind: MemoryKind::Preference }]);
     }
     assert_eq!(server.script.count(), 2);
 }

@@ -6,8 +6,8 @@
 //! (nothing is resolved at import), and `Required[...]` stays unquoted so that
 //! `__required_keys__` is right at runtime too.
 
-use super::model::{Catalogue, Field, Ty, TypeDef};
 use super::SOURCE_DIR;
+use super::model::{Catalogue, Field, Ty, TypeDef};
 use std::fmt::Write;
 
 const PY_KEYWORDS: &[&str] = &[

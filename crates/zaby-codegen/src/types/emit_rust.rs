@@ -2,14 +2,14 @@
 //! members kept in a flattened `extra` map.
 
 use super::model::{Catalogue, Field, Kind, Ty, TypeDef};
-use super::{camel_from_snake, snake_case, SOURCE_DIR};
+use super::{SOURCE_DIR, camel_from_snake, snake_case};
 use std::fmt::Write;
 
 const KEYWORDS: &[&str] = &[
-    "as", "async", "await", "break", "const", "continue", "dyn", "else", "enum", "extern", "false", "fn", "for",
-    "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "static",
-    "struct", "trait", "true", "try", "type", "unsafe", "use", "where", "while", "yield", "abstract", "become",
-    "box", "do", "final", "macro", "override", "priv", "typeof", "unsized", "virtual",
+    "as", "async", "await", "break", "const", "continue", "dyn", "else", "enum", "extern", "false", "fn", "for", "gen",
+    "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "static", "struct",
+    "trait", "true", "try", "type", "unsafe", "use", "where", "while", "yield", "abstract", "become", "box", "do",
+    "final", "macro", "override", "priv", "typeof", "unsized", "virtual",
 ];
 
 pub fn emit(cat: &Catalogue) -> String {
@@ -142,7 +142,10 @@ fn emit_field(out: &mut String, kind: Kind, params: &[String], f: &Field) {
         } else if f.required {
             (format!("Option<{base}>"), "default")
         } else if kind == Kind::Patch && f.nullable && !is_value {
-            (format!("Option<Option<{base}>>"), "default, deserialize_with = \"present\", skip_serializing_if = \"Option::is_none\"")
+            (
+                format!("Option<Option<{base}>>"),
+                "default, deserialize_with = \"present\", skip_serializing_if = \"Option::is_none\"",
+            )
         } else {
             (format!("Option<{base}>"), "default, skip_serializing_if = \"Option::is_none\"")
         }

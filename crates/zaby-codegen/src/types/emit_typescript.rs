@@ -1,7 +1,7 @@
 //! Writes `typescript/src/types.ts`: type-only exports (`@zaby/sdk/types`).
 
-use super::model::{Catalogue, Field, Ty, TypeDef};
 use super::SOURCE_DIR;
+use super::model::{Catalogue, Field, Ty, TypeDef};
 use std::fmt::Write;
 
 pub fn emit(cat: &Catalogue) -> String {
@@ -89,11 +89,8 @@ fn field(out: &mut String, f: &Field) {
         ty.push_str(" | null");
     }
     let opt = if f.required { "" } else { "?" };
-    let key = if f.wire.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        f.wire.clone()
-    } else {
-        ts_str(&f.wire)
-    };
+    let key =
+        if f.wire.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') { f.wire.clone() } else { ts_str(&f.wire) };
     let _ = writeln!(out, "  {key}{opt}: {ty};");
 }
 

@@ -12,7 +12,10 @@ pub enum Ty {
     /// A free-form JSON object.
     Object,
     /// An inline union of string literals; `open` adds "any other string".
-    Literal { values: Vec<String>, open: bool },
+    Literal {
+        values: Vec<String>,
+        open: bool,
+    },
     /// A named enum, object or input of the catalogue, or a type parameter.
     Ref(String),
     List(Box<Ty>),

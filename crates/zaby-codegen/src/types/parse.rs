@@ -166,9 +166,8 @@ fn parse_header(
             _ => None,
         };
         let base_name = words.next().ok_or("`:` must be followed by a base type")?;
-        let base = cat
-            .type_def(base_name)
-            .ok_or(format!("base type `{base_name}` must be declared before `{name}`"))?;
+        let base =
+            cat.type_def(base_name).ok_or(format!("base type `{base_name}` must be declared before `{name}`"))?;
         fields = base.fields.clone();
         if let Some(m) = modifier {
             for f in &mut fields {
@@ -406,7 +405,9 @@ fn validate(cat: &Catalogue) -> Result<(), String> {
                 }
                 match cat.type_def(name) {
                     Some(t) if t.params.is_empty() => Ok(()),
-                    Some(_) => Err(format!("{}: `{}.{field}` uses generic `{name}` without arguments", def.origin, def.name)),
+                    Some(_) => {
+                        Err(format!("{}: `{}.{field}` uses generic `{name}` without arguments", def.origin, def.name))
+                    }
                     None => Err(format!("{}: `{}.{field}` refers to unknown type `{name}`", def.origin, def.name)),
                 }
             }

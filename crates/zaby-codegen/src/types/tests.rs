@@ -16,16 +16,36 @@ fn every_request_and_response_named_by_the_endpoint_table_is_in_the_catalogue() 
             }
         }
     }
-    assert!(missing.is_empty(), "types named by the endpoint table but missing from the catalogue:\n{}", missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "types named by the endpoint table but missing from the catalogue:\n{}",
+        missing.join("\n")
+    );
 }
 
 #[test]
 fn the_types_the_brief_lists_beyond_the_table_exist() {
     let cat = catalogue();
     for name in [
-        "Citation", "RunStarted", "Text", "Thinking", "ToolCall", "ToolResult", "ApprovalRequired", "RunFinished",
-        "RunError", "RunEvent", "Chunk", "McpTool", "ToolPolicy", "RetrievedChunk", "RetrievedMemoryItem",
-        "AgentStatus", "RunStatus", "RuntimeTokenChannel", "SignalType",
+        "Citation",
+        "RunStarted",
+        "Text",
+        "Thinking",
+        "ToolCall",
+        "ToolResult",
+        "ApprovalRequired",
+        "RunFinished",
+        "RunError",
+        "RunEvent",
+        "Chunk",
+        "McpTool",
+        "ToolPolicy",
+        "RetrievedChunk",
+        "RetrievedMemoryItem",
+        "AgentStatus",
+        "RunStatus",
+        "RuntimeTokenChannel",
+        "SignalType",
     ] {
         assert!(cat.resolves(name), "{name} is missing");
     }

@@ -55,32 +55,18 @@ impl LocalModel {
         if let Some(message) = &directives.fail {
             return Err(ModelError::execution_failed(message.clone()));
         }
-        let prompt_tokens = if first_step {
-            reply::prompt_words(request)
-        } else {
-            0
-        };
+        let prompt_tokens = if first_step { reply::prompt_words(request) } else { 0 };
         if first_step {
             let calls = tools::plan_tool_calls(request, &directives)?;
             if !calls.is_empty() {
                 events.push(Ok(ModelEvent::ToolCalls(calls)));
-                events.push(Ok(ModelEvent::Usage(Usage {
-                    input_tokens: prompt_tokens,
-                    output_tokens: 0,
-                })));
+                events.push(Ok(ModelEvent::Usage(Usage { input_tokens: prompt_tokens, output_tokens: 0 })));
                 return Ok(());
             }
         }
         let reply = reply::reply_text(request, &directives);
-        events.extend(
-            text_chunks(&reply)
-                .into_iter()
-                .map(|chunk| Ok(ModelEvent::TextDelta(chunk))),
-        );
-        events.push(Ok(ModelEvent::Usage(Usage {
-            input_tokens: prompt_tokens,
-            output_tokens: count_words(&reply),
-        })));
+        events.extend(text_chunks(&reply).into_iter().map(|chunk| Ok(ModelEvent::TextDelta(chunk))));
+        events.push(Ok(ModelEvent::Usage(Usage { input_tokens: prompt_tokens, output_tokens: count_words(&reply) })));
         Ok(())
     }
 }

@@ -10,15 +10,9 @@ use crate::types::{StepRequest, ToolCall};
 /// The tool calls of the first step, with names checked against the offered tools.
 /// Ids are `call_1`, `call_2`, … in order (the development model asks for tools in one
 /// step only, so they are unique within the run).
-pub(crate) fn plan_tool_calls(
-    request: &StepRequest,
-    directives: &Directives,
-) -> Result<Vec<ToolCall>, ModelError> {
+pub(crate) fn plan_tool_calls(request: &StepRequest, directives: &Directives) -> Result<Vec<ToolCall>, ModelError> {
     let wanted: Vec<(String, Value)> = match &directives.tool_calls {
-        Some(calls) => calls
-            .iter()
-            .map(|c| (c.tool_name.clone(), c.arguments.clone()))
-            .collect(),
+        Some(calls) => calls.iter().map(|c| (c.tool_name.clone(), c.arguments.clone())).collect(),
         None => match parse_tool_command(&request.message)? {
             Some(call) => vec![call],
             None => matching_rules(&request.config, &request.message)?,
@@ -26,20 +20,13 @@ pub(crate) fn plan_tool_calls(
     };
     // Every name is checked before any call is made, so a run with an unknown name
     // fails without half of its calls having run.
-    if let Some((name, _)) = wanted
-        .iter()
-        .find(|(name, _)| !request.tools.iter().any(|t| &t.name == name))
-    {
+    if let Some((name, _)) = wanted.iter().find(|(name, _)| !request.tools.iter().any(|t| &t.name == name)) {
         return Err(ModelError::tool_not_attached(name));
     }
     Ok(wanted
         .into_iter()
         .enumerate()
-        .map(|(index, (name, arguments))| ToolCall {
-            id: format!("call_{}", index + 1),
-            name,
-            arguments,
-        })
+        .map(|(index, (name, arguments))| ToolCall { id: format!("call_{}", index + 1), name, arguments })
         .collect())
 }
 
@@ -54,14 +41,10 @@ pub fn parse_tool_command(message: &str) -> Result<Option<(String, Value)>, Mode
         return Ok(None);
     }
     let rest = rest.trim_start();
-    let name_end = rest
-        .find(|c: char| c.is_whitespace() || c == '{')
-        .unwrap_or(rest.len());
+    let name_end = rest.find(|c: char| c.is_whitespace() || c == '{').unwrap_or(rest.len());
     let (name, arguments_text) = rest.split_at(name_end);
     if name.is_empty() {
-        return Err(ModelError::execution_failed(
-            "`/tool` must be followed by a tool name",
-        ));
+        return Err(ModelError::execution_failed("`/tool` must be followed by a tool name"));
     }
     let arguments_text = arguments_text.trim();
     if arguments_text.is_empty() {
@@ -79,24 +62,17 @@ pub fn parse_tool_command(message: &str) -> Result<Option<(String, Value)>, Mode
 /// Every rule of `config.localModel.rules` whose `match` occurs in the message, in list
 /// order.
 fn matching_rules(config: &Value, message: &str) -> Result<Vec<(String, Value)>, ModelError> {
-    let Some(rules) = config
-        .get("localModel")
-        .and_then(|local| local.get("rules"))
-    else {
+    let Some(rules) = config.get("localModel").and_then(|local| local.get("rules")) else {
         return Ok(Vec::new());
     };
     if rules.is_null() {
         return Ok(Vec::new());
     }
-    let rules = rules
-        .as_array()
-        .ok_or_else(|| invalid_rule("", "an array"))?;
+    let rules = rules.as_array().ok_or_else(|| invalid_rule("", "an array"))?;
     let mut calls = Vec::new();
     for (index, rule) in rules.iter().enumerate() {
         let at = format!("[{index}]");
-        let rule = rule
-            .as_object()
-            .ok_or_else(|| invalid_rule(&at, "an object"))?;
+        let rule = rule.as_object().ok_or_else(|| invalid_rule(&at, "an object"))?;
         let pattern = rule
             .get("match")
             .and_then(Value::as_str)
@@ -104,10 +80,7 @@ fn matching_rules(config: &Value, message: &str) -> Result<Vec<(String, Value)>,
         let tool_name = match rule.get("toolName") {
             Some(Value::String(name)) if !name.is_empty() => name.clone(),
             _ => {
-                return Err(invalid_rule(
-                    &format!("{at}.toolName"),
-                    "a non-empty string",
-                ));
+                return Err(invalid_rule(&format!("{at}.toolName"), "a non-empty string"));
             }
         };
         let arguments = match rule.get("arguments") {
@@ -123,9 +96,7 @@ fn matching_rules(config: &Value, message: &str) -> Result<Vec<(String, Value)>,
 }
 
 fn invalid_rule(at: &str, expected: &str) -> ModelError {
-    ModelError::execution_failed(format!(
-        "agent config.localModel.rules{at} must be {expected}"
-    ))
+    ModelError::execution_failed(format!("agent config.localModel.rules{at} must be {expected}"))
 }
 
 fn excerpt(text: &str) -> String {

@@ -30,14 +30,7 @@ pub(crate) struct Assembler {
 
 impl Assembler {
     pub(crate) fn new(names: ToolNames, id_prefix: String) -> Self {
-        Assembler {
-            names,
-            id_prefix,
-            calls: BTreeMap::new(),
-            usage: None,
-            finish_reason: None,
-            done: false,
-        }
+        Assembler { names, id_prefix, calls: BTreeMap::new(), usage: None, finish_reason: None, done: false }
     }
 
     /// Whether `data: [DONE]` arrived.
@@ -61,10 +54,7 @@ impl Assembler {
             }
         };
         if let Some(error) = chunk.get("error") {
-            return Err(ModelError::model(format!(
-                "the model provider reported an error: {}",
-                error_text(error)
-            )));
+            return Err(ModelError::model(format!("the model provider reported an error: {}", error_text(error))));
         }
         if let Some(usage) = chunk.get("usage").and_then(parse_usage) {
             self.usage = Some(usage);
@@ -73,30 +63,18 @@ impl Assembler {
         let choice = chunk
             .get("choices")
             .and_then(Value::as_array)
-            .and_then(|choices| {
-                choices
-                    .iter()
-                    .find(|c| c.get("index").and_then(Value::as_u64).unwrap_or(0) == 0)
-            });
+            .and_then(|choices| choices.iter().find(|c| c.get("index").and_then(Value::as_u64).unwrap_or(0) == 0));
         let Some(choice) = choice else {
             return Ok(events);
         };
         // Streamed chunks carry `delta`; a non-streamed completion carries `message`.
         if let Some(delta) = choice.get("delta").or_else(|| choice.get("message")) {
             for key in ["reasoning_content", "reasoning"] {
-                if let Some(text) = delta
-                    .get(key)
-                    .and_then(Value::as_str)
-                    .filter(|t| !t.is_empty())
-                {
+                if let Some(text) = delta.get(key).and_then(Value::as_str).filter(|t| !t.is_empty()) {
                     events.push(ModelEvent::Thinking(text.to_owned()));
                 }
             }
-            if let Some(text) = delta
-                .get("content")
-                .and_then(Value::as_str)
-                .filter(|t| !t.is_empty())
-            {
+            if let Some(text) = delta.get("content").and_then(Value::as_str).filter(|t| !t.is_empty()) {
                 events.push(ModelEvent::TextDelta(text.to_owned()));
             }
             if let Some(calls) = delta.get("tool_calls").and_then(Value::as_array) {
@@ -137,9 +115,7 @@ impl Assembler {
         match function.and_then(|f| f.get("arguments")) {
             Some(Value::String(piece)) => partial.arguments.push_str(piece),
             // A few servers send the arguments as an object instead of JSON text.
-            Some(Value::Object(object)) => {
-                partial.arguments = Value::Object(object.clone()).to_string()
-            }
+            Some(Value::Object(object)) => partial.arguments = Value::Object(object.clone()).to_string(),
             _ => {}
         }
     }
@@ -147,9 +123,7 @@ impl Assembler {
     /// The end of the completion: `ToolCalls` (if any), then `Usage` (if reported).
     pub(crate) fn finish(self) -> Result<Vec<ModelEvent>, ModelError> {
         if !self.done && self.finish_reason.is_none() {
-            return Err(ModelError::model(
-                "the model provider's stream ended before the completion finished",
-            ));
+            return Err(ModelError::model("the model provider's stream ended before the completion finished"));
         }
         let mut events = Vec::new();
         let mut calls = Vec::with_capacity(self.calls.len());
@@ -158,16 +132,8 @@ impl Assembler {
                 return Err(ModelError::tool_not_attached(&partial.name));
             };
             let arguments = parse_arguments(name, &partial.arguments)?;
-            let id = if partial.id.is_empty() {
-                format!("{}{}", self.id_prefix, position + 1)
-            } else {
-                partial.id
-            };
-            calls.push(ToolCall {
-                id,
-                name: name.to_owned(),
-                arguments,
-            });
+            let id = if partial.id.is_empty() { format!("{}{}", self.id_prefix, position + 1) } else { partial.id };
+            calls.push(ToolCall { id, name: name.to_owned(), arguments });
         }
         if !calls.is_empty() {
             events.push(ModelEvent::ToolCalls(calls));
@@ -194,14 +160,8 @@ fn parse_arguments(name: &str, text: &str) -> Result<Value, ModelError> {
 
 fn parse_usage(usage: &Value) -> Option<Usage> {
     let input_tokens = usage.get("prompt_tokens").and_then(Value::as_u64)?;
-    let output_tokens = usage
-        .get("completion_tokens")
-        .and_then(Value::as_u64)
-        .unwrap_or(0);
-    Some(Usage {
-        input_tokens,
-        output_tokens,
-    })
+    let output_tokens = usage.get("completion_tokens").and_then(Value::as_u64).unwrap_or(0);
+    Some(Usage { input_tokens, output_tokens })
 }
 
 /// The `message` of an OpenAI-style error object, else its JSON.

@@ -38,11 +38,7 @@ pub(crate) async fn send_with_retries(
             Err(failure) => failure,
         };
         if !failure.retryable || attempt >= attempts {
-            let tries = if attempt == 1 {
-                "1 attempt".to_owned()
-            } else {
-                format!("{attempt} attempts")
-            };
+            let tries = if attempt == 1 { "1 attempt".to_owned() } else { format!("{attempt} attempts") };
             return Err(ModelError::model(format!(
                 "model `{}` at {url} failed ({tries}): {}",
                 config.model, failure.message
@@ -67,11 +63,7 @@ async fn send_once(
     url: &str,
     body: &Value,
 ) -> Result<reqwest::Response, Failure> {
-    let accept = if body.get("stream") == Some(&Value::Bool(true)) {
-        "text/event-stream"
-    } else {
-        "application/json"
-    };
+    let accept = if body.get("stream") == Some(&Value::Bool(true)) { "text/event-stream" } else { "application/json" };
     let mut request = client.post(url).header(ACCEPT, accept).json(body);
     if let Some(key) = config.api_key.as_deref().filter(|k| !k.is_empty()) {
         request = request.header(AUTHORIZATION, format!("Bearer {key}"));
@@ -109,29 +101,16 @@ async fn send_once(
         message.push_str(reason);
     }
     message.push_str(&detail);
-    Err(Failure {
-        message,
-        retryable: is_retryable(status),
-        retry_after,
-    })
+    Err(Failure { message, retryable: is_retryable(status), retry_after })
 }
 
 fn is_retryable(status: StatusCode) -> bool {
-    status == StatusCode::REQUEST_TIMEOUT
-        || status == StatusCode::TOO_MANY_REQUESTS
-        || status.is_server_error()
+    status == StatusCode::REQUEST_TIMEOUT || status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
 }
 
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let seconds: f64 = headers
-        .get(RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()?;
-    (seconds.is_finite() && seconds >= 0.0)
-        .then(|| Duration::from_secs_f64(seconds).min(MAX_RETRY_AFTER))
+    let seconds: f64 = headers.get(RETRY_AFTER)?.to_str().ok()?.trim().parse().ok()?;
+    (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds).min(MAX_RETRY_AFTER))
 }
 
 /// `: <provider message>` from an error body, empty when there is nothing useful.
@@ -143,11 +122,7 @@ fn describe_error_body(text: &str) -> String {
         },
         Err(_) => excerpt(text),
     };
-    if message.is_empty() {
-        String::new()
-    } else {
-        format!(": {message}")
-    }
+    if message.is_empty() { String::new() } else { format!(": {message}") }
 }
 
 /// An error with its causes ("connection refused" hides a few levels down in reqwest).

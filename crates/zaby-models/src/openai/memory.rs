@@ -58,9 +58,7 @@ async fn ask(
     let completion: Value = tokio::time::timeout(config.timeout, response.json())
         .await
         .map_err(|_| ModelError::model("the model provider did not finish its answer in time"))?
-        .map_err(|error| {
-            ModelError::model(format!("the model provider answered invalid JSON: {error}"))
-        })?;
+        .map_err(|error| ModelError::model(format!("the model provider answered invalid JSON: {error}")))?;
     let text = completion
         .pointer("/choices/0/message/content")
         .and_then(Value::as_str)
@@ -68,8 +66,7 @@ async fn ask(
     parse_candidates(text)
 }
 
-static JSON_ARRAY: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?s)\[.*\]").expect("valid pattern"));
+static JSON_ARRAY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?s)\[.*\]").expect("valid pattern"));
 
 /// Reads the model's answer: a JSON array (possibly inside a code fence or prose) of
 /// `{content, kind}` objects or plain strings. Empty contents are dropped, contents are
@@ -83,9 +80,7 @@ pub(crate) fn parse_candidates(text: &str) -> Result<Vec<MemoryCandidate>, Model
         let (content, kind) = match &item {
             Value::String(content) => (content.as_str(), None),
             Value::Object(map) => (
-                map.get("content")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default(),
+                map.get("content").and_then(Value::as_str).unwrap_or_default(),
                 map.get("kind").and_then(Value::as_str),
             ),
             _ => continue,
@@ -100,10 +95,7 @@ pub(crate) fn parse_candidates(text: &str) -> Result<Vec<MemoryCandidate>, Model
             Some("OTHER") => MemoryKind::Other,
             _ => MemoryKind::Fact,
         };
-        found.push(MemoryCandidate {
-            content: content.to_owned(),
-            kind,
-        });
+        found.push(MemoryCandidate { content: content.to_owned(), kind });
     }
     Ok(found)
 }

@@ -41,20 +41,14 @@ pub struct RetryConfig {
 
 impl Default for RetryConfig {
     fn default() -> Self {
-        RetryConfig {
-            max_retries: 3,
-            initial_backoff: Duration::from_millis(500),
-            max_backoff: Duration::from_secs(8),
-        }
+        RetryConfig { max_retries: 3, initial_backoff: Duration::from_millis(500), max_backoff: Duration::from_secs(8) }
     }
 }
 
 impl RetryConfig {
     /// The wait after failed attempt number `attempt` (1-based).
     pub fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
-        let doubled = self
-            .initial_backoff
-            .saturating_mul(1u32 << (attempt.saturating_sub(1)).min(20));
+        let doubled = self.initial_backoff.saturating_mul(1u32 << (attempt.saturating_sub(1)).min(20));
         let backoff = doubled.min(self.max_backoff);
         retry_after.map_or(backoff, |hint| hint.max(backoff))
     }
@@ -77,11 +71,7 @@ pub struct OpenAiConfig {
 }
 
 impl OpenAiConfig {
-    pub fn new(
-        base_url: impl Into<String>,
-        api_key: Option<String>,
-        model: impl Into<String>,
-    ) -> Self {
+    pub fn new(base_url: impl Into<String>, api_key: Option<String>, model: impl Into<String>) -> Self {
         OpenAiConfig {
             base_url: base_url.into(),
             api_key,
@@ -239,15 +229,9 @@ impl StepState {
             return Ok(());
         }
         let timeout = self.config.timeout;
-        let stalled = || {
-            ModelError::model(format!(
-                "the model provider sent nothing for {} ms",
-                timeout.as_millis()
-            ))
-        };
-        let lost = |error: reqwest::Error| {
-            ModelError::model(format!("the model provider's response broke off: {error}"))
-        };
+        let stalled = || ModelError::model(format!("the model provider sent nothing for {} ms", timeout.as_millis()));
+        let lost =
+            |error: reqwest::Error| ModelError::model(format!("the model provider's response broke off: {error}"));
         match self.response.as_mut() {
             Some(Body::Sse(stream)) => match tokio::time::timeout(timeout, stream.next()).await {
                 Err(_) => Err(stalled()),
@@ -269,9 +253,8 @@ impl StepState {
                     Ok(Err(error)) => return Err(lost(error)),
                     Ok(Ok(bytes)) => bytes,
                 };
-                let completion: Value = serde_json::from_slice(&bytes).map_err(|error| {
-                    ModelError::model(format!("the model provider answered invalid JSON: {error}"))
-                })?;
+                let completion: Value = serde_json::from_slice(&bytes)
+                    .map_err(|error| ModelError::model(format!("the model provider answered invalid JSON: {error}")))?;
                 self.accept(&completion)?;
                 self.complete()
             }
@@ -284,8 +267,7 @@ impl StepState {
 
     fn accept(&mut self, data: &Value) -> Result<(), ModelError> {
         if let Some(assembler) = self.assembler.as_mut() {
-            self.pending
-                .extend(assembler.accept(data)?.into_iter().map(Ok));
+            self.pending.extend(assembler.accept(data)?.into_iter().map(Ok));
         }
         Ok(())
     }
@@ -307,21 +289,8 @@ mod tests {
     #[test]
     fn backoff_doubles_up_to_the_cap_and_honours_retry_after() {
         let retry = RetryConfig::default();
-        let ms = |attempt, hint: Option<u64>| {
-            retry
-                .delay(attempt, hint.map(Duration::from_millis))
-                .as_millis()
-        };
-        assert_eq!(
-            [
-                ms(1, None),
-                ms(2, None),
-                ms(3, None),
-                ms(4, None),
-                ms(9, None)
-            ],
-            [500, 1000, 2000, 4000, 8000]
-        );
+        let ms = |attempt, hint: Option<u64>| retry.delay(attempt, hint.map(Duration::from_millis)).as_millis();
+        assert_eq!([ms(1, None), ms(2, None), ms(3, None), ms(4, None), ms(9, None)], [500, 1000, 2000, 4000, 8000]);
         assert_eq!(ms(1, Some(3000)), 3000);
         assert_eq!(ms(3, Some(100)), 2000);
         assert_eq!(ms(u32::MAX, None), 8000);

@@ -68,22 +68,14 @@ fn push_round(messages: &mut Vec<Value>, round: &ToolRound, names: &ToolNames) {
             })
         })
         .collect();
-    let content = if round.text.is_empty() {
-        Value::Null
-    } else {
-        Value::String(round.text.clone())
-    };
+    let content = if round.text.is_empty() { Value::Null } else { Value::String(round.text.clone()) };
     messages.push(json!({ "role": "assistant", "content": content, "tool_calls": calls }));
     for done in &round.calls {
         let result = match &done.result {
             Value::String(text) => text.clone(),
             other => compact_json(other),
         };
-        let content = if done.is_error {
-            format!("The tool call failed: {result}")
-        } else {
-            result
-        };
+        let content = if done.is_error { format!("The tool call failed: {result}") } else { result };
         messages.push(json!({ "role": "tool", "tool_call_id": done.call.id, "content": content }));
     }
 }
@@ -104,18 +96,10 @@ fn context_text(passages: &[ContextPassage]) -> String {
     );
     for (index, passage) in passages.iter().enumerate() {
         let source = match passage.kind {
-            PassageKind::Chunk => format!(
-                "document \"{}\"",
-                passage.title.as_deref().unwrap_or("untitled")
-            ),
+            PassageKind::Chunk => format!("document \"{}\"", passage.title.as_deref().unwrap_or("untitled")),
             PassageKind::Memory => "memory about the user".to_owned(),
         };
-        text.push_str(&format!(
-            "\n[{}] {source} (score {:.3}):\n{}\n",
-            index + 1,
-            passage.score,
-            passage.content
-        ));
+        text.push_str(&format!("\n[{}] {source} (score {:.3}):\n{}\n", index + 1, passage.score, passage.content));
     }
     text
 }

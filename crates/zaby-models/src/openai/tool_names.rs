@@ -19,20 +19,12 @@ pub(crate) struct ToolNames {
 impl ToolNames {
     pub(crate) fn new(tools: &[ToolSpec]) -> Self {
         let mut names = ToolNames::default();
-        let mut taken: HashSet<String> = tools
-            .iter()
-            .filter(|t| is_valid(&t.name))
-            .map(|t| t.name.clone())
-            .collect();
+        let mut taken: HashSet<String> = tools.iter().filter(|t| is_valid(&t.name)).map(|t| t.name.clone()).collect();
         for tool in tools {
             if names.to_wire.contains_key(&tool.name) {
                 continue;
             }
-            let wire = if is_valid(&tool.name) {
-                tool.name.clone()
-            } else {
-                unique_wire_name(&tool.name, &mut taken)
-            };
+            let wire = if is_valid(&tool.name) { tool.name.clone() } else { unique_wire_name(&tool.name, &mut taken) };
             names.from_wire.insert(wire.clone(), tool.name.clone());
             names.to_wire.insert(tool.name.clone(), wire);
         }
@@ -53,23 +45,12 @@ impl ToolNames {
 fn is_valid(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= MAX_LEN
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 fn unique_wire_name(name: &str, taken: &mut HashSet<String>) -> String {
-    let mut base: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(MAX_LEN)
-        .collect();
+    let mut base: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).take(MAX_LEN).collect();
     if base.is_empty() {
         base.push_str("tool");
     }
@@ -92,23 +73,13 @@ mod tests {
     use super::*;
 
     fn spec(name: &str) -> ToolSpec {
-        ToolSpec {
-            name: name.into(),
-            description: String::new(),
-            input_schema: json!({}),
-        }
+        ToolSpec { name: name.into(), description: String::new(), input_schema: json!({}) }
     }
 
     #[test]
     fn valid_names_are_kept_and_others_get_unique_wire_names() {
         let long = "x".repeat(70);
-        let tools = [
-            spec("a_b"),
-            spec("a.b"),
-            spec("a/b"),
-            spec(&long),
-            spec("été"),
-        ];
+        let tools = [spec("a_b"), spec("a.b"), spec("a/b"), spec(&long), spec("été")];
         let names = ToolNames::new(&tools);
         assert_eq!(names.wire("a_b"), "a_b");
         assert_eq!(names.wire("a.b"), "a_b_2");
@@ -116,10 +87,7 @@ mod tests {
         assert_eq!(names.wire(&long), "x".repeat(64));
         assert_eq!(names.wire("été"), "_t_");
         for tool in &tools {
-            assert_eq!(
-                names.offered(names.wire(&tool.name)),
-                Some(tool.name.as_str())
-            );
+            assert_eq!(names.offered(names.wire(&tool.name)), Some(tool.name.as_str()));
         }
         assert_eq!(names.offered("unknown"), None);
     }

@@ -51,12 +51,7 @@ impl Scripted {
     }
 
     pub fn status(status: u16, body: &str) -> Self {
-        Scripted {
-            status,
-            content_type: "application/json",
-            chunks: vec![body.into()],
-            ..Self::sse_raw(Vec::new())
-        }
+        Scripted { status, content_type: "application/json", chunks: vec![body.into()], ..Self::sse_raw(Vec::new()) }
     }
 }
 
@@ -68,12 +63,7 @@ pub struct Script {
 
 impl Script {
     pub fn bodies(&self) -> Vec<Value> {
-        self.requests
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|(_, body)| body.clone())
-            .collect()
+        self.requests.lock().unwrap().iter().map(|(_, body)| body.clone()).collect()
     }
 
     pub fn count(&self) -> usize {
@@ -96,9 +86,7 @@ impl ScriptedServer {
         for response in responses {
             script.push(response);
         }
-        let app = Router::new()
-            .route("/v1/chat/completions", post(answer))
-            .with_state(script.clone());
+        let app = Router::new().route("/v1/chat/completions", post(answer)).with_state(script.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -115,10 +103,7 @@ async fn answer(State(script): State<Arc<Script>>, headers: HeaderMap, body: Str
     script.requests.lock().unwrap().push((headers, body));
     let next = script.responses.lock().unwrap().pop_front();
     let Some(scripted) = next else {
-        return Response::builder()
-            .status(599)
-            .body(Body::from("script exhausted"))
-            .unwrap();
+        return Response::builder().status(599).body(Body::from("script exhausted")).unwrap();
     };
     tokio::time::sleep(scripted.header_delay).await;
     let (delay, hold) = (scripted.chunk_delay, scripted.hold_open);
@@ -139,21 +124,18 @@ fn async_stream(
     hold: Duration,
 ) -> impl futures::Stream<Item = Result<String, std::io::Error>> {
     let total = chunks.len();
-    futures::stream::unfold(
-        (chunks.into_iter(), 0usize),
-        move |(mut rest, index)| async move {
-            if index > 0 {
-                tokio::time::sleep(delay).await;
-            }
-            match rest.next() {
-                Some(chunk) => Some((Ok(chunk), (rest, index + 1))),
-                None => {
-                    if index == total {
-                        tokio::time::sleep(hold).await;
-                    }
-                    None
+    futures::stream::unfold((chunks.into_iter(), 0usize), move |(mut rest, index)| async move {
+        if index > 0 {
+            tokio::time::sleep(delay).await;
+        }
+        match rest.next() {
+            Some(chunk) => Some((Ok(chunk), (rest, index + 1))),
+            None => {
+                if index == total {
+                    tokio::time::sleep(hold).await;
                 }
+                None
             }
-        },
-    )
+        }
+    })
 }

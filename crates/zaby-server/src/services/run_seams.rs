@@ -109,5 +109,10 @@ pub trait RunKnowledge: Send + Sync {
 
     /// After a run with an end user completed: store the proposed memory candidates
     /// (`(content, kind)` pairs), skipping duplicates, auto-approving per agent config.
-    async fn propose_memory(&self, scope: &RunScope, agent_config: &Value, candidates: Vec<(String, String)>) -> ApiResult<()>;
+    async fn propose_memory(
+        &self,
+        scope: &RunScope,
+        agent_config: &Value,
+        candidates: Vec<(String, String)>,
+    ) -> ApiResult<()>;
 }
