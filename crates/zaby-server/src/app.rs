@@ -70,9 +70,13 @@ pub async fn open(settings: Settings) -> anyhow::Result<Opened> {
     let bootstrap =
         migrate(&db, &BootstrapInput { pinned_api_key: settings.bootstrap_api_key.clone(), secrets: secrets.clone() })
             .await?;
+    let mcp = crate::services::mcp::McpState::new(&settings, secrets.clone());
     let signer = Signer::new(db.clone(), secrets, settings.jwt_secret.as_deref());
     signer.load().await.map_err(|e| anyhow::anyhow!("cannot load signing keys: {}", e.message))?;
-    let ctx = Arc::new(Ctx { db, settings, signer, provisioning_wakeup: Notify::new(), started: Instant::now() });
+    let ctx = Arc::new(Ctx { db, settings, signer, provisioning_wakeup: Notify::new(), started: Instant::now(), mcp });
+    crate::services::mcp::builtin::ensure_all(&ctx)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot create the built-in MCP servers: {}", e.message))?;
     Ok(Opened { ctx, bootstrap })
 }
 
@@ -114,6 +118,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<RunningServer> {
     }
     let listener = TcpListener::bind(&listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr()?;
+    ctx.mcp.set_listen_addr(addr);
     let (tx, rx) = watch::channel(false);
     let workers = vec![tokio::spawn(provisioning::run(ctx.clone(), rx.clone()))];
     let app = crate::http::router(ctx.clone());

@@ -29,6 +29,21 @@ pub use tools::{KB_SEARCH_DEFAULT_TOP_K, KbSearchRequest, ToolFailure};
 /// Where the server mounts the built-in MCP server.
 pub const BUILTIN_PATH: &str = "/mcp/builtin";
 
+/// The built-in tools as discovery would list them, without a round trip
+/// (the server stores them when it creates a tenant's `zaby-builtin`
+/// definition, before it listens).
+pub fn tool_infos() -> Vec<crate::ToolInfo> {
+    tools::TOOLS
+        .iter()
+        .map(|t| crate::ToolInfo {
+            name: t.tool.name.to_string(),
+            title: t.tool.title.clone(),
+            description: t.tool.description.as_ref().map(|d| d.to_string()),
+            input_schema: Value::Object((*t.tool.input_schema).clone()),
+        })
+        .collect()
+}
+
 /// Checks a built-in MCP token (`authorization: Bearer <token>`).
 #[async_trait::async_trait]
 pub trait TokenValidator: Send + Sync + 'static {

@@ -12,9 +12,10 @@ use std::time::{Duration, Instant};
 use tokio::process::{Child, Command};
 use zaby_mcp::{McpAuth, McpClient, McpClientConfig, McpTransport, ServerDefinition};
 
-/// Where the npm test project lives.
+/// Where the npm test project lives. Spelled from the workspace's `crates/`
+/// directory so that zaby-server's tests can include this harness too.
 pub fn npm_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/mcp-server")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../zaby-mcp/tests/mcp-server")
 }
 
 /// The server-everything entry point, installing it with `npm ci` first when

@@ -12,11 +12,10 @@ pub mod routes;
 
 use std::collections::BTreeMap;
 
-use axum::routing::{MethodRouter, any, get};
+use axum::routing::{MethodFilter, MethodRouter, get, on_service};
 use axum::{Extension, Router, middleware};
 use zaby::endpoints::{ENDPOINTS, Endpoint};
 
-use crate::error::ApiError;
 use crate::services::SharedCtx;
 use auth::EndpointRef;
 
@@ -40,6 +39,13 @@ fn with_405(mr: MethodRouter<SharedCtx>, methods: &[&str]) -> MethodRouter<Share
     })
 }
 
+/// `/mcp/builtin`: the built-in MCP server (Streamable HTTP: POST, GET, DELETE),
+/// with the usual OPTIONS preflight and 405s.
+fn builtin_route(ctx: SharedCtx) -> MethodRouter<SharedCtx> {
+    let filter = MethodFilter::POST.or(MethodFilter::GET).or(MethodFilter::DELETE);
+    with_405(on_service(filter, crate::services::mcp::builtin::router(ctx)), &["POST", "GET", "DELETE"])
+}
+
 pub fn router(ctx: SharedCtx) -> Router {
     let mut router = Router::new();
     for (path, eps) in paths() {
@@ -52,7 +58,7 @@ pub fn router(ctx: SharedCtx) -> Router {
     }
     router
         .route("/openapi.json", with_405(get(handlers::system::openapi), &["GET"]))
-        .route("/mcp/builtin", any(|| async { ApiError::unauthorized("a built-in MCP token is required") }))
+        .route("/mcp/builtin", builtin_route(ctx.clone()))
         .fallback(fallback::not_found)
         .layer(middleware::from_fn(envelope::envelope))
         .with_state(ctx)

@@ -8,7 +8,7 @@ use axum::routing::{MethodFilter, MethodRouter, on};
 use zaby::endpoints::{Auth, Endpoint, HttpMethod};
 
 use super::auth::{Authed, RuntimeAuthed};
-use super::handlers::{agents, managed, runtime, system};
+use super::handlers::{agents, managed, mcp, runtime, system};
 use crate::error::ApiError;
 use crate::services::SharedCtx;
 
@@ -58,6 +58,23 @@ pub fn handler(ep: &'static Endpoint) -> MethodRouter<SharedCtx> {
         "E105" => on(m, agents::redeploy),
         "E117" => on(m, agents::list_external_apps),
         "E120" => on(m, runtime::run_events),
+        "E68" => on(m, mcp::catalog),
+        "E69" => on(m, mcp::create_server),
+        "E70" => on(m, mcp::get_server),
+        "E71" => on(m, mcp::update_server),
+        "E72" => on(m, mcp::discover_tools),
+        "E73" => on(m, mcp::install),
+        "E74" => on(m, mcp::list_installations),
+        "E75" => on(m, mcp::update_installation),
+        "E76" => on(m, mcp::revoke_installation),
+        "E77" => on(m, mcp::installation_tools),
+        "E78" => on(m, mcp::update_tool_policy),
+        "E79" => on(m, mcp::preflight),
+        "E80" => on(m, mcp::invoke),
+        "E81" => on(m, mcp::create_binding),
+        "E82" => on(m, mcp::delete_binding),
+        "E83" => on(m, mcp::upsert_auth_policy),
+        "E84" => on(m, mcp::grant_access),
         _ => not_implemented(ep, m),
     }
 }

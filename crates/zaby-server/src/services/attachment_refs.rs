@@ -24,16 +24,16 @@ pub struct McpTarget {
     pub default_name: String,
 }
 
-/// Seam for the MCP issue: find the installation (not revoked, with an `invoke`
-/// grant for the agent when it has grants) and the tool of its server.
+/// Finds the installation (not revoked, with an `invoke` grant for the agent when it
+/// has grants) and the tool of its server: `services::mcp::attach`.
 async fn resolve_mcp(
-    _conn: &mut Conn,
-    _agent: &AgentRow,
-    _installation_id: Option<&str>,
-    _tool_id: Option<&str>,
-    _alias_tool_id: Option<&str>,
+    conn: &mut Conn,
+    agent: &AgentRow,
+    installation_id: Option<&str>,
+    tool_id: Option<&str>,
+    alias_tool_id: Option<&str>,
 ) -> ApiResult<Option<McpTarget>> {
-    Ok(None)
+    super::mcp::attach::resolve(conn, agent, installation_id, tool_id, alias_tool_id).await.map(Some)
 }
 
 /// A resolved knowledge-base attachment target.

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod deployments;
 pub mod families;
 pub mod idempotency;
+pub mod mcp;
 pub mod paging;
 pub mod policies;
 pub mod provisioning;
@@ -35,6 +36,8 @@ pub struct Ctx {
     /// Woken when a deployment is created, so provisioning need not wait for a poll.
     pub provisioning_wakeup: Notify,
     pub started: Instant,
+    /// MCP: the client and its sessions, credential sealing, the built-in server's address.
+    pub mcp: mcp::McpState,
 }
 
 pub type SharedCtx = Arc<Ctx>;

@@ -16,6 +16,7 @@ pub async fn create_tenant(db: &Db, name: &str) -> anyhow::Result<Tenant> {
     let id = new_id();
     let mut tx = db.write().await?;
     store::insert_tenant(tx.conn(), &id, name, false).await?;
+    super::mcp::builtin::ensure(tx.conn(), &id).await.map_err(|e| anyhow::anyhow!(e.message))?;
     let t = store::get_tenant(tx.conn(), &id).await?.expect("just inserted");
     tx.commit().await?;
     Ok(t)

@@ -8,7 +8,10 @@ use crate::args;
 use crate::util::clock::now_ms;
 
 /// `(version, name, sql)`, in order. A later domain appends a file here.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "core", include_str!("../../migrations/0001_core.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "core", include_str!("../../migrations/0001_core.sql")),
+    (3, "mcp", include_str!("../../migrations/0003_mcp.sql")),
+];
 
 /// Splits a migration file into statements (no `;` inside statements).
 fn statements(sql: &str) -> Vec<String> {

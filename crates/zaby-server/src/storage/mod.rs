@@ -13,6 +13,7 @@ pub mod apps;
 pub mod bootstrap;
 pub mod deployments;
 pub mod idempotency;
+pub mod mcp;
 pub mod migrate;
 pub mod page;
 pub mod policies;

@@ -9,5 +9,6 @@ mod agents;
 mod cli;
 mod http_rules;
 mod lifecycle;
+mod mcp;
 mod runtime;
 mod tokens;

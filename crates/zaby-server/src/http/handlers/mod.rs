@@ -2,5 +2,6 @@
 
 pub mod agents;
 pub mod managed;
+pub mod mcp;
 pub mod runtime;
 pub mod system;

@@ -1,0 +1,164 @@
+//! The built-in MCP server (API.md A.4, §1.8): its tokens, its mount at
+//! `/mcp/builtin`, and the per-tenant `zaby-builtin` definition and installation.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use zaby_mcp::builtin::{BuiltinServer, KbSearchRequest, KnowledgeSearch, TokenValidator, ToolFailure};
+
+use crate::error::ApiResult;
+use crate::services::{Ctx, SharedCtx};
+use crate::storage::mcp::{self as store, InstallationRow, ServerRow};
+use crate::storage::sql::Conn;
+use crate::util::clock::now_ms;
+use crate::util::ids::new_id;
+
+pub const AUDIENCE: &str = "zaby-builtin";
+pub const SLUG: &str = "zaby-builtin";
+/// Lifetime of a built-in MCP token.
+pub const TOKEN_TTL_S: i64 = 300;
+
+/// Mints a built-in MCP token for a tenant (HS256 with the runtime-token signing
+/// keys; claims `ten`, `aud: "zaby-builtin"`, `exp` 5 minutes ahead).
+pub async fn mint_token(ctx: &Ctx, tenant_id: &str) -> ApiResult<String> {
+    let iat = now_ms() / 1000;
+    ctx.signer
+        .sign(&json!({
+            "iss": crate::services::auth::ISSUER,
+            "ten": tenant_id,
+            "aud": AUDIENCE,
+            "iat": iat,
+            "exp": iat + TOKEN_TTL_S,
+        }))
+        .await
+}
+
+struct Validator(SharedCtx);
+
+#[async_trait::async_trait]
+impl TokenValidator for Validator {
+    async fn validate(&self, token: &str) -> Result<String, String> {
+        let claims = match self.0.signer.verify(token).await {
+            Ok(Some(c)) => c,
+            Ok(None) => return Err("invalid built-in MCP token".into()),
+            Err(e) => return Err(e.message),
+        };
+        if claims["aud"] != AUDIENCE {
+            return Err("not a built-in MCP token".into());
+        }
+        if claims["exp"].as_i64().is_none_or(|exp| now_ms() / 1000 >= exp) {
+            return Err("built-in MCP token has expired".into());
+        }
+        let Some(tenant) = claims["ten"].as_str() else {
+            return Err("invalid built-in MCP token".into());
+        };
+        let exists = async {
+            let mut conn = self.0.db.read().await?;
+            crate::storage::tenancy::get_tenant(&mut conn, tenant).await
+        };
+        match exists.await {
+            Ok(Some(_)) => Ok(tenant.to_string()),
+            Ok(None) => Err("unknown tenant".into()),
+            Err(_) => Err("storage is unavailable".into()),
+        }
+    }
+}
+
+/// `kb_search`. Knowledge bases are built by another part of the server; until
+/// their retrieval service exists this answers a tool error.
+struct Knowledge(#[allow(dead_code)] SharedCtx);
+
+#[async_trait::async_trait]
+impl KnowledgeSearch for Knowledge {
+    async fn search(&self, _tenant_id: &str, _request: KbSearchRequest) -> Result<Value, ToolFailure> {
+        // TODO(knowledge): delegate to the retrieval service (RetrievalResult of
+        // §4.12 over the tenant's knowledge base; unknown → NOT_FOUND).
+        Err(ToolFailure::new("UNAVAILABLE", "knowledge bases are not available yet"))
+    }
+}
+
+/// The axum router serving `/mcp/builtin`.
+pub fn router(ctx: SharedCtx) -> axum::Router {
+    BuiltinServer::new(Arc::new(Validator(ctx.clone())), Arc::new(Knowledge(ctx))).router()
+}
+
+/// Creates the tenant's `zaby-builtin` definition with its tools and an `ACTIVE`
+/// installation, or brings the tools of an existing one up to date. Idempotent.
+pub async fn ensure(conn: &mut Conn, tenant_id: &str) -> ApiResult<()> {
+    let now = now_ms();
+    let mut server = match store::builtin_server(conn, tenant_id).await? {
+        Some(s) => s,
+        None => {
+            let s = ServerRow {
+                id: new_id(),
+                tenant_id: tenant_id.to_string(),
+                slug: SLUG.into(),
+                name: SLUG.into(),
+                status: "ACTIVE".into(),
+                transport: "STREAMABLE_HTTP".into(),
+                auth_mode: "BEARER".into(),
+                kind: "INTERNAL".into(),
+                is_builtin: true,
+                doc: json!({
+                    "displayName": "Zaby built-in tools",
+                    "description": "Tools served by this Zaby server at /mcp/builtin: echo, sum, current_time and kb_search.",
+                    "endpointUrl": null,
+                    "command": null,
+                    "metadata": {},
+                }),
+                last_discovered_at: None,
+                created_at: now,
+                updated_at: now,
+            };
+            // A user-made definition may already use the slug; it keeps it.
+            let mut s = s;
+            if store::server_slug_taken(conn, tenant_id, SLUG, "").await? {
+                s.slug = format!("{SLUG}-{}", &s.id[..8]);
+            }
+            store::insert_server(conn, &s).await?;
+            store::insert_installation(
+                conn,
+                &InstallationRow {
+                    id: new_id(),
+                    tenant_id: tenant_id.to_string(),
+                    server_id: s.id.clone(),
+                    name: SLUG.into(),
+                    status: "ACTIVE".into(),
+                    config: json!({}),
+                    rate_limit_per_minute: None,
+                    require_tool_approval: false,
+                    metadata: json!({}),
+                    created_at: now,
+                    updated_at: now,
+                    revoked_at: None,
+                },
+            )
+            .await?;
+            s
+        }
+    };
+    let tools = zaby_mcp::builtin::tool_infos();
+    let current = store::tools_of_server(conn, &server.id).await?;
+    let same = current.len() == tools.len()
+        && tools.iter().all(|t| {
+            current
+                .iter()
+                .any(|c| c.name == t.name && c.description == t.description && c.input_schema == t.input_schema)
+        });
+    if !same {
+        super::servers::store_discovery(conn, &mut server, &tools, now).await?;
+    }
+    Ok(())
+}
+
+/// At start: every tenant has its built-in definition with the current tools.
+pub async fn ensure_all(ctx: &Ctx) -> ApiResult<()> {
+    let mut tx = ctx.db.write().await?;
+    let mut tenants = store::tenants_without_builtin(tx.conn()).await?;
+    tenants.extend(store::builtin_server_ids(tx.conn()).await?.into_iter().map(|(_, t)| t));
+    for t in tenants {
+        ensure(tx.conn(), &t).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

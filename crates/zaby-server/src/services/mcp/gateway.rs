@@ -1,0 +1,210 @@
+//! [`ToolGateway`] over MCP: which tools a run's attachments offer (API.md A.3
+//! "Tool names in runs"), preflight + policy + approval mode, and the call, with
+//! every failure turned into a `{code, message}` tool result.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde_json::{Value, json};
+use zaby_mcp::McpError;
+
+use super::calls::{self, Target, load_target};
+use crate::error::ApiResult;
+use crate::services::SharedCtx;
+use crate::services::run_seams::{OfferedTool, RunScope, ToolDecision, ToolGateway, ToolOutcome};
+use crate::storage::mcp as store;
+use crate::util::clock::now_ms;
+
+/// The gateway the run loop uses (`Ctx` holds it as `Arc<dyn ToolGateway>`).
+pub struct McpToolGateway {
+    ctx: std::sync::Weak<crate::services::Ctx>,
+}
+
+impl McpToolGateway {
+    /// Holds the context weakly, since the context owns the gateway: build it with
+    /// `Arc::new_cyclic(|weak| Ctx { tools: McpToolGateway::new(weak.clone()), .. })`.
+    pub fn new(ctx: std::sync::Weak<crate::services::Ctx>) -> Arc<Self> {
+        Arc::new(McpToolGateway { ctx })
+    }
+
+    fn ctx(&self) -> ApiResult<SharedCtx> {
+        self.ctx.upgrade().ok_or_else(|| crate::error::ApiError::unavailable("the server is shutting down"))
+    }
+}
+
+fn failure(code: &str, message: impl Into<String>) -> ToolOutcome {
+    ToolOutcome { is_error: true, result: json!({"code": code, "message": message.into()}) }
+}
+
+/// The failed-call code of an MCP client error (API.md §7).
+fn failure_of(e: &McpError) -> ToolOutcome {
+    let code = match e {
+        McpError::Timeout { .. } => "MCP_TIMEOUT",
+        McpError::InvalidArguments(_) => "INVALID_ARGUMENTS",
+        _ => "MCP_SERVER_ERROR",
+    };
+    failure(code, e.to_string())
+}
+
+/// Why a call may not go ahead, in the order E80 checks (access after the tool).
+async fn refusal(
+    ctx: &crate::services::Ctx,
+    scope: &RunScope,
+    t: &Target,
+    errors: &[Value],
+    limited: bool,
+) -> ApiResult<Option<(String, String)>> {
+    let name = &t.tool.name;
+    if t.installation.revoked() {
+        return Ok(Some(("INSTALLATION_REVOKED".into(), format!("MCP installation {} is revoked", t.installation.id))));
+    }
+    if !t.policy.enabled {
+        return Ok(Some(("TOOL_DISABLED".into(), format!("tool {name} is disabled in this installation"))));
+    }
+    let mut conn = ctx.db.read().await?;
+    if !super::agent_has_access(&mut conn, &t.installation.id, &scope.agent_id, now_ms()).await? {
+        return Ok(Some((
+            "ACCESS_DENIED".into(),
+            format!("the agent holds no invoke access grant for MCP installation {}", t.installation.id),
+        )));
+    }
+    if !errors.is_empty() {
+        let detail = errors
+            .iter()
+            .map(|e| format!("{} {}", e["field"].as_str().unwrap_or(""), e["message"].as_str().unwrap_or("")))
+            .collect::<Vec<_>>()
+            .join("; ");
+        return Ok(Some(("INVALID_ARGUMENTS".into(), format!("invalid arguments for {name}: {}", detail.trim()))));
+    }
+    if limited {
+        return Ok(Some((
+            "RATE_LIMITED".into(),
+            format!("MCP installation {} is over its rate limit", t.installation.id),
+        )));
+    }
+    Ok(None)
+}
+
+async fn target(ctx: &crate::services::Ctx, scope: &RunScope, tool: &OfferedTool) -> ApiResult<Option<Target>> {
+    let mut conn = ctx.db.read().await?;
+    match load_target(&mut conn, &scope.tenant_id, &tool.installation_id, &tool.tool_id).await {
+        Ok(t) => Ok(Some(t)),
+        Err(e) if e.status == http::StatusCode::NOT_FOUND => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+#[async_trait]
+impl ToolGateway for McpToolGateway {
+    async fn offered_tools(&self, scope: &RunScope, mcp_attachments: &[Value]) -> ApiResult<Vec<OfferedTool>> {
+        let ctx = self.ctx()?;
+        let mut conn = ctx.db.read().await?;
+        let mut offered = Vec::new();
+        for a in mcp_attachments {
+            if a["enabled"] == false {
+                continue;
+            }
+            let (Some(attachment_id), Some(installation_id)) = (a["id"].as_str(), a["tenantInstallationId"].as_str())
+            else {
+                continue;
+            };
+            let Some(i) = store::get_installation(&mut conn, &scope.tenant_id, installation_id).await? else {
+                continue;
+            };
+            let approval_mode = a["approvalMode"].as_str().unwrap_or("TENANT_POLICY").to_string();
+            match a["toolDefinitionId"].as_str() {
+                Some(tool_id) => {
+                    // A tool removed by re-discovery offers nothing.
+                    let Some(t) = store::get_tool(&mut conn, &scope.tenant_id, tool_id)
+                        .await?
+                        .filter(|t| t.server_id == i.server_id)
+                    else {
+                        continue;
+                    };
+                    offered.push(OfferedTool {
+                        name: a["key"].as_str().unwrap_or(&t.name).to_string(),
+                        description: a["description"].as_str().map(str::to_string).or(t.description.clone()),
+                        input_schema: t.input_schema.clone(),
+                        attachment_id: attachment_id.to_string(),
+                        installation_id: i.id.clone(),
+                        tool_id: t.id.clone(),
+                        mcp_name: t.name.clone(),
+                        approval_mode,
+                    });
+                }
+                None => {
+                    let policies = store::policies_of(&mut conn, &i.id).await?;
+                    for t in store::tools_of_server(&mut conn, &i.server_id).await? {
+                        // Every enabled tool (by its policy; a revoked installation still
+                        // offers them, and their calls fail with INSTALLATION_REVOKED).
+                        if policies.iter().any(|p| p.tool_id == t.id && !p.enabled) {
+                            continue;
+                        }
+                        offered.push(OfferedTool {
+                            name: t.name.clone(),
+                            description: t.description.clone(),
+                            input_schema: t.input_schema.clone(),
+                            attachment_id: attachment_id.to_string(),
+                            installation_id: i.id.clone(),
+                            tool_id: t.id.clone(),
+                            mcp_name: t.name.clone(),
+                            approval_mode: approval_mode.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(offered)
+    }
+
+    async fn decide(&self, scope: &RunScope, tool: &OfferedTool, arguments: &Value) -> ApiResult<ToolDecision> {
+        let ctx = self.ctx()?;
+        let Some(t) = target(&ctx, scope, tool).await? else {
+            return Ok(ToolDecision {
+                preflight: json!({
+                    "installationId": tool.installation_id, "toolId": tool.tool_id, "toolName": tool.mcp_name,
+                    "allowed": false, "requiresApproval": false, "riskLevel": "LOW",
+                    "reasons": ["TOOL_DISABLED"], "validationErrors": [],
+                }),
+                allowed: false,
+                needs_approval: false,
+                refusal: Some(("TOOL_DISABLED".into(), format!("tool {} no longer exists", tool.name))),
+            });
+        };
+        let errors = calls::validation_errors(&t.tool, arguments);
+        let limited = {
+            let mut conn = ctx.db.read().await?;
+            calls::rate_limited(&mut conn, &t.installation, now_ms()).await?
+        };
+        let (preflight, _) = calls::preflight_result(&t, &errors, limited);
+        let refusal = refusal(&ctx, scope, &t, &errors, limited).await?;
+        let needs_approval = match tool.approval_mode.as_str() {
+            "AUTO" => false,
+            "MANUAL" => true,
+            _ => t.policy.requires_approval,
+        };
+        Ok(ToolDecision { preflight, allowed: refusal.is_none(), needs_approval, refusal })
+    }
+
+    async fn invoke(&self, scope: &RunScope, tool: &OfferedTool, arguments: &Value) -> ApiResult<ToolOutcome> {
+        let ctx = self.ctx()?;
+        let Some(t) = target(&ctx, scope, tool).await? else {
+            return Ok(failure("TOOL_DISABLED", format!("tool {} no longer exists", tool.name)));
+        };
+        // State may have changed while the call waited for approval.
+        let errors = calls::validation_errors(&t.tool, arguments);
+        if let Some((code, message)) = refusal(&ctx, scope, &t, &errors, false).await? {
+            return Ok(failure(&code, message));
+        }
+        if let Err(e) = calls::take_rate(&ctx, &t.installation).await {
+            if e.code == "RATE_LIMITED" {
+                return Ok(failure("RATE_LIMITED", e.message));
+            }
+            return Err(e);
+        }
+        Ok(match calls::call(&ctx, &t, arguments.clone(), scope.mcp_bearer.as_deref()).await? {
+            Ok(r) => ToolOutcome { is_error: r.is_error, result: r.result },
+            Err(e) => failure_of(&e),
+        })
+    }
+}
