@@ -120,7 +120,10 @@ pub async fn start(settings: Settings) -> anyhow::Result<RunningServer> {
     let addr = listener.local_addr()?;
     ctx.mcp.set_listen_addr(addr);
     let (tx, rx) = watch::channel(false);
-    let workers = vec![tokio::spawn(provisioning::run(ctx.clone(), rx.clone()))];
+    let workers = vec![
+        tokio::spawn(provisioning::run(ctx.clone(), rx.clone())),
+        tokio::spawn(crate::services::knowledge::jobs::run(ctx.clone(), rx.clone())),
+    ];
     let app = crate::http::router(ctx.clone());
     let mut stop = rx.clone();
     let server = tokio::spawn(async move {

@@ -8,7 +8,7 @@ use axum::routing::{MethodFilter, MethodRouter, on};
 use zaby::endpoints::{Auth, Endpoint, HttpMethod};
 
 use super::auth::{Authed, RuntimeAuthed};
-use super::handlers::{agents, managed, mcp, runtime, system};
+use super::handlers::{agents, knowledge, managed, mcp, memory, runtime, system};
 use crate::error::ApiError;
 use crate::services::SharedCtx;
 
@@ -75,6 +75,41 @@ pub fn handler(ep: &'static Endpoint) -> MethodRouter<SharedCtx> {
         "E82" => on(m, mcp::delete_binding),
         "E83" => on(m, mcp::upsert_auth_policy),
         "E84" => on(m, mcp::grant_access),
+        "E41" => on(m, knowledge::create),
+        "E42" => on(m, knowledge::upload_text),
+        "E43" => on(m, knowledge::create_library_text),
+        "E44" => on(m, knowledge::list_library),
+        "E45" => on(m, knowledge::list_findings),
+        "E46" => on(m, knowledge::link_library),
+        "E47" => on(m, knowledge::project),
+        "E48" => on(m, knowledge::retrieve),
+        "E49" => on(m, knowledge::provisional_answer),
+        "E50" => on(m, knowledge::list_groups),
+        "E51" => on(m, knowledge::create_group),
+        "E52" => on(m, knowledge::update_group),
+        "E53" => on(m, knowledge::list_sources),
+        "E54" => on(m, knowledge::create_source),
+        "E55" => on(m, knowledge::update_source),
+        "E56" => on(m, knowledge::reprocess_source),
+        "E57" => on(m, knowledge::link_credential),
+        "E58" => on(m, knowledge::list_policies),
+        "E59" => on(m, knowledge::create_policy),
+        "E60" => on(m, knowledge::update_policy),
+        "E61" => on(m, knowledge::upsert_governance),
+        "E62" => on(m, knowledge::list_profiles),
+        "E63" => on(m, knowledge::create_profile),
+        "E64" => on(m, knowledge::update_profile),
+        "E65" => on(m, knowledge::list_jobs),
+        "E66" => on(m, knowledge::get_job),
+        "E67" => on(m, knowledge::cancel_job),
+        "E85" => on(m, memory::list_items),
+        "E86" => on(m, memory::get_item),
+        "E87" => on(m, memory::disable_item),
+        "E88" => on(m, memory::delete_item),
+        "E89" => on(m, memory::retrieve),
+        "E90" => on(m, memory::list_candidates),
+        "E91" => on(m, memory::approve_candidate),
+        "E92" => on(m, memory::reject_candidate),
         _ => not_implemented(ep, m),
     }
 }

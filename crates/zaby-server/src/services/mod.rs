@@ -8,6 +8,8 @@ pub mod auth;
 pub mod deployments;
 pub mod families;
 pub mod idempotency;
+pub mod knowledge;
+pub mod memory;
 pub mod mcp;
 pub mod paging;
 pub mod policies;

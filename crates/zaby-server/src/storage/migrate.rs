@@ -11,6 +11,7 @@ use crate::util::clock::now_ms;
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "core", include_str!("../../migrations/0001_core.sql")),
     (3, "mcp", include_str!("../../migrations/0003_mcp.sql")),
+    (4, "knowledge", include_str!("../../migrations/0004_knowledge.sql")),
 ];
 
 /// Splits a migration file into statements (no `;` inside statements).

@@ -13,6 +13,8 @@ pub mod apps;
 pub mod bootstrap;
 pub mod deployments;
 pub mod idempotency;
+pub mod knowledge;
+pub mod memory;
 pub mod mcp;
 pub mod migrate;
 pub mod page;

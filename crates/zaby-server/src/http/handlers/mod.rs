@@ -1,6 +1,8 @@
 //! Thin handlers: extract, call a service, return its outcome.
 
 pub mod agents;
+pub mod knowledge;
+pub mod memory;
 pub mod managed;
 pub mod mcp;
 pub mod runtime;

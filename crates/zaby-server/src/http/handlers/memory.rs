@@ -1,0 +1,52 @@
+//! `/api/v1/provisioning/agentic-os/agents/memory-…` (E85–E92).
+
+use axum::extract::State;
+
+use crate::error::ApiResult;
+use crate::http::auth::Authed;
+use crate::http::extract::{JsonBody, PathIds, QueryMap};
+use crate::services::{Outcome, SharedCtx, memory};
+
+type S = State<SharedCtx>;
+
+pub async fn list_items(State(ctx): S, Authed(c): Authed, QueryMap(q): QueryMap) -> ApiResult<Outcome> {
+    memory::list_items(&ctx, &c, &q).await
+}
+
+pub async fn get_item(State(ctx): S, Authed(c): Authed, p: PathIds) -> ApiResult<Outcome> {
+    memory::get_item(&ctx, &c, p.get("memoryItemId")).await
+}
+
+pub async fn disable_item(State(ctx): S, Authed(c): Authed, p: PathIds, JsonBody(b): JsonBody) -> ApiResult<Outcome> {
+    memory::disable_item(&ctx, &c, p.get("memoryItemId"), &b).await
+}
+
+pub async fn delete_item(State(ctx): S, Authed(c): Authed, p: PathIds, JsonBody(b): JsonBody) -> ApiResult<Outcome> {
+    memory::delete_item(&ctx, &c, p.get("memoryItemId"), &b).await
+}
+
+pub async fn retrieve(State(ctx): S, Authed(c): Authed, JsonBody(b): JsonBody) -> ApiResult<Outcome> {
+    memory::retrieve(&ctx, &c, &b).await
+}
+
+pub async fn list_candidates(State(ctx): S, Authed(c): Authed, QueryMap(q): QueryMap) -> ApiResult<Outcome> {
+    memory::list_candidates(&ctx, &c, &q).await
+}
+
+pub async fn approve_candidate(
+    State(ctx): S,
+    Authed(c): Authed,
+    p: PathIds,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Outcome> {
+    memory::approve_candidate(&ctx, &c, p.get("candidateId"), &b).await
+}
+
+pub async fn reject_candidate(
+    State(ctx): S,
+    Authed(c): Authed,
+    p: PathIds,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Outcome> {
+    memory::reject_candidate(&ctx, &c, p.get("candidateId"), &b).await
+}

@@ -1,0 +1,390 @@
+//! Memory (API.md §4.14, E85–E92): items per agent and end user, candidates and
+//! their review, retrieval scored like knowledge (`zaby_knowledge`), and what runs
+//! need (retrieval of the end user's items, proposing candidates).
+
+use serde_json::{Value, json};
+use zaby_knowledge::{Doc, Mode, ScoreOptions};
+
+use super::paging::{Query, enum_param, list_body, page_request, str_param};
+use super::run_seams::EndUser;
+use super::{Caller, Ctx, Outcome};
+use crate::error::{ApiError, ApiResult};
+use crate::storage::memory::{self as store, CandidateRow, ItemRow, MemoryFilter, Owner};
+use crate::storage::sql::Conn;
+use crate::util::clock::{iso, iso_opt, now_ms};
+use crate::util::ids::new_id;
+use crate::util::input::Fields;
+
+pub const KINDS: &[&str] = &["FACT", "PREFERENCE", "SUMMARY", "OTHER"];
+const ITEM_STATUSES: &[&str] = &["ACTIVE", "DISABLED"];
+const CANDIDATE_STATUSES: &[&str] = &["PENDING", "APPROVED", "REJECTED"];
+const CONTENT_MAX: usize = 10_000;
+
+pub fn render_item(i: &ItemRow) -> Value {
+    let o = &i.owner;
+    json!({
+        "id": i.id,
+        "agentId": o.agent_id,
+        "deploymentId": o.deployment_id,
+        "externalUserId": o.external_user_id,
+        "uniqueIdHash": o.unique_id_hash,
+        "sessionId": o.session_id,
+        "content": i.content,
+        "kind": i.kind,
+        "status": i.status,
+        "candidateId": i.candidate_id,
+        "metadata": i.doc["metadata"],
+        "createdAt": iso(i.created_at),
+        "updatedAt": iso(i.updated_at),
+        "disabledAt": iso_opt(i.doc["disabledAt"].as_i64()),
+        "disableReason": i.doc["disableReason"],
+    })
+}
+
+pub fn render_candidate(c: &CandidateRow) -> Value {
+    let o = &c.owner;
+    json!({
+        "id": c.id,
+        "agentId": o.agent_id,
+        "deploymentId": o.deployment_id,
+        "externalUserId": o.external_user_id,
+        "uniqueIdHash": o.unique_id_hash,
+        "sessionId": o.session_id,
+        "runId": c.run_id,
+        "content": c.content,
+        "kind": c.kind,
+        "status": c.status,
+        "reviewedBy": c.reviewed_by,
+        "reason": c.reason,
+        "memoryItemId": c.memory_item_id,
+        "metadata": c.metadata,
+        "createdAt": iso(c.created_at),
+        "reviewedAt": iso_opt(c.reviewed_at),
+    })
+}
+
+/// The filter selecting an end user's memory of an agent: by `externalUserId` when
+/// the token had one, else by `uniqueIdHash`. `None` when the user has neither.
+pub fn end_user_filter(agent_id: &str, user: &EndUser) -> Option<MemoryFilter> {
+    let mut f = MemoryFilter { agent_id: Some(agent_id.to_string()), ..Default::default() };
+    if let Some(e) = &user.external_user_id {
+        f.external_user_id = Some(e.clone());
+    } else if let Some(h) = &user.unique_id_hash {
+        f.unique_id_hash = Some(h.clone());
+    } else {
+        return None;
+    }
+    Some(f)
+}
+
+fn query_filter(q: &Query, status_key: &[&str]) -> ApiResult<MemoryFilter> {
+    Ok(MemoryFilter {
+        agent_id: str_param(q, "agentId"),
+        deployment_id: str_param(q, "deploymentId"),
+        external_user_id: str_param(q, "externalUserId"),
+        unique_id_hash: str_param(q, "uniqueIdHash"),
+        session_id: str_param(q, "sessionId"),
+        status: enum_param(q, "status", status_key)?,
+    })
+}
+
+async fn load_item(conn: &mut Conn, caller: &Caller, id: &str) -> ApiResult<ItemRow> {
+    store::get_item(conn, &caller.tenant_id, id).await?.ok_or_else(|| ApiError::not_found("memory item"))
+}
+
+/// E85.
+pub async fn list_items(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Outcome> {
+    let page = page_request(q, 20, 100)?;
+    let mf = query_filter(q, ITEM_STATUSES)?;
+    let mut conn = ctx.db.read().await?;
+    let rows = store::list_items(&mut conn, &caller.tenant_id, &mf, &page).await?;
+    Ok(Outcome::Ok(list_body(rows.map(|i| render_item(&i)))))
+}
+
+/// E86.
+pub async fn get_item(ctx: &Ctx, caller: &Caller, id: &str) -> ApiResult<Outcome> {
+    let mut conn = ctx.db.read().await?;
+    Ok(Outcome::Ok(render_item(&load_item(&mut conn, caller, id).await?)))
+}
+
+/// E87 (idempotent: a disabled item keeps its first `disabledAt`).
+pub async fn disable_item(ctx: &Ctx, caller: &Caller, id: &str, body: &Value) -> ApiResult<Outcome> {
+    let mut f = Fields::new(body);
+    let reason = f.opt_text("reason", CONTENT_MAX);
+    f.finish()?;
+    let mut tx = ctx.db.write().await?;
+    let mut i = load_item(tx.conn(), caller, id).await?;
+    if i.status != "DISABLED" {
+        let now = now_ms();
+        i.status = "DISABLED".into();
+        i.doc["disabledAt"] = json!(now);
+        i.doc["disableReason"] = json!(reason);
+        i.updated_at = now;
+        store::update_item(tx.conn(), &i).await?;
+    }
+    tx.commit().await?;
+    Ok(Outcome::Ok(render_item(&i)))
+}
+
+/// E88: the content is gone; an audit record keeps the id, owner and reason.
+pub async fn delete_item(ctx: &Ctx, caller: &Caller, id: &str, body: &Value) -> ApiResult<Outcome> {
+    let mut f = Fields::new(body);
+    let reason = f.opt_text("reason", CONTENT_MAX);
+    f.finish()?;
+    let mut tx = ctx.db.write().await?;
+    let i = load_item(tx.conn(), caller, id).await?;
+    store::delete_item(tx.conn(), &i, &new_id(), reason.as_deref(), now_ms()).await?;
+    tx.commit().await?;
+    Ok(Outcome::Ok(json!({"id": i.id, "deleted": true})))
+}
+
+/// Ranks ACTIVE items for a query as §4.12 does (hybrid with an embeddings provider,
+/// else lexical; ties by `createdAt`, then `id`).
+pub async fn rank(items: &[ItemRow], query: &str, top_k: usize, min_score: f64) -> ApiResult<Vec<(ItemRow, f64)>> {
+    let mut embeddings: Option<Vec<Vec<f32>>> = None;
+    let mut query_embedding = None;
+    if let Some(client) = super::knowledge::retrieval::embeddings()
+        && !items.is_empty()
+        && !zaby_knowledge::query_terms(query).is_empty()
+    {
+        let mut texts: Vec<&str> = vec![query];
+        texts.extend(items.iter().map(|i| i.content.as_str()));
+        let mut vectors = client.embed(&texts).await.map_err(|e| {
+            ApiError::new(
+                http::StatusCode::BAD_GATEWAY,
+                "EMBEDDINGS_ERROR",
+                format!("the embeddings provider failed: {e}"),
+            )
+        })?;
+        query_embedding = Some(vectors.remove(0));
+        embeddings = Some(vectors);
+    }
+    let docs: Vec<Doc<'_, (i64, &str)>> = items
+        .iter()
+        .enumerate()
+        .map(|(n, i)| Doc {
+            id: &i.id,
+            text: &i.content,
+            tiebreak: (i.created_at, i.id.as_str()),
+            embedding: embeddings.as_ref().map(|e| e[n].as_slice()),
+        })
+        .collect();
+    let options = ScoreOptions { top_k, min_score, mode: Mode::Hybrid, query_embedding };
+    Ok(zaby_knowledge::score(&docs, query, &options).into_iter().map(|s| (items[s.index].clone(), s.score)).collect())
+}
+
+/// E89.
+pub async fn retrieve(ctx: &Ctx, caller: &Caller, body: &Value) -> ApiResult<Outcome> {
+    let mut f = Fields::new(body);
+    let query = match f.raw("query") {
+        None | Some(Value::Null) => {
+            f.error("query", "is required");
+            None
+        }
+        Some(_) => f.opt_text("query", CONTENT_MAX),
+    };
+    let mut mf = MemoryFilter {
+        agent_id: f.opt_str("agentId", 100),
+        external_user_id: f.opt_str("externalUserId", 200),
+        unique_id_hash: f.opt_str("uniqueIdHash", 200),
+        deployment_id: f.opt_str("deploymentId", 100),
+        session_id: f.opt_str("sessionId", 200),
+        status: None,
+    };
+    let key = if f.has("topK") && !f.raw("topK").is_some_and(Value::is_null) { "topK" } else { "limit" };
+    let top_k = f.opt_int(key, 1, 50).unwrap_or(5) as usize;
+    let min_score = match f.raw("minScore") {
+        None | Some(Value::Null) => 0.0,
+        Some(v) => match v.as_f64() {
+            Some(x) if (0.0..=1.0).contains(&x) => x,
+            _ => {
+                f.error("minScore", "must be a number between 0 and 1");
+                0.0
+            }
+        },
+    };
+    f.finish()?;
+    let query = query.unwrap_or_default();
+    mf.status = Some("ACTIVE".into());
+    let items = {
+        let mut conn = ctx.db.read().await?;
+        store::matching_items(&mut conn, &caller.tenant_id, &mf).await?
+    };
+    let ranked = rank(&items, &query, top_k, min_score).await?;
+    let out: Vec<Value> = ranked
+        .iter()
+        .map(|(i, score)| {
+            let mut v = render_item(i);
+            v["score"] = json!(score);
+            v
+        })
+        .collect();
+    Ok(Outcome::Ok(json!({"query": query, "items": out})))
+}
+
+/// E90 (`status` defaults to PENDING).
+pub async fn list_candidates(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Outcome> {
+    let page = page_request(q, 20, 100)?;
+    let mut mf = query_filter(q, CANDIDATE_STATUSES)?;
+    if mf.status.is_none() {
+        mf.status = Some("PENDING".into());
+    }
+    let mut conn = ctx.db.read().await?;
+    let rows = store::list_candidates(&mut conn, &caller.tenant_id, &mf, &page).await?;
+    Ok(Outcome::Ok(list_body(rows.map(|c| render_candidate(&c)))))
+}
+
+fn already_reviewed(c: &CandidateRow) -> ApiError {
+    ApiError::conflict("CANDIDATE_ALREADY_REVIEWED", format!("the candidate is already {}", c.status))
+}
+
+/// Approves a PENDING candidate in the caller's transaction: creates the ACTIVE item.
+async fn approve_in(
+    conn: &mut Conn,
+    mut c: CandidateRow,
+    reviewed_by: Option<String>,
+    content: Option<String>,
+    metadata: Option<Value>,
+) -> ApiResult<CandidateRow> {
+    if c.status != "PENDING" {
+        return Err(already_reviewed(&c));
+    }
+    let now = now_ms();
+    let item = ItemRow {
+        id: new_id(),
+        tenant_id: c.tenant_id.clone(),
+        owner: c.owner.clone(),
+        content: content.unwrap_or_else(|| c.content.clone()),
+        kind: c.kind.clone(),
+        status: "ACTIVE".into(),
+        candidate_id: Some(c.id.clone()),
+        doc: json!({"metadata": metadata.clone().unwrap_or_else(|| c.metadata.clone()), "disabledAt": null, "disableReason": null}),
+        created_at: now,
+        updated_at: now,
+    };
+    c.status = "APPROVED".into();
+    c.reviewed_by = reviewed_by;
+    c.memory_item_id = Some(item.id.clone());
+    if let Some(m) = metadata {
+        c.metadata = m;
+    }
+    c.reviewed_at = Some(now);
+    if !store::review_candidate(conn, &c).await? {
+        return Err(already_reviewed(&c));
+    }
+    store::insert_item(conn, &item).await?;
+    Ok(c)
+}
+
+/// E91.
+pub async fn approve_candidate(ctx: &Ctx, caller: &Caller, id: &str, body: &Value) -> ApiResult<Outcome> {
+    let mut f = Fields::new(body);
+    let reviewed_by = f.opt_str("reviewedBy", 200);
+    let content = f.opt_str("content", CONTENT_MAX);
+    let metadata = f.opt_object("metadata");
+    f.finish()?;
+    let mut tx = ctx.db.write().await?;
+    let c = store::get_candidate(tx.conn(), &caller.tenant_id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("memory candidate"))?;
+    let c = approve_in(tx.conn(), c, reviewed_by, content, metadata).await?;
+    tx.commit().await?;
+    Ok(Outcome::Ok(render_candidate(&c)))
+}
+
+/// E92.
+pub async fn reject_candidate(ctx: &Ctx, caller: &Caller, id: &str, body: &Value) -> ApiResult<Outcome> {
+    let mut f = Fields::new(body);
+    let reason = f.opt_text("reason", CONTENT_MAX);
+    let reviewed_by = f.opt_str("reviewedBy", 200);
+    f.finish()?;
+    let mut tx = ctx.db.write().await?;
+    let mut c = store::get_candidate(tx.conn(), &caller.tenant_id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("memory candidate"))?;
+    if c.status != "PENDING" {
+        return Err(already_reviewed(&c));
+    }
+    c.status = "REJECTED".into();
+    c.reason = reason;
+    c.reviewed_by = reviewed_by;
+    c.reviewed_at = Some(now_ms());
+    if !store::review_candidate(tx.conn(), &c).await? {
+        return Err(already_reviewed(&c));
+    }
+    tx.commit().await?;
+    Ok(Outcome::Ok(render_candidate(&c)))
+}
+
+/// A proposed candidate, before storage.
+#[derive(Debug, Clone)]
+pub struct Proposal {
+    pub content: String,
+    pub kind: String,
+}
+
+/// Stores candidates for an end user (A.3): trimmed, skipping contents equal to an
+/// ACTIVE item or a PENDING candidate of the same end user and agent; with
+/// `auto_approve` each is approved at once (`reviewedBy: "auto"`). Returns them.
+pub async fn propose(
+    ctx: &Ctx,
+    tenant_id: &str,
+    owner: Owner,
+    user: &EndUser,
+    run_id: Option<String>,
+    proposals: Vec<Proposal>,
+    auto_approve: bool,
+) -> ApiResult<Vec<CandidateRow>> {
+    let Some(mf) = end_user_filter(&owner.agent_id, user) else {
+        return Ok(Vec::new());
+    };
+    let mut tx = ctx.db.write().await?;
+    let mut out = Vec::new();
+    for p in proposals {
+        let content = p.content.trim().to_string();
+        if content.is_empty() || store::content_known(tx.conn(), tenant_id, &mf, &content).await? {
+            continue;
+        }
+        let kind = if KINDS.contains(&p.kind.as_str()) { p.kind } else { "FACT".into() };
+        let c = CandidateRow {
+            id: new_id(),
+            tenant_id: tenant_id.to_string(),
+            owner: owner.clone(),
+            run_id: run_id.clone(),
+            content,
+            kind,
+            status: "PENDING".into(),
+            reviewed_by: None,
+            reason: None,
+            memory_item_id: None,
+            metadata: json!({}),
+            created_at: now_ms(),
+            reviewed_at: None,
+        };
+        store::insert_candidate(tx.conn(), &c).await?;
+        let c = if auto_approve { approve_in(tx.conn(), c, Some("auto".into()), None, None).await? } else { c };
+        out.push(c);
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// The end user's ACTIVE items of the agent ranked for `query`, at most `top_k`.
+pub async fn for_run(
+    ctx: &Ctx,
+    tenant_id: &str,
+    agent_id: &str,
+    user: &EndUser,
+    query: &str,
+    top_k: usize,
+) -> ApiResult<Vec<(ItemRow, f64)>> {
+    let Some(mut mf) = end_user_filter(agent_id, user) else {
+        return Ok(Vec::new());
+    };
+    mf.status = Some("ACTIVE".into());
+    let items = {
+        let mut conn = ctx.db.read().await?;
+        store::matching_items(&mut conn, tenant_id, &mf).await?
+    };
+    rank(&items, query, top_k, 0.0).await
+}
