@@ -70,10 +70,22 @@ pub async fn open(settings: Settings) -> anyhow::Result<Opened> {
     let bootstrap =
         migrate(&db, &BootstrapInput { pinned_api_key: settings.bootstrap_api_key.clone(), secrets: secrets.clone() })
             .await?;
+    let secrets_for_runs = secrets.clone();
     let mcp = crate::services::mcp::McpState::new(&settings, secrets.clone());
     let signer = Signer::new(db.clone(), secrets, settings.jwt_secret.as_deref());
     signer.load().await.map_err(|e| anyhow::anyhow!("cannot load signing keys: {}", e.message))?;
-    let ctx = Arc::new(Ctx { db, settings, signer, provisioning_wakeup: Notify::new(), started: Instant::now(), mcp });
+    let runs = crate::services::runs::RunsState::new(&settings, secrets_for_runs)?;
+    let ctx = Arc::new_cyclic(|weak| Ctx {
+        db,
+        settings,
+        signer,
+        provisioning_wakeup: Notify::new(),
+        started: Instant::now(),
+        runs,
+        tools: crate::services::mcp::gateway::McpToolGateway::new(weak.clone()),
+        run_knowledge: Arc::new(crate::services::runs::seams::NoKnowledge),
+        mcp,
+    });
     crate::services::mcp::builtin::ensure_all(&ctx)
         .await
         .map_err(|e| anyhow::anyhow!("cannot create the built-in MCP servers: {}", e.message))?;
@@ -122,6 +134,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<RunningServer> {
     let (tx, rx) = watch::channel(false);
     let workers = vec![
         tokio::spawn(provisioning::run(ctx.clone(), rx.clone())),
+        tokio::spawn(crate::services::runs::executor::run(ctx.clone(), rx.clone())),
         tokio::spawn(crate::services::knowledge::jobs::run(ctx.clone(), rx.clone())),
     ];
     let app = crate::http::router(ctx.clone());

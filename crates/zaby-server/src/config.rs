@@ -107,6 +107,8 @@ pub struct Settings {
     pub executor_lease_ms: u64,
     pub mcp_timeout_ms: u64,
     pub allow_stdio_mcp: bool,
+    /// The config file that was read, if any (model mappings are read from it too).
+    pub config_file: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -131,6 +133,7 @@ impl Default for Settings {
             executor_lease_ms: 15_000,
             mcp_timeout_ms: 30_000,
             allow_stdio_mcp: false,
+            config_file: None,
         }
     }
 }
@@ -194,6 +197,7 @@ impl Settings {
             executor_lease_ms: pick!(executor_lease_ms),
             mcp_timeout_ms: pick!(mcp_timeout_ms),
             allow_stdio_mcp,
+            config_file: path.clone(),
         };
         s.check()?;
         Ok(s)

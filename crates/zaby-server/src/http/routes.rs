@@ -8,7 +8,7 @@ use axum::routing::{MethodFilter, MethodRouter, on};
 use zaby::endpoints::{Auth, Endpoint, HttpMethod};
 
 use super::auth::{Authed, RuntimeAuthed};
-use super::handlers::{agents, knowledge, managed, mcp, memory, runtime, system};
+use super::handlers::{agents, knowledge, managed, memory, mcp, runs, system};
 use crate::error::ApiError;
 use crate::services::SharedCtx;
 
@@ -57,7 +57,24 @@ pub fn handler(ep: &'static Endpoint) -> MethodRouter<SharedCtx> {
         "E36" => on(m, managed::usage),
         "E105" => on(m, agents::redeploy),
         "E117" => on(m, agents::list_external_apps),
-        "E120" => on(m, runtime::run_events),
+        "E12" | "E106" => on(m, runs::test_run),
+        "E13" | "E107" => on(m, runs::start_run),
+        "E16" | "E109" => on(m, runs::progress),
+        "E17" | "E110" => on(m, runs::events),
+        "E18" => on(m, runs::cancel),
+        "E28" => on(m, runs::feedback),
+        "E37" => on(m, runs::list_approvals),
+        "E38" | "E111" => on(m, runs::approve),
+        "E39" | "E112" => on(m, runs::reject),
+        "E40" => on(m, runs::usage),
+        "E108" => on(m, runs::list_runs),
+        "E119" => on(m, runs::runtime_start),
+        "E120" => on(m, runs::runtime_events),
+        "E121" => on(m, runs::stream),
+        "E122" => on(m, runs::runtime_cancel),
+        "E123" => on(m, runs::runtime_approve),
+        "E124" => on(m, runs::runtime_reject),
+        "E125" => on(m, runs::runtime_feedback),
         "E68" => on(m, mcp::catalog),
         "E69" => on(m, mcp::create_server),
         "E70" => on(m, mcp::get_server),

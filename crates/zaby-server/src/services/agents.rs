@@ -278,7 +278,7 @@ pub async fn delete(ctx: &Ctx, caller: &Caller, id: &str, q: &Query) -> ApiResul
 }
 
 /// The frozen part of an agent.
-fn snapshot(a: &AgentRow) -> Value {
+pub fn snapshot(a: &AgentRow) -> Value {
     let d = &a.doc;
     json!({
         "slug": a.slug, "name": a.name, "description": d["description"],

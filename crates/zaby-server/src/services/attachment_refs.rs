@@ -42,14 +42,24 @@ pub struct KnowledgeBaseTarget {
     pub name: String,
 }
 
-/// Seam for the knowledge issue: find the knowledge base (and profile) of the tenant.
+/// Finds the knowledge base of the agent's tenant; a `knowledgeProfileId` must be a
+/// profile of that knowledge base (422 naming the field otherwise).
 async fn resolve_knowledge_base(
-    _conn: &mut Conn,
-    _agent: &AgentRow,
-    _knowledge_base_id: &str,
-    _profile_id: Option<&str>,
+    conn: &mut Conn,
+    agent: &AgentRow,
+    knowledge_base_id: &str,
+    profile_id: Option<&str>,
 ) -> ApiResult<Option<KnowledgeBaseTarget>> {
-    Ok(None)
+    use crate::storage::knowledge as kb_store;
+    let Some(kb) = kb_store::get_kb(conn, &agent.tenant_id, knowledge_base_id).await? else {
+        return Ok(None);
+    };
+    if let Some(p) = profile_id
+        && kb_store::get_item(conn, kb_store::Kind::Profile, &agent.tenant_id, &kb.id, p).await?.is_none()
+    {
+        return Err(ApiError::invalid("knowledgeProfileId", "is not a profile of that knowledge base"));
+    }
+    Ok(Some(KnowledgeBaseTarget { slug: kb.slug, name: kb.name }))
 }
 
 pub async fn mcp_tool_input(conn: &mut Conn, agent: &AgentRow, body: &Value) -> ApiResult<Value> {

@@ -15,6 +15,7 @@ pub mod paging;
 pub mod policies;
 pub mod provisioning;
 pub mod run_seams;
+pub mod runs;
 pub mod runtime_auth;
 pub mod signing;
 pub mod tenancy;
@@ -38,6 +39,12 @@ pub struct Ctx {
     /// Woken when a deployment is created, so provisioning need not wait for a poll.
     pub provisioning_wakeup: Notify,
     pub started: Instant,
+    /// Runs: change notifications, executor wake-up, model registry, shutdown.
+    pub runs: runs::RunsState,
+    /// Tools for runs (the MCP domain installs its gateway here).
+    pub tools: Arc<dyn run_seams::ToolGateway>,
+    /// Retrieval and memory for runs (the knowledge domain installs its own here).
+    pub run_knowledge: Arc<dyn run_seams::RunKnowledge>,
     /// MCP: the client and its sessions, credential sealing, the built-in server's address.
     pub mcp: mcp::McpState,
 }

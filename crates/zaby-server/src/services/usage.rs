@@ -11,11 +11,30 @@ use crate::util::clock::{iso, now_ms, parse_bound};
 
 const DAY_MS: i64 = 86_400_000;
 
-/// Runs started and currently running under a scope. Runs are stored by the runs
-/// domain, which is not part of this server yet; until then there are none. The
-/// runs issue replaces this with a query on its table.
-fn run_counts(_scope: &UsageScope, _from: i64, _to: i64) -> (i64, i64) {
-    (0, 0)
+/// Runs started in `[from, to]` and runs live now (QUEUED, RUNNING or
+/// WAITING_FOR_APPROVAL) under a scope, from the runs table.
+async fn run_counts(
+    conn: &mut crate::storage::Conn,
+    tenant_id: &str,
+    scope: &UsageScope,
+    from: i64,
+    to: i64,
+) -> ApiResult<(i64, i64)> {
+    let mut f = crate::storage::sql::Filter::new();
+    f.eq("tenant_id", tenant_id);
+    if let Some(a) = &scope.external_app_id {
+        f.eq("external_app_id", a.as_str());
+    }
+    if let Some(d) = &scope.deployment_id {
+        f.eq("deployment_id", d.as_str());
+    }
+    if let Some(p) = &scope.policy_id {
+        f.eq("policy_id", p.as_str());
+    }
+    if let Some(a) = &scope.agent_id {
+        f.eq("agent_id", a.as_str());
+    }
+    Ok(crate::storage::runs::usage_counts(conn, &f, from, to).await?)
 }
 
 pub async fn report(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Outcome> {
@@ -48,7 +67,7 @@ pub async fn report(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Outcome>
     };
     let mut conn = ctx.db.read().await?;
     let t = &caller.tenant_id;
-    let (runs_started, concurrent) = run_counts(&scope, from, to);
+    let (runs_started, concurrent) = run_counts(&mut conn, t, &scope, from, to).await?;
     let totals = json!({
         "tokensIssued": store::count_grants(&mut conn, t, &scope, from, to).await?,
         "activeGrants": store::count_active_grants(&mut conn, t, &scope, now).await?,
@@ -66,7 +85,7 @@ pub async fn report(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Outcome>
     let mut windows: Vec<Value> = Vec::new();
     for p in policy_store::matching(&mut conn, t, &pf, limit).await? {
         let ps = UsageScope { policy_id: Some(p.id.clone()), ..Default::default() };
-        let (runs, conc) = run_counts(&ps, from, to);
+        let (runs, conc) = run_counts(&mut conn, t, &ps, from, to).await?;
         windows.push(json!({
             "quotaPolicyId": p.id,
             "policyName": p.name,

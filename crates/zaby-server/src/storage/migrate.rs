@@ -10,6 +10,7 @@ use crate::util::clock::now_ms;
 /// `(version, name, sql)`, in order. A later domain appends a file here.
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "core", include_str!("../../migrations/0001_core.sql")),
+    (2, "runs", include_str!("../../migrations/0002_runs.sql")),
     (3, "mcp", include_str!("../../migrations/0003_mcp.sql")),
     (4, "knowledge", include_str!("../../migrations/0004_knowledge.sql")),
 ];

@@ -19,6 +19,7 @@ pub mod mcp;
 pub mod migrate;
 pub mod page;
 pub mod policies;
+pub mod runs;
 pub mod postgres;
 pub mod sql;
 pub mod sqlite;

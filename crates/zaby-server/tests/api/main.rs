@@ -11,5 +11,6 @@ mod http_rules;
 mod knowledge;
 mod lifecycle;
 mod mcp;
+mod runs;
 mod runtime;
 mod tokens;

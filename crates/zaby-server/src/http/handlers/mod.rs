@@ -5,5 +5,6 @@ pub mod knowledge;
 pub mod memory;
 pub mod managed;
 pub mod mcp;
+pub mod runs;
 pub mod runtime;
 pub mod system;

@@ -8,6 +8,7 @@
 pub mod jobs;
 pub mod library;
 pub mod retrieval;
+pub mod runs;
 pub mod setup;
 
 use serde_json::{Value, json};

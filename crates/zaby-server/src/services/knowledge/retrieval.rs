@@ -214,3 +214,22 @@ pub async fn provisional_answer(ctx: &Ctx, caller: &Caller, kb_id: &str, body: &
         "citations": citations,
     })))
 }
+
+/// `kb_search` of the built-in MCP server (`zaby_mcp::builtin::KnowledgeSearch`, used
+/// by `services::mcp::builtin`): a `RetrievalResult` over a knowledge base of
+/// `tenant_id` with the default options (`topK` capped by the default profile).
+/// Unknown knowledge base → `NOT_FOUND`; INACTIVE → `CONFLICT`.
+pub async fn kb_search(
+    ctx: &Ctx,
+    tenant_id: &str,
+    request: zaby_mcp::builtin::KbSearchRequest,
+) -> Result<Value, zaby_mcp::builtin::ToolFailure> {
+    use zaby_mcp::builtin::ToolFailure;
+    let fail = |e: ApiError| ToolFailure::new(e.code, e.message);
+    let caller =
+        Caller { tenant_id: tenant_id.to_string(), kind: crate::services::CallerKind::Tenant { user: "mcp".into() } };
+    let body = json!({"query": request.query, "topK": request.top_k});
+    match retrieve(ctx, &caller, &request.knowledge_base_id, &body).await.map_err(fail)? {
+        Outcome::Ok(v) | Outcome::Created(v) | Outcome::Replayed(v) => Ok(v),
+    }
+}

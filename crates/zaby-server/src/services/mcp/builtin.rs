@@ -64,16 +64,14 @@ impl TokenValidator for Validator {
     }
 }
 
-/// `kb_search`. Knowledge bases are built by another part of the server; until
-/// their retrieval service exists this answers a tool error.
-struct Knowledge(#[allow(dead_code)] SharedCtx);
+/// `kb_search`: the knowledge domain's retrieval over the token's tenant
+/// (`services::knowledge::retrieval::kb_search`).
+struct Knowledge(SharedCtx);
 
 #[async_trait::async_trait]
 impl KnowledgeSearch for Knowledge {
-    async fn search(&self, _tenant_id: &str, _request: KbSearchRequest) -> Result<Value, ToolFailure> {
-        // TODO(knowledge): delegate to the retrieval service (RetrievalResult of
-        // §4.12 over the tenant's knowledge base; unknown → NOT_FOUND).
-        Err(ToolFailure::new("UNAVAILABLE", "knowledge bases are not available yet"))
+    async fn search(&self, tenant_id: &str, request: KbSearchRequest) -> Result<Value, ToolFailure> {
+        crate::services::knowledge::retrieval::kb_search(&self.0, tenant_id, request).await
     }
 }
 

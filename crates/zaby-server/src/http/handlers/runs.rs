@@ -1,0 +1,342 @@
+//! Run routes: starts, progress, event pages, lists, cancel, approvals, feedback,
+//! usage, and the SSE stream (API.md §5.3).
+
+use std::convert::Infallible;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::response::Response;
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, header};
+use tokio::sync::{broadcast, mpsc};
+
+use crate::error::{ApiError, ApiResult};
+use crate::http::auth::{Authed, RuntimeAuthed};
+use crate::http::extract::{JsonBody, PathIds, QueryMap};
+use crate::services::runs::approvals::{self, Decider};
+use crate::services::runs::feedback::{self, Giver};
+use crate::services::runs::{self, Reader, StartFrom};
+use crate::services::{Outcome, SharedCtx};
+use crate::storage::runs as store;
+use crate::storage::tokens as token_store;
+
+// ---- starts ----
+
+pub async fn test_run(
+    State(ctx): State<SharedCtx>,
+    Authed(c): Authed,
+    p: PathIds,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Outcome> {
+    runs::start(&ctx, StartFrom::Test { caller: &c, agent_id: p.get("agentId") }, &b).await
+}
+
+pub async fn start_run(
+    State(ctx): State<SharedCtx>,
+    Authed(c): Authed,
+    p: PathIds,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Outcome> {
+    runs::start(&ctx, StartFrom::Managed { caller: &c, agent_id: p.get("agentId") }, &b).await
+}
+
+pub async fn runtime_start(
+    State(ctx): State<SharedCtx>,
+    RuntimeAuthed(rc): RuntimeAuthed,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Outcome> {
+    runs::start(&ctx, StartFrom::Runtime(&rc), &b).await
+}
+
+// ---- reads ----
+
+pub async fn progress(State(ctx): State<SharedCtx>, Authed(c): Authed, p: PathIds) -> ApiResult<Outcome> {
+    runs::progress(&ctx, &Reader::Tenant(&c.tenant_id), p.get("runId")).await
+}
+
+pub async fn events(
+    State(ctx): State<SharedCtx>,
+    Authed(c): Authed,
+    p: PathIds,
+    QueryMap(q): QueryMap,
+) -> ApiResult<Outcome> {
+    runs::events_page(&ctx, &Reader::Tenant(&c.tenant_id), p.get("runId"), &q).await
+}
+
+pub async fn runtime_events(
+    State(ctx): State<SharedCtx>,
+    RuntimeAuthed(rc): RuntimeAuthed,
+    p: PathIds,
+    QueryMap(q): QueryMap,
+) -> ApiResult<Outcome> {
+    runs::events_page(&ctx, &Reader::Runtime(&rc), p.get("runId"), &q).await
+}
+
+pub async fn list_runs(
+    State(ctx): State<SharedCtx>,
+    Authed(c): Authed,
+    p: PathIds,
+    QueryMap(q): QueryMap,
+) -> ApiResult<Outcome> {
+    runs::list(&ctx, &c, p.get("agentId"), &q).await
+}
+
+// ---- cancel ----
+
+pub async fn cancel(
+    State(ctx): State<SharedCtx>,
+    Authed(c): Authed,
+    p: PathIds,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Outcome> {
+    runs::cancel(&ctx, &Reader::Tenant(&c.tenant_id), p.get("runId"), &b).await
+}
+
+pub async fn runtime_cancel(
+    State(ctx): State<SharedCtx>,
+    RuntimeAuthed(rc): RuntimeAuthed,
+    p: PathIds,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Outcome> {
+    runs::cancel(&ctx, &Reader::Runtime(&rc), p.get("runId"), &b).await
+}
+
+// ---- approvals ----
+
+pub async fn list_approvals(
+    State(ctx): State<SharedCtx>,
+    Authed(c): Authed,
+    QueryMap(q): QueryMap,
+) -> ApiResult<Outcome> {
+    approvals::list(&ctx, &c, &q).await
+}
+
+pub async fn approve(
+    State(ctx): State<SharedCtx>,
+    Authed(c): Authed,
+    p: PathIds,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Outcome> {
+    approvals::decide(&ctx, Decider::Managed(&c), p.get("runId"), p.get("approvalId"), &b, true).await
+}
+
+pub async fn reject(
+    State(ctx): State<SharedCtx>,
+    Authed(c): Authed,
+    p: PathIds,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Outcome> {
+    approvals::decide(&ctx, Decider::Managed(&c), p.get("runId"), p.get("approvalId"), &b, false).await
+}
+
+pub async fn runtime_approve(
+    State(ctx): State<SharedCtx>,
+    RuntimeAuthed(rc): RuntimeAuthed,
+    p: PathIds,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Outcome> {
+    approvals::decide(&ctx, Decider::Runtime(&rc), p.get("runId"), p.get("approvalId"), &b, true).await
+}
+
+pub async fn runtime_reject(
+    State(ctx): State<SharedCtx>,
+    RuntimeAuthed(rc): RuntimeAuthed,
+    p: PathIds,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Outcome> {
+    approvals::decide(&ctx, Decider::Runtime(&rc), p.get("runId"), p.get("approvalId"), &b, false).await
+}
+
+// ---- feedback and usage ----
+
+pub async fn feedback(
+    State(ctx): State<SharedCtx>,
+    Authed(c): Authed,
+    p: PathIds,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Outcome> {
+    feedback::create(&ctx, Giver::Provisioning(&c), p.get("runId"), &b).await
+}
+
+pub async fn runtime_feedback(
+    State(ctx): State<SharedCtx>,
+    RuntimeAuthed(rc): RuntimeAuthed,
+    p: PathIds,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Outcome> {
+    feedback::create(&ctx, Giver::Runtime(&rc), p.get("runId"), &b).await
+}
+
+pub async fn usage(State(ctx): State<SharedCtx>, Authed(c): Authed, QueryMap(q): QueryMap) -> ApiResult<Outcome> {
+    runs::usage::report(&ctx, &c, &q).await
+}
+
+// ---- SSE (E121) ----
+
+/// How often a stream polls storage for events stored by other replicas, and
+/// checks that its token is still valid.
+const STREAM_POLL: Duration = Duration::from_millis(500);
+
+fn position(headers: &HeaderMap, q: &crate::services::paging::Query) -> ApiResult<i64> {
+    let parse = |field: &str, v: &str| -> ApiResult<i64> {
+        match v.trim().parse::<i64>() {
+            Ok(n) if n >= 0 => Ok(n),
+            _ => Err(ApiError::invalid(field, "must be a non-negative integer")),
+        }
+    };
+    if let Some(h) = headers.get("last-event-id") {
+        let v = h.to_str().map_err(|_| ApiError::invalid("last-event-id", "must be a non-negative integer"))?;
+        return parse("last-event-id", v);
+    }
+    match q.get("afterSeq") {
+        Some(v) => parse("afterSeq", v),
+        None => Ok(0),
+    }
+}
+
+fn frame(e: &store::EventRow) -> Bytes {
+    let data = serde_json::to_string(&e.data).unwrap_or_else(|_| "{}".into());
+    Bytes::from(format!("id: {}\nevent: {}\ndata: {}\n\n", e.seq, e.event, data))
+}
+
+fn is_terminal(name: &str) -> bool {
+    name == "RunFinished" || name == "RunError"
+}
+
+pub async fn stream(
+    State(ctx): State<SharedCtx>,
+    RuntimeAuthed(rc): RuntimeAuthed,
+    p: PathIds,
+    QueryMap(q): QueryMap,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let pos = position(&headers, &q)?;
+    let run = {
+        let mut conn = ctx.db.read().await?;
+        runs::load_visible(&mut conn, &Reader::Runtime(&rc), p.get("runId")).await?
+    };
+    let (tx, rx) = mpsc::channel::<Bytes>(64);
+    let writer = Writer {
+        ctx: ctx.clone(),
+        run_id: run.id.clone(),
+        tenant_id: rc.tenant_id.clone(),
+        grant_id: rc.grant.id.clone(),
+        family_id: rc.grant.family_id.clone(),
+        tx,
+    };
+    tokio::spawn(writer.run(pos));
+    let body = Body::from_stream(futures::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|b| (Ok::<Bytes, Infallible>(b), rx))
+    }));
+    let mut resp = Response::new(body);
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream; charset=utf-8"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert(header::CONNECTION, HeaderValue::from_static("keep-alive"));
+    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    Ok(resp)
+}
+
+struct Writer {
+    ctx: SharedCtx,
+    run_id: String,
+    tenant_id: String,
+    grant_id: String,
+    family_id: String,
+    tx: mpsc::Sender<Bytes>,
+}
+
+impl Writer {
+    async fn send(&self, b: Bytes) -> bool {
+        self.tx.send(b).await.is_ok()
+    }
+
+    async fn revoked(&self) -> bool {
+        let Ok(mut conn) = self.ctx.db.read().await else { return false };
+        let grant = token_store::get_grant(&mut conn, &self.tenant_id, &self.grant_id).await.ok().flatten();
+        let family = token_store::get_family(&mut conn, &self.tenant_id, &self.family_id).await.ok().flatten();
+        grant.is_none_or(|g| g.revoked_at.is_some()) || family.is_none_or(|f| f.status != "ACTIVE")
+    }
+
+    /// Writes events after `pos` until the terminal one; heartbeats when idle.
+    async fn run(self, mut pos: i64) {
+        let mut changes = self.ctx.runs.changed.subscribe();
+        let mut shutdown = self.ctx.runs.shutdown.subscribe();
+        let heartbeat = Duration::from_millis(self.ctx.settings.heartbeat_ms.clamp(1_000, 15_000));
+        if !self.send(Bytes::from_static(b": connected\n\n")).await {
+            return;
+        }
+        let mut last_write = Instant::now();
+        let mut last_check = Instant::now();
+        loop {
+            // Status first: when it is terminal, every event is already stored.
+            let read = async {
+                let mut conn = self.ctx.db.read().await?;
+                let run = store::get_by_id(&mut conn, &self.run_id).await?;
+                let events = store::events_after(&mut conn, &self.run_id, pos, 500).await?;
+                let terminal_again = match &run {
+                    Some(r) if r.is_terminal() && events.is_empty() => {
+                        store::last_event(&mut conn, &self.run_id).await?
+                    }
+                    _ => None,
+                };
+                Ok::<_, sqlx::Error>((events, terminal_again))
+            };
+            match read.await {
+                Ok((events, terminal_again)) => {
+                    for e in &events {
+                        if !self.send(frame(e)).await {
+                            return;
+                        }
+                        last_write = Instant::now();
+                        pos = e.seq;
+                        if is_terminal(&e.event) {
+                            return;
+                        }
+                    }
+                    if let Some(t) = terminal_again {
+                        // The position is at or past the terminal event: send it again.
+                        let _ = self.send(frame(&t)).await;
+                        return;
+                    }
+                }
+                Err(e) => tracing::warn!(run_id = %self.run_id, error = %e, "stream read failed; retrying"),
+            }
+            if last_check.elapsed() >= STREAM_POLL {
+                last_check = Instant::now();
+                if self.revoked().await {
+                    return;
+                }
+            }
+            let until_ping = heartbeat.saturating_sub(last_write.elapsed());
+            let wait = until_ping.min(STREAM_POLL);
+            let id = self.run_id.clone();
+            let changed = async {
+                loop {
+                    match changes.recv().await {
+                        Ok(r) if r == id => return,
+                        Ok(_) => continue,
+                        Err(broadcast::error::RecvError::Lagged(_)) => return,
+                        Err(broadcast::error::RecvError::Closed) => std::future::pending::<()>().await,
+                    }
+                }
+            };
+            tokio::select! {
+                _ = changed => {}
+                _ = tokio::time::sleep(wait) => {}
+                _ = async { let _ = shutdown.wait_for(|v| *v).await.is_ok(); } => {
+                    let _ = self.send(Bytes::from_static(b": shutdown\n\n")).await;
+                    return;
+                }
+                _ = self.tx.closed() => return,
+            }
+            if last_write.elapsed() >= heartbeat {
+                if !self.send(Bytes::from_static(b": ping\n\n")).await {
+                    return;
+                }
+                last_write = Instant::now();
+            }
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! Approvals (API.md §4.10, §4.18): listing, deciding (API key, tenant, runtime),
+//! expiry. A decision moves the run from WAITING_FOR_APPROVAL back to RUNNING with no
+//! lease, in the same transaction, so the next executor poll resumes it.
+
+use serde_json::{Value, json};
+
+use super::{Reader, load_visible, render_approval, signals};
+use crate::error::{ApiError, ApiResult};
+use crate::services::paging::{Query, enum_param, list_body, page_request, str_param};
+use crate::services::runtime_auth::RuntimeCaller;
+use crate::services::{Caller, CallerKind, Ctx, Outcome};
+use crate::storage::runs::{self as store, ApprovalFilter};
+use crate::storage::sql::lock_row;
+use crate::util::clock::now_ms;
+use crate::util::input::Fields;
+
+pub const APPROVAL_STATUSES: &[&str] = &["PENDING", "APPROVED", "REJECTED", "EXPIRED", "CANCELLED"];
+
+/// E37.
+pub async fn list(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Outcome> {
+    let page = page_request(q, 20, 100)?;
+    let status = enum_param(q, "status", APPROVAL_STATUSES)?.unwrap_or_else(|| "PENDING".into());
+    let af = ApprovalFilter { status: Some(status), agent_id: str_param(q, "agentId"), run_id: str_param(q, "runId") };
+    let mut conn = ctx.db.read().await?;
+    let rows = store::list_approvals(&mut conn, &caller.tenant_id, &af, &page).await?;
+    Ok(Outcome::Ok(list_body(rows.map(|a| render_approval(&a)))))
+}
+
+/// Who decides.
+pub enum Decider<'a> {
+    Managed(&'a Caller),
+    Runtime(&'a RuntimeCaller),
+}
+
+/// E38/E39, E111/E112, E123/E124.
+pub async fn decide(
+    ctx: &Ctx,
+    who: Decider<'_>,
+    run_id: &str,
+    approval_id: &str,
+    body: &Value,
+    approve: bool,
+) -> ApiResult<Outcome> {
+    let mut f = Fields::new(body);
+    let reason = f.opt_text("reason", 2000);
+    let decided_by_in = match who {
+        Decider::Managed(_) => f.opt_str("decidedBy", 200),
+        Decider::Runtime(_) => None,
+    };
+    f.finish()?;
+    let (reader, decided_by) = match &who {
+        Decider::Managed(c) => {
+            let default = match c.kind {
+                CallerKind::ApiKey { .. } => "api-key",
+                CallerKind::Tenant { .. } => "tenant",
+            };
+            (Reader::Tenant(&c.tenant_id), decided_by_in.unwrap_or_else(|| default.to_string()))
+        }
+        Decider::Runtime(rc) => (Reader::Runtime(rc), "runtime".to_string()),
+    };
+    let now = now_ms();
+    let mut tx = ctx.db.write().await?;
+    lock_row(tx.conn(), "runs", run_id).await?;
+    let run = load_visible(tx.conn(), &reader, run_id).await?;
+    let approval = match store::get_approval(tx.conn(), &run.tenant_id, approval_id).await? {
+        Some(a) if a.run_id == run.id => a,
+        _ => return Err(ApiError::not_found("approval")),
+    };
+    if let Decider::Runtime(rc) = &who
+        && rc.binding.as_ref().is_some_and(|b| !b.allow_approvals)
+    {
+        return Err(ApiError::forbidden(
+            "APPROVALS_NOT_ALLOWED",
+            "the deployment binding does not allow approvals with runtime tokens",
+        ));
+    }
+    if approval.status != "PENDING" {
+        return Err(ApiError::conflict(
+            "APPROVAL_ALREADY_DECIDED",
+            format!("the approval is already {}", approval.status),
+        ));
+    }
+    let status = if approve { "APPROVED" } else { "REJECTED" };
+    if !store::decide_approval(tx.conn(), &approval.id, status, reason.as_deref(), Some(&decided_by), now).await? {
+        return Err(ApiError::conflict("APPROVAL_ALREADY_DECIDED", "the approval was decided concurrently"));
+    }
+    store::resume_after_decision(tx.conn(), &run.id, now).await?;
+    let waited = (now - approval.created_at).max(0) as f64;
+    signals::record(
+        tx.conn(),
+        &run,
+        "approval_waited",
+        Some(waited),
+        json!({ "approvalId": approval.id, "toolName": approval.tool_name, "status": status }),
+    )
+    .await?;
+    if !approve {
+        let p = json!({ "approvalId": approval.id, "toolName": approval.tool_name });
+        signals::record(tx.conn(), &run, "approval_rejected", None, p).await?;
+    }
+    let decided = store::get_approval(tx.conn(), &run.tenant_id, &approval.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("approval"))?;
+    tx.commit().await?;
+    ctx.runs.notify(&run.id);
+    ctx.runs.wakeup.notify_one();
+    Ok(Outcome::Ok(render_approval(&decided)))
+}
+
+/// Expires PENDING approvals past `ZABY_APPROVAL_TTL_S`; their runs continue as if
+/// rejected (reason `"expired"`).
+pub async fn expire_due(ctx: &Ctx) -> ApiResult<()> {
+    let due = {
+        let mut conn = ctx.db.read().await?;
+        store::expired_approvals(&mut conn, now_ms(), 100).await?
+    };
+    for (id, tenant) in due {
+        let now = now_ms();
+        let mut tx = ctx.db.write().await?;
+        let Some(a) = store::get_approval(tx.conn(), &tenant, &id).await? else { continue };
+        lock_row(tx.conn(), "runs", &a.run_id).await?;
+        if !store::decide_approval(tx.conn(), &a.id, "EXPIRED", Some("expired"), None, now).await? {
+            continue;
+        }
+        store::resume_after_decision(tx.conn(), &a.run_id, now).await?;
+        if let Some(run) = store::get(tx.conn(), &tenant, &a.run_id).await? {
+            let waited = (now - a.created_at).max(0) as f64;
+            let p = json!({ "approvalId": a.id, "toolName": a.tool_name, "status": "EXPIRED" });
+            signals::record(tx.conn(), &run, "approval_waited", Some(waited), p).await?;
+        }
+        tx.commit().await?;
+        ctx.runs.notify(&a.run_id);
+        ctx.runs.wakeup.notify_one();
+    }
+    Ok(())
+}

@@ -1,0 +1,679 @@
+//! The run executor: claims runs from storage (QUEUED, or RUNNING with a lapsed
+//! lease), holds a lease renewed every third of `ZABY_EXECUTOR_LEASE_MS`, and drives
+//! the agent loop of SERVER.md §5 with `zaby_models`.
+//!
+//! Every event is committed before anyone can see it, together with the loop's
+//! resume point (`runs.loop_state`). A reclaimed run resumes from there when its last
+//! event is `RunStarted`, a `tool_result` or an `approval_required` whose approval
+//! was decided; after a `text`, `thinking` or an unanswered `tool_call` it fails with
+//! `EXECUTOR_LOST` (the cut-off output or tool call cannot be completed or repeated).
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tokio::sync::watch;
+use zaby_models::{
+    CompletedToolCall, ContextPassage, Directives, HistoryTurn, ModelEvent, ModelProvider, PassageKind, StepRequest,
+    ToolCall, ToolRound, ToolSpec, normalize_message,
+};
+
+use super::signals;
+use crate::error::{ApiError, ApiResult};
+use crate::services::SharedCtx;
+use crate::services::run_seams::{EndUser, OfferedTool, RunScope};
+use crate::storage::runs::{self as store, ApprovalRow, Progress, RunRow};
+use crate::util::clock::now_ms;
+use crate::util::ids::new_id;
+
+/// Runs one executor executes at once.
+const CAPACITY: usize = 64;
+/// How often storage is polled for claimable runs (besides wake-ups).
+const POLL: Duration = Duration::from_millis(250);
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct LoopState {
+    rounds: Vec<ToolRound>,
+    answer: String,
+    pending: Option<Pending>,
+    context: Vec<ContextPassage>,
+    citations: Vec<Value>,
+    history: Vec<HistoryTurn>,
+}
+
+/// A step that asked for tools and whose calls are not all answered yet.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Pending {
+    text: String,
+    calls: Vec<ToolCall>,
+    done: Vec<CompletedToolCall>,
+}
+
+/// The background worker: claims, executes, expires approvals, purges old events.
+pub async fn run(ctx: SharedCtx, mut stop: watch::Receiver<bool>) {
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut last_housekeeping = 0i64;
+    loop {
+        if *stop.borrow() {
+            break;
+        }
+        let now = now_ms();
+        if now - last_housekeeping >= 1000 {
+            last_housekeeping = now;
+            if let Err(e) = super::approvals::expire_due(&ctx).await {
+                tracing::warn!(error = %e.message, "approval expiry failed");
+            }
+            if now % 600_000 < 1000
+                && let Err(e) = purge(&ctx).await
+            {
+                tracing::warn!(error = %e.message, "event retention failed");
+            }
+        }
+        let free = CAPACITY.saturating_sub(tasks.len());
+        if free > 0 {
+            match claim_some(&ctx, free as i64).await {
+                Ok(ids) => {
+                    for id in ids {
+                        tasks.spawn(execute(ctx.clone(), id));
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e.message, "claiming runs failed"),
+            }
+        }
+        tokio::select! {
+            r = stop.changed() => if r.is_err() { break },
+            _ = ctx.runs.wakeup.notified() => {}
+            _ = tokio::time::sleep(POLL) => {}
+            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+        }
+    }
+    // Streams end, run tasks stop before their next event; then leases are released
+    // so another replica (or the next start) resumes the runs at once.
+    let _ = ctx.runs.shutdown.send(true);
+    let drain = async { while tasks.join_next().await.is_some() {} };
+    if tokio::time::timeout(Duration::from_secs(5), drain).await.is_err() {
+        tasks.abort_all();
+        while tasks.join_next().await.is_some() {}
+    }
+    if let Ok(mut tx) = ctx.db.write().await {
+        if let Err(e) = store::release_all(tx.conn(), &ctx.runs.executor_id).await {
+            tracing::warn!(error = %e, "releasing run leases failed");
+        }
+        let _ = tx.commit().await;
+    }
+}
+
+async fn purge(ctx: &SharedCtx) -> ApiResult<()> {
+    let cutoff = now_ms() - ctx.settings.event_retention_days as i64 * 86_400_000;
+    let mut tx = ctx.db.write().await?;
+    store::purge_events(tx.conn(), cutoff).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn claim_some(ctx: &SharedCtx, limit: i64) -> ApiResult<Vec<String>> {
+    let now = now_ms();
+    let candidates = {
+        let mut conn = ctx.db.read().await?;
+        store::claimable(&mut conn, now, limit).await?
+    };
+    let mut won = Vec::new();
+    for id in candidates {
+        let mut tx = ctx.db.write().await?;
+        if store::claim(tx.conn(), &id, &ctx.runs.executor_id, now_ms(), ctx.settings.executor_lease_ms as i64).await? {
+            tx.commit().await?;
+            ctx.runs.notify(&id);
+            won.push(id);
+        }
+    }
+    Ok(won)
+}
+
+async fn execute(ctx: SharedCtx, run_id: String) {
+    let owner = ctx.runs.executor_id.clone();
+    let lease = ctx.settings.executor_lease_ms.max(30) as i64;
+    let renewer = {
+        let ctx = ctx.clone();
+        let (id, owner) = (run_id.clone(), owner.clone());
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis((lease / 3) as u64)).await;
+                let Ok(mut tx) = ctx.db.write().await else { continue };
+                match store::renew(tx.conn(), &id, &owner, now_ms() + lease).await {
+                    Ok(true) => {
+                        let _ = tx.commit().await;
+                    }
+                    _ => return,
+                }
+            }
+        })
+    };
+    let result = drive(&ctx, &run_id, &owner).await;
+    renewer.abort();
+    if let Err(e) = result {
+        tracing::error!(run_id, error = %e.message, "run failed inside the executor");
+        // Best effort; if storage is down, the lease lapses and the run is reclaimed.
+        if let Ok(Some(r)) = async {
+            let mut c = ctx.db.read().await?;
+            store::get_by_id(&mut c, &run_id).await
+        }
+        .await
+            && r.status == "RUNNING"
+            && r.lease_owner.as_deref() == Some(owner.as_str())
+        {
+            let mut ex = Exec::new(ctx.clone(), r, owner.clone());
+            ex.load_state();
+            let _ = ex.fail("INTERNAL_ERROR", "the run failed inside the server").await;
+        }
+    }
+    ctx.runs.notify(&run_id);
+}
+
+async fn drive(ctx: &SharedCtx, run_id: &str, owner: &str) -> ApiResult<()> {
+    let run = {
+        let mut c = ctx.db.read().await?;
+        store::get_by_id(&mut c, run_id).await?
+    };
+    let Some(run) = run else { return Ok(()) };
+    if run.status != "RUNNING" || run.lease_owner.as_deref() != Some(owner) {
+        return Ok(());
+    }
+    let mut ex = Exec::new(ctx.clone(), run, owner.to_string());
+    ex.load_state();
+    ex.go().await
+}
+
+enum End {
+    Completed(String),
+    Failed(String, String),
+}
+
+struct Exec {
+    ctx: SharedCtx,
+    run: RunRow,
+    owner: String,
+    state: LoopState,
+    steps: i64,
+    input_tokens: i64,
+    output_tokens: i64,
+    tool_calls: i64,
+    delay: Option<Duration>,
+    stop: watch::Receiver<bool>,
+}
+
+impl Exec {
+    fn new(ctx: SharedCtx, run: RunRow, owner: String) -> Exec {
+        let stop = ctx.runs.shutdown.subscribe();
+        Exec {
+            steps: run.steps,
+            input_tokens: run.input_tokens,
+            output_tokens: run.output_tokens,
+            tool_calls: run.tool_calls,
+            ctx,
+            run,
+            owner,
+            state: LoopState::default(),
+            delay: None,
+            stop,
+        }
+    }
+
+    fn load_state(&mut self) {
+        if let Some(s) = &self.run.loop_state {
+            self.state = serde_json::from_value(s.clone()).unwrap_or_default();
+        }
+    }
+
+    fn scope(&self) -> RunScope {
+        let end_user = self.run.end_user.as_ref().map(|e| EndUser {
+            external_user_id: e["externalUserId"].as_str().map(str::to_string),
+            unique_id_hash: e["uniqueIdHash"].as_str().map(str::to_string),
+        });
+        let mcp_bearer = self
+            .run
+            .mcp_bearer_sealed
+            .as_deref()
+            .and_then(|s| self.ctx.runs.secrets.open(s).ok())
+            .and_then(|b| String::from_utf8(b).ok());
+        RunScope {
+            tenant_id: self.run.tenant_id.clone(),
+            agent_id: self.run.agent_id.clone(),
+            run_id: self.run.id.clone(),
+            deployment_id: self.run.deployment_id.clone(),
+            session_id: self.run.session_id.clone(),
+            is_test_run: self.run.is_test_run,
+            end_user,
+            mcp_bearer,
+        }
+    }
+
+    /// The pause of `simulate.delayMs` before an event; false when shutting down.
+    async fn pause(&mut self) -> bool {
+        if let Some(d) = self.delay {
+            tokio::select! {
+                _ = tokio::time::sleep(d) => {}
+                _ = async { let _ = self.stop.wait_for(|v| *v).await.is_ok(); } => return false,
+            }
+        }
+        !*self.stop.borrow()
+    }
+
+    /// Commits events (with the resume point), optionally an approval (the run then
+    /// waits) or the end of the run, and signals, in one transaction. False when the
+    /// run is no longer ours (cancelled, lease lost): the caller stops.
+    async fn commit(
+        &mut self,
+        events: &[(&str, Value)],
+        approval: Option<&ApprovalRow>,
+        end: Option<&End>,
+        sigs: Vec<(&'static str, Option<f64>, Value)>,
+    ) -> ApiResult<bool> {
+        let now = now_ms();
+        let mut tx = self.ctx.db.write().await?;
+        for (name, data) in events {
+            let Some(seq) = store::next_seq_owned(tx.conn(), &self.run.id, &self.owner, now).await? else {
+                return Ok(false);
+            };
+            store::insert_event(tx.conn(), &self.run.id, &self.run.tenant_id, seq, name, data, now).await?;
+        }
+        let progress = Progress {
+            loop_state: serde_json::to_value(&self.state).unwrap_or(Value::Null),
+            steps: self.steps,
+            input_tokens: self.input_tokens,
+            output_tokens: self.output_tokens,
+            tool_calls: self.tool_calls,
+        };
+        store::save_progress(tx.conn(), &self.run.id, &progress).await?;
+        for (kind, value, payload) in sigs {
+            signals::record(tx.conn(), &self.run, kind, value, payload).await?;
+        }
+        if let Some(a) = approval {
+            store::insert_approval(tx.conn(), a).await?;
+            store::set_waiting(tx.conn(), &self.run.id, now).await?;
+        }
+        if let Some(end) = end {
+            match end {
+                End::Completed(out) => {
+                    store::finish(tx.conn(), &self.run.id, "COMPLETED", Some(out), None, None, now).await?
+                }
+                End::Failed(code, message) => {
+                    let err = json!({ "code": code, "message": message });
+                    store::finish(tx.conn(), &self.run.id, "FAILED", None, Some(&err), None, now).await?
+                }
+            }
+            if let Some(r) = store::get_by_id(tx.conn(), &self.run.id).await? {
+                signals::run_ended(tx.conn(), &r).await?;
+            }
+        }
+        tx.commit().await?;
+        self.ctx.runs.notify(&self.run.id);
+        Ok(true)
+    }
+
+    async fn fail(&mut self, code: &str, message: &str) -> ApiResult<()> {
+        let data = json!({ "runId": self.run.id, "message": message, "code": code });
+        self.commit(&[("RunError", data)], None, Some(&End::Failed(code.into(), message.into())), vec![]).await?;
+        Ok(())
+    }
+
+    async fn go(&mut self) -> ApiResult<()> {
+        let snapshot = self.run.snapshot.clone();
+        let model_name = snapshot["defaultModel"].as_str().unwrap_or("zaby").to_string();
+        let provider = self.ctx.runs.models.resolve(&model_name);
+        if provider.kind().honours_directives() {
+            self.delay = Directives::parse(&self.run.input).ok().and_then(|d| d.delay());
+        }
+        let scope = self.scope();
+        let empty = Vec::new();
+        let mcp = snapshot["mcpTools"].as_array().unwrap_or(&empty);
+        let offered = self.ctx.tools.offered_tools(&scope, mcp).await?;
+        let message = normalize_message(&self.run.input);
+
+        let last = {
+            let mut c = self.ctx.db.read().await?;
+            store::last_event(&mut c, &self.run.id).await?
+        };
+        match last.as_ref().map(|e| e.event.as_str()) {
+            None => {
+                let kbs = snapshot["knowledgeBases"].as_array().unwrap_or(&empty);
+                let passages = self.ctx.run_knowledge.retrieve(&scope, kbs, &message).await?;
+                let mut citations: Vec<(f64, Value)> = Vec::new();
+                for p in &passages {
+                    let id = p.chunk_id.clone().or(p.memory_item_id.clone()).unwrap_or_default();
+                    self.state.context.push(ContextPassage {
+                        kind: if p.kind == "memory" { PassageKind::Memory } else { PassageKind::Chunk },
+                        id,
+                        document_id: p.document_id.clone(),
+                        title: p.title.clone(),
+                        content: p.content.clone(),
+                        score: p.score,
+                    });
+                    citations.push((
+                        p.score,
+                        json!({
+                            "kind": p.kind, "documentId": p.document_id, "chunkId": p.chunk_id,
+                            "memoryItemId": p.memory_item_id, "title": p.title, "score": p.score,
+                        }),
+                    ));
+                }
+                citations.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
+                self.state.citations = citations.into_iter().map(|(_, c)| c).collect();
+                let history = {
+                    let mut c = self.ctx.db.read().await?;
+                    store::session_history(
+                        &mut c,
+                        &self.run.tenant_id,
+                        &self.run.session_id,
+                        self.run.created_at,
+                        &self.run.id,
+                    )
+                    .await?
+                };
+                self.state.history = history
+                    .into_iter()
+                    .map(|(input, out)| HistoryTurn { user: normalize_message(&input), assistant: out })
+                    .collect();
+                let started = json!({
+                    "runId": self.run.id, "workflowId": self.run.workflow_id,
+                    "deploymentId": self.run.deployment_id, "agentSessionId": self.run.session_id,
+                });
+                if !self.commit(&[("RunStarted", started)], None, None, vec![]).await? {
+                    return Ok(());
+                }
+            }
+            Some("RunStarted") | Some("tool_result") => {}
+            Some("approval_required") => {
+                if !self.after_decision(&scope, &offered).await? {
+                    return Ok(());
+                }
+            }
+            Some(_) => {
+                return self
+                    .fail("EXECUTOR_LOST", "the executor running this run stopped while it was producing output")
+                    .await;
+            }
+        }
+
+        let specs: Vec<ToolSpec> = offered
+            .iter()
+            .map(|t| ToolSpec {
+                name: t.name.clone(),
+                description: t.description.clone().unwrap_or_default(),
+                input_schema: t.input_schema.clone(),
+            })
+            .collect();
+        let max_steps = self.ctx.settings.max_run_steps.max(1) as i64;
+        loop {
+            if self.state.pending.is_some() {
+                match self.tool_calls_of_step(&scope, &offered).await? {
+                    Flow::Continue => {}
+                    Flow::Stop => return Ok(()),
+                }
+            }
+            if self.steps >= max_steps {
+                return self.step_limit(max_steps).await;
+            }
+            let req = StepRequest {
+                model: model_name.clone(),
+                instructions: snapshot["instructions"].as_str().unwrap_or("").to_string(),
+                message: message.clone(),
+                input: self.run.input.clone(),
+                history: self.state.history.clone(),
+                context: self.state.context.clone(),
+                tools: specs.clone(),
+                tool_rounds: self.state.rounds.clone(),
+                config: snapshot["config"].clone(),
+            };
+            match self.step(provider.as_ref(), req).await? {
+                StepOutcome::Stopped => return Ok(()),
+                StepOutcome::Answered => {
+                    let out = self.state.answer.clone();
+                    let data = json!({
+                        "runId": self.run.id, "status": "COMPLETED", "finalOutput": out,
+                        "citations": self.state.citations,
+                    });
+                    if !self.pause().await {
+                        return Ok(());
+                    }
+                    if !self.commit(&[("RunFinished", data)], None, Some(&End::Completed(out.clone())), vec![]).await? {
+                        return Ok(());
+                    }
+                    self.propose_memory(provider.as_ref(), &scope, &message, &out).await;
+                    return Ok(());
+                }
+                StepOutcome::Tools(text, calls) => {
+                    if self.steps >= max_steps {
+                        return self.step_limit(max_steps).await;
+                    }
+                    self.state.pending = Some(Pending { text, calls, done: Vec::new() });
+                }
+            }
+        }
+    }
+
+    async fn step_limit(&mut self, max: i64) -> ApiResult<()> {
+        if !self.pause().await {
+            return Ok(());
+        }
+        let msg = format!("the run reached the limit of {max} model steps and the model still asks for tools");
+        self.fail("STEP_LIMIT_EXCEEDED", &msg).await
+    }
+
+    async fn step(&mut self, provider: &dyn ModelProvider, req: StepRequest) -> ApiResult<StepOutcome> {
+        let mut stream = provider.step(req);
+        let mut text = String::new();
+        let mut calls = None;
+        while let Some(item) = stream.next().await {
+            match item {
+                Ok(ModelEvent::Thinking(t)) => {
+                    if !self.pause().await
+                        || !self.commit(&[("thinking", json!({ "content": t }))], None, None, vec![]).await?
+                    {
+                        return Ok(StepOutcome::Stopped);
+                    }
+                }
+                Ok(ModelEvent::TextDelta(t)) => {
+                    if !self.pause().await {
+                        return Ok(StepOutcome::Stopped);
+                    }
+                    text.push_str(&t);
+                    self.state.answer.push_str(&t);
+                    if !self.commit(&[("text", json!({ "content": t }))], None, None, vec![]).await? {
+                        return Ok(StepOutcome::Stopped);
+                    }
+                }
+                Ok(ModelEvent::ToolCalls(cs)) => calls = Some(cs),
+                Ok(ModelEvent::Usage(u)) => {
+                    self.input_tokens += u.input_tokens as i64;
+                    self.output_tokens += u.output_tokens as i64;
+                }
+                Err(e) => {
+                    self.steps += 1;
+                    if !self.pause().await {
+                        return Ok(StepOutcome::Stopped);
+                    }
+                    self.fail(e.code.as_str(), &e.message).await?;
+                    return Ok(StepOutcome::Stopped);
+                }
+            }
+        }
+        self.steps += 1;
+        Ok(match calls {
+            Some(cs) if !cs.is_empty() => StepOutcome::Tools(text, cs),
+            _ => StepOutcome::Answered,
+        })
+    }
+
+    /// Answers the pending step's remaining tool calls in order.
+    async fn tool_calls_of_step(&mut self, scope: &RunScope, offered: &[OfferedTool]) -> ApiResult<Flow> {
+        loop {
+            let Some(p) = self.state.pending.clone() else { return Ok(Flow::Continue) };
+            let i = p.done.len();
+            if i >= p.calls.len() {
+                self.state.rounds.push(ToolRound { text: p.text, calls: p.done });
+                self.state.pending = None;
+                return Ok(Flow::Continue);
+            }
+            let call = p.calls[i].clone();
+            let Some(tool) = offered.iter().find(|t| t.name == call.name) else {
+                if self.pause().await {
+                    let msg = format!("the tool {} is not attached to this agent", call.name);
+                    self.fail("AGENT_TOOL_NOT_ATTACHED", &msg).await?;
+                }
+                return Ok(Flow::Stop);
+            };
+            let call_ev = json!({ "toolCallId": call.id, "toolName": tool.name, "arguments": call.arguments });
+            let decision = self.ctx.tools.decide(scope, tool, &call.arguments).await?;
+            if self.run.is_test_run {
+                self.tool_calls += 1;
+                if !self.pause().await || !self.commit(&[("tool_call", call_ev)], None, None, vec![]).await? {
+                    return Ok(Flow::Stop);
+                }
+                let (result, is_error) = (decision.preflight.clone(), !decision.allowed);
+                if !self.tool_result(&call, tool, result, is_error, true).await? {
+                    return Ok(Flow::Stop);
+                }
+                continue;
+            }
+            if decision.allowed && decision.needs_approval {
+                self.tool_calls += 1;
+                let now = now_ms();
+                let a = ApprovalRow {
+                    id: new_id(),
+                    tenant_id: self.run.tenant_id.clone(),
+                    run_id: self.run.id.clone(),
+                    agent_id: Some(self.run.agent_id.clone()),
+                    deployment_id: self.run.deployment_id.clone(),
+                    external_app_id: self.run.external_app_id.clone(),
+                    tool_call_id: call.id.clone(),
+                    tool_name: tool.name.clone(),
+                    arguments: call.arguments.clone(),
+                    status: "PENDING".into(),
+                    reason: None,
+                    decided_by: None,
+                    created_at: now,
+                    decided_at: None,
+                    expires_at: now + self.ctx.settings.approval_ttl_s as i64 * 1000,
+                };
+                let req_ev = json!({
+                    "approvalId": a.id, "toolCallId": call.id, "toolName": tool.name, "arguments": call.arguments,
+                });
+                if !self.pause().await || !self.pause().await {
+                    return Ok(Flow::Stop);
+                }
+                self.commit(&[("tool_call", call_ev), ("approval_required", req_ev)], Some(&a), None, vec![]).await?;
+                return Ok(Flow::Stop);
+            }
+            self.tool_calls += 1;
+            if !self.pause().await || !self.commit(&[("tool_call", call_ev)], None, None, vec![]).await? {
+                return Ok(Flow::Stop);
+            }
+            let (result, is_error) = if decision.allowed {
+                let outcome = self.ctx.tools.invoke(scope, tool, &call.arguments).await?;
+                (outcome.result, outcome.is_error)
+            } else {
+                let (code, message) = decision.refusal.clone().unwrap_or(("ACCESS_DENIED".into(), "refused".into()));
+                (json!({ "code": code, "message": message }), true)
+            };
+            if !self.tool_result(&call, tool, result, is_error, false).await? {
+                return Ok(Flow::Stop);
+            }
+        }
+    }
+
+    /// Stores a `tool_result` (and the tool error signal) and marks the call done.
+    async fn tool_result(
+        &mut self,
+        call: &ToolCall,
+        tool: &OfferedTool,
+        result: Value,
+        is_error: bool,
+        simulated: bool,
+    ) -> ApiResult<bool> {
+        if !self.pause().await {
+            return Ok(false);
+        }
+        if let Some(p) = self.state.pending.as_mut() {
+            p.done.push(CompletedToolCall { call: call.clone(), result: result.clone(), is_error });
+        }
+        let ev = json!({
+            "toolCallId": call.id, "toolName": tool.name, "result": result,
+            "isError": is_error, "simulated": simulated,
+        });
+        let sigs = if is_error {
+            vec![("tool_error", None, json!({ "toolName": tool.name, "toolCallId": call.id }))]
+        } else {
+            vec![]
+        };
+        self.commit(&[("tool_result", ev)], None, None, sigs).await
+    }
+
+    /// Resumes after an approval decision: invokes the call or feeds the refusal.
+    async fn after_decision(&mut self, scope: &RunScope, offered: &[OfferedTool]) -> ApiResult<bool> {
+        let Some(p) = self.state.pending.clone() else {
+            self.fail("INTERNAL_ERROR", "the run lost its pending tool call").await?;
+            return Ok(false);
+        };
+        let Some(call) = p.calls.get(p.done.len()).cloned() else {
+            return Ok(true);
+        };
+        let approval = {
+            let mut c = self.ctx.db.read().await?;
+            store::approval_of_call(&mut c, &self.run.id, &call.id).await?
+        };
+        let Some(approval) = approval else {
+            self.fail("INTERNAL_ERROR", "the approval of the pending tool call is missing").await?;
+            return Ok(false);
+        };
+        let Some(tool) = offered.iter().find(|t| t.name == call.name) else {
+            let msg = format!("the tool {} is not attached to this agent", call.name);
+            self.fail("AGENT_TOOL_NOT_ATTACHED", &msg).await?;
+            return Ok(false);
+        };
+        let (result, is_error) = match approval.status.as_str() {
+            "APPROVED" => {
+                let o = self.ctx.tools.invoke(scope, tool, &call.arguments).await?;
+                (o.result, o.is_error)
+            }
+            "REJECTED" | "EXPIRED" => {
+                let code = if approval.status == "REJECTED" { "APPROVAL_REJECTED" } else { "APPROVAL_EXPIRED" };
+                (json!({ "code": code, "message": "rejected by a human", "reason": approval.reason }), true)
+            }
+            other => {
+                return Err(ApiError::internal(format!("resumed a run whose approval is {other}")));
+            }
+        };
+        self.tool_result(&call, tool, result, is_error, false).await
+    }
+
+    async fn propose_memory(&self, provider: &dyn ModelProvider, scope: &RunScope, message: &str, out: &str) {
+        if scope.end_user.is_none() || self.run.is_test_run {
+            return;
+        }
+        match provider.memory_candidates(&self.run.input, message, out).await {
+            Ok(list) => {
+                let pairs = list.into_iter().map(|c| (c.content, c.kind.as_str().to_string())).collect::<Vec<_>>();
+                if pairs.is_empty() {
+                    return;
+                }
+                let config = self.run.snapshot["config"].clone();
+                if let Err(e) = self.ctx.run_knowledge.propose_memory(scope, &config, pairs).await {
+                    tracing::warn!(run_id = %self.run.id, error = %e.message, "storing memory candidates failed");
+                }
+            }
+            Err(e) => tracing::warn!(run_id = %self.run.id, error = %e.message, "memory candidates failed"),
+        }
+    }
+}
+
+enum Flow {
+    Continue,
+    Stop,
+}
+
+enum StepOutcome {
+    Answered,
+    Tools(String, Vec<ToolCall>),
+    Stopped,
+}

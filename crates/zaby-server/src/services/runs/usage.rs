@@ -1,0 +1,57 @@
+//! The agent usage report (E40) from stored runs and feedback, with the arithmetic
+//! of `zaby_analytics`.
+
+use serde_json::json;
+use zaby_analytics::{RunRecord, RunStatus, usage_report};
+
+use crate::error::{ApiError, ApiResult};
+use crate::services::paging::{Query, str_param};
+use crate::services::{Caller, Ctx, Outcome};
+use crate::storage::runs as store;
+use crate::util::clock::{iso, now_ms, parse_bound};
+
+const DAY_MS: i64 = 86_400_000;
+
+pub async fn report(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Outcome> {
+    let now = now_ms();
+    let to = match q.get("to").filter(|s| !s.is_empty()) {
+        Some(s) => parse_bound(s, true).ok_or_else(|| ApiError::invalid("to", "must be a timestamp or YYYY-MM-DD"))?,
+        None => now,
+    };
+    let from = match q.get("from").filter(|s| !s.is_empty()) {
+        Some(s) => {
+            parse_bound(s, false).ok_or_else(|| ApiError::invalid("from", "must be a timestamp or YYYY-MM-DD"))?
+        }
+        None => to - 30 * DAY_MS,
+    };
+    if from > to {
+        return Err(ApiError::invalid("from", "must not be after to"));
+    }
+    let agent_id = str_param(q, "agentId");
+    let mut conn = ctx.db.read().await?;
+    let runs = store::runs_in_window(&mut conn, &caller.tenant_id, agent_id.as_deref(), from, to).await?;
+    let mut records = Vec::with_capacity(runs.len());
+    for r in &runs {
+        records.push(RunRecord {
+            status: RunStatus::parse(&r.status).unwrap_or(RunStatus::Queued),
+            is_test_run: r.is_test_run,
+            created_at_ms: r.created_at,
+            started_at_ms: r.started_at,
+            completed_at_ms: r.completed_at,
+            events: r.latest_seq.max(0) as u64,
+            tool_calls: r.tool_calls.max(0) as u64,
+            approvals_requested: r.approvals_requested.max(0) as u64,
+            input_tokens: r.input_tokens.max(0) as u64,
+            output_tokens: r.output_tokens.max(0) as u64,
+        });
+    }
+    let ratings = store::feedback_ratings(&mut conn, &caller.tenant_id, agent_id.as_deref(), from, to).await?;
+    let report = usage_report(&records, &ratings);
+    Ok(Outcome::Ok(json!({
+        "agentId": agent_id,
+        "from": iso(from),
+        "to": iso(to),
+        "totals": report.totals,
+        "daily": report.daily,
+    })))
+}
