@@ -1,10 +1,9 @@
 //! Attachment inputs that reference other domains' resources (API.md E9, E10).
 //!
 //! The field rules are checked here in full. Resolving the referenced MCP
-//! installation/tool or knowledge base is the single seam below: those domains
-//! (MCP, knowledge) are not stored by this server yet, so nothing resolves and the
-//! request answers 422 naming the field, as for any body reference that does not
-//! exist. The MCP and knowledge issues replace `resolve_*` with real lookups.
+//! installation/tool (`services::mcp::attach`) or knowledge base is the single seam
+//! below; a reference that does not resolve answers 422 naming the field, as for
+//! any body reference that does not exist.
 
 use serde_json::{Value, json};
 
