@@ -83,7 +83,7 @@ pub async fn open(settings: Settings) -> anyhow::Result<Opened> {
         started: Instant::now(),
         runs,
         tools: crate::services::mcp::gateway::McpToolGateway::new(weak.clone()),
-        run_knowledge: Arc::new(crate::services::runs::seams::NoKnowledge),
+        run_knowledge: Arc::new(crate::services::knowledge::runs::KnowledgeForRuns::new(weak.clone())),
         mcp,
     });
     crate::services::mcp::builtin::ensure_all(&ctx)

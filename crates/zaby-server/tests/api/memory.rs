@@ -12,7 +12,7 @@ use crate::common::*;
 use crate::knowledge::{ingest, new_kb};
 use crate::on_both;
 
-on_both!(memory_lifecycle, attach_and_run_retrieval);
+on_both!(memory_lifecycle, attach_and_run_retrieval, memory_through_runs);
 
 fn user(ext: &str) -> EndUser {
     EndUser { external_user_id: Some(ext.into()), unique_id_hash: None }
@@ -246,4 +246,42 @@ async fn attach_and_run_retrieval(s: TestServer) {
     .await
     .unwrap_err();
     assert_eq!(missing.code, "NOT_FOUND");
+}
+
+/// "remember that …" in a run → candidate → approve → a later run of the same end
+/// user retrieves it; another end user does not; delete removes it from retrieval.
+async fn memory_through_runs(s: TestServer) {
+    let z = s.zaby();
+    let st = setup(&z, "memrun", json!({}), json!({})).await;
+    let token = |u: &'static str| {
+        let z = z.clone();
+        let body = st.mint(json!({"externalUserId": u}));
+        async move { z.runtime_tokens().create(body).await.unwrap()["token"].as_str().unwrap().to_string() }
+    };
+    let green = s.runtime(&token("u-green").await);
+    let other = s.runtime(&token("u-other").await);
+    let r = green.runs().start(json!({"input": "remember that my favourite colour is green"})).await.unwrap();
+    assert_eq!(r["status"], "COMPLETED");
+    let cand = eventually("memory candidate", || async {
+        let c = z.memory().list_candidates(Some(json!({"externalUserId": "u-green"}))).await.unwrap();
+        (c["total"] == 1).then(|| c["items"][0].clone())
+    })
+    .await;
+    assert_eq!(
+        (cand["content"].as_str(), cand["runId"].as_str()),
+        (Some("my favourite colour is green"), r["runId"].as_str())
+    );
+    assert_eq!(cand["agentId"], st.deployed.agent["id"]);
+    let approved = z.memory().approve_candidate(cand["id"].as_str().unwrap(), None).await.unwrap();
+    let item_id = approved["memoryItemId"].as_str().unwrap().to_string();
+
+    let later = green.runs().start(json!({"input": "what is my favourite colour?"})).await.unwrap();
+    assert_eq!(later["finalOutput"], "From memory: my favourite colour is green");
+    let elsewhere = other.runs().start(json!({"input": "what is my favourite colour?"})).await.unwrap();
+    assert_eq!(elsewhere["finalOutput"], "You said: what is my favourite colour?");
+
+    z.memory().delete_item(&item_id, Some(json!({"reason": "forget me"}))).await.unwrap();
+    let after = green.runs().start(json!({"input": "what is my favourite colour?"})).await.unwrap();
+    assert_eq!(after["finalOutput"], "You said: what is my favourite colour?");
+    assert_eq!(z.memory().list_items(Some(json!({"externalUserId": "u-green"}))).await.unwrap()["total"], 0);
 }
