@@ -12,5 +12,6 @@ mod knowledge;
 mod lifecycle;
 mod mcp;
 mod runs;
+mod runs_process;
 mod runtime;
 mod tokens;
