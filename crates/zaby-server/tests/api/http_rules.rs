@@ -64,16 +64,15 @@ async fn route_conformance(s: TestServer) {
     }
     // Endpoints of later issues answer 501 once authenticated.
     let resp = http
-        .post(s.url("/api/v1/provisioning/agentic-os/knowledge-bases"))
+        .get(s.url("/api/v1/provisioning/agentic-os/agents/intelligence/rollups?agentId=a"))
         .header("x-zaby-api-key", &s.api_key)
-        .json(&json!({}))
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status(), 501);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["code"], "NOT_IMPLEMENTED");
-    assert!(body["message"].as_str().unwrap().contains("E41"));
+    assert!(body["message"].as_str().unwrap().contains("E94"));
     // The OpenAPI document lists exactly the table.
     let doc: Value = http.get(s.url("/openapi.json")).send().await.unwrap().json().await.unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
