@@ -86,7 +86,12 @@ fn build(sql: &str, args: Vec<Arg>) -> sqlx::query::Query<'static, sqlx::Any, sq
         q = match a {
             Arg::Int(v) => q.bind(v),
             Arg::Text(v) => q.bind(v),
-            Arg::Float(v) => q.bind(v),
+            // sqlx-core 0.9.0's Any driver swaps the null kinds of REAL and DOUBLE
+            // (`Option::<f64>::None` is declared to PostgreSQL as FLOAT4), so a
+            // statement prepared with a null and later bound with a value fails with
+            // "incorrect binary data format". A null f32 is declared as FLOAT8.
+            Arg::Float(None) => q.bind(None::<f32>),
+            Arg::Float(Some(v)) => q.bind(Some(v)),
         };
     }
     q

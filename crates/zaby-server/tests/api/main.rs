@@ -11,6 +11,7 @@ mod http_rules;
 mod knowledge;
 mod lifecycle;
 mod mcp;
+mod mcp_runs;
 mod runs;
 mod runs_process;
 mod runtime;

@@ -10,7 +10,7 @@ use crate::common::*;
 use crate::on_both;
 
 #[path = "../../../zaby-mcp/tests/common/mod.rs"]
-mod everything;
+pub mod everything;
 
 use everything::Everything;
 
@@ -358,6 +358,23 @@ async fn builtin_server(s: TestServer) {
         .await
         .unwrap();
     assert_eq!(r["isError"], true, "{r}");
+    assert_eq!(r["result"]["code"], "NOT_FOUND");
+    // kb_search is the tenant's retrieval (E48 with the same query and topK).
+    let kb = crate::knowledge::new_kb(&z, "Zoo").await;
+    crate::knowledge::ingest(&z, &kb, json!({"title": "zebras", "content": "Zebras have stripes. Lions roar."})).await;
+    let r = z
+        .mcp()
+        .invoke_tool(
+            &iid,
+            "kb_search",
+            json!({"arguments": {"knowledgeBaseId": kb, "query": "zebra stripes", "topK": 3}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r["isError"], false, "{r}");
+    let direct = z.knowledge_bases().retrieve(&kb, json!({"query": "zebra stripes", "topK": 3})).await.unwrap();
+    assert_eq!(r["result"], direct);
+    assert!(r["result"]["total"].as_i64().unwrap() >= 1, "{r}");
 
     // The route: built-in MCP tokens only.
     let post = |auth: Option<String>| {
@@ -399,6 +416,16 @@ async fn builtin_server(s: TestServer) {
     expect_err(z2.mcp().get_server(id(&server)), 404, "NOT_FOUND").await;
     let r = z2.mcp().invoke_tool(id(&i2["items"][0]), "sum", json!({"arguments": {"numbers": [2, 2]}})).await.unwrap();
     assert_eq!(r["result"], json!({"sum": 4}));
+    let r = z2
+        .mcp()
+        .invoke_tool(id(&i2["items"][0]), "kb_search", json!({"arguments": {"knowledgeBaseId": kb, "query": "zebra"}}))
+        .await
+        .unwrap();
+    assert_eq!(
+        (r["isError"].clone(), r["result"]["code"].clone()),
+        (json!(true), json!("NOT_FOUND")),
+        "only the token's tenant"
+    );
     let mut s = s;
     s.restart().await;
     let z = s.zaby();

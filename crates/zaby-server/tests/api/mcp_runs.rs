@@ -7,8 +7,7 @@ use serde_json::{Value, json};
 use crate::common::*;
 use crate::on_both;
 
-#[path = "../../../zaby-mcp/tests/common/mod.rs"]
-mod everything;
+use crate::mcp::everything;
 
 on_both!(builtin_tool_by_rule, approvals_with_everything, failed_calls_and_test_runs);
 
@@ -78,7 +77,10 @@ async fn builtin_tool_by_rule(s: TestServer) {
         .unwrap();
     let aid = id(&agent).to_string();
     z.agents()
-        .attach_mcp_tool(&aid, json!({"tenantInstallationId": iid, "toolDefinitionId": id(&sum), "key": "plus", "approvalMode": "AUTO"}))
+        .attach_mcp_tool(
+            &aid,
+            json!({"tenantInstallationId": iid, "toolDefinitionId": id(&sum), "key": "plus", "approvalMode": "AUTO"}),
+        )
         .await
         .unwrap();
     publish_and_deploy(&z, &aid).await;
@@ -101,7 +103,8 @@ async fn builtin_tool_by_rule(s: TestServer) {
     let other = z.agents().create(json!({"slug": "all-tools", "name": "all"})).await.unwrap();
     z.agents().attach_mcp_tool(id(&other), json!({"toolId": iid, "approvalMode": "AUTO"})).await.unwrap();
     publish_and_deploy(&z, id(&other)).await;
-    let r = z.agents().start_run(id(&other), json!({"input": {"message": "/tool echo {\"say\": \"hi\"}"}})).await.unwrap();
+    let r =
+        z.agents().start_run(id(&other), json!({"input": {"message": "/tool echo {\"say\": \"hi\"}"}})).await.unwrap();
     assert_eq!(r["finalOutput"], r#"Tool echo returned: {"say":"hi"}"#, "{r}");
     // A name no attachment offers fails the run.
     let r = z.agents().start_run(id(&other), json!({"input": "/tool plus {}"})).await.unwrap();
@@ -160,7 +163,10 @@ async fn approvals_with_everything(s: TestServer) {
     let evs = events(&z, &run_id).await;
     let result = &named(&evs, "tool_result")[0]["data"];
     assert_eq!(result["isError"], true);
-    assert_eq!(result["result"], json!({"code": "APPROVAL_REJECTED", "message": "rejected by a human", "reason": "not today"}));
+    assert_eq!(
+        result["result"],
+        json!({"code": "APPROVAL_REJECTED", "message": "rejected by a human", "reason": "not today"})
+    );
 
     // TENANT_POLICY follows the tool policy: no approval unless the policy asks.
     let auto = z.agents().create(json!({"slug": "policy", "name": "policy"})).await.unwrap();
@@ -180,7 +186,10 @@ async fn failed_calls_and_test_runs(s: TestServer) {
     let agent = z.agents().create(json!({"slug": "careful", "name": "careful"})).await.unwrap();
     let aid = id(&agent).to_string();
     z.agents()
-        .attach_mcp_tool(&aid, json!({"tenantInstallationId": iid, "toolDefinitionId": id(&sum), "approvalMode": "MANUAL"}))
+        .attach_mcp_tool(
+            &aid,
+            json!({"tenantInstallationId": iid, "toolDefinitionId": id(&sum), "approvalMode": "MANUAL"}),
+        )
         .await
         .unwrap();
 
@@ -204,7 +213,10 @@ async fn failed_calls_and_test_runs(s: TestServer) {
 
     // Invalid arguments in a real run: an isError result, and the run goes on.
     z.agents()
-        .attach_mcp_tool(&aid, json!({"tenantInstallationId": iid, "toolDefinitionId": id(&sum), "approvalMode": "AUTO"}))
+        .attach_mcp_tool(
+            &aid,
+            json!({"tenantInstallationId": iid, "toolDefinitionId": id(&sum), "approvalMode": "AUTO"}),
+        )
         .await
         .unwrap();
     publish_and_deploy(&z, &aid).await;
@@ -240,7 +252,13 @@ async fn failed_calls_and_test_runs(s: TestServer) {
     assert_eq!(r["status"], "COMPLETED");
     let evs = events(&z, r["runId"].as_str().unwrap()).await;
     let result = &named(&evs, "tool_result")[0]["data"];
-    assert_eq!((result["isError"].clone(), result["result"]["code"].clone()), (json!(true), json!("INSTALLATION_REVOKED")));
+    assert_eq!(
+        (result["isError"].clone(), result["result"]["code"].clone()),
+        (json!(true), json!("INSTALLATION_REVOKED"))
+    );
     let p = z.agents().get_run_progress(r["runId"].as_str().unwrap()).await.unwrap();
-    assert!(p["finalOutput"].as_str().unwrap().starts_with("Tool sum returned: {\"code\":\"INSTALLATION_REVOKED\""), "{p}");
+    assert!(
+        p["finalOutput"].as_str().unwrap().starts_with("Tool sum returned: {\"code\":\"INSTALLATION_REVOKED\""),
+        "{p}"
+    );
 }
