@@ -15,6 +15,10 @@ HOST_TRIPLE = $(shell rustc -vV | sed -n 's/^host: //p')
 
 .PHONY: test demo postgres test-rust lint codegen-check spec-conformance python-env python-dev test-python node-env test-node
 
+## The server plus the lifecycle demo, on embedded SQLite.
+demo:
+	scripts/demo
+
 ## Every test, as CI runs it.
 test: lint codegen-check test-rust spec-conformance test-python test-node
 

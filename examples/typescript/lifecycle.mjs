@@ -98,15 +98,24 @@ try {
     for (const message of ["How long do refunds take?", "Please add my two orders"]) {
       say("run", JSON.stringify(message));
       const started = await runtime.runs.start({ input: { message }, respondAsync: true });
+      let streamingText = false;
       for await (const ev of runtime.runs.stream(started.runId)) {
         const d = ev.data;
-        if (ev.event === "text") console.log(`    text      ${JSON.stringify(d.content)}`);
-        else if (ev.event === "tool_call") console.log(`    tool call ${d.toolName} ${JSON.stringify(d.arguments)}`);
+        if (ev.event === "text") {
+          // Text arrives in pieces; print them as they come, on one line.
+          if (!streamingText) process.stdout.write("    text      ");
+          streamingText = true;
+          process.stdout.write(d.content.replaceAll("\n", " "));
+          continue;
+        }
+        if (streamingText) process.stdout.write("\n");
+        streamingText = false;
+        if (ev.event === "tool_call") console.log(`    tool call ${d.toolName} ${JSON.stringify(d.arguments)}`);
         else if (ev.event === "approval_required") {
           console.log(`    approval  ${d.toolName} needs a decision: approving`);
           await runtime.approvals.approve(started.runId, d.approvalId, { reason: "demo" });
         } else if (ev.event === "tool_result") console.log(`    result    ${JSON.stringify(d.result)}`);
-        else if (ev.event === "RunFinished") console.log(`    finished  ${d.status}: ${d.finalOutput}`);
+        else if (ev.event === "RunFinished") console.log(`    finished  ${d.status}`);
         else if (ev.event === "RunError") console.log(`    failed    ${d.code}: ${d.message}`);
       }
       await runtime.feedback.create(started.runId, { rating: 5, comment: "helpful" });

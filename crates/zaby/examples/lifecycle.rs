@@ -133,19 +133,37 @@ async fn main() -> zaby::Result<()> {
         let started = runtime.runs().start(json!({ "input": { "message": message }, "respondAsync": true })).await?;
         let run_id = started["runId"].as_str().unwrap_or_default().to_owned();
         let mut events = runtime.runs().stream(&run_id, None);
+        let mut streaming_text = false;
         while let Some(ev) = events.next().await {
             let ev = ev?;
             let d = &ev.data;
+            if ev.event.as_deref() == Some("text") {
+                // Text arrives in pieces; print them as they come, on one line.
+                if !streaming_text {
+                    print!("    text      ");
+                    streaming_text = true;
+                }
+                print!("{}", d["content"].as_str().unwrap_or_default().replace('\n', " "));
+                std::io::Write::flush(&mut std::io::stdout()).ok();
+                continue;
+            }
+            if std::mem::take(&mut streaming_text) {
+                println!();
+            }
             match ev.event.as_deref() {
-                Some("text") => println!("    text      {}", d["content"]),
-                Some("tool_call") => println!("    tool call {} {}", d["toolName"], d["arguments"]),
+                Some("tool_call") => {
+                    println!("    tool call {} {}", d["toolName"].as_str().unwrap_or_default(), d["arguments"])
+                }
                 Some("approval_required") => {
-                    println!("    approval  {} needs a decision: approving", d["toolName"]);
+                    println!(
+                        "    approval  {} needs a decision: approving",
+                        d["toolName"].as_str().unwrap_or_default()
+                    );
                     let approval_id = d["approvalId"].as_str().unwrap_or_default();
                     runtime.approvals().approve(&run_id, approval_id, Some(json!({ "reason": "demo" }))).await?;
                 }
                 Some("tool_result") => println!("    result    {}", d["result"]),
-                Some("RunFinished") => println!("    finished  {}: {}", d["status"], d["finalOutput"]),
+                Some("RunFinished") => println!("    finished  {}", d["status"].as_str().unwrap_or_default()),
                 Some("RunError") => println!("    failed    {}: {}", d["code"], d["message"]),
                 _ => {}
             }
