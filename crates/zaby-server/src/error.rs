@@ -79,14 +79,6 @@ impl ApiError {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", message).with_retry_after(1)
     }
 
-    pub fn not_implemented(endpoint: &str) -> Self {
-        Self::new(
-            StatusCode::NOT_IMPLEMENTED,
-            "NOT_IMPLEMENTED",
-            format!("{endpoint} is not implemented by this server yet"),
-        )
-    }
-
     /// The JSON body of API.md §3.6.
     pub fn body(&self) -> Value {
         let mut body = json!({ "code": self.code, "message": self.message });

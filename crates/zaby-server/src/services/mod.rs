@@ -8,6 +8,7 @@ pub mod auth;
 pub mod deployments;
 pub mod families;
 pub mod idempotency;
+pub mod intelligence;
 pub mod knowledge;
 pub mod memory;
 pub mod mcp;

@@ -13,6 +13,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "runs", include_str!("../../migrations/0002_runs.sql")),
     (3, "mcp", include_str!("../../migrations/0003_mcp.sql")),
     (4, "knowledge", include_str!("../../migrations/0004_knowledge.sql")),
+    (5, "intelligence", include_str!("../../migrations/0005_intelligence.sql")),
 ];
 
 /// Splits a migration file into statements (no `;` inside statements).

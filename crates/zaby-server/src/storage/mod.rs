@@ -13,6 +13,7 @@ pub mod apps;
 pub mod bootstrap;
 pub mod deployments;
 pub mod idempotency;
+pub mod intelligence;
 pub mod knowledge;
 pub mod memory;
 pub mod mcp;

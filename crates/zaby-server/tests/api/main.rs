@@ -8,6 +8,7 @@ mod pg;
 mod agents;
 mod cli;
 mod http_rules;
+mod intelligence;
 mod knowledge;
 mod lifecycle;
 mod mcp;

@@ -1,6 +1,7 @@
 //! Thin handlers: extract, call a service, return its outcome.
 
 pub mod agents;
+pub mod intelligence;
 pub mod knowledge;
 pub mod memory;
 pub mod managed;

@@ -1,0 +1,30 @@
+//! `/api/v1/provisioning/agentic-os/agents/intelligence/…` (E93–E97).
+
+use axum::extract::State;
+
+use crate::error::ApiResult;
+use crate::http::auth::Authed;
+use crate::http::extract::{JsonBody, PathIds, QueryMap};
+use crate::services::{Outcome, SharedCtx, intelligence};
+
+type S = State<SharedCtx>;
+
+pub async fn list_signals(State(ctx): S, Authed(c): Authed, QueryMap(q): QueryMap) -> ApiResult<Outcome> {
+    intelligence::list_signals(&ctx, &c, &q).await
+}
+
+pub async fn list_rollups(State(ctx): S, Authed(c): Authed, QueryMap(q): QueryMap) -> ApiResult<Outcome> {
+    intelligence::list_rollups(&ctx, &c, &q).await
+}
+
+pub async fn list_improvements(State(ctx): S, Authed(c): Authed, QueryMap(q): QueryMap) -> ApiResult<Outcome> {
+    intelligence::list_improvements(&ctx, &c, &q).await
+}
+
+pub async fn approve(State(ctx): S, Authed(c): Authed, p: PathIds, JsonBody(b): JsonBody) -> ApiResult<Outcome> {
+    intelligence::approve(&ctx, &c, p.get("candidateId"), &b).await
+}
+
+pub async fn reject(State(ctx): S, Authed(c): Authed, p: PathIds, JsonBody(b): JsonBody) -> ApiResult<Outcome> {
+    intelligence::reject(&ctx, &c, p.get("candidateId"), &b).await
+}

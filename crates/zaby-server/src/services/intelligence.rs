@@ -1,0 +1,363 @@
+//! Intelligence (API.md §4.15, A.5, E93–E97): signals as stored by the runs domain,
+//! rollups computed from them, and improvements generated from them by the rules of
+//! `zaby_analytics`, with their review.
+//!
+//! Improvements are generated lazily: E95 first runs a pass over the agents whose
+//! signals changed since the previous pass (see [`generate`]), then lists.
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::{Value, json};
+use zaby_analytics::{Granularity, Metric, Proposal, SignalKind, ToolCall, expand_window, propose, rollups, utc_date};
+
+use super::paging::{Query, enum_param, list_body, page_request, str_param};
+use super::{Caller, Ctx, Outcome};
+use crate::error::{ApiError, ApiResult};
+use crate::storage::intelligence::{self as store, ImprovementRow, SignalFilter, SignalRow};
+use crate::storage::page::{Page, encode_cursor};
+use crate::storage::sql::Conn;
+use crate::util::clock::{iso, iso_opt, now_ms, parse_bound};
+use crate::util::ids::new_id;
+use crate::util::input::Fields;
+
+const DAY_MS: i64 = 86_400_000;
+/// Default rollup window: the last 30 days.
+const DEFAULT_WINDOW_MS: i64 = 30 * DAY_MS;
+/// Improvement passes judge the signals of the last 30 UTC days…
+const LOOKBACK_DAYS: i64 = 30;
+/// …loading 7 more days as the latency baseline of the earliest judged days.
+const BASELINE_DAYS: i64 = 7;
+pub const STATUSES: &[&str] = &["PROPOSED", "APPROVED", "IMPLEMENTED", "REJECTED"];
+const OPEN: &[&str] = &["PROPOSED", "APPROVED"];
+const TEXT_MAX: usize = 10_000;
+
+// ---- signals (E93) ----
+
+pub fn render_signal(s: &SignalRow) -> Value {
+    json!({
+        "id": s.id,
+        "agentId": s.agent_id,
+        "deploymentId": s.deployment_id,
+        "runId": s.run_id,
+        "type": s.kind,
+        "value": s.value,
+        "payload": s.payload,
+        "createdAt": iso(s.created_at),
+    })
+}
+
+/// `from`/`to`: an RFC 3339 timestamp or a `YYYY-MM-DD` date (`to` as a date means
+/// the end of that day); 422 naming the field otherwise, or when `from` > `to`.
+fn bounds(q: &Query) -> ApiResult<(Option<i64>, Option<i64>)> {
+    let parse = |key: &str, end_of_day: bool| -> ApiResult<Option<i64>> {
+        match str_param(q, key) {
+            None => Ok(None),
+            Some(s) => parse_bound(s.trim(), end_of_day)
+                .map(Some)
+                .ok_or_else(|| ApiError::invalid(key, "must be an RFC 3339 timestamp or a YYYY-MM-DD date")),
+        }
+    };
+    let from = parse("from", false)?;
+    let to = parse("to", true)?;
+    if let (Some(f), Some(t)) = (from, to)
+        && f > t
+    {
+        return Err(ApiError::invalid("from", "must not be after to"));
+    }
+    Ok((from, to))
+}
+
+/// E93.
+pub async fn list_signals(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Outcome> {
+    let page = page_request(q, 20, 100)?;
+    let (from, to) = bounds(q)?;
+    let sf = SignalFilter {
+        agent_id: str_param(q, "agentId"),
+        kind: str_param(q, "type"),
+        run_id: str_param(q, "runId"),
+        from,
+        to,
+    };
+    let mut conn = ctx.db.read().await?;
+    let rows = store::list_signals(&mut conn, &caller.tenant_id, &sf, &page).await?;
+    Ok(Outcome::Ok(list_body(rows.map(|s| render_signal(&s)))))
+}
+
+// ---- rollups (E94) ----
+
+/// E94: the agent's signals in the whole buckets overlapping `[from, to]` (default:
+/// the last 30 days), test runs excluded, aggregated by `zaby_analytics::rollups`.
+/// Pages are cut from the computed list; the cursor is `(bucketStart, metric)`.
+pub async fn list_rollups(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Outcome> {
+    let agent_id = str_param(q, "agentId").ok_or_else(|| ApiError::invalid("agentId", "is required"))?;
+    let granularity = match str_param(q, "granularity") {
+        None => Granularity::default(),
+        Some(g) => Granularity::parse(&g).map_err(|e| ApiError::invalid(&e.field, &e.message))?,
+    };
+    let metric = match str_param(q, "metric") {
+        None => None,
+        Some(m) => Some(Metric::parse(&m).map_err(|e| ApiError::invalid(&e.field, &e.message))?),
+    };
+    let page = page_request(q, 20, 100)?;
+    let (from, to) = bounds(q)?;
+    let now = now_ms();
+    let to = to.unwrap_or(now);
+    let from = from.unwrap_or(to - DEFAULT_WINDOW_MS);
+    if from > to {
+        return Err(ApiError::invalid("from", "must not be after to"));
+    }
+    let (start, end) = expand_window(from, to, granularity);
+    let mut conn = ctx.db.read().await?;
+    if crate::storage::agents::get(&mut conn, &caller.tenant_id, &agent_id).await?.is_none() {
+        return Err(ApiError::not_found("agent"));
+    }
+    let signals = store::agent_signals(&mut conn, &caller.tenant_id, &agent_id, start, end, false).await?;
+    drop(conn);
+    let all = rollups(&signals, granularity, metric);
+    let total = all.len() as i64;
+    let after = page.after.clone();
+    let mut rest = all.into_iter().filter(|r| match &after {
+        None => true,
+        Some((ts, m)) => (r.bucket_start_ms, r.metric.as_str()) > (*ts, m.as_str()),
+    });
+    let items: Vec<_> = rest.by_ref().take(page.limit as usize).collect();
+    let next_cursor = match (rest.next(), items.last()) {
+        (Some(_), Some(last)) => Some(encode_cursor(last.bucket_start_ms, last.metric.as_str())),
+        _ => None,
+    };
+    let items = items
+        .iter()
+        .map(|r| {
+            json!({
+                "agentId": agent_id,
+                "metric": r.metric.as_str(),
+                "granularity": granularity.as_str(),
+                "bucketStart": iso(r.bucket_start_ms),
+                "bucketEnd": iso(r.bucket_end_ms),
+                "value": r.value,
+                "count": r.count,
+            })
+        })
+        .collect();
+    Ok(Outcome::Ok(list_body(Page { items, next_cursor, total })))
+}
+
+// ---- improvements (E95–E97) ----
+
+pub fn render_improvement(i: &ImprovementRow) -> Value {
+    let d = &i.doc;
+    json!({
+        "id": i.id,
+        "agentId": i.agent_id,
+        "title": d["title"],
+        "description": d["description"],
+        "category": d["category"],
+        "status": i.status,
+        "suggestedChange": d["suggestedChange"],
+        "signalIds": d["signalIds"],
+        "comment": d["comment"],
+        "reason": d["reason"],
+        "createdAt": iso(i.created_at),
+        "decidedAt": iso_opt(d["decidedAt"].as_i64()),
+    })
+}
+
+/// One improvement pass for the tenant (or one agent of it).
+///
+/// For every agent whose non-test signals of the judged window (the last 30 UTC
+/// days, plus 7 days of latency baseline) differ from what the previous pass saw
+/// (count and newest time), the A.5 rules run over those signals and the tool calls
+/// of the agent's runs (`tool_result` events). A proposal is stored when
+/// - no open (`PROPOSED`/`APPROVED`) improvement of the agent has its cause, and
+/// - it has evidence no earlier improvement of that cause had (so a rejected or
+///   implemented improvement comes back only when new signals trigger it again).
+///
+/// The insert is `ON CONFLICT DO NOTHING` against the unique index on open causes,
+/// so concurrent passes (other requests, other replicas) never duplicate one.
+pub async fn generate(ctx: &Ctx, tenant_id: &str, agent_id: Option<&str>) -> ApiResult<u64> {
+    let now = now_ms();
+    let today = now.div_euclid(DAY_MS) * DAY_MS;
+    let judged_from = today - (LOOKBACK_DAYS - 1) * DAY_MS;
+    let load_from = judged_from - BASELINE_DAYS * DAY_MS;
+    let changed: Vec<(String, String)> = {
+        let mut conn = ctx.db.read().await?;
+        let current = store::signal_fingerprints(&mut conn, tenant_id, agent_id, load_from).await?;
+        let seen: HashMap<String, String> = store::scan_fingerprints(&mut conn, tenant_id).await?.into_iter().collect();
+        current.into_iter().filter(|(a, fp)| seen.get(a) != Some(fp)).collect()
+    };
+    if changed.is_empty() {
+        return Ok(0);
+    }
+    let mut created = 0;
+    let mut tx = ctx.db.write().await?;
+    for (agent, fingerprint) in &changed {
+        created += generate_for_agent(tx.conn(), tenant_id, agent, load_from, judged_from, now).await?;
+        store::save_fingerprint(tx.conn(), tenant_id, agent, fingerprint, now).await?;
+    }
+    tx.commit().await?;
+    Ok(created)
+}
+
+async fn generate_for_agent(
+    conn: &mut Conn,
+    tenant_id: &str,
+    agent_id: &str,
+    load_from: i64,
+    judged_from: i64,
+    now: i64,
+) -> ApiResult<u64> {
+    let signals = store::agent_signals(conn, tenant_id, agent_id, load_from, i64::MAX, false).await?;
+    let error_signals: HashMap<(String, String), String> = signals
+        .iter()
+        .filter(|s| s.kind == SignalKind::ToolError)
+        .filter_map(|s| {
+            let run = s.run_id.clone()?;
+            let call = s.payload_str("toolCallId")?.to_string();
+            Some(((run, call), s.id.clone()))
+        })
+        .collect();
+    let calls: Vec<ToolCall> = store::tool_results(conn, tenant_id, agent_id, load_from)
+        .await?
+        .into_iter()
+        .filter_map(|r| {
+            let name = r.data["toolName"].as_str()?.to_string();
+            let call_id = r.data["toolCallId"].as_str().unwrap_or_default().to_string();
+            let is_error = r.data["isError"].as_bool().unwrap_or(false);
+            let error_signal_id =
+                if is_error { error_signals.get(&(r.run_id.clone(), call_id.clone())).cloned() } else { None };
+            Some(ToolCall {
+                tool_name: name,
+                tool_call_id: call_id,
+                at_ms: r.created_at,
+                is_error,
+                error_signal_id,
+                is_test_run: r.is_test_run,
+            })
+        })
+        .collect();
+    let existing = store::agent_improvements(conn, tenant_id, agent_id).await?;
+    let open: HashSet<&str> =
+        existing.iter().filter(|i| OPEN.contains(&i.status.as_str())).map(|i| i.cause.as_str()).collect();
+    let mut seen_evidence: HashMap<&str, HashSet<&str>> = HashMap::new();
+    for i in &existing {
+        let ids = i.doc["signalIds"].as_array().into_iter().flatten().filter_map(Value::as_str);
+        seen_evidence.entry(i.cause.as_str()).or_default().extend(ids);
+    }
+    let judged_date = utc_date(judged_from);
+    let proposals: Vec<Proposal> = propose(&signals, &calls, |cause| open.contains(cause))
+        .into_iter()
+        .filter(|p| match p.suggested_change["date"].as_str() {
+            Some(date) if p.cause.starts_with("LATENCY:") => date >= judged_date.as_str(),
+            _ => true,
+        })
+        .filter(|p| match seen_evidence.get(p.cause.as_str()) {
+            None => true,
+            Some(seen) => p.signal_ids.iter().any(|id| !seen.contains(id.as_str())),
+        })
+        .collect();
+    let mut created = 0;
+    for p in proposals {
+        let row = ImprovementRow {
+            id: new_id(),
+            tenant_id: tenant_id.to_string(),
+            agent_id: agent_id.to_string(),
+            status: "PROPOSED".into(),
+            cause: p.cause,
+            doc: json!({
+                "title": p.title,
+                "description": p.description,
+                "category": p.category.as_str(),
+                "suggestedChange": p.suggested_change,
+                "signalIds": p.signal_ids,
+                "comment": null,
+                "reason": null,
+                "decidedAt": null,
+            }),
+            created_at: now,
+            updated_at: now,
+        };
+        if store::insert_improvement(conn, &row).await? {
+            created += 1;
+        }
+    }
+    Ok(created)
+}
+
+/// E95: runs an improvement pass, then lists.
+pub async fn list_improvements(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Outcome> {
+    let page = page_request(q, 20, 100)?;
+    let status = enum_param(q, "status", STATUSES)?;
+    let agent_id = str_param(q, "agentId");
+    generate(ctx, &caller.tenant_id, agent_id.as_deref()).await?;
+    let mut conn = ctx.db.read().await?;
+    let rows =
+        store::list_improvements(&mut conn, &caller.tenant_id, agent_id.as_deref(), status.as_deref(), &page).await?;
+    Ok(Outcome::Ok(list_body(rows.map(|i| render_improvement(&i)))))
+}
+
+fn already_reviewed(i: &ImprovementRow) -> ApiError {
+    ApiError::conflict("CANDIDATE_ALREADY_REVIEWED", format!("the improvement is already {}", i.status))
+}
+
+/// Moves an improvement from one of `from` to `to`, setting `decidedAt` and one doc
+/// field (`comment` or `reason`) when given.
+async fn decide(
+    ctx: &Ctx,
+    caller: &Caller,
+    id: &str,
+    from: &[&str],
+    to: &str,
+    note: Option<(&str, String)>,
+) -> ApiResult<Outcome> {
+    let mut tx = ctx.db.write().await?;
+    let mut i = store::get_improvement(tx.conn(), &caller.tenant_id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("improvement"))?;
+    if !from.contains(&i.status.as_str()) {
+        return Err(already_reviewed(&i));
+    }
+    let previous = i.status.clone();
+    let now = now_ms();
+    i.status = to.to_string();
+    i.doc["decidedAt"] = json!(now);
+    if let Some((key, text)) = note {
+        i.doc[key] = json!(text);
+    }
+    i.updated_at = now;
+    if !store::decide_improvement(tx.conn(), &i, &previous).await? {
+        let current = store::get_improvement(tx.conn(), &caller.tenant_id, id).await?.unwrap_or(i);
+        return Err(already_reviewed(&current));
+    }
+    tx.commit().await?;
+    Ok(Outcome::Ok(render_improvement(&i)))
+}
+
+/// E96: `PROPOSED` → `APPROVED`/`IMPLEMENTED`, `APPROVED` → `IMPLEMENTED`.
+pub async fn approve(ctx: &Ctx, caller: &Caller, id: &str, body: &Value) -> ApiResult<Outcome> {
+    let mut f = Fields::new(body);
+    let status = f.opt_enum("status", &["APPROVED", "IMPLEMENTED"]).unwrap_or_else(|| "APPROVED".into());
+    let comment = f.opt_text("comment", TEXT_MAX);
+    f.finish()?;
+    let from: &[&str] = if status == "IMPLEMENTED" { &["PROPOSED", "APPROVED"] } else { &["PROPOSED"] };
+    decide(ctx, caller, id, from, &status, comment.map(|c| ("comment", c))).await
+}
+
+/// E97: from `PROPOSED` or `APPROVED`.
+pub async fn reject(ctx: &Ctx, caller: &Caller, id: &str, body: &Value) -> ApiResult<Outcome> {
+    let mut f = Fields::new(body);
+    let reason = f.opt_text("reason", TEXT_MAX);
+    f.finish()?;
+    decide(ctx, caller, id, OPEN, "REJECTED", reason.map(|r| ("reason", r))).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::page::decode_cursor;
+
+    #[test]
+    fn rollup_cursor_round_trips() {
+        let c = encode_cursor(1_700_000_000_000, "avg_rating");
+        assert_eq!(decode_cursor(&c), Some((1_700_000_000_000, "avg_rating".to_string())));
+    }
+}

@@ -1,0 +1,296 @@
+//! Intelligence (API.md §4.15, A.5): reads of the `signals` table (written by the
+//! runs domain, migration 0002), the tool calls of runs (their `tool_result`
+//! events), and improvements (table from 0004, open-cause index from 0005).
+
+use serde_json::Value;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use zaby_analytics::{Signal, SignalKind};
+
+use super::page::{Page, PageRequest, fetch_page};
+use super::sql::{Conn, DbResult, Filter, RowExt, all, exec, one};
+use crate::args;
+
+/// A stored signal with the deployment of its run.
+#[derive(Debug, Clone)]
+pub struct SignalRow {
+    pub id: String,
+    pub agent_id: String,
+    pub deployment_id: Option<String>,
+    pub run_id: Option<String>,
+    pub kind: String,
+    pub value: Option<f64>,
+    pub payload: Value,
+    pub is_test_run: bool,
+    pub created_at: i64,
+}
+
+fn signal_row(row: &AnyRow) -> DbResult<SignalRow> {
+    Ok(SignalRow {
+        id: row.text("id")?,
+        agent_id: row.text("agent_id")?,
+        deployment_id: row.text_opt("deployment_id")?,
+        run_id: row.text_opt("run_id")?,
+        kind: row.text("type")?,
+        value: row.try_get::<Option<f64>, _>("value")?,
+        payload: row.json("payload")?,
+        is_test_run: row.flag("is_test_run")?,
+        created_at: row.int("created_at")?,
+    })
+}
+
+/// Signals joined with their run's deployment; a relation for [`fetch_page`].
+const SIGNALS_WITH_DEPLOYMENT: &str = "(SELECT s.id, s.tenant_id, s.agent_id, s.run_id, s.type, s.value, s.payload, \
+     s.is_test_run, s.created_at, r.deployment_id FROM signals s LEFT JOIN runs r ON r.id = s.run_id) sd";
+
+/// E93's filters; `None` = any. `to` is inclusive.
+#[derive(Debug, Clone, Default)]
+pub struct SignalFilter {
+    pub agent_id: Option<String>,
+    pub kind: Option<String>,
+    pub run_id: Option<String>,
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+}
+
+pub async fn list_signals(
+    conn: &mut Conn,
+    tenant_id: &str,
+    sf: &SignalFilter,
+    page: &PageRequest,
+) -> DbResult<Page<SignalRow>> {
+    let mut f = Filter::new();
+    f.eq("tenant_id", tenant_id);
+    if let Some(a) = &sf.agent_id {
+        f.eq("agent_id", a.as_str());
+    }
+    if let Some(k) = &sf.kind {
+        f.eq("type", k.as_str());
+    }
+    if let Some(r) = &sf.run_id {
+        f.eq("run_id", r.as_str());
+    }
+    if let Some(from) = sf.from {
+        let p = f.bind(from);
+        f.clause(format!("created_at >= {p}"));
+    }
+    if let Some(to) = sf.to {
+        let p = f.bind(to);
+        f.clause(format!("created_at <= {p}"));
+    }
+    let rows = fetch_page(conn, SIGNALS_WITH_DEPLOYMENT, &f, page).await?;
+    let items = rows.items.iter().map(signal_row).collect::<DbResult<Vec<_>>>()?;
+    Ok(Page { items, next_cursor: rows.next_cursor, total: rows.total })
+}
+
+/// An agent's signals created in `[from, to)`, test runs' included only when asked.
+pub async fn agent_signals(
+    conn: &mut Conn,
+    tenant_id: &str,
+    agent_id: &str,
+    from: i64,
+    to_exclusive: i64,
+    include_test_runs: bool,
+) -> DbResult<Vec<Signal>> {
+    let test = if include_test_runs { "" } else { " AND is_test_run = 0" };
+    let sql = format!(
+        "SELECT id, run_id, type, value, payload, is_test_run, created_at FROM signals WHERE tenant_id = $1 AND agent_id = $2 AND created_at >= $3 AND created_at < $4{test} \
+         ORDER BY created_at, id"
+    );
+    all(conn, &sql, args![tenant_id, agent_id, from, to_exclusive])
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Signal {
+                id: r.text("id")?,
+                kind: SignalKind::parse(&r.text("type")?),
+                run_id: r.text_opt("run_id")?,
+                value: r.try_get::<Option<f64>, _>("value")?,
+                payload: r.json("payload")?,
+                created_at_ms: r.int("created_at")?,
+                is_test_run: r.flag("is_test_run")?,
+            })
+        })
+        .collect()
+}
+
+/// Per agent (of the tenant, or just `agent_id`): how many non-test signals were
+/// created since `since`, and the newest time — the fingerprint of an improvement pass.
+pub async fn signal_fingerprints(
+    conn: &mut Conn,
+    tenant_id: &str,
+    agent_id: Option<&str>,
+    since: i64,
+) -> DbResult<Vec<(String, String)>> {
+    let mut f = Filter::new();
+    f.eq("tenant_id", tenant_id);
+    if let Some(a) = agent_id {
+        f.eq("agent_id", a);
+    }
+    let p = f.bind(since);
+    f.clause(format!("created_at >= {p} AND is_test_run = 0"));
+    let sql = format!(
+        "SELECT agent_id, COUNT(*) AS n, MAX(created_at) AS newest FROM signals WHERE {} GROUP BY agent_id ORDER BY agent_id",
+        f.sql()
+    );
+    all(conn, &sql, f.args)
+        .await?
+        .iter()
+        .map(|r| Ok((r.text("agent_id")?, format!("{}:{}", r.int("n")?, r.int_opt("newest")?.unwrap_or(0)))))
+        .collect()
+}
+
+pub async fn scan_fingerprints(conn: &mut Conn, tenant_id: &str) -> DbResult<Vec<(String, String)>> {
+    all(conn, "SELECT agent_id, fingerprint FROM improvement_scans WHERE tenant_id = $1", args![tenant_id])
+        .await?
+        .iter()
+        .map(|r| Ok((r.text("agent_id")?, r.text("fingerprint")?)))
+        .collect()
+}
+
+pub async fn save_fingerprint(
+    conn: &mut Conn,
+    tenant_id: &str,
+    agent_id: &str,
+    fingerprint: &str,
+    now: i64,
+) -> DbResult<()> {
+    exec(
+        conn,
+        "INSERT INTO improvement_scans (tenant_id, agent_id, fingerprint, scanned_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (tenant_id, agent_id) DO UPDATE SET fingerprint = excluded.fingerprint, scanned_at = excluded.scanned_at",
+        args![tenant_id, agent_id, fingerprint, now],
+    )
+    .await?;
+    Ok(())
+}
+
+/// A finished tool call as stored in a `tool_result` event.
+#[derive(Debug, Clone)]
+pub struct ToolResultRow {
+    pub run_id: String,
+    pub data: Value,
+    pub created_at: i64,
+    pub is_test_run: bool,
+}
+
+/// The `tool_result` events of the agent's runs created since `since`.
+pub async fn tool_results(
+    conn: &mut Conn,
+    tenant_id: &str,
+    agent_id: &str,
+    since: i64,
+) -> DbResult<Vec<ToolResultRow>> {
+    let rows = all(
+        conn,
+        "SELECT e.run_id, e.data, e.created_at, r.is_test_run FROM runs r JOIN run_events e ON e.run_id = r.id \
+         WHERE r.tenant_id = $1 AND r.agent_id = $2 AND r.created_at >= $3 AND e.event = 'tool_result' \
+         ORDER BY e.created_at, e.run_id, e.seq",
+        args![tenant_id, agent_id, since],
+    )
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ToolResultRow {
+                run_id: r.text("run_id")?,
+                data: r.json("data")?,
+                created_at: r.int("created_at")?,
+                is_test_run: r.flag("is_test_run")?,
+            })
+        })
+        .collect()
+}
+
+// ---- improvements ----
+
+/// `doc`: title, description, category, suggestedChange, signalIds, comment, reason,
+/// decidedAt (epoch ms or null).
+#[derive(Debug, Clone)]
+pub struct ImprovementRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub agent_id: String,
+    pub status: String,
+    pub cause: String,
+    pub doc: Value,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+fn improvement(row: &AnyRow) -> DbResult<ImprovementRow> {
+    Ok(ImprovementRow {
+        id: row.text("id")?,
+        tenant_id: row.text("tenant_id")?,
+        agent_id: row.text("agent_id")?,
+        status: row.text("status")?,
+        cause: row.text("cause")?,
+        doc: row.json("doc")?,
+        created_at: row.int("created_at")?,
+        updated_at: row.int("updated_at")?,
+    })
+}
+
+/// Inserts unless an open improvement of the same agent and cause exists (the
+/// unique index of 0005); returns whether the row was inserted.
+pub async fn insert_improvement(conn: &mut Conn, i: &ImprovementRow) -> DbResult<bool> {
+    let n = exec(
+        conn,
+        "INSERT INTO improvements (id, tenant_id, agent_id, status, cause, doc, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+        args![&i.id, &i.tenant_id, &i.agent_id, &i.status, &i.cause, &i.doc, i.created_at, i.updated_at],
+    )
+    .await?;
+    Ok(n > 0)
+}
+
+/// Every improvement of the agent (any status), oldest first.
+pub async fn agent_improvements(conn: &mut Conn, tenant_id: &str, agent_id: &str) -> DbResult<Vec<ImprovementRow>> {
+    all(
+        conn,
+        "SELECT * FROM improvements WHERE tenant_id = $1 AND agent_id = $2 ORDER BY created_at, id",
+        args![tenant_id, agent_id],
+    )
+    .await?
+    .iter()
+    .map(improvement)
+    .collect()
+}
+
+pub async fn list_improvements(
+    conn: &mut Conn,
+    tenant_id: &str,
+    agent_id: Option<&str>,
+    status: Option<&str>,
+    page: &PageRequest,
+) -> DbResult<Page<ImprovementRow>> {
+    let mut f = Filter::new();
+    f.eq("tenant_id", tenant_id);
+    if let Some(a) = agent_id {
+        f.eq("agent_id", a);
+    }
+    if let Some(s) = status {
+        f.eq("status", s);
+    }
+    let rows = fetch_page(conn, "improvements", &f, page).await?;
+    let items = rows.items.iter().map(improvement).collect::<DbResult<Vec<_>>>()?;
+    Ok(Page { items, next_cursor: rows.next_cursor, total: rows.total })
+}
+
+pub async fn get_improvement(conn: &mut Conn, tenant_id: &str, id: &str) -> DbResult<Option<ImprovementRow>> {
+    one(conn, "SELECT * FROM improvements WHERE tenant_id = $1 AND id = $2", args![tenant_id, id])
+        .await?
+        .as_ref()
+        .map(improvement)
+        .transpose()
+}
+
+/// Stores a decision if the row is still in `from_status`; returns whether it was.
+pub async fn decide_improvement(conn: &mut Conn, i: &ImprovementRow, from_status: &str) -> DbResult<bool> {
+    let n = exec(
+        conn,
+        "UPDATE improvements SET status = $3, doc = $4, updated_at = $5 WHERE id = $1 AND status = $2",
+        args![&i.id, from_status, &i.status, &i.doc, i.updated_at],
+    )
+    .await?;
+    Ok(n > 0)
+}
