@@ -143,7 +143,8 @@ async fn crash_safety(backend: Backend) {
         let text: String =
             events.iter().filter(|e| e.event == "text").map(|e| e.data["content"].as_str().unwrap()).collect();
         if *id == waiting {
-            assert_eq!(r.status, "COMPLETED");
+            let names: Vec<&str> = events.iter().map(|e| e.event.as_str()).collect();
+            assert_eq!(r.status, "COMPLETED", "{:?} {names:?}", r.error);
             assert_eq!(text, "r1 r2 r3");
             assert_eq!(r.final_output.as_deref(), Some("r1 r2 r3"));
         } else {

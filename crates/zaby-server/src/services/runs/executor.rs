@@ -29,6 +29,8 @@ use crate::util::ids::new_id;
 
 /// Runs one executor executes at once.
 const CAPACITY: usize = 64;
+/// Claims after which an executor error fails the run instead of retrying it.
+const MAX_CLAIMS: i64 = 5;
 /// How often storage is polled for claimable runs (besides wake-ups).
 const POLL: Duration = Duration::from_millis(250);
 
@@ -153,7 +155,9 @@ async fn execute(ctx: SharedCtx, run_id: String) {
     renewer.abort();
     if let Err(e) = result {
         tracing::error!(run_id, error = %e.message, "run failed inside the executor");
-        // Best effort; if storage is down, the lease lapses and the run is reclaimed.
+        // A transient failure (storage, a tool gateway error) gives the run back so it
+        // is claimed again and resumes from its last stored event; after
+        // MAX_CLAIMS claims the run fails. If storage is down, the lease lapses.
         if let Ok(Some(r)) = async {
             let mut c = ctx.db.read().await?;
             store::get_by_id(&mut c, &run_id).await
@@ -162,9 +166,17 @@ async fn execute(ctx: SharedCtx, run_id: String) {
             && r.status == "RUNNING"
             && r.lease_owner.as_deref() == Some(owner.as_str())
         {
-            let mut ex = Exec::new(ctx.clone(), r, owner.clone());
-            ex.load_state();
-            let _ = ex.fail("INTERNAL_ERROR", "the run failed inside the server").await;
+            if r.claims < MAX_CLAIMS {
+                if let Ok(mut tx) = ctx.db.write().await
+                    && store::release(tx.conn(), &run_id, &owner).await.is_ok()
+                {
+                    let _ = tx.commit().await;
+                }
+            } else {
+                let mut ex = Exec::new(ctx.clone(), r, owner.clone());
+                ex.load_state();
+                let _ = ex.fail("INTERNAL_ERROR", "the run failed inside the server").await;
+            }
         }
     }
     ctx.runs.notify(&run_id);
