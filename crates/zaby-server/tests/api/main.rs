@@ -11,6 +11,7 @@ mod http_rules;
 mod intelligence;
 mod knowledge;
 mod lifecycle;
+mod memory;
 mod mcp;
 mod mcp_runs;
 mod runs;
