@@ -18,6 +18,8 @@ on_both!(
     stream_resume_and_concurrent_streams,
     cancel_and_visibility,
     sessions_share_history,
+    stream_ends_on_revocation_and_shutdown,
+    superseded_deployment_runs_on_successor,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -544,4 +546,64 @@ async fn sessions_share_history(s: TestServer) {
     assert_ne!(three["agentSessionId"], one["agentSessionId"]);
     let p = z.agents().get_run_progress(three["runId"].as_str().unwrap()).await.unwrap();
     assert_eq!(p["usage"]["inputTokens"], 1);
+}
+
+async fn stream_ends_on_revocation_and_shutdown(mut s: TestServer) {
+    let z = s.zaby();
+    let st = setup(&z, "revoke", json!({}), json!({})).await;
+    let t = z.runtime_tokens().create(st.mint(json!({"externalUserId": "u-revoke"}))).await.unwrap();
+    let token = t["token"].as_str().unwrap().to_string();
+    let rt = s.runtime(&token);
+    let slow = json!({"input": {"message": "x", "simulate": {"delayMs": 5000}}, "respondAsync": true});
+    let r = rt.runs().start(slow.clone()).await.unwrap();
+    let url = s.url(&format!("/api/v1/agent-runtime/runs/{}/aiui", r["runId"].as_str().unwrap()));
+    let resp = s.http().get(&url).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let reader = tokio::spawn(async move { resp.text().await.unwrap() });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    z.runtime_token_grants().revoke(t["grantId"].as_str().unwrap(), None).await.unwrap();
+    let body = tokio::time::timeout(Duration::from_secs(10), reader).await.expect("stream ends").unwrap();
+    assert!(body.starts_with(": connected\n\n"), "{body}");
+    assert!(!body.contains("RunFinished") && !body.contains("RunError"), "{body}");
+
+    // Shutdown: open streams get `: shutdown` and end.
+    let token = token_for(&z, &st, "u-shutdown").await;
+    let rt = s.runtime(&token);
+    let r = rt.runs().start(slow).await.unwrap();
+    let url = s.url(&format!("/api/v1/agent-runtime/runs/{}/aiui", r["runId"].as_str().unwrap()));
+    let resp = s.http().get(&url).bearer_auth(&token).send().await.unwrap();
+    let reader = tokio::spawn(async move { resp.text().await.unwrap_or_default() });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    s.restart().await;
+    let body = tokio::time::timeout(Duration::from_secs(15), reader).await.expect("stream ends").unwrap();
+    assert!(body.ends_with(": shutdown\n\n"), "{body}");
+    // The run was given back at shutdown and finishes after the restart.
+    let z = s.zaby();
+    let done = wait_terminal(&z, r["runId"].as_str().unwrap()).await;
+    assert_eq!(done["status"], "COMPLETED", "{done}");
+}
+
+async fn superseded_deployment_runs_on_successor(s: TestServer) {
+    let z = s.zaby();
+    let st = setup(&z, "succ", json!({}), json!({})).await;
+    let token = token_for(&z, &st, "u-succ").await;
+    let next = z
+        .agents()
+        .deploy(
+            st.deployed.agent_id(),
+            json!({"agentVersionId": st.deployed.version["id"], "environment": "PRODUCTION"}),
+        )
+        .await
+        .unwrap();
+    let next_id = next["id"].as_str().unwrap();
+    wait_active(&z, next_id).await;
+    let r = s.runtime(&token).runs().start(json!({"input": "hi"})).await.unwrap();
+    assert_eq!(r["status"], "COMPLETED");
+    assert_eq!(r["deploymentId"], next_id);
+    let r = z
+        .agents()
+        .start_run(st.deployed.agent_id(), json!({"input": "hi", "deploymentId": st.deployment_id()}))
+        .await
+        .unwrap();
+    assert_eq!(r["deploymentId"], next_id);
 }
