@@ -15,6 +15,7 @@ mod memory;
 mod mcp;
 mod mcp_runs;
 mod runs;
+mod runs_approvals;
 mod runs_process;
 mod runtime;
 mod tokens;
