@@ -56,6 +56,7 @@ struct Pending {
 pub async fn run(ctx: SharedCtx, mut stop: watch::Receiver<bool>) {
     let mut tasks = tokio::task::JoinSet::new();
     let mut last_housekeeping = 0i64;
+    let mut last_purge = 0i64;
     loop {
         if *stop.borrow() {
             break;
@@ -66,10 +67,11 @@ pub async fn run(ctx: SharedCtx, mut stop: watch::Receiver<bool>) {
             if let Err(e) = super::approvals::expire_due(&ctx).await {
                 tracing::warn!(error = %e.message, "approval expiry failed");
             }
-            if now % 600_000 < 1000
-                && let Err(e) = purge(&ctx).await
-            {
-                tracing::warn!(error = %e.message, "event retention failed");
+            if now - last_purge >= 600_000 {
+                last_purge = now;
+                if let Err(e) = purge(&ctx).await {
+                    tracing::warn!(error = %e.message, "event retention failed");
+                }
             }
         }
         let free = CAPACITY.saturating_sub(tasks.len());
