@@ -20,6 +20,7 @@ on_both!(
     sessions_share_history,
     stream_ends_on_revocation_and_shutdown,
     superseded_deployment_runs_on_successor,
+    two_replicas,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -606,4 +607,37 @@ async fn superseded_deployment_runs_on_successor(s: TestServer) {
         .await
         .unwrap();
     assert_eq!(r["deploymentId"], next_id);
+}
+
+/// Two servers on one database: every run is executed exactly once, and a stream
+/// on one replica follows a run executed by either.
+async fn two_replicas(s: TestServer) {
+    let other = zaby_server::start(s.settings.clone()).await.expect("second replica");
+    let z = s.zaby();
+    let st = setup(&z, "replicas", json!({}), json!({})).await;
+    let token = token_for(&z, &st, "u-replicas").await;
+    let rt = s.runtime(&token);
+    let mut cfg = s.config();
+    cfg.api_origin = Some(format!("http://{}", other.addr));
+    let rt2 = zaby::ZabyRuntime::builder().token(token.clone()).config(cfg).build().unwrap();
+    let mut ids = Vec::new();
+    for i in 0..10 {
+        let body = json!({"input": {"message": format!("m{i}"), "simulate": {"delayMs": 30}}, "respondAsync": true});
+        let r = if i % 2 == 0 { rt.runs().start(body).await } else { rt2.runs().start(body).await }.unwrap();
+        ids.push(r["runId"].as_str().unwrap().to_string());
+    }
+    for (i, id) in ids.iter().enumerate() {
+        let client = if i % 2 == 0 { &rt2 } else { &rt };
+        let events: Vec<zaby::SseEvent> = client.runs().stream(id, None).map(|e| e.unwrap()).collect().await;
+        let seqs: Vec<i64> = events.iter().map(|e| e.id.as_ref().unwrap().parse().unwrap()).collect();
+        assert_eq!(seqs, (1..=5).collect::<Vec<_>>());
+        assert_eq!(events[4].data["finalOutput"], format!("You said: m{i}"));
+    }
+    let mut conn = s.ctx().db.read().await.unwrap();
+    for id in &ids {
+        let r = zaby_server::storage::runs::get_by_id(&mut conn, id).await.unwrap().unwrap();
+        assert_eq!((r.status.as_str(), r.claims), ("COMPLETED", 1));
+    }
+    drop(conn);
+    other.shutdown().await;
 }
