@@ -245,12 +245,13 @@ pub async fn release(conn: &mut Conn, id: &str, owner: &str) -> DbResult<bool> {
         > 0)
 }
 
-/// Releases every run this executor holds (shutdown).
-pub async fn release_all(conn: &mut Conn, owner: &str) -> DbResult<u64> {
+/// Releases every run this executor holds (shutdown); claims are owned by
+/// `<executor id>:<claim id>`.
+pub async fn release_all(conn: &mut Conn, executor_id: &str) -> DbResult<u64> {
     exec(
         conn,
-        "UPDATE runs SET lease_until = 0, lease_owner = NULL WHERE lease_owner = $1 AND status = 'RUNNING'",
-        args![owner],
+        "UPDATE runs SET lease_until = 0, lease_owner = NULL WHERE lease_owner LIKE $1 AND status = 'RUNNING'",
+        args![format!("{executor_id}:%")],
     )
     .await
 }

@@ -77,9 +77,9 @@ pub async fn run(ctx: SharedCtx, mut stop: watch::Receiver<bool>) {
         let free = CAPACITY.saturating_sub(tasks.len());
         if free > 0 {
             match claim_some(&ctx, free as i64).await {
-                Ok(ids) => {
-                    for id in ids {
-                        tasks.spawn(execute(ctx.clone(), id));
+                Ok(claimed) => {
+                    for (id, owner) in claimed {
+                        tasks.spawn(execute(ctx.clone(), id, owner));
                     }
                 }
                 Err(e) => tracing::warn!(error = %e.message, "claiming runs failed"),
@@ -116,7 +116,10 @@ async fn purge(ctx: &SharedCtx) -> ApiResult<()> {
     Ok(())
 }
 
-async fn claim_some(ctx: &SharedCtx, limit: i64) -> ApiResult<Vec<String>> {
+/// Claims up to `limit` runs. Each claim gets its own lease owner
+/// (`<executor id>:<claim id>`), so a run reclaimed after a missed renewal, even by
+/// this process, is never written by the task that held the earlier claim.
+async fn claim_some(ctx: &SharedCtx, limit: i64) -> ApiResult<Vec<(String, String)>> {
     let now = now_ms();
     let candidates = {
         let mut conn = ctx.db.read().await?;
@@ -124,18 +127,18 @@ async fn claim_some(ctx: &SharedCtx, limit: i64) -> ApiResult<Vec<String>> {
     };
     let mut won = Vec::new();
     for id in candidates {
+        let owner = format!("{}:{}", ctx.runs.executor_id, new_id());
         let mut tx = ctx.db.write().await?;
-        if store::claim(tx.conn(), &id, &ctx.runs.executor_id, now_ms(), ctx.settings.executor_lease_ms as i64).await? {
+        if store::claim(tx.conn(), &id, &owner, now_ms(), ctx.settings.executor_lease_ms as i64).await? {
             tx.commit().await?;
             ctx.runs.notify(&id);
-            won.push(id);
+            won.push((id, owner));
         }
     }
     Ok(won)
 }
 
-async fn execute(ctx: SharedCtx, run_id: String) {
-    let owner = ctx.runs.executor_id.clone();
+async fn execute(ctx: SharedCtx, run_id: String, owner: String) {
     let lease = ctx.settings.executor_lease_ms.max(30) as i64;
     let renewer = {
         let ctx = ctx.clone();
