@@ -3,9 +3,9 @@
 pub mod agents;
 pub mod intelligence;
 pub mod knowledge;
-pub mod memory;
 pub mod managed;
 pub mod mcp;
+pub mod memory;
 pub mod runs;
 pub mod runtime;
 pub mod system;
