@@ -13,13 +13,15 @@ pub struct ApiError {
     /// Boxed to keep `Result<_, ApiError>` small.
     pub details: Option<Box<Value>>,
     pub retry_after: Option<u64>,
+    /// The underlying error (storage, …) for logs only; never rendered.
+    pub cause: Option<String>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), details: None, retry_after: None }
+        ApiError { status, code, message: message.into(), details: None, retry_after: None, cause: None }
     }
 
     pub fn with_details(mut self, details: Value) -> Self {
@@ -79,6 +81,18 @@ impl ApiError {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", message).with_retry_after(1)
     }
 
+    pub fn with_cause(mut self, cause: impl Into<String>) -> Self {
+        self.cause = Some(cause.into());
+        self
+    }
+
+    /// A failure that may pass by itself (storage unavailable, a serialization
+    /// failure, a deadlock, a lost connection, a busy database, shutting down): the
+    /// same operation can be tried again.
+    pub fn is_transient(&self) -> bool {
+        self.status == StatusCode::SERVICE_UNAVAILABLE
+    }
+
     /// The JSON body of API.md §3.6.
     pub fn body(&self) -> Value {
         let mut body = json!({ "code": self.code, "message": self.message });
@@ -89,17 +103,36 @@ impl ApiError {
     }
 }
 
+/// Whether a storage error may pass by itself: pool timeouts, I/O and protocol
+/// failures, and database errors of the classes PostgreSQL documents as retryable
+/// (40001 serialization failure, 40P01 deadlock, 08xxx connection exceptions, 53xxx
+/// insufficient resources such as too many connections, 55P03 lock not available,
+/// 57P0x shutdown), and SQLite's BUSY / LOCKED.
+pub fn transient_storage_error(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => {
+            let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
+            matches!(code.as_str(), "40001" | "40P01" | "55P03" | "57P01" | "57P02" | "57P03")
+                || code.starts_with("08")
+                || code.starts_with("53")
+                // SQLite (numeric codes, shorter than PostgreSQL's five characters):
+                // BUSY (5), LOCKED (6) and their extended codes.
+                || (code.len() < 5 && code.parse::<i64>().is_ok_and(|c| matches!(c & 0xff, 5 | 6)))
+        }
+        _ => false,
+    }
+}
+
 impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
-        match &err {
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-                tracing::error!(error = %err, "storage unavailable");
-                ApiError::unavailable("storage is unavailable")
-            }
-            _ => {
-                tracing::error!(error = %err, "storage error");
-                ApiError::internal("unexpected storage error")
-            }
+        if transient_storage_error(&err) {
+            tracing::warn!(error = %err, "storage unavailable");
+            ApiError::unavailable("storage is unavailable").with_cause(err.to_string())
+        } else {
+            tracing::error!(error = %err, "storage error");
+            ApiError::internal("unexpected storage error").with_cause(err.to_string())
         }
     }
 }
@@ -107,6 +140,6 @@ impl From<sqlx::Error> for ApiError {
 impl From<anyhow::Error> for ApiError {
     fn from(err: anyhow::Error) -> Self {
         tracing::error!(error = %err, "internal error");
-        ApiError::internal("unexpected server error")
+        ApiError::internal("unexpected server error").with_cause(format!("{err:#}"))
     }
 }

@@ -245,6 +245,20 @@ pub async fn release(conn: &mut Conn, id: &str, owner: &str) -> DbResult<bool> {
         > 0)
 }
 
+/// Gives a held run back after an executor error: no owner, claimable again once
+/// `until` has passed (the retry backoff), with the loop state that counts the
+/// failures.
+pub async fn give_back(conn: &mut Conn, id: &str, owner: &str, loop_state: &Value, until: i64) -> DbResult<bool> {
+    Ok(exec(
+        conn,
+        "UPDATE runs SET lease_until = $3, lease_owner = NULL, loop_state = $4 \
+         WHERE id = $1 AND lease_owner = $2 AND status = 'RUNNING'",
+        args![id, owner, until, loop_state],
+    )
+    .await?
+        > 0)
+}
+
 /// Releases every run this executor holds (shutdown); claims are owned by
 /// `<executor id>:<claim id>`.
 pub async fn release_all(conn: &mut Conn, executor_id: &str) -> DbResult<u64> {
@@ -256,14 +270,22 @@ pub async fn release_all(conn: &mut Conn, executor_id: &str) -> DbResult<u64> {
     .await
 }
 
-/// Allocates the next seq for the holder of a RUNNING run; `None` when the run is no
-/// longer RUNNING under `owner` (cancelled, lease lost).
-pub async fn next_seq_owned(conn: &mut Conn, id: &str, owner: &str, now: i64) -> DbResult<Option<i64>> {
+/// Allocates the next seq for the holder of a RUNNING run and extends its lease to
+/// at least `lease_until` (every stored event renews the lease); `None` when the run
+/// is no longer RUNNING under `owner` (cancelled, lease lost).
+pub async fn next_seq_owned(
+    conn: &mut Conn,
+    id: &str,
+    owner: &str,
+    now: i64,
+    lease_until: i64,
+) -> DbResult<Option<i64>> {
     let n = exec(
         conn,
-        "UPDATE runs SET latest_seq = latest_seq + 1, updated_at = $3 \
+        "UPDATE runs SET latest_seq = latest_seq + 1, updated_at = $3, \
+         lease_until = CASE WHEN lease_until < $4 THEN $4 ELSE lease_until END \
          WHERE id = $1 AND status = 'RUNNING' AND lease_owner = $2",
-        args![id, owner, now],
+        args![id, owner, now, lease_until],
     )
     .await?;
     if n == 0 {

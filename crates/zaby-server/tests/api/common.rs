@@ -23,6 +23,14 @@ pub struct TestServer {
     _dir: tempfile::TempDir,
 }
 
+/// Server logs (warnings and errors; `ZABY_TEST_LOG` for another filter) go to the
+/// test's captured output, so a failing test shows what the server said.
+pub fn init_logs() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("ZABY_TEST_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+}
+
 /// Generous deadline for anything asynchronous on a loaded 2-core machine.
 pub const DEADLINE: Duration = Duration::from_secs(30);
 
@@ -32,6 +40,7 @@ impl TestServer {
     }
 
     pub async fn start_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> Option<TestServer> {
+        init_logs();
         let dir = tempfile::tempdir().expect("temp dir");
         let database_url = match backend {
             Backend::Sqlite => format!("sqlite://{}", dir.path().join("zaby.db").display()),

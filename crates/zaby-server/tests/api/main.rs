@@ -18,6 +18,7 @@ mod mcp_secrets;
 mod memory;
 mod runs;
 mod runs_approvals;
+mod runs_limits;
 mod runs_process;
 mod runtime;
 mod tokens;

@@ -81,8 +81,11 @@ fn start() -> Result<Cluster, String> {
         return Err(format!("initdb failed: {}", String::from_utf8_lossy(&out.stderr)));
     }
     let port = free_port();
+    // Every server holds a pool of up to 16 connections (`storage/postgres.rs`); a
+    // test may run three servers (replicas, restarts) and `--test-threads` may be high:
+    // 1000 slots keep the cluster from refusing connections under any of that.
     let mut postgres = format!(
-        "{} -D {} -p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400 -c shared_buffers=64MB",
+        "{} -D {} -p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=1000 -c shared_buffers=64MB",
         bin.join("postgres").display(),
         data.display(),
         sock.display()

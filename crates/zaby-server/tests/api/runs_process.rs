@@ -35,7 +35,9 @@ async fn spawn(db_url: &str, dir: &std::path::Path, key: &str, env: &[(&str, Str
         .env("RUST_LOG", "warn")
         .env("ZABY_BOOTSTRAP_API_KEY", key)
         .env("ZABY_PROVISIONING_DELAY_MS", "100")
-        .env("ZABY_EXECUTOR_LEASE_MS", "1500")
+        // Short enough that a restart reclaims a killed server's runs quickly, long
+        // enough (renewed every third) to survive a loaded 2-core machine.
+        .env("ZABY_EXECUTOR_LEASE_MS", "5000")
         .env_remove("ZABY_DATABASE_URL")
         .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database-url", db_url])
         .stdout(Stdio::null())
@@ -117,12 +119,18 @@ async fn crash_safety(backend: Backend) {
 
     let second = spawn(&db_url, dir.path(), &key, &[]).await;
     let z = client(&second.base, &key);
+    // The lease lapses (≤ 5 s), then the waiting run's three texts take 4 s each: a
+    // deadline of its own, with room for a loaded machine.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
     for id in [&waiting, &talking] {
-        eventually("run end after restart", || async {
+        loop {
             let p = z.agents().get_run_progress(id).await.unwrap();
-            matches!(p["status"].as_str(), Some("COMPLETED" | "FAILED")).then_some(())
-        })
-        .await;
+            if matches!(p["status"].as_str(), Some("COMPLETED" | "FAILED")) {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "run {id} did not end after the restart: {p}");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
     }
     drop(second);
 
@@ -259,4 +267,115 @@ async fn openai_provider(backend: Backend) {
     let p = z.agents().get_run_progress(r["runId"].as_str().unwrap()).await.unwrap();
     assert_eq!(p["error"]["code"], "MODEL_ERROR");
     assert!(p["error"]["message"].as_str().unwrap().contains("400"), "{p}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openai_tool_round_trip_sqlite() {
+    openai_tool_round_trip(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openai_tool_round_trip_postgres() {
+    openai_tool_round_trip(Backend::Postgres).await;
+}
+
+fn sse(chunks: &[Value]) -> String {
+    let mut out: String = chunks.iter().map(|c| format!("data: {c}\n\n")).collect();
+    out.push_str("data: [DONE]\n\n");
+    out
+}
+
+/// A scripted OpenAI-compatible server for a tool round: the first request gets a
+/// streamed call of `echo` (arguments in pieces), every later one a text answer.
+async fn scripted_tools() -> (String, Arc<Mutex<Vec<Value>>>) {
+    use axum::routing::post;
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let s1 = seen.clone();
+    let chunk = |delta: Value, finish: Value| json!({"id": "c2", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]});
+    let call = sse(&[
+        chunk(
+            json!({"role": "assistant", "tool_calls": [{"index": 0, "id": "call_1", "type": "function",
+                "function": {"name": "echo", "arguments": ""}}]}),
+            Value::Null,
+        ),
+        chunk(json!({"tool_calls": [{"index": 0, "function": {"arguments": "{\"say\": "}}]}), Value::Null),
+        chunk(json!({"tool_calls": [{"index": 0, "function": {"arguments": "\"ping\"}"}}]}), json!("tool_calls")),
+    ]);
+    let answer = sse(&[
+        chunk(json!({"role": "assistant", "content": "echo said"}), Value::Null),
+        chunk(json!({"content": " ping"}), json!("stop")),
+    ]);
+    let app = axum::Router::new().route(
+        "/v1/chat/completions",
+        post(move |body: axum::Json<Value>| {
+            let seen = s1.clone();
+            let (call, answer) = (call.clone(), answer.clone());
+            async move {
+                let first = {
+                    let mut seen = seen.lock().unwrap();
+                    seen.push(body.0);
+                    seen.len() == 1
+                };
+                axum::response::Response::builder()
+                    .header("content-type", "text/event-stream")
+                    .body(axum::body::Body::from(if first { call } else { answer }))
+                    .unwrap()
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}"), seen)
+}
+
+/// The `openai` provider in a run with the built-in `echo` tool attached: the model
+/// asks for the tool with streamed tool-call deltas, the run calls it for real, and
+/// the second request carries the tool result the answer is built on.
+async fn openai_tool_round_trip(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(db_url) = database(backend, dir.path()).await else { return };
+    let (origin, seen) = scripted_tools().await;
+    let key = format!("zaby_pk_test_{}", uuid::Uuid::new_v4().simple());
+    let env = [("ZABY_MODEL_GPT_TOOLS_BASE_URL", format!("{origin}/v1"))];
+    let server = spawn(&db_url, dir.path(), &key, &env).await;
+    let z = client(&server.base, &key);
+    let inst = z.mcp().list_installations(None).await.unwrap()["items"][0].clone();
+    let agent =
+        z.agents().create(json!({"slug": "gpt-tools", "name": "gpt", "defaultModel": "gpt-tools"})).await.unwrap();
+    let a = agent["id"].as_str().unwrap().to_string();
+    z.agents().attach_mcp_tool(&a, json!({"toolId": inst["id"], "approvalMode": "AUTO"})).await.unwrap();
+    let v = z.agents().publish(&a).await.unwrap();
+    let d = z.agents().deploy(&a, json!({"agentVersionId": v["id"], "environment": "PRODUCTION"})).await.unwrap();
+    wait_active(&z, d["id"].as_str().unwrap()).await;
+
+    let r = z.agents().start_run(&a, json!({"input": "say ping"})).await.unwrap();
+    let run_id = r["runId"].as_str().unwrap();
+    assert_eq!(r["status"], "COMPLETED", "{r}");
+    assert_eq!(r["finalOutput"], "echo said ping");
+    let page = z.agents().list_run_events(run_id, None).await.unwrap();
+    let items = page["items"].as_array().unwrap();
+    let names: Vec<&str> = items.iter().map(|e| e["event"].as_str().unwrap()).collect();
+    assert_eq!(names, ["RunStarted", "tool_call", "tool_result", "text", "text", "RunFinished"]);
+    assert_eq!(items[1]["data"], json!({"toolCallId": "call_1", "toolName": "echo", "arguments": {"say": "ping"}}));
+    let result = &items[2]["data"];
+    assert_eq!(result["toolCallId"], "call_1");
+    assert_eq!((result["isError"].clone(), result["simulated"].clone()), (json!(false), json!(false)));
+    assert_eq!(result["result"], json!({"say": "ping"}), "the built-in echo's real result");
+    let p = z.agents().get_run_progress(run_id).await.unwrap();
+    assert_eq!(p["steps"], 2);
+
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2, "one request per step");
+    let offered = seen[0]["tools"].as_array().unwrap();
+    assert!(offered.iter().any(|t| t["function"]["name"] == "echo"), "{}", seen[0]);
+    let messages = seen[1]["messages"].as_array().unwrap();
+    let assistant = &messages[messages.len() - 2];
+    assert_eq!(assistant["role"], "assistant");
+    assert_eq!(assistant["tool_calls"][0]["id"], "call_1");
+    assert_eq!(assistant["tool_calls"][0]["function"]["name"], "echo");
+    let tool = messages.last().unwrap();
+    assert_eq!(tool["role"], "tool");
+    assert_eq!(tool["tool_call_id"], "call_1");
+    assert_eq!(serde_json::from_str::<Value>(tool["content"].as_str().unwrap()).unwrap(), json!({"say": "ping"}));
 }

@@ -7,8 +7,16 @@
 //! event is `RunStarted`, a `tool_result` or an `approval_required` whose approval
 //! was decided; after a `text`, `thinking` or an unanswered `tool_call` it fails with
 //! `EXECUTOR_LOST` (the cut-off output or tool call cannot be completed or repeated).
+//!
+//! Robustness under load: idempotent storage reads and the event commits are retried
+//! in place while they fail transiently ([`ApiError::is_transient`]: pool timeout,
+//! serialization failure, deadlock, lost connection, busy database), with backoff, for
+//! up to [`RETRY_FOR`]; every stored event extends the lease and the renewer keeps
+//! going through transient errors. An error that outlasts that gives the run back with
+//! a growing backoff; the run fails `INTERNAL_ERROR` (the cause logged) after
+//! [`MAX_FAILURES`] consecutive give-backs without progress.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -29,8 +37,32 @@ use crate::util::ids::new_id;
 
 /// Runs one executor executes at once.
 const CAPACITY: usize = 64;
-/// Claims after which an executor error fails the run instead of retrying it.
-const MAX_CLAIMS: i64 = 5;
+/// Consecutive executor errors (without a stored event in between) after which the
+/// run fails `INTERNAL_ERROR` instead of being given back.
+const MAX_FAILURES: u32 = 5;
+/// How long a transient storage error is retried in place before the run is given back.
+const RETRY_FOR: Duration = Duration::from_secs(10);
+
+/// Evaluates `$op` (an expression producing a future of an `ApiResult`) again while
+/// it fails transiently, with backoff from 25 ms doubling to 1 s, for up to
+/// [`RETRY_FOR`] and not while shutting down. Only for idempotent operations.
+macro_rules! retrying {
+    ($ctx:expr, $what:expr, $op:expr) => {{
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(25);
+        loop {
+            match $op.await {
+                Err(e) if e.is_transient() && started.elapsed() < RETRY_FOR && !$ctx.runs.shutting_down() => {
+                    tracing::warn!(what = $what, error = %e.message, cause = e.cause.as_deref().unwrap_or(""),
+                        "transient error; retrying");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(1));
+                }
+                r => break r,
+            }
+        }
+    }};
+}
 /// How often storage is polled for claimable runs (besides wake-ups).
 const POLL: Duration = Duration::from_millis(250);
 
@@ -42,6 +74,9 @@ struct LoopState {
     context: Vec<ContextPassage>,
     citations: Vec<Value>,
     history: Vec<HistoryTurn>,
+    /// Consecutive executor errors since the last stored event.
+    #[serde(default)]
+    failures: u32,
 }
 
 /// A step that asked for tools and whose calls are not all answered yet.
@@ -144,14 +179,24 @@ async fn execute(ctx: SharedCtx, run_id: String, owner: String) {
         let ctx = ctx.clone();
         let (id, owner) = (run_id.clone(), owner.clone());
         tokio::spawn(async move {
+            // Every third of the lease, so two renewals may be late or fail
+            // (transiently: they are tried again) before the lease lapses.
             loop {
                 tokio::time::sleep(Duration::from_millis((lease / 3) as u64)).await;
-                let Ok(mut tx) = ctx.db.write().await else { continue };
-                match store::renew(tx.conn(), &id, &owner, now_ms() + lease).await {
-                    Ok(true) => {
-                        let _ = tx.commit().await;
+                let renewed = async {
+                    let mut tx = ctx.db.write().await?;
+                    let ok = store::renew(tx.conn(), &id, &owner, now_ms() + lease).await?;
+                    tx.commit().await?;
+                    Ok::<bool, ApiError>(ok)
+                }
+                .await;
+                match renewed {
+                    Ok(true) => {}
+                    Ok(false) => return,
+                    Err(e) => {
+                        tracing::warn!(run_id = %id, error = %e.message, cause = e.cause.as_deref().unwrap_or(""),
+                        "renewing a run lease failed; trying again")
                     }
-                    _ => return,
                 }
             }
         })
@@ -159,39 +204,62 @@ async fn execute(ctx: SharedCtx, run_id: String, owner: String) {
     let result = drive(&ctx, &run_id, &owner).await;
     renewer.abort();
     if let Err(e) = result {
-        tracing::error!(run_id, error = %e.message, "run failed inside the executor");
-        // A transient failure (storage, a tool gateway error) gives the run back so it
-        // is claimed again and resumes from its last stored event; after
-        // MAX_CLAIMS claims the run fails. If storage is down, the lease lapses.
-        if let Ok(Some(r)) = async {
-            let mut c = ctx.db.read().await?;
-            store::get_by_id(&mut c, &run_id).await
-        }
-        .await
-            && r.status == "RUNNING"
-            && r.lease_owner.as_deref() == Some(owner.as_str())
-        {
-            if r.claims < MAX_CLAIMS {
-                if let Ok(mut tx) = ctx.db.write().await
-                    && store::release(tx.conn(), &run_id, &owner).await.is_ok()
-                {
-                    let _ = tx.commit().await;
-                }
-            } else {
-                let mut ex = Exec::new(ctx.clone(), r, owner.clone());
-                ex.load_state();
-                let _ = ex.fail("INTERNAL_ERROR", "the run failed inside the server").await;
-            }
-        }
+        give_back_or_fail(&ctx, &run_id, &owner, &e).await;
     }
     ctx.runs.notify(&run_id);
 }
 
-async fn drive(ctx: &SharedCtx, run_id: &str, owner: &str) -> ApiResult<()> {
-    let run = {
+/// After an executor error: a transient failure (storage, a tool gateway error)
+/// gives the run back, claimable again after a backoff that doubles with each
+/// consecutive failure, to resume from its last stored event; after
+/// [`MAX_FAILURES`] the run fails `INTERNAL_ERROR`. If storage stays down, the
+/// lease lapses and another executor takes over.
+async fn give_back_or_fail(ctx: &SharedCtx, run_id: &str, owner: &str, e: &ApiError) {
+    let cause = e.cause.as_deref().unwrap_or("");
+    let run = retrying!(ctx, "reading a failed run", async {
         let mut c = ctx.db.read().await?;
-        store::get_by_id(&mut c, run_id).await?
+        Ok::<_, ApiError>(store::get_by_id(&mut c, run_id).await?)
+    });
+    let Ok(Some(r)) = run else {
+        tracing::error!(run_id, code = e.code, error = %e.message, cause, "run failed inside the executor");
+        return;
     };
+    if r.status != "RUNNING" || r.lease_owner.as_deref() != Some(owner) {
+        tracing::warn!(run_id, code = e.code, error = %e.message, cause, "executor error on a run no longer held");
+        return;
+    }
+    let mut state: LoopState = r.loop_state.clone().and_then(|s| serde_json::from_value(s).ok()).unwrap_or_default();
+    state.failures += 1;
+    if state.failures < MAX_FAILURES {
+        let backoff = (250i64 << (state.failures - 1)).min(5_000);
+        tracing::warn!(run_id, code = e.code, error = %e.message, cause, failures = state.failures, backoff_ms = backoff,
+            "run failed inside the executor; giving it back to resume");
+        let loop_state = serde_json::to_value(&state).unwrap_or(Value::Null);
+        let given = retrying!(ctx, "giving a run back", async {
+            let mut tx = ctx.db.write().await?;
+            store::give_back(tx.conn(), run_id, owner, &loop_state, now_ms() + backoff).await?;
+            tx.commit().await?;
+            Ok::<(), ApiError>(())
+        });
+        if let Err(g) = given {
+            tracing::warn!(run_id, error = %g.message, "giving a run back failed; its lease will lapse");
+        }
+        return;
+    }
+    tracing::error!(run_id, code = e.code, error = %e.message, cause, failures = state.failures,
+        "run failed inside the executor; failing it INTERNAL_ERROR");
+    let mut ex = Exec::new(ctx.clone(), r, owner.to_string());
+    ex.load_state();
+    if let Err(f) = ex.fail("INTERNAL_ERROR", "the run failed inside the server").await {
+        tracing::error!(run_id, error = %f.message, cause = f.cause.as_deref().unwrap_or(""), "failing the run failed");
+    }
+}
+
+async fn drive(ctx: &SharedCtx, run_id: &str, owner: &str) -> ApiResult<()> {
+    let run = retrying!(ctx, "loading a claimed run", async {
+        let mut c = ctx.db.read().await?;
+        Ok::<_, ApiError>(store::get_by_id(&mut c, run_id).await?)
+    })?;
     let Some(run) = run else { return Ok(()) };
     if run.status != "RUNNING" || run.lease_owner.as_deref() != Some(owner) {
         return Ok(());
@@ -286,45 +354,97 @@ impl Exec {
         end: Option<&End>,
         sigs: Vec<(&'static str, Option<f64>, Value)>,
     ) -> ApiResult<bool> {
+        // A stored event resets the count of consecutive failures.
+        let failures = self.state.failures;
+        if !events.is_empty() {
+            self.state.failures = 0;
+        }
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(25);
+        loop {
+            match self.try_commit(events, approval, end, &sigs).await {
+                // Failed before COMMIT: nothing was stored; the same batch is tried again.
+                Err((e, false))
+                    if e.is_transient() && started.elapsed() < RETRY_FOR && !self.ctx.runs.shutting_down() =>
+                {
+                    tracing::warn!(run_id = %self.run.id, error = %e.message, cause = e.cause.as_deref().unwrap_or(""),
+                        "storing run events failed transiently; retrying");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(1));
+                }
+                Err((e, _)) => {
+                    self.state.failures = failures;
+                    return Err(e);
+                }
+                Ok(stored) => {
+                    if stored {
+                        self.ctx.runs.notify(&self.run.id);
+                    }
+                    return Ok(stored);
+                }
+            }
+        }
+    }
+
+    /// One attempt of [`Exec::commit`]; the error says whether it came from COMMIT
+    /// itself (its outcome is then unknown, so it is not retried in place).
+    async fn try_commit(
+        &mut self,
+        events: &[(&str, Value)],
+        approval: Option<&ApprovalRow>,
+        end: Option<&End>,
+        sigs: &[(&'static str, Option<f64>, Value)],
+    ) -> Result<bool, (ApiError, bool)> {
+        let before = |e: ApiError| (e, false);
         let now = now_ms();
-        let mut tx = self.ctx.db.write().await?;
-        for (name, data) in events {
-            let Some(seq) = store::next_seq_owned(tx.conn(), &self.run.id, &self.owner, now).await? else {
-                return Ok(false);
+        let lease_until = now + self.ctx.settings.executor_lease_ms.max(30) as i64;
+        let mut tx = self.ctx.db.write().await.map_err(|e| before(e.into()))?;
+        let r: ApiResult<bool> = async {
+            for (name, data) in events {
+                let Some(seq) = store::next_seq_owned(tx.conn(), &self.run.id, &self.owner, now, lease_until).await?
+                else {
+                    return Ok(false);
+                };
+                store::insert_event(tx.conn(), &self.run.id, &self.run.tenant_id, seq, name, data, now).await?;
+            }
+            let progress = Progress {
+                loop_state: serde_json::to_value(&self.state).unwrap_or(Value::Null),
+                steps: self.steps,
+                input_tokens: self.input_tokens,
+                output_tokens: self.output_tokens,
+                tool_calls: self.tool_calls,
             };
-            store::insert_event(tx.conn(), &self.run.id, &self.run.tenant_id, seq, name, data, now).await?;
-        }
-        let progress = Progress {
-            loop_state: serde_json::to_value(&self.state).unwrap_or(Value::Null),
-            steps: self.steps,
-            input_tokens: self.input_tokens,
-            output_tokens: self.output_tokens,
-            tool_calls: self.tool_calls,
-        };
-        store::save_progress(tx.conn(), &self.run.id, &progress).await?;
-        for (kind, value, payload) in sigs {
-            signals::record(tx.conn(), &self.run, kind, value, payload).await?;
-        }
-        if let Some(a) = approval {
-            store::insert_approval(tx.conn(), a).await?;
-            store::set_waiting(tx.conn(), &self.run.id, now).await?;
-        }
-        if let Some(end) = end {
-            match end {
-                End::Completed(out) => {
-                    store::finish(tx.conn(), &self.run.id, "COMPLETED", Some(out), None, None, now).await?
+            store::save_progress(tx.conn(), &self.run.id, &progress).await?;
+            for (kind, value, payload) in sigs {
+                signals::record(tx.conn(), &self.run, kind, *value, payload.clone()).await?;
+            }
+            if let Some(a) = approval {
+                store::insert_approval(tx.conn(), a).await?;
+                store::set_waiting(tx.conn(), &self.run.id, now).await?;
+            }
+            if let Some(end) = end {
+                match end {
+                    End::Completed(out) => {
+                        store::finish(tx.conn(), &self.run.id, "COMPLETED", Some(out), None, None, now).await?
+                    }
+                    End::Failed(code, message) => {
+                        let err = json!({ "code": code, "message": message });
+                        store::finish(tx.conn(), &self.run.id, "FAILED", None, Some(&err), None, now).await?
+                    }
                 }
-                End::Failed(code, message) => {
-                    let err = json!({ "code": code, "message": message });
-                    store::finish(tx.conn(), &self.run.id, "FAILED", None, Some(&err), None, now).await?
+                if let Some(r) = store::get_by_id(tx.conn(), &self.run.id).await? {
+                    signals::run_ended(tx.conn(), &r).await?;
                 }
             }
-            if let Some(r) = store::get_by_id(tx.conn(), &self.run.id).await? {
-                signals::run_ended(tx.conn(), &r).await?;
-            }
+            Ok(true)
         }
-        tx.commit().await?;
-        self.ctx.runs.notify(&self.run.id);
+        .await;
+        match r {
+            Ok(true) => {}
+            Ok(false) => return Ok(false),
+            Err(e) => return Err(before(e)),
+        }
+        tx.commit().await.map_err(|e| (ApiError::from(e), true))?;
         Ok(true)
     }
 
@@ -344,17 +464,18 @@ impl Exec {
         let scope = self.scope();
         let empty = Vec::new();
         let mcp = snapshot["mcpTools"].as_array().unwrap_or(&empty);
-        let offered = self.ctx.tools.offered_tools(&scope, mcp).await?;
+        let offered = retrying!(self.ctx, "offered tools", self.ctx.tools.offered_tools(&scope, mcp))?;
         let message = normalize_message(&self.run.input);
 
-        let last = {
+        let last = retrying!(self.ctx, "last event", async {
             let mut c = self.ctx.db.read().await?;
-            store::last_event(&mut c, &self.run.id).await?
-        };
+            Ok::<_, ApiError>(store::last_event(&mut c, &self.run.id).await?)
+        })?;
         match last.as_ref().map(|e| e.event.as_str()) {
             None => {
                 let kbs = snapshot["knowledgeBases"].as_array().unwrap_or(&empty);
-                let passages = self.ctx.run_knowledge.retrieve(&scope, kbs, &message).await?;
+                let passages =
+                    retrying!(self.ctx, "retrieval", self.ctx.run_knowledge.retrieve(&scope, kbs, &message))?;
                 let mut citations: Vec<(f64, Value)> = Vec::new();
                 for p in &passages {
                     let id = p.chunk_id.clone().or(p.memory_item_id.clone()).unwrap_or_default();
@@ -376,17 +497,11 @@ impl Exec {
                 }
                 citations.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
                 self.state.citations = citations.into_iter().map(|(_, c)| c).collect();
-                let history = {
+                let history = retrying!(self.ctx, "session history", async {
                     let mut c = self.ctx.db.read().await?;
-                    store::session_history(
-                        &mut c,
-                        &self.run.tenant_id,
-                        &self.run.session_id,
-                        self.run.created_at,
-                        &self.run.id,
-                    )
-                    .await?
-                };
+                    let (t, sid) = (&self.run.tenant_id, &self.run.session_id);
+                    Ok::<_, ApiError>(store::session_history(&mut c, t, sid, self.run.created_at, &self.run.id).await?)
+                })?;
                 self.state.history = history
                     .into_iter()
                     .map(|(input, out)| HistoryTurn { user: normalize_message(&input), assistant: out })
@@ -541,7 +656,7 @@ impl Exec {
                 return Ok(Flow::Stop);
             };
             let call_ev = json!({ "toolCallId": call.id, "toolName": tool.name, "arguments": call.arguments });
-            let decision = self.ctx.tools.decide(scope, tool, &call.arguments).await?;
+            let decision = retrying!(self.ctx, "tool decision", self.ctx.tools.decide(scope, tool, &call.arguments))?;
             if self.run.is_test_run {
                 self.tool_calls += 1;
                 if !self.pause().await || !self.commit(&[("tool_call", call_ev)], None, None, vec![]).await? {
@@ -587,7 +702,9 @@ impl Exec {
                 return Ok(Flow::Stop);
             }
             let (result, is_error) = if decision.allowed {
-                let outcome = self.ctx.tools.invoke(scope, tool, &call.arguments).await?;
+                // An error from `invoke` comes before the MCP call (a failed call is a
+                // result), so a transient one is tried again.
+                let outcome = retrying!(self.ctx, "tool call", self.ctx.tools.invoke(scope, tool, &call.arguments))?;
                 (outcome.result, outcome.is_error)
             } else {
                 let (code, message) = decision.refusal.clone().unwrap_or(("ACCESS_DENIED".into(), "refused".into()));
@@ -635,10 +752,10 @@ impl Exec {
         let Some(call) = p.calls.get(p.done.len()).cloned() else {
             return Ok(true);
         };
-        let approval = {
+        let approval = retrying!(self.ctx, "approval of the call", async {
             let mut c = self.ctx.db.read().await?;
-            store::approval_of_call(&mut c, &self.run.id, &call.id).await?
-        };
+            Ok::<_, ApiError>(store::approval_of_call(&mut c, &self.run.id, &call.id).await?)
+        })?;
         let Some(approval) = approval else {
             self.fail("INTERNAL_ERROR", "the approval of the pending tool call is missing").await?;
             return Ok(false);
@@ -650,7 +767,7 @@ impl Exec {
         };
         let (result, is_error) = match approval.status.as_str() {
             "APPROVED" => {
-                let o = self.ctx.tools.invoke(scope, tool, &call.arguments).await?;
+                let o = retrying!(self.ctx, "tool call", self.ctx.tools.invoke(scope, tool, &call.arguments))?;
                 (o.result, o.is_error)
             }
             "REJECTED" | "EXPIRED" => {
