@@ -11,6 +11,7 @@ use crate::common::*;
 use crate::on_both;
 
 on_both!(approval_decisions);
+on_both!(waiting_runs_hold_a_concurrency_slot);
 
 fn id(v: &Value) -> &str {
     v["id"].as_str().unwrap()
@@ -60,6 +61,31 @@ async fn echo_setup(z: &zaby::Zaby, slug: &str) -> Setup {
 }
 
 const MESSAGE: &str = r#"/tool echo {"say": "hi"}"#;
+
+/// A run waiting for a human still counts against the policy's `maxConcurrentRuns`;
+/// its decision and completion free the slot.
+async fn waiting_runs_hold_a_concurrency_slot(s: TestServer) {
+    let z = s.zaby();
+    let st = echo_setup(&z, "slot").await;
+    z.runtime_token_policies().update(st.policy_id(), json!({"maxConcurrentRuns": 1})).await.unwrap();
+    z.external_apps()
+        .bind_deployment(st.app_id(), json!({"deploymentId": st.deployment_id(), "allowApprovals": true}))
+        .await
+        .unwrap();
+    let t = z.runtime_tokens().create(st.mint(json!({"externalUserId": "u-slot"}))).await.unwrap();
+    let rt = s.runtime(t["token"].as_str().unwrap());
+
+    let waiting = rt.runs().start(json!({"input": MESSAGE})).await.unwrap();
+    assert_eq!(waiting["status"], "WAITING_FOR_APPROVAL", "{waiting}");
+    let run_id = waiting["runId"].as_str().unwrap().to_string();
+    expect_err(rt.runs().start(json!({"input": "hello"})), 429, "RUNTIME_CONCURRENCY_LIMIT_EXCEEDED").await;
+
+    let pending = z.agents().get_run_progress(&run_id).await.unwrap()["pendingApproval"].clone();
+    rt.approvals().approve(&run_id, id(&pending), None).await.unwrap();
+    wait_status(&z, &run_id, "COMPLETED").await;
+    let next = rt.runs().start(json!({"input": "hello"})).await.unwrap();
+    assert_eq!(next["status"], "COMPLETED", "{next}");
+}
 
 async fn approval_decisions(s: TestServer) {
     let z = s.zaby();
