@@ -10,6 +10,7 @@ mod cli;
 mod http_rules;
 mod intelligence;
 mod knowledge;
+mod knowledge_providers;
 mod knowledge_runs;
 mod lifecycle;
 mod mcp;

@@ -12,9 +12,9 @@ use zaby_server::storage::runs as store;
 
 use crate::common::*;
 
-struct Proc {
+pub(crate) struct Proc {
     child: Child,
-    base: String,
+    pub(crate) base: String,
 }
 
 impl Drop for Proc {
@@ -28,7 +28,7 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-async fn spawn(db_url: &str, dir: &std::path::Path, key: &str, env: &[(&str, String)]) -> Proc {
+pub(crate) async fn spawn(db_url: &str, dir: &std::path::Path, key: &str, env: &[(&str, String)]) -> Proc {
     let port = free_port();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_zaby-server"));
     cmd.current_dir(dir)
@@ -53,7 +53,7 @@ async fn spawn(db_url: &str, dir: &std::path::Path, key: &str, env: &[(&str, Str
     proc
 }
 
-fn client(base: &str, key: &str) -> Zaby {
+pub(crate) fn client(base: &str, key: &str) -> Zaby {
     let config = ZabyGlobalConfig {
         api_origin: Some(base.to_string()),
         retries: Some(zaby::config::Retries::Count(0)),
@@ -63,7 +63,7 @@ fn client(base: &str, key: &str) -> Zaby {
     Zaby::builder().api_key(key.to_string()).config(config).build().unwrap()
 }
 
-async fn database(backend: Backend, dir: &std::path::Path) -> Option<String> {
+pub(crate) async fn database(backend: Backend, dir: &std::path::Path) -> Option<String> {
     match backend {
         Backend::Sqlite => Some(format!("sqlite://{}", dir.join("zaby.db").display())),
         Backend::Postgres => crate::pg::fresh_database().await,

@@ -188,8 +188,53 @@ pub async fn retrieve(ctx: &Ctx, caller: &Caller, kb_id: &str, body: &Value) -> 
 /// Characters of the best chunk the development model answers with.
 const ANSWER_CHARS: usize = 500;
 
-/// E49. The answer is the development model's (the first 500 characters of the best
-/// chunk); see the README for real models.
+/// The model mapped to `zaby` (API.md A.1) answering `query` from `hits` (non-empty,
+/// best first): the development model answers with the first 500 characters of the
+/// best chunk; a real provider runs one step (no tools, the chunks as context) and
+/// its streamed text is the answer. A provider failure is `502 MODEL_ERROR`.
+async fn model_answer(ctx: &Ctx, query: &str, hits: &[Hit]) -> ApiResult<String> {
+    use futures::StreamExt;
+    use zaby_models::{ContextPassage, ModelEvent, ProviderKind, StepRequest};
+    const MODEL: &str = "zaby";
+    let provider = ctx.runs.models.resolve(MODEL);
+    if provider.kind() == ProviderKind::Local {
+        return Ok(zaby_knowledge::first_chars(&hits[0].chunk.content, ANSWER_CHARS).to_string());
+    }
+    let request = StepRequest {
+        model: MODEL.to_string(),
+        message: query.to_string(),
+        input: Value::String(query.to_string()),
+        context: hits
+            .iter()
+            .map(|h| {
+                ContextPassage::chunk(&h.chunk.id, &h.chunk.document_id, &h.chunk.title, &h.chunk.content, h.score)
+            })
+            .collect(),
+        config: json!({}),
+        ..StepRequest::default()
+    };
+    let failed = |message: String| {
+        tracing::warn!(error = %message, "provisional answer: the model mapped to `zaby` failed");
+        ApiError::new(
+            http::StatusCode::BAD_GATEWAY,
+            "MODEL_ERROR",
+            format!("the model mapped to `zaby` failed: {message}"),
+        )
+    };
+    let mut stream = provider.step(request);
+    let mut answer = String::new();
+    while let Some(item) = stream.next().await {
+        match item {
+            Ok(ModelEvent::TextDelta(t)) => answer.push_str(&t),
+            Ok(ModelEvent::ToolCalls(_)) => return Err(failed("the model asked for tools".into())),
+            Ok(_) => {}
+            Err(e) => return Err(failed(e.message)),
+        }
+    }
+    Ok(answer)
+}
+
+/// E49. The answer is written by the model mapped to `zaby` ([`model_answer`]).
 pub async fn provisional_answer(ctx: &Ctx, caller: &Caller, kb_id: &str, body: &Value) -> ApiResult<Outcome> {
     let mut conn = ctx.db.read().await?;
     let (kb, params) = prepare(&mut conn, caller, kb_id, body).await?;
@@ -200,10 +245,9 @@ pub async fn provisional_answer(ctx: &Ctx, caller: &Caller, kb_id: &str, body: &
             json!({"chunkId": h.chunk.id, "documentId": h.chunk.document_id, "title": h.chunk.title, "score": h.score})
         })
         .collect();
+    drop(conn);
     let (status, answer, confidence) = match hits.first() {
-        Some(best) => {
-            ("ANSWERED", zaby_knowledge::first_chars(&best.chunk.content, ANSWER_CHARS).to_string(), best.score)
-        }
+        Some(best) => ("ANSWERED", model_answer(ctx, &params.query, &hits).await?, best.score),
         None => ("NO_ANSWER", String::new(), 0.0),
     };
     Ok(Outcome::Ok(json!({
