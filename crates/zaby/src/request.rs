@@ -11,7 +11,10 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use crate::core::{Call, CoreRef, RequestOptions, is_success, response_json};
+use futures::StreamExt;
+
 use crate::error::{ApiError, Result, ZabyError, codes};
+use crate::transport::TransportResponse;
 
 /// Longest wait a `retry-after` header can impose between attempts.
 const RETRY_AFTER_CAP_MS: u64 = 60_000;
@@ -102,12 +105,12 @@ pub(crate) async fn with_cancel<T>(
 }
 
 /// Whether a failed attempt may be retried under the client's policy.
-pub(crate) fn retry_eligible(core: &CoreRef, call: &Call) -> bool {
+fn retry_eligible(core: &CoreRef, call: &Call) -> bool {
     core.config.retries.retries_method(call.method()) || call.idempotency_keyed()
 }
 
 /// Delay before the next attempt, honouring `retry-after` on 429 and 503.
-pub(crate) fn retry_delay(core: &CoreRef, attempt: u32, status: Option<u16>, retry_after: Option<u64>) -> Duration {
+fn retry_delay(core: &CoreRef, attempt: u32, status: Option<u16>, retry_after: Option<u64>) -> Duration {
     let backoff = core.config.retries.backoff_ms(attempt);
     let ms = match (status, retry_after) {
         (Some(429 | 503), Some(secs)) => backoff.max(secs.saturating_mul(1000).min(RETRY_AFTER_CAP_MS)),
@@ -118,25 +121,31 @@ pub(crate) fn retry_delay(core: &CoreRef, attempt: u32, status: Option<u16>, ret
 
 /// Sends a non-stream call with retries and returns its JSON body.
 pub(crate) async fn execute(core: &CoreRef, call: &Call, options: &RequestOptions) -> Result<Value> {
+    let mut response = send_with_retries(core, call, options, false, &[]).await?;
+    Ok(response_json(&mut response))
+}
+
+/// The retry loop of API.md §2.4 around one call: returns the first 2xx response, or
+/// the error of the last attempt. Streams use it to open their first connection.
+pub(crate) async fn send_with_retries(
+    core: &CoreRef,
+    call: &Call,
+    options: &RequestOptions,
+    stream: bool,
+    extra_headers: &[(&str, String)],
+) -> Result<TransportResponse> {
     let policy = &core.config.retries;
     let eligible = retry_eligible(core, call);
     let mut attempt: u32 = 0;
     loop {
         let can_retry = eligible && attempt < policy.attempts;
-        match core.send_once(call, options, false, &[]).await {
-            Ok(mut response) if is_success(response.status) => return Ok(response_json(&mut response)),
-            Ok(mut response) => {
-                let status = response.status;
-                let body = response_json(&mut response);
-                let error = ApiError::from_parts(
-                    status,
-                    std::mem::take(&mut response.headers),
-                    (!body.is_null()).then_some(body),
-                    options.request_id.as_deref(),
-                );
-                if can_retry && policy.retry_statuses.contains(&status) {
-                    let delay = retry_delay(core, attempt, Some(status), error.retry_after);
-                    tracing::info!(target: "zaby", status, attempt = attempt + 1, delay_ms = delay.as_millis() as u64, path = %call.path, "retrying");
+        match core.send_once(call, options, stream, extra_headers).await {
+            Ok(response) if is_success(response.status) => return Ok(response),
+            Ok(response) => {
+                let error = api_error_from(response, options.request_id.as_deref()).await;
+                if can_retry && policy.retry_statuses.contains(&error.status) {
+                    let delay = retry_delay(core, attempt, Some(error.status), error.retry_after);
+                    tracing::info!(target: "zaby", status = error.status, attempt = attempt + 1, delay_ms = delay.as_millis() as u64, path = %call.path, "retrying");
                     tokio::time::sleep(delay).await;
                     attempt += 1;
                     continue;
@@ -152,4 +161,20 @@ pub(crate) async fn execute(core: &CoreRef, call: &Call, options: &RequestOption
             Err(e) => return Err(e),
         }
     }
+}
+
+/// Builds the error of a non-2xx response (API.md §3.4). A streamed body is read to
+/// its end first.
+pub(crate) async fn api_error_from(mut response: TransportResponse, sent_request_id: Option<&str>) -> ApiError {
+    let body = match response.body_stream.take() {
+        Some(mut stream) => {
+            let mut bytes = Vec::new();
+            while let Some(Ok(chunk)) = stream.next().await {
+                bytes.extend_from_slice(&chunk);
+            }
+            serde_json::from_slice::<Value>(&bytes).ok()
+        }
+        None => Some(response_json(&mut response)).filter(|v| !v.is_null()),
+    };
+    ApiError::from_parts(response.status, std::mem::take(&mut response.headers), body, sent_request_id)
 }

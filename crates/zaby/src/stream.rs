@@ -9,12 +9,11 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures::stream::{BoxStream, Stream, StreamExt};
-use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-use crate::core::{Call, CoreRef, RequestOptions, is_success, response_json};
+use crate::core::{Call, CoreRef, RequestOptions, is_success};
 use crate::error::{ApiError, ApiErrorKind, Result, ZabyError, codes};
-use crate::request::{retry_delay, retry_eligible, with_cancel};
+use crate::request::{api_error_from, send_with_retries, with_cancel};
 use crate::sse::{SseEvent, SseParser};
 
 const DEFAULT_MAX_RECONNECTS: u32 = 5;
@@ -348,33 +347,9 @@ impl State {
 
     /// The first connection: an ordinary request with the retry policy of §2.4.
     async fn open_first(&mut self) -> Result<()> {
-        let policy = self.core.config.retries.clone();
-        let eligible = retry_eligible(&self.core, &self.call);
-        let mut attempt = 0;
-        loop {
-            let can_retry = eligible && attempt < policy.attempts;
-            match self.core.send_once(&self.call, &self.options, true, &self.headers()).await {
-                Ok(response) if is_success(response.status) => {
-                    self.attach(response);
-                    return Ok(());
-                }
-                Ok(response) => {
-                    let error = error_from_stream_response(response, self.options.request_id.as_deref()).await;
-                    if can_retry && policy.retry_statuses.contains(&error.status) {
-                        tokio::time::sleep(retry_delay(&self.core, attempt, Some(error.status), error.retry_after))
-                            .await;
-                        attempt += 1;
-                        continue;
-                    }
-                    return Err(error.into());
-                }
-                Err(e) if can_retry && e.is_transient() => {
-                    tokio::time::sleep(retry_delay(&self.core, attempt, None, None)).await;
-                    attempt += 1;
-                }
-                Err(e) => return Err(e),
-            }
-        }
+        let response = send_with_retries(&self.core, &self.call, &self.options, true, &self.headers()).await?;
+        self.attach(response);
+        Ok(())
     }
 
     /// §5.7 steps 3–6: count the failure, wait, reconnect, until the budget runs out.
@@ -400,7 +375,7 @@ impl State {
                     return Ok(());
                 }
                 Ok(response) => {
-                    let api = error_from_stream_response(response, self.options.request_id.as_deref()).await;
+                    let api = api_error_from(response, self.options.request_id.as_deref()).await;
                     if TRANSIENT_STATUSES.contains(&api.status) {
                         failure = Failure::Status(api);
                         continue;
@@ -441,22 +416,4 @@ fn decimal(id: &str) -> Option<u128> {
     }
     // Absurdly long digit strings compare as the largest value rather than failing.
     Some(id.parse::<u128>().unwrap_or(u128::MAX))
-}
-
-/// Reads a whole error body from a stream response and maps it (API.md §3.4).
-async fn error_from_stream_response(
-    mut response: crate::transport::TransportResponse,
-    sent_request_id: Option<&str>,
-) -> ApiError {
-    let body = match response.body_stream.take() {
-        Some(mut stream) => {
-            let mut bytes = Vec::new();
-            while let Some(Ok(chunk)) = stream.next().await {
-                bytes.extend_from_slice(&chunk);
-            }
-            serde_json::from_slice::<Value>(&bytes).ok()
-        }
-        None => Some(response_json(&mut response)).filter(|v| !v.is_null()),
-    };
-    ApiError::from_parts(response.status, std::mem::take(&mut response.headers), body, sent_request_id)
 }
