@@ -161,7 +161,7 @@ fn spawn_stdio(shared: &ClientShared, argv: &[String], secret: Option<String>) -
             command.env(name, value);
         }
     }
-    if let Some(secret) = secret {
+    if let Some(secret) = &secret {
         command.env(STDIO_SECRET_ENV, secret);
     }
     let mut wrapped = CommandWrap::from(command);
@@ -180,9 +180,33 @@ fn spawn_stdio(shared: &ClientShared, argv: &[String], secret: Option<String>) -
         tokio::spawn(async move {
             let mut lines = BufReader::new(stderr).lines();
             while let Ok(Some(line)) = lines.next_line().await {
+                // A server that prints its environment must not put its secret in our logs.
+                let line = redact(&line, secret.as_deref());
                 tracing::debug!(target: "zaby_mcp::stdio", %program, "{line}");
             }
         });
     }
     Ok(transport)
+}
+
+/// `line` with every occurrence of `secret` masked.
+fn redact<'a>(line: &'a str, secret: Option<&str>) -> std::borrow::Cow<'a, str> {
+    match secret {
+        Some(secret) if !secret.is_empty() && line.contains(secret) => line.replace(secret, "[redacted]").into(),
+        _ => line.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn stderr_lines_never_carry_the_secret() {
+        let line = "env: ZABY_MCP_SECRET=s3cret-value PATH=/bin; again s3cret-value";
+        assert_eq!(redact(line, Some("s3cret-value")), "env: ZABY_MCP_SECRET=[redacted] PATH=/bin; again [redacted]");
+        assert_eq!(redact("nothing to hide", Some("s3cret-value")), "nothing to hide");
+        assert_eq!(redact("no secret configured", None), "no secret configured");
+        assert_eq!(redact("empty secret", Some("")), "empty secret");
+    }
 }

@@ -199,3 +199,46 @@ async fn real_providers(backend: Backend) {
     assert_eq!((none["status"].as_str(), none["answer"].as_str()), (Some("NO_ANSWER"), Some("")));
     assert_eq!(chats.lock().unwrap().len(), 1);
 }
+
+/// A chat provider that refuses every completion, as a provider outage looks.
+async fn failing_chat() -> (String, Seen) {
+    use axum::routing::post;
+    let calls: Seen = Default::default();
+    let seen = calls.clone();
+    let app = axum::Router::new().route(
+        "/v1/chat/completions",
+        post(move |body: axum::Json<Value>| {
+            let seen = seen.clone();
+            async move {
+                seen.lock().unwrap().push(body.0);
+                (http::StatusCode::BAD_REQUEST, axum::Json(json!({"error": {"message": "model overloaded"}})))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}"), calls)
+}
+
+/// E49 when the model mapped to `zaby` fails: 502 `MODEL_ERROR`, and retrieval itself
+/// (which needs no model) keeps working.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn provisional_answer_reports_a_failing_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(db_url) = database(Backend::Sqlite, dir.path()).await else { return };
+    let (origin, calls) = failing_chat().await;
+    let key = format!("zaby_pk_test_{}", uuid::Uuid::new_v4().simple());
+    let env = [("ZABY_MODEL_ZABY_BASE_URL", format!("{origin}/v1")), ("ZABY_MODEL_ZABY_API_KEY", "sk-test".to_string())];
+    let server = spawn(&db_url, dir.path(), &key, &env).await;
+    let z = client(&server.base, &key);
+    let kb = new_kb(&z, "Outage").await;
+    ingest(&z, &kb, json!({"title": "one", "content": "Apples are red fruit.", "fileType": "TXT"})).await;
+
+    let e = expect_err(z.knowledge_bases().provisional_answer(&kb, json!({"query": "red fruit"})), 502, "MODEL_ERROR")
+        .await;
+    assert!(e.to_string().to_lowercase().contains("model"), "{e}");
+    assert!(!calls.lock().unwrap().is_empty(), "the provider was never asked");
+    let r = z.knowledge_bases().retrieve(&kb, json!({"query": "red fruit", "mode": "keyword"})).await.unwrap();
+    assert_eq!(r["items"].as_array().unwrap().len(), 1);
+}
