@@ -229,7 +229,8 @@ async fn provisional_answer_reports_a_failing_model() {
     let Some(db_url) = database(Backend::Sqlite, dir.path()).await else { return };
     let (origin, calls) = failing_chat().await;
     let key = format!("zaby_pk_test_{}", uuid::Uuid::new_v4().simple());
-    let env = [("ZABY_MODEL_ZABY_BASE_URL", format!("{origin}/v1")), ("ZABY_MODEL_ZABY_API_KEY", "sk-test".to_string())];
+    let env =
+        [("ZABY_MODEL_ZABY_BASE_URL", format!("{origin}/v1")), ("ZABY_MODEL_ZABY_API_KEY", "sk-test".to_string())];
     let server = spawn(&db_url, dir.path(), &key, &env).await;
     let z = client(&server.base, &key);
     let kb = new_kb(&z, "Outage").await;
