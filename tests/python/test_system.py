@@ -1,0 +1,59 @@
+"""System: the health endpoint (E1), the installed package, and the README's
+Python example run as written against the live server."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import zaby
+from zaby import Zaby
+
+from _servers import Servers
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+async def test_health_reports_the_database_of_this_mode(z: Zaby, servers: Servers) -> None:
+    health = await z.health.check()
+    assert health["status"] == "ok"
+    assert health["database"]["kind"] == servers.mode
+    assert health["version"] == zaby.__version__
+
+
+def test_the_suite_uses_the_installed_wheel() -> None:
+    location = Path(zaby.__file__).resolve()
+    assert "site-packages" in location.parts, location
+    assert Path(sys.prefix).resolve() in location.parents, (location, sys.prefix)
+    assert not location.is_relative_to(README.parent / "python"), location
+
+
+def readme_python_blocks() -> list[str]:
+    return re.findall(r"^```python\n(.*?)^```", README.read_text(), flags=re.S | re.M)
+
+
+def test_readme_python_example_runs_against_the_live_server(servers: Servers, tmp_path: Path) -> None:
+    blocks = readme_python_blocks()
+    assert len(blocks) == 1, f"expected one ```python block in README.md, found {len(blocks)}"
+    script = tmp_path / "readme_example.py"
+    script.write_text(blocks[0])
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "ZABY_API_ORIGIN": servers.a.origin,
+        "ZABY_API_KEY": servers.api_key,
+    }
+    # The venv's interpreter, in a directory of its own: the default transport, the installed package.
+    done = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, f"README example failed:\nstdout:\n{done.stdout}\nstderr:\n{done.stderr}"
+    lines = done.stdout.strip().splitlines()
+    events = [line.split(" ", 1)[0] for line in lines]
+    assert events[0] == "RunStarted", done.stdout
+    assert "text" in events, done.stdout
+    assert events[-1] == "RunFinished", done.stdout
+    assert "'status': 'COMPLETED'" in lines[-1], done.stdout
+    assert "You said: hello" in lines[-1], done.stdout
