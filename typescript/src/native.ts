@@ -9,8 +9,15 @@ import { dirname, join } from "node:path";
 
 /** What every asynchronous native operation reports to its callback. */
 export type Outcome =
-  | { ok: true; value?: unknown; done?: boolean }
+  | { ok: true; value?: unknown; json?: string; done?: boolean }
   | { ok: false; error: ErrorPayload };
+
+/** A batch of a cursor: the items as JSON array text, then whether it ended or failed. */
+export interface BatchOutcome {
+  batch: string;
+  done?: boolean;
+  error?: ErrorPayload;
+}
 
 /** A core error as data (`bindings/node/src/errors.rs`). */
 export type ErrorPayload =
@@ -67,6 +74,7 @@ export interface NativeCancel {
 
 export interface NativeCursor {
   next(done: Done): void;
+  nextBatch(done: (outcome: BatchOutcome) => void): void;
   close(): void;
 }
 
@@ -151,13 +159,22 @@ export interface NativeAddon {
   origins(): { default: string; local: string };
 }
 
+/** Whether this Linux process runs on glibc (a diagnostic report costs ~10 ms: asked only when needed). */
+function glibc(): boolean {
+  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
+  return Boolean(report?.header?.glibcVersionRuntime);
+}
+
 /** File names `napi build --platform` gives the addon, most specific first. */
-function candidates(): string[] {
+function candidates(dir: string): string[] {
   const { platform, arch } = process;
   if (platform === "linux") {
-    const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
-    const libc = report?.header?.glibcVersionRuntime ? "gnu" : "musl";
-    return [`zaby.linux-${arch}-${libc}.node`, `zaby.linux-${arch}-gnu.node`];
+    const gnu = `zaby.linux-${arch}-gnu.node`;
+    const musl = `zaby.linux-${arch}-musl.node`;
+    // A package built for one libc has one file; only when both are there does it matter which.
+    if (!existsSync(join(dir, musl))) return [gnu];
+    if (!existsSync(join(dir, gnu))) return [musl];
+    return glibc() ? [gnu, musl] : [musl, gnu];
   }
   if (platform === "win32") return [`zaby.win32-${arch}-msvc.node`];
   if (platform === "darwin") return [`zaby.darwin-${arch}.node`, "zaby.darwin-universal.node"];
@@ -167,7 +184,7 @@ function candidates(): string[] {
 function load(): NativeAddon {
   const here = dirname(fileURLToPath(import.meta.url));
   const dir = join(here, "..", "native");
-  const tried = candidates().map((name) => join(dir, name));
+  const tried = candidates(dir).map((name) => join(dir, name));
   const found = tried.find((p) => existsSync(p));
   if (!found) {
     throw new Error(

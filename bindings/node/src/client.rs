@@ -7,13 +7,13 @@ use std::time::Duration;
 use futures::StreamExt;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use serde_json::{Value, json};
+use serde_json::Value;
 use zaby::transport::Transport;
 use zaby::{Credential, RequestOptions, ZabyError};
 
 use crate::cancel::NativeCancel;
 use crate::config;
-use crate::cursor::NativeCursor;
+use crate::cursor::{Item, NativeCursor};
 use crate::done::Done;
 use crate::host::{JsCredential, JsTransport, PullAnswer};
 use crate::mock::NativeMockTransport;
@@ -167,7 +167,7 @@ impl NativeClient {
             Inner::Runtime(r) => r.call(&client, &method, params, input),
         }
         .options(options);
-        spawn(async move { done.result(request.send_json().await) });
+        spawn(async move { done.json(request.send_json().await) });
         Ok(())
     }
 
@@ -190,7 +190,7 @@ impl NativeClient {
             Inner::Zaby(z) => z.paginate(&client, &iter, params, query),
             Inner::Runtime(r) => r.paginate(&client, &iter, params, query),
         };
-        NativeCursor::new(pages.options(options).boxed())
+        NativeCursor::new(pages.options(options).map(|item| item.map(Item::Value)).boxed())
     }
 
     /// `runtime.runs.stream`: the run's events as `{ id?, event?, data }`.
@@ -213,19 +213,7 @@ impl NativeClient {
         if let Some(n) = reconnects {
             stream = stream.max_reconnects(n);
         }
-        let events = stream.map(|item| {
-            item.map(|ev| {
-                let mut o = json!({ "data": ev.data });
-                if let Some(id) = ev.id {
-                    o["id"] = Value::String(id);
-                }
-                if let Some(event) = ev.event {
-                    o["event"] = Value::String(event);
-                }
-                o
-            })
-        });
-        NativeCursor::new(events.boxed())
+        NativeCursor::new(stream.map(|item| item.map(Item::Event)).boxed())
     }
 
     /// Closes the client (idempotent); `done` is called once it is closed.

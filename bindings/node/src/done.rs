@@ -1,6 +1,8 @@
 //! Completion callbacks: one weak threadsafe function per asynchronous operation.
-//! The facade passes `(outcome) => void`; the outcome is `{ ok: true, value }`,
-//! `{ ok: true, done: true }` at the end of an iterator, or `{ ok: false, error }`.
+//! The facade passes `(outcome) => void`; the outcome is `{ ok: true, value }` (a
+//! call's answer: `{ ok: true, json }`, JSON text),
+//! `{ ok: true, done: true }` at the end of an iterator, or `{ ok: false, error }`;
+//! a batch of a cursor is `{ batch, done?, error? }` (`cursor.rs`).
 
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
@@ -36,9 +38,26 @@ impl Done {
         self.send(json!({ "ok": false, "error": payload(error) }));
     }
 
-    pub fn result(&self, result: zaby::Result<Value>) {
-        match result {
-            Ok(v) => self.value(v),
+    /// A batch of a cursor: the items as JSON array text, and how the cursor stands
+    /// after them (`done`: ended or failed; `error`: it failed).
+    pub fn batch(&self, items: String, error: Option<&zaby::ZabyError>, done: bool) {
+        let mut o = json!({ "batch": items });
+        if done {
+            o["done"] = Value::Bool(true);
+        }
+        if let Some(e) = error {
+            o["error"] = payload(e);
+        }
+        self.send(o);
+    }
+
+    /// A call's answer as JSON text (`{ ok: true, json }`), serialized here, off the JS
+    /// thread, for one `JSON.parse` there instead of a conversion property by property.
+    pub fn json(&self, result: zaby::Result<Value>) {
+        match result.and_then(|v| {
+            serde_json::to_string(&v).map_err(|e| zaby::ZabyError::client("INTERNAL_ERROR", e.to_string()))
+        }) {
+            Ok(text) => self.send(json!({ "ok": true, "json": text })),
             Err(e) => self.error(&e),
         }
     }

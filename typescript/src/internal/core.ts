@@ -70,6 +70,7 @@ export class Core {
     return new CursorGenerator<SseEvent<T>>(
       (cancel) => this.client.stream(runId, query, callOptions(options), cancel),
       options?.signal,
+      true,
     );
   }
 

@@ -3,7 +3,7 @@
  * An abort cancels the core's token; the core stops with `ABORTED`, which surfaces
  * as the signal's reason, unwrapped (API.md §1.6).
  */
-import { native, type Done, type NativeCancel, type NativeCursor, type Outcome } from "../native.js";
+import { native, type BatchOutcome, type Done, type ErrorPayload, type NativeCancel, type NativeCursor, type Outcome } from "../native.js";
 import { errorFromPayload, fromNativeThrow } from "./convert.js";
 import { operation } from "./liveness.js";
 
@@ -38,7 +38,7 @@ export function runNative(start: (done: Done, cancel: NativeCancel | undefined) 
       settled = true;
       operation(false);
       unlink();
-      if (outcome.ok) resolve(outcome.value ?? undefined);
+      if (outcome.ok) resolve((outcome.json !== undefined ? JSON.parse(outcome.json) : outcome.value) ?? undefined);
       else reject(failure(outcome, signal));
     };
     try {
@@ -57,16 +57,31 @@ export function runNative(start: (done: Done, cancel: NativeCancel | undefined) 
  * (streams connect lazily), serialises `next()` calls, and `return()` closes the
  * cursor at once — even while a `next()` is in flight — so `break` in `for await`
  * drops the HTTP connection immediately.
+ *
+ * A `batched` cursor (a run's events) is read a batch at a time: as soon as one batch
+ * arrives the next is requested, so the core reads and parses ahead while the caller
+ * handles events, and `next()` answers from the batch without crossing into native
+ * code. At most one batch is held and one requested, so memory stays flat. The request
+ * made ahead keeps the process alive only while a caller waits for it.
  */
 export class CursorGenerator<T> implements AsyncGenerator<T, undefined, unknown> {
   private cursor: NativeCursor | undefined;
   private finished = false;
   private unlink: () => void = () => {};
   private queue: Promise<unknown> = Promise.resolve();
+  /** `next()` calls queued behind a step that waits on native code. */
+  private waiting = 0;
+  private items: T[] = [];
+  private index = 0;
+  /** The batch requested ahead, if any. */
+  private ahead: Promise<BatchOutcome> | undefined;
+  /** What follows the held batch: the end, or a failure to throw. */
+  private tail: { error?: ErrorPayload } | undefined;
 
   constructor(
     private readonly open: (cancel: NativeCancel | undefined) => NativeCursor,
     private readonly signal: AbortSignal | undefined,
+    private readonly batched = false,
   ) {}
 
   [Symbol.asyncIterator](): this {
@@ -74,16 +89,52 @@ export class CursorGenerator<T> implements AsyncGenerator<T, undefined, unknown>
   }
 
   next(): Promise<IteratorResult<T, undefined>> {
+    if (this.waiting === 0 && this.index < this.items.length && !this.finished && !this.signal?.aborted) {
+      return Promise.resolve({ done: false, value: this.take() });
+    }
+    this.waiting += 1;
     const step = this.queue.then(() => this.step());
-    this.queue = step.catch(() => {});
+    const settled = step.then(
+      () => {
+        this.waiting -= 1;
+      },
+      () => {
+        this.waiting -= 1;
+      },
+    );
+    this.queue = settled;
     return step;
+  }
+
+  private take(): T {
+    const value = this.items[this.index] as T;
+    this.items[this.index] = undefined as T; // the caller holds it now; the batch does not
+    this.index += 1;
+    return value;
   }
 
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
+    this.items = [];
+    this.index = 0;
+    this.ahead = undefined;
     this.unlink();
     this.cursor?.close();
+  }
+
+  private requestBatch(cursor: NativeCursor): Promise<BatchOutcome> {
+    return new Promise<BatchOutcome>((resolve) => cursor.nextBatch(resolve));
+  }
+
+  /** Waits on native work, keeping the process alive meanwhile. */
+  private async awaitNative<O>(work: Promise<O>): Promise<O> {
+    operation(true);
+    try {
+      return await work;
+    } finally {
+      operation(false);
+    }
   }
 
   private async step(): Promise<IteratorResult<T, undefined>> {
@@ -102,15 +153,13 @@ export class CursorGenerator<T> implements AsyncGenerator<T, undefined, unknown>
         this.finish();
         throw fromNativeThrow(e);
       }
+    } else if (signal?.aborted) {
+      this.finish();
+      throw abortReason(signal);
     }
     const cursor = this.cursor;
-    const outcome = await new Promise<Outcome>((resolve) => {
-      operation(true);
-      cursor.next((o) => {
-        operation(false);
-        resolve(o);
-      });
-    });
+    if (this.batched) return this.stepBatched(cursor);
+    const outcome = await this.awaitNative(new Promise<Outcome>((resolve) => cursor.next(resolve)));
     if (!outcome.ok) {
       this.finish();
       throw failure(outcome, signal);
@@ -120,6 +169,27 @@ export class CursorGenerator<T> implements AsyncGenerator<T, undefined, unknown>
       return { done: true, value: undefined };
     }
     return { done: false, value: outcome.value as T };
+  }
+
+  private async stepBatched(cursor: NativeCursor): Promise<IteratorResult<T, undefined>> {
+    for (;;) {
+      if (this.finished) return { done: true, value: undefined };
+      if (this.index < this.items.length) return { done: false, value: this.take() };
+      const tail = this.tail;
+      if (tail) {
+        this.finish();
+        if (tail.error) throw failure({ ok: false, error: tail.error }, this.signal);
+        return { done: true, value: undefined };
+      }
+      const pending = this.ahead ?? this.requestBatch(cursor);
+      this.ahead = undefined;
+      const outcome = await this.awaitNative(pending);
+      if (this.finished) return { done: true, value: undefined };
+      this.items = JSON.parse(outcome.batch) as T[];
+      this.index = 0;
+      if (outcome.done) this.tail = outcome.error ? { error: outcome.error } : {};
+      else this.ahead = this.requestBatch(cursor);
+    }
   }
 
   async return(): Promise<IteratorResult<T, undefined>> {
