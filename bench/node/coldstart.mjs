@@ -1,0 +1,80 @@
+/**
+ * Cold start: `node -e "import('@zaby/sdk')"` against `node -e 0` in fresh processes
+ * (alternating, median of each, the difference is the import's cost), and client
+ * construction — the first in a fresh process and the steady state.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { loadSdk, sdkDir } from "./lib/sdk.mjs";
+import { fmtMs, log, mark, median, smoke, table } from "./lib/stats.mjs";
+
+const SMOKE = smoke();
+const PROCESSES = SMOKE ? 3 : 21;
+const CONSTRUCTIONS = SMOKE ? 100 : 5000;
+
+// A project that depends on the package, so the bare specifier resolves as for a user.
+const project = mkdtempSync(join(tmpdir(), "zaby-bench-node-"));
+try {
+  mkdirSync(join(project, "node_modules", "@zaby"), { recursive: true });
+  symlinkSync(sdkDir(), join(project, "node_modules", "@zaby", "sdk"), "dir");
+
+  const timed = (code) => {
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, ["-e", code], { cwd: project, encoding: "utf8" });
+    const ms = performance.now() - t0;
+    if (r.status !== 0) throw new Error(`node -e ${JSON.stringify(code)} failed: ${r.stderr}`);
+    return { ms, out: r.stdout };
+  };
+  const firstConstruction =
+    "import('@zaby/sdk').then(({ Zaby }) => { const t = performance.now(); new Zaby({ apiKey: 'zaby_pk_bench' });" +
+    " console.log(performance.now() - t); })";
+
+  const empty = [];
+  const withSdk = [];
+  const first = [];
+  timed("0"); // page cache and the like, for both
+  timed("import('@zaby/sdk')");
+  for (let i = 0; i < PROCESSES; i++) {
+    empty.push(timed("0").ms);
+    withSdk.push(timed("import('@zaby/sdk')").ms);
+    first.push(Number(timed(firstConstruction).out.trim()));
+  }
+  const importMs = median(withSdk) - median(empty);
+  log(`cold start: node -e 0 ${fmtMs(median(empty))} ms, with the import ${fmtMs(median(withSdk))} ms`);
+
+  const { Zaby, ZabyRuntime } = await loadSdk();
+  const steady = (make) => {
+    const samples = [];
+    const clients = [];
+    for (let i = 0; i < CONSTRUCTIONS; i++) {
+      const t0 = performance.now();
+      clients.push(make());
+      samples.push(performance.now() - t0);
+    }
+    return { ms: median(samples), clients };
+  };
+  const zaby = steady(() => new Zaby({ apiKey: "zaby_pk_bench", config: { apiOrigin: "http://127.0.0.1:9" } }));
+  const runtime = steady(() => new ZabyRuntime({ token: "zaby_rt_bench", config: { apiOrigin: "http://127.0.0.1:9" } }));
+  await Promise.all([...zaby.clients, ...runtime.clients].map((c) => c.close()));
+
+  console.log("#### Cold start and client construction\n");
+  console.log(
+    table(
+      ["measure", "median ms", "target", "reached"],
+      [
+        ["`node -e 0`", fmtMs(median(empty)), "", ""],
+        ["`node -e \"import('@zaby/sdk')\"`", fmtMs(median(withSdk)), "", ""],
+        ["import cost (difference)", fmtMs(importMs), "", ""],
+        ["first `new Zaby(…)` in a fresh process", fmtMs(median(first)), "≤ 1 ms", mark(median(first) <= 1)],
+        ["`new Zaby(…)`, steady state", fmtMs(zaby.ms), "≤ 1 ms", mark(zaby.ms <= 1)],
+        ["`new ZabyRuntime(…)`, steady state", fmtMs(runtime.ms), "≤ 1 ms", mark(runtime.ms <= 1)],
+      ],
+    ),
+  );
+  console.log(`\nMedians of ${PROCESSES} fresh processes each (alternating) and of ${CONSTRUCTIONS.toLocaleString("en-US")} constructions.\n`);
+} finally {
+  rmSync(project, { recursive: true, force: true });
+}
