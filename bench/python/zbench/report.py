@@ -1,0 +1,134 @@
+"""The Markdown section of the Python part: figures, baselines, ratios and targets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .stats import Summary
+from .streams import StreamFigures
+
+LABELS = {"health": "`health.check` (GET /health)", "agents_get": "`agents.get` (GET …/agents/{id})"}
+
+
+@dataclass
+class Figures:
+    smoke: bool
+    build: str
+    sse_events: int
+    sequential: dict[str, dict[str, Summary]] = field(default_factory=dict)
+    concurrent: dict[str, dict[str, Summary]] = field(default_factory=dict)
+    rust_sequential: dict[str, Summary] = field(default_factory=dict)
+    rust_concurrent: dict[str, Summary] = field(default_factory=dict)
+    rust_sse: dict = field(default_factory=dict)
+    sse: dict[str, StreamFigures] = field(default_factory=dict)
+    sse_memory: StreamFigures | None = None
+    imports: dict[str, float] = field(default_factory=dict)
+    construction: dict[str, float] = field(default_factory=dict)
+
+
+def _n(x: float) -> str:
+    return f"{x:,.0f}"
+
+
+def _r(x: float) -> str:
+    return f"{x:.2f}×"
+
+
+def _yes(ok: bool) -> str:
+    return "yes" if ok else "**no**"
+
+
+def render(f: Figures) -> str:
+    out: list[str] = []
+    mode = "smoke mode: a few iterations on debug builds, figures are not meaningful" if f.smoke else "full mode"
+    out.append("### Python SDK (`zaby`) vs plain `httpx`, and the Rust crate")
+    out.append("")
+    out.append(f"_{mode}; {f.build}._ Same server, same requests, run back to back in one process.")
+    out.append("")
+    targets: list[tuple[str, str, str, bool]] = []
+
+    out.append("#### Call overhead")
+    out.append("")
+    out.append("| call | callers | client | calls/s | p50 µs | p99 µs | client CPU µs/call | zaby ÷ client |")
+    out.append("|---|---|---|---:|---:|---:|---:|---:|")
+    worst_cpu = 0.0
+    for mode_name, table, rust, workers, goal in (
+        ("sequential", f.sequential, f.rust_sequential, "1", 4.0),
+        ("64 concurrent", f.concurrent, f.rust_concurrent, "64", 20.0),
+    ):
+        for endpoint in LABELS:
+            z, h, r = table["zaby"][endpoint], table["httpx"][endpoint], rust[endpoint]
+            worst_cpu = max(worst_cpu, z.cpu_us_per_call)
+            for name, s in (("zaby (Python)", z), ("httpx", h), ("zaby (Rust crate)", r)):
+                ratio = "" if s is z else _r(z.calls_per_s / s.calls_per_s)
+                out.append(
+                    f"| {LABELS[endpoint]} | {workers} | {name} | {_n(s.calls_per_s)} | {_n(s.p50_us)} "
+                    f"| {_n(s.p99_us)} | {s.cpu_us_per_call:.0f} | {ratio} |"
+                )
+            ratio = z.calls_per_s / h.calls_per_s
+            targets.append((f"{LABELS[endpoint]}, {mode_name}: zaby ÷ httpx", _r(ratio), f"≥ {goal:.0f}×", ratio >= goal))
+            to_rust = r.calls_per_s / z.calls_per_s
+            targets.append((f"{LABELS[endpoint]}, {mode_name}: Rust ÷ zaby", _r(to_rust), "≤ 3×", to_rust <= 3.0))
+    targets.append(("client CPU per call (worst case above)", f"{worst_cpu:.0f} µs", "< 150 µs", worst_cpu < 150))
+    out.append("")
+
+    out.append(f"#### SSE: consuming {f.sse_events:,} events")
+    out.append("")
+    out.append("| consumer | events/s | first event ms | whole stream ms | zaby ÷ consumer |")
+    out.append("|---|---:|---:|---:|---:|")
+    z = f.sse["zaby"]
+    rows = [
+        ("zaby `runs.stream` (Python)", z.events_per_s, z.first_event_ms, z.total_ms),
+        ("pure-Python parser over httpx", f.sse["httpx"].events_per_s, f.sse["httpx"].first_event_ms, f.sse["httpx"].total_ms),
+        ("zaby Rust crate", f.rust_sse["events_per_s"], f.rust_sse["first_event_ms"], f.rust_sse["total_ms"]),
+    ]
+    for name, eps, first, total in rows:
+        ratio = "" if name.startswith("zaby `") else _r(z.events_per_s / eps)
+        out.append(f"| {name} | {_n(eps)} | {first:.1f} | {total:,.0f} | {ratio} |")
+    out.append("")
+    sse_ratio = z.events_per_s / f.sse["httpx"].events_per_s
+    targets.append(("SSE: zaby ÷ pure-Python parser", _r(sse_ratio), "≥ 3×", sse_ratio >= 3))
+    early = z.first_event_ms <= 0.05 * z.total_ms
+    targets.append(
+        (
+            "SSE: first event while the stream is still arriving",
+            f"{z.first_event_ms:.1f} ms of {z.total_ms:,.0f} ms",
+            "first event in the first 5% of the stream",
+            early,
+        )
+    )
+    if f.sse_memory is not None:
+        m = f.sse_memory
+        growth = m.rss_peak_mib - m.rss_before_mib
+        out.append(
+            f"Memory over a {m.events:,}-event stream (zaby, {_n(m.events_per_s)} events/s): RSS "
+            f"{m.rss_before_mib:.1f} MiB before, {m.rss_peak_mib:.1f} MiB at peak, {m.rss_after_mib:.1f} MiB after."
+        )
+        out.append("")
+        targets.append(
+            (f"SSE: memory flat over {m.events:,} events", f"+{growth:.1f} MiB", "< +32 MiB (the body is 130 MB)", growth < 32)
+        )
+
+    out.append("#### Import and construction")
+    out.append("")
+    out.append("| | zaby | httpx |")
+    out.append("|---|---:|---:|")
+    out.append(
+        f"| `python -c \"import X\"` minus `python -c pass` ({f.imports['python']:.0f} ms), median ms "
+        f"| {f.imports['zaby']:.1f} | {f.imports['httpx']:.1f} |"
+    )
+    out.append(
+        f"| constructing a client (`Zaby(api_key=…)` / `httpx.AsyncClient()`), µs "
+        f"| {f.construction['zaby']:.1f} | {f.construction['httpx']:.1f} |"
+    )
+    out.append("")
+    targets.append(("`import zaby`", f"{f.imports['zaby']:.1f} ms", "≤ 30 ms", f.imports["zaby"] <= 30))
+    targets.append(("constructing `Zaby(api_key=…)`", f"{f.construction['zaby']:.1f} µs", "≤ 1 ms", f.construction["zaby"] <= 1000))
+
+    out.append("#### Targets (issue 10)")
+    out.append("")
+    out.append("| target | measured | goal | reached |")
+    out.append("|---|---:|---|---|")
+    for name, measured, goal, ok in targets:
+        out.append(f"| {name} | {measured} | {goal} | {_yes(ok)} |")
+    return "\n".join(out)

@@ -1,0 +1,58 @@
+"""Import / cold start: fresh interpreters importing `zaby` or `httpx`, and the cost of
+constructing a client in a warm process."""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+
+
+def _median_ms(code: str, runs: int) -> float:
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True)
+        samples.append((time.perf_counter() - started) * 1e3)
+    return statistics.median(samples)
+
+
+def import_costs(runs: int) -> dict[str, float]:
+    """Median wall time of `python -c "import X"` minus that of `python -c pass`, in ms."""
+    for code in ("pass", "import zaby", "import httpx"):  # warm the page cache first
+        _median_ms(code, 1)
+    # Interleaved so drifting load affects all three alike.
+    samples: dict[str, list[float]] = {"pass": [], "zaby": [], "httpx": []}
+    for _ in range(runs):
+        samples["pass"].append(_median_ms("pass", 1))
+        samples["zaby"].append(_median_ms("import zaby", 1))
+        samples["httpx"].append(_median_ms("import httpx", 1))
+    base = statistics.median(samples["pass"])
+    return {
+        "python": base,
+        "zaby": statistics.median(samples["zaby"]) - base,
+        "httpx": statistics.median(samples["httpx"]) - base,
+    }
+
+
+def construction_us(iterations: int) -> dict[str, float]:
+    """Median µs to build `Zaby(api_key=…)` and `httpx.AsyncClient()`, in batches of 10."""
+    import httpx
+
+    import zaby
+
+    def per_call(make) -> float:
+        batches = []
+        for _ in range(max(iterations // 10, 3)):
+            started = time.perf_counter()
+            for _ in range(10):
+                make()
+            batches.append((time.perf_counter() - started) / 10 * 1e6)
+        return statistics.median(batches)
+
+    per_call(lambda: zaby.Zaby(api_key="zaby_pk_construct"))  # warm
+    return {
+        "zaby": per_call(lambda: zaby.Zaby(api_key="zaby_pk_construct")),
+        "httpx": per_call(lambda: httpx.AsyncClient(headers={"x-zaby-api-key": "zaby_pk_construct"})),
+    }
