@@ -1,0 +1,160 @@
+//! `zaby-bench-server`: measures a release `zaby-server` on SQLite and on PostgreSQL
+//! (a fresh database each) and prints a Markdown section on stdout; progress goes to
+//! stderr. Driven by `bench/server/run`.
+
+mod measure;
+mod report;
+mod runtime;
+mod server;
+mod setup;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+
+use server::anyhow_lite::Result;
+use server::{API_KEY, Server};
+
+#[derive(Parser)]
+struct Args {
+    /// The release `zaby-server` binary.
+    #[arg(long)]
+    server_bin: PathBuf,
+    /// A directory for the servers' state and logs.
+    #[arg(long)]
+    work_dir: PathBuf,
+    /// A PostgreSQL cluster (`postgres://…/postgres`); a database is created per run.
+    #[arg(long)]
+    postgres_url: Option<String>,
+    /// A few iterations of everything, with sanity checks.
+    #[arg(long)]
+    smoke: bool,
+}
+
+/// How much of each measurement.
+pub struct Plan {
+    pub warmup: usize,
+    pub sequential_runs: usize,
+    pub sequential_budget: Duration,
+    pub clients: usize,
+    pub throughput_for: Duration,
+    pub idle_streams: usize,
+    pub idle_tokens: usize,
+    pub settle: Duration,
+}
+
+impl Plan {
+    fn new(smoke: bool) -> Plan {
+        if smoke {
+            Plan {
+                warmup: 2,
+                sequential_runs: 10,
+                sequential_budget: Duration::from_secs(5),
+                clients: 32,
+                throughput_for: Duration::from_secs(1),
+                idle_streams: 100,
+                idle_tokens: 10,
+                settle: Duration::from_secs(1),
+            }
+        } else {
+            Plan {
+                warmup: 50,
+                sequential_runs: 2000,
+                sequential_budget: Duration::from_secs(8),
+                clients: 32,
+                throughput_for: Duration::from_secs(15),
+                idle_streams: 10_000,
+                idle_tokens: 1_000,
+                settle: Duration::from_secs(5),
+            }
+        }
+    }
+}
+
+/// Lets 10,000 streams (and the server, which inherits it) have their sockets.
+fn raise_fd_limit() {
+    let want: libc::rlim_t = 200_000;
+    // SAFETY: getrlimit/setrlimit with a valid pointer to a local struct.
+    unsafe {
+        let mut l = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut l) == 0 {
+            let hard = if l.rlim_max < want { want } else { l.rlim_max };
+            let raised = libc::rlimit { rlim_cur: want.min(hard), rlim_max: hard };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) != 0 {
+                let soft = libc::rlimit { rlim_cur: l.rlim_max, rlim_max: l.rlim_max };
+                libc::setrlimit(libc::RLIMIT_NOFILE, &soft);
+            }
+        }
+    }
+}
+
+fn create_database(cluster: &str, name: &str) -> Result<String> {
+    let out = std::process::Command::new("psql")
+        .arg(cluster)
+        .args(["-v", "ON_ERROR_STOP=1", "-q", "-c", &format!("CREATE DATABASE {name}")])
+        .output()?;
+    if !out.status.success() {
+        return Err(format!("creating {name} failed: {}", String::from_utf8_lossy(&out.stderr)).into());
+    }
+    let base = cluster.rsplit_once('/').map(|(b, _)| b).unwrap_or(cluster);
+    Ok(format!("{base}/{name}"))
+}
+
+async fn measure_backend(args: &Args, plan: &Plan, name: &str, db_url: Option<&str>) -> Result<report::Backend> {
+    let dir = args.work_dir.join(name);
+    let pids = args.work_dir.join("server.pid");
+    eprintln!("bench server [{name}]: starting the server");
+    let server = Server::start(&args.server_bin, &dir, db_url, &pids).await?;
+    let setup = setup::Setup::new(&server.origin, API_KEY).await?;
+    let http = reqwest::Client::builder().pool_max_idle_per_host(usize::MAX).build()?;
+
+    let one = measure::runtimes(&setup, &http, &server.origin, 1, "sequential").await?;
+    for _ in 0..plan.warmup {
+        one[0].run().await?;
+    }
+    eprintln!("bench server [{name}]: sequential runs");
+    let sequential = measure::sequential(&server, &one[0], &http, plan.sequential_runs, plan.sequential_budget).await?;
+
+    eprintln!("bench server [{name}]: {} concurrent clients for {:?}", plan.clients, plan.throughput_for);
+    let many = measure::runtimes(&setup, &http, &server.origin, plan.clients, "concurrent").await?;
+    let throughput = measure::throughput(&server, &many, plan.throughput_for).await?;
+
+    eprintln!("bench server [{name}]: {} idle streams", plan.idle_streams);
+    let waiting = measure::runtimes(&setup, &http, &server.origin, plan.idle_tokens, "waiting").await?;
+    let idle = measure::idle_streams(&server, &waiting, plan.idle_streams, plan.settle).await?;
+    if idle.streams != plan.idle_streams {
+        return Err(format!("{} of {} streams open", idle.streams, plan.idle_streams).into());
+    }
+    drop(http);
+    server.stop().await;
+    Ok(report::Backend { name: name.to_string(), sequential, throughput, idle })
+}
+
+#[tokio::main]
+async fn main() {
+    let args = Args::parse();
+    raise_fd_limit();
+    let plan = Plan::new(args.smoke);
+    let result = async {
+        let version = std::process::Command::new(&args.server_bin).arg("--version").output()?;
+        let version = String::from_utf8_lossy(&version.stdout).trim().to_string();
+        let mut backends = vec![measure_backend(&args, &plan, "SQLite", None).await?];
+        match &args.postgres_url {
+            Some(cluster) => {
+                let url = create_database(cluster, &format!("zaby_bench_{}", std::process::id()))?;
+                backends.push(measure_backend(&args, &plan, "PostgreSQL", Some(&url)).await?);
+            }
+            None => eprintln!("bench server: no PostgreSQL cluster; SQLite only"),
+        }
+        Ok::<_, server::anyhow_lite::Error>(report::markdown(&version, &plan, args.smoke, &backends))
+    }
+    .await;
+    match result {
+        Ok(md) => print!("{md}"),
+        Err(e) => {
+            eprintln!("bench server: {e}");
+            std::process::exit(1);
+        }
+    }
+}
