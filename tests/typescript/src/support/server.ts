@@ -66,7 +66,7 @@ export async function startServer(workDir: string): Promise<LiveServer> {
     ZABY_PROVISIONING_DELAY_MS: "100",
     // Ingestion jobs wait this long before they run and before they finish, so a job
     // cancelled right after its upload is still QUEUED or RUNNING.
-    ZABY_JOB_DELAY_MS: "400",
+    ZABY_JOB_DELAY_MS: "1000",
     RUST_LOG: process.env.RUST_LOG ?? "info",
   };
   const logPath = join(workDir, "server.log");
