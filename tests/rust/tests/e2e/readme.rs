@@ -1,0 +1,74 @@
+//! The README's Rust example, compiled from the root README.md by build.rs and run as
+//! written against the suite's server: in a child process of this binary, so that
+//! `ZABY_API_ORIGIN`/`ZABY_API_KEY` are set in its environment from the start.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use crate::support::{Ctx, items, s};
+
+pub const CHILD_FLAG: &str = "ZABY_E2E_README_CHILD";
+
+mod example {
+    include!(concat!(env!("OUT_DIR"), "/readme_example.rs"));
+}
+
+/// The child's `main`: the example's own, on a runtime like `#[tokio::main]` builds.
+pub fn run_as_child() -> i32 {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    match runtime.block_on(example::readme_main()) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("the README example failed: {e}");
+            1
+        }
+    }
+}
+
+pub async fn scenario(ctx: Arc<Ctx>) -> zaby::Result<()> {
+    let exe = std::env::current_exe().expect("the test binary");
+    let (origin, key) = (ctx.server.origin.clone(), ctx.server.api_key.clone());
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(exe)
+            .env(CHILD_FLAG, "1")
+            .env("ZABY_API_ORIGIN", origin)
+            .env("ZABY_API_KEY", key)
+            .env_remove("ZABY_ENVIRONMENT")
+            .output()
+    })
+    .await
+    .expect("join")
+    .expect("run the README example");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "the README example exited with {}\nstdout:\n{stdout}\nstderr:\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    // It printed the streamed events, `<event> <data>`, from RunStarted to RunFinished.
+    let events: Vec<(&str, Value)> = stdout
+        .lines()
+        .map(|l| {
+            let (name, data) = l.split_once(' ').unwrap_or_else(|| panic!("not an event line: {l:?}"));
+            (name, serde_json::from_str(data).unwrap_or_else(|e| panic!("{e}: {data}")))
+        })
+        .collect();
+    let names: Vec<&str> = events.iter().map(|(n, _)| *n).collect();
+    assert_eq!(names.first(), Some(&"RunStarted"), "{stdout}");
+    assert_eq!(names.last(), Some(&"RunFinished"), "{stdout}");
+    let (_, finished) = events.last().unwrap();
+    assert_eq!(finished["status"], "COMPLETED", "{stdout}");
+    assert_eq!(finished["finalOutput"], "You said: hello", "{stdout}");
+    let text: String = events.iter().filter(|(n, _)| *n == "text").map(|(_, d)| s(d, "content").to_string()).collect();
+    assert_eq!(text, "You said: hello", "the text events spell the answer");
+
+    // What it did is on the server: the agent `helper`, published and deployed.
+    let agents = ctx.zaby.agents().list(Some(json!({ "q": "helper" }))).await?;
+    let helper = items(&agents).iter().find(|a| a["slug"] == "helper").expect("agent helper");
+    assert_eq!(helper["status"], "ACTIVE");
+    assert_eq!(helper["activeDeployments"].as_array().map(Vec::len), Some(1), "{helper}");
+    Ok(())
+}

@@ -1,0 +1,125 @@
+//! Two `zaby-server` replicas sharing one PostgreSQL database (a throwaway cluster from
+//! `tests/support/postgres.sh`): a run started through one replica streams, complete
+//! and in order, through the other, and the other way round.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use zaby::{Zaby, ZabyGlobalConfig, ZabyRuntime};
+
+use crate::server::{Server, ServerConfig, random_api_key};
+use crate::support::{items, names, s, stream_all};
+
+/// A PostgreSQL cluster, stopped (and its directory removed) when dropped.
+struct Postgres {
+    dir: PathBuf,
+    url: String,
+    _parent: tempfile::TempDir,
+}
+
+fn script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../support/postgres.sh")
+}
+
+impl Postgres {
+    fn start() -> Result<Postgres, String> {
+        let parent = tempfile::Builder::new().prefix("zaby-e2e-pg-").tempdir().map_err(|e| e.to_string())?;
+        let dir = parent.path().join("cluster");
+        let out = Command::new(script()).arg("start").arg(&dir).output().map_err(|e| e.to_string())?;
+        if !out.status.success() {
+            return Err(format!(
+                "could not start PostgreSQL (install it with `make postgres`): {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        let url = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        Ok(Postgres { dir, url, _parent: parent })
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let _ = Command::new(script()).arg("stop").arg(&self.dir).status();
+    }
+}
+
+fn client(server: &Server) -> Zaby {
+    Zaby::builder()
+        .api_key(server.api_key.as_str())
+        .config(ZabyGlobalConfig { api_origin: Some(server.origin.clone()), ..Default::default() })
+        .build()
+        .expect("client")
+}
+
+fn runtime(server: &Server, token: &Value) -> ZabyRuntime {
+    ZabyRuntime::builder()
+        .token(s(token, "token"))
+        .config(ZabyGlobalConfig { api_origin: Some(server.origin.clone()), ..Default::default() })
+        .build()
+        .expect("runtime client")
+}
+
+pub async fn scenario() -> Result<(), String> {
+    let pg = tokio::task::spawn_blocking(Postgres::start).await.map_err(|e| e.to_string())??;
+    let key = random_api_key();
+    let first =
+        Server::start(ServerConfig { database_url: Some(pg.url.clone()), env: vec![], api_key: Some(key.clone()) })
+            .await?;
+    // Replicas must share the secrets key; the first one generated it.
+    let secrets = std::fs::read_to_string(first.state_dir().join("secrets.key")).map_err(|e| e.to_string())?;
+    let second = Server::start(ServerConfig {
+        database_url: Some(pg.url.clone()),
+        env: vec![("ZABY_SECRETS_KEY".into(), secrets.trim().to_string())],
+        api_key: Some(key),
+    })
+    .await?;
+    let (a, b) = (Arc::new(first), Arc::new(second));
+    let outcome = match tokio::spawn(across(a.clone(), b.clone())).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(format!("SDK error: {e}")),
+        Err(join) => Err(crate::panic_text(join)),
+    };
+    let logs = || format!("== replica 1 ==\n{}\n== replica 2 ==\n{}", a.log(), b.log());
+    outcome.map_err(|e| format!("{e}\n{}", logs()))?;
+    let (sa, sb) = (a.stop(), b.stop());
+    if !(sa.is_some_and(|s| s.success()) && sb.is_some_and(|s| s.success())) {
+        return Err(format!("the replicas did not stop cleanly: {sa:?} {sb:?}\n{}", logs()));
+    }
+    Ok(())
+}
+
+async fn across(a: Arc<Server>, b: Arc<Server>) -> zaby::Result<()> {
+    let (za, zb) = (client(&a), client(&b));
+    // Created through one replica, activated and readable through the other.
+    let agent = za.agents().create(json!({ "slug": "replicated", "name": "Replicated" })).await?;
+    let agent_id = s(&agent, "id").to_string();
+    let version = za.agents().publish(&agent_id).await?;
+    let dep = za.agents().deploy(&agent_id, json!({ "agentVersionId": version["id"] })).await?;
+    crate::support::wait_active(&zb, s(&dep, "id")).await;
+    assert_eq!(zb.agents().get(&agent_id).await?["status"], "ACTIVE");
+    let token = za
+        .agents()
+        .playground_runtime_tokens(
+            &agent_id,
+            Some(json!({ "deploymentId": dep["id"], "externalUserId": "replica-user" })),
+        )
+        .await?;
+
+    for (from, to, label) in [(&a, &b, "1 to 2"), (&b, &a, "2 to 1")] {
+        let input = json!({ "message": format!("across {label}"), "simulate": { "delayMs": 50 } });
+        let started = runtime(from, &token).runs().start(json!({ "input": input, "respondAsync": true })).await?;
+        let run_id = s(&started, "runId").to_string();
+        let events = stream_all(&runtime(to, &token), &run_id, |_| async { Ok(()) }).await?;
+        let seen = names(&events);
+        assert_eq!(seen.first().map(String::as_str), Some("RunStarted"), "{label}: {seen:?}");
+        assert_eq!(seen.last().map(String::as_str), Some("RunFinished"), "{label}: {seen:?}");
+        assert_eq!(events.last().unwrap().data["finalOutput"], format!("You said: across {label}"));
+        let ids: Vec<u64> = events.iter().filter_map(|e| e.id.as_ref()?.parse().ok()).collect();
+        assert_eq!(ids, (1..=ids.len() as u64).collect::<Vec<_>>(), "{label}: every event once, in order");
+        let page = runtime(from, &token).runs().events(&run_id, Some(json!({ "limit": 500 }))).await?;
+        assert_eq!(items(&page).len(), events.len(), "{label}: the stream saw every stored event");
+    }
+    Ok(())
+}

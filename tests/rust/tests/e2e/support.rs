@@ -1,0 +1,233 @@
+//! What every scenario shares: the SDK clients of the suite (all recorded), unique
+//! names, polling with deadlines, and checks for documented refusals.
+
+use std::future::{Future, IntoFuture};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use serde_json::{Value, json};
+use zaby::{Zaby, ZabyError, ZabyGlobalConfig, ZabyRuntime};
+
+use crate::coverage::Recorder;
+use crate::server::Server;
+
+pub struct Ctx {
+    pub server: Arc<Server>,
+    pub recorder: Arc<Recorder>,
+    /// The bootstrap API key of the default tenant.
+    pub zaby: Zaby,
+    run_tag: String,
+    counter: AtomicU32,
+    tenant_id: OnceLock<String>,
+}
+
+impl Ctx {
+    pub fn new(server: Arc<Server>, recorder: Arc<Recorder>) -> Ctx {
+        let zaby = Zaby::builder()
+            .api_key(server.api_key.as_str())
+            .config(Self::config(&server))
+            .transport(recorder.clone())
+            .build()
+            .expect("management client");
+        let run_tag = format!("{:06x}", rand::random::<u32>() & 0xff_ffff);
+        Ctx { server, recorder, zaby, run_tag, counter: AtomicU32::new(0), tenant_id: OnceLock::new() }
+    }
+
+    fn config(server: &Server) -> ZabyGlobalConfig {
+        // Above the server's synchronous hold (25 s), as API.md asks of callers.
+        ZabyGlobalConfig { api_origin: Some(server.origin.clone()), timeout_ms: Some(60_000), ..Default::default() }
+    }
+
+    /// A slug no other scenario (or earlier run against the same server) uses.
+    pub fn slug(&self, base: &str) -> String {
+        format!("{base}-{}-{}", self.run_tag, self.counter.fetch_add(1, Ordering::Relaxed))
+    }
+
+    pub fn runtime(&self, token: &Value) -> ZabyRuntime {
+        ZabyRuntime::builder()
+            .token(token["token"].as_str().expect("a runtime token response"))
+            .config(Self::config(&self.server))
+            .transport(self.recorder.clone())
+            .build()
+            .expect("runtime client")
+    }
+
+    /// A client holding only a tenant access token.
+    pub fn tenant_client(&self, access_token: &str) -> Zaby {
+        Zaby::builder()
+            .access_token(access_token)
+            .config(Self::config(&self.server))
+            .transport(self.recorder.clone())
+            .build()
+            .expect("tenant client")
+    }
+
+    /// The default tenant's id, as the admin CLI lists it.
+    pub fn tenant_id(&self) -> String {
+        self.tenant_id
+            .get_or_init(|| {
+                let listing = self.server.admin(&["tenants", "list"]).expect("tenants list");
+                let line = listing.lines().find(|l| l.ends_with("(default)")).expect("a default tenant");
+                line.split('\t').next().unwrap().to_string()
+            })
+            .clone()
+    }
+
+    /// A tenant access token for `user`, issued by the admin CLI.
+    pub fn tenant_token(&self, user: &str) -> String {
+        let tenant = self.tenant_id();
+        self.server
+            .admin(&["tokens", "issue-tenant", "--tenant", &tenant, "--user", user, "--ttl-seconds", "3600"])
+            .expect("tokens issue-tenant")
+    }
+}
+
+/// `v[key]` as a string, or a panic naming what was missing.
+pub fn s<'a>(v: &'a Value, key: &str) -> &'a str {
+    v[key].as_str().unwrap_or_else(|| panic!("{key} is not a string in {v}"))
+}
+
+pub fn items(v: &Value) -> &Vec<Value> {
+    v["items"].as_array().unwrap_or_else(|| panic!("no items in {v}"))
+}
+
+/// Awaits a call that must fail with `status` and `code`, and returns the error.
+pub async fn expect_err<T: std::fmt::Debug>(
+    call: impl IntoFuture<Output = zaby::Result<T>>,
+    status: u16,
+    code: &str,
+) -> ZabyError {
+    match call.await {
+        Ok(v) => panic!("expected {status} {code}, got a success: {v:?}"),
+        Err(e) => {
+            assert_eq!((e.status(), e.code()), (Some(status), Some(code)), "unexpected error: {e}");
+            e
+        }
+    }
+}
+
+/// Polls `check` until it yields a value (every 100 ms, at most 30 s).
+pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = zaby::Result<Option<T>>>,
+{
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match check().await {
+            Ok(Some(v)) => return v,
+            Ok(None) => {}
+            Err(e) => panic!("while waiting for {what}: {e}"),
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// An agent with `extra` fields, published and deployed, its deployment `ACTIVE`.
+pub struct Deployed {
+    pub agent_id: String,
+    pub deployment_id: String,
+}
+
+pub async fn deployed_agent(ctx: &Ctx, base: &str, extra: Value) -> zaby::Result<Deployed> {
+    let z = &ctx.zaby;
+    let mut input = json!({ "slug": ctx.slug(base), "name": base });
+    input.as_object_mut().unwrap().extend(extra.as_object().cloned().unwrap_or_default());
+    let agent = z.agents().create(input).await?;
+    let agent_id = s(&agent, "id").to_string();
+    let version = z.agents().publish(&agent_id).await?;
+    let deployment = z.agents().deploy(&agent_id, json!({ "agentVersionId": version["id"] })).await?;
+    let deployment_id = s(&deployment, "id").to_string();
+    wait_active(z, &deployment_id).await;
+    Ok(Deployed { agent_id, deployment_id })
+}
+
+/// Waits until the deployment's provisioning is readable, i.e. it is `ACTIVE`.
+pub async fn wait_active(z: &Zaby, deployment_id: &str) -> Value {
+    eventually("the deployment to become ACTIVE", || async {
+        match z.deployments().get_provisioning(deployment_id).await {
+            Ok(p) => Ok(Some(p)),
+            Err(e) if e.code() == Some("DEPLOYMENT_PROVISIONING_NOT_READY") => Ok(None),
+            Err(e) => Err(e),
+        }
+    })
+    .await
+}
+
+/// An external app bound to `deployment_id` (`binding` adds binding fields), a quota
+/// policy, and a runtime token for `user`.
+pub struct AppToken {
+    pub app_id: String,
+    pub token: Value,
+}
+
+pub async fn app_token(ctx: &Ctx, deployment_id: &str, binding: Value, user: &str) -> zaby::Result<AppToken> {
+    let z = &ctx.zaby;
+    let slug = ctx.slug("app");
+    let app = z.external_apps().create(json!({ "name": slug, "slug": slug })).await?;
+    let app_id = s(&app, "id").to_string();
+    let mut bind = json!({ "deploymentId": deployment_id });
+    bind.as_object_mut().unwrap().extend(binding.as_object().cloned().unwrap_or_default());
+    z.external_apps().bind_deployment(&app_id, bind).await?;
+    let policy = z
+        .runtime_token_policies()
+        .create(json!({ "name": slug, "externalAppId": app_id, "deploymentId": deployment_id }))
+        .await?;
+    let token = z
+        .runtime_tokens()
+        .create(json!({
+            "externalAppId": app_id, "deploymentId": deployment_id,
+            "quotaPolicyId": policy["id"], "externalUserId": user,
+        }))
+        .await?;
+    Ok(AppToken { app_id, token })
+}
+
+/// The built-in MCP installation every tenant has, and the id of one of its tools.
+pub async fn builtin_tool(z: &Zaby, tool: &str) -> zaby::Result<(String, String)> {
+    let installs = z.mcp().list_installations(Some(json!({ "status": "ACTIVE" }))).await?;
+    let builtin = items(&installs)
+        .iter()
+        .find(|i| i["name"] == "zaby-builtin")
+        .unwrap_or_else(|| panic!("no zaby-builtin installation in {installs}"))
+        .clone();
+    let installation_id = s(&builtin, "id").to_string();
+    let tools = z.mcp().list_installation_tools(&installation_id, None).await?;
+    let found = items(&tools).iter().find(|t| t["name"] == tool).unwrap_or_else(|| panic!("no tool {tool}"));
+    Ok((installation_id, s(found, "id").to_string()))
+}
+
+/// Every event of a runtime run through the SSE stream, answering each
+/// `approval_required` with `decide(approval_id)`.
+pub async fn stream_all<F, Fut>(rt: &ZabyRuntime, run_id: &str, mut decide: F) -> zaby::Result<Vec<zaby::SseEvent>>
+where
+    F: FnMut(String) -> Fut,
+    Fut: Future<Output = zaby::Result<()>>,
+{
+    let mut events = rt.runs().stream(run_id, None);
+    let mut seen = Vec::new();
+    while let Some(event) = events.next().await {
+        let event = event?;
+        if event.event.as_deref() == Some("approval_required") {
+            decide(s(&event.data, "approvalId").to_string()).await?;
+        }
+        seen.push(event);
+    }
+    Ok(seen)
+}
+
+pub fn names(events: &[zaby::SseEvent]) -> Vec<String> {
+    events.iter().filter_map(|e| e.event.clone()).collect()
+}
+
+/// A run's final state, polled through E16.
+pub async fn finished_run(z: &Zaby, run_id: &str) -> Value {
+    eventually("the run to end", || async {
+        let run = z.agents().get_run_progress(run_id).await?;
+        Ok(matches!(run["status"].as_str(), Some("COMPLETED" | "FAILED" | "CANCELLED")).then_some(run))
+    })
+    .await
+}
