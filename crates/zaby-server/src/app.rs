@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
@@ -139,6 +140,13 @@ pub async fn start(settings: Settings) -> anyhow::Result<RunningServer> {
     ];
     let app = crate::http::router(ctx.clone());
     let mut stop = rx.clone();
+    // Without TCP_NODELAY a stream's small event writes wait for the client's delayed
+    // ACK (up to 40 ms each on Linux) whenever an earlier write is still unacknowledged.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::warn!(error = %e, "cannot set TCP_NODELAY on a connection");
+        }
+    });
     let server = tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {
