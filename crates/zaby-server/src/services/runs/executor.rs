@@ -559,7 +559,7 @@ impl Exec {
             };
             match self.step(provider.as_ref(), req).await? {
                 StepOutcome::Stopped => return Ok(()),
-                StepOutcome::Answered => {
+                StepOutcome::Answered(mut batch) => {
                     let out = self.state.answer.clone();
                     let data = json!({
                         "runId": self.run.id, "status": "COMPLETED", "finalOutput": out,
@@ -568,7 +568,8 @@ impl Exec {
                     if !self.pause().await {
                         return Ok(());
                     }
-                    if !self.commit(&[("RunFinished", data)], None, Some(&End::Completed(out.clone())), vec![]).await? {
+                    batch.push(("RunFinished", data));
+                    if !self.commit(&batch, None, Some(&End::Completed(out.clone())), vec![]).await? {
                         return Ok(());
                     }
                     self.propose_memory(provider.as_ref(), &scope, &message, &out).await;
@@ -592,18 +593,35 @@ impl Exec {
         self.fail("STEP_LIMIT_EXCEEDED", &msg).await
     }
 
+    /// One model step. Its `thinking` and `text` events are committed in batches:
+    /// whatever the provider has produced without waiting goes into one transaction
+    /// (SERVER.md §5 allows one per step), so a fast provider costs one commit per step
+    /// while a streaming one is still committed, and visible, piece by piece. With
+    /// `simulate.delayMs` every event is paused for and committed on its own. The
+    /// batch left when an answering step ends is returned, to be committed with
+    /// `RunFinished`.
     async fn step(&mut self, provider: &dyn ModelProvider, req: StepRequest) -> ApiResult<StepOutcome> {
         let mut stream = provider.step(req);
         let mut text = String::new();
         let mut calls = None;
-        while let Some(item) = stream.next().await {
-            match item {
-                Ok(ModelEvent::Thinking(t)) => {
-                    if !self.pause().await
-                        || !self.commit(&[("thinking", json!({ "content": t }))], None, None, vec![]).await?
-                    {
+        let mut batch: Vec<(&'static str, Value)> = Vec::new();
+        loop {
+            let item = match futures::FutureExt::now_or_never(stream.next()) {
+                Some(item) => item,
+                None => {
+                    if !self.flush(&mut batch).await? {
                         return Ok(StepOutcome::Stopped);
                     }
+                    stream.next().await
+                }
+            };
+            let Some(item) = item else { break };
+            match item {
+                Ok(ModelEvent::Thinking(t)) => {
+                    if !self.pause().await {
+                        return Ok(StepOutcome::Stopped);
+                    }
+                    batch.push(("thinking", json!({ "content": t })));
                 }
                 Ok(ModelEvent::TextDelta(t)) => {
                     if !self.pause().await {
@@ -611,9 +629,7 @@ impl Exec {
                     }
                     text.push_str(&t);
                     self.state.answer.push_str(&t);
-                    if !self.commit(&[("text", json!({ "content": t }))], None, None, vec![]).await? {
-                        return Ok(StepOutcome::Stopped);
-                    }
+                    batch.push(("text", json!({ "content": t })));
                 }
                 Ok(ModelEvent::ToolCalls(cs)) => calls = Some(cs),
                 Ok(ModelEvent::Usage(u)) => {
@@ -621,6 +637,9 @@ impl Exec {
                     self.output_tokens += u.output_tokens as i64;
                 }
                 Err(e) => {
+                    if !self.flush(&mut batch).await? {
+                        return Ok(StepOutcome::Stopped);
+                    }
                     self.steps += 1;
                     if !self.pause().await {
                         return Ok(StepOutcome::Stopped);
@@ -629,12 +648,30 @@ impl Exec {
                     return Ok(StepOutcome::Stopped);
                 }
             }
+            if self.delay.is_some() && !self.flush(&mut batch).await? {
+                return Ok(StepOutcome::Stopped);
+            }
         }
         self.steps += 1;
         Ok(match calls {
-            Some(cs) if !cs.is_empty() => StepOutcome::Tools(text, cs),
-            _ => StepOutcome::Answered,
+            Some(cs) if !cs.is_empty() => {
+                if !self.flush(&mut batch).await? {
+                    return Ok(StepOutcome::Stopped);
+                }
+                StepOutcome::Tools(text, cs)
+            }
+            _ => StepOutcome::Answered(batch),
         })
+    }
+
+    /// Commits a batch of step events (nothing when it is empty); false when the run
+    /// is no longer ours.
+    async fn flush(&mut self, batch: &mut Vec<(&'static str, Value)>) -> ApiResult<bool> {
+        if batch.is_empty() {
+            return Ok(true);
+        }
+        let events = std::mem::take(batch);
+        self.commit(&events, None, None, vec![]).await
     }
 
     /// Answers the pending step's remaining tool calls in order.
@@ -807,7 +844,8 @@ enum Flow {
 }
 
 enum StepOutcome {
-    Answered,
+    /// The step's last batch of events, not committed yet.
+    Answered(Vec<(&'static str, Value)>),
     Tools(String, Vec<ToolCall>),
     Stopped,
 }
