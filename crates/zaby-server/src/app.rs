@@ -136,6 +136,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<RunningServer> {
     let workers = vec![
         tokio::spawn(provisioning::run(ctx.clone(), rx.clone())),
         tokio::spawn(crate::services::runs::executor::run(ctx.clone(), rx.clone())),
+        tokio::spawn(crate::services::runs::waiters::poll(ctx.clone(), rx.clone())),
         tokio::spawn(crate::services::knowledge::jobs::run(ctx.clone(), rx.clone())),
     ];
     let app = crate::http::router(ctx.clone());

@@ -195,6 +195,13 @@ pub async fn session_history(
     Ok(out)
 }
 
+/// `(id, latest_seq, status)` of the given runs (at most 500 ids), for the stream poller.
+pub async fn states_of(conn: &mut Conn, ids: &[String]) -> DbResult<Vec<(String, i64, String)>> {
+    let (list, args) = crate::storage::sql::id_list(ids);
+    let rows = all(conn, &format!("SELECT id, latest_seq, status FROM runs WHERE id IN ({list})"), args).await?;
+    rows.iter().map(|r| Ok((r.text("id")?, r.int("latest_seq")?, r.text("status")?))).collect()
+}
+
 // ---- executor: claims and leases ----
 
 /// Ids of runs an executor may claim now: QUEUED, or RUNNING with a lapsed lease.

@@ -202,3 +202,15 @@ pub async fn lock_row(conn: &mut Conn, table: &str, id: &str) -> DbResult<bool> 
     let sql = format!("UPDATE {table} SET id = id WHERE id = $1");
     Ok(exec(conn, &sql, args![id]).await? > 0)
 }
+
+/// `$1, …, $n` and the bound ids, for `IN (…)` over up to 500 ids. The list is padded
+/// (with its first id) to 8, 64 or 500 entries, so that a handful of statement shapes
+/// are prepared and cached instead of one per length.
+pub fn id_list(ids: &[String]) -> (String, Vec<Arg>) {
+    let len = [8, 64, 500].into_iter().find(|n| *n >= ids.len()).unwrap_or(ids.len());
+    let first = ids.first().cloned().unwrap_or_default();
+    let args: Vec<Arg> =
+        ids.iter().cloned().chain(std::iter::repeat(first)).take(len.max(ids.len())).map(Arg::from).collect();
+    let placeholders: Vec<String> = (1..=args.len()).map(|i| format!("${i}")).collect();
+    (placeholders.join(", "), args)
+}

@@ -275,6 +275,23 @@ pub async fn get_grant(conn: &mut Conn, tenant_id: &str, id: &str) -> DbResult<O
         .transpose()
 }
 
+/// Those of the given grants (at most 500 ids) that can no longer be used by an open
+/// stream: revoked, gone, or whose family is gone or not `ACTIVE`.
+pub async fn revoked_among(conn: &mut Conn, ids: &[String]) -> DbResult<Vec<String>> {
+    let (list, args) = crate::storage::sql::id_list(ids);
+    let rows = all(
+        conn,
+        &format!(
+            "SELECT g.id FROM token_grants g JOIN token_families f ON f.id = g.family_id \
+             WHERE g.id IN ({list}) AND g.revoked_at IS NULL AND f.status = 'ACTIVE'"
+        ),
+        args,
+    )
+    .await?;
+    let usable: std::collections::HashSet<String> = rows.iter().map(|r| r.text("id")).collect::<DbResult<_>>()?;
+    Ok(ids.iter().filter(|id| !usable.contains(*id)).cloned().collect())
+}
+
 /// Revokes one grant; a grant already revoked keeps its first revocation.
 pub async fn revoke_grant(
     conn: &mut Conn,

@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::response::Response;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, header};
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::mpsc;
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::{Authed, RuntimeAuthed};
@@ -19,7 +19,6 @@ use crate::services::runs::feedback::{self, Giver};
 use crate::services::runs::{self, Reader, StartFrom};
 use crate::services::{Outcome, SharedCtx};
 use crate::storage::runs as store;
-use crate::storage::tokens as token_store;
 
 // ---- starts ----
 
@@ -174,9 +173,8 @@ pub async fn usage(State(ctx): State<SharedCtx>, Authed(c): Authed, QueryMap(q):
 
 // ---- SSE (E121) ----
 
-/// How often a stream polls storage for events stored by other replicas, and
-/// checks that its token is still valid.
-const STREAM_POLL: Duration = Duration::from_millis(500);
+/// How soon a stream reads again after a failed read.
+const RETRY: Duration = Duration::from_millis(100);
 
 fn position(headers: &HeaderMap, q: &crate::services::paging::Query) -> ApiResult<i64> {
     let parse = |field: &str, v: &str| -> ApiResult<i64> {
@@ -217,14 +215,7 @@ pub async fn stream(
         runs::load_visible(&mut conn, &Reader::Runtime(&rc), p.get("runId")).await?
     };
     let (tx, rx) = mpsc::channel::<Bytes>(64);
-    let writer = Writer {
-        ctx: ctx.clone(),
-        run_id: run.id.clone(),
-        tenant_id: rc.tenant_id.clone(),
-        grant_id: rc.grant.id.clone(),
-        family_id: rc.grant.family_id.clone(),
-        tx,
-    };
+    let writer = Writer { ctx: ctx.clone(), run_id: run.id.clone(), grant_id: rc.grant.id.clone(), tx };
     tokio::spawn(writer.run(pos));
     let body = Body::from_stream(futures::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|b| (Ok::<Bytes, Infallible>(b), rx))
@@ -241,9 +232,7 @@ pub async fn stream(
 struct Writer {
     ctx: SharedCtx,
     run_id: String,
-    tenant_id: String,
     grant_id: String,
-    family_id: String,
     tx: mpsc::Sender<Bytes>,
 }
 
@@ -252,24 +241,23 @@ impl Writer {
         self.tx.send(b).await.is_ok()
     }
 
-    async fn revoked(&self) -> bool {
-        let Ok(mut conn) = self.ctx.db.read().await else { return false };
-        let grant = token_store::get_grant(&mut conn, &self.tenant_id, &self.grant_id).await.ok().flatten();
-        let family = token_store::get_family(&mut conn, &self.tenant_id, &self.family_id).await.ok().flatten();
-        grant.is_none_or(|g| g.revoked_at.is_some()) || family.is_none_or(|f| f.status != "ACTIVE")
-    }
-
-    /// Writes events after `pos` until the terminal one; heartbeats when idle.
+    /// Writes events after `pos` until the terminal one; heartbeats when idle. It
+    /// wakes when the run changes (in this process, or seen by the process's poller
+    /// for other replicas) and ends when the poller finds the grant revoked.
     async fn run(self, mut pos: i64) {
-        let mut changes = self.ctx.runs.changed.subscribe();
+        let mut changes = self.ctx.runs.run_watchers.watch(&self.run_id);
+        let mut revoked = self.ctx.runs.grant_watchers.watch(&self.grant_id);
         let mut shutdown = self.ctx.runs.shutdown.subscribe();
         let heartbeat = Duration::from_millis(self.ctx.settings.heartbeat_ms.clamp(1_000, 15_000));
         if !self.send(Bytes::from_static(b": connected\n\n")).await {
             return;
         }
         let mut last_write = Instant::now();
-        let mut last_check = Instant::now();
         loop {
+            changes.seen();
+            if revoked.seen() {
+                return;
+            }
             // Status first: when it is terminal, every event is already stored.
             let read = async {
                 let mut conn = self.ctx.db.read().await?;
@@ -283,6 +271,7 @@ impl Writer {
                 };
                 Ok::<_, sqlx::Error>((events, terminal_again))
             };
+            let (mut full, mut failed) = (false, false);
             match read.await {
                 Ok((events, terminal_again)) => {
                     for e in &events {
@@ -300,30 +289,25 @@ impl Writer {
                         let _ = self.send(frame(&t)).await;
                         return;
                     }
+                    full = events.len() >= 500;
                 }
-                Err(e) => tracing::warn!(run_id = %self.run_id, error = %e, "stream read failed; retrying"),
-            }
-            if last_check.elapsed() >= STREAM_POLL {
-                last_check = Instant::now();
-                if self.revoked().await {
-                    return;
+                Err(e) => {
+                    tracing::warn!(run_id = %self.run_id, error = %e, "stream read failed; retrying");
+                    failed = true;
                 }
             }
             let until_ping = heartbeat.saturating_sub(last_write.elapsed());
-            let wait = until_ping.min(STREAM_POLL);
-            let id = self.run_id.clone();
-            let changed = async {
-                loop {
-                    match changes.recv().await {
-                        Ok(r) if r == id => return,
-                        Ok(_) => continue,
-                        Err(broadcast::error::RecvError::Lagged(_)) => return,
-                        Err(broadcast::error::RecvError::Closed) => std::future::pending::<()>().await,
-                    }
-                }
+            // A full page is followed at once; a failed read is tried again soon.
+            let wait = if full {
+                Duration::ZERO
+            } else if failed {
+                RETRY.min(until_ping)
+            } else {
+                until_ping
             };
             tokio::select! {
-                _ = changed => {}
+                _ = changes.changed() => {}
+                _ = revoked.changed() => {}
                 _ = tokio::time::sleep(wait) => {}
                 _ = async { let _ = shutdown.wait_for(|v| *v).await.is_ok(); } => {
                     let _ = self.send(Bytes::from_static(b": shutdown\n\n")).await;

@@ -9,11 +9,12 @@ pub mod feedback;
 pub mod seams;
 pub mod signals;
 pub mod usage;
+pub mod waiters;
 
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use tokio::sync::{Notify, broadcast, watch};
+use tokio::sync::{Notify, watch};
 use zaby_models::{ModelRegistry, ModelSettings};
 
 use super::paging::{Query, enum_param, list_body, page_request};
@@ -35,10 +36,12 @@ const LIVE: &[&str] = &["QUEUED", "RUNNING", "WAITING_FOR_APPROVAL"];
 
 /// Shared state of the runs domain, held by [`Ctx`].
 pub struct RunsState {
-    /// Carries the id of a run whose row or events changed (committed). Streams and
-    /// held starts listen here and also poll storage, for changes made by other
-    /// replicas.
-    pub changed: broadcast::Sender<String>,
+    /// Bumped when a run's row or events changed (committed), for the streams and
+    /// held starts waiting on that run. Changes made by other replicas reach them
+    /// through the process's poller (`waiters::poll`).
+    pub run_watchers: waiters::Watchers<u64>,
+    /// Set by the poller when the grant of an open stream can no longer be used.
+    pub grant_watchers: waiters::Watchers<bool>,
     /// Wakes the executor when a run becomes claimable.
     pub wakeup: Notify,
     pub models: ModelRegistry,
@@ -60,7 +63,8 @@ impl RunsState {
         let ms = ms.with_process_env().map_err(|e| anyhow::anyhow!("{e}"))?;
         let models = ModelRegistry::new(ms).map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(RunsState {
-            changed: broadcast::channel(4096).0,
+            run_watchers: waiters::Watchers::default(),
+            grant_watchers: waiters::Watchers::default(),
             wakeup: Notify::new(),
             models,
             executor_id: format!("exec-{}", new_id()),
@@ -70,7 +74,7 @@ impl RunsState {
     }
 
     pub fn notify(&self, run_id: &str) {
-        let _ = self.changed.send(run_id.to_string());
+        self.run_watchers.update(run_id, |v| *v = v.wrapping_add(1));
     }
 
     pub fn shutting_down(&self) -> bool {
@@ -398,8 +402,9 @@ async fn load_any(ctx: &Ctx, tenant_id: &str, id: &str) -> ApiResult<RunRow> {
 /// Waits until the run ends or needs approval, at most `ZABY_SYNC_WAIT_MS`.
 async fn hold(ctx: &Ctx, tenant_id: &str, id: &str) -> ApiResult<RunRow> {
     let deadline = Instant::now() + Duration::from_millis(ctx.settings.sync_wait_ms);
-    let mut rx = ctx.runs.changed.subscribe();
+    let mut changes = ctx.runs.run_watchers.watch(id);
     loop {
+        changes.seen();
         let r = load_any(ctx, tenant_id, id).await?;
         if r.is_terminal() || r.status == "WAITING_FOR_APPROVAL" {
             return Ok(r);
@@ -408,18 +413,7 @@ async fn hold(ctx: &Ctx, tenant_id: &str, id: &str) -> ApiResult<RunRow> {
         if now >= deadline || ctx.runs.shutting_down() {
             return Ok(r);
         }
-        let poll = (deadline - now).min(Duration::from_millis(500));
-        let wait = async {
-            loop {
-                match rx.recv().await {
-                    Ok(changed) if changed == id => return,
-                    Ok(_) => continue,
-                    Err(broadcast::error::RecvError::Lagged(_)) => return,
-                    Err(broadcast::error::RecvError::Closed) => return std::future::pending().await,
-                }
-            }
-        };
-        let _ = tokio::time::timeout(poll, wait).await;
+        let _ = tokio::time::timeout(deadline - now, changes.changed()).await;
     }
 }
 
