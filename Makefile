@@ -12,21 +12,25 @@ SPEC_DIR ?= $(abspath ../shared/spec)
 VENV := $(CURDIR)/.venv
 PY := $(VENV)/bin/python
 HOST_TRIPLE = $(shell rustc -vV | sed -n 's/^host: //p')
+TARGET_DIR := $(abspath $(or $(CARGO_TARGET_DIR),target))
+SERVER_BIN := $(TARGET_DIR)/release/zaby-server
 
-.PHONY: test demo postgres test-rust lint codegen-check spec-conformance python-env python-dev test-python node-env test-node
+.PHONY: test demo postgres test-rust lint codegen-check spec-conformance python-env python-dev test-python node-env test-node \
+	server-release e2e e2e-rust e2e-python e2e-typescript bench bench-smoke
 
 ## The server plus the lifecycle demo, on embedded SQLite.
 demo:
 	scripts/demo
 
 ## Every test, as CI runs it.
-test: lint codegen-check test-rust spec-conformance test-python test-node
+test: lint codegen-check test-rust spec-conformance test-python test-node e2e bench-smoke
 
 ## The Rust workspace: unit, integration and doc tests. The server suites run on SQLite
 ## and on a PostgreSQL cluster the tests start themselves (ZABY_REQUIRE_POSTGRES makes a
-## missing PostgreSQL a failure instead of a skip).
+## missing PostgreSQL a failure instead of a skip). The end-to-end crate needs a built
+## server and runs in `e2e-rust`.
 test-rust: postgres
-	ZABY_REQUIRE_POSTGRES=1 $(CARGO) test --workspace --profile $(CARGO_PROFILE)
+	ZABY_REQUIRE_POSTGRES=1 $(CARGO) test --workspace --exclude zaby-e2e --profile $(CARGO_PROFILE)
 
 ## PostgreSQL server binaries (initdb, postgres), from Debian's packages when missing.
 postgres:
@@ -71,3 +75,29 @@ typescript/node_modules/.package-lock.json: typescript/package-lock.json
 ## The Node package: native addon, TypeScript build, node --test.
 test-node: node-env
 	cd typescript && npm run build && npm test
+
+## zaby-server as users run it: the release binary, which answers --version.
+server-release:
+	$(CARGO) build --release -p zaby-server
+	$(SERVER_BIN) --version
+
+## End-to-end suites: each language's SDK, as users install it, against a live
+## release zaby-server started by the suite (tests/README.md).
+e2e: e2e-rust e2e-python e2e-typescript
+
+e2e-rust: server-release postgres
+	ZABY_SERVER_BIN=$(SERVER_BIN) $(CARGO) test -p zaby-e2e --profile $(CARGO_PROFILE)
+
+e2e-python: server-release postgres python-env
+	ZABY_SERVER_BIN=$(SERVER_BIN) MATURIN=$(VENV)/bin/maturin CARGO_PROFILE=$(CARGO_PROFILE) tests/python/run
+
+e2e-typescript: server-release node-env
+	ZABY_SERVER_BIN=$(SERVER_BIN) tests/typescript/run
+
+## Benchmarks (BENCHMARKS.md): release builds, full figures. `bench-smoke` runs every
+## benchmark for a few iterations so the harness cannot rot.
+bench: postgres python-env node-env
+	MATURIN=$(VENV)/bin/maturin bench/run
+
+bench-smoke: server-release postgres python-env node-env
+	MATURIN=$(VENV)/bin/maturin bench/run --smoke

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL cluster for the end-to-end suites and the benchmarks.
+#
+#   tests/support/postgres.sh start DIR   initdb in DIR, start the server on a free port,
+#                                         print its URL (postgres://postgres@127.0.0.1:PORT/postgres)
+#   tests/support/postgres.sh stop DIR    stop it and remove DIR
+#
+# Needs PostgreSQL's server binaries (`make postgres` installs them). As root, the
+# cluster runs as the `postgres` user, which PostgreSQL requires.
+set -euo pipefail
+
+cmd=${1:-}
+dir=${2:-}
+[[ -n "$cmd" && -n "$dir" ]] || { echo "usage: $0 start|stop DIR" >&2; exit 2; }
+
+as_postgres() {
+  if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+case "$cmd" in
+start)
+  bin=$(dirname "$(readlink -f "$(command -v initdb 2>/dev/null || ls -d /usr/lib/postgresql/*/bin/initdb | sort -V | tail -1)")")
+  [[ -x "$bin/postgres" ]] || { echo "no PostgreSQL server binaries found (run: make postgres)" >&2; exit 1; }
+  mkdir -p "$dir"
+  if [[ $(id -u) == 0 ]]; then
+    chmod o+x "$(dirname "$dir")"  # let the postgres user reach DIR (mktemp -d makes 0700 dirs)
+    chown postgres:postgres "$dir"
+  fi
+  as_postgres "$bin/initdb" -D "$dir/data" -U postgres --auth=trust --no-sync -E UTF8 --locale=C >"$dir/initdb.log" 2>&1 \
+    || { cat "$dir/initdb.log" >&2; exit 1; }
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start \
+    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=1000 -c shared_buffers=128MB" \
+    >/dev/null || { cat "$dir/postgres.log" >&2; exit 1; }
+  echo "$port" >"$dir/port"
+  echo "postgres://postgres@127.0.0.1:$port/postgres"
+  ;;
+stop)
+  if [[ -d "$dir/data" ]]; then
+    bin=$(dirname "$(readlink -f "$(command -v initdb 2>/dev/null || ls -d /usr/lib/postgresql/*/bin/initdb | sort -V | tail -1)")")
+    as_postgres "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+  fi
+  rm -rf "$dir"
+  ;;
+*)
+  echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
+esac
