@@ -73,7 +73,7 @@ impl Server {
             // Deployments turn ACTIVE quickly; knowledge jobs stay QUEUED/RUNNING long
             // enough to be cancelled (each phase lasts this long).
             ("ZABY_PROVISIONING_DELAY_MS".into(), "100".into()),
-            ("ZABY_JOB_DELAY_MS".into(), "1000".into()),
+            ("ZABY_JOB_DELAY_MS".into(), "2000".into()),
             // Survives a loaded 2-core machine (the server's own binary tests use it too).
             ("ZABY_EXECUTOR_LEASE_MS".into(), "5000".into()),
             ("RUST_LOG".into(), std::env::var("ZABY_E2E_LOG").unwrap_or_else(|_| "info".into())),
