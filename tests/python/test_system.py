@@ -35,7 +35,7 @@ def readme_python_blocks() -> list[str]:
     return re.findall(r"^```python\n(.*?)^```", README.read_text(), flags=re.S | re.M)
 
 
-def test_readme_python_example_runs_against_the_live_server(servers: Servers, tmp_path: Path) -> None:
+async def test_readme_python_example_runs_against_the_live_server(servers: Servers, z: Zaby, tmp_path: Path) -> None:
     blocks = readme_python_blocks()
     assert len(blocks) == 1, f"expected one ```python block in README.md, found {len(blocks)}"
     script = tmp_path / "readme_example.py"
@@ -57,3 +57,9 @@ def test_readme_python_example_runs_against_the_live_server(servers: Servers, tm
     assert events[-1] == "RunFinished", done.stdout
     assert "'status': 'COMPLETED'" in lines[-1], done.stdout
     assert "You said: hello" in lines[-1], done.stdout
+
+    # What the example did is on the server: the agent `helper`, deployed, with the run.
+    helper = next(a for a in (await z.agents.list({"q": "helper"}))["items"] if a["slug"] == "helper")
+    assert helper["status"] == "ACTIVE" and len(helper["activeDeployments"]) == 1
+    usage = await z.usage.get_agent_usage({"agentId": helper["id"]})
+    assert (usage["totals"]["runs"], usage["totals"]["completedRuns"]) == (1, 1)
