@@ -73,14 +73,18 @@ pub async fn scenario(ctx: Arc<Ctx>) -> zaby::Result<()> {
     // E13 needs an active deployment.
     expect_err(z.agents().start_run(&id, json!({ "input": "hi" })), 409, "NO_ACTIVE_DEPLOYMENT").await;
     // E8 (both names of it) → PENDING, then ACTIVE; E19 shows the provisioning.
+    // One after the other, so that d2 is the newest by creation and by activation.
     let d1 = z.agents().deploy(&id, json!({ "agentVersionId": v1["id"], "environment": "STAGING" })).await?;
     assert_eq!(d1["status"], "PENDING");
+    wait_active(z, s(&d1, "id")).await;
     let d2 = z.deployments().create(&id, json!({ "agentVersionId": v1["id"], "environment": "PRODUCTION" })).await?;
     assert_eq!((d2["status"].as_str(), d2["environment"].as_str()), (Some("PENDING"), Some("PRODUCTION")));
     let prov = wait_active(z, s(&d2, "id")).await;
     assert_eq!((prov["status"].as_str(), prov["agentId"].as_str()), (Some("ACTIVE"), Some(id.as_str())));
+    assert_eq!(prov["environment"], "PRODUCTION");
     assert!(s(&prov, "runtimeUrl").starts_with("http"), "{prov}");
-    wait_active(z, s(&d1, "id")).await;
+    let now = z.agents().get(&id).await?;
+    assert_eq!(now["activeDeployments"].as_array().map(Vec::len), Some(2), "other environments stay: {now}");
 
     // E15: a playground token for the newest ACTIVE deployment and a generated user.
     let play = z.agents().playground_runtime_tokens(&id, None).await?;

@@ -31,15 +31,19 @@ pub struct Server {
     dir: TempDir,
 }
 
-/// The binary under test; the suite cannot run without one.
+/// The binary under test; the suite cannot run without one. A relative path is taken
+/// from the current directory (the package's, under `cargo test`), else from the
+/// workspace root; the server itself runs in its state directory.
 pub fn server_bin() -> PathBuf {
-    match std::env::var_os("ZABY_SERVER_BIN") {
+    let given = match std::env::var_os("ZABY_SERVER_BIN") {
         Some(p) if !p.is_empty() => PathBuf::from(p),
         _ => panic!(
             "ZABY_SERVER_BIN is not set: build the server (`make server-release`) and run \
-             `ZABY_SERVER_BIN=target/release/zaby-server cargo test -p zaby-e2e`, or `make e2e-rust`"
+             `ZABY_SERVER_BIN=$PWD/target/release/zaby-server cargo test -p zaby-e2e`, or `make e2e-rust`"
         ),
-    }
+    };
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    [given.clone(), workspace.join(&given)].iter().find_map(|p| p.canonicalize().ok()).unwrap_or(given)
 }
 
 pub fn random_api_key() -> String {
