@@ -196,7 +196,7 @@ def start_servers() -> Servers:
         "ZABY_JWT_SECRET": secrets.token_hex(32),
         "ZABY_PROVISIONING_DELAY_MS": "100",
         # Knowledge jobs stay QUEUED this long, so a test can cancel one before it runs.
-        "ZABY_JOB_DELAY_MS": "1000",
+        "ZABY_JOB_DELAY_MS": "2000",
     }
     started: list[Server] = []
     try:
