@@ -33,6 +33,9 @@ use coverage::Recorder;
 use server::{Server, ServerConfig};
 use support::Ctx;
 
+/// A scenario that hangs (a stream that never ends, say) fails instead of the suite.
+const SCENARIO_LIMIT: Duration = Duration::from_secs(180);
+
 type Scenario = fn(Arc<Ctx>) -> Pin<Box<dyn Future<Output = zaby::Result<()>> + Send>>;
 
 macro_rules! scenarios {
@@ -84,12 +87,19 @@ async fn run() -> bool {
     for (name, scenario) in scenarios![system, agents, apps, runs, mcp, knowledge, memory, intelligence, tenant, readme]
     {
         let ctx = ctx.clone();
-        handles.push((name, Instant::now(), tokio::spawn(async move { (scenario(ctx).await, Instant::now()) })));
+        let task = async move {
+            let outcome = match tokio::time::timeout(SCENARIO_LIMIT, scenario(ctx)).await {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => Err(format!("SDK error: {e} ({e:?})")),
+                Err(_) => Err(format!("did not finish within {} s", SCENARIO_LIMIT.as_secs())),
+            };
+            (outcome, Instant::now())
+        };
+        handles.push((name, Instant::now(), tokio::spawn(task)));
     }
     for (name, started, handle) in handles {
         let (outcome, ended) = match handle.await {
-            Ok((Ok(()), ended)) => (Ok(()), ended),
-            Ok((Err(e), ended)) => (Err(format!("SDK error: {e} ({e:?})")), ended),
+            Ok(done) => done,
             Err(join) => (Err(panic_text(join)), Instant::now()),
         };
         report(name, &outcome, ended - started);
@@ -112,8 +122,9 @@ async fn run() -> bool {
 
     // Two replicas on one PostgreSQL database, after the SQLite server is gone.
     let t = Instant::now();
-    let replicas = match tokio::spawn(replicas::scenario()).await {
-        Ok(r) => r,
+    let replicas = match tokio::spawn(tokio::time::timeout(SCENARIO_LIMIT, replicas::scenario())).await {
+        Ok(Ok(r)) => r,
+        Ok(Err(_)) => Err(format!("did not finish within {} s", SCENARIO_LIMIT.as_secs())),
         Err(join) => Err(panic_text(join)),
     };
     report("replicas (postgres)", &replicas, t.elapsed());
