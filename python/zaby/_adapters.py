@@ -50,3 +50,39 @@ class HostCall:
         self.cancelled = True
         if self.task is not None:
             self.task.cancel()
+
+
+_bridges: Any = None
+
+
+def loop_bridge(loop: Any, make: Any) -> Any:
+    """The native result queue of ``loop``, made and registered with it on first use: the
+    core's workers queue finished calls there and wake the loop through its descriptor."""
+    global _bridges
+    if _bridges is None:
+        import weakref
+
+        _bridges = weakref.WeakKeyDictionary()
+    bridge = _bridges.get(loop)
+    if bridge is None:
+        bridge = make()
+        loop.add_reader(bridge.fileno(), bridge.drain)
+        _bridges[loop] = bridge
+    return bridge
+
+
+_zaby_logger: Any = None
+
+
+def zaby_log_level() -> int:
+    """The lowest level the "zaby" logger accepts now (51 when it accepts none)."""
+    global _zaby_logger
+    if _zaby_logger is None:
+        import logging
+
+        _zaby_logger = logging.getLogger("zaby")
+    logger = _zaby_logger
+    if logger.disabled:
+        return 51
+    level: int = max(logger.getEffectiveLevel(), logger.manager.disable + 1)
+    return level

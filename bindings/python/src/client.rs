@@ -9,9 +9,10 @@ use zaby::transport::Transport;
 use zaby::{Credential, ZabyError};
 
 use crate::adapters::{PyCredentialProvider, PyTransport};
+use crate::bridge::Outcome;
 use crate::convert::{config, from_py_value, path_param, path_params, request_options, to_py_value};
 use crate::errors::{IntoPyResult, to_py_err};
-use crate::runtime::to_py;
+use crate::runtime::{to_py, to_py_with};
 use crate::streams::{Paginator, RunEventStream};
 use crate::transports::NativeTransport;
 
@@ -143,13 +144,18 @@ impl NativeClient {
         request_id: Option<String>,
         timeout_ms: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        crate::logging::refresh(py);
         let params = path_params(params)?;
         let input = from_py_value(input, "input")?;
         let options = request_options(request_id, timeout_ms)?;
         let request = self.call_parts(client, method, params, input).options(options);
-        to_py(py, async move {
-            let value = request.send_json().await.py_result()?;
-            Python::attach(|py| Ok(to_py_value(py, &value)?.unbind()))
+        // Both the value and an error become Python objects on the loop's thread.
+        to_py_with(py, async move {
+            let result = request.send_json().await;
+            Ok(Box::new(move |py: Python<'_>| match result {
+                Ok(value) => Ok(to_py_value(py, &value)?.unbind()),
+                Err(e) => Err(to_py_err(e)),
+            }) as Outcome)
         })
     }
 

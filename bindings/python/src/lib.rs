@@ -3,9 +3,11 @@
 //! API is the package in `python/zaby`, which wraps this module.
 
 mod adapters;
+mod bridge;
 mod client;
 mod convert;
 mod errors;
+mod logging;
 mod runtime;
 mod streams;
 mod transports;
@@ -133,13 +135,15 @@ fn clients() -> Vec<(&'static str, &'static str, &'static str, &'static str)> {
 #[pymodule(gil_used = true)]
 fn _native(py: Python<'_>, m: &Bound<'_, PyModule>) -> PyResult<()> {
     // The core logs through `tracing` (target "zaby"); with tracing's `log` feature the
-    // events reach pyo3-log, which hands them to the logger "zaby". Levels are looked
-    // up per record so `logging.getLogger("zaby").setLevel(...)` takes effect at once;
-    // other crates' records are cut at WARN in Rust, before touching Python.
+    // events reach pyo3-log, which hands them to the logger "zaby", behind the level
+    // gate of `logging.rs`; other crates' records are cut at WARN in Rust, before
+    // touching Python.
     let logger = pyo3_log::Logger::new(py, pyo3_log::Caching::Loggers)?
         .filter(log::LevelFilter::Warn)
         .filter_target("zaby".to_owned(), log::LevelFilter::Trace);
-    let _ = logger.install();
+    if log::set_boxed_logger(Box::new(logging::Gated { inner: logger })).is_ok() {
+        log::set_max_level(log::LevelFilter::Trace);
+    }
 
     m.add("VERSION", env!("CARGO_PKG_VERSION"))?;
     m.add("DEFAULT_ZABY_API_ORIGIN", zaby::DEFAULT_ZABY_API_ORIGIN)?;

@@ -10,15 +10,22 @@
 //! builds a fresh one on first use.
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
+use futures::FutureExt;
+use pyo3_async_runtimes::err::RustPanic;
+
+use pyo3::IntoPyObjectExt;
 use pyo3::prelude::*;
 use pyo3_async_runtimes::TaskLocals;
 use pyo3_async_runtimes::generic::{ContextExt, JoinError, Runtime as GenericRuntime};
 use tokio::runtime::{Builder, Runtime};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+
+use crate::bridge::{Outcome, bridge_for};
 
 struct Slot {
     pid: u32,
@@ -138,13 +145,62 @@ pub fn caller_locals() -> Option<TaskLocals> {
 }
 
 /// Turns a Rust future into an asyncio awaitable on the caller's loop. The GIL is not
-/// held while it runs; cancelling the awaitable drops the Rust future.
+/// held while it runs, nor when it finishes: the result is converted to a Python object
+/// on the loop's thread (`bridge`). Cancelling the awaitable drops the Rust future.
 pub fn to_py<'py, F, T>(py: Python<'py>, fut: F) -> PyResult<Bound<'py, PyAny>>
 where
     F: Future<Output = PyResult<T>> + Send + 'static,
     T: for<'a> IntoPyObject<'a> + Send + 'static,
 {
-    pyo3_async_runtimes::generic::future_into_py::<ZabyTokio, _, _>(py, fut)
+    to_py_with(py, async move {
+        let value = fut.await?;
+        Ok(Box::new(move |py: Python<'_>| value.into_py_any(py)) as Outcome)
+    })
+}
+
+/// Like [`to_py`], for a future that says itself how its result becomes a Python object.
+pub fn to_py_with<'py, F>(py: Python<'py>, fut: F) -> PyResult<Bound<'py, PyAny>>
+where
+    F: Future<Output = PyResult<Outcome>> + Send + 'static,
+{
+    let locals = pyo3_async_runtimes::generic::get_current_locals::<ZabyTokio>(py)?;
+    let event_loop = locals.event_loop(py);
+    let bridge = bridge_for(py, &event_loop)?;
+    let py_future = event_loop.call_method0(pyo3::intern!(py, "create_future"))?;
+    let future = py_future.clone().unbind();
+    let task = runtime().spawn(ZabyTokio::scope(locals, async move {
+        let outcome = match AssertUnwindSafe(fut).catch_unwind().await {
+            Ok(Ok(outcome)) => outcome,
+            Ok(Err(err)) => Box::new(move |_: Python<'_>| Err(err)) as Outcome,
+            Err(panic) => {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".to_owned());
+                Box::new(move |_: Python<'_>| Err(RustPanic::new_err(format!("rust future panicked: {message}"))))
+            }
+        };
+        bridge.get().complete(future, outcome);
+    }));
+    py_future.call_method1(pyo3::intern!(py, "add_done_callback"), (AbortOnCancel { task: task.abort_handle() },))?;
+    Ok(py_future)
+}
+
+/// Drops the Rust future when its asyncio future is cancelled.
+#[pyclass(frozen)]
+struct AbortOnCancel {
+    task: tokio::task::AbortHandle,
+}
+
+#[pymethods]
+impl AbortOnCancel {
+    fn __call__(&self, future: &Bound<'_, PyAny>) -> PyResult<()> {
+        if future.call_method0(pyo3::intern!(future.py(), "cancelled"))?.is_truthy()? {
+            self.task.abort();
+        }
+        Ok(())
+    }
 }
 
 /// Awaits a Python awaitable on the caller's event loop from inside a Rust future.
