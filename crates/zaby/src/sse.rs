@@ -71,8 +71,14 @@ impl SseParser {
     /// Parses `chunk` and returns the events it completed.
     pub fn feed(&mut self, chunk: &[u8]) -> Vec<SseEvent> {
         let mut out = Vec::new();
-        let text = self.decode(chunk);
-        self.push_text(&text, &mut out);
+        match std::str::from_utf8(chunk) {
+            // The common case, parsed in place without a copy of the chunk.
+            Ok(text) if self.pending_utf8.is_empty() => self.push_text(text, &mut out),
+            _ => {
+                let text = self.decode(chunk);
+                self.push_text(&text, &mut out);
+            }
+        }
         out
     }
 
@@ -156,9 +162,14 @@ impl SseParser {
         while i < bytes.len() {
             let b = bytes[i];
             if b == b'\r' || b == b'\n' {
-                self.line.push_str(&text[start..i]);
-                let line = std::mem::take(&mut self.line);
-                self.process_line(&line, out);
+                if self.line.is_empty() {
+                    // The whole line is in this chunk: no copy.
+                    self.process_line(&text[start..i], out);
+                } else {
+                    self.line.push_str(&text[start..i]);
+                    let line = std::mem::take(&mut self.line);
+                    self.process_line(&line, out);
+                }
                 if b == b'\r' {
                     match bytes.get(i + 1) {
                         Some(b'\n') => i += 1,
