@@ -32,6 +32,17 @@ pub use client::NativeClient;
 pub use cursor::NativeCursor;
 pub use mock::NativeMockTransport;
 
+/// The runtime behind every asynchronous operation: one worker thread. JS runs on one
+/// core; the core's I/O and parsing on one more. A second worker adds little but
+/// wake-ups between workers on each hop, which cost more than they save on small
+/// machines (bench/node: calls and streams).
+#[napi_derive::module_init]
+fn init() {
+    if let Ok(rt) = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build() {
+        napi::bindgen_prelude::create_custom_tokio_runtime(rt);
+    }
+}
+
 /// Every endpoint of the core's table with its SDK bindings, for the generated
 /// per-endpoint tests (so none can be skipped).
 #[napi]

@@ -110,6 +110,11 @@ export class CursorGenerator<T> implements AsyncGenerator<T, undefined, unknown>
     const value = this.items[this.index] as T;
     this.items[this.index] = undefined as T; // the caller holds it now; the batch does not
     this.index += 1;
+    if (this.batched) {
+      // A decimal event id crosses as a number (cursor.rs); events carry it as a string.
+      const event = value as { id?: unknown };
+      if (typeof event.id === "number") event.id = String(event.id);
+    }
     return value;
   }
 
