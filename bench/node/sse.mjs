@@ -9,6 +9,7 @@
  * is one consumption in a fresh process, printing its figures as JSON.
  */
 import { spawn, execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -19,6 +20,17 @@ import { fmtMs, fmtRate, fmtRatio, log, mark, median, smoke, table } from "./lib
 const RUN_ID = "run-bench";
 const TOKEN = "zaby_rt_bench";
 const MIB = 1024 * 1024;
+
+/** CPU seconds of this process's main (JS) thread so far, from /proc (Linux only). */
+function mainThreadCpu() {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks
+  } catch {
+    return NaN;
+  }
+}
 
 /** One consumption of the stream: counts, checks order and end, samples RSS. */
 async function consume(side, origin, n, sampleEvery = 0) {
@@ -32,7 +44,10 @@ async function consume(side, origin, n, sampleEvery = 0) {
     events = fetchEvents(`${origin}/api/v1/agent-runtime/runs/${RUN_ID}/aiui`, { authorization: `Bearer ${TOKEN}` });
   }
   const rss = [];
+  const cpu0 = process.cpuUsage();
+  const main0 = mainThreadCpu();
   let count = 0;
+  let chars = 0;
   let first = NaN;
   let last;
   const start = performance.now();
@@ -40,16 +55,21 @@ async function consume(side, origin, n, sampleEvery = 0) {
     if (count === 0) first = performance.now() - start;
     count += 1;
     if (ev.id !== String(count)) throw new Error(`${side}: event ${count} has id ${ev.id}`);
+    // Read every event as a consumer would, so neither side can skip the work.
+    if (ev.event === "text") chars += ev.data.content.length;
     if (sampleEvery && count % sampleEvery === 0) rss.push(process.memoryUsage.rss());
     last = ev;
   }
   const total = performance.now() - start;
+  const cpu = process.cpuUsage(cpu0);
+  const processCpu = (cpu.user + cpu.system) / 1e6;
+  const mainCpu = mainThreadCpu() - main0;
   await runtime?.close();
   if (count !== n) throw new Error(`${side}: ${count} of ${n} events received`);
-  if (last?.event !== "RunFinished" || typeof last.data !== "object") {
-    throw new Error(`${side}: the stream did not end with a parsed RunFinished event`);
+  if (last?.event !== "RunFinished" || typeof last.data !== "object" || chars === 0) {
+    throw new Error(`${side}: the stream did not end with a parsed RunFinished event after text`);
   }
-  return { count, first, total, rss };
+  return { count, first, total, rss, processCpu, mainCpu };
 }
 
 if (process.argv[2] === "--child") {
@@ -122,8 +142,12 @@ try {
 const fig = (side) => {
   const totals = runs[side].map((r) => r.total);
   const firsts = runs[side].map((r) => r.first);
-  return { rate: (N / median(totals)) * 1000, total: median(totals), first: median(firsts) };
+  // CPU summed over the passes: /proc counts in 10 ms ticks.
+  const mainCpu = runs[side].reduce((a, r) => a + r.mainCpu, 0) / (N * runs[side].length);
+  const processCpu = runs[side].reduce((a, r) => a + r.processCpu, 0) / (N * runs[side].length);
+  return { rate: (N / median(totals)) * 1000, total: median(totals), first: median(firsts), mainCpu, processCpu };
 };
+const cpuCell = (f) => `${(f.mainCpu * 1e6).toFixed(2)} / ${(f.processCpu * 1e6).toFixed(2)}`;
 const sdk = fig("sdk");
 const base = fig("fetch");
 const ratio = sdk.rate / base.rate;
@@ -131,10 +155,19 @@ const ratio = sdk.rate / base.rate;
 console.log(`#### SSE: ${N.toLocaleString("en-US")} events, \`runs.stream\` vs a plain-JS parser over \`fetch\`\n`);
 console.log(
   table(
-    ["consumer", "events/s", "first event ms", "whole stream ms", "ratio", "target", "reached"],
+    ["consumer", "events/s", "first event ms", "whole stream ms", "CPU µs/event: JS thread / process", "ratio", "target", "reached"],
     [
-      ["`@zaby/sdk` `runs.stream`", fmtRate(sdk.rate), fmtMs(sdk.first), fmtMs(sdk.total), fmtRatio(ratio), `≥ ${TARGET}×`, mark(ratio >= TARGET)],
-      ["plain JS parser over `fetch`", fmtRate(base.rate), fmtMs(base.first), fmtMs(base.total), "1×", "", ""],
+      [
+        "`@zaby/sdk` `runs.stream`",
+        fmtRate(sdk.rate),
+        fmtMs(sdk.first),
+        fmtMs(sdk.total),
+        cpuCell(sdk),
+        fmtRatio(ratio),
+        `≥ ${TARGET}×`,
+        mark(ratio >= TARGET),
+      ],
+      ["plain JS parser over `fetch`", fmtRate(base.rate), fmtMs(base.first), fmtMs(base.total), cpuCell(base), "1×", "", ""],
     ],
   ),
 );
@@ -169,17 +202,29 @@ if (!SMOKE) {
         `${(early / MIB).toFixed(0)} → ${(peak / MIB).toFixed(0)}`,
         `${growth.toFixed(1)}`,
         mark(growth < 32),
+        `${((r.mainCpu / BIG) * 1e6).toFixed(2)} / ${((r.processCpu / BIG) * 1e6).toFixed(2)}`,
       ],
     };
   };
   console.log(`#### SSE: ${BIG.toLocaleString("en-US")} events, first event and memory (fresh process per side)\n`);
   console.log(
     table(
-      ["consumer", "events/s", "first event / whole stream ms", "first event while streaming", "RSS MiB at 10% → peak", "growth MiB", "flat (< 32 MiB)"],
+      [
+        "consumer",
+        "events/s",
+        "first event / whole stream ms",
+        "first event while streaming",
+        "RSS MiB at 10% → peak",
+        "growth MiB",
+        "flat (< 32 MiB)",
+        "CPU µs/event: JS thread / process",
+      ],
       [row("`@zaby/sdk` `runs.stream`", "sdk").cells, row("plain JS parser over `fetch`", "fetch").cells],
     ),
   );
   console.log(
-    "\nThe body is about 100 MiB; a consumer that buffered it would grow by at least that much and see its first event only at the end.\n",
+    "\nThe body is about 100 MiB; a consumer that buffered it would grow by at least that much and see its first event only at the end." +
+      " CPU per event: the JS thread alone (which a consumer shares with the rest of its program) and the whole process" +
+      " (the SDK parses SSE and JSON on its own thread).\n",
   );
 }
