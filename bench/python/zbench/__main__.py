@@ -100,6 +100,7 @@ def main() -> int:
     log("import and construction")
     figures.imports = startup.import_costs(5 if args.smoke else 21)
     figures.construction = startup.construction_us(100 if args.smoke else 5000)
+    figures.first_call = asyncio.run(startup.first_call_ms(args.origin, api_key, 3 if args.smoke else 11))
 
     print(render(figures))
     return 0

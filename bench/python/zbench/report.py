@@ -24,6 +24,7 @@ class Figures:
     sse_memory: StreamFigures | None = None
     imports: dict[str, float] = field(default_factory=dict)
     construction: dict[str, float] = field(default_factory=dict)
+    first_call: dict[str, float] = field(default_factory=dict)
 
 
 def _n(x: float) -> str:
@@ -88,12 +89,14 @@ def render(f: Figures) -> str:
     out.append("")
     sse_ratio = z.events_per_s / f.sse["httpx"].events_per_s
     targets.append(("SSE: zaby ÷ pure-Python parser", _r(sse_ratio), "≥ 3×", sse_ratio >= 3))
-    early = z.first_event_ms <= 0.05 * z.total_ms
+    # The longer stream shows best whether events flow before the body has arrived.
+    s_first = f.sse_memory if f.sse_memory is not None else z
+    early = s_first.first_event_ms <= 0.05 * s_first.total_ms
     targets.append(
         (
-            "SSE: first event while the stream is still arriving",
-            f"{z.first_event_ms:.1f} ms of {z.total_ms:,.0f} ms",
-            "first event in the first 5% of the stream",
+            f"SSE: first event while the stream is still arriving ({s_first.events:,} events)",
+            f"{s_first.first_event_ms:.1f} ms of {s_first.total_ms:,.0f} ms",
+            "first event within the first 5% of the stream",
             early,
         )
     )
@@ -120,6 +123,10 @@ def render(f: Figures) -> str:
     out.append(
         f"| constructing a client (`Zaby(api_key=…)` / `httpx.AsyncClient()`), µs "
         f"| {f.construction['zaby']:.1f} | {f.construction['httpx']:.1f} |"
+    )
+    out.append(
+        f"| a fresh client's construction plus its first `GET /health` (median ms; the connection "
+        f"pool and TLS setup are built on first use) | {f.first_call['zaby']:.2f} | {f.first_call['httpx']:.2f} |"
     )
     out.append("")
     targets.append(("`import zaby`", f"{f.imports['zaby']:.1f} ms", "≤ 30 ms", f.imports["zaby"] <= 30))

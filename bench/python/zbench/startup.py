@@ -56,3 +56,28 @@ def construction_us(iterations: int) -> dict[str, float]:
         "zaby": per_call(lambda: zaby.Zaby(api_key="zaby_pk_construct")),
         "httpx": per_call(lambda: httpx.AsyncClient(headers={"x-zaby-api-key": "zaby_pk_construct"})),
     }
+
+
+async def first_call_ms(origin: str, api_key: str, clients: int) -> dict[str, float]:
+    """Median ms from constructing a fresh client to its first `GET /health` answered:
+    what construction costs once the lazily built parts (connection pool, TLS setup)
+    are paid for."""
+    import httpx
+
+    import zaby
+
+    config = zaby.ZabyGlobalConfig(api_origin=origin)
+    samples: dict[str, list[float]] = {"zaby": [], "httpx": []}
+    for _ in range(clients):
+        started = time.perf_counter()
+        client = zaby.Zaby(api_key=api_key, config=config)
+        await client.health.check()
+        samples["zaby"].append((time.perf_counter() - started) * 1e3)
+        await client.aclose()
+        started = time.perf_counter()
+        async with httpx.AsyncClient(base_url=origin, headers={"x-zaby-api-key": api_key}) as hx:
+            response = await hx.get("/health")
+            response.raise_for_status()
+            response.json()
+            samples["httpx"].append((time.perf_counter() - started) * 1e3)
+    return {side: statistics.median(values) for side, values in samples.items()}

@@ -51,6 +51,8 @@ async def consume(events: AsyncIterator[Any], expected: int, sample_rss: bool = 
     count = 0
     last = None
     async for event in events:
+        # Every consumer reads the payload, as a real one would.
+        data = event.data
         count += 1
         if count == 1:
             first = time.perf_counter() - started
@@ -60,6 +62,8 @@ async def consume(events: AsyncIterator[Any], expected: int, sample_rss: bool = 
             if sample_rss:
                 rss_peak = max(rss_peak, rss_mib())
         last = event
+    if not isinstance(data, dict):
+        raise RuntimeError(f"the last event's data is not an object: {data!r}")
     total = time.perf_counter() - started
     if count != expected or last is None or last.event != "RunFinished" or last.id != str(expected):
         raise RuntimeError(f"stream delivered {count} of {expected} events, last {last!r}")
