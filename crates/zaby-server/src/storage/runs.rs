@@ -277,28 +277,40 @@ pub async fn release_all(conn: &mut Conn, executor_id: &str) -> DbResult<u64> {
     .await
 }
 
-/// Allocates the next seq for the holder of a RUNNING run and extends its lease to
-/// at least `lease_until` (every stored event renews the lease); `None` when the run
-/// is no longer RUNNING under `owner` (cancelled, lease lost).
-pub async fn next_seq_owned(
+/// Allocates the next `count` seqs for the holder of a RUNNING run, saves the
+/// executor's progress with them and extends the lease to at least `lease_until`
+/// (every stored event renews the lease), in one statement; the first seq, or `None`
+/// when the run is no longer RUNNING under `owner` (cancelled, lease lost).
+pub async fn next_seqs_owned(
     conn: &mut Conn,
     id: &str,
     owner: &str,
+    count: i64,
     now: i64,
     lease_until: i64,
+    p: &Progress,
 ) -> DbResult<Option<i64>> {
-    let n = exec(
+    let row = one(
         conn,
-        "UPDATE runs SET latest_seq = latest_seq + 1, updated_at = $3, \
-         lease_until = CASE WHEN lease_until < $4 THEN $4 ELSE lease_until END \
-         WHERE id = $1 AND status = 'RUNNING' AND lease_owner = $2",
-        args![id, owner, now, lease_until],
+        "UPDATE runs SET latest_seq = latest_seq + $5, updated_at = $3, \
+         lease_until = CASE WHEN lease_until < $4 THEN $4 ELSE lease_until END, \
+         loop_state = $6, steps = $7, input_tokens = $8, output_tokens = $9, tool_calls = $10 \
+         WHERE id = $1 AND status = 'RUNNING' AND lease_owner = $2 RETURNING latest_seq",
+        args![
+            id,
+            owner,
+            now,
+            lease_until,
+            count,
+            &p.loop_state,
+            p.steps,
+            p.input_tokens,
+            p.output_tokens,
+            p.tool_calls
+        ],
     )
     .await?;
-    if n == 0 {
-        return Ok(None);
-    }
-    Ok(Some(scalar_i64(conn, "SELECT latest_seq FROM runs WHERE id = $1", args![id]).await?))
+    row.map(|r| Ok(r.int("latest_seq")? - count + 1)).transpose()
 }
 
 /// Allocates the next seq of a run in one of `statuses` (cancel, approval decisions).
@@ -333,6 +345,45 @@ pub async fn insert_event(
     )
     .await?;
     Ok(())
+}
+
+/// Stores consecutive events from seq `first` on, in one statement.
+pub async fn insert_events(
+    conn: &mut Conn,
+    run_id: &str,
+    tenant_id: &str,
+    first: i64,
+    events: &[(&str, Value)],
+    now: i64,
+) -> DbResult<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let mut f = Filter::new();
+    let rows: Vec<String> = events
+        .iter()
+        .enumerate()
+        .map(|(i, (event, data))| {
+            let ps = [
+                f.bind(run_id),
+                f.bind(first + i as i64),
+                f.bind(tenant_id),
+                f.bind(*event),
+                f.bind(data),
+                f.bind(now),
+            ];
+            format!("({})", ps.join(", "))
+        })
+        .collect();
+    let sql =
+        format!("INSERT INTO run_events (run_id, seq, tenant_id, event, data, created_at) VALUES {}", rows.join(", "));
+    exec(conn, &sql, f.args).await?;
+    Ok(())
+}
+
+/// The status of a run, without the rest of its row (streams poll it).
+pub async fn status_of(conn: &mut Conn, id: &str) -> DbResult<Option<String>> {
+    one(conn, "SELECT status FROM runs WHERE id = $1", args![id]).await?.map(|r| r.text("status")).transpose()
 }
 
 /// The executor's bookkeeping after a batch of events.

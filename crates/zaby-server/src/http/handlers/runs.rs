@@ -261,10 +261,10 @@ impl Writer {
             // Status first: when it is terminal, every event is already stored.
             let read = async {
                 let mut conn = self.ctx.db.read().await?;
-                let run = store::get_by_id(&mut conn, &self.run_id).await?;
+                let status = store::status_of(&mut conn, &self.run_id).await?;
                 let events = store::events_after(&mut conn, &self.run_id, pos, 500).await?;
-                let terminal_again = match &run {
-                    Some(r) if r.is_terminal() && events.is_empty() => {
+                let terminal_again = match status.as_deref() {
+                    Some("COMPLETED" | "FAILED" | "CANCELLED") if events.is_empty() => {
                         store::last_event(&mut conn, &self.run_id).await?
                     }
                     _ => None,

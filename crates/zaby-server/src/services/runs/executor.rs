@@ -92,6 +92,11 @@ pub async fn run(ctx: SharedCtx, mut stop: watch::Receiver<bool>) {
     let mut tasks = tokio::task::JoinSet::new();
     let mut last_housekeeping = 0i64;
     let mut last_purge = 0i64;
+    // A finished task frees a slot; storage is read again then only if the executor was
+    // full (runs may have been left waiting) or the last read is a poll interval old,
+    // not after every run.
+    let mut claim = true;
+    let mut last_claim = Instant::now();
     loop {
         if *stop.borrow() {
             break;
@@ -110,7 +115,8 @@ pub async fn run(ctx: SharedCtx, mut stop: watch::Receiver<bool>) {
             }
         }
         let free = CAPACITY.saturating_sub(tasks.len());
-        if free > 0 {
+        if claim && free > 0 {
+            last_claim = Instant::now();
             match claim_some(&ctx, free as i64).await {
                 Ok(claimed) => {
                     for (id, owner) in claimed {
@@ -120,11 +126,13 @@ pub async fn run(ctx: SharedCtx, mut stop: watch::Receiver<bool>) {
                 Err(e) => tracing::warn!(error = %e.message, "claiming runs failed"),
             }
         }
+        let was_full = tasks.len() >= CAPACITY;
+        claim = true;
         tokio::select! {
             r = stop.changed() => if r.is_err() { break },
             _ = ctx.runs.wakeup.notified() => {}
             _ = tokio::time::sleep(POLL) => {}
-            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+            Some(_) = tasks.join_next(), if !tasks.is_empty() => claim = was_full || last_claim.elapsed() >= POLL,
         }
     }
     // Streams end, run tasks stop before their next event; then leases are released
@@ -166,7 +174,7 @@ async fn claim_some(ctx: &SharedCtx, limit: i64) -> ApiResult<Vec<(String, Strin
         let mut tx = ctx.db.write().await?;
         if store::claim(tx.conn(), &id, &owner, now_ms(), ctx.settings.executor_lease_ms as i64).await? {
             tx.commit().await?;
-            ctx.runs.notify(&id);
+            // No wake-up: a claim adds no event, and waiters return on events and ends.
             won.push((id, owner));
         }
     }
@@ -400,13 +408,6 @@ impl Exec {
         let lease_until = now + self.ctx.settings.executor_lease_ms.max(30) as i64;
         let mut tx = self.ctx.db.write().await.map_err(|e| before(e.into()))?;
         let r: ApiResult<bool> = async {
-            for (name, data) in events {
-                let Some(seq) = store::next_seq_owned(tx.conn(), &self.run.id, &self.owner, now, lease_until).await?
-                else {
-                    return Ok(false);
-                };
-                store::insert_event(tx.conn(), &self.run.id, &self.run.tenant_id, seq, name, data, now).await?;
-            }
             let progress = Progress {
                 loop_state: serde_json::to_value(&self.state).unwrap_or(Value::Null),
                 steps: self.steps,
@@ -414,7 +415,18 @@ impl Exec {
                 output_tokens: self.output_tokens,
                 tool_calls: self.tool_calls,
             };
-            store::save_progress(tx.conn(), &self.run.id, &progress).await?;
+            if events.is_empty() {
+                store::save_progress(tx.conn(), &self.run.id, &progress).await?;
+            } else {
+                let count = events.len() as i64;
+                let Some(first) =
+                    store::next_seqs_owned(tx.conn(), &self.run.id, &self.owner, count, now, lease_until, &progress)
+                        .await?
+                else {
+                    return Ok(false);
+                };
+                store::insert_events(tx.conn(), &self.run.id, &self.run.tenant_id, first, events, now).await?;
+            }
             for (kind, value, payload) in sigs {
                 signals::record(tx.conn(), &self.run, kind, *value, payload.clone()).await?;
             }
@@ -423,18 +435,28 @@ impl Exec {
                 store::set_waiting(tx.conn(), &self.run.id, now).await?;
             }
             if let Some(end) = end {
+                // The ended row as `finish` leaves it, for its signal, without reading it back.
+                let mut ended = self.run.clone();
+                ended.completed_at = Some(now);
+                ended.updated_at = now;
+                ended.tool_calls = self.tool_calls;
+                ended.input_tokens = self.input_tokens;
+                ended.output_tokens = self.output_tokens;
+                ended.steps = self.steps;
                 match end {
                     End::Completed(out) => {
-                        store::finish(tx.conn(), &self.run.id, "COMPLETED", Some(out), None, None, now).await?
+                        store::finish(tx.conn(), &self.run.id, "COMPLETED", Some(out), None, None, now).await?;
+                        ended.status = "COMPLETED".into();
+                        ended.final_output = Some(out.clone());
                     }
                     End::Failed(code, message) => {
                         let err = json!({ "code": code, "message": message });
-                        store::finish(tx.conn(), &self.run.id, "FAILED", None, Some(&err), None, now).await?
+                        store::finish(tx.conn(), &self.run.id, "FAILED", None, Some(&err), None, now).await?;
+                        ended.status = "FAILED".into();
+                        ended.error = Some(err);
                     }
                 }
-                if let Some(r) = store::get_by_id(tx.conn(), &self.run.id).await? {
-                    signals::run_ended(tx.conn(), &r).await?;
-                }
+                signals::run_ended(tx.conn(), &ended).await?;
             }
             Ok(true)
         }
