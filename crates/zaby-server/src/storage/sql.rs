@@ -196,6 +196,16 @@ pub fn like_pattern(needle: &str) -> String {
     out
 }
 
+/// [`lock_row`] for a caller that does not need to know whether the row exists (it
+/// reads it next): under SQLite, whose write transaction already excludes every other
+/// writer, nothing is sent.
+pub async fn lock(conn: &mut Conn, table: &str, id: &str) -> DbResult<()> {
+    if conn.backend_name().eq_ignore_ascii_case("sqlite") {
+        return Ok(());
+    }
+    lock_row(conn, table, id).await.map(|_| ())
+}
+
 /// Takes a row lock (PostgreSQL) by a no-op update; under SQLite the write
 /// transaction already excludes other writers. Returns whether the row exists.
 pub async fn lock_row(conn: &mut Conn, table: &str, id: &str) -> DbResult<bool> {

@@ -24,7 +24,7 @@ use crate::config::Settings;
 use crate::error::{ApiError, ApiResult};
 use crate::storage::deployments::{self as deployment_store, DeploymentRow};
 use crate::storage::runs::{self as store, RunRow};
-use crate::storage::sql::{Conn, lock_row};
+use crate::storage::sql::{Conn, lock};
 use crate::storage::{agents as agent_store, policies as policy_store};
 use crate::util::clock::{iso, iso_opt, now_ms};
 use crate::util::crypto::SecretBox;
@@ -230,7 +230,7 @@ pub async fn start(ctx: &Ctx, from: StartFrom<'_>, body: &Value) -> ApiResult<Ou
     // Path resource first (404), then the body (422), then state (409).
     let agent = match &from {
         StartFrom::Managed { caller, agent_id } | StartFrom::Test { caller, agent_id } => {
-            lock_row(tx.conn(), "agents", agent_id).await?;
+            lock(tx.conn(), "agents", agent_id).await?;
             Some(super::agents::load(tx.conn(), &caller.tenant_id, agent_id).await?)
         }
         StartFrom::Runtime(_) => None,
@@ -300,7 +300,7 @@ pub async fn start(ctx: &Ctx, from: StartFrom<'_>, body: &Value) -> ApiResult<Ou
                 ApiError::conflict("DEPLOYMENT_NOT_ACTIVE", "the token's deployment no longer exists")
             })?;
             let d = runnable_deployment(tx.conn(), d).await?;
-            lock_row(tx.conn(), "agents", &d.agent_id).await?;
+            lock(tx.conn(), "agents", &d.agent_id).await?;
             let a = agent_store::get(tx.conn(), &rc.tenant_id, &d.agent_id)
                 .await?
                 .ok_or_else(|| ApiError::conflict("AGENT_NOT_ACTIVE", "the agent no longer exists"))?;
@@ -310,7 +310,7 @@ pub async fn start(ctx: &Ctx, from: StartFrom<'_>, body: &Value) -> ApiResult<Ou
             if let Some(pid) = &g.policy_id {
                 // The policy row lock serializes concurrent starts under PostgreSQL;
                 // SQLite write transactions are serialized anyway.
-                lock_row(tx.conn(), "runtime_token_policies", pid).await?;
+                lock(tx.conn(), "runtime_token_policies", pid).await?;
                 if let Some(p) = policy_store::get(tx.conn(), &rc.tenant_id, pid).await?
                     && let Some(max) = p.int("maxConcurrentRuns")
                 {
@@ -515,7 +515,7 @@ pub async fn cancel(ctx: &Ctx, reader: &Reader<'_>, id: &str, body: &Value) -> A
     f.finish()?;
     let now = now_ms();
     let mut tx = ctx.db.write().await?;
-    lock_row(tx.conn(), "runs", id).await?;
+    lock(tx.conn(), "runs", id).await?;
     let r = load_visible(tx.conn(), reader, id).await?;
     match r.status.as_str() {
         "CANCELLED" => {
