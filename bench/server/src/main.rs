@@ -30,6 +30,9 @@ struct Args {
     /// A few iterations of everything, with sanity checks.
     #[arg(long)]
     smoke: bool,
+    /// Overrides the number of idle streams (10,000 in full mode, 100 in smoke mode).
+    #[arg(long)]
+    idle_streams: Option<usize>,
 }
 
 /// How much of each measurement.
@@ -135,7 +138,11 @@ async fn measure_backend(args: &Args, plan: &Plan, name: &str, db_url: Option<&s
 async fn main() {
     let args = Args::parse();
     raise_fd_limit();
-    let plan = Plan::new(args.smoke);
+    let mut plan = Plan::new(args.smoke);
+    if let Some(n) = args.idle_streams {
+        plan.idle_streams = n;
+        plan.idle_tokens = plan.idle_tokens.max(n / 10).max(1);
+    }
     let result = async {
         let version = std::process::Command::new(&args.server_bin).arg("--version").output()?;
         let version = String::from_utf8_lossy(&version.stdout).trim().to_string();
