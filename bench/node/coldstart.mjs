@@ -60,6 +60,23 @@ try {
   const runtime = steady(() => new ZabyRuntime({ token: "zaby_rt_bench", config: { apiOrigin: "http://127.0.0.1:9" } }));
   await Promise.all([...zaby.clients, ...runtime.clients].map((c) => c.close()));
 
+  // The first call of a new client against the second: what a client built per request pays.
+  const origin = process.env.ZABY_BENCH_ORIGIN;
+  const firstCall = [];
+  const secondCall = [];
+  if (origin) {
+    for (let i = 0; i < (SMOKE ? 3 : 20); i++) {
+      const client = new Zaby({ apiKey: "zaby_pk_bench", config: { apiOrigin: origin } });
+      for (const samples of [firstCall, secondCall]) {
+        const t0 = performance.now();
+        const body = await client.health.check();
+        samples.push(performance.now() - t0);
+        if (body?.status !== "ok") throw new Error(`health.check returned ${JSON.stringify(body)}`);
+      }
+      await client.close();
+    }
+  }
+
   console.log("#### Cold start and client construction\n");
   console.log(
     table(
@@ -71,10 +88,19 @@ try {
         ["first `new Zaby(…)` in a fresh process", fmtMs(median(first)), "≤ 1 ms", mark(median(first) <= 1)],
         ["`new Zaby(…)`, steady state", fmtMs(zaby.ms), "≤ 1 ms", mark(zaby.ms <= 1)],
         ["`new ZabyRuntime(…)`, steady state", fmtMs(runtime.ms), "≤ 1 ms", mark(runtime.ms <= 1)],
+        ...(origin
+          ? [
+              ["first `health.check` of a new client", fmtMs(median(firstCall)), "", ""],
+              ["second `health.check` of that client", fmtMs(median(secondCall)), "", ""],
+            ]
+          : []),
       ],
     ),
   );
-  console.log(`\nMedians of ${PROCESSES} fresh processes each (alternating) and of ${CONSTRUCTIONS.toLocaleString("en-US")} constructions.\n`);
+  console.log(
+    `\nMedians of ${PROCESSES} fresh processes each (alternating), of ${CONSTRUCTIONS.toLocaleString("en-US")} constructions` +
+      `${origin ? ` and of the first two calls of ${firstCall.length} new clients` : ""}.\n`,
+  );
 } finally {
   rmSync(project, { recursive: true, force: true });
 }
