@@ -89,6 +89,9 @@ async function startSource(n) {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const exited = new Promise((resolve) => child.once("exit", resolve));
+  // The source never outlives this process, however it ends.
+  const kill = () => child.kill("SIGTERM");
+  process.once("exit", kill);
   const origin = await new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });
     lines.on("line", (line) => {
@@ -100,7 +103,8 @@ async function startSource(n) {
   return {
     origin,
     stop: async () => {
-      child.kill("SIGTERM");
+      process.off("exit", kill);
+      kill();
       await exited;
     },
   };
@@ -115,6 +119,8 @@ function child(side, origin, n) {
   });
   return JSON.parse(out);
 }
+
+for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => process.exit(130));
 
 const SMOKE = smoke();
 const N = 100_000;
