@@ -253,47 +253,54 @@ impl Writer {
             return;
         }
         let mut last_write = Instant::now();
+        // Storage is read at the start, after a change of the run, and to retry; a
+        // heartbeat alone reads nothing.
+        let mut read = true;
+        let (mut full, mut failed) = (false, false);
         loop {
-            changes.seen();
             if revoked.seen() {
                 return;
             }
-            // Status first: when it is terminal, every event is already stored.
-            let read = async {
-                let mut conn = self.ctx.db.read().await?;
-                let status = store::status_of(&mut conn, &self.run_id).await?;
-                let events = store::events_after(&mut conn, &self.run_id, pos, 500).await?;
-                let terminal_again = match status.as_deref() {
-                    Some("COMPLETED" | "FAILED" | "CANCELLED") if events.is_empty() => {
-                        store::last_event(&mut conn, &self.run_id).await?
-                    }
-                    _ => None,
+            if read {
+                // Marked before the read: a change after it wakes the wait below.
+                changes.seen();
+                (full, failed) = (false, false);
+                // Status first: when it is terminal, every event is already stored.
+                let result = async {
+                    let mut conn = self.ctx.db.read().await?;
+                    let status = store::status_of(&mut conn, &self.run_id).await?;
+                    let events = store::events_after(&mut conn, &self.run_id, pos, 500).await?;
+                    let terminal_again = match status.as_deref() {
+                        Some("COMPLETED" | "FAILED" | "CANCELLED") if events.is_empty() => {
+                            store::last_event(&mut conn, &self.run_id).await?
+                        }
+                        _ => None,
+                    };
+                    Ok::<_, sqlx::Error>((events, terminal_again))
                 };
-                Ok::<_, sqlx::Error>((events, terminal_again))
-            };
-            let (mut full, mut failed) = (false, false);
-            match read.await {
-                Ok((events, terminal_again)) => {
-                    for e in &events {
-                        if !self.send(frame(e)).await {
+                match result.await {
+                    Ok((events, terminal_again)) => {
+                        for e in &events {
+                            if !self.send(frame(e)).await {
+                                return;
+                            }
+                            last_write = Instant::now();
+                            pos = e.seq;
+                            if is_terminal(&e.event) {
+                                return;
+                            }
+                        }
+                        if let Some(t) = terminal_again {
+                            // The position is at or past the terminal event: send it again.
+                            let _ = self.send(frame(&t)).await;
                             return;
                         }
-                        last_write = Instant::now();
-                        pos = e.seq;
-                        if is_terminal(&e.event) {
-                            return;
-                        }
+                        full = events.len() >= 500;
                     }
-                    if let Some(t) = terminal_again {
-                        // The position is at or past the terminal event: send it again.
-                        let _ = self.send(frame(&t)).await;
-                        return;
+                    Err(e) => {
+                        tracing::warn!(run_id = %self.run_id, error = %e, "stream read failed; retrying");
+                        failed = true;
                     }
-                    full = events.len() >= 500;
-                }
-                Err(e) => {
-                    tracing::warn!(run_id = %self.run_id, error = %e, "stream read failed; retrying");
-                    failed = true;
                 }
             }
             let until_ping = heartbeat.saturating_sub(last_write.elapsed());
@@ -305,10 +312,11 @@ impl Writer {
             } else {
                 until_ping
             };
+            read = false;
             tokio::select! {
-                _ = changes.changed() => {}
+                _ = changes.changed() => read = true,
                 _ = revoked.changed() => {}
-                _ = tokio::time::sleep(wait) => {}
+                _ = tokio::time::sleep(wait) => read = full || failed,
                 _ = async { let _ = shutdown.wait_for(|v| *v).await.is_ok(); } => {
                     let _ = self.send(Bytes::from_static(b": shutdown\n\n")).await;
                     return;
