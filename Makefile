@@ -15,7 +15,7 @@ HOST_TRIPLE = $(shell rustc -vV | sed -n 's/^host: //p')
 TARGET_DIR := $(abspath $(or $(CARGO_TARGET_DIR),target))
 SERVER_BIN := $(TARGET_DIR)/release/zaby-server
 
-.PHONY: test demo postgres test-rust lint codegen-check spec-conformance python-env python-dev test-python node-env test-node \
+.PHONY: test demo postgres test-rust lint codegen-check spec-conformance python-env python-dev test-python node-env node-build test-node \
 	server-release e2e e2e-rust e2e-python e2e-typescript bench bench-smoke
 
 ## The server plus the lifecycle demo, on embedded SQLite.
@@ -72,9 +72,13 @@ node-env: typescript/node_modules/.package-lock.json
 typescript/node_modules/.package-lock.json: typescript/package-lock.json
 	cd typescript && npm ci --no-audit --no-fund
 
-## The Node package: native addon, TypeScript build, node --test.
-test-node: node-env
-	cd typescript && npm run build && npm test
+## The Node package built from source: native addon (ci profile) and TypeScript.
+node-build: node-env
+	cd typescript && npm run build
+
+## The Node package's tests (node --test).
+test-node: node-build
+	cd typescript && npm test
 
 ## zaby-server as users run it: the release binary, which answers --version.
 server-release:
@@ -96,8 +100,8 @@ e2e-typescript: server-release node-env
 
 ## Benchmarks (BENCHMARKS.md): release builds, full figures. `bench-smoke` runs every
 ## benchmark for a few iterations so the harness cannot rot.
-bench: postgres python-env node-env
+bench: postgres python-env node-build
 	MATURIN=$(VENV)/bin/maturin bench/run
 
-bench-smoke: server-release postgres python-env node-env
+bench-smoke: server-release postgres python-dev node-build
 	MATURIN=$(VENV)/bin/maturin bench/run --smoke
