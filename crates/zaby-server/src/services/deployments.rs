@@ -41,6 +41,14 @@ pub async fn load(conn: &mut Conn, tenant_id: &str, id: &str) -> ApiResult<Deplo
     store::get(conn, tenant_id, id).await?.ok_or_else(|| ApiError::not_found("deployment"))
 }
 
+/// "The agent's newest ACTIVE deployment" of API.md (E13's default, E15): one
+/// rule for both, and one error when there is none.
+pub async fn newest_active(conn: &mut Conn, tenant_id: &str, agent_id: &str) -> ApiResult<DeploymentRow> {
+    store::newest_active(conn, tenant_id, agent_id)
+        .await?
+        .ok_or_else(|| ApiError::conflict("NO_ACTIVE_DEPLOYMENT", "the agent has no ACTIVE deployment"))
+}
+
 /// Follows `superseded_by` from a deployment to the one that now stands for it.
 /// Returns the last deployment of the chain (ACTIVE when the chain is healthy).
 pub async fn resolve_chain(conn: &mut Conn, d: DeploymentRow) -> ApiResult<DeploymentRow> {

@@ -484,10 +484,7 @@ pub async fn playground(ctx: &Ctx, caller: &Caller, agent_id: &str, body: &Value
 pub async fn playground_default(ctx: &Ctx, caller: &Caller, agent_id: &str) -> ApiResult<Outcome> {
     let mut tx = ctx.db.write().await?;
     let agent = super::agents::load(tx.conn(), &caller.tenant_id, agent_id).await?;
-    let active = dep_store::by_agent_status(tx.conn(), &caller.tenant_id, &agent.id, "ACTIVE").await?;
-    let Some(deployment) = active.into_iter().max_by_key(|d| (d.activated_at, d.created_at)) else {
-        return Err(ApiError::conflict("NO_ACTIVE_DEPLOYMENT", "the agent has no ACTIVE deployment"));
-    };
+    let deployment = super::deployments::newest_active(tx.conn(), &caller.tenant_id, &agent.id).await?;
     let out = issue(
         ctx,
         tx.conn(),

@@ -86,6 +86,21 @@ pub async fn by_agent_status(
     .collect()
 }
 
+/// The agent's newest ACTIVE deployment: the last created (ties broken by id),
+/// whatever the order in which the ACTIVE ones were activated.
+pub async fn newest_active(conn: &mut Conn, tenant_id: &str, agent_id: &str) -> DbResult<Option<DeploymentRow>> {
+    one(
+        conn,
+        "SELECT * FROM deployments WHERE tenant_id = $1 AND agent_id = $2 AND status = 'ACTIVE' \
+         ORDER BY created_at DESC, id DESC LIMIT 1",
+        args![tenant_id, agent_id],
+    )
+    .await?
+    .as_ref()
+    .map(deployment)
+    .transpose()
+}
+
 pub async fn newest_of_agent(conn: &mut Conn, tenant_id: &str, agent_id: &str) -> DbResult<Option<DeploymentRow>> {
     one(
         conn,

@@ -8,7 +8,14 @@ use serde_json::{Value, json};
 use crate::common::*;
 use crate::on_both;
 
-on_both!(mint_preconditions, idempotent_mints, rotation_and_revocation, policies_and_families, playground_tokens);
+on_both!(
+    mint_preconditions,
+    idempotent_mints,
+    rotation_and_revocation,
+    policies_and_families,
+    playground_tokens,
+    newest_active_deployment
+);
 
 async fn mint_preconditions(s: TestServer) {
     let z = s.zaby();
@@ -283,4 +290,58 @@ async fn playground_tokens(s: TestServer) {
         "VALIDATION_ERROR",
     )
     .await;
+}
+
+/// E13 (run without `deploymentId`) and E15 (default playground token) pick the
+/// same "newest ACTIVE deployment": the last created, even when an older one
+/// was activated after it.
+async fn newest_active_deployment(first: TestServer) {
+    // Provisioning never comes due by itself: the test releases each deployment.
+    let s = TestServer::start_with(first.backend, |st| st.provisioning_delay_ms = 3_600_000).await.unwrap();
+    let z = s.zaby();
+    let agent = z.agents().create(json!({"slug": "newest", "name": "newest"})).await.unwrap();
+    let agent_id = agent["id"].as_str().unwrap();
+    let version = z.agents().publish(agent_id).await.unwrap();
+    let older = z.agents().deploy(agent_id, json!({"agentVersionId": version["id"], "environment": "STAGING"})).await;
+    let older = older.unwrap()["id"].as_str().unwrap().to_string();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let newer =
+        z.agents().deploy(agent_id, json!({"agentVersionId": version["id"], "environment": "PRODUCTION"})).await;
+    let newer = newer.unwrap()["id"].as_str().unwrap().to_string();
+    expect_err(z.agents().playground_runtime_tokens(agent_id, None), 409, "NO_ACTIVE_DEPLOYMENT").await;
+    expect_err(z.agents().start_run(agent_id, json!({"input": "x"})), 409, "NO_ACTIVE_DEPLOYMENT").await;
+
+    let release = |id: String| {
+        let s = &s;
+        async move {
+            let mut tx = s.ctx().db.write().await.unwrap();
+            zaby_server::storage::sql::exec(
+                tx.conn(),
+                "UPDATE deployments SET activate_after = 0 WHERE id = $1",
+                zaby_server::args![&id],
+            )
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+            s.ctx().provisioning_wakeup.notify_one();
+            wait_active(&s.zaby(), &id).await;
+        }
+    };
+    release(newer.clone()).await;
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    release(older.clone()).await;
+    let tenant = s.default_tenant().await;
+    let mut conn = s.ctx().db.read().await.unwrap();
+    use zaby_server::storage::deployments::get;
+    let o = get(&mut conn, &tenant, &older).await.unwrap().unwrap();
+    let n = get(&mut conn, &tenant, &newer).await.unwrap().unwrap();
+    drop(conn);
+    assert_eq!((o.status.as_str(), n.status.as_str()), ("ACTIVE", "ACTIVE"));
+    assert!(o.activated_at > n.activated_at, "the older deployment activated last");
+    assert!(o.created_at < n.created_at, "the newer deployment was created last");
+
+    let token = z.agents().playground_runtime_tokens(agent_id, None).await.unwrap();
+    assert_eq!(token["deploymentId"], newer.as_str());
+    let run = z.agents().start_run(agent_id, json!({"input": "x"})).await.unwrap();
+    assert_eq!(run["deploymentId"], newer.as_str());
 }

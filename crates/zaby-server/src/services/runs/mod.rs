@@ -349,20 +349,7 @@ pub async fn start(ctx: &Ctx, from: StartFrom<'_>, body: &Value) -> ApiResult<Ou
                         _ => return Err(ApiError::invalid("deploymentId", "is not a deployment of this agent")),
                     }
                 }
-                None => {
-                    let mut active =
-                        deployment_store::by_agent_status(tx.conn(), &a.tenant_id, &a.id, "ACTIVE").await?;
-                    active.sort_by_key(|d| (d.created_at, d.id.clone()));
-                    match active.pop() {
-                        Some(d) => d,
-                        None => {
-                            return Err(ApiError::conflict(
-                                "NO_ACTIVE_DEPLOYMENT",
-                                "the agent has no ACTIVE deployment",
-                            ));
-                        }
-                    }
-                }
+                None => crate::services::deployments::newest_active(tx.conn(), &a.tenant_id, &a.id).await?,
             };
             if matches!(a.status.as_str(), "PAUSED" | "DISABLED") {
                 return Err(agent_not_active(&a.status));
