@@ -11,7 +11,6 @@ Async everywhere, on one Rust core::
 from __future__ import annotations
 
 import os as _os
-from typing import TYPE_CHECKING, Any
 
 from . import _native
 from ._native import RunEventStream
@@ -45,9 +44,13 @@ from .errors import (
 )
 from .mocks import MockRequest, MockResponse, MockTransport
 from .tokens import RuntimeTokenResponse
-from .transport import HttpTransport, TransportRequest, TransportResponse, ZabyTransport
+from .transport import HttpTransport, TransportRequest, TransportResponse
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
+    from .transport import ZabyTransport as ZabyTransport
     from .types import ListResponse as ListResponse
 
 __version__: str = _native.VERSION
@@ -60,12 +63,16 @@ if hasattr(_os, "register_at_fork"):
 
 
 def __getattr__(name: str) -> Any:
-    # `ListResponse` lives with the generated types; importing them lazily keeps
-    # `import zaby` fast.
+    # `ListResponse` lives with the generated types and `ZabyTransport` is a `typing`
+    # protocol; importing them lazily keeps `import zaby` fast.
     if name == "ListResponse":
         from .types import ListResponse
 
         return ListResponse
+    if name == "ZabyTransport":
+        from .transport import ZabyTransport
+
+        return ZabyTransport
     raise AttributeError(f"module 'zaby' has no attribute {name!r}")
 
 

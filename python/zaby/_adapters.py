@@ -7,9 +7,11 @@ to "schedule this coroutine on the captured loop and await it".
 
 from __future__ import annotations
 
-from typing import Any
-
 from .transport import TransportRequest
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 async def call_provider(provider: Any) -> Any:

@@ -3,18 +3,34 @@
 
 from __future__ import annotations
 
-from types import TracebackType
-from typing import Any, Awaitable, Callable, Union
-
 from . import _native
 from ._clients import _RuntimeClients, _ZabyClients
 from .config import ResolvedZabyConfig, ZabyGlobalConfig, _resolved
-from .transport import ZabyTransport, _native_of
+from .transport import _native_of
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from types import TracebackType
+    from typing import Any, Awaitable, Callable, Union
+
+    from .transport import ZabyTransport
+
+    CredentialProvider = Union[str, Callable[[], str], Callable[[], Awaitable[str]]]
+    """A credential: the value itself, or a sync or async function returning it on every attempt."""
 
 __all__ = ["Zaby", "ZabyRuntime", "CredentialProvider"]
 
-CredentialProvider = Union[str, Callable[[], str], Callable[[], Awaitable[str]]]
-"""A credential: the value itself, or a sync or async function returning it on every attempt."""
+
+def __getattr__(name: str) -> Any:
+    # The alias needs `typing` at run time; it is built on first use so that `import zaby`
+    # does not pay for `typing`.
+    if name == "CredentialProvider":
+        from typing import Awaitable, Callable, Union
+
+        alias = Union[str, Callable[[], str], Callable[[], Awaitable[str]]]
+        globals()["CredentialProvider"] = alias
+        return alias
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class _Client:

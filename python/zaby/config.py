@@ -3,11 +3,12 @@ per-call options. Resolution and validation happen in the core."""
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
-from typing import Any, Callable
-
 from . import _native
+from ._record import FrozenRecord, Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 __all__ = [
     "ZabyGlobalConfig",
@@ -20,43 +21,79 @@ __all__ = [
 ]
 
 
-@dataclass
-class RetryPolicy:
+class RetryPolicy(Record):
     """Retry settings; every unset (``None``) field takes the default of API.md §2.4."""
 
-    attempts: int = 0
+    __slots__ = ("attempts", "retry_methods", "retry_statuses", "backoff_ms")
+
+    attempts: int
     """Additional attempts after the first (negative means 0)."""
-    retry_methods: list[str] | None = None
+    retry_methods: list[str] | None
     """Methods eligible for retry; default ``["GET", "HEAD", "OPTIONS"]``; ``[]`` means none."""
-    retry_statuses: list[int] | None = None
+    retry_statuses: list[int] | None
     """Statuses that trigger a retry; default ``[408, 429, 500, 502, 503, 504]``."""
-    backoff_ms: Callable[[int], float] | None = None
+    backoff_ms: Callable[[int], float] | None
     """Delay in ms before retry number ``attempt + 1``; default ``min(100 * 2**attempt, 1000)``."""
 
+    def __init__(
+        self,
+        attempts: int = 0,
+        retry_methods: list[str] | None = None,
+        retry_statuses: list[int] | None = None,
+        backoff_ms: Callable[[int], float] | None = None,
+    ) -> None:
+        self.attempts = attempts
+        self.retry_methods = retry_methods
+        self.retry_statuses = retry_statuses
+        self.backoff_ms = backoff_ms
 
-@dataclass
-class ZabyGlobalConfig:
+
+class ZabyGlobalConfig(Record):
     """One configuration layer. ``None`` means "inherit from the layer below"."""
 
-    environment: str | None = None
-    api_origin: str | None = None
-    timeout_ms: int | None = None
-    retries: int | RetryPolicy | None = None
-    user_agent: str | None = None
-    tenant_id: str | None = None
+    __slots__ = ("environment", "api_origin", "timeout_ms", "retries", "user_agent", "tenant_id")
+
+    environment: str | None
+    api_origin: str | None
+    timeout_ms: int | None
+    retries: int | RetryPolicy | None
+    user_agent: str | None
+    tenant_id: str | None
+
+    def __init__(
+        self,
+        environment: str | None = None,
+        api_origin: str | None = None,
+        timeout_ms: int | None = None,
+        retries: int | RetryPolicy | None = None,
+        user_agent: str | None = None,
+        tenant_id: str | None = None,
+    ) -> None:
+        self.environment = environment
+        self.api_origin = api_origin
+        self.timeout_ms = timeout_ms
+        self.retries = retries
+        self.user_agent = user_agent
+        self.tenant_id = tenant_id
 
 
-@dataclass(frozen=True)
-class RequestOptions:
+class RequestOptions(FrozenRecord):
     """Per-call options; the explicit keywords of a method call win over these."""
 
-    request_id: str | None = None
-    timeout_ms: int | None = None
+    __slots__ = ("request_id", "timeout_ms")
+
+    request_id: str | None
+    timeout_ms: int | None
+
+    def __init__(self, request_id: str | None = None, timeout_ms: int | None = None) -> None:
+        object.__setattr__(self, "request_id", request_id)
+        object.__setattr__(self, "timeout_ms", timeout_ms)
 
 
-@dataclass(frozen=True)
-class ResolvedZabyConfig:
+class ResolvedZabyConfig(FrozenRecord):
     """The configuration a client built now would use (every field resolved)."""
+
+    __slots__ = ("environment", "api_origin", "timeout_ms", "retries", "user_agent", "tenant_id")
 
     environment: str
     api_origin: str
@@ -65,8 +102,20 @@ class ResolvedZabyConfig:
     user_agent: str | None
     tenant_id: str | None
 
+    def __init__(
+        self,
+        environment: str,
+        api_origin: str,
+        timeout_ms: int,
+        retries: RetryPolicy,
+        user_agent: str | None,
+        tenant_id: str | None,
+    ) -> None:
+        for name, value in zip(self.__slots__, (environment, api_origin, timeout_ms, retries, user_agent, tenant_id)):
+            object.__setattr__(self, name, value)
 
-_FIELDS = frozenset(f.name for f in dataclasses.fields(ZabyGlobalConfig))
+
+_FIELDS = frozenset(ZabyGlobalConfig.__slots__)
 
 
 def configure_zaby(config: ZabyGlobalConfig | None = None, **fields: Any) -> None:
@@ -80,7 +129,11 @@ def configure_zaby(config: ZabyGlobalConfig | None = None, **fields: Any) -> Non
         raise TypeError(f"configure_zaby() got an unexpected keyword argument {unknown[0]!r}")
     if config is not None and not isinstance(config, ZabyGlobalConfig):
         raise TypeError(f"config must be a ZabyGlobalConfig, got {type(config).__name__}")
-    merged = dataclasses.replace(config or ZabyGlobalConfig(), **{k: v for k, v in fields.items() if v is not None})
+    base = config or ZabyGlobalConfig()
+    merged = ZabyGlobalConfig(**{name: getattr(base, name) for name in ZabyGlobalConfig.__slots__})
+    for name, value in fields.items():
+        if value is not None:
+            setattr(merged, name, value)
     _native.configure(merged)
 
 

@@ -7,8 +7,11 @@ request id, retry hint, body, headers, …) and chains the underlying error as
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Mapping
+from ._record import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Mapping
 
 __all__ = [
     "ZabyError",
@@ -68,17 +71,36 @@ class ZabyError(Exception):
         return (_rebuild, (type(self), self.message, dict(self.__dict__), cause))
 
 
-@dataclass
-class ZabyApiErrorInput:
+class ZabyApiErrorInput(Record):
     """The fields of an API error, as one value (first argument of ``ZabyApiError``)."""
 
+    __slots__ = ("status", "message", "code", "request_id", "retry_after", "details", "headers")
+
     status: int
-    message: str | None = None
-    code: str | None = None
-    request_id: str | None = None
-    retry_after: int | None = None
-    details: Any = None
-    headers: Mapping[str, str] | None = field(default=None)
+    message: str | None
+    code: str | None
+    request_id: str | None
+    retry_after: int | None
+    details: Any
+    headers: Mapping[str, str] | None
+
+    def __init__(
+        self,
+        status: int,
+        message: str | None = None,
+        code: str | None = None,
+        request_id: str | None = None,
+        retry_after: int | None = None,
+        details: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.status = status
+        self.message = message
+        self.code = code
+        self.request_id = request_id
+        self.retry_after = retry_after
+        self.details = details
+        self.headers = headers
 
 
 def _default_message(status: int) -> str:

@@ -3,12 +3,14 @@ matching rules and the exact failure messages are the core's."""
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
-
 from . import _native
 from ._sse import SseEvent
 from .errors import MockTransportError
 from .transport import TransportRequest, TransportResponse, _response
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterable, Mapping
 
 __all__ = ["MockTransport", "MockResponse", "MockRequest", "MockTransportError"]
 
@@ -18,6 +20,8 @@ _UNSET: Any = object()
 def _event(ev: SseEvent | Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(ev, SseEvent):
         return ev.to_dict()
+    from collections.abc import Mapping
+
     if isinstance(ev, Mapping):
         return dict(ev)
     raise TypeError(f"an SSE event must be a mapping or an SseEvent, got {type(ev).__name__}")

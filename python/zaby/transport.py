@@ -2,48 +2,87 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Protocol, runtime_checkable
-
 from . import _native
+from ._record import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, AsyncIterator
+
+    from ._protocol import ZabyTransport as ZabyTransport
 
 __all__ = ["ZabyTransport", "HttpTransport", "TransportRequest", "TransportResponse"]
 
 
-@dataclass
-class TransportRequest:
+class TransportRequest(Record):
     """One HTTP attempt as the core hands it to a transport."""
+
+    __slots__ = ("method", "url", "path", "headers", "json_body", "stream", "timeout_ms")
 
     method: str
     url: str
     path: str
     """Path plus query string, as sent."""
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str]
     """Lower-case header names."""
-    json_body: Any = None
-    stream: bool = False
+    json_body: Any
+    stream: bool
     """``True`` for the SSE request: answer with ``body_stream`` when you can."""
-    timeout_ms: int = 30_000
+    timeout_ms: int
+
+    def __init__(
+        self,
+        method: str,
+        url: str,
+        path: str,
+        headers: dict[str, str] | None = None,
+        json_body: Any = None,
+        stream: bool = False,
+        timeout_ms: int = 30_000,
+    ) -> None:
+        self.method = method
+        self.url = url
+        self.path = path
+        self.headers = {} if headers is None else headers
+        self.json_body = json_body
+        self.stream = stream
+        self.timeout_ms = timeout_ms
 
 
-@dataclass
-class TransportResponse:
+class TransportResponse(Record):
     """What a transport answers. Give ``json_body``, ``body`` (text) or ``body_stream``."""
 
+    __slots__ = ("status", "headers", "json_body", "body", "body_stream")
+
     status: int
-    headers: dict[str, str] = field(default_factory=dict)
-    json_body: Any = None
-    body: str | None = None
-    body_stream: AsyncIterator[bytes] | None = None
+    headers: dict[str, str]
+    json_body: Any
+    body: str | None
+    body_stream: AsyncIterator[bytes] | None
+
+    def __init__(
+        self,
+        status: int,
+        headers: dict[str, str] | None = None,
+        json_body: Any = None,
+        body: str | None = None,
+        body_stream: AsyncIterator[bytes] | None = None,
+    ) -> None:
+        self.status = status
+        self.headers = {} if headers is None else headers
+        self.json_body = json_body
+        self.body = body
+        self.body_stream = body_stream
 
 
-@runtime_checkable
-class ZabyTransport(Protocol):
-    """Anything with ``async def send(request) -> TransportResponse`` can carry the SDK's
-    requests. Exceptions it raises reach the caller unchanged (a ``ZabyConnectionError``
-    or ``ZabyTimeoutError`` is retried like a network failure)."""
+def __getattr__(name: str) -> Any:
+    # The protocol class needs `typing` at run time; it is built on first use so that
+    # `import zaby` does not pay for `typing`.
+    if name == "ZabyTransport":
+        from ._protocol import ZabyTransport
 
-    async def send(self, request: TransportRequest) -> TransportResponse: ...
+        return ZabyTransport
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _response(raw: dict[str, Any]) -> TransportResponse:

@@ -133,15 +133,11 @@ fn clients() -> Vec<(&'static str, &'static str, &'static str, &'static str)> {
 }
 
 #[pymodule(gil_used = true)]
-fn _native(py: Python<'_>, m: &Bound<'_, PyModule>) -> PyResult<()> {
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // The core logs through `tracing` (target "zaby"); with tracing's `log` feature the
-    // events reach pyo3-log, which hands them to the logger "zaby", behind the level
-    // gate of `logging.rs`; other crates' records are cut at WARN in Rust, before
-    // touching Python.
-    let logger = pyo3_log::Logger::new(py, pyo3_log::Caching::Loggers)?
-        .filter(log::LevelFilter::Warn)
-        .filter_target("zaby".to_owned(), log::LevelFilter::Trace);
-    if log::set_boxed_logger(Box::new(logging::Gated { inner: logger })).is_ok() {
+    // events reach the gate of `logging.rs`, which hands them to pyo3-log once the first
+    // call has built it.
+    if log::set_boxed_logger(Box::new(logging::Gated)).is_ok() {
         log::set_max_level(log::LevelFilter::Trace);
     }
 

@@ -4,12 +4,19 @@
 //! So the "zaby" logger's threshold is read on the event loop's thread whenever a call
 //! starts (`refresh`, cheap there since the GIL is held) and kept in an atomic; records
 //! below it are dropped in Rust. A level set with `setLevel` applies from the next call on.
+//!
+//! The bridge itself (pyo3-log imports Python's `logging`, several milliseconds) is built
+//! at the first call, not at `import zaby`: the core logs nothing before a call starts.
 
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use log::{LevelFilter, Log, Metadata, Record};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
+
+/// pyo3-log, built by the first `refresh`.
+static BRIDGE: OnceLock<pyo3_log::Logger> = OnceLock::new();
 
 /// The lowest level the "zaby" logger accepts (a `LevelFilter` as usize).
 static THRESHOLD: AtomicUsize = AtomicUsize::new(LevelFilter::Trace as usize);
@@ -29,6 +36,18 @@ fn filter_of(python_level: i64) -> LevelFilter {
 
 /// Reads the "zaby" logger's current threshold (the caller holds the GIL).
 pub fn refresh(py: Python<'_>) {
+    if BRIDGE.get().is_none() {
+        // The core's records go to the logger "zaby"; other crates' are cut at WARN in
+        // Rust, before touching Python.
+        let made = pyo3_log::Logger::new(py, pyo3_log::Caching::Loggers)
+            .map(|l| l.filter(LevelFilter::Warn).filter_target("zaby".to_owned(), LevelFilter::Trace));
+        match made {
+            Ok(logger) => {
+                let _ = BRIDGE.set(logger);
+            }
+            Err(err) => err.print(py),
+        }
+    }
     let level = LEVEL_OF_ZABY
         .get_or_try_init(py, || Ok::<_, PyErr>(py.import("zaby._adapters")?.getattr("zaby_log_level")?.unbind()))
         .and_then(|f| f.bind(py).call0())
@@ -49,24 +68,34 @@ fn threshold() -> LevelFilter {
     }
 }
 
-/// pyo3-log behind the threshold above, for the core's records.
-pub struct Gated {
-    pub inner: pyo3_log::Logger,
+/// pyo3-log behind the threshold above, for the core's records; records before the
+/// bridge exists are dropped.
+pub struct Gated;
+
+impl Gated {
+    fn bridge(&self, metadata: &Metadata) -> Option<&'static pyo3_log::Logger> {
+        let ours = metadata.target() == "zaby" || metadata.target().starts_with("zaby::");
+        if ours && metadata.level() > threshold() {
+            return None;
+        }
+        BRIDGE.get().filter(|inner| inner.enabled(metadata))
+    }
 }
 
 impl Log for Gated {
     fn enabled(&self, metadata: &Metadata) -> bool {
-        let ours = metadata.target() == "zaby" || metadata.target().starts_with("zaby::");
-        (!ours || metadata.level() <= threshold()) && self.inner.enabled(metadata)
+        self.bridge(metadata).is_some()
     }
 
     fn log(&self, record: &Record) {
-        if self.enabled(record.metadata()) {
-            self.inner.log(record);
+        if let Some(inner) = self.bridge(record.metadata()) {
+            inner.log(record);
         }
     }
 
     fn flush(&self) {
-        self.inner.flush();
+        if let Some(inner) = BRIDGE.get() {
+            inner.flush();
+        }
     }
 }

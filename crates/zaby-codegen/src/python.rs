@@ -121,8 +121,11 @@ fn py_module() -> String {
     let _ = writeln!(out, "\"\"\"The sub-clients of ``Zaby`` and ``ZabyRuntime`` (API.md §4).\n\n{HEADER}\n\"\"\"\n");
     out.push_str(
         "from __future__ import annotations\n\n\
-         from typing import Any\n\n\
-         from .config import RequestOptions, _call_options\n\n\n\
+         from .config import RequestOptions, _call_options\n\n\
+         # `typing` only for the checkers: `import zaby` stays fast.\n\
+         TYPE_CHECKING = False\n\
+         if TYPE_CHECKING:\n    \
+             from typing import Any\n\n\n\
          class _SubClient:\n    \
              __slots__ = (\"_native\",)\n\n    \
              def __init__(self, native: Any) -> None:\n        \
