@@ -213,7 +213,7 @@ impl NativeClient {
         if let Some(n) = reconnects {
             stream = stream.max_reconnects(n);
         }
-        NativeCursor::new(stream.map(|item| item.map(Item::Event)).boxed())
+        NativeCursor::new(stream.raw().map(|item| item.map(Item::Event)).boxed())
     }
 
     /// Closes the client (idempotent); `done` is called once it is closed.

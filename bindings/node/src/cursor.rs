@@ -7,6 +7,8 @@
 //! with `JSON.parse`. One callback and one parse per batch instead of one thread hop
 //! and a property-by-property conversion per event is what lets a stream of small
 //! events keep up with the network; the bound keeps memory flat on long streams.
+//! Each event's data goes into that text as it arrived (the core keeps it unparsed),
+//! so JSON is parsed once, by `JSON.parse`, and never built and re-serialised here.
 //! Pages keep `next`, one item per call, so an `iter…` never fetches a page early.
 
 use std::sync::Arc;
@@ -28,7 +30,7 @@ const BATCH_BYTES: usize = 256 * 1024;
 /// What a cursor yields: a JSON value (a page item) or a run event.
 pub enum Item {
     Value(Value),
-    Event(zaby::SseEvent),
+    Event(zaby::RawSseEvent),
 }
 
 impl Item {
@@ -36,6 +38,7 @@ impl Item {
         match self {
             Item::Value(v) => v,
             Item::Event(ev) => {
+                let ev = ev.into_event();
                 let mut o = json!({ "data": ev.data });
                 if let Some(id) = ev.id {
                     o["id"] = Value::String(id);
@@ -55,7 +58,11 @@ impl Item {
             Item::Value(v) => serde_json::to_writer(&mut *out, v),
             Item::Event(ev) => {
                 out.extend_from_slice(b"{\"data\":");
-                serde_json::to_writer(&mut *out, &ev.data)?;
+                match ev.data_json() {
+                    Some(json) => out.extend_from_slice(json.as_bytes()),
+                    // Not JSON: the text as a string, as the core's `SseEvent` has it.
+                    None => serde_json::to_writer(&mut *out, &ev.data)?,
+                }
                 if let Some(id) = &ev.id {
                     out.extend_from_slice(b",\"id\":");
                     if is_plain_integer(id) {

@@ -45,8 +45,8 @@ pub use credential::{Credential, CredentialProvider};
 pub use error::{ApiError, ApiErrorKind, Result, ZabyError};
 pub use paginate::Paginator;
 pub use request::ZabyRequest;
-pub use sse::SseEvent;
-pub use stream::RunEventStream;
+pub use sse::{RawSseEvent, SseEvent};
+pub use stream::{RawRunEventStream, RunEventStream};
 pub use types::ListResponse;
 
 /// One handle type per sub-client.

@@ -8,6 +8,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+mod raw;
+
+pub use raw::RawSseEvent;
+
 /// One server-sent event.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SseEvent {
@@ -70,6 +74,11 @@ impl SseParser {
 
     /// Parses `chunk` and returns the events it completed.
     pub fn feed(&mut self, chunk: &[u8]) -> Vec<SseEvent> {
+        self.feed_raw(chunk).into_iter().map(RawSseEvent::into_event).collect()
+    }
+
+    /// Like [`SseParser::feed`], with each event's data left as text.
+    pub fn feed_raw(&mut self, chunk: &[u8]) -> Vec<RawSseEvent> {
         let mut out = Vec::new();
         match std::str::from_utf8(chunk) {
             // The common case, parsed in place without a copy of the chunk.
@@ -86,11 +95,16 @@ impl SseParser {
     pub fn feed_str(&mut self, text: &str) -> Vec<SseEvent> {
         let mut out = Vec::new();
         self.push_text(text, &mut out);
-        out
+        out.into_iter().map(RawSseEvent::into_event).collect()
     }
 
     /// Ends a complete body: an unterminated last line and block are dispatched.
-    pub fn finish(mut self) -> Option<SseEvent> {
+    pub fn finish(self) -> Option<SseEvent> {
+        self.finish_raw().map(RawSseEvent::into_event)
+    }
+
+    /// Like [`SseParser::finish`], with the data left as text.
+    pub fn finish_raw(mut self) -> Option<RawSseEvent> {
         let mut out = Vec::new();
         if !self.pending_utf8.is_empty() {
             let rest = String::from_utf8_lossy(&std::mem::take(&mut self.pending_utf8)).into_owned();
@@ -106,9 +120,15 @@ impl SseParser {
 
     /// Parses a whole body at once, dispatching the final block.
     pub fn parse_complete(text: &str) -> Vec<SseEvent> {
+        Self::parse_complete_raw(text).into_iter().map(RawSseEvent::into_event).collect()
+    }
+
+    /// Like [`SseParser::parse_complete`], with the data left as text.
+    pub fn parse_complete_raw(text: &str) -> Vec<RawSseEvent> {
         let mut parser = SseParser::new();
-        let mut events = parser.feed_str(text);
-        events.extend(parser.finish());
+        let mut events = Vec::new();
+        parser.push_text(text, &mut events);
+        events.extend(parser.finish_raw());
         events
     }
 
@@ -144,7 +164,7 @@ impl SseParser {
         out
     }
 
-    fn push_text(&mut self, text: &str, out: &mut Vec<SseEvent>) {
+    fn push_text(&mut self, text: &str, out: &mut Vec<RawSseEvent>) {
         if text.is_empty() {
             return;
         }
@@ -184,7 +204,7 @@ impl SseParser {
         self.line.push_str(&text[start..]);
     }
 
-    fn process_line(&mut self, line: &str, out: &mut Vec<SseEvent>) {
+    fn process_line(&mut self, line: &str, out: &mut Vec<RawSseEvent>) {
         if line.is_empty() {
             self.dispatch(out);
             return;
@@ -224,13 +244,12 @@ impl SseParser {
         }
     }
 
-    fn dispatch(&mut self, out: &mut Vec<SseEvent>) {
+    fn dispatch(&mut self, out: &mut Vec<RawSseEvent>) {
         if !std::mem::take(&mut self.has_field) {
             return;
         }
-        let text = self.data.take().unwrap_or_default();
-        let data = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        out.push(SseEvent { id: self.id.take(), event: self.event.take(), data });
+        let data = self.data.take().unwrap_or_default();
+        out.push(RawSseEvent { id: self.id.take(), event: self.event.take(), data });
     }
 }
 

@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 use crate::core::{Call, CoreRef, RequestOptions, is_success};
 use crate::error::{ApiError, ApiErrorKind, Result, ZabyError, codes};
 use crate::request::{api_error_from, send_with_retries, with_cancel};
-use crate::sse::{SseEvent, SseParser};
+use crate::sse::{RawSseEvent, SseEvent, SseParser};
 
 const DEFAULT_MAX_RECONNECTS: u32 = 5;
 /// The idle timeout never drops below this: heartbeats come at most 15 s apart.
@@ -24,10 +24,13 @@ const TRANSIENT_STATUSES: [u16; 6] = [408, 429, 500, 502, 503, 504];
 
 /// The events of one run as an async stream of [`SseEvent`]. The connection opens on
 /// the first poll; configure the stream before that.
+///
+/// Internally the events carry their data as text ([`RawSseEvent`]); it is parsed as
+/// each event is delivered, or never, through [`RunEventStream::raw`].
 #[must_use = "a RunEventStream does nothing until it is polled"]
 pub struct RunEventStream {
     setup: Option<Setup>,
-    inner: Option<BoxStream<'static, Result<SseEvent>>>,
+    inner: Option<BoxStream<'static, Result<RawSseEvent>>>,
     run_id: String,
     last_event_id: Arc<Mutex<Option<String>>>,
 }
@@ -99,7 +102,13 @@ impl RunEventStream {
         drop(self);
     }
 
-    fn start(&mut self) -> &mut BoxStream<'static, Result<SseEvent>> {
+    /// The same events with their data as the text that arrived, for a caller that
+    /// parses JSON itself (the Node binding hands it to `JSON.parse`).
+    pub fn raw(self) -> RawRunEventStream {
+        RawRunEventStream(self)
+    }
+
+    fn start(&mut self) -> &mut BoxStream<'static, Result<RawSseEvent>> {
         if self.inner.is_none() {
             let Setup { core, call, options, max_reconnects } = self.setup.take().expect("set up once");
             let stream = match call {
@@ -166,7 +175,31 @@ impl Stream for RunEventStream {
     type Item = Result<SseEvent>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.start().poll_next_unpin(cx)
+        self.start().poll_next_unpin(cx).map(|item| item.map(|r| r.map(RawSseEvent::into_event)))
+    }
+}
+
+/// A [`RunEventStream`] yielding [`RawSseEvent`]s: the same connection handling,
+/// reconnection and de-duplication, without parsing the data.
+#[must_use = "a RawRunEventStream does nothing until it is polled"]
+pub struct RawRunEventStream(RunEventStream);
+
+impl RawRunEventStream {
+    pub fn run_id(&self) -> &str {
+        self.0.run_id()
+    }
+
+    /// Id of the last event delivered.
+    pub fn last_event_id(&self) -> Option<String> {
+        self.0.last_event_id()
+    }
+}
+
+impl Stream for RawRunEventStream {
+    type Item = Result<RawSseEvent>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.0.start().poll_next_unpin(cx)
     }
 }
 
@@ -197,7 +230,7 @@ struct State {
     failures: u32,
     connection: Option<Connection>,
     parser: SseParser,
-    ready: VecDeque<SseEvent>,
+    ready: VecDeque<RawSseEvent>,
     done: bool,
     opened: bool,
 }
@@ -246,7 +279,7 @@ impl State {
     }
 
     /// Decides what to do with a parsed event (de-duplication, §5.7 step 8).
-    fn judge(&mut self, ev: &SseEvent) -> Verdict {
+    fn judge(&mut self, ev: &RawSseEvent) -> Verdict {
         if let Some(id) = &ev.id {
             let last = self.last_id();
             let duplicate = match (decimal(id), last.as_deref().map(decimal)) {
@@ -261,7 +294,7 @@ impl State {
         Verdict::Deliver
     }
 
-    fn record(&mut self, ev: &SseEvent) {
+    fn record(&mut self, ev: &RawSseEvent) {
         if let Some(id) = &ev.id {
             if decimal(id).is_none() {
                 self.seen.insert(id.clone());
@@ -271,7 +304,7 @@ impl State {
         self.failures = 0;
     }
 
-    async fn next_event(&mut self) -> Result<Option<SseEvent>> {
+    async fn next_event(&mut self) -> Result<Option<RawSseEvent>> {
         if !self.opened {
             self.open_first().await?;
             self.opened = true;
@@ -322,7 +355,7 @@ impl State {
                 Ok(None) => Err(Failure::Dropped(None)),
                 Ok(Some(Err(e))) => Err(Failure::Dropped(Some(e))),
                 Ok(Some(Ok(chunk))) => {
-                    self.ready.extend(self.parser.feed(&chunk));
+                    self.ready.extend(self.parser.feed_raw(&chunk));
                     Ok(())
                 }
             },
@@ -336,7 +369,7 @@ impl State {
             self.connection = Some(Connection::Bytes(body));
         } else {
             let text = response.body.take().unwrap_or_default();
-            self.ready.extend(SseParser::parse_complete(&text));
+            self.ready.extend(SseParser::parse_complete_raw(&text));
             self.connection = Some(Connection::Whole);
         }
     }
