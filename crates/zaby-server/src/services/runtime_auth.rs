@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::Ctx;
 use crate::error::{ApiError, ApiResult};
-use crate::storage::apps::{self as app_store, AppRow, BindingRow};
+use crate::storage::apps::{AppRow, BindingRow};
 use crate::storage::tokens::{self as store, GrantRow};
 use crate::util::clock::now_ms;
 
@@ -54,10 +54,11 @@ pub async fn authenticate(
         return Err(bad());
     };
     let mut conn = ctx.db.read().await?;
-    let grant = store::get_grant(&mut conn, tenant_id, grant_id).await?.ok_or_else(bad)?;
+    let rows = store::runtime_auth_rows(&mut conn, tenant_id, grant_id).await?.ok_or_else(bad)?;
+    drop(conn);
+    let grant = rows.grant;
     // 2. Grant and family not revoked.
-    let family = store::get_family(&mut conn, tenant_id, &grant.family_id).await?;
-    if grant.revoked_at.is_some() || family.is_none_or(|f| f.status != "ACTIVE") {
+    if grant.revoked_at.is_some() || !rows.family_active {
         return Err(revoked());
     }
     // 3. Not expired.
@@ -79,13 +80,12 @@ pub async fn authenticate(
     }
     // 6. External app ACTIVE (playground tokens have none).
     let (app, binding) = match &grant.external_app_id {
-        Some(app_id) => {
-            let app = app_store::get(&mut conn, tenant_id, app_id).await?.ok_or_else(bad)?;
+        Some(_) => {
+            let app = rows.app.ok_or_else(bad)?;
             if app.status != "ACTIVE" {
                 return Err(ApiError::forbidden("EXTERNAL_APP_INACTIVE", "the external app is INACTIVE"));
             }
-            let binding = app_store::get_binding(&mut conn, app_id, &grant.deployment_id).await?;
-            (Some(app), binding)
+            (Some(app), rows.binding)
         }
         None => (None, None),
     };
@@ -99,7 +99,6 @@ pub async fn authenticate(
             ));
         }
     }
-    drop(conn);
     // 8 + 9. Rate limit and one use, atomically: a rejected request consumes nothing.
     let mut tx = ctx.db.write().await?;
     if !store::consume_use(tx.conn(), &grant.id).await? {

@@ -1,7 +1,6 @@
 //! External apps and their deployment bindings.
 
 use serde_json::Value;
-use sqlx::any::AnyRow;
 
 use super::page::{Page, PageRequest, fetch_page};
 use super::sql::{Conn, DbResult, Filter, RowExt, all, exec, like_pattern, one};
@@ -31,7 +30,7 @@ impl AppRow {
     }
 }
 
-fn app(row: &AnyRow) -> DbResult<AppRow> {
+pub(crate) fn app(row: &impl RowExt) -> DbResult<AppRow> {
     Ok(AppRow {
         id: row.text("id")?,
         tenant_id: row.text("tenant_id")?,
@@ -128,7 +127,7 @@ pub struct BindingRow {
     pub updated_at: i64,
 }
 
-fn binding(row: &AnyRow) -> DbResult<BindingRow> {
+pub(crate) fn binding(row: &impl RowExt) -> DbResult<BindingRow> {
     Ok(BindingRow {
         id: row.text("id")?,
         tenant_id: row.text("tenant_id")?,

@@ -147,6 +147,25 @@ impl RowExt for AnyRow {
     }
 }
 
+/// The columns of one table of a join, selected under a prefix (`a.id AS a_id`)
+/// and read by their own names, so one row decoder serves both.
+pub struct Prefixed<'a>(pub &'a AnyRow, pub &'static str);
+
+impl RowExt for Prefixed<'_> {
+    fn text(&self, col: &str) -> DbResult<String> {
+        self.0.text(&format!("{}{col}", self.1))
+    }
+    fn text_opt(&self, col: &str) -> DbResult<Option<String>> {
+        self.0.text_opt(&format!("{}{col}", self.1))
+    }
+    fn int(&self, col: &str) -> DbResult<i64> {
+        self.0.int(&format!("{}{col}", self.1))
+    }
+    fn int_opt(&self, col: &str) -> DbResult<Option<i64>> {
+        self.0.int_opt(&format!("{}{col}", self.1))
+    }
+}
+
 /// A `WHERE` clause under construction; numbers placeholders as it goes.
 #[derive(Debug, Default, Clone)]
 pub struct Filter {

@@ -4,8 +4,9 @@
 use serde_json::Value;
 use sqlx::any::AnyRow;
 
+use super::apps::{self, AppRow, BindingRow};
 use super::page::{Page, PageRequest, fetch_page};
-use super::sql::{Conn, DbResult, Filter, RowExt, all, exec, one, scalar_i64};
+use super::sql::{Conn, DbResult, Filter, Prefixed, RowExt, all, exec, one, scalar_i64};
 use crate::args;
 use crate::util::ids::new_id;
 
@@ -265,6 +266,58 @@ pub async fn insert_grant(conn: &mut Conn, g: &GrantRow) -> DbResult<()> {
     )
     .await?;
     Ok(())
+}
+
+/// What authenticating a runtime request reads (API.md A.6, steps 1, 2 and 6).
+pub struct RuntimeAuthRows {
+    pub grant: GrantRow,
+    /// The grant's family exists and is `ACTIVE`.
+    pub family_active: bool,
+    /// The grant's external app, when it has one and it exists.
+    pub app: Option<AppRow>,
+    /// The binding of that app to the grant's deployment.
+    pub binding: Option<BindingRow>,
+}
+
+/// A grant with its family's status, its external app and the app's binding to
+/// the grant's deployment: one statement where there were four round trips on
+/// every runtime request.
+pub async fn runtime_auth_rows(conn: &mut Conn, tenant_id: &str, grant_id: &str) -> DbResult<Option<RuntimeAuthRows>> {
+    let Some(row) = one(
+        conn,
+        "SELECT g.*, f.status AS f_status, \
+         a.id AS a_id, a.tenant_id AS a_tenant_id, a.slug AS a_slug, a.name AS a_name, a.agent_id AS a_agent_id, \
+         a.status AS a_status, a.doc AS a_doc, a.created_at AS a_created_at, a.updated_at AS a_updated_at, \
+         b.id AS b_id, b.tenant_id AS b_tenant_id, b.external_app_id AS b_external_app_id, \
+         b.deployment_id AS b_deployment_id, b.allow_browser_runtime AS b_allow_browser_runtime, \
+         b.allow_server_runtime AS b_allow_server_runtime, b.allow_approvals AS b_allow_approvals, \
+         b.rate_limit_per_minute AS b_rate_limit_per_minute, b.metadata AS b_metadata, \
+         b.created_at AS b_created_at, b.updated_at AS b_updated_at \
+         FROM token_grants g \
+         LEFT JOIN token_families f ON f.tenant_id = g.tenant_id AND f.id = g.family_id \
+         LEFT JOIN external_apps a ON a.tenant_id = g.tenant_id AND a.id = g.external_app_id \
+         LEFT JOIN deployment_bindings b ON b.external_app_id = a.id AND b.deployment_id = g.deployment_id \
+         WHERE g.tenant_id = $1 AND g.id = $2",
+        args![tenant_id, grant_id],
+    )
+    .await?
+    else {
+        return Ok(None);
+    };
+    let app = match row.text_opt("a_id")? {
+        Some(_) => Some(apps::app(&Prefixed(&row, "a_"))?),
+        None => None,
+    };
+    let binding = match row.text_opt("b_id")? {
+        Some(_) => Some(apps::binding(&Prefixed(&row, "b_"))?),
+        None => None,
+    };
+    Ok(Some(RuntimeAuthRows {
+        grant: grant(&row)?,
+        family_active: row.text_opt("f_status")?.as_deref() == Some("ACTIVE"),
+        app,
+        binding,
+    }))
 }
 
 pub async fn get_grant(conn: &mut Conn, tenant_id: &str, id: &str) -> DbResult<Option<GrantRow>> {
