@@ -1,12 +1,16 @@
 //! Hands finished Rust futures over to the asyncio loop that awaits them, without taking
-//! the GIL on the tokio side. Each loop gets a `LoopBridge`: a queue of results and an
-//! eventfd registered with `loop.add_reader`. A worker pushes a result and, when the queue
-//! was empty, writes the eventfd; the loop wakes once, turns every queued result into a
-//! Python object and resolves its future. Taking the GIL from a tokio worker stalls that
-//! worker while the loop thread runs Python, and a thread state made for each visit costs
-//! more than the call itself, so the workers never visit.
+//! the GIL on the tokio side. Each loop gets a `LoopBridge`: a queue of results and a
+//! Unix socket pair whose reading end is registered with `loop.add_reader`. A worker
+//! pushes a result and, when the queue was empty, writes one byte; the loop wakes once,
+//! turns every queued result into a Python object and resolves its future. Taking the
+//! GIL from a tokio worker stalls that worker while the loop thread runs Python, and a
+//! thread state made for each visit costs more than the call itself, so the workers
+//! never visit. (A socket pair rather than Linux's eventfd keeps this portable to every
+//! Unix, macOS included.)
 
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::io::{ErrorKind, Read, Write};
+use std::os::fd::AsRawFd;
+use std::os::unix::net::UnixStream;
 use std::sync::Mutex;
 
 use pyo3::prelude::*;
@@ -23,18 +27,17 @@ struct Completion {
 #[pyclass(frozen, module = "zaby._native")]
 pub struct LoopBridge {
     queue: Mutex<Vec<Completion>>,
-    wake: OwnedFd,
+    /// Written by the workers (one byte per wake-up), read by the loop.
+    wake: UnixStream,
+    woken: UnixStream,
 }
 
 impl LoopBridge {
     fn new() -> PyResult<Self> {
-        // SAFETY: eventfd returns a fresh descriptor we own, or -1.
-        let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
-        if fd < 0 {
-            return Err(std::io::Error::last_os_error().into());
-        }
-        // SAFETY: `fd` is valid and owned by nobody else.
-        Ok(LoopBridge { queue: Mutex::new(Vec::new()), wake: unsafe { OwnedFd::from_raw_fd(fd) } })
+        let (wake, woken) = UnixStream::pair()?;
+        wake.set_nonblocking(true)?;
+        woken.set_nonblocking(true)?;
+        Ok(LoopBridge { queue: Mutex::new(Vec::new()), wake, woken })
     }
 
     /// Queues a result for `future` (any thread, no GIL needed).
@@ -46,10 +49,9 @@ impl LoopBridge {
             was_empty
         };
         if was_empty {
-            let one: u64 = 1;
-            // SAFETY: writes 8 bytes from a live u64 to our eventfd. A full counter
-            // (EAGAIN) already means "wake up", so the result needs no check.
-            unsafe { libc::write(self.wake.as_raw_fd(), (&one as *const u64).cast(), 8) };
+            // A full socket buffer (WouldBlock) means wake-ups are already pending,
+            // which is all this byte says; nothing else can fail on a live pair.
+            let _ = (&self.wake).write(&[1]);
         }
     }
 }
@@ -57,15 +59,21 @@ impl LoopBridge {
 #[pymethods]
 impl LoopBridge {
     fn fileno(&self) -> i32 {
-        self.wake.as_raw_fd()
+        self.woken.as_raw_fd()
     }
 
     /// The loop's reader callback: resolves every queued future.
     fn drain(&self, py: Python<'_>) {
-        let mut counter: u64 = 0;
-        // SAFETY: reads 8 bytes into a live u64; resetting the counter before taking
-        // the queue means a result queued after the take writes (and wakes) again.
-        unsafe { libc::read(self.wake.as_raw_fd(), (&mut counter as *mut u64).cast(), 8) };
+        // Consume the wake-ups before taking the queue: a result queued after the take
+        // finds the queue empty and writes (and wakes) again.
+        let mut bytes = [0u8; 64];
+        loop {
+            match (&self.woken).read(&mut bytes) {
+                Ok(n) if n == bytes.len() => continue,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                _ => break,
+            }
+        }
         let completions = std::mem::take(&mut *self.queue.lock().unwrap_or_else(|p| p.into_inner()));
         for c in completions {
             resolve(py, c);
