@@ -63,3 +63,29 @@ async def test_readme_python_example_runs_against_the_live_server(servers: Serve
     assert helper["status"] == "ACTIVE" and len(helper["activeDeployments"]) == 1
     usage = await z.usage.get_agent_usage({"agentId": helper["id"]})
     assert (usage["totals"]["runs"], usage["totals"]["completedRuns"]) == (1, 1)
+
+
+async def test_lifecycle_example_runs_against_the_live_server(servers: Servers, tmp_path: Path) -> None:
+    """`examples/python/lifecycle.py` (what `make demo` runs), unchanged, on the installed wheel."""
+    example = README.parent / "examples" / "python" / "lifecycle.py"
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "ZABY_API_ORIGIN": servers.a.origin,
+        "ZABY_API_KEY": servers.api_key,
+    }
+    done = subprocess.run(
+        [sys.executable, str(example)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180
+    )
+    assert done.returncode == 0, f"lifecycle example failed:\nstdout:\n{done.stdout}\nstderr:\n{done.stderr}"
+    out = done.stdout
+    for line in [
+        "→ deployment: PENDING",
+        "→ deployment: ACTIVE",
+        "    tool call sum {'numbers': [30, 5]}",
+        "    result    {'sum': 35}",
+        "→ done",
+    ]:
+        assert line in out, f"{line!r} not in the example's output:\n{out}"
+    assert out.count("    finished  COMPLETED") == 2, out
+    assert "    citation  chunk Customer handbook" in out, out
+    assert "→ usage: 2 runs, 1 tool calls" in out, out

@@ -1,11 +1,12 @@
 /**
  * The README's TypeScript example, extracted from the root README.md at test time,
  * type-checked and compiled with tsc against the installed package and run with node
- * against the live server, on the SDK's built-in transport.
+ * against the live server, on the SDK's built-in transport; and the lifecycle example
+ * (`examples/typescript/lifecycle.mjs`), run unchanged the same way.
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -58,5 +59,30 @@ describe("README", () => {
     const helper = agents.items.find((a) => a.slug === "helper");
     assert.ok(helper, "the example created the agent `helper`");
     assert.equal(helper.activeDeployments?.length, 1);
+  });
+
+  test("the lifecycle example runs unchanged against the installed package", async () => {
+    const readme = process.env.ZABY_E2E_README;
+    assert.ok(readme, "ZABY_E2E_README is set");
+    // Beside the suite's node_modules, so `@zaby/sdk` resolves to the installed tarball.
+    const dir = join(suiteDir, "lifecycle-example");
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(join(dirname(readme), "examples", "typescript", "lifecycle.mjs"), join(dir, "lifecycle.mjs"));
+    const { server } = ctx();
+    const { stdout } = await run(process.execPath, [join(dir, "lifecycle.mjs")], {
+      cwd: dir,
+      timeout: 180_000,
+      env: { ...process.env, ZABY_API_ORIGIN: server.origin, ZABY_API_KEY: server.apiKey },
+    });
+    for (const line of [
+      "\u2192 deployment: PENDING",
+      "\u2192 deployment: ACTIVE",
+      '    tool call sum {"numbers":[30,5]}',
+      '    result    {"sum":35}',
+      "\u2192 usage: 2 runs, 1 tool calls",
+    ]) {
+      assert.ok(stdout.includes(line), `${JSON.stringify(line)} not in the example's output:\n${stdout}`);
+    }
+    assert.equal(stdout.split("    finished  COMPLETED").length - 1, 2, stdout);
   });
 });

@@ -1,6 +1,8 @@
 //! The README's Rust example, compiled from the root README.md by build.rs and run as
-//! written against the suite's server: in a child process of this binary, so that
-//! `ZABY_API_ORIGIN`/`ZABY_API_KEY` are set in its environment from the start.
+//! written against the suite's server, and the lifecycle example
+//! (`crates/zaby/examples/lifecycle.rs`) the same way: each in a child process of this
+//! binary, so that `ZABY_API_ORIGIN`/`ZABY_API_KEY` are set in its environment from the
+//! start.
 
 use std::sync::Arc;
 
@@ -14,24 +16,35 @@ mod example {
     include!(concat!(env!("OUT_DIR"), "/readme_example.rs"));
 }
 
-/// The child's `main`: the example's own, on a runtime like `#[tokio::main]` builds.
+mod lifecycle {
+    include!(concat!(env!("OUT_DIR"), "/lifecycle_example.rs"));
+}
+
+/// The child's `main`: the chosen example's own, on a runtime like `#[tokio::main]` builds.
 pub fn run_as_child() -> i32 {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
-    match runtime.block_on(example::readme_main()) {
+    let which = std::env::var(CHILD_FLAG).unwrap_or_default();
+    let outcome = match which.as_str() {
+        "lifecycle" => runtime.block_on(lifecycle::lifecycle_main()),
+        _ => runtime.block_on(example::readme_main()),
+    };
+    match outcome {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("the README example failed: {e}");
+            eprintln!("the {which} example failed: {e}");
             1
         }
     }
 }
 
-pub async fn scenario(ctx: Arc<Ctx>) -> zaby::Result<()> {
+/// Runs one example (`readme` or `lifecycle`) in a child against the suite's server;
+/// its standard output, once it exited successfully.
+async fn run_child(ctx: &Ctx, which: &'static str) -> String {
     let exe = std::env::current_exe().expect("the test binary");
     let (origin, key) = (ctx.server.origin.clone(), ctx.server.api_key.clone());
     let output = tokio::task::spawn_blocking(move || {
         std::process::Command::new(exe)
-            .env(CHILD_FLAG, "1")
+            .env(CHILD_FLAG, which)
             .env("ZABY_API_ORIGIN", origin)
             .env("ZABY_API_KEY", key)
             .env_remove("ZABY_ENVIRONMENT")
@@ -39,14 +52,19 @@ pub async fn scenario(ctx: Arc<Ctx>) -> zaby::Result<()> {
     })
     .await
     .expect("join")
-    .expect("run the README example");
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    .expect("run the example");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(
         output.status.success(),
-        "the README example exited with {}\nstdout:\n{stdout}\nstderr:\n{}",
+        "the {which} example exited with {}\nstdout:\n{stdout}\nstderr:\n{}",
         output.status,
         String::from_utf8_lossy(&output.stderr)
     );
+    stdout
+}
+
+pub async fn scenario(ctx: Arc<Ctx>) -> zaby::Result<()> {
+    let stdout = run_child(&ctx, "readme").await;
 
     // It printed the streamed events, `<event> <data>`, from RunStarted to RunFinished.
     let events: Vec<(&str, Value)> = stdout
@@ -70,5 +88,19 @@ pub async fn scenario(ctx: Arc<Ctx>) -> zaby::Result<()> {
     let helper = items(&agents).iter().find(|a| a["slug"] == "helper").expect("agent helper");
     assert_eq!(helper["status"], "ACTIVE");
     assert_eq!(helper["activeDeployments"].as_array().map(Vec::len), Some(1), "{helper}");
+
+    // The lifecycle example: deployed through PENDING to ACTIVE, a knowledge-grounded
+    // answer, and a tool call approved mid-stream.
+    let out = run_child(&ctx, "lifecycle").await;
+    for line in [
+        "\u{2192} deployment: \"PENDING\"",
+        "\u{2192} deployment: \"ACTIVE\"",
+        "    tool call sum {\"numbers\":[30,5]}",
+        "    result    {\"sum\":35}",
+        "\u{2192} usage: 2 runs, 1 tool calls",
+    ] {
+        assert!(out.contains(line), "{line:?} not in the lifecycle example's output:\n{out}");
+    }
+    assert_eq!(out.matches("    finished  COMPLETED").count(), 2, "{out}");
     Ok(())
 }
