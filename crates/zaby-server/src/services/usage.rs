@@ -2,12 +2,12 @@
 
 use serde_json::{Value, json};
 
-use super::paging::{Query, str_param};
+use super::paging::{Query, str_param, time_window};
 use super::{Caller, Ctx, Outcome};
 use crate::error::{ApiError, ApiResult};
 use crate::storage::policies::{self as policy_store, PolicyFilter};
 use crate::storage::tokens::{self as store, UsageScope};
-use crate::util::clock::{iso, now_ms, parse_bound};
+use crate::util::clock::{iso, now_ms};
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -39,19 +39,7 @@ async fn run_counts(
 
 pub async fn report(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Outcome> {
     let now = now_ms();
-    let to = match q.get("to").filter(|s| !s.is_empty()) {
-        Some(s) => parse_bound(s, true).ok_or_else(|| ApiError::invalid("to", "must be a timestamp or YYYY-MM-DD"))?,
-        None => now,
-    };
-    let from = match q.get("from").filter(|s| !s.is_empty()) {
-        Some(s) => {
-            parse_bound(s, false).ok_or_else(|| ApiError::invalid("from", "must be a timestamp or YYYY-MM-DD"))?
-        }
-        None => to - DAY_MS,
-    };
-    if from > to {
-        return Err(ApiError::invalid("from", "must not be after to"));
-    }
+    let (from, to) = time_window(q, now, DAY_MS)?;
     let limit = match q.get("limit") {
         None => 20,
         Some(s) => match s.parse::<i64>() {

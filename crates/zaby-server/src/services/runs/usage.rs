@@ -4,29 +4,16 @@
 use serde_json::json;
 use zaby_analytics::{RunRecord, RunStatus, usage_report};
 
-use crate::error::{ApiError, ApiResult};
-use crate::services::paging::{Query, str_param};
+use crate::error::ApiResult;
+use crate::services::paging::{Query, str_param, time_window};
 use crate::services::{Caller, Ctx, Outcome};
 use crate::storage::runs as store;
-use crate::util::clock::{iso, now_ms, parse_bound};
+use crate::util::clock::{iso, now_ms};
 
 const DAY_MS: i64 = 86_400_000;
 
 pub async fn report(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Outcome> {
-    let now = now_ms();
-    let to = match q.get("to").filter(|s| !s.is_empty()) {
-        Some(s) => parse_bound(s, true).ok_or_else(|| ApiError::invalid("to", "must be a timestamp or YYYY-MM-DD"))?,
-        None => now,
-    };
-    let from = match q.get("from").filter(|s| !s.is_empty()) {
-        Some(s) => {
-            parse_bound(s, false).ok_or_else(|| ApiError::invalid("from", "must be a timestamp or YYYY-MM-DD"))?
-        }
-        None => to - 30 * DAY_MS,
-    };
-    if from > to {
-        return Err(ApiError::invalid("from", "must not be after to"));
-    }
+    let (from, to) = time_window(q, now_ms(), 30 * DAY_MS)?;
     let agent_id = str_param(q, "agentId");
     let mut conn = ctx.db.read().await?;
     let runs = store::runs_in_window(&mut conn, &caller.tenant_id, agent_id.as_deref(), from, to).await?;
