@@ -13,10 +13,10 @@ VENV := $(CURDIR)/.venv
 PY := $(VENV)/bin/python
 HOST_TRIPLE = $(shell rustc -vV | sed -n 's/^host: //p')
 TARGET_DIR := $(abspath $(or $(CARGO_TARGET_DIR),target))
-SERVER_BIN := $(TARGET_DIR)/release/zaby-server
+SERVER_BIN := $(TARGET_DIR)/$(CARGO_PROFILE)/zaby-server
 
 .PHONY: test demo postgres test-rust lint codegen-check spec-conformance python-env python-dev test-python node-env node-build test-node \
-	server-release e2e e2e-rust e2e-python e2e-typescript bench bench-smoke
+	server e2e e2e-rust e2e-python e2e-typescript bench bench-smoke
 
 ## The server plus the lifecycle demo, on embedded SQLite.
 demo:
@@ -80,22 +80,24 @@ node-build: node-env
 test-node: node-build
 	cd typescript && npm test
 
-## zaby-server as users run it: the release binary, which answers --version.
-server-release:
-	$(CARGO) build --release -p zaby-server
+## zaby-server for the end-to-end suites and the bench smoke, in the same profile as every
+## other crate of `make test` (so a cold run compiles each crate once; `make bench` and
+## `make dist` build the release binary). It answers --version.
+server:
+	$(CARGO) build --profile $(CARGO_PROFILE) -p zaby-server
 	$(SERVER_BIN) --version
 
 ## End-to-end suites: each language's SDK, as users install it, against a live
 ## release zaby-server started by the suite (tests/README.md).
 e2e: e2e-rust e2e-python e2e-typescript
 
-e2e-rust: server-release postgres
+e2e-rust: server postgres
 	ZABY_SERVER_BIN=$(SERVER_BIN) $(CARGO) test -p zaby-e2e --profile $(CARGO_PROFILE)
 
-e2e-python: server-release postgres python-env
+e2e-python: server postgres python-env
 	ZABY_SERVER_BIN=$(SERVER_BIN) MATURIN=$(VENV)/bin/maturin CARGO_PROFILE=$(CARGO_PROFILE) tests/python/run
 
-e2e-typescript: server-release node-env
+e2e-typescript: server node-env
 	ZABY_SERVER_BIN=$(SERVER_BIN) tests/typescript/run
 
 ## Benchmarks (BENCHMARKS.md): release builds, full figures. `bench-smoke` runs every
@@ -103,5 +105,5 @@ e2e-typescript: server-release node-env
 bench: postgres python-env node-build
 	MATURIN=$(VENV)/bin/maturin bench/run
 
-bench-smoke: server-release postgres python-dev node-build
-	MATURIN=$(VENV)/bin/maturin bench/run --smoke
+bench-smoke: server postgres python-dev node-build
+	MATURIN=$(VENV)/bin/maturin CARGO_PROFILE=$(CARGO_PROFILE) bench/run --smoke

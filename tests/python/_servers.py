@@ -179,8 +179,8 @@ def start_servers() -> Servers:
     binary = os.environ.get("ZABY_SERVER_BIN", "")
     if not binary:
         raise RuntimeError(
-            "ZABY_SERVER_BIN is not set: point it at a zaby-server binary (make server-release builds "
-            "target/release/zaby-server; `make e2e-python` sets it)"
+            "ZABY_SERVER_BIN is not set: point it at a zaby-server binary (`make server` builds "
+            "target/ci/zaby-server; `make e2e-python` sets it)"
         )
     if not os.access(binary, os.X_OK):
         raise RuntimeError(f"ZABY_SERVER_BIN={binary} is not an executable file")

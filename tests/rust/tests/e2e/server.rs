@@ -1,4 +1,4 @@
-//! A live `zaby-server` for the suite: the release binary named by `ZABY_SERVER_BIN`,
+//! A live `zaby-server` for the suite: the binary named by `ZABY_SERVER_BIN`,
 //! on a free port, with a fresh state directory and database.
 
 use std::fs::File;
@@ -38,8 +38,8 @@ pub fn server_bin() -> PathBuf {
     let given = match std::env::var_os("ZABY_SERVER_BIN") {
         Some(p) if !p.is_empty() => PathBuf::from(p),
         _ => panic!(
-            "ZABY_SERVER_BIN is not set: build the server (`make server-release`) and run \
-             `ZABY_SERVER_BIN=$PWD/target/release/zaby-server cargo test -p zaby-e2e`, or `make e2e-rust`"
+            "ZABY_SERVER_BIN is not set: build the server (`make server`) and run \
+             `ZABY_SERVER_BIN=$PWD/target/ci/zaby-server cargo test -p zaby-e2e`, or `make e2e-rust`"
         ),
     };
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");

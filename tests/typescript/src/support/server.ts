@@ -1,5 +1,5 @@
 /**
- * The live zaby-server of the suite: the release binary from `ZABY_SERVER_BIN`, on a
+ * The live zaby-server of the suite: the binary from `ZABY_SERVER_BIN`, on a
  * free port, with a fresh state directory and SQLite file and a random bootstrap key.
  */
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
@@ -25,7 +25,7 @@ function serverBin(): string {
   const bin = process.env.ZABY_SERVER_BIN;
   if (!bin) {
     throw new Error(
-      "ZABY_SERVER_BIN is not set: point it at a release zaby-server (`make server-release`), " +
+      "ZABY_SERVER_BIN is not set: point it at a zaby-server binary (`make server` builds target/ci/zaby-server), " +
         "or run the suite with `make e2e-typescript`.",
     );
   }
