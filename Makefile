@@ -14,16 +14,26 @@ PY := $(VENV)/bin/python
 HOST_TRIPLE = $(shell rustc -vV | sed -n 's/^host: //p')
 TARGET_DIR := $(abspath $(or $(CARGO_TARGET_DIR),target))
 SERVER_BIN := $(TARGET_DIR)/$(CARGO_PROFILE)/zaby-server
+# Marks every process and test cluster this run starts (tests/support/check-leaks.sh).
+ifndef ZABY_TEST_RUN
+ZABY_TEST_RUN := $(shell date +%s%N)
+endif
+export ZABY_TEST_RUN
 
 .PHONY: test demo postgres test-rust lint codegen-check spec-conformance python-env python-dev test-python node-env node-build test-node \
-	server e2e e2e-rust e2e-python e2e-typescript bench bench-smoke
+	server e2e e2e-rust e2e-python e2e-typescript bench bench-smoke check-leaks
 
 ## The server plus the lifecycle demo, on embedded SQLite.
 demo:
 	scripts/demo
 
 ## Every test, as CI runs it.
-test: lint codegen-check test-rust spec-conformance test-python test-node e2e bench-smoke
+test: lint codegen-check test-rust spec-conformance test-python test-node e2e bench-smoke check-leaks
+
+## Nothing the suites started (PostgreSQL clusters, zaby-server processes, zaby-pg-*
+## folders) outlives them.
+check-leaks:
+	tests/support/check-leaks.sh
 
 ## The Rust workspace: unit, integration and doc tests. The server suites run on SQLite
 ## and on a PostgreSQL cluster the tests start themselves (ZABY_REQUIRE_POSTGRES makes a

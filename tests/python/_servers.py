@@ -163,6 +163,8 @@ def _start(binary: str, name: str, workdir: Path, database_url: str, shared: dic
         "ZABY_STATE_DIR": str(state),
         "RUST_LOG": os.environ.get("RUST_LOG", "info"),
         "NO_COLOR": "1",
+        # Marks the process as this `make test` run's (tests/support/check-leaks.sh).
+        "ZABY_TEST_RUN": os.environ.get("ZABY_TEST_RUN", ""),
         **shared,
     }
     log_path = workdir / f"server-{name}.log"

@@ -1,9 +1,18 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL cluster for the end-to-end suites and the benchmarks.
 #
-#   tests/support/postgres.sh start DIR   initdb in DIR, start the server on a free port,
-#                                         print its URL (postgres://postgres@127.0.0.1:PORT/postgres)
-#   tests/support/postgres.sh stop DIR    stop it and remove DIR
+#   tests/support/postgres.sh start DIR [OWNER]   initdb in DIR, start the server on a free
+#                                                 port, print its URL
+#                                                 (postgres://postgres@127.0.0.1:PORT/postgres)
+#   tests/support/postgres.sh stop DIR            stop it and remove DIR
+#
+# A watchdog, detached from the caller's session so a Ctrl-C cannot kill it first, runs
+# `stop DIR` as soon as the process OWNER exits (default: the process that ran this
+# script; a shell calling from `$(…)` must pass its `$$`, the subshell exits at once): a caller that is killed, or
+# that never calls `stop` (the server's test binary), leaks no cluster. `pg_ctl stop`
+# signals the postmaster itself (a signal sent to `runuser` is not passed on).
+# `ZABY_TEST_RUN` (set by `make test`) is written to DIR/zaby-test-run and is in the
+# server's environment, so tests/support/check-leaks.sh can find what survived.
 #
 # Needs PostgreSQL's server binaries (`make postgres` installs them). As root, the
 # cluster runs as the `postgres` user, which PostgreSQL requires.
@@ -11,17 +20,23 @@ set -euo pipefail
 
 cmd=${1:-}
 dir=${2:-}
-[[ -n "$cmd" && -n "$dir" ]] || { echo "usage: $0 start|stop DIR" >&2; exit 2; }
+[[ -n "$cmd" && -n "$dir" ]] || { echo "usage: $0 start DIR [OWNER] | stop DIR" >&2; exit 2; }
 
 as_postgres() {
   if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+bin=$(dirname "$(readlink -f "$(command -v initdb 2>/dev/null || ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -1)")")
+
 case "$cmd" in
 start)
-  bin=$(dirname "$(readlink -f "$(command -v initdb 2>/dev/null || ls -d /usr/lib/postgresql/*/bin/initdb | sort -V | tail -1)")")
   [[ -x "$bin/postgres" ]] || { echo "no PostgreSQL server binaries found (run: make postgres)" >&2; exit 1; }
+  owner=${3:-$PPID}
   mkdir -p "$dir"
+  dir=$(readlink -f "$dir")
+  echo "${ZABY_TEST_RUN:-}" >"$dir/zaby-test-run"
+  setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 0.5; done; exec "$2" stop "$3"' watchdog \
+    "$owner" "$(readlink -f "$0")" "$dir" </dev/null >/dev/null 2>&1 &
   if [[ $(id -u) == 0 ]]; then
     chmod o+x "$(dirname "$dir")"  # let the postgres user reach DIR (mktemp -d makes 0700 dirs)
     chown postgres:postgres "$dir"
@@ -37,11 +52,10 @@ start)
   ;;
 stop)
   if [[ -d "$dir/data" ]]; then
-    bin=$(dirname "$(readlink -f "$(command -v initdb 2>/dev/null || ls -d /usr/lib/postgresql/*/bin/initdb | sort -V | tail -1)")")
     as_postgres "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
   fi
   rm -rf "$dir"
   ;;
 *)
-  echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
+  echo "usage: $0 start DIR [OWNER] | stop DIR" >&2; exit 2 ;;
 esac
