@@ -128,6 +128,7 @@ pub struct ZabyBuilder {
     access_token: Option<Credential>,
     tenant_id: Option<String>,
     config: Option<ZabyGlobalConfig>,
+    api_origin: Option<String>,
     transport: Option<Arc<dyn Transport>>,
     default_user_agent: Option<String>,
 }
@@ -153,6 +154,12 @@ impl ZabyBuilder {
         self
     }
 
+    /// The origin to talk to; wins over `config.api_origin` and every other level.
+    pub fn api_origin(mut self, origin: impl Into<String>) -> Self {
+        self.api_origin = Some(origin.into());
+        self
+    }
+
     pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
         self.transport = Some(transport);
         self
@@ -166,20 +173,26 @@ impl ZabyBuilder {
 
     pub fn build(self) -> Result<Zaby> {
         if self.api_key.is_none() && self.access_token.is_none() {
-            return Err(ZabyError::invalid_argument("Zaby needs an api_key or an access_token"));
+            return Err(ZabyError::invalid_argument("api_key is required (or access_token)"));
         }
         for (name, c) in [("api_key", &self.api_key), ("access_token", &self.access_token)] {
             if let Some(c) = c {
                 c.validate_static(name)?;
             }
         }
-        let config = resolve_zaby_config(self.config.as_ref())?;
+        let config = resolve_zaby_config(Some(&instance_config(self.config, self.api_origin)))?;
         let tenant_id = self.tenant_id.or_else(|| config.tenant_id.clone());
         let identity =
             Identity { api_key: self.api_key, access_token: self.access_token, runtime_token: None, tenant_id };
         let ua = self.default_user_agent.unwrap_or_else(|| format!("zaby-rust/{VERSION}"));
         Ok(Zaby { core: Arc::new(Core::new(config, Owner::Zaby, identity, self.transport, ua)) })
     }
+}
+
+/// The per-instance layer: the builder's `config` with its `api_origin` shorthand on top.
+fn instance_config(config: Option<ZabyGlobalConfig>, api_origin: Option<String>) -> ZabyGlobalConfig {
+    let config = config.unwrap_or_default();
+    ZabyGlobalConfig { api_origin: api_origin.or(config.api_origin), ..config }
 }
 
 macro_rules! accessors {
@@ -254,6 +267,7 @@ pub struct ZabyRuntime {
 pub struct ZabyRuntimeBuilder {
     token: Option<Credential>,
     config: Option<ZabyGlobalConfig>,
+    api_origin: Option<String>,
     transport: Option<Arc<dyn Transport>>,
     default_user_agent: Option<String>,
 }
@@ -269,6 +283,12 @@ impl ZabyRuntimeBuilder {
         self
     }
 
+    /// The origin to talk to; wins over `config.api_origin` and every other level.
+    pub fn api_origin(mut self, origin: impl Into<String>) -> Self {
+        self.api_origin = Some(origin.into());
+        self
+    }
+
     pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
         self.transport = Some(transport);
         self
@@ -280,9 +300,9 @@ impl ZabyRuntimeBuilder {
     }
 
     pub fn build(self) -> Result<ZabyRuntime> {
-        let token = self.token.ok_or_else(|| ZabyError::invalid_argument("ZabyRuntime needs a token"))?;
+        let token = self.token.ok_or_else(|| ZabyError::invalid_argument("token is required"))?;
         token.validate_static("token")?;
-        let config = resolve_zaby_config(self.config.as_ref())?;
+        let config = resolve_zaby_config(Some(&instance_config(self.config, self.api_origin)))?;
         let identity = Identity { runtime_token: Some(token), ..Default::default() };
         let ua = self.default_user_agent.unwrap_or_else(|| format!("zaby-rust/{VERSION}"));
         Ok(ZabyRuntime { core: Arc::new(Core::new(config, Owner::Runtime, identity, self.transport, ua)) })

@@ -12,6 +12,8 @@ pub const DEFAULT_ZABY_API_ORIGIN: &str = "https://genapi.zaby.io";
 pub const LOCAL_ZABY_API_ORIGIN: &str = "http://localhost:9080";
 
 const DEFAULT_TIMEOUT_MS: u64 = 30_000;
+/// The only values `environment` accepts: a typo must never fall back to production.
+const ENVIRONMENTS: [&str; 3] = ["production", "staging", "local"];
 const DEFAULT_RETRY_METHODS: [&str; 3] = ["GET", "HEAD", "OPTIONS"];
 const DEFAULT_RETRY_STATUSES: [u16; 6] = [408, 429, 500, 502, 503, 504];
 
@@ -96,7 +98,13 @@ pub struct EffectiveRetryPolicy {
 impl EffectiveRetryPolicy {
     fn normalize(retries: Option<&Retries>) -> Self {
         let policy = match retries {
-            None => RetryPolicy::default(),
+            // No retries at all: nothing is eligible, in the shape the public SDKs report.
+            None | Some(Retries::Count(i64::MIN..=0)) => RetryPolicy {
+                attempts: 0,
+                retry_methods: Some(Vec::new()),
+                retry_statuses: Some(Vec::new()),
+                backoff_ms: None,
+            },
             Some(Retries::Count(n)) => {
                 RetryPolicy { attempts: (*n).clamp(0, u32::MAX.into()) as u32, ..Default::default() }
             }
@@ -200,6 +208,12 @@ pub fn resolve_zaby_config(overrides: Option<&ZabyGlobalConfig>) -> Result<Resol
         layered = layered.merged_with(o);
     }
     let environment = layered.environment.clone().unwrap_or_else(|| "production".to_owned());
+    if !ENVIRONMENTS.contains(&environment.as_str()) {
+        let from = environment_source(overrides, &environment);
+        return Err(ZabyError::invalid_config(format!(
+            "environment {environment:?}{from} is not one of \"production\", \"staging\", \"local\""
+        )));
+    }
     let api_origin = match &layered.api_origin {
         Some(origin) => normalize_origin(origin)?,
         None if environment == "local" => LOCAL_ZABY_API_ORIGIN.to_owned(),
@@ -217,6 +231,19 @@ pub fn resolve_zaby_config(overrides: Option<&ZabyGlobalConfig>) -> Result<Resol
         user_agent: layered.user_agent,
         tenant_id: layered.tenant_id,
     })
+}
+
+/// Where an invalid environment came from, for the message (`ZABY_ENVIRONMENT` is the
+/// one users do not see in their code).
+fn environment_source(overrides: Option<&ZabyGlobalConfig>, value: &str) -> &'static str {
+    let is = |layer: Option<&String>| layer.is_some_and(|v| v == value);
+    if is(overrides.and_then(|o| o.environment.as_ref())) {
+        ""
+    } else if is(global_config().environment.as_ref()) {
+        " (from configure_zaby)"
+    } else {
+        " (from ZABY_ENVIRONMENT)"
+    }
 }
 
 fn normalize_origin(origin: &str) -> Result<String> {

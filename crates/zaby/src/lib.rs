@@ -33,6 +33,7 @@ mod stream;
 pub mod testing;
 pub mod transport;
 pub mod types;
+mod wait;
 pub mod wire;
 
 pub use clients::{VERSION, Zaby, ZabyBuilder, ZabyRuntime, ZabyRuntimeBuilder};

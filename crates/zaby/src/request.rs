@@ -76,17 +76,19 @@ impl<T: DeserializeOwned + Send + 'static> IntoFuture for ZabyRequest<T> {
     type IntoFuture = Pin<Box<dyn Future<Output = Result<T>> + Send>>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(async move {
-            let value = self.send_json().await?;
-            serde_json::from_value(value).map_err(|e| {
-                ZabyError::client_with_source(
-                    "INVALID_RESPONSE",
-                    format!("the response does not have the expected shape: {e}"),
-                    std::sync::Arc::new(e),
-                )
-            })
-        })
+        Box::pin(async move { decode(self.send_json().await?) })
     }
+}
+
+/// A JSON answer as the typed response `T`.
+pub(crate) fn decode<T: DeserializeOwned>(value: Value) -> Result<T> {
+    serde_json::from_value(value).map_err(|e| {
+        ZabyError::client_with_source(
+            "INVALID_RESPONSE",
+            format!("the response does not have the expected shape: {e}"),
+            std::sync::Arc::new(e),
+        )
+    })
 }
 
 /// Runs `fut`, or fails with `ABORTED` as soon as `cancel` fires.

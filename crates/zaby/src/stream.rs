@@ -125,6 +125,7 @@ impl RunEventStream {
                         last_id: self.last_event_id.clone(),
                         seen: HashSet::new(),
                         failures: 0,
+                        delivered: false,
                         connection: None,
                         parser: SseParser::new(),
                         ready: VecDeque::new(),
@@ -228,6 +229,8 @@ struct State {
     /// Non-numeric ids already delivered.
     seen: HashSet<String>,
     failures: u32,
+    /// Whether any event reached the caller (§5.7 step 7a needs it).
+    delivered: bool,
     connection: Option<Connection>,
     parser: SseParser,
     ready: VecDeque<RawSseEvent>,
@@ -295,13 +298,16 @@ impl State {
     }
 
     fn record(&mut self, ev: &RawSseEvent) {
+        self.delivered = true;
+        // Only an event with an id is progress (§5.7 step 7): a server replaying id-less
+        // events after every cut must not keep the stream alive forever.
         if let Some(id) = &ev.id {
             if decimal(id).is_none() {
                 self.seen.insert(id.clone());
             }
             *self.last_id.lock().unwrap_or_else(|p| p.into_inner()) = Some(id.clone());
+            self.failures = 0;
         }
-        self.failures = 0;
     }
 
     async fn next_event(&mut self) -> Result<Option<RawSseEvent>> {
@@ -388,6 +394,9 @@ impl State {
     /// §5.7 steps 3–6: count the failure, wait, reconnect, until the budget runs out.
     async fn reconnect_after(&mut self, first: Failure) -> Result<()> {
         self.connection = None;
+        if self.delivered && self.last_id().is_none() {
+            return Err(self.replay_impossible(first));
+        }
         let mut failure = first;
         loop {
             self.failures += 1;
@@ -425,6 +434,21 @@ impl State {
                 }
             }
         }
+    }
+
+    /// §5.7 step 7a: events went out but none had an id, so a replay could not be
+    /// de-duplicated; the stream ends instead of delivering them again.
+    fn replay_impossible(&self, failure: Failure) -> ZabyError {
+        let cause = match failure {
+            Failure::Idle => Some(ZabyError::timeout(self.idle_timeout().as_millis() as u64)),
+            Failure::Dropped(cause) => cause,
+            Failure::Status(api) => Some(api.into()),
+        };
+        let message = format!(
+            "the run stream of {} was interrupted after events without ids; it cannot be resumed without delivering them twice",
+            self.run_id
+        );
+        self.stream_error(codes::STREAM_DISCONNECTED, message, 0, cause)
     }
 
     fn budget_exhausted(&self, failure: Failure) -> ZabyError {

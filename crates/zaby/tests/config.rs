@@ -61,6 +61,7 @@ fn defaults() {
     assert_eq!(r.api_origin, DEFAULT_ZABY_API_ORIGIN);
     assert_eq!(r.timeout_ms, 30_000);
     assert_eq!(r.retries.attempts, 0);
+    assert!(r.retries.retry_methods.is_empty() && r.retries.retry_statuses.is_empty());
     assert_eq!((r.user_agent, r.tenant_id), (None, None));
     assert_eq!(DEFAULT_ZABY_API_ORIGIN, "https://genapi.zaby.io");
     assert_eq!(LOCAL_ZABY_API_ORIGIN, "http://localhost:9080");
@@ -72,9 +73,54 @@ fn environment_presets() {
     assert_eq!(origin(&env("local")), LOCAL_ZABY_API_ORIGIN);
     assert_eq!(origin(&env("staging")), DEFAULT_ZABY_API_ORIGIN);
     assert_eq!(origin(&env("production")), DEFAULT_ZABY_API_ORIGIN);
-    assert_eq!(origin(&env("anything-else")), DEFAULT_ZABY_API_ORIGIN);
-    assert_eq!(origin(&env("LOCAL")), DEFAULT_ZABY_API_ORIGIN, "case-sensitive");
     assert_eq!(resolve_zaby_config(Some(&env("staging"))).unwrap().environment, "staging");
+}
+
+#[test]
+fn an_unknown_environment_fails_at_every_level_naming_it_and_the_accepted_ones() {
+    let _g = clean();
+    let accepted = r#""production", "staging", "local""#;
+    for bad in ["dev", "LOCAL", "prod", " local"] {
+        let err = resolve_zaby_config(Some(&env(bad))).unwrap_err();
+        assert_eq!(err.code(), Some("INVALID_CONFIG"), "{bad:?}");
+        assert!(err.message().contains(&format!("{bad:?}")) && err.message().contains(accepted), "{}", err.message());
+    }
+    // Even with an explicit origin: the value is wrong whatever it would have chosen.
+    let both = ZabyGlobalConfig { environment: Some("dev".into()), ..api_origin("https://ok.test") };
+    assert_eq!(resolve_zaby_config(Some(&both)).unwrap_err().code(), Some("INVALID_CONFIG"));
+
+    configure_zaby(env("dev"));
+    let err = Zaby::new("k").map(drop).unwrap_err();
+    assert_eq!(err.code(), Some("INVALID_CONFIG"));
+    assert!(err.message().contains("configure_zaby"), "{}", err.message());
+    assert!(resolve_zaby_config(Some(&env("local"))).is_ok(), "a valid higher level wins");
+    reset();
+
+    set_env("ZABY_ENVIRONMENT", "dev");
+    let err = ZabyRuntime::new("t").map(drop).unwrap_err();
+    assert_eq!(err.code(), Some("INVALID_CONFIG"));
+    assert_eq!(err.message(), format!(r#"environment "dev" (from ZABY_ENVIRONMENT) is not one of {accepted}"#));
+}
+
+#[test]
+fn the_builders_api_origin_beats_every_level() {
+    let _g = clean();
+    set_env("ZABY_API_ORIGIN", "https://env.test");
+    configure_zaby(api_origin("https://global.test"));
+    let zaby = Zaby::builder()
+        .api_key("k")
+        .config(api_origin("https://config.test"))
+        .api_origin("http://localhost:1234/")
+        .build()
+        .unwrap();
+    assert_eq!(zaby.config().api_origin, "http://localhost:1234");
+    let runtime = ZabyRuntime::builder().token("t").api_origin("https://rt.test").build().unwrap();
+    assert_eq!(runtime.config().api_origin, "https://rt.test");
+    // Without it, the config's origin is used; with an invalid one, construction fails.
+    let zaby = Zaby::builder().api_key("k").config(api_origin("https://config.test")).build().unwrap();
+    assert_eq!(zaby.config().api_origin, "https://config.test");
+    let err = ZabyRuntime::builder().token("t").api_origin("localhost").build().map(drop).unwrap_err();
+    assert_eq!(err.code(), Some("INVALID_CONFIG"));
 }
 
 #[test]

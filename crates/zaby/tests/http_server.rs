@@ -39,6 +39,8 @@ enum Plan {
     Events { count: u64, end: End, replay_all: bool },
     /// Answers with this status, JSON body and headers instead of a stream.
     Status(u16, Value, Vec<(&'static str, &'static str)>),
+    /// Sends `count` `text` events without an `id`, then aborts the connection.
+    IdLessThenCut(u64),
 }
 
 #[derive(Clone, Copy)]
@@ -104,6 +106,13 @@ async fn aiui(
             }
             r
         }
+        Plan::IdLessThenCut(count) => {
+            let mut chunks: Vec<Result<Bytes, std::io::Error>> = (1..=count)
+                .map(|n| Ok(Bytes::from(format!("event: text\ndata: {{\"content\":\"{n}\"}}\n\n"))))
+                .collect();
+            chunks.push(Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "cut")));
+            event_stream(chunks)
+        }
         Plan::Events { count, end, replay_all } => {
             let position = if replay_all {
                 0
@@ -121,18 +130,22 @@ async fn aiui(
                     chunks.push(Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "cut")));
                 }
             }
-            // Small pauses so the client reads the events before the connection ends.
-            let body = futures::stream::iter(chunks).then(|c| async {
-                tokio::time::sleep(Duration::from_millis(5)).await;
-                c
-            });
-            Response::builder()
-                .header("content-type", "text/event-stream; charset=utf-8")
-                .header("cache-control", "no-cache")
-                .body(Body::from_stream(body))
-                .unwrap()
+            event_stream(chunks)
         }
     }
+}
+
+fn event_stream(chunks: Vec<Result<Bytes, std::io::Error>>) -> Response {
+    // Small pauses so the client reads the events before the connection ends.
+    let body = futures::stream::iter(chunks).then(|c| async {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        c
+    });
+    Response::builder()
+        .header("content-type", "text/event-stream; charset=utf-8")
+        .header("cache-control", "no-cache")
+        .body(Body::from_stream(body))
+        .unwrap()
 }
 
 async fn serve(app: Router) -> String {
@@ -239,6 +252,31 @@ async fn too_many_failures_without_progress_is_stream_disconnected() {
     assert_error(&err, "ZabyStreamError", Some("STREAM_DISCONNECTED"));
     assert_error(err.cause().expect("the read error"), "ZabyConnectionError", Some("CONNECTION_ERROR"));
     assert_eq!(server.seen().len(), 1);
+}
+
+#[tokio::test]
+async fn id_less_events_then_a_cut_end_the_stream_instead_of_replaying_them() {
+    // Without §5.7 step 7a every reconnect would replay these events and count them as
+    // progress, forever; the server would serve the same three events again and again.
+    let (server, runtime) = stream_server(vec![Plan::IdLessThenCut(3), Plan::IdLessThenCut(3)]).await;
+    let (events, err) = drain(runtime.runs().stream("r", None)).await;
+    let contents: Vec<_> = events.iter().map(|e| e.data["content"].as_str().unwrap()).collect();
+    assert_eq!(contents, ["1", "2", "3"], "each event is delivered once");
+    let err = err.expect("the stream ends with an error");
+    assert_error(&err, "ZabyStreamError", Some("STREAM_DISCONNECTED"));
+    let api = err.api().unwrap();
+    assert_eq!((api.status, api.run_id.as_deref(), api.last_event_id.as_deref()), (0, Some("r"), None));
+    assert_error(err.cause().expect("the read error"), "ZabyConnectionError", Some("CONNECTION_ERROR"));
+    assert_eq!(server.seen().len(), 1, "no reconnect: a replay could not be de-duplicated");
+}
+
+#[tokio::test]
+async fn a_cut_before_any_event_still_reconnects() {
+    let (server, runtime) = stream_server(vec![plan(0, End::Cut), plan(u64::MAX, End::Close)]).await;
+    let (events, err) = drain(runtime.runs().stream("r", None)).await;
+    assert!(err.is_none(), "{err:?}");
+    assert_eq!(seqs(&events), [1, 2, 3, 4, 5, 6]);
+    assert_eq!(last_ids(&server), [None, None]);
 }
 
 #[tokio::test]

@@ -21,18 +21,20 @@ const AGENTS: &str = "/api/v1/provisioning/agentic-os/agents";
 
 #[test]
 fn constructors_reject_missing_or_empty_credentials() {
+    // Each message names the argument as a Rust caller writes it.
     let cases: Vec<(&str, zaby::Result<()>)> = vec![
-        ("no credential", Zaby::builder().build().map(drop)),
-        ("empty api key", Zaby::new("").map(drop)),
-        ("empty api key with token", Zaby::builder().api_key("").access_token("t").build().map(drop)),
-        ("empty access token", Zaby::builder().api_key("k").access_token("").build().map(drop)),
-        ("empty access token only", Zaby::builder().access_token(String::new()).build().map(drop)),
-        ("no runtime token", ZabyRuntime::builder().build().map(drop)),
-        ("empty runtime token", ZabyRuntime::new("").map(drop)),
+        ("api_key is required (or access_token)", Zaby::builder().build().map(drop)),
+        ("api_key must not be an empty string", Zaby::new("").map(drop)),
+        ("api_key must not be an empty string", Zaby::builder().api_key("").access_token("t").build().map(drop)),
+        ("access_token must not be an empty string", Zaby::builder().api_key("k").access_token("").build().map(drop)),
+        ("access_token must not be an empty string", Zaby::builder().access_token(String::new()).build().map(drop)),
+        ("token is required", ZabyRuntime::builder().build().map(drop)),
+        ("token must not be an empty string", ZabyRuntime::new("").map(drop)),
     ];
-    for (what, result) in cases {
-        let err = result.expect_err(what);
+    for (message, result) in cases {
+        let err = result.expect_err(message);
         assert_error(&err, "ZabyError", Some("INVALID_ARGUMENT"));
+        assert_eq!(err.message(), message);
     }
     // A tenant id alone is not a credential.
     assert!(Zaby::builder().tenant_id("t").build().is_err());

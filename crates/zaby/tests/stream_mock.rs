@@ -169,6 +169,52 @@ async fn reconnect_budget_counts_failures_without_progress() {
     assert_eq!(start.elapsed(), Duration::from_millis(750), "each reconnect waits the first delay");
 }
 
+fn id_less(content: &str) -> Value {
+    json!({"event": "text", "data": {"content": content}})
+}
+
+#[tokio::test(start_paused = true)]
+async fn id_less_events_then_a_drop_end_at_once_with_stream_disconnected() {
+    let t = mock();
+    t.set_sse("GET", STREAM, vec![id_less("a"), id_less("b")]);
+    t.set_sse("GET", STREAM, vec![id_less("a"), id_less("b")]); // a replay that must not be asked for
+    let start = Instant::now();
+    let (events, err, s) = drain(runtime(t.clone()).stream("run-42", None)).await;
+    assert_eq!(ids(&events), ["-", "-"]);
+    let err = err.unwrap();
+    assert_error(&err, "ZabyStreamError", Some("STREAM_DISCONNECTED"));
+    assert_eq!(err.api().unwrap().last_event_id, None);
+    assert_eq!(s.last_event_id(), None);
+    assert_eq!(t.requests().len(), 1, "no reconnect");
+    assert_eq!(t.pending(), 1);
+    assert_eq!(start.elapsed(), Duration::ZERO, "raised at once, without a reconnect delay");
+}
+
+#[tokio::test(start_paused = true)]
+async fn id_less_events_are_not_progress() {
+    // After an event with an id, id-less events may be replayed (they are never
+    // duplicates) but they do not reset the budget, so the stream cannot loop forever.
+    let t = mock();
+    for _ in 0..4 {
+        t.set_sse("GET", STREAM, vec![text("1"), id_less("x")]);
+    }
+    let (events, err, _) = drain(runtime(t.clone()).stream("run-42", None).max_reconnects(2)).await;
+    assert_eq!(ids(&events), ["1", "-", "-", "-"]);
+    assert_error(&err.unwrap(), "ZabyStreamError", Some("STREAM_DISCONNECTED"));
+    assert_eq!(t.requests().len(), 3, "first connection plus two reconnects");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_drop_before_any_event_reconnects_as_usual() {
+    let t = mock();
+    t.set_sse("GET", STREAM, vec![]);
+    t.set_sse("GET", STREAM, vec![id_less("a"), json!({"event": "RunFinished", "data": {"status": "COMPLETED"}})]);
+    let (events, err, _) = drain(runtime(t.clone()).stream("run-42", None)).await;
+    assert!(err.is_none(), "{err:?}");
+    assert_eq!(ids(&events), ["-", "-"]);
+    assert_eq!(t.requests().len(), 2);
+}
+
 #[tokio::test(start_paused = true)]
 async fn reconnect_delays_grow_to_four_seconds_and_honour_retry_after() {
     let t = mock();
