@@ -121,7 +121,7 @@ impl Default for Settings {
             bootstrap_api_key: None,
             jwt_secret: None,
             secrets_key: None,
-            provisioning_delay_ms: 500,
+            provisioning_delay_ms: 0,
             job_delay_ms: 0,
             sync_wait_ms: 25_000,
             heartbeat_ms: 15_000,

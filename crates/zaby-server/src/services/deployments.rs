@@ -175,7 +175,15 @@ pub async fn redeploy(ctx: &Ctx, caller: &Caller, agent_id: &str, body: &Value) 
 /// E19 / E113.
 pub async fn provisioning(ctx: &Ctx, caller: &Caller, id: &str) -> ApiResult<Outcome> {
     let mut conn = ctx.db.read().await?;
-    let d = load(&mut conn, &caller.tenant_id, id).await?;
+    let mut d = load(&mut conn, &caller.tenant_id, id).await?;
+    if d.status == "PENDING" && d.activate_after <= now_ms() {
+        // Due, but the background pass has not run yet (always the case with a delay of
+        // 0): activate it now, so E19 right after the create answers 200 (API.md A.1).
+        drop(conn);
+        super::provisioning::activate_one(ctx, &caller.tenant_id, &d.id).await?;
+        conn = ctx.db.read().await?;
+        d = load(&mut conn, &caller.tenant_id, id).await?;
+    }
     match d.status.as_str() {
         "ACTIVE" => {}
         "PENDING" => {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::json;
 use tokio::sync::watch;
 
-use super::SharedCtx;
+use super::{Ctx, SharedCtx};
 use crate::error::ApiResult;
 use crate::storage::agents as agent_store;
 use crate::storage::deployments as store;
@@ -61,7 +61,7 @@ pub async fn tick(ctx: &SharedCtx) -> ApiResult<()> {
     Ok(())
 }
 
-async fn activate_one(ctx: &SharedCtx, tenant_id: &str, id: &str) -> ApiResult<()> {
+pub(crate) async fn activate_one(ctx: &Ctx, tenant_id: &str, id: &str) -> ApiResult<()> {
     let mut tx = ctx.db.write().await?;
     let Some(d) = store::get(tx.conn(), tenant_id, id).await? else {
         return Ok(());

@@ -5,7 +5,32 @@ use serde_json::json;
 use crate::common::*;
 use crate::on_both;
 
-on_both!(full_lifecycle, superseding_chain, provisioning_rules, restart_keeps_data_and_tokens);
+on_both!(
+    full_lifecycle,
+    superseding_chain,
+    provisioning_rules,
+    restart_keeps_data_and_tokens,
+    no_delay_is_active_at_once
+);
+
+/// The default delay is 0: the create still answers PENDING, and E19 called right after
+/// it answers 200 (the flow of the public SDK's own local tests).
+async fn no_delay_is_active_at_once(s: TestServer) {
+    assert_eq!(zaby_server::Settings::default().provisioning_delay_ms, 0);
+    let s = TestServer::start_with(s.backend, |st| st.provisioning_delay_ms = 0).await.unwrap();
+    let z = s.zaby();
+    let agent = z.agents().create(json!({"slug": "at-once", "name": "At once"})).await.unwrap();
+    let agent_id = agent["id"].as_str().unwrap();
+    let v1 = z.agents().publish(agent_id).await.unwrap();
+    for _ in 0..3 {
+        let dep = z.deployments().create(agent_id, json!({"agentVersionId": v1["id"]})).await.unwrap();
+        assert_eq!(dep["status"], "PENDING");
+        let prov = z.deployments().get_provisioning(dep["id"].as_str().unwrap()).await.unwrap();
+        assert_eq!((prov["status"].as_str(), &prov["deploymentId"]), (Some("ACTIVE"), &dep["id"]));
+    }
+    let deployments = z.agents().get(agent_id).await.unwrap()["activeDeployments"].clone();
+    assert_eq!(deployments.as_array().map(Vec::len), Some(1), "each new deployment superseded the previous one");
+}
 
 async fn full_lifecycle(s: TestServer) {
     let z = s.zaby();
