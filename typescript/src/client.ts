@@ -19,6 +19,10 @@ export interface ZabyClientOptions {
   transport?: ZabyTransport;
   /** Per-instance overrides over the global configuration. */
   config?: ZabyGlobalConfig;
+  /** The origin to talk to; wins over `config.apiOrigin` and every other level. */
+  apiOrigin?: string;
+  /** Alias of `apiOrigin`, as OpenAI-style SDKs name it. */
+  baseURL?: string;
 }
 
 export interface Zaby extends ZabyClients {}
@@ -40,6 +44,8 @@ export class Zaby {
       tenantId: options.tenantId,
       transport: options.transport,
       config: options.config,
+      apiOrigin: options.apiOrigin,
+      baseURL: options.baseURL,
     });
     Object.assign(this, zabyClients(this._core));
   }

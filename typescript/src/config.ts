@@ -1,4 +1,8 @@
-/** Configuration (API.md §2): global functions, types, and the split of `backoffMs`. */
+/**
+ * Configuration (API.md §2): global functions, types, and the parts the core cannot
+ * hold (functions): `backoffMs` is passed beside the JSON, `fetch` stays here.
+ */
+import { ZabyError } from "./errors.js";
 import { native } from "./native.js";
 import { nativeSync } from "./internal/convert.js";
 
@@ -22,6 +26,11 @@ export interface ZabyGlobalConfig {
   retries?: number | RetryPolicy;
   userAgent?: string;
   tenantId?: string;
+  /**
+   * For code written for the public fetch-based SDK: when set at any level and the
+   * client gets no `transport`, every request goes through `new FetchTransport(fetch)`.
+   */
+  fetch?: typeof fetch;
 }
 
 /** The fully resolved configuration (§2.2). */
@@ -33,10 +42,18 @@ export interface ResolvedZabyConfig {
     attempts: number;
     retryMethods: string[];
     retryStatuses: number[];
-    backoffMs?: (attempt: number) => number;
+    /** Delay in ms before retry `attempt + 1` (the configured function or the §2.4 schedule). */
+    backoffMs: (attempt: number) => number;
   };
-  userAgent: string | null;
+  userAgent: string | undefined;
   tenantId: string | null;
+  /** The `fetch` configured at the winning level, as given. */
+  fetch?: typeof fetch;
+}
+
+/** The §2.4 schedule: 100 ms doubling per attempt, capped at 1 s. */
+export function defaultBackoffMs(attempt: number): number {
+  return Math.min(100 * 2 ** attempt, 1000);
 }
 
 type Backoff = ((attempt: number) => number) | undefined;
@@ -44,16 +61,22 @@ type Backoff = ((attempt: number) => number) | undefined;
 /**
  * Splits a config into its JSON part and the `backoffMs` function, which the core calls
  * through a threadsafe function. A throwing or non-numeric backoff falls back to the
- * default delay (the core decides that); it never breaks the call.
+ * default delay (the core decides that); it never breaks the call. `fetch` is checked
+ * and left out: it never reaches the core.
  */
 export function splitConfig(config: ZabyGlobalConfig | undefined): [unknown, Backoff] {
   if (config === undefined || config === null) return [undefined, undefined];
-  const retries = config.retries;
-  if (retries === null || typeof retries !== "object") return [config, undefined];
+  if (typeof config !== "object") return [config, undefined];
+  const { fetch: fetchFn, ...rest } = config;
+  if (fetchFn !== undefined && typeof fetchFn !== "function") {
+    throw new ZabyError(`config.fetch must be a function, got ${describe(fetchFn)}`, { code: "INVALID_CONFIG" });
+  }
+  const retries = rest.retries;
+  if (retries === null || typeof retries !== "object") return [rest, undefined];
   const { backoffMs, ...policy } = retries;
   let backoff: Backoff;
   if (backoffMs !== undefined) {
-    if (typeof backoffMs !== "function") return [{ ...config, retries: { ...policy, backoffMs } }, undefined];
+    if (typeof backoffMs !== "function") return [{ ...rest, retries: { ...policy, backoffMs } }, undefined];
     backoff = (attempt) => {
       try {
         const ms = backoffMs(attempt);
@@ -63,27 +86,66 @@ export function splitConfig(config: ZabyGlobalConfig | undefined): [unknown, Bac
       }
     };
   }
-  return [{ ...config, retries: policy }, backoff];
+  return [{ ...rest, retries: policy }, backoff];
 }
+
+/** A value for an error message: its type, and the value itself when it is short. */
+export function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (value === undefined) return "undefined";
+  if (typeof value === "string") return `string ${JSON.stringify(value)}`;
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") {
+    return `${typeof value} ${String(value)}`;
+  }
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" ? "an object" : typeof value;
+}
+
+/**
+ * What the core does not keep of the global configuration: functions. `retries` is
+ * replaced as a whole value (§2.3), so its `backoffMs` goes with it.
+ */
+const globalFunctions: { fetch?: typeof fetch; retries?: ZabyGlobalConfig["retries"] } = {};
 
 /** Merges `config` into the process-wide configuration (set fields overwrite). */
 export function configureZaby(config: ZabyGlobalConfig): void {
   const [json, backoff] = splitConfig(config);
   nativeSync(() => native.configureZaby(json, backoff));
+  if (config?.fetch !== undefined) globalFunctions.fetch = config.fetch;
+  if (config?.retries !== undefined && config.retries !== null) globalFunctions.retries = config.retries;
 }
 
 /** Restores the empty global configuration. */
 export function resetZabyConfigForTests(): void {
   native.resetZabyConfigForTests();
+  delete globalFunctions.fetch;
+  delete globalFunctions.retries;
+}
+
+/** The `fetch` in force for a client with these overrides: instance over global. */
+export function resolvedFetch(overrides: ZabyGlobalConfig | undefined): typeof fetch | undefined {
+  return overrides?.fetch ?? globalFunctions.fetch;
+}
+
+/**
+ * The resolved configuration in its public shape: `backoffMs` always a function (the
+ * one of the winning `retries`, or the §2.4 schedule), `userAgent` undefined when unset.
+ */
+export function shapeResolved(raw: Record<string, unknown>, overrides: ZabyGlobalConfig | undefined): ResolvedZabyConfig {
+  const resolved = raw as unknown as ResolvedZabyConfig;
+  const retries = overrides?.retries ?? globalFunctions.retries;
+  const custom = typeof retries === "object" && retries !== null ? retries.backoffMs : undefined;
+  resolved.retries.backoffMs = typeof custom === "function" ? custom : defaultBackoffMs;
+  resolved.userAgent = resolved.userAgent ?? undefined;
+  const fetchFn = resolvedFetch(overrides);
+  if (fetchFn !== undefined) resolved.fetch = fetchFn;
+  return resolved;
 }
 
 /** The configuration a client constructed now would use, with `overrides` on top. */
 export function resolveZabyConfig(overrides?: ZabyGlobalConfig): ResolvedZabyConfig {
   const [json, backoff] = splitConfig(overrides);
-  const resolved = nativeSync(() => native.resolveZabyConfig(json, backoff)) as unknown as ResolvedZabyConfig;
-  const fn = typeof overrides?.retries === "object" ? overrides.retries.backoffMs : undefined;
-  if (fn) resolved.retries.backoffMs = fn;
-  return resolved;
+  return shapeResolved(nativeSync(() => native.resolveZabyConfig(json, backoff)), overrides);
 }
 
 const origins = native.origins();

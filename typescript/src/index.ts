@@ -42,4 +42,7 @@ export {
 export * from "./generated/clients.js";
 export type { RequestOptions, StreamOptions, Query, QueryValue, QueryScalar } from "./options.js";
 export type { ZabyTransport, TransportRequest, TransportResponse } from "./transport.js";
+export { FetchTransport } from "./fetch.js";
+export type { WaitUntilActiveOptions } from "./wait.js";
+import "./wait.js";
 export type * from "./types.js";

@@ -97,6 +97,13 @@ export interface NativeClient {
     cancel: NativeCancel | undefined,
   ): NativeCursor;
   stream(runId: string, query: unknown, options: CallOptions | undefined, cancel: NativeCancel | undefined): NativeCursor;
+  waitUntilActive(
+    deploymentId: string,
+    timeoutMs: number,
+    options: CallOptions | undefined,
+    cancel: NativeCancel | undefined,
+    done: Done,
+  ): void;
   close(done: Done): void;
   readonly closed: boolean;
   readonly config: Record<string, unknown>;

@@ -14,6 +14,10 @@ export interface ZabyRuntimeOptions {
   token: ZabyRuntimeTokenProvider;
   transport?: ZabyTransport;
   config?: ZabyGlobalConfig;
+  /** The origin to talk to; wins over `config.apiOrigin` and every other level. */
+  apiOrigin?: string;
+  /** Alias of `apiOrigin`. */
+  baseURL?: string;
 }
 
 export interface ZabyRuntime extends ZabyRuntimeClients {}
@@ -29,6 +33,8 @@ export class ZabyRuntime {
       token: options?.token,
       transport: options?.transport,
       config: options?.config,
+      apiOrigin: options?.apiOrigin,
+      baseURL: options?.baseURL,
     });
     Object.assign(this, runtimeClients(this._core));
   }

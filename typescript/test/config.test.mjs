@@ -12,14 +12,69 @@ afterEach(() => {
 test("constants and defaults", () => {
   assert.equal(sdk.DEFAULT_ZABY_API_ORIGIN, "https://genapi.zaby.io");
   assert.equal(sdk.LOCAL_ZABY_API_ORIGIN, "http://localhost:9080");
-  assert.deepEqual(sdk.resolveZabyConfig(), {
+  const resolved = sdk.resolveZabyConfig();
+  const { backoffMs } = resolved.retries;
+  assert.deepEqual(resolved, {
     environment: "production",
     apiOrigin: "https://genapi.zaby.io",
     timeoutMs: 30000,
-    retries: { attempts: 0, retryMethods: ["GET", "HEAD", "OPTIONS"], retryStatuses: [408, 429, 500, 502, 503, 504] },
-    userAgent: null,
+    retries: { attempts: 0, retryMethods: [], retryStatuses: [], backoffMs },
+    userAgent: undefined,
     tenantId: null,
   });
+  assert.ok("userAgent" in resolved && resolved.userAgent === undefined, "undefined, not null");
+  assert.deepEqual([0, 1, 2, 3, 4, 9].map(backoffMs), [100, 200, 400, 800, 1000, 1000], "the §2.4 schedule");
+  assert.deepEqual(sdk.resolveZabyConfig({ retries: 0 }).retries.retryMethods, []);
+  const three = sdk.resolveZabyConfig({ retries: 3 }).retries;
+  assert.deepEqual([three.attempts, three.retryMethods, three.retryStatuses.length], [3, ["GET", "HEAD", "OPTIONS"], 6]);
+});
+
+test("an unknown environment is INVALID_CONFIG at every level, naming it and the accepted ones", () => {
+  const accepted = /"production", "staging", "local"/;
+  for (const make of [
+    () => sdk.resolveZabyConfig({ environment: "dev" }),
+    () => {
+      sdk.configureZaby({ environment: "dev" });
+      return new sdk.Zaby({ apiKey: "k" });
+    },
+    () => {
+      sdk.resetZabyConfigForTests();
+      process.env.ZABY_ENVIRONMENT = "dev";
+      return new sdk.ZabyRuntime({ token: "t" });
+    },
+  ]) {
+    assert.throws(make, (e) => e.code === "INVALID_CONFIG" && /"dev"/.test(e.message) && accepted.test(e.message));
+  }
+  assert.match(
+    (() => { try { sdk.resolveZabyConfig(); } catch (e) { return e.message; } })(),
+    /ZABY_ENVIRONMENT/,
+    "the message says where the value came from",
+  );
+});
+
+test("apiOrigin and its alias baseURL on both constructors win over every level", () => {
+  process.env.ZABY_API_ORIGIN = "https://env.example";
+  sdk.configureZaby({ apiOrigin: "https://global.example" });
+  const config = { apiOrigin: "https://config.example" };
+  assert.equal(new sdk.Zaby({ apiKey: "k", config, apiOrigin: "http://localhost:1/" }).config.apiOrigin, "http://localhost:1");
+  assert.equal(new sdk.Zaby({ apiKey: "k", config, baseURL: "http://localhost:2" }).config.apiOrigin, "http://localhost:2");
+  assert.equal(new sdk.ZabyRuntime({ token: "t", apiOrigin: "http://localhost:3" }).config.apiOrigin, "http://localhost:3");
+  assert.equal(new sdk.ZabyRuntime({ token: "t", baseURL: "http://localhost:4" }).config.apiOrigin, "http://localhost:4");
+  assert.equal(new sdk.Zaby({ apiKey: "k", config }).config.apiOrigin, "https://config.example");
+});
+
+test("fetch is accepted at every level and resolveZabyConfig returns it as given", () => {
+  const instanceFetch = async () => new Response("{}");
+  const globalFetch = async () => new Response("{}");
+  assert.equal(sdk.resolveZabyConfig().fetch, undefined);
+  assert.equal(sdk.resolveZabyConfig({ fetch: instanceFetch }).fetch, instanceFetch);
+  sdk.configureZaby({ fetch: globalFetch });
+  assert.equal(sdk.resolveZabyConfig().fetch, globalFetch);
+  assert.equal(sdk.resolveZabyConfig({ fetch: instanceFetch }).fetch, instanceFetch, "instance over global");
+  assert.equal(new sdk.Zaby({ apiKey: "k", config: { fetch: instanceFetch } }).config.fetch, instanceFetch);
+  assert.throws(() => sdk.configureZaby({ fetch: 3 }), (e) => e.code === "INVALID_CONFIG" && /fetch must be a function/.test(e.message));
+  sdk.resetZabyConfigForTests();
+  assert.equal(sdk.resolveZabyConfig().fetch, undefined, "reset forgets it");
 });
 
 test("precedence: instance > global > environment > default, per field", () => {
@@ -71,6 +126,11 @@ test("the default user agent names the Node SDK", async () => {
 test("resolveZabyConfig keeps a given backoffMs and rejects bad values clearly", () => {
   const backoffMs = (n) => n;
   assert.equal(sdk.resolveZabyConfig({ retries: { attempts: 1, backoffMs } }).retries.backoffMs, backoffMs);
+  sdk.configureZaby({ retries: { attempts: 2, backoffMs } });
+  assert.equal(sdk.resolveZabyConfig().retries.backoffMs, backoffMs, "the global policy's function");
+  assert.equal(new sdk.Zaby({ apiKey: "k" }).config.retries.backoffMs, backoffMs);
+  sdk.configureZaby({ retries: 1 });
+  assert.equal(sdk.resolveZabyConfig().retries.backoffMs(3), 800, "a count brings the default schedule back");
   assert.throws(() => sdk.configureZaby({ retries: { attempts: 1, retryStatuses: ["x"] } }), /retryStatuses/);
   assert.throws(() => sdk.configureZaby({ retries: { tries: 1 } }), /unknown retry policy field "tries"/);
 });

@@ -56,6 +56,30 @@ test("maxReconnects: 0 → ZabyStreamError STREAM_DISCONNECTED with runId and la
   assert.equal(err.lastEventId, "1");
 });
 
+test("id-less events then a drop: STREAM_DISCONNECTED at once, never replayed (§5.7 7a)", async () => {
+  const { transport, runtime } = clients();
+  const idLess = (content) => ({ event: "text", data: { content } });
+  transport.setSse("GET", AIUI, [idLess("a"), idLess("b")]);
+  transport.setSse("GET", AIUI, [idLess("a"), idLess("b")]); // the replay that must not be asked for
+  const seen = [];
+  const err = await rejection((async () => {
+    for await (const ev of runtime.runs.stream("run-42")) seen.push(ev.data.content);
+  })());
+  assert.deepEqual(seen, ["a", "b"], "each event once");
+  assert.ok(err instanceof sdk.ZabyStreamError);
+  assert.equal(err.code, "STREAM_DISCONNECTED");
+  assert.equal(err.lastEventId, null);
+  assert.equal(transport.requests.length, 1, "no reconnect");
+});
+
+test("id-less events are not progress: the budget still runs out (§5.7 step 7)", async () => {
+  const { transport, runtime } = clients();
+  for (let i = 0; i < 4; i++) transport.setSse("GET", AIUI, [text(1, "a"), { event: "text", data: { content: "x" } }]);
+  const err = await rejection(collect(runtime.runs.stream("run-42", undefined, { maxReconnects: 1 })));
+  assert.equal(err.code, "STREAM_DISCONNECTED");
+  assert.equal(transport.requests.length, 2, "first connection plus one reconnect");
+});
+
 test("a dry queue during reconnection → STREAM_ERROR with the MockTransportError as cause", async () => {
   const { transport, runtime } = clients();
   transport.setSse("GET", AIUI, [text(1, "a")]);

@@ -216,6 +216,35 @@ impl NativeClient {
         NativeCursor::new(stream.raw().map(|item| item.map(Item::Event)).boxed())
     }
 
+    /// `deployments.waitUntilActive`: the core polls E19 until the deployment is ACTIVE
+    /// or `timeout_ms` has passed (the facade checks the arguments and names them).
+    #[napi]
+    pub fn wait_until_active(
+        &self,
+        deployment_id: String,
+        timeout_ms: f64,
+        options: Option<CallOptions>,
+        cancel: Option<&NativeCancel>,
+        done: Function<'_, Value, ()>,
+    ) -> Result<()> {
+        let done = Done::new(done)?;
+        let Inner::Zaby(zaby) = &self.inner else {
+            done.error(&ZabyError::invalid_argument("waitUntilActive is a Zaby method"));
+            return Ok(());
+        };
+        let options = match request_options(options.as_ref(), cancel) {
+            Ok(o) => o,
+            Err(e) => {
+                done.error(&e);
+                return Ok(());
+            }
+        };
+        let timeout = Duration::from_millis(timeout_ms.max(0.0).min(u64::MAX as f64) as u64);
+        let wait = zaby.deployments().wait_until_active_json(&deployment_id, timeout, options);
+        spawn(async move { done.json(wait.await) });
+        Ok(())
+    }
+
     /// Closes the client (idempotent); `done` is called once it is closed.
     #[napi]
     pub fn close(&self, done: Function<'_, Value, ()>) -> Result<()> {

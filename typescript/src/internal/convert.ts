@@ -51,6 +51,7 @@ export function errorFromPayload(p: ErrorPayload): unknown {
 
 /** An exception thrown synchronously by the addon (construction, argument conversion). */
 export function fromNativeThrow(e: unknown): unknown {
+  if (e instanceof ZabyError) return e; // thrown by a facade check, already named
   const message = e instanceof Error ? e.message : "";
   if (message.startsWith(PAYLOAD_PREFIX)) {
     return errorFromPayload(JSON.parse(message.slice(PAYLOAD_PREFIX.length)) as ErrorPayload);

@@ -1,8 +1,10 @@
 /** The native client behind `Zaby` / `ZabyRuntime`, called generically by method name. */
-import { splitConfig, type ZabyGlobalConfig } from "../config.js";
+import { resolvedFetch, shapeResolved, splitConfig, type ResolvedZabyConfig, type ZabyGlobalConfig } from "../config.js";
+import { FetchTransport } from "../fetch.js";
 import { native, type CallOptions, type NativeClient } from "../native.js";
 import type { Query, RequestOptions, SseEvent, StreamOptions } from "../options.js";
 import type { ZabyTransport } from "../transport.js";
+import { checkCredential, checkParams, checkString, invalidArgument } from "./args.js";
 import { nativeSync } from "./convert.js";
 import { wrapCredential, wrapTransport } from "./host.js";
 import { CursorGenerator, runNative } from "./ops.js";
@@ -18,6 +20,16 @@ export interface CoreSpec {
   tenantId?: string | undefined;
   transport?: ZabyTransport | undefined;
   config?: ZabyGlobalConfig | undefined;
+  apiOrigin?: unknown;
+  baseURL?: unknown;
+}
+
+/** The per-instance layer: `config` with the constructor's origin shorthand on top (§1.3). */
+function instanceConfig(spec: CoreSpec): ZabyGlobalConfig | undefined {
+  const [name, origin] = spec.apiOrigin != null ? ["apiOrigin", spec.apiOrigin] : ["baseURL", spec.baseURL];
+  if (origin == null) return spec.config;
+  checkString(name, origin);
+  return { ...(spec.config ?? {}), apiOrigin: origin as string };
 }
 
 function callOptions(options: (RequestOptions & { maxReconnects?: number }) | undefined): CallOptions | undefined {
@@ -25,15 +37,37 @@ function callOptions(options: (RequestOptions & { maxReconnects?: number }) | un
   return { requestId: options.requestId, timeoutMs: options.timeoutMs, maxReconnects: options.maxReconnects };
 }
 
+/** Runs `check`, turning what it throws into a rejected promise. */
+function checked<T>(check: () => void, run: () => Promise<T>): Promise<T> {
+  try {
+    check();
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return run();
+}
+
 export class Core {
   private readonly client: NativeClient;
+  private readonly overrides: ZabyGlobalConfig | undefined;
 
   constructor(spec: CoreSpec) {
-    const [config, backoff] = splitConfig(spec.config);
+    if (spec.kind === "zaby" && spec.apiKey == null && spec.accessToken == null) {
+      throw invalidArgument("apiKey is required (or accessToken)");
+    }
+    if (spec.kind === "runtime" && spec.token == null) throw invalidArgument("token is required");
+    for (const [name, value] of [["apiKey", spec.apiKey], ["accessToken", spec.accessToken], ["token", spec.token]] as const) {
+      checkCredential(name, value);
+    }
+    if (spec.tenantId != null && typeof spec.tenantId !== "string") checkString("tenantId", spec.tenantId);
+    this.overrides = instanceConfig(spec);
+    const [config, backoff] = splitConfig(this.overrides);
     const apiKey = wrapCredential(spec.apiKey, "apiKey");
     const accessToken = wrapCredential(spec.accessToken, "accessToken");
     const token = wrapCredential(spec.token, "token");
-    const transport = spec.transport;
+    // A given transport wins; otherwise a configured `fetch` replaces the native one.
+    const fetchFn = resolvedFetch(this.overrides);
+    const transport = spec.transport ?? (fetchFn ? new FetchTransport(fetchFn) : undefined);
     const mock = transport ? (transport as { [MOCK_HANDLE]?: unknown })[MOCK_HANDLE] : undefined;
     const parts = transport && !mock ? wrapTransport(transport) : undefined;
     this.client = nativeSync(
@@ -53,24 +87,48 @@ export class Core {
   }
 
   call<T>(client: string, method: string, params: string[], input: unknown, options?: RequestOptions): Promise<T> {
-    return runNative(
-      (done, cancel) => this.client.call(client, method, params, input, callOptions(options), cancel, done),
-      options?.signal,
-    ) as Promise<T>;
+    return checked(
+      () => checkParams(client, method, params),
+      () =>
+        runNative(
+          (done, cancel) => this.client.call(client, method, params, input, callOptions(options), cancel, done),
+          options?.signal,
+        ) as Promise<T>,
+    );
   }
 
   iter<T>(client: string, iter: string, params: string[], query: Query | undefined, options?: RequestOptions): AsyncGenerator<T, undefined, unknown> {
-    return new CursorGenerator<T>(
-      (cancel) => this.client.paginate(client, iter, params, query, callOptions(options), cancel),
-      options?.signal,
-    );
+    return new CursorGenerator<T>((cancel) => {
+      checkParams(client, iter, params);
+      return this.client.paginate(client, iter, params, query, callOptions(options), cancel);
+    }, options?.signal);
   }
 
   stream<T>(runId: string, query: Query | undefined, options?: StreamOptions): AsyncGenerator<SseEvent<T>, undefined, unknown> {
     return new CursorGenerator<SseEvent<T>>(
-      (cancel) => this.client.stream(runId, query, callOptions(options), cancel),
+      (cancel) => {
+        checkString("runId", runId);
+        return this.client.stream(runId, query, callOptions(options), cancel);
+      },
       options?.signal,
       true,
+    );
+  }
+
+  /** `deployments.waitUntilActive`: the core polls E19 until the deployment is ACTIVE. */
+  waitUntilActive<T>(deploymentId: string, timeoutMs: number, options?: RequestOptions): Promise<T> {
+    return checked(
+      () => {
+        checkString("deploymentId", deploymentId);
+        if (typeof timeoutMs !== "number" || !(timeoutMs >= 0) || !Number.isFinite(timeoutMs)) {
+          throw invalidArgument(`timeoutMs must be a non-negative number of milliseconds, got ${String(timeoutMs)}`);
+        }
+      },
+      () =>
+        runNative(
+          (done, cancel) => this.client.waitUntilActive(deploymentId, timeoutMs, callOptions(options), cancel, done),
+          options?.signal,
+        ) as Promise<T>,
     );
   }
 
@@ -82,8 +140,8 @@ export class Core {
     return this.client.closed;
   }
 
-  get config(): Record<string, unknown> {
-    return this.client.config;
+  get config(): ResolvedZabyConfig {
+    return shapeResolved(this.client.config, this.overrides);
   }
 }
 

@@ -10,6 +10,9 @@ import {
   createZabyApiError,
   AgentsClient,
   RuntimeRunsClient,
+  FetchTransport,
+  type Provisioning,
+  type WaitUntilActiveOptions,
   type Agent,
   type ListResponse,
   type RequestOptions,
@@ -23,6 +26,14 @@ export async function main(): Promise<void> {
   configureZaby({ environment: "local", retries: { attempts: 2, backoffMs: (n) => 100 * 2 ** n } });
   const resolved = resolveZabyConfig({ timeoutMs: 5000 });
   const origin: string = resolved.apiOrigin;
+  const firstDelay: number = resolved.retries.backoffMs(0);
+  const userAgent: string | undefined = resolved.userAgent;
+  const viaFetch = new Zaby({ apiKey: "k", config: { fetch: globalThis.fetch } });
+  const viaTransport = new Zaby({ apiKey: "k", baseURL: "http://localhost:9080", transport: new FetchTransport(fetch) });
+  const runtimeAt = new ZabyRuntime({ token: "t", apiOrigin: "http://localhost:9080" });
+  const waitOptions: WaitUntilActiveOptions = { timeoutMs: 60_000, signal: new AbortController().signal };
+  const active: Provisioning = await viaFetch.deployments.waitUntilActive("dep-1", waitOptions);
+  void [firstDelay, userAgent, viaTransport, runtimeAt, active];
 
   const queued: MockResponse[] = [{ method: "GET", path: "/health", json: { status: "ok" } }];
   const transport = new MockTransport(queued);

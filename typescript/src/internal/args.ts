@@ -1,0 +1,48 @@
+/**
+ * Argument checks done in the facade, so that messages name arguments as a TypeScript
+ * caller writes them (`agentId`, `apiKey`) rather than as the core or napi would
+ * (`agent_id`, Rust type names).
+ */
+import { describe } from "../config.js";
+import { ZabyError } from "../errors.js";
+import { native } from "../native.js";
+
+let pathNames: Map<string, string[]> | undefined;
+
+const camel = (name: string): string => name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/** Path parameter names by `client.method` (and `client.iter…`), from the core's table. */
+function namesOf(client: string, method: string): string[] | undefined {
+  if (!pathNames) {
+    pathNames = new Map();
+    for (const row of native.endpoints()) {
+      for (const b of row.bindings) {
+        const names = b.params.map(camel);
+        pathNames.set(`${b.client}.${b.method}`, names);
+        if (b.iter) pathNames.set(`${b.client}.${b.iter}`, names);
+      }
+    }
+  }
+  return pathNames.get(`${client}.${method}`);
+}
+
+export function invalidArgument(message: string): ZabyError {
+  return new ZabyError(message, { code: "INVALID_ARGUMENT" });
+}
+
+/** A required string argument: present, a string, not empty. */
+export function checkString(name: string, value: unknown): void {
+  if (typeof value !== "string") throw invalidArgument(`${name} must be a string, got ${describe(value)}`);
+  if (value === "") throw invalidArgument(`${name} must not be empty`);
+}
+
+/** The path parameters of `client.method`, before they reach native code. */
+export function checkParams(client: string, method: string, params: unknown[]): void {
+  const names = namesOf(client, method);
+  params.forEach((value, i) => checkString(names?.[i] ?? `argument ${i + 1}`, value));
+}
+
+/** A credential given to a constructor: a non-empty string or a function. */
+export function checkCredential(name: string, value: unknown): void {
+  if (value === "") throw invalidArgument(`${name} must not be an empty string`);
+}
