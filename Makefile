@@ -20,7 +20,7 @@ ZABY_TEST_RUN := $(shell date +%s%N)
 endif
 export ZABY_TEST_RUN
 
-.PHONY: test demo postgres test-rust lint codegen-check spec-conformance python-env python-dev test-python node-env node-build test-node \
+.PHONY: test demo postgres test-rust lint codegen-check spec-conformance python-env python-dev test-python node-env node-build test-node kotlin-native test-kotlin \
 	server e2e e2e-rust e2e-python e2e-typescript bench bench-smoke check-leaks
 
 ## The server plus the lifecycle demo, on embedded SQLite.
@@ -28,7 +28,7 @@ demo:
 	scripts/demo
 
 ## Every test, as CI runs it.
-test: lint codegen-check test-rust spec-conformance test-python test-node e2e bench-smoke check-leaks
+test: lint codegen-check test-rust spec-conformance test-python test-node test-kotlin e2e bench-smoke check-leaks
 
 ## Nothing the suites started (PostgreSQL clusters, zaby-server processes, zaby-pg-*
 ## folders) outlives them.
@@ -89,6 +89,28 @@ node-build: node-env
 ## The Node package's tests (node --test).
 test-node: node-build
 	cd typescript && npm test
+
+## The Kotlin/JVM SDK (kotlin/README.md): the UniFFI library in the ci profile, the Kotlin
+## glue UniFFI generates from it, and the library laid out for JNA (linux-x86-64/).
+KOTLIN_NATIVE := kotlin/target/native/linux-x86-64
+kotlin-native:
+	$(CARGO) build --profile $(CARGO_PROFILE) -p zaby-ffi
+	rm -rf kotlin/target/generated-sources/uniffi
+	# Library mode reads bindings/uniffi/uniffi.toml (the Kotlin package and library name).
+	$(TARGET_DIR)/$(CARGO_PROFILE)/uniffi-bindgen generate --no-format --language kotlin \
+		--out-dir kotlin/target/generated-sources/uniffi --library $(TARGET_DIR)/$(CARGO_PROFILE)/libzaby_ffi.so
+	mkdir -p $(KOTLIN_NATIVE)
+	cp $(TARGET_DIR)/$(CARGO_PROFILE)/libzaby_ffi.so $(KOTLIN_NATIVE)/
+
+## Maven runs offline once ~/.m2 holds everything these poms need (a stamp per pom
+## version); the first run resolves from Maven Central.
+MVN_STAMP = $(HOME)/.m2/zaby-$(shell cat kotlin/pom.xml | sha256sum | cut -c1-16).resolved
+MVN = mvn -B -ntp $$(test -f $(MVN_STAMP) && echo -o)
+
+## The Kotlin package's MockTransport suite (JUnit 5 through Surefire), then the jar.
+test-kotlin: kotlin-native
+	cd kotlin && $(MVN) verify
+	touch $(MVN_STAMP)
 
 ## zaby-server for the end-to-end suites and the bench smoke, in the same profile as every
 ## other crate of `make test` (so a cold run compiles each crate once; `make bench` and

@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod kotlin;
 mod python;
 mod types;
 mod typescript;
@@ -20,6 +21,7 @@ pub struct Generated {
 fn all() -> Vec<Generated> {
     let mut files = python::generate();
     files.extend(typescript::generate());
+    files.extend(kotlin::generate());
     files.extend(types::generate());
     files
 }

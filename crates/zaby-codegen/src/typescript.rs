@@ -44,16 +44,16 @@ fn type_ref(name: &str) -> String {
     out
 }
 
-/// One TS method: a binding, or the two bindings of E14/E15 merged.
-struct Method {
-    name: &'static str,
-    params: &'static [&'static str],
-    input: Input,
-    endpoints: Vec<&'static Endpoint>,
-    iter: Option<&'static str>,
+/// One TS (and Kotlin) method: a binding, or the two bindings of E14/E15 merged.
+pub(crate) struct Method {
+    pub(crate) name: &'static str,
+    pub(crate) params: &'static [&'static str],
+    pub(crate) input: Input,
+    pub(crate) endpoints: Vec<&'static Endpoint>,
+    pub(crate) iter: Option<&'static str>,
 }
 
-fn methods_of(client: &ClientInfo) -> Vec<Method> {
+pub(crate) fn methods_of(client: &ClientInfo) -> Vec<Method> {
     let mut out: Vec<Method> = Vec::new();
     for e in ENDPOINTS {
         for b in e.bindings.iter().filter(|b| b.client == client.id) {

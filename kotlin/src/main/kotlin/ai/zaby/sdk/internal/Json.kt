@@ -1,0 +1,34 @@
+package ai.zaby.sdk.internal
+
+import ai.zaby.sdk.ZabyClientException
+import kotlinx.serialization.json.JsonArray
+import kotlinx.serialization.json.JsonElement
+import kotlinx.serialization.json.JsonNull
+import kotlinx.serialization.json.JsonObject
+import kotlinx.serialization.json.JsonPrimitive
+
+/**
+ * A Kotlin value as JSON: maps with string keys, lists, arrays, strings, numbers,
+ * booleans, null and `JsonElement`s. Anything else is a caller's mistake, named.
+ */
+internal fun toJson(value: Any?, where: String = "input"): JsonElement = when (value) {
+    null -> JsonNull
+    is JsonElement -> value
+    is String -> JsonPrimitive(value)
+    is Number -> JsonPrimitive(value)
+    is Boolean -> JsonPrimitive(value)
+    is Enum<*> -> JsonPrimitive(value.name)
+    is Map<*, *> -> JsonObject(
+        value.entries.associate { (k, v) ->
+            val key = k as? String ?: throw invalidArgument("$where has a non-string key: $k")
+            key to toJson(v, "$where.$key")
+        },
+    )
+    is Iterable<*> -> JsonArray(value.mapIndexed { i, v -> toJson(v, "$where[$i]") })
+    is Array<*> -> JsonArray(value.mapIndexed { i, v -> toJson(v, "$where[$i]") })
+    else -> throw invalidArgument(
+        "$where holds a ${value::class.qualifiedName}, which is not JSON (use maps, lists, strings, numbers, booleans)",
+    )
+}
+
+internal fun invalidArgument(message: String) = ZabyClientException(message, "INVALID_ARGUMENT")

@@ -1,0 +1,123 @@
+package ai.zaby.sdk
+
+import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.async
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.flow.first
+import kotlinx.coroutines.flow.take
+import kotlinx.coroutines.flow.toList
+import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withTimeout
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+
+class FlowTest {
+    private val events = "$RT/runs/r1/events"
+    private val aiui = "$RT/runs/run-42/aiui"
+
+    private fun text(id: Int, content: String) = mapOf("id" to "$id", "event" to "text", "data" to mapOf("content" to content))
+    private fun finished(id: Int) =
+        mapOf("id" to "$id", "event" to "RunFinished", "data" to mapOf("runId" to "run-42", "status" to "COMPLETED", "finalOutput" to "Hi"))
+
+    @Test
+    fun `iter flows emit items across pages, fetching the next page only when needed`() = runBlocking {
+        val transport = MockTransport()
+        transport.setResponse("GET", events, 200, mapOf("items" to listOf(mapOf("seq" to 1), mapOf("seq" to 2)), "nextCursor" to "2"))
+        transport.setResponse("GET", events, 200, mapOf("items" to listOf(mapOf("seq" to 3)), "nextCursor" to null))
+        val runtime = ZabyRuntime(token = "t", transport = transport)
+        val first = runtime.runs.iterEvents("r1", mapOf("limit" to 2)).take(2).toList()
+        assertEquals(listOf("1", "2"), first.map { it.str("seq") })
+        assertEquals(1, transport.requests.size, "the second page was not fetched")
+
+        transport.reset()
+        transport.setResponse("GET", events, 200, mapOf("items" to listOf(mapOf("seq" to 1), mapOf("seq" to 2)), "nextCursor" to "2"))
+        transport.setResponse("GET", events, 200, mapOf("items" to listOf(mapOf("seq" to 3)), "nextCursor" to null))
+        val all = runtime.runs.iterEvents("r1", mapOf("limit" to 2)).toList()
+        assertEquals(listOf("1", "2", "3"), all.map { it.str("seq") })
+        assertEquals(listOf("$events?limit=2", "$events?limit=2&cursor=2"), transport.requests.map { it.path })
+    }
+
+    @Test
+    fun `a repeated cursor fails after the page's items`() = runBlocking {
+        val transport = MockTransport()
+        val mem = "$AGENTS/memory-items"
+        transport.setResponse("GET", mem, 200, mapOf("items" to listOf(mapOf("id" to "m1")), "nextCursor" to "c"))
+        transport.setResponse("GET", mem, 200, mapOf("items" to listOf(mapOf("id" to "m2")), "nextCursor" to "c"))
+        val zaby = Zaby(apiKey = "k", transport = transport)
+        val seen = mutableListOf<String>()
+        val e = thrown<ZabyClientException> { runBlocking { zaby.memory.iterItems().collect { seen += it.str("id")!! } } }
+        assertEquals("PAGINATION_CURSOR_REPEATED", e.code)
+        assertEquals(listOf("m1", "m2"), seen)
+    }
+
+    @Test
+    fun `a run stream emits typed events and ends at the terminal one`() = runBlocking {
+        val transport = MockTransport()
+        transport.setSse("GET", aiui, listOf(text(1, "Hi"), finished(2), text(3, "never")))
+        val runtime = ZabyRuntime(token = "t", transport = transport)
+        val got = runtime.runs.stream("run-42", mapOf("afterSeq" to 0)).toList()
+        assertEquals(2, got.size)
+        val first = got[0] as RunEvent.Text
+        assertEquals("1", first.id)
+        assertEquals("Hi", first.content)
+        val last = got[1] as RunEvent.RunFinished
+        assertEquals("COMPLETED", last.status)
+        assertEquals("Hi", last.finalOutput)
+        val request = transport.requests.single()
+        assertEquals("$aiui?afterSeq=0", request.path)
+        assertEquals("text/event-stream", request.headers["accept"])
+        assertEquals("Bearer t", request.headers["authorization"])
+    }
+
+    @Test
+    fun `a dropped stream reconnects with last-event-id and never repeats an event`() = runBlocking {
+        val transport = MockTransport()
+        transport.setSse("GET", aiui, listOf(text(1, "a"), text(2, "b")))
+        transport.setSse("GET", aiui, listOf(text(1, "a"), text(2, "b"), text(3, "c"), finished(4)))
+        val runtime = ZabyRuntime(token = "t", transport = transport, config = FAST)
+        assertEquals(listOf("1", "2", "3", "4"), runtime.runs.stream("run-42").toList().map { it.id })
+        assertEquals("2", transport.requests[1].headers["last-event-id"])
+
+        transport.reset()
+        transport.setSse("GET", aiui, listOf(text(1, "a")))
+        val e = thrown<ZabyStreamException> {
+            runBlocking { runtime.runs.stream("run-42", options = StreamOptions(maxReconnects = 0)).toList() }
+        }
+        assertEquals("STREAM_DISCONNECTED", e.code)
+        assertEquals("run-42", e.runId)
+        assertEquals("1", e.lastEventId)
+        assertEquals(0, e.status)
+    }
+
+    @Test
+    fun `unknown and unnamed events arrive as Other with their data`() = runBlocking {
+        val transport = MockTransport()
+        transport.setSse("GET", aiui, listOf(mapOf("id" to "1", "event" to "custom", "data" to mapOf("x" to 1)), finished(2)))
+        val runtime = ZabyRuntime(token = "t", transport = transport)
+        val other = runtime.runs.stream("run-42").first() as RunEvent.Other
+        assertEquals("custom", other.event)
+        assertEquals("1", other.data.str("x"))
+    }
+
+    @Test
+    fun `cancelling the collector cancels the stream's request`() = runBlocking {
+        val started = CompletableDeferred<Unit>()
+        val cancelled = CompletableDeferred<Unit>()
+        val hanging = Transport {
+            started.complete(Unit)
+            try {
+                delay(60_000)
+                TransportResponse(200)
+            } finally {
+                cancelled.complete(Unit)
+            }
+        }
+        val runtime = ZabyRuntime(token = "t", transport = hanging, config = ZabyConfig(timeoutMs = 120_000))
+        val collector = async { runtime.runs.stream("run-42").toList() }
+        withTimeout(10_000) { started.await() }
+        collector.cancel()
+        withTimeout(10_000) { cancelled.await() }
+        assertTrue(collector.isCancelled)
+    }
+}
