@@ -38,9 +38,9 @@ check-leaks:
 ## The Rust workspace: unit, integration and doc tests. The server suites run on SQLite
 ## and on a PostgreSQL cluster the tests start themselves (ZABY_REQUIRE_POSTGRES makes a
 ## missing PostgreSQL a failure instead of a skip). The end-to-end crate needs a built
-## server and runs in `e2e-rust`.
+## server and runs in `e2e-rust`; so do the `zaby` command's tests, in `e2e-cli`.
 test-rust: postgres
-	ZABY_REQUIRE_POSTGRES=1 $(CARGO) test --workspace --exclude zaby-e2e --profile $(CARGO_PROFILE)
+	ZABY_REQUIRE_POSTGRES=1 $(CARGO) test --workspace --exclude zaby-e2e --exclude zaby-cli --profile $(CARGO_PROFILE)
 
 ## PostgreSQL server binaries (initdb, postgres), from Debian's packages when missing.
 postgres:
@@ -121,7 +121,7 @@ server:
 
 ## End-to-end suites: each language's SDK, as users install it, against a live
 ## release zaby-server started by the suite (tests/README.md).
-e2e: e2e-rust e2e-python e2e-typescript
+e2e: e2e-rust e2e-python e2e-typescript e2e-cli
 
 e2e-rust: server postgres
 	ZABY_SERVER_BIN=$(SERVER_BIN) $(CARGO) test -p zaby-e2e --profile $(CARGO_PROFILE)
@@ -131,6 +131,12 @@ e2e-python: server postgres python-env
 
 e2e-typescript: server node-env
 	ZABY_SERVER_BIN=$(SERVER_BIN) tests/typescript/run
+
+.PHONY: e2e-cli
+## The `zaby` command end to end (crates/zaby-cli/README.md): each test starts `zaby dev`,
+## which runs the zaby-server built beside it, and drives it through the command line.
+e2e-cli: server
+	$(CARGO) test -p zaby-cli --profile $(CARGO_PROFILE)
 
 ## Benchmarks (BENCHMARKS.md): release builds, full figures. `bench-smoke` runs every
 ## benchmark for a few iterations so the harness cannot rot.
