@@ -21,7 +21,7 @@ endif
 export ZABY_TEST_RUN
 
 .PHONY: test demo postgres test-rust lint codegen-check spec-conformance python-env python-dev test-python node-env node-build test-node kotlin-native test-kotlin \
-	server e2e e2e-rust e2e-python e2e-typescript bench bench-smoke check-leaks
+	server e2e e2e-rust e2e-python e2e-typescript e2e-kotlin bench bench-smoke check-leaks
 
 ## The server plus the lifecycle demo, on embedded SQLite.
 demo:
@@ -102,15 +102,15 @@ kotlin-native:
 	mkdir -p $(KOTLIN_NATIVE)
 	cp $(TARGET_DIR)/$(CARGO_PROFILE)/libzaby_ffi.so $(KOTLIN_NATIVE)/
 
-## Maven runs offline once ~/.m2 holds everything these poms need (a stamp per pom
-## version); the first run resolves from Maven Central.
-MVN_STAMP = $(HOME)/.m2/zaby-$(shell cat kotlin/pom.xml | sha256sum | cut -c1-16).resolved
-MVN = mvn -B -ntp $$(test -f $(MVN_STAMP) && echo -o)
+## Maven runs offline once ~/.m2 holds everything a pom needs (a stamp per pom
+## version); the first run resolves from Maven Central. `$(call mvn,DIR,GOALS)`.
+mvn_stamp = $(HOME)/.m2/zaby-$(shell cat $(1)/pom.xml | sha256sum | cut -c1-16).resolved
+mvn = mvn -B -ntp -f $(1)/pom.xml $$(test -f $(call mvn_stamp,$(1)) && echo -o) $(2) && touch $(call mvn_stamp,$(1))
 
-## The Kotlin package's MockTransport suite (JUnit 5 through Surefire), then the jar.
+## The Kotlin package's MockTransport suite (JUnit 5 through Surefire), then the jar,
+## installed into ~/.m2 for the end-to-end suite.
 test-kotlin: kotlin-native
-	cd kotlin && $(MVN) verify
-	touch $(MVN_STAMP)
+	$(call mvn,kotlin,install)
 
 ## zaby-server for the end-to-end suites and the bench smoke, in the same profile as every
 ## other crate of `make test` (so a cold run compiles each crate once; `make bench` and
@@ -121,7 +121,7 @@ server:
 
 ## End-to-end suites: each language's SDK, as users install it, against a live
 ## release zaby-server started by the suite (tests/README.md).
-e2e: e2e-rust e2e-python e2e-typescript e2e-cli
+e2e: e2e-rust e2e-python e2e-typescript e2e-cli e2e-kotlin
 
 e2e-rust: server postgres
 	ZABY_SERVER_BIN=$(SERVER_BIN) $(CARGO) test -p zaby-e2e --profile $(CARGO_PROFILE)
@@ -132,11 +132,29 @@ e2e-python: server postgres python-env
 e2e-typescript: server node-env
 	ZABY_SERVER_BIN=$(SERVER_BIN) tests/typescript/run
 
+e2e-kotlin: server test-kotlin
+	ZABY_SERVER_BIN=$(SERVER_BIN) $(call mvn,tests/kotlin,verify)
+
 .PHONY: e2e-cli
 ## The `zaby` command end to end (crates/zaby-cli/README.md): each test starts `zaby dev`,
 ## which runs the zaby-server built beside it, and drives it through the command line.
 e2e-cli: server
 	$(CARGO) test -p zaby-cli --profile $(CARGO_PROFILE)
+
+.PHONY: install-check dist
+## The README's install lines, from a copy of this clone (scripts/check-install):
+## `pip install ./python` into a fresh virtualenv and `npm install <clone>/typescript` into
+## a fresh folder, each imported and called there. In the ci profile and the shared target
+## dir, so compiled dependencies are reused. Part of `make e2e`.
+e2e: install-check
+install-check:
+	CARGO_PROFILE=$(CARGO_PROFILE) CARGO_TARGET_DIR=$(TARGET_DIR) scripts/check-install
+
+## Release artifacts in dist/ (scripts/dist): the abi3 wheel, the npm tarball with its
+## native addon, the `zaby` and `zaby-server` binaries as a tarball, and SHA256SUMS.
+## Release builds: not part of `make test`.
+dist: python-env node-env
+	MATURIN=$(VENV)/bin/maturin CARGO_TARGET_DIR=$(TARGET_DIR) scripts/dist
 
 ## Benchmarks (BENCHMARKS.md): release builds, full figures. `bench-smoke` runs every
 ## benchmark for a few iterations so the harness cannot rot.

@@ -1,0 +1,124 @@
+package ai.zaby.e2e
+
+import ai.zaby.sdk.RunEvent
+import ai.zaby.sdk.Zaby
+import ai.zaby.sdk.ZabyAuthException
+import ai.zaby.sdk.ZabyConfig
+import ai.zaby.sdk.ZabyConflictException
+import ai.zaby.sdk.ZabyNotFoundException
+import ai.zaby.sdk.ZabyRuntime
+import ai.zaby.sdk.ZabyValidationException
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.flow.map
+import kotlinx.coroutines.flow.take
+import kotlinx.coroutines.flow.toList
+import kotlinx.coroutines.runBlocking
+import kotlinx.serialization.json.Json
+import kotlinx.serialization.json.JsonObject
+import kotlinx.serialization.json.jsonObject
+import kotlinx.serialization.json.jsonPrimitive
+import org.junit.jupiter.api.AfterAll
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertNotNull
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.BeforeAll
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.TestInstance
+import org.junit.jupiter.api.assertThrows
+import java.io.File
+import java.util.concurrent.TimeUnit
+
+/** The Kotlin SDK against a live zaby-server, on the SDK's built-in HTTP transport. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class LiveTest {
+    private lateinit var server: LiveServer
+    private lateinit var zaby: Zaby
+
+    @BeforeAll
+    fun start() {
+        server = LiveServer.start()
+        zaby = Zaby(apiKey = server.apiKey, config = ZabyConfig(apiOrigin = server.origin))
+    }
+
+    @AfterAll
+    fun stop() {
+        runBlocking { zaby.close() }
+        server.stop()
+    }
+
+    private fun JsonObject.str(name: String) = this[name]!!.jsonPrimitive.content
+
+    @Test
+    fun `the lifecycle example runs unchanged and streams a run to its end`() {
+        val java = File(System.getProperty("java.home"), "bin/java").path
+        val builder = ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "LifecycleKt").redirectErrorStream(true)
+        builder.environment().putAll(mapOf("ZABY_API_ORIGIN" to server.origin, "ZABY_API_KEY" to server.apiKey))
+        val process = builder.start()
+        val out = process.inputStream.bufferedReader().readText()
+        assertTrue(process.waitFor(120, TimeUnit.SECONDS), "the example finished")
+        assertEquals(0, process.exitValue(), out)
+        // Each line is `<event> <data as JSON>`.
+        val events = out.trim().lines().map { line -> line.substringBefore(' ') to Json.parseToJsonElement(line.substringAfter(' ')).jsonObject }
+        assertEquals("RunStarted", events.first().first, out)
+        val (name, finished) = events.last()
+        assertEquals("RunFinished", name, out)
+        assertEquals("COMPLETED", finished.str("status"))
+        assertEquals("You said: hello", finished.str("finalOutput"))
+        val text = events.filter { it.first == "text" }.joinToString("") { it.second.str("content") }
+        assertEquals("You said: hello", text, "the reply streamed in pieces")
+    }
+
+    @Test
+    fun `server errors arrive as the shared exception classes with their fields`() = runBlocking {
+        val missing = assertThrows<ZabyNotFoundException> { runBlocking { zaby.agents.get("agt-missing") } }
+        assertEquals(404, missing.status)
+        assertEquals("NOT_FOUND", missing.code)
+        assertNotNull(missing.requestId)
+
+        val slug = "kt-err-${System.nanoTime()}"
+        zaby.agents.create(mapOf("slug" to slug, "name" to "Errors"))
+        val dup = assertThrows<ZabyConflictException> { runBlocking { zaby.agents.create(mapOf("slug" to slug, "name" to "again")) } }
+        assertEquals("SLUG_ALREADY_EXISTS", dup.code)
+        val bad = assertThrows<ZabyValidationException> { runBlocking { zaby.agents.create(mapOf("slug" to "Not A Slug", "name" to "x")) } }
+        assertEquals(422, bad.status)
+
+        val stranger = Zaby(apiKey = "zaby_pk_wrong", config = ZabyConfig(apiOrigin = server.origin))
+        assertEquals(401, assertThrows<ZabyAuthException> { runBlocking { stranger.health.check(); stranger.agents.list() } }.status)
+        stranger.close()
+    }
+
+    @Test
+    fun `iter flows walk every page in order`() = runBlocking {
+        val prefix = "kt-page-${System.nanoTime()}"
+        val ids = (1..3).map { zaby.agents.create(mapOf("slug" to "$prefix-$it", "name" to "Page $it")).str("id") }
+        assertEquals(ids, zaby.agents.iter(mapOf("q" to prefix, "limit" to 1)).map { it.str("id") }.toList())
+        assertEquals(ids.take(2), zaby.agents.iter(mapOf("q" to prefix, "limit" to 1)).take(2).map { it.str("id") }.toList())
+    }
+
+    @Test
+    fun `a run streams typed events through a runtime token`() = runBlocking {
+        val agent = zaby.agents.create(mapOf("slug" to "kt-run-${System.nanoTime()}", "name" to "Runner"))
+        val agentId = agent.str("id")
+        val version = zaby.agents.publish(agentId)
+        val deployment = zaby.agents.deploy(agentId, mapOf("agentVersionId" to version["id"]))
+        while (true) {
+            try {
+                zaby.deployments.getProvisioning(deployment.str("id"))
+                break
+            } catch (e: ZabyNotFoundException) {
+                delay(100)
+            }
+        }
+        val token = zaby.agents.playgroundRuntimeTokens(agentId, mapOf("deploymentId" to deployment.str("id"), "externalUserId" to "kt-user"))
+        val runtime = ZabyRuntime(token = token.str("token"), config = ZabyConfig(apiOrigin = server.origin))
+        val run = runtime.runs.start(mapOf("input" to "hi there", "respondAsync" to true))
+        val events = runtime.runs.stream(run.str("runId")).toList()
+        assertTrue(events.first() is RunEvent.RunStarted, "$events")
+        val finished = events.last() as RunEvent.RunFinished
+        assertEquals("You said: hi there", finished.finalOutput)
+        assertEquals(finished.finalOutput, events.filterIsInstance<RunEvent.Text>().joinToString("") { it.content })
+        // A collector that stops early closes the stream without an error.
+        assertEquals(1, runtime.runs.stream(run.str("runId")).take(1).toList().size)
+        runtime.close()
+    }
+}
