@@ -20,7 +20,7 @@ ZABY_TEST_RUN := $(shell date +%s%N)
 endif
 export ZABY_TEST_RUN
 
-.PHONY: test demo postgres test-rust lint codegen-check spec-conformance python-env python-dev test-python node-env node-build test-node kotlin-native test-kotlin \
+.PHONY: test demo postgres test-rust lint codegen-check spec-conformance python-env python-dev test-python node-env node-build test-node jvm kotlin-native test-kotlin \
 	server e2e e2e-rust e2e-python e2e-typescript e2e-kotlin bench bench-smoke check-leaks
 
 ## The server plus the lifecycle demo, on embedded SQLite.
@@ -107,9 +107,15 @@ kotlin-native:
 mvn_stamp = $(HOME)/.m2/zaby-$(shell cat $(1)/pom.xml | sha256sum | cut -c1-16).resolved
 mvn = mvn -B -ntp -f $(1)/pom.xml $$(test -f $(call mvn_stamp,$(1)) && echo -o) $(2) && touch $(call mvn_stamp,$(1))
 
+## JDK 17 and Maven, from Debian's packages when missing.
+jvm:
+	if ! command -v mvn >/dev/null || ! command -v javac >/dev/null; then
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jdk-headless maven >/dev/null
+	fi
+
 ## The Kotlin package's MockTransport suite (JUnit 5 through Surefire), then the jar,
 ## installed into ~/.m2 for the end-to-end suite.
-test-kotlin: kotlin-native
+test-kotlin: jvm kotlin-native
 	$(call mvn,kotlin,install)
 
 ## zaby-server for the end-to-end suites and the bench smoke, in the same profile as every
