@@ -24,11 +24,18 @@ def test_defaults() -> None:
     assert (c.environment, c.api_origin, c.timeout_ms, c.user_agent, c.tenant_id) == (
         "production", DEFAULT_ZABY_API_ORIGIN, 30000, None, None,
     )
+    # Retries unset: the public SDKs' shape (API.md §2.1, amended 2026-12-06).
     assert c.retries.attempts == 0
-    assert c.retries.retry_methods == ["GET", "HEAD", "OPTIONS"]
-    assert c.retries.retry_statuses == [408, 429, 500, 502, 503, 504]
-    assert c.retries.backoff_ms is not None
+    assert c.retries.retry_methods == []
+    assert c.retries.retry_statuses == []
+    assert callable(c.retries.backoff_ms)
     assert [c.retries.backoff_ms(i) for i in range(6)] == [100, 200, 400, 800, 1000, 1000]
+
+
+def test_a_retry_count_resolves_to_the_default_methods_and_statuses() -> None:
+    r = resolve_zaby_config(ZabyGlobalConfig(retries=2)).retries
+    assert (r.attempts, r.retry_methods, r.retry_statuses) == (2, ["GET", "HEAD", "OPTIONS"], [408, 429, 500, 502, 503, 504])
+    assert callable(r.backoff_ms) and r.backoff_ms(0) == 100
 
 
 def test_precedence_instance_global_env(monkeypatch: pytest.MonkeyPatch) -> None:

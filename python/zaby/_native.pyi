@@ -2,7 +2,8 @@
 # import it directly; the package wraps every name below.
 
 from types import TracebackType
-from typing import Any, AsyncIterator, Sequence
+import threading
+from typing import Any, Sequence
 
 from ._sse import SseEvent
 
@@ -26,6 +27,32 @@ class RunEventStream:
     def run_id(self) -> str: ...
     @property
     def last_event_id(self) -> str | None: ...
+
+class SyncRunEventStream:
+    """The events of one run on the sync client (``zaby.sync``): an iterator of
+    ``SseEvent`` and a context manager. ``break`` plus ``close()``, or leaving ``with``,
+    closes the HTTP connection."""
+
+    def __iter__(self) -> SyncRunEventStream: ...
+    def __next__(self) -> SseEvent: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> SyncRunEventStream: ...
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+    @property
+    def run_id(self) -> str: ...
+    @property
+    def last_event_id(self) -> str | None: ...
+
+class SyncPaginator:
+    def __iter__(self) -> SyncPaginator: ...
+    def __next__(self) -> Any: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> SyncPaginator: ...
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
 
 class Paginator:
     def __aiter__(self) -> Paginator: ...
@@ -62,9 +89,11 @@ class NativeTransport:
 
 class NativeClient:
     @staticmethod
-    def zaby(api_key: Any, access_token: Any, transport_obj: Any, config_obj: Any, tenant_id: str | None) -> NativeClient: ...
+    def zaby(
+        api_key: Any, access_token: Any, transport_obj: Any, config_obj: Any, tenant_id: str | None, blocking: bool = False
+    ) -> NativeClient: ...
     @staticmethod
-    def runtime(token: Any, transport_obj: Any, config_obj: Any) -> NativeClient: ...
+    def runtime(token: Any, transport_obj: Any, config_obj: Any, blocking: bool = False) -> NativeClient: ...
     async def call(
         self,
         client: str,
@@ -91,6 +120,36 @@ class NativeClient:
         request_id: str | None = None,
         timeout_ms: int | None = None,
     ) -> RunEventStream: ...
+    def call_sync(
+        self,
+        client: str,
+        method: str,
+        params: Sequence[str | None],
+        input: Any = None,
+        request_id: str | None = None,
+        timeout_ms: int | None = None,
+        signal: threading.Event | None = None,
+    ) -> Any: ...
+    def paginate_sync(
+        self,
+        client: str,
+        iter: str,
+        params: Sequence[str | None],
+        query: Any = None,
+        request_id: str | None = None,
+        timeout_ms: int | None = None,
+        signal: threading.Event | None = None,
+    ) -> SyncPaginator: ...
+    def stream_sync(
+        self,
+        run_id: str | None,
+        query: Any = None,
+        max_reconnects: int = 5,
+        request_id: str | None = None,
+        timeout_ms: int | None = None,
+        signal: threading.Event | None = None,
+    ) -> SyncRunEventStream: ...
+    def close_sync(self) -> None: ...
     async def aclose(self) -> None: ...
     @property
     def closed(self) -> bool: ...

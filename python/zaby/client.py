@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from . import _native
 from ._clients import _RuntimeClients, _ZabyClients
-from .config import ResolvedZabyConfig, ZabyGlobalConfig, _resolved
+from .config import ResolvedZabyConfig, ZabyGlobalConfig, _fetch_of, _resolved
 from .transport import _native_of
 
 TYPE_CHECKING = False
@@ -35,6 +35,7 @@ def __getattr__(name: str) -> Any:
 
 class _Client:
     _native: Any
+    _fetch: Any = None
 
     @property
     def closed(self) -> bool:
@@ -44,7 +45,7 @@ class _Client:
     @property
     def config(self) -> ResolvedZabyConfig:
         """The configuration resolved when this client was built."""
-        return _resolved(self._native.resolved_config())
+        return _resolved(self._native.resolved_config(), self._fetch)
 
     async def aclose(self) -> None:
         """Closes the client (idempotent); later calls raise ``ZabyError`` ``CLIENT_CLOSED``."""
@@ -64,10 +65,17 @@ class Zaby(_Client, _ZabyClients):
         transport: ZabyTransport | None = None,
         config: ZabyGlobalConfig | None = None,
         tenant_id: str | None = None,
+        *,
+        api_origin: str | None = None,
     ) -> None:
         _check_config(config)
+        self._fetch = _fetch_of(config)
         self._native = _native.NativeClient.zaby(
-            api_key, access_token, None if transport is None else _native_of(transport), config, tenant_id
+            api_key,
+            access_token,
+            None if transport is None else _native_of(transport),
+            _with_origin(config, api_origin),
+            tenant_id,
         )
         self._attach_clients(self._native)
 
@@ -91,10 +99,13 @@ class ZabyRuntime(_Client, _RuntimeClients):
         token: CredentialProvider,
         transport: ZabyTransport | None = None,
         config: ZabyGlobalConfig | None = None,
+        *,
+        api_origin: str | None = None,
     ) -> None:
         _check_config(config)
+        self._fetch = _fetch_of(config)
         self._native = _native.NativeClient.runtime(
-            token, None if transport is None else _native_of(transport), config
+            token, None if transport is None else _native_of(transport), _with_origin(config, api_origin)
         )
         self._attach_clients(self._native)
 
@@ -113,3 +124,18 @@ class ZabyRuntime(_Client, _RuntimeClients):
 def _check_config(config: object) -> None:
     if config is not None and not isinstance(config, ZabyGlobalConfig):
         raise TypeError(f"config must be a ZabyGlobalConfig, got {type(config).__name__}")
+
+
+def _with_origin(config: ZabyGlobalConfig | None, api_origin: str | None) -> ZabyGlobalConfig | None:
+    """``api_origin=`` is the highest-precedence origin: it wins over ``config.api_origin``
+    (API.md §1.3). The caller's config object is left untouched."""
+    if api_origin is None:
+        return config
+    if not isinstance(api_origin, str):
+        from .errors import ZabyError
+
+        raise ZabyError(f"api_origin must be a str, got {type(api_origin).__name__}", code="INVALID_ARGUMENT")
+    base = config or ZabyGlobalConfig()
+    merged = ZabyGlobalConfig(**{name: getattr(base, name) for name in ZabyGlobalConfig.__slots__})
+    merged.api_origin = api_origin
+    return merged

@@ -49,9 +49,14 @@ class RetryPolicy(Record):
 
 
 class ZabyGlobalConfig(Record):
-    """One configuration layer. ``None`` means "inherit from the layer below"."""
+    """One configuration layer. ``None`` means "inherit from the layer below".
 
-    __slots__ = ("environment", "api_origin", "timeout_ms", "retries", "user_agent", "tenant_id")
+    ``fetch`` is accepted for source compatibility with the public Python SDK: it is kept
+    (and returned by ``resolve_zaby_config``) but never called; pass a ``transport`` to
+    change how requests are sent.
+    """
+
+    __slots__ = ("environment", "api_origin", "timeout_ms", "retries", "user_agent", "tenant_id", "fetch")
 
     environment: str | None
     api_origin: str | None
@@ -59,6 +64,7 @@ class ZabyGlobalConfig(Record):
     retries: int | RetryPolicy | None
     user_agent: str | None
     tenant_id: str | None
+    fetch: Callable[..., Any] | None
 
     def __init__(
         self,
@@ -68,6 +74,7 @@ class ZabyGlobalConfig(Record):
         retries: int | RetryPolicy | None = None,
         user_agent: str | None = None,
         tenant_id: str | None = None,
+        fetch: Callable[..., Any] | None = None,
     ) -> None:
         self.environment = environment
         self.api_origin = api_origin
@@ -75,25 +82,44 @@ class ZabyGlobalConfig(Record):
         self.retries = retries
         self.user_agent = user_agent
         self.tenant_id = tenant_id
+        self.fetch = _checked_fetch(fetch)
+
+
+def _checked_fetch(fetch: Any) -> Any:
+    if fetch is not None and not callable(fetch):
+        from .errors import ZabyError
+
+        raise ZabyError(f"fetch must be callable, got {type(fetch).__name__}", code="INVALID_CONFIG")
+    return fetch
+
+
+# `fetch` of the global layer: the core never uses it, so it stays on this side.
+_global_fetch: Any = None
 
 
 class RequestOptions(FrozenRecord):
-    """Per-call options; the explicit keywords of a method call win over these."""
+    """Per-call options; the explicit keywords of a method call win over these.
 
-    __slots__ = ("request_id", "timeout_ms")
+    ``signal`` aborts the call or stream with ``ZabyError`` code ``ABORTED`` once it is
+    set: an ``asyncio.Event`` on the async client, a ``threading.Event`` on ``zaby.sync``.
+    """
+
+    __slots__ = ("request_id", "timeout_ms", "signal")
 
     request_id: str | None
     timeout_ms: int | None
+    signal: Any
 
-    def __init__(self, request_id: str | None = None, timeout_ms: int | None = None) -> None:
+    def __init__(self, request_id: str | None = None, timeout_ms: int | None = None, signal: Any = None) -> None:
         object.__setattr__(self, "request_id", request_id)
         object.__setattr__(self, "timeout_ms", timeout_ms)
+        object.__setattr__(self, "signal", signal)
 
 
 class ResolvedZabyConfig(FrozenRecord):
     """The configuration a client built now would use (every field resolved)."""
 
-    __slots__ = ("environment", "api_origin", "timeout_ms", "retries", "user_agent", "tenant_id")
+    __slots__ = ("environment", "api_origin", "timeout_ms", "retries", "user_agent", "tenant_id", "fetch")
 
     environment: str
     api_origin: str
@@ -101,6 +127,7 @@ class ResolvedZabyConfig(FrozenRecord):
     retries: RetryPolicy
     user_agent: str | None
     tenant_id: str | None
+    fetch: Callable[..., Any] | None
 
     def __init__(
         self,
@@ -110,8 +137,10 @@ class ResolvedZabyConfig(FrozenRecord):
         retries: RetryPolicy,
         user_agent: str | None,
         tenant_id: str | None,
+        fetch: Callable[..., Any] | None = None,
     ) -> None:
-        for name, value in zip(self.__slots__, (environment, api_origin, timeout_ms, retries, user_agent, tenant_id)):
+        values = (environment, api_origin, timeout_ms, retries, user_agent, tenant_id, fetch)
+        for name, value in zip(self.__slots__, values):
             object.__setattr__(self, name, value)
 
 
@@ -134,20 +163,33 @@ def configure_zaby(config: ZabyGlobalConfig | None = None, **fields: Any) -> Non
     for name, value in fields.items():
         if value is not None:
             setattr(merged, name, value)
+    _checked_fetch(merged.fetch)
     _native.configure(merged)
+    global _global_fetch
+    if merged.fetch is not None:
+        _global_fetch = merged.fetch
 
 
 def reset_zaby_config_for_tests() -> None:
     """Restores the empty global configuration."""
+    global _global_fetch
+    _global_fetch = None
     _native.reset_config()
 
 
 def resolve_zaby_config(overrides: ZabyGlobalConfig | None = None) -> ResolvedZabyConfig:
     """Resolves instance overrides > global > environment > defaults without building a client."""
-    return _resolved(_native.resolve_config(overrides))
+    return _resolved(_native.resolve_config(overrides), _fetch_of(overrides))
 
 
-def _resolved(raw: dict[str, Any]) -> ResolvedZabyConfig:
+def _fetch_of(overrides: ZabyGlobalConfig | None) -> Any:
+    """The ``fetch`` a client built now with ``overrides`` keeps (instance > global)."""
+    if overrides is not None and overrides.fetch is not None:
+        return _checked_fetch(overrides.fetch)
+    return _global_fetch
+
+
+def _resolved(raw: dict[str, Any], fetch: Any = None) -> ResolvedZabyConfig:
     r = raw["retries"]
     retries = RetryPolicy(r["attempts"], list(r["retry_methods"]), list(r["retry_statuses"]), r["backoff_ms"])
     return ResolvedZabyConfig(
@@ -157,18 +199,20 @@ def _resolved(raw: dict[str, Any]) -> ResolvedZabyConfig:
         retries=retries,
         user_agent=raw["user_agent"],
         tenant_id=raw["tenant_id"],
+        fetch=fetch,
     )
 
 
 def _call_options(
-    request_id: str | None, timeout_ms: int | None, options: RequestOptions | None
-) -> tuple[str | None, int | None]:
+    request_id: str | None, timeout_ms: int | None, options: RequestOptions | None, signal: Any = None
+) -> tuple[str | None, int | None, Any]:
     """Merges explicit keywords over a ``RequestOptions`` object."""
     if options is None:
-        return request_id, timeout_ms
+        return request_id, timeout_ms, signal
     if not isinstance(options, RequestOptions):
         raise TypeError(f"options must be a RequestOptions, got {type(options).__name__}")
     return (
         request_id if request_id is not None else options.request_id,
         timeout_ms if timeout_ms is not None else options.timeout_ms,
+        signal if signal is not None else options.signal,
     )

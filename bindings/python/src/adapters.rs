@@ -27,15 +27,32 @@ fn adapters(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
     ADAPTERS.get_or_try_init(py, || Ok::<_, PyErr>(py.import("zaby._adapters")?.unbind())).map(|m| m.bind(py))
 }
 
-/// A sync or async Python callable returning the credential.
+/// A sync or async Python callable returning the credential. On the sync client
+/// (`blocking`) it is a plain function called on the thread that makes the call.
 pub struct PyCredentialProvider {
     callable: Py<PyAny>,
+    blocking: bool,
 }
 
 impl PyCredentialProvider {
-    pub fn new(callable: Py<PyAny>) -> Self {
-        PyCredentialProvider { callable }
+    pub fn new(callable: Py<PyAny>, blocking: bool) -> Self {
+        PyCredentialProvider { callable, blocking }
     }
+}
+
+/// The value a host callable returned, refusing an awaitable: the sync client has no
+/// event loop to run it on.
+fn not_awaitable<'py>(value: Bound<'py, PyAny>, what: &str) -> PyResult<Bound<'py, PyAny>> {
+    if !value.hasattr("__await__")? {
+        return Ok(value);
+    }
+    if let Ok(close) = value.getattr("close") {
+        // Never awaited: closing it avoids the "coroutine was never awaited" warning.
+        let _ = close.call0();
+    }
+    Err(crate::errors::to_py_err(ZabyError::invalid_argument(format!(
+        "{what} returned an awaitable; the sync client needs a plain function (use the async client for async ones)"
+    ))))
 }
 
 fn provider_failed(err: PyErr) -> ZabyError {
@@ -50,35 +67,49 @@ fn provider_failed(err: PyErr) -> ZabyError {
 #[async_trait]
 impl CredentialProvider for PyCredentialProvider {
     async fn credential(&self) -> zaby::Result<String> {
+        if self.blocking {
+            let value = Python::attach(|py| {
+                let value = self.callable.bind(py).call0().and_then(|v| not_awaitable(v, "the credential provider"));
+                value.map(Bound::unbind)
+            })
+            .map_err(provider_failed)?;
+            return credential_string(value);
+        }
         let callable = Python::attach(|py| self.callable.clone_ref(py));
         let value = await_on_caller_loop(move |py| adapters(py)?.call_method1("call_provider", (callable,)))
             .await
             .map_err(provider_failed)?;
-        Python::attach(|py| {
-            let value = value.bind(py);
-            match value.cast::<PyString>() {
-                Ok(s) => Ok(s.to_str().map_err(provider_failed)?.to_owned()),
-                Err(_) => {
-                    let type_name = value.get_type().name().map(|n| n.to_string()).unwrap_or_default();
-                    Err(ZabyError::client_with_source(
-                        codes::CREDENTIAL_PROVIDER_FAILED,
-                        format!("credential provider returned {type_name}, expected a non-empty str"),
-                        std::sync::Arc::new(Message(format!("provider returned {type_name}"))),
-                    ))
-                }
-            }
-        })
+        credential_string(value)
     }
 }
 
-/// A Python object with `async def send(request) -> TransportResponse`.
+fn credential_string(value: Py<PyAny>) -> zaby::Result<String> {
+    Python::attach(|py| {
+        let value = value.bind(py);
+        match value.cast::<PyString>() {
+            Ok(s) => Ok(s.to_str().map_err(provider_failed)?.to_owned()),
+            Err(_) => {
+                let type_name = value.get_type().name().map(|n| n.to_string()).unwrap_or_default();
+                Err(ZabyError::client_with_source(
+                    codes::CREDENTIAL_PROVIDER_FAILED,
+                    format!("credential provider returned {type_name}, expected a non-empty str"),
+                    std::sync::Arc::new(Message(format!("provider returned {type_name}"))),
+                ))
+            }
+        }
+    })
+}
+
+/// A Python object with `async def send(request) -> TransportResponse`, or, on the
+/// sync client (`blocking`), a plain `def send(request)` called on the calling thread.
 pub struct PyTransport {
     transport: Py<PyAny>,
+    blocking: bool,
 }
 
 impl PyTransport {
-    pub fn new(transport: Py<PyAny>) -> Self {
-        PyTransport { transport }
+    pub fn new(transport: Py<PyAny>, blocking: bool) -> Self {
+        PyTransport { transport, blocking }
     }
 }
 
@@ -140,8 +171,29 @@ fn byte_stream(iterator: Py<PyAny>, locals: TaskLocals) -> futures::stream::BoxS
     .boxed()
 }
 
+/// A sync Python iterator of bytes (a sync transport's `body_stream`) as the core's
+/// byte stream; `next()` runs on the thread that reads the stream.
+fn blocking_byte_stream(iterator: Py<PyAny>) -> futures::stream::BoxStream<'static, zaby::Result<Bytes>> {
+    stream::unfold(Some(iterator), |state| async move {
+        let iterator = state?;
+        Python::attach(|py| match iterator.bind(py).call_method0("__next__") {
+            Ok(chunk) => Some((chunk_bytes(&chunk).map_err(|e| from_host(py, e)), Some(iterator))),
+            Err(e) if e.is_instance_of::<pyo3::exceptions::PyStopIteration>(py) => None,
+            Err(e) => Some((Err(from_host(py, e)), None)),
+        })
+    })
+    .boxed()
+}
+
+/// Where a custom transport's `body_stream` is read: on the captured event loop (async
+/// client) or on the calling thread (sync client).
+enum BodyReader {
+    Loop(TaskLocals),
+    Blocking,
+}
+
 /// A `TransportResponse` (or any object with its attributes) as the core's response.
-fn response_from_py(obj: &Bound<'_, PyAny>, locals: Option<TaskLocals>) -> PyResult<TransportResponse> {
+fn response_from_py(obj: &Bound<'_, PyAny>, reader: Option<BodyReader>) -> PyResult<TransportResponse> {
     let attr = |name: &str| -> PyResult<Option<Bound<'_, PyAny>>> {
         match obj.getattr(name) {
             Ok(v) if v.is_none() => Ok(None),
@@ -162,10 +214,18 @@ fn response_from_py(obj: &Bound<'_, PyAny>, locals: Option<TaskLocals>) -> PyRes
             Err(_) => b.extract::<String>(),
         })
         .transpose()?;
-    let body_stream = match (attr("body_stream")?, locals) {
-        (Some(it), Some(locals)) => {
+    let body_stream = match (attr("body_stream")?, reader) {
+        (Some(it), Some(BodyReader::Loop(locals))) => {
             let iterator = if it.hasattr("__anext__")? { it } else { it.call_method0("__aiter__")? };
             Some(byte_stream(iterator.unbind(), locals))
+        }
+        (Some(it), Some(BodyReader::Blocking)) => {
+            if it.hasattr("__anext__")? || it.hasattr("__aiter__")? {
+                return Err(crate::errors::to_py_err(ZabyError::invalid_argument(
+                    "the transport's body_stream is an async iterator; the sync client needs an iterator of bytes",
+                )));
+            }
+            Some(blocking_byte_stream(it.try_iter()?.into_any().unbind()))
         }
         _ => None,
     };
@@ -175,15 +235,27 @@ fn response_from_py(obj: &Bound<'_, PyAny>, locals: Option<TaskLocals>) -> PyRes
 #[async_trait]
 impl Transport for PyTransport {
     async fn send(&self, request: TransportRequest) -> zaby::Result<TransportResponse> {
+        if self.blocking {
+            return Python::attach(|py| {
+                let sent = (|| {
+                    let kwargs = request_kwargs(py, &request)?;
+                    let request = adapters(py)?.getattr("TransportRequest")?.call((), Some(&kwargs))?;
+                    let response = self.transport.bind(py).call_method1("send", (request,))?;
+                    let response = not_awaitable(response, "the transport's send")?;
+                    response_from_py(&response, Some(BodyReader::Blocking))
+                })();
+                sent.map_err(|e| from_host(py, e))
+            });
+        }
         let transport = Python::attach(|py| self.transport.clone_ref(py));
         let result = await_on_caller_loop(move |py| {
             let kwargs = request_kwargs(py, &request)?;
             adapters(py)?.call_method1("send_via", (transport, kwargs))
         })
         .await;
-        let locals = caller_locals();
+        let reader = caller_locals().map(BodyReader::Loop);
         Python::attach(|py| match result {
-            Ok(response) => response_from_py(response.bind(py), locals).map_err(|e| from_host(py, e)),
+            Ok(response) => response_from_py(response.bind(py), reader).map_err(|e| from_host(py, e)),
             Err(e) => Err(from_host(py, e)),
         })
     }

@@ -14,6 +14,7 @@ use crate::convert::{config, from_py_value, path_param, path_params, request_opt
 use crate::errors::{IntoPyResult, to_py_err};
 use crate::runtime::{to_py, to_py_with};
 use crate::streams::{Paginator, RunEventStream};
+use crate::sync::{Signal, SyncPaginator, SyncRunEventStream, block_on, ensure_no_running_loop};
 use crate::transports::NativeTransport;
 
 /// `user-agent` when the configuration sets none (API.md §1.5).
@@ -21,6 +22,7 @@ fn default_user_agent() -> String {
     format!("zaby-python/{}", env!("CARGO_PKG_VERSION"))
 }
 
+#[derive(Clone)]
 enum Inner {
     Zaby(zaby::Zaby),
     Runtime(zaby::ZabyRuntime),
@@ -32,8 +34,8 @@ pub struct NativeClient {
 }
 
 /// `str` → static credential; any callable → provider (sync or async, awaited on the
-/// caller's loop); `None` → absent.
-fn credential(name: &str, value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Credential>> {
+/// caller's loop; on the sync client, `blocking`, a plain function); `None` → absent.
+fn credential(name: &str, value: Option<&Bound<'_, PyAny>>, blocking: bool) -> PyResult<Option<Credential>> {
     let Some(v) = value.filter(|v| !v.is_none()) else {
         return Ok(None);
     };
@@ -41,7 +43,7 @@ fn credential(name: &str, value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<C
         return Ok(Some(Credential::Static(s.to_str()?.to_owned())));
     }
     if v.is_callable() {
-        return Ok(Some(Credential::Provider(Arc::new(PyCredentialProvider::new(v.clone().unbind())))));
+        return Ok(Some(Credential::Provider(Arc::new(PyCredentialProvider::new(v.clone().unbind(), blocking)))));
     }
     let type_name = v.get_type().name()?;
     Err(to_py_err(ZabyError::invalid_argument(format!(
@@ -49,8 +51,9 @@ fn credential(name: &str, value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<C
     ))))
 }
 
-/// A native transport is used directly; any other object is called through `send`.
-fn transport(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Arc<dyn Transport>>> {
+/// A native transport is used directly; any other object is called through `send`
+/// (awaited on the async client, called on the sync one).
+fn transport(value: Option<&Bound<'_, PyAny>>, blocking: bool) -> PyResult<Option<Arc<dyn Transport>>> {
     let Some(v) = value.filter(|v| !v.is_none()) else {
         return Ok(None);
     };
@@ -60,10 +63,11 @@ fn transport(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Arc<dyn Transp
     if !v.hasattr("send")? {
         let type_name = v.get_type().name()?;
         return Err(to_py_err(ZabyError::invalid_argument(format!(
-            "transport must have an async send(request) method, got {type_name}"
+            "transport must have {} send(request) method, got {type_name}",
+            if blocking { "a" } else { "an async" }
         ))));
     }
-    Ok(Some(Arc::new(PyTransport::new(v.clone().unbind()))))
+    Ok(Some(Arc::new(PyTransport::new(v.clone().unbind(), blocking))))
 }
 
 impl NativeClient {
@@ -79,30 +83,73 @@ impl NativeClient {
             Inner::Runtime(r) => r.call(client, method, params, input),
         }
     }
+
+    fn core_paginator(
+        &self,
+        client: &str,
+        iter: &str,
+        params: &Bound<'_, PyAny>,
+        query: Option<&Bound<'_, PyAny>>,
+        request_id: Option<String>,
+        timeout_ms: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<zaby::Paginator> {
+        let params = path_params(params)?;
+        let query = from_py_value(query, "query")?;
+        let options = request_options(request_id, timeout_ms)?;
+        let p = match &self.inner {
+            Inner::Zaby(z) => z.paginate(client, iter, params, query),
+            Inner::Runtime(r) => r.paginate(client, iter, params, query),
+        };
+        Ok(p.options(options))
+    }
+
+    fn core_stream(
+        &self,
+        run_id: Option<&Bound<'_, PyAny>>,
+        query: Option<&Bound<'_, PyAny>>,
+        max_reconnects: i64,
+        request_id: Option<String>,
+        timeout_ms: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<zaby::RunEventStream> {
+        let Inner::Runtime(runtime) = &self.inner else {
+            return Err(to_py_err(ZabyError::invalid_argument("stream is a ZabyRuntime method")));
+        };
+        let run_id = match run_id {
+            Some(v) => path_param(v)?,
+            None => String::new(),
+        };
+        let query = from_py_value(query, "query")?;
+        let options = request_options(request_id, timeout_ms)?;
+        Ok(runtime
+            .stream(&run_id, query)
+            .options(options)
+            .max_reconnects(max_reconnects.clamp(0, u32::MAX as i64) as u32))
+    }
 }
 
 #[pymethods]
 impl NativeClient {
     #[staticmethod]
-    #[pyo3(signature = (api_key, access_token, transport_obj, config_obj, tenant_id))]
+    #[pyo3(signature = (api_key, access_token, transport_obj, config_obj, tenant_id, blocking=false))]
     fn zaby(
         api_key: Option<&Bound<'_, PyAny>>,
         access_token: Option<&Bound<'_, PyAny>>,
         transport_obj: Option<&Bound<'_, PyAny>>,
         config_obj: Option<&Bound<'_, PyAny>>,
         tenant_id: Option<String>,
+        blocking: bool,
     ) -> PyResult<Self> {
         let mut b = zaby::Zaby::builder().default_user_agent(default_user_agent());
-        if let Some(c) = credential("api_key", api_key)? {
+        if let Some(c) = credential("api_key", api_key, blocking)? {
             b = b.api_key(c);
         }
-        if let Some(c) = credential("access_token", access_token)? {
+        if let Some(c) = credential("access_token", access_token, blocking)? {
             b = b.access_token(c);
         }
         if let Some(t) = tenant_id {
             b = b.tenant_id(t);
         }
-        if let Some(t) = transport(transport_obj)? {
+        if let Some(t) = transport(transport_obj, blocking)? {
             b = b.transport(t);
         }
         if let Some(c) = config(config_obj)? {
@@ -112,17 +159,18 @@ impl NativeClient {
     }
 
     #[staticmethod]
-    #[pyo3(signature = (token, transport_obj, config_obj))]
+    #[pyo3(signature = (token, transport_obj, config_obj, blocking=false))]
     fn runtime(
         token: Option<&Bound<'_, PyAny>>,
         transport_obj: Option<&Bound<'_, PyAny>>,
         config_obj: Option<&Bound<'_, PyAny>>,
+        blocking: bool,
     ) -> PyResult<Self> {
         let mut b = zaby::ZabyRuntime::builder().default_user_agent(default_user_agent());
-        if let Some(c) = credential("token", token)? {
+        if let Some(c) = credential("token", token, blocking)? {
             b = b.token(c);
         }
-        if let Some(t) = transport(transport_obj)? {
+        if let Some(t) = transport(transport_obj, blocking)? {
             b = b.transport(t);
         }
         if let Some(c) = config(config_obj)? {
@@ -171,14 +219,7 @@ impl NativeClient {
         request_id: Option<String>,
         timeout_ms: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Paginator> {
-        let params = path_params(params)?;
-        let query = from_py_value(query, "query")?;
-        let options = request_options(request_id, timeout_ms)?;
-        let p = match &self.inner {
-            Inner::Zaby(z) => z.paginate(client, iter, params, query),
-            Inner::Runtime(r) => r.paginate(client, iter, params, query),
-        };
-        Ok(Paginator::new(p.options(options)))
+        Ok(Paginator::new(self.core_paginator(client, iter, params, query, request_id, timeout_ms)?))
     }
 
     /// `runtime.runs.stream`: the run's events as a `RunEventStream`.
@@ -191,28 +232,87 @@ impl NativeClient {
         request_id: Option<String>,
         timeout_ms: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<RunEventStream> {
-        let Inner::Runtime(runtime) = &self.inner else {
-            return Err(to_py_err(ZabyError::invalid_argument("stream is a ZabyRuntime method")));
-        };
-        let run_id = match run_id {
-            Some(v) => path_param(v)?,
-            None => String::new(),
-        };
-        let query = from_py_value(query, "query")?;
+        Ok(RunEventStream::new(self.core_stream(run_id, query, max_reconnects, request_id, timeout_ms)?))
+    }
+
+    /// `call` for the sync client: blocks this thread (GIL released) until the answer.
+    #[pyo3(signature = (client, method, params, input=None, request_id=None, timeout_ms=None, signal=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn call_sync(
+        &self,
+        py: Python<'_>,
+        client: &str,
+        method: &str,
+        params: &Bound<'_, PyAny>,
+        input: Option<&Bound<'_, PyAny>>,
+        request_id: Option<String>,
+        timeout_ms: Option<&Bound<'_, PyAny>>,
+        signal: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        ensure_no_running_loop(py)?;
+        crate::logging::refresh(py);
+        let params = path_params(params)?;
+        let input = from_py_value(input, "input")?;
         let options = request_options(request_id, timeout_ms)?;
-        let stream = runtime
-            .stream(&run_id, query)
-            .options(options)
-            .max_reconnects(max_reconnects.clamp(0, u32::MAX as i64) as u32);
-        Ok(RunEventStream::new(stream))
+        let signal = Signal::from_py(signal)?;
+        let request = self.call_parts(client, method, params, input).options(options);
+        let value = block_on(py, request.send_json(), signal.as_ref())?;
+        Ok(to_py_value(py, &value)?.unbind())
+    }
+
+    /// `paginate` for the sync client: a plain iterator of items.
+    #[pyo3(signature = (client, iter, params, query=None, request_id=None, timeout_ms=None, signal=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn paginate_sync(
+        &self,
+        client: &str,
+        iter: &str,
+        params: &Bound<'_, PyAny>,
+        query: Option<&Bound<'_, PyAny>>,
+        request_id: Option<String>,
+        timeout_ms: Option<&Bound<'_, PyAny>>,
+        signal: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<SyncPaginator> {
+        let signal = Signal::from_py(signal)?;
+        let p = self.core_paginator(client, iter, params, query, request_id, timeout_ms)?;
+        Ok(SyncPaginator::new(p, signal))
+    }
+
+    /// `stream` for the sync client: a plain iterator of `SseEvent`s.
+    #[pyo3(signature = (run_id, query=None, max_reconnects=5, request_id=None, timeout_ms=None, signal=None))]
+    fn stream_sync(
+        &self,
+        run_id: Option<&Bound<'_, PyAny>>,
+        query: Option<&Bound<'_, PyAny>>,
+        max_reconnects: i64,
+        request_id: Option<String>,
+        timeout_ms: Option<&Bound<'_, PyAny>>,
+        signal: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<SyncRunEventStream> {
+        let signal = Signal::from_py(signal)?;
+        let stream = self.core_stream(run_id, query, max_reconnects, request_id, timeout_ms)?;
+        Ok(SyncRunEventStream::new(stream, signal))
+    }
+
+    /// Closes the client from the sync face (idempotent).
+    fn close_sync(&self, py: Python<'_>) -> PyResult<()> {
+        let inner = self.inner.clone();
+        block_on(
+            py,
+            async move {
+                match inner {
+                    Inner::Zaby(z) => z.close().await,
+                    Inner::Runtime(r) => r.close().await,
+                }
+                Ok::<_, ZabyError>(())
+            },
+            None,
+        )
     }
 
     /// Closes the client (idempotent).
     fn aclose<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let inner = match &self.inner {
-            Inner::Zaby(z) => Inner::Zaby(z.clone()),
-            Inner::Runtime(r) => Inner::Runtime(r.clone()),
-        };
+        let inner = self.inner.clone();
         to_py(py, async move {
             match inner {
                 Inner::Zaby(z) => z.close().await,

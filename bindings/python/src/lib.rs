@@ -10,6 +10,7 @@ mod errors;
 mod logging;
 mod runtime;
 mod streams;
+mod sync;
 mod transports;
 
 use pyo3::prelude::*;
@@ -149,6 +150,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<streams::RunEventStream>()?;
     m.add_class::<streams::Paginator>()?;
     m.add_class::<streams::ByteStream>()?;
+    m.add_class::<sync::SyncPaginator>()?;
+    m.add_class::<sync::SyncRunEventStream>()?;
     m.add_class::<Backoff>()?;
     m.add_function(wrap_pyfunction!(configure, m)?)?;
     m.add_function(wrap_pyfunction!(reset_config, m)?)?;

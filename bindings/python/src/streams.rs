@@ -24,7 +24,7 @@ use crate::runtime::{to_py, to_py_with};
 
 /// A stream behind an async mutex, plus a signal that interrupts an in-flight
 /// `__anext__` when the stream is closed from another task.
-struct Slot<S> {
+pub(crate) struct Slot<S> {
     stream: Arc<Mutex<Option<S>>>,
     closed: CancellationToken,
 }
@@ -36,7 +36,7 @@ impl<S> Clone for Slot<S> {
 }
 
 impl<S> Slot<S> {
-    fn new(stream: S) -> Self {
+    pub(crate) fn new(stream: S) -> Self {
         Slot { stream: Arc::new(Mutex::new(Some(stream))), closed: CancellationToken::new() }
     }
 }
@@ -58,7 +58,7 @@ impl<S> Drop for CloseUnlessDone<S> {
 
 /// The next item of the stream in `slot`; `Ok(None)` once it ended or was closed.
 /// An error ends the iteration too.
-async fn next_item<S, T>(slot: Slot<S>) -> zaby::Result<Option<T>>
+pub(crate) async fn next_item<S, T>(slot: Slot<S>) -> zaby::Result<Option<T>>
 where
     S: Stream<Item = zaby::Result<T>> + Unpin,
 {
@@ -96,7 +96,7 @@ where
     }
 }
 
-async fn close<S>(slot: Slot<S>) {
+pub(crate) async fn close<S>(slot: Slot<S>) {
     slot.closed.cancel();
     let stream = slot.stream.lock().await.take();
     drop(stream);
@@ -199,7 +199,7 @@ fn stop() -> PyErr {
 static SSE_EVENT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 /// An `SseEvent` instance of the Python class in `zaby._sse`.
-fn sse_event(py: Python<'_>, ev: &SseEvent) -> PyResult<Py<PyAny>> {
+pub(crate) fn sse_event(py: Python<'_>, ev: &SseEvent) -> PyResult<Py<PyAny>> {
     let cls =
         SSE_EVENT.get_or_try_init(py, || Ok::<_, PyErr>(py.import("zaby._sse")?.getattr("SseEvent")?.unbind()))?;
     cls.call1(py, (to_py_value(py, &ev.data)?, ev.id.as_deref(), ev.event.as_deref()))
