@@ -54,7 +54,7 @@ pub(crate) enum Command {
     Chat {
         /// Agent id or slug.
         agent: String,
-        /// End-user id the chat runs as [default: a generated playground user].
+        /// End-user id the chat runs as [default: a generated zaby-cli-… user].
         #[arg(long, value_name = "ID")]
         user: Option<String>,
         /// Send this one message, print the answer and exit (0 when the run completed).

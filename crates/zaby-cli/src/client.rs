@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use zaby::{Zaby, ZabyGlobalConfig, ZabyRuntime};
+use zaby::{Zaby, ZabyRuntime};
 
 use crate::cli::Global;
 use crate::error::{CliError, CliResult};
@@ -53,24 +53,24 @@ pub(crate) fn read_dev_key(path: &Path) -> CliResult<Option<String>> {
     }
 }
 
-fn config(origin: &Option<String>) -> ZabyGlobalConfig {
-    ZabyGlobalConfig { api_origin: origin.clone(), ..Default::default() }
-}
-
 fn user_agent() -> String {
     format!("zaby-cli/{}", env!("CARGO_PKG_VERSION"))
 }
 
 impl Target {
     pub(crate) fn management(&self) -> CliResult<Zaby> {
-        Ok(Zaby::builder()
-            .api_key(self.api_key.as_str())
-            .config(config(&self.origin))
-            .default_user_agent(user_agent())
-            .build()?)
+        let mut builder = Zaby::builder().api_key(self.api_key.as_str()).default_user_agent(user_agent());
+        if let Some(origin) = &self.origin {
+            builder = builder.api_origin(origin);
+        }
+        Ok(builder.build()?)
     }
 
     pub(crate) fn runtime(&self, token: &str) -> CliResult<ZabyRuntime> {
-        Ok(ZabyRuntime::builder().token(token).config(config(&self.origin)).default_user_agent(user_agent()).build()?)
+        let mut builder = ZabyRuntime::builder().token(token).default_user_agent(user_agent());
+        if let Some(origin) = &self.origin {
+            builder = builder.api_origin(origin);
+        }
+        Ok(builder.build()?)
     }
 }

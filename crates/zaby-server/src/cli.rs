@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::app;
-use crate::config::{Settings, SettingsArgs};
+use crate::config::{LogFormat, Settings, SettingsArgs};
 use crate::services::tenancy;
 use crate::util::clock::iso;
 
@@ -111,15 +111,32 @@ pub fn parse_duration_ms(s: &str) -> anyhow::Result<i64> {
     Ok(n * factor)
 }
 
-fn init_logging() {
+/// Logs to stderr, as text or one JSON object per line (`ZABY_LOG_FORMAT`); colours
+/// only when a person is likely to read them.
+fn init_logging(format: LogFormat) {
+    use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    // A log line that cannot be written (stderr on a full disk) is dropped: the
+    // default reports it with `eprintln!`, which panics on the same full disk.
+    let builder =
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).log_internal_errors(false);
+    let _ = match format {
+        LogFormat::Text => builder.with_ansi(std::io::stderr().is_terminal()).try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(false).try_init(),
+    };
 }
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    let settings = match Settings::resolve(&cli.settings) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    init_logging(settings.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
@@ -127,7 +144,7 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(run(cli.command, settings)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -136,9 +153,8 @@ pub fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> anyhow::Result<()> {
-    let settings = Settings::resolve(&cli.settings)?;
-    match cli.command.unwrap_or(Command::Serve) {
+async fn run(command: Option<Command>, settings: Settings) -> anyhow::Result<()> {
+    match command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings).await,
         Command::Tenants(c) => tenants(settings, c).await,
         Command::Keys(c) => keys(settings, c).await,

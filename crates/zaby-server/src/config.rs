@@ -1,10 +1,30 @@
 //! Settings (API.md A.1): CLI flag > environment variable > config file > default.
 //! Clap resolves flag and variable; the file and the defaults fill what is left.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 use serde::Deserialize;
+
+/// `ZABY_LOG_FORMAT`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// `ZABY_MEMORY_EXTRACTION`: whether a completed run asks the model for memory
+/// candidates (one extra model call per run).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MemoryExtraction {
+    Off,
+    #[default]
+    Auto,
+}
 
 /// Flags shared by `serve` and the admin commands. Every flag has the variable
 /// `ZABY_<NAME>`.
@@ -58,11 +78,26 @@ pub struct SettingsArgs {
     pub mcp_timeout_ms: Option<u64>,
     #[arg(long, global = true, env = "ZABY_ALLOW_STDIO_MCP")]
     pub allow_stdio_mcp: Option<String>,
+    /// Log lines as `text` or `json` [default: text].
+    #[arg(long, global = true, env = "ZABY_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+    /// `off`: no memory-candidate model call after runs [default: auto].
+    #[arg(long, global = true, env = "ZABY_MEMORY_EXTRACTION", value_enum)]
+    pub memory_extraction: Option<MemoryExtraction>,
+    /// PEM certificate chain; with --tls-key the server speaks HTTPS.
+    #[arg(long, global = true, env = "ZABY_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, global = true, env = "ZABY_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
+    /// `0` turns off `GET /metrics` [default: 1].
+    #[arg(long, global = true, env = "ZABY_METRICS")]
+    pub metrics: Option<String>,
 }
 
 /// The config file: the variable names without `ZABY_`, lower-case.
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 struct FileSettings {
     listen: Option<String>,
     public_origin: Option<String>,
@@ -83,6 +118,77 @@ struct FileSettings {
     executor_lease_ms: Option<u64>,
     mcp_timeout_ms: Option<u64>,
     allow_stdio_mcp: Option<toml::Value>,
+    log_format: Option<LogFormat>,
+    memory_extraction: Option<MemoryExtraction>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    metrics: Option<bool>,
+    /// Read by the model registry (`zaby-models`); only its presence matters here.
+    models: Option<toml::Table>,
+}
+
+/// The keys [`FileSettings`] accepts (for "did you mean"); a unit test keeps the two
+/// in step.
+const FILE_KEYS: &[&str] = &[
+    "listen",
+    "public_origin",
+    "database_url",
+    "state_dir",
+    "bootstrap_api_key",
+    "jwt_secret",
+    "secrets_key",
+    "provisioning_delay_ms",
+    "job_delay_ms",
+    "sync_wait_ms",
+    "heartbeat_ms",
+    "idempotency_ttl_s",
+    "event_retention_days",
+    "max_body_bytes",
+    "max_run_steps",
+    "approval_ttl_s",
+    "executor_lease_ms",
+    "mcp_timeout_ms",
+    "allow_stdio_mcp",
+    "log_format",
+    "memory_extraction",
+    "tls_cert",
+    "tls_key",
+    "metrics",
+    "models",
+];
+
+/// Reads the config file strictly: a TOML error, an unknown key or a value of the
+/// wrong type stops start-up with `config error in <file>: <key>: <problem>`.
+fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
+    let at = path.display();
+    let text =
+        std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("config error in {at}: cannot read it: {e}"))?;
+    let table: toml::Table =
+        text.parse().map_err(|e: toml::de::Error| anyhow::anyhow!("config error in {at}: {}", e.message()))?;
+    // One key at a time, so that the error names the key it is about.
+    for (key, value) in &table {
+        if !FILE_KEYS.contains(&key.as_str()) {
+            let hint = FILE_KEYS
+                .iter()
+                .find(|known| strsim::osa_distance(known, key) <= 2)
+                .map(|known| format!(" (did you mean `{known}`?)"))
+                .unwrap_or_default();
+            anyhow::bail!("config error in {at}: {key}: unknown key{hint}");
+        }
+        let single = toml::Table::from_iter([(key.clone(), value.clone())]);
+        FileSettings::deserialize(single)
+            .map_err(|e| anyhow::anyhow!("config error in {at}: {key}: {}", e.message()))?;
+    }
+    FileSettings::deserialize(table).map_err(|e| anyhow::anyhow!("config error in {at}: {}", e.message()))
+}
+
+/// `ZABY_METRICS`-style switches: `0`, `false`, `no`, `off` turn them off.
+fn switch(name: &str, value: &str) -> anyhow::Result<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        other => anyhow::bail!("{name} must be 1 or 0 (got `{other}`)"),
+    }
 }
 
 /// Resolved settings.
@@ -107,6 +213,11 @@ pub struct Settings {
     pub executor_lease_ms: u64,
     pub mcp_timeout_ms: u64,
     pub allow_stdio_mcp: bool,
+    pub log_format: LogFormat,
+    pub memory_extraction: MemoryExtraction,
+    /// Certificate and key files; HTTPS when set.
+    pub tls: Option<(PathBuf, PathBuf)>,
+    pub metrics: bool,
     /// The config file that was read, if any (model mappings are read from it too).
     pub config_file: Option<PathBuf>,
 }
@@ -133,6 +244,10 @@ impl Default for Settings {
             executor_lease_ms: 15_000,
             mcp_timeout_ms: 30_000,
             allow_stdio_mcp: false,
+            log_format: LogFormat::Text,
+            memory_extraction: MemoryExtraction::Auto,
+            tls: None,
+            metrics: true,
             config_file: None,
         }
     }
@@ -151,12 +266,8 @@ impl Settings {
                 p.exists().then_some(p)
             }
         };
-        let file: FileSettings = match &path {
-            Some(p) => {
-                let text =
-                    std::fs::read_to_string(p).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()))?;
-                toml::from_str(&text).map_err(|e| anyhow::anyhow!("invalid {}: {e}", p.display()))?
-            }
+        let file = match &path {
+            Some(p) => read_file(p)?,
             None => FileSettings::default(),
         };
         let d = Settings::default();
@@ -197,6 +308,17 @@ impl Settings {
             executor_lease_ms: pick!(executor_lease_ms),
             mcp_timeout_ms: pick!(mcp_timeout_ms),
             allow_stdio_mcp,
+            log_format: pick!(log_format),
+            memory_extraction: pick!(memory_extraction),
+            tls: match (pick_opt!(tls_cert), pick_opt!(tls_key)) {
+                (Some(cert), Some(key)) => Some((cert, key)),
+                (None, None) => None,
+                _ => anyhow::bail!("ZABY_TLS_CERT and ZABY_TLS_KEY must be set together"),
+            },
+            metrics: match &args.metrics {
+                Some(v) => switch("ZABY_METRICS", v)?,
+                None => file.metrics.unwrap_or(d.metrics),
+            },
             config_file: path.clone(),
         };
         s.check()?;
@@ -215,5 +337,55 @@ impl Settings {
             anyhow::bail!("ZABY_JWT_SECRET must be at least 32 bytes");
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> (tempfile::TempPath, anyhow::Result<FileSettings>) {
+        let path = tempfile::NamedTempFile::new().unwrap().into_temp_path();
+        std::fs::write(&path, text).unwrap();
+        let result = read_file(&path);
+        (path, result)
+    }
+
+    #[test]
+    fn file_keys_are_the_fields_of_the_file() {
+        let single = toml::Table::from_iter([("no_such_key".to_string(), toml::Value::Boolean(true))]);
+        let message = FileSettings::deserialize(single).unwrap_err().to_string();
+        let listed: Vec<&str> = message.split('`').skip(3).step_by(2).collect();
+        assert_eq!(listed, FILE_KEYS, "{message}");
+    }
+
+    #[test]
+    fn unknown_key_names_file_key_and_the_near_one() {
+        let (path, result) = read("listen = \"127.0.0.1:1\"\ndatabse_url = \"sqlite://x.db\"\n");
+        let expected =
+            format!("config error in {}: databse_url: unknown key (did you mean `database_url`?)", path.display());
+        assert_eq!(result.unwrap_err().to_string(), expected);
+        let (path, result) = read("colour = 1\n");
+        assert_eq!(result.unwrap_err().to_string(), format!("config error in {}: colour: unknown key", path.display()));
+    }
+
+    #[test]
+    fn wrong_type_names_file_and_key() {
+        let (path, result) = read("max_body_bytes = \"big\"\n");
+        let message = result.unwrap_err().to_string();
+        assert!(
+            message.starts_with(&format!("config error in {}: max_body_bytes: invalid type: string", path.display())),
+            "{message}"
+        );
+        let (_, result) = read("log_format = \"xml\"\n");
+        assert!(result.unwrap_err().to_string().contains("log_format: unknown variant `xml`"));
+    }
+
+    #[test]
+    fn known_keys_and_model_tables_are_read() {
+        let (_, result) =
+            read("log_format = \"json\"\nmetrics = false\n[models.\"zaby\"]\nbase_url = \"http://h/v1\"\n");
+        let file = result.unwrap();
+        assert_eq!((file.log_format, file.metrics), (Some(LogFormat::Json), Some(false)));
     }
 }

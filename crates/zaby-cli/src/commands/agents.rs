@@ -5,7 +5,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Value, json};
-use zaby::Zaby;
+use zaby::{RequestOptions, Zaby};
 
 use super::collect;
 use crate::cli::AgentsCmd;
@@ -146,30 +146,11 @@ async fn deploy(z: &Zaby, out: Out, agent: &str, environment: Option<String>, wa
     );
     spinner.set_message(format!("deploying {slug} ({})", text(&d, "id")));
     spinner.enable_steady_tick(Duration::from_millis(100));
-    let active = wait_active(z, &text(&d, "id")).await;
+    let active = z.deployments().wait_until_active_json(&text(&d, "id"), DEPLOY_WAIT, RequestOptions::default()).await;
     spinner.finish_and_clear();
     let p = active?;
     out.show(&p, |o| {
         format!("{} {slug}: deployment {} is ACTIVE", o.paint(GREEN, "deployed"), text(&p, "deploymentId"))
     });
     Ok(())
-}
-
-/// The deployment's provisioning once it is `ACTIVE`; the server's error when it fails.
-async fn wait_active(z: &Zaby, deployment_id: &str) -> CliResult<Value> {
-    let deadline = tokio::time::Instant::now() + DEPLOY_WAIT;
-    loop {
-        match z.deployments().get_provisioning(deployment_id).await {
-            Ok(p) => return Ok(p),
-            Err(e) if e.code() == Some("DEPLOYMENT_PROVISIONING_NOT_READY") => {}
-            Err(e) => return Err(e.into()),
-        }
-        if tokio::time::Instant::now() > deadline {
-            return Err(CliError::Failed(format!(
-                "deployment {deployment_id} is still PENDING after {} s",
-                DEPLOY_WAIT.as_secs()
-            )));
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }

@@ -11,8 +11,8 @@ use crate::client::Target;
 use crate::error::{CliError, CliResult};
 use crate::output::{BOLD, CYAN, DIM, GREEN, Out, RED, YELLOW, text};
 
-/// Lifetime asked for a token minted for a named user (the server's playground default is 600 s).
-const USER_TOKEN_TTL_S: u64 = 3600;
+/// Lifetime of the chat's runtime token.
+const TOKEN_TTL_S: u64 = 3600;
 
 type Input = Lines<BufReader<Stdin>>;
 
@@ -26,14 +26,12 @@ pub(crate) async fn run(
 ) -> CliResult<i32> {
     let a = agents::find(z, agent).await?;
     let agent_id = text(&a, "id");
-    // E15 picks the newest ACTIVE deployment and a playground user; a named user needs E14.
-    let mut token = z.agents().playground_runtime_tokens(&agent_id, None).await?;
-    if let Some(user) = user {
-        let input = json!({
-            "deploymentId": token["deploymentId"], "externalUserId": user, "ttlSeconds": USER_TOKEN_TTL_S,
-        });
-        token = z.agents().playground_runtime_tokens(&agent_id, Some(input)).await?;
-    }
+    // E15 names the newest ACTIVE deployment; E14 then mints for the user, with a
+    // lifetime that suits a conversation (E15's tokens last the default 600 s).
+    let newest = z.agents().playground_runtime_tokens(&agent_id, None).await?;
+    let user = user.unwrap_or_else(|| format!("zaby-cli-{:08x}", rand::random::<u32>()));
+    let input = json!({ "deploymentId": newest["deploymentId"], "externalUserId": user, "ttlSeconds": TOKEN_TTL_S });
+    let token = z.agents().playground_runtime_tokens(&agent_id, Some(input)).await?;
     let rt = target.runtime(&text(&token, "token"))?;
     let mut input = BufReader::new(tokio::io::stdin()).lines();
     if let Some(message) = message {

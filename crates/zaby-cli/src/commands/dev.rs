@@ -118,10 +118,7 @@ fn dev_key() -> CliResult<String> {
 }
 
 async fn wait_healthy(child: &mut Child, origin: &str, key: &str) -> CliResult<serde_json::Value> {
-    let probe = zaby::Zaby::builder()
-        .api_key(key)
-        .config(zaby::ZabyGlobalConfig { api_origin: Some(origin.to_owned()), ..Default::default() })
-        .build()?;
+    let probe = zaby::Zaby::builder().api_key(key).api_origin(origin).build()?;
     let deadline = tokio::time::Instant::now() + HEALTH_WAIT;
     loop {
         if let Ok(Some(status)) = child.try_wait() {

@@ -16,6 +16,7 @@ mod lifecycle;
 mod mcp;
 mod mcp_runs;
 mod mcp_secrets;
+mod operations;
 mod memory;
 mod runs;
 mod runs_approvals;

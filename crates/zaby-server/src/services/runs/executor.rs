@@ -841,7 +841,9 @@ impl Exec {
     }
 
     async fn propose_memory(&self, provider: &dyn ModelProvider, scope: &RunScope, message: &str, out: &str) {
-        if scope.end_user.is_none() || self.run.is_test_run {
+        // `ZABY_MEMORY_EXTRACTION=off` saves the extra model call of every run.
+        let off = self.ctx.settings.memory_extraction == crate::config::MemoryExtraction::Off;
+        if off || scope.end_user.is_none() || self.run.is_test_run {
             return;
         }
         match provider.memory_candidates(&self.run.input, message, out).await {
