@@ -4,7 +4,7 @@
 //   ZABY_API_ORIGIN=http://127.0.0.1:9080 ZABY_API_KEY=zaby_pk_... node lifecycle.mjs
 //
 // The same steps as examples/python/lifecycle.py.
-import { Zaby, ZabyRuntime, ZabyNotFoundError } from "@zaby/sdk";
+import { Zaby, ZabyRuntime } from "@zaby/sdk";
 
 const HANDBOOK = `# Returns
 
@@ -31,7 +31,9 @@ async function waitUntil(what, check, timeoutMs = 30_000) {
 
 const apiKey = process.env.ZABY_API_KEY;
 const suffix = Math.random().toString(16).slice(2, 10);
-const zaby = new Zaby({ apiKey });
+// The origin from ZABY_API_ORIGIN, or a zaby-server on this machine.
+const apiOrigin = process.env.ZABY_API_ORIGIN ?? "http://localhost:9080";
+const zaby = new Zaby({ apiKey, apiOrigin });
 try {
   const health = await zaby.health.check();
   say("server", `${health.status} (version ${health.version})`);
@@ -66,14 +68,7 @@ try {
   const version = await zaby.agents.publish(agent.id);
   const deployment = await zaby.agents.deploy(agent.id, { agentVersionId: version.id, environment: "TEST" });
   say("deployment", deployment.status);
-  const provisioning = await waitUntil("the deployment", async () => {
-    try {
-      return await zaby.deployments.getProvisioning(deployment.id);
-    } catch (err) {
-      if (err instanceof ZabyNotFoundError) return undefined;
-      throw err;
-    }
-  });
+  const provisioning = await zaby.deployments.waitUntilActive(deployment.id, { timeoutMs: 60_000 });
   say("deployment", `${provisioning.status} at ${provisioning.runtimeUrl}`);
 
   const app = await zaby.externalApps.create({ name: "Storefront", slug: `storefront-${suffix}` });
@@ -93,7 +88,7 @@ try {
   });
   say("runtime token", `expires ${token.expiresAt}`);
 
-  const runtime = new ZabyRuntime({ token: token.token });
+  const runtime = new ZabyRuntime({ token: token.token, apiOrigin });
   try {
     for (const message of ["How long do refunds take?", "Please add my two orders"]) {
       say("run", JSON.stringify(message));

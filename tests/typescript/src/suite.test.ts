@@ -12,5 +12,6 @@ import "./knowledge.js";
 import "./memory.js";
 import "./intelligence.js";
 import "./tenant.js";
+import "./dropin.js";
 import "./readme.js";
 import "./coverage.js";
