@@ -101,6 +101,23 @@ class FlowTest {
     }
 
     @Test
+    fun `a custom transport answers a stream with the event stream's text`() = runBlocking {
+        val sse = "id: 1\nevent: text\ndata: {\"content\":\"Hi\"}\n\n" +
+            "id: 2\nevent: RunFinished\ndata: {\"runId\":\"run-42\",\"status\":\"COMPLETED\"}\n\n"
+        val seen = mutableListOf<TransportRequest>()
+        val transport = Transport { request ->
+            seen += request
+            TransportResponse(200, mapOf("Content-Type" to "text/event-stream"), body = sse)
+        }
+        val runtime = ZabyRuntime(token = "t", transport = transport)
+        val got = runtime.runs.stream("run-42").toList()
+        assertEquals(listOf("text", "RunFinished"), got.map { it.event })
+        assertEquals("Hi", (got[0] as RunEvent.Text).content)
+        assertTrue(seen.single().stream)
+        assertEquals(aiui, seen.single().path)
+    }
+
+    @Test
     fun `cancelling the collector cancels the stream's request`() = runBlocking {
         val started = CompletableDeferred<Unit>()
         val cancelled = CompletableDeferred<Unit>()
