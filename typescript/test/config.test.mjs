@@ -128,9 +128,11 @@ test("resolveZabyConfig keeps a given backoffMs and rejects bad values clearly",
   assert.equal(sdk.resolveZabyConfig({ retries: { attempts: 1, backoffMs } }).retries.backoffMs, backoffMs);
   sdk.configureZaby({ retries: { attempts: 2, backoffMs } });
   assert.equal(sdk.resolveZabyConfig().retries.backoffMs, backoffMs, "the global policy's function");
-  assert.equal(new sdk.Zaby({ apiKey: "k" }).config.retries.backoffMs, backoffMs);
+  const client = new sdk.Zaby({ apiKey: "k" });
+  assert.equal(client.config.retries.backoffMs, backoffMs);
   sdk.configureZaby({ retries: 1 });
   assert.equal(sdk.resolveZabyConfig().retries.backoffMs(3), 800, "a count brings the default schedule back");
+  assert.equal(client.config.retries.backoffMs, backoffMs, "a client keeps what it resolved at construction");
   assert.throws(() => sdk.configureZaby({ retries: { attempts: 1, retryStatuses: ["x"] } }), /retryStatuses/);
   assert.throws(() => sdk.configureZaby({ retries: { tries: 1 } }), /unknown retry policy field "tries"/);
 });

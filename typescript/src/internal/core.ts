@@ -50,6 +50,8 @@ function checked<T>(check: () => void, run: () => Promise<T>): Promise<T> {
 export class Core {
   private readonly client: NativeClient;
   private readonly overrides: ZabyGlobalConfig | undefined;
+  /** Shaped at construction: later `configureZaby` calls do not change it (§2.2). */
+  private readonly resolved: ResolvedZabyConfig;
 
   constructor(spec: CoreSpec) {
     if (spec.kind === "zaby" && spec.apiKey == null && spec.accessToken == null) {
@@ -84,6 +86,7 @@ export class Core {
           backoff,
         ),
     );
+    this.resolved = shapeResolved(this.client.config, this.overrides);
   }
 
   call<T>(client: string, method: string, params: string[], input: unknown, options?: RequestOptions): Promise<T> {
@@ -141,7 +144,7 @@ export class Core {
   }
 
   get config(): ResolvedZabyConfig {
-    return shapeResolved(this.client.config, this.overrides);
+    return this.resolved;
   }
 }
 
