@@ -45,7 +45,9 @@ async fn main() -> zaby::Result<()> {
     let api_key = std::env::var("ZABY_API_KEY").map_err(|_| ZabyError::invalid_argument("set ZABY_API_KEY"))?;
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().subsec_nanos();
     let suffix = format!("{:08x}", nanos ^ std::process::id());
-    let zaby = Zaby::new(api_key.as_str())?;
+    // The origin from ZABY_API_ORIGIN, or a zaby-server on this machine.
+    let api_origin = std::env::var("ZABY_API_ORIGIN").unwrap_or_else(|_| zaby::LOCAL_ZABY_API_ORIGIN.to_owned());
+    let zaby = Zaby::builder().api_key(api_key.as_str()).api_origin(&api_origin).build()?;
 
     let health = zaby.health().check().await?;
     say("server", format!("{} (version {})", health["status"], health["version"]));
@@ -95,15 +97,9 @@ async fn main() -> zaby::Result<()> {
         zaby.agents().deploy(&agent_id, json!({ "agentVersionId": version["id"], "environment": "TEST" })).await?;
     let deployment_id = deployment["id"].as_str().unwrap_or_default().to_owned();
     say("deployment", &deployment["status"]);
-    let provisioning = wait_until("the deployment", || async {
-        match zaby.deployments().get_provisioning(&deployment_id).await {
-            Ok(p) => Ok(Some(p)),
-            Err(e) if e.status() == Some(404) => Ok(None),
-            Err(e) => Err(e),
-        }
-    })
-    .await?;
-    say("deployment", format!("{} at {}", provisioning["status"], provisioning["runtimeUrl"]));
+    let provisioning = zaby.deployments().wait_until_active(&deployment_id, Duration::from_secs(60)).await?;
+    let status = provisioning.status.unwrap_or_default();
+    say("deployment", format!("{status:?} at {:?}", provisioning.runtime_url.unwrap_or_default()));
 
     let app =
         zaby.external_apps().create(json!({ "name": "Storefront", "slug": format!("storefront-{suffix}") })).await?;
@@ -127,7 +123,8 @@ async fn main() -> zaby::Result<()> {
         .await?;
     say("runtime token", format!("expires {}", token["expiresAt"]));
 
-    let runtime = ZabyRuntime::new(token["token"].as_str().unwrap_or_default())?;
+    let runtime =
+        ZabyRuntime::builder().token(token["token"].as_str().unwrap_or_default()).api_origin(&api_origin).build()?;
     for message in ["How long do refunds take?", "Please add my two orders"] {
         say("run", format!("{message:?}"));
         let started = runtime.runs().start(json!({ "input": { "message": message }, "respondAsync": true })).await?;
