@@ -6,6 +6,15 @@ use std::io::{IsTerminal, Write};
 use anstyle::{AnsiColor, Style};
 use serde_json::Value;
 
+/// `println!` that ignores a closed standard output (`zaby … | head`) instead of panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+pub(crate) use outln;
+
 #[derive(Clone, Copy)]
 pub(crate) struct Out {
     pub json: bool,
@@ -37,7 +46,7 @@ impl Out {
 
     /// The JSON document of a `--json` command (pretty, one document).
     pub(crate) fn json(&self, value: &Value) {
-        println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
     }
 
     /// `value` as JSON with `--json`, else the text `human` makes.
@@ -45,7 +54,7 @@ impl Out {
         if self.json {
             self.json(value);
         } else {
-            println!("{}", human(self));
+            outln!("{}", human(self));
         }
     }
 

@@ -9,7 +9,7 @@ use zaby::{Zaby, ZabyRuntime};
 use super::agents;
 use crate::client::Target;
 use crate::error::{CliError, CliResult};
-use crate::output::{BOLD, CYAN, DIM, GREEN, Out, RED, YELLOW, text};
+use crate::output::{BOLD, CYAN, DIM, GREEN, Out, RED, YELLOW, outln, text};
 
 /// Lifetime of the chat's runtime token.
 const TOKEN_TTL_S: u64 = 3600;
@@ -39,7 +39,7 @@ pub(crate) async fn run(
         return Ok(if status == "COMPLETED" { 0 } else { 1 });
     }
     if !out.json {
-        println!(
+        outln!(
             "{} {} — type a message, an empty line or Ctrl-D ends the chat",
             out.paint(BOLD, "chatting with"),
             text(&a, "slug")
@@ -66,7 +66,7 @@ async fn turn(z: &Zaby, rt: &ZabyRuntime, out: Out, input: &mut Input, message: 
     let mut at_line_start = true;
     let line_break = |at_line_start: &mut bool| {
         if !*at_line_start && !out.json {
-            println!();
+            outln!();
         }
         *at_line_start = true;
     };
@@ -83,15 +83,15 @@ async fn turn(z: &Zaby, rt: &ZabyRuntime, out: Out, input: &mut Input, message: 
             }
             "thinking" if !out.json => {
                 line_break(&mut at_line_start);
-                println!("{}", out.paint(DIM, &format!("  … {}", text(d, "content"))));
+                outln!("{}", out.paint(DIM, &format!("  … {}", text(d, "content"))));
             }
             "tool_call" if !out.json => {
                 line_break(&mut at_line_start);
-                println!("{}", out.paint(YELLOW, &format!("  → {} {}", text(d, "toolName"), d["arguments"])));
+                outln!("{}", out.paint(YELLOW, &format!("  → {} {}", text(d, "toolName"), d["arguments"])));
             }
             "tool_result" if !out.json => {
                 let style = if d["isError"] == true { RED } else { YELLOW };
-                println!("{}", out.paint(style, &format!("  ← {} {}", text(d, "toolName"), d["result"])));
+                outln!("{}", out.paint(style, &format!("  ← {} {}", text(d, "toolName"), d["result"])));
             }
             "approval_required" => {
                 line_break(&mut at_line_start);
@@ -103,7 +103,7 @@ async fn turn(z: &Zaby, rt: &ZabyRuntime, out: Out, input: &mut Input, message: 
                 if !out.json {
                     print_citations(out, &d["citations"]);
                     if status != "COMPLETED" {
-                        println!("{}", out.paint(RED, &format!("run {run_id} {status}")));
+                        outln!("{}", out.paint(RED, &format!("run {run_id} {status}")));
                     }
                 }
             }
@@ -142,10 +142,10 @@ async fn decide(rt: &ZabyRuntime, out: Out, input: &mut Input, run_id: &str, d: 
 
 fn print_citations(out: Out, citations: &Value) {
     let Some(list) = citations.as_array().filter(|l| !l.is_empty()) else { return };
-    println!("{}", out.paint(DIM, "sources:"));
+    outln!("{}", out.paint(DIM, "sources:"));
     for (i, c) in list.iter().enumerate() {
         let score = c["score"].as_f64().unwrap_or_default();
         let what = if c["kind"] == "memory" { "memory".to_owned() } else { text(c, "title") };
-        println!("{}", out.paint(DIM, &format!("  [{}] {what} ({score:.2})", i + 1)));
+        outln!("{}", out.paint(DIM, &format!("  [{}] {what} ({score:.2})", i + 1)));
     }
 }

@@ -9,7 +9,7 @@ use zaby::Zaby;
 
 use crate::cli::KbCmd;
 use crate::error::{CliError, CliResult};
-use crate::output::{DIM, GREEN, Out, text};
+use crate::output::{DIM, GREEN, Out, outln, text};
 
 /// Pause between two reads of an ingestion job.
 const JOB_POLL: Duration = Duration::from_millis(200);
@@ -85,7 +85,7 @@ async fn upload(z: &Zaby, out: Out, kb: &str, files: &[std::path::PathBuf]) -> C
         bar.finish_with_message(out.paint(GREEN, "ready"));
         // Without a terminal the bars are not drawn: say it in a line instead.
         if !out.json && bar.is_hidden() {
-            println!("{} {name} {}", out.paint(GREEN, "ready"), out.paint(DIM, &text(&doc, "id")));
+            outln!("{} {name} {}", out.paint(GREEN, "ready"), out.paint(DIM, &text(&doc, "id")));
         }
         jobs.push(job);
     }

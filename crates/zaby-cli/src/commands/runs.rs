@@ -7,7 +7,7 @@ use zaby::Zaby;
 
 use crate::cli::RunsCmd;
 use crate::error::CliResult;
-use crate::output::{DIM, GREEN, Out, text};
+use crate::output::{DIM, GREEN, Out, outln, text};
 
 /// Pause between two reads of a followed run that had nothing new.
 const FOLLOW_POLL: Duration = Duration::from_millis(300);
@@ -77,8 +77,8 @@ async fn events(z: &Zaby, out: Out, run_id: &str, follow: bool) -> CliResult {
 
 fn print_event(out: Out, e: &Value) {
     if out.json {
-        println!("{}", e);
+        outln!("{}", e);
     } else {
-        println!("{} {:<18} {}", out.paint(DIM, &format!("{:>4}", text(e, "seq"))), text(e, "event"), e["data"]);
+        outln!("{} {:<18} {}", out.paint(DIM, &format!("{:>4}", text(e, "seq"))), text(e, "event"), e["data"]);
     }
 }

@@ -8,12 +8,7 @@ use crate::dev::Dev;
 /// The agent gets the built-in `sum` behind a manual approval (the CLI has no attach
 /// command, so the SDK does it), then is published and deployed through `zaby`.
 fn agent_with_approved_sum(dev: &Dev) {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    rt.block_on(async {
-        let z = zaby::Zaby::builder()
-            .api_key(dev.key.as_str())
-            .config(zaby::ZabyGlobalConfig { api_origin: Some(dev.origin.clone()), ..Default::default() })
-            .build()?;
+    dev.sdk(|z| async move {
         let agent = z.agents().create(json!({ "slug": "adder", "name": "Adder" })).await?;
         let installs = z.mcp().list_installations(Some(json!({ "status": "ACTIVE" }))).await?;
         let builtin =

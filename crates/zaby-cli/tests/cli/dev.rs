@@ -46,11 +46,11 @@ impl Dev {
             .expect("zaby dev starts");
         let stdout = child.stdout.take().expect("piped stdout");
         let (tx, rx) = mpsc::channel();
+        // Drains the pipe to its end: a reader that stopped early would close it under
+        // a `zaby dev` that is still writing.
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
+                let _ = tx.send(line);
             }
         });
         let mut dev = Dev { child: Some(child), dir, origin: String::new(), key: String::new() };
@@ -106,6 +106,16 @@ impl Dev {
         let out = self.run(args);
         assert!(out.status.success(), "zaby {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Runs `f` with an SDK client of this server: set-up the CLI has no command for.
+    pub fn sdk<T, F, Fut>(&self, f: F) -> zaby::Result<T>
+    where
+        F: FnOnce(zaby::Zaby) -> Fut,
+        Fut: std::future::Future<Output = zaby::Result<T>>,
+    {
+        let z = zaby::Zaby::builder().api_key(self.key.as_str()).api_origin(&self.origin).build()?;
+        tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime").block_on(f(z))
     }
 
     /// Ctrl-C as a terminal sends it; `zaby dev` must stop the server and exit 0.

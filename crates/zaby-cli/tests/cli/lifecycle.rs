@@ -95,12 +95,7 @@ fn lifecycle_through_the_cli() {
 
 /// The external app and its policy come from the SDK (the CLI mints, it does not set apps up).
 fn mint_a_token(dev: &Dev, deployment_id: &str) {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let app_id = rt.block_on(async {
-        let z = zaby::Zaby::builder()
-            .api_key(dev.key.as_str())
-            .config(zaby::ZabyGlobalConfig { api_origin: Some(dev.origin.clone()), ..Default::default() })
-            .build()?;
+    let app_id = dev.sdk(|z| async move {
         let app = z.external_apps().create(json!({ "name": "Shop", "slug": "shop" })).await?;
         z.external_apps()
             .bind_deployment(app["id"].as_str().unwrap(), json!({ "deploymentId": deployment_id }))
