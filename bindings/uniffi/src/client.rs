@@ -48,6 +48,8 @@ pub struct FfiClientOptions {
     pub access_token: Option<FfiCredential>,
     pub token: Option<FfiCredential>,
     pub tenant_id: Option<String>,
+    /// Wins over `config.api_origin` and every other level (API.md §2.2).
+    pub api_origin: Option<String>,
     pub config: Option<FfiConfig>,
 }
 
@@ -107,6 +109,9 @@ impl FfiClient {
                 if let Some(t) = options.tenant_id {
                     b = b.tenant_id(t);
                 }
+                if let Some(o) = options.api_origin {
+                    b = b.api_origin(o);
+                }
                 if let Some(t) = transport {
                     b = b.transport(t);
                 }
@@ -116,6 +121,9 @@ impl FfiClient {
                 let mut b = zaby::ZabyRuntime::builder().config(config).default_user_agent(user_agent);
                 if let Some(c) = options.token {
                     b = b.token(Credential::from(c));
+                }
+                if let Some(o) = options.api_origin {
+                    b = b.api_origin(o);
                 }
                 if let Some(t) = transport {
                     b = b.transport(t);
@@ -190,6 +198,28 @@ impl FfiClient {
             stream = stream.max_reconnects(n);
         }
         FfiCursor::new(stream.raw().map(|item| item.map(Item::Event)).boxed(), false)
+    }
+
+    /// `deployments.waitUntilActive`: the core polls E19 until the deployment is ACTIVE
+    /// or `timeout_ms` has passed; the provisioning as JSON text.
+    pub async fn wait_until_active(
+        &self,
+        deployment_id: String,
+        timeout_ms: i64,
+        options: FfiCallOptions,
+    ) -> Result<String, FfiError> {
+        let Inner::Zaby(zaby) = &self.inner else {
+            return Err(ZabyError::invalid_argument("waitUntilActive is a Zaby method").into());
+        };
+        if timeout_ms < 0 {
+            return Err(ZabyError::invalid_argument(format!("timeoutMs must not be negative, got {timeout_ms}")).into());
+        }
+        let wait = zaby.deployments().wait_until_active_json(
+            &deployment_id,
+            Duration::from_millis(timeout_ms.unsigned_abs()),
+            request_options(&options)?,
+        );
+        Ok(runtime::run(async move { wait.await.map(|v| v.to_string()) }).await?)
     }
 
     /// Closes the client (idempotent).

@@ -123,7 +123,7 @@ fn clients_kt() -> String {
     );
     for client in CLIENTS {
         let _ = writeln!(out, "/** `{}` (client id `{}`). */", camel_case(client.attr), client.id);
-        let _ = writeln!(out, "class {} internal constructor(private val core: Core) {{", client.class);
+        let _ = writeln!(out, "class {} internal constructor(internal val core: Core) {{", client.class);
         for m in methods_of(client) {
             emit_method(&mut out, client, &m);
         }

@@ -13,14 +13,14 @@ import kotlinx.serialization.json.JsonObject
 import kotlinx.serialization.json.jsonObject
 
 /** `health` (client id `health`). */
-class HealthClient internal constructor(private val core: Core) {
+class HealthClient internal constructor(internal val core: Core) {
     /** E1 `GET /health` */
     suspend fun check(options: RequestOptions? = null): JsonObject =
         core.call("health", "check", listOf(), null, options).jsonObject
 }
 
 /** `agents` (client id `agents`). */
-class AgentsClient internal constructor(private val core: Core) {
+class AgentsClient internal constructor(internal val core: Core) {
     /** E2 `POST /api/v1/provisioning/agentic-os/agents` */
     suspend fun create(input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
         core.call("agents", "create", listOf(), input, options).jsonObject
@@ -95,7 +95,7 @@ class AgentsClient internal constructor(private val core: Core) {
 }
 
 /** `deployments` (client id `deployments`). */
-class DeploymentsClient internal constructor(private val core: Core) {
+class DeploymentsClient internal constructor(internal val core: Core) {
     /** E8 `POST /api/v1/provisioning/agentic-os/agents/{agentId}/deployments` */
     suspend fun create(agentId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
         core.call("deployments", "create", listOf(agentId), input, options).jsonObject
@@ -106,7 +106,7 @@ class DeploymentsClient internal constructor(private val core: Core) {
 }
 
 /** `externalApps` (client id `external_apps`). */
-class ExternalAppsClient internal constructor(private val core: Core) {
+class ExternalAppsClient internal constructor(internal val core: Core) {
     /** E20 `GET /api/v1/provisioning/managed-agents/external-apps` */
     suspend fun list(query: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
         core.call("external_apps", "list", listOf(), query, options).jsonObject
@@ -133,7 +133,7 @@ class ExternalAppsClient internal constructor(private val core: Core) {
 }
 
 /** `runtimeTokens` (client id `runtime_tokens`). */
-class RuntimeTokensClient internal constructor(private val core: Core) {
+class RuntimeTokensClient internal constructor(internal val core: Core) {
     /** E25 `POST /api/v1/provisioning/managed-agents/external-apps/{externalAppId}/runtime-tokens` */
     suspend fun create(input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
         core.call("runtime_tokens", "create", listOf(), input, options).jsonObject
@@ -156,7 +156,7 @@ class RuntimeTokensClient internal constructor(private val core: Core) {
 }
 
 /** `runtimeTokenFamilies` (client id `runtime_token_families`). */
-class RuntimeTokenFamiliesClient internal constructor(private val core: Core) {
+class RuntimeTokenFamiliesClient internal constructor(internal val core: Core) {
     /** E29 `GET /api/v1/provisioning/managed-agents/runtime-token-families` */
     suspend fun list(query: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
         core.call("runtime_token_families", "list", listOf(), query, options).jsonObject
@@ -171,7 +171,7 @@ class RuntimeTokenFamiliesClient internal constructor(private val core: Core) {
 }
 
 /** `runtimeTokenPolicies` (client id `runtime_token_policies`). */
-class RuntimeTokenPoliciesClient internal constructor(private val core: Core) {
+class RuntimeTokenPoliciesClient internal constructor(internal val core: Core) {
     /** E31 `GET /api/v1/provisioning/managed-agents/runtime-token-policies` */
     suspend fun list(query: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
         core.call("runtime_token_policies", "list", listOf(), query, options).jsonObject
@@ -194,21 +194,21 @@ class RuntimeTokenPoliciesClient internal constructor(private val core: Core) {
 }
 
 /** `runtimeTokenGrants` (client id `runtime_token_grants`). */
-class RuntimeTokenGrantsClient internal constructor(private val core: Core) {
+class RuntimeTokenGrantsClient internal constructor(internal val core: Core) {
     /** E35 `POST /api/v1/provisioning/managed-agents/runtime-token-grants/{grantId}/revoke` (sends `{}` when `input` is null) */
     suspend fun revoke(grantId: String, input: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
         core.call("runtime_token_grants", "revoke", listOf(grantId), input, options).jsonObject
 }
 
 /** `runtimeTokenUsage` (client id `runtime_token_usage`). */
-class RuntimeTokenUsageClient internal constructor(private val core: Core) {
+class RuntimeTokenUsageClient internal constructor(internal val core: Core) {
     /** E36 `GET /api/v1/provisioning/managed-agents/runtime-token-usage` */
     suspend fun get(query: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
         core.call("runtime_token_usage", "get", listOf(), query, options).jsonObject
 }
 
 /** `approvals` (client id `approvals`). */
-class ApprovalsClient internal constructor(private val core: Core) {
+class ApprovalsClient internal constructor(internal val core: Core) {
     /** E37 `GET /api/v1/provisioning/agentic-os/agents/approvals` */
     suspend fun list(query: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
         core.call("approvals", "list", listOf(), query, options).jsonObject
@@ -227,14 +227,14 @@ class ApprovalsClient internal constructor(private val core: Core) {
 }
 
 /** `usage` (client id `usage`). */
-class UsageClient internal constructor(private val core: Core) {
+class UsageClient internal constructor(internal val core: Core) {
     /** E40 `GET /api/v1/provisioning/agentic-os/agents/usage` */
     suspend fun getAgentUsage(query: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
         core.call("usage", "get_agent_usage", listOf(), query, options).jsonObject
 }
 
 /** `knowledgeBases` (client id `knowledge_bases`). */
-class KnowledgeBasesClient internal constructor(private val core: Core) {
+class KnowledgeBasesClient internal constructor(internal val core: Core) {
     /** E41 `POST /api/v1/provisioning/agentic-os/knowledge-bases` */
     suspend fun create(input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
         core.call("knowledge_bases", "create", listOf(), input, options).jsonObject
@@ -373,7 +373,7 @@ class KnowledgeBasesClient internal constructor(private val core: Core) {
 }
 
 /** `mcp` (client id `mcp`). */
-class McpClient internal constructor(private val core: Core) {
+class McpClient internal constructor(internal val core: Core) {
     /** E68 `GET /api/v1/provisioning/agentic-os/mcp/catalog` */
     suspend fun listCatalog(query: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
         core.call("mcp", "list_catalog", listOf(), query, options).jsonObject
@@ -456,7 +456,7 @@ class McpClient internal constructor(private val core: Core) {
 }
 
 /** `memory` (client id `memory`). */
-class MemoryClient internal constructor(private val core: Core) {
+class MemoryClient internal constructor(internal val core: Core) {
     /** E85 `GET /api/v1/provisioning/agentic-os/agents/memory-items` */
     suspend fun listItems(query: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
         core.call("memory", "list_items", listOf(), query, options).jsonObject
@@ -499,7 +499,7 @@ class MemoryClient internal constructor(private val core: Core) {
 }
 
 /** `intelligence` (client id `intelligence`). */
-class IntelligenceClient internal constructor(private val core: Core) {
+class IntelligenceClient internal constructor(internal val core: Core) {
     /** E93 `GET /api/v1/provisioning/agentic-os/agents/intelligence/signals` */
     suspend fun listSignals(query: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
         core.call("intelligence", "list_signals", listOf(), query, options).jsonObject
@@ -534,7 +534,7 @@ class IntelligenceClient internal constructor(private val core: Core) {
 }
 
 /** `tenantAgents` (client id `tenant_agents`). */
-class TenantAgentsClient internal constructor(private val core: Core) {
+class TenantAgentsClient internal constructor(internal val core: Core) {
     /** E98 `GET /api/v1/tenant/agents` */
     suspend fun list(query: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
         core.call("tenant_agents", "list", listOf(), query, options).jsonObject
@@ -637,7 +637,7 @@ class TenantAgentsClient internal constructor(private val core: Core) {
 }
 
 /** `runs` (client id `runtime_runs`). */
-class RuntimeRunsClient internal constructor(private val core: Core) {
+class RuntimeRunsClient internal constructor(internal val core: Core) {
     /** E119 `POST /api/v1/agent-runtime/runs` */
     suspend fun start(input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
         core.call("runtime_runs", "start", listOf(), input, options).jsonObject
@@ -660,7 +660,7 @@ class RuntimeRunsClient internal constructor(private val core: Core) {
 }
 
 /** `approvals` (client id `runtime_approvals`). */
-class RuntimeApprovalsClient internal constructor(private val core: Core) {
+class RuntimeApprovalsClient internal constructor(internal val core: Core) {
     /** E123 `POST /api/v1/agent-runtime/runs/{runId}/approvals/{approvalId}/approve` (no body when `input` is null) */
     suspend fun approve(runId: String, approvalId: String, input: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
         core.call("runtime_approvals", "approve", listOf(runId, approvalId), input, options).jsonObject
@@ -671,7 +671,7 @@ class RuntimeApprovalsClient internal constructor(private val core: Core) {
 }
 
 /** `feedback` (client id `runtime_feedback`). */
-class RuntimeFeedbackClient internal constructor(private val core: Core) {
+class RuntimeFeedbackClient internal constructor(internal val core: Core) {
     /** E125 `POST /api/v1/agent-runtime/runs/{runId}/feedback` */
     suspend fun create(runId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
         core.call("runtime_feedback", "create", listOf(runId), input, options).jsonObject

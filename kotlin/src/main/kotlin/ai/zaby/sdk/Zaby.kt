@@ -24,7 +24,8 @@ class Zaby private constructor(core: Core) : ZabyClients(core) {
     /**
      * A credential is a string or a `suspend () -> String` provider (`apiKeyProvider`,
      * `accessTokenProvider`) asked on every attempt. [transport] replaces HTTP:
-     * a [MockTransport] in tests, or your own [Transport].
+     * a [MockTransport] in tests, or your own [Transport]. [apiOrigin] wins over
+     * `config.apiOrigin` and every other level.
      */
     constructor(
         apiKey: String? = null,
@@ -34,6 +35,7 @@ class Zaby private constructor(core: Core) : ZabyClients(core) {
         transport: Transport? = null,
         apiKeyProvider: (suspend () -> String)? = null,
         accessTokenProvider: (suspend () -> String)? = null,
+        apiOrigin: String? = null,
     ) : this(
         buildCore(
             FfiClientOptions(
@@ -42,6 +44,7 @@ class Zaby private constructor(core: Core) : ZabyClients(core) {
                 accessToken = credential(accessToken, accessTokenProvider, "accessToken"),
                 token = null,
                 tenantId = tenantId,
+                apiOrigin = apiOrigin,
                 config = config.toFfi(),
             ),
             config,
@@ -69,6 +72,7 @@ class ZabyRuntime private constructor(core: Core) : ZabyRuntimeClients(core) {
         config: ZabyConfig? = null,
         transport: Transport? = null,
         tokenProvider: (suspend () -> String)? = null,
+        apiOrigin: String? = null,
     ) : this(
         buildCore(
             FfiClientOptions(
@@ -77,6 +81,7 @@ class ZabyRuntime private constructor(core: Core) : ZabyRuntimeClients(core) {
                 accessToken = null,
                 token = credential(token, tokenProvider, "token"),
                 tenantId = null,
+                apiOrigin = apiOrigin,
                 config = config.toFfi(),
             ),
             config,

@@ -170,6 +170,22 @@ class ClientTest {
     }
 
     @Test
+    fun `waitUntilActive polls the provisioning until it answers, on the constructor's apiOrigin`() = runBlocking {
+        val path = "/api/v1/provisioning/managed-agents/deployments/dep-1/provisioning"
+        val transport = MockTransport()
+        transport.setResponse("GET", path, 404, mapOf("code" to "DEPLOYMENT_PROVISIONING_NOT_READY", "message" to "pending"))
+        transport.setResponse("GET", path, 200, mapOf("deploymentId" to "dep-1"))
+        val zaby = Zaby(apiKey = "k", transport = transport, apiOrigin = "http://zaby.test:9080")
+        assertEquals("dep-1", zaby.deployments.waitUntilActive("dep-1").str("deploymentId"))
+        assertEquals(listOf("http://zaby.test:9080$path", "http://zaby.test:9080$path"), transport.requests.map { it.url })
+
+        transport.setResponse("GET", path, 409, mapOf("code" to "DEPLOYMENT_NOT_ACTIVE", "message" to "failed"))
+        assertEquals("DEPLOYMENT_NOT_ACTIVE", thrown<ZabyConflictException> { runBlocking { zaby.deployments.waitUntilActive("dep-1") } }.code)
+        val negative = thrown<ZabyClientException> { runBlocking { zaby.deployments.waitUntilActive("dep-1", timeoutMs = -1) } }
+        assertEquals("INVALID_ARGUMENT", negative.code)
+    }
+
+    @Test
     fun `the mock is a transport too`() = runBlocking {
         val transport = MockTransport(listOf(MockResponse("GET", "/health", json = mapOf("status" to "ok"))))
         val answer = transport.send(TransportRequest("GET", "http://x/health", "/health", emptyMap(), null, false, 1000))

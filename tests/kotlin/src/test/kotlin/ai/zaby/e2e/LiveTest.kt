@@ -8,7 +8,7 @@ import ai.zaby.sdk.ZabyConflictException
 import ai.zaby.sdk.ZabyNotFoundException
 import ai.zaby.sdk.ZabyRuntime
 import ai.zaby.sdk.ZabyValidationException
-import kotlinx.coroutines.delay
+import ai.zaby.sdk.waitUntilActive
 import kotlinx.coroutines.flow.map
 import kotlinx.coroutines.flow.take
 import kotlinx.coroutines.flow.toList
@@ -101,16 +101,9 @@ class LiveTest {
         val agentId = agent.str("id")
         val version = zaby.agents.publish(agentId)
         val deployment = zaby.agents.deploy(agentId, mapOf("agentVersionId" to version["id"]))
-        while (true) {
-            try {
-                zaby.deployments.getProvisioning(deployment.str("id"))
-                break
-            } catch (e: ZabyNotFoundException) {
-                delay(100)
-            }
-        }
+        assertEquals(deployment.str("id"), zaby.deployments.waitUntilActive(deployment.str("id")).str("deploymentId"))
         val token = zaby.agents.playgroundRuntimeTokens(agentId, mapOf("deploymentId" to deployment.str("id"), "externalUserId" to "kt-user"))
-        val runtime = ZabyRuntime(token = token.str("token"), config = ZabyConfig(apiOrigin = server.origin))
+        val runtime = ZabyRuntime(token = token.str("token"), apiOrigin = server.origin)
         val run = runtime.runs.start(mapOf("input" to "hi there", "respondAsync" to true))
         val events = runtime.runs.stream(run.str("runId")).toList()
         assertTrue(events.first() is RunEvent.RunStarted, "$events")

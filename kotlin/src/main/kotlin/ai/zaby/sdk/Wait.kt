@@ -1,0 +1,22 @@
+package ai.zaby.sdk
+
+import ai.zaby.sdk.internal.native
+import kotlinx.serialization.json.Json
+import kotlinx.serialization.json.JsonObject
+import kotlinx.serialization.json.jsonObject
+
+/** How long `waitUntilActive` waits in total by default. */
+const val DEFAULT_WAIT_UNTIL_ACTIVE_MS: Long = 60_000
+
+/**
+ * Polls `getProvisioning` (E19) with backoff until the deployment is ACTIVE and
+ * returns its provisioning; the polling lives in the core, as in every language.
+ * Throws [ZabyTimeoutException] (its message carries the last answer) once [timeoutMs]
+ * has passed, and at once any error other than 404 `DEPLOYMENT_PROVISIONING_NOT_READY`.
+ * [options] apply to each poll.
+ */
+suspend fun DeploymentsClient.waitUntilActive(
+    deploymentId: String,
+    timeoutMs: Long = DEFAULT_WAIT_UNTIL_ACTIVE_MS,
+    options: RequestOptions? = null,
+): JsonObject = Json.parseToJsonElement(native { core.ffi.waitUntilActive(deploymentId, timeoutMs, options.toFfi()) }).jsonObject
