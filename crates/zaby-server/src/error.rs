@@ -15,13 +15,23 @@ pub struct ApiError {
     pub retry_after: Option<u64>,
     /// The underlying error (storage, …) for logs only; never rendered.
     pub cause: Option<String>,
+    /// Storage refused a write for lack of room or permission (`/health` reports it).
+    pub storage_fault: bool,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), details: None, retry_after: None, cause: None }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            details: None,
+            retry_after: None,
+            cause: None,
+            storage_fault: false,
+        }
     }
 
     pub fn with_details(mut self, details: Value) -> Self {
@@ -127,7 +137,13 @@ pub fn transient_storage_error(err: &sqlx::Error) -> bool {
 
 impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
-        if transient_storage_error(&err) {
+        if crate::storage::health::capacity_fault(&err) {
+            tracing::warn!(error = %err, "storage refuses writes (full or read-only)");
+            let mut e = ApiError::unavailable("storage cannot accept writes now (full or read-only)")
+                .with_cause(err.to_string());
+            e.storage_fault = true;
+            e
+        } else if transient_storage_error(&err) {
             tracing::warn!(error = %err, "storage unavailable");
             ApiError::unavailable("storage is unavailable").with_cause(err.to_string())
         } else {

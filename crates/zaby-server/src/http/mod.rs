@@ -60,6 +60,7 @@ pub fn router(ctx: SharedCtx) -> Router {
         .route("/openapi.json", with_405(get(handlers::system::openapi), &["GET"]))
         .route("/mcp/builtin", builtin_route(ctx.clone()))
         .fallback(fallback::not_found)
+        .layer(middleware::from_fn_with_state(ctx.clone(), respond::note_storage_faults))
         .layer(middleware::from_fn(envelope::envelope))
         .with_state(ctx)
 }

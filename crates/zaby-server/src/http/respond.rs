@@ -2,12 +2,27 @@
 //! `retry-after`, `idempotent-replayed`.
 
 use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
 use serde_json::Value;
 
 use crate::error::ApiError;
-use crate::services::Outcome;
+use crate::services::{Outcome, SharedCtx};
+
+/// Marks a response caused by a storage capacity fault, for [`note_storage_faults`].
+#[derive(Clone, Copy)]
+pub struct StorageFault;
+
+/// Records the storage faults met by requests, so `/health` reports them.
+pub async fn note_storage_faults(State(ctx): State<SharedCtx>, req: Request, next: Next) -> Response {
+    let resp = next.run(req).await;
+    if resp.extensions().get::<StorageFault>().is_some() {
+        ctx.db.health().fault();
+    }
+    resp
+}
 
 pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
 
@@ -23,6 +38,9 @@ impl IntoResponse for ApiError {
         let mut resp = json_response(self.status, &self.body());
         if let Some(secs) = self.retry_after {
             resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if self.storage_fault {
+            resp.extensions_mut().insert(StorageFault);
         }
         resp
     }

@@ -12,6 +12,7 @@ pub mod agents;
 pub mod apps;
 pub mod bootstrap;
 pub mod deployments;
+pub mod health;
 pub mod idempotency;
 pub mod intelligence;
 pub mod knowledge;
@@ -30,9 +31,11 @@ pub mod tokens;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use sqlx::{Any, AnyPool, Transaction};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyPool};
 use tokio::sync::OwnedMutexGuard;
 
+pub use health::StorageHealth;
 pub use sql::{Conn, DbResult};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +58,7 @@ impl DbKind {
 pub trait Backend: Send + Sync {
     fn kind(&self) -> DbKind;
     fn pool(&self) -> &AnyPool;
+    fn health(&self) -> &Arc<StorageHealth>;
     /// Starts a transaction that may write. Under SQLite it holds the database's
     /// write lock from the start, so read-then-write sequences cannot interleave.
     async fn begin_write(&self) -> DbResult<Tx>;
@@ -65,23 +69,76 @@ pub trait Backend: Send + Sync {
     async fn checkpoint(&self);
 }
 
-/// A write transaction. Dropping it without [`Tx::commit`] rolls back.
+/// A write transaction on a pooled connection. Dropping it without [`Tx::commit`]
+/// rolls back before the connection goes back to the pool.
+///
+/// `BEGIN`/`COMMIT`/`ROLLBACK` are sent as plain statements rather than through
+/// sqlx's `Transaction`: when SQLite aborts a transaction by itself (a full disk), the
+/// driver's own depth counter stays at one, its rollback fails, and the connection
+/// returned to the pool refuses every later `BEGIN`. Here a connection whose rollback
+/// or commit failed is closed instead of reused, so no connection ever re-enters the
+/// pool mid-transaction.
 pub struct Tx {
-    inner: Transaction<'static, Any>,
-    _guard: Option<OwnedMutexGuard<()>>,
+    conn: Option<PoolConnection<Any>>,
+    guard: Option<OwnedMutexGuard<()>>,
+    health: Arc<StorageHealth>,
 }
 
 impl Tx {
-    pub fn new(inner: Transaction<'static, Any>, guard: Option<OwnedMutexGuard<()>>) -> Self {
-        Tx { inner, _guard: guard }
+    /// Runs `begin` on a connection of `pool`; `guard` is held until the transaction ends.
+    pub(crate) async fn begin(
+        pool: &AnyPool,
+        begin: &str,
+        guard: Option<OwnedMutexGuard<()>>,
+        health: Arc<StorageHealth>,
+    ) -> DbResult<Tx> {
+        let mut conn = pool.acquire().await?;
+        if let Err(e) = sql::exec(&mut conn, begin, vec![]).await {
+            health.observe(&e);
+            conn.close_on_drop();
+            return Err(e);
+        }
+        Ok(Tx { conn: Some(conn), guard, health })
     }
 
     pub fn conn(&mut self) -> &mut Conn {
-        &mut self.inner
+        self.conn.as_deref_mut().expect("a transaction holds its connection until it ends")
     }
 
-    pub async fn commit(self) -> DbResult<()> {
-        self.inner.commit().await
+    pub async fn commit(mut self) -> DbResult<()> {
+        let Some(mut conn) = self.conn.take() else { return Ok(()) };
+        match sql::exec(&mut conn, "COMMIT", vec![]).await {
+            Ok(_) => {
+                self.health.write_succeeded();
+                Ok(())
+            }
+            Err(e) => {
+                self.health.observe(&e);
+                // Whatever state the failed COMMIT left, closing the connection ends it.
+                conn.close_on_drop();
+                Err(e)
+            }
+        }
+    }
+}
+
+impl Drop for Tx {
+    fn drop(&mut self) {
+        let Some(mut conn) = self.conn.take() else { return };
+        let guard = self.guard.take();
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) => {
+                rt.spawn(async move {
+                    if sql::exec(&mut conn, "ROLLBACK", vec![]).await.is_err() {
+                        conn.close_on_drop();
+                    }
+                    // The write lock is released only once the rollback is done.
+                    drop(conn);
+                    drop(guard);
+                });
+            }
+            Err(_) => conn.close_on_drop(),
+        }
     }
 }
 
@@ -124,6 +181,11 @@ impl Db {
 
     pub async fn begin_migration(&self) -> DbResult<Tx> {
         self.backend.begin_migration().await
+    }
+
+    /// Whether writes are currently refused for lack of room or permission.
+    pub fn health(&self) -> &StorageHealth {
+        self.backend.health()
     }
 
     pub async fn ping(&self) -> bool {

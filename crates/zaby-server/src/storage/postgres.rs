@@ -1,19 +1,21 @@
 //! The PostgreSQL backend: many replicas on one database; exactness comes from row
 //! locks and conditional updates, migrations from an advisory lock.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;
 
-use super::{Backend, DbKind, DbResult, Tx};
+use super::{Backend, DbKind, DbResult, StorageHealth, Tx};
 
 /// Advisory lock key held while migrating ("zaby" in ASCII).
 const MIGRATION_LOCK: i64 = 0x7A61_6279;
 
 pub struct PostgresBackend {
     pool: AnyPool,
+    health: Arc<StorageHealth>,
 }
 
 impl PostgresBackend {
@@ -24,7 +26,7 @@ impl PostgresBackend {
             .acquire_timeout(Duration::from_secs(30))
             .connect(url)
             .await?;
-        Ok(PostgresBackend { pool })
+        Ok(PostgresBackend { pool, health: Arc::default() })
     }
 }
 
@@ -38,12 +40,16 @@ impl Backend for PostgresBackend {
         &self.pool
     }
 
+    fn health(&self) -> &Arc<StorageHealth> {
+        &self.health
+    }
+
     async fn begin_write(&self) -> DbResult<Tx> {
-        Ok(Tx::new(self.pool.begin().await?, None))
+        Tx::begin(&self.pool, "BEGIN", None, self.health.clone()).await
     }
 
     async fn begin_migration(&self) -> DbResult<Tx> {
-        let mut tx = Tx::new(self.pool.begin().await?, None);
+        let mut tx = self.begin_write().await?;
         super::sql::exec(
             tx.conn(),
             "SELECT CAST(1 AS BIGINT) FROM (SELECT pg_advisory_xact_lock($1)) AS l",

@@ -9,7 +9,7 @@ use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;
 use tokio::sync::Mutex;
 
-use super::{Backend, DbKind, DbResult, Tx};
+use super::{Backend, DbKind, DbResult, StorageHealth, Tx};
 
 pub struct SqliteBackend {
     pool: AnyPool,
@@ -17,6 +17,7 @@ pub struct SqliteBackend {
     /// instead of spinning in SQLite's busy handler. `BEGIN IMMEDIATE` plus the
     /// busy timeout still guard against other processes (e.g. admin commands).
     write_lock: Arc<Mutex<()>>,
+    health: Arc<StorageHealth>,
 }
 
 impl SqliteBackend {
@@ -51,7 +52,7 @@ impl SqliteBackend {
             })
             .connect(&any_url)
             .await?;
-        Ok(SqliteBackend { pool, write_lock: Arc::new(Mutex::new(())) })
+        Ok(SqliteBackend { pool, write_lock: Arc::new(Mutex::new(())), health: Arc::default() })
     }
 }
 
@@ -65,10 +66,13 @@ impl Backend for SqliteBackend {
         &self.pool
     }
 
+    fn health(&self) -> &Arc<StorageHealth> {
+        &self.health
+    }
+
     async fn begin_write(&self) -> DbResult<Tx> {
         let guard = self.write_lock.clone().lock_owned().await;
-        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        Ok(Tx::new(tx, Some(guard)))
+        Tx::begin(&self.pool, "BEGIN IMMEDIATE", Some(guard), self.health.clone()).await
     }
 
     async fn begin_migration(&self) -> DbResult<Tx> {

@@ -18,6 +18,7 @@ mod mcp_runs;
 mod mcp_secrets;
 mod operations;
 mod memory;
+mod reliability_disk;
 mod runs;
 mod runs_approvals;
 mod runs_limits;

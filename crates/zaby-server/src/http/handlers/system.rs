@@ -11,14 +11,15 @@ use crate::util::clock::{iso, now_ms};
 
 pub async fn health(State(ctx): State<SharedCtx>) -> Response {
     let reachable = ctx.db.ping().await;
+    let writable = !ctx.db.health().degraded();
     json_response(
         StatusCode::OK,
         &json!({
-            "status": if reachable { "ok" } else { "degraded" },
+            "status": if reachable && writable { "ok" } else { "degraded" },
             "timestamp": iso(now_ms()),
             "uptime": ctx.started.elapsed().as_secs_f64(),
             "version": env!("CARGO_PKG_VERSION"),
-            "database": { "kind": ctx.db.kind().as_str(), "reachable": reachable },
+            "database": { "kind": ctx.db.kind().as_str(), "reachable": reachable, "writable": writable },
         }),
     )
 }

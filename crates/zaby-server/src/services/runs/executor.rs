@@ -11,7 +11,9 @@
 //! Robustness under load: idempotent storage reads and the event commits are retried
 //! in place while they fail transiently ([`ApiError::is_transient`]: pool timeout,
 //! serialization failure, deadlock, lost connection, busy database), with backoff, for
-//! up to [`RETRY_FOR`]; every stored event extends the lease and the renewer keeps
+//! up to [`RETRY_FOR`] — and for as long as it lasts when storage refuses writes for
+//! lack of room or permission (a full disk), so a run resumes once space returns;
+//! every stored event extends the lease and the renewer keeps
 //! going through transient errors. An error that outlasts that gives the run back with
 //! a growing backoff; the run fails `INTERNAL_ERROR` (the cause logged) after
 //! [`MAX_FAILURES`] consecutive give-backs without progress.
@@ -45,14 +47,19 @@ const RETRY_FOR: Duration = Duration::from_secs(10);
 
 /// Evaluates `$op` (an expression producing a future of an `ApiResult`) again while
 /// it fails transiently, with backoff from 25 ms doubling to 1 s, for up to
-/// [`RETRY_FOR`] and not while shutting down. Only for idempotent operations.
+/// [`RETRY_FOR`] (a storage capacity fault: until it passes) and not while shutting
+/// down. Only for idempotent operations.
 macro_rules! retrying {
     ($ctx:expr, $what:expr, $op:expr) => {{
         let started = Instant::now();
         let mut pause = Duration::from_millis(25);
         loop {
             match $op.await {
-                Err(e) if e.is_transient() && started.elapsed() < RETRY_FOR && !$ctx.runs.shutting_down() => {
+                Err(e)
+                    if e.is_transient()
+                        && (e.storage_fault || started.elapsed() < RETRY_FOR)
+                        && !$ctx.runs.shutting_down() =>
+                {
                     tracing::warn!(what = $what, error = %e.message, cause = e.cause.as_deref().unwrap_or(""),
                         "transient error; retrying");
                     tokio::time::sleep(pause).await;
@@ -373,7 +380,9 @@ impl Exec {
             match self.try_commit(events, approval, end, &sigs).await {
                 // Failed before COMMIT: nothing was stored; the same batch is tried again.
                 Err((e, false))
-                    if e.is_transient() && started.elapsed() < RETRY_FOR && !self.ctx.runs.shutting_down() =>
+                    if e.is_transient()
+                        && (e.storage_fault || started.elapsed() < RETRY_FOR)
+                        && !self.ctx.runs.shutting_down() =>
                 {
                     tracing::warn!(run_id = %self.run.id, error = %e.message, cause = e.cause.as_deref().unwrap_or(""),
                         "storing run events failed transiently; retrying");
@@ -466,7 +475,12 @@ impl Exec {
             Ok(false) => return Ok(false),
             Err(e) => return Err(before(e)),
         }
-        tx.commit().await.map_err(|e| (ApiError::from(e), true))?;
+        // A COMMIT refused for lack of room or permission stored nothing.
+        tx.commit().await.map_err(|e| {
+            let e = ApiError::from(e);
+            let unknown = !e.storage_fault;
+            (e, unknown)
+        })?;
         Ok(true)
     }
 
