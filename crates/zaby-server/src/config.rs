@@ -68,6 +68,9 @@ pub struct SettingsArgs {
     pub event_retention_days: Option<u64>,
     #[arg(long, global = true, env = "ZABY_MAX_BODY_BYTES")]
     pub max_body_bytes: Option<usize>,
+    /// Largest free-form object (`metadata`, `config`, …) in a body, as JSON [default: 65536].
+    #[arg(long, global = true, env = "ZABY_MAX_OBJECT_BYTES")]
+    pub max_object_bytes: Option<usize>,
     #[arg(long, global = true, env = "ZABY_MAX_RUN_STEPS")]
     pub max_run_steps: Option<u64>,
     #[arg(long, global = true, env = "ZABY_APPROVAL_TTL_S")]
@@ -113,6 +116,7 @@ struct FileSettings {
     idempotency_ttl_s: Option<u64>,
     event_retention_days: Option<u64>,
     max_body_bytes: Option<usize>,
+    max_object_bytes: Option<usize>,
     max_run_steps: Option<u64>,
     approval_ttl_s: Option<u64>,
     executor_lease_ms: Option<u64>,
@@ -144,6 +148,7 @@ const FILE_KEYS: &[&str] = &[
     "idempotency_ttl_s",
     "event_retention_days",
     "max_body_bytes",
+    "max_object_bytes",
     "max_run_steps",
     "approval_ttl_s",
     "executor_lease_ms",
@@ -208,6 +213,7 @@ pub struct Settings {
     pub idempotency_ttl_s: u64,
     pub event_retention_days: u64,
     pub max_body_bytes: usize,
+    pub max_object_bytes: usize,
     pub max_run_steps: u64,
     pub approval_ttl_s: u64,
     pub executor_lease_ms: u64,
@@ -239,6 +245,7 @@ impl Default for Settings {
             idempotency_ttl_s: 86_400,
             event_retention_days: 30,
             max_body_bytes: 10 * 1024 * 1024,
+            max_object_bytes: 64 * 1024,
             max_run_steps: 8,
             approval_ttl_s: 86_400,
             executor_lease_ms: 15_000,
@@ -303,6 +310,7 @@ impl Settings {
             idempotency_ttl_s: pick!(idempotency_ttl_s),
             event_retention_days: pick!(event_retention_days),
             max_body_bytes: pick!(max_body_bytes),
+            max_object_bytes: pick!(max_object_bytes),
             max_run_steps: pick!(max_run_steps),
             approval_ttl_s: pick!(approval_ttl_s),
             executor_lease_ms: pick!(executor_lease_ms),

@@ -1,5 +1,6 @@
 //! Extractors that never answer with axum's plain-text rejections: bodies (400 /
-//! 413), query strings and path parameters.
+//! 413), query strings and path parameters. They also refuse NUL characters in
+//! every input (422 naming the field; 404 in a path id).
 
 use std::collections::HashMap;
 
@@ -44,7 +45,72 @@ impl FromRequest<SharedCtx> for JsonBody {
         if !value.is_object() {
             return Err(ApiError::bad_request("the request body must be a JSON object"));
         }
+        if let Some(field) = nul_field(&value, "") {
+            return Err(ApiError::invalid(&field, NUL_MESSAGE));
+        }
+        let cap = ctx.settings.max_object_bytes;
+        if let Some(field) = oversized_field(&value, "", cap) {
+            return Err(ApiError::invalid(&field, &format!("must be at most {cap} bytes of JSON")));
+        }
         Ok(JsonBody(value))
+    }
+}
+
+const NUL_MESSAGE: &str = "must not contain NUL characters";
+
+/// The path (`a.b[2].c`) of the first string or key of `v` holding a NUL character.
+/// NUL is refused in every input, once, here: PostgreSQL cannot store it in text,
+/// and SQLite would store what no other part of the platform can read back alike.
+fn nul_field(v: &Value, path: &str) -> Option<String> {
+    match v {
+        Value::String(s) => s.contains('\0').then(|| path.to_string()),
+        Value::Array(items) => items.iter().enumerate().find_map(|(i, x)| nul_field(x, &format!("{path}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(k, x)| {
+            let here = if path.is_empty() { k.replace('\0', "") } else { format!("{path}.{}", k.replace('\0', "")) };
+            if k.contains('\0') { Some(here) } else { nul_field(x, &here) }
+        }),
+        _ => None,
+    }
+}
+
+/// The free-form objects of API.md (whatever the client puts in them is stored and
+/// listed back as it is), capped by `ZABY_MAX_OBJECT_BYTES` so a list page of them
+/// stays bounded.
+const FREE_FORM: &[&str] = &["metadata", "config", "settings", "rules", "arguments", "credentials"];
+
+/// The path of the first free-form object of `v` whose JSON is larger than `cap`.
+fn oversized_field(v: &Value, path: &str, cap: usize) -> Option<String> {
+    let map = match v {
+        Value::Object(map) => map,
+        Value::Array(items) => {
+            return items.iter().enumerate().find_map(|(i, x)| oversized_field(x, &format!("{path}[{i}]"), cap));
+        }
+        _ => return None,
+    };
+    map.iter().find_map(|(k, x)| {
+        let here = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+        if FREE_FORM.contains(&k.as_str()) && (x.is_object() || x.is_array()) {
+            // Serialising stops counting past the cap: no copy of a huge value is made.
+            let mut counter = CappedCounter { left: cap };
+            serde_json::to_writer(&mut counter, x).is_err().then_some(here)
+        } else {
+            oversized_field(x, &here, cap)
+        }
+    })
+}
+
+/// A writer that fails once more than `left` bytes were written to it.
+struct CappedCounter {
+    left: usize,
+}
+
+impl std::io::Write for CappedCounter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.left = self.left.checked_sub(buf.len()).ok_or_else(|| std::io::Error::other("over the cap"))?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -79,8 +145,11 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryMap {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let map =
+        let map: HashMap<String, String> =
             parts.uri.query().map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default();
+        if let Some((k, _)) = map.iter().find(|(k, v)| k.contains('\0') || v.contains('\0')) {
+            return Err(ApiError::invalid(&k.replace('\0', ""), NUL_MESSAGE));
+        }
         Ok(QueryMap(map))
     }
 }
@@ -99,6 +168,8 @@ impl<S: Send + Sync> FromRequestParts<S> for PathIds {
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         match Path::<HashMap<String, String>>::from_request_parts(parts, state).await {
+            // No stored id holds a NUL, so such an id names nothing.
+            Ok(Path(map)) if map.values().any(|v| v.contains('\0')) => Err(ApiError::not_found("resource")),
             Ok(Path(map)) => Ok(PathIds(map)),
             Err(_) => Err(ApiError::not_found("resource")),
         }

@@ -19,6 +19,7 @@ mod mcp_secrets;
 mod operations;
 mod memory;
 mod reliability_disk;
+mod reliability_input;
 mod runs;
 mod runs_approvals;
 mod runs_limits;
