@@ -120,3 +120,36 @@ async def test_a_signal_of_the_wrong_kind_is_invalid_argument(client: Zaby) -> N
         assert info.value.code == "INVALID_ARGUMENT" and "asyncio.Event" in str(info.value)
     with pytest.raises(ZabyError):
         client.agents.iter(signal=threading.Event())
+
+
+PROVISIONING = "/api/v1/provisioning/managed-agents/deployments/dep-1/provisioning"
+NOT_READY = {"code": "DEPLOYMENT_PROVISIONING_NOT_READY", "message": "still PENDING"}
+
+
+async def test_wait_until_active_polls_until_200(client: Zaby, transport: MockTransport) -> None:
+    transport.set_response("GET", PROVISIONING, 404, NOT_READY)
+    transport.set_response("GET", PROVISIONING, 200, {"deploymentId": "dep-1", "status": "ACTIVE"})
+    assert await client.deployments.wait_until_active("dep-1") == {"deploymentId": "dep-1", "status": "ACTIVE"}
+    assert len(transport.requests) == 2
+
+
+def test_wait_until_active_on_the_sync_client(transport: MockTransport) -> None:
+    transport.set_response("GET", PROVISIONING, 404, NOT_READY)
+    transport.set_response("GET", PROVISIONING, 409, {"code": "DEPLOYMENT_NOT_ACTIVE", "message": "FAILED"})
+    with zaby.sync.Zaby(api_key="k", transport=transport) as z:
+        with pytest.raises(ZabyError) as info:
+            z.deployments.wait_until_active("dep-1", timeout_ms=5_000)
+        assert info.value.code == "DEPLOYMENT_NOT_ACTIVE"  # raised at once, not retried
+        for _ in range(50):
+            transport.set_response("GET", PROVISIONING, 404, NOT_READY)
+        with pytest.raises(zaby.ZabyTimeoutError) as late:
+            z.deployments.wait_until_active("dep-1", timeout_ms=150)
+        assert "DEPLOYMENT_PROVISIONING_NOT_READY" in str(late.value)
+
+
+async def test_wait_until_active_names_bad_arguments(client: Zaby) -> None:
+    for args, message in (((42,), "deployment_id must be a str, got int 42"),
+                          (("dep-1", -1), "timeout_ms must be a number of milliseconds >= 0, got -1")):
+        with pytest.raises(ZabyError) as info:
+            await client.deployments.wait_until_active(*args)  # type: ignore[arg-type]
+        assert (info.value.code, str(info.value)) == ("INVALID_ARGUMENT", message)

@@ -145,6 +145,11 @@ class DeploymentsClient(_SubClient):
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
         return self._native.call_sync("deployments", "get_provisioning", (deployment_id,), None, rid, tmo, sig)
 
+    def wait_until_active(self, deployment_id: str, timeout_ms: int = 60000, *, request_id: str | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
+        """Polls ``get_provisioning`` (E19) with backoff until the deployment is ACTIVE and returns its provisioning; ``ZabyTimeoutError`` after ``timeout_ms``, any other error than 404 DEPLOYMENT_PROVISIONING_NOT_READY at once."""
+        rid, _, sig = _call_options(request_id, None, options, signal)
+        return self._native.wait_until_active_sync(deployment_id, timeout_ms, rid, sig)
+
 
 class ExternalAppsClient(_SubClient):
     """``external_apps`` (API.md §4)."""

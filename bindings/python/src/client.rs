@@ -1,6 +1,7 @@
 //! `NativeClient`: one core client (`Zaby` or `ZabyRuntime`) and the three ways the
 //! generated Python methods reach it — `call`, `paginate` and `stream`.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use pyo3::prelude::*;
@@ -103,6 +104,23 @@ impl NativeClient {
         Ok(p.options(options))
     }
 
+    /// `deployments.wait_until_active`: the core polls E19 until ACTIVE or `timeout_ms`.
+    fn core_wait(
+        &self,
+        deployment_id: &Bound<'_, PyAny>,
+        timeout_ms: &Bound<'_, PyAny>,
+        request_id: Option<String>,
+    ) -> PyResult<impl Future<Output = zaby::Result<serde_json::Value>> + Send + 'static> {
+        let Inner::Zaby(zaby) = &self.inner else {
+            return Err(to_py_err(ZabyError::invalid_argument("wait_until_active is a Zaby method")));
+        };
+        let deployment_id = named_str("deployment_id", deployment_id)?;
+        let total = wait_timeout(timeout_ms)?;
+        let options = request_options(request_id, None)?;
+        let deployments = zaby.deployments();
+        Ok(async move { deployments.wait_until_active_json(&deployment_id, total, options).await })
+    }
+
     fn core_stream(
         &self,
         run_id: Option<&Bound<'_, PyAny>>,
@@ -124,6 +142,31 @@ impl NativeClient {
             .stream(&run_id, query)
             .options(options)
             .max_reconnects(max_reconnects.clamp(0, u32::MAX as i64) as u32))
+    }
+}
+
+/// A required string argument, refused with `INVALID_ARGUMENT` under the caller's name.
+fn named_str(name: &str, value: &Bound<'_, PyAny>) -> PyResult<String> {
+    match value.cast::<PyString>() {
+        Ok(s) if !s.to_str()?.is_empty() => Ok(s.to_str()?.to_owned()),
+        Ok(_) => Err(to_py_err(ZabyError::invalid_argument(format!("{name} must be a non-empty str")))),
+        Err(_) => Err(to_py_err(ZabyError::invalid_argument(format!(
+            "{name} must be a str, got {} {}",
+            value.get_type().name()?,
+            value.repr()?
+        )))),
+    }
+}
+
+/// The whole wait of `wait_until_active`, in milliseconds (0 polls once).
+fn wait_timeout(value: &Bound<'_, PyAny>) -> PyResult<std::time::Duration> {
+    let ms = (!value.is_instance_of::<pyo3::types::PyBool>()).then(|| value.extract::<f64>().ok()).flatten();
+    match ms {
+        Some(ms) if ms.is_finite() && ms >= 0.0 => Ok(std::time::Duration::from_millis(ms as u64)),
+        _ => Err(to_py_err(ZabyError::invalid_argument(format!(
+            "timeout_ms must be a number of milliseconds >= 0, got {}",
+            value.repr()?
+        )))),
     }
 }
 
@@ -292,6 +335,44 @@ impl NativeClient {
         let signal = Signal::from_py(signal)?;
         let stream = self.core_stream(run_id, query, max_reconnects, request_id, timeout_ms)?;
         Ok(SyncRunEventStream::new(stream, signal))
+    }
+
+    /// `deployments.wait_until_active`: resolves to the provisioning once ACTIVE.
+    #[pyo3(signature = (deployment_id, timeout_ms, request_id=None))]
+    fn wait_until_active<'py>(
+        &self,
+        py: Python<'py>,
+        deployment_id: &Bound<'py, PyAny>,
+        timeout_ms: &Bound<'py, PyAny>,
+        request_id: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        crate::logging::refresh(py);
+        let wait = self.core_wait(deployment_id, timeout_ms, request_id)?;
+        to_py_with(py, async move {
+            let result = wait.await;
+            Ok(Box::new(move |py: Python<'_>| match result {
+                Ok(value) => Ok(to_py_value(py, &value)?.unbind()),
+                Err(e) => Err(to_py_err(e)),
+            }) as Outcome)
+        })
+    }
+
+    /// `wait_until_active` for the sync client.
+    #[pyo3(signature = (deployment_id, timeout_ms, request_id=None, signal=None))]
+    fn wait_until_active_sync(
+        &self,
+        py: Python<'_>,
+        deployment_id: &Bound<'_, PyAny>,
+        timeout_ms: &Bound<'_, PyAny>,
+        request_id: Option<String>,
+        signal: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        ensure_no_running_loop(py)?;
+        crate::logging::refresh(py);
+        let signal = Signal::from_py(signal)?;
+        let wait = self.core_wait(deployment_id, timeout_ms, request_id)?;
+        let value = block_on(py, wait, signal.as_ref())?;
+        Ok(to_py_value(py, &value)?.unbind())
     }
 
     /// Closes the client from the sync face (idempotent).

@@ -244,7 +244,34 @@ fn py_class(c: &ClientInfo, face: Face) -> String {
             );
         }
     }
+    if c.id == "deployments" {
+        out.push_str(&wait_until_active(face));
+    }
     out
+}
+
+/// Signature of `deployments.wait_until_active`, the one method that is not a row of the
+/// table: the core polls E19 (`zaby::clients::DeploymentsClient::wait_until_active`).
+/// `timeout_ms` bounds the whole wait, not each poll.
+fn wait_signature(signal_ty: &str) -> String {
+    format!(
+        "self, deployment_id: str, timeout_ms: int = 60000, *, request_id: str | None = None, \
+         options: RequestOptions | None = None, signal: {signal_ty} = None"
+    )
+}
+
+fn wait_until_active(face: Face) -> String {
+    let call = face.with_signal("wait_until_active", "deployment_id, timeout_ms, rid", false);
+    format!(
+        "\n    {def}def wait_until_active({sig}) -> Any:\n        \
+         \"\"\"Polls ``get_provisioning`` (E19) with backoff until the deployment is ACTIVE and returns its \
+         provisioning; ``ZabyTimeoutError`` after ``timeout_ms``, any other error than 404 \
+         DEPLOYMENT_PROVISIONING_NOT_READY at once.\"\"\"\n        \
+         rid, _, sig = _call_options(request_id, None, options, signal)\n        \
+         return {call}\n",
+        def = face.def(),
+        sig = wait_signature("Any"),
+    )
 }
 
 fn owner_name(owner: Owner) -> &'static str {
@@ -369,6 +396,10 @@ fn pyi_module(face: Face) -> String {
                 let _ =
                     writeln!(out, "    def {iter}({sig}) -> {iterator}[{}]: ...", item_type(m.endpoints[0].response));
             }
+        }
+        if c.id == "deployments" {
+            let sig = wait_signature(face.signal_type());
+            let _ = writeln!(out, "    {def}def wait_until_active({sig}) -> _t.Provisioning: ...");
         }
     }
     for owner in [Owner::Zaby, Owner::Runtime] {

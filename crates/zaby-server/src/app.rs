@@ -6,7 +6,6 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
@@ -99,7 +98,7 @@ pub struct RunningServer {
     pub ctx: SharedCtx,
     pub bootstrap: BootstrapOutcome,
     shutdown: watch::Sender<bool>,
-    server: JoinHandle<std::io::Result<()>>,
+    server: JoinHandle<()>,
     workers: Vec<JoinHandle<()>>,
 }
 
@@ -140,25 +139,13 @@ pub async fn start(settings: Settings) -> anyhow::Result<RunningServer> {
         tokio::spawn(crate::services::knowledge::jobs::run(ctx.clone(), rx.clone())),
     ];
     let app = crate::http::router(ctx.clone());
-    let mut stop = rx.clone();
-    // Without TCP_NODELAY a stream's small event writes wait for the client's delayed
-    // ACK (up to 40 ms each on Linux) whenever an earlier write is still unacknowledged.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::warn!(error = %e, "cannot set TCP_NODELAY on a connection");
-        }
-    });
-    // `into_make_service` turns the routes into services once; a `Router` handed over
-    // as it is rebuilds its whole route table for every connection (~37 KiB and ~700
-    // boxed-service clones each), which dominated the memory of open streams.
-    let app = app.into_make_service();
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stop.wait_for(|v| *v).await;
-            })
-            .await
-    });
+    let limits = crate::http::serve::ConnLimits {
+        header_read_timeout: Duration::from_millis(ctx.settings.header_read_timeout_ms),
+        max_connections: ctx.settings.max_connections.unwrap_or_else(crate::http::serve::default_max_connections),
+    };
+    // Each connection gets a clone of the built router (shared route table), never a
+    // rebuild of it: that dominated the memory of open streams.
+    let server = tokio::spawn(crate::http::serve::serve(listener, app, limits, rx.clone()));
     tracing::info!(%addr, database = ctx.db.kind().as_str(), "listening");
     Ok(RunningServer { addr, ctx, bootstrap, shutdown: tx, server, workers })
 }

@@ -71,6 +71,13 @@ pub struct SettingsArgs {
     /// Largest free-form object (`metadata`, `config`, …) in a body, as JSON [default: 65536].
     #[arg(long, global = true, env = "ZABY_MAX_OBJECT_BYTES")]
     pub max_object_bytes: Option<usize>,
+    /// Time a client has to send request headers, and to start its next request on an
+    /// idle kept-alive connection [default: 30000].
+    #[arg(long, global = true, env = "ZABY_HEADER_READ_TIMEOUT_MS")]
+    pub header_read_timeout_ms: Option<u64>,
+    /// Open client connections at most [default: the descriptor limit minus 256].
+    #[arg(long, global = true, env = "ZABY_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
     #[arg(long, global = true, env = "ZABY_MAX_RUN_STEPS")]
     pub max_run_steps: Option<u64>,
     #[arg(long, global = true, env = "ZABY_APPROVAL_TTL_S")]
@@ -117,6 +124,8 @@ struct FileSettings {
     event_retention_days: Option<u64>,
     max_body_bytes: Option<usize>,
     max_object_bytes: Option<usize>,
+    header_read_timeout_ms: Option<u64>,
+    max_connections: Option<usize>,
     max_run_steps: Option<u64>,
     approval_ttl_s: Option<u64>,
     executor_lease_ms: Option<u64>,
@@ -149,6 +158,8 @@ const FILE_KEYS: &[&str] = &[
     "event_retention_days",
     "max_body_bytes",
     "max_object_bytes",
+    "header_read_timeout_ms",
+    "max_connections",
     "max_run_steps",
     "approval_ttl_s",
     "executor_lease_ms",
@@ -214,6 +225,9 @@ pub struct Settings {
     pub event_retention_days: u64,
     pub max_body_bytes: usize,
     pub max_object_bytes: usize,
+    pub header_read_timeout_ms: u64,
+    /// `None`: sized from the descriptor limit at start.
+    pub max_connections: Option<usize>,
     pub max_run_steps: u64,
     pub approval_ttl_s: u64,
     pub executor_lease_ms: u64,
@@ -246,6 +260,8 @@ impl Default for Settings {
             event_retention_days: 30,
             max_body_bytes: 10 * 1024 * 1024,
             max_object_bytes: 64 * 1024,
+            header_read_timeout_ms: 30_000,
+            max_connections: None,
             max_run_steps: 8,
             approval_ttl_s: 86_400,
             executor_lease_ms: 15_000,
@@ -311,6 +327,8 @@ impl Settings {
             event_retention_days: pick!(event_retention_days),
             max_body_bytes: pick!(max_body_bytes),
             max_object_bytes: pick!(max_object_bytes),
+            header_read_timeout_ms: pick!(header_read_timeout_ms),
+            max_connections: pick_opt!(max_connections),
             max_run_steps: pick!(max_run_steps),
             approval_ttl_s: pick!(approval_ttl_s),
             executor_lease_ms: pick!(executor_lease_ms),

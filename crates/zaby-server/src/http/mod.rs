@@ -9,6 +9,7 @@ pub mod handlers;
 pub mod openapi;
 pub mod respond;
 pub mod routes;
+pub(crate) mod serve;
 
 use std::collections::BTreeMap;
 
