@@ -157,9 +157,9 @@ install-check:
 	CARGO_PROFILE=$(CARGO_PROFILE) CARGO_TARGET_DIR=$(TARGET_DIR) scripts/check-install
 
 ## Release artifacts in dist/ (scripts/dist): the abi3 wheel, the npm tarball with its
-## native addon, the `zaby` and `zaby-server` binaries as a tarball, and SHA256SUMS.
-## Release builds: not part of `make test`.
-dist: python-env node-env
+## native addon, the `zaby` and `zaby-server` binaries as a tarball, the Kotlin jar, and
+## SHA256SUMS. Release builds: not part of `make test`.
+dist: python-env node-env jvm
 	MATURIN=$(VENV)/bin/maturin CARGO_TARGET_DIR=$(TARGET_DIR) scripts/dist
 
 ## Benchmarks (BENCHMARKS.md): release builds, full figures. `bench-smoke` runs every
