@@ -19,7 +19,7 @@ use zaby::{Paginator, Zaby};
 use crate::cli::{Cli, Command};
 use crate::client;
 use crate::error::{CliError, CliResult};
-use crate::output::Out;
+use crate::output::{Out, outln};
 
 pub(crate) async fn run(args: Cli) -> CliResult<i32> {
     let out = Out::new(args.global.json);
@@ -31,7 +31,9 @@ pub(crate) async fn run(args: Cli) -> CliResult<i32> {
     };
     match args.command {
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "zaby", &mut std::io::stdout());
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "zaby", &mut script);
+            outln!("{}", String::from_utf8_lossy(&script).trim_end());
         }
         Command::Dev { db, port } => return dev::run(out, db, port).await,
         Command::Chat { agent, user, message } => {

@@ -73,4 +73,9 @@ fn errors_and_exit_codes() {
     assert!(dev.text(&["completions", "bash"]).contains("_zaby()"));
     assert!(dev.text(&["completions", "zsh"]).contains("#compdef zaby"));
     assert!(dev.text(&["completions", "fish"]).contains("complete -c zaby"));
+
+    // A reader that stops early (`zaby completions bash | head -1`) is no crash.
+    let mut piped = dev.command(&["completions", "bash"]).stdout(std::process::Stdio::piped()).spawn().unwrap();
+    drop(piped.stdout.take());
+    assert!(piped.wait().unwrap().success());
 }
