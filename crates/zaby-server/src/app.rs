@@ -57,6 +57,34 @@ pub fn load_secrets(settings: &Settings) -> anyhow::Result<SecretBox> {
     SecretBox::from_base64(&key)
 }
 
+/// How long start-up waits for PostgreSQL before it gives up.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One direct connection before the pool is made: the pool retries until its own
+/// timeout and then only says it timed out; this says where and why, within
+/// [`CONNECT_TIMEOUT`].
+async fn probe_postgres(url: &str) -> anyhow::Result<()> {
+    use sqlx::Connection;
+    if !url.starts_with("postgres") {
+        return Ok(());
+    }
+    let at = url::Url::parse(url)
+        .map(|u| {
+            let host = u.host_str().unwrap_or("localhost").to_string();
+            format!("{host}:{}{}", u.port().unwrap_or(5432), u.path())
+        })
+        .unwrap_or_else(|_| "(an unparsable URL)".into());
+    let cause = match tokio::time::timeout(CONNECT_TIMEOUT, sqlx::postgres::PgConnection::connect(url)).await {
+        Ok(Ok(conn)) => {
+            let _ = conn.close().await;
+            return Ok(());
+        }
+        Ok(Err(e)) => e.to_string(),
+        Err(_) => format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()),
+    };
+    anyhow::bail!("cannot connect to PostgreSQL at {at}: {cause}")
+}
+
 /// Storage opened and migrated, plus the shared context.
 pub struct Opened {
     pub ctx: SharedCtx,
@@ -66,6 +94,7 @@ pub struct Opened {
 /// Connects, migrates (with first-start bootstrap) and builds the context.
 pub async fn open(settings: Settings) -> anyhow::Result<Opened> {
     let secrets = load_secrets(&settings)?;
+    probe_postgres(&settings.database_url).await?;
     let db = Db::connect(&settings.database_url).await?;
     let bootstrap =
         migrate(&db, &BootstrapInput { pinned_api_key: settings.bootstrap_api_key.clone(), secrets: secrets.clone() })
@@ -122,6 +151,10 @@ impl RunningServer {
 
 /// Opens storage, binds the listener and starts serving.
 pub async fn start(settings: Settings) -> anyhow::Result<RunningServer> {
+    if settings.metrics {
+        // Before anything is counted, so the first scrape sees every event.
+        crate::http::metrics::recorder();
+    }
     let listen = settings.listen.clone();
     let Opened { ctx, bootstrap } = open(settings).await?;
     if let Some(key) = &bootstrap.generated_api_key {

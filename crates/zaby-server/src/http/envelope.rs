@@ -45,12 +45,18 @@ pub async fn envelope(mut req: Request, next: Next) -> Response {
         headers.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static(EXPOSE_HEADERS));
         headers.append(header::VARY, HeaderValue::from_static("origin"));
     }
+    let status = resp.status().as_u16();
+    let elapsed = started.elapsed().as_secs_f64();
+    // Labelled by route pattern, never by path, so the series stay few.
+    metrics::counter!("zaby_http_requests_total", "route" => route.clone(), "status" => status.to_string())
+        .increment(1);
+    metrics::histogram!("zaby_http_request_duration_seconds", "route" => route.clone()).record(elapsed);
     tracing::info!(
         target: "zaby_server::http",
         method = %method,
         route = %route,
-        status = resp.status().as_u16(),
-        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+        status,
+        latency_ms = elapsed * 1000.0,
         request_id = %request_id,
         "request"
     );

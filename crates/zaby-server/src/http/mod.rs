@@ -6,7 +6,9 @@ pub mod envelope;
 pub mod extract;
 pub mod fallback;
 pub mod handlers;
+pub mod metrics;
 pub mod openapi;
+pub mod ready;
 pub mod respond;
 pub mod routes;
 pub(crate) mod serve;
@@ -21,7 +23,7 @@ use crate::services::SharedCtx;
 use auth::EndpointRef;
 
 /// Paths served besides the endpoint table (API.md §1.8).
-pub const EXTRA_PATHS: &[&str] = &["/openapi.json", "/mcp/builtin"];
+pub const EXTRA_PATHS: &[&str] = &["/openapi.json", "/mcp/builtin", "/ready", "/metrics"];
 
 /// Groups the table by path, keeping each path's rows in table order.
 pub fn paths() -> BTreeMap<&'static str, Vec<&'static Endpoint>> {
@@ -57,9 +59,13 @@ pub fn router(ctx: SharedCtx) -> Router {
         let methods: Vec<&str> = eps.iter().map(|e| e.method.as_str()).collect();
         router = router.route(path, with_405(mr, &methods));
     }
+    if ctx.settings.metrics {
+        router = router.route("/metrics", with_405(get(metrics::metrics), &["GET"]));
+    }
     router
         .route("/openapi.json", with_405(get(handlers::system::openapi), &["GET"]))
         .route("/mcp/builtin", builtin_route(ctx.clone()))
+        .route("/ready", with_405(get(ready::ready), &["GET"]))
         .fallback(fallback::not_found)
         .layer(middleware::from_fn_with_state(ctx.clone(), respond::note_storage_faults))
         .layer(middleware::from_fn(envelope::envelope))

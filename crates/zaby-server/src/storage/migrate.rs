@@ -56,6 +56,19 @@ pub async fn migrate(db: &Db, input: &BootstrapInput) -> anyhow::Result<Bootstra
     Ok(outcome)
 }
 
+/// The versions this binary would apply that the database does not have (all of
+/// them when it has no schema yet), for `/ready`.
+pub async fn missing(db: &Db) -> anyhow::Result<Vec<i64>> {
+    let mut conn = db.read().await?;
+    let exists = all(&mut conn, "SELECT version FROM schema_migrations", vec![]).await;
+    let applied: Vec<i64> = match exists {
+        Ok(rows) => rows.iter().map(|r| r.int("version")).collect::<Result<_, _>>()?,
+        Err(_) if db.ping().await => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(MIGRATIONS.iter().map(|m| m.0).filter(|v| !applied.contains(v)).collect())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -81,8 +81,7 @@ async fn requests_of_one_run(extraction: MemoryExtraction) -> Vec<Value> {
         MemoryExtraction::Off => tokio::time::sleep(std::time::Duration::from_secs(2)).await,
     }
     s.stop().await;
-    let requests = seen.lock().unwrap().clone();
-    requests
+    seen.lock().unwrap().clone()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -96,4 +95,113 @@ async fn memory_extraction_auto_and_off() {
     let off = requests_of_one_run(MemoryExtraction::Off).await;
     assert_eq!((off.len(), streamed(&off)), (1, 1), "the extraction call is gone: {off:?}");
     assert_eq!(off[0]["model"], "stand-in-1");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ready_and_metrics() {
+    let s = TestServer::start(Backend::Sqlite).await.unwrap();
+    let http = s.http();
+    let ready = http.get(s.url("/ready")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+    assert_eq!(ready.json::<Value>().await.unwrap(), json!({"status": "ready"}));
+
+    let z = s.zaby();
+    let agent = z.agents().create(json!({"slug": "metered", "name": "Metered"})).await.unwrap();
+    let run = z.agents().test_run(agent["id"].as_str().unwrap(), json!({"input": "hi"})).await.unwrap();
+    assert_eq!(run["status"], "COMPLETED");
+    let resp = http.get(s.url("/metrics")).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+    let text = resp.text().await.unwrap();
+    for series in [
+        r#"zaby_http_requests_total{route="/ready",status="200"}"#,
+        r#"zaby_http_request_duration_seconds_bucket{route="/ready",le="0.005"}"#,
+        "zaby_runs_started_total ",
+        r#"zaby_runs_finished_total{status="COMPLETED"}"#,
+        "zaby_run_duration_seconds_count ",
+        r#"zaby_db_pool_connections{state="idle"}"#,
+    ] {
+        assert!(text.contains(series), "no {series} in:\n{text}");
+    }
+
+    // A schema that lacks one of this binary's migrations is not ready.
+    sqlx::query("DELETE FROM schema_migrations WHERE version = 5").execute(s.ctx().db.pool()).await.unwrap();
+    let ready = http.get(s.url("/ready")).send().await.unwrap();
+    assert_eq!(ready.status(), 503);
+    let body = ready.json::<Value>().await.unwrap();
+    assert_eq!(body["status"], "not ready");
+    assert!(body["reason"].as_str().unwrap().contains("lacks migrations [5]"), "{body}");
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_can_be_turned_off() {
+    let s = TestServer::start_with(Backend::Sqlite, |settings| settings.metrics = false).await.unwrap();
+    let resp = s.http().get(s.url("/metrics")).send().await.unwrap();
+    assert_eq!(resp.status(), 404);
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreachable_postgres_fails_fast_and_says_where() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let settings = zaby_server::Settings {
+        listen: "127.0.0.1:0".into(),
+        database_url: format!("postgres://zaby:secret@127.0.0.1:{port}/zaby_prod"),
+        state_dir: dir.path().join(".zaby"),
+        ..zaby_server::Settings::default()
+    };
+    let started = std::time::Instant::now();
+    let Err(e) = zaby_server::start(settings).await else { panic!("started without a database") };
+    let message = format!("{e:#}");
+    let expected = format!("cannot connect to PostgreSQL at 127.0.0.1:{port}/zaby_prod: ");
+    assert!(message.starts_with(&expected), "{message}");
+    assert!(!message.contains("secret"), "the password is never shown: {message}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "took {:?}", started.elapsed());
+}
+
+#[test]
+fn json_logs_one_object_per_line() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_zaby-server"))
+        .current_dir(dir.path())
+        .env("ZABY_LOG_FORMAT", "json")
+        .env("RUST_LOG", "info")
+        .env_remove("ZABY_DATABASE_URL")
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut request_line = None;
+    let mut asked = false;
+    for line in stderr.lines() {
+        let line = line.unwrap();
+        if !line.starts_with('{') {
+            continue; // the start-up report and the first-start key are for people
+        }
+        let entry: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert!(entry["timestamp"].is_string() && entry["level"].is_string(), "{entry}");
+        if entry["message"] == "listening" && !asked {
+            asked = true;
+            let url = format!("http://127.0.0.1:{port}/health");
+            std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                rt.block_on(async { reqwest::get(url).await.unwrap() });
+            });
+        }
+        if entry["message"] == "request" {
+            request_line = Some(entry);
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let entry = request_line.expect("a request log line");
+    assert_eq!((entry["route"].as_str(), entry["status"].as_u64()), (Some("/health"), Some(200)), "{entry}");
+    assert!(entry["request_id"].is_string() && entry["latency_ms"].is_number(), "{entry}");
 }

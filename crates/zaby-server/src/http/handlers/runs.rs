@@ -215,7 +215,13 @@ pub async fn stream(
         runs::load_visible(&mut conn, &Reader::Runtime(&rc), p.get("runId")).await?
     };
     let (tx, rx) = mpsc::channel::<Bytes>(64);
-    let writer = Writer { ctx: ctx.clone(), run_id: run.id.clone(), grant_id: rc.grant.id.clone(), tx };
+    let writer = Writer {
+        ctx: ctx.clone(),
+        run_id: run.id.clone(),
+        grant_id: rc.grant.id.clone(),
+        tx,
+        _open: crate::http::metrics::OpenStream::new(),
+    };
     tokio::spawn(writer.run(pos));
     let body = Body::from_stream(futures::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|b| (Ok::<Bytes, Infallible>(b), rx))
@@ -234,6 +240,8 @@ struct Writer {
     run_id: String,
     grant_id: String,
     tx: mpsc::Sender<Bytes>,
+    /// Counted in `zaby_streams_open` until the writer ends.
+    _open: crate::http::metrics::OpenStream,
 }
 
 impl Writer {

@@ -394,6 +394,12 @@ impl Exec {
                     return Err(e);
                 }
                 Ok(stored) => {
+                    if stored && let Some(end) = end {
+                        let status = if matches!(end, End::Completed(_)) { "COMPLETED" } else { "FAILED" };
+                        metrics::counter!("zaby_runs_finished_total", "status" => status).increment(1);
+                        let took = (now_ms() - self.run.created_at).max(0) as f64 / 1000.0;
+                        metrics::histogram!("zaby_run_duration_seconds").record(took);
+                    }
                     if stored {
                         self.ctx.runs.notify(&self.run.id);
                     }

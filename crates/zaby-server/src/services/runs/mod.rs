@@ -376,6 +376,7 @@ pub async fn start(ctx: &Ctx, from: StartFrom<'_>, body: &Value) -> ApiResult<Ou
     store::insert_run(tx.conn(), &run).await?;
     idempotency::complete(tx.conn(), &idem, 201, &json!({ "runId": run.id })).await?;
     tx.commit().await?;
+    metrics::counter!("zaby_runs_started_total").increment(1);
     ctx.runs.wakeup.notify_one();
     let r = if ri.respond_async { run } else { hold(ctx, &run.tenant_id, &run.id).await? };
     Ok(Outcome::Created(start_response(&r)))
