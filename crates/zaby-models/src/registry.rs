@@ -161,6 +161,18 @@ impl ModelSettings {
     }
 }
 
+impl ModelSettings {
+    /// Every mapped model with its endpoint, for the server's start-up report: names
+    /// from the file as written, names only in the environment as their `<NAME>`.
+    pub fn mappings(&self) -> Vec<(String, OpenAiConfig)> {
+        let from_file: Vec<&String> = self.file.keys().collect();
+        let env_only = self.env.keys().filter(|name| !from_file.iter().any(|f| env_name(f) == **name));
+        let mut names: Vec<String> = from_file.iter().map(|n| n.to_string()).chain(env_only.cloned()).collect();
+        names.sort();
+        names.into_iter().filter_map(|name| self.endpoint(&name).map(|config| (name, config))).collect()
+    }
+}
+
 fn checked_url(setting: &str, value: &str) -> Result<String, SettingsError> {
     match reqwest::Url::parse(value) {
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => Ok(value.to_owned()),

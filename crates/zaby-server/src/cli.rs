@@ -191,7 +191,16 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         eprintln!("Its API key (shown once, saved to {}):", path.display());
         println!("{key}");
     }
-    eprintln!("zaby-server {} listening on http://{}", env!("CARGO_PKG_VERSION"), server.addr);
+    let embeddings = crate::services::knowledge::retrieval::embeddings().map(|c| c.config());
+    eprintln!(
+        "{}",
+        crate::startup_report::render(
+            &server.ctx.settings,
+            &server.addr.to_string(),
+            server.ctx.runs.models.settings(),
+            embeddings.map(|c| (c.base_url.as_str(), c.model.as_str())),
+        )
+    );
     app::shutdown_signal().await;
     tracing::info!("shutting down");
     server.shutdown().await;

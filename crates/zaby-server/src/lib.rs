@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod http;
 pub mod services;
+mod startup_report;
 pub mod storage;
 pub mod util;
 
