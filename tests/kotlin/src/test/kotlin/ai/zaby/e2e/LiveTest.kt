@@ -1,5 +1,8 @@
 package ai.zaby.e2e
 
+import ai.zaby.e2e.support.Live
+import ai.zaby.e2e.support.LiveSuite
+import ai.zaby.e2e.support.str
 import ai.zaby.sdk.RunEvent
 import ai.zaby.sdk.Zaby
 import ai.zaby.sdk.ZabyAuthException
@@ -14,39 +17,26 @@ import kotlinx.coroutines.flow.take
 import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.runBlocking
 import kotlinx.serialization.json.Json
-import kotlinx.serialization.json.JsonObject
 import kotlinx.serialization.json.jsonObject
-import kotlinx.serialization.json.jsonPrimitive
-import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertNotNull
 import org.junit.jupiter.api.Assertions.assertTrue
-import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
-import org.junit.jupiter.api.TestInstance
+import org.junit.jupiter.api.Order
+import org.junit.jupiter.api.extension.ExtendWith
 import org.junit.jupiter.api.assertThrows
 import java.io.File
 import java.util.concurrent.TimeUnit
 
-/** The Kotlin SDK against a live zaby-server, on the SDK's built-in HTTP transport. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+/**
+ * The Kotlin SDK on its built-in HTTP transport (not recorded for coverage): the
+ * lifecycle example, error classes, pages and a typed run stream.
+ */
+@Order(10)
+@ExtendWith(LiveSuite::class)
 class LiveTest {
-    private lateinit var server: LiveServer
-    private lateinit var zaby: Zaby
-
-    @BeforeAll
-    fun start() {
-        server = LiveServer.start()
-        zaby = Zaby(apiKey = server.apiKey, config = ZabyConfig(apiOrigin = server.origin))
-    }
-
-    @AfterAll
-    fun stop() {
-        runBlocking { zaby.close() }
-        server.stop()
-    }
-
-    private fun JsonObject.str(name: String) = this[name]!!.jsonPrimitive.content
+    private val server get() = Live.server
+    private val zaby get() = Live.nativeZaby
 
     @Test
     fun `the lifecycle example runs unchanged and streams a run to its end`() {
