@@ -26,14 +26,11 @@ pub(crate) fn render(
     embeddings: Option<(&str, &str)>,
 ) -> String {
     let mut out = String::new();
-    let scheme = if settings.tls.is_some() { "https" } else { "http" };
-    let on_off = |on: bool| if on { "on" } else { "off" };
     let _ = writeln!(out, "zaby-server {}", env!("CARGO_PKG_VERSION"));
     let _ = writeln!(out, "  database           {}", redact_url(&settings.database_url));
-    let _ = writeln!(out, "  listening          {scheme}://{listen}");
+    let _ = writeln!(out, "  listening          http://{listen}");
     let _ = writeln!(out, "  public origin      {}", settings.public_origin);
     let _ = writeln!(out, "  metrics            {}", if settings.metrics { "GET /metrics" } else { "off" });
-    let _ = writeln!(out, "  TLS                {}", on_off(settings.tls.is_some()));
     let _ = writeln!(out, "  models");
     for (name, config) in models.mappings() {
         let key = if config.api_key.is_some() { "key set" } else { "no key" };
