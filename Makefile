@@ -28,7 +28,7 @@ demo:
 	scripts/demo
 
 ## Every test, as CI runs it.
-test: lint codegen-check test-rust spec-conformance test-python test-node test-kotlin e2e bench-smoke check-leaks
+test: lint codegen-check test-rust spec-conformance openapi-check test-python test-node test-kotlin e2e bench-smoke check-leaks
 
 ## Nothing the suites started (PostgreSQL clusters, zaby-server processes, zaby-pg-*
 ## folders) outlives them.
@@ -61,7 +61,13 @@ codegen-check:
 spec-conformance:
 	ZABY_SPEC_DIR=$(SPEC_DIR) $(CARGO) test -p zaby --profile $(CARGO_PROFILE) --test spec_conformance -- --include-ignored
 
-## A virtualenv with the Python dev tools (maturin, pytest, mypy).
+.PHONY: openapi-check
+## The OpenAPI document a live zaby-server serves is valid OpenAPI 3.1 and complete
+## (every operation summarised, with credentials and schemas): tests/openapi/validate.py.
+openapi-check: server python-env
+	ZABY_SERVER_BIN=$(SERVER_BIN) $(PY) tests/openapi/validate.py
+
+## A virtualenv with the Python dev tools (maturin, pytest, mypy, openapi-spec-validator).
 python-env: $(VENV)/.installed
 $(VENV)/.installed: python/requirements-dev.txt
 	python3 -m venv $(VENV)

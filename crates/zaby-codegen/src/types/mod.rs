@@ -3,11 +3,14 @@
 //! `catalogue/*.types` is the single source: every object and input of API.md §4 and
 //! §5 in a small notation close to the spec's tables (grammar in `catalogue/README.md`).
 //! [`parse`] reads it into [`model`]; one emitter per language writes
-//! `crates/zaby/src/types.rs`, `python/zaby/types.py` and `typescript/src/types.ts`.
+//! `crates/zaby/src/types.rs`, `python/zaby/types.py` and `typescript/src/types.ts`,
+//! and the schemas of the server's OpenAPI document.
 
 pub mod model;
 pub mod parse;
 
+mod emit_json_schema;
+mod emit_openapi;
 mod emit_python;
 mod emit_rust;
 mod emit_typescript;
@@ -53,6 +56,7 @@ pub fn generate() -> Vec<Generated> {
         Generated { path: "crates/zaby/src/types.rs", contents: emit_rust::emit(&cat) },
         Generated { path: "python/zaby/types.py", contents: emit_python::emit(&cat) },
         Generated { path: "typescript/src/types.ts", contents: emit_typescript::emit(&cat) },
+        Generated { path: emit_openapi::PATH, contents: emit_openapi::emit(&cat) },
     ]
 }
 

@@ -117,6 +117,8 @@ pub struct Endpoint {
     pub request: Option<&'static str>,
     /// Name of the response type (`"Agent"`, `"ListResponse<Agent>"`, `"SseEvent"` for the stream).
     pub response: &'static str,
+    /// What the endpoint does, in a few words ("Create an agent"): the OpenAPI summary.
+    pub summary: &'static str,
     pub bindings: &'static [Binding],
 }
 
@@ -256,7 +258,7 @@ pub const fn request_type(name: &'static str) -> Option<&'static str> {
 /// Expands the table: the `ENDPOINTS` list plus one Rust method per binding.
 macro_rules! endpoint_table {
     ($(
-        $id:ident $method:ident $path:literal $auth:ident [$($flag:ident),*] $request:literal -> $response:literal {
+        $id:ident $method:ident $path:literal $auth:ident [$($flag:ident),*] $request:literal -> $response:literal $summary:literal {
             $( $client:ident . $name:ident ( $($param:ident),* ) $input:ident $( ($moved:ident) )? $( => $iter:ident )? ; )+
         }
     )+) => {
@@ -273,6 +275,7 @@ macro_rules! endpoint_table {
                 extension: endpoint_table!(@flag ext [$($flag)*]),
                 request: endpoint_table!(@request $request),
                 response: $response,
+                summary: $summary,
                 bindings: &[ $( Binding {
                     client: stringify!($client),
                     method: stringify!($name),

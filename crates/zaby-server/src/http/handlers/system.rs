@@ -25,5 +25,5 @@ pub async fn health(State(ctx): State<SharedCtx>) -> Response {
 }
 
 pub async fn openapi(State(ctx): State<SharedCtx>) -> Response {
-    json_response(StatusCode::OK, &crate::http::openapi::document(&ctx.settings.public_origin))
+    crate::http::openapi::response(&ctx.settings.public_origin)
 }
