@@ -84,6 +84,9 @@ pub struct SettingsArgs {
     pub approval_ttl_s: Option<u64>,
     #[arg(long, global = true, env = "ZABY_EXECUTOR_LEASE_MS")]
     pub executor_lease_ms: Option<u64>,
+    /// Executor slots (of 64) one tenant may hold at once [default: 48].
+    #[arg(long, global = true, env = "ZABY_EXECUTOR_TENANT_SHARE")]
+    pub executor_tenant_share: Option<usize>,
     #[arg(long, global = true, env = "ZABY_MCP_TIMEOUT_MS")]
     pub mcp_timeout_ms: Option<u64>,
     #[arg(long, global = true, env = "ZABY_ALLOW_STDIO_MCP")]
@@ -129,6 +132,7 @@ struct FileSettings {
     max_run_steps: Option<u64>,
     approval_ttl_s: Option<u64>,
     executor_lease_ms: Option<u64>,
+    executor_tenant_share: Option<usize>,
     mcp_timeout_ms: Option<u64>,
     allow_stdio_mcp: Option<toml::Value>,
     log_format: Option<LogFormat>,
@@ -163,6 +167,7 @@ const FILE_KEYS: &[&str] = &[
     "max_run_steps",
     "approval_ttl_s",
     "executor_lease_ms",
+    "executor_tenant_share",
     "mcp_timeout_ms",
     "allow_stdio_mcp",
     "log_format",
@@ -231,6 +236,7 @@ pub struct Settings {
     pub max_run_steps: u64,
     pub approval_ttl_s: u64,
     pub executor_lease_ms: u64,
+    pub executor_tenant_share: usize,
     pub mcp_timeout_ms: u64,
     pub allow_stdio_mcp: bool,
     pub log_format: LogFormat,
@@ -265,6 +271,7 @@ impl Default for Settings {
             max_run_steps: 8,
             approval_ttl_s: 86_400,
             executor_lease_ms: 15_000,
+            executor_tenant_share: 48,
             mcp_timeout_ms: 30_000,
             allow_stdio_mcp: false,
             log_format: LogFormat::Text,
@@ -332,6 +339,7 @@ impl Settings {
             max_run_steps: pick!(max_run_steps),
             approval_ttl_s: pick!(approval_ttl_s),
             executor_lease_ms: pick!(executor_lease_ms),
+            executor_tenant_share: pick!(executor_tenant_share),
             mcp_timeout_ms: pick!(mcp_timeout_ms),
             allow_stdio_mcp,
             log_format: pick!(log_format),

@@ -205,16 +205,33 @@ pub async fn states_of(conn: &mut Conn, ids: &[String]) -> DbResult<Vec<(String,
 // ---- executor: claims and leases ----
 
 /// Ids of runs an executor may claim now: QUEUED, or RUNNING with a lapsed lease.
-pub async fn claimable(conn: &mut Conn, now: i64, limit: i64) -> DbResult<Vec<String>> {
+/// A run the executor may claim, and the tenant it counts against.
+pub struct Claimable {
+    pub id: String,
+    pub tenant_id: String,
+}
+
+/// Claimable runs in turns: every tenant's oldest, then every tenant's second, and so
+/// on; inside a tenant, its end users take turns the same way. At most `per_tenant`
+/// of each tenant, `limit` in all. So a tenant's backlog never hides another tenant's
+/// first run from the executor.
+pub async fn claimable(conn: &mut Conn, now: i64, per_tenant: i64, limit: i64) -> DbResult<Vec<Claimable>> {
     all(
         conn,
-        "SELECT id FROM runs WHERE status = 'QUEUED' OR (status = 'RUNNING' AND lease_until < $1) \
-         ORDER BY created_at, id LIMIT $2",
-        args![now, limit],
+        "SELECT id, tenant_id FROM ( \
+           SELECT id, tenant_id, created_at, \
+             ROW_NUMBER() OVER (PARTITION BY tenant_id ORDER BY user_turn, created_at, id) AS turn \
+           FROM ( \
+             SELECT id, tenant_id, created_at, \
+               ROW_NUMBER() OVER (PARTITION BY tenant_id, COALESCE(end_user, '') ORDER BY created_at, id) AS user_turn \
+             FROM runs WHERE status = 'QUEUED' OR (status = 'RUNNING' AND lease_until < $1) \
+           ) AS u \
+         ) AS t WHERE turn <= $2 ORDER BY turn, created_at, id LIMIT $3",
+        args![now, per_tenant, limit],
     )
     .await?
     .iter()
-    .map(|r| r.text("id"))
+    .map(|r| Ok(Claimable { id: r.text("id")?, tenant_id: r.text("tenant_id")? }))
     .collect()
 }
 

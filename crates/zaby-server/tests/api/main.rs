@@ -20,6 +20,7 @@ mod operations;
 mod memory;
 mod reliability_conn;
 mod reliability_disk;
+mod reliability_fairness;
 mod reliability_fuzz;
 mod reliability_input;
 mod runs;

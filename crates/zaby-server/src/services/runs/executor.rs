@@ -18,6 +18,7 @@
 //! a growing backoff; the run fails `INTERNAL_ERROR` (the cause logged) after
 //! [`MAX_FAILURES`] consecutive give-backs without progress.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
@@ -104,6 +105,10 @@ pub async fn run(ctx: SharedCtx, mut stop: watch::Receiver<bool>) {
     // not after every run.
     let mut claim = true;
     let mut last_claim = Instant::now();
+    // Slots held per tenant: a tenant holds at most `share` of them, so the rest stay
+    // free for the first runs of other tenants (SERVER.md: fair scheduling).
+    let share = ctx.settings.executor_tenant_share.clamp(1, CAPACITY);
+    let mut held: HashMap<String, usize> = HashMap::new();
     loop {
         if *stop.borrow() {
             break;
@@ -124,10 +129,15 @@ pub async fn run(ctx: SharedCtx, mut stop: watch::Receiver<bool>) {
         let free = CAPACITY.saturating_sub(tasks.len());
         if claim && free > 0 {
             last_claim = Instant::now();
-            match claim_some(&ctx, free as i64).await {
+            match claim_some(&ctx, free, share, &held).await {
                 Ok(claimed) => {
-                    for (id, owner) in claimed {
-                        tasks.spawn(execute(ctx.clone(), id, owner));
+                    for (run, owner) in claimed {
+                        *held.entry(run.tenant_id.clone()).or_default() += 1;
+                        let ctx = ctx.clone();
+                        tasks.spawn(async move {
+                            execute(ctx, run.id, owner).await;
+                            run.tenant_id
+                        });
                     }
                 }
                 Err(e) => tracing::warn!(error = %e.message, "claiming runs failed"),
@@ -139,7 +149,19 @@ pub async fn run(ctx: SharedCtx, mut stop: watch::Receiver<bool>) {
             r = stop.changed() => if r.is_err() { break },
             _ = ctx.runs.wakeup.notified() => {}
             _ = tokio::time::sleep(POLL) => {}
-            Some(_) = tasks.join_next(), if !tasks.is_empty() => claim = was_full || last_claim.elapsed() >= POLL,
+            Some(ended) = tasks.join_next(), if !tasks.is_empty() => {
+                let mut at_share = false;
+                if let Ok(tenant) = ended
+                    && let Some(n) = held.get_mut(&tenant)
+                {
+                    at_share = *n >= share;
+                    *n -= 1;
+                    if *n == 0 {
+                        held.remove(&tenant);
+                    }
+                }
+                claim = was_full || at_share || last_claim.elapsed() >= POLL;
+            }
         }
     }
     // Streams end, run tasks stop before their next event; then leases are released
@@ -166,23 +188,43 @@ async fn purge(ctx: &SharedCtx) -> ApiResult<()> {
     Ok(())
 }
 
-/// Claims up to `limit` runs. Each claim gets its own lease owner
+/// Claims up to `free` runs, in the turns of [`store::claimable`], skipping tenants
+/// that already hold `share` slots. Each claim gets its own lease owner
 /// (`<executor id>:<claim id>`), so a run reclaimed after a missed renewal, even by
 /// this process, is never written by the task that held the earlier claim.
-async fn claim_some(ctx: &SharedCtx, limit: i64) -> ApiResult<Vec<(String, String)>> {
+async fn claim_some(
+    ctx: &SharedCtx,
+    free: usize,
+    share: usize,
+    held: &HashMap<String, usize>,
+) -> ApiResult<Vec<(store::Claimable, String)>> {
     let now = now_ms();
+    let as_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
     let candidates = {
         let mut conn = ctx.db.read().await?;
-        store::claimable(&mut conn, now, limit).await?
+        store::claimable(&mut conn, now, as_i64(share), as_i64(CAPACITY * 4)).await?
     };
+    let mut taken: HashMap<&str, usize> = HashMap::new();
+    let mut claim_ids = Vec::new();
+    for c in &candidates {
+        if claim_ids.len() >= free {
+            break;
+        }
+        let n = taken.entry(c.tenant_id.as_str()).or_default();
+        if held.get(&c.tenant_id).copied().unwrap_or(0) + *n >= share {
+            continue;
+        }
+        *n += 1;
+        claim_ids.push(c.id.clone());
+    }
     let mut won = Vec::new();
-    for id in candidates {
+    for c in candidates.into_iter().filter(|c| claim_ids.contains(&c.id)) {
         let owner = format!("{}:{}", ctx.runs.executor_id, new_id());
         let mut tx = ctx.db.write().await?;
-        if store::claim(tx.conn(), &id, &owner, now_ms(), ctx.settings.executor_lease_ms as i64).await? {
+        if store::claim(tx.conn(), &c.id, &owner, now_ms(), ctx.settings.executor_lease_ms as i64).await? {
             tx.commit().await?;
             // No wake-up: a claim adds no event, and waiters return on events and ends.
-            won.push((id, owner));
+            won.push((c, owner));
         }
     }
     Ok(won)

@@ -1,0 +1,59 @@
+//! The noisy neighbour (issue 20): one tenant's 80 slow runs do not delay another
+//! tenant's first run — the executor keeps slots beyond `ZABY_EXECUTOR_TENANT_SHARE`
+//! for other tenants and claims in turns.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::common::*;
+
+async fn noisy_neighbour(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else { return };
+    let a = s.zaby();
+    let (_, key_b) = s.second_tenant().await;
+    let b = s.zaby_with_key(&key_b);
+    let agent_a = deployed_agent(&a, "noisy").await;
+    let agent_b = deployed_agent(&b, "quiet").await;
+    // Each of A's runs takes about 6 s (four words, 1.5 s before each).
+    let slow =
+        json!({"input": {"message": "x", "simulate": {"reply": "w1 w2 w3 w4", "delayMs": 1500}}, "respondAsync": true});
+    let mut backlog = Vec::new();
+    for _ in 0..80 {
+        let r = a.agents().start_run(agent_a.agent_id(), slow.clone()).await.unwrap();
+        backlog.push(r["runId"].as_str().unwrap().to_string());
+    }
+    // Let A's runs fill the executor.
+    eventually("A's runs hold the executor", || async {
+        let p = a.agents().get_run_progress(&backlog[0]).await.unwrap();
+        (p["status"] == "RUNNING").then_some(())
+    })
+    .await;
+    let started = Instant::now();
+    let quick = json!({"input": {"message": "x", "simulate": {"reply": "done"}}, "respondAsync": true});
+    let run = b.agents().start_run(agent_b.agent_id(), quick).await.unwrap();
+    let run_id = run["runId"].as_str().unwrap().to_string();
+    let done = eventually("B's run ends", || async {
+        let p = b.agents().get_run_progress(&run_id).await.unwrap();
+        matches!(p["status"].as_str(), Some("COMPLETED" | "FAILED")).then_some(p)
+    })
+    .await;
+    let took = started.elapsed();
+    assert_eq!(done["status"], "COMPLETED", "{done}");
+    // Without fair shares it waited for a whole slow run (6 s) or more.
+    assert!(took < Duration::from_secs(3), "tenant B's first run took {took:?} behind tenant A's backlog");
+    // A's backlog is still being worked through (B did not wait for it to drain).
+    let last = a.agents().get_run_progress(backlog.last().unwrap()).await.unwrap();
+    assert_ne!(last["status"], "COMPLETED", "{last}");
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn noisy_neighbour_sqlite() {
+    noisy_neighbour(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn noisy_neighbour_postgres() {
+    noisy_neighbour(Backend::Postgres).await;
+}
