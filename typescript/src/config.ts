@@ -5,6 +5,9 @@
 import { ZabyError } from "./errors.js";
 import { native } from "./native.js";
 import { nativeSync } from "./internal/convert.js";
+import { defaultBackoffMs, describe } from "./common.js";
+
+export { defaultBackoffMs, describe };
 
 /** Retry settings; unset fields take the defaults of §2.4. */
 export interface RetryPolicy {
@@ -51,11 +54,6 @@ export interface ResolvedZabyConfig {
   fetch?: typeof fetch;
 }
 
-/** The §2.4 schedule: 100 ms doubling per attempt, capped at 1 s. */
-export function defaultBackoffMs(attempt: number): number {
-  return Math.min(100 * 2 ** attempt, 1000);
-}
-
 type Backoff = ((attempt: number) => number) | undefined;
 
 /**
@@ -87,18 +85,6 @@ export function splitConfig(config: ZabyGlobalConfig | undefined): [unknown, Bac
     };
   }
   return [{ ...rest, retries: policy }, backoff];
-}
-
-/** A value for an error message: its type, and the value itself when it is short. */
-export function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (value === undefined) return "undefined";
-  if (typeof value === "string") return `string ${JSON.stringify(value)}`;
-  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") {
-    return `${typeof value} ${String(value)}`;
-  }
-  if (Array.isArray(value)) return "an array";
-  return typeof value === "object" ? "an object" : typeof value;
 }
 
 /**

@@ -4,8 +4,8 @@
  * for the native transport, so a fake or instrumented `fetch` sees what the native
  * transport would send. Used when a config sets `fetch` and no `transport` is given.
  */
-import { describe } from "./config.js";
-import { ZabyConnectionError, ZabyError } from "./errors.js";
+import { describe } from "./common.js";
+import { ZabyConnectionError, ZabyError } from "./error-classes.js";
 import type { TransportRequest, TransportResponse, ZabyTransport } from "./transport.js";
 
 export class FetchTransport implements ZabyTransport {
@@ -30,7 +30,10 @@ export class FetchTransport implements ZabyTransport {
     if (request.signal) init.signal = request.signal;
     let response: Response;
     try {
-      response = await this.#fetch(request.url, init);
+      // Called unbound: a browser's `fetch` throws "Illegal invocation" when its
+      // receiver is not the global object.
+      const fetchFn = this.#fetch;
+      response = await fetchFn(request.url, init);
     } catch (e) {
       if (e instanceof ZabyError) throw e;
       throw connectionError(request, e);

@@ -38,6 +38,20 @@ export {
   type ZabyApiErrorInput,
   type ZabyStreamErrorInput,
   type ZabyErrorOptions,
+  isZabyError,
+  isZabyApiError,
+  isZabyAuthError,
+  isZabyRuntimeTokenExpiredError,
+  isZabyPermissionError,
+  isZabyRuntimeTokenExhaustedError,
+  isZabyNotFoundError,
+  isZabyConflictError,
+  isZabyValidationError,
+  isZabyRateLimitError,
+  isZabyStreamError,
+  isZabyConnectionError,
+  isZabyTimeoutError,
+  isMockTransportError,
 } from "./errors.js";
 export * from "./generated/clients.js";
 export type { RequestOptions, StreamOptions, Query, QueryValue, QueryScalar } from "./options.js";

@@ -3,7 +3,7 @@
  * polling lives in the core (the same for Rust, Python and TypeScript).
  */
 import { DeploymentsClient } from "./generated/clients.js";
-import type { Core } from "./internal/core.js";
+import type { Core } from "./internal/subclient.js";
 import type { RequestOptions } from "./options.js";
 import type * as T from "./types.js";
 

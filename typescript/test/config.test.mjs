@@ -1,7 +1,7 @@
 // Configuration (§2.1–2.3): precedence, global functions, environment variables.
 import { test, afterEach } from "node:test";
 import assert from "node:assert/strict";
-import { sdk, MockTransport } from "./helpers.mjs";
+import { sdk, MockTransport, USER_AGENT } from "./helpers.mjs";
 
 afterEach(() => {
   sdk.resetZabyConfigForTests();
@@ -120,7 +120,7 @@ test("configuration is resolved once, at construction; headers follow it", async
 test("the default user agent names the Node SDK", async () => {
   const transport = new MockTransport([{ method: "GET", path: "/health", json: {} }]);
   await new sdk.Zaby({ apiKey: "k", transport }).health.check();
-  assert.match(transport.requests[0].headers["user-agent"], /^zaby-node\/\d+\.\d+\.\d+$/);
+  assert.match(transport.requests[0].headers["user-agent"], USER_AGENT);
 });
 
 test("resolveZabyConfig keeps a given backoffMs and rejects bad values clearly", () => {

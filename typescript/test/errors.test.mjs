@@ -1,8 +1,7 @@
 // The §3 hierarchy: classes, instanceof along the tree, names, fields and causes.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as errors from "../dist/errors.js";
-import { sdk, clients, rejection } from "./helpers.mjs";
+import { errors, sdk, clients, rejection } from "./helpers.mjs";
 
 const TREE = {
   ZabyError: null,

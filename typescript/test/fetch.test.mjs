@@ -3,7 +3,7 @@
 // native transport would send and answers with real Response objects.
 import { test, afterEach } from "node:test";
 import assert from "node:assert/strict";
-import { sdk, MockTransport, collect, rejection, RT } from "./helpers.mjs";
+import { sdk, MockTransport, collect, rejection, RT, USER_AGENT } from "./helpers.mjs";
 
 afterEach(() => sdk.resetZabyConfigForTests());
 
@@ -35,7 +35,7 @@ test("calls go through the configured fetch with the native transport's request"
   assert.equal(call.init.headers["x-zaby-api-key"], "zaby_pk_1");
   assert.equal(call.init.headers["content-type"], "application/json");
   assert.equal(call.init.headers["x-request-id"], "mine-1");
-  assert.match(call.init.headers["user-agent"], /^zaby-node\//);
+  assert.match(call.init.headers["user-agent"], USER_AGENT);
   assert.ok(call.init.signal instanceof AbortSignal, "the core can abort the attempt");
 
   // Error responses map to the same classes and fields.

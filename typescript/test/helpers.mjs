@@ -1,10 +1,17 @@
 // Shared helpers of the node:test suites. The suites run against the built package
-// (`npm run build` first): dist/ and the native addon in native/.
-import * as sdk from "../dist/index.js";
-import { MockTransport } from "../dist/testing.js";
-import { native } from "../dist/native.js";
-
-export { sdk, MockTransport, native };
+// (`npm run build` first): dist/ and the native addon in native/. With
+// ZABY_SDK_BUILD=web they load the web build (dist/web/) instead: the suites that do
+// not need the addon run against both builds (`npm run test:web`).
+export const BUILD = process.env.ZABY_SDK_BUILD === "web" ? "web" : "native";
+const dist = BUILD === "web" ? "../dist/web/" : "../dist/";
+export const sdk = await import(`${dist}index.js`);
+export const errors = await import(`${dist}errors.js`);
+export const testing = await import(`${dist}testing.js`);
+export const { MockTransport } = testing;
+/** The default user agent names the build: `zaby-node/x.y.z` or `zaby-web/x.y.z`. */
+export const USER_AGENT = new RegExp(`^zaby-${BUILD === "web" ? "web" : "node"}/\\d+\\.\\d+\\.\\d+$`);
+/** The addon (native build only). */
+export const native = BUILD === "web" ? undefined : (await import("../dist/native.js")).native;
 
 export const RT = "/api/v1/agent-runtime";
 

@@ -1,8 +1,7 @@
 // MockTransport (§6): both ways of queuing, matching, exact failure messages, records.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as testing from "../dist/testing.js";
-import { sdk, MockTransport, rejection } from "./helpers.mjs";
+import { testing, sdk, MockTransport, rejection } from "./helpers.mjs";
 
 const AGENTS = "/api/v1/provisioning/agentic-os/agents";
 

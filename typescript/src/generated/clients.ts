@@ -2,11 +2,12 @@
 // do not edit by hand (`cargo run -p zaby-codegen` rewrites this file).
 //
 // One class per sub-client, one method per binding. Every method forwards to the
-// native core by client id and method name; the core builds and sends the request.
+// core (native, or the web core) by client id and method name; the core builds and
+// sends the request.
 
 import type * as T from "../types.js";
 import type { Query, RequestOptions, SseEvent, StreamOptions } from "../options.js";
-import { SubClient, type Core } from "../internal/core.js";
+import { SubClient, type Core } from "../internal/subclient.js";
 
 /** The item type of a list response. */
 export type ItemOf<P> = P extends { items: ReadonlyArray<infer I> } ? I : unknown;

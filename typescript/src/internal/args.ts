@@ -3,9 +3,10 @@
  * caller writes them (`agentId`, `apiKey`) rather than as the core or napi would
  * (`agent_id`, Rust type names).
  */
-import { describe } from "../config.js";
-import { ZabyError } from "../errors.js";
+import { checkString, invalidArgument } from "../common.js";
 import { native } from "../native.js";
+
+export { checkString, invalidArgument };
 
 let pathNames: Map<string, string[]> | undefined;
 
@@ -26,15 +27,6 @@ function namesOf(client: string, method: string): string[] | undefined {
   return pathNames.get(`${client}.${method}`);
 }
 
-export function invalidArgument(message: string): ZabyError {
-  return new ZabyError(message, { code: "INVALID_ARGUMENT" });
-}
-
-/** A required string argument: present, a string, not empty. */
-export function checkString(name: string, value: unknown): void {
-  if (typeof value !== "string") throw invalidArgument(`${name} must be a string, got ${describe(value)}`);
-  if (value === "") throw invalidArgument(`${name} must not be empty`);
-}
 
 /** The path parameters of `client.method`, before they reach native code. */
 export function checkParams(client: string, method: string, params: unknown[]): void {

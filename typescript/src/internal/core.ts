@@ -147,13 +147,3 @@ export class Core {
     return this.resolved;
   }
 }
-
-/** Base of every generated sub-client. */
-export abstract class SubClient {
-  /** @internal */
-  protected readonly _core: Core;
-
-  constructor(core: Core) {
-    this._core = core;
-  }
-}
