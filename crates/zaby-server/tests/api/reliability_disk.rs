@@ -96,6 +96,17 @@ async fn create_agent(http: &reqwest::Client, base: &str, key: &str, slug: &str)
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
+/// Creates agents until one is created (201).
+async fn writes_come_back(http: &reqwest::Client, base: &str, key: &str) {
+    let mut n = 0;
+    eventually("writes succeed again", || {
+        n += 1;
+        let slug = format!("after-{n}");
+        async move { (create_agent(http, base, key, &slug).await.0 == 201).then_some(()) }
+    })
+    .await;
+}
+
 async fn health(http: &reqwest::Client, base: &str) -> Value {
     http.get(format!("{base}/health")).send().await.unwrap().json().await.unwrap()
 }
@@ -140,14 +151,7 @@ async fn full_disk_is_503_and_recovers_sqlite() {
 
     std::fs::remove_file(format!("{}/fill", server.dir)).unwrap();
     let freed = Instant::now();
-    let mut n = 0;
-    eventually("writes succeed again", || {
-        n += 1;
-        let slug = format!("after-{n}");
-        let (http, base, key) = (&http, &server.base, &key);
-        async move { (create_agent(http, base, key, &slug).await.0 == 201).then_some(()) }
-    })
-    .await;
+    writes_come_back(&http, &server.base, &key).await;
     assert!(freed.elapsed() < Duration::from_secs(5), "recovery took {:?}", freed.elapsed());
     let h = health(&http, &server.base).await;
     assert_eq!(h["status"], "ok", "{h}");
@@ -188,13 +192,6 @@ async fn read_only_database_is_503_sqlite() {
     assert!(immutable(&db, false) && immutable(&wal, false));
     assert_eq!((status, body["code"].as_str()), (503, Some("UNAVAILABLE")), "{body}");
     assert_eq!(h["status"], "degraded", "{h}");
-    let mut n = 0;
-    eventually("writes succeed again", || {
-        n += 1;
-        let slug = format!("after-{n}");
-        let (http, base, key) = (&http, &s.base, &s.api_key);
-        async move { (create_agent(http, base, key, &slug).await.0 == 201).then_some(()) }
-    })
-    .await;
+    writes_come_back(&http, &s.base, &s.api_key).await;
     s.stop().await;
 }
