@@ -85,6 +85,24 @@ async fn probe_postgres(url: &str) -> anyhow::Result<()> {
     anyhow::bail!("cannot connect to PostgreSQL at {at}: {cause}")
 }
 
+/// A database that already has a schema holds secrets sealed with a key (at least the
+/// generated signing keys): when that key is missing, making a new one would leave them
+/// unreadable for good, so start-up stops and says how to restore it instead.
+async fn refuse_lost_secrets_key(settings: &Settings, db: &Db) -> anyhow::Result<()> {
+    let path = settings.state_dir.join("secrets.key");
+    if settings.secrets_key.is_some() || path.exists() || !crate::storage::migrate::has_schema(db).await? {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "{} is missing, but the database at {} already holds secrets encrypted with it \
+         (signing keys, MCP and provider credentials). Restore the file from your backup, or set \
+         ZABY_SECRETS_KEY to the key; if it is lost for good, start with a new database. \
+         No new key was written.",
+        path.display(),
+        crate::startup_report::redact_url(&settings.database_url)
+    )
+}
+
 /// Storage opened and migrated, plus the shared context.
 pub struct Opened {
     pub ctx: SharedCtx,
@@ -93,9 +111,10 @@ pub struct Opened {
 
 /// Connects, migrates (with first-start bootstrap) and builds the context.
 pub async fn open(settings: Settings) -> anyhow::Result<Opened> {
-    let secrets = load_secrets(&settings)?;
     probe_postgres(&settings.database_url).await?;
     let db = Db::connect(&settings.database_url).await?;
+    refuse_lost_secrets_key(&settings, &db).await?;
+    let secrets = load_secrets(&settings)?;
     let bootstrap =
         migrate(&db, &BootstrapInput { pinned_api_key: settings.bootstrap_api_key.clone(), secrets: secrets.clone() })
             .await?;

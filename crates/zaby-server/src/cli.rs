@@ -160,8 +160,8 @@ async fn run(command: Option<Command>, settings: Settings) -> anyhow::Result<()>
         Command::Keys(c) => keys(settings, c).await,
         Command::Tokens(c) => tokens(settings, c).await,
         Command::SigningKeys(SigningCmd::Rotate) => {
-            let secrets = app::load_secrets(&settings)?;
             let opened = app::open(settings).await?;
+            let secrets = app::load_secrets(&opened.ctx.settings)?;
             announce_bootstrap(&opened)?;
             let kid = tenancy::rotate_signing_keys(&opened.ctx.db, &secrets).await?;
             println!("new signing key {kid}; earlier keys verify tokens for 86400 s");

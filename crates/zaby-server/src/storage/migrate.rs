@@ -69,6 +69,11 @@ pub async fn missing(db: &Db) -> anyhow::Result<Vec<i64>> {
     Ok(MIGRATIONS.iter().map(|m| m.0).filter(|v| !applied.contains(v)).collect())
 }
 
+/// Whether the database has been migrated at least once (it is not a new one).
+pub async fn has_schema(db: &Db) -> anyhow::Result<bool> {
+    Ok(missing(db).await?.len() < MIGRATIONS.len())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

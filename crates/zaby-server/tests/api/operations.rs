@@ -205,3 +205,29 @@ fn json_logs_one_object_per_line() {
     assert_eq!((entry["route"].as_str(), entry["status"].as_u64()), (Some("/health"), Some(200)), "{entry}");
     assert!(entry["request_id"].is_string() && entry["latency_ms"].is_number(), "{entry}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_secrets_key_is_not_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = zaby_server::Settings {
+        listen: "127.0.0.1:0".into(),
+        database_url: format!("sqlite://{}", dir.path().join("zaby.db").display()),
+        state_dir: dir.path().join(".zaby"),
+        ..zaby_server::Settings::default()
+    };
+    zaby_server::start(settings.clone()).await.unwrap().shutdown().await;
+    let key_file = settings.state_dir.join("secrets.key");
+    std::fs::remove_file(&key_file).unwrap();
+    let Err(e) = zaby_server::start(settings.clone()).await else { panic!("started without its secrets key") };
+    let message = format!("{e:#}");
+    assert!(
+        message.contains("secrets.key is missing") && message.contains("Restore the file from your backup"),
+        "{message}"
+    );
+    assert!(!key_file.exists(), "no new key is written");
+    // A new database gets a new key as before.
+    let fresh =
+        zaby_server::Settings { database_url: format!("sqlite://{}", dir.path().join("new.db").display()), ..settings };
+    zaby_server::start(fresh).await.unwrap().shutdown().await;
+    assert!(key_file.exists());
+}
