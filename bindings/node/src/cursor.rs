@@ -52,44 +52,14 @@ impl Item {
     }
 
     /// Appends the item as JSON: an event as `{"data":…,"id":…,"event":…}` without
-    /// absent fields (the shape `into_value` gives), a decimal id as a number.
+    /// absent fields (the shape `into_value` gives), a decimal id as a number (the
+    /// facade turns it back into the string).
     fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
         match self {
             Item::Value(v) => serde_json::to_writer(&mut *out, v),
-            Item::Event(ev) => {
-                out.extend_from_slice(b"{\"data\":");
-                match ev.data_json() {
-                    Some(json) => out.extend_from_slice(json.as_bytes()),
-                    // Not JSON: the text as a string, as the core's `SseEvent` has it.
-                    None => serde_json::to_writer(&mut *out, &ev.data)?,
-                }
-                if let Some(id) = &ev.id {
-                    out.extend_from_slice(b",\"id\":");
-                    if is_plain_integer(id) {
-                        // A number: `JSON.parse` interns short strings, and a string table
-                        // growing by one id per event costs more than the parse itself.
-                        // The facade turns it back into the string.
-                        out.extend_from_slice(id.as_bytes());
-                    } else {
-                        serde_json::to_writer(&mut *out, id)?;
-                    }
-                }
-                if let Some(event) = &ev.event {
-                    out.extend_from_slice(b",\"event\":");
-                    serde_json::to_writer(&mut *out, event)?;
-                }
-                out.push(b'}');
-                Ok(())
-            }
+            Item::Event(ev) => ev.write_json(out, true),
         }
     }
-}
-
-/// Whether `id` reads back unchanged as a JavaScript number: decimal digits, no
-/// leading zero, below 2^53.
-fn is_plain_integer(id: &str) -> bool {
-    let b = id.as_bytes();
-    !b.is_empty() && b.len() <= 15 && b.iter().all(u8::is_ascii_digit) && (b[0] != b'0' || b.len() == 1)
 }
 
 type Items = BoxStream<'static, zaby::Result<Item>>;

@@ -8,8 +8,6 @@ use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use serde_json::{Value, json};
 
-use crate::errors::payload;
-
 /// A threadsafe function that never keeps the event loop alive by itself.
 pub type WeakFn<T, R> = ThreadsafeFunction<T, R, T, Status, false, true, 0>;
 
@@ -35,7 +33,7 @@ impl Done {
     }
 
     pub fn error(&self, error: &zaby::ZabyError) {
-        self.send(json!({ "ok": false, "error": payload(error) }));
+        self.send(json!({ "ok": false, "error": error.payload() }));
     }
 
     /// A batch of a cursor: the items as JSON array text, and how the cursor stands
@@ -46,7 +44,7 @@ impl Done {
             o["done"] = Value::Bool(true);
         }
         if let Some(e) = error {
-            o["error"] = payload(e);
+            o["error"] = e.payload();
         }
         self.send(o);
     }

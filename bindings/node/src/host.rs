@@ -22,7 +22,7 @@ use zaby::transport::{Transport, TransportRequest, TransportResponse};
 use zaby::{CredentialProvider, ZabyError};
 
 use crate::done::WeakFn;
-use crate::errors::HostError;
+use zaby::error::HostError;
 
 fn closing() -> ZabyError {
     ZabyError::client(codes::CLIENT_CLOSED, "the Node environment is shutting down")

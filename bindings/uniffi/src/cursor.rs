@@ -32,23 +32,7 @@ impl Item {
     fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
         match self {
             Item::Value(v) => serde_json::to_writer(&mut *out, v),
-            Item::Event(ev) => {
-                out.extend_from_slice(b"{\"data\":");
-                match ev.data_json() {
-                    Some(json) => out.extend_from_slice(json.as_bytes()),
-                    None => serde_json::to_writer(&mut *out, &ev.data)?,
-                }
-                if let Some(id) = &ev.id {
-                    out.extend_from_slice(b",\"id\":");
-                    serde_json::to_writer(&mut *out, id)?;
-                }
-                if let Some(event) = &ev.event {
-                    out.extend_from_slice(b",\"event\":");
-                    serde_json::to_writer(&mut *out, event)?;
-                }
-                out.push(b'}');
-                Ok(())
-            }
+            Item::Event(ev) => ev.write_json(out, false),
         }
     }
 }

@@ -14,7 +14,7 @@ use zaby::error::codes;
 use zaby::transport::{Transport, TransportRequest, TransportResponse};
 use zaby::{CredentialProvider, ZabyError};
 
-use crate::errors::HostError;
+use zaby::error::HostError;
 
 /// How a Kotlin callback failed.
 #[derive(Debug, uniffi::Error)]

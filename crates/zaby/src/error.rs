@@ -8,6 +8,9 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
+mod payload;
+pub use payload::HostError;
+
 /// Any underlying error kept as the `cause` of a [`ZabyError`].
 pub type Cause = Arc<dyn StdError + Send + Sync + 'static>;
 

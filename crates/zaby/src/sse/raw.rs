@@ -39,6 +39,35 @@ impl RawSseEvent {
         is_json(&self.data).then_some(self.data.as_str())
     }
 
+    /// Appends the event as the JSON object `{"data":…,"id":…,"event":…}` without the
+    /// fields it lacks, its data as it arrived when that is JSON (a string otherwise, as
+    /// [`SseEvent::data`] has it): what bindings that move events as text hand their
+    /// facades. With `numeric_ids`, an id of plain decimal digits below 2^53 is written
+    /// as a number (for a facade that turns it back into the string: `JSON.parse`
+    /// interns short strings, and a table growing by one id per event costs more than
+    /// the parse itself).
+    pub fn write_json(&self, out: &mut Vec<u8>, numeric_ids: bool) -> serde_json::Result<()> {
+        out.extend_from_slice(b"{\"data\":");
+        match self.data_json() {
+            Some(json) => out.extend_from_slice(json.as_bytes()),
+            None => serde_json::to_writer(&mut *out, &self.data)?,
+        }
+        if let Some(id) = &self.id {
+            out.extend_from_slice(b",\"id\":");
+            if numeric_ids && is_plain_integer(id) {
+                out.extend_from_slice(id.as_bytes());
+            } else {
+                serde_json::to_writer(&mut *out, id)?;
+            }
+        }
+        if let Some(event) = &self.event {
+            out.extend_from_slice(b",\"event\":");
+            serde_json::to_writer(&mut *out, event)?;
+        }
+        out.push(b'}');
+        Ok(())
+    }
+
     /// The event with its data parsed (API.md §5.5: invalid JSON becomes a string).
     pub fn into_event(self) -> SseEvent {
         SseEvent { id: self.id, event: self.event, data: parse_data(&self.data) }
@@ -49,6 +78,13 @@ impl From<RawSseEvent> for SseEvent {
     fn from(raw: RawSseEvent) -> Self {
         raw.into_event()
     }
+}
+
+/// Whether `id` reads back unchanged as a JavaScript number: decimal digits, no leading
+/// zero, below 2^53.
+fn is_plain_integer(id: &str) -> bool {
+    let b = id.as_bytes();
+    !b.is_empty() && b.len() <= 15 && b.iter().all(u8::is_ascii_digit) && (b[0] != b'0' || b.len() == 1)
 }
 
 pub(crate) fn parse_data(text: &str) -> Value {
@@ -121,6 +157,22 @@ mod tests {
 
     fn raw(event: Option<&str>, data: &str) -> RawSseEvent {
         RawSseEvent { id: None, event: event.map(str::to_owned), data: data.to_owned() }
+    }
+
+    #[test]
+    fn write_json_keeps_json_data_as_text_and_leaves_out_absent_fields() {
+        let write = |ev: &RawSseEvent, numeric_ids: bool| {
+            let mut out = Vec::new();
+            ev.write_json(&mut out, numeric_ids).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let mut ev = raw(Some("text"), r#"{"content": "hi"}"#);
+        ev.id = Some("42".to_owned());
+        assert_eq!(write(&ev, false), r#"{"data":{"content": "hi"},"id":"42","event":"text"}"#);
+        assert_eq!(write(&ev, true), r#"{"data":{"content": "hi"},"id":42,"event":"text"}"#);
+        ev.id = Some("042".to_owned());
+        assert_eq!(write(&ev, true), r#"{"data":{"content": "hi"},"id":"042","event":"text"}"#);
+        assert_eq!(write(&raw(None, "plain \"text\""), true), r#"{"data":"plain \"text\""}"#);
     }
 
     #[test]
