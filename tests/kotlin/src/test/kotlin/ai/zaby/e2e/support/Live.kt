@@ -35,7 +35,7 @@ object Live {
 
     private val open = CopyOnWriteArrayList<suspend () -> Unit>()
 
-    private fun <T : Zaby> keep(client: T): T = client.also { open.add { it.close() } }
+    private fun keep(client: Zaby): Zaby = client.also { open.add { it.close() } }
     private fun keep(client: ZabyRuntime): ZabyRuntime = client.also { open.add { it.close() } }
 
     internal fun shutdown() {
