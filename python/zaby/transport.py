@@ -100,6 +100,12 @@ class HttpTransport:
     async def send(self, request: TransportRequest) -> TransportResponse:
         return _response(await self._native_transport.send(request))
 
+    def send_sync(self, request: TransportRequest) -> TransportResponse:
+        """``send`` for the sync client: blocks this thread (GIL released). Use it in a
+        sync transport that wraps the built-in one (``body_stream`` is then a plain
+        iterator of ``bytes``)."""
+        return _response(self._native_transport.send_sync(request))
+
     def __repr__(self) -> str:
         return "HttpTransport()"
 

@@ -220,7 +220,8 @@ fn response_from_py(obj: &Bound<'_, PyAny>, reader: Option<BodyReader>) -> PyRes
             Some(byte_stream(iterator.unbind(), locals))
         }
         (Some(it), Some(BodyReader::Blocking)) => {
-            if it.hasattr("__anext__")? || it.hasattr("__aiter__")? {
+            // The built-in transport's body (`send_sync`) is both; a plain iterator wins.
+            if !it.hasattr("__iter__")? {
                 return Err(crate::errors::to_py_err(ZabyError::invalid_argument(
                     "the transport's body_stream is an async iterator; the sync client needs an iterator of bytes",
                 )));

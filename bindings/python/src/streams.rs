@@ -389,4 +389,14 @@ impl ByteStream {
             Ok(())
         })
     }
+
+    /// The body read from a sync transport wrapper (`HttpTransport.send_sync`).
+    fn __iter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    fn __next__(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        let chunk = crate::sync::block_on(py, next_item(self.slot.clone()), None)?;
+        Ok(chunk.map(|c| PyBytes::new(py, &c).into_any().unbind()))
+    }
 }

@@ -96,7 +96,12 @@ where
     let mut fut = std::pin::pin!(fut);
     loop {
         // The timer is made inside the runtime: it registers with the runtime's clock.
-        let slice = py.detach(|| rt.block_on(async { tokio::time::timeout(SLICE, fut.as_mut()).await }));
+        let mut wait = || py.detach(|| rt.block_on(async { tokio::time::timeout(SLICE, fut.as_mut()).await }));
+        // A sync transport or provider that calls a blocking Zaby method (a wrapper of
+        // `HttpTransport.send_sync`) runs inside an outer `block_on`: step out of the
+        // runtime's context for the inner one, which tokio forbids nesting directly.
+        let slice =
+            if tokio::runtime::Handle::try_current().is_ok() { tokio::task::block_in_place(wait) } else { wait() };
         match slice {
             Ok(result) => return result.map_err(to_py_err),
             Err(_elapsed) => {

@@ -10,13 +10,30 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use serde_json::Value;
 use zaby::testing::{MockResponse, MockTransport};
-use zaby::transport::{HttpTransport, Transport};
+use zaby::transport::{HttpTransport, Transport, TransportResponse};
 
 use crate::adapters::request_from_py;
 use crate::convert::{from_py_value, to_py_value};
 use crate::errors::IntoPyResult;
 use crate::runtime::to_py;
 use crate::streams::ByteStream;
+use crate::sync::{block_on, ensure_no_running_loop};
+
+/// A core response as a dict with the fields of `TransportResponse`.
+fn response_dict(py: Python<'_>, response: TransportResponse) -> PyResult<Py<PyAny>> {
+    let d = PyDict::new(py);
+    d.set_item("status", response.status)?;
+    let headers: BTreeMap<String, String> =
+        response.headers.into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect();
+    d.set_item("headers", headers.into_pyobject(py)?)?;
+    d.set_item("json_body", response.json_body.as_ref().map(|v| to_py_value(py, v)).transpose()?)?;
+    d.set_item("body", response.body)?;
+    match response.body_stream {
+        Some(s) => d.set_item("body_stream", Py::new(py, ByteStream::new(s))?)?,
+        None => d.set_item("body_stream", py.None())?,
+    }
+    Ok(d.into_any().unbind())
+}
 
 #[pyclass(frozen, module = "zaby._native")]
 pub struct NativeTransport {
@@ -52,21 +69,17 @@ impl NativeTransport {
         let transport = self.inner.clone();
         to_py(py, async move {
             let response = transport.send(request).await.py_result()?;
-            Python::attach(|py| {
-                let d = PyDict::new(py);
-                d.set_item("status", response.status)?;
-                let headers: BTreeMap<String, String> =
-                    response.headers.into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect();
-                d.set_item("headers", headers.into_pyobject(py)?)?;
-                d.set_item("json_body", response.json_body.as_ref().map(|v| to_py_value(py, v)).transpose()?)?;
-                d.set_item("body", response.body)?;
-                match response.body_stream {
-                    Some(s) => d.set_item("body_stream", Py::new(py, ByteStream::new(s))?)?,
-                    None => d.set_item("body_stream", py.None())?,
-                }
-                Ok(d.into_any().unbind())
-            })
+            Python::attach(|py| response_dict(py, response))
         })
+    }
+
+    /// `send` for wrappers on the sync client: blocks this thread (GIL released).
+    fn send_sync(&self, py: Python<'_>, request: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        ensure_no_running_loop(py)?;
+        let request = request_from_py(request)?;
+        let transport = self.inner.clone();
+        let response = block_on(py, async move { transport.send(request).await }, None)?;
+        response_dict(py, response)
     }
 
     /// Queues one response (`MockResponse` fields, already normalised by the facade).
