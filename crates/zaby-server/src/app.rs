@@ -103,6 +103,21 @@ async fn refuse_lost_secrets_key(settings: &Settings, db: &Db) -> anyhow::Result
     )
 }
 
+/// Saves the API key a first start generated to `<state dir>/dev-api-key`. A key is
+/// only generated for a new database, so an existing file belongs to another one: it
+/// is kept (its key still works there) and this key goes to `dev-api-key-<tenant id>`.
+pub fn save_dev_key(settings: &Settings, bootstrap: &BootstrapOutcome) -> anyhow::Result<Option<std::path::PathBuf>> {
+    let Some(key) = &bootstrap.generated_api_key else {
+        return Ok(None);
+    };
+    let mut path = settings.state_dir.join("dev-api-key");
+    if path.exists() {
+        path = settings.state_dir.join(format!("dev-api-key-{}", bootstrap.default_tenant_id));
+    }
+    write_private(&path, &format!("{key}\n"))?;
+    Ok(Some(path))
+}
+
 /// Storage opened and migrated, plus the shared context.
 pub struct Opened {
     pub ctx: SharedCtx,
@@ -145,6 +160,8 @@ pub struct RunningServer {
     pub addr: SocketAddr,
     pub ctx: SharedCtx,
     pub bootstrap: BootstrapOutcome,
+    /// Where the key generated on this start was saved.
+    pub dev_key_file: Option<std::path::PathBuf>,
     shutdown: watch::Sender<bool>,
     server: JoinHandle<()>,
     workers: Vec<JoinHandle<()>>,
@@ -176,10 +193,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<RunningServer> {
     }
     let listen = settings.listen.clone();
     let Opened { ctx, bootstrap } = open(settings).await?;
-    if let Some(key) = &bootstrap.generated_api_key {
-        let path = ctx.settings.state_dir.join("dev-api-key");
-        write_private(&path, &format!("{key}\n"))?;
-    }
+    let dev_key_file = save_dev_key(&ctx.settings, &bootstrap)?;
     let listener = TcpListener::bind(&listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr()?;
     ctx.mcp.set_listen_addr(addr);
@@ -199,7 +213,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<RunningServer> {
     // rebuild of it: that dominated the memory of open streams.
     let server = tokio::spawn(crate::http::serve::serve(listener, app, limits, rx.clone()));
     tracing::info!(%addr, database = ctx.db.kind().as_str(), "listening");
-    Ok(RunningServer { addr, ctx, bootstrap, shutdown: tx, server, workers })
+    Ok(RunningServer { addr, ctx, bootstrap, dev_key_file, shutdown: tx, server, workers })
 }
 
 /// Resolves on SIGINT or SIGTERM.

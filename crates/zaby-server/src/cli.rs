@@ -173,9 +173,9 @@ async fn run(command: Option<Command>, settings: Settings) -> anyhow::Result<()>
 
 /// On a first start the generated key is shown once and saved for the developer.
 fn announce_bootstrap(opened: &app::Opened) -> anyhow::Result<()> {
-    if let Some(key) = &opened.bootstrap.generated_api_key {
-        let path = opened.ctx.settings.state_dir.join("dev-api-key");
-        app::write_private(&path, &format!("{key}\n"))?;
+    if let (Some(key), Some(path)) =
+        (&opened.bootstrap.generated_api_key, app::save_dev_key(&opened.ctx.settings, &opened.bootstrap)?)
+    {
         eprintln!("Created the default tenant {}.", opened.bootstrap.default_tenant_id);
         eprintln!("Its API key (shown once, saved to {}):", path.display());
         println!("{key}");
@@ -185,8 +185,7 @@ fn announce_bootstrap(opened: &app::Opened) -> anyhow::Result<()> {
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let server = app::start(settings).await?;
-    if let Some(key) = &server.bootstrap.generated_api_key {
-        let path = server.ctx.settings.state_dir.join("dev-api-key");
+    if let (Some(key), Some(path)) = (&server.bootstrap.generated_api_key, &server.dev_key_file) {
         eprintln!("Created the default tenant {}.", server.bootstrap.default_tenant_id);
         eprintln!("Its API key (shown once, saved to {}):", path.display());
         println!("{key}");

@@ -228,6 +228,16 @@ async fn a_lost_secrets_key_is_not_replaced() {
     // A new database gets a new key as before.
     let fresh =
         zaby_server::Settings { database_url: format!("sqlite://{}", dir.path().join("new.db").display()), ..settings };
-    zaby_server::start(fresh).await.unwrap().shutdown().await;
+    let server = zaby_server::start(fresh).await.unwrap();
     assert!(key_file.exists());
+    // Its generated API key does not overwrite the first database's dev key file.
+    let first_key = std::fs::read_to_string(server.ctx.settings.state_dir.join("dev-api-key")).unwrap();
+    let saved = server.dev_key_file.clone().unwrap();
+    assert_eq!(
+        saved,
+        server.ctx.settings.state_dir.join(format!("dev-api-key-{}", server.bootstrap.default_tenant_id))
+    );
+    assert_eq!(std::fs::read_to_string(&saved).unwrap().trim(), server.bootstrap.generated_api_key.as_deref().unwrap());
+    assert_ne!(first_key.trim(), server.bootstrap.generated_api_key.as_deref().unwrap());
+    server.shutdown().await;
 }
