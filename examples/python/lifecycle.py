@@ -19,7 +19,7 @@ import time
 import uuid
 from typing import Any
 
-from zaby import Zaby, ZabyNotFoundError, ZabyRuntime
+from zaby import Zaby, ZabyRuntime
 
 HANDBOOK = """# Returns
 
@@ -93,13 +93,7 @@ async def main() -> int:
         deployment = await zaby.agents.deploy(agent["id"], {"agentVersionId": version["id"], "environment": "TEST"})
         say("deployment", deployment["status"])
 
-        async def provisioned() -> Any:
-            try:
-                return await zaby.deployments.get_provisioning(deployment["id"])
-            except ZabyNotFoundError:
-                return None
-
-        provisioning = await wait_until("the deployment", provisioned)
+        provisioning = await zaby.deployments.wait_until_active(deployment["id"], timeout_ms=30_000)
         say("deployment", f"{provisioning['status']} at {provisioning['runtimeUrl']}")
 
         # 4. The customer's app, its binding, a quota policy and a runtime token.
