@@ -18,7 +18,7 @@ from zaby import (
     configure_zaby,
     resolve_zaby_config,
 )
-from zaby.types import Agent, ListResponse, RunEvent
+from zaby.types import Agent, ListResponse, Provisioning, RunEvent
 
 
 async def api_key() -> str:
@@ -55,6 +55,23 @@ async def main() -> None:
     events: list[RunEvent] = [e async for e in runtime.runs.iter_events(started["runId"])]
     print(len(events))
     await runtime.aclose()
+
+
+def sync_main() -> None:
+    """The same calls on `zaby.sync`: plain methods, iterators and context managers."""
+    import threading
+
+    import zaby.sync
+
+    with zaby.sync.Zaby(api_key="zaby_pk_example", api_origin="http://localhost:9080") as z:
+        agent: Agent = z.agents.create({"slug": "helper", "name": "Helper"})
+        provisioning: Provisioning = z.deployments.wait_until_active("dep-1", timeout_ms=1_000)
+        slugs = [a["slug"] for a in z.agents.iter(signal=threading.Event())]
+        print(agent["id"], provisioning["runtimeUrl"], slugs)
+    with zaby.sync.ZabyRuntime(token=lambda: "eyJ...") as runtime:
+        with runtime.runs.stream("run-1") as stream:
+            for ev in stream:
+                print(ev.event, stream.last_event_id)
 
 
 if __name__ == "__main__":
