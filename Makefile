@@ -20,7 +20,7 @@ ZABY_TEST_RUN := $(shell date +%s%N)
 endif
 export ZABY_TEST_RUN
 
-.PHONY: test demo postgres test-rust lint codegen-check spec-conformance python-env python-dev test-python node-env node-build test-node jvm kotlin-native test-kotlin \
+.PHONY: test demo postgres test-rust lint codegen-check spec-conformance python-env python-dev test-python node-env node-build test-node test-web jvm kotlin-native test-kotlin \
 	server e2e e2e-rust e2e-python e2e-typescript e2e-kotlin bench bench-smoke check-leaks
 
 ## The server plus the lifecycle demo, on embedded SQLite.
@@ -28,7 +28,7 @@ demo:
 	scripts/demo
 
 ## Every test, as CI runs it.
-test: lint codegen-check test-rust spec-conformance openapi-check test-python test-node test-kotlin e2e bench-smoke check-leaks
+test: lint codegen-check test-rust spec-conformance openapi-check test-python test-node test-web test-kotlin e2e bench-smoke check-leaks
 
 ## Nothing the suites started (PostgreSQL clusters, zaby-server processes, zaby-pg-*
 ## folders) outlives them.
@@ -95,6 +95,11 @@ node-build: node-env
 ## The Node package's tests (node --test).
 test-node: node-build
 	cd typescript && npm test
+
+## The web build (WEB.md §2): the addon-independent suites and the Rust core's
+## conformance vectors replayed against dist/web/ (test-node runs them on the native build).
+test-web: node-build
+	cd typescript && npm run test:web
 
 ## The Kotlin/JVM SDK (kotlin/README.md): the UniFFI library in the ci profile, the Kotlin
 ## glue UniFFI generates from it, and the library laid out for JNA (linux-x86-64/).

@@ -41,12 +41,22 @@ fn routes_ts() -> String {
          //\n\
          // Routes of every SDK method for the web core: [method, path template, input kind,\n\
          // path parameter names, flags]. Flags: `i` honours the `requestId` idempotency key.\n\n\
-         export type Route = readonly [method: string, path: string, input: string, params: readonly string[], flags: string];\n\n\
-         export const ROUTES: Readonly<Record<string, readonly Route[]>> = {\n",
+         export type Route = readonly [method: string, path: string, input: string, params: readonly string[], flags: string];\n\
+         export type Routes = Readonly<Record<string, readonly Route[]>>;\n",
     );
+    // One table per client kind, so a bundle of `ZabyRuntime` alone carries only its own.
+    for (owner, name) in [(Owner::Zaby, "ZABY_ROUTES"), (Owner::Runtime, "RUNTIME_ROUTES")] {
+        let _ = writeln!(out, "\nexport const {name}: Routes = {{");
+        routes_of(&mut out, owner);
+        out.push_str("};\n");
+    }
+    out
+}
+
+fn routes_of(out: &mut String, owner: Owner) {
     let mut rows: Vec<(String, Vec<String>)> = Vec::new();
     for e in ENDPOINTS {
-        for b in e.bindings {
+        for b in e.bindings.iter().filter(|b| ClientInfo::by_id(b.client).is_some_and(|c| c.owner == owner)) {
             let params: Vec<String> = b.params.iter().map(|p| format!("\"{}\"", camel_case(p))).collect();
             let flags = if e.idempotent { "i" } else { "" };
             let route = |input: Input| {
@@ -71,8 +81,6 @@ fn routes_ts() -> String {
     for (key, routes) in rows {
         let _ = writeln!(out, "  \"{key}\": [{}],", routes.join(", "));
     }
-    out.push_str("};\n");
-    out
 }
 
 /// `ListResponse<Agent>` → `T.ListResponse<T.Agent>`: every identifier names a type of

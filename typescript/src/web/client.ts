@@ -3,6 +3,7 @@ import type { ZabyClientOptions } from "../client.js";
 import { zabyClients, type ZabyClients } from "../generated/clients.js";
 import type { ResolvedZabyConfig } from "./config.js";
 import { WebCore } from "./core.js";
+import { ZABY_ROUTES } from "./generated/routes.js";
 
 export type { ZabyClientOptions, ZabyApiKeyProvider, ZabyAccessTokenProvider } from "../client.js";
 
@@ -19,7 +20,7 @@ export class Zaby {
   readonly _core: WebCore;
 
   constructor(options: ZabyClientOptions = {}) {
-    this._core = new WebCore({ kind: "zaby", ...options });
+    this._core = new WebCore({ ...options, kind: "zaby", routes: ZABY_ROUTES });
     if (options.apiKey != null && (globalThis as { document?: unknown }).document !== undefined) {
       console.warn(API_KEY_WARNING);
     }

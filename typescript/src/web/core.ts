@@ -12,7 +12,7 @@ import type { Query, RequestOptions, SseEvent, StreamOptions } from "../options.
 import type { TransportRequest, TransportResponse, ZabyTransport } from "../transport.js";
 import { resolveZabyConfig, type ResolvedZabyConfig, type ZabyGlobalConfig } from "./config.js";
 import { apiErrorFrom } from "./errors.js";
-import { ROUTES, type Route } from "./generated/routes.js";
+import type { Route, Routes } from "./generated/routes.js";
 import { runStream } from "./stream.js";
 import { buildQuery, fillPath, pathWithQuery } from "./wire.js";
 import { abortable, abortReason, sleep } from "./abort.js";
@@ -27,6 +27,8 @@ type Credential = string | (() => string | Promise<string>) | undefined;
 
 export interface CoreSpec {
   kind: "zaby" | "runtime";
+  /** The generated routes of this kind of client (`ZABY_ROUTES` / `RUNTIME_ROUTES`). */
+  routes: Routes;
   apiKey?: unknown;
   accessToken?: unknown;
   token?: unknown;
@@ -97,12 +99,13 @@ function checked<T>(check: () => void, run: () => Promise<T>): Promise<T> {
 export class WebCore implements Core {
   readonly config: ResolvedZabyConfig;
   private readonly kind: "zaby" | "runtime";
+  private readonly routes: Routes;
   private readonly apiKey: Credential;
   private readonly accessToken: Credential;
   private readonly token: Credential;
   private readonly tenantId: string | undefined;
   private readonly transport: ZabyTransport;
-  private readonly userAgent: string;
+  private readonly userAgent: string | undefined;
   /** Aborted on close, so that open streams and calls end. */
   readonly closing = new AbortController();
 
@@ -112,6 +115,7 @@ export class WebCore implements Core {
     }
     if (spec.kind === "runtime" && spec.token == null) throw invalidArgument("token is required");
     this.kind = spec.kind;
+    this.routes = spec.routes;
     this.apiKey = credential("apiKey", spec.apiKey);
     this.accessToken = credential("accessToken", spec.accessToken);
     this.token = credential("token", spec.token);
@@ -129,7 +133,9 @@ export class WebCore implements Core {
     }
     // A given transport wins; otherwise `fetch` (configured, or the global one).
     this.transport = spec.transport ?? new FetchTransport(this.config.fetch ?? globalThis.fetch);
-    this.userAgent = this.config.userAgent ?? USER_AGENT;
+    // A browser sends its own user agent, and a custom one would need a CORS preflight
+    // entry the server does not list: only a configured one is sent from a page.
+    this.userAgent = this.config.userAgent ?? (inBrowser() ? undefined : USER_AGENT);
   }
 
   get closed(): boolean {
@@ -148,7 +154,7 @@ export class WebCore implements Core {
   /** Resolves `client.method` and builds its request parts (`Core::prepare`). */
   prepare(client: string, method: string, params: string[], input: unknown): Call {
     const given = input !== undefined && input !== null;
-    const routes = ROUTES[`${client}.${method}`];
+    const routes = this.routes[`${client}.${method}`];
     const route = routes?.length === 2 ? routes[given ? 0 : 1] : routes?.[0];
     if (!route) throw invalidArgument(`unknown SDK method ${client}.${method}`);
     return this.prepareFor(route, method, params, given ? input : undefined);
@@ -219,7 +225,7 @@ export class WebCore implements Core {
       if (token !== undefined) h.authorization = `Bearer ${token}`;
     }
     if (call.body !== undefined) h["content-type"] = "application/json";
-    h["user-agent"] = this.userAgent;
+    if (this.userAgent !== undefined) h["user-agent"] = this.userAgent;
     if (this.kind === "zaby" && this.tenantId !== undefined) h["x-tenant-id"] = this.tenantId;
     if (options.requestId !== undefined) h["x-request-id"] = options.requestId;
     return h;
@@ -438,6 +444,12 @@ export class WebCore implements Core {
     const lastText = last ? `the last answer was ${last.status} ${last.code ?? ""}: ${last.message}` : "no answer arrived in time";
     throw new ZabyTimeoutError(`deployment ${deploymentId} was not ACTIVE after ${timeoutMs} ms; ${lastText}`, { timeoutMs });
   }
+}
+
+/** A page or a worker in a browser (where `globalThis.document` or `WorkerGlobalScope` exists). */
+export function inBrowser(): boolean {
+  const g = globalThis as { document?: unknown; WorkerGlobalScope?: unknown };
+  return g.document !== undefined || g.WorkerGlobalScope !== undefined;
 }
 
 /** Connection errors and timeouts: the failures that retries and reconnects absorb. */

@@ -3,6 +3,7 @@ import { runtimeClients, type ZabyRuntimeClients } from "../generated/clients.js
 import type { ZabyRuntimeOptions } from "../runtime.js";
 import type { ResolvedZabyConfig } from "./config.js";
 import { WebCore } from "./core.js";
+import { RUNTIME_ROUTES } from "./generated/routes.js";
 
 export type { ZabyRuntimeOptions, ZabyRuntimeTokenProvider, SseEvent, StreamOptions } from "../runtime.js";
 
@@ -16,6 +17,7 @@ export class ZabyRuntime {
   constructor(options: ZabyRuntimeOptions) {
     this._core = new WebCore({
       kind: "runtime",
+      routes: RUNTIME_ROUTES,
       token: options?.token,
       transport: options?.transport,
       config: options?.config,

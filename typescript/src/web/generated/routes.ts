@@ -5,8 +5,9 @@
 // path parameter names, flags]. Flags: `i` honours the `requestId` idempotency key.
 
 export type Route = readonly [method: string, path: string, input: string, params: readonly string[], flags: string];
+export type Routes = Readonly<Record<string, readonly Route[]>>;
 
-export const ROUTES: Readonly<Record<string, readonly Route[]>> = {
+export const ZABY_ROUTES: Routes = {
   "health.check": [["GET", "/health", "none", [], ""]],
   "agents.create": [["POST", "/api/v1/provisioning/agentic-os/agents", "body", [], ""]],
   "agents.list": [["GET", "/api/v1/provisioning/agentic-os/agents", "query", [], ""]],
@@ -151,6 +152,9 @@ export const ROUTES: Readonly<Record<string, readonly Route[]>> = {
   "tenant_agents.list_external_apps": [["GET", "/api/v1/tenant/agents/external-apps", "query", [], ""]],
   "tenant_agents.iter_external_apps": [["GET", "/api/v1/tenant/agents/external-apps", "query", [], ""]],
   "tenant_agents.mint_playground_runtime_token": [["POST", "/api/v1/tenant/agents/{agentId}/playground/runtime-tokens", "body", ["agentId"], "i"]],
+};
+
+export const RUNTIME_ROUTES: Routes = {
   "runtime_runs.start": [["POST", "/api/v1/agent-runtime/runs", "body", [], "i"]],
   "runtime_runs.events": [["GET", "/api/v1/agent-runtime/runs/{runId}/events", "query", ["runId"], ""]],
   "runtime_runs.iter_events": [["GET", "/api/v1/agent-runtime/runs/{runId}/events", "query", ["runId"], ""]],

@@ -1,0 +1,74 @@
+// The web build as a browser bundler sees it (WEB.md §2): esbuild, platform "browser",
+// resolving `@zaby/sdk` through package.json `exports`. The bundles must hold no trace
+// of the native addon or of Node built-ins, and `ZabyRuntime` alone (tree-shaken,
+// minified) must stay ≤ 25 KiB gzip — the figure BENCHMARKS.md reports.
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import * as esbuild from "esbuild";
+
+const pkg = join(dirname(fileURLToPath(import.meta.url)), "..");
+const dir = mkdtempSync(join(tmpdir(), "zaby-bundle-"));
+mkdirSync(join(dir, "node_modules", "@zaby"), { recursive: true });
+symlinkSync(pkg, join(dir, "node_modules", "@zaby", "sdk"), "dir");
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const GOAL_BYTES = 25 * 1024;
+
+async function bundle(name, source) {
+  const entry = join(dir, `${name}.mjs`);
+  writeFileSync(entry, source);
+  const result = await esbuild.build({
+    entryPoints: [entry],
+    bundle: true,
+    minify: true,
+    format: "esm",
+    platform: "browser",
+    write: false,
+    metafile: true,
+    logLevel: "silent",
+  });
+  const text = result.outputFiles[0].text;
+  const inputs = Object.keys(result.metafile.inputs);
+  return { text, inputs, gzip: gzipSync(text, { level: 9 }).length };
+}
+
+function assertBrowserOnly({ text, inputs }) {
+  assert.ok(inputs.length > 0);
+  for (const input of inputs) {
+    // The modules of the native build that load or reach the addon.
+    assert.doesNotMatch(
+      input,
+      /dist\/(native|errors|config|client|runtime|testing|index|internal\/(core|ops|host|liveness|convert|args))\.js$|\.node$|^node:/,
+      `${input} belongs to the native build`,
+    );
+  }
+  assert.doesNotMatch(text, /\.node\b["'`]|node:[a-z]|createRequire|process\.dlopen|zaby\.[a-z0-9-]+\.node/);
+}
+
+test("ZabyRuntime alone bundles for the browser without the addon and within 25 KiB gzip", async (t) => {
+  const out = await bundle("runtime", 'import { ZabyRuntime } from "@zaby/sdk";\nglobalThis.ZabyRuntime = ZabyRuntime;\n');
+  assertBrowserOnly(out);
+  assert.ok(out.inputs.some((i) => i.includes("dist/web/")), "the web build was picked");
+  t.diagnostic(`ZabyRuntime bundle: ${out.text.length} bytes minified, ${out.gzip} bytes gzip`);
+  assert.ok(out.gzip <= GOAL_BYTES, `${out.gzip} bytes gzip > ${GOAL_BYTES}`);
+});
+
+test("the whole package and every subpath bundle for the browser without the addon", async () => {
+  const out = await bundle(
+    "all",
+    [
+      'import * as sdk from "@zaby/sdk";',
+      'import * as runtime from "@zaby/sdk/runtime";',
+      'import * as errors from "@zaby/sdk/errors";',
+      'import * as testing from "@zaby/sdk/testing";',
+      'import "@zaby/sdk/types";',
+      "globalThis.all = { sdk, runtime, errors, testing };",
+    ].join("\n"),
+  );
+  assertBrowserOnly(out);
+});
