@@ -41,10 +41,15 @@ pub(super) fn schemas(cat: &Catalogue) -> Map<String, Value> {
     for e in &cat.enums {
         out.insert(e.name.clone(), enum_schema(e));
     }
-    for t in cat.types.iter().filter(|t| t.params.is_empty()) {
+    for t in cat.types.iter().filter(|t| t.params.is_empty() && query_of(t).is_none()) {
         out.insert(t.name.clone(), object_schema(t, &HashMap::new()));
     }
     out
+}
+
+/// `E3Query` → `Some("E3")`: the query string of an endpoint (`catalogue/queries.types`).
+pub(super) fn query_of(t: &TypeDef) -> Option<&str> {
+    t.name.strip_suffix("Query").filter(|id| id.starts_with('E') && id[1..].bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn enum_schema(e: &EnumDef) -> Value {
@@ -76,7 +81,7 @@ fn object_schema(t: &TypeDef, bound: &HashMap<&str, Ty>) -> Value {
     s
 }
 
-fn field_schema(f: &Field, bound: &HashMap<&str, Ty>) -> Value {
+pub(super) fn field_schema(f: &Field, bound: &HashMap<&str, Ty>) -> Value {
     let mut s = ty_schema(&f.ty, bound);
     if f.nullable {
         s = nullable(s);

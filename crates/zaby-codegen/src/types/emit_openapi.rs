@@ -5,7 +5,9 @@
 use serde_json::{Map, Value, json};
 use zaby::endpoints::{Auth, CLIENTS, ENDPOINTS, Endpoint, HttpMethod, Input};
 
-use super::emit_json_schema::{SCHEMAS, reference, schemas};
+use std::collections::HashMap;
+
+use super::emit_json_schema::{SCHEMAS, field_schema, query_of, reference, schemas};
 use super::model::Catalogue;
 
 pub(super) const PATH: &str = "crates/zaby-server/src/http/openapi.json";
@@ -14,6 +16,13 @@ pub(super) const PATH: &str = "crates/zaby-server/src/http/openapi.json";
 const MCP_UPSTREAM: &[&str] = &["E72", "E73", "E80"];
 
 pub(super) fn emit(cat: &Catalogue) -> String {
+    for t in &cat.types {
+        if let Some(id) = query_of(t) {
+            let takes_query = Endpoint::by_id(id)
+                .is_some_and(|e| e.list || e.sse || e.bindings.iter().any(|b| b.input == Input::Query));
+            assert!(takes_query, "{}: {id} is not an endpoint that takes a query string", t.origin);
+        }
+    }
     let mut components = schemas(cat);
     components.insert("Error".into(), error_schema());
     let mut paths = Map::new();
@@ -67,7 +76,7 @@ fn operation(cat: &Catalogue, e: &Endpoint, components: &mut Map<String, Value>)
         "x-idempotent": e.idempotent,
         "x-extension": e.extension,
     });
-    let params = parameters(e);
+    let params = parameters(cat, e);
     if !params.is_empty() {
         op["parameters"] = Value::Array(params);
     }
@@ -101,7 +110,7 @@ fn security(auth: Auth) -> Value {
     }
 }
 
-fn parameters(e: &Endpoint) -> Vec<Value> {
+fn parameters(cat: &Catalogue, e: &Endpoint) -> Vec<Value> {
     let mut out: Vec<Value> = e
         .path_params()
         .into_iter()
@@ -115,18 +124,16 @@ fn parameters(e: &Endpoint) -> Vec<Value> {
         out.push(json!({"name": "limit", "in": "query", "required": false, "description": "Page size.",
             "schema": {"type": "integer", "minimum": 1, "maximum": maximum, "default": default}}));
     }
+    if let Some(query) = cat.type_def(&format!("{}Query", e.id)) {
+        for f in &query.fields {
+            let schema = field_schema(f, &HashMap::new());
+            out.push(json!({"name": f.wire, "in": "query", "required": f.required, "schema": schema}));
+        }
+    }
     if e.sse {
-        out.push(json!({"name": "afterSeq", "in": "query", "required": false,
-            "description": "Resume after this event `seq` when no `last-event-id` header is sent.",
-            "schema": {"type": "integer", "minimum": 0}}));
         out.push(json!({"name": "last-event-id", "in": "header", "required": false,
             "description": "The `id` of the last event received: the stream resumes after it.",
             "schema": {"type": "string"}}));
-    }
-    if e.method == HttpMethod::Delete && e.request.is_none() && e.bindings.iter().any(|b| b.input == Input::Query) {
-        out.push(json!({"name": "force", "in": "query", "required": false,
-            "description": "Delete even with active deployments (they become `INACTIVE`).",
-            "schema": {"type": "boolean", "default": false}}));
     }
     out
 }

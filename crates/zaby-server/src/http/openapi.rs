@@ -125,6 +125,23 @@ mod tests {
     }
 
     #[test]
+    fn list_filters_are_typed_query_parameters() {
+        let doc = doc();
+        let param = |path: &str, name: &str| {
+            let op = &doc["paths"][path]["get"];
+            op["parameters"].as_array().unwrap().iter().find(|p| p["name"] == name).cloned().unwrap_or_default()
+        };
+        let status = param("/api/v1/provisioning/agentic-os/agents", "status");
+        assert_eq!(status["in"], "query");
+        assert_eq!(status["schema"]["$ref"], "#/components/schemas/AgentStatus");
+        let agent = param("/api/v1/provisioning/agentic-os/agents/intelligence/rollups", "agentId");
+        assert_eq!(agent["required"], true, "E94 requires agentId");
+        let after = param("/api/v1/agent-runtime/runs/{runId}/aiui", "afterSeq");
+        assert_eq!(after["schema"]["type"], "integer");
+        assert!(!doc["components"]["schemas"].as_object().unwrap().keys().any(|k| k.ends_with("Query")));
+    }
+
+    #[test]
     fn catalogue_objects_keep_required_members_enums_and_nullability() {
         let doc = doc();
         let schemas = &doc["components"]["schemas"];
