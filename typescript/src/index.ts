@@ -19,40 +19,7 @@ export {
   type RetryPolicy,
   type ResolvedZabyConfig,
 } from "./config.js";
-export {
-  ZabyError,
-  ZabyApiError,
-  ZabyAuthError,
-  ZabyRuntimeTokenExpiredError,
-  ZabyPermissionError,
-  ZabyRuntimeTokenExhaustedError,
-  ZabyNotFoundError,
-  ZabyConflictError,
-  ZabyValidationError,
-  ZabyRateLimitError,
-  ZabyStreamError,
-  ZabyConnectionError,
-  ZabyTimeoutError,
-  MockTransportError,
-  createZabyApiError,
-  type ZabyApiErrorInput,
-  type ZabyStreamErrorInput,
-  type ZabyErrorOptions,
-  isZabyError,
-  isZabyApiError,
-  isZabyAuthError,
-  isZabyRuntimeTokenExpiredError,
-  isZabyPermissionError,
-  isZabyRuntimeTokenExhaustedError,
-  isZabyNotFoundError,
-  isZabyConflictError,
-  isZabyValidationError,
-  isZabyRateLimitError,
-  isZabyStreamError,
-  isZabyConnectionError,
-  isZabyTimeoutError,
-  isMockTransportError,
-} from "./errors.js";
+export * from "./errors.js";
 export * from "./generated/clients.js";
 export type { RequestOptions, StreamOptions, Query, QueryValue, QueryScalar } from "./options.js";
 export type { ZabyTransport, TransportRequest, TransportResponse } from "./transport.js";

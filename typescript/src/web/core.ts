@@ -11,7 +11,7 @@ import type { Core } from "../internal/subclient.js";
 import type { Query, RequestOptions, SseEvent, StreamOptions } from "../options.js";
 import type { TransportRequest, TransportResponse, ZabyTransport } from "../transport.js";
 import { resolveZabyConfig, type ResolvedZabyConfig, type ZabyGlobalConfig } from "./config.js";
-import { apiErrorFrom } from "./errors.js";
+import { apiErrorFrom } from "./mapping.js";
 import type { Route, Routes } from "./generated/routes.js";
 import { runStream } from "./stream.js";
 import { buildQuery, fillPath, pathWithQuery } from "./wire.js";
