@@ -196,9 +196,27 @@ async def test_invalid_path_and_query_arguments(client: Zaby, transport: MockTra
     with pytest.raises(ZabyError) as info:
         await client.agents.create(["not", "an", "object"])  # type: ignore[arg-type]
     assert info.value.code == "INVALID_ARGUMENT"
-    with pytest.raises(TypeError):
-        await client.agents.get(12)  # type: ignore[arg-type]
     assert transport.requests == []  # nothing was sent
+
+
+async def test_a_non_str_path_id_names_the_argument(client: Zaby, runtime: zaby.ZabyRuntime, transport: MockTransport) -> None:
+    # The names come from the endpoint table, as the Python user wrote them.
+    calls = [
+        (lambda: client.agents.get(42), "agent_id must be a str, got int 42"),  # type: ignore[arg-type]
+        (lambda: client.deployments.get_provisioning(1.5), "deployment_id must be a str, got float 1.5"),  # type: ignore[arg-type]
+        (lambda: client.agents.list_run_events(b"r"), "run_id must be a str, got bytes b'r'"),  # type: ignore[arg-type]
+    ]
+    for call, message in calls:
+        with pytest.raises(ZabyError) as info:
+            await call()
+        assert (info.value.code, str(info.value)) == ("INVALID_ARGUMENT", message)
+    with pytest.raises(ZabyError) as info:
+        client.agents.iter_run_events(7)  # type: ignore[arg-type]
+    assert str(info.value) == "run_id must be a str, got int 7"
+    with pytest.raises(ZabyError) as info:
+        runtime.runs.stream(["run-42"])  # type: ignore[arg-type]
+    assert (info.value.code, str(info.value)) == ("INVALID_ARGUMENT", "run_id must be a str, got list ['run-42']")
+    assert transport.requests == []
 
 
 async def test_closed_client(client: Zaby, runtime: zaby.ZabyRuntime) -> None:

@@ -62,6 +62,24 @@ async def test_disconnect_without_reconnects(runtime: ZabyRuntime, transport: Mo
     assert len(seen) == 1
 
 
+async def test_id_less_events_then_a_drop_raise_at_once_without_a_replay(
+    runtime: ZabyRuntime, transport: MockTransport
+) -> None:
+    # API.md §5.7 7a: a replay of id-less events could not be de-duplicated.
+    idless = [{"event": "text", "data": {"content": "a"}}, {"event": "text", "data": {"content": "b"}}]
+    transport.set_sse("GET", PATH, idless)
+    transport.set_sse("GET", PATH, idless)  # a replay that must never be asked for
+    seen = []
+    start = asyncio.get_running_loop().time()
+    with pytest.raises(ZabyStreamError) as info:
+        async for ev in runtime.runs.stream("run-42"):
+            seen.append(ev.data["content"])
+    assert asyncio.get_running_loop().time() - start < 0.2  # no reconnect delay (the first is 250 ms)
+    assert seen == ["a", "b"]
+    assert (info.value.code, info.value.last_event_id) == ("STREAM_DISCONNECTED", None)
+    assert (len(transport.requests), transport.pending) == (1, 1)
+
+
 async def test_queue_running_dry_is_a_stream_error_caused_by_the_mock(runtime: ZabyRuntime, transport: MockTransport) -> None:
     transport.set_sse("GET", PATH, [HI])
     with pytest.raises(ZabyStreamError) as info:

@@ -84,6 +84,22 @@ def test_errors_are_the_async_clients_classes(sync_client: Zaby, transport: Mock
     assert bad.value.code == "INVALID_ARGUMENT"
 
 
+def test_a_non_str_path_id_names_the_argument(
+    sync_client: Zaby, sync_runtime: ZabyRuntime, transport: MockTransport
+) -> None:
+    calls = [
+        (lambda: sync_client.agents.get(42), "agent_id must be a str, got int 42"),  # type: ignore[arg-type]
+        (lambda: sync_client.external_apps.get(3), "external_app_id must be a str, got int 3"),  # type: ignore[arg-type]
+        (lambda: sync_client.agents.iter_run_events(7), "run_id must be a str, got int 7"),  # type: ignore[arg-type]
+        (lambda: sync_runtime.runs.stream(True), "run_id must be a str, got bool True"),  # type: ignore[arg-type]
+    ]
+    for call, message in calls:
+        with pytest.raises(ZabyError) as info:
+            call()
+        assert (info.value.code, str(info.value)) == ("INVALID_ARGUMENT", message)
+    assert transport.requests == []
+
+
 def test_retries_and_config_apply(transport: MockTransport) -> None:
     transport.set_response("GET", AGENTS + "/a", 503, {"code": "UNAVAILABLE"})
     transport.set_response("GET", AGENTS + "/a", 200, {"id": "a"})
@@ -129,6 +145,24 @@ def test_stream_reconnects_and_dedups_like_the_async_one(sync_runtime: ZabyRunti
     transport.set_sse("GET", RUN, [HI, DONE])
     assert [ev.id for ev in sync_runtime.runs.stream("run-42")] == ["1", "2"]
     assert transport.requests[1].headers["last-event-id"] == "1"
+
+
+def test_id_less_events_then_a_drop_raise_at_once_without_a_replay(
+    sync_runtime: ZabyRuntime, transport: MockTransport
+) -> None:
+    # API.md §5.7 7a: a replay of id-less events could not be de-duplicated.
+    idless = [{"event": "text", "data": {"content": "a"}}, {"event": "text", "data": {"content": "b"}}]
+    transport.set_sse("GET", RUN, idless)
+    transport.set_sse("GET", RUN, idless)  # a replay that must never be asked for
+    seen = []
+    start = time.monotonic()
+    with pytest.raises(ZabyStreamError) as info:
+        for ev in sync_runtime.runs.stream("run-42"):
+            seen.append(ev.data["content"])
+    assert time.monotonic() - start < 0.2  # no reconnect delay (the first is 250 ms)
+    assert seen == ["a", "b"]
+    assert (info.value.code, info.value.last_event_id) == ("STREAM_DISCONNECTED", None)
+    assert (len(transport.requests), transport.pending) == (1, 1)
 
 
 def test_stream_errors_and_close(sync_runtime: ZabyRuntime, transport: MockTransport) -> None:

@@ -6,12 +6,13 @@ use std::sync::Arc;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
+use zaby::endpoints;
 use zaby::transport::Transport;
 use zaby::{Credential, ZabyError};
 
 use crate::adapters::{PyCredentialProvider, PyTransport};
 use crate::bridge::Outcome;
-use crate::convert::{config, from_py_value, path_param, path_params, request_options, to_py_value};
+use crate::convert::{config, from_py_value, not_a_str, path_param, path_params, request_options, to_py_value};
 use crate::errors::{IntoPyResult, to_py_err};
 use crate::runtime::{to_py, to_py_with};
 use crate::streams::{Paginator, RunEventStream};
@@ -94,7 +95,8 @@ impl NativeClient {
         request_id: Option<String>,
         timeout_ms: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<zaby::Paginator> {
-        let params = path_params(params)?;
+        let names = endpoints::resolve_iter(client, iter).map_or(&[][..], |(_, b)| b.params);
+        let params = path_params(params, names)?;
         let query = from_py_value(query, "query")?;
         let options = request_options(request_id, timeout_ms)?;
         let p = match &self.inner {
@@ -133,7 +135,7 @@ impl NativeClient {
             return Err(to_py_err(ZabyError::invalid_argument("stream is a ZabyRuntime method")));
         };
         let run_id = match run_id {
-            Some(v) => path_param(v)?,
+            Some(v) => path_param(param_names("runtime_runs", "stream").first().copied().unwrap_or("run_id"), v)?,
             None => String::new(),
         };
         let query = from_py_value(query, "query")?;
@@ -145,16 +147,17 @@ impl NativeClient {
     }
 }
 
+/// The path parameter names of an SDK method, from the core's endpoint table.
+fn param_names(client: &str, method: &str) -> &'static [&'static str] {
+    endpoints::bindings_of(client, method).next().map_or(&[], |(_, b)| b.params)
+}
+
 /// A required string argument, refused with `INVALID_ARGUMENT` under the caller's name.
 fn named_str(name: &str, value: &Bound<'_, PyAny>) -> PyResult<String> {
     match value.cast::<PyString>() {
         Ok(s) if !s.to_str()?.is_empty() => Ok(s.to_str()?.to_owned()),
         Ok(_) => Err(to_py_err(ZabyError::invalid_argument(format!("{name} must be a non-empty str")))),
-        Err(_) => Err(to_py_err(ZabyError::invalid_argument(format!(
-            "{name} must be a str, got {} {}",
-            value.get_type().name()?,
-            value.repr()?
-        )))),
+        Err(_) => Err(not_a_str(name, value)),
     }
 }
 
@@ -236,7 +239,7 @@ impl NativeClient {
         timeout_ms: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         crate::logging::refresh(py);
-        let params = path_params(params)?;
+        let params = path_params(params, param_names(client, method))?;
         let input = from_py_value(input, "input")?;
         let options = request_options(request_id, timeout_ms)?;
         let request = self.call_parts(client, method, params, input).options(options);
@@ -294,7 +297,7 @@ impl NativeClient {
     ) -> PyResult<Py<PyAny>> {
         ensure_no_running_loop(py)?;
         crate::logging::refresh(py);
-        let params = path_params(params)?;
+        let params = path_params(params, param_names(client, method))?;
         let input = from_py_value(input, "input")?;
         let options = request_options(request_id, timeout_ms)?;
         let signal = Signal::from_py(signal)?;

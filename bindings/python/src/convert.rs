@@ -28,19 +28,32 @@ pub fn from_py_value(obj: Option<&Bound<'_, PyAny>>, what: &str) -> PyResult<Opt
 }
 
 /// Path parameters: strings (an empty string or `None` is left to the core, which
-/// rejects it with `INVALID_ARGUMENT` before any I/O).
-pub fn path_params(params: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
-    params.try_iter()?.map(|item| path_param(&item?)).collect()
+/// rejects it with `INVALID_ARGUMENT` before any I/O). `names` are the method's
+/// parameter names from the core's endpoint table, so an error names the argument as
+/// the caller wrote it.
+pub fn path_params(params: &Bound<'_, PyAny>, names: &[&str]) -> PyResult<Vec<String>> {
+    params
+        .try_iter()?
+        .enumerate()
+        .map(|(i, item)| path_param(names.get(i).copied().unwrap_or("path parameter"), &item?))
+        .collect()
 }
 
-pub fn path_param(item: &Bound<'_, PyAny>) -> PyResult<String> {
+pub fn path_param(name: &str, item: &Bound<'_, PyAny>) -> PyResult<String> {
     if item.is_none() {
         return Ok(String::new());
     }
     match item.cast::<PyString>() {
         Ok(s) => Ok(s.to_str()?.to_owned()),
-        Err(_) => Err(PyTypeError::new_err(format!("path parameters must be str, got {}", item.get_type().name()?))),
+        Err(_) => Err(not_a_str(name, item)),
     }
+}
+
+/// `INVALID_ARGUMENT "<name> must be a str, got int 42"`.
+pub fn not_a_str(name: &str, value: &Bound<'_, PyAny>) -> PyErr {
+    let described = value.get_type().name().and_then(|t| Ok(format!("{t} {}", value.repr()?)));
+    let got = described.unwrap_or_else(|_| "a value that cannot be shown".to_owned());
+    crate::errors::to_py_err(zaby::ZabyError::invalid_argument(format!("{name} must be a str, got {got}")))
 }
 
 fn opt_attr<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
