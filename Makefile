@@ -20,7 +20,7 @@ ZABY_TEST_RUN := $(shell date +%s%N)
 endif
 export ZABY_TEST_RUN
 
-.PHONY: test demo postgres test-rust lint codegen-check spec-conformance python-env python-dev test-python node-env node-build test-node test-web jvm kotlin-native test-kotlin \
+.PHONY: test demo postgres test-rust lint codegen-check spec-conformance python-env python-dev test-python node-env node-build test-node test-web test-browser jvm kotlin-native test-kotlin \
 	server e2e e2e-rust e2e-python e2e-typescript e2e-kotlin bench bench-smoke check-leaks
 
 ## The server plus the lifecycle demo, on embedded SQLite.
@@ -28,7 +28,7 @@ demo:
 	scripts/demo
 
 ## Every test, as CI runs it.
-test: lint codegen-check test-rust spec-conformance openapi-check test-python test-node test-web test-kotlin e2e bench-smoke check-leaks
+test: lint codegen-check test-rust spec-conformance openapi-check test-python test-node test-web test-browser test-kotlin e2e bench-smoke check-leaks
 
 ## Nothing the suites started (PostgreSQL clusters, zaby-server processes, zaby-pg-*
 ## folders) outlives them.
@@ -100,6 +100,12 @@ test-node: node-build
 ## conformance vectors replayed against dist/web/ (test-node runs them on the native build).
 test-web: node-build
 	cd typescript && npm run test:web
+
+## The same vectors inside headless Chromium (Debian's package, installed when missing;
+## never a downloaded browser), the web build loaded as ES modules by a local page.
+test-browser: node-build
+	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium)
+	cd typescript && npm run test:browser
 
 ## The Kotlin/JVM SDK (kotlin/README.md): the UniFFI library in the ci profile, the Kotlin
 ## glue UniFFI generates from it, and the library laid out for JNA (linux-x86-64/).

@@ -360,14 +360,6 @@ impl Settings {
     }
 
     fn check(&self) -> anyhow::Result<()> {
-        if self.tls.is_some() {
-            // Refused rather than ignored: a server believed to speak HTTPS must not
-            // quietly serve plain HTTP.
-            anyhow::bail!(
-                "ZABY_TLS_CERT/ZABY_TLS_KEY: this build does not terminate TLS yet; put a TLS proxy in front \
-                 (docs/operations.md, \"TLS\")"
-            );
-        }
         if let Some(k) = &self.bootstrap_api_key
             && !crate::util::ids::is_api_key_format(k)
         {
@@ -424,14 +416,10 @@ mod tests {
     }
 
     #[test]
-    fn tls_settings_are_refused_not_ignored() {
-        let args = SettingsArgs {
-            tls_cert: Some("cert.pem".into()),
-            tls_key: Some("key.pem".into()),
-            ..SettingsArgs::default()
-        };
+    fn tls_needs_both_files() {
+        let args = SettingsArgs { tls_cert: Some("cert.pem".into()), ..SettingsArgs::default() };
         let message = Settings::resolve(&args).unwrap_err().to_string();
-        assert!(message.contains("does not terminate TLS yet"), "{message}");
+        assert_eq!(message, "ZABY_TLS_CERT and ZABY_TLS_KEY must be set together");
     }
 
     #[test]
