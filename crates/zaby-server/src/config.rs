@@ -78,6 +78,10 @@ pub struct SettingsArgs {
     /// Open client connections at most [default: the descriptor limit minus 256].
     #[arg(long, global = true, env = "ZABY_MAX_CONNECTIONS")]
     pub max_connections: Option<usize>,
+    /// Largest list page, as JSON; a page stops before the item that would pass it
+    /// (always at least one item) and `nextCursor` goes on from there [default: 4194304].
+    #[arg(long, global = true, env = "ZABY_MAX_PAGE_BYTES")]
+    pub max_page_bytes: Option<usize>,
     #[arg(long, global = true, env = "ZABY_MAX_RUN_STEPS")]
     pub max_run_steps: Option<u64>,
     #[arg(long, global = true, env = "ZABY_APPROVAL_TTL_S")]
@@ -129,6 +133,7 @@ struct FileSettings {
     max_object_bytes: Option<usize>,
     header_read_timeout_ms: Option<u64>,
     max_connections: Option<usize>,
+    max_page_bytes: Option<usize>,
     max_run_steps: Option<u64>,
     approval_ttl_s: Option<u64>,
     executor_lease_ms: Option<u64>,
@@ -164,6 +169,7 @@ const FILE_KEYS: &[&str] = &[
     "max_object_bytes",
     "header_read_timeout_ms",
     "max_connections",
+    "max_page_bytes",
     "max_run_steps",
     "approval_ttl_s",
     "executor_lease_ms",
@@ -233,6 +239,7 @@ pub struct Settings {
     pub header_read_timeout_ms: u64,
     /// `None`: sized from the descriptor limit at start.
     pub max_connections: Option<usize>,
+    pub max_page_bytes: usize,
     pub max_run_steps: u64,
     pub approval_ttl_s: u64,
     pub executor_lease_ms: u64,
@@ -268,6 +275,7 @@ impl Default for Settings {
             max_object_bytes: 64 * 1024,
             header_read_timeout_ms: 30_000,
             max_connections: None,
+            max_page_bytes: 4 * 1024 * 1024,
             max_run_steps: 8,
             approval_ttl_s: 86_400,
             executor_lease_ms: 15_000,
@@ -336,6 +344,7 @@ impl Settings {
             max_object_bytes: pick!(max_object_bytes),
             header_read_timeout_ms: pick!(header_read_timeout_ms),
             max_connections: pick_opt!(max_connections),
+            max_page_bytes: pick!(max_page_bytes),
             max_run_steps: pick!(max_run_steps),
             approval_ttl_s: pick!(approval_ttl_s),
             executor_lease_ms: pick!(executor_lease_ms),
@@ -360,6 +369,17 @@ impl Settings {
     }
 
     fn check(&self) -> anyhow::Result<()> {
+        // Zero here would leave a server that starts but cannot serve: no connection
+        // accepted, every request timed out, no object or list item allowed.
+        let zeros = [
+            ("ZABY_MAX_CONNECTIONS", self.max_connections.map(|n| n as u64)),
+            ("ZABY_HEADER_READ_TIMEOUT_MS", Some(self.header_read_timeout_ms)),
+            ("ZABY_MAX_OBJECT_BYTES", Some(self.max_object_bytes as u64)),
+            ("ZABY_MAX_PAGE_BYTES", Some(self.max_page_bytes as u64)),
+        ];
+        if let Some((name, _)) = zeros.iter().find(|(_, v)| *v == Some(0)) {
+            anyhow::bail!("{name} must be at least 1");
+        }
         if let Some(k) = &self.bootstrap_api_key
             && !crate::util::ids::is_api_key_format(k)
         {
@@ -420,6 +440,31 @@ mod tests {
         let args = SettingsArgs { tls_cert: Some("cert.pem".into()), ..SettingsArgs::default() };
         let message = Settings::resolve(&args).unwrap_err().to_string();
         assert_eq!(message, "ZABY_TLS_CERT and ZABY_TLS_KEY must be set together");
+    }
+
+    #[test]
+    fn settings_that_would_disable_the_server_are_refused() {
+        let zero_connections = SettingsArgs { max_connections: Some(0), ..SettingsArgs::default() };
+        let zero_header_wait = SettingsArgs { header_read_timeout_ms: Some(0), ..SettingsArgs::default() };
+        let zero_object = SettingsArgs { max_object_bytes: Some(0), ..SettingsArgs::default() };
+        let zero_page = SettingsArgs { max_page_bytes: Some(0), ..SettingsArgs::default() };
+        for (args, name) in [
+            (zero_connections, "ZABY_MAX_CONNECTIONS"),
+            (zero_header_wait, "ZABY_HEADER_READ_TIMEOUT_MS"),
+            (zero_object, "ZABY_MAX_OBJECT_BYTES"),
+            (zero_page, "ZABY_MAX_PAGE_BYTES"),
+        ] {
+            let message = Settings::resolve(&args).unwrap_err().to_string();
+            assert_eq!(message, format!("{name} must be at least 1"));
+        }
+        let one_each = SettingsArgs {
+            max_connections: Some(1),
+            header_read_timeout_ms: Some(1),
+            max_object_bytes: Some(1),
+            max_page_bytes: Some(1),
+            ..SettingsArgs::default()
+        };
+        assert!(Settings::resolve(&one_each).is_ok());
     }
 
     #[test]

@@ -159,7 +159,10 @@ pub async fn list(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Outcome> {
     for a in &rows.items {
         items.push(render(&mut conn, ctx, a).await?);
     }
-    Ok(Outcome::Ok(list_body(crate::storage::page::Page { items, next_cursor: rows.next_cursor, total: rows.total })))
+    Ok(Outcome::Ok(list_body(
+        ctx.settings.max_page_bytes,
+        crate::storage::page::Page { items, cursors: rows.cursors, next_cursor: rows.next_cursor, total: rows.total },
+    )))
 }
 
 /// Applies a patch to a non-nullable field.

@@ -74,7 +74,10 @@ pub async fn list(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Outcome> {
     for f in &rows.items {
         items.push(render_family(&mut conn, f).await?);
     }
-    Ok(Outcome::Ok(list_body(Page { items, next_cursor: rows.next_cursor, total: rows.total })))
+    Ok(Outcome::Ok(list_body(
+        ctx.settings.max_page_bytes,
+        Page { items, cursors: rows.cursors, next_cursor: rows.next_cursor, total: rows.total },
+    )))
 }
 
 fn reason(body: &Value) -> ApiResult<Option<String>> {

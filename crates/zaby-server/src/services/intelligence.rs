@@ -80,7 +80,7 @@ pub async fn list_signals(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Ou
     };
     let mut conn = ctx.db.read().await?;
     let rows = store::list_signals(&mut conn, &caller.tenant_id, &sf, &page).await?;
-    Ok(Outcome::Ok(list_body(rows.map(|s| render_signal(&s)))))
+    Ok(Outcome::Ok(list_body(ctx.settings.max_page_bytes, rows.map(|s| render_signal(&s)))))
 }
 
 // ---- rollups (E94) ----
@@ -121,10 +121,8 @@ pub async fn list_rollups(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Ou
         Some((ts, m)) => (r.bucket_start_ms, r.metric.as_str()) > (*ts, m.as_str()),
     });
     let items: Vec<_> = rest.by_ref().take(page.limit as usize).collect();
-    let next_cursor = match (rest.next(), items.last()) {
-        (Some(_), Some(last)) => Some(encode_cursor(last.bucket_start_ms, last.metric.as_str())),
-        _ => None,
-    };
+    let cursors: Vec<String> = items.iter().map(|r| encode_cursor(r.bucket_start_ms, r.metric.as_str())).collect();
+    let next_cursor = if rest.next().is_some() { cursors.last().cloned() } else { None };
     let items = items
         .iter()
         .map(|r| {
@@ -139,7 +137,7 @@ pub async fn list_rollups(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Ou
             })
         })
         .collect();
-    Ok(Outcome::Ok(list_body(Page { items, next_cursor, total })))
+    Ok(Outcome::Ok(list_body(ctx.settings.max_page_bytes, Page { items, cursors, next_cursor, total })))
 }
 
 // ---- improvements (E95–E97) ----
@@ -292,7 +290,7 @@ pub async fn list_improvements(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResu
     let mut conn = ctx.db.read().await?;
     let rows =
         store::list_improvements(&mut conn, &caller.tenant_id, agent_id.as_deref(), status.as_deref(), &page).await?;
-    Ok(Outcome::Ok(list_body(rows.map(|i| render_improvement(&i)))))
+    Ok(Outcome::Ok(list_body(ctx.settings.max_page_bytes, rows.map(|i| render_improvement(&i)))))
 }
 
 fn already_reviewed(i: &ImprovementRow) -> ApiError {

@@ -98,7 +98,7 @@ pub async fn list_items(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Outc
     let mf = query_filter(q, ITEM_STATUSES)?;
     let mut conn = ctx.db.read().await?;
     let rows = store::list_items(&mut conn, &caller.tenant_id, &mf, &page).await?;
-    Ok(Outcome::Ok(list_body(rows.map(|i| render_item(&i)))))
+    Ok(Outcome::Ok(list_body(ctx.settings.max_page_bytes, rows.map(|i| render_item(&i)))))
 }
 
 /// E86.
@@ -231,7 +231,7 @@ pub async fn list_candidates(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult
     }
     let mut conn = ctx.db.read().await?;
     let rows = store::list_candidates(&mut conn, &caller.tenant_id, &mf, &page).await?;
-    Ok(Outcome::Ok(list_body(rows.map(|c| render_candidate(&c)))))
+    Ok(Outcome::Ok(list_body(ctx.settings.max_page_bytes, rows.map(|c| render_candidate(&c)))))
 }
 
 fn already_reviewed(c: &CandidateRow) -> ApiError {

@@ -50,9 +50,54 @@ pub fn bool_param(q: &Query, key: &str) -> ApiResult<Option<bool>> {
     }
 }
 
-/// `{items, nextCursor, total}`.
-pub fn list_body(page: Page<Value>) -> Value {
-    json!({ "items": page.items, "nextCursor": page.next_cursor, "total": page.total })
+/// `{items, nextCursor, total}`, at most `max_bytes` of JSON: items are kept while the
+/// page stays within it (the first one always), and when one is left out `nextCursor`
+/// goes on right after the last one kept, so walking the pages still lists each item once.
+pub fn list_body(max_bytes: usize, page: Page<Value>) -> Value {
+    let Page { mut items, cursors, mut next_cursor, total } = page;
+    let kept = items_within(&items, envelope_bytes(&cursors, total), max_bytes);
+    if kept < items.len()
+        && let Some(cursor) = cursors.get(kept - 1)
+    {
+        items.truncate(kept);
+        next_cursor = Some(cursor.clone());
+    }
+    json!({ "items": items, "nextCursor": next_cursor, "total": total })
+}
+
+/// The bytes of the envelope around the items, with room for the longest cursor.
+fn envelope_bytes(cursors: &[String], total: i64) -> usize {
+    let cursor = cursors.iter().map(String::len).max().unwrap_or(0);
+    r#"{"items":[],"nextCursor":"","total":}"#.len() + cursor + total.to_string().len()
+}
+
+/// How many leading items fit in `max_bytes` after `used` (at least one, when there is one).
+fn items_within(items: &[Value], mut used: usize, max_bytes: usize) -> usize {
+    for (i, item) in items.iter().enumerate() {
+        used += json_len(item) + usize::from(i > 0);
+        if i > 0 && used > max_bytes {
+            return i;
+        }
+    }
+    items.len()
+}
+
+/// The length of `value` as compact JSON, counted without building the text.
+fn json_len(value: &Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // Writing a `Value` into a sink that never fails cannot fail.
+    let _ = serde_json::to_writer(&mut count, value);
+    count.0
 }
 
 /// The `from`/`to` window of a report query, in epoch ms: `to` defaults to `now` and
@@ -74,4 +119,42 @@ pub fn time_window(q: &Query, now: i64, default_span_ms: i64) -> ApiResult<(i64,
         return Err(ApiError::invalid("from", "must not be after to"));
     }
     Ok((from, to))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(sizes: &[usize], next: Option<&str>) -> Page<Value> {
+        Page {
+            items: sizes.iter().map(|n| json!("x".repeat(*n))).collect(),
+            cursors: (0..sizes.len()).map(|i| format!("c{i}")).collect(),
+            next_cursor: next.map(str::to_string),
+            total: 50,
+        }
+    }
+
+    #[test]
+    fn a_page_stops_before_the_item_that_passes_the_bound() {
+        let body = list_body(300, page(&[100, 100, 100], None));
+        assert_eq!(body["items"].as_array().unwrap().len(), 2);
+        assert_eq!(body["nextCursor"], "c1");
+        assert!(body.to_string().len() <= 300, "{}", body.to_string().len());
+    }
+
+    #[test]
+    fn a_page_keeps_one_item_even_above_the_bound() {
+        let body = list_body(10, page(&[100, 100], Some("c1")));
+        assert_eq!(body["items"].as_array().unwrap().len(), 1);
+        assert_eq!(body["nextCursor"], "c0");
+    }
+
+    #[test]
+    fn a_page_within_the_bound_is_left_whole() {
+        let body = list_body(10_000, page(&[100, 100], Some("next")));
+        assert_eq!(body["items"].as_array().unwrap().len(), 2);
+        assert_eq!(body["nextCursor"], "next");
+        let body = list_body(10_000, page(&[100, 100], None));
+        assert_eq!(body["nextCursor"], Value::Null);
+    }
 }

@@ -5,7 +5,6 @@ use serde_json::{Value, json};
 use super::paging::{Query, bool_param, enum_param, list_body, page_request, str_param};
 use super::{Caller, Ctx, Outcome};
 use crate::error::{ApiError, ApiResult};
-use crate::storage::page::Page;
 use crate::storage::policies::{self as store, PolicyFilter, PolicyRow};
 use crate::storage::sql::Conn;
 use crate::storage::{apps, deployments};
@@ -111,11 +110,7 @@ pub async fn list(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Outcome> {
     };
     let mut conn = ctx.db.read().await?;
     let rows = store::list(&mut conn, &caller.tenant_id, &filter, &page).await?;
-    Ok(Outcome::Ok(list_body(Page {
-        items: rows.items.iter().map(render).collect(),
-        next_cursor: rows.next_cursor,
-        total: rows.total,
-    })))
+    Ok(Outcome::Ok(list_body(ctx.settings.max_page_bytes, rows.map(|r| render(&r)))))
 }
 
 pub async fn update(ctx: &Ctx, caller: &Caller, id: &str, body: &Value) -> ApiResult<Outcome> {

@@ -133,7 +133,7 @@ pub async fn list(
     }
     let page = fetch_page(conn, "agents", &f, page).await?;
     let items = page.items.iter().map(agent).collect::<DbResult<Vec<_>>>()?;
-    Ok(Page { items, next_cursor: page.next_cursor, total: page.total })
+    Ok(Page { items, cursors: page.cursors, next_cursor: page.next_cursor, total: page.total })
 }
 
 #[derive(Debug, Clone)]

@@ -109,7 +109,7 @@ pub async fn list(conn: &mut Conn, tenant_id: &str, filter: &AppFilter, page: &P
     }
     let page = fetch_page(conn, "external_apps", &f, page).await?;
     let items = page.items.iter().map(app).collect::<DbResult<Vec<_>>>()?;
-    Ok(Page { items, next_cursor: page.next_cursor, total: page.total })
+    Ok(Page { items, cursors: page.cursors, next_cursor: page.next_cursor, total: page.total })
 }
 
 #[derive(Debug, Clone)]

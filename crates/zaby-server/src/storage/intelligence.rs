@@ -80,7 +80,7 @@ pub async fn list_signals(
     }
     let rows = fetch_page(conn, SIGNALS_WITH_DEPLOYMENT, &f, page).await?;
     let items = rows.items.iter().map(signal_row).collect::<DbResult<Vec<_>>>()?;
-    Ok(Page { items, next_cursor: rows.next_cursor, total: rows.total })
+    Ok(Page { items, cursors: rows.cursors, next_cursor: rows.next_cursor, total: rows.total })
 }
 
 /// An agent's signals created in `[from, to)`, test runs' included only when asked.
@@ -273,7 +273,7 @@ pub async fn list_improvements(
     }
     let rows = fetch_page(conn, "improvements", &f, page).await?;
     let items = rows.items.iter().map(improvement).collect::<DbResult<Vec<_>>>()?;
-    Ok(Page { items, next_cursor: rows.next_cursor, total: rows.total })
+    Ok(Page { items, cursors: rows.cursors, next_cursor: rows.next_cursor, total: rows.total })
 }
 
 pub async fn get_improvement(conn: &mut Conn, tenant_id: &str, id: &str) -> DbResult<Option<ImprovementRow>> {

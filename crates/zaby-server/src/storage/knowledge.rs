@@ -20,7 +20,7 @@ fn json_opt(row: &AnyRow, col: &str) -> DbResult<Option<Value>> {
 
 fn map_page<T>(page: Page<AnyRow>, f: impl Fn(&AnyRow) -> DbResult<T>) -> DbResult<Page<T>> {
     let items = page.items.iter().map(f).collect::<DbResult<Vec<_>>>()?;
-    Ok(Page { items, next_cursor: page.next_cursor, total: page.total })
+    Ok(Page { items, cursors: page.cursors, next_cursor: page.next_cursor, total: page.total })
 }
 
 /// `column IN ($a, $b, …)`; `1 = 0` for an empty list.
@@ -705,14 +705,11 @@ pub async fn list_findings(
             .iter()
             .map(finding)
             .collect::<DbResult<_>>()?;
-    let mut next_cursor = None;
-    if rows.len() as i64 > page.limit {
-        rows.truncate(page.limit as usize);
-        if let Some(last) = rows.last() {
-            next_cursor = Some(super::page::encode_cursor(last.index, &last.id));
-        }
-    }
-    Ok(Page { items: rows, next_cursor, total })
+    let more = rows.len() as i64 > page.limit;
+    rows.truncate(page.limit as usize);
+    let cursors: Vec<String> = rows.iter().map(|r| super::page::encode_cursor(r.index, &r.id)).collect();
+    let next_cursor = if more { cursors.last().cloned() } else { None };
+    Ok(Page { items: rows, cursors, next_cursor, total })
 }
 
 #[derive(Debug, Clone)]

@@ -226,7 +226,7 @@ pub async fn tools_page(conn: &mut Conn, server_id: &str, page: &PageRequest) ->
     f.eq("server_id", server_id);
     let p = fetch_page(conn, "mcp_tools", &f, page).await?;
     let items = p.items.iter().map(tool).collect::<DbResult<Vec<_>>>()?;
-    Ok(Page { items, next_cursor: p.next_cursor, total: p.total })
+    Ok(Page { items, cursors: p.cursors, next_cursor: p.next_cursor, total: p.total })
 }
 
 #[derive(Debug, Default)]
@@ -257,7 +257,7 @@ pub async fn catalog_page(
     }
     let p = fetch_page(conn, "mcp_tools", &f, page).await?;
     let items = p.items.iter().map(tool).collect::<DbResult<Vec<_>>>()?;
-    Ok(Page { items, next_cursor: p.next_cursor, total: p.total })
+    Ok(Page { items, cursors: p.cursors, next_cursor: p.next_cursor, total: p.total })
 }
 
 #[derive(Debug, Clone)]
@@ -370,7 +370,7 @@ pub async fn installations_page(
     }
     let p = fetch_page(conn, "mcp_installations", &f, page).await?;
     let items = p.items.iter().map(installation).collect::<DbResult<Vec<_>>>()?;
-    Ok(Page { items, next_cursor: p.next_cursor, total: p.total })
+    Ok(Page { items, cursors: p.cursors, next_cursor: p.next_cursor, total: p.total })
 }
 
 #[derive(Debug, Clone)]

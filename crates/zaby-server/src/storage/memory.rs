@@ -128,7 +128,7 @@ pub async fn list_items(
 ) -> DbResult<Page<ItemRow>> {
     let page = fetch_page(conn, "memory_items", &filter(tenant_id, mf), page).await?;
     let items = page.items.iter().map(item).collect::<DbResult<Vec<_>>>()?;
-    Ok(Page { items, next_cursor: page.next_cursor, total: page.total })
+    Ok(Page { items, cursors: page.cursors, next_cursor: page.next_cursor, total: page.total })
 }
 
 /// Every item matching the filter, oldest first (retrieval scores them all).
@@ -237,7 +237,7 @@ pub async fn list_candidates(
 ) -> DbResult<Page<CandidateRow>> {
     let page = fetch_page(conn, "memory_candidates", &filter(tenant_id, mf), page).await?;
     let items = page.items.iter().map(candidate).collect::<DbResult<Vec<_>>>()?;
-    Ok(Page { items, next_cursor: page.next_cursor, total: page.total })
+    Ok(Page { items, cursors: page.cursors, next_cursor: page.next_cursor, total: page.total })
 }
 
 /// Whether the end user already has this content as an ACTIVE item or a PENDING

@@ -16,13 +16,21 @@ pub struct PageRequest {
 /// One page of rows plus the cursor of the next page and the total count.
 pub struct Page<T> {
     pub items: Vec<T>,
+    /// The cursor going on right after each item, so a page cut short when rendered
+    /// (by bytes, `ZABY_MAX_PAGE_BYTES`) still continues exactly where it stopped.
+    pub cursors: Vec<String>,
     pub next_cursor: Option<String>,
     pub total: i64,
 }
 
 impl<T> Page<T> {
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page { items: self.items.into_iter().map(f).collect(), next_cursor: self.next_cursor, total: self.total }
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            cursors: self.cursors,
+            next_cursor: self.next_cursor,
+            total: self.total,
+        }
     }
 }
 
@@ -56,14 +64,12 @@ pub async fn fetch_page(conn: &mut Conn, table: &str, filter: &Filter, page: &Pa
     let lim = f.bind(page.limit + 1);
     let sql = format!("SELECT * FROM {table} WHERE {} ORDER BY created_at, id LIMIT {lim}", f.sql());
     let mut rows = all(conn, &sql, f.args).await?;
-    let mut next_cursor = None;
-    if rows.len() as i64 > page.limit {
-        rows.truncate(page.limit as usize);
-        if let Some(last) = rows.last() {
-            next_cursor = Some(encode_cursor(last.int("created_at")?, &last.text("id")?));
-        }
-    }
-    Ok(Page { items: rows, next_cursor, total })
+    let more = rows.len() as i64 > page.limit;
+    rows.truncate(page.limit as usize);
+    let cursors =
+        rows.iter().map(|r| Ok(encode_cursor(r.int("created_at")?, &r.text("id")?))).collect::<DbResult<Vec<_>>>()?;
+    let next_cursor = if more { cursors.last().cloned() } else { None };
+    Ok(Page { items: rows, cursors, next_cursor, total })
 }
 
 #[cfg(test)]

@@ -115,7 +115,7 @@ pub async fn list(
     let f = filter(tenant_id, pf);
     let page = fetch_page(conn, "runtime_token_policies", &f, page).await?;
     let items = page.items.iter().map(policy).collect::<DbResult<Vec<_>>>()?;
-    Ok(Page { items, next_cursor: page.next_cursor, total: page.total })
+    Ok(Page { items, cursors: page.cursors, next_cursor: page.next_cursor, total: page.total })
 }
 
 /// Matching policies, oldest first, at most `limit`.

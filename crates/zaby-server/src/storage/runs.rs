@@ -158,7 +158,7 @@ pub async fn list(
     }
     let page = fetch_page(conn, "runs", &f, page).await?;
     let items = page.items.iter().map(run).collect::<DbResult<Vec<_>>>()?;
-    Ok(Page { items, next_cursor: page.next_cursor, total: page.total })
+    Ok(Page { items, cursors: page.cursors, next_cursor: page.next_cursor, total: page.total })
 }
 
 /// Runs of a policy that occupy a concurrency slot.
@@ -644,7 +644,7 @@ pub async fn list_approvals(
     }
     let page = fetch_page(conn, "approvals", &f, page).await?;
     let items = page.items.iter().map(approval).collect::<DbResult<Vec<_>>>()?;
-    Ok(Page { items, next_cursor: page.next_cursor, total: page.total })
+    Ok(Page { items, cursors: page.cursors, next_cursor: page.next_cursor, total: page.total })
 }
 
 /// PENDING → `status`; false when it was no longer PENDING.

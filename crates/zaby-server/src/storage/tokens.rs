@@ -149,7 +149,7 @@ pub async fn list_families(
     }
     let page = fetch_page(conn, "token_families", &f, page).await?;
     let items = page.items.iter().map(family).collect::<DbResult<Vec<_>>>()?;
-    Ok(Page { items, next_cursor: page.next_cursor, total: page.total })
+    Ok(Page { items, cursors: page.cursors, next_cursor: page.next_cursor, total: page.total })
 }
 
 /// `(grantCount, activeGrantCount)` of a family at `now`.

@@ -147,7 +147,7 @@ pub async fn list_docs(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Outco
     let text = str_param(q, "q");
     let mut conn = ctx.db.read().await?;
     let rows = store::list_lib_docs(&mut conn, &caller.tenant_id, text.as_deref(), status.as_deref(), &page).await?;
-    Ok(Outcome::Ok(list_body(rows.map(|d| render_lib_doc(&d)))))
+    Ok(Outcome::Ok(list_body(ctx.settings.max_page_bytes, rows.map(|d| render_lib_doc(&d)))))
 }
 
 /// E45: the findings of the current version (or of `libraryDocumentVersionId`).
@@ -168,7 +168,7 @@ pub async fn list_findings(ctx: &Ctx, caller: &Caller, id: &str, q: &Query) -> A
         None => d.current_version_id.clone(),
     };
     let rows = store::list_findings(&mut conn, &version, category.as_deref(), &page).await?;
-    Ok(Outcome::Ok(list_body(rows.map(|f| render_finding(&f)))))
+    Ok(Outcome::Ok(list_body(ctx.settings.max_page_bytes, rows.map(|f| render_finding(&f)))))
 }
 
 /// E46: 201 for a new selection, 200 when the document was already linked.

@@ -291,7 +291,7 @@ pub async fn list_jobs(ctx: &Ctx, caller: &Caller, kb_id: &str, q: &super::pagin
     let kb = load_kb(&mut conn, &caller.tenant_id, kb_id).await?;
     let rows =
         store::list_jobs(&mut conn, &caller.tenant_id, &kb.id, status.as_deref(), kind.as_deref(), &page).await?;
-    Ok(Outcome::Ok(list_body(rows.map(|j| render_job(&j)))))
+    Ok(Outcome::Ok(list_body(ctx.settings.max_page_bytes, rows.map(|j| render_job(&j)))))
 }
 
 /// E66.

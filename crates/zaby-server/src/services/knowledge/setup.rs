@@ -182,7 +182,10 @@ pub async fn list_groups(ctx: &Ctx, caller: &Caller, kb_id: &str, q: &Query) -> 
     for r in &rows.items {
         items.push(render_group(&mut conn, r).await?);
     }
-    Ok(Outcome::Ok(json!({"items": items, "nextCursor": rows.next_cursor, "total": rows.total})))
+    Ok(Outcome::Ok(list_body(
+        ctx.settings.max_page_bytes,
+        crate::storage::page::Page { items, cursors: rows.cursors, next_cursor: rows.next_cursor, total: rows.total },
+    )))
 }
 
 // ---------------------------------------------------------------- sources
@@ -305,7 +308,10 @@ pub async fn list_sources(ctx: &Ctx, caller: &Caller, kb_id: &str, q: &Query) ->
     for r in &rows.items {
         items.push(render_source(&mut conn, r).await?);
     }
-    Ok(Outcome::Ok(json!({"items": items, "nextCursor": rows.next_cursor, "total": rows.total})))
+    Ok(Outcome::Ok(list_body(
+        ctx.settings.max_page_bytes,
+        crate::storage::page::Page { items, cursors: rows.cursors, next_cursor: rows.next_cursor, total: rows.total },
+    )))
 }
 
 /// E56: queues a SOURCE_SYNC job.
@@ -452,7 +458,7 @@ pub async fn list_policies(ctx: &Ctx, caller: &Caller, kb_id: &str, q: &Query) -
     let mut conn = ctx.db.read().await?;
     let kb = load_kb(&mut conn, &caller.tenant_id, kb_id).await?;
     let rows = store::list_items(&mut conn, Kind::Policy, &caller.tenant_id, &kb.id, &eqs, &page).await?;
-    Ok(Outcome::Ok(list_body(rows.map(|r| render_policy(&r)))))
+    Ok(Outcome::Ok(list_body(ctx.settings.max_page_bytes, rows.map(|r| render_policy(&r)))))
 }
 
 // ---------------------------------------------------------------- governance
@@ -585,5 +591,5 @@ pub async fn list_profiles(ctx: &Ctx, caller: &Caller, kb_id: &str, q: &Query) -
     let mut conn = ctx.db.read().await?;
     let kb = load_kb(&mut conn, &caller.tenant_id, kb_id).await?;
     let rows = store::list_items(&mut conn, Kind::Profile, &caller.tenant_id, &kb.id, &[], &page).await?;
-    Ok(Outcome::Ok(list_body(rows.map(|r| render_profile(&r)))))
+    Ok(Outcome::Ok(list_body(ctx.settings.max_page_bytes, rows.map(|r| render_profile(&r)))))
 }

@@ -83,7 +83,10 @@ pub async fn list(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Outcome> {
     for i in &rows.items {
         items.push(render_installation(&mut conn, i).await?);
     }
-    Ok(Outcome::Ok(list_body(Page { items, next_cursor: rows.next_cursor, total: rows.total })))
+    Ok(Outcome::Ok(list_body(
+        ctx.settings.max_page_bytes,
+        Page { items, cursors: rows.cursors, next_cursor: rows.next_cursor, total: rows.total },
+    )))
 }
 
 /// E75.
@@ -154,7 +157,10 @@ pub async fn tools(ctx: &Ctx, caller: &Caller, id: &str, q: &Query) -> ApiResult
         .iter()
         .map(|t| render_installation_tool(&i, t, policies.iter().find(|p| p.tool_id == t.id)))
         .collect();
-    Ok(Outcome::Ok(list_body(Page { items, next_cursor: rows.next_cursor, total: rows.total })))
+    Ok(Outcome::Ok(list_body(
+        ctx.settings.max_page_bytes,
+        Page { items, cursors: rows.cursors, next_cursor: rows.next_cursor, total: rows.total },
+    )))
 }
 
 /// E78: `toolId` is a tool id or the tool's name.

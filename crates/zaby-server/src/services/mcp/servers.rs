@@ -408,5 +408,8 @@ pub async fn catalog(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Outcome
             "serverSlug": s.slug,
         }));
     }
-    Ok(Outcome::Ok(list_body(Page { items, next_cursor: rows.next_cursor, total: rows.total })))
+    Ok(Outcome::Ok(list_body(
+        ctx.settings.max_page_bytes,
+        Page { items, cursors: rows.cursors, next_cursor: rows.next_cursor, total: rows.total },
+    )))
 }

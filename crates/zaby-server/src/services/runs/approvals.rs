@@ -23,7 +23,7 @@ pub async fn list(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Outcome> {
     let af = ApprovalFilter { status: Some(status), agent_id: str_param(q, "agentId"), run_id: str_param(q, "runId") };
     let mut conn = ctx.db.read().await?;
     let rows = store::list_approvals(&mut conn, &caller.tenant_id, &af, &page).await?;
-    Ok(Outcome::Ok(list_body(rows.map(|a| render_approval(&a)))))
+    Ok(Outcome::Ok(list_body(ctx.settings.max_page_bytes, rows.map(|a| render_approval(&a)))))
 }
 
 /// Who decides.

@@ -490,7 +490,10 @@ pub async fn list(ctx: &Ctx, caller: &Caller, agent_id: &str, q: &Query) -> ApiR
     for r in &rows.items {
         items.push(render_run(&mut conn, r).await?);
     }
-    Ok(Outcome::Ok(list_body(crate::storage::page::Page { items, next_cursor: rows.next_cursor, total: rows.total })))
+    Ok(Outcome::Ok(list_body(
+        ctx.settings.max_page_bytes,
+        crate::storage::page::Page { items, cursors: rows.cursors, next_cursor: rows.next_cursor, total: rows.total },
+    )))
 }
 
 // ---- cancel ----
