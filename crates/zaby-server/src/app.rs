@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use arc_swap::ArcSwap;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
@@ -192,18 +193,26 @@ pub async fn start(settings: Settings) -> anyhow::Result<RunningServer> {
         crate::http::metrics::recorder();
     }
     let listen = settings.listen.clone();
+    // Before the database: a wrong certificate path is reported without side effects.
+    let tls = match &settings.tls {
+        Some((cert, key)) => Some(Arc::new(ArcSwap::from_pointee(crate::http::tls::load(cert, key)?))),
+        None => None,
+    };
     let Opened { ctx, bootstrap } = open(settings).await?;
     let dev_key_file = save_dev_key(&ctx.settings, &bootstrap)?;
     let listener = TcpListener::bind(&listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr()?;
     ctx.mcp.set_listen_addr(addr);
     let (tx, rx) = watch::channel(false);
-    let workers = vec![
+    let mut workers = vec![
         tokio::spawn(provisioning::run(ctx.clone(), rx.clone())),
         tokio::spawn(crate::services::runs::executor::run(ctx.clone(), rx.clone())),
         tokio::spawn(crate::services::runs::waiters::poll(ctx.clone(), rx.clone())),
         tokio::spawn(crate::services::knowledge::jobs::run(ctx.clone(), rx.clone())),
     ];
+    if let (Some(config), Some(files)) = (&tls, &ctx.settings.tls) {
+        workers.push(tokio::spawn(crate::http::tls::reload_on_sighup(config.clone(), files.clone(), rx.clone())));
+    }
     let app = crate::http::router(ctx.clone());
     let limits = crate::http::serve::ConnLimits {
         header_read_timeout: Duration::from_millis(ctx.settings.header_read_timeout_ms),
@@ -211,7 +220,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<RunningServer> {
     };
     // Each connection gets a clone of the built router (shared route table), never a
     // rebuild of it: that dominated the memory of open streams.
-    let server = tokio::spawn(crate::http::serve::serve(listener, app, limits, rx.clone()));
+    let server = tokio::spawn(crate::http::serve::serve(listener, app, limits, tls, rx.clone()));
     tracing::info!(%addr, database = ctx.db.kind().as_str(), "listening");
     Ok(RunningServer { addr, ctx, bootstrap, dev_key_file, shutdown: tx, server, workers })
 }

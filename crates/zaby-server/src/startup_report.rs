@@ -28,7 +28,8 @@ pub(crate) fn render(
     let mut out = String::new();
     let _ = writeln!(out, "zaby-server {}", env!("CARGO_PKG_VERSION"));
     let _ = writeln!(out, "  database           {}", redact_url(&settings.database_url));
-    let _ = writeln!(out, "  listening          http://{listen}");
+    let scheme = if settings.tls.is_some() { "https" } else { "http" };
+    let _ = writeln!(out, "  listening          {scheme}://{listen}");
     let _ = writeln!(out, "  public origin      {}", settings.public_origin);
     let _ = writeln!(out, "  metrics            {}", if settings.metrics { "GET /metrics" } else { "off" });
     let _ = writeln!(out, "  models");

@@ -12,6 +12,7 @@ pub mod ready;
 pub mod respond;
 pub mod routes;
 pub(crate) mod serve;
+pub(crate) mod tls;
 
 use std::collections::BTreeMap;
 

@@ -1,6 +1,7 @@
 //! The accept loop: hyper connections (HTTP/1.1 and HTTP/2) with a header-read
 //! timeout, which also closes idle keep-alive connections, and a cap on open
-//! connections, so slow or idle clients cannot hold every descriptor.
+//! connections, so slow or idle clients cannot hold every descriptor. With TLS the
+//! handshake runs in the connection's own task, within the same header-read timeout.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,10 +9,14 @@ use std::time::Duration;
 use axum::Router;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use hyper_util::service::TowerToHyperService;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
+use tokio_rustls::TlsAcceptor;
+
+use super::tls::TlsConfig;
 
 /// What bounds each connection.
 #[derive(Debug, Clone, Copy)]
@@ -33,8 +38,15 @@ pub(crate) fn default_max_connections() -> usize {
     usize::try_from(soft.saturating_sub(RESERVED_FDS).max(64)).unwrap_or(usize::MAX)
 }
 
-/// Serves `app` until `stop` turns true, then lets open requests finish.
-pub(crate) async fn serve(listener: TcpListener, app: Router, limits: ConnLimits, mut stop: watch::Receiver<bool>) {
+/// Serves `app` (over TLS when `tls` is given) until `stop` turns true, then lets open
+/// requests finish.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: ConnLimits,
+    tls: Option<TlsConfig>,
+    mut stop: watch::Receiver<bool>,
+) {
     let mut builder = Builder::new(TokioExecutor::new());
     builder.http1().timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
     builder
@@ -76,16 +88,32 @@ pub(crate) async fn serve(listener: TcpListener, app: Router, limits: ConnLimits
         if let Err(e) = tcp.set_nodelay(true) {
             tracing::warn!(error = %e, "cannot set TCP_NODELAY on a connection");
         }
-        let conn = builder.serve_connection_with_upgrades(TokioIo::new(tcp), TowerToHyperService::new(app.clone()));
-        let conn = graceful.watch(conn.into_owned());
+        let (builder, app, watcher) = (builder.clone(), app.clone(), graceful.watcher());
+        // Read per connection, so a certificate reloaded on SIGHUP serves the next one.
+        let acceptor = tls.as_ref().map(|t| TlsAcceptor::from(t.load_full()));
         tokio::spawn(async move {
-            // Client errors (timeouts, resets, malformed requests) end the connection only.
-            let _ = conn.await;
+            match acceptor {
+                None => serve_connection(&builder, watcher, tcp, app).await,
+                Some(acceptor) => match tokio::time::timeout(limits.header_read_timeout, acceptor.accept(tcp)).await {
+                    Ok(Ok(stream)) => serve_connection(&builder, watcher, stream, app).await,
+                    Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
+                    Err(_) => tracing::debug!("TLS handshake timed out"),
+                },
+            }
             drop(permit);
         });
     }
     drop(listener);
     graceful.shutdown().await;
+}
+
+async fn serve_connection<I>(builder: &Builder<TokioExecutor>, watcher: Watcher, io: I, app: Router)
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let conn = builder.serve_connection_with_upgrades(TokioIo::new(io), TowerToHyperService::new(app));
+    // Client errors (timeouts, resets, malformed requests) end the connection only.
+    let _ = watcher.watch(conn.into_owned()).await;
 }
 
 async fn stopped(stop: &mut watch::Receiver<bool>) {

@@ -241,3 +241,122 @@ async fn a_lost_secrets_key_is_not_replaced() {
     assert_ne!(first_key.trim(), server.bootstrap.generated_api_key.as_deref().unwrap());
     server.shutdown().await;
 }
+
+/// A self-signed certificate for `localhost`, as PEM (certificate, key).
+fn localhost_certificate() -> (String, String) {
+    let made = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    (made.cert.pem(), made.signing_key.serialize_pem())
+}
+
+/// A client that trusts only `cert_pem`.
+fn client_trusting(cert_pem: &str) -> reqwest::Client {
+    let cert = reqwest::Certificate::from_pem(cert_pem.as_bytes()).unwrap();
+    reqwest::Client::builder().tls_certs_only([cert]).build().unwrap()
+}
+
+/// The real binary started in `dir` with `envs`; its stderr lines arrive on the receiver.
+fn start_binary(
+    dir: &std::path::Path,
+    port: u16,
+    envs: &[(&str, std::path::PathBuf)],
+) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
+    use std::io::BufRead;
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_zaby-server"));
+    command
+        .current_dir(dir)
+        .env_remove("ZABY_DATABASE_URL")
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    for (name, value) in envs {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().unwrap();
+    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stderr.lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (child, rx)
+}
+
+/// The stderr lines until one contains `needle` (panics after 60 s or at the end).
+fn wait_for_line(lines: &std::sync::mpsc::Receiver<String>, needle: &str) -> Vec<String> {
+    let mut seen = Vec::new();
+    loop {
+        match lines.recv_timeout(std::time::Duration::from_secs(60)) {
+            Ok(line) => {
+                let found = line.contains(needle);
+                seen.push(line);
+                if found {
+                    return seen;
+                }
+            }
+            Err(_) => panic!("no line with {needle:?} in:\n{}", seen.join("\n")),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_serves_https_and_reloads_on_sighup() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert_file, key_file) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let (cert, key) = localhost_certificate();
+    std::fs::write(&cert_file, &cert).unwrap();
+    std::fs::write(&key_file, &key).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let (mut child, lines) =
+        start_binary(dir.path(), port, &[("ZABY_TLS_CERT", cert_file.clone()), ("ZABY_TLS_KEY", key_file.clone())]);
+    wait_for_line(&lines, &format!("listening          https://127.0.0.1:{port}"));
+
+    let url = format!("https://localhost:{port}/health");
+    let resp = client_trusting(&cert).get(&url).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(reqwest::get(format!("http://127.0.0.1:{port}/health")).await.is_err(), "plain HTTP is not served");
+
+    // A renewed certificate is served after SIGHUP, without a restart.
+    let (renewed, renewed_key) = localhost_certificate();
+    std::fs::write(&cert_file, &renewed).unwrap();
+    std::fs::write(&key_file, &renewed_key).unwrap();
+    let hup = std::process::Command::new("kill").args(["-HUP", &child.id().to_string()]).status().unwrap();
+    assert!(hup.success());
+    wait_for_line(&lines, "TLS certificate reloaded");
+    let resp = client_trusting(&renewed).get(&url).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(client_trusting(&cert).get(&url).send().await.is_err(), "the old certificate is no longer served");
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn tls_start_up_errors_name_the_setting_and_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, _) = localhost_certificate();
+    let cert_file = dir.path().join("cert.pem");
+    std::fs::write(&cert_file, cert).unwrap();
+    let missing_key = dir.path().join("missing-key.pem");
+    let cases: [(&[(&str, std::path::PathBuf)], String); 3] = [
+        (&[("ZABY_TLS_CERT", cert_file.clone())], "ZABY_TLS_CERT and ZABY_TLS_KEY must be set together".into()),
+        (
+            &[("ZABY_TLS_CERT", cert_file.clone()), ("ZABY_TLS_KEY", missing_key.clone())],
+            format!("ZABY_TLS_KEY {}:", missing_key.display()),
+        ),
+        // A certificate where the key should be: no private key in the file.
+        (
+            &[("ZABY_TLS_CERT", cert_file.clone()), ("ZABY_TLS_KEY", cert_file.clone())],
+            format!("ZABY_TLS_KEY {}:", cert_file.display()),
+        ),
+    ];
+    for (envs, expected) in cases {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let (mut child, lines) = start_binary(dir.path(), port, envs);
+        let status = child.wait().unwrap();
+        let stderr: Vec<String> = lines.iter().collect();
+        assert!(!status.success(), "started with {envs:?}");
+        assert!(stderr.iter().any(|l| l.contains(&expected)), "no {expected:?} in:\n{}", stderr.join("\n"));
+    }
+}
