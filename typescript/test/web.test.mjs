@@ -87,3 +87,23 @@ test("from a page the browser's own user agent is left alone unless one is confi
   assert.equal(agents[1], "my-app/1");
   assert.match(agents[2], /^zaby-web\/\d+\.\d+\.\d+$/);
 });
+
+test("a transport that fails after the deadline leaves no unhandled rejection", async () => {
+  const unhandled = [];
+  const onUnhandled = (e) => unhandled.push(e);
+  process.on("unhandledRejection", onUnhandled);
+  try {
+    const transport = {
+      send: (request) =>
+        new Promise((_, reject) => request.signal.addEventListener("abort", () => setTimeout(() => reject(new Error("late")), 5))),
+    };
+    const zaby = new web.Zaby({ accessToken: "a", transport });
+    const err = await zaby.health.check({ timeoutMs: 20 }).then(() => undefined, (e) => e);
+    assert.ok(err instanceof web.ZabyTimeoutError);
+    assert.equal(err.timeoutMs, 20);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(unhandled, []);
+  } finally {
+    process.off("unhandledRejection", onUnhandled);
+  }
+});

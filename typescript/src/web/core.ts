@@ -264,7 +264,9 @@ export class WebCore implements Core {
     const signals = [options.signal, this.closing.signal].filter((s): s is AbortSignal => s !== undefined);
     for (const s of signals) s.addEventListener("abort", stop, { once: true });
     try {
-      const response = await Promise.race([this.transport.send(request), deadline]);
+      const sending = this.transport.send(request);
+      sending.catch(() => {}); // may settle after the deadline won; nobody waits then
+      const response = await Promise.race([sending, deadline]);
       if (!response || typeof response !== "object") {
         throw invalidArgument(`the custom transport must resolve to a TransportResponse, got ${String(response)}`);
       }
@@ -427,7 +429,9 @@ export class WebCore implements Core {
         timer = setTimeout(() => resolve((timedOut = new ZabyError("deadline"))), left);
       });
       try {
-        const answer = await Promise.race([this.execute(call, options), expired]);
+        const polling = this.execute(call, options);
+        polling.catch(() => {}); // may fail after the deadline won; nobody waits then
+        const answer = await Promise.race([polling, expired]);
         if (answer !== timedOut) return answer;
         break;
       } catch (e) {
