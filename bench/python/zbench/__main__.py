@@ -17,7 +17,7 @@ import time
 
 import zaby
 
-from . import calls, startup, streams
+from . import calls, startup, streams, sync_calls
 from .report import Figures, render
 from .stats import Summary
 
@@ -85,6 +85,9 @@ def main() -> int:
     figures.sequential = asyncio.run(measure_calls(args, api_key, agent_id, seconds, rounds, 1))
     log("calls, 64 concurrent")
     figures.concurrent = asyncio.run(measure_calls(args, api_key, agent_id, seconds, rounds, 64))
+    log("sync client, sequential and 16 threads")
+    figures.sync_sequential = sync_calls.compare(args.origin, api_key, agent_id, 1, seconds, rounds)
+    figures.sync_threads = sync_calls.compare(args.origin, api_key, agent_id, 16, seconds, rounds)
     log("Rust crate")
     rust = run_rust(args, api_key, agent_id, seconds)
     figures.rust_sequential = {k: Summary.from_json(v["sequential"]) for k, v in rust["calls"].items()}

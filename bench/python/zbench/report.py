@@ -17,6 +17,8 @@ class Figures:
     sse_events: int
     sequential: dict[str, dict[str, Summary]] = field(default_factory=dict)
     concurrent: dict[str, dict[str, Summary]] = field(default_factory=dict)
+    sync_sequential: dict[str, dict[str, Summary]] = field(default_factory=dict)
+    sync_threads: dict[str, dict[str, Summary]] = field(default_factory=dict)
     rust_sequential: dict[str, Summary] = field(default_factory=dict)
     rust_concurrent: dict[str, Summary] = field(default_factory=dict)
     rust_sse: dict = field(default_factory=dict)
@@ -71,6 +73,29 @@ def render(f: Figures) -> str:
             to_rust = r.calls_per_s / z.calls_per_s
             targets.append((f"{LABELS[endpoint]}, {mode_name}: Rust ÷ zaby", _r(to_rust), "≤ 3×", to_rust <= 3.0))
     targets.append(("client CPU per call (worst case above)", f"{worst_cpu:.0f} µs", "< 150 µs", worst_cpu < 150))
+    out.append("")
+
+    out.append("#### Sync client: `zaby.sync.Zaby` vs `requests` and `httpx.Client` (issue 24)")
+    out.append("")
+    out.append(
+        "One `zaby.sync.Zaby` and one `httpx.Client` shared by all threads, one `requests.Session` per thread."
+    )
+    out.append("")
+    out.append("| call | threads | client | calls/s | p50 µs | p99 µs | client CPU µs/call | zaby.sync ÷ client |")
+    out.append("|---|---|---|---:|---:|---:|---:|---:|")
+    for threads, table in (("1", f.sync_sequential), ("16", f.sync_threads)):
+        for endpoint in LABELS:
+            z = table["zaby.sync"][endpoint]
+            for name, s in table.items():
+                s = s[endpoint]
+                ratio = "" if s is z else _r(z.calls_per_s / s.calls_per_s)
+                out.append(
+                    f"| {LABELS[endpoint]} | {threads} | {name} | {_n(s.calls_per_s)} | {_n(s.p50_us)} "
+                    f"| {_n(s.p99_us)} | {s.cpu_us_per_call:.0f} | {ratio} |"
+                )
+    for endpoint in LABELS:
+        ratio = f.sync_sequential["zaby.sync"][endpoint].calls_per_s / f.sync_sequential["requests"][endpoint].calls_per_s
+        targets.append((f"{LABELS[endpoint]}, sequential: zaby.sync ÷ requests", _r(ratio), "≥ 3×", ratio >= 3))
     out.append("")
 
     out.append(f"#### SSE: consuming {f.sse_events:,} events")
