@@ -103,3 +103,25 @@ async fn admin_commands() {
     assert_eq!(b.agents().list(None).await.unwrap()["total"], 0, "default tenant sees nothing of acme");
     server.shutdown().await;
 }
+
+/// A zero that would leave the server unable to serve stops it before it starts,
+/// naming the setting, whether it comes from the environment or the config file.
+#[test]
+fn settings_that_would_disable_the_server_stop_it() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["ZABY_MAX_CONNECTIONS", "ZABY_HEADER_READ_TIMEOUT_MS", "ZABY_MAX_OBJECT_BYTES", "ZABY_MAX_PAGE_BYTES"]
+    {
+        let out = Command::new(env!("CARGO_BIN_EXE_zaby-server"))
+            .current_dir(dir.path())
+            .env(name, "0")
+            .arg("serve")
+            .output()
+            .expect("run zaby-server");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{name}=0 started");
+        assert!(stderr.contains(&format!("error: {name} must be at least 1")), "{name}: {stderr}");
+    }
+    std::fs::write(dir.path().join("zaby-server.toml"), "max_page_bytes = 0\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_zaby-server")).current_dir(dir.path()).arg("serve").output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("error: ZABY_MAX_PAGE_BYTES must be at least 1"));
+}
