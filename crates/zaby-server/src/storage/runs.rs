@@ -610,6 +610,11 @@ pub async fn approval_of_call(conn: &mut Conn, run_id: &str, tool_call_id: &str)
     .transpose()
 }
 
+/// Approvals still waiting for a decision, in every tenant (`zaby_approvals_pending`).
+pub async fn count_pending_approvals(conn: &mut Conn) -> DbResult<i64> {
+    scalar_i64(conn, "SELECT COUNT(*) FROM approvals WHERE status = 'PENDING'", args![]).await
+}
+
 pub async fn pending_of_run(conn: &mut Conn, run_id: &str) -> DbResult<Option<ApprovalRow>> {
     one(conn, "SELECT * FROM approvals WHERE run_id = $1 AND status = 'PENDING' LIMIT 1", args![run_id])
         .await?

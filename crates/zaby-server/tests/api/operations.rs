@@ -77,6 +77,13 @@ async fn requests_of_one_run(extraction: MemoryExtraction) -> Vec<Value> {
     match extraction {
         MemoryExtraction::Auto => {
             eventually("the extraction call", || async { (seen.lock().unwrap().len() >= 2).then_some(()) }).await;
+            // Both calls are counted under the mapped name (the step and the extraction).
+            let calls = r#"zaby_model_calls_total{model="zaby",outcome="ok"}"#;
+            eventually("both model calls counted", || async {
+                let text = s.http().get(s.url("/metrics")).send().await.unwrap().text().await.unwrap();
+                (sample(&text, calls).unwrap_or(0.0) >= 2.0).then_some(())
+            })
+            .await;
         }
         MemoryExtraction::Off => tokio::time::sleep(std::time::Duration::from_secs(2)).await,
     }
@@ -120,9 +127,28 @@ async fn ready_and_metrics() {
         r#"zaby_runs_finished_total{status="COMPLETED"}"#,
         "zaby_run_duration_seconds_count ",
         r#"zaby_db_pool_connections{state="idle"}"#,
+        r#"zaby_model_calls_total{model="development",outcome="ok"}"#,
+        r#"zaby_model_call_duration_seconds_count{model="development"}"#,
     ] {
         assert!(text.contains(series), "no {series} in:\n{text}");
     }
+
+    // A run waiting for a human is a pending approval until it is cancelled, and the
+    // cancelled run is counted as finished. (Counters are shared by the tests of this
+    // process, hence "at least one more".)
+    let st = crate::runs_approvals::echo_setup(&z, "metered-gate").await;
+    let t = z.runtime_tokens().create(st.mint(json!({"externalUserId": "u-metrics"}))).await.unwrap();
+    let rt = s.runtime(t["token"].as_str().unwrap());
+    let waiting = rt.runs().start(json!({"input": crate::runs_approvals::MESSAGE})).await.unwrap();
+    assert_eq!(waiting["status"], "WAITING_FOR_APPROVAL", "{waiting}");
+    let cancelled = r#"zaby_runs_finished_total{status="CANCELLED"}"#;
+    let before = http.get(s.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(sample(&before, "zaby_approvals_pending"), Some(1.0), "{before}");
+    rt.runs().cancel(waiting["runId"].as_str().unwrap(), None).await.unwrap();
+    let after = http.get(s.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(sample(&after, "zaby_approvals_pending"), Some(0.0), "{after}");
+    let counted = sample(&after, cancelled).unwrap_or(0.0) - sample(&before, cancelled).unwrap_or(0.0);
+    assert!(counted >= 1.0, "{after}");
 
     // A schema that lacks one of this binary's migrations is not ready.
     sqlx::query("DELETE FROM schema_migrations WHERE version = 5").execute(s.ctx().db.pool()).await.unwrap();
@@ -132,6 +158,11 @@ async fn ready_and_metrics() {
     assert_eq!(body["status"], "not ready");
     assert!(body["reason"].as_str().unwrap().contains("lacks migrations [5]"), "{body}");
     s.stop().await;
+}
+
+/// The value of `series` (name and labels as printed) in a Prometheus text page.
+fn sample(text: &str, series: &str) -> Option<f64> {
+    text.lines().find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.trim().parse().ok())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -31,7 +31,7 @@ async fn events(z: &zaby::Zaby, run_id: &str) -> Vec<Value> {
 }
 
 /// An agent whose `echo` tool needs approval, deployed, with an app bound to it.
-async fn echo_setup(z: &zaby::Zaby, slug: &str) -> Setup {
+pub(crate) async fn echo_setup(z: &zaby::Zaby, slug: &str) -> Setup {
     let inst = z.mcp().list_installations(None).await.unwrap()["items"][0].clone();
     let tools = z.mcp().list_installation_tools(id(&inst), None).await.unwrap();
     let echo = tools["items"].as_array().unwrap().iter().find(|t| t["name"] == "echo").unwrap().clone();
@@ -60,7 +60,7 @@ async fn echo_setup(z: &zaby::Zaby, slug: &str) -> Setup {
     Setup { deployed: Deployed { agent, version, deployment }, app, policy }
 }
 
-const MESSAGE: &str = r#"/tool echo {"say": "hi"}"#;
+pub(crate) const MESSAGE: &str = r#"/tool echo {"say": "hi"}"#;
 
 /// A run waiting for a human still counts against the policy's `maxConcurrentRuns`;
 /// its decision and completion free the slot.

@@ -32,6 +32,7 @@ use zaby_models::{
 
 use super::signals;
 use crate::error::{ApiError, ApiResult};
+use crate::http::metrics::ModelCall;
 use crate::services::SharedCtx;
 use crate::services::run_seams::{EndUser, OfferedTool, RunScope};
 use crate::storage::runs::{self as store, ApprovalRow, Progress, RunRow};
@@ -438,9 +439,7 @@ impl Exec {
                 Ok(stored) => {
                     if stored && let Some(end) = end {
                         let status = if matches!(end, End::Completed(_)) { "COMPLETED" } else { "FAILED" };
-                        metrics::counter!("zaby_runs_finished_total", "status" => status).increment(1);
-                        let took = (now_ms() - self.run.created_at).max(0) as f64 / 1000.0;
-                        metrics::histogram!("zaby_run_duration_seconds").record(took);
+                        crate::http::metrics::run_finished(status, self.run.created_at);
                     }
                     if stored {
                         self.ctx.runs.notify(&self.run.id);
@@ -656,7 +655,7 @@ impl Exec {
                     if !self.commit(&batch, None, Some(&End::Completed(out.clone())), vec![]).await? {
                         return Ok(());
                     }
-                    self.propose_memory(provider.as_ref(), &scope, &message, &out).await;
+                    self.propose_memory(provider.as_ref(), &model_name, &scope, &message, &out).await;
                     return Ok(());
                 }
                 StepOutcome::Tools(text, calls) => {
@@ -685,6 +684,7 @@ impl Exec {
     /// batch left when an answering step ends is returned, to be committed with
     /// `RunFinished`.
     async fn step(&mut self, provider: &dyn ModelProvider, req: StepRequest) -> ApiResult<StepOutcome> {
+        let call = ModelCall::start(provider.kind(), &req.model);
         let mut stream = provider.step(req);
         let mut text = String::new();
         let mut calls = None;
@@ -721,6 +721,7 @@ impl Exec {
                     self.output_tokens += u.output_tokens as i64;
                 }
                 Err(e) => {
+                    call.end(false);
                     if !self.flush(&mut batch).await? {
                         return Ok(StepOutcome::Stopped);
                     }
@@ -736,6 +737,7 @@ impl Exec {
                 return Ok(StepOutcome::Stopped);
             }
         }
+        call.end(true);
         self.steps += 1;
         Ok(match calls {
             Some(cs) if !cs.is_empty() => {
@@ -902,13 +904,23 @@ impl Exec {
         self.tool_result(&call, tool, result, is_error, false).await
     }
 
-    async fn propose_memory(&self, provider: &dyn ModelProvider, scope: &RunScope, message: &str, out: &str) {
+    async fn propose_memory(
+        &self,
+        provider: &dyn ModelProvider,
+        model: &str,
+        scope: &RunScope,
+        message: &str,
+        out: &str,
+    ) {
         // `ZABY_MEMORY_EXTRACTION=off` saves the extra model call of every run.
         let off = self.ctx.settings.memory_extraction == crate::config::MemoryExtraction::Off;
         if off || scope.end_user.is_none() || self.run.is_test_run {
             return;
         }
-        match provider.memory_candidates(&self.run.input, message, out).await {
+        let call = ModelCall::start(provider.kind(), model);
+        let candidates = provider.memory_candidates(&self.run.input, message, out).await;
+        call.end(candidates.is_ok());
+        match candidates {
             Ok(list) => {
                 let pairs = list.into_iter().map(|c| (c.content, c.kind.as_str().to_string())).collect::<Vec<_>>();
                 if pairs.is_empty() {

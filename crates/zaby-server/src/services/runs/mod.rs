@@ -531,6 +531,7 @@ pub async fn cancel(ctx: &Ctx, reader: &Reader<'_>, id: &str, body: &Value) -> A
     signals::run_ended(tx.conn(), &after).await?;
     let body = render_run(tx.conn(), &after).await?;
     tx.commit().await?;
+    crate::http::metrics::run_finished("CANCELLED", after.created_at);
     after.status = "CANCELLED".into();
     ctx.runs.notify(&after.id);
     Ok(Outcome::Ok(body))
