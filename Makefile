@@ -11,7 +11,6 @@ SPEC_DIR ?= $(abspath ../shared/spec)
 
 VENV := $(CURDIR)/.venv
 PY := $(VENV)/bin/python
-HOST_TRIPLE = $(shell rustc -vV | sed -n 's/^host: //p')
 TARGET_DIR := $(abspath $(or $(CARGO_TARGET_DIR),target))
 SERVER_BIN := $(TARGET_DIR)/$(CARGO_PROFILE)/zaby-server
 # Marks every process and test cluster this run starts (tests/support/check-leaks.sh).
@@ -76,7 +75,7 @@ $(VENV)/.installed: python/requirements-dev.txt
 
 ## The Python package built from source into the virtualenv.
 python-dev: python-env
-	cd python && VIRTUAL_ENV=$(VENV) $(VENV)/bin/maturin develop --profile $(CARGO_PROFILE) --target $(HOST_TRIPLE)
+	cd python && VIRTUAL_ENV=$(VENV) $(VENV)/bin/maturin develop --profile $(CARGO_PROFILE)
 
 ## Python tests, then the abi3 wheel installed into a fresh virtualenv.
 test-python: python-dev

@@ -7,11 +7,10 @@ cd "$(dirname "$0")/.."
 
 MATURIN=${MATURIN:-maturin}
 PYTHON=${PYTHON:-python3}
-HOST=$(rustc -vV | sed -n 's/^host: //p')
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-"$MATURIN" build --profile ci --target "$HOST" --out "$work/dist"
+"$MATURIN" build --profile ci --out "$work/dist"
 wheel=$(ls "$work"/dist/zaby-*.whl)
 case "$wheel" in
   *-cp310-abi3-*) ;;

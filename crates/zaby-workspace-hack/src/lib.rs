@@ -1,0 +1,1 @@
+//! Empty on purpose: this crate only carries dependencies (see its Cargo.toml).
