@@ -29,26 +29,21 @@ def _checked(signal: Any) -> Any:
     return signal
 
 
-def _abortable(awaitable: Any, signal: Any) -> Any:
-    """The call itself when there is no signal; otherwise a coroutine that races it with
-    the signal and cancels it (dropping the HTTP request) when the signal wins."""
+def _abortable(start: Any, signal: Any) -> Any:
+    """``start()`` (the native call) when there is no signal. Otherwise the signal is
+    checked first — a call whose signal is already set is never sent — and the started
+    call is raced with the signal and cancelled (dropping the HTTP request) if it wins."""
     if signal is None:
-        return awaitable
-    try:
-        _checked(signal)
-    except BaseException:
-        awaitable.cancel()
-        raise
-    return _race(awaitable, signal)
+        return start()
+    if _checked(signal).is_set():
+        raise _aborted()
+    return _race(start(), signal)
 
 
 async def _race(awaitable: Any, signal: Any) -> Any:
     import asyncio
 
     future = asyncio.ensure_future(awaitable)
-    if signal.is_set():
-        future.cancel()
-        raise _aborted()
     waiter = asyncio.ensure_future(signal.wait())
     try:
         await asyncio.wait((future, waiter), return_when=asyncio.FIRST_COMPLETED)

@@ -32,7 +32,7 @@ class HealthClient(_SubClient):
     async def check(self, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E1 GET /health"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("health", "check", (), None, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("health", "check", (), None, rid, tmo), sig)
 
 
 class AgentsClient(_SubClient):
@@ -43,12 +43,12 @@ class AgentsClient(_SubClient):
     async def create(self, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E2 POST /api/v1/provisioning/agentic-os/agents"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("agents", "create", (), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("agents", "create", (), input, rid, tmo), sig)
 
     async def list(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E3 GET /api/v1/provisioning/agentic-os/agents"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("agents", "list", (), query, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("agents", "list", (), query, rid, tmo), sig)
 
     def iter(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """Every item of ``list``, fetching pages lazily (E3 GET /api/v1/provisioning/agentic-os/agents)."""
@@ -58,67 +58,67 @@ class AgentsClient(_SubClient):
     async def get(self, agent_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E4 GET /api/v1/provisioning/agentic-os/agents/{agentId}"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("agents", "get", (agent_id,), None, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("agents", "get", (agent_id,), None, rid, tmo), sig)
 
     async def update(self, agent_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E5 PATCH /api/v1/provisioning/agentic-os/agents/{agentId}"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("agents", "update", (agent_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("agents", "update", (agent_id,), input, rid, tmo), sig)
 
     async def delete(self, agent_id: str, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E6 DELETE /api/v1/provisioning/agentic-os/agents/{agentId}"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("agents", "delete", (agent_id,), query, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("agents", "delete", (agent_id,), query, rid, tmo), sig)
 
     async def publish(self, agent_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E7 POST /api/v1/provisioning/agentic-os/agents/{agentId}/publish"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("agents", "publish", (agent_id,), None, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("agents", "publish", (agent_id,), None, rid, tmo), sig)
 
     async def deploy(self, agent_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E8 POST /api/v1/provisioning/agentic-os/agents/{agentId}/deployments"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("agents", "deploy", (agent_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("agents", "deploy", (agent_id,), input, rid, tmo), sig)
 
     async def attach_mcp_tool(self, agent_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E9 POST /api/v1/provisioning/agentic-os/agents/{agentId}/mcp-tools"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("agents", "attach_mcp_tool", (agent_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("agents", "attach_mcp_tool", (agent_id,), input, rid, tmo), sig)
 
     async def attach_knowledge_base(self, agent_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E10 POST /api/v1/provisioning/agentic-os/agents/{agentId}/knowledge-bases"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("agents", "attach_knowledge_base", (agent_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("agents", "attach_knowledge_base", (agent_id,), input, rid, tmo), sig)
 
     async def attach_skill(self, agent_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E11 POST /api/v1/provisioning/agentic-os/agents/{agentId}/skills"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("agents", "attach_skill", (agent_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("agents", "attach_skill", (agent_id,), input, rid, tmo), sig)
 
     async def test_run(self, agent_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E12 POST /api/v1/provisioning/agentic-os/agents/{agentId}/test-runs"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("agents", "test_run", (agent_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("agents", "test_run", (agent_id,), input, rid, tmo), sig)
 
     async def start_run(self, agent_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E13 POST /api/v1/provisioning/agentic-os/agents/{agentId}/runs"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("agents", "start_run", (agent_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("agents", "start_run", (agent_id,), input, rid, tmo), sig)
 
     async def playground_runtime_tokens(self, agent_id: str, input: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E14 POST /api/v1/provisioning/agentic-os/agents/{agentId}/playground/runtime-tokens; E15 GET /api/v1/provisioning/agentic-os/agents/{agentId}/playground/runtime-tokens"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("agents", "playground_runtime_tokens", (agent_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("agents", "playground_runtime_tokens", (agent_id,), input, rid, tmo), sig)
 
     async def get_run_progress(self, run_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E16 GET /api/v1/provisioning/agentic-os/agents/runs/{runId}/progress"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("agents", "get_run_progress", (run_id,), None, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("agents", "get_run_progress", (run_id,), None, rid, tmo), sig)
 
     async def list_run_events(self, run_id: str, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E17 GET /api/v1/provisioning/agentic-os/agents/runs/{runId}/events"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("agents", "list_run_events", (run_id,), query, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("agents", "list_run_events", (run_id,), query, rid, tmo), sig)
 
     def iter_run_events(self, run_id: str, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """Every item of ``list_run_events``, fetching pages lazily (E17 GET /api/v1/provisioning/agentic-os/agents/runs/{runId}/events)."""
@@ -128,7 +128,7 @@ class AgentsClient(_SubClient):
     async def cancel_run(self, run_id: str, input: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E18 POST /api/v1/provisioning/agentic-os/agents/runs/{runId}/cancel"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("agents", "cancel_run", (run_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("agents", "cancel_run", (run_id,), input, rid, tmo), sig)
 
 
 class DeploymentsClient(_SubClient):
@@ -139,17 +139,17 @@ class DeploymentsClient(_SubClient):
     async def create(self, agent_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E8 POST /api/v1/provisioning/agentic-os/agents/{agentId}/deployments"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("deployments", "create", (agent_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("deployments", "create", (agent_id,), input, rid, tmo), sig)
 
     async def get_provisioning(self, deployment_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E19 GET /api/v1/provisioning/managed-agents/deployments/{deploymentId}/provisioning"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("deployments", "get_provisioning", (deployment_id,), None, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("deployments", "get_provisioning", (deployment_id,), None, rid, tmo), sig)
 
     async def wait_until_active(self, deployment_id: str, timeout_ms: int = 60000, *, request_id: str | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """Polls ``get_provisioning`` (E19) with backoff until the deployment is ACTIVE and returns its provisioning; ``ZabyTimeoutError`` after ``timeout_ms``, any other error than 404 DEPLOYMENT_PROVISIONING_NOT_READY at once."""
         rid, _, sig = _call_options(request_id, None, options, signal)
-        return await _abortable(self._native.wait_until_active(deployment_id, timeout_ms, rid), sig)
+        return await _abortable(lambda: self._native.wait_until_active(deployment_id, timeout_ms, rid), sig)
 
 
 class ExternalAppsClient(_SubClient):
@@ -160,7 +160,7 @@ class ExternalAppsClient(_SubClient):
     async def list(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E20 GET /api/v1/provisioning/managed-agents/external-apps"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("external_apps", "list", (), query, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("external_apps", "list", (), query, rid, tmo), sig)
 
     def iter(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """Every item of ``list``, fetching pages lazily (E20 GET /api/v1/provisioning/managed-agents/external-apps)."""
@@ -170,22 +170,22 @@ class ExternalAppsClient(_SubClient):
     async def create(self, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E21 POST /api/v1/provisioning/managed-agents/external-apps"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("external_apps", "create", (), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("external_apps", "create", (), input, rid, tmo), sig)
 
     async def get(self, external_app_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E22 GET /api/v1/provisioning/managed-agents/external-apps/{externalAppId}"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("external_apps", "get", (external_app_id,), None, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("external_apps", "get", (external_app_id,), None, rid, tmo), sig)
 
     async def update(self, external_app_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E23 PATCH /api/v1/provisioning/managed-agents/external-apps/{externalAppId}"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("external_apps", "update", (external_app_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("external_apps", "update", (external_app_id,), input, rid, tmo), sig)
 
     async def bind_deployment(self, external_app_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E24 POST /api/v1/provisioning/managed-agents/external-apps/{externalAppId}/deployments"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("external_apps", "bind_deployment", (external_app_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("external_apps", "bind_deployment", (external_app_id,), input, rid, tmo), sig)
 
 
 class RuntimeTokensClient(_SubClient):
@@ -196,27 +196,27 @@ class RuntimeTokensClient(_SubClient):
     async def create(self, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E25 POST /api/v1/provisioning/managed-agents/external-apps/{externalAppId}/runtime-tokens"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("runtime_tokens", "create", (), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("runtime_tokens", "create", (), input, rid, tmo), sig)
 
     async def rotate_by_unique_id(self, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E26 POST /api/v1/provisioning/managed-agents/external-apps/{externalAppId}/runtime-tokens/rotate"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("runtime_tokens", "rotate_by_unique_id", (), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("runtime_tokens", "rotate_by_unique_id", (), input, rid, tmo), sig)
 
     async def rotate(self, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E27 POST /api/v1/provisioning/managed-agents/runtime-tokens/rotate"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("runtime_tokens", "rotate", (), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("runtime_tokens", "rotate", (), input, rid, tmo), sig)
 
     async def record_feedback(self, run_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E28 POST /api/v1/provisioning/managed-agents/runs/{runId}/feedback"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("runtime_tokens", "record_feedback", (run_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("runtime_tokens", "record_feedback", (run_id,), input, rid, tmo), sig)
 
     async def revoke_family(self, token_family_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E30 POST /api/v1/provisioning/managed-agents/runtime-token-families/{tokenFamilyId}/revoke"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("runtime_tokens", "revoke_family", (token_family_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("runtime_tokens", "revoke_family", (token_family_id,), input, rid, tmo), sig)
 
 
 class RuntimeTokenFamiliesClient(_SubClient):
@@ -227,7 +227,7 @@ class RuntimeTokenFamiliesClient(_SubClient):
     async def list(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E29 GET /api/v1/provisioning/managed-agents/runtime-token-families"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("runtime_token_families", "list", (), query, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("runtime_token_families", "list", (), query, rid, tmo), sig)
 
     def iter(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """Every item of ``list``, fetching pages lazily (E29 GET /api/v1/provisioning/managed-agents/runtime-token-families)."""
@@ -237,7 +237,7 @@ class RuntimeTokenFamiliesClient(_SubClient):
     async def revoke(self, token_family_id: str, input: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E30 POST /api/v1/provisioning/managed-agents/runtime-token-families/{tokenFamilyId}/revoke"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("runtime_token_families", "revoke", (token_family_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("runtime_token_families", "revoke", (token_family_id,), input, rid, tmo), sig)
 
 
 class RuntimeTokenPoliciesClient(_SubClient):
@@ -248,7 +248,7 @@ class RuntimeTokenPoliciesClient(_SubClient):
     async def list(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E31 GET /api/v1/provisioning/managed-agents/runtime-token-policies"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("runtime_token_policies", "list", (), query, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("runtime_token_policies", "list", (), query, rid, tmo), sig)
 
     def iter(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """Every item of ``list``, fetching pages lazily (E31 GET /api/v1/provisioning/managed-agents/runtime-token-policies)."""
@@ -258,17 +258,17 @@ class RuntimeTokenPoliciesClient(_SubClient):
     async def create(self, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E32 POST /api/v1/provisioning/managed-agents/runtime-token-policies"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("runtime_token_policies", "create", (), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("runtime_token_policies", "create", (), input, rid, tmo), sig)
 
     async def get(self, policy_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E33 GET /api/v1/provisioning/managed-agents/runtime-token-policies/{policyId}"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("runtime_token_policies", "get", (policy_id,), None, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("runtime_token_policies", "get", (policy_id,), None, rid, tmo), sig)
 
     async def update(self, policy_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E34 PATCH /api/v1/provisioning/managed-agents/runtime-token-policies/{policyId}"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("runtime_token_policies", "update", (policy_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("runtime_token_policies", "update", (policy_id,), input, rid, tmo), sig)
 
 
 class RuntimeTokenGrantsClient(_SubClient):
@@ -279,7 +279,7 @@ class RuntimeTokenGrantsClient(_SubClient):
     async def revoke(self, grant_id: str, input: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E35 POST /api/v1/provisioning/managed-agents/runtime-token-grants/{grantId}/revoke"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("runtime_token_grants", "revoke", (grant_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("runtime_token_grants", "revoke", (grant_id,), input, rid, tmo), sig)
 
 
 class RuntimeTokenUsageClient(_SubClient):
@@ -290,7 +290,7 @@ class RuntimeTokenUsageClient(_SubClient):
     async def get(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E36 GET /api/v1/provisioning/managed-agents/runtime-token-usage"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("runtime_token_usage", "get", (), query, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("runtime_token_usage", "get", (), query, rid, tmo), sig)
 
 
 class ApprovalsClient(_SubClient):
@@ -301,7 +301,7 @@ class ApprovalsClient(_SubClient):
     async def list(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E37 GET /api/v1/provisioning/agentic-os/agents/approvals"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("approvals", "list", (), query, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("approvals", "list", (), query, rid, tmo), sig)
 
     def iter(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """Every item of ``list``, fetching pages lazily (E37 GET /api/v1/provisioning/agentic-os/agents/approvals)."""
@@ -311,12 +311,12 @@ class ApprovalsClient(_SubClient):
     async def approve(self, run_id: str, approval_id: str, input: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E38 POST /api/v1/provisioning/agentic-os/agents/runs/{runId}/approvals/{approvalId}/approve"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("approvals", "approve", (run_id, approval_id), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("approvals", "approve", (run_id, approval_id), input, rid, tmo), sig)
 
     async def reject(self, run_id: str, approval_id: str, input: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E39 POST /api/v1/provisioning/agentic-os/agents/runs/{runId}/approvals/{approvalId}/reject"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("approvals", "reject", (run_id, approval_id), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("approvals", "reject", (run_id, approval_id), input, rid, tmo), sig)
 
 
 class UsageClient(_SubClient):
@@ -327,7 +327,7 @@ class UsageClient(_SubClient):
     async def get_agent_usage(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E40 GET /api/v1/provisioning/agentic-os/agents/usage"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("usage", "get_agent_usage", (), query, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("usage", "get_agent_usage", (), query, rid, tmo), sig)
 
 
 class KnowledgeBasesClient(_SubClient):
@@ -338,22 +338,22 @@ class KnowledgeBasesClient(_SubClient):
     async def create(self, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E41 POST /api/v1/provisioning/agentic-os/knowledge-bases"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("knowledge_bases", "create", (), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("knowledge_bases", "create", (), input, rid, tmo), sig)
 
     async def upload_text_document(self, knowledge_base_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E42 POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/documents/text"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("knowledge_bases", "upload_text_document", (knowledge_base_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("knowledge_bases", "upload_text_document", (knowledge_base_id,), input, rid, tmo), sig)
 
     async def create_library_text_document(self, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E43 POST /api/v1/provisioning/agentic-os/knowledge-library/documents/text"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("knowledge_bases", "create_library_text_document", (), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("knowledge_bases", "create_library_text_document", (), input, rid, tmo), sig)
 
     async def list_library_documents(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E44 GET /api/v1/provisioning/agentic-os/knowledge-library/documents"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("knowledge_bases", "list_library_documents", (), query, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("knowledge_bases", "list_library_documents", (), query, rid, tmo), sig)
 
     def iter_library_documents(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """Every item of ``list_library_documents``, fetching pages lazily (E44 GET /api/v1/provisioning/agentic-os/knowledge-library/documents)."""
@@ -363,7 +363,7 @@ class KnowledgeBasesClient(_SubClient):
     async def list_library_document_findings(self, library_document_id: str, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E45 GET /api/v1/provisioning/agentic-os/knowledge-library/documents/{libraryDocumentId}/findings"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("knowledge_bases", "list_library_document_findings", (library_document_id,), query, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("knowledge_bases", "list_library_document_findings", (library_document_id,), query, rid, tmo), sig)
 
     def iter_library_document_findings(self, library_document_id: str, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """Every item of ``list_library_document_findings``, fetching pages lazily (E45 GET /api/v1/provisioning/agentic-os/knowledge-library/documents/{libraryDocumentId}/findings)."""
@@ -373,27 +373,27 @@ class KnowledgeBasesClient(_SubClient):
     async def link_library_document(self, knowledge_base_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E46 POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/library-documents"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("knowledge_bases", "link_library_document", (knowledge_base_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("knowledge_bases", "link_library_document", (knowledge_base_id,), input, rid, tmo), sig)
 
     async def project_library_document(self, knowledge_base_id: str, selection_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E47 POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/library-documents/{selectionId}/project"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("knowledge_bases", "project_library_document", (knowledge_base_id, selection_id), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("knowledge_bases", "project_library_document", (knowledge_base_id, selection_id), input, rid, tmo), sig)
 
     async def retrieve(self, knowledge_base_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E48 POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/retrieve"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("knowledge_bases", "retrieve", (knowledge_base_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("knowledge_bases", "retrieve", (knowledge_base_id,), input, rid, tmo), sig)
 
     async def provisional_answer(self, knowledge_base_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E49 POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/provisional-answer"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("knowledge_bases", "provisional_answer", (knowledge_base_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("knowledge_bases", "provisional_answer", (knowledge_base_id,), input, rid, tmo), sig)
 
     async def list_source_groups(self, knowledge_base_id: str, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E50 GET /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/source-groups"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("knowledge_bases", "list_source_groups", (knowledge_base_id,), query, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("knowledge_bases", "list_source_groups", (knowledge_base_id,), query, rid, tmo), sig)
 
     def iter_source_groups(self, knowledge_base_id: str, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """Every item of ``list_source_groups``, fetching pages lazily (E50 GET /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/source-groups)."""
@@ -403,17 +403,17 @@ class KnowledgeBasesClient(_SubClient):
     async def create_source_group(self, knowledge_base_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E51 POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/source-groups"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("knowledge_bases", "create_source_group", (knowledge_base_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("knowledge_bases", "create_source_group", (knowledge_base_id,), input, rid, tmo), sig)
 
     async def update_source_group(self, knowledge_base_id: str, source_group_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E52 PATCH /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/source-groups/{sourceGroupId}"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("knowledge_bases", "update_source_group", (knowledge_base_id, source_group_id), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("knowledge_bases", "update_source_group", (knowledge_base_id, source_group_id), input, rid, tmo), sig)
 
     async def list_sources(self, knowledge_base_id: str, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E53 GET /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/sources"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("knowledge_bases", "list_sources", (knowledge_base_id,), query, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("knowledge_bases", "list_sources", (knowledge_base_id,), query, rid, tmo), sig)
 
     def iter_sources(self, knowledge_base_id: str, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """Every item of ``list_sources``, fetching pages lazily (E53 GET /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/sources)."""
@@ -423,27 +423,27 @@ class KnowledgeBasesClient(_SubClient):
     async def create_source(self, knowledge_base_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E54 POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/sources"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("knowledge_bases", "create_source", (knowledge_base_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("knowledge_bases", "create_source", (knowledge_base_id,), input, rid, tmo), sig)
 
     async def update_source(self, knowledge_base_id: str, source_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E55 PATCH /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/sources/{sourceId}"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("knowledge_bases", "update_source", (knowledge_base_id, source_id), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("knowledge_bases", "update_source", (knowledge_base_id, source_id), input, rid, tmo), sig)
 
     async def reprocess_source(self, knowledge_base_id: str, source_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E56 POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/sources/{sourceId}/reprocess"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("knowledge_bases", "reprocess_source", (knowledge_base_id, source_id), None, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("knowledge_bases", "reprocess_source", (knowledge_base_id, source_id), None, rid, tmo), sig)
 
     async def link_source_credential(self, knowledge_base_id: str, source_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E57 POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/sources/{sourceId}/auth"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("knowledge_bases", "link_source_credential", (knowledge_base_id, source_id), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("knowledge_bases", "link_source_credential", (knowledge_base_id, source_id), input, rid, tmo), sig)
 
     async def list_ingestion_policies(self, knowledge_base_id: str, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E58 GET /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/ingestion-policies"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("knowledge_bases", "list_ingestion_policies", (knowledge_base_id,), query, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("knowledge_bases", "list_ingestion_policies", (knowledge_base_id,), query, rid, tmo), sig)
 
     def iter_ingestion_policies(self, knowledge_base_id: str, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """Every item of ``list_ingestion_policies``, fetching pages lazily (E58 GET /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/ingestion-policies)."""
@@ -453,22 +453,22 @@ class KnowledgeBasesClient(_SubClient):
     async def create_ingestion_policy(self, knowledge_base_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E59 POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/ingestion-policies"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("knowledge_bases", "create_ingestion_policy", (knowledge_base_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("knowledge_bases", "create_ingestion_policy", (knowledge_base_id,), input, rid, tmo), sig)
 
     async def update_ingestion_policy(self, knowledge_base_id: str, policy_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E60 PATCH /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/ingestion-policies/{policyId}"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("knowledge_bases", "update_ingestion_policy", (knowledge_base_id, policy_id), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("knowledge_bases", "update_ingestion_policy", (knowledge_base_id, policy_id), input, rid, tmo), sig)
 
     async def upsert_governance_policy(self, knowledge_base_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E61 POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/governance-policy"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("knowledge_bases", "upsert_governance_policy", (knowledge_base_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("knowledge_bases", "upsert_governance_policy", (knowledge_base_id,), input, rid, tmo), sig)
 
     async def list_profiles(self, knowledge_base_id: str, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E62 GET /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/profiles"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("knowledge_bases", "list_profiles", (knowledge_base_id,), query, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("knowledge_bases", "list_profiles", (knowledge_base_id,), query, rid, tmo), sig)
 
     def iter_profiles(self, knowledge_base_id: str, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """Every item of ``list_profiles``, fetching pages lazily (E62 GET /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/profiles)."""
@@ -478,17 +478,17 @@ class KnowledgeBasesClient(_SubClient):
     async def create_profile(self, knowledge_base_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E63 POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/profiles"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("knowledge_bases", "create_profile", (knowledge_base_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("knowledge_bases", "create_profile", (knowledge_base_id,), input, rid, tmo), sig)
 
     async def update_profile(self, knowledge_base_id: str, profile_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E64 PATCH /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/profiles/{profileId}"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("knowledge_bases", "update_profile", (knowledge_base_id, profile_id), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("knowledge_bases", "update_profile", (knowledge_base_id, profile_id), input, rid, tmo), sig)
 
     async def list_jobs(self, knowledge_base_id: str, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E65 GET /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/idocs-jobs"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("knowledge_bases", "list_jobs", (knowledge_base_id,), query, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("knowledge_bases", "list_jobs", (knowledge_base_id,), query, rid, tmo), sig)
 
     def iter_jobs(self, knowledge_base_id: str, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """Every item of ``list_jobs``, fetching pages lazily (E65 GET /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/idocs-jobs)."""
@@ -498,12 +498,12 @@ class KnowledgeBasesClient(_SubClient):
     async def get_job(self, knowledge_base_id: str, job_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E66 GET /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/idocs-jobs/{jobId}"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("knowledge_bases", "get_job", (knowledge_base_id, job_id), None, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("knowledge_bases", "get_job", (knowledge_base_id, job_id), None, rid, tmo), sig)
 
     async def cancel_job(self, knowledge_base_id: str, job_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E67 POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/idocs-jobs/{jobId}/cancel"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("knowledge_bases", "cancel_job", (knowledge_base_id, job_id), None, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("knowledge_bases", "cancel_job", (knowledge_base_id, job_id), None, rid, tmo), sig)
 
 
 class McpClient(_SubClient):
@@ -514,7 +514,7 @@ class McpClient(_SubClient):
     async def list_catalog(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E68 GET /api/v1/provisioning/agentic-os/mcp/catalog"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("mcp", "list_catalog", (), query, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("mcp", "list_catalog", (), query, rid, tmo), sig)
 
     def iter_catalog(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """Every item of ``list_catalog``, fetching pages lazily (E68 GET /api/v1/provisioning/agentic-os/mcp/catalog)."""
@@ -524,32 +524,32 @@ class McpClient(_SubClient):
     async def create_server(self, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E69 POST /api/v1/provisioning/agentic-os/mcp/servers"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("mcp", "create_server", (), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("mcp", "create_server", (), input, rid, tmo), sig)
 
     async def get_server(self, server_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E70 GET /api/v1/provisioning/agentic-os/mcp/servers/{serverId}"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("mcp", "get_server", (server_id,), None, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("mcp", "get_server", (server_id,), None, rid, tmo), sig)
 
     async def update_server(self, server_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E71 PATCH /api/v1/provisioning/agentic-os/mcp/servers/{serverId}"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("mcp", "update_server", (server_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("mcp", "update_server", (server_id,), input, rid, tmo), sig)
 
     async def discover_tools(self, server_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E72 POST /api/v1/provisioning/agentic-os/mcp/servers/{serverId}/discover-tools"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("mcp", "discover_tools", (server_id,), None, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("mcp", "discover_tools", (server_id,), None, rid, tmo), sig)
 
     async def install_server(self, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E73 POST /api/v1/provisioning/agentic-os/mcp/installations"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("mcp", "install_server", (), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("mcp", "install_server", (), input, rid, tmo), sig)
 
     async def list_installations(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E74 GET /api/v1/provisioning/agentic-os/mcp/installations"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("mcp", "list_installations", (), query, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("mcp", "list_installations", (), query, rid, tmo), sig)
 
     def iter_installations(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """Every item of ``list_installations``, fetching pages lazily (E74 GET /api/v1/provisioning/agentic-os/mcp/installations)."""
@@ -559,17 +559,17 @@ class McpClient(_SubClient):
     async def update_installation(self, installation_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E75 PATCH /api/v1/provisioning/agentic-os/mcp/installations/{installationId}"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("mcp", "update_installation", (installation_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("mcp", "update_installation", (installation_id,), input, rid, tmo), sig)
 
     async def revoke_installation(self, installation_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E76 DELETE /api/v1/provisioning/agentic-os/mcp/installations/{installationId}"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("mcp", "revoke_installation", (installation_id,), None, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("mcp", "revoke_installation", (installation_id,), None, rid, tmo), sig)
 
     async def list_installation_tools(self, installation_id: str, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E77 GET /api/v1/provisioning/agentic-os/mcp/installations/{installationId}/tools"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("mcp", "list_installation_tools", (installation_id,), query, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("mcp", "list_installation_tools", (installation_id,), query, rid, tmo), sig)
 
     def iter_installation_tools(self, installation_id: str, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """Every item of ``list_installation_tools``, fetching pages lazily (E77 GET /api/v1/provisioning/agentic-os/mcp/installations/{installationId}/tools)."""
@@ -579,37 +579,37 @@ class McpClient(_SubClient):
     async def update_tool_policy(self, installation_id: str, tool_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E78 PATCH /api/v1/provisioning/agentic-os/mcp/installations/{installationId}/tools/{toolId}/policy"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("mcp", "update_tool_policy", (installation_id, tool_id), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("mcp", "update_tool_policy", (installation_id, tool_id), input, rid, tmo), sig)
 
     async def preflight_invocation(self, installation_id: str, tool_name: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E79 POST /api/v1/provisioning/agentic-os/mcp/installations/{installationId}/tools/{toolName}/preflight"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("mcp", "preflight_invocation", (installation_id, tool_name), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("mcp", "preflight_invocation", (installation_id, tool_name), input, rid, tmo), sig)
 
     async def invoke_tool(self, installation_id: str, tool_name: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E80 POST /api/v1/provisioning/agentic-os/mcp/installations/{installationId}/tools/{toolName}/invoke"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("mcp", "invoke_tool", (installation_id, tool_name), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("mcp", "invoke_tool", (installation_id, tool_name), input, rid, tmo), sig)
 
     async def create_credential_binding(self, installation_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E81 POST /api/v1/provisioning/agentic-os/mcp/installations/{installationId}/credential-bindings"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("mcp", "create_credential_binding", (installation_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("mcp", "create_credential_binding", (installation_id,), input, rid, tmo), sig)
 
     async def delete_credential_binding(self, binding_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E82 DELETE /api/v1/provisioning/agentic-os/mcp/credential-bindings/{bindingId}"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("mcp", "delete_credential_binding", (binding_id,), None, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("mcp", "delete_credential_binding", (binding_id,), None, rid, tmo), sig)
 
     async def upsert_auth_policy(self, installation_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E83 POST /api/v1/provisioning/agentic-os/mcp/installations/{installationId}/auth-policies"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("mcp", "upsert_auth_policy", (installation_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("mcp", "upsert_auth_policy", (installation_id,), input, rid, tmo), sig)
 
     async def grant_access(self, installation_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E84 POST /api/v1/provisioning/agentic-os/mcp/installations/{installationId}/access-grants"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("mcp", "grant_access", (installation_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("mcp", "grant_access", (installation_id,), input, rid, tmo), sig)
 
 
 class MemoryClient(_SubClient):
@@ -620,7 +620,7 @@ class MemoryClient(_SubClient):
     async def list_items(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E85 GET /api/v1/provisioning/agentic-os/agents/memory-items"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("memory", "list_items", (), query, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("memory", "list_items", (), query, rid, tmo), sig)
 
     def iter_items(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """Every item of ``list_items``, fetching pages lazily (E85 GET /api/v1/provisioning/agentic-os/agents/memory-items)."""
@@ -630,27 +630,27 @@ class MemoryClient(_SubClient):
     async def get_item(self, memory_item_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E86 GET /api/v1/provisioning/agentic-os/agents/memory-items/{memoryItemId}"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("memory", "get_item", (memory_item_id,), None, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("memory", "get_item", (memory_item_id,), None, rid, tmo), sig)
 
     async def disable_item(self, memory_item_id: str, input: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E87 PATCH /api/v1/provisioning/agentic-os/agents/memory-items/{memoryItemId}/disable"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("memory", "disable_item", (memory_item_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("memory", "disable_item", (memory_item_id,), input, rid, tmo), sig)
 
     async def delete_item(self, memory_item_id: str, input: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E88 DELETE /api/v1/provisioning/agentic-os/agents/memory-items/{memoryItemId}"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("memory", "delete_item", (memory_item_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("memory", "delete_item", (memory_item_id,), input, rid, tmo), sig)
 
     async def retrieve(self, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E89 POST /api/v1/provisioning/agentic-os/agents/memory-retrievals"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("memory", "retrieve", (), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("memory", "retrieve", (), input, rid, tmo), sig)
 
     async def list_candidates(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E90 GET /api/v1/provisioning/agentic-os/agents/memory-candidates"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("memory", "list_candidates", (), query, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("memory", "list_candidates", (), query, rid, tmo), sig)
 
     def iter_candidates(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """Every item of ``list_candidates``, fetching pages lazily (E90 GET /api/v1/provisioning/agentic-os/agents/memory-candidates)."""
@@ -660,12 +660,12 @@ class MemoryClient(_SubClient):
     async def approve_candidate(self, candidate_id: str, input: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E91 POST /api/v1/provisioning/agentic-os/agents/memory-candidates/{candidateId}/approve"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("memory", "approve_candidate", (candidate_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("memory", "approve_candidate", (candidate_id,), input, rid, tmo), sig)
 
     async def reject_candidate(self, candidate_id: str, input: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E92 POST /api/v1/provisioning/agentic-os/agents/memory-candidates/{candidateId}/reject"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("memory", "reject_candidate", (candidate_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("memory", "reject_candidate", (candidate_id,), input, rid, tmo), sig)
 
 
 class IntelligenceClient(_SubClient):
@@ -676,7 +676,7 @@ class IntelligenceClient(_SubClient):
     async def list_signals(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E93 GET /api/v1/provisioning/agentic-os/agents/intelligence/signals"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("intelligence", "list_signals", (), query, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("intelligence", "list_signals", (), query, rid, tmo), sig)
 
     def iter_signals(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """Every item of ``list_signals``, fetching pages lazily (E93 GET /api/v1/provisioning/agentic-os/agents/intelligence/signals)."""
@@ -686,7 +686,7 @@ class IntelligenceClient(_SubClient):
     async def list_rollups(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E94 GET /api/v1/provisioning/agentic-os/agents/intelligence/rollups"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("intelligence", "list_rollups", (), query, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("intelligence", "list_rollups", (), query, rid, tmo), sig)
 
     def iter_rollups(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """Every item of ``list_rollups``, fetching pages lazily (E94 GET /api/v1/provisioning/agentic-os/agents/intelligence/rollups)."""
@@ -696,7 +696,7 @@ class IntelligenceClient(_SubClient):
     async def list_improvements(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E95 GET /api/v1/provisioning/agentic-os/agents/intelligence/improvements"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("intelligence", "list_improvements", (), query, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("intelligence", "list_improvements", (), query, rid, tmo), sig)
 
     def iter_improvements(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """Every item of ``list_improvements``, fetching pages lazily (E95 GET /api/v1/provisioning/agentic-os/agents/intelligence/improvements)."""
@@ -706,12 +706,12 @@ class IntelligenceClient(_SubClient):
     async def approve_improvement(self, candidate_id: str, input: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E96 POST /api/v1/provisioning/agentic-os/agents/intelligence/improvements/{candidateId}/approve"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("intelligence", "approve_improvement", (candidate_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("intelligence", "approve_improvement", (candidate_id,), input, rid, tmo), sig)
 
     async def reject_improvement(self, candidate_id: str, input: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E97 POST /api/v1/provisioning/agentic-os/agents/intelligence/improvements/{candidateId}/reject"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("intelligence", "reject_improvement", (candidate_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("intelligence", "reject_improvement", (candidate_id,), input, rid, tmo), sig)
 
 
 class TenantAgentsClient(_SubClient):
@@ -722,7 +722,7 @@ class TenantAgentsClient(_SubClient):
     async def list(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E98 GET /api/v1/tenant/agents"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("tenant_agents", "list", (), query, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("tenant_agents", "list", (), query, rid, tmo), sig)
 
     def iter(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """Every item of ``list``, fetching pages lazily (E98 GET /api/v1/tenant/agents)."""
@@ -732,52 +732,52 @@ class TenantAgentsClient(_SubClient):
     async def create(self, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E99 POST /api/v1/tenant/agents"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("tenant_agents", "create", (), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("tenant_agents", "create", (), input, rid, tmo), sig)
 
     async def get(self, agent_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E100 GET /api/v1/tenant/agents/{agentId}"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("tenant_agents", "get", (agent_id,), None, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("tenant_agents", "get", (agent_id,), None, rid, tmo), sig)
 
     async def update(self, agent_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E101 PATCH /api/v1/tenant/agents/{agentId}"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("tenant_agents", "update", (agent_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("tenant_agents", "update", (agent_id,), input, rid, tmo), sig)
 
     async def delete(self, agent_id: str, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E102 DELETE /api/v1/tenant/agents/{agentId}"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("tenant_agents", "delete", (agent_id,), query, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("tenant_agents", "delete", (agent_id,), query, rid, tmo), sig)
 
     async def publish(self, agent_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E103 POST /api/v1/tenant/agents/{agentId}/publish"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("tenant_agents", "publish", (agent_id,), None, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("tenant_agents", "publish", (agent_id,), None, rid, tmo), sig)
 
     async def deploy(self, agent_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E104 POST /api/v1/tenant/agents/{agentId}/deployments"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("tenant_agents", "deploy", (agent_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("tenant_agents", "deploy", (agent_id,), input, rid, tmo), sig)
 
     async def redeploy(self, agent_id: str, input: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E105 POST /api/v1/tenant/agents/{agentId}/redeploy"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("tenant_agents", "redeploy", (agent_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("tenant_agents", "redeploy", (agent_id,), input, rid, tmo), sig)
 
     async def test_run(self, agent_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E106 POST /api/v1/tenant/agents/{agentId}/test-runs"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("tenant_agents", "test_run", (agent_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("tenant_agents", "test_run", (agent_id,), input, rid, tmo), sig)
 
     async def start_run(self, agent_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E107 POST /api/v1/tenant/agents/{agentId}/runs"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("tenant_agents", "start_run", (agent_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("tenant_agents", "start_run", (agent_id,), input, rid, tmo), sig)
 
     async def list_runs(self, agent_id: str, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E108 GET /api/v1/tenant/agents/{agentId}/runs"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("tenant_agents", "list_runs", (agent_id,), query, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("tenant_agents", "list_runs", (agent_id,), query, rid, tmo), sig)
 
     def iter_runs(self, agent_id: str, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """Every item of ``list_runs``, fetching pages lazily (E108 GET /api/v1/tenant/agents/{agentId}/runs)."""
@@ -787,12 +787,12 @@ class TenantAgentsClient(_SubClient):
     async def get_run_progress(self, run_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E109 GET /api/v1/tenant/agents/runs/{runId}/progress"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("tenant_agents", "get_run_progress", (run_id,), None, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("tenant_agents", "get_run_progress", (run_id,), None, rid, tmo), sig)
 
     async def list_run_events(self, run_id: str, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E110 GET /api/v1/tenant/agents/runs/{runId}/events"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("tenant_agents", "list_run_events", (run_id,), query, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("tenant_agents", "list_run_events", (run_id,), query, rid, tmo), sig)
 
     def iter_run_events(self, run_id: str, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """Every item of ``list_run_events``, fetching pages lazily (E110 GET /api/v1/tenant/agents/runs/{runId}/events)."""
@@ -802,37 +802,37 @@ class TenantAgentsClient(_SubClient):
     async def approve_run_approval(self, run_id: str, approval_id: str, input: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E111 POST /api/v1/tenant/agents/runs/{runId}/approvals/{approvalId}/approve"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("tenant_agents", "approve_run_approval", (run_id, approval_id), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("tenant_agents", "approve_run_approval", (run_id, approval_id), input, rid, tmo), sig)
 
     async def reject_run_approval(self, run_id: str, approval_id: str, input: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E112 POST /api/v1/tenant/agents/runs/{runId}/approvals/{approvalId}/reject"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("tenant_agents", "reject_run_approval", (run_id, approval_id), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("tenant_agents", "reject_run_approval", (run_id, approval_id), input, rid, tmo), sig)
 
     async def get_deployment_provisioning(self, deployment_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E113 GET /api/v1/tenant/agents/deployments/{deploymentId}/provisioning"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("tenant_agents", "get_deployment_provisioning", (deployment_id,), None, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("tenant_agents", "get_deployment_provisioning", (deployment_id,), None, rid, tmo), sig)
 
     async def attach_mcp_tool(self, agent_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E114 POST /api/v1/tenant/agents/{agentId}/mcp-tools"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("tenant_agents", "attach_mcp_tool", (agent_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("tenant_agents", "attach_mcp_tool", (agent_id,), input, rid, tmo), sig)
 
     async def attach_knowledge_base(self, agent_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E115 POST /api/v1/tenant/agents/{agentId}/knowledge-bases"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("tenant_agents", "attach_knowledge_base", (agent_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("tenant_agents", "attach_knowledge_base", (agent_id,), input, rid, tmo), sig)
 
     async def attach_skill(self, agent_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E116 POST /api/v1/tenant/agents/{agentId}/skills"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("tenant_agents", "attach_skill", (agent_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("tenant_agents", "attach_skill", (agent_id,), input, rid, tmo), sig)
 
     async def list_external_apps(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E117 GET /api/v1/tenant/agents/external-apps"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("tenant_agents", "list_external_apps", (), query, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("tenant_agents", "list_external_apps", (), query, rid, tmo), sig)
 
     def iter_external_apps(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """Every item of ``list_external_apps``, fetching pages lazily (E117 GET /api/v1/tenant/agents/external-apps)."""
@@ -842,7 +842,7 @@ class TenantAgentsClient(_SubClient):
     async def mint_playground_runtime_token(self, agent_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E118 POST /api/v1/tenant/agents/{agentId}/playground/runtime-tokens"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("tenant_agents", "mint_playground_runtime_token", (agent_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("tenant_agents", "mint_playground_runtime_token", (agent_id,), input, rid, tmo), sig)
 
 
 class RuntimeRunsClient(_SubClient):
@@ -853,12 +853,12 @@ class RuntimeRunsClient(_SubClient):
     async def start(self, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E119 POST /api/v1/agent-runtime/runs"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("runtime_runs", "start", (), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("runtime_runs", "start", (), input, rid, tmo), sig)
 
     async def events(self, run_id: str, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E120 GET /api/v1/agent-runtime/runs/{runId}/events"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("runtime_runs", "events", (run_id,), query, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("runtime_runs", "events", (run_id,), query, rid, tmo), sig)
 
     def iter_events(self, run_id: str, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """Every item of ``events``, fetching pages lazily (E120 GET /api/v1/agent-runtime/runs/{runId}/events)."""
@@ -873,7 +873,7 @@ class RuntimeRunsClient(_SubClient):
     async def cancel(self, run_id: str, input: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E122 POST /api/v1/agent-runtime/runs/{runId}/cancel"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("runtime_runs", "cancel", (run_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("runtime_runs", "cancel", (run_id,), input, rid, tmo), sig)
 
 
 class RuntimeApprovalsClient(_SubClient):
@@ -884,12 +884,12 @@ class RuntimeApprovalsClient(_SubClient):
     async def approve(self, run_id: str, approval_id: str, input: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E123 POST /api/v1/agent-runtime/runs/{runId}/approvals/{approvalId}/approve"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("runtime_approvals", "approve", (run_id, approval_id), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("runtime_approvals", "approve", (run_id, approval_id), input, rid, tmo), sig)
 
     async def reject(self, run_id: str, approval_id: str, input: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E124 POST /api/v1/agent-runtime/runs/{runId}/approvals/{approvalId}/reject"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("runtime_approvals", "reject", (run_id, approval_id), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("runtime_approvals", "reject", (run_id, approval_id), input, rid, tmo), sig)
 
 
 class RuntimeFeedbackClient(_SubClient):
@@ -900,7 +900,7 @@ class RuntimeFeedbackClient(_SubClient):
     async def create(self, run_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E125 POST /api/v1/agent-runtime/runs/{runId}/feedback"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return await _abortable(self._native.call("runtime_feedback", "create", (run_id,), input, rid, tmo), sig)
+        return await _abortable(lambda: self._native.call("runtime_feedback", "create", (run_id,), input, rid, tmo), sig)
 
 
 class _ZabyClients:

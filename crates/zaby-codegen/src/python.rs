@@ -33,12 +33,13 @@ impl Face {
     }
 
     /// The native call `name(args)` with the caller's `signal=` applied: the sync entry
-    /// points take it as their last argument (a `threading.Event`); async awaitables and
-    /// iterators are wrapped by `zaby._abort` (an `asyncio.Event`).
+    /// points take it as their last argument (a `threading.Event`); async calls and
+    /// iterators are wrapped by `zaby._abort` (an `asyncio.Event`). An async call is passed
+    /// as a function that starts it, so a signal that is already set stops it unsent.
     fn with_signal(self, name: &str, args: &str, iterates: bool) -> String {
         match (self, iterates) {
             (Face::Sync, _) => format!("self._native.{name}_sync({args}, sig)"),
-            (Face::Async, false) => format!("await _abortable(self._native.{name}({args}), sig)"),
+            (Face::Async, false) => format!("await _abortable(lambda: self._native.{name}({args}), sig)"),
             (Face::Async, true) => format!("_abortable_iter(self._native.{name}({args}), sig)"),
         }
     }
