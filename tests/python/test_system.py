@@ -35,34 +35,36 @@ def readme_python_blocks() -> list[str]:
     return re.findall(r"^```python\n(.*?)^```", README.read_text(), flags=re.S | re.M)
 
 
-async def test_readme_python_example_runs_against_the_live_server(servers: Servers, z: Zaby, tmp_path: Path) -> None:
+async def test_readme_python_examples_run_against_the_live_server(servers: Servers, z: Zaby, tmp_path: Path) -> None:
+    """The README's two Python blocks (the sync client, then the async one), unchanged."""
     blocks = readme_python_blocks()
-    assert len(blocks) == 1, f"expected one ```python block in README.md, found {len(blocks)}"
-    script = tmp_path / "readme_example.py"
-    script.write_text(blocks[0])
+    assert len(blocks) == 2, f"expected two ```python blocks in README.md (sync, async), found {len(blocks)}"
     env = {
         "PATH": os.environ.get("PATH", ""),
         "ZABY_API_ORIGIN": servers.a.origin,
         "ZABY_API_KEY": servers.api_key,
     }
-    # The venv's interpreter, in a directory of its own: the default transport, the installed package.
-    done = subprocess.run(
-        [sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, f"README example failed:\nstdout:\n{done.stdout}\nstderr:\n{done.stderr}"
-    lines = done.stdout.strip().splitlines()
-    events = [line.split(" ", 1)[0] for line in lines]
-    assert events[0] == "RunStarted", done.stdout
-    assert "text" in events, done.stdout
-    assert events[-1] == "RunFinished", done.stdout
-    assert "'status': 'COMPLETED'" in lines[-1], done.stdout
-    assert "You said: hello" in lines[-1], done.stdout
+    for index, (block, slug) in enumerate(zip(blocks, ("script-helper", "helper"))):
+        script = tmp_path / f"readme_example_{index}.py"
+        script.write_text(block)
+        # The venv's interpreter, in a directory of its own: the default transport, the installed package.
+        done = subprocess.run(
+            [sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, f"README example {slug} failed:\nstdout:\n{done.stdout}\nstderr:\n{done.stderr}"
+        lines = done.stdout.strip().splitlines()
+        events = [line.split(" ", 1)[0] for line in lines]
+        assert events[0] == "RunStarted", done.stdout
+        assert "text" in events, done.stdout
+        assert events[-1] == "RunFinished", done.stdout
+        assert "'status': 'COMPLETED'" in lines[-1], done.stdout
+        assert "You said: hello" in lines[-1], done.stdout
 
-    # What the example did is on the server: the agent `helper`, deployed, with the run.
-    helper = next(a for a in (await z.agents.list({"q": "helper"}))["items"] if a["slug"] == "helper")
-    assert helper["status"] == "ACTIVE" and len(helper["activeDeployments"]) == 1
-    usage = await z.usage.get_agent_usage({"agentId": helper["id"]})
-    assert (usage["totals"]["runs"], usage["totals"]["completedRuns"]) == (1, 1)
+        # What the example did is on the server: the agent, deployed, with the run.
+        agent = next(a for a in (await z.agents.list({"q": slug}))["items"] if a["slug"] == slug)
+        assert agent["status"] == "ACTIVE" and len(agent["activeDeployments"]) == 1
+        usage = await z.usage.get_agent_usage({"agentId": agent["id"]})
+        assert (usage["totals"]["runs"], usage["totals"]["completedRuns"]) == (1, 1)
 
 
 async def test_lifecycle_example_runs_against_the_live_server(servers: Servers, tmp_path: Path) -> None:
