@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::Mutex;
@@ -41,8 +42,18 @@ pub fn everything_stdio_command() -> Vec<String> {
     vec!["node".into(), everything_entry().display().to_string(), "stdio".into()]
 }
 
+/// A port no other server of this test process was given: the OS may hand a just-released
+/// ephemeral port to two tests that start at once, and the second server would then fail to
+/// bind while its test talked to the first one.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port").local_addr().unwrap().port()
+    static GIVEN: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
+    loop {
+        let port =
+            std::net::TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port").local_addr().unwrap().port();
+        if GIVEN.lock().unwrap_or_else(|p| p.into_inner()).insert(port) {
+            return port;
+        }
+    }
 }
 
 /// A running server-everything; killed on drop.
@@ -67,10 +78,15 @@ impl Everything {
             .kill_on_drop(true)
             .spawn()
             .expect("start node");
-        let server = Self { child, port };
+        let mut server = Self { child, port };
         let deadline = Instant::now() + Duration::from_secs(30);
         while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
             assert!(Instant::now() < deadline, "server-everything ({mode}) did not start on port {port}");
+            // A server that exited (say, the port was taken after all) must not be mistaken
+            // for whatever else answers on that port.
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!("server-everything ({mode}) exited with {status} before listening on port {port}");
+            }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         server
