@@ -118,4 +118,25 @@ export function cases(sdk, vectors) {
   return out;
 }
 
+// Deep equality on JSON values (what the cases compare), keys in any order.
+const canon = (v) =>
+  JSON.stringify(v, (_, x) =>
+    x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort()) : x,
+  );
+
+/** Runs every case in turn (in a page: the Chromium runners) → `{ name, ok, actual, expected }[]`. */
+export async function replayAll(sdk, vectors) {
+  const results = [];
+  for (const c of cases(sdk, vectors)) {
+    const name = `${c.group}: ${c.name}`;
+    try {
+      const actual = await c.run();
+      results.push({ name, ok: canon(actual) === canon(c.expected), actual, expected: c.expected });
+    } catch (e) {
+      results.push({ name, ok: false, actual: String((e && e.stack) || e) });
+    }
+  }
+  return results;
+}
+
 export { bytes };

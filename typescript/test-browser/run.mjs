@@ -1,26 +1,15 @@
 // The conformance vectors inside headless Chromium (WEB.md §2, §3): a page served by a
 // tiny local static server loads the web build as ES modules, with no bundler, and
-// replays every case (test-browser/replay.mjs). Debian's chromium only, driven by
-// playwright-core — never a downloaded browser. `make test-browser` installs chromium
-// when it is missing. Exits 1 when a case differs or the page fails.
+// replays every case (test-browser/replay.mjs), in Chromium as chromium.mjs starts it.
+// `make test-browser` installs chromium when it is missing. Exits 1 when a case
+// differs or the page fails. examples/web/test/ replays them again inside the
+// embedding example's page, next to a live server.
 import http from "node:http";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { dirname, extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { launchChromium } from "./chromium.mjs";
 
-const CHROMIUM = process.env.ZABY_CHROMIUM ?? "/usr/bin/chromium";
-const FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const repo = normalize(join(dirname(fileURLToPath(import.meta.url)), "..", ".."));
 /** What the page may load: the built package, the replay, the vectors. */
 const SERVED = ["/typescript/dist/", "/typescript/test-browser/replay.mjs", "/crates/zaby/tests/conformance/vectors.json"];
@@ -32,22 +21,10 @@ const PAGE = `<!doctype html>
 <pre id="out">running…</pre>
 <script type="module">
   import * as sdk from "/typescript/dist/web/index.js";
-  import { cases } from "/typescript/test-browser/replay.mjs";
-  // Deep equality on JSON values (what the cases compare), keys in any order.
-  const canon = (v) => JSON.stringify(v, (_, x) =>
-    x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort()) : x);
+  import { replayAll } from "/typescript/test-browser/replay.mjs";
   try {
     const vectors = await (await fetch("/crates/zaby/tests/conformance/vectors.json")).json();
-    const results = [];
-    for (const c of cases(sdk, vectors)) {
-      try {
-        const actual = await c.run();
-        results.push({ name: c.group + ": " + c.name, ok: canon(actual) === canon(c.expected), actual, expected: c.expected });
-      } catch (e) {
-        results.push({ name: c.group + ": " + c.name, ok: false, actual: String(e && e.stack || e) });
-      }
-    }
-    window.zabyResults = results;
+    window.zabyResults = await replayAll(sdk, vectors);
   } catch (e) {
     window.zabyResults = [{ name: "page", ok: false, actual: String(e && e.stack || e) }];
   }
@@ -73,11 +50,10 @@ const server = http.createServer((req, res) => {
 await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
 const base = `http://127.0.0.1:${server.address().port}`;
 
-const profile = mkdtempSync(join(tmpdir(), "zaby-chromium-"));
 let failed = 0;
 let context;
 try {
-  context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS });
+  context = await launchChromium();
   const page = await context.newPage();
   const problems = [];
   page.on("pageerror", (e) => problems.push(String(e)));
@@ -99,6 +75,5 @@ try {
 } finally {
   await context?.close();
   server.close();
-  rmSync(profile, { recursive: true, force: true });
 }
 process.exit(failed === 0 ? 0 : 1);
