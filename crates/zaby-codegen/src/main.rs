@@ -1,14 +1,17 @@
-//! `zaby-codegen`: derives the generated files of the Python and TypeScript packages
+//! `zaby-codegen`: derives the generated files of the Rust, Python and TypeScript SDKs
 //! (methods, stubs, types) from `zaby::endpoints::ENDPOINTS` and the type catalogue.
 //!
 //! `cargo run -p zaby-codegen` rewrites them; `cargo run -p zaby-codegen -- --check`
 //! fails when a checked-in file differs from what the table produces (CI runs it).
+//! `--only PREFIX` limits either to the files whose path starts with PREFIX (`--only docs/`).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod docs;
 mod kotlin;
 mod python;
+mod rust_methods;
 mod types;
 mod typescript;
 
@@ -23,6 +26,8 @@ fn all() -> Vec<Generated> {
     files.extend(typescript::generate());
     files.extend(kotlin::generate());
     files.extend(types::generate());
+    files.extend(rust_methods::generate());
+    files.extend(docs::generate());
     files
 }
 
@@ -31,10 +36,12 @@ fn repo_root() -> PathBuf {
 }
 
 fn main() -> ExitCode {
-    let check = std::env::args().any(|a| a == "--check");
+    let args: Vec<String> = std::env::args().collect();
+    let check = args.iter().any(|a| a == "--check");
+    let only = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1)).map_or("", String::as_str);
     let root = repo_root();
     let mut stale = Vec::new();
-    for file in all() {
+    for file in all().into_iter().filter(|f| f.path.starts_with(only)) {
         let path = root.join(file.path);
         let current = std::fs::read_to_string(&path).unwrap_or_default();
         if current == file.contents {

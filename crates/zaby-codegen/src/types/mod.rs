@@ -14,6 +14,7 @@ mod emit_openapi;
 mod emit_python;
 mod emit_rust;
 mod emit_typescript;
+mod events;
 
 #[cfg(test)]
 mod tests;
@@ -37,12 +38,12 @@ const FILES: &[(&str, &str)] = &[
     ("intelligence.types", include_str!("catalogue/intelligence.types")),
 ];
 
-/// The query strings of the endpoints (`E3Query`, …): read for the OpenAPI document
-/// only, so the SDK types do not change with them.
+/// The query strings of the endpoints (`E3Query`, …): read for the OpenAPI document and
+/// the Rust SDK (whose methods take them typed); Python and TypeScript do not emit them.
 const QUERIES: (&str, &str) = ("queries.types", include_str!("catalogue/queries.types"));
 
-/// The catalogue with the endpoints' query types, for the OpenAPI document.
-fn catalogue_with_queries() -> Catalogue {
+/// The catalogue with the endpoints' query types, for the OpenAPI document and Rust.
+pub(crate) fn catalogue_with_queries() -> Catalogue {
     let files: Vec<(&str, &str)> = FILES.iter().copied().chain([QUERIES]).collect();
     parse::parse_catalogue(&files).unwrap_or_else(|e| panic!("type catalogue: {e}"))
 }
@@ -63,8 +64,9 @@ pub fn generate() -> Vec<Generated> {
         }
     }
     vec![
-        Generated { path: "crates/zaby/src/types.rs", contents: emit_rust::emit(&cat) },
+        Generated { path: "crates/zaby/src/types.rs", contents: emit_rust::emit(&catalogue_with_queries()) },
         Generated { path: "python/zaby/types.py", contents: emit_python::emit(&cat) },
+        Generated { path: emit_python::EVENTS_PATH, contents: emit_python::emit_events(&cat) },
         Generated { path: "typescript/src/types.ts", contents: emit_typescript::emit(&cat) },
         Generated { path: emit_openapi::PATH, contents: emit_openapi::emit(&catalogue_with_queries()) },
     ]
