@@ -32,6 +32,18 @@ def test_import_zaby_defers_typing_logging_and_dataclasses() -> None:
     assert not pulled_in, f"import zaby imported {pulled_in}"
 
 
+def test_run_event_is_one_lazy_name_on_every_face() -> None:
+    assert "zaby.events" not in _loaded_after("import zaby, zaby.sync, zaby.runtime")
+    import zaby.events
+    import zaby.runtime
+    import zaby.sync
+
+    assert zaby.RunEvent is zaby.sync.RunEvent is zaby.runtime.RunEvent is zaby.events.RunEvent
+    assert zaby.events.TextEvent in zaby.RunEvent.__args__ and zaby.events.OtherEvent in zaby.RunEvent.__args__
+    with pytest.raises(AttributeError):
+        zaby.sync.NoSuchName  # noqa: B018
+
+
 def test_lazy_names_resolve() -> None:
     from typing import Union
 

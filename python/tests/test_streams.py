@@ -41,6 +41,14 @@ async def test_events_in_order(runtime: ZabyRuntime, transport: MockTransport) -
     assert req.headers["accept"] == "text/event-stream" and req.stream
 
 
+async def test_an_event_of_an_unknown_name_still_arrives(runtime: ZabyRuntime, transport: MockTransport) -> None:
+    # Typed as `zaby.events.OtherEvent`; at run time the same `SseEvent` as every event.
+    transport.set_sse("GET", PATH, [{"id": "1", "event": "plan_updated", "data": {"steps": 3}}, DONE])
+    seen = [ev async for ev in runtime.runs.stream("run-42")]
+    assert seen[0] == SseEvent({"steps": 3}, "1", "plan_updated")
+    assert [ev.event for ev in seen] == ["plan_updated", "RunFinished"]
+
+
 async def test_reconnect_resumes_with_last_event_id_and_dedups(runtime: ZabyRuntime, transport: MockTransport) -> None:
     transport.set_sse("GET", PATH, [HI])  # ends without a terminal event: a drop
     transport.set_sse("GET", PATH, [HI, DONE])  # the server replays event 1

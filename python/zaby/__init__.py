@@ -50,6 +50,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from .events import RunEvent as RunEvent
     from .transport import ZabyTransport as ZabyTransport
     from .types import ListResponse as ListResponse
 
@@ -63,8 +64,12 @@ if hasattr(_os, "register_at_fork"):
 
 
 def __getattr__(name: str) -> Any:
-    # `ListResponse` lives with the generated types and `ZabyTransport` is a `typing`
-    # protocol; importing them lazily keeps `import zaby` fast.
+    # `ListResponse` and `RunEvent` live with the generated types and `ZabyTransport` is a
+    # `typing` protocol; importing them lazily keeps `import zaby` fast.
+    if name == "RunEvent":
+        from .events import RunEvent
+
+        return RunEvent
     if name == "ListResponse":
         from .types import ListResponse
 
@@ -103,6 +108,7 @@ __all__ = [
     "create_zaby_api_error",
     "ZabyApiErrorInput",
     "SseEvent",
+    "RunEvent",
     "RunEventStream",
     "ListResponse",
     "RuntimeTokenResponse",

@@ -5,19 +5,19 @@ from types import TracebackType
 import threading
 from typing import Any, Sequence
 
-from ._sse import SseEvent
+from .events import RunEvent
 
 VERSION: str
 DEFAULT_ZABY_API_ORIGIN: str
 LOCAL_ZABY_API_ORIGIN: str
 
 class RunEventStream:
-    """The events of one run: an async iterator of ``SseEvent`` and an async context
-    manager. ``break``, ``aclose()``, leaving ``async with`` or cancelling the task
+    """The events of one run: an async iterator of ``SseEvent`` objects, typed as
+    ``RunEvent`` (``zaby.events``), and an async context manager. ``break``, ``aclose()``, leaving ``async with`` or cancelling the task
     closes the HTTP connection."""
 
     def __aiter__(self) -> RunEventStream: ...
-    async def __anext__(self) -> SseEvent: ...
+    async def __anext__(self) -> RunEvent: ...
     async def aclose(self) -> None: ...
     async def __aenter__(self) -> RunEventStream: ...
     async def __aexit__(
@@ -30,11 +30,11 @@ class RunEventStream:
 
 class SyncRunEventStream:
     """The events of one run on the sync client (``zaby.sync``): an iterator of
-    ``SseEvent`` and a context manager. ``break`` plus ``close()``, or leaving ``with``,
+    ``SseEvent`` objects, typed as ``RunEvent`` (``zaby.events``), and a context manager. ``break`` plus ``close()``, or leaving ``with``,
     closes the HTTP connection."""
 
     def __iter__(self) -> SyncRunEventStream: ...
-    def __next__(self) -> SseEvent: ...
+    def __next__(self) -> RunEvent: ...
     def close(self) -> None: ...
     def __enter__(self) -> SyncRunEventStream: ...
     def __exit__(

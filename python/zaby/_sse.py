@@ -16,6 +16,13 @@ class SseEvent:
 
     __slots__ = ("data", "id", "event")
 
+    # Typed loosely here: a stream's events are typed by ``zaby.events.RunEvent``, whose
+    # members say which ``event`` goes with which ``data``; a narrower type here would
+    # make ``isinstance(ev, SseEvent)`` on such an event look impossible to checkers.
+    event: Any
+    data: Any
+    id: str | None
+
     def __init__(self, data: Any, id: str | None = None, event: str | None = None) -> None:
         self.data = data
         self.id = id

@@ -33,13 +33,23 @@ if TYPE_CHECKING:
     from types import TracebackType
     from typing import Any, Callable, Union
 
+    from .events import RunEvent as RunEvent
     from .mocks import MockTransport
     from .transport import HttpTransport, TransportRequest, TransportResponse
 
     SyncCredentialProvider = Union[str, Callable[[], str]]
     """A credential: the value itself, or a plain function returning it on every attempt."""
 
-__all__ = ["Zaby", "ZabyRuntime", "SyncRunEventStream", "SseEvent"]
+__all__ = ["Zaby", "ZabyRuntime", "SyncRunEventStream", "SseEvent", "RunEvent"]
+
+
+def __getattr__(name: str) -> Any:
+    # `RunEvent` (`zaby.events`) needs `typing`: imported on first use, as in `zaby`.
+    if name == "RunEvent":
+        from .events import RunEvent
+
+        return RunEvent
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _is_async_function(value: Any) -> bool:

@@ -6,6 +6,7 @@ import type { CredentialProvider } from "./internal/host.js";
 import type { ZabyTransport } from "./transport.js";
 
 export type { SseEvent, StreamOptions } from "./options.js";
+export type { RunEvent, RunEventOf, RunEventPayloads, OtherRunEvent, UnknownRunEventName } from "./types.js";
 
 export type ZabyRuntimeTokenProvider = CredentialProvider;
 

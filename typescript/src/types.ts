@@ -643,16 +643,68 @@ export interface RunUsage {
   outputTokens: number;
 }
 
-/** A stored run event: the stored form of a stream event. */
-export interface RunEvent {
+/**
+ * A stored run event: the stored form of a stream event.
+ *
+ * Stored (`RunEventPage.items`) or streamed (`runtime.runs.stream`): comparing `event`
+ * with a name narrows `data` to that event's payload (API.md §5.4), e.g.
+ * `if (ev.event === "text") ev.data.content`. An event of a name this SDK does not know
+ * arrives as `OtherRunEvent`.
+ */
+export type RunEvent =
+  | RunEventOf<"RunStarted">
+  | RunEventOf<"text">
+  | RunEventOf<"thinking">
+  | RunEventOf<"tool_call">
+  | RunEventOf<"tool_result">
+  | RunEventOf<"approval_required">
+  | RunEventOf<"RunFinished">
+  | RunEventOf<"RunError">
+  | OtherRunEvent;
+
+/** The payload (`data`) of each event name. */
+export interface RunEventPayloads {
+  RunStarted: RunStarted;
+  text: Text;
+  thinking: Thinking;
+  tool_call: ToolCall;
+  tool_result: ToolResult;
+  approval_required: ApprovalRequired;
+  RunFinished: RunFinished;
+  RunError: RunError;
+}
+
+/** A run event of a known name, its `data` typed. */
+export interface RunEventOf<K extends keyof RunEventPayloads> {
   /** Decimal form of `seq`; equals the SSE `id:`. */
-  id: string;
+  id?: string;
   /** 1, 2, 3, … per run. */
   seq?: number;
   runId?: string;
-  event: RunEventName;
-  /** The payload (`RunStarted`, `Text`, `ToolCall`, …). */
-  data: Record<string, unknown>;
+  event: K;
+  data: RunEventPayloads[K];
+}
+
+declare const unknownRunEventName: unique symbol;
+/**
+ * The name of an event outside API.md §5.4 (from a newer server): a `string` at run
+ * time, typed apart so that comparing `event` with a known name narrows the union and a
+ * misspelled name does not compile. `String(ev.event)` reads it.
+ */
+export interface UnknownRunEventName extends String {
+  readonly [unknownRunEventName]: true;
+}
+
+/** An event of a name this SDK does not know, or without a name. */
+export interface OtherRunEvent {
+  /** Decimal form of `seq`; equals the SSE `id:`. */
+  id?: string;
+  /** 1, 2, 3, … per run. */
+  seq?: number;
+  runId?: string;
+  event?: UnknownRunEventName;
+  /** The payload as sent: parsed JSON, or the text when it was not JSON. */
+  data: unknown;
 }
 
 /**

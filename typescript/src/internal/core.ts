@@ -2,7 +2,8 @@
 import { resolvedFetch, shapeResolved, splitConfig, type ResolvedZabyConfig, type ZabyGlobalConfig } from "../config.js";
 import { FetchTransport } from "../fetch.js";
 import { native, type CallOptions, type NativeClient } from "../native.js";
-import type { Query, RequestOptions, SseEvent, StreamOptions } from "../options.js";
+import type { Query, RequestOptions, StreamOptions } from "../options.js";
+import type { RunEvent } from "../types.js";
 import type { ZabyTransport } from "../transport.js";
 import { checkCredential, checkParams, checkString, invalidArgument } from "./args.js";
 import { nativeSync } from "./convert.js";
@@ -107,8 +108,8 @@ export class Core {
     }, options?.signal);
   }
 
-  stream<T>(runId: string, query: Query | undefined, options?: StreamOptions): AsyncGenerator<SseEvent<T>, undefined, unknown> {
-    return new CursorGenerator<SseEvent<T>>(
+  stream(runId: string, query: Query | undefined, options?: StreamOptions): AsyncGenerator<RunEvent, undefined, unknown> {
+    return new CursorGenerator<RunEvent>(
       (cancel) => {
         checkString("runId", runId);
         return this.client.stream(runId, query, callOptions(options), cancel);

@@ -8,7 +8,8 @@ import { checkString, describe, invalidArgument } from "../common.js";
 import { ZabyConnectionError, ZabyError, ZabyTimeoutError, type ZabyApiError } from "../error-classes.js";
 import { FetchTransport } from "../fetch.js";
 import type { Core } from "../internal/subclient.js";
-import type { Query, RequestOptions, SseEvent, StreamOptions } from "../options.js";
+import type { Query, RequestOptions, StreamOptions } from "../options.js";
+import type { RunEvent } from "../types.js";
 import type { TransportRequest, TransportResponse, ZabyTransport } from "../transport.js";
 import { resolveZabyConfig, type ResolvedZabyConfig, type ZabyGlobalConfig } from "./config.js";
 import { apiErrorFrom } from "./mapping.js";
@@ -392,13 +393,13 @@ export class WebCore implements Core {
     }
   }
 
-  stream<T>(runId: string, query: Query | undefined, options?: StreamOptions): AsyncGenerator<SseEvent<T>, undefined, unknown> {
+  stream(runId: string, query: Query | undefined, options?: StreamOptions): AsyncGenerator<RunEvent, undefined, unknown> {
     return new WebCursor((stop) => {
       checkOptions(options);
       checkString("runId", runId);
       const call = this.prepare("runtime_runs", "stream", [runId], query);
       return runStream(this, call, runId, { ...options, signal: stop });
-    }, options?.signal) as AsyncGenerator<SseEvent<T>, undefined, unknown>;
+    }, options?.signal);
   }
 
   /** `deployments.waitUntilActive` (`wait.rs`): polls E19 until it answers 200. */

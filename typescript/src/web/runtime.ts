@@ -5,7 +5,17 @@ import type { ResolvedZabyConfig } from "./config.js";
 import { WebCore } from "./core.js";
 import { RUNTIME_ROUTES } from "./generated/routes.js";
 
-export type { ZabyRuntimeOptions, ZabyRuntimeTokenProvider, SseEvent, StreamOptions } from "../runtime.js";
+export type {
+  ZabyRuntimeOptions,
+  ZabyRuntimeTokenProvider,
+  SseEvent,
+  StreamOptions,
+  RunEvent,
+  RunEventOf,
+  RunEventPayloads,
+  OtherRunEvent,
+  UnknownRunEventName,
+} from "../runtime.js";
 
 export interface ZabyRuntime extends ZabyRuntimeClients {}
 

@@ -5,7 +5,7 @@
  * ignored, a block without any field never dispatched. Bytes are decoded as UTF-8
  * across chunk boundaries (invalid sequences become U+FFFD).
  */
-import type { SseEvent } from "../types.js";
+import type { RunEvent, SseEvent } from "../types.js";
 
 /** An event with its data still as text (the core's `RawSseEvent`). */
 export interface RawSseEvent {
@@ -114,8 +114,11 @@ export class SseParser {
   }
 }
 
-/** The data parsed as JSON when it is valid JSON, else the text (the core's `parse_data`). */
-export function toEvent(raw: RawSseEvent): SseEvent {
+/**
+ * The data parsed as JSON when it is valid JSON, else the text (the core's `parse_data`).
+ * Typed by its name: the server sends each event's catalogue payload (API.md §5.4).
+ */
+export function toEvent(raw: RawSseEvent): RunEvent {
   let data: unknown;
   try {
     data = JSON.parse(raw.data);
@@ -125,7 +128,7 @@ export function toEvent(raw: RawSseEvent): SseEvent {
   const ev: SseEvent = { data };
   if (raw.id !== undefined) ev.id = raw.id;
   if (raw.event !== undefined) ev.event = raw.event;
-  return ev;
+  return ev as RunEvent;
 }
 
 /** Whether this event ends a run's stream (API.md §5.6). */

@@ -7,7 +7,7 @@
 import { ZabyError, ZabyStreamError, ZabyTimeoutError, type ZabyApiError } from "../error-classes.js";
 import type { StreamOptions } from "../options.js";
 import type { TransportResponse } from "../transport.js";
-import type { SseEvent } from "../types.js";
+import type { RunEvent } from "../types.js";
 import { abortable, sleep } from "./abort.js";
 import { BodyReader, isTransient, type Call, type CallOptions, type WebCore } from "./core.js";
 import { isTerminal, SseParser, toEvent, type RawSseEvent } from "./sse.js";
@@ -28,7 +28,7 @@ function decimal(id: string): bigint | undefined {
 
 const IDLE = Symbol("idle");
 
-export async function* runStream(core: WebCore, call: Call, runId: string, options: StreamOptions): AsyncGenerator<SseEvent, undefined, unknown> {
+export async function* runStream(core: WebCore, call: Call, runId: string, options: StreamOptions): AsyncGenerator<RunEvent, undefined, unknown> {
   const maxReconnects = options.maxReconnects ?? DEFAULT_MAX_RECONNECTS;
   const callOptions: CallOptions = { requestId: options.requestId, timeoutMs: options.timeoutMs, signal: options.signal };
   const idleMs = Math.max(core.attemptTimeout(callOptions), MIN_IDLE_TIMEOUT_MS);

@@ -17,7 +17,7 @@ import {
   type ListResponse,
   type RequestOptions,
 } from "@zaby/sdk";
-import { ZabyRuntime as Runtime, type SseEvent, type StreamOptions, type ZabyRuntimeTokenProvider } from "@zaby/sdk/runtime";
+import { ZabyRuntime as Runtime, type RunEvent, type StreamOptions, type ZabyRuntimeTokenProvider } from "@zaby/sdk/runtime";
 import { MockTransport, MockTransportError, type MockResponse, type MockRequest, type MockSseEvent } from "@zaby/sdk/testing";
 import { ZabyError, type ZabyApiErrorInput } from "@zaby/sdk/errors";
 import type { RuntimeTokenResponse, RunStartResponse } from "@zaby/sdk/types";
@@ -57,7 +57,8 @@ export async function main(): Promise<void> {
   const started: RunStartResponse = await runs.start({ input: "hello", respondAsync: true });
   const streamOptions: StreamOptions = { maxReconnects: 3 };
   for await (const ev of runs.stream(started.runId, { afterSeq: 0 }, streamOptions)) {
-    const e: SseEvent = ev;
+    const e: RunEvent = ev;
+    if (e.event === "text") console.log(e.data.content);
     if (e.event === "RunFinished") break;
   }
   const events: MockSseEvent[] = [{ id: "1", event: "text", data: { content: "x" } }];

@@ -1,6 +1,7 @@
 //! Writes `typescript/src/types.ts`: type-only exports (`@zaby/sdk/types`).
 
 use super::SOURCE_DIR;
+use super::events::{self, EVENT_OBJECT};
 use super::model::{Catalogue, Field, Ty, TypeDef};
 use std::fmt::Write;
 
@@ -29,9 +30,68 @@ pub fn emit(cat: &Catalogue) -> String {
     }
     for t in &cat.types {
         out.push('\n');
-        emit_type(&mut out, cat, t);
+        if t.name == EVENT_OBJECT {
+            emit_run_event(&mut out, cat, t);
+        } else {
+            emit_type(&mut out, cat, t);
+        }
     }
     out
+}
+
+/// The stored run event becomes a union discriminated by `event`: each known name with
+/// its payload as `data`, and `OtherRunEvent` for a name from a newer server. The
+/// stream yields the same union (its events lack `seq` and `runId`).
+fn emit_run_event(out: &mut String, cat: &Catalogue, t: &TypeDef) {
+    let events = events::stream_events(cat);
+    let doc = format!(
+        "{}\n\nStored (`RunEventPage.items`) or streamed (`runtime.runs.stream`): comparing `event`\n\
+         with a name narrows `data` to that event's payload (API.md §5.4), e.g.\n\
+         `if (ev.event === \"text\") ev.data.content`. An event of a name this SDK does not know\n\
+         arrives as `OtherRunEvent`.",
+        t.doc
+    );
+    jsdoc(out, "", &doc);
+    let members: Vec<String> = events.iter().map(|e| format!("RunEventOf<{}>", ts_str(e.name))).collect();
+    let _ = writeln!(out, "export type {} =\n  | {}\n  | OtherRunEvent;\n", t.name, members.join("\n  | "));
+    out.push_str("/** The payload (`data`) of each event name. */\nexport interface RunEventPayloads {\n");
+    for e in &events {
+        let _ = writeln!(out, "  {}: {};", e.name, e.payload.name);
+    }
+    out.push_str("}\n\n");
+    // `seq` and `runId` exist on stored events only, and a stream event may lack `id`.
+    let common: Vec<Field> = t
+        .fields
+        .iter()
+        .filter(|f| f.wire != "event" && f.wire != "data")
+        .map(|f| Field { required: false, ..f.clone() })
+        .collect();
+    out.push_str("/** A run event of a known name, its `data` typed. */\n");
+    let _ = writeln!(out, "export interface RunEventOf<K extends keyof RunEventPayloads> {{");
+    for f in &common {
+        field(out, f);
+    }
+    out.push_str("  event: K;\n  data: RunEventPayloads[K];\n}\n\n");
+    out.push_str("declare const unknownRunEventName: unique symbol;\n");
+    jsdoc(
+        out,
+        "",
+        "The name of an event outside API.md §5.4 (from a newer server): a `string` at run\n\
+         time, typed apart so that comparing `event` with a known name narrows the union and a\n\
+         misspelled name does not compile. `String(ev.event)` reads it.",
+    );
+    out.push_str(
+        "export interface UnknownRunEventName extends String {\n  readonly [unknownRunEventName]: true;\n}\n\n",
+    );
+    out.push_str(
+        "/** An event of a name this SDK does not know, or without a name. */\nexport interface OtherRunEvent {\n",
+    );
+    for f in &common {
+        field(out, f);
+    }
+    out.push_str(
+        "  event?: UnknownRunEventName;\n  /** The payload as sent: parsed JSON, or the text when it was not JSON. */\n  data: unknown;\n}\n",
+    );
 }
 
 fn ts_str(s: &str) -> String {
