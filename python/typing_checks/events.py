@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import zaby
 import zaby.sync
-from zaby import RunEvent, SseEvent
+from zaby import MockTransport, RunEvent, SseEvent
 from zaby.events import OtherEvent, TextEvent
 from zaby.types import Citation
 
@@ -39,6 +39,8 @@ def on_text(ev: TextEvent | OtherEvent) -> str:
 
 async def stream_async(runtime: zaby.ZabyRuntime, run_id: str) -> list[str]:
     out: list[str] = []
+    captured: list[RunEvent] = [ev async for ev in runtime.runs.stream(run_id)]
+    MockTransport().set_sse("GET", f"/api/v1/agent-runtime/runs/{run_id}/aiui", captured)  # replayable
     async with runtime.runs.stream(run_id) as events:
         async for ev in events:
             if ev.event == "text":

@@ -10,14 +10,19 @@ from .transport import TransportRequest, TransportResponse, _response
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Iterable, Mapping
+    from typing import Any, Iterable, Mapping, Union
+
+    from .events import RunEvent
+
+    # An event to replay: an `SseEvent` (as a stream yields it, typed `RunEvent`) or a mapping.
+    _AnyEvent = Union[SseEvent, RunEvent, Mapping[str, Any]]
 
 __all__ = ["MockTransport", "MockResponse", "MockRequest", "MockTransportError"]
 
 _UNSET: Any = object()
 
 
-def _event(ev: SseEvent | Mapping[str, Any]) -> dict[str, Any]:
+def _event(ev: _AnyEvent) -> dict[str, Any]:
     if isinstance(ev, SseEvent):
         return ev.to_dict()
     from collections.abc import Mapping
@@ -42,7 +47,7 @@ class MockResponse:
         headers: Mapping[str, str] | None = None,
         *,
         json: Any = _UNSET,
-        events: Iterable[SseEvent | Mapping[str, Any]] | None = None,
+        events: Iterable[_AnyEvent] | None = None,
     ) -> None:
         if json is not _UNSET:
             if json_body is not None:
@@ -146,7 +151,7 @@ class MockTransport:
         self,
         method: str,
         path: str,
-        events: Iterable[SseEvent | Mapping[str, Any]],
+        events: Iterable[_AnyEvent],
         status: int = 200,
         headers: Mapping[str, str] | None = None,
     ) -> None:
