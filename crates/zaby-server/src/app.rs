@@ -139,6 +139,13 @@ pub async fn open(settings: Settings) -> anyhow::Result<Opened> {
     let signer = Signer::new(db.clone(), secrets, settings.jwt_secret.as_deref());
     signer.load().await.map_err(|e| anyhow::anyhow!("cannot load signing keys: {}", e.message))?;
     let runs = crate::services::runs::RunsState::new(&settings, secrets_for_runs)?;
+    let embeddings = match settings.embeddings.clone() {
+        Some(config) => Some(
+            zaby_knowledge::EmbeddingsClient::new(config)
+                .map_err(|e| anyhow::anyhow!("ZABY_EMBEDDINGS_BASE_URL: {e}"))?,
+        ),
+        None => None,
+    };
     let ctx = Arc::new_cyclic(|weak| Ctx {
         db,
         settings,
@@ -148,6 +155,7 @@ pub async fn open(settings: Settings) -> anyhow::Result<Opened> {
         runs,
         tools: crate::services::mcp::gateway::McpToolGateway::new(weak.clone()),
         run_knowledge: Arc::new(crate::services::knowledge::runs::KnowledgeForRuns::new(weak.clone())),
+        embeddings,
         mcp,
     });
     crate::services::mcp::builtin::ensure_all(&ctx)

@@ -190,7 +190,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         eprintln!("Its API key (shown once, saved to {}):", path.display());
         println!("{key}");
     }
-    let embeddings = crate::services::knowledge::retrieval::embeddings().map(|c| c.config());
+    let embeddings = server.ctx.settings.embeddings.as_ref();
     eprintln!(
         "{}",
         crate::startup_report::render(

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use serde::Deserialize;
+use zaby_knowledge::EmbeddingsConfig;
+use zaby_knowledge::embeddings::{ENV_API_KEY, ENV_BASE_URL, ENV_MODEL};
 
 /// `ZABY_LOG_FORMAT`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum, Deserialize)]
@@ -110,6 +112,15 @@ pub struct SettingsArgs {
     /// `0` turns off `GET /metrics` [default: 1].
     #[arg(long, global = true, env = "ZABY_METRICS")]
     pub metrics: Option<String>,
+    /// An OpenAI-compatible embeddings API (`/embeddings` is appended) for semantic
+    /// knowledge search; unset: lexical search only.
+    #[arg(long, global = true, env = "ZABY_EMBEDDINGS_BASE_URL")]
+    pub embeddings_base_url: Option<String>,
+    #[arg(long, global = true, env = "ZABY_EMBEDDINGS_API_KEY", hide_env_values = true)]
+    pub embeddings_api_key: Option<String>,
+    /// [default: text-embedding-3-small].
+    #[arg(long, global = true, env = "ZABY_EMBEDDINGS_MODEL")]
+    pub embeddings_model: Option<String>,
 }
 
 /// The config file: the variable names without `ZABY_`, lower-case.
@@ -145,6 +156,9 @@ struct FileSettings {
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
     metrics: Option<bool>,
+    embeddings_base_url: Option<String>,
+    embeddings_api_key: Option<String>,
+    embeddings_model: Option<String>,
     /// Read by the model registry (`zaby-models`); only its presence matters here.
     models: Option<toml::Table>,
 }
@@ -181,6 +195,9 @@ const FILE_KEYS: &[&str] = &[
     "tls_cert",
     "tls_key",
     "metrics",
+    "embeddings_base_url",
+    "embeddings_api_key",
+    "embeddings_model",
     "models",
 ];
 
@@ -251,6 +268,8 @@ pub struct Settings {
     /// Certificate and key files; HTTPS when set.
     pub tls: Option<(PathBuf, PathBuf)>,
     pub metrics: bool,
+    /// `ZABY_EMBEDDINGS_*`: the provider of semantic search, if any.
+    pub embeddings: Option<EmbeddingsConfig>,
     /// The config file that was read, if any (model mappings are read from it too).
     pub config_file: Option<PathBuf>,
 }
@@ -286,6 +305,7 @@ impl Default for Settings {
             memory_extraction: MemoryExtraction::Auto,
             tls: None,
             metrics: true,
+            embeddings: None,
             config_file: None,
         }
     }
@@ -296,6 +316,11 @@ fn truthy(s: &str) -> bool {
 }
 
 impl Settings {
+    /// `<public origin>/api/v1/agent-runtime`, the `runtimeUrl` of deployments.
+    pub fn runtime_url(&self) -> String {
+        format!("{}/api/v1/agent-runtime", self.public_origin)
+    }
+
     pub fn resolve(args: &SettingsArgs) -> anyhow::Result<Settings> {
         let path = match &args.config {
             Some(p) => Some(p.clone()),
@@ -362,6 +387,12 @@ impl Settings {
                 Some(v) => switch("ZABY_METRICS", v)?,
                 None => file.metrics.unwrap_or(d.metrics),
             },
+            embeddings: EmbeddingsConfig::from_lookup(|name| match name {
+                ENV_BASE_URL => pick_opt!(embeddings_base_url),
+                ENV_API_KEY => pick_opt!(embeddings_api_key),
+                ENV_MODEL => pick_opt!(embeddings_model),
+                _ => None,
+            }),
             config_file: path.clone(),
         };
         s.check()?;
@@ -403,6 +434,25 @@ mod tests {
         std::fs::write(&path, text).unwrap();
         let result = read_file(&path);
         (path, result)
+    }
+
+    #[test]
+    fn embeddings_come_from_the_settings() {
+        assert_eq!(Settings::resolve(&SettingsArgs::default()).unwrap().embeddings, None);
+        let args = SettingsArgs {
+            embeddings_base_url: Some("http://e/v1".into()),
+            embeddings_api_key: Some("k".into()),
+            ..SettingsArgs::default()
+        };
+        let e = Settings::resolve(&args).unwrap().embeddings.unwrap();
+        assert_eq!((e.base_url.as_str(), e.api_key.as_deref()), ("http://e/v1", Some("k")));
+        assert_eq!(e.model, zaby_knowledge::embeddings::DEFAULT_MODEL);
+        let (_, file) = read("embeddings_base_url = \"http://e/v1\"\nembeddings_model = \"m\"\n");
+        let file = file.unwrap();
+        assert_eq!(
+            (file.embeddings_base_url.as_deref(), file.embeddings_model.as_deref()),
+            (Some("http://e/v1"), Some("m"))
+        );
     }
 
     #[test]

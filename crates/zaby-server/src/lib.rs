@@ -9,6 +9,8 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod http;
+#[cfg(test)]
+mod module_cycles;
 pub mod services;
 mod startup_report;
 pub mod storage;

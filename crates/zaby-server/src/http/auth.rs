@@ -6,7 +6,7 @@ use http::request::Parts;
 use zaby::endpoints::{Auth, Endpoint};
 
 use crate::error::ApiError;
-use crate::services::runtime_auth::{self, RuntimeCaller};
+use crate::services::managed::runtime_auth::{self, RuntimeCaller};
 use crate::services::{Caller, SharedCtx, auth};
 
 /// The table row of the matched route, inserted by the router.

@@ -25,7 +25,7 @@ const SHORT_MAX: usize = 200;
 /// The `Agent` object of API.md §4.2.
 pub async fn render(conn: &mut Conn, ctx: &Ctx, a: &AgentRow) -> ApiResult<Value> {
     let active = deployments::by_agent_status(conn, &a.tenant_id, &a.id, "ACTIVE").await?;
-    let runtime_url = super::deployments::runtime_url(ctx);
+    let runtime_url = ctx.settings.runtime_url();
     let active: Vec<Value> = active
         .iter()
         .map(|d| {

@@ -1,39 +1,19 @@
 //! Attachment inputs that reference other domains' resources (API.md E9, E10).
 //!
-//! The field rules are checked here in full. Resolving the referenced MCP
-//! installation/tool (`services::mcp::attach`) or knowledge base is the single seam
-//! below; a reference that does not resolve answers 422 naming the field, as for
-//! any body reference that does not exist.
+//! The field rules are checked here in full. The referenced MCP installation/tool is
+//! resolved by `services::mcp::attach`, the knowledge base below; a reference that
+//! does not resolve answers 422 naming the field, as for any body reference that
+//! does not exist.
 
 use serde_json::{Value, json};
 
 use crate::error::{ApiError, ApiResult};
+use crate::services::mcp::attach;
 use crate::storage::agents::AgentRow;
 use crate::storage::sql::Conn;
 use crate::util::input::Fields;
 
 pub const APPROVAL_MODES: &[&str] = &["AUTO", "MANUAL", "TENANT_POLICY"];
-
-/// A resolved MCP attachment target.
-pub struct McpTarget {
-    pub tenant_installation_id: String,
-    /// `None` = every tool of the installation.
-    pub tool_definition_id: Option<String>,
-    /// Default key and name (the tool name, or the installation's server slug).
-    pub default_name: String,
-}
-
-/// Finds the installation (not revoked, with an `invoke` grant for the agent when it
-/// has grants) and the tool of its server: `services::mcp::attach`.
-async fn resolve_mcp(
-    conn: &mut Conn,
-    agent: &AgentRow,
-    installation_id: Option<&str>,
-    tool_id: Option<&str>,
-    alias_tool_id: Option<&str>,
-) -> ApiResult<Option<McpTarget>> {
-    super::mcp::attach::resolve(conn, agent, installation_id, tool_id, alias_tool_id).await.map(Some)
-}
 
 /// A resolved knowledge-base attachment target.
 pub struct KnowledgeBaseTarget {
@@ -80,10 +60,7 @@ pub async fn mcp_tool_input(conn: &mut Conn, agent: &AgentRow, body: &Value) -> 
     let config = f.opt_object("config");
     let metadata = f.opt_object("metadata");
     f.finish()?;
-    let field = if installation.is_some() { "tenantInstallationId" } else { "toolId" };
-    let target = resolve_mcp(conn, agent, installation.as_deref(), tool.as_deref(), alias.as_deref())
-        .await?
-        .ok_or_else(|| ApiError::invalid(field, "does not name an MCP installation or tool of this tenant"))?;
+    let target = attach::resolve(conn, agent, installation.as_deref(), tool.as_deref(), alias.as_deref()).await?;
     Ok(json!({
         "tenantInstallationId": target.tenant_installation_id,
         "toolDefinitionId": target.tool_definition_id,

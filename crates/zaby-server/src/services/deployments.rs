@@ -16,11 +16,6 @@ use crate::util::input::Fields;
 
 pub const ENVIRONMENTS: &[&str] = &["TEST", "STAGING", "PRODUCTION"];
 
-/// `<public origin>/api/v1/agent-runtime`.
-pub fn runtime_url(ctx: &Ctx) -> String {
-    format!("{}/api/v1/agent-runtime", ctx.settings.public_origin)
-}
-
 pub fn render(ctx: &Ctx, d: &DeploymentRow) -> Value {
     json!({
         "id": d.id,
@@ -28,7 +23,7 @@ pub fn render(ctx: &Ctx, d: &DeploymentRow) -> Value {
         "agentVersionId": d.agent_version_id,
         "environment": d.environment,
         "status": d.status,
-        "runtimeUrl": runtime_url(ctx),
+        "runtimeUrl": ctx.settings.runtime_url(),
         "metadata": d.metadata,
         "createdAt": iso(d.created_at),
         "updatedAt": iso(d.updated_at),
@@ -220,7 +215,7 @@ pub async fn provisioning(ctx: &Ctx, caller: &Caller, id: &str) -> ApiResult<Out
         "agentId": d.agent_id,
         "agentVersionId": d.agent_version_id,
         "environment": d.environment,
-        "runtimeUrl": runtime_url(ctx),
+        "runtimeUrl": ctx.settings.runtime_url(),
         "status": "ACTIVE",
         "externalApps": external_apps,
         "runtimeTokenPolicies": policies,

@@ -140,10 +140,16 @@ pub async fn delete_item(ctx: &Ctx, caller: &Caller, id: &str, body: &Value) -> 
 
 /// Ranks ACTIVE items for a query as §4.12 does (hybrid with an embeddings provider,
 /// else lexical; ties by `createdAt`, then `id`).
-pub async fn rank(items: &[ItemRow], query: &str, top_k: usize, min_score: f64) -> ApiResult<Vec<(ItemRow, f64)>> {
+pub async fn rank(
+    ctx: &Ctx,
+    items: &[ItemRow],
+    query: &str,
+    top_k: usize,
+    min_score: f64,
+) -> ApiResult<Vec<(ItemRow, f64)>> {
     let mut embeddings: Option<Vec<Vec<f32>>> = None;
     let mut query_embedding = None;
-    if let Some(client) = super::knowledge::retrieval::embeddings()
+    if let Some(client) = ctx.embeddings.as_ref()
         && !items.is_empty()
         && !zaby_knowledge::query_terms(query).is_empty()
     {
@@ -210,7 +216,7 @@ pub async fn retrieve(ctx: &Ctx, caller: &Caller, body: &Value) -> ApiResult<Out
         let mut conn = ctx.db.read().await?;
         store::matching_items(&mut conn, &caller.tenant_id, &mf).await?
     };
-    let ranked = rank(&items, &query, top_k, min_score).await?;
+    let ranked = rank(ctx, &items, &query, top_k, min_score).await?;
     let out: Vec<Value> = ranked
         .iter()
         .map(|(i, score)| {
@@ -386,5 +392,5 @@ pub async fn for_run(
         let mut conn = ctx.db.read().await?;
         store::matching_items(&mut conn, tenant_id, &mf).await?
     };
-    rank(&items, query, top_k, 0.0).await
+    rank(ctx, &items, query, top_k, 0.0).await
 }

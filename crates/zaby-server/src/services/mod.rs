@@ -2,26 +2,21 @@
 //! HTTP, and storage only runs queries.
 
 pub mod agents;
-pub mod apps;
 pub mod attachment_refs;
 pub mod auth;
 pub mod deployments;
-pub mod families;
 pub mod idempotency;
 pub mod intelligence;
 pub mod knowledge;
+pub mod managed;
 pub mod mcp;
 pub mod memory;
 pub mod paging;
-pub mod policies;
 pub mod provisioning;
 pub mod run_seams;
 pub mod runs;
-pub mod runtime_auth;
 pub mod signing;
 pub mod tenancy;
-pub mod tokens;
-pub mod usage;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -46,6 +41,8 @@ pub struct Ctx {
     pub tools: Arc<dyn run_seams::ToolGateway>,
     /// Retrieval and memory for runs (the knowledge domain installs its own here).
     pub run_knowledge: Arc<dyn run_seams::RunKnowledge>,
+    /// The embeddings provider of the settings, for semantic search and memory.
+    pub embeddings: Option<zaby_knowledge::EmbeddingsClient>,
     /// MCP: the client and its sessions, credential sealing, the built-in server's address.
     pub mcp: mcp::McpState,
 }

@@ -397,7 +397,7 @@ async fn builtin_server(s: TestServer) {
     let tenant = s.default_tenant().await;
     let access = s.tenant_token(&tenant, "alice").await;
     assert_eq!(post(Some(format!("Bearer {access}"))).await.unwrap().status(), 401, "tenant tokens are refused");
-    let token = zaby_server::services::mcp::builtin::mint_token(s.ctx(), &tenant).await.unwrap();
+    let token = zaby_server::services::mcp::builtin_token::mint(s.ctx(), &tenant).await.unwrap();
     let resp = post(Some(format!("Bearer {token}"))).await.unwrap();
     assert_eq!(resp.status(), 200);
     let text = resp.text().await.unwrap();

@@ -6,7 +6,8 @@ use axum::extract::State;
 use crate::error::ApiResult;
 use crate::http::auth::Authed;
 use crate::http::extract::{JsonBody, PathIds, QueryMap};
-use crate::services::{Outcome, SharedCtx, agents, apps, deployments, tokens};
+use crate::services::managed::{apps, tokens};
+use crate::services::{Outcome, SharedCtx, agents, deployments};
 
 pub async fn create(State(ctx): State<SharedCtx>, Authed(c): Authed, JsonBody(b): JsonBody) -> ApiResult<Outcome> {
     agents::create(&ctx, &c, &b).await

@@ -6,7 +6,8 @@ use axum::extract::State;
 use crate::error::ApiResult;
 use crate::http::auth::Authed;
 use crate::http::extract::{JsonBody, PathIds, QueryMap};
-use crate::services::{Outcome, SharedCtx, apps, families, policies, tokens, usage};
+use crate::services::managed::{apps, families, policies, token_usage, tokens};
+use crate::services::{Outcome, SharedCtx};
 
 pub async fn list_apps(State(ctx): State<SharedCtx>, Authed(c): Authed, QueryMap(q): QueryMap) -> ApiResult<Outcome> {
     apps::list(&ctx, &c, &q).await
@@ -116,5 +117,5 @@ pub async fn revoke_grant(
 }
 
 pub async fn usage(State(ctx): State<SharedCtx>, Authed(c): Authed, QueryMap(q): QueryMap) -> ApiResult<Outcome> {
-    usage::report(&ctx, &c, &q).await
+    token_usage::report(&ctx, &c, &q).await
 }

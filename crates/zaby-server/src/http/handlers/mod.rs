@@ -7,5 +7,4 @@ pub mod managed;
 pub mod mcp;
 pub mod memory;
 pub mod runs;
-pub mod runtime;
 pub mod system;

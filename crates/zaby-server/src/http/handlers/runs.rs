@@ -168,7 +168,7 @@ pub async fn runtime_feedback(
 }
 
 pub async fn usage(State(ctx): State<SharedCtx>, Authed(c): Authed, QueryMap(q): QueryMap) -> ApiResult<Outcome> {
-    runs::usage::report(&ctx, &c, &q).await
+    runs::agent_usage::report(&ctx, &c, &q).await
 }
 
 // ---- SSE (E121) ----

@@ -22,7 +22,6 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::sync::{Notify, watch};
 
-use super::retrieval::embeddings;
 use crate::error::ApiResult;
 use crate::services::SharedCtx;
 use crate::services::{Ctx, knowledge::new_job};
@@ -101,10 +100,9 @@ pub async fn tick(ctx: &Ctx) -> ApiResult<()> {
 
 /// A document's new chunks, computed outside any transaction.
 async fn prepare_chunks(ctx: &Ctx, conn: &mut Conn, d: &DocumentRow) -> Result<Vec<NewChunk>, String> {
-    let profile = super::setup::kb_profile(conn, &d.kb_id).await.map_err(|e| e.message)?;
-    let _ = ctx;
+    let profile = super::kb_profile(conn, &d.kb_id).await.map_err(|e| e.message)?;
     let chunks = zaby_knowledge::chunk_text(&d.content, profile.chunk_size);
-    let vectors = match embeddings() {
+    let vectors = match &ctx.embeddings {
         Some(client) if !chunks.is_empty() => {
             let texts: Vec<&str> = chunks.iter().map(|c| c.content.as_str()).collect();
             Some(client.embed(&texts).await.map_err(|e| format!("embeddings provider failed: {e}"))?)

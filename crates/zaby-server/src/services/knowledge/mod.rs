@@ -12,6 +12,7 @@ pub mod runs;
 pub mod setup;
 
 use serde_json::{Value, json};
+use zaby_knowledge::ProfileConfig;
 
 use super::{Caller, Ctx, Outcome};
 use crate::error::{ApiError, ApiResult};
@@ -86,6 +87,15 @@ pub fn render_job(j: &JobRow) -> Value {
         "startedAt": iso_opt(j.started_at),
         "completedAt": iso_opt(if j.status == "CANCELLED" { None } else { j.completed_at }),
         "cancelledAt": iso_opt(j.cancelled_at),
+    })
+}
+
+/// The profile configuration ingestion and E48/E49 use: the default profile's, else
+/// chunk size 1000 and no cap.
+pub async fn kb_profile(conn: &mut Conn, kb_id: &str) -> ApiResult<ProfileConfig> {
+    Ok(match store::default_profile(conn, kb_id).await? {
+        Some(p) => ProfileConfig::from_json(&p.doc["config"]).unwrap_or_default(),
+        None => ProfileConfig::default(),
     })
 }
 

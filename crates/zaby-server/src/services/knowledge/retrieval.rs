@@ -6,10 +6,8 @@
 //! `Σ len`, `n(q)`) over every READY chunk searched, from the per-chunk term rows
 //! written at ingestion — so SQLite and PostgreSQL give identical results.
 
-use std::sync::OnceLock;
-
 use serde_json::{Value, json};
-use zaby_knowledge::{CorpusStats, Doc, EmbeddingsClient, EmbeddingsConfig, Mode, ScoreOptions, Scored};
+use zaby_knowledge::{CorpusStats, Doc, EmbeddingsClient, Mode, ScoreOptions, Scored};
 
 use super::load_kb;
 use crate::error::{ApiError, ApiResult};
@@ -17,23 +15,6 @@ use crate::services::{Caller, Ctx, Outcome};
 use crate::storage::knowledge::{self as store, ChunkHit, KbRow};
 use crate::storage::sql::Conn;
 use crate::util::input::Fields;
-
-/// The embeddings provider of `ZABY_EMBEDDINGS_*` (environment), if configured.
-pub fn embeddings() -> Option<&'static EmbeddingsClient> {
-    static CLIENT: OnceLock<Option<EmbeddingsClient>> = OnceLock::new();
-    CLIENT
-        .get_or_init(|| {
-            let config = EmbeddingsConfig::from_env()?;
-            match EmbeddingsClient::new(config) {
-                Ok(c) => Some(c),
-                Err(e) => {
-                    tracing::error!(error = %e, "embeddings provider disabled");
-                    None
-                }
-            }
-        })
-        .as_ref()
-}
 
 /// What to search for.
 #[derive(Debug, Clone)]
@@ -53,12 +34,17 @@ pub struct Hit {
 }
 
 /// Ranks the READY chunks of `kb` (API.md §4.12 "Scoring").
-pub async fn search(conn: &mut Conn, kb: &KbRow, p: &SearchParams) -> ApiResult<Vec<Hit>> {
+pub async fn search(
+    embeddings: Option<&EmbeddingsClient>,
+    conn: &mut Conn,
+    kb: &KbRow,
+    p: &SearchParams,
+) -> ApiResult<Vec<Hit>> {
     let terms = zaby_knowledge::query_terms(&p.query);
     if terms.is_empty() {
         return Ok(Vec::new());
     }
-    let query_embedding = match (embeddings(), p.mode) {
+    let query_embedding = match (embeddings, p.mode) {
         (Some(client), Mode::Semantic | Mode::Hybrid) => match client.embed_one(&p.query).await {
             Ok(v) => Some(v),
             Err(e) => {
@@ -166,7 +152,7 @@ async fn prepare(conn: &mut Conn, caller: &Caller, kb_id: &str, body: &Value) ->
     if kb.status != "ACTIVE" {
         return Err(ApiError::conflict("CONFLICT", "the knowledge base is INACTIVE"));
     }
-    let profile = super::setup::kb_profile(conn, &kb.id).await?;
+    let profile = super::kb_profile(conn, &kb.id).await?;
     let top_k = profile.cap_top_k(top_k.unwrap_or(zaby_knowledge::scoring::DEFAULT_TOP_K as i64) as usize);
     Ok((kb, SearchParams { query, top_k, min_score, mode, source_ids }))
 }
@@ -175,7 +161,7 @@ async fn prepare(conn: &mut Conn, caller: &Caller, kb_id: &str, body: &Value) ->
 pub async fn retrieve(ctx: &Ctx, caller: &Caller, kb_id: &str, body: &Value) -> ApiResult<Outcome> {
     let mut conn = ctx.db.read().await?;
     let (kb, params) = prepare(&mut conn, caller, kb_id, body).await?;
-    let hits = search(&mut conn, &kb, &params).await?;
+    let hits = search(ctx.embeddings.as_ref(), &mut conn, &kb, &params).await?;
     let items: Vec<Value> = hits.iter().map(|h| render_hit(&kb.id, h)).collect();
     Ok(Outcome::Ok(json!({
         "query": params.query,
@@ -238,7 +224,7 @@ async fn model_answer(ctx: &Ctx, query: &str, hits: &[Hit]) -> ApiResult<String>
 pub async fn provisional_answer(ctx: &Ctx, caller: &Caller, kb_id: &str, body: &Value) -> ApiResult<Outcome> {
     let mut conn = ctx.db.read().await?;
     let (kb, params) = prepare(&mut conn, caller, kb_id, body).await?;
-    let hits = search(&mut conn, &kb, &params).await?;
+    let hits = search(ctx.embeddings.as_ref(), &mut conn, &kb, &params).await?;
     let citations: Vec<Value> = hits
         .iter()
         .map(|h| {

@@ -40,9 +40,9 @@ async fn attachment_top_k(ctx: &Ctx, tenant_id: &str, kb_id: &str, att: &Value) 
     let profile = match att["knowledgeProfileId"].as_str() {
         Some(p) => match store::get_item(&mut conn, Kind::Profile, tenant_id, kb_id, p).await? {
             Some(row) => ProfileConfig::from_json(&row.doc["config"]).unwrap_or_default(),
-            None => super::setup::kb_profile(&mut conn, kb_id).await?,
+            None => super::kb_profile(&mut conn, kb_id).await?,
         },
-        None => super::setup::kb_profile(&mut conn, kb_id).await?,
+        None => super::kb_profile(&mut conn, kb_id).await?,
     };
     Ok(profile.run_top_k())
 }
@@ -65,7 +65,7 @@ pub async fn run_chunks(ctx: &Ctx, tenant_id: &str, attachments: &[Value], query
         let params =
             SearchParams { query: query.to_string(), top_k, min_score: 0.0, mode: Mode::Hybrid, source_ids: None };
         let mut conn = ctx.db.read().await?;
-        lists.push(search(&mut conn, &kb, &params).await?);
+        lists.push(search(ctx.embeddings.as_ref(), &mut conn, &kb, &params).await?);
     }
     let scored: Vec<Vec<Scored>> = lists
         .iter()

@@ -16,15 +16,6 @@ use crate::util::input::{Fields, Patch};
 
 const SYNC_MODES: &[&str] = &["MANUAL", "SCHEDULED"];
 
-/// The profile configuration ingestion and E48/E49 use: the default profile's, else
-/// chunk size 1000 and no cap.
-pub async fn kb_profile(conn: &mut Conn, kb_id: &str) -> ApiResult<ProfileConfig> {
-    Ok(match store::default_profile(conn, kb_id).await? {
-        Some(p) => ProfileConfig::from_json(&p.doc["config"]).unwrap_or_default(),
-        None => ProfileConfig::default(),
-    })
-}
-
 fn base(r: &ItemRow) -> Value {
     json!({"id": r.id, "knowledgeBaseId": r.kb_id})
 }

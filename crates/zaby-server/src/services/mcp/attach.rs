@@ -3,11 +3,19 @@
 
 use super::{agent_has_access, revoked_error};
 use crate::error::{ApiError, ApiResult};
-use crate::services::attachment_refs::McpTarget;
 use crate::storage::agents::AgentRow;
 use crate::storage::mcp as store;
 use crate::storage::sql::Conn;
 use crate::util::clock::now_ms;
+
+/// A resolved MCP attachment target.
+pub struct McpTarget {
+    pub tenant_installation_id: String,
+    /// `None` = every tool of the installation.
+    pub tool_definition_id: Option<String>,
+    /// Default key and name (the tool name, or the installation's server slug).
+    pub default_name: String,
+}
 
 /// `tenantInstallationId` + `toolDefinitionId`, or the `toolId` alias (a tool id,
 /// then an installation id). Revoked → 409 `INSTALLATION_REVOKED`; a tool of another

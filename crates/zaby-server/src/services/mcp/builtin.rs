@@ -1,11 +1,13 @@
-//! The built-in MCP server (API.md A.4, §1.8): its tokens, its mount at
-//! `/mcp/builtin`, and the per-tenant `zaby-builtin` definition and installation.
+//! The built-in MCP server (API.md A.4, §1.8): its mount at `/mcp/builtin` and the
+//! per-tenant `zaby-builtin` definition and installation (its tokens are in
+//! `builtin_token`).
 
 use std::sync::Arc;
 
 use serde_json::{Value, json};
 use zaby_mcp::builtin::{BuiltinServer, KbSearchRequest, KnowledgeSearch, TokenValidator, ToolFailure};
 
+use super::builtin_token;
 use crate::error::ApiResult;
 use crate::services::{Ctx, SharedCtx};
 use crate::storage::mcp::{self as store, InstallationRow, ServerRow};
@@ -13,51 +15,20 @@ use crate::storage::sql::Conn;
 use crate::util::clock::now_ms;
 use crate::util::ids::new_id;
 
-pub const AUDIENCE: &str = "zaby-builtin";
 pub const SLUG: &str = "zaby-builtin";
-/// Lifetime of a built-in MCP token.
-pub const TOKEN_TTL_S: i64 = 300;
-
-/// Mints a built-in MCP token for a tenant (HS256 with the runtime-token signing
-/// keys; claims `ten`, `aud: "zaby-builtin"`, `exp` 5 minutes ahead).
-pub async fn mint_token(ctx: &Ctx, tenant_id: &str) -> ApiResult<String> {
-    let iat = now_ms() / 1000;
-    ctx.signer
-        .sign(&json!({
-            "iss": crate::services::auth::ISSUER,
-            "ten": tenant_id,
-            "aud": AUDIENCE,
-            "iat": iat,
-            "exp": iat + TOKEN_TTL_S,
-        }))
-        .await
-}
 
 struct Validator(SharedCtx);
 
 #[async_trait::async_trait]
 impl TokenValidator for Validator {
     async fn validate(&self, token: &str) -> Result<String, String> {
-        let claims = match self.0.signer.verify(token).await {
-            Ok(Some(c)) => c,
-            Ok(None) => return Err("invalid built-in MCP token".into()),
-            Err(e) => return Err(e.message),
-        };
-        if claims["aud"] != AUDIENCE {
-            return Err("not a built-in MCP token".into());
-        }
-        if claims["exp"].as_i64().is_none_or(|exp| now_ms() / 1000 >= exp) {
-            return Err("built-in MCP token has expired".into());
-        }
-        let Some(tenant) = claims["ten"].as_str() else {
-            return Err("invalid built-in MCP token".into());
-        };
+        let tenant = builtin_token::verify(&self.0, token).await?;
         let exists = async {
             let mut conn = self.0.db.read().await?;
-            crate::storage::tenancy::get_tenant(&mut conn, tenant).await
+            crate::storage::tenancy::get_tenant(&mut conn, &tenant).await
         };
         match exists.await {
-            Ok(Some(_)) => Ok(tenant.to_string()),
+            Ok(Some(_)) => Ok(tenant),
             Ok(None) => Err("unknown tenant".into()),
             Err(_) => Err("storage is unavailable".into()),
         }

@@ -7,7 +7,7 @@ use http::StatusCode;
 use serde_json::{Value, json};
 use zaby_mcp::{CallOptions, McpAuth, McpError, McpTransport, ServerDefinition, SessionKey, ToolCallResult, ToolInfo};
 
-use super::{Effective, builtin, effective, load_installation, mcp_error, revoked_error};
+use super::{Effective, builtin_token, effective, load_installation, mcp_error, revoked_error};
 use crate::error::{ApiError, ApiResult};
 use crate::services::{Caller, Ctx, Outcome};
 use crate::storage::mcp::{self as store, InstallationRow, ServerRow, ToolRow};
@@ -55,7 +55,7 @@ pub async fn connection(
         let Some(url) = ctx.mcp.builtin_url() else {
             return Ok(Err(McpError::Server { message: "the built-in MCP server is not listening".into() }));
         };
-        let token = builtin::mint_token(ctx, &server.tenant_id).await?;
+        let token = builtin_token::mint(ctx, &server.tenant_id).await?;
         let definition = ServerDefinition::new(McpTransport::StreamableHttp { url: url.to_string() }, McpAuth::None);
         // The server is stateless and tokens are short-lived: one-shot sessions.
         let options = CallOptions { bearer_override: Some(token), ..CallOptions::default() };

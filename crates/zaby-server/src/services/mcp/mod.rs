@@ -9,6 +9,7 @@
 
 pub mod attach;
 pub mod builtin;
+pub mod builtin_token;
 pub mod calls;
 pub mod gateway;
 pub mod installations;

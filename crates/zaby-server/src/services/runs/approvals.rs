@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 
 use super::{Reader, load_visible, render_approval, signals};
 use crate::error::{ApiError, ApiResult};
+use crate::services::managed::runtime_auth::RuntimeCaller;
 use crate::services::paging::{Query, enum_param, list_body, page_request, str_param};
-use crate::services::runtime_auth::RuntimeCaller;
 use crate::services::{Caller, CallerKind, Ctx, Outcome};
 use crate::storage::runs::{self as store, ApprovalFilter};
 use crate::storage::sql::lock_row;

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::{Reader, load_visible, signals};
 use crate::error::ApiResult;
-use crate::services::runtime_auth::RuntimeCaller;
+use crate::services::managed::runtime_auth::RuntimeCaller;
 use crate::services::{Caller, Ctx, Outcome, idempotency};
 use crate::storage::runs as store;
 use crate::util::clock::{iso, now_ms};

@@ -3,12 +3,11 @@
 //! (`executor`) claims stored runs and drives the agent loop; approvals, feedback,
 //! signals and the usage report live in their own modules.
 
+pub mod agent_usage;
 pub mod approvals;
 pub mod executor;
 pub mod feedback;
-pub mod seams;
 pub mod signals;
-pub mod usage;
 pub mod waiters;
 
 use std::time::{Duration, Instant};
@@ -17,8 +16,8 @@ use serde_json::{Value, json};
 use tokio::sync::{Notify, watch};
 use zaby_models::{ModelRegistry, ModelSettings};
 
+use super::managed::runtime_auth::RuntimeCaller;
 use super::paging::{Query, enum_param, list_body, page_request};
-use super::runtime_auth::RuntimeCaller;
 use super::{Caller, Ctx, Outcome, idempotency};
 use crate::config::Settings;
 use crate::error::{ApiError, ApiResult};

@@ -2,9 +2,9 @@
 
 use serde_json::{Value, json};
 
-use super::paging::{Query, bool_param, enum_param, list_body, page_request, str_param};
-use super::{Caller, Ctx, Outcome};
 use crate::error::{ApiError, ApiResult};
+use crate::services::paging::{Query, bool_param, enum_param, list_body, page_request, str_param};
+use crate::services::{Caller, Ctx, Outcome};
 use crate::storage::policies::{self as store, PolicyFilter, PolicyRow};
 use crate::storage::sql::Conn;
 use crate::storage::{apps, deployments};

@@ -2,9 +2,9 @@
 
 use serde_json::{Value, json};
 
-use super::paging::{Query, enum_param, list_body, page_request, str_param};
-use super::{Caller, Ctx, Outcome};
 use crate::error::{ApiError, ApiResult};
+use crate::services::paging::{Query, enum_param, list_body, page_request, str_param};
+use crate::services::{Caller, Ctx, Outcome};
 use crate::storage::page::Page;
 use crate::storage::sql::Conn;
 use crate::storage::tokens::{self as store, FamilyFilter, FamilyRow, GrantRow};

@@ -2,9 +2,9 @@
 
 use serde_json::{Value, json};
 
-use super::paging::{Query, enum_param, list_body, page_request, str_param};
-use super::{Caller, Ctx, Outcome};
 use crate::error::{ApiError, ApiResult};
+use crate::services::paging::{Query, enum_param, list_body, page_request, str_param};
+use crate::services::{Caller, Ctx, Outcome};
 use crate::storage::apps::{self as store, AppFilter, AppRow, BindingRow};
 use crate::storage::deployments;
 use crate::storage::page::Page;
@@ -52,7 +52,7 @@ pub async fn render(conn: &mut Conn, a: &AppRow) -> ApiResult<Value> {
             continue;
         };
         if d.status == "ACTIVE" || d.status == "SUPERSEDED" {
-            let end = super::deployments::resolve_chain(conn, d).await?;
+            let end = crate::services::deployments::resolve_chain(conn, d).await?;
             if end.status == "ACTIVE" {
                 active_deployment_id = json!(end.id);
             }

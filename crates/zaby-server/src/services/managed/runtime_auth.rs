@@ -4,8 +4,8 @@
 use http::StatusCode;
 use serde_json::json;
 
-use super::Ctx;
 use crate::error::{ApiError, ApiResult};
+use crate::services::Ctx;
 use crate::storage::apps::{AppRow, BindingRow};
 use crate::storage::tokens::{self as store, GrantRow};
 use crate::util::clock::now_ms;
@@ -47,7 +47,7 @@ pub async fn authenticate(
         .filter(|t| !t.is_empty() && t.len() <= 8192)
         .ok_or_else(bad)?;
     let claims = ctx.signer.verify(token).await?.ok_or_else(bad)?;
-    if claims.get("aud").is_some() || claims["iss"] != super::auth::ISSUER {
+    if claims.get("aud").is_some() || claims["iss"] != crate::services::auth::ISSUER {
         return Err(bad());
     }
     let (Some(tenant_id), Some(grant_id)) = (claims["ten"].as_str(), claims["sub"].as_str()) else {

@@ -3,9 +3,9 @@
 
 use serde_json::{Value, json};
 
-use super::idempotency;
-use super::{Caller, Ctx, Outcome};
 use crate::error::{ApiError, ApiResult};
+use crate::services::idempotency;
+use crate::services::{Caller, Ctx, Outcome};
 use crate::storage::apps::{self as app_store, AppRow, BindingRow};
 use crate::storage::deployments::{self as dep_store, DeploymentRow};
 use crate::storage::policies::{self as policy_store, PolicyRow};
@@ -225,7 +225,7 @@ async fn issue(ctx: &Ctx, conn: &mut Conn, spec: Issue<'_>) -> ApiResult<Value> 
     };
     store::insert_grant(conn, &grant).await?;
     let claims = json!({
-        "iss": super::auth::ISSUER,
+        "iss": crate::services::auth::ISSUER,
         "sub": grant.id,
         "jti": new_id(),
         "iat": now / 1000,
@@ -440,7 +440,7 @@ fn all_scopes() -> Vec<String> {
 /// E14 / E118.
 pub async fn playground(ctx: &Ctx, caller: &Caller, agent_id: &str, body: &Value) -> ApiResult<Outcome> {
     let mut tx = ctx.db.write().await?;
-    let agent = super::agents::load(tx.conn(), &caller.tenant_id, agent_id).await?;
+    let agent = crate::services::agents::load(tx.conn(), &caller.tenant_id, agent_id).await?;
     let idem = idempotency::key(scope_of(caller, "playground-runtime-tokens", agent_id), body)?;
     if let Some(replay) = idempotency::claim(tx.conn(), &idem, ctx.settings.idempotency_ttl_s).await? {
         return Ok(replay);
@@ -483,8 +483,8 @@ pub async fn playground(ctx: &Ctx, caller: &Caller, agent_id: &str, body: &Value
 /// E15: a playground token for the newest ACTIVE deployment and a generated user.
 pub async fn playground_default(ctx: &Ctx, caller: &Caller, agent_id: &str) -> ApiResult<Outcome> {
     let mut tx = ctx.db.write().await?;
-    let agent = super::agents::load(tx.conn(), &caller.tenant_id, agent_id).await?;
-    let deployment = super::deployments::newest_active(tx.conn(), &caller.tenant_id, &agent.id).await?;
+    let agent = crate::services::agents::load(tx.conn(), &caller.tenant_id, agent_id).await?;
+    let deployment = crate::services::deployments::newest_active(tx.conn(), &caller.tenant_id, &agent.id).await?;
     let out = issue(
         ctx,
         tx.conn(),

@@ -2,9 +2,9 @@
 
 use serde_json::{Value, json};
 
-use super::paging::{Query, str_param, time_window};
-use super::{Caller, Ctx, Outcome};
 use crate::error::{ApiError, ApiResult};
+use crate::services::paging::{Query, str_param, time_window};
+use crate::services::{Caller, Ctx, Outcome};
 use crate::storage::policies::{self as policy_store, PolicyFilter};
 use crate::storage::tokens::{self as store, UsageScope};
 use crate::util::clock::{iso, now_ms};
