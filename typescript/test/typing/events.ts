@@ -5,6 +5,8 @@
 // marked line fails with the error code named in its comment.
 import { ZabyRuntime, type RunEvent, type RunEventOf, type SseEvent } from "@zaby/sdk/runtime";
 import type { RunEventPage, Citation } from "@zaby/sdk/types";
+// The web build (browsers, workers) declares its own client classes over the same types.
+import { ZabyRuntime as WebRuntime } from "../../dist/web/runtime.js";
 
 function describe(ev: RunEvent): string {
   switch (ev.event) {
@@ -60,6 +62,12 @@ export async function stream(runtime: ZabyRuntime, runId: string, page: RunEvent
     if (ev.event === "RunFinished") { const s: string = ev.data.finalOutput; out.push(s); }
     // @ts-expect-error TS2345: a thinking event is not a text event
     if (ev.event === "thinking") out.push(onText(ev));
+  }
+  const web = new WebRuntime({ token: "t" });
+  for await (const ev of web.runs.stream(runId)) {
+    if (ev.event === "approval_required") out.push(ev.data.approvalId, ev.data.toolName);
+    // @ts-expect-error TS2339: an approval request has no `finalOutput`
+    if (ev.event === "approval_required") out.push(ev.data.finalOutput);
   }
   const raw: SseEvent = { event: "text", data: { content: "x" } };
   // @ts-expect-error TS2322: an untyped `SseEvent` is not a `RunEvent`
