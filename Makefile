@@ -27,7 +27,7 @@ demo:
 	scripts/demo
 
 ## Every test, as CI runs it.
-test: lint codegen-check test-rust spec-conformance openapi-check test-python test-node test-web test-browser test-kotlin e2e bench-smoke check-leaks
+test: lint codegen-check playground-check test-rust spec-conformance openapi-check test-python test-node test-web test-browser test-playground test-kotlin e2e bench-smoke check-leaks
 
 ## Nothing the suites started (PostgreSQL clusters, zaby-server processes, zaby-pg-*
 ## folders) outlives them.
@@ -100,11 +100,28 @@ test-node: node-build
 test-web: node-build
 	cd typescript && npm run test:web
 
-## The same vectors inside headless Chromium (Debian's package, installed when missing;
-## never a downloaded browser), the web build loaded as ES modules by a local page.
-test-browser: node-build
+## Debian's chromium for the browser tests, installed when missing (never a downloaded browser).
+chromium:
 	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium)
+
+## The same vectors inside headless Chromium, the web build loaded as ES modules by a local page.
+test-browser: node-build chromium
 	cd typescript && npm run test:browser
+
+.PHONY: playground-bundle playground-check test-playground
+## The playground's assets (crates/zaby-server/playground/README.md), rebuilt into its
+## dist/, which is committed so that a plain `cargo build` embeds them without Node.
+playground-bundle: node-env
+	node crates/zaby-server/playground/build.mjs
+
+## dist/ is what the playground's sources and the web build of @zaby/sdk build to today.
+playground-check: node-env
+	node crates/zaby-server/playground/build.mjs --check
+
+## The playground served by a live zaby-server, driven in headless Chromium
+## (tests/browser/playground.test.mjs); screenshots in target/playground/.
+test-playground: server node-env chromium
+	ZABY_SERVER_BIN=$(SERVER_BIN) node --test --test-timeout=180000 tests/browser/playground.test.mjs
 
 ## The Kotlin/JVM SDK (kotlin/README.md): the UniFFI library in the ci profile, the Kotlin
 ## glue UniFFI generates from it, and the library laid out for JNA (linux-x86-64/).

@@ -121,6 +121,9 @@ pub struct SettingsArgs {
     /// [default: text-embedding-3-small].
     #[arg(long, global = true, env = "ZABY_EMBEDDINGS_MODEL")]
     pub embeddings_model: Option<String>,
+    /// `0` turns off the playground at `/` [default: 1].
+    #[arg(long, global = true, env = "ZABY_PLAYGROUND")]
+    pub playground: Option<String>,
 }
 
 /// The config file: the variable names without `ZABY_`, lower-case.
@@ -159,6 +162,7 @@ struct FileSettings {
     embeddings_base_url: Option<String>,
     embeddings_api_key: Option<String>,
     embeddings_model: Option<String>,
+    playground: Option<bool>,
     /// Read by the model registry (`zaby-models`); only its presence matters here.
     models: Option<toml::Table>,
 }
@@ -198,6 +202,7 @@ const FILE_KEYS: &[&str] = &[
     "embeddings_base_url",
     "embeddings_api_key",
     "embeddings_model",
+    "playground",
     "models",
 ];
 
@@ -270,6 +275,8 @@ pub struct Settings {
     pub metrics: bool,
     /// `ZABY_EMBEDDINGS_*`: the provider of semantic search, if any.
     pub embeddings: Option<EmbeddingsConfig>,
+    /// The playground page at `/` (`http::playground`).
+    pub playground: bool,
     /// The config file that was read, if any (model mappings are read from it too).
     pub config_file: Option<PathBuf>,
 }
@@ -306,6 +313,7 @@ impl Default for Settings {
             tls: None,
             metrics: true,
             embeddings: None,
+            playground: true,
             config_file: None,
         }
     }
@@ -386,6 +394,10 @@ impl Settings {
             metrics: match &args.metrics {
                 Some(v) => switch("ZABY_METRICS", v)?,
                 None => file.metrics.unwrap_or(d.metrics),
+            },
+            playground: match &args.playground {
+                Some(v) => switch("ZABY_PLAYGROUND", v)?,
+                None => file.playground.unwrap_or(d.playground),
             },
             embeddings: EmbeddingsConfig::from_lookup(|name| match name {
                 ENV_BASE_URL => pick_opt!(embeddings_base_url),
@@ -490,6 +502,17 @@ mod tests {
         let args = SettingsArgs { tls_cert: Some("cert.pem".into()), ..SettingsArgs::default() };
         let message = Settings::resolve(&args).unwrap_err().to_string();
         assert_eq!(message, "ZABY_TLS_CERT and ZABY_TLS_KEY must be set together");
+    }
+
+    #[test]
+    fn playground_switch_is_strict() {
+        assert!(Settings::resolve(&SettingsArgs::default()).unwrap().playground);
+        let off = SettingsArgs { playground: Some("0".into()), ..SettingsArgs::default() };
+        assert!(!Settings::resolve(&off).unwrap().playground);
+        let bad = SettingsArgs { playground: Some("maybe".into()), ..SettingsArgs::default() };
+        assert_eq!(Settings::resolve(&bad).unwrap_err().to_string(), "ZABY_PLAYGROUND must be 1 or 0 (got `maybe`)");
+        let (_, file) = read("playground = false\n");
+        assert_eq!(file.unwrap().playground, Some(false));
     }
 
     #[test]

@@ -32,6 +32,8 @@ pub(crate) fn render(
     let _ = writeln!(out, "  listening          {scheme}://{listen}");
     let _ = writeln!(out, "  public origin      {}", settings.public_origin);
     let _ = writeln!(out, "  metrics            {}", if settings.metrics { "GET /metrics" } else { "off" });
+    let playground = if settings.playground { format!("{}/", settings.public_origin) } else { "off".to_string() };
+    let _ = writeln!(out, "  playground         {playground}");
     let _ = writeln!(out, "  models");
     for (name, config) in models.mappings() {
         let key = if config.api_key.is_some() { "key set" } else { "no key" };
@@ -74,6 +76,7 @@ mod tests {
         assert!(report.contains("postgres://zaby:***@db.internal:5432/zaby"), "{report}");
         assert!(report.contains("ZABY → http://localhost:11434/v1 model llama3.2 (key set)"), "{report}");
         assert!(report.contains("memory extraction  off"), "{report}");
+        assert!(report.contains("playground         http://localhost:9080/"), "{report}");
         assert!(!report.contains("hunter2") && !report.contains("sk-secret"), "{report}");
     }
 }

@@ -8,6 +8,7 @@ pub mod fallback;
 pub mod handlers;
 pub mod metrics;
 pub mod openapi;
+pub(crate) mod playground;
 pub mod ready;
 pub mod respond;
 pub mod routes;
@@ -62,6 +63,11 @@ pub fn router(ctx: SharedCtx) -> Router {
     }
     if ctx.settings.metrics {
         router = router.route("/metrics", with_405(get(metrics::metrics), &["GET"]));
+    }
+    if ctx.settings.playground {
+        for (path, page) in playground::routes() {
+            router = router.route(path, with_405(page, &["GET", "HEAD"]));
+        }
     }
     router
         .route("/openapi.json", with_405(get(handlers::system::openapi), &["GET"]))

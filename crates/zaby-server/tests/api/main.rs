@@ -18,6 +18,7 @@ mod mcp_runs;
 mod mcp_secrets;
 mod memory;
 mod operations;
+mod playground;
 mod reliability_conn;
 mod reliability_disk;
 mod reliability_fairness;

@@ -1,0 +1,287 @@
+// The playground in a real browser (WEB.md §3): Debian's chromium driven by
+// playwright-core (from typescript/node_modules; never a downloaded browser) against one
+// live zaby-server started here (ZABY_SERVER_BIN). One server, one browser, the steps in
+// order: bad input first, then the whole developer flow, then a revoked token and a
+// server stopped mid-stream. Screenshots go to target/playground/.
+//
+//   ZABY_SERVER_BIN=target/ci/zaby-server node --test tests/browser/playground.test.mjs
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const { chromium } = createRequire(join(repo, "typescript", "package.json"))("playwright-core");
+const CHROMIUM = process.env.ZABY_CHROMIUM ?? "/usr/bin/chromium";
+// The flags WEB.md §3 names for this sandbox.
+const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const SHOTS = join(repo, "target", "playground");
+const API_KEY = "zaby_pk_playground_" + Math.random().toString(16).slice(2).padEnd(16, "0");
+const STEP = { timeout: 30_000 };
+
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+    s.on("error", reject);
+  });
+
+let server;
+let serverLog = "";
+let base;
+let state;
+let context;
+let page;
+/** Problems the page reported on its own: uncaught errors and requests to other origins. */
+const problems = [];
+
+before(async () => {
+  const bin = process.env.ZABY_SERVER_BIN;
+  assert.ok(bin, "ZABY_SERVER_BIN names the zaby-server to test (make server)");
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  state = mkdtempSync(join(tmpdir(), "zaby-playground-"));
+  server = spawn(bin, ["serve"], {
+    env: {
+      ...process.env,
+      ZABY_LISTEN: `127.0.0.1:${port}`,
+      ZABY_PUBLIC_ORIGIN: base,
+      ZABY_DATABASE_URL: `sqlite://${state}/zaby.db`,
+      ZABY_STATE_DIR: state,
+      ZABY_BOOTSTRAP_API_KEY: API_KEY,
+      // Long enough to see PENDING before ACTIVE.
+      ZABY_PROVISIONING_DELAY_MS: "700",
+      RUST_LOG: "warn",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  server.stdout.on("data", (d) => (serverLog += d));
+  server.stderr.on("data", (d) => (serverLog += d));
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${base}/health`)).ok) break;
+    } catch {}
+    assert.ok(i < 100 && server.exitCode === null, `zaby-server did not start:\n${serverLog}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const profile = join(state, "chromium");
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1280, height: 800 },
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(STEP.timeout);
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("request", (r) => {
+    if (!r.url().startsWith(base) && !r.url().startsWith("data:")) problems.push(`request left the machine: ${r.url()}`);
+  });
+  mkdirSync(SHOTS, { recursive: true });
+});
+
+after(async () => {
+  await context?.close();
+  if (server && server.exitCode === null) server.kill("SIGTERM");
+  if (state) rmSync(state, { recursive: true, force: true });
+});
+
+const suffix = Math.random().toString(16).slice(2, 8);
+const slug = `helper-${suffix}`;
+/** The last error block shown in `scope`. */
+const lastError = (scope) => page.locator(`${scope} .error`).last();
+const agentBubble = () => page.locator(".msg.agent").last();
+
+async function sendMessage(text) {
+  await page.locator('textarea[name="message"]').fill(text);
+  await page.locator('textarea[name="message"]').press("Enter");
+}
+
+let failed = false;
+/** A step of the one story: after a failure the rest are skipped, with a screenshot of the page. */
+function step(name, body) {
+  it(name, async (t) => {
+    if (failed) return t.skip("an earlier step failed");
+    try {
+      await body();
+    } catch (e) {
+      failed = true;
+      await page?.screenshot({ path: join(SHOTS, "failure.png") }).catch(() => {});
+      throw e;
+    }
+  });
+}
+
+describe("the playground", () => {
+  step("loads under 300 KiB, all from its own origin, and signs in with the API key", async () => {
+    const resp = await page.goto(`${base}/`, { waitUntil: "load" });
+    assert.equal(resp.status(), 200);
+    assert.match(resp.headers()["content-security-policy"], /default-src 'none'/);
+    // Bytes over the wire for the page and everything it loaded (a fresh profile: no cache).
+    const bytes = await page.evaluate(() =>
+      performance.getEntries().reduce((n, e) => n + (typeof e.transferSize === "number" ? e.transferSize : 0), 0));
+    assert.ok(bytes > 0 && bytes <= 300 * 1024, `first load ${bytes} bytes`);
+
+    await page.locator('input[name="apiKey"]').fill("zaby_pk_wrong_key_00000000");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await assert.doesNotReject(lastError("form.signin").waitFor());
+    assert.match(await lastError("form.signin").innerText(), /UNAUTHORIZED \(HTTP 401\)[\s\S]*requestId: \S+/);
+
+    await page.locator('input[name="apiKey"]').fill(API_KEY);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("tab", { name: "Agents" }).waitFor();
+    assert.equal(await page.evaluate(() => sessionStorage.length), 1);
+  });
+
+  step("shows the server's answer to an empty and to an invalid slug, and stays usable", async () => {
+    const create = page.getByRole("button", { name: "Create agent" });
+    await create.click();
+    const empty = await lastError("#agents").innerText();
+    assert.match(empty, /^[A-Z_]+ \(HTTP 4\d\d\)/, empty);
+    assert.match(empty, /slug/i);
+    assert.match(empty, /requestId: req_/);
+
+    await page.locator('#agents input[name="slug"]').fill("Not A Slug!");
+    await page.locator('#agents input[name="name"]').fill("Helper");
+    await create.click();
+    await page.waitForFunction(() => !document.querySelector("#agents .error")?.textContent?.includes("empty")
+      && document.querySelector("#agents .error")?.textContent?.includes("slug"));
+    const invalid = await lastError("#agents").innerText();
+    assert.notEqual(invalid, empty);
+    assert.match(invalid, /slug/i);
+    assert.ok(await create.isEnabled());
+  });
+
+  step("creates, attaches the sum tool, publishes and deploys an agent, watching PENDING → ACTIVE", async () => {
+    await page.locator('#agents input[name="slug"]').fill(slug);
+    await page.locator('#agents input[name="name"]').fill("Helper");
+    await page.locator('#agents textarea[name="instructions"]').fill("Be brief.");
+    await page.getByRole("button", { name: "Create agent" }).click();
+    await page.locator(`tr[data-agent="${slug}"]`).waitFor();
+    assert.equal(await page.locator("#agents .error").count(), 0, "the error of the earlier attempt is cleared");
+
+    const tool = page.locator('select[name="toolId"]');
+    await page.waitForFunction(() => [...document.querySelectorAll('select[name="toolId"] option')].some((o) => o.textContent.startsWith("sum ")));
+    const sum = await tool.locator("option", { hasText: /^sum / }).getAttribute("value");
+    await tool.selectOption(sum);
+    await page.locator('select[name="approvalMode"]').selectOption("MANUAL");
+    await page.getByRole("button", { name: "Attach tool" }).click();
+    await page.locator(".detail li", { hasText: "approval MANUAL" }).waitFor();
+
+    await page.getByRole("button", { name: "Publish" }).click();
+    await page.locator(".deploy-status", { hasText: "Published version 1" }).waitFor();
+    await page.getByRole("button", { name: "Deploy latest version" }).click();
+    await page.locator(".deploy-status .badge", { hasText: "PENDING" }).waitFor();
+    await page.locator(".deploy-status .badge", { hasText: "ACTIVE" }).waitFor();
+    await page.locator(".detail li .badge.active").waitFor();
+  });
+
+  step("chats through a playground token: text streams in, raw events carry ids", async () => {
+    await page.locator(".detail li").getByRole("button", { name: "Chat" }).click();
+    await page.getByRole("button", { name: "Start chat" }).click();
+    await page.locator(".token-info", { hasText: "Runtime token" }).waitFor();
+    // Every length the answer goes through while the run is not finished.
+    await page.evaluate(() => {
+      window.lengths = [];
+      new MutationObserver(() => {
+        const a = document.querySelector(".msg.agent:last-child");
+        if (a && !/COMPLETED|FAILED/.test(a.querySelector(".run-status").textContent)) window.lengths.push(a.querySelector(".text").textContent.length);
+      }).observe(document.querySelector(".messages"), { subtree: true, childList: true, characterData: true });
+    });
+    await sendMessage("hello there");
+    await agentBubble().locator(".run-status", { hasText: "COMPLETED" }).waitFor();
+    assert.equal(await agentBubble().locator(".text").innerText(), "You said: hello there");
+    const lengths = await page.evaluate(() => window.lengths.filter((n) => n > 0));
+    assert.ok(new Set(lengths).size >= 2, `the answer grew piece by piece: ${lengths}`);
+    const raw = await page.locator(".raw li").allInnerTexts();
+    assert.ok(raw.some((l) => /^\d+ RunStarted/.test(l)), raw.join("\n"));
+    assert.ok(raw.filter((l) => /^\d+ text /.test(l)).length >= 2, raw.join("\n"));
+    assert.ok(raw.some((l) => /^\d+ RunFinished .*COMPLETED/.test(l)), raw.join("\n"));
+  });
+
+  step('asks for approval of /tool sum, resumes when approved, returns {"sum":5}, takes feedback', async () => {
+    await sendMessage('/tool sum {"numbers":[2,3]}');
+    const bubble = agentBubble();
+    await bubble.locator(".run-status", { hasText: "WAITING_FOR_APPROVAL" }).waitFor();
+    await bubble.locator(".card.approval").waitFor();
+    await bubble.getByRole("button", { name: "Approve" }).click();
+    await bubble.locator(".card.approval .badge", { hasText: "APPROVED" }).waitFor();
+    await bubble.locator(".run-status", { hasText: "COMPLETED" }).waitFor();
+    assert.equal(await bubble.locator(".card.tool .result").innerText(), '{"sum":5}');
+    assert.equal(await bubble.locator(".text").innerText(), 'Tool sum returned: {"sum":5}');
+
+    await bubble.getByRole("button", { name: "Helpful", exact: true }).click();
+    await bubble.locator(".feedback", { hasText: "feedback sent (rating 5)" }).waitFor();
+
+    await page.screenshot({ path: join(SHOTS, "chat-1280x800.png") });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: join(SHOTS, "chat-390x844.png") });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the phone layout scrolls sideways by ${overflow}px`);
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  step("shows the feedback and the tool call in the agent's usage, with its signals", async () => {
+    await page.getByRole("tab", { name: "Usage & signals" }).click();
+    await page.locator('#insights select[name="agentId"]').selectOption({ label: slug });
+    await page.locator("#insights").getByRole("button", { name: "Show" }).click();
+    await page.locator('dd[data-stat="feedback"]', { hasText: "1" }).waitFor();
+    assert.equal(await page.locator('dd[data-stat="tool calls"]').innerText(), "1");
+    assert.equal(await page.locator('dd[data-stat="average rating"]').innerText(), "5");
+    assert.ok((await page.locator("#insights tbody tr").count()) >= 1);
+  });
+
+  step("indexes a knowledge base and retrieves from it with scores", async () => {
+    await page.getByRole("tab", { name: "Knowledge" }).click();
+    await page.locator('#knowledge input[name="name"]').fill(`Handbook ${suffix}`);
+    await page.locator('#knowledge input[name="title"]').fill("Returns");
+    await page.locator('#knowledge textarea[name="content"]').fill("Refunds reach the original payment method within 5 business days.");
+    await page.getByRole("button", { name: "Create and index" }).click();
+    await page.locator("#knowledge p", { hasText: "Indexing Returns: COMPLETED" }).waitFor();
+    await page.locator('#knowledge input[name="query"]').fill("refunds");
+    await page.getByRole("button", { name: "Retrieve" }).click();
+    const first = page.locator("#knowledge tbody tr").first();
+    await first.locator("td.score").waitFor();
+    assert.match(await first.locator("td.score").innerText(), /^(0|1)\.\d{3}$/);
+    assert.match(await first.innerText(), /Refunds reach/);
+  });
+
+  step("shows a revoked token's refusal in the chat, and chats again with a new token", async () => {
+    await page.getByRole("tab", { name: "Chat" }).click();
+    const family = await page.locator(".token-info code.family").innerText();
+    const revoked = await fetch(`${base}/api/v1/provisioning/managed-agents/runtime-token-families/${family}/revoke`, {
+      method: "POST",
+      headers: { "x-zaby-api-key": API_KEY, "content-type": "application/json" },
+      body: JSON.stringify({ reason: "browser test" }),
+    });
+    assert.equal(revoked.status, 200, await revoked.text());
+    await sendMessage("are you there?");
+    const error = agentBubble().locator(".error");
+    await error.waitFor();
+    assert.match(await error.innerText(), /REVOKED \(HTTP 401\)[\s\S]*requestId: req_/);
+    assert.ok(await page.getByRole("button", { name: "Send" }).isEnabled());
+
+    await page.getByRole("button", { name: "Start chat" }).click();
+    await page.locator(".token-info code.family", { hasNotText: family }).waitFor();
+    await sendMessage("back again");
+    await agentBubble().locator(".run-status", { hasText: "COMPLETED" }).waitFor();
+  });
+
+  step("shows a clear error when the server stops mid-stream, and the page stays usable", async () => {
+    await sendMessage('/tool sum {"numbers":[1,1]}');
+    await agentBubble().locator(".card.approval").waitFor();
+    server.kill("SIGKILL");
+    const error = agentBubble().locator(".error");
+    await error.waitFor({ timeout: 60_000 });
+    assert.match(await error.innerText(), /^(STREAM_DISCONNECTED|CONNECTION_ERROR|[A-Z_]+)\b/);
+    assert.ok(await page.getByRole("button", { name: "Send" }).isEnabled());
+    await page.getByRole("tab", { name: "Agents" }).click();
+    assert.ok(await page.getByRole("button", { name: "Create agent" }).isVisible());
+    assert.deepEqual(problems, []);
+  });
+});
