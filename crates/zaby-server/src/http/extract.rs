@@ -1,59 +1,114 @@
 //! Extractors that never answer with axum's plain-text rejections: bodies (400 /
 //! 413), query strings and path parameters. They also refuse NUL characters in
-//! every input (422 naming the field; 404 in a path id).
+//! every input (422 naming the field; 404 in a path id), and body members and query
+//! keys the endpoint's catalogue types do not know (422 naming each, `catalogue`).
 
 use std::collections::HashMap;
 
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use http::header;
 use http::request::Parts;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::ApiError;
+use crate::http::auth::EndpointRef;
 use crate::services::SharedCtx;
 
-/// A JSON object body. An empty body reads as `{}`.
+mod catalogue;
+
+/// A JSON object body. An empty body reads as `{}`. Members the endpoint's request
+/// type does not know are refused; values are left to the service.
 pub struct JsonBody(pub Value);
 
 impl FromRequest<SharedCtx> for JsonBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, ctx: &SharedCtx) -> Result<Self, Self::Rejection> {
-        let limit = ctx.settings.max_body_bytes;
-        let too_large = || {
-            ApiError::new(
-                http::StatusCode::PAYLOAD_TOO_LARGE,
-                "PAYLOAD_TOO_LARGE",
-                format!("request body is larger than {limit} bytes"),
-            )
-        };
-        let content_type =
-            req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(|s| s.to_ascii_lowercase());
-        let bytes = read_limited(req.into_body(), limit).await?.ok_or_else(too_large)?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(JsonBody(Value::Object(Default::default())));
-        }
-        let is_json = content_type.as_deref().is_some_and(|ct| {
-            let mime = ct.split(';').next().unwrap_or("").trim();
-            mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
-        });
-        if !is_json {
-            return Err(ApiError::bad_request("content-type must be application/json"));
-        }
-        let value: Value = serde_json::from_slice(&bytes)
-            .map_err(|e| ApiError::bad_request(format!("the request body is not valid JSON: {e}")))?;
-        if !value.is_object() {
-            return Err(ApiError::bad_request("the request body must be a JSON object"));
-        }
-        if let Some(field) = nul_field(&value, "") {
-            return Err(ApiError::invalid(&field, NUL_MESSAGE));
-        }
-        let cap = ctx.settings.max_object_bytes;
-        if let Some(field) = oversized_field(&value, "", cap) {
-            return Err(ApiError::invalid(&field, &format!("must be at most {cap} bytes of JSON")));
+        let (endpoint, value) = read_object(req, ctx).await?;
+        let unknown =
+            endpoint.map(|id| catalogue::body_problems(id, &value, catalogue::Check::Members)).unwrap_or_default();
+        if !unknown.is_empty() {
+            return Err(ApiError::validation(unknown));
         }
         Ok(JsonBody(value))
     }
+}
+
+/// The typed extractor: a body deserialized into the catalogue's input type of the
+/// endpoint (`Body<zaby::types::AgentInput>`).
+///
+/// The body passes the checks of [`JsonBody`] (size, content type, JSON object, NUL,
+/// free-form size), then is checked against the row's request type in the catalogue
+/// — unknown members (with "did you mean"), JSON types, enumeration values, required
+/// members, `null` only where the type allows it — and every problem found is listed
+/// in one 422 (API.md §3.6), not only the first. Only then is it deserialized into
+/// `T`, which therefore cannot fail on a shape the catalogue allows.
+///
+/// To convert a handler: take `Body(input): Body<types::XInput>` instead of
+/// `JsonBody(b)`, hand the service the typed input, and let the service check what
+/// the catalogue cannot say (lengths, patterns, ranges, references) with
+/// [`crate::util::input::Problems`].
+pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<SharedCtx> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, ctx: &SharedCtx) -> Result<Self, Self::Rejection> {
+        let (endpoint, value) = read_object(req, ctx).await?;
+        let id = endpoint.ok_or_else(|| ApiError::internal("route without endpoint metadata"))?;
+        decode(id, value).map(Body)
+    }
+}
+
+/// Checks `value` against endpoint `id`'s request type, then deserializes it.
+fn decode<T: DeserializeOwned>(id: &str, value: Value) -> Result<T, ApiError> {
+    let problems = catalogue::body_problems(id, &value, catalogue::Check::Types);
+    if !problems.is_empty() {
+        return Err(ApiError::validation(problems));
+    }
+    // Reached only where the catalogue and the Rust type disagree, or for a number
+    // out of the Rust type's range: still the caller's input, so a 422.
+    serde_json::from_value(value).map_err(|e| ApiError::invalid("body", &e.to_string()))
+}
+
+/// The body as a JSON object, with the endpoint id of the route.
+async fn read_object(req: Request, ctx: &SharedCtx) -> Result<(Option<&'static str>, Value), ApiError> {
+    let limit = ctx.settings.max_body_bytes;
+    let too_large = || {
+        ApiError::new(
+            http::StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            format!("request body is larger than {limit} bytes"),
+        )
+    };
+    let endpoint = req.extensions().get::<EndpointRef>().map(|e| e.0.id);
+    let content_type =
+        req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(|s| s.to_ascii_lowercase());
+    let bytes = read_limited(req.into_body(), limit).await?.ok_or_else(too_large)?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok((endpoint, Value::Object(Default::default())));
+    }
+    let is_json = content_type.as_deref().is_some_and(|ct| {
+        let mime = ct.split(';').next().unwrap_or("").trim();
+        mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+    });
+    if !is_json {
+        return Err(ApiError::bad_request("content-type must be application/json"));
+    }
+    let value: Value = serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::bad_request(format!("the request body is not valid JSON: {e}")))?;
+    if !value.is_object() {
+        return Err(ApiError::bad_request("the request body must be a JSON object"));
+    }
+    if let Some(field) = nul_field(&value, "") {
+        return Err(ApiError::invalid(&field, NUL_MESSAGE));
+    }
+    let cap = ctx.settings.max_object_bytes;
+    if let Some(field) = oversized_field(&value, "", cap) {
+        return Err(ApiError::invalid(&field, &format!("must be at most {cap} bytes of JSON")));
+    }
+    Ok((endpoint, value))
 }
 
 const NUL_MESSAGE: &str = "must not contain NUL characters";
@@ -150,6 +205,12 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryMap {
         if let Some((k, _)) = map.iter().find(|(k, v)| k.contains('\0') || v.contains('\0')) {
             return Err(ApiError::invalid(&k.replace('\0', ""), NUL_MESSAGE));
         }
+        if let Some(EndpointRef(ep)) = parts.extensions.get::<EndpointRef>() {
+            let unknown = catalogue::unknown_query_keys(ep.id, map.keys());
+            if !unknown.is_empty() {
+                return Err(ApiError::validation(unknown));
+            }
+        }
         Ok(QueryMap(map))
     }
 }
@@ -173,5 +234,34 @@ impl<S: Send + Sync> FromRequestParts<S> for PathIds {
             Ok(Path(map)) => Ok(PathIds(map)),
             Err(_) => Err(ApiError::not_found("resource")),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use zaby::types::AgentInput;
+
+    #[test]
+    fn decode_lists_every_problem_then_gives_the_typed_input() {
+        let err =
+            decode::<AgentInput>("E2", json!({"name": 1, "visibility": "SECRET", "instruction": "x"})).unwrap_err();
+        assert_eq!(err.code, "VALIDATION_ERROR");
+        let fields: Vec<&str> = err.details.as_ref().unwrap()["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(fields.len(), 4, "{fields:?}");
+        for field in ["name", "visibility", "instruction", "slug"] {
+            assert!(fields.contains(&field), "{field} missing from {fields:?}");
+        }
+        let input: AgentInput =
+            decode("E2", json!({"slug": "a", "name": "A", "visibility": "PUBLIC", "tags": ["x"]})).unwrap();
+        assert_eq!(input.slug, "a");
+        assert_eq!(serde_json::to_value(&input.visibility).unwrap(), "PUBLIC");
+        assert!(input.extra.is_empty());
     }
 }

@@ -31,3 +31,4 @@ mod runs_limits;
 mod runs_process;
 mod runtime;
 mod tokens;
+mod unknown_fields;

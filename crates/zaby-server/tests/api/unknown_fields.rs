@@ -1,0 +1,96 @@
+//! Members and query keys the catalogue does not know answer 422 `VALIDATION_ERROR`
+//! naming each of them, with a "did you mean" when a known one is close, and change
+//! nothing (issue 16). Sent as raw HTTP: the point is what is on the wire.
+
+use serde_json::{Value, json};
+
+use crate::common::*;
+use crate::on_both;
+
+on_both!(misspelled_body_member_creates_nothing, misspelled_list_filter_lists_nothing, every_unknown_member_is_listed);
+
+const AGENTS: &str = "/api/v1/provisioning/agentic-os/agents";
+
+/// `(status, body)` of a request with the default API key.
+async fn send(s: &TestServer, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+    let mut req = s.http().request(method, s.url(path)).header("x-zaby-api-key", &s.api_key);
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let resp = req.send().await.unwrap();
+    (resp.status().as_u16(), resp.json().await.unwrap())
+}
+
+/// The `details.errors` of a 422 as `(field, message)` pairs.
+fn errors(body: &Value) -> Vec<(String, String)> {
+    assert_eq!(body["code"], "VALIDATION_ERROR", "{body}");
+    body["details"]["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["field"].as_str().unwrap().to_string(), e["message"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+async fn misspelled_body_member_creates_nothing(s: TestServer) {
+    let body = json!({"slug": "helper", "name": "Helper", "instruction": "Answer briefly."});
+    let (status, answer) = send(&s, reqwest::Method::POST, AGENTS, Some(body)).await;
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(
+        errors(&answer),
+        [("instruction".to_string(), "is not a known field; did you mean `instructions`?".to_string())]
+    );
+    assert!(answer["message"].as_str().unwrap().contains("instruction"), "{answer}");
+    let (_, list) = send(&s, reqwest::Method::GET, AGENTS, None).await;
+    assert_eq!(list["total"], 0, "no agent was created: {list}");
+    // The correct spelling works.
+    let body = json!({"slug": "helper", "name": "Helper", "instructions": "Answer briefly."});
+    let (status, agent) = send(&s, reqwest::Method::POST, AGENTS, Some(body)).await;
+    assert_eq!(status, 201, "{agent}");
+    assert_eq!(agent["instructions"], "Answer briefly.");
+}
+
+async fn misspelled_list_filter_lists_nothing(s: TestServer) {
+    for slug in ["one", "two"] {
+        let (status, _) = send(&s, reqwest::Method::POST, AGENTS, Some(json!({"slug": slug, "name": slug}))).await;
+        assert_eq!(status, 201);
+    }
+    let (status, answer) = send(&s, reqwest::Method::GET, &format!("{AGENTS}?stauts=ACTIVE"), None).await;
+    assert_eq!(status, 422, "a misspelled filter must not list every agent: {answer}");
+    assert_eq!(errors(&answer), [("stauts".to_string(), "is not a known field; did you mean `status`?".to_string())]);
+    // Known filters and the page parameters still work.
+    let (status, page) = send(&s, reqwest::Method::GET, &format!("{AGENTS}?status=ACTIVE&limit=5"), None).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["total"], 0);
+    // The same on another list (E20).
+    let (status, answer) =
+        send(&s, reqwest::Method::GET, "/api/v1/provisioning/managed-agents/external-apps?agentID=x", None).await;
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(errors(&answer), [("agentID".to_string(), "is not a known field; did you mean `agentId`?".to_string())]);
+}
+
+async fn every_unknown_member_is_listed(s: TestServer) {
+    let body = json!({
+        "name": "Shop", "slug": "shop", "allowedOrigin": ["https://shop.example"], "colour": "red",
+        "metadata": {"anything": {"nested": true}},
+    });
+    let (status, answer) =
+        send(&s, reqwest::Method::POST, "/api/v1/provisioning/managed-agents/external-apps", Some(body)).await;
+    assert_eq!(status, 422, "{answer}");
+    let mut found = errors(&answer);
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("allowedOrigin".to_string(), "is not a known field; did you mean `allowedOrigins`?".to_string()),
+            ("colour".to_string(), "is not a known field".to_string()),
+        ]
+    );
+    // A partial update (E5) is checked the same way.
+    let (_, agent) = send(&s, reqwest::Method::POST, AGENTS, Some(json!({"slug": "a", "name": "A"}))).await;
+    let id = agent["id"].as_str().unwrap();
+    let (status, answer) =
+        send(&s, reqwest::Method::PATCH, &format!("{AGENTS}/{id}"), Some(json!({"stauts": "PAUSED"}))).await;
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(errors(&answer), [("stauts".to_string(), "is not a known field; did you mean `status`?".to_string())]);
+}
