@@ -1,7 +1,8 @@
 //! Generated Kotlin clients: one class per sub-client of `zaby::endpoints::CLIENTS` with
 //! one camelCase `suspend` method per binding of the endpoint table (the same names as
 //! TypeScript), `Flow` twins for the `iter…` methods and the run stream, and the
-//! `ZabyClients` / `ZabyRuntimeClients` bases holding the sub-clients. Every method
+//! `ZabyClients` / `ZabyRuntimeClients` bases holding the sub-clients; and (`types`) the
+//! data classes of the type catalogue that those methods take and return. Every method
 //! forwards to the native core by client id and method name; no behaviour is generated.
 
 use std::fmt::Write;
@@ -9,6 +10,7 @@ use std::fmt::Write;
 use zaby::endpoints::{CLIENTS, ClientInfo, Input, Owner, camel_case};
 
 use crate::Generated;
+use crate::types::model::Catalogue;
 use crate::typescript::{Method, methods_of};
 
 const PATH: &str = "kotlin/src/main/kotlin/ai/zaby/sdk/GeneratedClients.kt";
@@ -45,8 +47,14 @@ const KEYWORDS: &[&str] = &[
     "while",
 ];
 
+mod types;
+
 pub fn generate() -> Vec<Generated> {
-    vec![Generated { path: PATH, contents: clients_kt() }]
+    let cat = crate::types::catalogue();
+    vec![
+        Generated { path: PATH, contents: clients_kt(&cat) },
+        Generated { path: types::PATH, contents: types::emit(&cat) },
+    ]
 }
 
 fn ident(snake: &str) -> String {
@@ -60,13 +68,22 @@ fn doc(out: &mut String, m: &Method, extra: &str) {
     let _ = writeln!(out, "    /** {}{extra} */", routes.join("; "));
 }
 
-fn emit_method(out: &mut String, client: &ClientInfo, m: &Method) {
+/// The typed input of a method: its Kotlin type and serializer, from the endpoint table.
+fn request_ref(m: &Method) -> Option<(String, String)> {
+    m.endpoints.iter().find_map(|e| e.request).map(types::kotlin_ref)
+}
+
+fn emit_method(out: &mut String, cat: &Catalogue, client: &ClientInfo, m: &Method) {
     let name = ident(m.name);
     let names: Vec<String> = m.params.iter().map(|p| ident(p)).collect();
     let decl: String = names.iter().map(|n| format!("{n}: String, ")).collect();
     let list = format!("listOf({})", names.join(", "));
     let (client_id, method) = (client.id, m.name);
-    let (input_decl, input_arg, note) = match m.input {
+    let response = m.endpoints[0].response;
+    let (answer, answer_ser) = types::kotlin_ref(response);
+    let call =
+        |input: &str| format!("core.call(\"{client_id}\", \"{method}\", {list}, {input}, options, {answer_ser})");
+    match m.input {
         Input::Stream => {
             doc(out, m, ": the run's events, reconnecting and de-duplicating; ends after the terminal event");
             let run_id = names.first().cloned().unwrap_or_else(|| "runId".to_owned());
@@ -76,37 +93,57 @@ fn emit_method(out: &mut String, client: &ClientInfo, m: &Method) {
             );
             return;
         }
-        Input::None | Input::WhenOmitted => (String::new(), "null", ""),
-        Input::Query => ("query: Map<String, Any?>? = null, ".to_owned(), "query", ""),
-        Input::Body | Input::BodyMovingToPath { .. } => ("input: Map<String, Any?>, ".to_owned(), "input", ""),
-        Input::OptionalBody => {
-            ("input: Map<String, Any?>? = null, ".to_owned(), "input", " (no body when `input` is null)")
+        Input::None | Input::WhenOmitted => {
+            doc(out, m, "");
+            let _ = writeln!(
+                out,
+                "    suspend fun {name}({decl}options: RequestOptions? = null): {answer} =\n        {}\n",
+                call("null")
+            );
         }
-        Input::BodyOrEmpty => {
-            ("input: Map<String, Any?>? = null, ".to_owned(), "input", " (sends `{}` when `input` is null)")
+        Input::Query => {
+            doc(out, m, "");
+            let _ = writeln!(
+                out,
+                "    suspend fun {name}({decl}query: Map<String, Any?>? = null, options: RequestOptions? = null): {answer} =\n        {}\n",
+                call("body(query, \"query\")")
+            );
         }
-        Input::WhenGiven => (
-            "input: Map<String, Any?>? = null, ".to_owned(),
-            "input",
-            " (the first route when `input` is given, the second when null)",
-        ),
-    };
-    doc(out, m, note);
-    let _ = writeln!(
-        out,
-        "    suspend fun {name}({decl}{input_decl}options: RequestOptions? = null): JsonObject =\n        core.call(\"{client_id}\", \"{method}\", {list}, {input_arg}, options).jsonObject\n"
-    );
+        Input::Body | Input::BodyMovingToPath { .. } | Input::OptionalBody | Input::BodyOrEmpty | Input::WhenGiven => {
+            let (optional, note) = match m.input {
+                Input::OptionalBody => (true, " (no body when `input` is null)"),
+                Input::BodyOrEmpty => (true, " (sends `{}` when `input` is null)"),
+                Input::WhenGiven => (true, " (the first route when `input` is given, the second when null)"),
+                _ => (false, ""),
+            };
+            let (input, input_ser) = request_ref(m).expect("a method with a body names its request type");
+            let default = if optional { "? = null" } else { "" };
+            doc(out, m, note);
+            let _ = writeln!(
+                out,
+                "    suspend fun {name}({decl}input: {input}{default}, options: RequestOptions? = null): {answer} =\n        {}\n",
+                call(&format!("body({input_ser}, input)"))
+            );
+            doc(out, m, ": the input as a map, for members this SDK version does not declare");
+            let _ = writeln!(
+                out,
+                "    suspend fun {name}({decl}input: Map<String, Any?>, options: RequestOptions? = null): {answer} =\n        {}\n",
+                call("body(input)")
+            );
+        }
+    }
     if let Some(iter) = m.iter {
+        let (item, item_ser) = types::item_ref(cat, response).expect("a list answer has items");
         doc(out, m, &format!(": auto-paginating twin of `{name}`, emitting items and fetching pages lazily"));
         let _ = writeln!(
             out,
-            "    fun {}({decl}query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<JsonObject> =\n        core.iter(\"{client_id}\", \"{iter}\", {list}, query, options).map {{ it.jsonObject }}\n",
+            "    fun {}({decl}query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<{item}> =\n        core.iter(\"{client_id}\", \"{iter}\", {list}, query, options, {item_ser})\n",
             ident(iter)
         );
     }
 }
 
-fn clients_kt() -> String {
+fn clients_kt(cat: &Catalogue) -> String {
     let mut out = String::new();
     out.push_str(
         "// GENERATED by `zaby-codegen` from the endpoint table (`crates/zaby/src/endpoints/table.rs`);\n\
@@ -116,16 +153,15 @@ fn clients_kt() -> String {
          // native core by client id and method name; the core builds and sends the request.\n\n\
          package ai.zaby.sdk\n\n\
          import ai.zaby.sdk.internal.Core\n\
-         import kotlinx.coroutines.flow.Flow\n\
-         import kotlinx.coroutines.flow.map\n\
-         import kotlinx.serialization.json.JsonObject\n\
-         import kotlinx.serialization.json.jsonObject\n\n",
+         import ai.zaby.sdk.internal.body\n",
     );
+    out.push_str(&types::client_imports());
+    out.push_str("import kotlinx.coroutines.flow.Flow\n\n");
     for client in CLIENTS {
         let _ = writeln!(out, "/** `{}` (client id `{}`). */", camel_case(client.attr), client.id);
         let _ = writeln!(out, "class {} internal constructor(internal val core: Core) {{", client.class);
         for m in methods_of(client) {
-            emit_method(&mut out, client, &m);
+            emit_method(&mut out, cat, client, &m);
         }
         while out.ends_with("\n\n") {
             out.pop();

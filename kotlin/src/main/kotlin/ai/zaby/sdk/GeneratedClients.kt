@@ -7,674 +7,978 @@
 package ai.zaby.sdk
 
 import ai.zaby.sdk.internal.Core
+import ai.zaby.sdk.internal.body
+import ai.zaby.sdk.types.*
+import ai.zaby.sdk.types.RunEvent as StoredRunEvent
 import kotlinx.coroutines.flow.Flow
-import kotlinx.coroutines.flow.map
-import kotlinx.serialization.json.JsonObject
-import kotlinx.serialization.json.jsonObject
 
 /** `health` (client id `health`). */
 class HealthClient internal constructor(internal val core: Core) {
     /** E1 `GET /health` */
-    suspend fun check(options: RequestOptions? = null): JsonObject =
-        core.call("health", "check", listOf(), null, options).jsonObject
+    suspend fun check(options: RequestOptions? = null): Health =
+        core.call("health", "check", listOf(), null, options, Health.serializer())
 }
 
 /** `agents` (client id `agents`). */
 class AgentsClient internal constructor(internal val core: Core) {
     /** E2 `POST /api/v1/provisioning/agentic-os/agents` */
-    suspend fun create(input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("agents", "create", listOf(), input, options).jsonObject
+    suspend fun create(input: AgentInput, options: RequestOptions? = null): Agent =
+        core.call("agents", "create", listOf(), body(AgentInput.serializer(), input), options, Agent.serializer())
+
+    /** E2 `POST /api/v1/provisioning/agentic-os/agents`: the input as a map, for members this SDK version does not declare */
+    suspend fun create(input: Map<String, Any?>, options: RequestOptions? = null): Agent =
+        core.call("agents", "create", listOf(), body(input), options, Agent.serializer())
 
     /** E3 `GET /api/v1/provisioning/agentic-os/agents` */
-    suspend fun list(query: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("agents", "list", listOf(), query, options).jsonObject
+    suspend fun list(query: Map<String, Any?>? = null, options: RequestOptions? = null): ListResponse<Agent> =
+        core.call("agents", "list", listOf(), body(query, "query"), options, ListResponse.serializer(Agent.serializer()))
 
     /** E3 `GET /api/v1/provisioning/agentic-os/agents`: auto-paginating twin of `list`, emitting items and fetching pages lazily */
-    fun iter(query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<JsonObject> =
-        core.iter("agents", "iter", listOf(), query, options).map { it.jsonObject }
+    fun iter(query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<Agent> =
+        core.iter("agents", "iter", listOf(), query, options, Agent.serializer())
 
     /** E4 `GET /api/v1/provisioning/agentic-os/agents/{agentId}` */
-    suspend fun get(agentId: String, options: RequestOptions? = null): JsonObject =
-        core.call("agents", "get", listOf(agentId), null, options).jsonObject
+    suspend fun get(agentId: String, options: RequestOptions? = null): Agent =
+        core.call("agents", "get", listOf(agentId), null, options, Agent.serializer())
 
     /** E5 `PATCH /api/v1/provisioning/agentic-os/agents/{agentId}` */
-    suspend fun update(agentId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("agents", "update", listOf(agentId), input, options).jsonObject
+    suspend fun update(agentId: String, input: AgentUpdateInput, options: RequestOptions? = null): Agent =
+        core.call("agents", "update", listOf(agentId), body(AgentUpdateInput.serializer(), input), options, Agent.serializer())
+
+    /** E5 `PATCH /api/v1/provisioning/agentic-os/agents/{agentId}`: the input as a map, for members this SDK version does not declare */
+    suspend fun update(agentId: String, input: Map<String, Any?>, options: RequestOptions? = null): Agent =
+        core.call("agents", "update", listOf(agentId), body(input), options, Agent.serializer())
 
     /** E6 `DELETE /api/v1/provisioning/agentic-os/agents/{agentId}` */
-    suspend fun delete(agentId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("agents", "delete", listOf(agentId), query, options).jsonObject
+    suspend fun delete(agentId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): DeletedResponse =
+        core.call("agents", "delete", listOf(agentId), body(query, "query"), options, DeletedResponse.serializer())
 
     /** E7 `POST /api/v1/provisioning/agentic-os/agents/{agentId}/publish` */
-    suspend fun publish(agentId: String, options: RequestOptions? = null): JsonObject =
-        core.call("agents", "publish", listOf(agentId), null, options).jsonObject
+    suspend fun publish(agentId: String, options: RequestOptions? = null): AgentVersion =
+        core.call("agents", "publish", listOf(agentId), null, options, AgentVersion.serializer())
 
     /** E8 `POST /api/v1/provisioning/agentic-os/agents/{agentId}/deployments` */
-    suspend fun deploy(agentId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("agents", "deploy", listOf(agentId), input, options).jsonObject
+    suspend fun deploy(agentId: String, input: DeployInput, options: RequestOptions? = null): Deployment =
+        core.call("agents", "deploy", listOf(agentId), body(DeployInput.serializer(), input), options, Deployment.serializer())
+
+    /** E8 `POST /api/v1/provisioning/agentic-os/agents/{agentId}/deployments`: the input as a map, for members this SDK version does not declare */
+    suspend fun deploy(agentId: String, input: Map<String, Any?>, options: RequestOptions? = null): Deployment =
+        core.call("agents", "deploy", listOf(agentId), body(input), options, Deployment.serializer())
 
     /** E9 `POST /api/v1/provisioning/agentic-os/agents/{agentId}/mcp-tools` */
-    suspend fun attachMcpTool(agentId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("agents", "attach_mcp_tool", listOf(agentId), input, options).jsonObject
+    suspend fun attachMcpTool(agentId: String, input: AttachMcpToolInput, options: RequestOptions? = null): McpToolAttachment =
+        core.call("agents", "attach_mcp_tool", listOf(agentId), body(AttachMcpToolInput.serializer(), input), options, McpToolAttachment.serializer())
+
+    /** E9 `POST /api/v1/provisioning/agentic-os/agents/{agentId}/mcp-tools`: the input as a map, for members this SDK version does not declare */
+    suspend fun attachMcpTool(agentId: String, input: Map<String, Any?>, options: RequestOptions? = null): McpToolAttachment =
+        core.call("agents", "attach_mcp_tool", listOf(agentId), body(input), options, McpToolAttachment.serializer())
 
     /** E10 `POST /api/v1/provisioning/agentic-os/agents/{agentId}/knowledge-bases` */
-    suspend fun attachKnowledgeBase(agentId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("agents", "attach_knowledge_base", listOf(agentId), input, options).jsonObject
+    suspend fun attachKnowledgeBase(agentId: String, input: AttachKnowledgeBaseInput, options: RequestOptions? = null): KnowledgeBaseAttachment =
+        core.call("agents", "attach_knowledge_base", listOf(agentId), body(AttachKnowledgeBaseInput.serializer(), input), options, KnowledgeBaseAttachment.serializer())
+
+    /** E10 `POST /api/v1/provisioning/agentic-os/agents/{agentId}/knowledge-bases`: the input as a map, for members this SDK version does not declare */
+    suspend fun attachKnowledgeBase(agentId: String, input: Map<String, Any?>, options: RequestOptions? = null): KnowledgeBaseAttachment =
+        core.call("agents", "attach_knowledge_base", listOf(agentId), body(input), options, KnowledgeBaseAttachment.serializer())
 
     /** E11 `POST /api/v1/provisioning/agentic-os/agents/{agentId}/skills` */
-    suspend fun attachSkill(agentId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("agents", "attach_skill", listOf(agentId), input, options).jsonObject
+    suspend fun attachSkill(agentId: String, input: AttachSkillInput, options: RequestOptions? = null): SkillAttachment =
+        core.call("agents", "attach_skill", listOf(agentId), body(AttachSkillInput.serializer(), input), options, SkillAttachment.serializer())
+
+    /** E11 `POST /api/v1/provisioning/agentic-os/agents/{agentId}/skills`: the input as a map, for members this SDK version does not declare */
+    suspend fun attachSkill(agentId: String, input: Map<String, Any?>, options: RequestOptions? = null): SkillAttachment =
+        core.call("agents", "attach_skill", listOf(agentId), body(input), options, SkillAttachment.serializer())
 
     /** E12 `POST /api/v1/provisioning/agentic-os/agents/{agentId}/test-runs` */
-    suspend fun testRun(agentId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("agents", "test_run", listOf(agentId), input, options).jsonObject
+    suspend fun testRun(agentId: String, input: AgentRunInput, options: RequestOptions? = null): RunStartResponse =
+        core.call("agents", "test_run", listOf(agentId), body(AgentRunInput.serializer(), input), options, RunStartResponse.serializer())
+
+    /** E12 `POST /api/v1/provisioning/agentic-os/agents/{agentId}/test-runs`: the input as a map, for members this SDK version does not declare */
+    suspend fun testRun(agentId: String, input: Map<String, Any?>, options: RequestOptions? = null): RunStartResponse =
+        core.call("agents", "test_run", listOf(agentId), body(input), options, RunStartResponse.serializer())
 
     /** E13 `POST /api/v1/provisioning/agentic-os/agents/{agentId}/runs` */
-    suspend fun startRun(agentId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("agents", "start_run", listOf(agentId), input, options).jsonObject
+    suspend fun startRun(agentId: String, input: AgentRunInput, options: RequestOptions? = null): RunStartResponse =
+        core.call("agents", "start_run", listOf(agentId), body(AgentRunInput.serializer(), input), options, RunStartResponse.serializer())
+
+    /** E13 `POST /api/v1/provisioning/agentic-os/agents/{agentId}/runs`: the input as a map, for members this SDK version does not declare */
+    suspend fun startRun(agentId: String, input: Map<String, Any?>, options: RequestOptions? = null): RunStartResponse =
+        core.call("agents", "start_run", listOf(agentId), body(input), options, RunStartResponse.serializer())
 
     /** E14 `POST /api/v1/provisioning/agentic-os/agents/{agentId}/playground/runtime-tokens`; E15 `GET /api/v1/provisioning/agentic-os/agents/{agentId}/playground/runtime-tokens` (the first route when `input` is given, the second when null) */
-    suspend fun playgroundRuntimeTokens(agentId: String, input: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("agents", "playground_runtime_tokens", listOf(agentId), input, options).jsonObject
+    suspend fun playgroundRuntimeTokens(agentId: String, input: PlaygroundRuntimeTokenInput? = null, options: RequestOptions? = null): RuntimeTokenResponse =
+        core.call("agents", "playground_runtime_tokens", listOf(agentId), body(PlaygroundRuntimeTokenInput.serializer(), input), options, RuntimeTokenResponse.serializer())
+
+    /** E14 `POST /api/v1/provisioning/agentic-os/agents/{agentId}/playground/runtime-tokens`; E15 `GET /api/v1/provisioning/agentic-os/agents/{agentId}/playground/runtime-tokens`: the input as a map, for members this SDK version does not declare */
+    suspend fun playgroundRuntimeTokens(agentId: String, input: Map<String, Any?>, options: RequestOptions? = null): RuntimeTokenResponse =
+        core.call("agents", "playground_runtime_tokens", listOf(agentId), body(input), options, RuntimeTokenResponse.serializer())
 
     /** E16 `GET /api/v1/provisioning/agentic-os/agents/runs/{runId}/progress` */
-    suspend fun getRunProgress(runId: String, options: RequestOptions? = null): JsonObject =
-        core.call("agents", "get_run_progress", listOf(runId), null, options).jsonObject
+    suspend fun getRunProgress(runId: String, options: RequestOptions? = null): Run =
+        core.call("agents", "get_run_progress", listOf(runId), null, options, Run.serializer())
 
     /** E17 `GET /api/v1/provisioning/agentic-os/agents/runs/{runId}/events` */
-    suspend fun listRunEvents(runId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("agents", "list_run_events", listOf(runId), query, options).jsonObject
+    suspend fun listRunEvents(runId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): RunEventPage =
+        core.call("agents", "list_run_events", listOf(runId), body(query, "query"), options, RunEventPage.serializer())
 
     /** E17 `GET /api/v1/provisioning/agentic-os/agents/runs/{runId}/events`: auto-paginating twin of `listRunEvents`, emitting items and fetching pages lazily */
-    fun iterRunEvents(runId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<JsonObject> =
-        core.iter("agents", "iter_run_events", listOf(runId), query, options).map { it.jsonObject }
+    fun iterRunEvents(runId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<StoredRunEvent> =
+        core.iter("agents", "iter_run_events", listOf(runId), query, options, StoredRunEvent.serializer())
 
     /** E18 `POST /api/v1/provisioning/agentic-os/agents/runs/{runId}/cancel` (no body when `input` is null) */
-    suspend fun cancelRun(runId: String, input: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("agents", "cancel_run", listOf(runId), input, options).jsonObject
+    suspend fun cancelRun(runId: String, input: CancelRunInput? = null, options: RequestOptions? = null): Run =
+        core.call("agents", "cancel_run", listOf(runId), body(CancelRunInput.serializer(), input), options, Run.serializer())
+
+    /** E18 `POST /api/v1/provisioning/agentic-os/agents/runs/{runId}/cancel`: the input as a map, for members this SDK version does not declare */
+    suspend fun cancelRun(runId: String, input: Map<String, Any?>, options: RequestOptions? = null): Run =
+        core.call("agents", "cancel_run", listOf(runId), body(input), options, Run.serializer())
 }
 
 /** `deployments` (client id `deployments`). */
 class DeploymentsClient internal constructor(internal val core: Core) {
     /** E8 `POST /api/v1/provisioning/agentic-os/agents/{agentId}/deployments` */
-    suspend fun create(agentId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("deployments", "create", listOf(agentId), input, options).jsonObject
+    suspend fun create(agentId: String, input: DeployInput, options: RequestOptions? = null): Deployment =
+        core.call("deployments", "create", listOf(agentId), body(DeployInput.serializer(), input), options, Deployment.serializer())
+
+    /** E8 `POST /api/v1/provisioning/agentic-os/agents/{agentId}/deployments`: the input as a map, for members this SDK version does not declare */
+    suspend fun create(agentId: String, input: Map<String, Any?>, options: RequestOptions? = null): Deployment =
+        core.call("deployments", "create", listOf(agentId), body(input), options, Deployment.serializer())
 
     /** E19 `GET /api/v1/provisioning/managed-agents/deployments/{deploymentId}/provisioning` */
-    suspend fun getProvisioning(deploymentId: String, options: RequestOptions? = null): JsonObject =
-        core.call("deployments", "get_provisioning", listOf(deploymentId), null, options).jsonObject
+    suspend fun getProvisioning(deploymentId: String, options: RequestOptions? = null): Provisioning =
+        core.call("deployments", "get_provisioning", listOf(deploymentId), null, options, Provisioning.serializer())
 }
 
 /** `externalApps` (client id `external_apps`). */
 class ExternalAppsClient internal constructor(internal val core: Core) {
     /** E20 `GET /api/v1/provisioning/managed-agents/external-apps` */
-    suspend fun list(query: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("external_apps", "list", listOf(), query, options).jsonObject
+    suspend fun list(query: Map<String, Any?>? = null, options: RequestOptions? = null): ListResponse<ExternalApp> =
+        core.call("external_apps", "list", listOf(), body(query, "query"), options, ListResponse.serializer(ExternalApp.serializer()))
 
     /** E20 `GET /api/v1/provisioning/managed-agents/external-apps`: auto-paginating twin of `list`, emitting items and fetching pages lazily */
-    fun iter(query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<JsonObject> =
-        core.iter("external_apps", "iter", listOf(), query, options).map { it.jsonObject }
+    fun iter(query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<ExternalApp> =
+        core.iter("external_apps", "iter", listOf(), query, options, ExternalApp.serializer())
 
     /** E21 `POST /api/v1/provisioning/managed-agents/external-apps` */
-    suspend fun create(input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("external_apps", "create", listOf(), input, options).jsonObject
+    suspend fun create(input: ExternalAppInput, options: RequestOptions? = null): ExternalApp =
+        core.call("external_apps", "create", listOf(), body(ExternalAppInput.serializer(), input), options, ExternalApp.serializer())
+
+    /** E21 `POST /api/v1/provisioning/managed-agents/external-apps`: the input as a map, for members this SDK version does not declare */
+    suspend fun create(input: Map<String, Any?>, options: RequestOptions? = null): ExternalApp =
+        core.call("external_apps", "create", listOf(), body(input), options, ExternalApp.serializer())
 
     /** E22 `GET /api/v1/provisioning/managed-agents/external-apps/{externalAppId}` */
-    suspend fun get(externalAppId: String, options: RequestOptions? = null): JsonObject =
-        core.call("external_apps", "get", listOf(externalAppId), null, options).jsonObject
+    suspend fun get(externalAppId: String, options: RequestOptions? = null): ExternalApp =
+        core.call("external_apps", "get", listOf(externalAppId), null, options, ExternalApp.serializer())
 
     /** E23 `PATCH /api/v1/provisioning/managed-agents/external-apps/{externalAppId}` */
-    suspend fun update(externalAppId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("external_apps", "update", listOf(externalAppId), input, options).jsonObject
+    suspend fun update(externalAppId: String, input: ExternalAppUpdateInput, options: RequestOptions? = null): ExternalApp =
+        core.call("external_apps", "update", listOf(externalAppId), body(ExternalAppUpdateInput.serializer(), input), options, ExternalApp.serializer())
+
+    /** E23 `PATCH /api/v1/provisioning/managed-agents/external-apps/{externalAppId}`: the input as a map, for members this SDK version does not declare */
+    suspend fun update(externalAppId: String, input: Map<String, Any?>, options: RequestOptions? = null): ExternalApp =
+        core.call("external_apps", "update", listOf(externalAppId), body(input), options, ExternalApp.serializer())
 
     /** E24 `POST /api/v1/provisioning/managed-agents/external-apps/{externalAppId}/deployments` */
-    suspend fun bindDeployment(externalAppId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("external_apps", "bind_deployment", listOf(externalAppId), input, options).jsonObject
+    suspend fun bindDeployment(externalAppId: String, input: BindDeploymentInput, options: RequestOptions? = null): DeploymentBinding =
+        core.call("external_apps", "bind_deployment", listOf(externalAppId), body(BindDeploymentInput.serializer(), input), options, DeploymentBinding.serializer())
+
+    /** E24 `POST /api/v1/provisioning/managed-agents/external-apps/{externalAppId}/deployments`: the input as a map, for members this SDK version does not declare */
+    suspend fun bindDeployment(externalAppId: String, input: Map<String, Any?>, options: RequestOptions? = null): DeploymentBinding =
+        core.call("external_apps", "bind_deployment", listOf(externalAppId), body(input), options, DeploymentBinding.serializer())
 }
 
 /** `runtimeTokens` (client id `runtime_tokens`). */
 class RuntimeTokensClient internal constructor(internal val core: Core) {
     /** E25 `POST /api/v1/provisioning/managed-agents/external-apps/{externalAppId}/runtime-tokens` */
-    suspend fun create(input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("runtime_tokens", "create", listOf(), input, options).jsonObject
+    suspend fun create(input: RuntimeTokenCreateInput, options: RequestOptions? = null): RuntimeTokenResponse =
+        core.call("runtime_tokens", "create", listOf(), body(RuntimeTokenCreateInput.serializer(), input), options, RuntimeTokenResponse.serializer())
+
+    /** E25 `POST /api/v1/provisioning/managed-agents/external-apps/{externalAppId}/runtime-tokens`: the input as a map, for members this SDK version does not declare */
+    suspend fun create(input: Map<String, Any?>, options: RequestOptions? = null): RuntimeTokenResponse =
+        core.call("runtime_tokens", "create", listOf(), body(input), options, RuntimeTokenResponse.serializer())
 
     /** E26 `POST /api/v1/provisioning/managed-agents/external-apps/{externalAppId}/runtime-tokens/rotate` */
-    suspend fun rotateByUniqueId(input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("runtime_tokens", "rotate_by_unique_id", listOf(), input, options).jsonObject
+    suspend fun rotateByUniqueId(input: RotateByUniqueIdInput, options: RequestOptions? = null): RuntimeTokenResponse =
+        core.call("runtime_tokens", "rotate_by_unique_id", listOf(), body(RotateByUniqueIdInput.serializer(), input), options, RuntimeTokenResponse.serializer())
+
+    /** E26 `POST /api/v1/provisioning/managed-agents/external-apps/{externalAppId}/runtime-tokens/rotate`: the input as a map, for members this SDK version does not declare */
+    suspend fun rotateByUniqueId(input: Map<String, Any?>, options: RequestOptions? = null): RuntimeTokenResponse =
+        core.call("runtime_tokens", "rotate_by_unique_id", listOf(), body(input), options, RuntimeTokenResponse.serializer())
 
     /** E27 `POST /api/v1/provisioning/managed-agents/runtime-tokens/rotate` */
-    suspend fun rotate(input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("runtime_tokens", "rotate", listOf(), input, options).jsonObject
+    suspend fun rotate(input: RotateRuntimeTokenInput, options: RequestOptions? = null): RuntimeTokenResponse =
+        core.call("runtime_tokens", "rotate", listOf(), body(RotateRuntimeTokenInput.serializer(), input), options, RuntimeTokenResponse.serializer())
+
+    /** E27 `POST /api/v1/provisioning/managed-agents/runtime-tokens/rotate`: the input as a map, for members this SDK version does not declare */
+    suspend fun rotate(input: Map<String, Any?>, options: RequestOptions? = null): RuntimeTokenResponse =
+        core.call("runtime_tokens", "rotate", listOf(), body(input), options, RuntimeTokenResponse.serializer())
 
     /** E28 `POST /api/v1/provisioning/managed-agents/runs/{runId}/feedback` */
-    suspend fun recordFeedback(runId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("runtime_tokens", "record_feedback", listOf(runId), input, options).jsonObject
+    suspend fun recordFeedback(runId: String, input: FeedbackInput, options: RequestOptions? = null): Feedback =
+        core.call("runtime_tokens", "record_feedback", listOf(runId), body(FeedbackInput.serializer(), input), options, Feedback.serializer())
+
+    /** E28 `POST /api/v1/provisioning/managed-agents/runs/{runId}/feedback`: the input as a map, for members this SDK version does not declare */
+    suspend fun recordFeedback(runId: String, input: Map<String, Any?>, options: RequestOptions? = null): Feedback =
+        core.call("runtime_tokens", "record_feedback", listOf(runId), body(input), options, Feedback.serializer())
 
     /** E30 `POST /api/v1/provisioning/managed-agents/runtime-token-families/{tokenFamilyId}/revoke` */
-    suspend fun revokeFamily(tokenFamilyId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("runtime_tokens", "revoke_family", listOf(tokenFamilyId), input, options).jsonObject
+    suspend fun revokeFamily(tokenFamilyId: String, input: RevokeFamilyInput, options: RequestOptions? = null): FamilyRevocation =
+        core.call("runtime_tokens", "revoke_family", listOf(tokenFamilyId), body(RevokeFamilyInput.serializer(), input), options, FamilyRevocation.serializer())
+
+    /** E30 `POST /api/v1/provisioning/managed-agents/runtime-token-families/{tokenFamilyId}/revoke`: the input as a map, for members this SDK version does not declare */
+    suspend fun revokeFamily(tokenFamilyId: String, input: Map<String, Any?>, options: RequestOptions? = null): FamilyRevocation =
+        core.call("runtime_tokens", "revoke_family", listOf(tokenFamilyId), body(input), options, FamilyRevocation.serializer())
 }
 
 /** `runtimeTokenFamilies` (client id `runtime_token_families`). */
 class RuntimeTokenFamiliesClient internal constructor(internal val core: Core) {
     /** E29 `GET /api/v1/provisioning/managed-agents/runtime-token-families` */
-    suspend fun list(query: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("runtime_token_families", "list", listOf(), query, options).jsonObject
+    suspend fun list(query: Map<String, Any?>? = null, options: RequestOptions? = null): ListResponse<TokenFamily> =
+        core.call("runtime_token_families", "list", listOf(), body(query, "query"), options, ListResponse.serializer(TokenFamily.serializer()))
 
     /** E29 `GET /api/v1/provisioning/managed-agents/runtime-token-families`: auto-paginating twin of `list`, emitting items and fetching pages lazily */
-    fun iter(query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<JsonObject> =
-        core.iter("runtime_token_families", "iter", listOf(), query, options).map { it.jsonObject }
+    fun iter(query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<TokenFamily> =
+        core.iter("runtime_token_families", "iter", listOf(), query, options, TokenFamily.serializer())
 
     /** E30 `POST /api/v1/provisioning/managed-agents/runtime-token-families/{tokenFamilyId}/revoke` (no body when `input` is null) */
-    suspend fun revoke(tokenFamilyId: String, input: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("runtime_token_families", "revoke", listOf(tokenFamilyId), input, options).jsonObject
+    suspend fun revoke(tokenFamilyId: String, input: RevokeFamilyInput? = null, options: RequestOptions? = null): FamilyRevocation =
+        core.call("runtime_token_families", "revoke", listOf(tokenFamilyId), body(RevokeFamilyInput.serializer(), input), options, FamilyRevocation.serializer())
+
+    /** E30 `POST /api/v1/provisioning/managed-agents/runtime-token-families/{tokenFamilyId}/revoke`: the input as a map, for members this SDK version does not declare */
+    suspend fun revoke(tokenFamilyId: String, input: Map<String, Any?>, options: RequestOptions? = null): FamilyRevocation =
+        core.call("runtime_token_families", "revoke", listOf(tokenFamilyId), body(input), options, FamilyRevocation.serializer())
 }
 
 /** `runtimeTokenPolicies` (client id `runtime_token_policies`). */
 class RuntimeTokenPoliciesClient internal constructor(internal val core: Core) {
     /** E31 `GET /api/v1/provisioning/managed-agents/runtime-token-policies` */
-    suspend fun list(query: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("runtime_token_policies", "list", listOf(), query, options).jsonObject
+    suspend fun list(query: Map<String, Any?>? = null, options: RequestOptions? = null): ListResponse<RuntimeTokenPolicy> =
+        core.call("runtime_token_policies", "list", listOf(), body(query, "query"), options, ListResponse.serializer(RuntimeTokenPolicy.serializer()))
 
     /** E31 `GET /api/v1/provisioning/managed-agents/runtime-token-policies`: auto-paginating twin of `list`, emitting items and fetching pages lazily */
-    fun iter(query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<JsonObject> =
-        core.iter("runtime_token_policies", "iter", listOf(), query, options).map { it.jsonObject }
+    fun iter(query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<RuntimeTokenPolicy> =
+        core.iter("runtime_token_policies", "iter", listOf(), query, options, RuntimeTokenPolicy.serializer())
 
     /** E32 `POST /api/v1/provisioning/managed-agents/runtime-token-policies` */
-    suspend fun create(input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("runtime_token_policies", "create", listOf(), input, options).jsonObject
+    suspend fun create(input: RuntimeTokenPolicyInput, options: RequestOptions? = null): RuntimeTokenPolicy =
+        core.call("runtime_token_policies", "create", listOf(), body(RuntimeTokenPolicyInput.serializer(), input), options, RuntimeTokenPolicy.serializer())
+
+    /** E32 `POST /api/v1/provisioning/managed-agents/runtime-token-policies`: the input as a map, for members this SDK version does not declare */
+    suspend fun create(input: Map<String, Any?>, options: RequestOptions? = null): RuntimeTokenPolicy =
+        core.call("runtime_token_policies", "create", listOf(), body(input), options, RuntimeTokenPolicy.serializer())
 
     /** E33 `GET /api/v1/provisioning/managed-agents/runtime-token-policies/{policyId}` */
-    suspend fun get(policyId: String, options: RequestOptions? = null): JsonObject =
-        core.call("runtime_token_policies", "get", listOf(policyId), null, options).jsonObject
+    suspend fun get(policyId: String, options: RequestOptions? = null): RuntimeTokenPolicy =
+        core.call("runtime_token_policies", "get", listOf(policyId), null, options, RuntimeTokenPolicy.serializer())
 
     /** E34 `PATCH /api/v1/provisioning/managed-agents/runtime-token-policies/{policyId}` */
-    suspend fun update(policyId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("runtime_token_policies", "update", listOf(policyId), input, options).jsonObject
+    suspend fun update(policyId: String, input: RuntimeTokenPolicyUpdateInput, options: RequestOptions? = null): RuntimeTokenPolicy =
+        core.call("runtime_token_policies", "update", listOf(policyId), body(RuntimeTokenPolicyUpdateInput.serializer(), input), options, RuntimeTokenPolicy.serializer())
+
+    /** E34 `PATCH /api/v1/provisioning/managed-agents/runtime-token-policies/{policyId}`: the input as a map, for members this SDK version does not declare */
+    suspend fun update(policyId: String, input: Map<String, Any?>, options: RequestOptions? = null): RuntimeTokenPolicy =
+        core.call("runtime_token_policies", "update", listOf(policyId), body(input), options, RuntimeTokenPolicy.serializer())
 }
 
 /** `runtimeTokenGrants` (client id `runtime_token_grants`). */
 class RuntimeTokenGrantsClient internal constructor(internal val core: Core) {
     /** E35 `POST /api/v1/provisioning/managed-agents/runtime-token-grants/{grantId}/revoke` (sends `{}` when `input` is null) */
-    suspend fun revoke(grantId: String, input: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("runtime_token_grants", "revoke", listOf(grantId), input, options).jsonObject
+    suspend fun revoke(grantId: String, input: RevokeGrantInput? = null, options: RequestOptions? = null): Grant =
+        core.call("runtime_token_grants", "revoke", listOf(grantId), body(RevokeGrantInput.serializer(), input), options, Grant.serializer())
+
+    /** E35 `POST /api/v1/provisioning/managed-agents/runtime-token-grants/{grantId}/revoke`: the input as a map, for members this SDK version does not declare */
+    suspend fun revoke(grantId: String, input: Map<String, Any?>, options: RequestOptions? = null): Grant =
+        core.call("runtime_token_grants", "revoke", listOf(grantId), body(input), options, Grant.serializer())
 }
 
 /** `runtimeTokenUsage` (client id `runtime_token_usage`). */
 class RuntimeTokenUsageClient internal constructor(internal val core: Core) {
     /** E36 `GET /api/v1/provisioning/managed-agents/runtime-token-usage` */
-    suspend fun get(query: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("runtime_token_usage", "get", listOf(), query, options).jsonObject
+    suspend fun get(query: Map<String, Any?>? = null, options: RequestOptions? = null): TokenUsageReport =
+        core.call("runtime_token_usage", "get", listOf(), body(query, "query"), options, TokenUsageReport.serializer())
 }
 
 /** `approvals` (client id `approvals`). */
 class ApprovalsClient internal constructor(internal val core: Core) {
     /** E37 `GET /api/v1/provisioning/agentic-os/agents/approvals` */
-    suspend fun list(query: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("approvals", "list", listOf(), query, options).jsonObject
+    suspend fun list(query: Map<String, Any?>? = null, options: RequestOptions? = null): ListResponse<Approval> =
+        core.call("approvals", "list", listOf(), body(query, "query"), options, ListResponse.serializer(Approval.serializer()))
 
     /** E37 `GET /api/v1/provisioning/agentic-os/agents/approvals`: auto-paginating twin of `list`, emitting items and fetching pages lazily */
-    fun iter(query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<JsonObject> =
-        core.iter("approvals", "iter", listOf(), query, options).map { it.jsonObject }
+    fun iter(query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<Approval> =
+        core.iter("approvals", "iter", listOf(), query, options, Approval.serializer())
 
     /** E38 `POST /api/v1/provisioning/agentic-os/agents/runs/{runId}/approvals/{approvalId}/approve` (no body when `input` is null) */
-    suspend fun approve(runId: String, approvalId: String, input: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("approvals", "approve", listOf(runId, approvalId), input, options).jsonObject
+    suspend fun approve(runId: String, approvalId: String, input: ApprovalDecisionInput? = null, options: RequestOptions? = null): Approval =
+        core.call("approvals", "approve", listOf(runId, approvalId), body(ApprovalDecisionInput.serializer(), input), options, Approval.serializer())
+
+    /** E38 `POST /api/v1/provisioning/agentic-os/agents/runs/{runId}/approvals/{approvalId}/approve`: the input as a map, for members this SDK version does not declare */
+    suspend fun approve(runId: String, approvalId: String, input: Map<String, Any?>, options: RequestOptions? = null): Approval =
+        core.call("approvals", "approve", listOf(runId, approvalId), body(input), options, Approval.serializer())
 
     /** E39 `POST /api/v1/provisioning/agentic-os/agents/runs/{runId}/approvals/{approvalId}/reject` (no body when `input` is null) */
-    suspend fun reject(runId: String, approvalId: String, input: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("approvals", "reject", listOf(runId, approvalId), input, options).jsonObject
+    suspend fun reject(runId: String, approvalId: String, input: ApprovalDecisionInput? = null, options: RequestOptions? = null): Approval =
+        core.call("approvals", "reject", listOf(runId, approvalId), body(ApprovalDecisionInput.serializer(), input), options, Approval.serializer())
+
+    /** E39 `POST /api/v1/provisioning/agentic-os/agents/runs/{runId}/approvals/{approvalId}/reject`: the input as a map, for members this SDK version does not declare */
+    suspend fun reject(runId: String, approvalId: String, input: Map<String, Any?>, options: RequestOptions? = null): Approval =
+        core.call("approvals", "reject", listOf(runId, approvalId), body(input), options, Approval.serializer())
 }
 
 /** `usage` (client id `usage`). */
 class UsageClient internal constructor(internal val core: Core) {
     /** E40 `GET /api/v1/provisioning/agentic-os/agents/usage` */
-    suspend fun getAgentUsage(query: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("usage", "get_agent_usage", listOf(), query, options).jsonObject
+    suspend fun getAgentUsage(query: Map<String, Any?>? = null, options: RequestOptions? = null): UsageReport =
+        core.call("usage", "get_agent_usage", listOf(), body(query, "query"), options, UsageReport.serializer())
 }
 
 /** `knowledgeBases` (client id `knowledge_bases`). */
 class KnowledgeBasesClient internal constructor(internal val core: Core) {
     /** E41 `POST /api/v1/provisioning/agentic-os/knowledge-bases` */
-    suspend fun create(input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("knowledge_bases", "create", listOf(), input, options).jsonObject
+    suspend fun create(input: KnowledgeBaseInput, options: RequestOptions? = null): KnowledgeBase =
+        core.call("knowledge_bases", "create", listOf(), body(KnowledgeBaseInput.serializer(), input), options, KnowledgeBase.serializer())
+
+    /** E41 `POST /api/v1/provisioning/agentic-os/knowledge-bases`: the input as a map, for members this SDK version does not declare */
+    suspend fun create(input: Map<String, Any?>, options: RequestOptions? = null): KnowledgeBase =
+        core.call("knowledge_bases", "create", listOf(), body(input), options, KnowledgeBase.serializer())
 
     /** E42 `POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/documents/text` */
-    suspend fun uploadTextDocument(knowledgeBaseId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("knowledge_bases", "upload_text_document", listOf(knowledgeBaseId), input, options).jsonObject
+    suspend fun uploadTextDocument(knowledgeBaseId: String, input: TextDocumentInput, options: RequestOptions? = null): Document =
+        core.call("knowledge_bases", "upload_text_document", listOf(knowledgeBaseId), body(TextDocumentInput.serializer(), input), options, Document.serializer())
+
+    /** E42 `POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/documents/text`: the input as a map, for members this SDK version does not declare */
+    suspend fun uploadTextDocument(knowledgeBaseId: String, input: Map<String, Any?>, options: RequestOptions? = null): Document =
+        core.call("knowledge_bases", "upload_text_document", listOf(knowledgeBaseId), body(input), options, Document.serializer())
 
     /** E43 `POST /api/v1/provisioning/agentic-os/knowledge-library/documents/text` */
-    suspend fun createLibraryTextDocument(input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("knowledge_bases", "create_library_text_document", listOf(), input, options).jsonObject
+    suspend fun createLibraryTextDocument(input: TextDocumentInput, options: RequestOptions? = null): LibraryDocument =
+        core.call("knowledge_bases", "create_library_text_document", listOf(), body(TextDocumentInput.serializer(), input), options, LibraryDocument.serializer())
+
+    /** E43 `POST /api/v1/provisioning/agentic-os/knowledge-library/documents/text`: the input as a map, for members this SDK version does not declare */
+    suspend fun createLibraryTextDocument(input: Map<String, Any?>, options: RequestOptions? = null): LibraryDocument =
+        core.call("knowledge_bases", "create_library_text_document", listOf(), body(input), options, LibraryDocument.serializer())
 
     /** E44 `GET /api/v1/provisioning/agentic-os/knowledge-library/documents` */
-    suspend fun listLibraryDocuments(query: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("knowledge_bases", "list_library_documents", listOf(), query, options).jsonObject
+    suspend fun listLibraryDocuments(query: Map<String, Any?>? = null, options: RequestOptions? = null): ListResponse<LibraryDocument> =
+        core.call("knowledge_bases", "list_library_documents", listOf(), body(query, "query"), options, ListResponse.serializer(LibraryDocument.serializer()))
 
     /** E44 `GET /api/v1/provisioning/agentic-os/knowledge-library/documents`: auto-paginating twin of `listLibraryDocuments`, emitting items and fetching pages lazily */
-    fun iterLibraryDocuments(query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<JsonObject> =
-        core.iter("knowledge_bases", "iter_library_documents", listOf(), query, options).map { it.jsonObject }
+    fun iterLibraryDocuments(query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<LibraryDocument> =
+        core.iter("knowledge_bases", "iter_library_documents", listOf(), query, options, LibraryDocument.serializer())
 
     /** E45 `GET /api/v1/provisioning/agentic-os/knowledge-library/documents/{libraryDocumentId}/findings` */
-    suspend fun listLibraryDocumentFindings(libraryDocumentId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("knowledge_bases", "list_library_document_findings", listOf(libraryDocumentId), query, options).jsonObject
+    suspend fun listLibraryDocumentFindings(libraryDocumentId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): ListResponse<LibraryDocumentFinding> =
+        core.call("knowledge_bases", "list_library_document_findings", listOf(libraryDocumentId), body(query, "query"), options, ListResponse.serializer(LibraryDocumentFinding.serializer()))
 
     /** E45 `GET /api/v1/provisioning/agentic-os/knowledge-library/documents/{libraryDocumentId}/findings`: auto-paginating twin of `listLibraryDocumentFindings`, emitting items and fetching pages lazily */
-    fun iterLibraryDocumentFindings(libraryDocumentId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<JsonObject> =
-        core.iter("knowledge_bases", "iter_library_document_findings", listOf(libraryDocumentId), query, options).map { it.jsonObject }
+    fun iterLibraryDocumentFindings(libraryDocumentId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<LibraryDocumentFinding> =
+        core.iter("knowledge_bases", "iter_library_document_findings", listOf(libraryDocumentId), query, options, LibraryDocumentFinding.serializer())
 
     /** E46 `POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/library-documents` */
-    suspend fun linkLibraryDocument(knowledgeBaseId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("knowledge_bases", "link_library_document", listOf(knowledgeBaseId), input, options).jsonObject
+    suspend fun linkLibraryDocument(knowledgeBaseId: String, input: LinkLibraryDocumentInput, options: RequestOptions? = null): LibraryDocumentSelection =
+        core.call("knowledge_bases", "link_library_document", listOf(knowledgeBaseId), body(LinkLibraryDocumentInput.serializer(), input), options, LibraryDocumentSelection.serializer())
+
+    /** E46 `POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/library-documents`: the input as a map, for members this SDK version does not declare */
+    suspend fun linkLibraryDocument(knowledgeBaseId: String, input: Map<String, Any?>, options: RequestOptions? = null): LibraryDocumentSelection =
+        core.call("knowledge_bases", "link_library_document", listOf(knowledgeBaseId), body(input), options, LibraryDocumentSelection.serializer())
 
     /** E47 `POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/library-documents/{selectionId}/project` */
-    suspend fun projectLibraryDocument(knowledgeBaseId: String, selectionId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("knowledge_bases", "project_library_document", listOf(knowledgeBaseId, selectionId), input, options).jsonObject
+    suspend fun projectLibraryDocument(knowledgeBaseId: String, selectionId: String, input: ProjectLibraryDocumentInput, options: RequestOptions? = null): ProjectionResult =
+        core.call("knowledge_bases", "project_library_document", listOf(knowledgeBaseId, selectionId), body(ProjectLibraryDocumentInput.serializer(), input), options, ProjectionResult.serializer())
+
+    /** E47 `POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/library-documents/{selectionId}/project`: the input as a map, for members this SDK version does not declare */
+    suspend fun projectLibraryDocument(knowledgeBaseId: String, selectionId: String, input: Map<String, Any?>, options: RequestOptions? = null): ProjectionResult =
+        core.call("knowledge_bases", "project_library_document", listOf(knowledgeBaseId, selectionId), body(input), options, ProjectionResult.serializer())
 
     /** E48 `POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/retrieve` */
-    suspend fun retrieve(knowledgeBaseId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("knowledge_bases", "retrieve", listOf(knowledgeBaseId), input, options).jsonObject
+    suspend fun retrieve(knowledgeBaseId: String, input: RetrieveInput, options: RequestOptions? = null): RetrievalResult =
+        core.call("knowledge_bases", "retrieve", listOf(knowledgeBaseId), body(RetrieveInput.serializer(), input), options, RetrievalResult.serializer())
+
+    /** E48 `POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/retrieve`: the input as a map, for members this SDK version does not declare */
+    suspend fun retrieve(knowledgeBaseId: String, input: Map<String, Any?>, options: RequestOptions? = null): RetrievalResult =
+        core.call("knowledge_bases", "retrieve", listOf(knowledgeBaseId), body(input), options, RetrievalResult.serializer())
 
     /** E49 `POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/provisional-answer` */
-    suspend fun provisionalAnswer(knowledgeBaseId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("knowledge_bases", "provisional_answer", listOf(knowledgeBaseId), input, options).jsonObject
+    suspend fun provisionalAnswer(knowledgeBaseId: String, input: RetrieveInput, options: RequestOptions? = null): ProvisionalAnswer =
+        core.call("knowledge_bases", "provisional_answer", listOf(knowledgeBaseId), body(RetrieveInput.serializer(), input), options, ProvisionalAnswer.serializer())
+
+    /** E49 `POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/provisional-answer`: the input as a map, for members this SDK version does not declare */
+    suspend fun provisionalAnswer(knowledgeBaseId: String, input: Map<String, Any?>, options: RequestOptions? = null): ProvisionalAnswer =
+        core.call("knowledge_bases", "provisional_answer", listOf(knowledgeBaseId), body(input), options, ProvisionalAnswer.serializer())
 
     /** E50 `GET /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/source-groups` */
-    suspend fun listSourceGroups(knowledgeBaseId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("knowledge_bases", "list_source_groups", listOf(knowledgeBaseId), query, options).jsonObject
+    suspend fun listSourceGroups(knowledgeBaseId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): ListResponse<SourceGroup> =
+        core.call("knowledge_bases", "list_source_groups", listOf(knowledgeBaseId), body(query, "query"), options, ListResponse.serializer(SourceGroup.serializer()))
 
     /** E50 `GET /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/source-groups`: auto-paginating twin of `listSourceGroups`, emitting items and fetching pages lazily */
-    fun iterSourceGroups(knowledgeBaseId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<JsonObject> =
-        core.iter("knowledge_bases", "iter_source_groups", listOf(knowledgeBaseId), query, options).map { it.jsonObject }
+    fun iterSourceGroups(knowledgeBaseId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<SourceGroup> =
+        core.iter("knowledge_bases", "iter_source_groups", listOf(knowledgeBaseId), query, options, SourceGroup.serializer())
 
     /** E51 `POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/source-groups` */
-    suspend fun createSourceGroup(knowledgeBaseId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("knowledge_bases", "create_source_group", listOf(knowledgeBaseId), input, options).jsonObject
+    suspend fun createSourceGroup(knowledgeBaseId: String, input: SourceGroupInput, options: RequestOptions? = null): SourceGroup =
+        core.call("knowledge_bases", "create_source_group", listOf(knowledgeBaseId), body(SourceGroupInput.serializer(), input), options, SourceGroup.serializer())
+
+    /** E51 `POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/source-groups`: the input as a map, for members this SDK version does not declare */
+    suspend fun createSourceGroup(knowledgeBaseId: String, input: Map<String, Any?>, options: RequestOptions? = null): SourceGroup =
+        core.call("knowledge_bases", "create_source_group", listOf(knowledgeBaseId), body(input), options, SourceGroup.serializer())
 
     /** E52 `PATCH /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/source-groups/{sourceGroupId}` */
-    suspend fun updateSourceGroup(knowledgeBaseId: String, sourceGroupId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("knowledge_bases", "update_source_group", listOf(knowledgeBaseId, sourceGroupId), input, options).jsonObject
+    suspend fun updateSourceGroup(knowledgeBaseId: String, sourceGroupId: String, input: SourceGroupUpdateInput, options: RequestOptions? = null): SourceGroup =
+        core.call("knowledge_bases", "update_source_group", listOf(knowledgeBaseId, sourceGroupId), body(SourceGroupUpdateInput.serializer(), input), options, SourceGroup.serializer())
+
+    /** E52 `PATCH /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/source-groups/{sourceGroupId}`: the input as a map, for members this SDK version does not declare */
+    suspend fun updateSourceGroup(knowledgeBaseId: String, sourceGroupId: String, input: Map<String, Any?>, options: RequestOptions? = null): SourceGroup =
+        core.call("knowledge_bases", "update_source_group", listOf(knowledgeBaseId, sourceGroupId), body(input), options, SourceGroup.serializer())
 
     /** E53 `GET /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/sources` */
-    suspend fun listSources(knowledgeBaseId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("knowledge_bases", "list_sources", listOf(knowledgeBaseId), query, options).jsonObject
+    suspend fun listSources(knowledgeBaseId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): ListResponse<Source> =
+        core.call("knowledge_bases", "list_sources", listOf(knowledgeBaseId), body(query, "query"), options, ListResponse.serializer(Source.serializer()))
 
     /** E53 `GET /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/sources`: auto-paginating twin of `listSources`, emitting items and fetching pages lazily */
-    fun iterSources(knowledgeBaseId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<JsonObject> =
-        core.iter("knowledge_bases", "iter_sources", listOf(knowledgeBaseId), query, options).map { it.jsonObject }
+    fun iterSources(knowledgeBaseId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<Source> =
+        core.iter("knowledge_bases", "iter_sources", listOf(knowledgeBaseId), query, options, Source.serializer())
 
     /** E54 `POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/sources` */
-    suspend fun createSource(knowledgeBaseId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("knowledge_bases", "create_source", listOf(knowledgeBaseId), input, options).jsonObject
+    suspend fun createSource(knowledgeBaseId: String, input: SourceInput, options: RequestOptions? = null): Source =
+        core.call("knowledge_bases", "create_source", listOf(knowledgeBaseId), body(SourceInput.serializer(), input), options, Source.serializer())
+
+    /** E54 `POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/sources`: the input as a map, for members this SDK version does not declare */
+    suspend fun createSource(knowledgeBaseId: String, input: Map<String, Any?>, options: RequestOptions? = null): Source =
+        core.call("knowledge_bases", "create_source", listOf(knowledgeBaseId), body(input), options, Source.serializer())
 
     /** E55 `PATCH /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/sources/{sourceId}` */
-    suspend fun updateSource(knowledgeBaseId: String, sourceId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("knowledge_bases", "update_source", listOf(knowledgeBaseId, sourceId), input, options).jsonObject
+    suspend fun updateSource(knowledgeBaseId: String, sourceId: String, input: SourceUpdateInput, options: RequestOptions? = null): Source =
+        core.call("knowledge_bases", "update_source", listOf(knowledgeBaseId, sourceId), body(SourceUpdateInput.serializer(), input), options, Source.serializer())
+
+    /** E55 `PATCH /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/sources/{sourceId}`: the input as a map, for members this SDK version does not declare */
+    suspend fun updateSource(knowledgeBaseId: String, sourceId: String, input: Map<String, Any?>, options: RequestOptions? = null): Source =
+        core.call("knowledge_bases", "update_source", listOf(knowledgeBaseId, sourceId), body(input), options, Source.serializer())
 
     /** E56 `POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/sources/{sourceId}/reprocess` */
-    suspend fun reprocessSource(knowledgeBaseId: String, sourceId: String, options: RequestOptions? = null): JsonObject =
-        core.call("knowledge_bases", "reprocess_source", listOf(knowledgeBaseId, sourceId), null, options).jsonObject
+    suspend fun reprocessSource(knowledgeBaseId: String, sourceId: String, options: RequestOptions? = null): KnowledgeJob =
+        core.call("knowledge_bases", "reprocess_source", listOf(knowledgeBaseId, sourceId), null, options, KnowledgeJob.serializer())
 
     /** E57 `POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/sources/{sourceId}/auth` */
-    suspend fun linkSourceCredential(knowledgeBaseId: String, sourceId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("knowledge_bases", "link_source_credential", listOf(knowledgeBaseId, sourceId), input, options).jsonObject
+    suspend fun linkSourceCredential(knowledgeBaseId: String, sourceId: String, input: LinkSourceCredentialInput, options: RequestOptions? = null): Source =
+        core.call("knowledge_bases", "link_source_credential", listOf(knowledgeBaseId, sourceId), body(LinkSourceCredentialInput.serializer(), input), options, Source.serializer())
+
+    /** E57 `POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/sources/{sourceId}/auth`: the input as a map, for members this SDK version does not declare */
+    suspend fun linkSourceCredential(knowledgeBaseId: String, sourceId: String, input: Map<String, Any?>, options: RequestOptions? = null): Source =
+        core.call("knowledge_bases", "link_source_credential", listOf(knowledgeBaseId, sourceId), body(input), options, Source.serializer())
 
     /** E58 `GET /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/ingestion-policies` */
-    suspend fun listIngestionPolicies(knowledgeBaseId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("knowledge_bases", "list_ingestion_policies", listOf(knowledgeBaseId), query, options).jsonObject
+    suspend fun listIngestionPolicies(knowledgeBaseId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): ListResponse<IngestionPolicy> =
+        core.call("knowledge_bases", "list_ingestion_policies", listOf(knowledgeBaseId), body(query, "query"), options, ListResponse.serializer(IngestionPolicy.serializer()))
 
     /** E58 `GET /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/ingestion-policies`: auto-paginating twin of `listIngestionPolicies`, emitting items and fetching pages lazily */
-    fun iterIngestionPolicies(knowledgeBaseId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<JsonObject> =
-        core.iter("knowledge_bases", "iter_ingestion_policies", listOf(knowledgeBaseId), query, options).map { it.jsonObject }
+    fun iterIngestionPolicies(knowledgeBaseId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<IngestionPolicy> =
+        core.iter("knowledge_bases", "iter_ingestion_policies", listOf(knowledgeBaseId), query, options, IngestionPolicy.serializer())
 
     /** E59 `POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/ingestion-policies` */
-    suspend fun createIngestionPolicy(knowledgeBaseId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("knowledge_bases", "create_ingestion_policy", listOf(knowledgeBaseId), input, options).jsonObject
+    suspend fun createIngestionPolicy(knowledgeBaseId: String, input: IngestionPolicyInput, options: RequestOptions? = null): IngestionPolicy =
+        core.call("knowledge_bases", "create_ingestion_policy", listOf(knowledgeBaseId), body(IngestionPolicyInput.serializer(), input), options, IngestionPolicy.serializer())
+
+    /** E59 `POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/ingestion-policies`: the input as a map, for members this SDK version does not declare */
+    suspend fun createIngestionPolicy(knowledgeBaseId: String, input: Map<String, Any?>, options: RequestOptions? = null): IngestionPolicy =
+        core.call("knowledge_bases", "create_ingestion_policy", listOf(knowledgeBaseId), body(input), options, IngestionPolicy.serializer())
 
     /** E60 `PATCH /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/ingestion-policies/{policyId}` */
-    suspend fun updateIngestionPolicy(knowledgeBaseId: String, policyId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("knowledge_bases", "update_ingestion_policy", listOf(knowledgeBaseId, policyId), input, options).jsonObject
+    suspend fun updateIngestionPolicy(knowledgeBaseId: String, policyId: String, input: IngestionPolicyUpdateInput, options: RequestOptions? = null): IngestionPolicy =
+        core.call("knowledge_bases", "update_ingestion_policy", listOf(knowledgeBaseId, policyId), body(IngestionPolicyUpdateInput.serializer(), input), options, IngestionPolicy.serializer())
+
+    /** E60 `PATCH /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/ingestion-policies/{policyId}`: the input as a map, for members this SDK version does not declare */
+    suspend fun updateIngestionPolicy(knowledgeBaseId: String, policyId: String, input: Map<String, Any?>, options: RequestOptions? = null): IngestionPolicy =
+        core.call("knowledge_bases", "update_ingestion_policy", listOf(knowledgeBaseId, policyId), body(input), options, IngestionPolicy.serializer())
 
     /** E61 `POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/governance-policy` */
-    suspend fun upsertGovernancePolicy(knowledgeBaseId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("knowledge_bases", "upsert_governance_policy", listOf(knowledgeBaseId), input, options).jsonObject
+    suspend fun upsertGovernancePolicy(knowledgeBaseId: String, input: GovernancePolicyInput, options: RequestOptions? = null): GovernancePolicy =
+        core.call("knowledge_bases", "upsert_governance_policy", listOf(knowledgeBaseId), body(GovernancePolicyInput.serializer(), input), options, GovernancePolicy.serializer())
+
+    /** E61 `POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/governance-policy`: the input as a map, for members this SDK version does not declare */
+    suspend fun upsertGovernancePolicy(knowledgeBaseId: String, input: Map<String, Any?>, options: RequestOptions? = null): GovernancePolicy =
+        core.call("knowledge_bases", "upsert_governance_policy", listOf(knowledgeBaseId), body(input), options, GovernancePolicy.serializer())
 
     /** E62 `GET /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/profiles` */
-    suspend fun listProfiles(knowledgeBaseId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("knowledge_bases", "list_profiles", listOf(knowledgeBaseId), query, options).jsonObject
+    suspend fun listProfiles(knowledgeBaseId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): ListResponse<KnowledgeProfile> =
+        core.call("knowledge_bases", "list_profiles", listOf(knowledgeBaseId), body(query, "query"), options, ListResponse.serializer(KnowledgeProfile.serializer()))
 
     /** E62 `GET /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/profiles`: auto-paginating twin of `listProfiles`, emitting items and fetching pages lazily */
-    fun iterProfiles(knowledgeBaseId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<JsonObject> =
-        core.iter("knowledge_bases", "iter_profiles", listOf(knowledgeBaseId), query, options).map { it.jsonObject }
+    fun iterProfiles(knowledgeBaseId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<KnowledgeProfile> =
+        core.iter("knowledge_bases", "iter_profiles", listOf(knowledgeBaseId), query, options, KnowledgeProfile.serializer())
 
     /** E63 `POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/profiles` */
-    suspend fun createProfile(knowledgeBaseId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("knowledge_bases", "create_profile", listOf(knowledgeBaseId), input, options).jsonObject
+    suspend fun createProfile(knowledgeBaseId: String, input: ProfileInput, options: RequestOptions? = null): KnowledgeProfile =
+        core.call("knowledge_bases", "create_profile", listOf(knowledgeBaseId), body(ProfileInput.serializer(), input), options, KnowledgeProfile.serializer())
+
+    /** E63 `POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/profiles`: the input as a map, for members this SDK version does not declare */
+    suspend fun createProfile(knowledgeBaseId: String, input: Map<String, Any?>, options: RequestOptions? = null): KnowledgeProfile =
+        core.call("knowledge_bases", "create_profile", listOf(knowledgeBaseId), body(input), options, KnowledgeProfile.serializer())
 
     /** E64 `PATCH /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/profiles/{profileId}` */
-    suspend fun updateProfile(knowledgeBaseId: String, profileId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("knowledge_bases", "update_profile", listOf(knowledgeBaseId, profileId), input, options).jsonObject
+    suspend fun updateProfile(knowledgeBaseId: String, profileId: String, input: ProfileUpdateInput, options: RequestOptions? = null): KnowledgeProfile =
+        core.call("knowledge_bases", "update_profile", listOf(knowledgeBaseId, profileId), body(ProfileUpdateInput.serializer(), input), options, KnowledgeProfile.serializer())
+
+    /** E64 `PATCH /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/profiles/{profileId}`: the input as a map, for members this SDK version does not declare */
+    suspend fun updateProfile(knowledgeBaseId: String, profileId: String, input: Map<String, Any?>, options: RequestOptions? = null): KnowledgeProfile =
+        core.call("knowledge_bases", "update_profile", listOf(knowledgeBaseId, profileId), body(input), options, KnowledgeProfile.serializer())
 
     /** E65 `GET /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/idocs-jobs` */
-    suspend fun listJobs(knowledgeBaseId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("knowledge_bases", "list_jobs", listOf(knowledgeBaseId), query, options).jsonObject
+    suspend fun listJobs(knowledgeBaseId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): ListResponse<KnowledgeJob> =
+        core.call("knowledge_bases", "list_jobs", listOf(knowledgeBaseId), body(query, "query"), options, ListResponse.serializer(KnowledgeJob.serializer()))
 
     /** E65 `GET /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/idocs-jobs`: auto-paginating twin of `listJobs`, emitting items and fetching pages lazily */
-    fun iterJobs(knowledgeBaseId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<JsonObject> =
-        core.iter("knowledge_bases", "iter_jobs", listOf(knowledgeBaseId), query, options).map { it.jsonObject }
+    fun iterJobs(knowledgeBaseId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<KnowledgeJob> =
+        core.iter("knowledge_bases", "iter_jobs", listOf(knowledgeBaseId), query, options, KnowledgeJob.serializer())
 
     /** E66 `GET /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/idocs-jobs/{jobId}` */
-    suspend fun getJob(knowledgeBaseId: String, jobId: String, options: RequestOptions? = null): JsonObject =
-        core.call("knowledge_bases", "get_job", listOf(knowledgeBaseId, jobId), null, options).jsonObject
+    suspend fun getJob(knowledgeBaseId: String, jobId: String, options: RequestOptions? = null): KnowledgeJob =
+        core.call("knowledge_bases", "get_job", listOf(knowledgeBaseId, jobId), null, options, KnowledgeJob.serializer())
 
     /** E67 `POST /api/v1/provisioning/agentic-os/knowledge-bases/{knowledgeBaseId}/idocs-jobs/{jobId}/cancel` */
-    suspend fun cancelJob(knowledgeBaseId: String, jobId: String, options: RequestOptions? = null): JsonObject =
-        core.call("knowledge_bases", "cancel_job", listOf(knowledgeBaseId, jobId), null, options).jsonObject
+    suspend fun cancelJob(knowledgeBaseId: String, jobId: String, options: RequestOptions? = null): KnowledgeJob =
+        core.call("knowledge_bases", "cancel_job", listOf(knowledgeBaseId, jobId), null, options, KnowledgeJob.serializer())
 }
 
 /** `mcp` (client id `mcp`). */
 class McpClient internal constructor(internal val core: Core) {
     /** E68 `GET /api/v1/provisioning/agentic-os/mcp/catalog` */
-    suspend fun listCatalog(query: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("mcp", "list_catalog", listOf(), query, options).jsonObject
+    suspend fun listCatalog(query: Map<String, Any?>? = null, options: RequestOptions? = null): ListResponse<CatalogEntry> =
+        core.call("mcp", "list_catalog", listOf(), body(query, "query"), options, ListResponse.serializer(CatalogEntry.serializer()))
 
     /** E68 `GET /api/v1/provisioning/agentic-os/mcp/catalog`: auto-paginating twin of `listCatalog`, emitting items and fetching pages lazily */
-    fun iterCatalog(query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<JsonObject> =
-        core.iter("mcp", "iter_catalog", listOf(), query, options).map { it.jsonObject }
+    fun iterCatalog(query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<CatalogEntry> =
+        core.iter("mcp", "iter_catalog", listOf(), query, options, CatalogEntry.serializer())
 
     /** E69 `POST /api/v1/provisioning/agentic-os/mcp/servers` */
-    suspend fun createServer(input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("mcp", "create_server", listOf(), input, options).jsonObject
+    suspend fun createServer(input: McpServerInput, options: RequestOptions? = null): McpServer =
+        core.call("mcp", "create_server", listOf(), body(McpServerInput.serializer(), input), options, McpServer.serializer())
+
+    /** E69 `POST /api/v1/provisioning/agentic-os/mcp/servers`: the input as a map, for members this SDK version does not declare */
+    suspend fun createServer(input: Map<String, Any?>, options: RequestOptions? = null): McpServer =
+        core.call("mcp", "create_server", listOf(), body(input), options, McpServer.serializer())
 
     /** E70 `GET /api/v1/provisioning/agentic-os/mcp/servers/{serverId}` */
-    suspend fun getServer(serverId: String, options: RequestOptions? = null): JsonObject =
-        core.call("mcp", "get_server", listOf(serverId), null, options).jsonObject
+    suspend fun getServer(serverId: String, options: RequestOptions? = null): McpServer =
+        core.call("mcp", "get_server", listOf(serverId), null, options, McpServer.serializer())
 
     /** E71 `PATCH /api/v1/provisioning/agentic-os/mcp/servers/{serverId}` */
-    suspend fun updateServer(serverId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("mcp", "update_server", listOf(serverId), input, options).jsonObject
+    suspend fun updateServer(serverId: String, input: McpServerUpdateInput, options: RequestOptions? = null): McpServer =
+        core.call("mcp", "update_server", listOf(serverId), body(McpServerUpdateInput.serializer(), input), options, McpServer.serializer())
+
+    /** E71 `PATCH /api/v1/provisioning/agentic-os/mcp/servers/{serverId}`: the input as a map, for members this SDK version does not declare */
+    suspend fun updateServer(serverId: String, input: Map<String, Any?>, options: RequestOptions? = null): McpServer =
+        core.call("mcp", "update_server", listOf(serverId), body(input), options, McpServer.serializer())
 
     /** E72 `POST /api/v1/provisioning/agentic-os/mcp/servers/{serverId}/discover-tools` */
-    suspend fun discoverTools(serverId: String, options: RequestOptions? = null): JsonObject =
-        core.call("mcp", "discover_tools", listOf(serverId), null, options).jsonObject
+    suspend fun discoverTools(serverId: String, options: RequestOptions? = null): ToolDiscovery =
+        core.call("mcp", "discover_tools", listOf(serverId), null, options, ToolDiscovery.serializer())
 
     /** E73 `POST /api/v1/provisioning/agentic-os/mcp/installations` */
-    suspend fun installServer(input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("mcp", "install_server", listOf(), input, options).jsonObject
+    suspend fun installServer(input: McpInstallInput, options: RequestOptions? = null): McpInstallation =
+        core.call("mcp", "install_server", listOf(), body(McpInstallInput.serializer(), input), options, McpInstallation.serializer())
+
+    /** E73 `POST /api/v1/provisioning/agentic-os/mcp/installations`: the input as a map, for members this SDK version does not declare */
+    suspend fun installServer(input: Map<String, Any?>, options: RequestOptions? = null): McpInstallation =
+        core.call("mcp", "install_server", listOf(), body(input), options, McpInstallation.serializer())
 
     /** E74 `GET /api/v1/provisioning/agentic-os/mcp/installations` */
-    suspend fun listInstallations(query: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("mcp", "list_installations", listOf(), query, options).jsonObject
+    suspend fun listInstallations(query: Map<String, Any?>? = null, options: RequestOptions? = null): ListResponse<McpInstallation> =
+        core.call("mcp", "list_installations", listOf(), body(query, "query"), options, ListResponse.serializer(McpInstallation.serializer()))
 
     /** E74 `GET /api/v1/provisioning/agentic-os/mcp/installations`: auto-paginating twin of `listInstallations`, emitting items and fetching pages lazily */
-    fun iterInstallations(query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<JsonObject> =
-        core.iter("mcp", "iter_installations", listOf(), query, options).map { it.jsonObject }
+    fun iterInstallations(query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<McpInstallation> =
+        core.iter("mcp", "iter_installations", listOf(), query, options, McpInstallation.serializer())
 
     /** E75 `PATCH /api/v1/provisioning/agentic-os/mcp/installations/{installationId}` */
-    suspend fun updateInstallation(installationId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("mcp", "update_installation", listOf(installationId), input, options).jsonObject
+    suspend fun updateInstallation(installationId: String, input: McpInstallationUpdateInput, options: RequestOptions? = null): McpInstallation =
+        core.call("mcp", "update_installation", listOf(installationId), body(McpInstallationUpdateInput.serializer(), input), options, McpInstallation.serializer())
+
+    /** E75 `PATCH /api/v1/provisioning/agentic-os/mcp/installations/{installationId}`: the input as a map, for members this SDK version does not declare */
+    suspend fun updateInstallation(installationId: String, input: Map<String, Any?>, options: RequestOptions? = null): McpInstallation =
+        core.call("mcp", "update_installation", listOf(installationId), body(input), options, McpInstallation.serializer())
 
     /** E76 `DELETE /api/v1/provisioning/agentic-os/mcp/installations/{installationId}` */
-    suspend fun revokeInstallation(installationId: String, options: RequestOptions? = null): JsonObject =
-        core.call("mcp", "revoke_installation", listOf(installationId), null, options).jsonObject
+    suspend fun revokeInstallation(installationId: String, options: RequestOptions? = null): McpInstallation =
+        core.call("mcp", "revoke_installation", listOf(installationId), null, options, McpInstallation.serializer())
 
     /** E77 `GET /api/v1/provisioning/agentic-os/mcp/installations/{installationId}/tools` */
-    suspend fun listInstallationTools(installationId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("mcp", "list_installation_tools", listOf(installationId), query, options).jsonObject
+    suspend fun listInstallationTools(installationId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): ListResponse<McpInstallationTool> =
+        core.call("mcp", "list_installation_tools", listOf(installationId), body(query, "query"), options, ListResponse.serializer(McpInstallationTool.serializer()))
 
     /** E77 `GET /api/v1/provisioning/agentic-os/mcp/installations/{installationId}/tools`: auto-paginating twin of `listInstallationTools`, emitting items and fetching pages lazily */
-    fun iterInstallationTools(installationId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<JsonObject> =
-        core.iter("mcp", "iter_installation_tools", listOf(installationId), query, options).map { it.jsonObject }
+    fun iterInstallationTools(installationId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<McpInstallationTool> =
+        core.iter("mcp", "iter_installation_tools", listOf(installationId), query, options, McpInstallationTool.serializer())
 
     /** E78 `PATCH /api/v1/provisioning/agentic-os/mcp/installations/{installationId}/tools/{toolId}/policy` */
-    suspend fun updateToolPolicy(installationId: String, toolId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("mcp", "update_tool_policy", listOf(installationId, toolId), input, options).jsonObject
+    suspend fun updateToolPolicy(installationId: String, toolId: String, input: ToolPolicyInput, options: RequestOptions? = null): McpInstallationTool =
+        core.call("mcp", "update_tool_policy", listOf(installationId, toolId), body(ToolPolicyInput.serializer(), input), options, McpInstallationTool.serializer())
+
+    /** E78 `PATCH /api/v1/provisioning/agentic-os/mcp/installations/{installationId}/tools/{toolId}/policy`: the input as a map, for members this SDK version does not declare */
+    suspend fun updateToolPolicy(installationId: String, toolId: String, input: Map<String, Any?>, options: RequestOptions? = null): McpInstallationTool =
+        core.call("mcp", "update_tool_policy", listOf(installationId, toolId), body(input), options, McpInstallationTool.serializer())
 
     /** E79 `POST /api/v1/provisioning/agentic-os/mcp/installations/{installationId}/tools/{toolName}/preflight` */
-    suspend fun preflightInvocation(installationId: String, toolName: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("mcp", "preflight_invocation", listOf(installationId, toolName), input, options).jsonObject
+    suspend fun preflightInvocation(installationId: String, toolName: String, input: PreflightInput, options: RequestOptions? = null): PreflightResult =
+        core.call("mcp", "preflight_invocation", listOf(installationId, toolName), body(PreflightInput.serializer(), input), options, PreflightResult.serializer())
+
+    /** E79 `POST /api/v1/provisioning/agentic-os/mcp/installations/{installationId}/tools/{toolName}/preflight`: the input as a map, for members this SDK version does not declare */
+    suspend fun preflightInvocation(installationId: String, toolName: String, input: Map<String, Any?>, options: RequestOptions? = null): PreflightResult =
+        core.call("mcp", "preflight_invocation", listOf(installationId, toolName), body(input), options, PreflightResult.serializer())
 
     /** E80 `POST /api/v1/provisioning/agentic-os/mcp/installations/{installationId}/tools/{toolName}/invoke` */
-    suspend fun invokeTool(installationId: String, toolName: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("mcp", "invoke_tool", listOf(installationId, toolName), input, options).jsonObject
+    suspend fun invokeTool(installationId: String, toolName: String, input: InvokeToolInput, options: RequestOptions? = null): ToolInvocationResult =
+        core.call("mcp", "invoke_tool", listOf(installationId, toolName), body(InvokeToolInput.serializer(), input), options, ToolInvocationResult.serializer())
+
+    /** E80 `POST /api/v1/provisioning/agentic-os/mcp/installations/{installationId}/tools/{toolName}/invoke`: the input as a map, for members this SDK version does not declare */
+    suspend fun invokeTool(installationId: String, toolName: String, input: Map<String, Any?>, options: RequestOptions? = null): ToolInvocationResult =
+        core.call("mcp", "invoke_tool", listOf(installationId, toolName), body(input), options, ToolInvocationResult.serializer())
 
     /** E81 `POST /api/v1/provisioning/agentic-os/mcp/installations/{installationId}/credential-bindings` */
-    suspend fun createCredentialBinding(installationId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("mcp", "create_credential_binding", listOf(installationId), input, options).jsonObject
+    suspend fun createCredentialBinding(installationId: String, input: CredentialBindingInput, options: RequestOptions? = null): CredentialBinding =
+        core.call("mcp", "create_credential_binding", listOf(installationId), body(CredentialBindingInput.serializer(), input), options, CredentialBinding.serializer())
+
+    /** E81 `POST /api/v1/provisioning/agentic-os/mcp/installations/{installationId}/credential-bindings`: the input as a map, for members this SDK version does not declare */
+    suspend fun createCredentialBinding(installationId: String, input: Map<String, Any?>, options: RequestOptions? = null): CredentialBinding =
+        core.call("mcp", "create_credential_binding", listOf(installationId), body(input), options, CredentialBinding.serializer())
 
     /** E82 `DELETE /api/v1/provisioning/agentic-os/mcp/credential-bindings/{bindingId}` */
-    suspend fun deleteCredentialBinding(bindingId: String, options: RequestOptions? = null): JsonObject =
-        core.call("mcp", "delete_credential_binding", listOf(bindingId), null, options).jsonObject
+    suspend fun deleteCredentialBinding(bindingId: String, options: RequestOptions? = null): DeletedResponse =
+        core.call("mcp", "delete_credential_binding", listOf(bindingId), null, options, DeletedResponse.serializer())
 
     /** E83 `POST /api/v1/provisioning/agentic-os/mcp/installations/{installationId}/auth-policies` */
-    suspend fun upsertAuthPolicy(installationId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("mcp", "upsert_auth_policy", listOf(installationId), input, options).jsonObject
+    suspend fun upsertAuthPolicy(installationId: String, input: AuthPolicyInput, options: RequestOptions? = null): AuthPolicy =
+        core.call("mcp", "upsert_auth_policy", listOf(installationId), body(AuthPolicyInput.serializer(), input), options, AuthPolicy.serializer())
+
+    /** E83 `POST /api/v1/provisioning/agentic-os/mcp/installations/{installationId}/auth-policies`: the input as a map, for members this SDK version does not declare */
+    suspend fun upsertAuthPolicy(installationId: String, input: Map<String, Any?>, options: RequestOptions? = null): AuthPolicy =
+        core.call("mcp", "upsert_auth_policy", listOf(installationId), body(input), options, AuthPolicy.serializer())
 
     /** E84 `POST /api/v1/provisioning/agentic-os/mcp/installations/{installationId}/access-grants` */
-    suspend fun grantAccess(installationId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("mcp", "grant_access", listOf(installationId), input, options).jsonObject
+    suspend fun grantAccess(installationId: String, input: AccessGrantInput, options: RequestOptions? = null): AccessGrant =
+        core.call("mcp", "grant_access", listOf(installationId), body(AccessGrantInput.serializer(), input), options, AccessGrant.serializer())
+
+    /** E84 `POST /api/v1/provisioning/agentic-os/mcp/installations/{installationId}/access-grants`: the input as a map, for members this SDK version does not declare */
+    suspend fun grantAccess(installationId: String, input: Map<String, Any?>, options: RequestOptions? = null): AccessGrant =
+        core.call("mcp", "grant_access", listOf(installationId), body(input), options, AccessGrant.serializer())
 }
 
 /** `memory` (client id `memory`). */
 class MemoryClient internal constructor(internal val core: Core) {
     /** E85 `GET /api/v1/provisioning/agentic-os/agents/memory-items` */
-    suspend fun listItems(query: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("memory", "list_items", listOf(), query, options).jsonObject
+    suspend fun listItems(query: Map<String, Any?>? = null, options: RequestOptions? = null): ListResponse<MemoryItem> =
+        core.call("memory", "list_items", listOf(), body(query, "query"), options, ListResponse.serializer(MemoryItem.serializer()))
 
     /** E85 `GET /api/v1/provisioning/agentic-os/agents/memory-items`: auto-paginating twin of `listItems`, emitting items and fetching pages lazily */
-    fun iterItems(query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<JsonObject> =
-        core.iter("memory", "iter_items", listOf(), query, options).map { it.jsonObject }
+    fun iterItems(query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<MemoryItem> =
+        core.iter("memory", "iter_items", listOf(), query, options, MemoryItem.serializer())
 
     /** E86 `GET /api/v1/provisioning/agentic-os/agents/memory-items/{memoryItemId}` */
-    suspend fun getItem(memoryItemId: String, options: RequestOptions? = null): JsonObject =
-        core.call("memory", "get_item", listOf(memoryItemId), null, options).jsonObject
+    suspend fun getItem(memoryItemId: String, options: RequestOptions? = null): MemoryItem =
+        core.call("memory", "get_item", listOf(memoryItemId), null, options, MemoryItem.serializer())
 
     /** E87 `PATCH /api/v1/provisioning/agentic-os/agents/memory-items/{memoryItemId}/disable` (sends `{}` when `input` is null) */
-    suspend fun disableItem(memoryItemId: String, input: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("memory", "disable_item", listOf(memoryItemId), input, options).jsonObject
+    suspend fun disableItem(memoryItemId: String, input: DisableMemoryItemInput? = null, options: RequestOptions? = null): MemoryItem =
+        core.call("memory", "disable_item", listOf(memoryItemId), body(DisableMemoryItemInput.serializer(), input), options, MemoryItem.serializer())
+
+    /** E87 `PATCH /api/v1/provisioning/agentic-os/agents/memory-items/{memoryItemId}/disable`: the input as a map, for members this SDK version does not declare */
+    suspend fun disableItem(memoryItemId: String, input: Map<String, Any?>, options: RequestOptions? = null): MemoryItem =
+        core.call("memory", "disable_item", listOf(memoryItemId), body(input), options, MemoryItem.serializer())
 
     /** E88 `DELETE /api/v1/provisioning/agentic-os/agents/memory-items/{memoryItemId}` (sends `{}` when `input` is null) */
-    suspend fun deleteItem(memoryItemId: String, input: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("memory", "delete_item", listOf(memoryItemId), input, options).jsonObject
+    suspend fun deleteItem(memoryItemId: String, input: DeleteMemoryItemInput? = null, options: RequestOptions? = null): DeletedResponse =
+        core.call("memory", "delete_item", listOf(memoryItemId), body(DeleteMemoryItemInput.serializer(), input), options, DeletedResponse.serializer())
+
+    /** E88 `DELETE /api/v1/provisioning/agentic-os/agents/memory-items/{memoryItemId}`: the input as a map, for members this SDK version does not declare */
+    suspend fun deleteItem(memoryItemId: String, input: Map<String, Any?>, options: RequestOptions? = null): DeletedResponse =
+        core.call("memory", "delete_item", listOf(memoryItemId), body(input), options, DeletedResponse.serializer())
 
     /** E89 `POST /api/v1/provisioning/agentic-os/agents/memory-retrievals` */
-    suspend fun retrieve(input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("memory", "retrieve", listOf(), input, options).jsonObject
+    suspend fun retrieve(input: MemoryRetrieveInput, options: RequestOptions? = null): MemoryRetrievalResult =
+        core.call("memory", "retrieve", listOf(), body(MemoryRetrieveInput.serializer(), input), options, MemoryRetrievalResult.serializer())
+
+    /** E89 `POST /api/v1/provisioning/agentic-os/agents/memory-retrievals`: the input as a map, for members this SDK version does not declare */
+    suspend fun retrieve(input: Map<String, Any?>, options: RequestOptions? = null): MemoryRetrievalResult =
+        core.call("memory", "retrieve", listOf(), body(input), options, MemoryRetrievalResult.serializer())
 
     /** E90 `GET /api/v1/provisioning/agentic-os/agents/memory-candidates` */
-    suspend fun listCandidates(query: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("memory", "list_candidates", listOf(), query, options).jsonObject
+    suspend fun listCandidates(query: Map<String, Any?>? = null, options: RequestOptions? = null): ListResponse<MemoryCandidate> =
+        core.call("memory", "list_candidates", listOf(), body(query, "query"), options, ListResponse.serializer(MemoryCandidate.serializer()))
 
     /** E90 `GET /api/v1/provisioning/agentic-os/agents/memory-candidates`: auto-paginating twin of `listCandidates`, emitting items and fetching pages lazily */
-    fun iterCandidates(query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<JsonObject> =
-        core.iter("memory", "iter_candidates", listOf(), query, options).map { it.jsonObject }
+    fun iterCandidates(query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<MemoryCandidate> =
+        core.iter("memory", "iter_candidates", listOf(), query, options, MemoryCandidate.serializer())
 
     /** E91 `POST /api/v1/provisioning/agentic-os/agents/memory-candidates/{candidateId}/approve` (sends `{}` when `input` is null) */
-    suspend fun approveCandidate(candidateId: String, input: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("memory", "approve_candidate", listOf(candidateId), input, options).jsonObject
+    suspend fun approveCandidate(candidateId: String, input: ApproveMemoryCandidateInput? = null, options: RequestOptions? = null): MemoryCandidate =
+        core.call("memory", "approve_candidate", listOf(candidateId), body(ApproveMemoryCandidateInput.serializer(), input), options, MemoryCandidate.serializer())
+
+    /** E91 `POST /api/v1/provisioning/agentic-os/agents/memory-candidates/{candidateId}/approve`: the input as a map, for members this SDK version does not declare */
+    suspend fun approveCandidate(candidateId: String, input: Map<String, Any?>, options: RequestOptions? = null): MemoryCandidate =
+        core.call("memory", "approve_candidate", listOf(candidateId), body(input), options, MemoryCandidate.serializer())
 
     /** E92 `POST /api/v1/provisioning/agentic-os/agents/memory-candidates/{candidateId}/reject` (sends `{}` when `input` is null) */
-    suspend fun rejectCandidate(candidateId: String, input: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("memory", "reject_candidate", listOf(candidateId), input, options).jsonObject
+    suspend fun rejectCandidate(candidateId: String, input: RejectMemoryCandidateInput? = null, options: RequestOptions? = null): MemoryCandidate =
+        core.call("memory", "reject_candidate", listOf(candidateId), body(RejectMemoryCandidateInput.serializer(), input), options, MemoryCandidate.serializer())
+
+    /** E92 `POST /api/v1/provisioning/agentic-os/agents/memory-candidates/{candidateId}/reject`: the input as a map, for members this SDK version does not declare */
+    suspend fun rejectCandidate(candidateId: String, input: Map<String, Any?>, options: RequestOptions? = null): MemoryCandidate =
+        core.call("memory", "reject_candidate", listOf(candidateId), body(input), options, MemoryCandidate.serializer())
 }
 
 /** `intelligence` (client id `intelligence`). */
 class IntelligenceClient internal constructor(internal val core: Core) {
     /** E93 `GET /api/v1/provisioning/agentic-os/agents/intelligence/signals` */
-    suspend fun listSignals(query: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("intelligence", "list_signals", listOf(), query, options).jsonObject
+    suspend fun listSignals(query: Map<String, Any?>? = null, options: RequestOptions? = null): ListResponse<Signal> =
+        core.call("intelligence", "list_signals", listOf(), body(query, "query"), options, ListResponse.serializer(Signal.serializer()))
 
     /** E93 `GET /api/v1/provisioning/agentic-os/agents/intelligence/signals`: auto-paginating twin of `listSignals`, emitting items and fetching pages lazily */
-    fun iterSignals(query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<JsonObject> =
-        core.iter("intelligence", "iter_signals", listOf(), query, options).map { it.jsonObject }
+    fun iterSignals(query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<Signal> =
+        core.iter("intelligence", "iter_signals", listOf(), query, options, Signal.serializer())
 
     /** E94 `GET /api/v1/provisioning/agentic-os/agents/intelligence/rollups` */
-    suspend fun listRollups(query: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("intelligence", "list_rollups", listOf(), query, options).jsonObject
+    suspend fun listRollups(query: Map<String, Any?>? = null, options: RequestOptions? = null): ListResponse<Rollup> =
+        core.call("intelligence", "list_rollups", listOf(), body(query, "query"), options, ListResponse.serializer(Rollup.serializer()))
 
     /** E94 `GET /api/v1/provisioning/agentic-os/agents/intelligence/rollups`: auto-paginating twin of `listRollups`, emitting items and fetching pages lazily */
-    fun iterRollups(query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<JsonObject> =
-        core.iter("intelligence", "iter_rollups", listOf(), query, options).map { it.jsonObject }
+    fun iterRollups(query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<Rollup> =
+        core.iter("intelligence", "iter_rollups", listOf(), query, options, Rollup.serializer())
 
     /** E95 `GET /api/v1/provisioning/agentic-os/agents/intelligence/improvements` */
-    suspend fun listImprovements(query: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("intelligence", "list_improvements", listOf(), query, options).jsonObject
+    suspend fun listImprovements(query: Map<String, Any?>? = null, options: RequestOptions? = null): ListResponse<Improvement> =
+        core.call("intelligence", "list_improvements", listOf(), body(query, "query"), options, ListResponse.serializer(Improvement.serializer()))
 
     /** E95 `GET /api/v1/provisioning/agentic-os/agents/intelligence/improvements`: auto-paginating twin of `listImprovements`, emitting items and fetching pages lazily */
-    fun iterImprovements(query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<JsonObject> =
-        core.iter("intelligence", "iter_improvements", listOf(), query, options).map { it.jsonObject }
+    fun iterImprovements(query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<Improvement> =
+        core.iter("intelligence", "iter_improvements", listOf(), query, options, Improvement.serializer())
 
     /** E96 `POST /api/v1/provisioning/agentic-os/agents/intelligence/improvements/{candidateId}/approve` (sends `{}` when `input` is null) */
-    suspend fun approveImprovement(candidateId: String, input: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("intelligence", "approve_improvement", listOf(candidateId), input, options).jsonObject
+    suspend fun approveImprovement(candidateId: String, input: ApproveImprovementInput? = null, options: RequestOptions? = null): Improvement =
+        core.call("intelligence", "approve_improvement", listOf(candidateId), body(ApproveImprovementInput.serializer(), input), options, Improvement.serializer())
+
+    /** E96 `POST /api/v1/provisioning/agentic-os/agents/intelligence/improvements/{candidateId}/approve`: the input as a map, for members this SDK version does not declare */
+    suspend fun approveImprovement(candidateId: String, input: Map<String, Any?>, options: RequestOptions? = null): Improvement =
+        core.call("intelligence", "approve_improvement", listOf(candidateId), body(input), options, Improvement.serializer())
 
     /** E97 `POST /api/v1/provisioning/agentic-os/agents/intelligence/improvements/{candidateId}/reject` (sends `{}` when `input` is null) */
-    suspend fun rejectImprovement(candidateId: String, input: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("intelligence", "reject_improvement", listOf(candidateId), input, options).jsonObject
+    suspend fun rejectImprovement(candidateId: String, input: RejectImprovementInput? = null, options: RequestOptions? = null): Improvement =
+        core.call("intelligence", "reject_improvement", listOf(candidateId), body(RejectImprovementInput.serializer(), input), options, Improvement.serializer())
+
+    /** E97 `POST /api/v1/provisioning/agentic-os/agents/intelligence/improvements/{candidateId}/reject`: the input as a map, for members this SDK version does not declare */
+    suspend fun rejectImprovement(candidateId: String, input: Map<String, Any?>, options: RequestOptions? = null): Improvement =
+        core.call("intelligence", "reject_improvement", listOf(candidateId), body(input), options, Improvement.serializer())
 }
 
 /** `tenantAgents` (client id `tenant_agents`). */
 class TenantAgentsClient internal constructor(internal val core: Core) {
     /** E98 `GET /api/v1/tenant/agents` */
-    suspend fun list(query: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("tenant_agents", "list", listOf(), query, options).jsonObject
+    suspend fun list(query: Map<String, Any?>? = null, options: RequestOptions? = null): ListResponse<Agent> =
+        core.call("tenant_agents", "list", listOf(), body(query, "query"), options, ListResponse.serializer(Agent.serializer()))
 
     /** E98 `GET /api/v1/tenant/agents`: auto-paginating twin of `list`, emitting items and fetching pages lazily */
-    fun iter(query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<JsonObject> =
-        core.iter("tenant_agents", "iter", listOf(), query, options).map { it.jsonObject }
+    fun iter(query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<Agent> =
+        core.iter("tenant_agents", "iter", listOf(), query, options, Agent.serializer())
 
     /** E99 `POST /api/v1/tenant/agents` */
-    suspend fun create(input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("tenant_agents", "create", listOf(), input, options).jsonObject
+    suspend fun create(input: AgentInput, options: RequestOptions? = null): Agent =
+        core.call("tenant_agents", "create", listOf(), body(AgentInput.serializer(), input), options, Agent.serializer())
+
+    /** E99 `POST /api/v1/tenant/agents`: the input as a map, for members this SDK version does not declare */
+    suspend fun create(input: Map<String, Any?>, options: RequestOptions? = null): Agent =
+        core.call("tenant_agents", "create", listOf(), body(input), options, Agent.serializer())
 
     /** E100 `GET /api/v1/tenant/agents/{agentId}` */
-    suspend fun get(agentId: String, options: RequestOptions? = null): JsonObject =
-        core.call("tenant_agents", "get", listOf(agentId), null, options).jsonObject
+    suspend fun get(agentId: String, options: RequestOptions? = null): Agent =
+        core.call("tenant_agents", "get", listOf(agentId), null, options, Agent.serializer())
 
     /** E101 `PATCH /api/v1/tenant/agents/{agentId}` */
-    suspend fun update(agentId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("tenant_agents", "update", listOf(agentId), input, options).jsonObject
+    suspend fun update(agentId: String, input: AgentUpdateInput, options: RequestOptions? = null): Agent =
+        core.call("tenant_agents", "update", listOf(agentId), body(AgentUpdateInput.serializer(), input), options, Agent.serializer())
+
+    /** E101 `PATCH /api/v1/tenant/agents/{agentId}`: the input as a map, for members this SDK version does not declare */
+    suspend fun update(agentId: String, input: Map<String, Any?>, options: RequestOptions? = null): Agent =
+        core.call("tenant_agents", "update", listOf(agentId), body(input), options, Agent.serializer())
 
     /** E102 `DELETE /api/v1/tenant/agents/{agentId}` */
-    suspend fun delete(agentId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("tenant_agents", "delete", listOf(agentId), query, options).jsonObject
+    suspend fun delete(agentId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): DeletedResponse =
+        core.call("tenant_agents", "delete", listOf(agentId), body(query, "query"), options, DeletedResponse.serializer())
 
     /** E103 `POST /api/v1/tenant/agents/{agentId}/publish` */
-    suspend fun publish(agentId: String, options: RequestOptions? = null): JsonObject =
-        core.call("tenant_agents", "publish", listOf(agentId), null, options).jsonObject
+    suspend fun publish(agentId: String, options: RequestOptions? = null): AgentVersion =
+        core.call("tenant_agents", "publish", listOf(agentId), null, options, AgentVersion.serializer())
 
     /** E104 `POST /api/v1/tenant/agents/{agentId}/deployments` */
-    suspend fun deploy(agentId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("tenant_agents", "deploy", listOf(agentId), input, options).jsonObject
+    suspend fun deploy(agentId: String, input: DeployInput, options: RequestOptions? = null): Deployment =
+        core.call("tenant_agents", "deploy", listOf(agentId), body(DeployInput.serializer(), input), options, Deployment.serializer())
+
+    /** E104 `POST /api/v1/tenant/agents/{agentId}/deployments`: the input as a map, for members this SDK version does not declare */
+    suspend fun deploy(agentId: String, input: Map<String, Any?>, options: RequestOptions? = null): Deployment =
+        core.call("tenant_agents", "deploy", listOf(agentId), body(input), options, Deployment.serializer())
 
     /** E105 `POST /api/v1/tenant/agents/{agentId}/redeploy` (sends `{}` when `input` is null) */
-    suspend fun redeploy(agentId: String, input: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("tenant_agents", "redeploy", listOf(agentId), input, options).jsonObject
+    suspend fun redeploy(agentId: String, input: RedeployInput? = null, options: RequestOptions? = null): Deployment =
+        core.call("tenant_agents", "redeploy", listOf(agentId), body(RedeployInput.serializer(), input), options, Deployment.serializer())
+
+    /** E105 `POST /api/v1/tenant/agents/{agentId}/redeploy`: the input as a map, for members this SDK version does not declare */
+    suspend fun redeploy(agentId: String, input: Map<String, Any?>, options: RequestOptions? = null): Deployment =
+        core.call("tenant_agents", "redeploy", listOf(agentId), body(input), options, Deployment.serializer())
 
     /** E106 `POST /api/v1/tenant/agents/{agentId}/test-runs` */
-    suspend fun testRun(agentId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("tenant_agents", "test_run", listOf(agentId), input, options).jsonObject
+    suspend fun testRun(agentId: String, input: AgentRunInput, options: RequestOptions? = null): RunStartResponse =
+        core.call("tenant_agents", "test_run", listOf(agentId), body(AgentRunInput.serializer(), input), options, RunStartResponse.serializer())
+
+    /** E106 `POST /api/v1/tenant/agents/{agentId}/test-runs`: the input as a map, for members this SDK version does not declare */
+    suspend fun testRun(agentId: String, input: Map<String, Any?>, options: RequestOptions? = null): RunStartResponse =
+        core.call("tenant_agents", "test_run", listOf(agentId), body(input), options, RunStartResponse.serializer())
 
     /** E107 `POST /api/v1/tenant/agents/{agentId}/runs` */
-    suspend fun startRun(agentId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("tenant_agents", "start_run", listOf(agentId), input, options).jsonObject
+    suspend fun startRun(agentId: String, input: AgentRunInput, options: RequestOptions? = null): RunStartResponse =
+        core.call("tenant_agents", "start_run", listOf(agentId), body(AgentRunInput.serializer(), input), options, RunStartResponse.serializer())
+
+    /** E107 `POST /api/v1/tenant/agents/{agentId}/runs`: the input as a map, for members this SDK version does not declare */
+    suspend fun startRun(agentId: String, input: Map<String, Any?>, options: RequestOptions? = null): RunStartResponse =
+        core.call("tenant_agents", "start_run", listOf(agentId), body(input), options, RunStartResponse.serializer())
 
     /** E108 `GET /api/v1/tenant/agents/{agentId}/runs` */
-    suspend fun listRuns(agentId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("tenant_agents", "list_runs", listOf(agentId), query, options).jsonObject
+    suspend fun listRuns(agentId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): ListResponse<Run> =
+        core.call("tenant_agents", "list_runs", listOf(agentId), body(query, "query"), options, ListResponse.serializer(Run.serializer()))
 
     /** E108 `GET /api/v1/tenant/agents/{agentId}/runs`: auto-paginating twin of `listRuns`, emitting items and fetching pages lazily */
-    fun iterRuns(agentId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<JsonObject> =
-        core.iter("tenant_agents", "iter_runs", listOf(agentId), query, options).map { it.jsonObject }
+    fun iterRuns(agentId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<Run> =
+        core.iter("tenant_agents", "iter_runs", listOf(agentId), query, options, Run.serializer())
 
     /** E109 `GET /api/v1/tenant/agents/runs/{runId}/progress` */
-    suspend fun getRunProgress(runId: String, options: RequestOptions? = null): JsonObject =
-        core.call("tenant_agents", "get_run_progress", listOf(runId), null, options).jsonObject
+    suspend fun getRunProgress(runId: String, options: RequestOptions? = null): Run =
+        core.call("tenant_agents", "get_run_progress", listOf(runId), null, options, Run.serializer())
 
     /** E110 `GET /api/v1/tenant/agents/runs/{runId}/events` */
-    suspend fun listRunEvents(runId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("tenant_agents", "list_run_events", listOf(runId), query, options).jsonObject
+    suspend fun listRunEvents(runId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): RunEventPage =
+        core.call("tenant_agents", "list_run_events", listOf(runId), body(query, "query"), options, RunEventPage.serializer())
 
     /** E110 `GET /api/v1/tenant/agents/runs/{runId}/events`: auto-paginating twin of `listRunEvents`, emitting items and fetching pages lazily */
-    fun iterRunEvents(runId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<JsonObject> =
-        core.iter("tenant_agents", "iter_run_events", listOf(runId), query, options).map { it.jsonObject }
+    fun iterRunEvents(runId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<StoredRunEvent> =
+        core.iter("tenant_agents", "iter_run_events", listOf(runId), query, options, StoredRunEvent.serializer())
 
     /** E111 `POST /api/v1/tenant/agents/runs/{runId}/approvals/{approvalId}/approve` (sends `{}` when `input` is null) */
-    suspend fun approveRunApproval(runId: String, approvalId: String, input: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("tenant_agents", "approve_run_approval", listOf(runId, approvalId), input, options).jsonObject
+    suspend fun approveRunApproval(runId: String, approvalId: String, input: ApprovalDecisionInput? = null, options: RequestOptions? = null): Approval =
+        core.call("tenant_agents", "approve_run_approval", listOf(runId, approvalId), body(ApprovalDecisionInput.serializer(), input), options, Approval.serializer())
+
+    /** E111 `POST /api/v1/tenant/agents/runs/{runId}/approvals/{approvalId}/approve`: the input as a map, for members this SDK version does not declare */
+    suspend fun approveRunApproval(runId: String, approvalId: String, input: Map<String, Any?>, options: RequestOptions? = null): Approval =
+        core.call("tenant_agents", "approve_run_approval", listOf(runId, approvalId), body(input), options, Approval.serializer())
 
     /** E112 `POST /api/v1/tenant/agents/runs/{runId}/approvals/{approvalId}/reject` (sends `{}` when `input` is null) */
-    suspend fun rejectRunApproval(runId: String, approvalId: String, input: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("tenant_agents", "reject_run_approval", listOf(runId, approvalId), input, options).jsonObject
+    suspend fun rejectRunApproval(runId: String, approvalId: String, input: ApprovalDecisionInput? = null, options: RequestOptions? = null): Approval =
+        core.call("tenant_agents", "reject_run_approval", listOf(runId, approvalId), body(ApprovalDecisionInput.serializer(), input), options, Approval.serializer())
+
+    /** E112 `POST /api/v1/tenant/agents/runs/{runId}/approvals/{approvalId}/reject`: the input as a map, for members this SDK version does not declare */
+    suspend fun rejectRunApproval(runId: String, approvalId: String, input: Map<String, Any?>, options: RequestOptions? = null): Approval =
+        core.call("tenant_agents", "reject_run_approval", listOf(runId, approvalId), body(input), options, Approval.serializer())
 
     /** E113 `GET /api/v1/tenant/agents/deployments/{deploymentId}/provisioning` */
-    suspend fun getDeploymentProvisioning(deploymentId: String, options: RequestOptions? = null): JsonObject =
-        core.call("tenant_agents", "get_deployment_provisioning", listOf(deploymentId), null, options).jsonObject
+    suspend fun getDeploymentProvisioning(deploymentId: String, options: RequestOptions? = null): Provisioning =
+        core.call("tenant_agents", "get_deployment_provisioning", listOf(deploymentId), null, options, Provisioning.serializer())
 
     /** E114 `POST /api/v1/tenant/agents/{agentId}/mcp-tools` */
-    suspend fun attachMcpTool(agentId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("tenant_agents", "attach_mcp_tool", listOf(agentId), input, options).jsonObject
+    suspend fun attachMcpTool(agentId: String, input: AttachMcpToolInput, options: RequestOptions? = null): McpToolAttachment =
+        core.call("tenant_agents", "attach_mcp_tool", listOf(agentId), body(AttachMcpToolInput.serializer(), input), options, McpToolAttachment.serializer())
+
+    /** E114 `POST /api/v1/tenant/agents/{agentId}/mcp-tools`: the input as a map, for members this SDK version does not declare */
+    suspend fun attachMcpTool(agentId: String, input: Map<String, Any?>, options: RequestOptions? = null): McpToolAttachment =
+        core.call("tenant_agents", "attach_mcp_tool", listOf(agentId), body(input), options, McpToolAttachment.serializer())
 
     /** E115 `POST /api/v1/tenant/agents/{agentId}/knowledge-bases` */
-    suspend fun attachKnowledgeBase(agentId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("tenant_agents", "attach_knowledge_base", listOf(agentId), input, options).jsonObject
+    suspend fun attachKnowledgeBase(agentId: String, input: AttachKnowledgeBaseInput, options: RequestOptions? = null): KnowledgeBaseAttachment =
+        core.call("tenant_agents", "attach_knowledge_base", listOf(agentId), body(AttachKnowledgeBaseInput.serializer(), input), options, KnowledgeBaseAttachment.serializer())
+
+    /** E115 `POST /api/v1/tenant/agents/{agentId}/knowledge-bases`: the input as a map, for members this SDK version does not declare */
+    suspend fun attachKnowledgeBase(agentId: String, input: Map<String, Any?>, options: RequestOptions? = null): KnowledgeBaseAttachment =
+        core.call("tenant_agents", "attach_knowledge_base", listOf(agentId), body(input), options, KnowledgeBaseAttachment.serializer())
 
     /** E116 `POST /api/v1/tenant/agents/{agentId}/skills` */
-    suspend fun attachSkill(agentId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("tenant_agents", "attach_skill", listOf(agentId), input, options).jsonObject
+    suspend fun attachSkill(agentId: String, input: AttachSkillInput, options: RequestOptions? = null): SkillAttachment =
+        core.call("tenant_agents", "attach_skill", listOf(agentId), body(AttachSkillInput.serializer(), input), options, SkillAttachment.serializer())
+
+    /** E116 `POST /api/v1/tenant/agents/{agentId}/skills`: the input as a map, for members this SDK version does not declare */
+    suspend fun attachSkill(agentId: String, input: Map<String, Any?>, options: RequestOptions? = null): SkillAttachment =
+        core.call("tenant_agents", "attach_skill", listOf(agentId), body(input), options, SkillAttachment.serializer())
 
     /** E117 `GET /api/v1/tenant/agents/external-apps` */
-    suspend fun listExternalApps(query: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("tenant_agents", "list_external_apps", listOf(), query, options).jsonObject
+    suspend fun listExternalApps(query: Map<String, Any?>? = null, options: RequestOptions? = null): ListResponse<ExternalApp> =
+        core.call("tenant_agents", "list_external_apps", listOf(), body(query, "query"), options, ListResponse.serializer(ExternalApp.serializer()))
 
     /** E117 `GET /api/v1/tenant/agents/external-apps`: auto-paginating twin of `listExternalApps`, emitting items and fetching pages lazily */
-    fun iterExternalApps(query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<JsonObject> =
-        core.iter("tenant_agents", "iter_external_apps", listOf(), query, options).map { it.jsonObject }
+    fun iterExternalApps(query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<ExternalApp> =
+        core.iter("tenant_agents", "iter_external_apps", listOf(), query, options, ExternalApp.serializer())
 
     /** E118 `POST /api/v1/tenant/agents/{agentId}/playground/runtime-tokens` */
-    suspend fun mintPlaygroundRuntimeToken(agentId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("tenant_agents", "mint_playground_runtime_token", listOf(agentId), input, options).jsonObject
+    suspend fun mintPlaygroundRuntimeToken(agentId: String, input: PlaygroundRuntimeTokenInput, options: RequestOptions? = null): RuntimeTokenResponse =
+        core.call("tenant_agents", "mint_playground_runtime_token", listOf(agentId), body(PlaygroundRuntimeTokenInput.serializer(), input), options, RuntimeTokenResponse.serializer())
+
+    /** E118 `POST /api/v1/tenant/agents/{agentId}/playground/runtime-tokens`: the input as a map, for members this SDK version does not declare */
+    suspend fun mintPlaygroundRuntimeToken(agentId: String, input: Map<String, Any?>, options: RequestOptions? = null): RuntimeTokenResponse =
+        core.call("tenant_agents", "mint_playground_runtime_token", listOf(agentId), body(input), options, RuntimeTokenResponse.serializer())
 }
 
 /** `runs` (client id `runtime_runs`). */
 class RuntimeRunsClient internal constructor(internal val core: Core) {
     /** E119 `POST /api/v1/agent-runtime/runs` */
-    suspend fun start(input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("runtime_runs", "start", listOf(), input, options).jsonObject
+    suspend fun start(input: RunStartInput, options: RequestOptions? = null): RunStartResponse =
+        core.call("runtime_runs", "start", listOf(), body(RunStartInput.serializer(), input), options, RunStartResponse.serializer())
+
+    /** E119 `POST /api/v1/agent-runtime/runs`: the input as a map, for members this SDK version does not declare */
+    suspend fun start(input: Map<String, Any?>, options: RequestOptions? = null): RunStartResponse =
+        core.call("runtime_runs", "start", listOf(), body(input), options, RunStartResponse.serializer())
 
     /** E120 `GET /api/v1/agent-runtime/runs/{runId}/events` */
-    suspend fun events(runId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("runtime_runs", "events", listOf(runId), query, options).jsonObject
+    suspend fun events(runId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): RunEventPage =
+        core.call("runtime_runs", "events", listOf(runId), body(query, "query"), options, RunEventPage.serializer())
 
     /** E120 `GET /api/v1/agent-runtime/runs/{runId}/events`: auto-paginating twin of `events`, emitting items and fetching pages lazily */
-    fun iterEvents(runId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<JsonObject> =
-        core.iter("runtime_runs", "iter_events", listOf(runId), query, options).map { it.jsonObject }
+    fun iterEvents(runId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<StoredRunEvent> =
+        core.iter("runtime_runs", "iter_events", listOf(runId), query, options, StoredRunEvent.serializer())
 
     /** E121 `GET /api/v1/agent-runtime/runs/{runId}/aiui`: the run's events, reconnecting and de-duplicating; ends after the terminal event */
     fun stream(runId: String, query: Map<String, Any?>? = null, options: StreamOptions? = null): Flow<RunEvent> =
         core.stream(runId, query, options)
 
     /** E122 `POST /api/v1/agent-runtime/runs/{runId}/cancel` (no body when `input` is null) */
-    suspend fun cancel(runId: String, input: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("runtime_runs", "cancel", listOf(runId), input, options).jsonObject
+    suspend fun cancel(runId: String, input: CancelRunInput? = null, options: RequestOptions? = null): Run =
+        core.call("runtime_runs", "cancel", listOf(runId), body(CancelRunInput.serializer(), input), options, Run.serializer())
+
+    /** E122 `POST /api/v1/agent-runtime/runs/{runId}/cancel`: the input as a map, for members this SDK version does not declare */
+    suspend fun cancel(runId: String, input: Map<String, Any?>, options: RequestOptions? = null): Run =
+        core.call("runtime_runs", "cancel", listOf(runId), body(input), options, Run.serializer())
 }
 
 /** `approvals` (client id `runtime_approvals`). */
 class RuntimeApprovalsClient internal constructor(internal val core: Core) {
     /** E123 `POST /api/v1/agent-runtime/runs/{runId}/approvals/{approvalId}/approve` (no body when `input` is null) */
-    suspend fun approve(runId: String, approvalId: String, input: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("runtime_approvals", "approve", listOf(runId, approvalId), input, options).jsonObject
+    suspend fun approve(runId: String, approvalId: String, input: ApprovalDecisionInput? = null, options: RequestOptions? = null): Approval =
+        core.call("runtime_approvals", "approve", listOf(runId, approvalId), body(ApprovalDecisionInput.serializer(), input), options, Approval.serializer())
+
+    /** E123 `POST /api/v1/agent-runtime/runs/{runId}/approvals/{approvalId}/approve`: the input as a map, for members this SDK version does not declare */
+    suspend fun approve(runId: String, approvalId: String, input: Map<String, Any?>, options: RequestOptions? = null): Approval =
+        core.call("runtime_approvals", "approve", listOf(runId, approvalId), body(input), options, Approval.serializer())
 
     /** E124 `POST /api/v1/agent-runtime/runs/{runId}/approvals/{approvalId}/reject` (no body when `input` is null) */
-    suspend fun reject(runId: String, approvalId: String, input: Map<String, Any?>? = null, options: RequestOptions? = null): JsonObject =
-        core.call("runtime_approvals", "reject", listOf(runId, approvalId), input, options).jsonObject
+    suspend fun reject(runId: String, approvalId: String, input: ApprovalDecisionInput? = null, options: RequestOptions? = null): Approval =
+        core.call("runtime_approvals", "reject", listOf(runId, approvalId), body(ApprovalDecisionInput.serializer(), input), options, Approval.serializer())
+
+    /** E124 `POST /api/v1/agent-runtime/runs/{runId}/approvals/{approvalId}/reject`: the input as a map, for members this SDK version does not declare */
+    suspend fun reject(runId: String, approvalId: String, input: Map<String, Any?>, options: RequestOptions? = null): Approval =
+        core.call("runtime_approvals", "reject", listOf(runId, approvalId), body(input), options, Approval.serializer())
 }
 
 /** `feedback` (client id `runtime_feedback`). */
 class RuntimeFeedbackClient internal constructor(internal val core: Core) {
     /** E125 `POST /api/v1/agent-runtime/runs/{runId}/feedback` */
-    suspend fun create(runId: String, input: Map<String, Any?>, options: RequestOptions? = null): JsonObject =
-        core.call("runtime_feedback", "create", listOf(runId), input, options).jsonObject
+    suspend fun create(runId: String, input: FeedbackInput, options: RequestOptions? = null): Feedback =
+        core.call("runtime_feedback", "create", listOf(runId), body(FeedbackInput.serializer(), input), options, Feedback.serializer())
+
+    /** E125 `POST /api/v1/agent-runtime/runs/{runId}/feedback`: the input as a map, for members this SDK version does not declare */
+    suspend fun create(runId: String, input: Map<String, Any?>, options: RequestOptions? = null): Feedback =
+        core.call("runtime_feedback", "create", listOf(runId), body(input), options, Feedback.serializer())
 }
 
 /** The sub-clients, as properties. */

@@ -1,9 +1,8 @@
 package ai.zaby.sdk
 
+import ai.zaby.sdk.internal.decode
 import ai.zaby.sdk.internal.native
-import kotlinx.serialization.json.Json
-import kotlinx.serialization.json.JsonObject
-import kotlinx.serialization.json.jsonObject
+import ai.zaby.sdk.types.Provisioning
 
 /** How long `waitUntilActive` waits in total by default. */
 const val DEFAULT_WAIT_UNTIL_ACTIVE_MS: Long = 60_000
@@ -19,4 +18,4 @@ suspend fun DeploymentsClient.waitUntilActive(
     deploymentId: String,
     timeoutMs: Long = DEFAULT_WAIT_UNTIL_ACTIVE_MS,
     options: RequestOptions? = null,
-): JsonObject = Json.parseToJsonElement(native { core.ffi.waitUntilActive(deploymentId, timeoutMs, options.toFfi()) }).jsonObject
+): Provisioning = decode(Provisioning.serializer(), native { core.ffi.waitUntilActive(deploymentId, timeoutMs, options.toFfi()) })

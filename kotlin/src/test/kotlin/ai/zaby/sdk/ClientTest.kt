@@ -1,7 +1,9 @@
 package ai.zaby.sdk
 
+import ai.zaby.sdk.types.HealthStatus
 import kotlinx.coroutines.runBlocking
-import kotlinx.serialization.json.JsonPrimitive
+import kotlinx.serialization.json.buildJsonObject
+import kotlinx.serialization.json.put
 import kotlinx.serialization.json.jsonObject
 import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.Assertions.assertEquals
@@ -18,10 +20,10 @@ class ClientTest {
     @Test
     fun `a call sends the method, path, body and API key and returns the answer`() = runBlocking {
         val transport = MockTransport()
-        transport.setResponse("POST", AGENTS, 201, mapOf("id" to "agt-7", "slug" to "helper"))
+        transport.setResponse("POST", AGENTS, 201, agentJson("agt-7"))
         val zaby = Zaby(apiKey = "test-key", transport = transport)
         val agent = zaby.agents.create(mapOf("slug" to "helper", "name" to "Helper", "tags" to listOf("a")))
-        assertEquals("agt-7", agent.str("id"))
+        assertEquals("agt-7", agent.id)
         val request = transport.requests.single()
         assertEquals("POST", request.method)
         assertEquals(AGENTS, request.path)
@@ -37,11 +39,11 @@ class ClientTest {
     @Test
     fun `path parameters are escaped and queries become the query string`() = runBlocking {
         val transport = MockTransport()
-        transport.setResponse("GET", "$AGENTS/a%2Fb", 200, mapOf("id" to "a/b"))
+        transport.setResponse("GET", "$AGENTS/a%2Fb", 200, agentJson("a/b"))
         transport.setResponse("GET", "$AGENTS?limit=2&q=x", 200, mapOf("items" to emptyList<Any>(), "total" to 0))
         val zaby = Zaby(apiKey = "k", transport = transport)
-        assertEquals("a/b", zaby.agents.get("a/b").str("id"))
-        assertEquals(JsonPrimitive(0), zaby.agents.list(mapOf("limit" to 2, "q" to "x"))["total"])
+        assertEquals("a/b", zaby.agents.get("a/b").id)
+        assertEquals(0L, zaby.agents.list(mapOf("limit" to 2, "q" to "x")).total)
         assertEquals(0, transport.pending)
     }
 
@@ -111,8 +113,8 @@ class ClientTest {
         val config = ZabyConfig(retries = RetryPolicy(attempts = 2, backoffMs = { delays += it; 0 }))
         val zaby = Zaby(apiKey = "k", transport = transport, config = config)
         transport.setResponse("GET", "/health", 503, mapOf("code" to "UNAVAILABLE", "message" to "busy"))
-        transport.setResponse("GET", "/health", 200, mapOf("status" to "ok"))
-        assertEquals("ok", zaby.health.check().str("status"))
+        transport.setResponse("GET", "/health", 200, HEALTHY)
+        assertEquals(HealthStatus.OK, zaby.health.check().status)
         assertEquals(listOf(0), delays)
 
         transport.setResponse("POST", AGENTS, 503, mapOf("code" to "UNAVAILABLE", "message" to "busy"))
@@ -126,10 +128,18 @@ class ClientTest {
         val flaky = Transport { request ->
             calls += 1
             if (calls == 1) throw ZabyConnectionException("reset by peer")
-            TransportResponse(200, json = kotlinx.serialization.json.buildJsonObject { put("path", JsonPrimitive(request.path)) })
+            TransportResponse(
+                200,
+                json = buildJsonObject {
+                    put("status", "ok")
+                    put("timestamp", "2026-01-01T00:00:00Z")
+                    put("uptime", 1.5)
+                    put("version", request.path)
+                },
+            )
         }
         val zaby = Zaby(apiKey = "k", transport = flaky, config = FAST)
-        assertEquals("/health", zaby.health.check().str("path"))
+        assertEquals("/health", zaby.health.check().version)
         assertEquals(2, calls)
 
         val boom = IllegalStateException("boom")
@@ -143,7 +153,7 @@ class ClientTest {
         var n = 0
         val zaby = Zaby(apiKeyProvider = { n += 1; "key-$n" }, transport = transport, config = FAST)
         transport.setResponse("GET", "/health", 503, mapOf("code" to "UNAVAILABLE", "message" to "busy"))
-        transport.setResponse("GET", "/health", 200, mapOf("status" to "ok"))
+        transport.setResponse("GET", "/health", 200, HEALTHY)
         zaby.health.check()
         assertEquals(listOf("key-1", "key-2"), transport.requests.map { it.headers["x-zaby-api-key"] })
 
@@ -176,7 +186,7 @@ class ClientTest {
         transport.setResponse("GET", path, 404, mapOf("code" to "DEPLOYMENT_PROVISIONING_NOT_READY", "message" to "pending"))
         transport.setResponse("GET", path, 200, mapOf("deploymentId" to "dep-1"))
         val zaby = Zaby(apiKey = "k", transport = transport, apiOrigin = "http://zaby.test:9080")
-        assertEquals("dep-1", zaby.deployments.waitUntilActive("dep-1").str("deploymentId"))
+        assertEquals("dep-1", zaby.deployments.waitUntilActive("dep-1").deploymentId)
         assertEquals(listOf("http://zaby.test:9080$path", "http://zaby.test:9080$path"), transport.requests.map { it.url })
 
         transport.setResponse("GET", path, 409, mapOf("code" to "DEPLOYMENT_NOT_ACTIVE", "message" to "failed"))

@@ -1,5 +1,6 @@
 package ai.zaby.sdk
 
+import ai.zaby.sdk.types.RunEventName
 import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.async
 import kotlinx.coroutines.delay
@@ -16,6 +17,11 @@ class FlowTest {
     private val events = "$RT/runs/r1/events"
     private val aiui = "$RT/runs/run-42/aiui"
 
+    private fun memoryItem(id: String) = mapOf(
+        "id" to id, "agentId" to null, "deploymentId" to null, "externalUserId" to null, "sessionId" to null,
+        "content" to "likes tea", "metadata" to emptyMap<String, Any>(),
+    )
+
     private fun text(id: Int, content: String) = mapOf("id" to "$id", "event" to "text", "data" to mapOf("content" to content))
     private fun finished(id: Int) =
         mapOf("id" to "$id", "event" to "RunFinished", "data" to mapOf("runId" to "run-42", "status" to "COMPLETED", "finalOutput" to "Hi"))
@@ -23,18 +29,19 @@ class FlowTest {
     @Test
     fun `iter flows emit items across pages, fetching the next page only when needed`() = runBlocking {
         val transport = MockTransport()
-        transport.setResponse("GET", events, 200, mapOf("items" to listOf(mapOf("seq" to 1), mapOf("seq" to 2)), "nextCursor" to "2"))
-        transport.setResponse("GET", events, 200, mapOf("items" to listOf(mapOf("seq" to 3)), "nextCursor" to null))
+        transport.setResponse("GET", events, 200, eventPage(1, 2, next = "2"))
+        transport.setResponse("GET", events, 200, eventPage(3, next = null))
         val runtime = ZabyRuntime(token = "t", transport = transport)
         val first = runtime.runs.iterEvents("r1", mapOf("limit" to 2)).take(2).toList()
-        assertEquals(listOf("1", "2"), first.map { it.str("seq") })
+        assertEquals(listOf(1L, 2L), first.map { it.seq })
+        assertEquals(RunEventName.TEXT, first[0].event)
         assertEquals(1, transport.requests.size, "the second page was not fetched")
 
         transport.reset()
-        transport.setResponse("GET", events, 200, mapOf("items" to listOf(mapOf("seq" to 1), mapOf("seq" to 2)), "nextCursor" to "2"))
-        transport.setResponse("GET", events, 200, mapOf("items" to listOf(mapOf("seq" to 3)), "nextCursor" to null))
+        transport.setResponse("GET", events, 200, eventPage(1, 2, next = "2"))
+        transport.setResponse("GET", events, 200, eventPage(3, next = null))
         val all = runtime.runs.iterEvents("r1", mapOf("limit" to 2)).toList()
-        assertEquals(listOf("1", "2", "3"), all.map { it.str("seq") })
+        assertEquals(listOf("1", "2", "3"), all.map { it.id })
         assertEquals(listOf("$events?limit=2", "$events?limit=2&cursor=2"), transport.requests.map { it.path })
     }
 
@@ -42,11 +49,11 @@ class FlowTest {
     fun `a repeated cursor fails after the page's items`() = runBlocking {
         val transport = MockTransport()
         val mem = "$AGENTS/memory-items"
-        transport.setResponse("GET", mem, 200, mapOf("items" to listOf(mapOf("id" to "m1")), "nextCursor" to "c"))
-        transport.setResponse("GET", mem, 200, mapOf("items" to listOf(mapOf("id" to "m2")), "nextCursor" to "c"))
+        transport.setResponse("GET", mem, 200, mapOf("items" to listOf(memoryItem("m1")), "nextCursor" to "c"))
+        transport.setResponse("GET", mem, 200, mapOf("items" to listOf(memoryItem("m2")), "nextCursor" to "c"))
         val zaby = Zaby(apiKey = "k", transport = transport)
         val seen = mutableListOf<String>()
-        val e = thrown<ZabyClientException> { runBlocking { zaby.memory.iterItems().collect { seen += it.str("id")!! } } }
+        val e = thrown<ZabyClientException> { runBlocking { zaby.memory.iterItems().collect { seen += it.id } } }
         assertEquals("PAGINATION_CURSOR_REPEATED", e.code)
         assertEquals(listOf("m1", "m2"), seen)
     }
@@ -63,6 +70,7 @@ class FlowTest {
         assertEquals("Hi", first.content)
         val last = got[1] as RunEvent.RunFinished
         assertEquals("COMPLETED", last.status)
+        assertEquals("run-42", last.payload.runId)
         assertEquals("Hi", last.finalOutput)
         val request = transport.requests.single()
         assertEquals("$aiui?afterSeq=0", request.path)

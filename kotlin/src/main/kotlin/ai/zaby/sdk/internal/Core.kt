@@ -3,12 +3,15 @@ package ai.zaby.sdk.internal
 import ai.zaby.sdk.RequestOptions
 import ai.zaby.sdk.RunEvent
 import ai.zaby.sdk.StreamOptions
+import ai.zaby.sdk.ZabyClientException
 import ai.zaby.sdk.ffi.FfiClient
 import ai.zaby.sdk.ffi.FfiCursor
 import ai.zaby.sdk.toFfi
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.FlowCollector
 import kotlinx.coroutines.flow.flow
+import kotlinx.serialization.DeserializationStrategy
+import kotlinx.serialization.SerializationStrategy
 import kotlinx.serialization.json.Json
 import kotlinx.serialization.json.JsonElement
 import kotlinx.serialization.json.JsonNull
@@ -23,30 +26,30 @@ import kotlinx.serialization.json.jsonArray
  * the request. Values cross as JSON text (kotlin/README.md says why).
  */
 internal class Core(internal val ffi: FfiClient) {
-    internal suspend fun call(
+    /** Sends one call; [input] is its JSON text (see [body]); the answer is read as [answer]. */
+    internal suspend fun <T> call(
         client: String,
         method: String,
         params: List<String>,
-        input: Any?,
+        input: String?,
         options: RequestOptions?,
-    ): JsonElement {
-        val text = native { ffi.call(client, method, params, input?.let { toJson(it).toString() }, options.toFfi()) }
-        return Json.parseToJsonElement(text)
-    }
+        answer: DeserializationStrategy<T>,
+    ): T = decode(answer, native { ffi.call(client, method, params, input, options.toFfi()) })
 
-    internal fun iter(
+    internal fun <T> iter(
         client: String,
         iter: String,
         params: List<String>,
         query: Map<String, Any?>?,
         options: RequestOptions?,
-    ): Flow<JsonElement> = flow {
-        val cursor = ffi.paginate(client, iter, params, query?.let { toJson(it, "query").toString() }, options.toFfi())
-        drain(cursor) { emit(it) }
+        item: DeserializationStrategy<T>,
+    ): Flow<T> = flow {
+        val cursor = ffi.paginate(client, iter, params, body(query, "query"), options.toFfi())
+        drain(cursor) { emit(decode(item, it)) }
     }
 
     internal fun stream(runId: String, query: Map<String, Any?>?, options: StreamOptions?): Flow<RunEvent> = flow {
-        val cursor = ffi.stream(runId, query?.let { toJson(it, "query").toString() }, options.toFfi())
+        val cursor = ffi.stream(runId, body(query, "query"), options.toFfi())
         drain(cursor) { item ->
             val o = item as JsonObject
             val id = (o["id"] as? JsonPrimitive)?.contentOrNull
@@ -70,4 +73,24 @@ internal class Core(internal val ffi: FfiClient) {
             cursor.destroy()
         }
     }
+}
+
+/** A typed input as the JSON text the core sends. */
+internal fun <T> body(serializer: SerializationStrategy<T>, value: T?): String? =
+    value?.let { ZabyJson.encodeToString(serializer, it) }
+
+/** An input given as a map (or a query) as JSON text; what is not JSON is named. */
+internal fun body(value: Map<String, Any?>?, where: String = "input"): String? = value?.let { toJson(it, where).toString() }
+
+/** An answer as its type; one of another shape is `INVALID_RESPONSE`, like in the Rust SDK. */
+internal fun <T> decode(answer: DeserializationStrategy<T>, text: String): T = shaped { ZabyJson.decodeFromString(answer, text) }
+
+private fun <T> decode(answer: DeserializationStrategy<T>, json: JsonElement): T =
+    shaped { ZabyJson.decodeFromJsonElement(answer, json) }
+
+private inline fun <T> shaped(read: () -> T): T = try {
+    read()
+} catch (e: IllegalArgumentException) {
+    // kotlinx.serialization's SerializationException is one.
+    throw ZabyClientException("the response does not have the expected shape: ${e.message}", "INVALID_RESPONSE", e)
 }

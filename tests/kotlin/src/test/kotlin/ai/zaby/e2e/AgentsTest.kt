@@ -1,6 +1,7 @@
 package ai.zaby.e2e
 
 import ai.zaby.e2e.support.Live
+import ai.zaby.e2e.support.get
 import ai.zaby.e2e.support.LiveSuite
 import ai.zaby.e2e.support.deployedAgent
 import ai.zaby.e2e.support.errorFields
@@ -18,6 +19,13 @@ import ai.zaby.e2e.support.str
 import ai.zaby.e2e.support.total
 import ai.zaby.e2e.support.uniq
 import ai.zaby.e2e.support.waitRun
+import ai.zaby.sdk.types.AgentInput
+import ai.zaby.sdk.types.AgentModel
+import ai.zaby.sdk.types.AgentStatus
+import ai.zaby.sdk.types.AgentUpdateInput
+import ai.zaby.sdk.types.AgentVisibility
+import ai.zaby.sdk.types.DeletedResponse
+import ai.zaby.sdk.types.Nullable
 import ai.zaby.sdk.ZabyConflictException
 import ai.zaby.sdk.ZabyNotFoundException
 import ai.zaby.sdk.ZabyValidationException
@@ -51,11 +59,12 @@ class AgentsTest {
     @Order(2)
     fun `E2–E6 create, list, iterate, get, update and delete agents`() = live {
         val slug = uniq("crud")
-        val agent = z.agents.create(mapOf("slug" to slug, "name" to "Crud agent", "description" to "first", "tags" to listOf("e2e")))
-        assertEquals(slug, agent.str("slug"))
-        assertEquals("DRAFT", agent.str("status"))
-        assertEquals("PRIVATE", agent.str("visibility"))
-        assertEquals(json(listOf("e2e")), agent["tags"])
+        val agent = z.agents.create(AgentInput(slug = slug, name = "Crud agent", description = "first", tags = listOf("e2e")))
+        assertEquals(slug, agent.slug)
+        assertEquals(AgentStatus.DRAFT, agent.status)
+        assertEquals(AgentVisibility.PRIVATE, agent.visibility)
+        assertEquals(AgentModel.ZABY, agent.defaultModel)
+        assertEquals(listOf("e2e"), agent.tags)
 
         val dup = expectApiError<ZabyConflictException>(409, "SLUG_ALREADY_EXISTS") { z.agents.create(mapOf("slug" to slug, "name" to "again")) }
         assertNotNull(dup.requestId, "the error carries the request id")
@@ -63,7 +72,7 @@ class AgentsTest {
         assertEquals(listOf("slug"), errorFields(bad))
 
         val found = z.agents.list(mapOf("q" to slug))
-        assertEquals(1, found.total)
+        assertEquals(1, found.total?.toInt())
         assertEquals(agent.id, found.items[0].id)
         val second = z.agents.create(mapOf("slug" to "$slug-b", "name" to "Crud agent b"))
         val ids = z.agents.iter(mapOf("q" to slug, "limit" to 1)).map { it.id }.toList()
@@ -72,15 +81,15 @@ class AgentsTest {
         val got = z.agents.get(agent.id)
         assertEquals("Crud agent", got.str("name"))
         assertEquals("first", got.str("description"))
-        val updated = z.agents.update(agent.id, mapOf("name" to "Renamed", "description" to null))
-        assertEquals("Renamed", updated.str("name"))
-        assertTrue(updated.isNull("description"))
-        assertEquals(json(listOf("e2e")), updated["tags"], "fields not sent are kept")
+        val updated = z.agents.update(agent.id, AgentUpdateInput(name = "Renamed", description = Nullable(null)))
+        assertEquals("Renamed", updated.name)
+        assertEquals(null, updated.description, "Nullable(null) cleared it")
+        assertEquals(listOf("e2e"), updated.tags, "fields not sent are kept")
         assertEquals("Renamed", z.agents.get(agent.id).str("name"))
 
-        assertEquals(json(mapOf("id" to second.id, "deleted" to true)), z.agents.delete(second.id))
+        assertEquals(DeletedResponse(id = second.id, deleted = true), z.agents.delete(second.id))
         expectApiError<ZabyNotFoundException>(404, "NOT_FOUND") { z.agents.get(second.id) }
-        assertEquals(1, z.agents.list(mapOf("q" to slug)).total)
+        assertEquals(1, z.agents.list(mapOf("q" to slug)).total?.toInt())
     }
 
     @Test
@@ -167,7 +176,7 @@ class AgentsTest {
         assertEquals("RunFinished", names.last())
         val text = page.items.filter { it.str("event") == "text" }.joinToString("") { it.obj("data").str("content") }
         assertEquals("You said: hello there world", text)
-        assertEquals(page.items.size, page.total)
+        assertEquals(page.items.size, page.total?.toInt())
         val iterated = z.agents.iterRunEvents(runId, mapOf("limit" to 2)).map { it.id }.toList()
         assertEquals(page.items.map { it.id }, iterated)
 
@@ -186,7 +195,7 @@ class AgentsTest {
     fun `E6 a deployed agent needs force to be deleted`() = live {
         val d = deployedAgent(z, "doomed")
         expectApiError<ZabyConflictException>(409, "AGENT_HAS_ACTIVE_DEPLOYMENTS") { z.agents.delete(d.agent.id) }
-        assertEquals(json(mapOf("id" to d.agent.id, "deleted" to true)), z.agents.delete(d.agent.id, mapOf("force" to true)))
+        assertEquals(DeletedResponse(id = d.agent.id, deleted = true), z.agents.delete(d.agent.id, mapOf("force" to true)))
         expectApiError<ZabyConflictException>(409, "DEPLOYMENT_NOT_ACTIVE") { z.deployments.getProvisioning(d.deployment.id) }
     }
 }

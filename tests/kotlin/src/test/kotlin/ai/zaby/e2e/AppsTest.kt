@@ -1,6 +1,7 @@
 package ai.zaby.e2e
 
 import ai.zaby.e2e.support.Live
+import ai.zaby.e2e.support.get
 import ai.zaby.e2e.support.LiveSuite
 import ai.zaby.e2e.support.bool
 import ai.zaby.e2e.support.deployedAgent
@@ -50,7 +51,7 @@ class AppsTest {
         assertTrue(listed.items.any { it.id == app.id })
         val iterated = z.externalApps.iter(mapOf("limit" to 2)).map { it.id }.toList()
         assertTrue(app.id in iterated)
-        assertEquals(listed.total, iterated.size)
+        assertEquals(listed.total?.toInt(), iterated.size)
 
         val binding = z.externalApps.bindDeployment(app.id, mapOf("deploymentId" to d.deployment.id, "allowBrowserRuntime" to true))
         assertTrue(binding.bool("allowServerRuntime"))
@@ -114,7 +115,7 @@ class AppsTest {
         z.runtimeTokens.create(base + ("externalUserId" to "alice"))
         z.runtimeTokens.create(base + ("externalUserId" to "bob"))
         val fams = z.runtimeTokenFamilies.list(mapOf("externalUserId" to "alice", "externalAppId" to app.id))
-        assertEquals(1, fams.total)
+        assertEquals(1, fams.total?.toInt())
         assertEquals(t1.str("tokenFamilyId"), fams.items[0].id)
         assertEquals(2, fams.items[0].int("grantCount"))
         val famIds = z.runtimeTokenFamilies.iter(mapOf("externalAppId" to app.id, "limit" to 1)).map { it.id }.toList()
@@ -171,6 +172,6 @@ class AppsTest {
         val viaTokens = z.runtimeTokens.revokeFamily(first.str("tokenFamilyId"), mapOf("reason" to "again"))
         assertEquals(revoked.str("revokedAt"), viaTokens.str("revokedAt"))
         assertEquals("logout", viaTokens.str("reason"))
-        assertEquals(1, z.runtimeTokenFamilies.list(mapOf("externalAppId" to app.id, "status" to "REVOKED")).total)
+        assertEquals(1, z.runtimeTokenFamilies.list(mapOf("externalAppId" to app.id, "status" to "REVOKED")).total?.toInt())
     }
 }

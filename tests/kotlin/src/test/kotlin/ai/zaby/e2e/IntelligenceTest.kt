@@ -1,6 +1,7 @@
 package ai.zaby.e2e
 
 import ai.zaby.e2e.support.Live
+import ai.zaby.e2e.support.get
 import ai.zaby.e2e.support.LiveSuite
 import ai.zaby.e2e.support.deployedAgent
 import ai.zaby.e2e.support.expectApiError
@@ -14,6 +15,7 @@ import ai.zaby.e2e.support.str
 import ai.zaby.e2e.support.strOrNull
 import ai.zaby.e2e.support.total
 import ai.zaby.e2e.support.waitRun
+import ai.zaby.sdk.types.ZabyModel
 import ai.zaby.sdk.ZabyConflictException
 import ai.zaby.sdk.ZabyValidationException
 import kotlinx.coroutines.flow.map
@@ -34,7 +36,7 @@ import org.junit.jupiter.api.extension.ExtendWith
 class IntelligenceTest {
     private val z get() = Live.zaby
 
-    private fun JsonObject.numOr0(name: String) = this[name]?.jsonPrimitive?.doubleOrNull ?: 0.0
+    private fun ZabyModel.numOr0(name: String) = toJson()[name]?.jsonPrimitive?.doubleOrNull ?: 0.0
 
     @Test
     fun `E93 signals, E94 rollups, E95–E97 improvements from a low rating`() = live {
@@ -47,12 +49,12 @@ class IntelligenceTest {
         }
         val good = finished("all fine")
         z.runtimeTokens.recordFeedback(good, mapOf("rating" to 5))
-        assertEquals(0, z.intelligence.listImprovements(mapOf("agentId" to agentId)).total, "a good rating proposes nothing")
+        assertEquals(0, z.intelligence.listImprovements(mapOf("agentId" to agentId)).total?.toInt(), "a good rating proposes nothing")
 
         val bad = finished("hello")
         val fb = z.runtimeTokens.recordFeedback(bad, mapOf("rating" to 1, "comment" to "wrong answer"))
         val signals = z.intelligence.listSignals(mapOf("runId" to bad, "type" to "user_feedback"))
-        assertEquals(1, signals.total)
+        assertEquals(1, signals.total?.toInt())
         val signal = signals.items[0]
         assertEquals(1.0, signal.num("value"))
         assertEquals(d.deployment.id, signal.str("deploymentId"))
@@ -76,7 +78,7 @@ class IntelligenceTest {
         }
 
         val proposed = z.intelligence.listImprovements(mapOf("agentId" to agentId))
-        assertEquals(1, proposed.total)
+        assertEquals(1, proposed.total?.toInt())
         val imp = proposed.items[0]
         assertEquals("QUALITY", imp.str("category"))
         assertEquals("PROPOSED", imp.str("status"))
@@ -98,6 +100,6 @@ class IntelligenceTest {
         val rejected = z.intelligence.rejectImprovement(open[0], mapOf("reason" to "noise"))
         assertEquals("REJECTED", rejected.str("status"))
         assertEquals("noise", rejected.str("reason"))
-        assertEquals(1, z.intelligence.listImprovements(mapOf("agentId" to agentId, "status" to "REJECTED")).total)
+        assertEquals(1, z.intelligence.listImprovements(mapOf("agentId" to agentId, "status" to "REJECTED")).total?.toInt())
     }
 }

@@ -15,6 +15,7 @@ import ai.zaby.e2e.support.obj
 import ai.zaby.e2e.support.str
 import ai.zaby.e2e.support.strOrNull
 import ai.zaby.e2e.support.uniq
+import ai.zaby.sdk.types.KnowledgeJob
 import ai.zaby.sdk.Zaby
 import ai.zaby.sdk.ZabyConflictException
 import ai.zaby.sdk.ZabyNotFoundException
@@ -43,7 +44,7 @@ private val HANDBOOK = """
 
 private const val GUIDE = "# Setup\n\nInstall the CLI with cargo.\n\n# Usage\n\nRun zaby deploy to ship.\n\n# Billing\n\nInvoices arrive monthly.\n"
 
-private suspend fun waitJob(z: Zaby, kbId: String, jobId: String, status: String): JsonObject =
+private suspend fun waitJob(z: Zaby, kbId: String, jobId: String, status: String): KnowledgeJob =
     eventually("job $jobId $status") { z.knowledgeBases.getJob(kbId, jobId).takeIf { it.str("status") == status } }
 
 /** Knowledge bases & the library (E10, E41–E67): ingestion jobs, lexical retrieval, sources, policies, profiles. */
@@ -198,7 +199,7 @@ class KnowledgeTest {
         assertTrue(selection.bool("isIncluded"))
         assertEquals(lib.str("currentVersionId"), selection.str("libraryDocumentVersionId"))
         val billing = findings.items[2].id
-        val projected = kbs.projectLibraryDocument(kb.id, selection.id, mapOf("projection" to mapOf("findingIds" to listOf(billing)), "title" to "Billing only"))
+        val projected = kbs.projectLibraryDocument(kb.id, selection.str("id"), mapOf("projection" to mapOf("findingIds" to listOf(billing)), "title" to "Billing only"))
         val job = projected.obj("job")
         assertEquals("LIBRARY_PROJECTION", job.str("type"))
         waitJob(z, kb.id, job.id, "COMPLETED")

@@ -1,6 +1,7 @@
 package ai.zaby.e2e
 
 import ai.zaby.e2e.support.Live
+import ai.zaby.e2e.support.get
 import ai.zaby.e2e.support.LiveSuite
 import ai.zaby.e2e.support.str
 import ai.zaby.sdk.RunEvent
@@ -11,7 +12,13 @@ import ai.zaby.sdk.ZabyConflictException
 import ai.zaby.sdk.ZabyNotFoundException
 import ai.zaby.sdk.ZabyRuntime
 import ai.zaby.sdk.ZabyValidationException
+import ai.zaby.sdk.types.AgentInput
+import ai.zaby.sdk.types.DeployInput
+import ai.zaby.sdk.types.DeploymentEnvironment
+import ai.zaby.sdk.types.PlaygroundRuntimeTokenInput
+import ai.zaby.sdk.types.RunStartInput
 import ai.zaby.sdk.waitUntilActive
+import kotlinx.serialization.json.JsonPrimitive
 import kotlinx.coroutines.flow.map
 import kotlinx.coroutines.flow.take
 import kotlinx.coroutines.flow.toList
@@ -87,21 +94,28 @@ class LiveTest {
 
     @Test
     fun `a run streams typed events through a runtime token`() = runBlocking {
-        val agent = zaby.agents.create(mapOf("slug" to "kt-run-${System.nanoTime()}", "name" to "Runner"))
-        val agentId = agent.str("id")
-        val version = zaby.agents.publish(agentId)
-        val deployment = zaby.agents.deploy(agentId, mapOf("agentVersionId" to version["id"]))
-        assertEquals(deployment.str("id"), zaby.deployments.waitUntilActive(deployment.str("id")).str("deploymentId"))
-        val token = zaby.agents.playgroundRuntimeTokens(agentId, mapOf("deploymentId" to deployment.str("id"), "externalUserId" to "kt-user"))
-        val runtime = ZabyRuntime(token = token.str("token"), apiOrigin = server.origin)
-        val run = runtime.runs.start(mapOf("input" to "hi there", "respondAsync" to true))
-        val events = runtime.runs.stream(run.str("runId")).toList()
-        assertTrue(events.first() is RunEvent.RunStarted, "$events")
+        val agent = zaby.agents.create(AgentInput(slug = "kt-run-${System.nanoTime()}", name = "Runner"))
+        val version = zaby.agents.publish(agent.id)
+        val deployment = zaby.agents.deploy(agent.id, DeployInput(agentVersionId = version.id, environment = DeploymentEnvironment.STAGING))
+        assertEquals(DeploymentEnvironment.STAGING, deployment.environment)
+        val provisioning = zaby.deployments.waitUntilActive(deployment.id)
+        assertEquals(deployment.id, provisioning.deploymentId)
+        val token = zaby.agents.playgroundRuntimeTokens(
+            agent.id,
+            PlaygroundRuntimeTokenInput(deploymentId = deployment.id, externalUserId = "kt-user"),
+        )
+        assertEquals(deployment.id, token.deploymentId)
+        val runtime = ZabyRuntime(token = token.token, apiOrigin = server.origin)
+        val run = runtime.runs.start(RunStartInput(input = JsonPrimitive("hi there"), respondAsync = true))
+        val events = runtime.runs.stream(run.runId).toList()
+        val started = events.first() as RunEvent.RunStarted
+        assertEquals(run.runId, started.payload.runId)
         val finished = events.last() as RunEvent.RunFinished
+        assertEquals("COMPLETED", finished.payload.status)
         assertEquals("You said: hi there", finished.finalOutput)
         assertEquals(finished.finalOutput, events.filterIsInstance<RunEvent.Text>().joinToString("") { it.content })
         // A collector that stops early closes the stream without an error.
-        assertEquals(1, runtime.runs.stream(run.str("runId")).take(1).toList().size)
+        assertEquals(1, runtime.runs.stream(run.runId).take(1).toList().size)
         runtime.close()
     }
 }

@@ -1,6 +1,7 @@
 package ai.zaby.e2e
 
 import ai.zaby.e2e.support.Live
+import ai.zaby.e2e.support.get
 import ai.zaby.e2e.support.LiveSuite
 import ai.zaby.e2e.support.bool
 import ai.zaby.e2e.support.builtinTool
@@ -18,6 +19,7 @@ import ai.zaby.e2e.support.obj
 import ai.zaby.e2e.support.str
 import ai.zaby.e2e.support.strOrNull
 import ai.zaby.e2e.support.uniq
+import ai.zaby.sdk.types.DeletedResponse
 import ai.zaby.sdk.ZabyConflictException
 import ai.zaby.sdk.ZabyNotFoundException
 import ai.zaby.sdk.ZabyPermissionException
@@ -174,7 +176,7 @@ class McpTest {
         assertEquals(grant.id, widened.id)
         assertEquals("2099-01-01T00:00:00.000Z", widened.str("expiresAt"))
 
-        assertEquals(json(mapOf("id" to binding.id, "deleted" to true)), z.mcp.deleteCredentialBinding(binding.id))
+        assertEquals(DeletedResponse(id = binding.id, deleted = true), z.mcp.deleteCredentialBinding(binding.id))
         expectApiError<ZabyNotFoundException>(404, "NOT_FOUND") { z.mcp.deleteCredentialBinding(binding.id) }
 
         z.mcp.revokeInstallation(inst.id)

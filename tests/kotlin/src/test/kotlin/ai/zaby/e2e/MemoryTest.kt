@@ -12,6 +12,7 @@ import ai.zaby.e2e.support.json
 import ai.zaby.e2e.support.live
 import ai.zaby.e2e.support.str
 import ai.zaby.e2e.support.total
+import ai.zaby.sdk.types.DeletedResponse
 import ai.zaby.sdk.ZabyConflictException
 import ai.zaby.sdk.ZabyNotFoundException
 import kotlinx.coroutines.flow.map
@@ -45,7 +46,7 @@ class MemoryTest {
         val proposed = green.runs.start(mapOf("input" to mapOf("message" to "ok", "simulate" to mapOf("memoryCandidates" to listOf("I like tea")))))
         assertEquals("COMPLETED", proposed.str("status"))
         val candidates = eventually("two memory candidates") {
-            z.memory.listCandidates(mapOf("externalUserId" to "u-green", "agentId" to d.agent.id)).takeIf { it.total == 2 }
+            z.memory.listCandidates(mapOf("externalUserId" to "u-green", "agentId" to d.agent.id)).takeIf { it.total == 2L }
         }
         fun byContent(content: String) = candidates.items.firstOrNull { it.str("content") == content } ?: error("no candidate \"$content\"")
         val colour = byContent("my favourite colour is green")
@@ -62,7 +63,7 @@ class MemoryTest {
         expectApiError<ZabyConflictException>(409, "CANDIDATE_ALREADY_REVIEWED") { z.memory.approveCandidate(colour.id) }
         assertEquals("REJECTED", z.memory.rejectCandidate(tea.id, mapOf("reason" to "not useful")).str("status"))
         expectApiError<ZabyConflictException>(409, "CANDIDATE_ALREADY_REVIEWED") { z.memory.rejectCandidate(tea.id) }
-        assertEquals(0, z.memory.listCandidates(mapOf("externalUserId" to "u-green")).total, "nothing left to review")
+        assertEquals(0, z.memory.listCandidates(mapOf("externalUserId" to "u-green")).total?.toInt(), "nothing left to review")
 
         val itemId = approved.str("memoryItemId")
         val item = z.memory.getItem(itemId)
@@ -83,7 +84,7 @@ class MemoryTest {
         assertEquals("DISABLED", disabled.str("status"))
         assertEquals("stale", disabled.str("disableReason"))
         assertEquals(emptyList<JsonObject>(), z.memory.retrieve(query + ("externalUserId" to "u-green")).items)
-        assertEquals(json(mapOf("id" to itemId, "deleted" to true)), z.memory.deleteItem(itemId, mapOf("reason" to "user asked")))
+        assertEquals(DeletedResponse(id = itemId, deleted = true), z.memory.deleteItem(itemId, mapOf("reason" to "user asked")))
         expectApiError<ZabyNotFoundException>(404, "NOT_FOUND") { z.memory.getItem(itemId) }
     }
 }

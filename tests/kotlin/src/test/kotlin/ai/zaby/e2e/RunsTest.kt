@@ -2,6 +2,7 @@ package ai.zaby.e2e
 
 import ai.zaby.e2e.support.Deployed
 import ai.zaby.e2e.support.Live
+import ai.zaby.e2e.support.get
 import ai.zaby.e2e.support.LiveSuite
 import ai.zaby.e2e.support.appFor
 import ai.zaby.e2e.support.bool
@@ -126,7 +127,7 @@ class RunsTest {
         assertEquals(json(mapOf("say" to "hi")), result["result"])
         assertEquals(false, result.bool("isError"))
         assertEquals("Tool echo returned: {\"say\":\"hi\"}", textOf(events))
-        assertEquals(1, z.approvals.list(mapOf("runId" to runId, "status" to "APPROVED")).total)
+        assertEquals(1, z.approvals.list(mapOf("runId" to runId, "status" to "APPROVED")).total?.toInt())
     }
 
     @Test
@@ -166,7 +167,7 @@ class RunsTest {
         val a = runtime.runs.start(mapOf("input" to ECHO)).str("runId")
         val b = runtime.runs.start(mapOf("input" to ECHO)).str("runId")
         val pendingA = z.approvals.list(mapOf("runId" to a))
-        assertEquals(1, pendingA.total)
+        assertEquals(1, pendingA.total?.toInt())
         assertEquals("PENDING", pendingA.items[0].str("status"))
         assertEquals("echo", pendingA.items[0].str("toolName"))
         val open = z.approvals.iter(mapOf("agentId" to deployed.agent.id, "limit" to 1)).map { it.str("runId") }.toList()
@@ -179,8 +180,8 @@ class RunsTest {
         val pendingB = z.approvals.list(mapOf("runId" to b)).items[0]
         assertEquals("REJECTED", z.approvals.reject(b, pendingB.id, mapOf("reason" to "no")).str("status"))
         waitRun(z, b, "COMPLETED")
-        assertEquals(1, z.approvals.list(mapOf("runId" to b, "status" to "REJECTED")).total)
-        assertEquals(0, z.approvals.list(mapOf("runId" to b)).total, "nothing pending any more")
+        assertEquals(1, z.approvals.list(mapOf("runId" to b, "status" to "REJECTED")).total?.toInt())
+        assertEquals(0, z.approvals.list(mapOf("runId" to b)).total?.toInt(), "nothing pending any more")
     }
 
     @Test

@@ -16,6 +16,9 @@ import ai.zaby.e2e.support.obj
 import ai.zaby.e2e.support.str
 import ai.zaby.e2e.support.total
 import ai.zaby.e2e.support.uniq
+import ai.zaby.sdk.types.DeletedResponse
+import ai.zaby.sdk.types.ZabyModel
+import ai.zaby.sdk.types.Provisioning
 import ai.zaby.sdk.Zaby
 import ai.zaby.sdk.ZabyAuthException
 import ai.zaby.sdk.ZabyConflictException
@@ -31,7 +34,7 @@ import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.extension.ExtendWith
 
 /** Polls E113 with the tenant token until the deployment is ACTIVE. */
-private suspend fun tenantActive(t: Zaby, deploymentId: String): JsonObject =
+private suspend fun tenantActive(t: Zaby, deploymentId: String): Provisioning =
     eventually("the tenant deployment to become ACTIVE") {
         try {
             t.tenantAgents.getDeploymentProvisioning(deploymentId)
@@ -50,7 +53,7 @@ class TenantTest {
     private val t get() = Live.tenant
     private val z get() = Live.zaby
 
-    private fun keys(agent: JsonObject, field: String) = agent.list(field).map { it.jsonObject.str("key") }
+    private fun keys(agent: ZabyModel, field: String) = agent.list(field).map { it.jsonObject.str("key") }
 
     @Test
     @Order(1)
@@ -95,7 +98,7 @@ class TenantTest {
         assertEquals("PENDING", again.str("status"))
 
         expectApiError<ZabyConflictException>(409, "AGENT_HAS_ACTIVE_DEPLOYMENTS") { t.tenantAgents.delete(agent.id) }
-        assertEquals(json(mapOf("id" to agent.id, "deleted" to true)), t.tenantAgents.delete(agent.id, mapOf("force" to true)))
+        assertEquals(DeletedResponse(id = agent.id, deleted = true), t.tenantAgents.delete(agent.id, mapOf("force" to true)))
         expectApiError<ZabyNotFoundException>(404, "NOT_FOUND") { t.tenantAgents.get(agent.id) }
     }
 
@@ -148,7 +151,7 @@ class TenantTest {
         val app = z.externalApps.create(mapOf("name" to appSlug, "slug" to appSlug))
         val apps = t.tenantAgents.listExternalApps(mapOf("limit" to 100))
         assertTrue(apps.items.any { it.id == app.id })
-        assertEquals(apps.total, t.tenantAgents.iterExternalApps(mapOf("limit" to 1)).map { it.id }.toList().size)
+        assertEquals(apps.total?.toInt(), t.tenantAgents.iterExternalApps(mapOf("limit" to 1)).map { it.id }.toList().size)
 
         val minted = t.tenantAgents.mintPlaygroundRuntimeToken(agent.id, mapOf("deploymentId" to dep.id, "externalUserId" to "tenant-dev"))
         assertEquals(dep.id, minted.str("deploymentId"))

@@ -2,6 +2,13 @@ package ai.zaby.e2e.support
 
 import ai.zaby.sdk.Zaby
 import ai.zaby.sdk.ZabyApiException
+import ai.zaby.sdk.types.Agent
+import ai.zaby.sdk.types.AgentVersion
+import ai.zaby.sdk.types.Deployment
+import ai.zaby.sdk.types.ExternalApp
+import ai.zaby.sdk.types.Run
+import ai.zaby.sdk.types.RuntimeTokenPolicy
+import ai.zaby.sdk.types.ZabyModel
 import ai.zaby.sdk.waitUntilActive
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.runBlocking
@@ -39,6 +46,21 @@ fun JsonObject.isNull(name: String): Boolean = this[name] == null || this[name] 
 val JsonObject.items: List<JsonObject> get() = list("items").map { it.jsonObject }
 val JsonObject.total: Int get() = int("total")
 val JsonObject.id: String get() = str("id")
+
+// The same accessors on the SDK's typed answers, read from their JSON (`toJson()`, which
+// writes back every member, the unknown ones included): what the other languages' suites
+// check by wire name, checked here by wire name too. Typed members are used where a test
+// is about them.
+fun ZabyModel.str(name: String): String = toJson().str(name)
+fun ZabyModel.strOrNull(name: String): String? = toJson().strOrNull(name)
+fun ZabyModel.int(name: String): Int = toJson().int(name)
+fun ZabyModel.num(name: String): Double = toJson().num(name)
+fun ZabyModel.bool(name: String): Boolean = toJson().bool(name)
+fun ZabyModel.obj(name: String): JsonObject = toJson().obj(name)
+fun ZabyModel.list(name: String): List<JsonElement> = toJson().list(name)
+fun ZabyModel.isNull(name: String): Boolean = toJson().isNull(name)
+operator fun ZabyModel.get(name: String): JsonElement? = toJson()[name]
+val ZabyModel.id: String get() = str("id")
 
 /** A Kotlin value (maps, lists, strings, numbers, booleans, null) as JSON, to compare answers with. */
 fun json(value: Any?): JsonElement = when (value) {
@@ -82,14 +104,14 @@ fun errorFields(e: ZabyApiException): List<String> =
         ?.map { it.jsonObject.str("field") }.orEmpty()
 
 /** An agent, its published version and its ACTIVE deployment. */
-data class Deployed(val agent: JsonObject, val version: JsonObject, val deployment: JsonObject)
+data class Deployed(val agent: Agent, val version: AgentVersion, val deployment: Deployment)
 
 /** An agent created with `extra`, published, deployed to PRODUCTION and ACTIVE (polling E19). */
 suspend fun deployedAgent(
     z: Zaby,
     prefix: String,
     extra: Map<String, Any?> = emptyMap(),
-    prepare: suspend (JsonObject) -> Unit = {},
+    prepare: suspend (Agent) -> Unit = {},
 ): Deployed {
     val slug = uniq(prefix)
     val agent = z.agents.create(mapOf("slug" to slug, "name" to slug) + extra)
@@ -101,7 +123,7 @@ suspend fun deployedAgent(
 }
 
 /** An external app bound to the deployment (binding `extra` merged in) and a policy for it. */
-data class AppSetup(val app: JsonObject, val policy: JsonObject)
+data class AppSetup(val app: ExternalApp, val policy: RuntimeTokenPolicy)
 
 suspend fun appFor(z: Zaby, deploymentId: String, bindingExtra: Map<String, Any?> = emptyMap()): AppSetup {
     val slug = uniq("app")
@@ -112,8 +134,8 @@ suspend fun appFor(z: Zaby, deploymentId: String, bindingExtra: Map<String, Any?
 }
 
 /** Polls E16 until the run has `status`. */
-suspend fun waitRun(z: Zaby, runId: String, status: String): JsonObject =
-    eventually("run $runId to be $status") { z.agents.getRunProgress(runId).takeIf { it.str("status") == status } }
+suspend fun waitRun(z: Zaby, runId: String, status: String): Run =
+    eventually("run $runId to be $status") { z.agents.getRunProgress(runId).takeIf { it.status.value == status } }
 
 /** The built-in MCP installation of the tenant and one of its tools. */
 data class BuiltinTool(val installationId: String, val toolId: String)
