@@ -171,8 +171,9 @@ e2e-python: server postgres python-env
 e2e-typescript: server node-env
 	ZABY_SERVER_BIN=$(SERVER_BIN) tests/typescript/run
 
-e2e-kotlin: server test-kotlin
-	ZABY_SERVER_BIN=$(SERVER_BIN) $(call mvn,tests/kotlin,verify)
+## The Kotlin suite runs on SQLite, then on a throwaway PostgreSQL (tests/kotlin/run).
+e2e-kotlin: server test-kotlin postgres
+	ZABY_SERVER_BIN=$(SERVER_BIN) tests/kotlin/run $(call mvn,tests/kotlin,verify)
 
 .PHONY: e2e-cli
 ## The `zaby` command end to end (crates/zaby-cli/README.md): each test starts `zaby dev`,

@@ -13,7 +13,7 @@ import java.util.concurrent.CopyOnWriteArrayList
  * for coverage; the native ones use the SDK's built-in transport.
  */
 object Live {
-    val server: LiveServer by lazy { LiveServer.start().also { println("zaby-server at ${it.origin}, log ${it.log}") } }
+    val server: LiveServer by lazy { LiveServer.start().also { println("zaby-server at ${it.origin} on ${it.database}, log ${it.log}") } }
     val transport = RecordingTransport()
 
     /** API-key client over the recording transport. */

@@ -12,8 +12,9 @@ import java.util.concurrent.TimeUnit
 
 /**
  * The live zaby-server of the suite: the binary from `ZABY_SERVER_BIN`, on a free port,
- * with a fresh state directory, SQLite file and random bootstrap key, and the settings
- * of the other languages' suites.
+ * with a fresh state directory and random bootstrap key, and the settings of the other
+ * languages' suites. The database is a fresh SQLite file, or the empty PostgreSQL
+ * database in `ZABY_E2E_DATABASE_URL` (`tests/kotlin/run` sets it for its second pass).
  */
 class LiveServer private constructor(
     private val process: Process,
@@ -22,6 +23,8 @@ class LiveServer private constructor(
     val origin: String,
     val apiKey: String,
     val log: File,
+    /** `sqlite` or `postgres`. */
+    val database: String,
 ) {
     fun stop() {
         process.destroy()
@@ -62,7 +65,7 @@ class LiveServer private constructor(
             val env = mapOf(
                 "ZABY_LISTEN" to "127.0.0.1:$port",
                 "ZABY_PUBLIC_ORIGIN" to origin,
-                "ZABY_DATABASE_URL" to "sqlite://${File(state, "zaby.db")}",
+                "ZABY_DATABASE_URL" to (System.getenv("ZABY_E2E_DATABASE_URL") ?: "sqlite://${File(state, "zaby.db")}"),
                 "ZABY_STATE_DIR" to state.path,
                 "ZABY_BOOTSTRAP_API_KEY" to key,
                 "ZABY_PROVISIONING_DELAY_MS" to "100",
@@ -84,7 +87,7 @@ class LiveServer private constructor(
                 check(System.nanoTime() < deadline) { "zaby-server not ready at $origin:\n${log.readText()}" }
                 Thread.sleep(50)
             }
-            return LiveServer(process, bin, env, origin, key, log)
+            return LiveServer(process, bin, env, origin, key, log, env.getValue("ZABY_DATABASE_URL").substringBefore(':'))
         }
     }
 }
