@@ -2,7 +2,7 @@
 //! transaction that performs the effect:
 //!
 //! ```text
-//! let idem = idempotency::key(scope, body)?;          // None when no requestId
+//! let idem = idempotency::key(Scope { owner, operation, resource }, body)?;  // None without requestId
 //! if let Some(replay) = idempotency::claim(tx, &idem, ttl).await? { return replay }
 //! …effect…
 //! idempotency::complete(tx, &idem, 201, &response).await?;
@@ -10,6 +10,11 @@
 //! ```
 //!
 //! Run and feedback endpoints use the same three calls with their own scopes.
+//!
+//! A stored key names its operation (`runs.start`), never an endpoint id: the same
+//! operation under its tenant and runtime paths replays alike, and renumbering the
+//! endpoint table leaves stored keys valid. Keys stored under an older scope format
+//! simply expire (`ZABY_IDEMPOTENCY_TTL_S`).
 
 use serde_json::Value;
 
@@ -21,6 +26,62 @@ use crate::util::canonical::canonical_json;
 use crate::util::clock::now_ms;
 use crate::util::crypto::sha256_hex;
 
+/// Who may replay a key.
+#[derive(Debug, Clone, Copy)]
+pub enum Owner<'a> {
+    Tenant(&'a str),
+    /// A runtime token's session.
+    Session {
+        tenant_id: &'a str,
+        session_id: &'a str,
+    },
+}
+
+/// The operation a key guards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    StartRun,
+    StartTestRun,
+    GiveFeedback,
+    MintToken,
+    MintPlaygroundToken,
+    RotateToken,
+    RotateTokenByUniqueId,
+}
+
+impl Operation {
+    fn name(self) -> &'static str {
+        match self {
+            Operation::StartRun => "runs.start",
+            Operation::StartTestRun => "runs.start-test",
+            Operation::GiveFeedback => "runs.feedback",
+            Operation::MintToken => "tokens.mint",
+            Operation::MintPlaygroundToken => "tokens.mint-playground",
+            Operation::RotateToken => "tokens.rotate",
+            Operation::RotateTokenByUniqueId => "tokens.rotate-by-unique-id",
+        }
+    }
+}
+
+/// Where a `requestId` is unique: the owner, the operation and the resource it acts
+/// on (an agent, an app, a run; empty when the operation has none).
+#[derive(Debug, Clone, Copy)]
+pub struct Scope<'a> {
+    pub owner: Owner<'a>,
+    pub operation: Operation,
+    pub resource: &'a str,
+}
+
+impl Scope<'_> {
+    fn stored(&self) -> String {
+        let owner = match self.owner {
+            Owner::Tenant(t) => format!("tenant:{t}"),
+            Owner::Session { tenant_id, session_id } => format!("session:{tenant_id}:{session_id}"),
+        };
+        format!("{owner}|{}|{}", self.operation.name(), self.resource)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct IdemKey {
     scope: String,
@@ -28,14 +89,13 @@ pub struct IdemKey {
     body_hash: String,
 }
 
-/// Reads `requestId` from the body. `scope` names the tenant (or runtime session),
-/// the endpoint and its path parameters.
-pub fn key(scope: String, body: &Value) -> ApiResult<Option<IdemKey>> {
+/// Reads `requestId` from the body.
+pub fn key(scope: Scope<'_>, body: &Value) -> ApiResult<Option<IdemKey>> {
     match body.get("requestId") {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.is_empty() => Ok(None),
         Some(Value::String(s)) if s.len() <= 255 => {
-            Ok(Some(IdemKey { scope, key: s.clone(), body_hash: sha256_hex(&canonical_json(body)) }))
+            Ok(Some(IdemKey { scope: scope.stored(), key: s.clone(), body_hash: sha256_hex(&canonical_json(body)) }))
         }
         Some(Value::String(_)) => Err(ApiError::invalid("requestId", "must be at most 255 characters")),
         Some(_) => Err(ApiError::invalid("requestId", "must be a string or null")),
@@ -70,4 +130,21 @@ pub async fn complete(conn: &mut Conn, key: &Option<IdemKey>, status: u16, respo
         store::complete(conn, &k.scope, &k.key, status as i64, &response.to_string()).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_scopes_name_the_operation_not_an_endpoint() {
+        let tenant = Scope { owner: Owner::Tenant("t1"), operation: Operation::StartRun, resource: "a1" };
+        assert_eq!(tenant.stored(), "tenant:t1|runs.start|a1");
+        let session = Scope {
+            owner: Owner::Session { tenant_id: "t1", session_id: "s1" },
+            operation: Operation::GiveFeedback,
+            resource: "r1",
+        };
+        assert_eq!(session.stored(), "session:t1:s1|runs.feedback|r1");
+    }
 }

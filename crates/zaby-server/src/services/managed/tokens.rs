@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::error::{ApiError, ApiResult};
-use crate::services::idempotency;
+use crate::services::idempotency::{self, Operation, Owner, Scope};
 use crate::services::{Caller, Ctx, Outcome};
 use crate::storage::apps::{self as app_store, AppRow, BindingRow};
 use crate::storage::deployments::{self as dep_store, DeploymentRow};
@@ -381,15 +381,15 @@ fn limits(
     Ok((ttl, uses))
 }
 
-fn scope_of(caller: &Caller, endpoint: &str, path: &str) -> String {
-    format!("tenant:{}|{endpoint}|{path}", caller.tenant_id)
+fn scope_of<'a>(caller: &'a Caller, operation: Operation, resource: &'a str) -> Scope<'a> {
+    Scope { owner: Owner::Tenant(&caller.tenant_id), operation, resource }
 }
 
 /// E25.
 pub async fn mint(ctx: &Ctx, caller: &Caller, app_id: &str, body: &Value) -> ApiResult<Outcome> {
     let mut tx = ctx.db.write().await?;
     let app = super::apps::load(tx.conn(), &caller.tenant_id, app_id).await?;
-    let idem = idempotency::key(scope_of(caller, "E25", app_id), body)?;
+    let idem = idempotency::key(scope_of(caller, Operation::MintToken, app_id), body)?;
     if let Some(replay) = idempotency::claim(tx.conn(), &idem, ctx.settings.idempotency_ttl_s).await? {
         return Ok(replay);
     }
@@ -441,7 +441,7 @@ fn all_scopes() -> Vec<String> {
 pub async fn playground(ctx: &Ctx, caller: &Caller, agent_id: &str, body: &Value) -> ApiResult<Outcome> {
     let mut tx = ctx.db.write().await?;
     let agent = crate::services::agents::load(tx.conn(), &caller.tenant_id, agent_id).await?;
-    let idem = idempotency::key(scope_of(caller, "playground-runtime-tokens", agent_id), body)?;
+    let idem = idempotency::key(scope_of(caller, Operation::MintPlaygroundToken, agent_id), body)?;
     if let Some(replay) = idempotency::claim(tx.conn(), &idem, ctx.settings.idempotency_ttl_s).await? {
         return Ok(replay);
     }
@@ -516,7 +516,7 @@ pub async fn playground_default(ctx: &Ctx, caller: &Caller, agent_id: &str) -> A
 /// E27: successor of a token in the same family; the previous grant is revoked.
 pub async fn rotate(ctx: &Ctx, caller: &Caller, body: &Value) -> ApiResult<Outcome> {
     let mut tx = ctx.db.write().await?;
-    let idem = idempotency::key(scope_of(caller, "E27", ""), body)?;
+    let idem = idempotency::key(scope_of(caller, Operation::RotateToken, ""), body)?;
     if let Some(replay) = idempotency::claim(tx.conn(), &idem, ctx.settings.idempotency_ttl_s).await? {
         return Ok(replay);
     }
@@ -600,7 +600,7 @@ fn revoked() -> ApiError {
 pub async fn rotate_by_unique_id(ctx: &Ctx, caller: &Caller, app_id: &str, body: &Value) -> ApiResult<Outcome> {
     let mut tx = ctx.db.write().await?;
     let app = super::apps::load(tx.conn(), &caller.tenant_id, app_id).await?;
-    let idem = idempotency::key(scope_of(caller, "E26", app_id), body)?;
+    let idem = idempotency::key(scope_of(caller, Operation::RotateTokenByUniqueId, app_id), body)?;
     if let Some(replay) = idempotency::claim(tx.conn(), &idem, ctx.settings.idempotency_ttl_s).await? {
         return Ok(replay);
     }

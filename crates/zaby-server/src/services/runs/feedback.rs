@@ -5,8 +5,9 @@ use serde_json::{Value, json};
 
 use super::{Reader, load_visible, signals};
 use crate::error::ApiResult;
+use crate::services::idempotency::{self, Operation, Owner, Scope};
 use crate::services::managed::runtime_auth::RuntimeCaller;
-use crate::services::{Caller, Ctx, Outcome, idempotency};
+use crate::services::{Caller, Ctx, Outcome};
 use crate::storage::runs as store;
 use crate::util::clock::{iso, now_ms};
 use crate::util::ids::new_id;
@@ -31,14 +32,13 @@ fn rating(f: &mut Fields<'_>) -> Option<i64> {
 }
 
 pub async fn create(ctx: &Ctx, giver: Giver<'_>, run_id: &str, body: &Value) -> ApiResult<Outcome> {
-    let (reader, source, scope) = match &giver {
-        Giver::Provisioning(c) => {
-            (Reader::Tenant(&c.tenant_id), "PROVISIONING", format!("{}|E28|{run_id}", c.tenant_id))
-        }
+    let (reader, source, owner) = match &giver {
+        Giver::Provisioning(c) => (Reader::Tenant(&c.tenant_id), "PROVISIONING", Owner::Tenant(&c.tenant_id)),
         Giver::Runtime(rc) => {
-            (Reader::Runtime(rc), "RUNTIME", format!("rt:{}:{}|E125|{run_id}", rc.tenant_id, rc.session_id()))
+            (Reader::Runtime(rc), "RUNTIME", Owner::Session { tenant_id: &rc.tenant_id, session_id: rc.session_id() })
         }
     };
+    let scope = Scope { owner, operation: Operation::GiveFeedback, resource: run_id };
     let mut tx = ctx.db.write().await?;
     let run = load_visible(tx.conn(), &reader, run_id).await?;
     let mut f = Fields::new(body);

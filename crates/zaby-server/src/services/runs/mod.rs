@@ -16,11 +16,13 @@ use serde_json::{Value, json};
 use tokio::sync::{Notify, watch};
 use zaby_models::{ModelRegistry, ModelSettings};
 
+use super::idempotency::{self, Operation, Owner, Scope};
 use super::managed::runtime_auth::RuntimeCaller;
 use super::paging::{Query, enum_param, list_body, page_request};
-use super::{Caller, Ctx, Outcome, idempotency};
+use super::{Caller, Ctx, Outcome};
 use crate::config::Settings;
 use crate::error::{ApiError, ApiResult};
+use crate::storage::agents::AgentRow;
 use crate::storage::deployments::{self as deployment_store, DeploymentRow};
 use crate::storage::runs::{self as store, RunRow};
 use crate::storage::sql::{Conn, lock};
@@ -221,58 +223,197 @@ async fn version_snapshot(conn: &mut Conn, d: &DeploymentRow) -> ApiResult<Value
     Ok(v.snapshot)
 }
 
+/// What a start resolved about where the run comes from, before anything is stored.
+struct Placement {
+    agent_id: String,
+    snapshot: Value,
+    deployment_id: Option<String>,
+    external_app_id: Option<String>,
+    policy_id: Option<String>,
+    grant_id: Option<String>,
+    session_id: String,
+    end_user: Option<Value>,
+    is_test_run: bool,
+}
+
+/// A runtime token's start: its grant's deployment (followed to the ACTIVE end of its
+/// chain), within its policy's concurrency limit.
+async fn place_runtime(conn: &mut Conn, rc: &RuntimeCaller) -> ApiResult<Placement> {
+    let g = &rc.grant;
+    let d = deployment_store::get(conn, &rc.tenant_id, &g.deployment_id)
+        .await?
+        .ok_or_else(|| ApiError::conflict("DEPLOYMENT_NOT_ACTIVE", "the token's deployment no longer exists"))?;
+    let d = runnable_deployment(conn, d).await?;
+    lock(conn, "agents", &d.agent_id).await?;
+    let a = agent_store::get(conn, &rc.tenant_id, &d.agent_id)
+        .await?
+        .ok_or_else(|| ApiError::conflict("AGENT_NOT_ACTIVE", "the agent no longer exists"))?;
+    ensure_agent_active(&a)?;
+    if let Some(pid) = &g.policy_id {
+        // The policy row lock serializes concurrent starts under PostgreSQL;
+        // SQLite write transactions are serialized anyway.
+        lock(conn, "runtime_token_policies", pid).await?;
+        if let Some(p) = policy_store::get(conn, &rc.tenant_id, pid).await?
+            && let Some(max) = p.int("maxConcurrentRuns")
+        {
+            let live = store::count_live_of_policy(conn, &rc.tenant_id, pid).await?;
+            if live >= max {
+                return Err(ApiError::new(
+                    http::StatusCode::TOO_MANY_REQUESTS,
+                    "RUNTIME_CONCURRENCY_LIMIT_EXCEEDED",
+                    format!("the policy allows at most {max} concurrent runs"),
+                )
+                .with_details(json!({ "limit": max }))
+                .with_retry_after(1));
+            }
+        }
+    }
+    Ok(Placement {
+        agent_id: d.agent_id.clone(),
+        snapshot: version_snapshot(conn, &d).await?,
+        deployment_id: Some(d.id),
+        external_app_id: g.external_app_id.clone(),
+        policy_id: g.policy_id.clone(),
+        grant_id: Some(g.id.clone()),
+        session_id: g.session_id.clone(),
+        end_user: Some(json!({
+            "externalUserId": g.doc["externalUserId"],
+            "uniqueIdHash": g.doc["uniqueIdHash"],
+        })),
+        is_test_run: false,
+    })
+}
+
+/// A tenant or provisioning start: the body's deployment of the agent, else its
+/// newest ACTIVE one.
+async fn place_deployed(conn: &mut Conn, a: &AgentRow, ri: &RunInput) -> ApiResult<Placement> {
+    let d = match &ri.deployment_id {
+        Some(did) => match deployment_store::get(conn, &a.tenant_id, did).await? {
+            Some(d) if d.agent_id == a.id => d,
+            _ => return Err(ApiError::invalid("deploymentId", "is not a deployment of this agent")),
+        },
+        None => super::deployments::newest_active(conn, &a.tenant_id, &a.id).await?,
+    };
+    ensure_agent_active(a)?;
+    let d = runnable_deployment(conn, d).await?;
+    Ok(Placement {
+        snapshot: version_snapshot(conn, &d).await?,
+        deployment_id: Some(d.id),
+        session_id: ri.session_id.clone().unwrap_or_else(new_id),
+        ..Placement::of_agent(a)
+    })
+}
+
+/// A test run executes the agent's draft, without a deployment.
+fn place_test(a: &AgentRow, ri: &RunInput) -> ApiResult<Placement> {
+    ensure_agent_active(a)?;
+    Ok(Placement {
+        snapshot: super::agents::snapshot(a),
+        session_id: ri.session_id.clone().unwrap_or_else(new_id),
+        is_test_run: true,
+        ..Placement::of_agent(a)
+    })
+}
+
+impl Placement {
+    fn of_agent(a: &AgentRow) -> Placement {
+        Placement {
+            agent_id: a.id.clone(),
+            snapshot: Value::Null,
+            deployment_id: None,
+            external_app_id: None,
+            policy_id: None,
+            grant_id: None,
+            session_id: String::new(),
+            end_user: None,
+            is_test_run: false,
+        }
+    }
+}
+
+fn ensure_agent_active(a: &AgentRow) -> ApiResult<()> {
+    if matches!(a.status.as_str(), "PAUSED" | "DISABLED") {
+        return Err(agent_not_active(&a.status));
+    }
+    Ok(())
+}
+
+/// Where a start comes from, resolved once: whose run it is, the idempotency scope,
+/// and what is left to check once the key is claimed.
+struct Origin<'a> {
+    tenant_id: &'a str,
+    scope: Scope<'a>,
+    source: Source<'a>,
+}
+
+enum Source<'a> {
+    Runtime(&'a RuntimeCaller),
+    Deployed(AgentRow),
+    Test(AgentRow),
+}
+
+/// The path's agent is looked up (and locked) here, so that a missing one is a 404
+/// before the body is read.
+async fn origin<'a>(conn: &mut Conn, from: StartFrom<'a>) -> ApiResult<Origin<'a>> {
+    let (caller, agent_id, operation) = match from {
+        StartFrom::Runtime(rc) => {
+            let owner = Owner::Session { tenant_id: &rc.tenant_id, session_id: rc.session_id() };
+            let scope = Scope { owner, operation: Operation::StartRun, resource: "" };
+            return Ok(Origin { tenant_id: &rc.tenant_id, scope, source: Source::Runtime(rc) });
+        }
+        StartFrom::Managed { caller, agent_id } => (caller, agent_id, Operation::StartRun),
+        StartFrom::Test { caller, agent_id } => (caller, agent_id, Operation::StartTestRun),
+    };
+    lock(conn, "agents", agent_id).await?;
+    let agent = super::agents::load(conn, &caller.tenant_id, agent_id).await?;
+    let source = if operation == Operation::StartTestRun { Source::Test(agent) } else { Source::Deployed(agent) };
+    let scope = Scope { owner: Owner::Tenant(&caller.tenant_id), operation, resource: agent_id };
+    Ok(Origin { tenant_id: &caller.tenant_id, scope, source })
+}
+
 /// E12, E13, E106, E107, E119.
 pub async fn start(ctx: &Ctx, from: StartFrom<'_>, body: &Value) -> ApiResult<Outcome> {
-    let managed = !matches!(from, StartFrom::Runtime(_));
     let now = now_ms();
     let mut tx = ctx.db.write().await?;
     // Path resource first (404), then the body (422), then state (409).
-    let agent = match &from {
-        StartFrom::Managed { caller, agent_id } | StartFrom::Test { caller, agent_id } => {
-            lock(tx.conn(), "agents", agent_id).await?;
-            Some(super::agents::load(tx.conn(), &caller.tenant_id, agent_id).await?)
-        }
-        StartFrom::Runtime(_) => None,
-    };
-    let ri = parse_input(body, managed)?;
-    let scope = match &from {
-        StartFrom::Runtime(rc) => format!("rt:{}:{}|E119|", rc.tenant_id, rc.session_id()),
-        StartFrom::Managed { caller, agent_id } => format!("{}|E13|{}", caller.tenant_id, agent_id),
-        StartFrom::Test { caller, agent_id } => format!("{}|E12|{}", caller.tenant_id, agent_id),
-    };
-    let idem = idempotency::key(scope, body)?;
+    let origin = origin(tx.conn(), from).await?;
+    let ri = parse_input(body, !matches!(origin.source, Source::Runtime(_)))?;
+    let idem = idempotency::key(origin.scope, body)?;
     let request_id = body.get("requestId").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string);
     if let Some(replay) = idempotency::claim(tx.conn(), &idem, ctx.settings.idempotency_ttl_s).await? {
         drop(tx);
         let Outcome::Replayed(stored) = replay else {
             return Err(ApiError::internal("unexpected idempotency outcome"));
         };
-        let tenant = match &from {
-            StartFrom::Runtime(rc) => rc.tenant_id.clone(),
-            StartFrom::Managed { caller, .. } | StartFrom::Test { caller, .. } => caller.tenant_id.clone(),
-        };
         let run_id = stored["runId"].as_str().unwrap_or_default().to_string();
-        let r =
-            if ri.respond_async { load_any(ctx, &tenant, &run_id).await? } else { hold(ctx, &tenant, &run_id).await? };
+        let r = if ri.respond_async {
+            load_any(ctx, origin.tenant_id, &run_id).await?
+        } else {
+            hold(ctx, origin.tenant_id, &run_id).await?
+        };
         return Ok(Outcome::Replayed(start_response(&r)));
     }
-
-    let mut run = RunRow {
+    let placed = match &origin.source {
+        Source::Runtime(rc) => place_runtime(tx.conn(), rc).await?,
+        Source::Deployed(a) => place_deployed(tx.conn(), a, &ri).await?,
+        Source::Test(a) => place_test(a, &ri)?,
+    };
+    let run = RunRow {
         id: new_id(),
-        tenant_id: String::new(),
-        agent_id: String::new(),
-        deployment_id: None,
-        external_app_id: None,
-        policy_id: None,
-        grant_id: None,
-        session_id: String::new(),
+        tenant_id: origin.tenant_id.to_string(),
+        agent_id: placed.agent_id,
+        deployment_id: placed.deployment_id,
+        external_app_id: placed.external_app_id,
+        policy_id: placed.policy_id,
+        grant_id: placed.grant_id,
+        session_id: placed.session_id,
         workflow_id: new_id(),
         status: "QUEUED".into(),
-        is_test_run: false,
+        is_test_run: placed.is_test_run,
         input: ri.input.clone(),
         request_id,
-        snapshot: Value::Null,
-        end_user: None,
+        snapshot: placed.snapshot,
+        end_user: placed.end_user,
         mcp_bearer_sealed: ri.mcp_bearer.as_ref().map(|t| ctx.runs.secrets.seal(t.as_bytes())),
         final_output: None,
         error: None,
@@ -292,86 +433,6 @@ pub async fn start(ctx: &Ctx, from: StartFrom<'_>, body: &Value) -> ApiResult<Ou
         completed_at: None,
         updated_at: now,
     };
-    match &from {
-        StartFrom::Runtime(rc) => {
-            let g = &rc.grant;
-            let d = deployment_store::get(tx.conn(), &rc.tenant_id, &g.deployment_id).await?.ok_or_else(|| {
-                ApiError::conflict("DEPLOYMENT_NOT_ACTIVE", "the token's deployment no longer exists")
-            })?;
-            let d = runnable_deployment(tx.conn(), d).await?;
-            lock(tx.conn(), "agents", &d.agent_id).await?;
-            let a = agent_store::get(tx.conn(), &rc.tenant_id, &d.agent_id)
-                .await?
-                .ok_or_else(|| ApiError::conflict("AGENT_NOT_ACTIVE", "the agent no longer exists"))?;
-            if matches!(a.status.as_str(), "PAUSED" | "DISABLED") {
-                return Err(agent_not_active(&a.status));
-            }
-            if let Some(pid) = &g.policy_id {
-                // The policy row lock serializes concurrent starts under PostgreSQL;
-                // SQLite write transactions are serialized anyway.
-                lock(tx.conn(), "runtime_token_policies", pid).await?;
-                if let Some(p) = policy_store::get(tx.conn(), &rc.tenant_id, pid).await?
-                    && let Some(max) = p.int("maxConcurrentRuns")
-                {
-                    let live = store::count_live_of_policy(tx.conn(), &rc.tenant_id, pid).await?;
-                    if live >= max {
-                        return Err(ApiError::new(
-                            http::StatusCode::TOO_MANY_REQUESTS,
-                            "RUNTIME_CONCURRENCY_LIMIT_EXCEEDED",
-                            format!("the policy allows at most {max} concurrent runs"),
-                        )
-                        .with_details(json!({ "limit": max }))
-                        .with_retry_after(1));
-                    }
-                }
-            }
-            run.snapshot = version_snapshot(tx.conn(), &d).await?;
-            run.tenant_id = rc.tenant_id.clone();
-            run.agent_id = d.agent_id.clone();
-            run.deployment_id = Some(d.id.clone());
-            run.external_app_id = g.external_app_id.clone();
-            run.policy_id = g.policy_id.clone();
-            run.grant_id = Some(g.id.clone());
-            run.session_id = g.session_id.clone();
-            run.end_user = Some(json!({
-                "externalUserId": g.doc["externalUserId"],
-                "uniqueIdHash": g.doc["uniqueIdHash"],
-            }));
-        }
-        StartFrom::Managed { caller, .. } => {
-            let a = agent.expect("managed start has an agent");
-            let d = match &ri.deployment_id {
-                Some(did) => {
-                    let d = deployment_store::get(tx.conn(), &caller.tenant_id, did).await?;
-                    match d {
-                        Some(d) if d.agent_id == a.id => d,
-                        _ => return Err(ApiError::invalid("deploymentId", "is not a deployment of this agent")),
-                    }
-                }
-                None => crate::services::deployments::newest_active(tx.conn(), &a.tenant_id, &a.id).await?,
-            };
-            if matches!(a.status.as_str(), "PAUSED" | "DISABLED") {
-                return Err(agent_not_active(&a.status));
-            }
-            let d = runnable_deployment(tx.conn(), d).await?;
-            run.snapshot = version_snapshot(tx.conn(), &d).await?;
-            run.tenant_id = caller.tenant_id.clone();
-            run.agent_id = a.id.clone();
-            run.deployment_id = Some(d.id.clone());
-            run.session_id = ri.session_id.clone().unwrap_or_else(new_id);
-        }
-        StartFrom::Test { caller, .. } => {
-            let a = agent.expect("test start has an agent");
-            if matches!(a.status.as_str(), "PAUSED" | "DISABLED") {
-                return Err(agent_not_active(&a.status));
-            }
-            run.snapshot = super::agents::snapshot(&a);
-            run.tenant_id = caller.tenant_id.clone();
-            run.agent_id = a.id.clone();
-            run.is_test_run = true;
-            run.session_id = ri.session_id.clone().unwrap_or_else(new_id);
-        }
-    }
     store::insert_run(tx.conn(), &run).await?;
     idempotency::complete(tx.conn(), &idem, 201, &json!({ "runId": run.id })).await?;
     tx.commit().await?;
