@@ -132,10 +132,18 @@ describe("the playground", () => {
     await assert.doesNotReject(lastError("form.signin").waitFor());
     assert.match(await lastError("form.signin").innerText(), /UNAUTHORIZED \(HTTP 401\)[\s\S]*requestId: \S+/);
 
-    await page.locator('input[name="apiKey"]').fill(API_KEY);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("tab", { name: "Agents" }).waitFor();
+    // By keyboard: the key field, Enter to sign in, arrow keys across the tabs.
+    await page.locator('input[name="apiKey"]').fill("");
+    await page.locator('input[name="apiKey"]').focus();
+    await page.keyboard.type(API_KEY);
+    await page.keyboard.press("Enter");
+    await page.getByRole("tab", { name: "Agents", selected: true }).waitFor();
     assert.equal(await page.evaluate(() => sessionStorage.length), 1);
+    await page.getByRole("tab", { name: "Agents" }).focus();
+    await page.keyboard.press("ArrowRight");
+    await page.getByRole("tab", { name: "Chat", selected: true }).waitFor();
+    await page.keyboard.press("ArrowLeft");
+    await page.getByRole("tab", { name: "Agents", selected: true }).waitFor();
   });
 
   step("shows the server's answer to an empty and to an invalid slug, and stays usable", async () => {

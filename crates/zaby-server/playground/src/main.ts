@@ -58,12 +58,13 @@ function mainView(): void {
   const chat = chatPanel(state);
   const agents = agentsPanel(state, (agentId, deploymentId) => {
     chat.choose(agentId, deploymentId);
-    location.hash = "chat";
+    location.hash = "/chat";
   });
   const panels = { agents, chat, insights: insightsPanel(state), knowledge: knowledgePanel(state) };
   const buttons = TABS.map((t) => {
     const b = h("button", { type: "button", role: "tab", id: `tab-${t}`, "aria-controls": t }, LABELS[t]);
-    b.addEventListener("click", () => (location.hash = t));
+    // "#/chat", not "#chat": a fragment naming an element's id would scroll to it and drop the focus.
+    b.addEventListener("click", () => (location.hash = "/" + t));
     return b;
   });
   const signOut = h("button", { type: "button", class: "link" }, "Sign out");
@@ -84,7 +85,8 @@ function mainView(): void {
   fill(root, h("div", { class: "bar" }, nav, signOut), ...TABS.map((t) => panels[t].el));
 
   const select = () => {
-    const tab: Tab = (TABS as readonly string[]).includes(location.hash.slice(1)) ? (location.hash.slice(1) as Tab) : "agents";
+    const wanted = location.hash.slice(2);
+    const tab: Tab = (TABS as readonly string[]).includes(wanted) ? (wanted as Tab) : "agents";
     TABS.forEach((t, i) => {
       panels[t].el.hidden = t !== tab;
       buttons[i].setAttribute("aria-selected", String(t === tab));
