@@ -10,6 +10,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use bytes::Bytes;
+use futures::StreamExt;
+use futures::stream::BoxStream;
 use zaby::error::codes;
 use zaby::transport::{Transport, TransportRequest, TransportResponse};
 use zaby::{CredentialProvider, ZabyError};
@@ -83,7 +86,8 @@ pub struct FfiTransportRequest {
     pub headers: HashMap<String, String>,
     /// The JSON body as text.
     pub json_body: Option<String>,
-    /// The SSE request: answer the whole event stream as `body`.
+    /// The SSE request: answer the event stream as a body stream (`stream_id`), or
+    /// its whole text as `body`.
     pub stream: bool,
     pub timeout_ms: u64,
 }
@@ -97,17 +101,51 @@ pub struct FfiTransportResponse {
     pub json_body: Option<String>,
     /// A raw body (or, for a stream, the event stream's text).
     pub body: Option<String>,
+    /// A body read chunk by chunk: the core pulls it with `HostTransport::next_chunk`
+    /// while it parses, and closes it (`close_stream`) when it stops reading.
+    pub stream_id: Option<u64>,
 }
 
 /// A transport written in Kotlin. Cancelling the core's attempt (timeout, a cancelled
-/// coroutine, close) cancels the Kotlin coroutine running `send`.
+/// coroutine, close) cancels the Kotlin coroutine running `send` or `next_chunk`.
 #[uniffi::export(with_foreign)]
 #[async_trait]
 pub trait HostTransport: Send + Sync {
     async fn send(&self, request: FfiTransportRequest) -> Result<FfiTransportResponse, HostFailure>;
+    /// The next chunk of the body stream `stream_id`; `None` once it has ended.
+    async fn next_chunk(&self, stream_id: u64) -> Result<Option<Vec<u8>>, HostFailure>;
+    /// The core reads no more of `stream_id` (ended, failed or dropped): release it.
+    fn close_stream(&self, stream_id: u64);
 }
 
 pub(crate) struct KotlinTransport(pub(crate) Arc<dyn HostTransport>);
+
+/// Closes a body stream on the Kotlin side when the core drops it, however it stops.
+struct CloseOnDrop {
+    host: Arc<dyn HostTransport>,
+    id: u64,
+}
+
+impl Drop for CloseOnDrop {
+    fn drop(&mut self) {
+        self.host.close_stream(self.id);
+    }
+}
+
+/// A Kotlin body stream as the core's byte stream, pulled one chunk at a time; it ends
+/// after the first failure.
+fn body_stream(host: Arc<dyn HostTransport>, id: u64) -> BoxStream<'static, zaby::Result<Bytes>> {
+    let guard = CloseOnDrop { host, id };
+    futures::stream::unfold(Some(guard), move |state| async move {
+        let guard = state?;
+        match guard.host.next_chunk(id).await {
+            Ok(Some(chunk)) => Some((Ok(Bytes::from(chunk)), Some(guard))),
+            Ok(None) => None,
+            Err(failure) => Some((Err(transport_error(failure)), None)),
+        }
+    })
+    .boxed()
+}
 
 /// A failed `send`: a thrown connection or timeout exception stays one, so the core
 /// retries it; anything else propagates unchanged (`External`).
@@ -145,6 +183,7 @@ impl Transport for KotlinTransport {
         };
         let headers: BTreeMap<String, String> =
             answer.headers.into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect();
-        Ok(TransportResponse { status: answer.status, headers, json_body, body: answer.body, body_stream: None })
+        let body_stream = answer.stream_id.map(|id| body_stream(self.0.clone(), id));
+        Ok(TransportResponse { status: answer.status, headers, json_body, body: answer.body, body_stream })
     }
 }

@@ -117,6 +117,7 @@ impl FfiMockTransport {
             headers: answer.headers.into_iter().collect(),
             json_body: answer.json_body.map(|v| v.to_string()),
             body,
+            stream_id: None,
         })
     }
 

@@ -4,7 +4,11 @@ import ai.zaby.sdk.types.RunEventName
 import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.async
 import kotlinx.coroutines.delay
+import kotlinx.coroutines.awaitCancellation
 import kotlinx.coroutines.flow.first
+import kotlinx.coroutines.flow.flow
+import kotlinx.coroutines.flow.flowOf
+import kotlinx.coroutines.flow.onEach
 import kotlinx.coroutines.flow.take
 import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.runBlocking
@@ -123,6 +127,57 @@ class FlowTest {
         assertEquals("Hi", (got[0] as RunEvent.Text).content)
         assertTrue(seen.single().stream)
         assertEquals(aiui, seen.single().path)
+    }
+
+    @Test
+    fun `a custom transport's body stream is parsed as it arrives and cancelled when the collector stops`() = runBlocking {
+        val firstSeen = CompletableDeferred<Unit>()
+        val bodyCancelled = CompletableDeferred<Unit>()
+        val transport = Transport { request ->
+            assertTrue(request.stream)
+            TransportResponse(
+                200,
+                mapOf("content-type" to "text/event-stream"),
+                bodyStream = flow {
+                    try {
+                        // One event split across chunks, then nothing more until the collector has it.
+                        emit("id: 1\nevent: te".toByteArray())
+                        emit("xt\ndata: {\"content\":\"Hi\"}\n\n".toByteArray())
+                        firstSeen.await()
+                        emit("id: 2\nevent: text\ndata: {\"content\":\"again\"}\n\n".toByteArray())
+                        awaitCancellation()
+                    } finally {
+                        bodyCancelled.complete(Unit)
+                    }
+                },
+            )
+        }
+        val runtime = ZabyRuntime(token = "t", transport = transport)
+        val got = withTimeout(10_000) {
+            runtime.runs.stream("run-42").onEach { if (it.id == "1") firstSeen.complete(Unit) }.take(2).toList()
+        }
+        assertEquals(listOf("Hi", "again"), got.map { (it as RunEvent.Text).content })
+        withTimeout(10_000) { bodyCancelled.await() }
+    }
+
+    @Test
+    fun `a connection error thrown by a body stream reconnects with last-event-id`() = runBlocking {
+        val seen = mutableListOf<TransportRequest>()
+        val transport = Transport { request ->
+            seen += request
+            val body = if (seen.size == 1) {
+                flow {
+                    emit("id: 1\nevent: text\ndata: {\"content\":\"a\"}\n\n".toByteArray())
+                    throw ZabyConnectionException("reset mid-stream")
+                }
+            } else {
+                flowOf("id: 2\nevent: RunFinished\ndata: {\"runId\":\"run-42\",\"status\":\"COMPLETED\"}\n\n".toByteArray())
+            }
+            TransportResponse(200, mapOf("content-type" to "text/event-stream"), bodyStream = body)
+        }
+        val runtime = ZabyRuntime(token = "t", transport = transport, config = FAST)
+        assertEquals(listOf("1", "2"), runtime.runs.stream("run-42").toList().map { it.id })
+        assertEquals("1", seen[1].headers["last-event-id"])
     }
 
     @Test

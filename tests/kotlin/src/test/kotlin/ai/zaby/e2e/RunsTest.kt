@@ -78,16 +78,17 @@ class RunsTest {
     }
 
     /**
-     * Streams a run that asks for `echo` on the built-in transport (a custom transport
-     * only answers once the stream has ended, and this one waits for the decision),
-     * deciding through `decide` when the approval is asked for.
+     * Streams a run that asks for `echo` through `starter`'s transport (the recording
+     * one streams the body as it arrives, the built-in one too), deciding through
+     * `decide` when the approval is asked for: the run waits for that decision, so the
+     * stream must deliver `approval_required` before it ends.
      */
     private suspend fun streamWithDecision(
         starter: ZabyRuntime,
         decide: suspend (runId: String, approvalId: String) -> Unit,
     ): Pair<String, List<RunEvent>> {
         val runId = starter.runs.start(mapOf("input" to ECHO, "respondAsync" to true)).str("runId")
-        val events = Live.nativeRuntime(token).runs.stream(runId).onEach { ev ->
+        val events = starter.runs.stream(runId).onEach { ev ->
             if (ev is RunEvent.ApprovalRequired) {
                 val data = ev.data.jsonObject
                 assertEquals("echo", data.str("toolName"))

@@ -6,12 +6,20 @@ import ai.zaby.sdk.TransportResponse
 import ai.zaby.sdk.ZabyConnectionException
 import ai.zaby.sdk.ZabyTimeoutException
 import ai.zaby.sdk.ffi.endpointsJson
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.currentCoroutineContext
+import kotlinx.coroutines.flow.Flow
+import kotlinx.coroutines.flow.flow
+import kotlinx.coroutines.flow.flowOn
 import kotlinx.coroutines.future.await
+import kotlinx.coroutines.job
+import kotlinx.coroutines.withContext
 import kotlinx.serialization.json.Json
 import kotlinx.serialization.json.jsonArray
 import kotlinx.serialization.json.jsonObject
 import kotlinx.serialization.json.jsonPrimitive
 import java.io.IOException
+import java.io.InputStream
 import java.net.URI
 import java.net.http.HttpClient
 import java.net.http.HttpRequest
@@ -26,9 +34,8 @@ data class Recorded(val method: String, val path: String, val status: Int)
 /**
  * Coverage by recording what the SDK sends: a custom [Transport] (API.md §1.11) that
  * forwards every attempt with the JDK's HTTP client and remembers method, path and
- * status. A stream request is answered with the whole event stream once the server
- * closes it (custom transports cannot stream chunk by chunk), so streams that wait for
- * a decision mid-run go through the built-in transport instead.
+ * status. A stream request is answered with a body stream that hands the SDK each piece
+ * of the event stream as the server sends it.
  */
 class RecordingTransport : Transport {
     /** Every request the recording clients sent, in order. */
@@ -46,7 +53,7 @@ class RecordingTransport : Transport {
         }
         builder.method(request.method, body?.let(HttpRequest.BodyPublishers::ofString) ?: HttpRequest.BodyPublishers.noBody())
         val response = try {
-            http.sendAsync(builder.build(), HttpResponse.BodyHandlers.ofString()).await()
+            http.sendAsync(builder.build(), HttpResponse.BodyHandlers.ofInputStream()).await()
         } catch (e: HttpTimeoutException) {
             throw ZabyTimeoutException("${request.method} ${request.path} timed out", request.timeoutMs, e)
         } catch (e: IOException) {
@@ -54,8 +61,29 @@ class RecordingTransport : Transport {
         }
         recorded.add(Recorded(request.method, request.path, response.statusCode()))
         val headers = response.headers().map().entries.associate { (name, values) -> name.lowercase() to values.joinToString(", ") }
-        return TransportResponse(response.statusCode(), headers, body = response.body())
+        if (request.stream && response.statusCode() in 200..299) {
+            return TransportResponse(response.statusCode(), headers, bodyStream = chunks(response.body(), request))
+        }
+        val text = withContext(Dispatchers.IO) { response.body().use { it.readAllBytes().decodeToString() } }
+        return TransportResponse(response.statusCode(), headers, body = text)
     }
+
+    /** [input] as it arrives; closed when the SDK stops reading (which unblocks a read). */
+    private fun chunks(input: InputStream, request: TransportRequest): Flow<ByteArray> = flow {
+        currentCoroutineContext().job.invokeOnCompletion { input.close() }
+        input.use {
+            val buffer = ByteArray(8192)
+            while (true) {
+                val n = try {
+                    input.read(buffer)
+                } catch (e: IOException) {
+                    throw ZabyConnectionException("${request.method} ${request.path}: the stream broke: $e", e)
+                }
+                if (n < 0) break
+                emit(buffer.copyOf(n))
+            }
+        }
+    }.flowOn(Dispatchers.IO)
 
     private companion object {
         /** Headers the JDK client sets itself and refuses from callers. */
