@@ -259,6 +259,25 @@ describe("the playground", () => {
     assert.match(await first.innerText(), /Refunds reach/);
   });
 
+  step("answers from the knowledge base once attached and redeployed, with its citation", async () => {
+    await page.getByRole("tab", { name: "Agents" }).click();
+    await page.locator(`tr[data-agent="${slug}"]`).getByRole("button").click();
+    await page.locator('#agents select[name="knowledgeBaseId"]').selectOption({ label: `Handbook ${suffix}` });
+    await page.getByRole("button", { name: "Attach knowledge base" }).click();
+    await page.locator(".detail li", { hasText: `Handbook ${suffix}` }).waitFor();
+    await page.getByRole("button", { name: "Publish" }).click();
+    await page.locator(".deploy-status", { hasText: "Published version 2" }).waitFor();
+    await page.getByRole("button", { name: "Deploy latest version" }).click();
+    await page.locator(".deploy-status .badge", { hasText: "ACTIVE" }).waitFor();
+    await page.locator(".detail li").getByRole("button", { name: "Chat" }).click();
+    await page.getByRole("button", { name: "Start chat" }).click();
+    await sendMessage("How long do refunds take?");
+    const bubble = agentBubble();
+    await bubble.locator(".run-status", { hasText: "COMPLETED" }).waitFor();
+    assert.match(await bubble.locator(".text").innerText(), /^Based on Returns: Refunds reach/);
+    assert.match(await bubble.locator(".card.citations").innerText(), /Returns \d\.\d{3}/);
+  });
+
   step("shows a revoked token's refusal in the chat, and chats again with a new token", async () => {
     await page.getByRole("tab", { name: "Chat" }).click();
     const family = await page.locator(".token-info code.family").innerText();
