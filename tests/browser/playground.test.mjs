@@ -278,6 +278,24 @@ describe("the playground", () => {
     assert.match(await bubble.locator(".card.citations").innerText(), /Returns \d\.\d{3}/);
   });
 
+  step("stops a run waiting for approval: the stream ends and the server cancels the run", async () => {
+    await sendMessage('/tool sum {"numbers":[4,4]}');
+    const bubble = agentBubble();
+    await bubble.locator(".card.approval").waitFor();
+    const runId = await bubble.getAttribute("data-run");
+    await page.getByRole("button", { name: "Stop" }).click();
+    await bubble.locator(".run-status", { hasText: "stopped" }).waitFor();
+    for (let i = 0; ; i++) {
+      const run = await (await fetch(`${base}/api/v1/provisioning/agentic-os/agents/runs/${runId}/progress`, {
+        headers: { "x-zaby-api-key": API_KEY },
+      })).json();
+      if (run.status === "CANCELLED") break;
+      assert.ok(i < 50, `the run is ${run.status}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(await page.getByRole("button", { name: "Send" }).isEnabled());
+  });
+
   step("shows a revoked token's refusal in the chat, and chats again with a new token", async () => {
     await page.getByRole("tab", { name: "Chat" }).click();
     const family = await page.locator(".token-info code.family").innerText();

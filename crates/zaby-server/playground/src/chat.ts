@@ -26,6 +26,8 @@ export function chatPanel(state: State): ChatPanel {
   let runtime: ZabyRuntime | null = null;
   let chosen: Chosen | null = null;
   let running: AbortController | null = null;
+  /** The run being streamed, for Stop. */
+  let current: { rt: ZabyRuntime; runId: string } | null = null;
 
   const deployment = h("select", { name: "deployment", "aria-label": "Deployment" });
   const user = h("input", { name: "externalUserId", value: "playground-user", autocomplete: "off" });
@@ -92,7 +94,12 @@ export function chatPanel(state: State): ChatPanel {
     message.value = "";
     void converse(runtime, text);
   });
-  stop.addEventListener("click", () => running?.abort());
+  // Stop cancels the run on the server too (E122), then stops reading its stream.
+  stop.addEventListener("click", () => {
+    const run = current;
+    running?.abort();
+    if (run) void run.rt.runs.cancel(run.runId).catch(report);
+  });
 
   async function converse(rt: ZabyRuntime, text: string): Promise<void> {
     log.append(h("div", { class: "msg user" }, h("span", { class: "who" }, "you"), h("p", {}, text)));
@@ -104,10 +111,10 @@ export function chatPanel(state: State): ChatPanel {
     running = new AbortController();
     send.disabled = true;
     stop.disabled = false;
-    let runId: string | null = null;
     try {
       const started = await rt.runs.start({ input: { message: text }, respondAsync: true });
-      runId = started.runId;
+      const runId = started.runId;
+      current = { rt, runId };
       status.textContent = "RUNNING";
       bubble.dataset.run = runId;
       for await (const ev of rt.runs.stream(runId, undefined, { signal: running.signal })) {
@@ -127,6 +134,7 @@ export function chatPanel(state: State): ChatPanel {
       }
     } finally {
       running = null;
+      current = null;
       send.disabled = false;
       stop.disabled = true;
       message.focus();

@@ -35,7 +35,7 @@ struct Bundle {
     assets: [Asset; 2],
 }
 
-/// The asset under its hashed path; `placeholder` is how `index.html` names it.
+/// `body` under `/playground/assets/<stem>.<12 hex digits of its SHA-256>.<ext>`.
 fn asset(stem: &str, ext: &str, content_type: &'static str, body: &'static [u8]) -> Asset {
     let digest = Sha256::digest(body);
     let path = format!("{ASSETS_PREFIX}{stem}.{}.{ext}", hex::encode(&digest[..6]));
@@ -51,8 +51,8 @@ static BUNDLE: LazyLock<Bundle> = LazyLock::new(|| {
     Bundle { index, assets: [js, css] }
 });
 
-/// Headers every playground answer carries.
-fn secured(mut resp: Response, content_type: &'static str, cache: &'static str) -> Response {
+/// Headers every playground answer carries (and the `/docs` page's, `docs_page.rs`).
+pub(super) fn secured(mut resp: Response, content_type: &'static str, cache: &'static str) -> Response {
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
