@@ -19,7 +19,7 @@ ZABY_TEST_RUN := $(shell date +%s%N)
 endif
 export ZABY_TEST_RUN
 
-.PHONY: test demo postgres test-rust lint codegen-check spec-conformance python-env python-dev test-python node-env node-build test-node test-web test-browser jvm kotlin-native test-kotlin \
+.PHONY: test demo postgres test-rust lint codegen-check spec-conformance python-env python-dev test-python node-env node-build test-node test-web test-browser chromium test-web-example jvm kotlin-native test-kotlin \
 	server e2e e2e-rust e2e-python e2e-typescript e2e-kotlin bench bench-smoke check-leaks
 
 ## The server plus the lifecycle demo, on embedded SQLite.
@@ -27,7 +27,7 @@ demo:
 	scripts/demo
 
 ## Every test, as CI runs it.
-test: lint codegen-check playground-check test-rust spec-conformance openapi-check test-python test-node test-web test-browser test-playground test-kotlin e2e bench-smoke check-leaks
+test: lint codegen-check playground-check test-rust spec-conformance openapi-check test-python test-node test-web test-browser test-playground test-web-example test-kotlin e2e bench-smoke check-leaks
 
 ## Nothing the suites started (PostgreSQL clusters, zaby-server processes, zaby-pg-*
 ## folders) outlives them.
@@ -107,6 +107,12 @@ chromium:
 ## The same vectors inside headless Chromium, the web build loaded as ES modules by a local page.
 test-browser: node-build chromium
 	cd typescript && npm run test:browser
+
+## The embedding example (examples/web/README.md) in Chromium against a live server: a
+## chat from an allowed origin, a refusal from another, the vectors inside its page, /docs.
+test-web-example: server node-build chromium
+	cd examples/web && npm install --no-audit --no-fund --loglevel=error
+	cd examples/web && ZABY_SERVER_BIN=$(SERVER_BIN) node --test --test-concurrency=1 --test-timeout=180000 test/example.test.mjs
 
 .PHONY: playground-bundle playground-check test-playground
 ## The playground's assets (crates/zaby-server/playground/README.md), rebuilt into its

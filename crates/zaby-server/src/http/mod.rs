@@ -2,6 +2,7 @@
 //! extraction, error rendering, request ids, CORS and request logs.
 
 pub mod auth;
+pub(crate) mod docs_page;
 pub mod envelope;
 pub mod extract;
 pub mod fallback;
@@ -65,7 +66,7 @@ pub fn router(ctx: SharedCtx) -> Router {
         router = router.route("/metrics", with_405(get(metrics::metrics), &["GET"]));
     }
     if ctx.settings.playground {
-        for (path, page) in playground::routes() {
+        for (path, page) in playground::routes().into_iter().chain(docs_page::routes()) {
             router = router.route(path, with_405(page, &["GET", "HEAD"]));
         }
     }

@@ -1,6 +1,6 @@
 //! The playground (WEB.md §3, `src/http/playground.rs`): the page at `/` and under
 //! `/playground/`, its hashed assets with their types, caching and CSP, unknown API
-//! paths still answered in JSON, and nothing of it when `ZABY_PLAYGROUND=0`.
+//! paths still answered in JSON, and nothing of it (nor `/docs`) when `ZABY_PLAYGROUND=0`.
 
 use crate::common::*;
 
@@ -66,7 +66,7 @@ async fn unknown_api_paths_still_answer_json_404() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn off_when_turned_off() {
     let s = TestServer::start_with(Backend::Sqlite, |settings| settings.playground = false).await.unwrap();
-    for path in ["/", "/playground", "/playground/assets/app.js"] {
+    for path in ["/", "/playground", "/playground/assets/app.js", "/docs"] {
         let resp = s.http().get(s.url(path)).send().await.unwrap();
         assert_eq!(resp.status(), 404, "{path}");
         let body: serde_json::Value = resp.json().await.unwrap();
