@@ -8,6 +8,7 @@
 use std::collections::{HashMap, HashSet};
 
 use serde_json::{Value, json};
+use zaby::types::{ApproveImprovementInput, RejectImprovementInput};
 use zaby_analytics::{Granularity, Metric, Proposal, SignalKind, ToolCall, expand_window, propose, rollups, utc_date};
 
 use super::paging::{Query, enum_param, list_body, page_request, str_param};
@@ -18,7 +19,7 @@ use crate::storage::page::{Page, encode_cursor};
 use crate::storage::sql::Conn;
 use crate::util::clock::{iso, iso_opt, now_ms, parse_bound};
 use crate::util::ids::new_id;
-use crate::util::input::Fields;
+use crate::util::input::Problems;
 
 const DAY_MS: i64 = 86_400_000;
 /// Default rollup window: the last 30 days.
@@ -29,6 +30,8 @@ const LOOKBACK_DAYS: i64 = 30;
 const BASELINE_DAYS: i64 = 7;
 pub const STATUSES: &[&str] = &["PROPOSED", "APPROVED", "IMPLEMENTED", "REJECTED"];
 const OPEN: &[&str] = &["PROPOSED", "APPROVED"];
+/// The statuses E96 may set.
+const DECISIONS: &[&str] = &["APPROVED", "IMPLEMENTED"];
 const TEXT_MAX: usize = 10_000;
 
 // ---- signals (E93) ----
@@ -331,20 +334,29 @@ async fn decide(
 }
 
 /// E96: `PROPOSED` → `APPROVED`/`IMPLEMENTED`, `APPROVED` → `IMPLEMENTED`.
-pub async fn approve(ctx: &Ctx, caller: &Caller, id: &str, body: &Value) -> ApiResult<Outcome> {
-    let mut f = Fields::new(body);
-    let status = f.opt_enum("status", &["APPROVED", "IMPLEMENTED"]).unwrap_or_else(|| "APPROVED".into());
-    let comment = f.opt_text("comment", TEXT_MAX);
-    f.finish()?;
+pub async fn approve(ctx: &Ctx, caller: &Caller, id: &str, input: ApproveImprovementInput) -> ApiResult<Outcome> {
+    let mut p = Problems::default();
+    let status = input.status.unwrap_or_else(|| "APPROVED".into());
+    if !DECISIONS.contains(&status.as_str()) {
+        p.add("status", format!("must be one of {}", DECISIONS.join(", ")));
+    }
+    let comment = input.comment;
+    if let Some(c) = &comment {
+        p.text("comment", c, TEXT_MAX, true);
+    }
+    p.finish()?;
     let from: &[&str] = if status == "IMPLEMENTED" { &["PROPOSED", "APPROVED"] } else { &["PROPOSED"] };
     decide(ctx, caller, id, from, &status, comment.map(|c| ("comment", c))).await
 }
 
 /// E97: from `PROPOSED` or `APPROVED`.
-pub async fn reject(ctx: &Ctx, caller: &Caller, id: &str, body: &Value) -> ApiResult<Outcome> {
-    let mut f = Fields::new(body);
-    let reason = f.opt_text("reason", TEXT_MAX);
-    f.finish()?;
+pub async fn reject(ctx: &Ctx, caller: &Caller, id: &str, input: RejectImprovementInput) -> ApiResult<Outcome> {
+    let mut p = Problems::default();
+    let reason = input.reason;
+    if let Some(r) = &reason {
+        p.text("reason", r, TEXT_MAX, true);
+    }
+    p.finish()?;
     decide(ctx, caller, id, OPEN, "REJECTED", reason.map(|r| ("reason", r))).await
 }
 

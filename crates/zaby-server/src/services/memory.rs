@@ -3,6 +3,9 @@
 //! need (retrieval of the end user's items, proposing candidates).
 
 use serde_json::{Value, json};
+use zaby::types::{
+    ApproveMemoryCandidateInput, DeleteMemoryItemInput, DisableMemoryItemInput, RejectMemoryCandidateInput,
+};
 use zaby_knowledge::{Doc, Mode, ScoreOptions};
 
 use super::paging::{Query, enum_param, list_body, page_request, str_param};
@@ -13,12 +16,14 @@ use crate::storage::memory::{self as store, CandidateRow, ItemRow, MemoryFilter,
 use crate::storage::sql::Conn;
 use crate::util::clock::{iso, iso_opt, now_ms};
 use crate::util::ids::new_id;
-use crate::util::input::Fields;
+use crate::util::input::{Fields, Problems};
 
 pub const KINDS: &[&str] = &["FACT", "PREFERENCE", "SUMMARY", "OTHER"];
 const ITEM_STATUSES: &[&str] = &["ACTIVE", "DISABLED"];
 const CANDIDATE_STATUSES: &[&str] = &["PENDING", "APPROVED", "REJECTED"];
 const CONTENT_MAX: usize = 10_000;
+/// `reviewedBy`: a name or id of whoever reviewed.
+const REVIEWER_MAX: usize = 200;
 
 pub fn render_item(i: &ItemRow) -> Value {
     let o = &i.owner;
@@ -108,10 +113,8 @@ pub async fn get_item(ctx: &Ctx, caller: &Caller, id: &str) -> ApiResult<Outcome
 }
 
 /// E87 (idempotent: a disabled item keeps its first `disabledAt`).
-pub async fn disable_item(ctx: &Ctx, caller: &Caller, id: &str, body: &Value) -> ApiResult<Outcome> {
-    let mut f = Fields::new(body);
-    let reason = f.opt_text("reason", CONTENT_MAX);
-    f.finish()?;
+pub async fn disable_item(ctx: &Ctx, caller: &Caller, id: &str, input: DisableMemoryItemInput) -> ApiResult<Outcome> {
+    let reason = checked_reason(input.reason)?;
     let mut tx = ctx.db.write().await?;
     let mut i = load_item(tx.conn(), caller, id).await?;
     if i.status != "DISABLED" {
@@ -126,11 +129,19 @@ pub async fn disable_item(ctx: &Ctx, caller: &Caller, id: &str, body: &Value) ->
     Ok(Outcome::Ok(render_item(&i)))
 }
 
+/// A disable or delete reason: any text up to `CONTENT_MAX` characters.
+fn checked_reason(reason: Option<String>) -> ApiResult<Option<String>> {
+    let mut p = Problems::default();
+    if let Some(r) = &reason {
+        p.text("reason", r, CONTENT_MAX, true);
+    }
+    p.finish()?;
+    Ok(reason)
+}
+
 /// E88: the content is gone; an audit record keeps the id, owner and reason.
-pub async fn delete_item(ctx: &Ctx, caller: &Caller, id: &str, body: &Value) -> ApiResult<Outcome> {
-    let mut f = Fields::new(body);
-    let reason = f.opt_text("reason", CONTENT_MAX);
-    f.finish()?;
+pub async fn delete_item(ctx: &Ctx, caller: &Caller, id: &str, input: DeleteMemoryItemInput) -> ApiResult<Outcome> {
+    let reason = checked_reason(input.reason)?;
     let mut tx = ctx.db.write().await?;
     let i = load_item(tx.conn(), caller, id).await?;
     store::delete_item(tx.conn(), &i, &new_id(), reason.as_deref(), now_ms()).await?;
@@ -283,12 +294,21 @@ async fn approve_in(
 }
 
 /// E91.
-pub async fn approve_candidate(ctx: &Ctx, caller: &Caller, id: &str, body: &Value) -> ApiResult<Outcome> {
-    let mut f = Fields::new(body);
-    let reviewed_by = f.opt_str("reviewedBy", 200);
-    let content = f.opt_str("content", CONTENT_MAX);
-    let metadata = f.opt_object("metadata");
-    f.finish()?;
+pub async fn approve_candidate(
+    ctx: &Ctx,
+    caller: &Caller,
+    id: &str,
+    input: ApproveMemoryCandidateInput,
+) -> ApiResult<Outcome> {
+    let mut p = Problems::default();
+    if let Some(r) = &input.reviewed_by {
+        p.text("reviewedBy", r, REVIEWER_MAX, false);
+    }
+    if let Some(c) = &input.content {
+        p.text("content", c, CONTENT_MAX, false);
+    }
+    p.finish()?;
+    let (reviewed_by, content, metadata) = (input.reviewed_by, input.content, input.metadata.map(Value::Object));
     let mut tx = ctx.db.write().await?;
     let c = store::get_candidate(tx.conn(), &caller.tenant_id, id)
         .await?
@@ -299,11 +319,21 @@ pub async fn approve_candidate(ctx: &Ctx, caller: &Caller, id: &str, body: &Valu
 }
 
 /// E92.
-pub async fn reject_candidate(ctx: &Ctx, caller: &Caller, id: &str, body: &Value) -> ApiResult<Outcome> {
-    let mut f = Fields::new(body);
-    let reason = f.opt_text("reason", CONTENT_MAX);
-    let reviewed_by = f.opt_str("reviewedBy", 200);
-    f.finish()?;
+pub async fn reject_candidate(
+    ctx: &Ctx,
+    caller: &Caller,
+    id: &str,
+    input: RejectMemoryCandidateInput,
+) -> ApiResult<Outcome> {
+    let mut p = Problems::default();
+    if let Some(r) = &input.reason {
+        p.text("reason", r, CONTENT_MAX, true);
+    }
+    if let Some(r) = &input.reviewed_by {
+        p.text("reviewedBy", r, REVIEWER_MAX, false);
+    }
+    p.finish()?;
+    let (reason, reviewed_by) = (input.reason, input.reviewed_by);
     let mut tx = ctx.db.write().await?;
     let mut c = store::get_candidate(tx.conn(), &caller.tenant_id, id)
         .await?

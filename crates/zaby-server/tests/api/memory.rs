@@ -73,6 +73,18 @@ async fn memory_lifecycle(s: TestServer) {
     let c1 = &by_content("I like tea");
     assert_eq!((c1["content"].as_str(), c1["kind"].as_str()), (Some("I like tea"), Some("PREFERENCE")));
 
+    // Typed bodies: what the catalogue cannot say (blank names, blank content) is still
+    // checked, every problem in one 422, and nothing is reviewed.
+    let e = expect_err(
+        z.memory().approve_candidate(c0["id"].as_str().unwrap(), Some(json!({"reviewedBy": "", "content": " "}))),
+        422,
+        "VALIDATION_ERROR",
+    )
+    .await;
+    assert!(e.to_string().contains("reviewedBy") && e.to_string().contains("content"), "{e}");
+    let long = "x".repeat(10_001);
+    let e = expect_err(z.memory().disable_item("nope", Some(json!({"reason": long}))), 422, "VALIDATION_ERROR").await;
+    assert!(e.to_string().contains("reason"), "{e}");
     // Approve with edited content; reviewing twice is a 409.
     let approved = z
         .memory()

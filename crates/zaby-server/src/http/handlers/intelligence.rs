@@ -1,10 +1,11 @@
 //! `/api/v1/provisioning/agentic-os/agents/intelligence/…` (E93–E97).
 
 use axum::extract::State;
+use zaby::types::{ApproveImprovementInput, RejectImprovementInput};
 
 use crate::error::ApiResult;
 use crate::http::auth::Authed;
-use crate::http::extract::{JsonBody, PathIds, QueryMap};
+use crate::http::extract::{Body, PathIds, QueryMap};
 use crate::services::{Outcome, SharedCtx, intelligence};
 
 type S = State<SharedCtx>;
@@ -21,10 +22,20 @@ pub async fn list_improvements(State(ctx): S, Authed(c): Authed, QueryMap(q): Qu
     intelligence::list_improvements(&ctx, &c, &q).await
 }
 
-pub async fn approve(State(ctx): S, Authed(c): Authed, p: PathIds, JsonBody(b): JsonBody) -> ApiResult<Outcome> {
-    intelligence::approve(&ctx, &c, p.get("candidateId"), &b).await
+pub async fn approve(
+    State(ctx): S,
+    Authed(c): Authed,
+    p: PathIds,
+    Body(input): Body<ApproveImprovementInput>,
+) -> ApiResult<Outcome> {
+    intelligence::approve(&ctx, &c, p.get("candidateId"), input).await
 }
 
-pub async fn reject(State(ctx): S, Authed(c): Authed, p: PathIds, JsonBody(b): JsonBody) -> ApiResult<Outcome> {
-    intelligence::reject(&ctx, &c, p.get("candidateId"), &b).await
+pub async fn reject(
+    State(ctx): S,
+    Authed(c): Authed,
+    p: PathIds,
+    Body(input): Body<RejectImprovementInput>,
+) -> ApiResult<Outcome> {
+    intelligence::reject(&ctx, &c, p.get("candidateId"), input).await
 }

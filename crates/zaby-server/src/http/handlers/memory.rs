@@ -1,10 +1,13 @@
 //! `/api/v1/provisioning/agentic-os/agents/memory-…` (E85–E92).
 
 use axum::extract::State;
+use zaby::types::{
+    ApproveMemoryCandidateInput, DeleteMemoryItemInput, DisableMemoryItemInput, RejectMemoryCandidateInput,
+};
 
 use crate::error::ApiResult;
 use crate::http::auth::Authed;
-use crate::http::extract::{JsonBody, PathIds, QueryMap};
+use crate::http::extract::{Body, JsonBody, PathIds, QueryMap};
 use crate::services::{Outcome, SharedCtx, memory};
 
 type S = State<SharedCtx>;
@@ -17,12 +20,22 @@ pub async fn get_item(State(ctx): S, Authed(c): Authed, p: PathIds) -> ApiResult
     memory::get_item(&ctx, &c, p.get("memoryItemId")).await
 }
 
-pub async fn disable_item(State(ctx): S, Authed(c): Authed, p: PathIds, JsonBody(b): JsonBody) -> ApiResult<Outcome> {
-    memory::disable_item(&ctx, &c, p.get("memoryItemId"), &b).await
+pub async fn disable_item(
+    State(ctx): S,
+    Authed(c): Authed,
+    p: PathIds,
+    Body(input): Body<DisableMemoryItemInput>,
+) -> ApiResult<Outcome> {
+    memory::disable_item(&ctx, &c, p.get("memoryItemId"), input).await
 }
 
-pub async fn delete_item(State(ctx): S, Authed(c): Authed, p: PathIds, JsonBody(b): JsonBody) -> ApiResult<Outcome> {
-    memory::delete_item(&ctx, &c, p.get("memoryItemId"), &b).await
+pub async fn delete_item(
+    State(ctx): S,
+    Authed(c): Authed,
+    p: PathIds,
+    Body(input): Body<DeleteMemoryItemInput>,
+) -> ApiResult<Outcome> {
+    memory::delete_item(&ctx, &c, p.get("memoryItemId"), input).await
 }
 
 pub async fn retrieve(State(ctx): S, Authed(c): Authed, JsonBody(b): JsonBody) -> ApiResult<Outcome> {
@@ -37,16 +50,16 @@ pub async fn approve_candidate(
     State(ctx): S,
     Authed(c): Authed,
     p: PathIds,
-    JsonBody(b): JsonBody,
+    Body(input): Body<ApproveMemoryCandidateInput>,
 ) -> ApiResult<Outcome> {
-    memory::approve_candidate(&ctx, &c, p.get("candidateId"), &b).await
+    memory::approve_candidate(&ctx, &c, p.get("candidateId"), input).await
 }
 
 pub async fn reject_candidate(
     State(ctx): S,
     Authed(c): Authed,
     p: PathIds,
-    JsonBody(b): JsonBody,
+    Body(input): Body<RejectMemoryCandidateInput>,
 ) -> ApiResult<Outcome> {
-    memory::reject_candidate(&ctx, &c, p.get("candidateId"), &b).await
+    memory::reject_candidate(&ctx, &c, p.get("candidateId"), input).await
 }
