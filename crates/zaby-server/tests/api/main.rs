@@ -17,6 +17,7 @@ mod mcp;
 mod mcp_runs;
 mod mcp_secrets;
 mod memory;
+mod migrations;
 mod operations;
 mod playground;
 mod reliability_conn;
