@@ -1,16 +1,18 @@
 //! Agents and their immutable published versions.
 
 use serde_json::Value;
-use sqlx::any::AnyRow;
 
+use sqlx::FromRow;
+
+use super::columns::Json;
 use super::page::{Page, PageRequest, fetch_page};
-use super::sql::{Conn, DbResult, Filter, RowExt, exec, like_pattern, one};
+use super::sql::{Conn, DbResult, Filter, exec, like_pattern, one, one_as};
 use crate::args;
 
 /// An agent row. `doc` holds the editable configuration that is not a column:
 /// description, defaultModel, instructions, config, metadata, tags, provider and the
 /// attachment lists (mcpTools, knowledgeBases, skills).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromRow)]
 pub struct AgentRow {
     pub id: String,
     pub tenant_id: String,
@@ -19,28 +21,12 @@ pub struct AgentRow {
     pub status: String,
     pub category: Option<String>,
     pub visibility: String,
+    #[sqlx(try_from = "Json")]
     pub doc: Value,
     pub latest_version: Option<i64>,
     pub latest_version_id: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
-}
-
-fn agent(row: &AnyRow) -> DbResult<AgentRow> {
-    Ok(AgentRow {
-        id: row.text("id")?,
-        tenant_id: row.text("tenant_id")?,
-        slug: row.text("slug")?,
-        name: row.text("name")?,
-        status: row.text("status")?,
-        category: row.text_opt("category")?,
-        visibility: row.text("visibility")?,
-        doc: row.json("doc")?,
-        latest_version: row.int_opt("latest_version")?,
-        latest_version_id: row.text_opt("latest_version_id")?,
-        created_at: row.int("created_at")?,
-        updated_at: row.int("updated_at")?,
-    })
 }
 
 pub async fn insert(conn: &mut Conn, a: &AgentRow) -> DbResult<()> {
@@ -81,11 +67,7 @@ pub async fn update(conn: &mut Conn, a: &AgentRow) -> DbResult<()> {
 }
 
 pub async fn get(conn: &mut Conn, tenant_id: &str, id: &str) -> DbResult<Option<AgentRow>> {
-    one(conn, "SELECT * FROM agents WHERE tenant_id = $1 AND id = $2", args![tenant_id, id])
-        .await?
-        .as_ref()
-        .map(agent)
-        .transpose()
+    one_as(conn, "SELECT * FROM agents WHERE tenant_id = $1 AND id = $2", args![tenant_id, id]).await
 }
 
 pub async fn slug_taken(conn: &mut Conn, tenant_id: &str, slug: &str, except_id: Option<&str>) -> DbResult<bool> {
@@ -131,30 +113,18 @@ pub async fn list(
         let p = f.bind(like_pattern(q));
         f.clause(format!("(LOWER(name) LIKE {p} ESCAPE '\\' OR LOWER(slug) LIKE {p} ESCAPE '\\')"));
     }
-    let page = fetch_page(conn, "agents", &f, page).await?;
-    let items = page.items.iter().map(agent).collect::<DbResult<Vec<_>>>()?;
-    Ok(Page { items, cursors: page.cursors, next_cursor: page.next_cursor, total: page.total })
+    fetch_page(conn, "agents", &f, page).await
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromRow)]
 pub struct VersionRow {
     pub id: String,
     pub tenant_id: String,
     pub agent_id: String,
     pub version: i64,
+    #[sqlx(try_from = "Json")]
     pub snapshot: Value,
     pub created_at: i64,
-}
-
-fn version(row: &AnyRow) -> DbResult<VersionRow> {
-    Ok(VersionRow {
-        id: row.text("id")?,
-        tenant_id: row.text("tenant_id")?,
-        agent_id: row.text("agent_id")?,
-        version: row.int("version")?,
-        snapshot: row.json("snapshot")?,
-        created_at: row.int("created_at")?,
-    })
 }
 
 pub async fn insert_version(conn: &mut Conn, v: &VersionRow) -> DbResult<()> {
@@ -168,21 +138,14 @@ pub async fn insert_version(conn: &mut Conn, v: &VersionRow) -> DbResult<()> {
 }
 
 pub async fn get_version(conn: &mut Conn, tenant_id: &str, id: &str) -> DbResult<Option<VersionRow>> {
-    one(conn, "SELECT * FROM agent_versions WHERE tenant_id = $1 AND id = $2", args![tenant_id, id])
-        .await?
-        .as_ref()
-        .map(version)
-        .transpose()
+    one_as(conn, "SELECT * FROM agent_versions WHERE tenant_id = $1 AND id = $2", args![tenant_id, id]).await
 }
 
 pub async fn latest_version(conn: &mut Conn, tenant_id: &str, agent_id: &str) -> DbResult<Option<VersionRow>> {
-    one(
+    one_as(
         conn,
         "SELECT * FROM agent_versions WHERE tenant_id = $1 AND agent_id = $2 ORDER BY version DESC LIMIT 1",
         args![tenant_id, agent_id],
     )
-    .await?
-    .as_ref()
-    .map(version)
-    .transpose()
+    .await
 }

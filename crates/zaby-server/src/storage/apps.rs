@@ -2,12 +2,15 @@
 
 use serde_json::Value;
 
+use sqlx::FromRow;
+
+use super::columns::{Flag, Json};
 use super::page::{Page, PageRequest, fetch_page};
-use super::sql::{Conn, DbResult, Filter, RowExt, all, exec, like_pattern, one};
+use super::sql::{Conn, DbResult, Filter, all_as, exec, like_pattern, one, one_as};
 use crate::args;
 
 /// `doc` holds allowedOrigins, tokenTtlSeconds and metadata.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromRow)]
 pub struct AppRow {
     pub id: String,
     pub tenant_id: String,
@@ -15,6 +18,7 @@ pub struct AppRow {
     pub name: String,
     pub agent_id: Option<String>,
     pub status: String,
+    #[sqlx(try_from = "Json")]
     pub doc: Value,
     pub created_at: i64,
     pub updated_at: i64,
@@ -28,20 +32,6 @@ impl AppRow {
     pub fn token_ttl_seconds(&self) -> Option<i64> {
         self.doc["tokenTtlSeconds"].as_i64()
     }
-}
-
-pub(crate) fn app(row: &impl RowExt) -> DbResult<AppRow> {
-    Ok(AppRow {
-        id: row.text("id")?,
-        tenant_id: row.text("tenant_id")?,
-        slug: row.text("slug")?,
-        name: row.text("name")?,
-        agent_id: row.text_opt("agent_id")?,
-        status: row.text("status")?,
-        doc: row.json("doc")?,
-        created_at: row.int("created_at")?,
-        updated_at: row.int("updated_at")?,
-    })
 }
 
 pub async fn insert(conn: &mut Conn, a: &AppRow) -> DbResult<()> {
@@ -65,11 +55,7 @@ pub async fn update(conn: &mut Conn, a: &AppRow) -> DbResult<()> {
 }
 
 pub async fn get(conn: &mut Conn, tenant_id: &str, id: &str) -> DbResult<Option<AppRow>> {
-    one(conn, "SELECT * FROM external_apps WHERE tenant_id = $1 AND id = $2", args![tenant_id, id])
-        .await?
-        .as_ref()
-        .map(app)
-        .transpose()
+    one_as(conn, "SELECT * FROM external_apps WHERE tenant_id = $1 AND id = $2", args![tenant_id, id]).await
 }
 
 pub async fn slug_taken(conn: &mut Conn, tenant_id: &str, slug: &str, except_id: &str) -> DbResult<bool> {
@@ -107,52 +93,35 @@ pub async fn list(conn: &mut Conn, tenant_id: &str, filter: &AppFilter, page: &P
         let p = f.bind(like_pattern(q));
         f.clause(format!("(LOWER(name) LIKE {p} ESCAPE '\\' OR LOWER(slug) LIKE {p} ESCAPE '\\')"));
     }
-    let page = fetch_page(conn, "external_apps", &f, page).await?;
-    let items = page.items.iter().map(app).collect::<DbResult<Vec<_>>>()?;
-    Ok(Page { items, cursors: page.cursors, next_cursor: page.next_cursor, total: page.total })
+    fetch_page(conn, "external_apps", &f, page).await
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromRow)]
 pub struct BindingRow {
     pub id: String,
     pub tenant_id: String,
     pub external_app_id: String,
     pub deployment_id: String,
+    #[sqlx(try_from = "Flag")]
     pub allow_browser_runtime: bool,
+    #[sqlx(try_from = "Flag")]
     pub allow_server_runtime: bool,
+    #[sqlx(try_from = "Flag")]
     pub allow_approvals: bool,
     pub rate_limit_per_minute: Option<i64>,
+    #[sqlx(try_from = "Json")]
     pub metadata: Value,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
-pub(crate) fn binding(row: &impl RowExt) -> DbResult<BindingRow> {
-    Ok(BindingRow {
-        id: row.text("id")?,
-        tenant_id: row.text("tenant_id")?,
-        external_app_id: row.text("external_app_id")?,
-        deployment_id: row.text("deployment_id")?,
-        allow_browser_runtime: row.flag("allow_browser_runtime")?,
-        allow_server_runtime: row.flag("allow_server_runtime")?,
-        allow_approvals: row.flag("allow_approvals")?,
-        rate_limit_per_minute: row.int_opt("rate_limit_per_minute")?,
-        metadata: row.json("metadata")?,
-        created_at: row.int("created_at")?,
-        updated_at: row.int("updated_at")?,
-    })
-}
-
 pub async fn get_binding(conn: &mut Conn, app_id: &str, deployment_id: &str) -> DbResult<Option<BindingRow>> {
-    one(
+    one_as(
         conn,
         "SELECT * FROM deployment_bindings WHERE external_app_id = $1 AND deployment_id = $2",
         args![app_id, deployment_id],
     )
-    .await?
-    .as_ref()
-    .map(binding)
-    .transpose()
+    .await
 }
 
 pub async fn insert_binding(conn: &mut Conn, b: &BindingRow) -> DbResult<()> {
@@ -185,21 +154,15 @@ pub async fn update_binding(conn: &mut Conn, b: &BindingRow) -> DbResult<()> {
 
 /// Bindings of an app, in binding order.
 pub async fn bindings_of_app(conn: &mut Conn, app_id: &str) -> DbResult<Vec<BindingRow>> {
-    all(conn, "SELECT * FROM deployment_bindings WHERE external_app_id = $1 ORDER BY created_at, id", args![app_id])
-        .await?
-        .iter()
-        .map(binding)
-        .collect()
+    all_as(conn, "SELECT * FROM deployment_bindings WHERE external_app_id = $1 ORDER BY created_at, id", args![app_id])
+        .await
 }
 
 pub async fn bindings_of_deployment(conn: &mut Conn, deployment_id: &str) -> DbResult<Vec<BindingRow>> {
-    all(
+    all_as(
         conn,
         "SELECT * FROM deployment_bindings WHERE deployment_id = $1 ORDER BY created_at, id",
         args![deployment_id],
     )
-    .await?
-    .iter()
-    .map(binding)
-    .collect()
+    .await
 }

@@ -2,12 +2,14 @@
 //! → SUPERSEDED; FAILED and INACTIVE end the line.
 
 use serde_json::Value;
-use sqlx::any::AnyRow;
 
-use super::sql::{Conn, DbResult, RowExt, all, exec, one, scalar_i64};
+use sqlx::FromRow;
+
+use super::columns::{Json, JsonOpt};
+use super::sql::{Conn, DbResult, RowExt, all, all_as, exec, one, one_as, scalar_i64};
 use crate::args;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromRow)]
 pub struct DeploymentRow {
     pub id: String,
     pub tenant_id: String,
@@ -15,35 +17,15 @@ pub struct DeploymentRow {
     pub agent_version_id: String,
     pub environment: String,
     pub status: String,
+    #[sqlx(try_from = "Json")]
     pub metadata: Value,
+    #[sqlx(try_from = "JsonOpt")]
     pub error: Option<Value>,
     pub activate_after: i64,
     pub superseded_by: Option<String>,
     pub activated_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
-}
-
-fn deployment(row: &AnyRow) -> DbResult<DeploymentRow> {
-    let error = match row.text_opt("error")? {
-        Some(text) => Some(serde_json::from_str(&text).map_err(|e| sqlx::Error::Decode(Box::new(e)))?),
-        None => None,
-    };
-    Ok(DeploymentRow {
-        id: row.text("id")?,
-        tenant_id: row.text("tenant_id")?,
-        agent_id: row.text("agent_id")?,
-        agent_version_id: row.text("agent_version_id")?,
-        environment: row.text("environment")?,
-        status: row.text("status")?,
-        metadata: row.json("metadata")?,
-        error,
-        activate_after: row.int("activate_after")?,
-        superseded_by: row.text_opt("superseded_by")?,
-        activated_at: row.int_opt("activated_at")?,
-        created_at: row.int("created_at")?,
-        updated_at: row.int("updated_at")?,
-    })
 }
 
 pub async fn insert(conn: &mut Conn, d: &DeploymentRow) -> DbResult<()> {
@@ -61,11 +43,7 @@ pub async fn insert(conn: &mut Conn, d: &DeploymentRow) -> DbResult<()> {
 }
 
 pub async fn get(conn: &mut Conn, tenant_id: &str, id: &str) -> DbResult<Option<DeploymentRow>> {
-    one(conn, "SELECT * FROM deployments WHERE tenant_id = $1 AND id = $2", args![tenant_id, id])
-        .await?
-        .as_ref()
-        .map(deployment)
-        .transpose()
+    one_as(conn, "SELECT * FROM deployments WHERE tenant_id = $1 AND id = $2", args![tenant_id, id]).await
 }
 
 /// Deployments of an agent with the given status, oldest first.
@@ -75,42 +53,33 @@ pub async fn by_agent_status(
     agent_id: &str,
     status: &str,
 ) -> DbResult<Vec<DeploymentRow>> {
-    all(
+    all_as(
         conn,
         "SELECT * FROM deployments WHERE tenant_id = $1 AND agent_id = $2 AND status = $3 ORDER BY created_at, id",
         args![tenant_id, agent_id, status],
     )
-    .await?
-    .iter()
-    .map(deployment)
-    .collect()
+    .await
 }
 
 /// The agent's newest ACTIVE deployment: the last created (ties broken by id),
 /// whatever the order in which the ACTIVE ones were activated.
 pub async fn newest_active(conn: &mut Conn, tenant_id: &str, agent_id: &str) -> DbResult<Option<DeploymentRow>> {
-    one(
+    one_as(
         conn,
         "SELECT * FROM deployments WHERE tenant_id = $1 AND agent_id = $2 AND status = 'ACTIVE' \
          ORDER BY created_at DESC, id DESC LIMIT 1",
         args![tenant_id, agent_id],
     )
-    .await?
-    .as_ref()
-    .map(deployment)
-    .transpose()
+    .await
 }
 
 pub async fn newest_of_agent(conn: &mut Conn, tenant_id: &str, agent_id: &str) -> DbResult<Option<DeploymentRow>> {
-    one(
+    one_as(
         conn,
         "SELECT * FROM deployments WHERE tenant_id = $1 AND agent_id = $2 ORDER BY created_at DESC, id DESC LIMIT 1",
         args![tenant_id, agent_id],
     )
-    .await?
-    .as_ref()
-    .map(deployment)
-    .transpose()
+    .await
 }
 
 pub async fn count_live(conn: &mut Conn, tenant_id: &str, agent_id: &str) -> DbResult<i64> {

@@ -2,20 +2,16 @@
 //! that performs the effect and completed before it commits, so only successful
 //! outcomes are ever visible, and a concurrent duplicate waits on the claim.
 
-use sqlx::any::AnyRow;
+use sqlx::FromRow;
 
-use super::sql::{Conn, DbResult, RowExt, exec, one};
+use super::sql::{Conn, DbResult, exec, one_as};
 use crate::args;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromRow)]
 pub struct Record {
     pub body_hash: String,
     pub status: i64,
     pub response: Option<String>,
-}
-
-fn record(row: &AnyRow) -> DbResult<Record> {
-    Ok(Record { body_hash: row.text("body_hash")?, status: row.int("status")?, response: row.text_opt("response")? })
 }
 
 /// Tries to claim `(scope, key)`. `None` means the claim is ours (the record row
@@ -46,10 +42,11 @@ pub async fn claim(
     if inserted > 0 {
         return Ok(None);
     }
-    let row = one(conn, "SELECT * FROM idempotency_records WHERE scope = $1 AND request_key = $2", args![scope, key])
-        .await?
-        .ok_or(sqlx::Error::RowNotFound)?;
-    Ok(Some(record(&row)?))
+    let record =
+        one_as(conn, "SELECT * FROM idempotency_records WHERE scope = $1 AND request_key = $2", args![scope, key])
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)?;
+    Ok(Some(record))
 }
 
 /// Stores the outcome of a claimed key (same transaction as the effect).

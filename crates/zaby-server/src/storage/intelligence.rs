@@ -3,40 +3,31 @@
 //! events), and improvements (table from 0004, open-cause index from 0005).
 
 use serde_json::Value;
-use sqlx::Row;
-use sqlx::any::AnyRow;
 use zaby_analytics::{Signal, SignalKind};
 
+use sqlx::FromRow;
+
+use super::columns::{Flag, Json};
 use super::page::{Page, PageRequest, fetch_page};
-use super::sql::{Conn, DbResult, Filter, RowExt, all, exec, one};
+use super::sql::{Conn, DbResult, Filter, all_as, exec, one_as};
 use crate::args;
 
 /// A stored signal with the deployment of its run.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromRow)]
 pub struct SignalRow {
     pub id: String,
     pub agent_id: String,
+    #[sqlx(default)]
     pub deployment_id: Option<String>,
     pub run_id: Option<String>,
+    #[sqlx(rename = "type")]
     pub kind: String,
     pub value: Option<f64>,
+    #[sqlx(try_from = "Json")]
     pub payload: Value,
+    #[sqlx(try_from = "Flag")]
     pub is_test_run: bool,
     pub created_at: i64,
-}
-
-fn signal_row(row: &AnyRow) -> DbResult<SignalRow> {
-    Ok(SignalRow {
-        id: row.text("id")?,
-        agent_id: row.text("agent_id")?,
-        deployment_id: row.text_opt("deployment_id")?,
-        run_id: row.text_opt("run_id")?,
-        kind: row.text("type")?,
-        value: row.try_get::<Option<f64>, _>("value")?,
-        payload: row.json("payload")?,
-        is_test_run: row.flag("is_test_run")?,
-        created_at: row.int("created_at")?,
-    })
 }
 
 /// Signals joined with their run's deployment; a relation for [`fetch_page`].
@@ -78,9 +69,7 @@ pub async fn list_signals(
         let p = f.bind(to);
         f.clause(format!("created_at <= {p}"));
     }
-    let rows = fetch_page(conn, SIGNALS_WITH_DEPLOYMENT, &f, page).await?;
-    let items = rows.items.iter().map(signal_row).collect::<DbResult<Vec<_>>>()?;
-    Ok(Page { items, cursors: rows.cursors, next_cursor: rows.next_cursor, total: rows.total })
+    fetch_page(conn, SIGNALS_WITH_DEPLOYMENT, &f, page).await
 }
 
 /// An agent's signals created in `[from, to)`, test runs' included only when asked.
@@ -94,24 +83,23 @@ pub async fn agent_signals(
 ) -> DbResult<Vec<Signal>> {
     let test = if include_test_runs { "" } else { " AND is_test_run = 0" };
     let sql = format!(
-        "SELECT id, run_id, type, value, payload, is_test_run, created_at FROM signals WHERE tenant_id = $1 AND agent_id = $2 AND created_at >= $3 AND created_at < $4{test} \
+        "SELECT id, agent_id, run_id, type, value, payload, is_test_run, created_at FROM signals WHERE tenant_id = $1 AND agent_id = $2 AND created_at >= $3 AND created_at < $4{test} \
          ORDER BY created_at, id"
     );
-    all(conn, &sql, args![tenant_id, agent_id, from, to_exclusive])
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(Signal {
-                id: r.text("id")?,
-                kind: SignalKind::parse(&r.text("type")?),
-                run_id: r.text_opt("run_id")?,
-                value: r.try_get::<Option<f64>, _>("value")?,
-                payload: r.json("payload")?,
-                created_at_ms: r.int("created_at")?,
-                is_test_run: r.flag("is_test_run")?,
-            })
+    // The signals table has no deployment; [`SignalRow`] reads it as none.
+    let rows: Vec<SignalRow> = all_as(conn, &sql, args![tenant_id, agent_id, from, to_exclusive]).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Signal {
+            id: r.id,
+            kind: SignalKind::parse(&r.kind),
+            run_id: r.run_id,
+            value: r.value,
+            payload: r.payload,
+            created_at_ms: r.created_at,
+            is_test_run: r.is_test_run,
         })
-        .collect()
+        .collect())
 }
 
 /// Per agent (of the tenant, or just `agent_id`): how many non-test signals were
@@ -133,19 +121,12 @@ pub async fn signal_fingerprints(
         "SELECT agent_id, COUNT(*) AS n, MAX(created_at) AS newest FROM signals WHERE {} GROUP BY agent_id ORDER BY agent_id",
         f.sql()
     );
-    all(conn, &sql, f.args)
-        .await?
-        .iter()
-        .map(|r| Ok((r.text("agent_id")?, format!("{}:{}", r.int("n")?, r.int_opt("newest")?.unwrap_or(0)))))
-        .collect()
+    let rows: Vec<(String, i64, Option<i64>)> = all_as(conn, &sql, f.args).await?;
+    Ok(rows.into_iter().map(|(agent, n, newest)| (agent, format!("{n}:{}", newest.unwrap_or(0)))).collect())
 }
 
 pub async fn scan_fingerprints(conn: &mut Conn, tenant_id: &str) -> DbResult<Vec<(String, String)>> {
-    all(conn, "SELECT agent_id, fingerprint FROM improvement_scans WHERE tenant_id = $1", args![tenant_id])
-        .await?
-        .iter()
-        .map(|r| Ok((r.text("agent_id")?, r.text("fingerprint")?)))
-        .collect()
+    all_as(conn, "SELECT agent_id, fingerprint FROM improvement_scans WHERE tenant_id = $1", args![tenant_id]).await
 }
 
 pub async fn save_fingerprint(
@@ -166,11 +147,13 @@ pub async fn save_fingerprint(
 }
 
 /// A finished tool call as stored in a `tool_result` event.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromRow)]
 pub struct ToolResultRow {
     pub run_id: String,
+    #[sqlx(try_from = "Json")]
     pub data: Value,
     pub created_at: i64,
+    #[sqlx(try_from = "Flag")]
     pub is_test_run: bool,
 }
 
@@ -181,53 +164,31 @@ pub async fn tool_results(
     agent_id: &str,
     since: i64,
 ) -> DbResult<Vec<ToolResultRow>> {
-    let rows = all(
+    all_as(
         conn,
         "SELECT e.run_id, e.data, e.created_at, r.is_test_run FROM runs r JOIN run_events e ON e.run_id = r.id \
          WHERE r.tenant_id = $1 AND r.agent_id = $2 AND r.created_at >= $3 AND e.event = 'tool_result' \
          ORDER BY e.created_at, e.run_id, e.seq",
         args![tenant_id, agent_id, since],
     )
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(ToolResultRow {
-                run_id: r.text("run_id")?,
-                data: r.json("data")?,
-                created_at: r.int("created_at")?,
-                is_test_run: r.flag("is_test_run")?,
-            })
-        })
-        .collect()
+    .await
 }
 
 // ---- improvements ----
 
 /// `doc`: title, description, category, suggestedChange, signalIds, comment, reason,
 /// decidedAt (epoch ms or null).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromRow)]
 pub struct ImprovementRow {
     pub id: String,
     pub tenant_id: String,
     pub agent_id: String,
     pub status: String,
     pub cause: String,
+    #[sqlx(try_from = "Json")]
     pub doc: Value,
     pub created_at: i64,
     pub updated_at: i64,
-}
-
-fn improvement(row: &AnyRow) -> DbResult<ImprovementRow> {
-    Ok(ImprovementRow {
-        id: row.text("id")?,
-        tenant_id: row.text("tenant_id")?,
-        agent_id: row.text("agent_id")?,
-        status: row.text("status")?,
-        cause: row.text("cause")?,
-        doc: row.json("doc")?,
-        created_at: row.int("created_at")?,
-        updated_at: row.int("updated_at")?,
-    })
 }
 
 /// Inserts unless an open improvement of the same agent and cause exists (the
@@ -245,15 +206,12 @@ pub async fn insert_improvement(conn: &mut Conn, i: &ImprovementRow) -> DbResult
 
 /// Every improvement of the agent (any status), oldest first.
 pub async fn agent_improvements(conn: &mut Conn, tenant_id: &str, agent_id: &str) -> DbResult<Vec<ImprovementRow>> {
-    all(
+    all_as(
         conn,
         "SELECT * FROM improvements WHERE tenant_id = $1 AND agent_id = $2 ORDER BY created_at, id",
         args![tenant_id, agent_id],
     )
-    .await?
-    .iter()
-    .map(improvement)
-    .collect()
+    .await
 }
 
 pub async fn list_improvements(
@@ -271,17 +229,11 @@ pub async fn list_improvements(
     if let Some(s) = status {
         f.eq("status", s);
     }
-    let rows = fetch_page(conn, "improvements", &f, page).await?;
-    let items = rows.items.iter().map(improvement).collect::<DbResult<Vec<_>>>()?;
-    Ok(Page { items, cursors: rows.cursors, next_cursor: rows.next_cursor, total: rows.total })
+    fetch_page(conn, "improvements", &f, page).await
 }
 
 pub async fn get_improvement(conn: &mut Conn, tenant_id: &str, id: &str) -> DbResult<Option<ImprovementRow>> {
-    one(conn, "SELECT * FROM improvements WHERE tenant_id = $1 AND id = $2", args![tenant_id, id])
-        .await?
-        .as_ref()
-        .map(improvement)
-        .transpose()
+    one_as(conn, "SELECT * FROM improvements WHERE tenant_id = $1 AND id = $2", args![tenant_id, id]).await
 }
 
 /// Stores a decision if the row is still in `from_status`; returns whether it was.

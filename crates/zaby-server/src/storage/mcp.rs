@@ -2,14 +2,16 @@
 //! credentials, credential bindings, auth policies and access grants.
 
 use serde_json::Value;
-use sqlx::any::AnyRow;
 
+use sqlx::FromRow;
+
+use super::columns::{Flag, FlagOpt, Json, StringList};
 use super::page::{Page, PageRequest, fetch_page};
-use super::sql::{Conn, DbResult, Filter, RowExt, all, exec, like_pattern, one, scalar_i64};
+use super::sql::{Conn, DbResult, Filter, RowExt, all, all_as, exec, like_pattern, one, one_as, scalar_i64};
 use crate::args;
 
 /// `doc` holds displayName, description, endpointUrl, command and metadata.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromRow)]
 pub struct ServerRow {
     pub id: String,
     pub tenant_id: String,
@@ -20,7 +22,9 @@ pub struct ServerRow {
     pub auth_mode: String,
     /// `EXTERNAL` or `INTERNAL` (the API's `type`).
     pub kind: String,
+    #[sqlx(try_from = "Flag")]
     pub is_builtin: bool,
+    #[sqlx(try_from = "Json")]
     pub doc: Value,
     pub last_discovered_at: Option<i64>,
     pub created_at: i64,
@@ -39,24 +43,6 @@ impl ServerRow {
     pub fn display_name(&self) -> String {
         self.doc["displayName"].as_str().map(str::to_string).unwrap_or_else(|| self.name.clone())
     }
-}
-
-fn server(row: &AnyRow) -> DbResult<ServerRow> {
-    Ok(ServerRow {
-        id: row.text("id")?,
-        tenant_id: row.text("tenant_id")?,
-        slug: row.text("slug")?,
-        name: row.text("name")?,
-        status: row.text("status")?,
-        transport: row.text("transport")?,
-        auth_mode: row.text("auth_mode")?,
-        kind: row.text("kind")?,
-        is_builtin: row.flag("is_builtin")?,
-        doc: row.json("doc")?,
-        last_discovered_at: row.int_opt("last_discovered_at")?,
-        created_at: row.int("created_at")?,
-        updated_at: row.int("updated_at")?,
-    })
 }
 
 pub async fn insert_server(conn: &mut Conn, s: &ServerRow) -> DbResult<()> {
@@ -88,19 +74,11 @@ pub async fn update_server(conn: &mut Conn, s: &ServerRow) -> DbResult<()> {
 }
 
 pub async fn get_server(conn: &mut Conn, tenant_id: &str, id: &str) -> DbResult<Option<ServerRow>> {
-    one(conn, "SELECT * FROM mcp_servers WHERE tenant_id = $1 AND id = $2", args![tenant_id, id])
-        .await?
-        .as_ref()
-        .map(server)
-        .transpose()
+    one_as(conn, "SELECT * FROM mcp_servers WHERE tenant_id = $1 AND id = $2", args![tenant_id, id]).await
 }
 
 pub async fn builtin_server(conn: &mut Conn, tenant_id: &str) -> DbResult<Option<ServerRow>> {
-    one(conn, "SELECT * FROM mcp_servers WHERE tenant_id = $1 AND is_builtin = 1", args![tenant_id])
-        .await?
-        .as_ref()
-        .map(server)
-        .transpose()
+    one_as(conn, "SELECT * FROM mcp_servers WHERE tenant_id = $1 AND is_builtin = 1", args![tenant_id]).await
 }
 
 pub async fn server_slug_taken(conn: &mut Conn, tenant_id: &str, slug: &str, except_id: &str) -> DbResult<bool> {
@@ -134,31 +112,18 @@ pub async fn builtin_server_ids(conn: &mut Conn) -> DbResult<Vec<(String, String
         .collect()
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromRow)]
 pub struct ToolRow {
     pub id: String,
     pub tenant_id: String,
     pub server_id: String,
     pub name: String,
     pub description: Option<String>,
+    #[sqlx(try_from = "Json")]
     pub input_schema: Value,
     pub risk_level: String,
     pub created_at: i64,
     pub updated_at: i64,
-}
-
-fn tool(row: &AnyRow) -> DbResult<ToolRow> {
-    Ok(ToolRow {
-        id: row.text("id")?,
-        tenant_id: row.text("tenant_id")?,
-        server_id: row.text("server_id")?,
-        name: row.text("name")?,
-        description: row.text_opt("description")?,
-        input_schema: row.json("input_schema")?,
-        risk_level: row.text("risk_level")?,
-        created_at: row.int("created_at")?,
-        updated_at: row.int("updated_at")?,
-    })
 }
 
 pub async fn insert_tool(conn: &mut Conn, t: &ToolRow) -> DbResult<()> {
@@ -194,11 +159,7 @@ pub async fn delete_tool(conn: &mut Conn, tool_id: &str) -> DbResult<()> {
 
 /// Tools of a server, in discovery order.
 pub async fn tools_of_server(conn: &mut Conn, server_id: &str) -> DbResult<Vec<ToolRow>> {
-    all(conn, "SELECT * FROM mcp_tools WHERE server_id = $1 ORDER BY created_at, id", args![server_id])
-        .await?
-        .iter()
-        .map(tool)
-        .collect()
+    all_as(conn, "SELECT * FROM mcp_tools WHERE server_id = $1 ORDER BY created_at, id", args![server_id]).await
 }
 
 pub async fn count_tools(conn: &mut Conn, server_id: &str) -> DbResult<i64> {
@@ -206,27 +167,17 @@ pub async fn count_tools(conn: &mut Conn, server_id: &str) -> DbResult<i64> {
 }
 
 pub async fn get_tool(conn: &mut Conn, tenant_id: &str, id: &str) -> DbResult<Option<ToolRow>> {
-    one(conn, "SELECT * FROM mcp_tools WHERE tenant_id = $1 AND id = $2", args![tenant_id, id])
-        .await?
-        .as_ref()
-        .map(tool)
-        .transpose()
+    one_as(conn, "SELECT * FROM mcp_tools WHERE tenant_id = $1 AND id = $2", args![tenant_id, id]).await
 }
 
 pub async fn tool_by_name(conn: &mut Conn, server_id: &str, name: &str) -> DbResult<Option<ToolRow>> {
-    one(conn, "SELECT * FROM mcp_tools WHERE server_id = $1 AND name = $2", args![server_id, name])
-        .await?
-        .as_ref()
-        .map(tool)
-        .transpose()
+    one_as(conn, "SELECT * FROM mcp_tools WHERE server_id = $1 AND name = $2", args![server_id, name]).await
 }
 
 pub async fn tools_page(conn: &mut Conn, server_id: &str, page: &PageRequest) -> DbResult<Page<ToolRow>> {
     let mut f = Filter::new();
     f.eq("server_id", server_id);
-    let p = fetch_page(conn, "mcp_tools", &f, page).await?;
-    let items = p.items.iter().map(tool).collect::<DbResult<Vec<_>>>()?;
-    Ok(Page { items, cursors: p.cursors, next_cursor: p.next_cursor, total: p.total })
+    fetch_page(conn, "mcp_tools", &f, page).await
 }
 
 #[derive(Debug, Default)]
@@ -255,21 +206,22 @@ pub async fn catalog_page(
             "(LOWER(name) LIKE {p} ESCAPE '\\' OR LOWER(COALESCE(description, '')) LIKE {p} ESCAPE '\\')"
         ));
     }
-    let p = fetch_page(conn, "mcp_tools", &f, page).await?;
-    let items = p.items.iter().map(tool).collect::<DbResult<Vec<_>>>()?;
-    Ok(Page { items, cursors: p.cursors, next_cursor: p.next_cursor, total: p.total })
+    fetch_page(conn, "mcp_tools", &f, page).await
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromRow)]
 pub struct InstallationRow {
     pub id: String,
     pub tenant_id: String,
     pub server_id: String,
     pub name: String,
     pub status: String,
+    #[sqlx(try_from = "Json")]
     pub config: Value,
     pub rate_limit_per_minute: Option<i64>,
+    #[sqlx(try_from = "Flag")]
     pub require_tool_approval: bool,
+    #[sqlx(try_from = "Json")]
     pub metadata: Value,
     pub created_at: i64,
     pub updated_at: i64,
@@ -280,23 +232,6 @@ impl InstallationRow {
     pub fn revoked(&self) -> bool {
         self.status == "REVOKED"
     }
-}
-
-fn installation(row: &AnyRow) -> DbResult<InstallationRow> {
-    Ok(InstallationRow {
-        id: row.text("id")?,
-        tenant_id: row.text("tenant_id")?,
-        server_id: row.text("server_id")?,
-        name: row.text("name")?,
-        status: row.text("status")?,
-        config: row.json("config")?,
-        rate_limit_per_minute: row.int_opt("rate_limit_per_minute")?,
-        require_tool_approval: row.flag("require_tool_approval")?,
-        metadata: row.json("metadata")?,
-        created_at: row.int("created_at")?,
-        updated_at: row.int("updated_at")?,
-        revoked_at: row.int_opt("revoked_at")?,
-    })
 }
 
 pub async fn insert_installation(conn: &mut Conn, i: &InstallationRow) -> DbResult<()> {
@@ -328,24 +263,16 @@ pub async fn update_installation(conn: &mut Conn, i: &InstallationRow) -> DbResu
 }
 
 pub async fn get_installation(conn: &mut Conn, tenant_id: &str, id: &str) -> DbResult<Option<InstallationRow>> {
-    one(conn, "SELECT * FROM mcp_installations WHERE tenant_id = $1 AND id = $2", args![tenant_id, id])
-        .await?
-        .as_ref()
-        .map(installation)
-        .transpose()
+    one_as(conn, "SELECT * FROM mcp_installations WHERE tenant_id = $1 AND id = $2", args![tenant_id, id]).await
 }
 
 /// The newest installation of a server that is not revoked.
 pub async fn newest_active_installation(conn: &mut Conn, server_id: &str) -> DbResult<Option<InstallationRow>> {
-    one(
+    one_as(
         conn,
         "SELECT * FROM mcp_installations WHERE server_id = $1 AND status = 'ACTIVE' ORDER BY created_at DESC, id DESC LIMIT 1",
         args![server_id],
-    )
-    .await?
-    .as_ref()
-    .map(installation)
-    .transpose()
+    ).await
 }
 
 #[derive(Debug, Default)]
@@ -368,20 +295,21 @@ pub async fn installations_page(
     if let Some(s) = &filter.server_id {
         f.eq("server_id", s.as_str());
     }
-    let p = fetch_page(conn, "mcp_installations", &f, page).await?;
-    let items = p.items.iter().map(installation).collect::<DbResult<Vec<_>>>()?;
-    Ok(Page { items, cursors: p.cursors, next_cursor: p.next_cursor, total: p.total })
+    fetch_page(conn, "mcp_installations", &f, page).await
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromRow)]
 pub struct PolicyRow {
     pub installation_id: String,
     pub tool_id: String,
     pub risk_override: Option<String>,
     /// `None` follows the installation's `requireToolApproval`.
+    #[sqlx(try_from = "FlagOpt")]
     pub requires_approval: Option<bool>,
+    #[sqlx(try_from = "Flag")]
     pub enabled: bool,
     pub required_role: Option<String>,
+    #[sqlx(try_from = "Json")]
     pub metadata: Value,
     pub updated_at: i64,
 }
@@ -402,37 +330,17 @@ impl PolicyRow {
     }
 }
 
-fn policy(row: &AnyRow) -> DbResult<PolicyRow> {
-    Ok(PolicyRow {
-        installation_id: row.text("installation_id")?,
-        tool_id: row.text("tool_id")?,
-        risk_override: row.text_opt("risk_override")?,
-        requires_approval: row.int_opt("requires_approval")?.map(|v| v != 0),
-        enabled: row.flag("enabled")?,
-        required_role: row.text_opt("required_role")?,
-        metadata: row.json("metadata")?,
-        updated_at: row.int("updated_at")?,
-    })
-}
-
 pub async fn get_policy(conn: &mut Conn, installation_id: &str, tool_id: &str) -> DbResult<Option<PolicyRow>> {
-    one(
+    one_as(
         conn,
         "SELECT * FROM mcp_tool_policies WHERE installation_id = $1 AND tool_id = $2",
         args![installation_id, tool_id],
     )
-    .await?
-    .as_ref()
-    .map(policy)
-    .transpose()
+    .await
 }
 
 pub async fn policies_of(conn: &mut Conn, installation_id: &str) -> DbResult<Vec<PolicyRow>> {
-    all(conn, "SELECT * FROM mcp_tool_policies WHERE installation_id = $1", args![installation_id])
-        .await?
-        .iter()
-        .map(policy)
-        .collect()
+    all_as(conn, "SELECT * FROM mcp_tool_policies WHERE installation_id = $1", args![installation_id]).await
 }
 
 pub async fn upsert_policy(conn: &mut Conn, p: &PolicyRow) -> DbResult<()> {
@@ -482,27 +390,16 @@ pub async fn sealed_credential(conn: &mut Conn, tenant_id: &str, id: &str) -> Db
         .transpose()
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromRow)]
 pub struct BindingRow {
     pub id: String,
     pub tenant_id: String,
     pub installation_id: String,
     pub credential_id: String,
     pub status: String,
+    #[sqlx(try_from = "Json")]
     pub metadata: Value,
     pub created_at: i64,
-}
-
-fn binding(row: &AnyRow) -> DbResult<BindingRow> {
-    Ok(BindingRow {
-        id: row.text("id")?,
-        tenant_id: row.text("tenant_id")?,
-        installation_id: row.text("installation_id")?,
-        credential_id: row.text("credential_id")?,
-        status: row.text("status")?,
-        metadata: row.json("metadata")?,
-        created_at: row.int("created_at")?,
-    })
 }
 
 pub async fn insert_binding(conn: &mut Conn, b: &BindingRow) -> DbResult<()> {
@@ -517,11 +414,7 @@ pub async fn insert_binding(conn: &mut Conn, b: &BindingRow) -> DbResult<()> {
 }
 
 pub async fn get_binding(conn: &mut Conn, tenant_id: &str, id: &str) -> DbResult<Option<BindingRow>> {
-    one(conn, "SELECT * FROM mcp_credential_bindings WHERE tenant_id = $1 AND id = $2", args![tenant_id, id])
-        .await?
-        .as_ref()
-        .map(binding)
-        .transpose()
+    one_as(conn, "SELECT * FROM mcp_credential_bindings WHERE tenant_id = $1 AND id = $2", args![tenant_id, id]).await
 }
 
 pub async fn delete_binding(conn: &mut Conn, id: &str) -> DbResult<()> {
@@ -531,48 +424,30 @@ pub async fn delete_binding(conn: &mut Conn, id: &str) -> DbResult<()> {
 
 /// The newest `ACTIVE` binding of an installation.
 pub async fn newest_binding(conn: &mut Conn, installation_id: &str) -> DbResult<Option<BindingRow>> {
-    one(
+    one_as(
         conn,
         "SELECT * FROM mcp_credential_bindings WHERE installation_id = $1 AND status = 'ACTIVE' ORDER BY created_at DESC, id DESC LIMIT 1",
         args![installation_id],
-    )
-    .await?
-    .as_ref()
-    .map(binding)
-    .transpose()
+    ).await
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromRow)]
 pub struct AuthPolicyRow {
     pub id: String,
     pub tenant_id: String,
     pub installation_id: String,
+    #[sqlx(rename = "type")]
     pub kind: String,
+    #[sqlx(try_from = "Json")]
     pub config: Value,
+    #[sqlx(try_from = "Json")]
     pub metadata: Value,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
-fn auth_policy(row: &AnyRow) -> DbResult<AuthPolicyRow> {
-    Ok(AuthPolicyRow {
-        id: row.text("id")?,
-        tenant_id: row.text("tenant_id")?,
-        installation_id: row.text("installation_id")?,
-        kind: row.text("type")?,
-        config: row.json("config")?,
-        metadata: row.json("metadata")?,
-        created_at: row.int("created_at")?,
-        updated_at: row.int("updated_at")?,
-    })
-}
-
 pub async fn get_auth_policy(conn: &mut Conn, installation_id: &str) -> DbResult<Option<AuthPolicyRow>> {
-    one(conn, "SELECT * FROM mcp_auth_policies WHERE installation_id = $1", args![installation_id])
-        .await?
-        .as_ref()
-        .map(auth_policy)
-        .transpose()
+    one_as(conn, "SELECT * FROM mcp_auth_policies WHERE installation_id = $1", args![installation_id]).await
 }
 
 pub async fn insert_auth_policy(conn: &mut Conn, p: &AuthPolicyRow) -> DbResult<()> {
@@ -596,43 +471,28 @@ pub async fn update_auth_policy(conn: &mut Conn, p: &AuthPolicyRow) -> DbResult<
     Ok(())
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromRow)]
 pub struct GrantRow {
     pub id: String,
     pub tenant_id: String,
     pub installation_id: String,
     pub agent_id: String,
+    #[sqlx(try_from = "StringList")]
     pub permissions: Vec<String>,
     pub expires_at: Option<i64>,
+    #[sqlx(try_from = "Json")]
     pub metadata: Value,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
-fn grant(row: &AnyRow) -> DbResult<GrantRow> {
-    Ok(GrantRow {
-        id: row.text("id")?,
-        tenant_id: row.text("tenant_id")?,
-        installation_id: row.text("installation_id")?,
-        agent_id: row.text("agent_id")?,
-        permissions: serde_json::from_value(row.json("permissions")?).unwrap_or_default(),
-        expires_at: row.int_opt("expires_at")?,
-        metadata: row.json("metadata")?,
-        created_at: row.int("created_at")?,
-        updated_at: row.int("updated_at")?,
-    })
-}
-
 pub async fn get_grant(conn: &mut Conn, installation_id: &str, agent_id: &str) -> DbResult<Option<GrantRow>> {
-    one(
+    one_as(
         conn,
         "SELECT * FROM mcp_access_grants WHERE installation_id = $1 AND agent_id = $2",
         args![installation_id, agent_id],
     )
-    .await?
-    .as_ref()
-    .map(grant)
-    .transpose()
+    .await
 }
 
 pub async fn count_grants(conn: &mut Conn, installation_id: &str) -> DbResult<i64> {

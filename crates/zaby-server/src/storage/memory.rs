@@ -2,14 +2,16 @@
 //! (API.md §4.14).
 
 use serde_json::Value;
-use sqlx::any::AnyRow;
 
+use sqlx::FromRow;
+
+use super::columns::Json;
 use super::page::{Page, PageRequest, fetch_page};
-use super::sql::{Conn, DbResult, Filter, RowExt, all, exec, one, scalar_i64};
+use super::sql::{Conn, DbResult, Filter, all_as, exec, one_as, scalar_i64};
 use crate::args;
 
 /// Who a memory belongs to: the agent and the end user.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, FromRow)]
 pub struct Owner {
     pub agent_id: String,
     pub deployment_id: Option<String>,
@@ -19,43 +21,20 @@ pub struct Owner {
 }
 
 /// `doc`: metadata, disabledAt, disableReason.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromRow)]
 pub struct ItemRow {
     pub id: String,
     pub tenant_id: String,
+    #[sqlx(flatten)]
     pub owner: Owner,
     pub content: String,
     pub kind: String,
     pub status: String,
     pub candidate_id: Option<String>,
+    #[sqlx(try_from = "Json")]
     pub doc: Value,
     pub created_at: i64,
     pub updated_at: i64,
-}
-
-fn owner(row: &AnyRow) -> DbResult<Owner> {
-    Ok(Owner {
-        agent_id: row.text("agent_id")?,
-        deployment_id: row.text_opt("deployment_id")?,
-        external_user_id: row.text_opt("external_user_id")?,
-        unique_id_hash: row.text_opt("unique_id_hash")?,
-        session_id: row.text_opt("session_id")?,
-    })
-}
-
-fn item(row: &AnyRow) -> DbResult<ItemRow> {
-    Ok(ItemRow {
-        id: row.text("id")?,
-        tenant_id: row.text("tenant_id")?,
-        owner: owner(row)?,
-        content: row.text("content")?,
-        kind: row.text("kind")?,
-        status: row.text("status")?,
-        candidate_id: row.text_opt("candidate_id")?,
-        doc: row.json("doc")?,
-        created_at: row.int("created_at")?,
-        updated_at: row.int("updated_at")?,
-    })
 }
 
 pub async fn insert_item(conn: &mut Conn, i: &ItemRow) -> DbResult<()> {
@@ -84,11 +63,7 @@ pub async fn update_item(conn: &mut Conn, i: &ItemRow) -> DbResult<()> {
 }
 
 pub async fn get_item(conn: &mut Conn, tenant_id: &str, id: &str) -> DbResult<Option<ItemRow>> {
-    one(conn, "SELECT * FROM memory_items WHERE tenant_id = $1 AND id = $2", args![tenant_id, id])
-        .await?
-        .as_ref()
-        .map(item)
-        .transpose()
+    one_as(conn, "SELECT * FROM memory_items WHERE tenant_id = $1 AND id = $2", args![tenant_id, id]).await
 }
 
 /// Filters shared by items and candidates; `None` = any.
@@ -126,19 +101,13 @@ pub async fn list_items(
     mf: &MemoryFilter,
     page: &PageRequest,
 ) -> DbResult<Page<ItemRow>> {
-    let page = fetch_page(conn, "memory_items", &filter(tenant_id, mf), page).await?;
-    let items = page.items.iter().map(item).collect::<DbResult<Vec<_>>>()?;
-    Ok(Page { items, cursors: page.cursors, next_cursor: page.next_cursor, total: page.total })
+    fetch_page(conn, "memory_items", &filter(tenant_id, mf), page).await
 }
 
 /// Every item matching the filter, oldest first (retrieval scores them all).
 pub async fn matching_items(conn: &mut Conn, tenant_id: &str, mf: &MemoryFilter) -> DbResult<Vec<ItemRow>> {
     let f = filter(tenant_id, mf);
-    all(conn, &format!("SELECT * FROM memory_items WHERE {} ORDER BY created_at, id", f.sql()), f.args)
-        .await?
-        .iter()
-        .map(item)
-        .collect()
+    all_as(conn, &format!("SELECT * FROM memory_items WHERE {} ORDER BY created_at, id", f.sql()), f.args).await
 }
 
 /// Deletes an item for good and records who/why in `memory_deletions`.
@@ -159,10 +128,11 @@ pub async fn count_deletions(conn: &mut Conn, memory_item_id: &str) -> DbResult<
 
 // ---------------------------------------------------------------- candidates
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromRow)]
 pub struct CandidateRow {
     pub id: String,
     pub tenant_id: String,
+    #[sqlx(flatten)]
     pub owner: Owner,
     pub run_id: Option<String>,
     pub content: String,
@@ -171,27 +141,10 @@ pub struct CandidateRow {
     pub reviewed_by: Option<String>,
     pub reason: Option<String>,
     pub memory_item_id: Option<String>,
+    #[sqlx(try_from = "Json")]
     pub metadata: Value,
     pub created_at: i64,
     pub reviewed_at: Option<i64>,
-}
-
-fn candidate(row: &AnyRow) -> DbResult<CandidateRow> {
-    Ok(CandidateRow {
-        id: row.text("id")?,
-        tenant_id: row.text("tenant_id")?,
-        owner: owner(row)?,
-        run_id: row.text_opt("run_id")?,
-        content: row.text("content")?,
-        kind: row.text("kind")?,
-        status: row.text("status")?,
-        reviewed_by: row.text_opt("reviewed_by")?,
-        reason: row.text_opt("reason")?,
-        memory_item_id: row.text_opt("memory_item_id")?,
-        metadata: row.json("metadata")?,
-        created_at: row.int("created_at")?,
-        reviewed_at: row.int_opt("reviewed_at")?,
-    })
 }
 
 pub async fn insert_candidate(conn: &mut Conn, c: &CandidateRow) -> DbResult<()> {
@@ -222,11 +175,7 @@ pub async fn review_candidate(conn: &mut Conn, c: &CandidateRow) -> DbResult<boo
 }
 
 pub async fn get_candidate(conn: &mut Conn, tenant_id: &str, id: &str) -> DbResult<Option<CandidateRow>> {
-    one(conn, "SELECT * FROM memory_candidates WHERE tenant_id = $1 AND id = $2", args![tenant_id, id])
-        .await?
-        .as_ref()
-        .map(candidate)
-        .transpose()
+    one_as(conn, "SELECT * FROM memory_candidates WHERE tenant_id = $1 AND id = $2", args![tenant_id, id]).await
 }
 
 pub async fn list_candidates(
@@ -235,9 +184,7 @@ pub async fn list_candidates(
     mf: &MemoryFilter,
     page: &PageRequest,
 ) -> DbResult<Page<CandidateRow>> {
-    let page = fetch_page(conn, "memory_candidates", &filter(tenant_id, mf), page).await?;
-    let items = page.items.iter().map(candidate).collect::<DbResult<Vec<_>>>()?;
-    Ok(Page { items, cursors: page.cursors, next_cursor: page.next_cursor, total: page.total })
+    fetch_page(conn, "memory_candidates", &filter(tenant_id, mf), page).await
 }
 
 /// Whether the end user already has this content as an ACTIVE item or a PENDING

@@ -11,6 +11,7 @@
 pub mod agents;
 pub mod apps;
 pub mod bootstrap;
+pub mod columns;
 pub mod deployments;
 pub mod health;
 pub mod idempotency;

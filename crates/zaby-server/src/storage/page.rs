@@ -3,8 +3,9 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use sqlx::any::AnyRow;
+use sqlx::{FromRow, Row};
 
-use super::sql::{Arg, Conn, DbResult, Filter, RowExt, all, scalar_i64};
+use super::sql::{Arg, Conn, DbResult, Filter, all, scalar_i64};
 
 /// Where a page starts and how long it is.
 #[derive(Debug, Clone)]
@@ -50,8 +51,12 @@ pub fn decode_cursor(cursor: &str) -> Option<(i64, String)> {
     Some((ts.parse().ok()?, id.to_string()))
 }
 
-/// Reads one page of `table` (which must have `created_at` and `id`).
-pub async fn fetch_page(conn: &mut Conn, table: &str, filter: &Filter, page: &PageRequest) -> DbResult<Page<AnyRow>> {
+/// Reads one page of `table` (which must have `created_at` and `id`), each row
+/// decoded by its `FromRow` struct.
+pub async fn fetch_page<T>(conn: &mut Conn, table: &str, filter: &Filter, page: &PageRequest) -> DbResult<Page<T>>
+where
+    T: for<'r> FromRow<'r, AnyRow>,
+{
     let total =
         scalar_i64(conn, &format!("SELECT COUNT(*) FROM {table} WHERE {}", filter.sql()), filter.args.clone()).await?;
     let mut f = filter.clone();
@@ -66,10 +71,13 @@ pub async fn fetch_page(conn: &mut Conn, table: &str, filter: &Filter, page: &Pa
     let mut rows = all(conn, &sql, f.args).await?;
     let more = rows.len() as i64 > page.limit;
     rows.truncate(page.limit as usize);
-    let cursors =
-        rows.iter().map(|r| Ok(encode_cursor(r.int("created_at")?, &r.text("id")?))).collect::<DbResult<Vec<_>>>()?;
+    let cursors = rows
+        .iter()
+        .map(|r| Ok(encode_cursor(r.try_get("created_at")?, r.try_get("id")?)))
+        .collect::<DbResult<Vec<_>>>()?;
     let next_cursor = if more { cursors.last().cloned() } else { None };
-    Ok(Page { items: rows, cursors, next_cursor, total })
+    let items = rows.iter().map(T::from_row).collect::<DbResult<Vec<_>>>()?;
+    Ok(Page { items, cursors, next_cursor, total })
 }
 
 #[cfg(test)]

@@ -1,15 +1,17 @@
 //! Runtime-token (quota) policies.
 
 use serde_json::Value;
-use sqlx::any::AnyRow;
 
+use sqlx::FromRow;
+
+use super::columns::Json;
 use super::page::{Page, PageRequest, fetch_page};
-use super::sql::{Conn, DbResult, Filter, RowExt, all, exec, one};
+use super::sql::{Conn, DbResult, Filter, all_as, exec, one_as};
 use crate::args;
 
 /// `doc` holds maxConcurrentRuns, tokenTtlSeconds, maxUsesPerToken,
 /// autoRotateEnabled, rotateBeforeExpirySeconds, metadata, windowDurationMs, maxTokens.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromRow)]
 pub struct PolicyRow {
     pub id: String,
     pub tenant_id: String,
@@ -17,6 +19,7 @@ pub struct PolicyRow {
     pub deployment_id: String,
     pub name: String,
     pub status: String,
+    #[sqlx(try_from = "Json")]
     pub doc: Value,
     pub created_at: i64,
     pub updated_at: i64,
@@ -26,20 +29,6 @@ impl PolicyRow {
     pub fn int(&self, key: &str) -> Option<i64> {
         self.doc[key].as_i64()
     }
-}
-
-fn policy(row: &AnyRow) -> DbResult<PolicyRow> {
-    Ok(PolicyRow {
-        id: row.text("id")?,
-        tenant_id: row.text("tenant_id")?,
-        external_app_id: row.text("external_app_id")?,
-        deployment_id: row.text("deployment_id")?,
-        name: row.text("name")?,
-        status: row.text("status")?,
-        doc: row.json("doc")?,
-        created_at: row.int("created_at")?,
-        updated_at: row.int("updated_at")?,
-    })
 }
 
 pub async fn insert(conn: &mut Conn, p: &PolicyRow) -> DbResult<()> {
@@ -63,11 +52,7 @@ pub async fn update(conn: &mut Conn, p: &PolicyRow) -> DbResult<()> {
 }
 
 pub async fn get(conn: &mut Conn, tenant_id: &str, id: &str) -> DbResult<Option<PolicyRow>> {
-    one(conn, "SELECT * FROM runtime_token_policies WHERE tenant_id = $1 AND id = $2", args![tenant_id, id])
-        .await?
-        .as_ref()
-        .map(policy)
-        .transpose()
+    one_as(conn, "SELECT * FROM runtime_token_policies WHERE tenant_id = $1 AND id = $2", args![tenant_id, id]).await
 }
 
 #[derive(Debug, Default)]
@@ -113,34 +98,26 @@ pub async fn list(
     page: &PageRequest,
 ) -> DbResult<Page<PolicyRow>> {
     let f = filter(tenant_id, pf);
-    let page = fetch_page(conn, "runtime_token_policies", &f, page).await?;
-    let items = page.items.iter().map(policy).collect::<DbResult<Vec<_>>>()?;
-    Ok(Page { items, cursors: page.cursors, next_cursor: page.next_cursor, total: page.total })
+    fetch_page(conn, "runtime_token_policies", &f, page).await
 }
 
 /// Matching policies, oldest first, at most `limit`.
 pub async fn matching(conn: &mut Conn, tenant_id: &str, pf: &PolicyFilter, limit: i64) -> DbResult<Vec<PolicyRow>> {
     let mut f = filter(tenant_id, pf);
     let lim = f.bind(limit);
-    all(
+    all_as(
         conn,
         &format!("SELECT * FROM runtime_token_policies WHERE {} ORDER BY created_at, id LIMIT {lim}", f.sql()),
         f.args,
     )
-    .await?
-    .iter()
-    .map(policy)
-    .collect()
+    .await
 }
 
 pub async fn of_deployment(conn: &mut Conn, deployment_id: &str) -> DbResult<Vec<PolicyRow>> {
-    all(
+    all_as(
         conn,
         "SELECT * FROM runtime_token_policies WHERE deployment_id = $1 ORDER BY created_at, id",
         args![deployment_id],
     )
-    .await?
-    .iter()
-    .map(policy)
-    .collect()
+    .await
 }

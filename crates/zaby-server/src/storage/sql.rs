@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, FromRow, Row};
 
 pub type Conn = AnyConnection;
 pub type DbResult<T> = Result<T, sqlx::Error>;
@@ -110,26 +110,35 @@ pub async fn one(conn: &mut Conn, sql: &str, args: Vec<Arg>) -> DbResult<Option<
     build(sql, args).fetch_optional(conn).await
 }
 
+/// Every row of a query, decoded by its `FromRow` struct.
+pub async fn all_as<T>(conn: &mut Conn, sql: &str, args: Vec<Arg>) -> DbResult<Vec<T>>
+where
+    T: for<'r> FromRow<'r, AnyRow>,
+{
+    all(conn, sql, args).await?.iter().map(T::from_row).collect()
+}
+
+/// The first row of a query, if any, decoded by its `FromRow` struct.
+pub async fn one_as<T>(conn: &mut Conn, sql: &str, args: Vec<Arg>) -> DbResult<Option<T>>
+where
+    T: for<'r> FromRow<'r, AnyRow>,
+{
+    one(conn, sql, args).await?.as_ref().map(T::from_row).transpose()
+}
+
 /// A single integer (`COUNT(*)`, …).
 pub async fn scalar_i64(conn: &mut Conn, sql: &str, args: Vec<Arg>) -> DbResult<i64> {
     let row = build(sql, args).fetch_one(conn).await?;
     Ok(row.try_get::<Option<i64>, _>(0)?.unwrap_or(0))
 }
 
-/// Typed column access with errors instead of panics.
+/// Typed access to a single column read outside a row struct (`SELECT id …`), with
+/// errors instead of panics; whole rows are decoded by their `FromRow` structs.
 pub trait RowExt {
     fn text(&self, col: &str) -> DbResult<String>;
     fn text_opt(&self, col: &str) -> DbResult<Option<String>>;
     fn int(&self, col: &str) -> DbResult<i64>;
     fn int_opt(&self, col: &str) -> DbResult<Option<i64>>;
-    fn flag(&self, col: &str) -> DbResult<bool> {
-        Ok(self.int(col)? != 0)
-    }
-    /// A JSON document stored as text.
-    fn json(&self, col: &str) -> DbResult<Value> {
-        let text = self.text(col)?;
-        serde_json::from_str(&text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
-    }
 }
 
 impl RowExt for AnyRow {
@@ -144,25 +153,6 @@ impl RowExt for AnyRow {
     }
     fn int_opt(&self, col: &str) -> DbResult<Option<i64>> {
         self.try_get::<Option<i64>, _>(col)
-    }
-}
-
-/// The columns of one table of a join, selected under a prefix (`a.id AS a_id`)
-/// and read by their own names, so one row decoder serves both.
-pub struct Prefixed<'a>(pub &'a AnyRow, pub &'static str);
-
-impl RowExt for Prefixed<'_> {
-    fn text(&self, col: &str) -> DbResult<String> {
-        self.0.text(&format!("{}{col}", self.1))
-    }
-    fn text_opt(&self, col: &str) -> DbResult<Option<String>> {
-        self.0.text_opt(&format!("{}{col}", self.1))
-    }
-    fn int(&self, col: &str) -> DbResult<i64> {
-        self.0.int(&format!("{}{col}", self.1))
-    }
-    fn int_opt(&self, col: &str) -> DbResult<Option<i64>> {
-        self.0.int_opt(&format!("{}{col}", self.1))
     }
 }
 

@@ -2,17 +2,20 @@
 
 use rand::Rng;
 use serde_json::Value;
-use sqlx::any::AnyRow;
 
-use super::sql::{Conn, DbResult, RowExt, all, exec, one};
+use sqlx::FromRow;
+
+use super::columns::{Flag, StringList};
+use super::sql::{Conn, DbResult, all_as, exec, one_as};
 use crate::args;
 use crate::util::crypto::{SecretBox, sha256_hex};
 use crate::util::ids::random_hex;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromRow)]
 pub struct Tenant {
     pub id: String,
     pub name: String,
+    #[sqlx(try_from = "Flag")]
     pub is_default: bool,
     pub created_at: i64,
 }
@@ -27,21 +30,12 @@ pub async fn insert_tenant(conn: &mut Conn, id: &str, name: &str, is_default: bo
     Ok(())
 }
 
-fn tenant(row: &AnyRow) -> DbResult<Tenant> {
-    Ok(Tenant {
-        id: row.text("id")?,
-        name: row.text("name")?,
-        is_default: row.flag("is_default")?,
-        created_at: row.int("created_at")?,
-    })
-}
-
 pub async fn list_tenants(conn: &mut Conn) -> DbResult<Vec<Tenant>> {
-    all(conn, "SELECT * FROM tenants ORDER BY created_at, id", vec![]).await?.iter().map(tenant).collect()
+    all_as(conn, "SELECT * FROM tenants ORDER BY created_at, id", vec![]).await
 }
 
 pub async fn get_tenant(conn: &mut Conn, id: &str) -> DbResult<Option<Tenant>> {
-    one(conn, "SELECT * FROM tenants WHERE id = $1", args![id]).await?.as_ref().map(tenant).transpose()
+    one_as(conn, "SELECT * FROM tenants WHERE id = $1", args![id]).await
 }
 
 pub struct NewKey {
@@ -53,13 +47,14 @@ pub struct NewKey {
     pub expires_at: Option<i64>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromRow)]
 pub struct ApiKey {
     pub id: String,
     pub tenant_id: String,
     pub name: Option<String>,
     pub key_hash: String,
     pub key_prefix: String,
+    #[sqlx(try_from = "StringList")]
     pub scopes: Vec<String>,
     pub created_at: i64,
     pub expires_at: Option<i64>,
@@ -86,31 +81,12 @@ pub async fn insert_key(conn: &mut Conn, key: &NewKey) -> DbResult<()> {
     Ok(())
 }
 
-fn api_key(row: &AnyRow) -> DbResult<ApiKey> {
-    let scopes: Vec<String> = serde_json::from_value(row.json("scopes")?).unwrap_or_default();
-    Ok(ApiKey {
-        id: row.text("id")?,
-        tenant_id: row.text("tenant_id")?,
-        name: row.text_opt("name")?,
-        key_hash: row.text("key_hash")?,
-        key_prefix: row.text("key_prefix")?,
-        scopes,
-        created_at: row.int("created_at")?,
-        expires_at: row.int_opt("expires_at")?,
-        revoked_at: row.int_opt("revoked_at")?,
-    })
-}
-
 pub async fn find_key_by_hash(conn: &mut Conn, hash: &str) -> DbResult<Option<ApiKey>> {
-    one(conn, "SELECT * FROM api_keys WHERE key_hash = $1", args![hash]).await?.as_ref().map(api_key).transpose()
+    one_as(conn, "SELECT * FROM api_keys WHERE key_hash = $1", args![hash]).await
 }
 
 pub async fn list_keys(conn: &mut Conn, tenant_id: &str) -> DbResult<Vec<ApiKey>> {
-    all(conn, "SELECT * FROM api_keys WHERE tenant_id = $1 ORDER BY created_at, id", args![tenant_id])
-        .await?
-        .iter()
-        .map(api_key)
-        .collect()
+    all_as(conn, "SELECT * FROM api_keys WHERE tenant_id = $1 ORDER BY created_at, id", args![tenant_id]).await
 }
 
 /// Revokes a key; `false` when no such key exists.
@@ -120,7 +96,7 @@ pub async fn revoke_key(conn: &mut Conn, id: &str, now: i64) -> DbResult<bool> {
     Ok(n > 0)
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromRow)]
 pub struct SigningKeyRow {
     pub kid: String,
     pub sealed_secret: String,
@@ -143,18 +119,7 @@ pub async fn insert_signing_key(conn: &mut Conn, secrets: &SecretBox, now: i64) 
 }
 
 pub async fn list_signing_keys(conn: &mut Conn) -> DbResult<Vec<SigningKeyRow>> {
-    all(conn, "SELECT * FROM signing_keys ORDER BY created_at, kid", vec![])
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(SigningKeyRow {
-                kid: r.text("kid")?,
-                sealed_secret: r.text("sealed_secret")?,
-                created_at: r.int("created_at")?,
-                retired_at: r.int_opt("retired_at")?,
-            })
-        })
-        .collect()
+    all_as(conn, "SELECT * FROM signing_keys ORDER BY created_at, kid", vec![]).await
 }
 
 /// Retires every current key (they keep verifying for the grace period).

@@ -2,15 +2,17 @@
 //! request log and the per-minute rate windows.
 
 use serde_json::Value;
-use sqlx::any::AnyRow;
 
-use super::apps::{self, AppRow, BindingRow};
+use sqlx::FromRow;
+
+use super::apps::{AppRow, BindingRow};
+use super::columns::{FlagOpt, Json, JsonOpt, StringList};
 use super::page::{Page, PageRequest, fetch_page};
-use super::sql::{Conn, DbResult, Filter, Prefixed, RowExt, all, exec, one, scalar_i64};
+use super::sql::{Conn, DbResult, Filter, RowExt, all, all_as, exec, one, one_as, scalar_i64};
 use crate::args;
 use crate::util::ids::new_id;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromRow)]
 pub struct FamilyRow {
     pub id: String,
     pub tenant_id: String,
@@ -28,31 +30,8 @@ pub struct FamilyRow {
     pub revoke_reason: Option<String>,
 }
 
-fn family(row: &AnyRow) -> DbResult<FamilyRow> {
-    Ok(FamilyRow {
-        id: row.text("id")?,
-        tenant_id: row.text("tenant_id")?,
-        app_key: row.text("app_key")?,
-        external_app_id: row.text_opt("external_app_id")?,
-        deployment_id: row.text("deployment_id")?,
-        user_key: row.text("user_key")?,
-        status: row.text("status")?,
-        name: row.text_opt("name")?,
-        unique_id_hash: row.text_opt("unique_id_hash")?,
-        external_user_id: row.text_opt("external_user_id")?,
-        created_at: row.int("created_at")?,
-        updated_at: row.int("updated_at")?,
-        revoked_at: row.int_opt("revoked_at")?,
-        revoke_reason: row.text_opt("revoke_reason")?,
-    })
-}
-
 pub async fn get_family(conn: &mut Conn, tenant_id: &str, id: &str) -> DbResult<Option<FamilyRow>> {
-    one(conn, "SELECT * FROM token_families WHERE tenant_id = $1 AND id = $2", args![tenant_id, id])
-        .await?
-        .as_ref()
-        .map(family)
-        .transpose()
+    one_as(conn, "SELECT * FROM token_families WHERE tenant_id = $1 AND id = $2", args![tenant_id, id]).await
 }
 
 pub async fn active_family(
@@ -62,15 +41,11 @@ pub async fn active_family(
     deployment_id: &str,
     user_key: &str,
 ) -> DbResult<Option<FamilyRow>> {
-    one(
+    one_as(
         conn,
         "SELECT * FROM token_families WHERE tenant_id = $1 AND app_key = $2 AND deployment_id = $3 AND user_key = $4 AND status = 'ACTIVE'",
         args![tenant_id, app_key, deployment_id, user_key],
-    )
-    .await?
-    .as_ref()
-    .map(family)
-    .transpose()
+    ).await
 }
 
 /// Inserts an ACTIVE family unless one already exists for the same end user;
@@ -147,9 +122,7 @@ pub async fn list_families(
     if let Some(u) = &ff.external_user_id {
         f.eq("external_user_id", u.as_str());
     }
-    let page = fetch_page(conn, "token_families", &f, page).await?;
-    let items = page.items.iter().map(family).collect::<DbResult<Vec<_>>>()?;
-    Ok(Page { items, cursors: page.cursors, next_cursor: page.next_cursor, total: page.total })
+    fetch_page(conn, "token_families", &f, page).await
 }
 
 /// `(grantCount, activeGrantCount)` of a family at `now`.
@@ -193,7 +166,7 @@ pub async fn ensure_session(
 /// `doc` holds the end-user fields (externalUserId, uniqueIdHash, externalSessionId,
 /// externalConversationId, displayName, emailHash, locale, timezone, dpopJkt,
 /// metadata) and the requested ttlSeconds / maxUses (reused by rotation).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromRow)]
 pub struct GrantRow {
     pub id: String,
     pub tenant_id: String,
@@ -203,10 +176,12 @@ pub struct GrantRow {
     pub policy_id: Option<String>,
     pub session_id: String,
     pub channel: String,
+    #[sqlx(try_from = "StringList")]
     pub scopes: Vec<String>,
     pub max_uses: Option<i64>,
     pub used_count: i64,
     pub expires_at: i64,
+    #[sqlx(try_from = "Json")]
     pub doc: Value,
     pub created_at: i64,
     pub revoked_at: Option<i64>,
@@ -230,27 +205,6 @@ impl GrantRow {
     pub fn remaining_uses(&self) -> Option<i64> {
         self.max_uses.map(|m| (m - self.used_count).max(0))
     }
-}
-
-fn grant(row: &AnyRow) -> DbResult<GrantRow> {
-    Ok(GrantRow {
-        id: row.text("id")?,
-        tenant_id: row.text("tenant_id")?,
-        family_id: row.text("family_id")?,
-        external_app_id: row.text_opt("external_app_id")?,
-        deployment_id: row.text("deployment_id")?,
-        policy_id: row.text_opt("policy_id")?,
-        session_id: row.text("session_id")?,
-        channel: row.text("channel")?,
-        scopes: serde_json::from_value(row.json("scopes")?).unwrap_or_default(),
-        max_uses: row.int_opt("max_uses")?,
-        used_count: row.int("used_count")?,
-        expires_at: row.int("expires_at")?,
-        doc: row.json("doc")?,
-        created_at: row.int("created_at")?,
-        revoked_at: row.int_opt("revoked_at")?,
-        revoke_reason: row.text_opt("revoke_reason")?,
-    })
 }
 
 pub async fn insert_grant(conn: &mut Conn, g: &GrantRow) -> DbResult<()> {
@@ -279,11 +233,47 @@ pub struct RuntimeAuthRows {
     pub binding: Option<BindingRow>,
 }
 
+/// The row of [`runtime_auth_rows`]: the grant's columns, then its family's status and
+/// the columns of its app and binding under `a_` and `b_` (the three tables share column
+/// names, and rows are decoded by name). The outer joins make every joined column
+/// nullable.
+#[derive(FromRow)]
+struct RuntimeAuthJoin {
+    #[sqlx(flatten)]
+    grant: GrantRow,
+    f_status: Option<String>,
+    a_id: Option<String>,
+    a_tenant_id: Option<String>,
+    a_slug: Option<String>,
+    a_name: Option<String>,
+    a_agent_id: Option<String>,
+    a_status: Option<String>,
+    #[sqlx(try_from = "JsonOpt")]
+    a_doc: Option<Value>,
+    a_created_at: Option<i64>,
+    a_updated_at: Option<i64>,
+    b_id: Option<String>,
+    b_tenant_id: Option<String>,
+    b_external_app_id: Option<String>,
+    b_deployment_id: Option<String>,
+    #[sqlx(try_from = "FlagOpt")]
+    b_allow_browser_runtime: Option<bool>,
+    #[sqlx(try_from = "FlagOpt")]
+    b_allow_server_runtime: Option<bool>,
+    #[sqlx(try_from = "FlagOpt")]
+    b_allow_approvals: Option<bool>,
+    b_rate_limit_per_minute: Option<i64>,
+    #[sqlx(try_from = "JsonOpt")]
+    b_metadata: Option<Value>,
+    b_created_at: Option<i64>,
+    b_updated_at: Option<i64>,
+}
+
 /// A grant with its family's status, its external app and the app's binding to
 /// the grant's deployment: one statement where there were four round trips on
 /// every runtime request.
 pub async fn runtime_auth_rows(conn: &mut Conn, tenant_id: &str, grant_id: &str) -> DbResult<Option<RuntimeAuthRows>> {
-    let Some(row) = one(
+    let Some(j) = one_as::<RuntimeAuthJoin>(
         conn,
         "SELECT g.*, f.status AS f_status, \
          a.id AS a_id, a.tenant_id AS a_tenant_id, a.slug AS a_slug, a.name AS a_name, a.agent_id AS a_agent_id, \
@@ -304,28 +294,39 @@ pub async fn runtime_auth_rows(conn: &mut Conn, tenant_id: &str, grant_id: &str)
     else {
         return Ok(None);
     };
-    let app = match row.text_opt("a_id")? {
-        Some(_) => Some(apps::app(&Prefixed(&row, "a_"))?),
-        None => None,
-    };
-    let binding = match row.text_opt("b_id")? {
-        Some(_) => Some(apps::binding(&Prefixed(&row, "b_"))?),
-        None => None,
-    };
-    Ok(Some(RuntimeAuthRows {
-        grant: grant(&row)?,
-        family_active: row.text_opt("f_status")?.as_deref() == Some("ACTIVE"),
-        app,
-        binding,
-    }))
+    let app = (|| {
+        Some(AppRow {
+            id: j.a_id?,
+            tenant_id: j.a_tenant_id?,
+            slug: j.a_slug?,
+            name: j.a_name?,
+            agent_id: j.a_agent_id,
+            status: j.a_status?,
+            doc: j.a_doc?,
+            created_at: j.a_created_at?,
+            updated_at: j.a_updated_at?,
+        })
+    })();
+    let binding = (|| {
+        Some(BindingRow {
+            id: j.b_id?,
+            tenant_id: j.b_tenant_id?,
+            external_app_id: j.b_external_app_id?,
+            deployment_id: j.b_deployment_id?,
+            allow_browser_runtime: j.b_allow_browser_runtime?,
+            allow_server_runtime: j.b_allow_server_runtime?,
+            allow_approvals: j.b_allow_approvals?,
+            rate_limit_per_minute: j.b_rate_limit_per_minute,
+            metadata: j.b_metadata?,
+            created_at: j.b_created_at?,
+            updated_at: j.b_updated_at?,
+        })
+    })();
+    Ok(Some(RuntimeAuthRows { grant: j.grant, family_active: j.f_status.as_deref() == Some("ACTIVE"), app, binding }))
 }
 
 pub async fn get_grant(conn: &mut Conn, tenant_id: &str, id: &str) -> DbResult<Option<GrantRow>> {
-    one(conn, "SELECT * FROM token_grants WHERE tenant_id = $1 AND id = $2", args![tenant_id, id])
-        .await?
-        .as_ref()
-        .map(grant)
-        .transpose()
+    one_as(conn, "SELECT * FROM token_grants WHERE tenant_id = $1 AND id = $2", args![tenant_id, id]).await
 }
 
 /// Those of the given grants (at most 500 ids) that can no longer be used by an open
@@ -373,15 +374,12 @@ pub async fn revoke_family_grants(conn: &mut Conn, family_id: &str, reason: &str
 }
 
 pub async fn newest_grant_of_family(conn: &mut Conn, family_id: &str) -> DbResult<Option<GrantRow>> {
-    one(
+    one_as(
         conn,
         "SELECT * FROM token_grants WHERE family_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1",
         args![family_id],
     )
-    .await?
-    .as_ref()
-    .map(grant)
-    .transpose()
+    .await
 }
 
 /// Consumes one use if the grant is unrevoked and has uses left. Exact under
@@ -474,9 +472,5 @@ pub async fn count_requests(conn: &mut Conn, tenant_id: &str, s: &UsageScope, fr
 }
 
 pub async fn all_grants_of_family(conn: &mut Conn, family_id: &str) -> DbResult<Vec<GrantRow>> {
-    all(conn, "SELECT * FROM token_grants WHERE family_id = $1 ORDER BY created_at, id", args![family_id])
-        .await?
-        .iter()
-        .map(grant)
-        .collect()
+    all_as(conn, "SELECT * FROM token_grants WHERE family_id = $1 ORDER BY created_at, id", args![family_id]).await
 }

@@ -1,0 +1,160 @@
+//! How stored forms become Rust types in `#[derive(sqlx::FromRow)]` row structs.
+//!
+//! Flags are stored as integers and JSON documents as TEXT on both databases, and
+//! sqlx's `Any` driver decodes neither into `bool` or `serde_json::Value`. A field
+//! names the stored form with `#[sqlx(try_from = "…")]`: `Flag` for a flag, `Json`
+//! for a JSON document, `JsonOpt` for a nullable one. A malformed document is a
+//! decode error naming the column, like any other type mismatch.
+
+use serde_json::Value;
+use sqlx::any::{Any, AnyTypeInfo, AnyValueRef};
+use sqlx::error::BoxDynError;
+use sqlx::{Decode, Type};
+
+/// An integer column read as a flag (non-zero is true).
+pub struct Flag(bool);
+
+impl Type<Any> for Flag {
+    fn type_info() -> AnyTypeInfo {
+        <i64 as Type<Any>>::type_info()
+    }
+    fn compatible(ty: &AnyTypeInfo) -> bool {
+        <i64 as Type<Any>>::compatible(ty)
+    }
+}
+
+impl<'r> Decode<'r, Any> for Flag {
+    fn decode(value: AnyValueRef<'r>) -> Result<Self, BoxDynError> {
+        Ok(Flag(<i64 as Decode<Any>>::decode(value)? != 0))
+    }
+}
+
+impl From<Flag> for bool {
+    fn from(f: Flag) -> bool {
+        f.0
+    }
+}
+
+/// A TEXT column holding a JSON document.
+pub struct Json(Value);
+
+impl Type<Any> for Json {
+    fn type_info() -> AnyTypeInfo {
+        <String as Type<Any>>::type_info()
+    }
+    fn compatible(ty: &AnyTypeInfo) -> bool {
+        <String as Type<Any>>::compatible(ty)
+    }
+}
+
+impl<'r> Decode<'r, Any> for Json {
+    fn decode(value: AnyValueRef<'r>) -> Result<Self, BoxDynError> {
+        let text = <&str as Decode<Any>>::decode(value)?;
+        Ok(Json(serde_json::from_str(text)?))
+    }
+}
+
+impl From<Json> for Value {
+    fn from(j: Json) -> Value {
+        j.0
+    }
+}
+
+/// A nullable TEXT column holding a JSON document.
+pub struct JsonOpt(Option<Value>);
+
+impl Type<Any> for JsonOpt {
+    fn type_info() -> AnyTypeInfo {
+        <String as Type<Any>>::type_info()
+    }
+    fn compatible(ty: &AnyTypeInfo) -> bool {
+        <String as Type<Any>>::compatible(ty)
+    }
+}
+
+impl<'r> Decode<'r, Any> for JsonOpt {
+    fn decode(value: AnyValueRef<'r>) -> Result<Self, BoxDynError> {
+        Ok(JsonOpt(<Option<Json> as Decode<Any>>::decode(value)?.map(Value::from)))
+    }
+}
+
+impl From<JsonOpt> for Option<Value> {
+    fn from(j: JsonOpt) -> Option<Value> {
+        j.0
+    }
+}
+
+/// A nullable integer column read as an optional flag.
+pub struct FlagOpt(Option<bool>);
+
+impl Type<Any> for FlagOpt {
+    fn type_info() -> AnyTypeInfo {
+        <i64 as Type<Any>>::type_info()
+    }
+    fn compatible(ty: &AnyTypeInfo) -> bool {
+        <i64 as Type<Any>>::compatible(ty)
+    }
+}
+
+impl<'r> Decode<'r, Any> for FlagOpt {
+    fn decode(value: AnyValueRef<'r>) -> Result<Self, BoxDynError> {
+        Ok(FlagOpt(<Option<Flag> as Decode<Any>>::decode(value)?.map(bool::from)))
+    }
+}
+
+impl From<FlagOpt> for Option<bool> {
+    fn from(f: FlagOpt) -> Option<bool> {
+        f.0
+    }
+}
+
+/// A TEXT column holding a JSON array of strings (scopes, permissions).
+pub struct StringList(Vec<String>);
+
+impl Type<Any> for StringList {
+    fn type_info() -> AnyTypeInfo {
+        <String as Type<Any>>::type_info()
+    }
+    fn compatible(ty: &AnyTypeInfo) -> bool {
+        <String as Type<Any>>::compatible(ty)
+    }
+}
+
+impl<'r> Decode<'r, Any> for StringList {
+    fn decode(value: AnyValueRef<'r>) -> Result<Self, BoxDynError> {
+        let text = <&str as Decode<Any>>::decode(value)?;
+        Ok(StringList(serde_json::from_str(text)?))
+    }
+}
+
+impl From<StringList> for Vec<String> {
+    fn from(l: StringList) -> Vec<String> {
+        l.0
+    }
+}
+
+/// A nullable TEXT column holding a chunk's embedding as a JSON array of numbers. One
+/// that does not parse reads as none, so the chunk is still found by its terms.
+pub struct Embedding(Option<Vec<f32>>);
+
+impl Type<Any> for Embedding {
+    fn type_info() -> AnyTypeInfo {
+        <String as Type<Any>>::type_info()
+    }
+    fn compatible(ty: &AnyTypeInfo) -> bool {
+        <String as Type<Any>>::compatible(ty)
+    }
+}
+
+impl<'r> Decode<'r, Any> for Embedding {
+    fn decode(value: AnyValueRef<'r>) -> Result<Self, BoxDynError> {
+        let text = <Option<&str> as Decode<Any>>::decode(value)?;
+        Ok(Embedding(text.and_then(|t| serde_json::from_str(t).ok())))
+    }
+}
+
+impl From<Embedding> for Option<Vec<f32>> {
+    fn from(e: Embedding) -> Option<Vec<f32>> {
+        e.0
+    }
+}
