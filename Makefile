@@ -110,8 +110,9 @@ test-browser: node-build chromium
 
 ## The embedding example (examples/web/README.md) in Chromium against a live server: a
 ## chat from an allowed origin, a refusal from another, the vectors inside its page, /docs.
+## --ignore-scripts: the SDK's prepare hook would rebuild it in release mode (node-build did).
 test-web-example: server node-build chromium
-	cd examples/web && npm install --no-audit --no-fund --loglevel=error
+	cd examples/web && npm install --ignore-scripts --no-audit --no-fund --loglevel=error
 	cd examples/web && ZABY_SERVER_BIN=$(SERVER_BIN) node --test --test-concurrency=1 --test-timeout=180000 test/example.test.mjs
 
 .PHONY: playground-bundle playground-check test-playground
