@@ -39,6 +39,14 @@ def test_enums_are_literals_and_open_ones_accept_strings() -> None:
     assert "user_feedback" in typing.get_args(literal) and other is str
 
 
+def test_stored_run_events_are_a_union_tagged_by_event() -> None:
+    members = typing.get_args(t.RunEvent)
+    assert t.TextRunEvent in members and len(members) == len(typing.get_args(t.RunEventName)) == 8
+    assert t.TextRunEvent.__required_keys__ == {"id", "event", "data"}
+    assert typing.get_type_hints(t.ToolCallRunEvent)["data"] is t.ToolCall
+    assert t.RunEventPage.__required_keys__ >= {"items"}
+
+
 def test_typed_dicts_are_plain_dicts_at_runtime() -> None:
     agent_input = t.AgentInput(slug="helper", name="Helper")
     assert agent_input == {"slug": "helper", "name": "Helper"}

@@ -51,6 +51,18 @@ async def stream_async(runtime: zaby.ZabyRuntime, run_id: str) -> list[str]:
     return out
 
 
+async def stored(runtime: zaby.ZabyRuntime, run_id: str) -> list[str]:
+    # Stored events (E120) are dicts: a union of TypedDicts tagged by "event".
+    out: list[str] = []
+    async for item in runtime.runs.iter_events(run_id):
+        if item["event"] == "tool_call":
+            out.append(item["data"]["toolName"])
+        elif item["event"] == "RunError":
+            out.append(item["data"]["code"])
+        out.append(item["id"])
+    return out
+
+
 def stream_sync(runtime: zaby.sync.ZabyRuntime, run_id: str) -> list[str]:
     out: list[str] = []
     with runtime.runs.stream(run_id) as events:
@@ -61,4 +73,6 @@ def stream_sync(runtime: zaby.sync.ZabyRuntime, run_id: str) -> list[str]:
                 out.append(ev.data["toolName"])
             event: zaby.sync.RunEvent = ev
             out.append(describe(event))
+    page = runtime.runs.events(run_id)
+    out.extend(item["data"]["content"] for item in page["items"] if item["event"] == "text")
     return out

@@ -24,3 +24,6 @@ def misuse_sync(runtime: zaby.sync.ZabyRuntime) -> None:
             print(size)
         if ev.event == "RunError":
             print(ev.data["toolName"])  # E: mypy[typeddict-item] pyright[reportGeneralTypeIssues]
+    for item in runtime.runs.iter_events("r"):
+        if item["event"] == "text":
+            print(item["data"]["toolName"])  # E: mypy[typeddict-item] pyright[reportGeneralTypeIssues]

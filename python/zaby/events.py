@@ -11,13 +11,13 @@ with a name narrows ``ev.data`` to that event's payload (a ``TypedDict`` of
         if ev.event == "text":
             print(ev.data["content"])
 
-An event of a name this SDK does not know arrives as ``OtherEvent``: its ``event`` is an
-``UnknownEventName``, a plain ``str`` at run time.
+An event of a name this SDK does not know arrives as ``OtherEvent``: its ``event`` is a
+``zaby.types.UnknownEventName``, a plain ``str`` at run time.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, Literal, NewType, Optional, Protocol, Union
+from typing import Any, Dict, Literal, Optional, Protocol, Union
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -34,11 +34,7 @@ __all__ = [
     "RunFinishedEvent",
     "RunErrorEvent",
     "OtherEvent",
-    "UnknownEventName",
 ]
-
-UnknownEventName = NewType("UnknownEventName", str)
-"""The name of an event outside API.md §5.4 (from a newer server)."""
 
 
 class _Event(Protocol):
@@ -126,7 +122,7 @@ class OtherEvent(_Event, Protocol):
     """An event of a name this SDK does not know, or without a name."""
 
     @property
-    def event(self) -> Optional[UnknownEventName]: ...
+    def event(self) -> Optional[_t.UnknownEventName]: ...
     @property
     def data(self) -> Any:
         """The payload as sent: parsed JSON, or the text when it was not JSON."""

@@ -10,7 +10,7 @@ other string.
 """
 
 import sys
-from typing import Any, Dict, Generic, List, Literal, Optional, TypeVar, Union
+from typing import Any, Dict, Generic, List, Literal, NewType, Optional, TypeVar, Union
 
 if sys.version_info >= (3, 11):
     from typing import Required, TypedDict
@@ -200,6 +200,15 @@ __all__ = [
     "Improvement",
     "ApproveImprovementInput",
     "RejectImprovementInput",
+    "RunStartedRunEvent",
+    "TextRunEvent",
+    "ThinkingRunEvent",
+    "ToolCallRunEvent",
+    "ToolResultRunEvent",
+    "ApprovalRequiredRunEvent",
+    "RunFinishedRunEvent",
+    "RunErrorRunEvent",
+    "UnknownEventName",
 ]
 
 T = TypeVar("T")
@@ -318,6 +327,10 @@ RollupMetric = Literal["run_count", "avg_response_time", "p95_response_time", "f
 ImprovementStatus = Literal["PROPOSED", "APPROVED", "IMPLEMENTED", "REJECTED"]
 
 ImprovementCategory = Union[Literal["QUALITY", "TOOLS", "LATENCY"], str]
+
+UnknownEventName = NewType("UnknownEventName", str)
+"""The name of a run event outside API.md §5.4 (from a newer server). A `NewType` rather
+than `str`, so that checkers still narrow a union of events on `event == "text"`."""
 
 
 class ListResponse(TypedDict, Generic[T], total=False):
@@ -870,17 +883,88 @@ class RunUsage(TypedDict, total=False):
     outputTokens: Required[int]
 
 
-class RunEvent(TypedDict, total=False):
-    """A stored run event: the stored form of a stream event."""
+class _RunEventFields(TypedDict, total=False):
+    """The keys every stored event has besides `event` and `data`."""
 
     #: Decimal form of `seq`; equals the SSE `id:`.
     id: Required[str]
     #: 1, 2, 3, … per run.
     seq: int
     runId: str
-    event: Required[RunEventName]
-    #: The payload (`RunStarted`, `Text`, `ToolCall`, …).
-    data: Required[Dict[str, Any]]
+
+
+class RunStartedRunEvent(_RunEventFields, total=False):
+    """A stored `RunStarted` event (`data`: `RunStarted`)."""
+
+    event: Required[Literal["RunStarted"]]
+    data: Required["RunStarted"]
+
+
+class TextRunEvent(_RunEventFields, total=False):
+    """A stored `text` event (`data`: `Text`)."""
+
+    event: Required[Literal["text"]]
+    data: Required["Text"]
+
+
+class ThinkingRunEvent(_RunEventFields, total=False):
+    """A stored `thinking` event (`data`: `Thinking`)."""
+
+    event: Required[Literal["thinking"]]
+    data: Required["Thinking"]
+
+
+class ToolCallRunEvent(_RunEventFields, total=False):
+    """A stored `tool_call` event (`data`: `ToolCall`)."""
+
+    event: Required[Literal["tool_call"]]
+    data: Required["ToolCall"]
+
+
+class ToolResultRunEvent(_RunEventFields, total=False):
+    """A stored `tool_result` event (`data`: `ToolResult`)."""
+
+    event: Required[Literal["tool_result"]]
+    data: Required["ToolResult"]
+
+
+class ApprovalRequiredRunEvent(_RunEventFields, total=False):
+    """A stored `approval_required` event (`data`: `ApprovalRequired`)."""
+
+    event: Required[Literal["approval_required"]]
+    data: Required["ApprovalRequired"]
+
+
+class RunFinishedRunEvent(_RunEventFields, total=False):
+    """A stored `RunFinished` event (`data`: `RunFinished`)."""
+
+    event: Required[Literal["RunFinished"]]
+    data: Required["RunFinished"]
+
+
+class RunErrorRunEvent(_RunEventFields, total=False):
+    """A stored `RunError` event (`data`: `RunError`)."""
+
+    event: Required[Literal["RunError"]]
+    data: Required["RunError"]
+
+
+RunEvent = Union[
+    RunStartedRunEvent,
+    TextRunEvent,
+    ThinkingRunEvent,
+    ToolCallRunEvent,
+    ToolResultRunEvent,
+    ApprovalRequiredRunEvent,
+    RunFinishedRunEvent,
+    RunErrorRunEvent,
+]
+"""A stored run event: the stored form of a stream event.
+
+A union tagged by `event`: comparing `ev["event"]` with a name narrows `ev["data"]`
+to that event's payload (API.md §5.4). Stream events are typed by `zaby.events.RunEvent`,
+which also covers names this SDK does not know.
+"""
 
 
 class RunEventPage(TypedDict, total=False):

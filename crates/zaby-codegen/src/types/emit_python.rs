@@ -7,7 +7,7 @@
 //! `__required_keys__` is right at runtime too.
 
 use super::SOURCE_DIR;
-use super::events::{self, pascal_case};
+use super::events::{self, EVENT_OBJECT, pascal_case};
 use super::model::{Catalogue, Field, Ty, TypeDef};
 use std::fmt::Write;
 
@@ -33,7 +33,7 @@ other string.
 \"\"\"
 
 import sys
-from typing import Any, Dict, Generic, List, Literal, Optional, TypeVar, Union
+from typing import Any, Dict, Generic, List, Literal, NewType, Optional, TypeVar, Union
 
 if sys.version_info >= (3, 11):
     from typing import Required, TypedDict
@@ -43,6 +43,9 @@ else:  # pragma: no cover - Python 3.10
     );
     let mut names: Vec<&str> = cat.enums.iter().map(|e| e.name.as_str()).collect();
     names.extend(cat.types.iter().map(|t| t.name.as_str()));
+    let stored = stored_event_names(cat);
+    names.extend(stored.iter().map(String::as_str));
+    names.push("UnknownEventName");
     out.push_str("__all__ = [\n");
     for n in &names {
         let _ = writeln!(out, "    \"{n}\",");
@@ -64,11 +67,57 @@ else:  # pragma: no cover - Python 3.10
             let _ = writeln!(out, "{}", docstring("", &e.doc));
         }
     }
+    out.push_str(
+        "\nUnknownEventName = NewType(\"UnknownEventName\", str)\n\
+         \"\"\"The name of a run event outside API.md §5.4 (from a newer server). A `NewType` rather\n\
+         than `str`, so that checkers still narrow a union of events on `event == \"text\"`.\"\"\"\n",
+    );
     for t in &cat.types {
         out.push_str("\n\n");
-        emit_type(&mut out, cat, t);
+        if t.name == EVENT_OBJECT {
+            emit_stored_events(&mut out, cat, t);
+        } else {
+            emit_type(&mut out, cat, t);
+        }
     }
     out
+}
+
+/// `TextRunEvent`, `ToolCallRunEvent`, …: the members of the stored event union.
+fn stored_event_names(cat: &Catalogue) -> Vec<String> {
+    events::stream_events(cat).iter().map(|e| format!("{}RunEvent", pascal_case(e.name))).collect()
+}
+
+/// The stored run event becomes a union of `TypedDict`s tagged by `event`, one per name
+/// with its payload as `data`: `if ev["event"] == "text": ev["data"]["content"]`
+/// type-checks. Its names are the closed `RunEventName`, as before; a member for other
+/// names (as the stream has) would stop pyright from narrowing a union of `TypedDict`s.
+fn emit_stored_events(out: &mut String, cat: &Catalogue, t: &TypeDef) {
+    out.push_str("class _RunEventFields(TypedDict, total=False):\n    \"\"\"The keys every stored event has besides `event` and `data`.\"\"\"\n\n");
+    for f in t.fields.iter().filter(|f| f.wire != "event" && f.wire != "data") {
+        for line in f.doc.lines() {
+            let _ = writeln!(out, "    #: {line}");
+        }
+        let _ = writeln!(out, "    {}: {}", f.wire, field_type(cat, t, f));
+    }
+    let names = stored_event_names(cat);
+    for (e, class) in events::stream_events(cat).iter().zip(&names) {
+        let _ = writeln!(
+            out,
+            "\n\nclass {class}(_RunEventFields, total=False):\n    \"\"\"A stored `{name}` event (`data`: `{payload}`).\"\"\"\n\n    \
+             event: Required[Literal[{lit}]]\n    data: Required[\"{payload}\"]",
+            name = e.name,
+            lit = py_str(e.name),
+            payload = e.payload.name,
+        );
+    }
+    let doc = format!(
+        "{}\n\nA union tagged by `event`: comparing `ev[\"event\"]` with a name narrows `ev[\"data\"]`\n\
+         to that event's payload (API.md §5.4). Stream events are typed by `zaby.events.RunEvent`,\n\
+         which also covers names this SDK does not know.",
+        t.doc
+    );
+    let _ = writeln!(out, "\n\n{} = Union[\n    {},\n]\n{}", t.name, names.join(",\n    "), docstring("", &doc));
 }
 
 fn py_str(s: &str) -> String {
@@ -162,8 +211,8 @@ pub const EVENTS_PATH: &str = "python/zaby/events.py";
 /// Writes `python/zaby/events.py`: one `Protocol` per stream event (API.md §5.4) whose
 /// `event` is a `Literal` and whose `data` is the payload `TypedDict`, and their union
 /// `RunEvent`, which the stubs of both clients' streams yield. An unknown name is typed
-/// `UnknownEventName` (a `NewType` of `str`) rather than `str`: a plain `str` member
-/// would stop mypy from narrowing the union on `ev.event == "text"`.
+/// `zaby.types.UnknownEventName` (a `NewType` of `str`) rather than `str`: a plain `str`
+/// member would stop mypy from narrowing the union on `ev.event == "text"`.
 pub fn emit_events(cat: &Catalogue) -> String {
     let events = events::stream_events(cat);
     let mut out = String::new();
@@ -182,13 +231,13 @@ with a name narrows ``ev.data`` to that event's payload (a ``TypedDict`` of
         if ev.event == \"text\":
             print(ev.data[\"content\"])
 
-An event of a name this SDK does not know arrives as ``OtherEvent``: its ``event`` is an
-``UnknownEventName``, a plain ``str`` at run time.
+An event of a name this SDK does not know arrives as ``OtherEvent``: its ``event`` is a
+``zaby.types.UnknownEventName``, a plain ``str`` at run time.
 \"\"\"
 
 from __future__ import annotations
 
-from typing import Any, Dict, Literal, NewType, Optional, Protocol, Union
+from typing import Any, Dict, Literal, Optional, Protocol, Union
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -199,14 +248,11 @@ __all__ = [
 "
     );
     let classes: Vec<String> = events.iter().map(|e| format!("{}Event", pascal_case(e.name))).collect();
-    for c in classes.iter().map(String::as_str).chain(["OtherEvent", "UnknownEventName"]) {
+    for c in classes.iter().map(String::as_str).chain(["OtherEvent"]) {
         let _ = writeln!(out, "    \"{c}\",");
     }
     out.push_str(
         "]
-
-UnknownEventName = NewType(\"UnknownEventName\", str)
-\"\"\"The name of an event outside API.md §5.4 (from a newer server).\"\"\"
 
 
 class _Event(Protocol):
@@ -243,7 +289,7 @@ class OtherEvent(_Event, Protocol):
     \"\"\"An event of a name this SDK does not know, or without a name.\"\"\"
 
     @property
-    def event(self) -> Optional[UnknownEventName]: ...
+    def event(self) -> Optional[_t.UnknownEventName]: ...
     @property
     def data(self) -> Any:
         \"\"\"The payload as sent: parsed JSON, or the text when it was not JSON.\"\"\"
