@@ -4,7 +4,8 @@
 
 use serde_json::{Value, json};
 use zaby::types::{
-    ApproveMemoryCandidateInput, DeleteMemoryItemInput, DisableMemoryItemInput, RejectMemoryCandidateInput,
+    ApproveMemoryCandidateInput, DeleteMemoryItemInput, DisableMemoryItemInput, MemoryRetrieveInput,
+    RejectMemoryCandidateInput,
 };
 use zaby_knowledge::{Doc, Mode, ScoreOptions};
 
@@ -16,7 +17,7 @@ use crate::storage::memory::{self as store, CandidateRow, ItemRow, MemoryFilter,
 use crate::storage::sql::Conn;
 use crate::util::clock::{iso, iso_opt, now_ms};
 use crate::util::ids::new_id;
-use crate::util::input::{Fields, Problems};
+use crate::util::input::Problems;
 
 pub const KINDS: &[&str] = &["FACT", "PREFERENCE", "SUMMARY", "OTHER"];
 const ITEM_STATUSES: &[&str] = &["ACTIVE", "DISABLED"];
@@ -191,38 +192,36 @@ pub async fn rank(
 }
 
 /// E89.
-pub async fn retrieve(ctx: &Ctx, caller: &Caller, body: &Value) -> ApiResult<Outcome> {
-    let mut f = Fields::new(body);
-    let query = match f.raw("query") {
-        None | Some(Value::Null) => {
-            f.error("query", "is required");
-            None
+pub async fn retrieve(ctx: &Ctx, caller: &Caller, input: MemoryRetrieveInput) -> ApiResult<Outcome> {
+    let mut p = Problems::default();
+    p.text("query", &input.query, CONTENT_MAX, true);
+    let ids = [
+        ("agentId", &input.agent_id, 100),
+        ("externalUserId", &input.external_user_id, 200),
+        ("uniqueIdHash", &input.unique_id_hash, 200),
+        ("deploymentId", &input.deployment_id, 100),
+        ("sessionId", &input.session_id, 200),
+    ];
+    for (field, value, max) in ids {
+        if let Some(v) = value {
+            p.text(field, v, max, false);
         }
-        Some(_) => f.opt_text("query", CONTENT_MAX),
+    }
+    let top_k = top_k(&mut p, &input);
+    let min_score = input.min_score.unwrap_or(0.0);
+    if !(0.0..=1.0).contains(&min_score) {
+        p.add("minScore", "must be a number between 0 and 1");
+    }
+    p.finish()?;
+    let mf = MemoryFilter {
+        agent_id: input.agent_id,
+        external_user_id: input.external_user_id,
+        unique_id_hash: input.unique_id_hash,
+        deployment_id: input.deployment_id,
+        session_id: input.session_id,
+        status: Some("ACTIVE".into()),
     };
-    let mut mf = MemoryFilter {
-        agent_id: f.opt_str("agentId", 100),
-        external_user_id: f.opt_str("externalUserId", 200),
-        unique_id_hash: f.opt_str("uniqueIdHash", 200),
-        deployment_id: f.opt_str("deploymentId", 100),
-        session_id: f.opt_str("sessionId", 200),
-        status: None,
-    };
-    let key = if f.has("topK") && !f.raw("topK").is_some_and(Value::is_null) { "topK" } else { "limit" };
-    let top_k = f.opt_int(key, 1, 50).unwrap_or(5) as usize;
-    let min_score = match f.raw("minScore") {
-        None | Some(Value::Null) => 0.0,
-        Some(v) => match v.as_f64() {
-            Some(x) if (0.0..=1.0).contains(&x) => x,
-            _ => {
-                f.error("minScore", "must be a number between 0 and 1");
-                0.0
-            }
-        },
-    };
-    f.finish()?;
-    let query = query.unwrap_or_default();
-    mf.status = Some("ACTIVE".into());
+    let query = input.query;
     let items = {
         let mut conn = ctx.db.read().await?;
         store::matching_items(&mut conn, &caller.tenant_id, &mf).await?
@@ -237,6 +236,24 @@ pub async fn retrieve(ctx: &Ctx, caller: &Caller, body: &Value) -> ApiResult<Out
         })
         .collect();
     Ok(Outcome::Ok(json!({"query": query, "items": out})))
+}
+
+/// `topK` (1–50, default 5), else `limit`, API.md's alias of it, which the typed
+/// extractor accepts but leaves untyped among the other members.
+fn top_k(p: &mut Problems, input: &MemoryRetrieveInput) -> usize {
+    let (field, n) = match (input.top_k, input.extra.get("limit")) {
+        (Some(n), _) => ("topK", n),
+        (None, None | Some(Value::Null)) => return 5,
+        (None, Some(v)) => match v.as_i64() {
+            Some(n) => ("limit", n),
+            None => {
+                p.add("limit", "must be an integer");
+                return 5;
+            }
+        },
+    };
+    p.range(field, n, 1, 50);
+    n.clamp(1, 50) as usize
 }
 
 /// E90 (`status` defaults to PENDING).

@@ -139,6 +139,10 @@ async fn memory_lifecycle(s: TestServer) {
     let r = z.memory().retrieve(json!({"query": "favourite colour", "externalUserId": "bob"})).await.unwrap();
     assert_eq!(r["items"], json!([]));
     expect_err(z.memory().retrieve(json!({"query": "x", "topK": 0})), 422, "VALIDATION_ERROR").await;
+    // `limit`, the alias of `topK`, is checked alike.
+    let e = expect_err(z.memory().retrieve(json!({"query": "x", "limit": "two"})), 422, "VALIDATION_ERROR").await;
+    assert!(e.to_string().contains("limit"), "{e}");
+    expect_err(z.memory().retrieve(json!({"query": "x", "limit": 51})), 422, "VALIDATION_ERROR").await;
 
     // Disable (idempotent) keeps it out of retrieval; delete removes it for good.
     let d = z.memory().disable_item(&item_id, Some(json!({"reason": "stale"}))).await.unwrap();

@@ -2,12 +2,13 @@
 
 use axum::extract::State;
 use zaby::types::{
-    ApproveMemoryCandidateInput, DeleteMemoryItemInput, DisableMemoryItemInput, RejectMemoryCandidateInput,
+    ApproveMemoryCandidateInput, DeleteMemoryItemInput, DisableMemoryItemInput, MemoryRetrieveInput,
+    RejectMemoryCandidateInput,
 };
 
 use crate::error::ApiResult;
 use crate::http::auth::Authed;
-use crate::http::extract::{Body, JsonBody, PathIds, QueryMap};
+use crate::http::extract::{Body, PathIds, QueryMap};
 use crate::services::{Outcome, SharedCtx, memory};
 
 type S = State<SharedCtx>;
@@ -38,8 +39,8 @@ pub async fn delete_item(
     memory::delete_item(&ctx, &c, p.get("memoryItemId"), input).await
 }
 
-pub async fn retrieve(State(ctx): S, Authed(c): Authed, JsonBody(b): JsonBody) -> ApiResult<Outcome> {
-    memory::retrieve(&ctx, &c, &b).await
+pub async fn retrieve(State(ctx): S, Authed(c): Authed, Body(input): Body<MemoryRetrieveInput>) -> ApiResult<Outcome> {
+    memory::retrieve(&ctx, &c, input).await
 }
 
 pub async fn list_candidates(State(ctx): S, Authed(c): Authed, QueryMap(q): QueryMap) -> ApiResult<Outcome> {
