@@ -12,7 +12,13 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use serde_json::{Value, json};
+use serde_json::json;
+use zaby::types::{
+    AgentInput, ApprovalDecisionInput, ApprovalMode, AttachKnowledgeBaseInput, AttachMcpToolInput, BindDeploymentInput,
+    DeployInput, DeploymentEnvironment, E40Query, E68Query, E93Query, ExternalAppInput, FeedbackInput, FileType,
+    KnowledgeBaseInput, KnowledgeJobStatus, RunStartInput, RuntimeTokenCreateInput, RuntimeTokenPolicyInput,
+    TextDocumentInput,
+};
 use zaby::{Zaby, ZabyError, ZabyRuntime};
 
 const HANDBOOK: &str = "# Returns\n\nCustomers can return any item within 30 days of delivery for a full refund.\n\
@@ -50,85 +56,115 @@ async fn main() -> zaby::Result<()> {
     let zaby = Zaby::builder().api_key(api_key.as_str()).api_origin(&api_origin).build()?;
 
     let health = zaby.health().check().await?;
-    say("server", format!("{} (version {})", health["status"], health["version"]));
+    say("server", format!("{} (version {})", health.status, health.version.as_deref().unwrap_or("?")));
 
-    let kb = zaby.knowledge_bases().create(json!({ "name": format!("Handbook {suffix}") })).await?;
-    let kb_id = kb["id"].as_str().unwrap_or_default().to_owned();
-    let doc = zaby
+    let kb = zaby
         .knowledge_bases()
-        .upload_text_document(&kb_id, json!({ "title": "Customer handbook", "content": HANDBOOK, "fileType": "MD" }))
+        .create(KnowledgeBaseInput { name: format!("Handbook {suffix}"), ..Default::default() })
         .await?;
-    let job_id = doc["jobId"].as_str().unwrap_or_default().to_owned();
+    let document = TextDocumentInput {
+        title: Some("Customer handbook".into()),
+        content: HANDBOOK.into(),
+        file_type: Some(FileType::Md),
+        ..Default::default()
+    };
+    let doc = zaby.knowledge_bases().upload_text_document(&kb.id, document).await?;
+    let job_id = doc.job_id.unwrap_or_default();
     wait_until("the ingestion job", || async {
-        let job = zaby.knowledge_bases().get_job(&kb_id, &job_id).await?;
-        Ok((job["status"] == "COMPLETED").then_some(()))
+        let job = zaby.knowledge_bases().get_job(&kb.id, &job_id).await?;
+        Ok((job.status == KnowledgeJobStatus::Completed).then_some(()))
     })
     .await?;
-    say("knowledge base", format!("{} indexed", kb["slug"]));
+    say("knowledge base", format!("{} indexed", kb.slug));
 
+    // `config` is free-form: the development model's scripted tool call.
+    let config = json!({ "localModel": { "rules": [
+        { "match": "add", "toolName": "sum", "arguments": { "numbers": [30, 5] } }
+    ] } });
     let agent = zaby
         .agents()
-        .create(json!({
-            "slug": format!("support-{suffix}"),
-            "name": "Support assistant",
-            "instructions": "Answer from the handbook. Use tools for arithmetic.",
-            "config": { "localModel": { "rules": [
-                { "match": "add", "toolName": "sum", "arguments": { "numbers": [30, 5] } }
-            ] } },
-        }))
+        .create(AgentInput {
+            slug: format!("support-{suffix}"),
+            name: "Support assistant".into(),
+            instructions: Some("Answer from the handbook. Use tools for arithmetic.".into()),
+            config: config.as_object().cloned(),
+            ..Default::default()
+        })
         .await?;
-    let agent_id = agent["id"].as_str().unwrap_or_default().to_owned();
-    say("agent created", format!("{} ({})", agent["slug"], agent["status"]));
-    zaby.agents().attach_knowledge_base(&agent_id, json!({ "knowledgeBaseId": kb_id })).await?;
-    let mut catalog = zaby.mcp().iter_catalog(Some(json!({ "q": "sum" })));
-    let mut sum_tool = Value::Null;
+    say("agent created", format!("{} ({})", agent.slug, agent.status));
+    let attach_kb = AttachKnowledgeBaseInput { knowledge_base_id: kb.id.clone(), ..Default::default() };
+    zaby.agents().attach_knowledge_base(&agent.id, attach_kb).await?;
+    let mut catalog = zaby.mcp().iter_catalog(E68Query { q: Some("sum".into()), ..Default::default() });
+    let mut sum_tool = None;
     while let Some(tool) = catalog.next().await {
         let tool = tool?;
-        if tool["serverSlug"] == "zaby-builtin" && tool["toolName"] == "sum" {
-            sum_tool = tool;
+        if tool.server_slug == "zaby-builtin" && tool.tool_name == "sum" {
+            sum_tool = Some(tool);
             break;
         }
     }
-    zaby.agents().attach_mcp_tool(&agent_id, json!({ "toolId": sum_tool["toolId"], "approvalMode": "MANUAL" })).await?;
+    let sum_tool =
+        sum_tool.ok_or_else(|| ZabyError::client("NOT_FOUND", "the built-in sum tool is not in the catalog"))?;
+    let attach_tool = AttachMcpToolInput {
+        tool_id: Some(sum_tool.tool_id),
+        approval_mode: Some(ApprovalMode::Manual),
+        ..Default::default()
+    };
+    zaby.agents().attach_mcp_tool(&agent.id, attach_tool).await?;
     say("attached", "knowledge base + MCP tool 'sum' (manual approval)");
 
-    let version = zaby.agents().publish(&agent_id).await?;
-    let deployment =
-        zaby.agents().deploy(&agent_id, json!({ "agentVersionId": version["id"], "environment": "TEST" })).await?;
-    let deployment_id = deployment["id"].as_str().unwrap_or_default().to_owned();
-    say("deployment", &deployment["status"]);
-    let provisioning = zaby.deployments().wait_until_active(&deployment_id, Duration::from_secs(60)).await?;
+    let version = zaby.agents().publish(&agent.id).await?;
+    let deploy = DeployInput {
+        agent_version_id: version.id,
+        environment: Some(DeploymentEnvironment::Test),
+        ..Default::default()
+    };
+    let deployment = zaby.agents().deploy(&agent.id, deploy).await?;
+    say("deployment", deployment.status);
+    let provisioning = zaby.deployments().wait_until_active(&deployment.id, Duration::from_secs(60)).await?;
     let status = provisioning.status.unwrap_or_default();
     say("deployment", format!("{status:?} at {:?}", provisioning.runtime_url.unwrap_or_default()));
 
-    let app =
-        zaby.external_apps().create(json!({ "name": "Storefront", "slug": format!("storefront-{suffix}") })).await?;
-    let app_id = app["id"].as_str().unwrap_or_default().to_owned();
-    zaby.external_apps()
-        .bind_deployment(&app_id, json!({ "deploymentId": deployment_id, "allowApprovals": true }))
+    let app = zaby
+        .external_apps()
+        .create(ExternalAppInput {
+            name: "Storefront".into(),
+            slug: format!("storefront-{suffix}"),
+            ..Default::default()
+        })
         .await?;
+    let binding =
+        BindDeploymentInput { deployment_id: deployment.id.clone(), allow_approvals: Some(true), ..Default::default() };
+    zaby.external_apps().bind_deployment(&app.id, binding).await?;
     let policy = zaby
         .runtime_token_policies()
-        .create(json!({
-            "name": "storefront default", "externalAppId": app_id, "deploymentId": deployment_id,
-            "maxConcurrentRuns": 4, "tokenTtlSeconds": 900,
-        }))
+        .create(RuntimeTokenPolicyInput {
+            name: "storefront default".into(),
+            external_app_id: app.id.clone(),
+            deployment_id: deployment.id.clone(),
+            max_concurrent_runs: Some(4),
+            token_ttl_seconds: Some(900),
+            ..Default::default()
+        })
         .await?;
     let token = zaby
         .runtime_tokens()
-        .create(json!({
-            "externalAppId": app_id, "deploymentId": deployment_id,
-            "quotaPolicyId": policy["id"], "externalUserId": "customer-42",
-        }))
+        .create(RuntimeTokenCreateInput {
+            external_app_id: app.id.clone(),
+            deployment_id: deployment.id.clone(),
+            quota_policy_id: policy.id,
+            external_user_id: Some("customer-42".into()),
+            ..Default::default()
+        })
         .await?;
-    say("runtime token", format!("expires {}", token["expiresAt"]));
+    say("runtime token", format!("expires {}", token.expires_at));
 
-    let runtime =
-        ZabyRuntime::builder().token(token["token"].as_str().unwrap_or_default()).api_origin(&api_origin).build()?;
+    let runtime = ZabyRuntime::builder().token(token.token.as_str()).api_origin(&api_origin).build()?;
     for message in ["How long do refunds take?", "Please add my two orders"] {
         say("run", format!("{message:?}"));
-        let started = runtime.runs().start(json!({ "input": { "message": message }, "respondAsync": true })).await?;
-        let run_id = started["runId"].as_str().unwrap_or_default().to_owned();
+        let start =
+            RunStartInput { input: json!({ "message": message }), respond_async: Some(true), ..Default::default() };
+        let run_id = runtime.runs().start(start).await?.run_id;
         let mut events = runtime.runs().stream(&run_id, None);
         let mut streaming_text = false;
         while let Some(ev) = events.next().await {
@@ -157,7 +193,8 @@ async fn main() -> zaby::Result<()> {
                         d["toolName"].as_str().unwrap_or_default()
                     );
                     let approval_id = d["approvalId"].as_str().unwrap_or_default();
-                    runtime.approvals().approve(&run_id, approval_id, Some(json!({ "reason": "demo" }))).await?;
+                    let decision = ApprovalDecisionInput { reason: Some("demo".into()), ..Default::default() };
+                    runtime.approvals().approve(&run_id, approval_id, decision).await?;
                 }
                 Some("tool_result") => println!("    result    {}", d["result"]),
                 Some("RunFinished") => println!("    finished  {}", d["status"].as_str().unwrap_or_default()),
@@ -165,12 +202,16 @@ async fn main() -> zaby::Result<()> {
                 _ => {}
             }
         }
-        runtime.feedback().create(&run_id, json!({ "rating": 5, "comment": "helpful" })).await?;
+        let feedback = FeedbackInput { rating: Some(5), comment: Some("helpful".into()), ..Default::default() };
+        runtime.feedback().create(&run_id, feedback).await?;
     }
 
-    let usage = zaby.usage().get_agent_usage(Some(json!({ "agentId": agent_id }))).await?;
-    say("usage", format!("{} runs, {} tool calls", usage["totals"]["runs"], usage["totals"]["toolCalls"]));
-    let signals = zaby.intelligence().list_signals(Some(json!({ "agentId": agent_id }))).await?;
-    say("intelligence", format!("{} signals", signals["total"]));
+    let usage =
+        zaby.usage().get_agent_usage(E40Query { agent_id: Some(agent.id.clone()), ..Default::default() }).await?;
+    let totals = usage.totals.unwrap_or_default();
+    say("usage", format!("{} runs, {} tool calls", totals.runs, totals.tool_calls));
+    let signals =
+        zaby.intelligence().list_signals(E93Query { agent_id: Some(agent.id.clone()), ..Default::default() }).await?;
+    say("intelligence", format!("{} signals", signals.total.unwrap_or_default()));
     Ok(())
 }

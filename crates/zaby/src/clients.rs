@@ -1,5 +1,5 @@
 //! The two clients, their builders, and one cheap handle type per sub-client.
-//! The methods of the handles are generated from the endpoint table.
+//! The methods of the handles are generated from the endpoint table (`methods.rs`).
 
 use std::sync::Arc;
 
@@ -31,13 +31,6 @@ macro_rules! handles {
                 }
             }
         )+
-
-        /// Lower-case aliases named like the client ids of the endpoint table, so the
-        /// table's rows can name the handle a method belongs to.
-        #[allow(non_camel_case_types)]
-        pub(crate) mod by_id {
-            $( pub type $id = super::$ty; )+
-        }
     };
 }
 
@@ -76,20 +69,29 @@ impl Core {
         ZabyRequest::new(self.clone(), self.prepare(client, method, params, input))
     }
 
-    pub(crate) fn call_serialized(
+    /// A generated method's call: its input already turned into JSON (or the error of
+    /// that conversion, surfaced on await), its answer decoded as `T`.
+    pub(crate) fn call_with<T>(
         self: &Arc<Self>,
         client: &str,
         method: &str,
         params: Vec<String>,
-        input: &impl serde::Serialize,
-    ) -> ZabyRequest<Value> {
-        match serde_json::to_value(input) {
-            Ok(v) => self.call(client, method, params, Some(v)),
-            Err(e) => ZabyRequest::new(
-                self.clone(),
-                Err(ZabyError::invalid_argument(format!("{client}.{method}: input cannot be serialized: {e}"))),
-            ),
-        }
+        input: Result<Option<Value>>,
+    ) -> ZabyRequest<T> {
+        let call = input.and_then(|input| self.prepare(client, method, params, input));
+        ZabyRequest::new(self.clone(), call)
+    }
+
+    /// A generated `iter…` method's paginator, yielding items decoded as `T`.
+    pub(crate) fn paginate_with<T>(
+        self: &Arc<Self>,
+        client: &str,
+        iter: &str,
+        params: Vec<String>,
+        query: Result<Option<Value>>,
+    ) -> Paginator<T> {
+        let call = query.and_then(|query| self.prepare_iter(client, iter, params, query));
+        Paginator::new(self.clone(), call)
     }
 
     pub(crate) fn paginate(

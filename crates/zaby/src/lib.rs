@@ -9,23 +9,30 @@
 //!   runs, stream their events, answer approvals, send feedback.
 //!
 //! Every method comes from one endpoint table ([`endpoints::ENDPOINTS`]); the Python and
-//! Node packages are thin bindings over this crate.
+//! Node packages are thin bindings over this crate. Methods are typed: inputs, queries
+//! and answers are the structs and enums of [`types`]; `.json()` on a call gives the
+//! raw `serde_json::Value` instead, and a `serde_json::Value` is accepted wherever an
+//! input struct is.
 //!
 //! ```no_run
 //! # async fn demo() -> zaby::Result<()> {
-//! use serde_json::json;
+//! use zaby::types::{AgentInput, AgentStatus};
 //! let zaby = zaby::Zaby::new("zaby_pk_example")?;
-//! let agent = zaby.agents().create(json!({"slug": "helper", "name": "Helper"})).await?;
-//! println!("created {}", agent["id"]);
+//! let input = AgentInput { slug: "helper".into(), name: "Helper".into(), ..Default::default() };
+//! let agent = zaby.agents().create(input).await?;
+//! assert_eq!(agent.status, AgentStatus::Draft);
+//! println!("created {}", agent.id);
 //! # Ok(()) }
 //! ```
 
+mod body;
 mod clients;
 pub mod config;
 mod core;
 mod credential;
 pub mod endpoints;
 pub mod error;
+mod methods;
 mod paginate;
 mod request;
 pub mod sse;
@@ -35,7 +42,9 @@ pub mod transport;
 pub mod types;
 mod wait;
 pub mod wire;
+mod wire_enum;
 
+pub use body::{Body, OptionalInput};
 pub use clients::{VERSION, Zaby, ZabyBuilder, ZabyRuntime, ZabyRuntimeBuilder};
 pub use config::{
     DEFAULT_ZABY_API_ORIGIN, LOCAL_ZABY_API_ORIGIN, ResolvedConfig, Retries, RetryPolicy, ZabyGlobalConfig,
@@ -49,6 +58,7 @@ pub use request::ZabyRequest;
 pub use sse::{RawSseEvent, SseEvent};
 pub use stream::{RawRunEventStream, RunEventStream};
 pub use types::ListResponse;
+pub use wire_enum::UnknownEnumValue;
 
 /// One handle type per sub-client.
 pub mod clients_by_name {

@@ -1,23 +1,27 @@
 //! Auto-paginating iterators (API.md §1.10): items, not pages, fetched lazily.
 
 use std::collections::VecDeque;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures::stream::{BoxStream, Stream, StreamExt};
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
 use crate::core::{Call, CoreRef, RequestOptions};
 use crate::error::{Result, ZabyError, codes};
-use crate::request::{execute, with_cancel};
+use crate::request::{decode, execute, with_cancel};
 
-/// A stream of list items across pages. Configure it before the first poll.
+/// A stream of list items of type `T` across pages (`Value` items for the by-name
+/// entry the bindings use). Configure it before the first poll.
 #[must_use = "a Paginator does nothing until it is polled"]
-pub struct Paginator {
+pub struct Paginator<T = Value> {
     setup: Option<(CoreRef, Result<Call>, RequestOptions)>,
     inner: Option<BoxStream<'static, Result<Value>>>,
+    _item: PhantomData<fn() -> T>,
 }
 
 struct PageState {
@@ -33,9 +37,14 @@ struct PageState {
     pages_fetched: u32,
 }
 
-impl Paginator {
+impl<T> Paginator<T> {
     pub(crate) fn new(core: CoreRef, call: Result<Call>) -> Self {
-        Paginator { setup: Some((core, call, RequestOptions::default())), inner: None }
+        Paginator { setup: Some((core, call, RequestOptions::default())), inner: None, _item: PhantomData }
+    }
+
+    /// The same pages, yielding each item as the JSON value that arrived.
+    pub fn json(self) -> Paginator<Value> {
+        Paginator { setup: self.setup, inner: self.inner, _item: PhantomData }
     }
 
     fn options_mut(&mut self) -> &mut RequestOptions {
@@ -138,11 +147,11 @@ async fn next_item(mut state: PageState) -> Option<(Result<Value>, PageState)> {
     }
 }
 
-impl Stream for Paginator {
-    type Item = Result<Value>;
+impl<T: DeserializeOwned> Stream for Paginator<T> {
+    type Item = Result<T>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.start().poll_next_unpin(cx)
+        self.start().poll_next_unpin(cx).map(|item| item.map(|r| r.and_then(decode)))
     }
 }
 

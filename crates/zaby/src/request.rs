@@ -19,9 +19,10 @@ use crate::transport::TransportResponse;
 /// Longest wait a `retry-after` header can impose between attempts.
 const RETRY_AFTER_CAP_MS: u64 = 60_000;
 
-/// A pending SDK call. Await it (`.await`) to send; configure it first with
-/// [`request_id`](Self::request_id), [`timeout`](Self::timeout), [`cancel_on`](Self::cancel_on),
-/// or turn the JSON answer into a struct with [`typed`](Self::typed).
+/// A pending SDK call answering `T` (the row's response type from `zaby::types`). Await
+/// it (`.await`) to send; configure it first with [`request_id`](Self::request_id),
+/// [`timeout`](Self::timeout), [`cancel_on`](Self::cancel_on); [`json`](Self::json) makes
+/// the same call answer the raw `serde_json::Value`.
 #[must_use = "a ZabyRequest does nothing until it is awaited"]
 pub struct ZabyRequest<T = Value> {
     core: CoreRef,
@@ -59,7 +60,12 @@ impl<T> ZabyRequest<T> {
         self
     }
 
-    /// Deserializes the answer into `U` (for example a struct from `zaby::types`).
+    /// The same call, answering the JSON body as it arrived.
+    pub fn json(self) -> ZabyRequest<Value> {
+        self.typed()
+    }
+
+    /// The same call, deserializing the answer into `U` (a struct of your own).
     pub fn typed<U: DeserializeOwned>(self) -> ZabyRequest<U> {
         ZabyRequest { core: self.core, call: self.call, options: self.options, _out: PhantomData }
     }

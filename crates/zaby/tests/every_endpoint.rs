@@ -14,6 +14,7 @@ use futures::StreamExt;
 use serde_json::{Value, json};
 use zaby::endpoints::{ClientInfo, ENDPOINTS, Endpoint, Input, Owner, camel_case};
 use zaby::testing::{MockRequest, MockResponse, MockTransport};
+use zaby::types::{E3Query, E6Query, RuntimeTokenCreateInput};
 use zaby::{Zaby, ZabyError, ZabyRuntime};
 
 struct Clients {
@@ -294,7 +295,7 @@ async fn zaby_with_only_an_api_key_sends_no_authorization() {
     let t = mock();
     let zaby = Zaby::builder().api_key("k").config(config()).transport(t.clone()).build().unwrap();
     t.set_response("GET", "/api/v1/provisioning/agentic-os/agents/a", 200, json!({}));
-    zaby.agents().get("a").await.unwrap();
+    zaby.agents().get("a").json().await.unwrap();
     let h = &t.requests()[0].headers;
     assert_eq!(h.get("x-zaby-api-key").map(String::as_str), Some("k"));
     assert!(!h.contains_key("authorization") && !h.contains_key("x-tenant-id"));
@@ -308,7 +309,7 @@ async fn zaby_with_only_an_api_key_sends_no_authorization() {
         .build()
         .unwrap();
     t.set_response("GET", "/api/v1/tenant/agents", 200, json!({"items": []}));
-    zaby.tenant_agents().list(None).await.unwrap();
+    zaby.tenant_agents().list(None).json().await.unwrap();
     let h = &t.requests()[0].headers;
     assert_eq!(h.get("authorization").map(String::as_str), Some("Bearer jwt"));
     assert_eq!(h.get("x-tenant-id").map(String::as_str), Some("cfg-tenant"));
@@ -324,7 +325,7 @@ async fn zaby_with_only_an_api_key_sends_no_authorization() {
         .build()
         .unwrap();
     t.set_response("GET", "/health", 200, json!({}));
-    zaby.health().check().await.unwrap();
+    zaby.health().check().json().await.unwrap();
     assert_eq!(t.requests()[0].headers["x-tenant-id"], "ctor-tenant");
 }
 
@@ -339,7 +340,7 @@ async fn user_agent_comes_from_config_or_the_binding_default() {
         .build()
         .unwrap();
     t.set_response("POST", "/api/v1/agent-runtime/runs", 201, json!({}));
-    runtime.runs().start(json!({"input": "hi"})).await.unwrap();
+    runtime.runs().start(json!({"input": "hi"})).json().await.unwrap();
     assert_eq!(t.requests()[0].headers["user-agent"], "zaby-python/9.9");
 
     let t = mock();
@@ -351,7 +352,7 @@ async fn user_agent_comes_from_config_or_the_binding_default() {
         .build()
         .unwrap();
     t.set_response("GET", "/health", 200, json!({}));
-    zaby.health().check().await.unwrap();
+    zaby.health().check().json().await.unwrap();
     assert_eq!(t.requests()[0].headers["user-agent"], "my-app/2");
 }
 
@@ -441,33 +442,34 @@ async fn generated_rust_methods_send_the_same_requests() {
     ] {
         t.set_response(m, &p, 200, json!({"ok": true}));
     }
-    zaby.health().check().await.unwrap();
-    zaby.agents().create(json!({"slug": "s"})).await.unwrap();
-    zaby.agents().list(Some(json!({"limit": 1}))).await.unwrap();
-    zaby.agents().get("a/1").await.unwrap();
-    zaby.agents().playground_runtime_tokens("a1", None).await.unwrap();
-    zaby.agents().playground_runtime_tokens("a1", Some(json!({"ttlSeconds": 60}))).await.unwrap();
-    zaby.deployments().create("a1", json!({"environment": "TEST"})).await.unwrap();
+    zaby.health().check().json().await.unwrap();
+    zaby.agents().create(json!({"slug": "s"})).json().await.unwrap();
+    zaby.agents().list(E3Query { limit: Some(1), ..Default::default() }).json().await.unwrap();
+    zaby.agents().get("a/1").json().await.unwrap();
+    zaby.agents().playground_runtime_tokens("a1", None).json().await.unwrap();
+    zaby.agents().playground_runtime_tokens("a1", json!({"ttlSeconds": 60})).json().await.unwrap();
+    zaby.deployments().create("a1", json!({"environment": "TEST"})).json().await.unwrap();
     // A typed input struct serializes as the body.
-    #[derive(serde::Serialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Mint<'a> {
-        external_app_id: &'a str,
-        user_id: &'a str,
-    }
-    zaby.runtime_tokens().create(Mint { external_app_id: "app 1", user_id: "u" }).await.unwrap();
-    zaby.runtime_token_grants().revoke("g1", None).await.unwrap();
-    zaby.approvals().approve("r1", "ap1", None).await.unwrap();
-    zaby.agents().delete("a1", Some(json!({"force": true}))).await.unwrap();
-    runtime.runs().start(json!({"input": "hi"})).await.unwrap();
-    runtime.feedback().create("r1", json!({"rating": 5})).await.unwrap();
+    let mint = RuntimeTokenCreateInput {
+        external_app_id: "app 1".into(),
+        deployment_id: "d".into(),
+        quota_policy_id: "q".into(),
+        unique_id: Some("u".into()),
+        ..Default::default()
+    };
+    zaby.runtime_tokens().create(mint).json().await.unwrap();
+    zaby.runtime_token_grants().revoke("g1", None).json().await.unwrap();
+    zaby.approvals().approve("r1", "ap1", None).json().await.unwrap();
+    zaby.agents().delete("a1", E6Query { force: Some(true), ..Default::default() }).json().await.unwrap();
+    runtime.runs().start(json!({"input": "hi"})).json().await.unwrap();
+    runtime.feedback().create("r1", json!({"rating": 5})).json().await.unwrap();
     assert_eq!(t.pending(), 0);
 
     let r = t.requests();
     assert_eq!(r[2].path, format!("{a}?limit=1"));
     assert_eq!((r[4].method.as_str(), &r[4].json_body), ("GET", &None));
     assert_eq!((r[5].method.as_str(), &r[5].json_body), ("POST", &Some(json!({"ttlSeconds": 60}))));
-    assert_eq!(r[7].json_body, Some(json!({"userId": "u"})));
+    assert_eq!(r[7].json_body, Some(json!({"deploymentId": "d", "quotaPolicyId": "q", "uniqueId": "u"})));
     assert_eq!(r[8].json_body, Some(json!({})), "revoke sends {{}} when the input is omitted");
     assert_eq!(r[9].json_body, None, "approve sends no body when the input is omitted");
     assert!(!r[9].headers.contains_key("content-type"));

@@ -32,7 +32,7 @@ async fn stops_on_null_absent_or_empty_cursor_and_on_an_empty_page() {
         let t = mock();
         t.set_response("GET", AGENTS, 200, json!({"items": [1, 2], "nextCursor": "c1", "total": 3}));
         t.set_response("GET", AGENTS, 200, last_page.clone());
-        let (items, err) = drain(zaby(t.clone()).agents().iter(None)).await;
+        let (items, err) = drain(zaby(t.clone()).agents().iter(None).json()).await;
         assert!(err.is_none(), "{err:?}");
         let expected: Vec<Value> =
             if last_page["items"] == json!([]) { vec![json!(1), json!(2)] } else { vec![json!(1), json!(2), json!(3)] };
@@ -43,7 +43,7 @@ async fn stops_on_null_absent_or_empty_cursor_and_on_an_empty_page() {
     // A page without `items` ends the iteration.
     let t = mock();
     t.set_response("GET", AGENTS, 200, json!({"nextCursor": "x"}));
-    assert_eq!(drain(zaby(t.clone()).agents().iter(None)).await.0.len(), 0);
+    assert_eq!(drain(zaby(t.clone()).agents().iter(None).json()).await.0.len(), 0);
     assert_eq!(t.requests().len(), 1);
 }
 
@@ -52,7 +52,7 @@ async fn a_repeated_cursor_fails_after_the_page_is_delivered() {
     let t = mock();
     t.set_response("GET", AGENTS, 200, json!({"items": [1], "nextCursor": "a"}));
     t.set_response("GET", &format!("{AGENTS}?cursor=a"), 200, json!({"items": [2], "nextCursor": "a"}));
-    let (items, err) = drain(zaby(t.clone()).agents().iter(None)).await;
+    let (items, err) = drain(zaby(t.clone()).agents().iter(None).json()).await;
     assert_eq!(items, [json!(1), json!(2)]);
     let err = err.expect("repeated cursor");
     assert_error(&err, "ZabyError", Some("PAGINATION_CURSOR_REPEATED"));
@@ -62,7 +62,8 @@ async fn a_repeated_cursor_fails_after_the_page_is_delivered() {
     // The caller's starting cursor counts as the cursor just sent.
     let t = mock();
     t.set_response("GET", &format!("{AGENTS}?cursor=start"), 200, json!({"items": [1], "nextCursor": "start"}));
-    let (items, err) = drain(zaby(t.clone()).agents().iter(Some(json!({"cursor": "start"})))).await;
+    let (items, err) =
+        drain(zaby(t.clone()).paginate("agents", "iter", vec![], Some(json!({"cursor": "start"})))).await;
     assert_eq!(items, [json!(1)]);
     assert_error(&err.unwrap(), "ZabyError", Some("PAGINATION_CURSOR_REPEATED"));
 }
@@ -73,7 +74,7 @@ async fn the_callers_cursor_starts_and_the_query_keeps_its_order() {
     t.set_response("GET", AGENTS, 200, json!({"items": [1], "nextCursor": "n 2"}));
     t.set_response("GET", AGENTS, 200, json!({"items": [2], "nextCursor": null}));
     let query = json!({"cursor": "s1", "limit": 1, "status": "ACTIVE", "gone": null});
-    let (items, _) = drain(zaby(t.clone()).agents().iter(Some(query))).await;
+    let (items, _) = drain(zaby(t.clone()).paginate("agents", "iter", vec![], Some(query))).await;
     assert_eq!(items.len(), 2);
     let paths: Vec<String> = t.requests().into_iter().map(|r| r.path).collect();
     assert_eq!(
@@ -87,7 +88,7 @@ async fn pages_are_fetched_lazily() {
     let t = mock();
     t.set_response("GET", AGENTS, 200, json!({"items": [1, 2], "nextCursor": "c"}));
     t.set_response("GET", AGENTS, 200, json!({"items": [3], "nextCursor": null}));
-    let mut p = zaby(t.clone()).agents().iter(None);
+    let mut p = zaby(t.clone()).agents().iter(None).json();
     assert_eq!(t.requests().len(), 0, "nothing is sent before the first poll");
     assert_eq!(p.next().await.unwrap().unwrap(), json!(1));
     assert_eq!(t.requests().len(), 1);
@@ -105,7 +106,7 @@ async fn a_failing_page_surfaces_where_it_is_needed() {
     let t = mock();
     t.set_response("GET", AGENTS, 200, json!({"items": [1], "nextCursor": "c"}));
     t.set_response("GET", AGENTS, 404, json!({"code": "NOT_FOUND", "message": "gone"}));
-    let mut p = zaby(t.clone()).agents().iter(None).request_id("it-1");
+    let mut p = zaby(t.clone()).agents().iter(None).json().request_id("it-1");
     assert_eq!(p.next().await.unwrap().unwrap(), json!(1));
     let err = p.next().await.unwrap().unwrap_err();
     assert_error(&err, "ZabyNotFoundError", Some("NOT_FOUND"));
@@ -119,7 +120,7 @@ async fn numeric_cursors_are_threaded_as_text() {
     let t = mock();
     t.set_response("GET", AGENTS, 200, json!({"items": [1], "nextCursor": 20}));
     t.set_response("GET", &format!("{AGENTS}?cursor=20"), 200, json!({"items": [2]}));
-    let (items, err) = drain(zaby(t.clone()).agents().iter(None)).await;
+    let (items, err) = drain(zaby(t.clone()).agents().iter(None).json()).await;
     assert!(err.is_none());
     assert_eq!(items.len(), 2);
 }

@@ -69,7 +69,7 @@ async fn the_origin_prefixes_every_url() {
         .unwrap();
     assert_eq!(zaby.config().api_origin, "http://h:1/base");
     t.set_response("GET", "/health", 200, json!({}));
-    zaby.health().check().await.unwrap();
+    zaby.health().check().json().await.unwrap();
     assert_eq!(t.requests()[0].url, "http://h:1/base/health");
 }
 
@@ -105,9 +105,9 @@ async fn providers_are_resolved_on_every_request() {
         .unwrap();
     for _ in 0..2 {
         t.set_response("GET", "/health", 200, json!({}));
-        zaby.health().check().await.unwrap();
+        zaby.health().check().json().await.unwrap();
         t.set_response("POST", "/api/v1/agent-runtime/runs", 201, json!({}));
-        runtime.runs().start(json!({})).await.unwrap();
+        runtime.runs().start(json!({})).json().await.unwrap();
     }
     let r = t.requests();
     assert_eq!(r[0].headers["x-zaby-api-key"], "key-0");
@@ -288,16 +288,16 @@ async fn success_bodies() {
         MockResponse::text("GET", "/health", 201, " {\"a\": [1]} "),
     ]));
     let zaby = zaby(t.clone());
-    assert_eq!(zaby.health().check().await.unwrap(), json!({"status": "ok"}));
-    assert_eq!(zaby.health().check().await.unwrap(), serde_json::Value::Null);
-    assert_eq!(zaby.health().check().await.unwrap(), serde_json::Value::Null);
-    assert_eq!(zaby.health().check().await.unwrap(), json!({"a": [1]}));
+    assert_eq!(zaby.health().check().json().await.unwrap(), json!({"status": "ok"}));
+    assert_eq!(zaby.health().check().json().await.unwrap(), serde_json::Value::Null);
+    assert_eq!(zaby.health().check().json().await.unwrap(), serde_json::Value::Null);
+    assert_eq!(zaby.health().check().json().await.unwrap(), json!({"a": [1]}));
     // A transport that answers with `body` only is parsed too.
     let t = FnTransport::new(|_, _| async {
         Ok(TransportResponse { status: 200, body: Some("{\"x\":1}".into()), ..Default::default() })
     });
     assert_eq!(
-        zaby::Zaby::builder().api_key("k").transport(t).build().unwrap().health().check().await.unwrap(),
+        zaby::Zaby::builder().api_key("k").transport(t).build().unwrap().health().check().json().await.unwrap(),
         json!({"x": 1})
     );
 }

@@ -48,7 +48,7 @@ const AGENTS: &str = "/api/v1/provisioning/agentic-os/agents";
 async fn get_is_retried_on_every_default_status() {
     for status in [408, 429, 500, 502, 503, 504] {
         let (t, _) = statuses(Box::leak(Box::new([status])), &[]);
-        let out = client(t.clone(), 1u32).agents().get("a").await.unwrap();
+        let out = client(t.clone(), 1u32).agents().get("a").json().await.unwrap();
         assert_eq!(out, json!({"attempt": 1}), "{status}");
         assert_eq!(t.count(), 2);
     }
@@ -94,7 +94,7 @@ async fn attempts_bound_the_retries_and_the_last_response_is_the_error() {
 #[tokio::test(start_paused = true)]
 async fn default_backoff_delays() {
     let (t, times) = statuses(&[500, 500, 500, 500, 500, 500], &[]);
-    client(t.clone(), 6u32).agents().get("a").await.unwrap();
+    client(t.clone(), 6u32).agents().get("a").json().await.unwrap();
     assert_eq!(gaps(&times), [100, 200, 400, 800, 1000, 1000]);
 }
 
@@ -111,7 +111,7 @@ async fn custom_backoff_function_gets_the_attempt_number() {
         ..Default::default()
     };
     let (t, times) = statuses(&[500, 500, 500], &[]);
-    client(t.clone(), policy).agents().get("a").await.unwrap();
+    client(t.clone(), policy).agents().get("a").json().await.unwrap();
     assert_eq!(*calls.lock().unwrap(), [0, 1, 2]);
     assert_eq!(gaps(&times), [10, 20, 30]);
 }
@@ -119,28 +119,28 @@ async fn custom_backoff_function_gets_the_attempt_number() {
 #[tokio::test(start_paused = true)]
 async fn retry_after_on_429_and_503_lengthens_the_wait() {
     let (t, times) = statuses(&[429, 503], &[("retry-after", "2")]);
-    client(t.clone(), 2u32).agents().get("a").await.unwrap();
+    client(t.clone(), 2u32).agents().get("a").json().await.unwrap();
     assert_eq!(gaps(&times), [2000, 2000]);
 
     // Ignored on other statuses.
     let (t, times) = statuses(&[500], &[("retry-after", "5")]);
-    client(t.clone(), 1u32).agents().get("a").await.unwrap();
+    client(t.clone(), 1u32).agents().get("a").json().await.unwrap();
     assert_eq!(gaps(&times), [100]);
 
     // Shorter than the backoff: the backoff wins.
     let policy = RetryPolicy { attempts: 1, backoff_ms: Some(Arc::new(|_| 3000)), ..Default::default() };
     let (t, times) = statuses(&[429], &[("retry-after", "1")]);
-    client(t.clone(), policy).agents().get("a").await.unwrap();
+    client(t.clone(), policy).agents().get("a").json().await.unwrap();
     assert_eq!(gaps(&times), [3000]);
 
     // Capped at 60 s.
     let (t, times) = statuses(&[503], &[("retry-after", "3600")]);
-    client(t.clone(), 1u32).agents().get("a").await.unwrap();
+    client(t.clone(), 1u32).agents().get("a").json().await.unwrap();
     assert_eq!(gaps(&times), [60_000]);
 
     // Unparseable: plain backoff.
     let (t, times) = statuses(&[429], &[("retry-after", "later")]);
-    client(t.clone(), 1u32).agents().get("a").await.unwrap();
+    client(t.clone(), 1u32).agents().get("a").json().await.unwrap();
     assert_eq!(gaps(&times), [100]);
 }
 
@@ -151,7 +151,7 @@ async fn retry_after_as_http_date() {
     let headers: &'static [(&str, &str)] =
         Box::leak(Box::new([("retry-after", Box::leak(date.into_boxed_str()) as &str)]));
     let (t, times) = statuses(&[429], headers);
-    client(t.clone(), 1u32).agents().get("a").await.unwrap();
+    client(t.clone(), 1u32).agents().get("a").json().await.unwrap();
     let gap = gaps(&times)[0];
     assert!((2000..=3000).contains(&gap), "{gap}");
 }
@@ -229,14 +229,14 @@ async fn custom_methods_and_statuses() {
     };
     let (t, _) = statuses(&[500], &[]);
     let zaby = client(t.clone(), policy(vec!["delete"], vec![500]));
-    zaby.agents().delete("a", None).await.unwrap();
+    zaby.agents().delete("a", None).json().await.unwrap();
     assert_eq!(t.count(), 2, "DELETE opted in (case-insensitively)");
     let (t, _) = statuses(&[500], &[]);
     assert!(client(t.clone(), policy(vec!["delete"], vec![500])).agents().get("a").await.is_err());
     assert_eq!(t.count(), 1, "GET no longer listed");
 
     let (t, _) = statuses(&[418], &[]);
-    client(t.clone(), policy(vec!["GET"], vec![418])).agents().get("a").await.unwrap();
+    client(t.clone(), policy(vec!["GET"], vec![418])).agents().get("a").json().await.unwrap();
     assert_eq!(t.count(), 2);
     let (t, _) = statuses(&[500], &[]);
     assert!(client(t.clone(), policy(vec!["GET"], vec![418])).agents().get("a").await.is_err());
@@ -260,7 +260,7 @@ fn flaky(errors: usize, make: fn() -> ZabyError) -> Arc<FnTransport> {
 async fn connection_errors_are_retried_only_when_eligible() {
     let refused = || ZabyError::connection("refused", None);
     let t = flaky(2, refused);
-    assert_eq!(client(t.clone(), 2u32).agents().get("a").await.unwrap(), json!({"attempt": 2}));
+    assert_eq!(client(t.clone(), 2u32).agents().get("a").json().await.unwrap(), json!({"attempt": 2}));
     assert_eq!(t.count(), 3);
 
     let t = flaky(5, refused);
@@ -274,7 +274,7 @@ async fn connection_errors_are_retried_only_when_eligible() {
     assert_eq!(t.count(), 1);
 
     let t = flaky(1, refused);
-    client(t.clone(), 2u32).agents().start_run("a", json!({"requestId": "k"})).await.unwrap();
+    client(t.clone(), 2u32).agents().start_run("a", json!({"requestId": "k"})).json().await.unwrap();
     assert_eq!(t.count(), 2);
 }
 
@@ -297,7 +297,7 @@ async fn timeouts_are_retried_only_when_eligible() {
         .build()
         .unwrap();
     let start = Instant::now();
-    assert_eq!(zaby.agents().get("a").await.unwrap(), json!({"attempt": 1}));
+    assert_eq!(zaby.agents().get("a").json().await.unwrap(), json!({"attempt": 1}));
     assert_eq!(start.elapsed(), Duration::from_millis(500 + 100));
 
     let t = slow_then_fast();
@@ -326,7 +326,7 @@ async fn request_id_and_fresh_credentials_on_every_attempt() {
         .transport(t.clone())
         .build()
         .unwrap();
-    zaby.agents().get("a").request_id("corr-1").await.unwrap();
+    zaby.agents().get("a").request_id("corr-1").json().await.unwrap();
     let requests = t.requests();
     assert_eq!(requests.len(), 3);
     for (i, r) in requests.iter().enumerate() {
@@ -370,7 +370,7 @@ async fn retries_apply_to_each_page_of_an_iterator() {
         };
         Ok(json_response(200, body))
     });
-    let items: Vec<Value> = client(t.clone(), 1u32).agents().iter(None).map(Result::unwrap).collect().await;
+    let items: Vec<Value> = client(t.clone(), 1u32).agents().iter(None).json().map(Result::unwrap).collect().await;
     assert_eq!(items, [json!(1), json!(2)]);
     assert_eq!(t.count(), 4);
 }

@@ -53,13 +53,38 @@ fn unknown_members_of_an_agent_are_kept_in_extra_and_written_back() {
 }
 
 #[test]
-fn an_enum_value_the_sdk_does_not_know_still_deserializes() {
+fn enumerations_read_and_write_the_spec_strings() {
+    let statuses: Vec<AgentStatus> = serde_json::from_value(json!(["DRAFT", "ACTIVE", "PAUSED", "DISABLED"])).unwrap();
+    assert_eq!(statuses, [AgentStatus::Draft, AgentStatus::Active, AgentStatus::Paused, AgentStatus::Disabled]);
+    assert_eq!(serde_json::to_value(&statuses).unwrap(), json!(["DRAFT", "ACTIVE", "PAUSED", "DISABLED"]));
+    assert_eq!(RunEventName::ToolCall.as_str(), "tool_call");
+    assert_eq!(RuntimeScope::ManagedAgentsRuntimeRun.to_string(), "managed-agents:runtime:run");
+    assert_eq!("WAITING_FOR_APPROVAL".parse::<RunStatus>(), Ok(RunStatus::WaitingForApproval));
+    assert_eq!(AgentModel::ZabyMax, "zaby-max");
+}
+
+#[test]
+fn a_closed_enumeration_refuses_a_value_it_does_not_know() {
     let wire = json!({"id": "x", "status": "ARCHIVED", "runId": "r", "workflowId": "w", "deploymentId": null,
                       "externalAppId": null, "agentSessionId": "s", "finalOutput": null, "latestSeq": 3,
                       "createdAt": "t"});
-    let (run, back): (Run, _) = round_trip(&wire);
-    assert_eq!(run.status, "ARCHIVED");
-    assert_eq!(back["status"], "ARCHIVED");
+    let err = serde_json::from_value::<Run>(wire).unwrap_err().to_string();
+    assert!(err.contains("ARCHIVED") && err.contains("WAITING_FOR_APPROVAL"), "{err}");
+    let err = "archived".parse::<RunStatus>().unwrap_err();
+    assert_eq!((err.enumeration, err.value.as_str()), ("RunStatus", "archived"));
+    assert!(err.to_string().contains("\"archived\" is not a RunStatus"), "{err}");
+}
+
+#[test]
+fn an_open_enumeration_keeps_a_value_it_does_not_know() {
+    let wire = json!({"runId": "r", "message": "boom", "code": "QUOTA_EXCEEDED"});
+    let (error, back): (RunError, _) = round_trip(&wire);
+    assert_eq!(error.code, RunErrorCode::Unknown("QUOTA_EXCEEDED".into()));
+    assert_eq!(error.code.as_str(), "QUOTA_EXCEEDED");
+    assert_eq!(back, wire);
+    let known: RunError = serde_json::from_value(json!({"runId": "r", "message": "m", "code": "MODEL_ERROR"})).unwrap();
+    assert_eq!(known.code, RunErrorCode::ModelError);
+    assert_eq!("gpt-5".parse::<AgentModel>(), Ok(AgentModel::Unknown("gpt-5".into())));
 }
 
 #[test]
@@ -95,7 +120,7 @@ fn inputs_serialize_exactly_the_members_the_caller_set() {
         deployment_id: "dep".into(),
         quota_policy_id: "pol".into(),
         unique_id: Some("u-1".into()),
-        scopes: Some(vec!["managed-agents:runtime:run".into()]),
+        scopes: Some(vec![RuntimeScope::ManagedAgentsRuntimeRun]),
         ttl_seconds: Some(60),
         ..Default::default()
     };
@@ -112,7 +137,7 @@ fn inputs_serialize_exactly_the_members_the_caller_set() {
 
 #[test]
 fn partial_updates_tell_clear_from_leave() {
-    let clear = AgentUpdateInput { description: Some(None), status: Some("PAUSED".into()), ..Default::default() };
+    let clear = AgentUpdateInput { description: Some(None), status: Some(AgentStatus::Paused), ..Default::default() };
     assert_eq!(serde_json::to_value(&clear).unwrap(), json!({"description": null, "status": "PAUSED"}));
     let set = AgentUpdateInput { description: Some(Some("d".into())), ..Default::default() };
     assert_eq!(serde_json::to_value(&set).unwrap(), json!({"description": "d"}));
@@ -132,8 +157,8 @@ fn extra_lets_a_caller_send_members_the_sdk_does_not_model() {
 
 #[test]
 fn keywords_and_irregular_names_keep_their_wire_spelling() {
-    let server = McpServer { r#type: "EXTERNAL".into(), ..Default::default() };
-    assert_eq!(serde_json::to_value(&server).unwrap()["type"], "EXTERNAL");
+    let query = E93Query { r#type: Some(SignalType::ToolError), ..Default::default() };
+    assert_eq!(serde_json::to_value(&query).unwrap(), json!({"type": "tool_error"}));
     let report: UsageReport = serde_json::from_value(json!({
         "agentId": null, "from": "a", "to": "b",
         "totals": {"runs": 1, "completedRuns": 1, "failedRuns": 0, "cancelledRuns": 0, "testRuns": 0, "events": 3,

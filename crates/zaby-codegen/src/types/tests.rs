@@ -140,7 +140,27 @@ fn rust_output_uses_the_conventions() {
     assert!(rust.contains("pub r#type: McpServerKind,"));
     assert!(rust.contains("pub struct ListResponse<T = Value> {"));
     assert!(rust.contains("pub use crate::sse::SseEvent;"));
-    assert!(rust.contains("pub type AgentStatus = String;"));
+    // Enumerations are enums; open ones keep unknown values.
+    assert!(rust.contains("    closed AgentStatus {\n        Draft = \"DRAFT\","), "{rust}");
+    assert!(rust.contains("    open AgentModel {\n        Zaby = \"zaby\",\n        ZabyMax = \"zaby-max\","));
+    // An input with a required enumeration has no `Default`; other inputs do.
+    assert!(rust.contains("#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]\n#[serde(rename_all = \"camelCase\")]\npub struct AuthPolicyInput {"));
+    assert!(rust.contains("#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]\n#[serde(rename_all = \"camelCase\")]\npub struct AgentInput {"));
+}
+
+#[test]
+fn variant_names_follow_rust_conventions() {
+    for (wire, name) in [
+        ("DRAFT", "Draft"),
+        ("WAITING_FOR_APPROVAL", "WaitingForApproval"),
+        ("tool_call", "ToolCall"),
+        ("RunStarted", "RunStarted"),
+        ("zaby-max", "ZabyMax"),
+        ("managed-agents:runtime:run", "ManagedAgentsRuntimeRun"),
+        ("p95_response_time", "P95ResponseTime"),
+    ] {
+        assert_eq!(emit_rust::variant_name(wire), name);
+    }
 }
 
 #[test]

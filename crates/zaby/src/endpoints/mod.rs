@@ -1,12 +1,15 @@
 //! The endpoint table: every HTTP endpoint of the Zaby API, written once.
 //!
 //! `table.rs` holds one row per endpoint (E1–E125). The `endpoint_table!` macro turns
-//! those rows into the public [`ENDPOINTS`] descriptor list (read by the bindings'
-//! code generator, the server's router and the conformance tests) and into the Rust
-//! client methods. Nothing about an endpoint is written anywhere else.
+//! those rows into the public [`ENDPOINTS`] descriptor list, read by the code generator
+//! (`zaby-codegen`, which writes the typed methods of every language and [`EndpointId`]
+//! from it), the server's router and the conformance tests. Nothing about an endpoint
+//! is written anywhere else.
 
+mod id;
 mod table;
 
+pub use id::EndpointId;
 pub use table::ENDPOINTS;
 
 /// HTTP method of an endpoint.
@@ -255,7 +258,7 @@ pub const fn request_type(name: &'static str) -> Option<&'static str> {
     if name.is_empty() { None } else { Some(name) }
 }
 
-/// Expands the table: the `ENDPOINTS` list plus one Rust method per binding.
+/// Expands the table into the `ENDPOINTS` list.
 macro_rules! endpoint_table {
     ($(
         $id:ident $method:ident $path:literal $auth:ident [$($flag:ident),*] $request:literal -> $response:literal $summary:literal {
@@ -285,10 +288,6 @@ macro_rules! endpoint_table {
                 } ),+ ],
             } ),+
         ];
-
-        $( $(
-            endpoint_table!(@rust $client $name [$($param)*] $input $( => $iter )?);
-        )+ )+
     };
 
     (@method GET) => { HttpMethod::Get };
@@ -326,68 +325,6 @@ macro_rules! endpoint_table {
 
     (@iter) => { None };
     (@iter $iter:ident) => { Some(stringify!($iter)) };
-
-    // Rust methods. Each binding becomes a method on its client handle; the handle
-    // type is reached through a lower-case alias named like the client id.
-    (@rust $client:ident $name:ident [$($param:ident)*] none) => {
-        impl crate::clients::by_id::$client {
-            #[doc = concat!("`", stringify!($client), ".", stringify!($name), "`")]
-            pub fn $name(&self $(, $param: &str)*) -> crate::ZabyRequest<serde_json::Value> {
-                self.core().call(stringify!($client), stringify!($name), vec![$($param.to_owned()),*], None)
-            }
-        }
-    };
-    (@rust $client:ident $name:ident [$($param:ident)*] query) => {
-        impl crate::clients::by_id::$client {
-            #[doc = concat!("`", stringify!($client), ".", stringify!($name), "`")]
-            pub fn $name(&self $(, $param: &str)*, query: Option<serde_json::Value>) -> crate::ZabyRequest<serde_json::Value> {
-                self.core().call(stringify!($client), stringify!($name), vec![$($param.to_owned()),*], query)
-            }
-        }
-    };
-    (@rust $client:ident $name:ident [$($param:ident)*] query => $iter:ident) => {
-        endpoint_table!(@rust $client $name [$($param)*] query);
-        impl crate::clients::by_id::$client {
-            #[doc = concat!("Auto-paginating twin of `", stringify!($name), "`: yields items, fetching pages lazily.")]
-            pub fn $iter(&self $(, $param: &str)*, query: Option<serde_json::Value>) -> crate::Paginator {
-                self.core().paginate(stringify!($client), stringify!($iter), vec![$($param.to_owned()),*], query)
-            }
-        }
-    };
-    (@rust $client:ident $name:ident [$($param:ident)*] body) => {
-        endpoint_table!(@rust_required $client $name [$($param)*]);
-    };
-    (@rust $client:ident $name:ident [$($param:ident)*] body_moving) => {
-        endpoint_table!(@rust_required $client $name [$($param)*]);
-    };
-    (@rust_required $client:ident $name:ident [$($param:ident)*]) => {
-        impl crate::clients::by_id::$client {
-            #[doc = concat!("`", stringify!($client), ".", stringify!($name), "`")]
-            pub fn $name(&self $(, $param: &str)*, input: impl serde::Serialize) -> crate::ZabyRequest<serde_json::Value> {
-                self.core().call_serialized(stringify!($client), stringify!($name), vec![$($param.to_owned()),*], &input)
-            }
-        }
-    };
-    (@rust $client:ident $name:ident [$($param:ident)*] body_opt) => {
-        endpoint_table!(@rust_optional $client $name [$($param)*]);
-    };
-    (@rust $client:ident $name:ident [$($param:ident)*] body_or_empty) => {
-        endpoint_table!(@rust_optional $client $name [$($param)*]);
-    };
-    (@rust $client:ident $name:ident [$($param:ident)*] given) => {
-        endpoint_table!(@rust_optional $client $name [$($param)*]);
-    };
-    (@rust_optional $client:ident $name:ident [$($param:ident)*]) => {
-        impl crate::clients::by_id::$client {
-            #[doc = concat!("`", stringify!($client), ".", stringify!($name), "`")]
-            pub fn $name(&self $(, $param: &str)*, input: Option<serde_json::Value>) -> crate::ZabyRequest<serde_json::Value> {
-                self.core().call(stringify!($client), stringify!($name), vec![$($param.to_owned()),*], input)
-            }
-        }
-    };
-    // E15 shares E14's method; the stream (E121) is written by hand in `clients`.
-    (@rust $client:ident $name:ident [$($param:ident)*] omitted) => {};
-    (@rust $client:ident $name:ident [$($param:ident)*] stream) => {};
 }
 
 /// `external_app_id` → `"externalAppId"` at compile time, for the one body member that moves.

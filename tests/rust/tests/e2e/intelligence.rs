@@ -17,23 +17,23 @@ pub async fn scenario(ctx: Arc<Ctx>) -> zaby::Result<()> {
     // Two runs, both rated badly by the end user.
     let mut runs = Vec::new();
     for question in ["where is my parcel", "why so slow"] {
-        let run = rt.runs().start(json!({ "input": question })).await?;
+        let run = rt.runs().start(json!({ "input": question })).json().await?;
         assert_eq!(run["status"], "COMPLETED");
-        rt.feedback().create(s(&run, "runId"), json!({ "rating": 1, "comment": "wrong" })).await?;
+        rt.feedback().create(s(&run, "runId"), json!({ "rating": 1, "comment": "wrong" })).json().await?;
         runs.push(s(&run, "runId").to_string());
     }
 
     // E93: each run left a run_completed and a user_feedback signal.
-    let signals = z.intelligence().list_signals(Some(json!({ "agentId": agent_id }))).await?;
+    let signals = z.intelligence().list_signals(json!({ "agentId": agent_id })).json().await?;
     assert_eq!(signals["total"], 4, "{signals}");
-    let feedback = z.intelligence().list_signals(Some(json!({ "runId": runs[0], "type": "user_feedback" }))).await?;
+    let feedback = z.intelligence().list_signals(json!({ "runId": runs[0], "type": "user_feedback" })).json().await?;
     assert_eq!(feedback["total"], 1);
     assert_eq!(
         (items(&feedback)[0]["value"].as_f64(), items(&feedback)[0]["deploymentId"].as_str()),
         (Some(1.0), Some(dep.deployment_id.as_str()))
     );
     let mut iter =
-        z.intelligence().iter_signals(Some(json!({ "agentId": agent_id, "type": "run_completed", "limit": 1 })));
+        z.intelligence().iter_signals(json!({ "agentId": agent_id, "type": "run_completed", "limit": 1 })).json();
     let mut completed = 0;
     while let Some(sig) = iter.next().await {
         assert_eq!(sig?["type"], "run_completed");
@@ -43,14 +43,14 @@ pub async fn scenario(ctx: Arc<Ctx>) -> zaby::Result<()> {
 
     // E94: the daily rollups count the two runs and the two ratings (summed over the
     // buckets, so a run on each side of midnight still adds up).
-    let rollups = z.intelligence().list_rollups(Some(json!({ "agentId": agent_id }))).await?;
+    let rollups = z.intelligence().list_rollups(json!({ "agentId": agent_id })).json().await?;
     let of = |name: &str| -> Vec<Value> { items(&rollups).iter().filter(|r| r["metric"] == name).cloned().collect() };
     let total = |name: &str| of(name).iter().map(|r| r["value"].as_f64().unwrap_or(0.0)).sum::<f64>();
     assert_eq!((total("run_count"), total("feedback_count")), (2.0, 2.0), "{rollups}");
     assert!(of("run_count").iter().all(|r| r["granularity"] == "daily"), "{rollups}");
     assert!(of("avg_rating").iter().all(|r| r["value"] == 1.0), "{rollups}");
     assert!(!of("avg_rating").is_empty(), "{rollups}");
-    let mut iter = z.intelligence().iter_rollups(Some(json!({ "agentId": agent_id, "metric": "run_count" })));
+    let mut iter = z.intelligence().iter_rollups(json!({ "agentId": agent_id, "metric": "run_count" })).json();
     let mut counted = 0;
     while let Some(r) = iter.next().await {
         counted += r?["count"].as_i64().unwrap_or(0);
@@ -60,7 +60,7 @@ pub async fn scenario(ctx: Arc<Ctx>) -> zaby::Result<()> {
 
     // E95: one QUALITY improvement per badly rated run.
     let proposed =
-        z.intelligence().list_improvements(Some(json!({ "agentId": agent_id, "status": "PROPOSED" }))).await?;
+        z.intelligence().list_improvements(json!({ "agentId": agent_id, "status": "PROPOSED" })).json().await?;
     assert_eq!(proposed["total"], 2, "{proposed}");
     let by_run = |run: &str| {
         items(&proposed)
@@ -74,7 +74,7 @@ pub async fn scenario(ctx: Arc<Ctx>) -> zaby::Result<()> {
         (first["category"].as_str(), first["suggestedChange"]["type"].as_str()),
         (Some("QUALITY"), Some("instructions"))
     );
-    let mut iter = z.intelligence().iter_improvements(Some(json!({ "agentId": agent_id })));
+    let mut iter = z.intelligence().iter_improvements(json!({ "agentId": agent_id })).json();
     let mut n = 0;
     while let Some(i) = iter.next().await {
         i?;
@@ -84,19 +84,19 @@ pub async fn scenario(ctx: Arc<Ctx>) -> zaby::Result<()> {
 
     // E96: approved, then implemented; E97 rejects the other; decided ones are final.
     let approved =
-        z.intelligence().approve_improvement(s(&first, "id"), Some(json!({ "comment": "rewrite the intro" }))).await?;
+        z.intelligence().approve_improvement(s(&first, "id"), json!({ "comment": "rewrite the intro" })).json().await?;
     assert_eq!(
         (approved["status"].as_str(), approved["comment"].as_str()),
         (Some("APPROVED"), Some("rewrite the intro"))
     );
-    let done = z.intelligence().approve_improvement(s(&first, "id"), Some(json!({ "status": "IMPLEMENTED" }))).await?;
+    let done = z.intelligence().approve_improvement(s(&first, "id"), json!({ "status": "IMPLEMENTED" })).json().await?;
     assert_eq!(done["status"], "IMPLEMENTED");
-    let rejected = z.intelligence().reject_improvement(s(&second, "id"), Some(json!({ "reason": "one-off" }))).await?;
+    let rejected = z.intelligence().reject_improvement(s(&second, "id"), json!({ "reason": "one-off" })).json().await?;
     assert_eq!((rejected["status"].as_str(), rejected["reason"].as_str()), (Some("REJECTED"), Some("one-off")));
     let final_ =
         expect_err(z.intelligence().reject_improvement(s(&first, "id"), None), 409, "CANDIDATE_ALREADY_REVIEWED").await;
     assert!(final_.is("ZabyConflictError"));
-    let open = z.intelligence().list_improvements(Some(json!({ "agentId": agent_id, "status": "PROPOSED" }))).await?;
+    let open = z.intelligence().list_improvements(json!({ "agentId": agent_id, "status": "PROPOSED" })).json().await?;
     assert_eq!(open["total"], 0, "reviewed improvements are not proposed again: {open}");
     Ok(())
 }

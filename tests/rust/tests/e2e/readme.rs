@@ -84,7 +84,7 @@ pub async fn scenario(ctx: Arc<Ctx>) -> zaby::Result<()> {
     assert_eq!(text, "You said: hello", "the text events spell the answer");
 
     // What it did is on the server: the agent `helper`, published and deployed.
-    let agents = ctx.zaby.agents().list(Some(json!({ "q": "helper" }))).await?;
+    let agents = ctx.zaby.agents().list(json!({ "q": "helper" })).json().await?;
     let helper = items(&agents).iter().find(|a| a["slug"] == "helper").expect("agent helper");
     assert_eq!(helper["status"], "ACTIVE");
     assert_eq!(helper["activeDeployments"].as_array().map(Vec::len), Some(1), "{helper}");

@@ -93,23 +93,22 @@ pub async fn scenario() -> Result<(), String> {
 async fn across(a: Arc<Server>, b: Arc<Server>) -> zaby::Result<()> {
     let (za, zb) = (client(&a), client(&b));
     // Created through one replica, activated and readable through the other.
-    let agent = za.agents().create(json!({ "slug": "replicated", "name": "Replicated" })).await?;
+    let agent = za.agents().create(json!({ "slug": "replicated", "name": "Replicated" })).json().await?;
     let agent_id = s(&agent, "id").to_string();
-    let version = za.agents().publish(&agent_id).await?;
-    let dep = za.agents().deploy(&agent_id, json!({ "agentVersionId": version["id"] })).await?;
+    let version = za.agents().publish(&agent_id).json().await?;
+    let dep = za.agents().deploy(&agent_id, json!({ "agentVersionId": version["id"] })).json().await?;
     crate::support::wait_active(&zb, s(&dep, "id")).await;
-    assert_eq!(zb.agents().get(&agent_id).await?["status"], "ACTIVE");
+    assert_eq!(zb.agents().get(&agent_id).json().await?["status"], "ACTIVE");
     let token = za
         .agents()
-        .playground_runtime_tokens(
-            &agent_id,
-            Some(json!({ "deploymentId": dep["id"], "externalUserId": "replica-user" })),
-        )
+        .playground_runtime_tokens(&agent_id, json!({ "deploymentId": dep["id"], "externalUserId": "replica-user" }))
+        .json()
         .await?;
 
     for (from, to, label) in [(&a, &b, "1 to 2"), (&b, &a, "2 to 1")] {
         let input = json!({ "message": format!("across {label}"), "simulate": { "delayMs": 50 } });
-        let started = runtime(from, &token).runs().start(json!({ "input": input, "respondAsync": true })).await?;
+        let started =
+            runtime(from, &token).runs().start(json!({ "input": input, "respondAsync": true })).json().await?;
         let run_id = s(&started, "runId").to_string();
         let events = stream_all(&runtime(to, &token), &run_id, |_| async { Ok(()) }).await?;
         let seen = names(&events);
@@ -118,7 +117,7 @@ async fn across(a: Arc<Server>, b: Arc<Server>) -> zaby::Result<()> {
         assert_eq!(events.last().unwrap().data["finalOutput"], format!("You said: across {label}"));
         let ids: Vec<u64> = events.iter().filter_map(|e| e.id.as_ref()?.parse().ok()).collect();
         assert_eq!(ids, (1..=ids.len() as u64).collect::<Vec<_>>(), "{label}: every event once, in order");
-        let page = runtime(from, &token).runs().events(&run_id, Some(json!({ "limit": 500 }))).await?;
+        let page = runtime(from, &token).runs().events(&run_id, json!({ "limit": 500 })).json().await?;
         assert_eq!(items(&page).len(), events.len(), "{label}: the stream saw every stored event");
     }
     Ok(())

@@ -21,6 +21,7 @@ pub async fn scenario(ctx: Arc<Ctx>) -> zaby::Result<()> {
                 { "match": "add", "toolName": "sum", "arguments": { "numbers": [30, 5] } }
             ] } },
         }))
+        .json()
         .await?;
     let agent_id = s(&agent, "id").to_string();
     z.agents()
@@ -28,9 +29,10 @@ pub async fn scenario(ctx: Arc<Ctx>) -> zaby::Result<()> {
             &agent_id,
             json!({ "tenantInstallationId": installation, "toolDefinitionId": sum, "approvalMode": "MANUAL" }),
         )
+        .json()
         .await?;
-    let version = z.agents().publish(&agent_id).await?;
-    let deployment = z.agents().deploy(&agent_id, json!({ "agentVersionId": version["id"] })).await?;
+    let version = z.agents().publish(&agent_id).json().await?;
+    let deployment = z.agents().deploy(&agent_id, json!({ "agentVersionId": version["id"] })).json().await?;
     let deployment_id = s(&deployment, "id").to_string();
     crate::support::wait_active(z, &deployment_id).await;
     let granted = app_token(&ctx, &deployment_id, json!({ "allowApprovals": true }), "shopper-1").await?;
@@ -39,14 +41,14 @@ pub async fn scenario(ctx: Arc<Ctx>) -> zaby::Result<()> {
     // E119 + E121 + E123: the stream shows the tool call, waits for the approval given
     // by the end user, and finishes with the tool's result.
     let started =
-        rt.runs().start(json!({ "input": { "message": "please add my orders" }, "respondAsync": true })).await?;
+        rt.runs().start(json!({ "input": { "message": "please add my orders" }, "respondAsync": true })).json().await?;
     assert_eq!(started["status"], "PENDING");
     assert_eq!(started["externalAppId"], json!(granted.app_id));
     let run_id = s(&started, "runId").to_string();
     let events = stream_all(&rt, &run_id, |approval_id| {
         let (rt, run_id) = (rt.clone(), run_id.clone());
         async move {
-            let decided = rt.approvals().approve(&run_id, &approval_id, Some(json!({ "reason": "fine" }))).await?;
+            let decided = rt.approvals().approve(&run_id, &approval_id, json!({ "reason": "fine" })).json().await?;
             assert_eq!(
                 (decided["status"].as_str(), decided["decidedBy"].as_str()),
                 (Some("APPROVED"), Some("runtime"))
@@ -64,13 +66,13 @@ pub async fn scenario(ctx: Arc<Ctx>) -> zaby::Result<()> {
     assert_eq!(events[3].data["result"], json!({ "sum": 35 }));
 
     // E120: the stored events are the streamed ones, in seq order.
-    let page = rt.runs().events(&run_id, Some(json!({ "limit": 500 }))).await?;
+    let page = rt.runs().events(&run_id, json!({ "limit": 500 })).json().await?;
     let stored: Vec<&str> = items(&page).iter().map(|e| s(e, "event")).collect();
     assert_eq!(stored, seen.iter().map(String::as_str).collect::<Vec<_>>());
     let ids: Vec<Option<String>> = events.iter().map(|e| e.id.clone()).collect();
     let stored_ids: Vec<Option<String>> = items(&page).iter().map(|e| e["id"].as_str().map(str::to_string)).collect();
     assert_eq!(ids, stored_ids, "SSE ids are the stored seqs");
-    let mut iter = rt.runs().iter_events(&run_id, Some(json!({ "limit": 2 })));
+    let mut iter = rt.runs().iter_events(&run_id, json!({ "limit": 2 })).json();
     let mut count = 0;
     while let Some(e) = iter.next().await {
         e?;
@@ -79,17 +81,17 @@ pub async fn scenario(ctx: Arc<Ctx>) -> zaby::Result<()> {
     assert_eq!(count, stored.len());
 
     // E125: the end user's feedback.
-    let fb = rt.feedback().create(&run_id, json!({ "rating": 5, "comment": "spot on" })).await?;
+    let fb = rt.feedback().create(&run_id, json!({ "rating": 5, "comment": "spot on" })).json().await?;
     assert_eq!((fb["rating"].as_i64(), fb["source"].as_str()), (Some(5), Some("RUNTIME")));
     assert_eq!(fb["runId"], json!(run_id));
 
     // E124: a rejected approval is fed back to the model as a refused tool call.
-    let second = rt.runs().start(json!({ "input": "add again", "respondAsync": true })).await?;
+    let second = rt.runs().start(json!({ "input": "add again", "respondAsync": true })).json().await?;
     let second_id = s(&second, "runId").to_string();
     let events = stream_all(&rt, &second_id, |approval_id| {
         let (rt, run_id) = (rt.clone(), second_id.clone());
         async move {
-            let decided = rt.approvals().reject(&run_id, &approval_id, Some(json!({ "reason": "not now" }))).await?;
+            let decided = rt.approvals().reject(&run_id, &approval_id, json!({ "reason": "not now" })).json().await?;
             assert_eq!(decided["status"], "REJECTED");
             Ok(())
         }
@@ -114,42 +116,47 @@ pub async fn scenario(ctx: Arc<Ctx>) -> zaby::Result<()> {
     let slow = rt
         .runs()
         .start(json!({ "input": { "message": "slow", "simulate": { "delayMs": 2000 } }, "respondAsync": true }))
+        .json()
         .await?;
     let slow_id = s(&slow, "runId").to_string();
-    let cancelled = rt.runs().cancel(&slow_id, Some(json!({ "reason": "left the page" }))).await?;
+    let cancelled = rt.runs().cancel(&slow_id, json!({ "reason": "left the page" })).json().await?;
     assert_eq!(cancelled["runId"], json!(slow_id));
     assert_eq!(finished_run(z, &slow_id).await["status"], "CANCELLED");
 
     // E37 + E38: approvals answered with the API key, on a management run.
-    let mgmt = z.agents().start_run(&agent_id, json!({ "input": "add it up", "respondAsync": true })).await?;
+    let mgmt = z.agents().start_run(&agent_id, json!({ "input": "add it up", "respondAsync": true })).json().await?;
     let mgmt_id = s(&mgmt, "runId").to_string();
     let pending = wait_pending(z, &mgmt_id).await;
     assert_eq!((pending["toolName"].as_str(), pending["agentId"].as_str()), (Some("sum"), Some(agent_id.as_str())));
     assert_eq!(pending["arguments"], json!({ "numbers": [30, 5] }));
-    let mut iter = z.approvals().iter(Some(json!({ "runId": mgmt_id })));
+    let mut iter = z.approvals().iter(json!({ "runId": mgmt_id })).json();
     assert_eq!(iter.next().await.expect("the approval")?["id"], pending["id"]);
-    let ok = z.approvals().approve(&mgmt_id, s(&pending, "id"), Some(json!({ "decidedBy": "ops-lead" }))).await?;
+    let ok = z.approvals().approve(&mgmt_id, s(&pending, "id"), json!({ "decidedBy": "ops-lead" })).json().await?;
     assert_eq!((ok["status"].as_str(), ok["decidedBy"].as_str()), (Some("APPROVED"), Some("ops-lead")));
     let run = finished_run(z, &mgmt_id).await;
     assert_eq!(run["finalOutput"], "Tool sum returned: {\"sum\":35}");
-    let decided = z.approvals().list(Some(json!({ "runId": mgmt_id, "status": "APPROVED" }))).await?;
+    let decided = z.approvals().list(json!({ "runId": mgmt_id, "status": "APPROVED" })).json().await?;
     assert_eq!(decided["total"], 1);
 
     // E39: rejected with the API key.
-    let mgmt2 = z.agents().start_run(&agent_id, json!({ "input": "add more", "respondAsync": true })).await?;
+    let mgmt2 = z.agents().start_run(&agent_id, json!({ "input": "add more", "respondAsync": true })).json().await?;
     let mgmt2_id = s(&mgmt2, "runId").to_string();
     let pending = wait_pending(z, &mgmt2_id).await;
-    let no = z.approvals().reject(&mgmt2_id, s(&pending, "id"), Some(json!({ "reason": "too costly" }))).await?;
+    let no = z.approvals().reject(&mgmt2_id, s(&pending, "id"), json!({ "reason": "too costly" })).json().await?;
     assert_eq!((no["status"].as_str(), no["decidedBy"].as_str()), (Some("REJECTED"), Some("api-key")));
     let run = finished_run(z, &mgmt2_id).await;
     assert!(s(&run, "finalOutput").contains("APPROVAL_REJECTED"), "{run}");
 
     // E28: feedback with the API key is recorded as PROVISIONING.
-    let fb = z.runtime_tokens().record_feedback(&mgmt_id, json!({ "rating": "positive", "label": "helpful" })).await?;
+    let fb = z
+        .runtime_tokens()
+        .record_feedback(&mgmt_id, json!({ "rating": "positive", "label": "helpful" }))
+        .json()
+        .await?;
     assert_eq!((fb["rating"].as_i64(), fb["source"].as_str()), (Some(5), Some("PROVISIONING")));
 
     // E40: the agent's usage counts these runs, tool calls, approvals and ratings.
-    let usage = z.usage().get_agent_usage(Some(json!({ "agentId": agent_id }))).await?;
+    let usage = z.usage().get_agent_usage(json!({ "agentId": agent_id })).json().await?;
     let t = &usage["totals"];
     assert_eq!(usage["agentId"], json!(agent_id));
     assert_eq!(
@@ -165,7 +172,7 @@ pub async fn scenario(ctx: Arc<Ctx>) -> zaby::Result<()> {
 /// The run's pending approval, once the run waits for it (E37).
 async fn wait_pending(z: &zaby::Zaby, run_id: &str) -> Value {
     eventually("an approval to be requested", || async {
-        let list = z.approvals().list(Some(json!({ "runId": run_id }))).await?;
+        let list = z.approvals().list(json!({ "runId": run_id })).json().await?;
         Ok(items(&list).first().cloned())
     })
     .await

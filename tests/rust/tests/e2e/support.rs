@@ -136,10 +136,10 @@ pub async fn deployed_agent(ctx: &Ctx, base: &str, extra: Value) -> zaby::Result
     let z = &ctx.zaby;
     let mut input = json!({ "slug": ctx.slug(base), "name": base });
     input.as_object_mut().unwrap().extend(extra.as_object().cloned().unwrap_or_default());
-    let agent = z.agents().create(input).await?;
+    let agent = z.agents().create(input).json().await?;
     let agent_id = s(&agent, "id").to_string();
-    let version = z.agents().publish(&agent_id).await?;
-    let deployment = z.agents().deploy(&agent_id, json!({ "agentVersionId": version["id"] })).await?;
+    let version = z.agents().publish(&agent_id).json().await?;
+    let deployment = z.agents().deploy(&agent_id, json!({ "agentVersionId": version["id"] })).json().await?;
     let deployment_id = s(&deployment, "id").to_string();
     wait_active(z, &deployment_id).await;
     Ok(Deployed { agent_id, deployment_id })
@@ -148,7 +148,7 @@ pub async fn deployed_agent(ctx: &Ctx, base: &str, extra: Value) -> zaby::Result
 /// Waits until the deployment's provisioning is readable, i.e. it is `ACTIVE`.
 pub async fn wait_active(z: &Zaby, deployment_id: &str) -> Value {
     eventually("the deployment to become ACTIVE", || async {
-        match z.deployments().get_provisioning(deployment_id).await {
+        match z.deployments().get_provisioning(deployment_id).json().await {
             Ok(p) => Ok(Some(p)),
             Err(e) if e.code() == Some("DEPLOYMENT_PROVISIONING_NOT_READY") => Ok(None),
             Err(e) => Err(e),
@@ -167,14 +167,15 @@ pub struct AppToken {
 pub async fn app_token(ctx: &Ctx, deployment_id: &str, binding: Value, user: &str) -> zaby::Result<AppToken> {
     let z = &ctx.zaby;
     let slug = ctx.slug("app");
-    let app = z.external_apps().create(json!({ "name": slug, "slug": slug })).await?;
+    let app = z.external_apps().create(json!({ "name": slug, "slug": slug })).json().await?;
     let app_id = s(&app, "id").to_string();
     let mut bind = json!({ "deploymentId": deployment_id });
     bind.as_object_mut().unwrap().extend(binding.as_object().cloned().unwrap_or_default());
-    z.external_apps().bind_deployment(&app_id, bind).await?;
+    z.external_apps().bind_deployment(&app_id, bind).json().await?;
     let policy = z
         .runtime_token_policies()
         .create(json!({ "name": slug, "externalAppId": app_id, "deploymentId": deployment_id }))
+        .json()
         .await?;
     let token = z
         .runtime_tokens()
@@ -182,20 +183,21 @@ pub async fn app_token(ctx: &Ctx, deployment_id: &str, binding: Value, user: &st
             "externalAppId": app_id, "deploymentId": deployment_id,
             "quotaPolicyId": policy["id"], "externalUserId": user,
         }))
+        .json()
         .await?;
     Ok(AppToken { app_id, token })
 }
 
 /// The built-in MCP installation every tenant has, and the id of one of its tools.
 pub async fn builtin_tool(z: &Zaby, tool: &str) -> zaby::Result<(String, String)> {
-    let installs = z.mcp().list_installations(Some(json!({ "status": "ACTIVE" }))).await?;
+    let installs = z.mcp().list_installations(json!({ "status": "ACTIVE" })).json().await?;
     let builtin = items(&installs)
         .iter()
         .find(|i| i["name"] == "zaby-builtin")
         .unwrap_or_else(|| panic!("no zaby-builtin installation in {installs}"))
         .clone();
     let installation_id = s(&builtin, "id").to_string();
-    let tools = z.mcp().list_installation_tools(&installation_id, None).await?;
+    let tools = z.mcp().list_installation_tools(&installation_id, None).json().await?;
     let found = items(&tools).iter().find(|t| t["name"] == tool).unwrap_or_else(|| panic!("no tool {tool}"));
     Ok((installation_id, s(found, "id").to_string()))
 }
@@ -226,7 +228,7 @@ pub fn names(events: &[zaby::SseEvent]) -> Vec<String> {
 /// A run's final state, polled through E16.
 pub async fn finished_run(z: &Zaby, run_id: &str) -> Value {
     eventually("the run to end", || async {
-        let run = z.agents().get_run_progress(run_id).await?;
+        let run = z.agents().get_run_progress(run_id).json().await?;
         Ok(matches!(run["status"].as_str(), Some("COMPLETED" | "FAILED" | "CANCELLED")).then_some(run))
     })
     .await

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::support::{Ctx, s};
 
 pub async fn scenario(ctx: Arc<Ctx>) -> zaby::Result<()> {
-    let health = ctx.zaby.health().check().await?;
+    let health = ctx.zaby.health().check().json().await?;
     assert_eq!(health["status"], "ok", "{health}");
     // The version the binary reports on the command line.
     let version = ctx.server.admin(&["--version"]).expect("zaby-server --version");
