@@ -158,3 +158,75 @@ impl From<Embedding> for Option<Vec<f32>> {
         e.0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+    use sqlx::FromRow;
+
+    use super::{Embedding, Flag, FlagOpt, Json, JsonOpt, StringList};
+    use crate::storage::Db;
+    use crate::storage::sql::{DbResult, one_as};
+
+    #[derive(Debug, FromRow)]
+    struct Stored {
+        #[sqlx(try_from = "Flag")]
+        flag: bool,
+        #[sqlx(try_from = "FlagOpt")]
+        flag_opt: Option<bool>,
+        #[sqlx(try_from = "Json")]
+        doc: Value,
+        #[sqlx(try_from = "JsonOpt")]
+        doc_opt: Option<Value>,
+        #[sqlx(try_from = "StringList")]
+        list: Vec<String>,
+        #[sqlx(try_from = "Embedding")]
+        embedding: Option<Vec<f32>>,
+    }
+
+    async fn read(db: &Db, select: &str) -> DbResult<Option<Stored>> {
+        let mut conn = db.read().await?;
+        one_as(&mut conn, select, vec![]).await
+    }
+
+    #[tokio::test]
+    async fn stored_forms_decode_and_a_bad_document_names_its_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::connect(&format!("sqlite://{}", dir.path().join("t.db").display())).await.unwrap();
+        let row = read(
+            &db,
+            "SELECT 2 AS flag, NULL AS flag_opt, '{\"a\":[1]}' AS doc, NULL AS doc_opt, '[\"x\",\"y\"]' AS list, \
+             'not numbers' AS embedding",
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert!(row.flag);
+        assert_eq!(row.flag_opt, None);
+        assert_eq!(row.doc, json!({"a": [1]}));
+        assert_eq!(row.doc_opt, None);
+        assert_eq!(row.list, ["x", "y"]);
+        assert_eq!(row.embedding, None, "an unreadable embedding reads as none");
+
+        let row = read(
+            &db,
+            "SELECT 0 AS flag, 1 AS flag_opt, '[]' AS doc, '{}' AS doc_opt, '[]' AS list, '[0.5]' AS embedding",
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert!(!row.flag);
+        assert_eq!(row.flag_opt, Some(true));
+        assert_eq!(row.doc_opt, Some(json!({})));
+        assert_eq!(row.embedding, Some(vec![0.5]));
+
+        let err = read(
+            &db,
+            "SELECT 1 AS flag, NULL AS flag_opt, '{oops' AS doc, NULL AS doc_opt, '[]' AS list, NULL AS embedding",
+        )
+        .await
+        .unwrap_err();
+        assert!(err.to_string().contains("\"doc\""), "{err}");
+        db.close().await;
+    }
+}
