@@ -95,7 +95,7 @@ node-build: node-env
 test-node: node-build
 	cd typescript && npm test
 
-## The web build (WEB.md §2): the addon-independent suites and the Rust core's
+## The web build (`docs/web.md`): the addon-independent suites and the Rust core's
 ## conformance vectors replayed against dist/web/ (test-node runs them on the native build).
 test-web: node-build
 	cd typescript && npm run test:web

@@ -1,4 +1,4 @@
-// Bundle sizes of the web build of @zaby/sdk (WEB.md §2), bundled the way a browser
+// Bundle sizes of the web build of @zaby/sdk (`docs/web.md`), bundled the way a browser
 // app would: `import … from "@zaby/sdk"` resolved through package.json `exports`,
 // esbuild with platform "browser", ESM, tree-shaken and minified, then gzip level 9.
 // Prints a Markdown section on stdout. Needs typescript/ built (make node-build).

@@ -24,7 +24,7 @@ def test_defaults() -> None:
     assert (c.environment, c.api_origin, c.timeout_ms, c.user_agent, c.tenant_id) == (
         "production", DEFAULT_ZABY_API_ORIGIN, 30000, None, None,
     )
-    # Retries unset: the public SDKs' shape (API.md §2.1, amended 2026-12-06).
+    # Retries unset: the public SDKs' shape (`docs/configuration.md`, amended 2026-12-06).
     assert c.retries.attempts == 0
     assert c.retries.retry_methods == []
     assert c.retries.retry_statuses == []

@@ -1,4 +1,4 @@
-"""Credential providers (API.md §2.5): str, sync and async callables, called on every
+"""Credential providers (`docs/configuration.md`): str, sync and async callables, called on every
 attempt, awaited on the caller's loop; failures are CREDENTIAL_PROVIDER_FAILED."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The error hierarchy (API.md §3): classes, fields, mapping, str/repr, pickling."""
+"""The error hierarchy (docs/errors.md): classes, fields, mapping, str/repr, pickling."""
 
 from __future__ import annotations
 

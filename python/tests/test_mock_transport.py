@@ -1,4 +1,4 @@
-"""MockTransport exactly as API.md §6: both queueing styles, matching, exact failure
+"""MockTransport exactly as `docs/testing.md`: both queueing styles, matching, exact failure
 messages, recorded requests."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Auto-paginating iterators (API.md §1.10)."""
+"""Auto-paginating iterators (docs/pagination.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Retries (API.md §2.4) as seen from Python: counts, policies, backoff callables,
+"""Retries (`docs/configuration.md`) as seen from Python: counts, policies, backoff callables,
 idempotency-keyed POSTs, transport failures."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """``signal=`` on the async client: an ``asyncio.Event`` whose setting aborts a call,
-an ``iter_*`` iterator or a run stream with ``ZabyError`` code ``ABORTED`` (API.md §1.6,
+an ``iter_*`` iterator or a run stream with ``ZabyError`` code ``ABORTED`` (`docs/configuration.md`,
 the public SDK's ``signal``). The sync client hands its ``threading.Event`` to the core
 instead (``zaby.sync``)."""
 

@@ -1,4 +1,4 @@
-"""``ZabyTransport``, the transport protocol (API.md §1.11); ``zaby.transport`` loads it
+"""``ZabyTransport``, the transport protocol (`docs/testing.md`); ``zaby.transport`` loads it
 on first use."""
 
 from __future__ import annotations

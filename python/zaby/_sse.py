@@ -1,4 +1,4 @@
-"""``SseEvent``: one event of a run's stream (API.md §5.1)."""
+"""``SseEvent``: one event of a run's stream (docs/streaming.md)."""
 
 from __future__ import annotations
 

@@ -128,7 +128,7 @@ def _check_config(config: object) -> None:
 
 def _with_origin(config: ZabyGlobalConfig | None, api_origin: str | None) -> ZabyGlobalConfig | None:
     """``api_origin=`` is the highest-precedence origin: it wins over ``config.api_origin``
-    (API.md §1.3). The caller's config object is left untouched."""
+    (`docs/configuration.md`). The caller's config object is left untouched."""
     if api_origin is None:
         return config
     if not isinstance(api_origin, str):

@@ -1,4 +1,4 @@
-"""Configuration (API.md §2): the global layer, per-instance overrides, retries and
+"""Configuration (`docs/configuration.md`): the global layer, per-instance overrides, retries and
 per-call options. Resolution and validation happen in the core."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ __all__ = [
 
 
 class RetryPolicy(Record):
-    """Retry settings; every unset (``None``) field takes the default of API.md §2.4."""
+    """Retry settings; every unset (``None``) field takes the default in docs/configuration.md."""
 
     __slots__ = ("attempts", "retry_methods", "retry_statuses", "backoff_ms")
 

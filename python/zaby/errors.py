@@ -1,4 +1,4 @@
-"""The error hierarchy of API.md §3, shared by everything the SDK raises.
+"""The error hierarchy of `docs/errors.md`, shared by everything the SDK raises.
 
 The native layer builds these classes with every field filled in (status, code,
 request id, retry hint, body, headers, …) and chains the underlying error as
@@ -183,7 +183,7 @@ class ZabyRateLimitError(ZabyApiError):
 
 
 class ZabyStreamError(ZabyApiError):
-    """A run's stream failed after it opened (API.md §5.8)."""
+    """A run's stream failed after it opened (docs/streaming.md)."""
 
     run_id: str | None
     last_event_id: str | None
@@ -264,7 +264,7 @@ def create_zaby_api_error(
     details: Any = None,
     headers: Mapping[str, str] | None = None,
 ) -> ZabyApiError:
-    """Builds the API error class the mapping table of API.md §3.3 picks for ``status``/``code``."""
+    """Builds the API error class the mapping table of docs/errors.md picks for ``status``/``code``."""
     given = (
         status
         if isinstance(status, ZabyApiErrorInput)

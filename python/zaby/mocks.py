@@ -1,4 +1,4 @@
-"""``MockTransport``: test SDK code without a server (API.md §6). The queue, the
+"""``MockTransport``: test SDK code without a server (`docs/testing.md`). The queue, the
 matching rules and the exact failure messages are the core's."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The end-user runtime: ``ZabyRuntime`` and run streams (API.md §4.17–4.19, §5)."""
+"""The end-user runtime: ``ZabyRuntime`` and run streams (docs/api/runtime-runs.md, docs/streaming.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Blocking clients for code without an event loop: scripts, notebooks, Django and
-Flask views, Celery tasks (API.md §1.2, "Synchronous Python clients")::
+Flask views, Celery tasks (`docs/configuration.md`, "Synchronous Python clients")::
 
     from zaby.sync import Zaby
 

@@ -1,4 +1,4 @@
-"""``RuntimeTokenResponse`` as a typed object (API.md §4.5); SDK methods return the dict."""
+"""``RuntimeTokenResponse`` as a typed object (docs/api/runtime-tokens.md); SDK methods return the dict."""
 
 from __future__ import annotations
 

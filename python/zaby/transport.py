@@ -1,4 +1,4 @@
-"""The transport abstraction (API.md §1.11): how requests reach the server."""
+"""The transport abstraction (docs/testing.md): how requests reach the server."""
 
 from __future__ import annotations
 

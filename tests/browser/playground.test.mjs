@@ -1,4 +1,4 @@
-// The playground in a real browser (WEB.md §3): Debian's chromium driven by
+// The playground in a real browser (`docs/web.md`): Debian's chromium driven by
 // playwright-core (from typescript/node_modules; never a downloaded browser) against one
 // live zaby-server started here (ZABY_SERVER_BIN). One server, one browser, the steps in
 // order: bad input first, then the whole developer flow, then a revoked token and a
@@ -18,7 +18,7 @@ import { fileURLToPath } from "node:url";
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const { chromium } = createRequire(join(repo, "typescript", "package.json"))("playwright-core");
 const CHROMIUM = process.env.ZABY_CHROMIUM ?? "/usr/bin/chromium";
-// The flags WEB.md §3 names for this sandbox.
+// The flags `docs/web.md` names for this sandbox.
 const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
   "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const SHOTS = join(repo, "target", "playground");

@@ -1,7 +1,7 @@
 /** Helpers shared by the native and the web build (no native import here). */
 import { ZabyError } from "./error-classes.js";
 
-/** The §2.4 schedule: 100 ms doubling per attempt, capped at 1 s. */
+/** The `docs/configuration.md` schedule: 100 ms doubling per attempt, capped at 1 s. */
 export function defaultBackoffMs(attempt: number): number {
   return Math.min(100 * 2 ** attempt, 1000);
 }

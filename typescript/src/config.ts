@@ -1,5 +1,5 @@
 /**
- * Configuration (API.md §2): global functions, types, and the parts the core cannot
+ * Configuration (`docs/configuration.md`): global functions, types, and the parts the core cannot
  * hold (functions): `backoffMs` is passed beside the JSON, `fetch` stays here.
  */
 import { ZabyError } from "./errors.js";
@@ -9,7 +9,7 @@ import { defaultBackoffMs, describe } from "./common.js";
 
 export { defaultBackoffMs, describe };
 
-/** Retry settings; unset fields take the defaults of §2.4. */
+/** Retry settings; unset fields take the defaults of `docs/configuration.md`. */
 export interface RetryPolicy {
   /** Additional attempts after the first (default 0). */
   attempts?: number;
@@ -36,7 +36,7 @@ export interface ZabyGlobalConfig {
   fetch?: typeof fetch;
 }
 
-/** The fully resolved configuration (§2.2). */
+/** The fully resolved configuration (`docs/configuration.md`). */
 export interface ResolvedZabyConfig {
   environment: string;
   apiOrigin: string;
@@ -45,7 +45,7 @@ export interface ResolvedZabyConfig {
     attempts: number;
     retryMethods: string[];
     retryStatuses: number[];
-    /** Delay in ms before retry `attempt + 1` (the configured function or the §2.4 schedule). */
+    /** Delay in ms before retry `attempt + 1` (the configured function or the `docs/configuration.md` schedule). */
     backoffMs: (attempt: number) => number;
   };
   userAgent: string | undefined;
@@ -89,7 +89,7 @@ export function splitConfig(config: ZabyGlobalConfig | undefined): [unknown, Bac
 
 /**
  * What the core does not keep of the global configuration: functions. `retries` is
- * replaced as a whole value (§2.3), so its `backoffMs` goes with it.
+ * replaced as a whole value (`docs/configuration.md`), so its `backoffMs` goes with it.
  */
 const globalFunctions: { fetch?: typeof fetch; retries?: ZabyGlobalConfig["retries"] } = {};
 
@@ -115,7 +115,7 @@ export function resolvedFetch(overrides: ZabyGlobalConfig | undefined): typeof f
 
 /**
  * The resolved configuration in its public shape: `backoffMs` always a function (the
- * one of the winning `retries`, or the §2.4 schedule), `userAgent` undefined when unset.
+ * one of the winning `retries`, or the `docs/configuration.md` schedule), `userAgent` undefined when unset.
  */
 export function shapeResolved(raw: Record<string, unknown>, overrides: ZabyGlobalConfig | undefined): ResolvedZabyConfig {
   const resolved = raw as unknown as ResolvedZabyConfig;

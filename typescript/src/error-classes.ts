@@ -1,5 +1,5 @@
 /**
- * The error hierarchy of API.md §3, as real `Error` subclasses: `instanceof` works
+ * The error hierarchy of `docs/errors.md`, as real `Error` subclasses: `instanceof` works
  * along the tree and `err.name` is the class name. Shared by the native and the web
  * build (no native import here); each core fills the fields and picks the class.
  */
@@ -10,7 +10,7 @@ export interface ZabyErrorOptions {
 
 /** Base of everything the SDK throws. */
 export class ZabyError extends Error {
-  /** Machine-readable code: the server's for API errors, the SDK's own otherwise (§3.5). */
+  /** Machine-readable code: the server's for API errors, the SDK's own otherwise (`docs/errors.md`). */
   code: string | null;
 
   constructor(message: string, options: ZabyErrorOptions = {}) {
@@ -71,7 +71,7 @@ export interface ZabyStreamErrorInput extends ZabyApiErrorInput {
   lastEventId?: string | null;
 }
 
-/** A failure while consuming the SSE stream (§5.8). */
+/** A failure while consuming the SSE stream (`docs/streaming.md`). */
 export class ZabyStreamError extends ZabyApiError {
   runId: string;
   /** Id of the last event delivered before the failure (resume from it). */
@@ -102,7 +102,7 @@ export class ZabyTimeoutError extends ZabyError {
   }
 }
 
-/** `MockTransport` found no matching response (§6.3). */
+/** `MockTransport` found no matching response (`docs/testing.md`). */
 export class MockTransportError extends ZabyError {
   constructor(message: string, options: ZabyErrorOptions = {}) {
     super(message, { code: options.code ?? "MOCK_TRANSPORT", cause: options.cause });
@@ -141,7 +141,7 @@ export function apiErrorClass(className: string): typeof ZabyApiError {
   return (API_CLASSES as Record<string, typeof ZabyApiError>)[className] ?? ZabyApiError;
 }
 
-/** Parent of every class by name (API.md §3.1), for the `isZaby…` helpers. */
+/** Parent of every class by name (`docs/errors.md`), for the `isZaby…` helpers. */
 const PARENTS: Record<string, string> = {
   ZabyApiError: "ZabyError",
   ZabyAuthError: "ZabyApiError",

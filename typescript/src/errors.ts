@@ -1,5 +1,5 @@
 /**
- * The error classes of API.md §3 (`error-classes.ts`, shared with the web build) and
+ * The error classes of `docs/errors.md` (`error-classes.ts`, shared with the web build) and
  * `createZabyApiError`, whose mapping is the native core's.
  */
 import { apiErrorClass, type ZabyApiError, type ZabyApiErrorInput } from "./error-classes.js";
@@ -7,7 +7,7 @@ import { native } from "./native.js";
 
 export * from "./error-classes.js";
 
-/** Builds the class of §3.3 for a failed response; the mapping is the core's. */
+/** Builds the class of `docs/errors.md` for a failed response; the mapping is the core's. */
 export function createZabyApiError(input: ZabyApiErrorInput): ZabyApiError {
   return new (apiErrorClass(native.classifyApiError(input.status, input.code ?? null)))(input);
 }

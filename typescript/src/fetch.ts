@@ -1,5 +1,5 @@
 /**
- * `FetchTransport`: a custom transport (API.md §1.11) that sends every attempt through
+ * `FetchTransport`: a custom transport (`docs/testing.md`) that sends every attempt through
  * a `fetch` function. The core builds the request (URL, headers, JSON body) exactly as
  * for the native transport, so a fake or instrumented `fetch` sees what the native
  * transport would send. Used when a config sets `fetch` and no `transport` is given.

@@ -1,4 +1,4 @@
-/** Per-call options, queries and stream events (API.md §1.6, §1.7, §5.1). */
+/** Per-call options, queries and stream events (`docs/configuration.md`, `docs/streaming.md`). */
 
 /** Options every SDK method accepts as its last argument. */
 export interface RequestOptions {

@@ -1,5 +1,5 @@
 /**
- * `MockTransport` (API.md §6), backed by the core's `zaby::testing::MockTransport`:
+ * `MockTransport` (`docs/testing.md`), backed by the core's `zaby::testing::MockTransport`:
  * matching, ordering, recording and the exact failure messages are the core's.
  * `@zaby/sdk/testing`.
  */
@@ -14,7 +14,7 @@ export { MockTransportError } from "./errors.js";
 /** A queued SSE event. */
 export type MockSseEvent = { id?: string; event?: string; data: unknown };
 
-/** A canned response, matched against the request's method and path (§6.3). */
+/** A canned response, matched against the request's method and path (`docs/testing.md`). */
 export interface MockResponse {
   method: string;
   /** Without `?`, the query is ignored; with `?`, query pairs must match (any order). */
@@ -30,7 +30,7 @@ export interface MockResponse {
   events?: MockSseEvent[];
 }
 
-/** A request as the mock recorded it (§6.5). */
+/** A request as the mock recorded it (`docs/testing.md`). */
 export interface MockRequest {
   method: string;
   url: string;

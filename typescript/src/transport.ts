@@ -1,4 +1,4 @@
-/** The transport abstraction (API.md §1.11): plug your own to test, proxy or instrument. */
+/** The transport abstraction (`docs/testing.md`): plug your own to test, proxy or instrument. */
 
 /** One HTTP attempt as the core hands it to a transport. */
 export interface TransportRequest {

@@ -1,4 +1,4 @@
-// Headless Chromium as every browser test of the repository starts it (WEB.md §3):
+// Headless Chromium as every browser test of the repository starts it (`docs/web.md`):
 // Debian's /usr/bin/chromium (ZABY_CHROMIUM overrides) driven by playwright-core, never
 // a downloaded browser, with the flags this sandbox needs and a fresh profile that is
 // removed on close.

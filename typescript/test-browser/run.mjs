@@ -1,4 +1,4 @@
-// The conformance vectors inside headless Chromium (WEB.md §2, §3): a page served by a
+// The conformance vectors inside headless Chromium (`docs/web.md`): a page served by a
 // tiny local static server loads the web build as ES modules, with no bundler, and
 // replays every case (test-browser/replay.mjs), in Chromium as chromium.mjs starts it.
 // `make test-browser` installs chromium when it is missing. Exits 1 when a case

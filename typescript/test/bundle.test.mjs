@@ -1,4 +1,4 @@
-// The web build as a browser bundler sees it (WEB.md §2): esbuild, platform "browser",
+// The web build as a browser bundler sees it (`docs/web.md`): esbuild, platform "browser",
 // resolving `@zaby/sdk` through package.json `exports`. The bundles must hold no trace
 // of the native addon or of Node built-ins, and `ZabyRuntime` alone (tree-shaken,
 // minified) must stay ≤ 25 KiB gzip — the figure BENCHMARKS.md reports.

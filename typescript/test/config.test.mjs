@@ -1,4 +1,4 @@
-// Configuration (§2.1–2.3): precedence, global functions, environment variables.
+// Configuration (`docs/configuration.md`): precedence, global functions, environment variables.
 import { test, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { sdk, MockTransport, USER_AGENT } from "./helpers.mjs";

@@ -1,4 +1,4 @@
-// Credential providers (§2.5): strings, sync and async functions, failures.
+// Credential providers (`docs/configuration.md`): strings, sync and async functions, failures.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { sdk, MockTransport, rejection } from "./helpers.mjs";

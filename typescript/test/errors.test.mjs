@@ -1,4 +1,4 @@
-// The §3 hierarchy: classes, instanceof along the tree, names, fields and causes.
+// The `docs/errors.md` hierarchy: classes, instanceof along the tree, names, fields and causes.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { errors, sdk, clients, rejection } from "./helpers.mjs";

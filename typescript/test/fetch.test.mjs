@@ -1,4 +1,4 @@
-// `fetch` in the configuration (§2.1): with no `transport`, every request — calls and
+// `fetch` in the configuration (`docs/configuration.md`): with no `transport`, every request — calls and
 // streams — goes through FetchTransport(fetch), so a fake fetch sees exactly what the
 // native transport would send and answers with real Response objects.
 import { test, afterEach } from "node:test";

@@ -1,4 +1,4 @@
-// MockTransport (§6): both ways of queuing, matching, exact failure messages, records.
+// MockTransport (`docs/testing.md`): both ways of queuing, matching, exact failure messages, records.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { testing, sdk, MockTransport, rejection } from "./helpers.mjs";

@@ -1,4 +1,4 @@
-// Auto-paginating iterators (§1.10).
+// Auto-paginating iterators (`docs/pagination.md`).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { sdk, clients, collect, rejection, RT } from "./helpers.mjs";

@@ -1,4 +1,4 @@
-// Retries and backoff (§2.4), timeouts (§2.6) and custom transports (§1.11).
+// Retries and backoff (`docs/configuration.md`), timeouts (`docs/configuration.md`) and custom transports (`docs/testing.md`).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { sdk, MockTransport, rejection, fnTransport } from "./helpers.mjs";

@@ -1,4 +1,4 @@
-// runtime.runs.stream (§5): terminal event, reconnection, de-duplication, errors,
+// runtime.runs.stream (`docs/streaming.md`): terminal event, reconnection, de-duplication, errors,
 // break/return and AbortSignal.
 import { test } from "node:test";
 import assert from "node:assert/strict";

@@ -1,4 +1,4 @@
-// What only the web build does (WEB.md §2): package.json conditions send browsers,
+// What only the web build does (`docs/web.md`): package.json conditions send browsers,
 // workers and unknown runtimes to it and Node to the addon; the API-key warning in a
 // page; no default user agent from a browser. The shared behaviour is tested by the
 // other suites, run against both builds.

@@ -1,4 +1,4 @@
-//! The body of a streamed run as the Zaby server writes it (API.md §5.3): `: connected`, then
+//! The body of a streamed run as the Zaby server writes it (`docs/streaming.md`): `: connected`, then
 //! `text` events with small JSON data, and a terminal `RunFinished`.
 
 use std::fmt::Write;

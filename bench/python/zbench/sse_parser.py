@@ -1,6 +1,6 @@
 """A pure-Python SSE parser: the baseline the SDK's stream is compared to.
 
-It follows the parser rules the SDK follows (API.md §5.5): incremental UTF-8 decoding,
+It follows the parser rules the SDK follows (`docs/streaming.md`): incremental UTF-8 decoding,
 lines ending at CRLF, LF or CR, comments, field splitting, dispatch on an empty line, JSON
 data parsed when valid, and an unterminated final block discarded at end of input.
 """

@@ -32,7 +32,7 @@ pub struct NativeClient {
     inner: Inner,
 }
 
-/// Per-call options (API.md §1.6, §5.1); the signal travels as a `NativeCancel`.
+/// Per-call options (`docs/configuration.md`, `docs/streaming.md`); the signal travels as a `NativeCancel`.
 #[napi(object)]
 pub struct CallOptions {
     pub request_id: Option<String>,
@@ -87,7 +87,7 @@ fn failed_cursor(e: ZabyError) -> NativeCursor {
 
 #[napi]
 impl NativeClient {
-    /// `kind` is `"zaby"` or `"runtime"`. Construction does no I/O (API.md §1.3).
+    /// `kind` is `"zaby"` or `"runtime"`. Construction does no I/O (`docs/configuration.md`).
     #[napi(constructor)]
     #[allow(clippy::too_many_arguments)]
     pub fn new(

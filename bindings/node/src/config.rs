@@ -1,5 +1,5 @@
-//! `ZabyGlobalConfig` from JS (API.md §2.1), the global configuration functions
-//! (§2.3) and the resolved configuration (§2.2). Validation and precedence live in the
+//! `ZabyGlobalConfig` from JS, the global configuration functions and the resolved configuration
+//! (`docs/configuration.md`). Validation and precedence live in the
 //! core; this file only converts, naming the field that has the wrong type.
 
 use std::sync::Arc;

@@ -1,5 +1,5 @@
 //! Core errors as plain data (`ZabyError::payload`). The facade turns a payload into
-//! the class named by `className` (API.md §3.1) and fills every field; a host exception
+//! the class named by `className` (`docs/errors.md`) and fills every field; a host exception
 //! (thrown by a custom transport or a credential provider) travels as its registry id
 //! (`zaby::error::HostError`), so the facade can hand the very same JS value back.
 

@@ -1,4 +1,4 @@
-//! Host callables the core calls (ARCHITECTURE.md rule 5): credential providers and a
+//! Host callables the core calls (`docs/architecture.md` rule 5): credential providers and a
 //! custom transport, each through a weak threadsafe function so that a pending call
 //! never keeps the Node process alive.
 //!
@@ -84,7 +84,7 @@ pub struct PullAnswer {
     pub connection_error: Option<bool>,
 }
 
-/// The functions of a wrapped custom transport (API.md §1.11).
+/// The functions of a wrapped custom transport (`docs/testing.md`).
 pub struct JsTransport {
     send: WeakFn<Value, Promise<Value>>,
     pull: Arc<WeakFn<u32, Promise<PullAnswer>>>,

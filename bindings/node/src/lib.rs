@@ -2,7 +2,7 @@
 //!
 //! Everything here translates — JS values to core values and back, host callables to
 //! core traits, core errors to plain data the TypeScript facade turns into classes.
-//! The core decides everything else (API.md, ARCHITECTURE.md rule 2).
+//! The core decides everything else (`docs/api/README.md`, `docs/architecture.md` rule 2).
 //!
 //! Asynchronous results are delivered through *weak* threadsafe callbacks instead of
 //! napi promises: a napi promise holds a referenced threadsafe function that keeps the
@@ -84,7 +84,7 @@ pub fn endpoints() -> Value {
     Value::Array(rows)
 }
 
-/// The class of API.md §3.3 for a failed response (`createZabyApiError` in the facade).
+/// The class of `docs/errors.md` for a failed response (`createZabyApiError` in the facade).
 #[napi]
 pub fn classify_api_error(status: u32, code: Option<String>) -> &'static str {
     let status = u16::try_from(status).unwrap_or(0);
@@ -97,7 +97,7 @@ pub fn version() -> &'static str {
     env!("CARGO_PKG_VERSION")
 }
 
-/// Constants shared by every language (API.md §1.1).
+/// Constants shared by every language (`docs/configuration.md`).
 #[napi]
 pub fn origins() -> Value {
     json!({ "default": zaby::DEFAULT_ZABY_API_ORIGIN, "local": zaby::LOCAL_ZABY_API_ORIGIN })

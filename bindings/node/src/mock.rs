@@ -1,4 +1,4 @@
-//! `MockTransport` for JS (API.md §6): a handle on the core's `zaby::testing::MockTransport`,
+//! `MockTransport` for JS (`docs/testing.md`): a handle on the core's `zaby::testing::MockTransport`,
 //! so matching, recording and the exact failure messages are the core's.
 
 use std::collections::BTreeMap;
@@ -130,7 +130,7 @@ impl NativeMockTransport {
         Ok(())
     }
 
-    /// A JSON response; a string body is returned as raw text (API.md §6.2).
+    /// A JSON response; a string body is returned as raw text (`docs/testing.md`).
     #[napi]
     pub fn set_response(
         &self,

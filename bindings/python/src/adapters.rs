@@ -1,5 +1,5 @@
 //! Host callables the core calls back: credential providers and custom transports
-//! (ARCHITECTURE.md rule 5). Both are awaited on the event loop of the Python call that
+//! (`docs/architecture.md` rule 5). Both are awaited on the event loop of the Python call that
 //! started the Rust future, through the small helpers in `zaby/_adapters.py`.
 
 use std::collections::BTreeMap;

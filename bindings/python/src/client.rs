@@ -19,7 +19,7 @@ use crate::streams::{Paginator, RunEventStream};
 use crate::sync::{Signal, SyncPaginator, SyncRunEventStream, block_on, ensure_no_running_loop};
 use crate::transports::NativeTransport;
 
-/// `user-agent` when the configuration sets none (API.md §1.5).
+/// `user-agent` when the configuration sets none (`docs/configuration.md`).
 fn default_user_agent() -> String {
     format!("zaby-python/{}", env!("CARGO_PKG_VERSION"))
 }

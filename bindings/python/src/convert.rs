@@ -125,7 +125,7 @@ fn retry_policy(p: &Bound<'_, PyAny>) -> PyResult<RetryPolicy> {
     Ok(RetryPolicy { attempts: attempts.clamp(0, u32::MAX as i64) as u32, retry_methods, retry_statuses, backoff_ms })
 }
 
-/// Default backoff of API.md §2.4, used when the host function fails.
+/// Default backoff of `docs/configuration.md`, used when the host function fails.
 fn default_backoff(attempt: u32) -> u64 {
     100u64.saturating_mul(1u64 << attempt.min(20)).min(1000)
 }

@@ -120,7 +120,7 @@ fn endpoints(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
     Ok(out)
 }
 
-/// The class of API.md §3.3 for a failed response (`create_zaby_api_error`).
+/// The class of `docs/errors.md` for a failed response (`create_zaby_api_error`).
 #[pyfunction]
 #[pyo3(signature = (status, code=None))]
 fn api_error_class(status: u16, code: Option<&str>) -> &'static str {

@@ -39,7 +39,7 @@ impl From<FfiCredential> for Credential {
     }
 }
 
-/// What a client is built from (API.md §1.3, §2).
+/// What a client is built from (`docs/configuration.md`).
 #[derive(uniffi::Record)]
 pub struct FfiClientOptions {
     /// `"zaby"` or `"runtime"`.
@@ -48,12 +48,12 @@ pub struct FfiClientOptions {
     pub access_token: Option<FfiCredential>,
     pub token: Option<FfiCredential>,
     pub tenant_id: Option<String>,
-    /// Wins over `config.api_origin` and every other level (API.md §2.2).
+    /// Wins over `config.api_origin` and every other level (`docs/configuration.md`).
     pub api_origin: Option<String>,
     pub config: Option<FfiConfig>,
 }
 
-/// Per-call options (API.md §1.6, §5.1).
+/// Per-call options (`docs/configuration.md`, `docs/streaming.md`).
 #[derive(uniffi::Record)]
 pub struct FfiCallOptions {
     pub request_id: Option<String>,
@@ -82,7 +82,7 @@ pub struct FfiClient {
 
 #[uniffi::export]
 impl FfiClient {
-    /// Builds a client; no I/O (API.md §1.3). A mock transport wins over a custom one.
+    /// Builds a client; no I/O (`docs/configuration.md`). A mock transport wins over a custom one.
     #[uniffi::constructor]
     pub fn new(
         options: FfiClientOptions,

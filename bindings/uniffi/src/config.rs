@@ -1,5 +1,5 @@
-//! The configuration of API.md §2 as UniFFI records: one layer in (`FfiConfig`), the
-//! resolved configuration out (`FfiResolvedConfig`), and the global functions of §2.3.
+//! The configuration of `docs/configuration.md` as UniFFI records: one layer in (`FfiConfig`), the
+//! resolved configuration out (`FfiResolvedConfig`), and the global functions of `docs/configuration.md`.
 //! Precedence and validation are the core's; this file converts and names the field
 //! whose value is out of range.
 
@@ -31,7 +31,7 @@ pub struct FfiRetries {
     pub retry_statuses: Option<Vec<i32>>,
 }
 
-/// The configuration a client resolved (API.md §2.2).
+/// The configuration a client resolved (`docs/configuration.md`).
 #[derive(uniffi::Record)]
 pub struct FfiResolvedConfig {
     pub environment: String,
@@ -114,7 +114,7 @@ pub(crate) fn resolved(c: &zaby::ResolvedConfig) -> FfiResolvedConfig {
     }
 }
 
-/// `configureZaby` (API.md §2.3): the global layer every later client resolves over.
+/// `configureZaby` (`docs/configuration.md`): the global layer every later client resolves over.
 #[uniffi::export]
 pub fn configure_zaby(config: Option<FfiConfig>, backoff: Option<Arc<dyn Backoff>>) -> Result<(), FfiError> {
     zaby::configure_zaby(to_core(config, backoff)?);

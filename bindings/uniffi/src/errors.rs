@@ -1,5 +1,5 @@
 //! Core errors as data for the Kotlin facade, which turns a payload into the
-//! `ZabyException` subclass it names (API.md §3.1). An exception thrown by Kotlin code
+//! `ZabyException` subclass it names (`docs/errors.md`). An exception thrown by Kotlin code
 //! the core called (a credential provider, a custom transport) travels as its id in the
 //! facade's registry (`zaby::error::HostError`), so the caller gets the very same object
 //! back. The payload is the core's `ZabyError::payload`, as for the Node binding.

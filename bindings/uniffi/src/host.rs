@@ -1,4 +1,4 @@
-//! Kotlin code the core calls (ARCHITECTURE.md rule 5): credential providers
+//! Kotlin code the core calls (`docs/architecture.md` rule 5): credential providers
 //! (`suspend () -> String`) and custom transports, through UniFFI foreign traits.
 //!
 //! The facade wraps every Kotlin function so that what it throws is kept in a registry
@@ -46,7 +46,7 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for HostFailure {
     }
 }
 
-/// A credential provider: asked on every HTTP attempt (API.md §2.5).
+/// A credential provider: asked on every HTTP attempt (`docs/configuration.md`).
 #[uniffi::export(with_foreign)]
 #[async_trait]
 pub trait CredentialSource: Send + Sync {
@@ -77,7 +77,7 @@ fn host_error(failure: HostFailure, passthrough: bool) -> HostError {
     }
 }
 
-/// One HTTP attempt as a custom transport receives it (API.md §1.11).
+/// One HTTP attempt as a custom transport receives it (`docs/testing.md`).
 #[derive(uniffi::Record)]
 pub struct FfiTransportRequest {
     pub method: String,

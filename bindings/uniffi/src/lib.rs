@@ -4,7 +4,7 @@
 //! Everything here translates — Kotlin values to core values and back, Kotlin
 //! callbacks to core traits, core errors to data the Kotlin facade turns into its
 //! sealed `ZabyException` classes. The core decides everything else (retries, errors,
-//! pagination, SSE parsing and reconnection; ARCHITECTURE.md rule 2).
+//! pagination, SSE parsing and reconnection; `docs/architecture.md` rule 2).
 //!
 //! Values cross as JSON text (kotlin/README.md says why): inputs, answers, page items
 //! and batches of run events.
@@ -50,13 +50,13 @@ pub fn endpoints_json() -> String {
     Value::Array(rows).to_string()
 }
 
-/// The class of API.md §3.3 for a failed response.
+/// The class of `docs/errors.md` for a failed response.
 #[uniffi::export]
 pub fn classify_api_error(status: u16, code: Option<String>) -> String {
     zaby::ApiErrorKind::classify(status, code.as_deref()).class_name().to_owned()
 }
 
-/// The origins of API.md §1.1: `[default, local]`.
+/// The origins of `docs/configuration.md`: `[default, local]`.
 #[uniffi::export]
 pub fn origins() -> Vec<String> {
     vec![zaby::DEFAULT_ZABY_API_ORIGIN.to_owned(), zaby::LOCAL_ZABY_API_ORIGIN.to_owned()]

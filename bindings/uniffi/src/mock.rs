@@ -1,4 +1,4 @@
-//! `MockTransport` for Kotlin (API.md §6): a handle on the core's
+//! `MockTransport` for Kotlin (`docs/testing.md`): a handle on the core's
 //! `zaby::testing::MockTransport`, so matching, recording and the failure messages are
 //! the core's. Bodies and events cross as JSON text.
 

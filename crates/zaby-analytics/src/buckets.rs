@@ -1,4 +1,4 @@
-//! UTC-aligned time buckets (API.md §4.15 `Rollup`): an hour, a day, an ISO week
+//! UTC-aligned time buckets (`docs/api/intelligence.md` `Rollup`): an hour, a day, an ISO week
 //! starting Monday 00:00, or a calendar month. A bucket is the half-open interval
 //! `[start, end)`; `end` is the next bucket's start.
 

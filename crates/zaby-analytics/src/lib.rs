@@ -1,4 +1,4 @@
-//! Deterministic analytics for `zaby-server` (API.md §4.11, §4.15, A.5): UTC
+//! Deterministic analytics for `zaby-server` (`docs/api/usage.md`, `docs/api/intelligence.md`, `docs/server.md`): UTC
 //! buckets, rollup metrics, improvement rules and the usage report.
 //!
 //! Nothing here reads storage or speaks HTTP: the server loads signals and runs,

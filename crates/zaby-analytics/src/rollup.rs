@@ -1,4 +1,4 @@
-//! Rollup metrics per UTC bucket (API.md §4.15 `Rollup`, A.5).
+//! Rollup metrics per UTC bucket (`docs/api/intelligence.md` `Rollup`, A.5).
 //!
 //! From the signals whose `createdAt` falls in a bucket (test-run signals excluded):
 //!

@@ -1,4 +1,4 @@
-//! Signals as the analytics functions see them (API.md §4.15 `Signal`, A.5).
+//! Signals as the analytics functions see them (`docs/api/intelligence.md` `Signal`, A.5).
 
 use serde_json::Value;
 

@@ -18,7 +18,7 @@ pub fn nearest_rank(values: &[f64], percent: u32) -> Option<f64> {
     Some(sorted[(rank - 1) as usize])
 }
 
-/// The 95th percentile by nearest rank (API.md A.5).
+/// The 95th percentile by nearest rank (`docs/server.md`).
 pub fn p95(values: &[f64]) -> Option<f64> {
     nearest_rank(values, 95)
 }

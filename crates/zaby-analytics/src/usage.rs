@@ -1,4 +1,4 @@
-//! The usage report's arithmetic (API.md §4.11 `UsageReport`).
+//! The usage report's arithmetic (`docs/api/usage.md` `UsageReport`).
 //!
 //! * Every run in the window counts, test runs included (`testRuns` says how many of
 //!   `runs` were test runs): usage is what was consumed.

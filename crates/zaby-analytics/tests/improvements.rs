@@ -1,4 +1,4 @@
-//! Improvement rules (API.md A.5): each fires once per cause, ignores test runs,
+//! Improvement rules (`docs/server.md`): each fires once per cause, ignores test runs,
 //! and carries its evidence.
 
 mod common;

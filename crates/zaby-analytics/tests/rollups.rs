@@ -1,4 +1,4 @@
-//! Rollup metrics (API.md A.5) with hand-computed values.
+//! Rollup metrics (`docs/server.md`) with hand-computed values.
 
 mod common;
 

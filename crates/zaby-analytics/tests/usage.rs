@@ -1,4 +1,4 @@
-//! Usage report arithmetic (API.md §4.11).
+//! Usage report arithmetic (`docs/api/usage.md`).
 
 mod common;
 

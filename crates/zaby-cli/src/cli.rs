@@ -1,4 +1,4 @@
-//! The command line: every command, argument and help text (CLI.md §1).
+//! The command line: every command, argument and help text (`crates/zaby-cli/README.md`).
 
 use std::path::PathBuf;
 

@@ -1,4 +1,4 @@
-//! Which server and key a command uses (CLI.md §1), and the SDK clients built for them.
+//! Which server and key a command uses (`crates/zaby-cli/README.md`), and the SDK clients built for them.
 
 use std::path::Path;
 

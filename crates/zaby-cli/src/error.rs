@@ -1,4 +1,4 @@
-//! What can go wrong in a command, and the exit code and message of each (CLI.md §1).
+//! What can go wrong in a command, and the exit code and message of each (`crates/zaby-cli/README.md`).
 
 use std::fmt;
 

@@ -1,4 +1,4 @@
-//! `zaby`: the command-line client of a Zaby server (CLI.md §1). Every call goes through
+//! `zaby`: the command-line client of a Zaby server (`crates/zaby-cli/README.md`). Every call goes through
 //! the public API of the `zaby` crate.
 
 mod cli;

@@ -1,4 +1,4 @@
-//! Splitting a document into retrievable chunks (API.md §4.12 "Chunking").
+//! Splitting a document into retrievable chunks (`docs/api/knowledge-bases.md` "Chunking").
 //!
 //! * A Markdown heading line (`#`…`######`, CommonMark ATX rules, not inside fenced code) always starts a
 //!   new chunk; the heading line is the chunk's first line, so its words are

@@ -1,4 +1,4 @@
-//! Findings of a library document version (API.md §4.12 `LibraryDocumentFinding`)
+//! Findings of a library document version (`docs/api/knowledge-bases.md` `LibraryDocumentFinding`)
 //! and their projection back into a knowledge-base document (E47).
 //!
 //! * Each Markdown heading line starts a section: one finding titled with the

@@ -1,4 +1,5 @@
-//! Deterministic knowledge logic for `zaby-server` (API.md §4.12, §4.14, A.3).
+//! Deterministic knowledge logic for `zaby-server` (`docs/api/knowledge-bases.md`, `docs/api/memory.md`,
+//! `docs/server.md`).
 //!
 //! Nothing here touches HTTP routing or storage: the server loads rows, calls these
 //! functions and stores or renders what they return. Everything that decides a

@@ -1,4 +1,4 @@
-//! Interpretation of a knowledge profile's `config` (API.md §4.12 "Profiles"):
+//! Interpretation of a knowledge profile's `config` (`docs/api/knowledge-bases.md` "Profiles"):
 //! `chunkSize` (200–8000, default 1000) sets chunking and `maxChunks` (≥ 1) caps
 //! `topK`. Other keys are stored by the server and ignored here.
 
@@ -60,7 +60,7 @@ impl ProfileConfig {
         self.max_chunks.map_or(top_k, |cap| top_k.min(cap))
     }
 
-    /// `topK` for a run's retrieval (API.md A.3): `maxChunks`, else 5.
+    /// `topK` for a run's retrieval (`docs/server.md`): `maxChunks`, else 5.
     pub fn run_top_k(&self) -> usize {
         self.max_chunks.unwrap_or(crate::scoring::DEFAULT_TOP_K)
     }

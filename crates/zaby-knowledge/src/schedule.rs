@@ -1,4 +1,4 @@
-//! Ingestion-policy schedules (API.md §4.12 `IngestionPolicyInput.schedule`): cron
+//! Ingestion-policy schedules (`docs/api/knowledge-bases.md` `IngestionPolicyInput.schedule`): cron
 //! expressions with exactly five fields (minute, hour, day of month, month, day of
 //! week), evaluated in UTC.
 //!

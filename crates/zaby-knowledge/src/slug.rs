@@ -1,4 +1,4 @@
-//! Knowledge-base slugs (API.md §4.12 `KnowledgeBaseInput.slug`): lower-case, every
+//! Knowledge-base slugs (`docs/api/knowledge-bases.md` `KnowledgeBaseInput.slug`): lower-case, every
 //! run of characters outside `a–z0–9` becomes `-`, leading and trailing `-` are
 //! trimmed, then `-2`, `-3`, … are appended until the slug is unique.
 

@@ -1,4 +1,4 @@
-//! Term extraction (API.md §4.12): a text's terms are its lower-cased runs of Unicode
+//! Term extraction (`docs/api/knowledge-bases.md`): a text's terms are its lower-cased runs of Unicode
 //! letters and digits of length ≥ 2 characters, with no stemming and no stop words.
 //!
 //! "Letters and digits" is Rust's `char::is_alphanumeric` (the Unicode `Alphabetic`

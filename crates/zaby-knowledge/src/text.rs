@@ -1,4 +1,4 @@
-//! Character-based (not byte-based) string helpers: every length in API.md is in
+//! Character-based (not byte-based) string helpers: every length in `docs/api/README.md` is in
 //! characters (Unicode scalar values).
 
 /// Number of characters (Unicode scalar values) in `s`.
@@ -17,7 +17,7 @@ pub fn first_chars(s: &str, n: usize) -> &str {
 /// Length of a generated title (documents without `title`, preamble findings).
 pub const TITLE_CHARS: usize = 50;
 
-/// The default document title (API.md §4.12 `TextDocumentInput.title`): the first 50
+/// The default document title (`docs/api/knowledge-bases.md` `TextDocumentInput.title`): the first 50
 /// characters of the content, or `"Untitled"` when that is empty.
 ///
 /// Surrounding whitespace is ignored first (a title of leading blank lines helps no

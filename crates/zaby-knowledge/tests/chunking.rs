@@ -1,4 +1,4 @@
-//! Chunking (API.md §4.12) with hand-computed expectations.
+//! Chunking (`docs/api/knowledge-bases.md`) with hand-computed expectations.
 
 use zaby_knowledge::{Chunk, chunk_text};
 

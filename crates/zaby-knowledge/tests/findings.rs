@@ -1,4 +1,4 @@
-//! Findings extraction and projection (API.md §4.12 `LibraryDocumentFinding`, E47).
+//! Findings extraction and projection (`docs/api/knowledge-bases.md` `LibraryDocumentFinding`, E47).
 
 use zaby_knowledge::{Finding, chunk_text, extract_findings, render_projection};
 

@@ -1,4 +1,4 @@
-//! BM25, hybrid scoring and ordering (API.md §4.12 "Scoring"), checked against
+//! BM25, hybrid scoring and ordering (`docs/api/knowledge-bases.md` "Scoring"), checked against
 //! values computed by hand.
 //!
 //! Corpus: d0 "apple banana apple" (3 terms), d1 "banana cherry" (2), d2 "cherry date

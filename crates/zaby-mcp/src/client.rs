@@ -123,7 +123,7 @@ pub struct ToolInfo {
     pub input_schema: Value,
 }
 
-/// The outcome of a tool call (`API.md` §4.13): `result` is the MCP result's
+/// The outcome of a tool call (`docs/api/mcp.md`): `result` is the MCP result's
 /// `structuredContent` when present, else its `content` array.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]

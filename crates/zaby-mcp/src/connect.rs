@@ -1,5 +1,5 @@
 //! Opening one MCP session over each transport, with the credentials placed
-//! where `API.md` §4.13 says: a header for HTTP transports, the environment
+//! where `docs/api/mcp.md` says: a header for HTTP transports, the environment
 //! variable `ZABY_MCP_SECRET` for stdio.
 
 use std::collections::HashMap;

@@ -1,5 +1,5 @@
 //! What the client connects to: the transport of a server definition and the
-//! credentials of its installation, parsed from the API shapes of `API.md` §4.13.
+//! credentials of its installation, parsed from the API shapes of `docs/api/mcp.md`.
 
 use std::fmt;
 
@@ -200,8 +200,8 @@ fn oauth2_from_config(config: &Value, client_secret: Option<String>) -> Result<M
     }))
 }
 
-/// Checks the shape of a `credentials` object for an auth mode (`API.md`
-/// §4.13): the server calls this when a binding is created, to answer 422.
+/// Checks the shape of a `credentials` object for an auth mode (`docs/api/README.md`
+/// `docs/api/mcp.md`): the server calls this when a binding is created, to answer 422.
 pub fn check_credentials(auth_mode: &str, credentials: &Value) -> Result<(), McpError> {
     let invalid = |m: String| McpError::InvalidDefinition(m);
     let Some(object) = credentials.as_object() else {

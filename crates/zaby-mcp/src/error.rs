@@ -1,5 +1,5 @@
 //! The one error type of the crate. Each variant maps to the API error code the
-//! server renders (`API.md` §3.6, §4.13), so the server never has to inspect
+//! server renders (`docs/errors.md`, `docs/api/mcp.md`), so the server never has to inspect
 //! rmcp or reqwest errors itself.
 
 use std::time::Duration;
@@ -37,7 +37,7 @@ impl McpError {
         Self::Server { message: message.into() }
     }
 
-    /// The API error code the server answers with (`API.md` §3.6).
+    /// The API error code the server answers with (`docs/errors.md`).
     pub fn code(&self) -> &'static str {
         match self {
             Self::Server { .. } | Self::Rpc { .. } => "MCP_SERVER_ERROR",

@@ -1,4 +1,4 @@
-//! Tool-argument validation against a tool's `inputSchema` (`API.md` §4.13):
+//! Tool-argument validation against a tool's `inputSchema` (`docs/api/mcp.md`):
 //! the draft named by `$schema` (2020-12 when absent), no remote `$ref`s, and
 //! every failure reported as `{field: <JSON Pointer>, message}`.
 

@@ -1,4 +1,4 @@
-//! Credentials reach the MCP server the way `API.md` §4.13 says, checked by an
+//! Credentials reach the MCP server the way `docs/api/mcp.md` says, checked by an
 //! rmcp server that records the headers of every request, and an OAuth2
 //! token endpoint that records the grants.
 

@@ -1,4 +1,4 @@
-//! The `simulate` directives of the development model (API.md A.3).
+//! The `simulate` directives of the development model (`docs/server.md`).
 
 use serde_json::{Map, Value};
 

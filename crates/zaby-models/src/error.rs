@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-/// The `RunError.code` (API.md §7) a failed step maps to.
+/// The `RunError.code` (`docs/api/types.md`) a failed step maps to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
     /// The development model was told to fail (`simulate.fail`), or its input could not

@@ -3,7 +3,7 @@
 //! contract the run loop is written against.
 //!
 //! * [`ModelProvider`]: the step interface, implemented by [`LocalModel`] (the
-//!   deterministic development model of API.md A.3) and [`OpenAiProvider`] (any
+//!   deterministic development model of `docs/server.md`) and [`OpenAiProvider`] (any
 //!   OpenAI-compatible `/chat/completions` endpoint).
 //! * [`ModelRegistry`]: model name → provider, from the A.1 settings.
 //! * [`Directives`], [`normalize_message`], [`extract_memory_candidates`]: the pieces

@@ -1,4 +1,4 @@
-//! Memory-candidate extraction of the development model (API.md A.3).
+//! Memory-candidate extraction of the development model (`docs/server.md`).
 //!
 //! Pure functions: the server calls them after a completed run with an end user, then
 //! drops every candidate whose content equals an `ACTIVE` item or an open candidate of
@@ -14,7 +14,7 @@ use crate::directives::Directives;
 use crate::error::ModelError;
 use crate::message::normalize_message;
 
-/// `MemoryKind` (API.md §7).
+/// `MemoryKind` (`docs/api/types.md`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum MemoryKind {

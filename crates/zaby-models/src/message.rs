@@ -1,4 +1,4 @@
-//! Message normalization (API.md A.3), shared by every model and by retrieval.
+//! Message normalization (`docs/server.md`), shared by every model and by retrieval.
 
 use serde_json::Value;
 

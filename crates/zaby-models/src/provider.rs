@@ -17,7 +17,7 @@ pub type ModelStream = Pin<Box<dyn Stream<Item = Result<ModelEvent, ModelError>>
 /// Which implementation serves a model name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ProviderKind {
-    /// The deterministic development model (API.md A.3).
+    /// The deterministic development model (`docs/server.md`).
     Local,
     /// An OpenAI-compatible chat-completions endpoint.
     OpenAi,
@@ -52,7 +52,7 @@ pub trait ModelProvider: Send + Sync + std::fmt::Debug {
     /// is the normalized input, `input` the raw input, `final_output` the answer.
     ///
     /// The development model applies the A.3 rules (or `simulate.memoryCandidates`).
-    /// A remote model is asked to extract them (`SERVER.md` §9); if that request fails
+    /// A remote model is asked to extract them (`docs/server.md`); if that request fails
     /// or its answer is unusable, the A.3 rules are applied instead (logged), so this
     /// only fails for a malformed `simulate` object. De-duplication against the end
     /// user's `ACTIVE` items and open candidates is the caller's job.

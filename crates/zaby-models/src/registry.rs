@@ -1,4 +1,4 @@
-//! Which provider serves a model name (API.md A.1 "models"): the `ZABY_MODEL_<NAME>_*`
+//! Which provider serves a model name (`docs/operations.md` "models"): the `ZABY_MODEL_<NAME>_*`
 //! environment variables over the `[models."name"]` tables of `zaby-server.toml`; names
 //! without a mapping use the development model.
 

@@ -17,7 +17,7 @@ pub struct StepRequest {
     pub message: String,
     /// The run input exactly as submitted (the development model reads `simulate` here).
     pub input: Value,
-    /// The session's earlier exchanges, oldest first (`SERVER.md` §5 "Sessions").
+    /// The session's earlier exchanges, oldest first (`docs/server.md` "Sessions").
     pub history: Vec<HistoryTurn>,
     /// Retrieved knowledge chunks and memory items, in ranking order (best first).
     pub context: Vec<ContextPassage>,

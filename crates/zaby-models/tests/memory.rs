@@ -1,4 +1,4 @@
-//! Memory-candidate rules of the development model (API.md A.3).
+//! Memory-candidate rules of the development model (`docs/server.md`).
 
 use serde_json::json;
 use zaby_models::{

@@ -1,4 +1,4 @@
-//! Model settings (API.md A.1): environment variables, `zaby-server.toml`, precedence.
+//! Model settings (`docs/operations.md`): environment variables, `zaby-server.toml`, precedence.
 
 use std::time::Duration;
 

@@ -18,7 +18,7 @@ const sdk = join(repo, "typescript");
 const requireFromSdk = createRequire(join(sdk, "package.json"));
 const esbuild = requireFromSdk("esbuild");
 const check = process.argv.includes("--check");
-/** WEB.md §3: the first load stays under 300 KiB. */
+/** `docs/web.md`: the first load stays under 300 KiB. */
 const BUDGET = 300 * 1024;
 
 // Type errors fail the build: esbuild alone would only strip the types.

@@ -1,4 +1,4 @@
-//! Settings (API.md A.1): CLI flag > environment variable > config file > default.
+//! Settings (`docs/operations.md`): CLI flag > environment variable > config file > default.
 //! Clap resolves flag and variable; the file and the defaults fill what is left.
 
 use std::path::{Path, PathBuf};

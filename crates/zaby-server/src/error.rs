@@ -1,4 +1,4 @@
-//! The error every layer returns: an HTTP status, a stable code (API.md §3.6), a
+//! The error every layer returns: an HTTP status, a stable code (`docs/errors.md`), a
 //! message, optional details and extra headers. The HTTP layer renders it as
 //! `{code, message, details?}`.
 
@@ -103,7 +103,7 @@ impl ApiError {
         self.status == StatusCode::SERVICE_UNAVAILABLE
     }
 
-    /// The JSON body of API.md §3.6.
+    /// The JSON body of `docs/errors.md`.
     pub fn body(&self) -> Value {
         let mut body = json!({ "code": self.code, "message": self.message });
         if let Some(d) = &self.details {

@@ -1,4 +1,4 @@
-//! The block `zaby-server serve` prints at start (CLI.md §2 "Start-up report"): what
+//! The block `zaby-server serve` prints at start (`docs/operations.md` "Start-up report"): what
 //! this process is connected to and serves, so an operator sees a wrong setting at
 //! once. Passwords and API keys never appear in it.
 

@@ -1,6 +1,6 @@
 //! The body or query a method sends: the row's input or query struct from
 //! `zaby::types`, or any `serde_json::Value` for a caller who prefers `json!`
-//! (API.md §4.0 "Rust").
+//! (`docs/api/README.md`, the Rust examples).
 //!
 //! `Body<AgentInput>` converts from `AgentInput` and from `Value`; the struct → input
 //! conversions are one concrete impl per type (`input_conversions!`, invoked by the

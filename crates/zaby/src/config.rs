@@ -1,5 +1,5 @@
 //! Configuration: the global config, per-instance overrides, environment variables and
-//! their precedence (API.md §2.1–2.3), and the retry policy (§2.4).
+//! their precedence (`docs/configuration.md`), and the retry policy (`docs/configuration.md`).
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -20,7 +20,7 @@ const DEFAULT_RETRY_STATUSES: [u16; 6] = [408, 429, 500, 502, 503, 504];
 /// A backoff function: delay in ms before retry number `attempt + 1`.
 pub type BackoffFn = Arc<dyn Fn(u32) -> u64 + Send + Sync>;
 
-/// Retry settings; unset fields take the defaults of API.md §2.4.
+/// Retry settings; unset fields take the defaults of `docs/configuration.md`.
 #[derive(Clone, Default)]
 pub struct RetryPolicy {
     /// Additional attempts after the first.
@@ -145,7 +145,7 @@ impl fmt::Debug for EffectiveRetryPolicy {
     }
 }
 
-/// The default backoff of API.md §2.4: `min(100 · 2^attempt, 1000)` ms. Public so a
+/// The default backoff of `docs/configuration.md`: `min(100 · 2^attempt, 1000)` ms. Public so a
 /// binding can fall back to it when a host backoff function fails.
 pub fn default_backoff_ms(attempt: u32) -> u64 {
     100u64.saturating_mul(1u64 << attempt.min(20)).min(1000)
@@ -201,7 +201,7 @@ fn env_layer() -> ZabyGlobalConfig {
     }
 }
 
-/// Resolves instance overrides > global > environment > defaults (API.md §2.2).
+/// Resolves instance overrides > global > environment > defaults (`docs/configuration.md`).
 pub fn resolve_zaby_config(overrides: Option<&ZabyGlobalConfig>) -> Result<ResolvedConfig> {
     let mut layered = env_layer().merged_with(&global_config());
     if let Some(o) = overrides {

@@ -70,7 +70,7 @@ impl Call {
     }
 }
 
-/// Per-call options (API.md §1.6).
+/// Per-call options (`docs/configuration.md`).
 #[derive(Clone, Debug, Default)]
 pub struct RequestOptions {
     /// Sent as `x-request-id` on every attempt.

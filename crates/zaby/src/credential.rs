@@ -1,4 +1,4 @@
-//! Credential providers (API.md §2.5): static strings, sync functions, async functions.
+//! Credential providers (`docs/configuration.md`): static strings, sync functions, async functions.
 //! A provider is asked on every HTTP attempt; nothing is cached here.
 
 use std::fmt;
@@ -136,7 +136,7 @@ impl Credential {
         }))))
     }
 
-    /// A static value that is empty is rejected at construction (API.md §1.3).
+    /// A static value that is empty is rejected at construction (`docs/configuration.md`).
     pub(crate) fn validate_static(&self, name: &str) -> Result<()> {
         match self {
             Credential::Static(v) if v.is_empty() => {

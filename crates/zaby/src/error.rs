@@ -1,4 +1,4 @@
-//! The error hierarchy of API.md §3, as one Rust type the bindings map to host classes.
+//! The error hierarchy of `docs/errors.md`, as one Rust type the bindings map to host classes.
 
 use std::collections::BTreeMap;
 use std::error::Error as StdError;
@@ -17,7 +17,7 @@ pub type Cause = Arc<dyn StdError + Send + Sync + 'static>;
 /// `Result` with [`ZabyError`].
 pub type Result<T, E = ZabyError> = std::result::Result<T, E>;
 
-/// SDK-side error codes (API.md §3.5, §5.8).
+/// SDK-side error codes (`docs/errors.md`, `docs/streaming.md`).
 pub mod codes {
     pub const CONNECTION_ERROR: &str = "CONNECTION_ERROR";
     pub const TIMEOUT: &str = "TIMEOUT";
@@ -51,7 +51,7 @@ pub enum ZabyError {
     External(Cause),
 }
 
-/// The class an [`ApiError`] maps to (API.md §3.1).
+/// The class an [`ApiError`] maps to (`docs/errors.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ApiErrorKind {
     Generic,
@@ -67,7 +67,7 @@ pub enum ApiErrorKind {
 }
 
 impl ApiErrorKind {
-    /// The mapping table of API.md §3.3: the first matching row wins.
+    /// The mapping table of `docs/errors.md`: the first matching row wins.
     pub fn classify(status: u16, code: Option<&str>) -> Self {
         match (code, status) {
             (Some("MANAGED_AGENT_RUNTIME_TOKEN_EXPIRED"), _) => Self::RuntimeTokenExpired,
@@ -107,7 +107,7 @@ impl ApiErrorKind {
     }
 }
 
-/// Every class of the hierarchy with its parent, root first (API.md §3.1).
+/// Every class of the hierarchy with its parent, root first (`docs/errors.md`).
 pub const ERROR_CLASSES: &[(&str, Option<&str>)] = &[
     ("ZabyError", None),
     ("ZabyApiError", Some("ZabyError")),
@@ -134,7 +134,7 @@ pub struct ApiError {
     pub message: String,
     pub request_id: Option<String>,
     pub retry_after: Option<u64>,
-    /// The whole parsed response body (API.md §3.2 `details`).
+    /// The whole parsed response body (`docs/errors.md` `details`).
     pub details: Option<Value>,
     pub headers: BTreeMap<String, String>,
     /// Stream errors only: the run being streamed.
@@ -145,7 +145,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    /// Builds the error for a non-2xx response (API.md §3.4).
+    /// Builds the error for a non-2xx response (`docs/errors.md`).
     /// `sent_request_id` is the `x-request-id` the SDK sent, used when the response has none.
     pub fn from_parts(
         status: u16,
@@ -183,7 +183,7 @@ impl ApiError {
         }
     }
 
-    /// Alias of `details` (API.md §3.2).
+    /// Alias of `details` (`docs/errors.md`).
     pub fn body(&self) -> Option<&Value> {
         self.details.as_ref()
     }
@@ -228,7 +228,7 @@ impl ZabyError {
         Self::client(codes::MOCK_TRANSPORT, message)
     }
 
-    /// The class of the hierarchy the bindings raise (API.md §3.1).
+    /// The class of the hierarchy the bindings raise (`docs/errors.md`).
     pub fn class_name(&self) -> &'static str {
         match self {
             ZabyError::Api(api) => api.kind.class_name(),

@@ -1,4 +1,4 @@
-//! The SSE parser of API.md §5.5, usable on its own.
+//! The SSE parser of `docs/streaming.md`, usable on its own.
 //!
 //! Feed it bytes as they arrive with [`SseParser::feed`]; it yields every event whose
 //! block is complete. At the end of a network stream drop the parser (an unterminated
@@ -22,7 +22,7 @@ pub struct SseEvent {
 }
 
 impl SseEvent {
-    /// Whether this event ends a run's stream (API.md §5.6).
+    /// Whether this event ends a run's stream (`docs/streaming.md`).
     pub fn is_terminal(&self) -> bool {
         match &self.event {
             Some(name) => is_terminal_name(name),

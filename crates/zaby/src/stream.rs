@@ -1,5 +1,5 @@
-//! `RunEventStream`: the SSE stream of a run (API.md §5), with automatic reconnection
-//! and de-duplication (§5.7) and the stream errors of §5.8.
+//! `RunEventStream`: the SSE stream of a run (`docs/streaming.md`), with automatic reconnection
+//! and de-duplication (`docs/streaming.md`) and the stream errors of `docs/streaming.md`.
 
 use std::collections::{HashSet, VecDeque};
 use std::pin::Pin;
@@ -229,7 +229,7 @@ struct State {
     /// Non-numeric ids already delivered.
     seen: HashSet<String>,
     failures: u32,
-    /// Whether any event reached the caller (§5.7 step 7a needs it).
+    /// Whether any event reached the caller (`docs/streaming.md` step 7a needs it).
     delivered: bool,
     connection: Option<Connection>,
     parser: SseParser,
@@ -281,7 +281,7 @@ impl State {
         api.into()
     }
 
-    /// Decides what to do with a parsed event (de-duplication, §5.7 step 8).
+    /// Decides what to do with a parsed event (de-duplication, `docs/streaming.md` step 8).
     fn judge(&mut self, ev: &RawSseEvent) -> Verdict {
         if let Some(id) = &ev.id {
             let last = self.last_id();
@@ -299,7 +299,7 @@ impl State {
 
     fn record(&mut self, ev: &RawSseEvent) {
         self.delivered = true;
-        // Only an event with an id is progress (§5.7 step 7): a server replaying id-less
+        // Only an event with an id is progress (`docs/streaming.md` step 7): a server replaying id-less
         // events after every cut must not keep the stream alive forever.
         if let Some(id) = &ev.id {
             if decimal(id).is_none() {
@@ -384,14 +384,14 @@ impl State {
         self.last_id().map(|id| vec![("last-event-id", id)]).unwrap_or_default()
     }
 
-    /// The first connection: an ordinary request with the retry policy of §2.4.
+    /// The first connection: an ordinary request with the retry policy of `docs/configuration.md`.
     async fn open_first(&mut self) -> Result<()> {
         let response = send_with_retries(&self.core, &self.call, &self.options, true, &self.headers()).await?;
         self.attach(response);
         Ok(())
     }
 
-    /// §5.7 steps 3–6: count the failure, wait, reconnect, until the budget runs out.
+    /// `docs/streaming.md` steps 3–6: count the failure, wait, reconnect, until the budget runs out.
     async fn reconnect_after(&mut self, first: Failure) -> Result<()> {
         self.connection = None;
         if self.delivered && self.last_id().is_none() {
@@ -436,7 +436,7 @@ impl State {
         }
     }
 
-    /// §5.7 step 7a: events went out but none had an id, so a replay could not be
+    /// `docs/streaming.md` step 7a: events went out but none had an id, so a replay could not be
     /// de-duplicated; the stream ends instead of delivering them again.
     fn replay_impossible(&self, failure: Failure) -> ZabyError {
         let cause = match failure {

@@ -1,4 +1,4 @@
-//! `MockTransport`: records every request and answers from a queue (API.md §6).
+//! `MockTransport`: records every request and answers from a queue (`docs/testing.md`).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Mutex;
@@ -52,7 +52,7 @@ impl MockResponse {
         self
     }
 
-    /// Renders the response the SDK sees (API.md §6.4).
+    /// Renders the response the SDK sees (`docs/testing.md`).
     fn render(&self) -> TransportResponse {
         let mut headers: BTreeMap<String, String> =
             self.headers.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.clone())).collect();

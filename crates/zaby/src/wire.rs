@@ -1,4 +1,4 @@
-//! Wire conventions (API.md §1.7): path parameter encoding and query strings.
+//! Wire conventions (`docs/configuration.md`): path parameter encoding and query strings.
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::Value;

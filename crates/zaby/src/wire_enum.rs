@@ -3,7 +3,7 @@
 //! line per value.
 //!
 //! A *closed* enumeration refuses a string it does not know (the response does not have
-//! the expected shape); an *open* one (API.md §7 "Open") keeps it in `Unknown(String)`
+//! the expected shape); an *open* one (`docs/api/types.md`, "open") keeps it in `Unknown(String)`
 //! and writes it back unchanged, so a value added by a newer server never breaks a call.
 
 use std::fmt;

@@ -1,4 +1,4 @@
-//! Configuration precedence (API.md §2.1–2.3): instance > global > environment > default.
+//! Configuration precedence (`docs/configuration.md`): instance > global > environment > default.
 //! These tests change the process-wide global configuration and environment variables,
 //! so they live in their own test binary and run one at a time under a lock.
 

@@ -1,5 +1,5 @@
-//! The conformance vectors every SDK implementation replays (WEB.md §2): the core's
-//! SSE parser (§5.5), reconnection (§5.7) and error mapping (§3.3–3.4) cases, run
+//! The conformance vectors every SDK implementation replays (`docs/web.md`): the core's
+//! SSE parser (`docs/streaming.md`), reconnection (`docs/streaming.md`) and error mapping (`docs/errors.md`) cases, run
 //! through the core here and written to `tests/conformance/vectors.json`. The file is
 //! checked in; this test fails when it differs from what the core produces, so the
 //! vectors cannot drift. `ZABY_UPDATE_VECTORS=1 cargo test -p zaby --test

@@ -1,6 +1,6 @@
-//! `RunEventStream` over `MockTransport` (API.md §6.4) and over in-process byte streams
+//! `RunEventStream` over `MockTransport` (`docs/testing.md`) and over in-process byte streams
 //! (idle timeouts with paused time): termination, de-duplication, reconnection and the
-//! stream errors of §5.8.
+//! stream errors of `docs/streaming.md`.
 
 mod common;
 

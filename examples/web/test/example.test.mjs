@@ -1,4 +1,4 @@
-// The embedding example in headless Chromium against a live zaby-server (WEB.md §3):
+// The embedding example in headless Chromium against a live zaby-server (`docs/web.md`):
 // the page chats from an origin in the external app's allowedOrigins, the same page
 // from another origin is refused without creating a run, the conformance vectors
 // replay inside the page, and /docs renders every operation of /openapi.json.

@@ -167,7 +167,7 @@ describe("MCP", () => {
     const got = await z.agents.get(d.agent.id);
     assert.deepEqual(got.mcpTools?.map((t) => t.key), ["add"]);
     const message = '/tool add {"numbers": [20, 22]}';
-    // A test run only preflights the call (§5.4) and reports the verdict.
+    // A test run only preflights the call (`docs/streaming.md`) and reports the verdict.
     const draft = await z.agents.testRun(d.agent.id, { input: message });
     assert.equal(draft.status, "COMPLETED");
     const verdict = JSON.parse((draft.finalOutput ?? "").replace(/^Tool add returned: /, "")) as { allowed: boolean; toolName: string };

@@ -1,4 +1,4 @@
-/** Native error payloads → instances of the §3 classes (fields filled by the core). */
+/** Native error payloads → instances of the `docs/errors.md` classes (fields filled by the core). */
 import {
   apiErrorClass,
   MockTransportError,

@@ -25,7 +25,7 @@ export interface CoreSpec {
   baseURL?: unknown;
 }
 
-/** The per-instance layer: `config` with the constructor's origin shorthand on top (§1.3). */
+/** The per-instance layer: `config` with the constructor's origin shorthand on top (`docs/configuration.md`). */
 function instanceConfig(spec: CoreSpec): ZabyGlobalConfig | undefined {
   const [name, origin] = spec.apiOrigin != null ? ["apiOrigin", spec.apiOrigin] : ["baseURL", spec.baseURL];
   if (origin == null) return spec.config;
@@ -51,7 +51,7 @@ function checked<T>(check: () => void, run: () => Promise<T>): Promise<T> {
 export class Core {
   private readonly client: NativeClient;
   private readonly overrides: ZabyGlobalConfig | undefined;
-  /** Shaped at construction: later `configureZaby` calls do not change it (§2.2). */
+  /** Shaped at construction: later `configureZaby` calls do not change it (`docs/configuration.md`). */
   private readonly resolved: ResolvedZabyConfig;
 
   constructor(spec: CoreSpec) {

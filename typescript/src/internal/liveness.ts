@@ -6,7 +6,7 @@
  * own in flight (I/O, backoff) and lets it go while every in-flight operation only
  * waits on a host callable (a credential provider, a custom transport): whatever that
  * callable waits on keeps the process alive by itself, and a provider that never
- * settles must not (ARCHITECTURE.md rule 5).
+ * settles must not (`docs/architecture.md` rule 5).
  */
 
 let inFlight = 0;
@@ -43,7 +43,7 @@ export async function asHost<T>(fn: () => Promise<T>): Promise<T> {
 
 /**
  * Exceptions thrown by host code, kept until the error that carries them reaches the
- * caller, who gets the very same value (API.md §1.11). Errors the core absorbs (a
+ * caller, who gets the very same value (`docs/testing.md`). Errors the core absorbs (a
  * retried transport failure) are never claimed; entries older than the limit go.
  */
 const HOST_ERROR_LIMIT_MS = 5 * 60_000;

@@ -1,7 +1,7 @@
 /**
  * Native operations as Promises and async generators, with `AbortSignal` support.
  * An abort cancels the core's token; the core stops with `ABORTED`, which surfaces
- * as the signal's reason, unwrapped (API.md §1.6).
+ * as the signal's reason, unwrapped (`docs/configuration.md`).
  */
 import { native, type BatchOutcome, type Done, type ErrorPayload, type NativeCancel, type NativeCursor, type Outcome } from "../native.js";
 import { errorFromPayload, fromNativeThrow } from "./convert.js";

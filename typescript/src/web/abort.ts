@@ -1,6 +1,6 @@
 /** `AbortSignal` plumbing of the web core (the native build does this in `internal/ops.ts`). */
 
-/** What an aborted call rejects with: the signal's reason, unwrapped (API.md §1.6). */
+/** What an aborted call rejects with: the signal's reason, unwrapped (`docs/configuration.md`). */
 export function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException("This operation was aborted", "AbortError");
 }

@@ -1,5 +1,5 @@
 /**
- * Configuration (API.md §2) for the web build: the layers, precedence and validation
+ * Configuration (`docs/configuration.md`) for the web build: the layers, precedence and validation
  * of the Rust core's `config.rs` and of the Node addon's conversion (`config.rs` in
  * `bindings/node`), in TypeScript. Environment variables are read only where a
  * `process.env` exists (Node loading the web build); browsers have none.
@@ -111,7 +111,7 @@ export function layerOf(config: unknown): Layer {
   return layer;
 }
 
-/** Set fields of `over` win (§2.3: `retries` is replaced as a whole value). */
+/** Set fields of `over` win (`docs/configuration.md`: `retries` is replaced as a whole value). */
 function merged(base: Layer, over: Layer): Layer {
   const out: Layer = { ...base };
   for (const [k, v] of Object.entries(over)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;

@@ -294,7 +294,7 @@ export class WebCore implements Core {
     return backoff;
   }
 
-  /** The retry loop of API.md §2.4: the first 2xx response, or the last attempt's error. */
+  /** The retry loop of `docs/configuration.md`: the first 2xx response, or the last attempt's error. */
   async sendWithRetries(call: Call, options: CallOptions, stream: boolean, extra: Record<string, string> = {}): Promise<TransportResponse> {
     const policy = this.config.retries;
     const keyed =

@@ -1,5 +1,5 @@
 /**
- * The error classes of API.md §3 for the web build (`../error-classes.ts`, the same
+ * The error classes of `docs/errors.md` for the web build (`../error-classes.ts`, the same
  * code as the native build) and `createZabyApiError` with the web core's mapping.
  */
 import { apiErrorClass, type ZabyApiError, type ZabyApiErrorInput } from "../error-classes.js";
@@ -7,7 +7,7 @@ import { classifyApiError } from "./mapping.js";
 
 export * from "../error-classes.js";
 
-/** Builds the class of §3.3 for a failed response. */
+/** Builds the class of `docs/errors.md` for a failed response. */
 export function createZabyApiError(input: ZabyApiErrorInput): ZabyApiError {
   return new (apiErrorClass(classifyApiError(input.status, input.code ?? null)))(input);
 }

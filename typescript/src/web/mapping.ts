@@ -4,7 +4,7 @@
  */
 import { apiErrorClass, type ZabyApiError, type ZabyApiErrorInput } from "../error-classes.js";
 
-/** The class of the §3.3 mapping table: the first matching row wins. */
+/** The class of the `docs/errors.md` mapping table: the first matching row wins. */
 export function classifyApiError(status: number, code: string | null): string {
   if (code === "MANAGED_AGENT_RUNTIME_TOKEN_EXPIRED") return "ZabyRuntimeTokenExpiredError";
   if (code === "MANAGED_AGENT_RUNTIME_TOKEN_GRANT_MAX_USES_EXCEEDED") return "ZabyRuntimeTokenExhaustedError";
@@ -36,7 +36,7 @@ export function parseRetryAfter(value: string, now: number = Date.now()): number
   return Math.max(0, Math.floor((date - now) / 1000));
 }
 
-/** The fields of the error for a non-2xx response (API.md §3.4). */
+/** The fields of the error for a non-2xx response (`docs/errors.md`). */
 export function apiErrorInput(
   status: number,
   headers: Record<string, string>,

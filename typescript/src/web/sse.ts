@@ -1,5 +1,5 @@
 /**
- * The SSE parser of API.md §5.5, mirroring `crates/zaby/src/sse.rs` line for line:
+ * The SSE parser of `docs/streaming.md`, mirroring `crates/zaby/src/sse.rs` line for line:
  * CR, LF and CRLF line ends (a CRLF split across chunks counts once), a leading BOM
  * dropped, comments ignored, `data` lines joined with `\n`, an `id` holding NUL
  * ignored, a block without any field never dispatched. Bytes are decoded as UTF-8
@@ -116,7 +116,7 @@ export class SseParser {
 
 /**
  * The data parsed as JSON when it is valid JSON, else the text (the core's `parse_data`).
- * Typed by its name: the server sends each event's catalogue payload (API.md §5.4).
+ * Typed by its name: the server sends each event's catalogue payload (`docs/streaming.md`).
  */
 export function toEvent(raw: RawSseEvent): RunEvent {
   let data: unknown;
@@ -131,7 +131,7 @@ export function toEvent(raw: RawSseEvent): RunEvent {
   return ev as RunEvent;
 }
 
-/** Whether this event ends a run's stream (API.md §5.6). */
+/** Whether this event ends a run's stream (`docs/streaming.md`). */
 export function isTerminal(raw: RawSseEvent): boolean {
   const terminal = (name: unknown) => name === "RunFinished" || name === "RunError";
   if (raw.event !== undefined) return terminal(raw.event);

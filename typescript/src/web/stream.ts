@@ -1,6 +1,6 @@
 /**
- * A run's SSE stream (API.md §5) with reconnection and de-duplication (§5.7, steps
- * 7/7a as amended) and the stream errors of §5.8, mirroring
+ * A run's SSE stream (`docs/streaming.md`) with reconnection and de-duplication (`docs/streaming.md`, steps
+ * 7/7a as amended) and the stream errors of `docs/streaming.md`, mirroring
  * `crates/zaby/src/stream.rs`. Streams use `fetch` + `ReadableStream` (through the
  * transport), never `EventSource`, which cannot send the `authorization` header.
  */
@@ -120,11 +120,11 @@ export async function* runStream(core: WebCore, call: Call, runId: string, optio
     return streamError(code, `the run stream of ${runId} was interrupted ${failures} time(s) and could not be resumed`, 0, cause);
   };
 
-  /** §5.7 steps 3–6: count the failure, wait, reconnect, until the budget runs out. */
+  /** `docs/streaming.md` steps 3–6: count the failure, wait, reconnect, until the budget runs out. */
   const reconnectAfter = async (first: Failure): Promise<void> => {
     drop();
     if (delivered && lastId === undefined) {
-      // §5.7 step 7a: events went out without ids; a replay could not be de-duplicated.
+      // `docs/streaming.md` step 7a: events went out without ids; a replay could not be de-duplicated.
       const cause = first.kind === "idle" ? timeoutError() : first.kind === "dropped" ? first.cause : first.error;
       throw streamError(
         "STREAM_DISCONNECTED",
@@ -166,12 +166,12 @@ export async function* runStream(core: WebCore, call: Call, runId: string, optio
   };
 
   try {
-    // The first connection: an ordinary request with the retry policy of §2.4.
+    // The first connection: an ordinary request with the retry policy of `docs/configuration.md`.
     attach(await core.sendWithRetries(call, callOptions, true, extra()));
     for (;;) {
       while (ready.length > 0) {
         const ev = ready.shift() as RawSseEvent;
-        // De-duplication (§5.7 step 8).
+        // De-duplication (`docs/streaming.md` step 8).
         if (ev.id !== undefined) {
           const n = decimal(ev.id);
           const last = lastId === undefined ? undefined : decimal(lastId);
@@ -182,7 +182,7 @@ export async function* runStream(core: WebCore, call: Call, runId: string, optio
           }
         }
         delivered = true;
-        // Only an event with an id is progress (§5.7 step 7).
+        // Only an event with an id is progress (`docs/streaming.md` step 7).
         if (ev.id !== undefined) {
           if (decimal(ev.id) === undefined) seen.add(ev.id);
           lastId = ev.id;

@@ -1,5 +1,5 @@
 /**
- * `MockTransport` (API.md §6) for the web build, mirroring `zaby::testing` and the
+ * `MockTransport` (`docs/testing.md`) for the web build, mirroring `zaby::testing` and the
  * Node addon's conversion (`bindings/node/src/mock.rs`): the same matching, ordering,
  * recording, validation and failure messages. `@zaby/sdk/testing` in browsers.
  */

@@ -1,5 +1,5 @@
 /**
- * Wire conventions (API.md §1.7), mirroring `crates/zaby/src/wire.rs`: path parameters
+ * Wire conventions (`docs/configuration.md`), mirroring `crates/zaby/src/wire.rs`: path parameters
  * percent-encoded (everything but `A–Z a–z 0–9 - _ . ~ ! ' ( ) *`, which is exactly
  * what `encodeURIComponent` keeps) and form-encoded query strings.
  */

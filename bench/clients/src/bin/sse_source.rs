@@ -1,5 +1,5 @@
 //! A bench-only HTTP server that streams a pre-rendered run of N events on the path of
-//! `runtime_runs.stream` (E121), framed exactly as the Zaby server frames it (API.md §5.3).
+//! `runtime_runs.stream` (E121), framed exactly as the Zaby server frames it (`docs/streaming.md`).
 //! Rendering once at start-up keeps the source's own cost out of the consumer's figures.
 
 use std::net::SocketAddr;

@@ -1,4 +1,4 @@
-//! Improvement rules (API.md A.5), as pure functions over one agent's signals.
+//! Improvement rules (`docs/server.md`), as pure functions over one agent's signals.
 //!
 //! Each rule returns [`Proposal`]s carrying the evidence (`signal_ids`) and a
 //! `cause` key. At most one proposal per cause comes out of one evaluation; the

@@ -115,7 +115,7 @@ async fn follow_job(z: &Zaby, kb: &str, job_id: &str, bar: &ProgressBar) -> CliR
     }
 }
 
-/// The document type the server knows for this file name (API.md §7 `FileType`).
+/// The document type the server knows for this file name (`docs/api/types.md` `FileType`).
 fn file_type(path: &Path) -> &'static str {
     match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
         Some("md" | "markdown") => "MD",

@@ -1,4 +1,4 @@
-//! BM25 with `k1 = 1.2`, `b = 0.75` and the idf of API.md §4.12, normalized into 0–1.
+//! BM25 with `k1 = 1.2`, `b = 0.75` and the idf of `docs/api/knowledge-bases.md`, normalized into 0–1.
 
 use std::collections::HashMap;
 

@@ -1,4 +1,4 @@
-//! Ranking chunks and memory items for a query (API.md §4.12 "Scoring").
+//! Ranking chunks and memory items for a query (`docs/api/knowledge-bases.md` "Scoring").
 //!
 //! Everything is computed here, in Rust, so the same data and query give the same
 //! items, scores and order on SQLite and on PostgreSQL. Storage may only preselect.
@@ -130,7 +130,7 @@ fn rank<K: Ord>(
 }
 
 /// Merges several ranked lists (e.g. one per knowledge-base attachment of a run,
-/// API.md A.3) by score, descending; equal scores keep list order, then their order
+/// `docs/server.md`) by score, descending; equal scores keep list order, then their order
 /// within the list. Returns `(list index, item)` pairs, cut to `limit`.
 pub fn merge_ranked(lists: &[Vec<Scored>], limit: usize) -> Vec<(usize, Scored)> {
     let mut all: Vec<(usize, usize, &Scored)> =

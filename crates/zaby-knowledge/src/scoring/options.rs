@@ -1,4 +1,4 @@
-//! Retrieval options and their validation (API.md §4.12 `RetrieveInput`).
+//! Retrieval options and their validation (`docs/api/knowledge-bases.md` `RetrieveInput`).
 
 use crate::error::FieldError;
 
@@ -42,7 +42,7 @@ pub struct ScoreOptions {
     pub min_score: f64,
     pub mode: Mode,
     /// The query's embedding. Without it every mode scores lexically (no provider
-    /// configured, API.md A.1).
+    /// configured, `docs/operations.md`).
     pub query_embedding: Option<Vec<f32>>,
 }
 

@@ -1,4 +1,4 @@
-//! The built-in MCP server (`API.md` A.4, §1.8): tools `echo`, `sum`,
+//! The built-in MCP server (`docs/server.md`, `docs/authentication.md`): tools `echo`, `sum`,
 //! `current_time` and `kb_search` over Streamable HTTP at `/mcp/builtin`,
 //! behind a bearer token that the server's validator maps to a tenant.
 
@@ -55,7 +55,7 @@ pub trait TokenValidator: Send + Sync + 'static {
 /// Runs `kb_search` for a tenant.
 #[async_trait::async_trait]
 pub trait KnowledgeSearch: Send + Sync + 'static {
-    /// A `RetrievalResult` JSON (`API.md` §4.12), or a failure the caller sees
+    /// A `RetrievalResult` JSON (`docs/api/knowledge-bases.md`), or a failure the caller sees
     /// as a tool error (unknown knowledge base → `ToolFailure::new("NOT_FOUND", ..)`).
     async fn search(&self, tenant_id: &str, request: KbSearchRequest) -> Result<Value, ToolFailure>;
 }

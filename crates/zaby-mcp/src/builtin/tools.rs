@@ -1,4 +1,4 @@
-//! The built-in tools (`API.md` A.4): their schemas and what they do. Every
+//! The built-in tools (`docs/server.md`): their schemas and what they do. Every
 //! result carries `structuredContent` plus a text mirror for clients that only
 //! read `content`.
 
@@ -11,7 +11,7 @@ use super::KnowledgeSearch;
 use super::time::{format_time, parse_timezone};
 use crate::validate::ArgumentValidator;
 
-/// Default and bounds of `kb_search.topK` (those of `RetrieveInput`, §4.12).
+/// Default and bounds of `kb_search.topK` (those of `RetrieveInput`, `docs/api/knowledge-bases.md`).
 pub const KB_SEARCH_DEFAULT_TOP_K: u32 = 5;
 const KB_SEARCH_MAX_TOP_K: u32 = 50;
 

@@ -1,4 +1,4 @@
-//! The development model (`local` provider, API.md A.3): deterministic and offline.
+//! The development model (`local` provider, `docs/server.md`): deterministic and offline.
 //! Documented to users as a development model, not an LLM.
 
 mod reply;

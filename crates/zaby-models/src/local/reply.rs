@@ -1,4 +1,4 @@
-//! The development model's reply, its text chunks and its token count (API.md A.3).
+//! The development model's reply, its text chunks and its token count (`docs/server.md`).
 
 use crate::directives::Directives;
 use crate::message::{compact_json, count_words};

@@ -1,5 +1,5 @@
 //! Which tools the development model calls: `simulate.toolCalls`, else `/tool NAME
-//! {json}`, else every matching `config.localModel.rules` entry (API.md A.3).
+//! {json}`, else every matching `config.localModel.rules` entry (`docs/server.md`).
 
 use serde_json::{Map, Value};
 

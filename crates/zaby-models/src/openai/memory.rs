@@ -1,4 +1,4 @@
-//! Memory candidates from a real model (`SERVER.md` §9: "the model extracts them when
+//! Memory candidates from a real model (`docs/server.md`: "the model extracts them when
 //! a real model is configured").
 
 use std::sync::LazyLock;

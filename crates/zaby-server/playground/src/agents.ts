@@ -1,4 +1,4 @@
-// Agents and deployments (WEB.md §3, item 1): the list, a create form, and for the
+// Agents and deployments (`docs/web.md`, item 1): the list, a create form, and for the
 // selected agent its tools and knowledge bases, publish, deploy, and the deployment
 // watched from PENDING to ACTIVE.
 import type { Agent, CatalogEntry } from "@zaby/sdk/types";
@@ -37,7 +37,7 @@ export function agentsPanel(state: State, openChat: (agentId: string, deployment
   createForm.addEventListener("submit", (ev) => {
     ev.preventDefault();
     const f = fields(createForm);
-    // The server validates slug and name (one rule set, API.md §4.1); its answer is shown as is.
+    // The server validates slug and name (one rule set, `docs/api/health.md`); its answer is shown as is.
     void busy(createForm.querySelector("button"), async () => {
       const agent = await state.api.agents.create({
         slug: f.slug,

@@ -1,4 +1,4 @@
-// Chat with a deployment (WEB.md §3, items 2–4): a playground runtime token (E14) for
+// Chat with a deployment (`docs/web.md`, items 2–4): a playground runtime token (E14) for
 // a chosen end user, runs started with respondAsync and streamed through the web
 // build; text as it arrives, tool calls and results, approvals answered in place,
 // citations, the terminal status, feedback, and every raw SSE event with its id.

@@ -1,5 +1,5 @@
 // How the playground shows a failure: the server's `code`, `message` and `requestId`
-// (API.md §3) when there is one, so a developer can find the request in the logs.
+// (`docs/errors.md`) when there is one, so a developer can find the request in the logs.
 import { h, fill } from "./dom.js";
 
 interface ErrorFields {

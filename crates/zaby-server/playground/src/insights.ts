@@ -1,4 +1,4 @@
-// Usage and intelligence signals of an agent (WEB.md §3, item 4; E40, E93).
+// Usage and intelligence signals of an agent (`docs/web.md`, item 4; E40, E93).
 import { busy, fill, h, json } from "./dom.js";
 import { ErrorSlot } from "./errors.js";
 import type { State } from "./state.js";

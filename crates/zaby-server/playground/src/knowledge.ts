@@ -1,4 +1,4 @@
-// Knowledge bases (WEB.md §3, item 5): create one and add a text document, then run a
+// Knowledge bases (`docs/web.md`, item 5): create one and add a text document, then run a
 // retrieval query and see each passage with its score (E41, E42, E48).
 import { busy, fields, fill, h } from "./dom.js";
 import { ErrorSlot } from "./errors.js";

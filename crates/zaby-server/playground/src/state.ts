@@ -1,6 +1,6 @@
 // What the panels share: the signed-in client, the agents last listed, the knowledge
 // bases this page knows of, and change listeners. The API key lives in
-// sessionStorage only (WEB.md §3), so it goes away with the tab.
+// sessionStorage only (`docs/web.md`), so it goes away with the tab.
 import { Zaby } from "@zaby/sdk";
 import type { Agent } from "@zaby/sdk/types";
 

@@ -25,7 +25,7 @@ fn header<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
     parts.headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// API-key scopes a provisioning route needs (API.md §1.8): any one of them.
+/// API-key scopes a provisioning route needs (`docs/authentication.md`): any one of them.
 pub fn key_scopes(ep: &Endpoint) -> &'static [&'static str] {
     if ep.id == "E80" {
         &["provisioning:manage", "mcp:invoke"]
@@ -36,7 +36,7 @@ pub fn key_scopes(ep: &Endpoint) -> &'static [&'static str] {
     }
 }
 
-/// Runtime-token scope per runtime endpoint (API.md §4.17–4.19).
+/// Runtime-token scope per runtime endpoint (`docs/api/runtime-runs.md`).
 pub fn runtime_scope(ep: &Endpoint) -> &'static str {
     match ep.id {
         "E121" => "managed-agents:runtime:stream",

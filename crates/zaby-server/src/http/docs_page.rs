@@ -1,5 +1,5 @@
 //! `GET /docs`: the API reference, rendered in the browser from `/openapi.json`
-//! (WEB.md §3). The page, its script and its style sheet (`docs_page/` beside this
+//! (`docs/web.md`). The page, its script and its style sheet (`docs_page/` beside this
 //! file) are embedded at compile time, so the binary needs no files at run time and
 //! the page loads nothing from elsewhere (no CDN, no web fonts; the playground's
 //! same-origin content security policy says so to the browser too). The script and the

@@ -1,5 +1,5 @@
 //! Unknown routes (404), known paths with another method (405 + `allow`), and
-//! OPTIONS preflights (API.md A.1).
+//! OPTIONS preflights (`docs/operations.md`).
 
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};

@@ -25,7 +25,7 @@ use zaby::endpoints::{ENDPOINTS, Endpoint};
 use crate::services::SharedCtx;
 use auth::EndpointRef;
 
-/// Paths served besides the endpoint table (API.md §1.8).
+/// Paths served besides the endpoint table (`docs/authentication.md`).
 pub const EXTRA_PATHS: &[&str] = &["/openapi.json", "/mcp/builtin", "/ready", "/metrics"];
 
 /// Groups the table by path, keeping each path's rows in table order.

@@ -1,4 +1,4 @@
-//! The playground (WEB.md §3): a single-page app at `/` and `/playground/…`, built from
+//! The playground (`docs/web.md`): a single-page app at `/` and `/playground/…`, built from
 //! `crates/zaby-server/playground/` (its README says how) and embedded in the binary,
 //! so nothing is read from disk at run time. Off with `ZABY_PLAYGROUND=0`.
 //!

@@ -22,7 +22,7 @@ const TEXT_MAX: usize = 10_000;
 const INSTRUCTIONS_MAX: usize = 200_000;
 const SHORT_MAX: usize = 200;
 
-/// The `Agent` object of API.md §4.2.
+/// The `Agent` object of `docs/api/agents.md`.
 pub async fn render(conn: &mut Conn, ctx: &Ctx, a: &AgentRow) -> ApiResult<Value> {
     let active = deployments::by_agent_status(conn, &a.tenant_id, &a.id, "ACTIVE").await?;
     let runtime_url = ctx.settings.runtime_url();

@@ -1,4 +1,4 @@
-//! Attachment inputs that reference other domains' resources (API.md E9, E10).
+//! Attachment inputs that reference other domains' resources (`docs/api/README.md` E9, E10).
 //!
 //! The field rules are checked here in full. The referenced MCP installation/tool is
 //! resolved by `services::mcp::attach`, the knowledge base below; a reference that

@@ -12,7 +12,7 @@ use crate::util::ids::new_id;
 pub const TENANT_AUDIENCE: &str = "zaby-tenant";
 pub const ISSUER: &str = "zaby-server";
 
-/// Whether a key holding `held` may use a route needing `needed` (API.md §7).
+/// Whether a key holding `held` may use a route needing `needed` (`docs/api/types.md`).
 pub fn scope_grants(held: &str, needed: &str) -> bool {
     if held == "*" || held == needed {
         return true;

@@ -36,7 +36,7 @@ pub async fn load(conn: &mut Conn, tenant_id: &str, id: &str) -> ApiResult<Deplo
     store::get(conn, tenant_id, id).await?.ok_or_else(|| ApiError::not_found("deployment"))
 }
 
-/// "The agent's newest ACTIVE deployment" of API.md (E13's default, E15): one
+/// "The agent's newest ACTIVE deployment" of `docs/api/README.md` (E13's default, E15): one
 /// rule for both, and one error when there is none.
 pub async fn newest_active(conn: &mut Conn, tenant_id: &str, agent_id: &str) -> ApiResult<DeploymentRow> {
     store::newest_active(conn, tenant_id, agent_id)
@@ -173,7 +173,7 @@ pub async fn provisioning(ctx: &Ctx, caller: &Caller, id: &str) -> ApiResult<Out
     let mut d = load(&mut conn, &caller.tenant_id, id).await?;
     if d.status == "PENDING" && d.activate_after <= now_ms() {
         // Due, but the background pass has not run yet (always the case with a delay of
-        // 0): activate it now, so E19 right after the create answers 200 (API.md A.1).
+        // 0): activate it now, so E19 right after the create answers 200 (`docs/operations.md`).
         drop(conn);
         super::provisioning::activate_one(ctx, &caller.tenant_id, &d.id).await?;
         conn = ctx.db.read().await?;

@@ -1,4 +1,4 @@
-//! The reusable idempotency mechanism (API.md §1.9). Use it inside the write
+//! The reusable idempotency mechanism (`docs/idempotency.md`). Use it inside the write
 //! transaction that performs the effect:
 //!
 //! ```text

@@ -1,4 +1,4 @@
-//! Intelligence (API.md §4.15, A.5, E93–E97): signals as stored by the runs domain,
+//! Intelligence (`docs/api/intelligence.md`, `docs/server.md`, E93–E97): signals as stored by the runs domain,
 //! rollups computed from them, and improvements generated from them by the rules of
 //! `zaby_analytics`, with their review.
 //!

@@ -1,4 +1,4 @@
-//! Memory (API.md §4.14, E85–E92): items per agent and end user, candidates and
+//! Memory (`docs/api/memory.md`, E85–E92): items per agent and end user, candidates and
 //! their review, retrieval scored like knowledge (`zaby_knowledge`), and what runs
 //! need (retrieval of the end user's items, proposing candidates).
 
@@ -150,7 +150,7 @@ pub async fn delete_item(ctx: &Ctx, caller: &Caller, id: &str, input: DeleteMemo
     Ok(Outcome::Ok(json!({"id": i.id, "deleted": true})))
 }
 
-/// Ranks ACTIVE items for a query as §4.12 does (hybrid with an embeddings provider,
+/// Ranks ACTIVE items for a query as `docs/api/knowledge-bases.md` does (hybrid with an embeddings provider,
 /// else lexical; ties by `createdAt`, then `id`).
 pub async fn rank(
     ctx: &Ctx,
@@ -238,7 +238,7 @@ pub async fn retrieve(ctx: &Ctx, caller: &Caller, input: MemoryRetrieveInput) ->
     Ok(Outcome::Ok(json!({"query": query, "items": out})))
 }
 
-/// `topK` (1–50, default 5), else `limit`, API.md's alias of it, which the typed
+/// `topK` (1–50, default 5), else `limit`, `docs/api/README.md`'s alias of it, which the typed
 /// extractor accepts but leaves untyped among the other members.
 fn top_k(p: &mut Problems, input: &MemoryRetrieveInput) -> usize {
     let (field, n) = match (input.top_k, input.extra.get("limit")) {

@@ -9,7 +9,7 @@ use crate::storage::page::{Page, PageRequest, decode_cursor};
 
 pub type Query = HashMap<String, String>;
 
-/// `limit` (default 20, 1–`max`) and `cursor` (API.md §1.10); both → 422 when bad.
+/// `limit` (default 20, 1–`max`) and `cursor` (`docs/pagination.md`); both → 422 when bad.
 pub fn page_request(q: &Query, default: i64, max: i64) -> ApiResult<PageRequest> {
     let limit = match q.get("limit") {
         None => default,

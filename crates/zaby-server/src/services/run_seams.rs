@@ -30,11 +30,11 @@ pub struct RunScope {
     pub session_id: String,
     pub is_test_run: bool,
     pub end_user: Option<EndUser>,
-    /// `mcpRuntimeBearerToken` of the run input, decrypted (API.md §4.2 AgentRunInput).
+    /// `mcpRuntimeBearerToken` of the run input, decrypted (`docs/api/agents.md` AgentRunInput).
     pub mcp_bearer: Option<String>,
 }
 
-/// A tool an attachment offers to the model (API.md A.3 "Tool names in runs").
+/// A tool an attachment offers to the model (`docs/server.md` "Tool names in runs").
 #[derive(Debug, Clone, PartialEq)]
 pub struct OfferedTool {
     /// The name the model sees and that events, approvals and `/tool` use.
@@ -50,7 +50,7 @@ pub struct OfferedTool {
     pub approval_mode: String,
 }
 
-/// What preflight decided for one call (API.md §4.13 `PreflightResult`, as JSON) and
+/// What preflight decided for one call (`docs/api/mcp.md` `PreflightResult`, as JSON) and
 /// whether the call must wait for a human.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ToolDecision {
@@ -99,7 +99,7 @@ pub struct Passage {
     pub score: f64,
 }
 
-/// Knowledge and memory for runs (API.md A.3 "Retrieval in runs", §4.14).
+/// Knowledge and memory for runs (`docs/server.md` "Retrieval in runs", `docs/api/memory.md`).
 #[async_trait]
 pub trait RunKnowledge: Send + Sync {
     /// Chunks of the enabled knowledge-base attachments (`kb_attachments`: the

@@ -1,5 +1,5 @@
 //! JWT signing keys: the current key signs; earlier keys keep verifying for 24 h
-//! after rotation (API.md A.1). Keys live in the database, sealed with the secrets
+//! after rotation (`docs/operations.md`). Keys live in the database, sealed with the secrets
 //! key, or come from `ZABY_JWT_SECRET`.
 
 use std::collections::HashMap;

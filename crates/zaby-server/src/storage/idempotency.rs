@@ -1,4 +1,4 @@
-//! Idempotency records (API.md §1.9). A record is claimed inside the transaction
+//! Idempotency records (`docs/idempotency.md`). A record is claimed inside the transaction
 //! that performs the effect and completed before it commits, so only successful
 //! outcomes are ever visible, and a concurrent duplicate waits on the claim.
 

@@ -1,4 +1,4 @@
-//! Intelligence (API.md §4.15, A.5): reads of the `signals` table (written by the
+//! Intelligence (`docs/api/intelligence.md`, `docs/server.md`): reads of the `signals` table (written by the
 //! runs domain, migration 0002), the tool calls of runs (their `tool_result`
 //! events), and improvements (table from 0004, open-cause index from 0005).
 

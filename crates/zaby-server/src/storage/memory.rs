@@ -1,5 +1,5 @@
 //! Memory items, memory candidates and the audit records of deleted items
-//! (API.md §4.14).
+//! (`docs/api/memory.md`).
 
 use serde_json::Value;
 

@@ -1,4 +1,4 @@
-//! Cursor pagination (API.md §1.10): stable order by `created_at`, then `id`.
+//! Cursor pagination (`docs/pagination.md`): stable order by `created_at`, then `id`.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;

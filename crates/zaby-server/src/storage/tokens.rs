@@ -189,7 +189,7 @@ pub struct GrantRow {
 }
 
 impl GrantRow {
-    /// API.md §4.8: computed on read.
+    /// `docs/api/runtime-token-grants.md`: computed on read.
     pub fn status(&self, now: i64) -> &'static str {
         if self.revoked_at.is_some() {
             "REVOKED"
@@ -222,7 +222,7 @@ pub async fn insert_grant(conn: &mut Conn, g: &GrantRow) -> DbResult<()> {
     Ok(())
 }
 
-/// What authenticating a runtime request reads (API.md A.6, steps 1, 2 and 6).
+/// What authenticating a runtime request reads (`docs/authentication.md`, steps 1, 2 and 6).
 pub struct RuntimeAuthRows {
     pub grant: GrantRow,
     /// The grant's family exists and is `ACTIVE`.

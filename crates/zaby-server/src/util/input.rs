@@ -1,5 +1,5 @@
 //! Reading request bodies and queries field by field, collecting every problem as
-//! `{field, message}` so that a 422 names what is wrong (API.md §3.6).
+//! `{field, message}` so that a 422 names what is wrong (`docs/errors.md`).
 
 use serde_json::{Map, Value};
 
@@ -30,7 +30,7 @@ impl<T> Patch<T> {
 
 /// What a service finds wrong in a typed input (the typed extractor, `http::extract::
 /// Body`, has already checked the catalogue's types): lengths, patterns, ranges,
-/// references. Collected, so one 422 lists them all (API.md §3.6).
+/// references. Collected, so one 422 lists them all (`docs/errors.md`).
 #[derive(Debug, Default)]
 pub struct Problems(Vec<(String, String)>);
 

@@ -254,7 +254,7 @@ async fn signals_and_rollups(s: TestServer) {
     assert_eq!(r0["agentId"], a);
     assert_eq!(r0["granularity"], "daily");
     assert_eq!(r0["bucketEnd"], "2026-03-01T00:00:00.000Z");
-    // Paginated per §1.10 (the iterator walks the same list).
+    // Paginated per `docs/pagination.md` (the iterator walks the same list).
     let mut pages = Vec::new();
     let mut it = z
         .intelligence()

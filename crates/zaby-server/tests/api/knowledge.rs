@@ -1,4 +1,4 @@
-//! Knowledge bases (API.md §4.12) through the SDK: ingestion jobs, retrieval against
+//! Knowledge bases (`docs/api/knowledge-bases.md`) through the SDK: ingestion jobs, retrieval against
 //! the `zaby-knowledge` corpus, identical results on SQLite and PostgreSQL, the
 //! library, profiles, sources and scheduled ingestion policies.
 

@@ -2,7 +2,7 @@
 //! (providers are configured through the environment): E49 answered by the model
 //! mapped to `zaby` (a scripted OpenAI-compatible server), and chunks embedded at
 //! ingestion by a stand-in embeddings endpoint so E48 `semantic` ranks by cosine,
-//! `hybrid` scores 0.5·lexical + 0.5·semantic and `keyword` stays lexical (§4.12).
+//! `hybrid` scores 0.5·lexical + 0.5·semantic and `keyword` stays lexical (`docs/api/knowledge-bases.md`).
 
 use std::sync::{Arc, Mutex};
 

@@ -1,7 +1,7 @@
 //! Issue 8: an agent with attached knowledge bases answers a question from the right
 //! document, with citations, through a streamed runtime run — the development
 //! model's `Based on <title>: <chunk>` reply and `RunFinished.citations` equal to
-//! E48's retrieval (API.md A.3 "Retrieval in runs"), on both databases.
+//! E48's retrieval (`docs/server.md` "Retrieval in runs"), on both databases.
 
 use std::path::PathBuf;
 

@@ -1,4 +1,4 @@
-//! Memory (API.md §4.14), attaching knowledge bases (E10), and what runs retrieve
+//! Memory (`docs/api/memory.md`), attaching knowledge bases (E10), and what runs retrieve
 //! (A.3) through the `RunKnowledge` implementation.
 
 use std::sync::Arc;

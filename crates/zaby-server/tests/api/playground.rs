@@ -1,4 +1,4 @@
-//! The playground (WEB.md §3, `src/http/playground.rs`): the page at `/` and under
+//! The playground (`docs/web.md`, `src/http/playground.rs`): the page at `/` and under
 //! `/playground/`, its hashed assets with their types, caching and CSP, unknown API
 //! paths still answered in JSON, and nothing of it (nor `/docs`) when `ZABY_PLAYGROUND=0`.
 

@@ -144,7 +144,7 @@ async fn hello_lifecycle(s: TestServer) {
     assert_eq!(started["externalAppId"], st.app_id());
     let session = started["agentSessionId"].as_str().unwrap().to_string();
 
-    // The exact transcript of API.md §5.3.
+    // The exact transcript of `docs/streaming.md`.
     let body = raw_stream(&s, &token, &run_id, None, "").await;
     let expected = format!(
         ": connected\n\n\

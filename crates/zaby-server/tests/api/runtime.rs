@@ -1,4 +1,4 @@
-//! The runtime check order (API.md A.6) observed through a runtime route, and
+//! The runtime check order (`docs/authentication.md`) observed through a runtime route, and
 //! exact use counting.
 
 use base64::Engine;

@@ -1,6 +1,6 @@
 //! Errors as JSON for the bindings whose facades build their own exception classes
 //! (Node, Kotlin): one object per error, its causes nested, turned into the class it
-//! names on the other side (API.md §3.1). An exception thrown by host-language code the
+//! names on the other side (`docs/errors.md`). An exception thrown by host-language code the
 //! core called (a custom transport, a credential provider) stays in the facade's
 //! registry; the core carries it as a [`HostError`] naming its registry id, so the facade
 //! hands the caller the very same object back.

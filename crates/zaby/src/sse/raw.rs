@@ -24,7 +24,7 @@ pub struct RawSseEvent {
 }
 
 impl RawSseEvent {
-    /// Whether this event ends a run's stream (API.md §5.6). The data is parsed only
+    /// Whether this event ends a run's stream (`docs/streaming.md`). The data is parsed only
     /// for an event without a name, the one case where its `type` decides.
     pub fn is_terminal(&self) -> bool {
         match &self.event {
@@ -68,7 +68,7 @@ impl RawSseEvent {
         Ok(())
     }
 
-    /// The event with its data parsed (API.md §5.5: invalid JSON becomes a string).
+    /// The event with its data parsed (`docs/streaming.md`: invalid JSON becomes a string).
     pub fn into_event(self) -> SseEvent {
         SseEvent { id: self.id, event: self.event, data: parse_data(&self.data) }
     }

@@ -1,4 +1,4 @@
-//! How bytes move (API.md §1.11). The core sends every exchange through a [`Transport`]:
+//! How bytes move (`docs/testing.md`). The core sends every exchange through a [`Transport`]:
 //! [`HttpTransport`] by default, `MockTransport` in tests, or one of the caller's own.
 
 mod http;

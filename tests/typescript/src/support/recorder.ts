@@ -1,5 +1,5 @@
 /**
- * Coverage by recording what the SDK sends: a `ZabyTransport` (API.md §1.11) that
+ * Coverage by recording what the SDK sends: a `ZabyTransport` (`docs/testing.md`) that
  * forwards every attempt with the global `fetch` and remembers `(method, path,
  * status)`. Requests are mapped to endpoint ids with the path templates of the SDK's
  * own endpoint table (the native addon's `endpoints()`).

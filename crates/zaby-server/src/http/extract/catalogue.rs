@@ -13,31 +13,31 @@ use serde_json::{Map, Value};
 use crate::http::openapi;
 
 /// Body members the catalogue leaves out on purpose, accepted without a 422:
-/// `(request type, member)`. The aliases API.md names beside an input ("Alias
+/// `(request type, member)`. The aliases `docs/api/README.md` names beside an input ("Alias
 /// accepted"), which the services read in place of the canonical member, and members
 /// that SDKs send and this API does not use (ignored).
 const ACCEPTED: &[(&str, &str)] = &[
-    // API.md §4.12 TextDocumentInput: `text` → `content`, `name` → `title`.
+    // `docs/api/knowledge-bases.md` TextDocumentInput: `text` → `content`, `name` → `title`.
     ("TextDocumentInput", "text"),
     ("TextDocumentInput", "name"),
-    // API.md §4.12 RetrieveInput and §4.14 E89: `limit` → `topK`.
+    // `docs/api/knowledge-bases.md` RetrieveInput and `docs/api/memory.md` E89: `limit` → `topK`.
     ("RetrieveInput", "limit"),
     ("MemoryRetrieveInput", "limit"),
-    // API.md §4.13 McpServerInput (E69, E71): `endpoint` → `endpointUrl`.
+    // `docs/api/mcp.md` McpServerInput (E69, E71): `endpoint` → `endpointUrl`.
     ("McpServerInput", "endpoint"),
     ("McpServerUpdateInput", "endpoint"),
-    // API.md §4.13 McpInstallInput: `serverId` → `serverDefinitionId`.
+    // `docs/api/mcp.md` McpInstallInput: `serverId` → `serverDefinitionId`.
     ("McpInstallInput", "serverId"),
-    // API.md §4.13 ToolPolicyInput: `allowed` → `enabled`; `requiredRole` (legacy).
+    // `docs/api/mcp.md` ToolPolicyInput: `allowed` → `enabled`; `requiredRole` (legacy).
     ("ToolPolicyInput", "allowed"),
     ("ToolPolicyInput", "requiredRole"),
-    // Ignored. API.md §4.5 PlaygroundRuntimeTokenInput (E14, E118): callers that mint
+    // Ignored. `docs/api/runtime-tokens.md` PlaygroundRuntimeTokenInput (E14, E118): callers that mint
     // playground tokens with the body they use for E25 (`RuntimeTokenCreateInput`)
     // send its `quotaPolicyId`, which a playground token has no use for.
     ("PlaygroundRuntimeTokenInput", "quotaPolicyId"),
 ];
 
-/// Endpoints whose query string takes any key: API.md §4.17 E121 (the run stream)
+/// Endpoints whose query string takes any key: `docs/api/runtime-runs.md` E121 (the run stream)
 /// reads `afterSeq` and says "other keys are ignored".
 const ANY_QUERY: &[&str] = &["E121"];
 
@@ -87,7 +87,7 @@ pub(crate) enum Check {
     /// Members and values: types, enumerations, required members, `null` only where
     /// the catalogue allows it (the typed extractor).
     Types,
-    /// As `Types`, and every member of an object must be present (API.md §1.7
+    /// As `Types`, and every member of an object must be present (`docs/configuration.md`
     /// "Absent values"): what a response must satisfy (checked by unit tests).
     #[cfg(test)]
     Response,

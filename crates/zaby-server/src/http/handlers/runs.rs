@@ -1,5 +1,5 @@
 //! Run routes: starts, progress, event pages, lists, cancel, approvals, feedback,
-//! usage, and the SSE stream (API.md §5.3).
+//! usage, and the SSE stream (`docs/streaming.md`).
 
 use std::convert::Infallible;
 use std::time::{Duration, Instant};

@@ -1,4 +1,4 @@
-//! Knowledge jobs, executed from storage (API.md §4.12 `KnowledgeJob`), and the
+//! Knowledge jobs, executed from storage (`docs/api/knowledge-bases.md` `KnowledgeJob`), and the
 //! ingestion-policy scheduler.
 //!
 //! * A job is created `QUEUED` with `run_after = createdAt + ZABY_JOB_DELAY_MS`.

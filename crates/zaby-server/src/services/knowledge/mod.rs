@@ -1,4 +1,4 @@
-//! Knowledge bases (API.md §4.12): knowledge bases, text documents, retrieval and
+//! Knowledge bases (`docs/api/knowledge-bases.md`): knowledge bases, text documents, retrieval and
 //! provisional answers here; ingestion jobs and schedules in [`jobs`]; the library
 //! in [`library`]; sources, groups, policies and profiles in [`setup`].
 //!

@@ -33,7 +33,7 @@ pub struct Hit {
     pub score: f64,
 }
 
-/// Ranks the READY chunks of `kb` (API.md §4.12 "Scoring").
+/// Ranks the READY chunks of `kb` (`docs/api/knowledge-bases.md` "Scoring").
 pub async fn search(
     embeddings: Option<&EmbeddingsClient>,
     conn: &mut Conn,
@@ -174,7 +174,7 @@ pub async fn retrieve(ctx: &Ctx, caller: &Caller, kb_id: &str, body: &Value) -> 
 /// Characters of the best chunk the development model answers with.
 const ANSWER_CHARS: usize = 500;
 
-/// The model mapped to `zaby` (API.md A.1) answering `query` from `hits` (non-empty,
+/// The model mapped to `zaby` (`docs/operations.md`) answering `query` from `hits` (non-empty,
 /// best first): the development model answers with the first 500 characters of the
 /// best chunk; a real provider runs one step (no tools, the chunks as context) and
 /// its streamed text is the answer. A provider failure is `502 MODEL_ERROR`.

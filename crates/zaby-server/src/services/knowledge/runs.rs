@@ -1,4 +1,4 @@
-//! Knowledge and memory for runs: the [`RunKnowledge`] implementation (API.md A.3
+//! Knowledge and memory for runs: the [`RunKnowledge`] implementation (`docs/server.md`
 //! "Retrieval in runs", "Memory candidates"), installed in `Ctx::run_knowledge`.
 
 use std::sync::Weak;
@@ -48,7 +48,7 @@ async fn attachment_top_k(ctx: &Ctx, tenant_id: &str, kb_id: &str, att: &Value) 
 }
 
 /// Chunks of the enabled attachments whose knowledge base is ACTIVE, merged by score
-/// (ties: attachment order, then §4.12 order) and cut to 5.
+/// (ties: attachment order, then `docs/api/knowledge-bases.md` order) and cut to 5.
 pub async fn run_chunks(ctx: &Ctx, tenant_id: &str, attachments: &[Value], query: &str) -> ApiResult<Vec<Hit>> {
     let mut lists: Vec<Vec<Hit>> = Vec::new();
     for att in attachments {

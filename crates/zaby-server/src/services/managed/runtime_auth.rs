@@ -1,4 +1,4 @@
-//! The runtime check order of API.md A.6, steps 1–9, for every request under
+//! The runtime check order of `docs/authentication.md`, steps 1–9, for every request under
 //! `/api/v1/agent-runtime/`. Step 10 (endpoint checks) belongs to the handler.
 
 use http::StatusCode;

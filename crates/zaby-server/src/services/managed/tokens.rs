@@ -262,7 +262,7 @@ async fn issue(ctx: &Ctx, conn: &mut Conn, spec: Issue<'_>) -> ApiResult<Value> 
     }))
 }
 
-/// Deployments that tokens may be minted for (API.md §4.5).
+/// Deployments that tokens may be minted for (`docs/api/runtime-tokens.md`).
 fn check_mintable(d: &DeploymentRow) -> ApiResult<()> {
     match d.status.as_str() {
         "PENDING" | "ACTIVE" | "SUPERSEDED" => Ok(()),
@@ -345,7 +345,7 @@ async fn check_family(
     }
 }
 
-/// TTL and max uses under a policy (API.md §4.5 minting rules).
+/// TTL and max uses under a policy (`docs/api/runtime-tokens.md` minting rules).
 fn limits(
     requested_ttl: Option<i64>,
     requested_uses: Option<i64>,

@@ -1,4 +1,4 @@
-//! Resolving the MCP reference of an attachment (E9, E114; API.md §4.2
+//! Resolving the MCP reference of an attachment (E9, E114; `docs/api/agents.md`
 //! `AttachMcpToolInput`).
 
 use super::{agent_has_access, revoked_error};

@@ -1,4 +1,4 @@
-//! The built-in MCP server (API.md A.4, §1.8): its mount at `/mcp/builtin` and the
+//! The built-in MCP server (`docs/server.md`, `docs/authentication.md`): its mount at `/mcp/builtin` and the
 //! per-tenant `zaby-builtin` definition and installation (its tokens are in
 //! `builtin_token`).
 

@@ -1,4 +1,4 @@
-//! Tokens of the built-in MCP server (API.md A.4): HS256 with the runtime-token
+//! Tokens of the built-in MCP server (`docs/server.md`): HS256 with the runtime-token
 //! signing keys, claims `ten`, `aud: "zaby-builtin"` and `exp` 5 minutes ahead. Runs
 //! mint them to call the server; the server verifies them.
 

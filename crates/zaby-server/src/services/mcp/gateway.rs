@@ -1,4 +1,4 @@
-//! [`ToolGateway`] over MCP: which tools a run's attachments offer (API.md A.3
+//! [`ToolGateway`] over MCP: which tools a run's attachments offer (`docs/server.md`
 //! "Tool names in runs"), preflight + policy + approval mode, and the call, with
 //! every failure turned into a `{code, message}` tool result.
 
@@ -36,7 +36,7 @@ fn failure(code: &str, message: impl Into<String>) -> ToolOutcome {
     ToolOutcome { is_error: true, result: json!({"code": code, "message": message.into()}) }
 }
 
-/// The failed-call code of an MCP client error (API.md §7).
+/// The failed-call code of an MCP client error (`docs/api/types.md`).
 fn failure_of(e: &McpError) -> ToolOutcome {
     let code = match e {
         McpError::Timeout { .. } => "MCP_TIMEOUT",

@@ -1,4 +1,4 @@
-//! MCP (API.md §4.13, A.4; SERVER.md §7): server definitions and discovery,
+//! MCP (`docs/api/mcp.md`, `docs/server.md`; `docs/server.md`): server definitions and discovery,
 //! installations with tool policies, credentials and access grants, preflight and
 //! invocation, the built-in MCP server, attaching MCP tools to agents, and the
 //! [`ToolGateway`](super::run_seams::ToolGateway) the run loop calls.

@@ -1,4 +1,4 @@
-//! Approvals (API.md §4.10, §4.18): listing, deciding (API key, tenant, runtime),
+//! Approvals (`docs/api/approvals.md`, `docs/api/runtime-approvals.md`): listing, deciding (API key, tenant, runtime),
 //! expiry. A decision moves the run from WAITING_FOR_APPROVAL back to RUNNING with no
 //! lease, in the same transaction, so the next executor poll resumes it.
 

@@ -1,6 +1,6 @@
 //! The run executor: claims runs from storage (QUEUED, or RUNNING with a lapsed
 //! lease), holds a lease renewed every third of `ZABY_EXECUTOR_LEASE_MS`, and drives
-//! the agent loop of SERVER.md §5 with `zaby_models`.
+//! the agent loop of `docs/server.md` with `zaby_models`.
 //!
 //! Every event is committed before anyone can see it, together with the loop's
 //! resume point (`runs.loop_state`). A reclaimed run resumes from there when its last
@@ -107,7 +107,7 @@ pub async fn run(ctx: SharedCtx, mut stop: watch::Receiver<bool>) {
     let mut claim = true;
     let mut last_claim = Instant::now();
     // Slots held per tenant: a tenant holds at most `share` of them, so the rest stay
-    // free for the first runs of other tenants (SERVER.md: fair scheduling).
+    // free for the first runs of other tenants (`docs/server.md`: fair scheduling).
     let share = ctx.settings.executor_tenant_share.clamp(1, CAPACITY);
     let mut held: HashMap<String, usize> = HashMap::new();
     loop {
@@ -678,7 +678,7 @@ impl Exec {
 
     /// One model step. Its `thinking` and `text` events are committed in batches:
     /// whatever the provider has produced without waiting goes into one transaction
-    /// (SERVER.md §5 allows one per step), so a fast provider costs one commit per step
+    /// (`docs/server.md` allows one per step), so a fast provider costs one commit per step
     /// while a streaming one is still committed, and visible, piece by piece. With
     /// `simulate.delayMs` every event is paused for and committed on its own. The
     /// batch left when an answering step ends is returned, to be committed with

@@ -1,4 +1,4 @@
-//! Runs (SERVER.md §5): starting them (runtime, provisioning, tenant and test
+//! Runs (`docs/server.md`): starting them (runtime, provisioning, tenant and test
 //! runs), reading them (progress, event pages, lists), cancelling them. The executor
 //! (`executor`) claims stored runs and drives the agent loop; approvals, feedback,
 //! signals and the usage report live in their own modules.
@@ -103,7 +103,7 @@ pub fn render_approval(a: &store::ApprovalRow) -> Value {
     })
 }
 
-/// The `Run` object of API.md §4.17.
+/// The `Run` object of `docs/api/runtime-runs.md`.
 pub async fn render_run(conn: &mut Conn, r: &RunRow) -> ApiResult<Value> {
     let pending = if r.status == "WAITING_FOR_APPROVAL" {
         store::pending_of_run(conn, &r.id).await?.map(|a| render_approval(&a))
@@ -135,7 +135,7 @@ pub async fn render_run(conn: &mut Conn, r: &RunRow) -> ApiResult<Value> {
     }))
 }
 
-/// The `RunStartResponse` of API.md §4.17.
+/// The `RunStartResponse` of `docs/api/runtime-runs.md`.
 pub fn start_response(r: &RunRow) -> Value {
     let status = match r.status.as_str() {
         "COMPLETED" | "FAILED" | "CANCELLED" | "WAITING_FOR_APPROVAL" => r.status.as_str(),

@@ -1,4 +1,4 @@
-//! Intelligence signals (API.md A.5), recorded as things happen, in the
+//! Intelligence signals (`docs/server.md`), recorded as things happen, in the
 //! transaction of the change they describe. The `signals` table is documented in
 //! the README; rollups and improvements over it belong to the intelligence domain.
 

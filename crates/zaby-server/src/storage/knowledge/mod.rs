@@ -1,6 +1,6 @@
 //! Knowledge bases, documents, chunks and their term statistics, ingestion jobs, the
 //! knowledge library, sources, source groups, ingestion/governance policies and
-//! profiles (API.md §4.12). Every query is scoped by tenant (and knowledge base).
+//! profiles (`docs/api/knowledge-bases.md`). Every query is scoped by tenant (and knowledge base).
 
 mod chunks;
 mod jobs;

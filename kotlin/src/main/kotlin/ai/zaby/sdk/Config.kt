@@ -7,12 +7,12 @@ import ai.zaby.sdk.ffi.FfiRetries
 import ai.zaby.sdk.ffi.HostFailure
 import ai.zaby.sdk.internal.native
 
-/** The origin of the hosted API and of a local `zaby-server` (API.md §1.1). */
+/** The origin of the hosted API and of a local `zaby-server` (`docs/configuration.md`). */
 val DEFAULT_ZABY_API_ORIGIN: String get() = ai.zaby.sdk.ffi.origins()[0]
 val LOCAL_ZABY_API_ORIGIN: String get() = ai.zaby.sdk.ffi.origins()[1]
 
 /**
- * One configuration layer (API.md §2.1); `null` inherits from the layer below
+ * One configuration layer (`docs/configuration.md`); `null` inherits from the layer below
  * (global `configureZaby`, then `ZABY_API_ORIGIN` / `ZABY_ENVIRONMENT`, then defaults).
  */
 data class ZabyConfig(
@@ -29,7 +29,7 @@ sealed interface Retries {
     data class Count(val retries: Long) : Retries
 }
 
-/** API.md §2.4; unset fields take the defaults. [backoffMs] gets the retry number from 0. */
+/** `docs/configuration.md`; unset fields take the defaults. [backoffMs] gets the retry number from 0. */
 data class RetryPolicy(
     val attempts: Long = 0,
     val retryMethods: List<String>? = null,
@@ -37,7 +37,7 @@ data class RetryPolicy(
     val backoffMs: ((attempt: Int) -> Long)? = null,
 ) : Retries
 
-/** What a client resolved (API.md §2.2). */
+/** What a client resolved (`docs/configuration.md`). */
 data class ResolvedZabyConfig(
     val environment: String,
     val apiOrigin: String,
@@ -86,7 +86,7 @@ internal fun FfiResolvedConfig.toKotlin() = ResolvedZabyConfig(
     tenantId = tenantId,
 )
 
-/** Sets the global layer every client built afterwards resolves over (API.md §2.3). */
+/** Sets the global layer every client built afterwards resolves over (`docs/configuration.md`). */
 fun configureZaby(config: ZabyConfig) = native { ai.zaby.sdk.ffi.configureZaby(config.toFfi(), config.backoff()) }
 
 /** What a client built with [overrides] would resolve, without building one. */

@@ -6,8 +6,8 @@ import ai.zaby.sdk.internal.HostErrors
 import kotlin.coroutines.cancellation.CancellationException
 
 /**
- * A credential: a fixed [value], or a [provider] asked on every HTTP attempt (API.md
- * §2.5). What the provider throws is the cause of the `CREDENTIAL_PROVIDER_FAILED` error.
+ * A credential: a fixed [value], or a [provider] asked on every HTTP attempt (`docs/api/README.md`
+ * `docs/configuration.md`). What the provider throws is the cause of the `CREDENTIAL_PROVIDER_FAILED` error.
  */
 internal fun credential(value: String?, provider: (suspend () -> String)?, name: String): FfiCredential? {
     if (value != null && provider != null) {

@@ -3,7 +3,7 @@ package ai.zaby.sdk
 import kotlinx.serialization.json.JsonElement
 
 /**
- * Everything the SDK throws (API.md §3.1). The classes mirror the hierarchy of the
+ * Everything the SDK throws (`docs/errors.md`). The classes mirror the hierarchy of the
  * other languages one for one, with Kotlin's `Exception` suffix: `ZabyAuthException`
  * is `ZabyAuthError` elsewhere, and [className] gives that shared name. `code` is the
  * server's code for API errors, the SDK's own (`INVALID_ARGUMENT`, `CLIENT_CLOSED`, …)
@@ -95,7 +95,7 @@ class ZabyRateLimitException(f: ApiErrorFields) :
     override val className: String get() = "ZabyRateLimitError"
 }
 
-/** A failure while consuming a run's stream (API.md §5.8); `status` is 0 without a response. */
+/** A failure while consuming a run's stream (`docs/streaming.md`); `status` is 0 without a response. */
 class ZabyStreamException(f: ApiErrorFields, val runId: String?, val lastEventId: String?) :
     ZabyApiException(f.status, f.message, f.code, f.requestId, f.retryAfter, f.details, f.headers, f.cause) {
     override val className: String get() = "ZabyStreamError"
@@ -113,7 +113,7 @@ class ZabyTimeoutException(message: String, val timeoutMs: Long, cause: Throwabl
     override val className: String get() = "ZabyTimeoutError"
 }
 
-/** A request the [MockTransport] could not answer (API.md §6). */
+/** A request the [MockTransport] could not answer (`docs/testing.md`). */
 class MockTransportException(message: String, cause: Throwable? = null) :
     ZabyException(message, "MOCK_TRANSPORT", cause) {
     override val className: String get() = "MockTransportError"

@@ -2,10 +2,10 @@ package ai.zaby.sdk
 
 import ai.zaby.sdk.ffi.FfiCallOptions
 
-/** Per-call options (API.md §1.6): the `x-request-id` to send and this call's deadline. */
+/** Per-call options (`docs/configuration.md`): the `x-request-id` to send and this call's deadline. */
 data class RequestOptions(val requestId: String? = null, val timeoutMs: Long? = null)
 
-/** Options of `runtime.runs.stream` (API.md §5.1, §5.7). */
+/** Options of `runtime.runs.stream` (`docs/streaming.md`). */
 data class StreamOptions(
     val requestId: String? = null,
     val timeoutMs: Long? = null,

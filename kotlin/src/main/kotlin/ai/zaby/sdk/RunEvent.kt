@@ -15,7 +15,7 @@ import ai.zaby.sdk.types.ToolCall as ToolCallData
 import ai.zaby.sdk.types.ToolResult as ToolResultData
 
 /**
- * One event of a run's stream (API.md §5.4), typed by its name: each known event
+ * One event of a run's stream (`docs/streaming.md`), typed by its name: each known event
  * carries its [payload] as the catalogue's data class (`ai.zaby.sdk.types`), with
  * shortcuts to its members. Every event also keeps its [id], wire [event] name and
  * whole [data] as received. An event this SDK does not know, an unnamed one, or a

@@ -8,7 +8,7 @@ import kotlinx.serialization.json.Json
 import kotlinx.serialization.json.JsonElement
 
 /**
- * A canned response for [MockTransport] (API.md §6), matched against the request's
+ * A canned response for [MockTransport] (`docs/testing.md`), matched against the request's
  * method and path (with its query string). [events] (`{ id?, event?, data }` maps)
  * make it an SSE answer.
  */

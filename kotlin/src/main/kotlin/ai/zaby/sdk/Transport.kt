@@ -18,7 +18,7 @@ import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.atomic.AtomicLong
 import kotlin.coroutines.cancellation.CancellationException
 
-/** One HTTP attempt as the core hands it to a [Transport] (API.md §1.11). */
+/** One HTTP attempt as the core hands it to a [Transport] (`docs/testing.md`). */
 data class TransportRequest(
     val method: String,
     val url: String,

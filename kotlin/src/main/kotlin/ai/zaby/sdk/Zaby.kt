@@ -15,7 +15,7 @@ internal fun buildCore(options: FfiClientOptions, config: ZabyConfig?, transport
 }
 
 /**
- * The management client (API.md §1.2): agents, deployments, external apps, runtime
+ * The management client (`docs/configuration.md`): agents, deployments, external apps, runtime
  * tokens, knowledge, MCP, memory, intelligence with an API key; the tenant agent routes
  * with an access token. Construction does no I/O. Every method is a `suspend` function;
  * every `list…` has an `iter…` twin returning a `Flow` of items across pages.
@@ -52,7 +52,7 @@ class Zaby private constructor(core: Core) : ZabyClients(core) {
         ),
     )
 
-    /** The configuration resolved at construction (API.md §2.2). */
+    /** The configuration resolved at construction (`docs/configuration.md`). */
     val config: ResolvedZabyConfig get() = core.ffi.config().toKotlin()
 
     val closed: Boolean get() = core.ffi.isClosed()
@@ -62,7 +62,7 @@ class Zaby private constructor(core: Core) : ZabyClients(core) {
 }
 
 /**
- * The end-user runtime client (API.md §1.2) with a short-lived runtime token: start
+ * The end-user runtime client (`docs/configuration.md`) with a short-lived runtime token: start
  * runs, stream their events (`runs.stream` is a `Flow<RunEvent>`), answer approvals,
  * send feedback.
  */

@@ -32,7 +32,7 @@ internal fun FfiException.toZaby(): Throwable = when (this) {
 
 private fun JsonObject.str(name: String): String? = (this[name] as? JsonPrimitive)?.contentOrNull
 
-/** Builds the exception a payload names; its `cause` chain too (API.md §3.2). */
+/** Builds the exception a payload names; its `cause` chain too (`docs/errors.md`). */
 internal fun fromPayload(p: JsonObject): Throwable {
     (p["host"] as? JsonPrimitive)?.intOrNull?.let { id ->
         return HostErrors.take(id) ?: RuntimeException(p.str("message") ?: "a callback failed")

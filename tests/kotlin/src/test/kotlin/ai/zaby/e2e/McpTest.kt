@@ -195,7 +195,7 @@ class McpTest {
         }
         assertEquals(listOf("add"), z.agents.get(d.agent.id).list("mcpTools").map { it.jsonObject.str("key") })
         val message = "/tool add {\"numbers\": [20, 22]}"
-        // A test run only preflights the call (§5.4) and reports the verdict.
+        // A test run only preflights the call (`docs/streaming.md`) and reports the verdict.
         val draft = z.agents.testRun(d.agent.id, mapOf("input" to message))
         assertEquals("COMPLETED", draft.str("status"))
         val verdict = Json.parseToJsonElement(draft.str("finalOutput").removePrefix("Tool add returned: ")).jsonObject

@@ -32,7 +32,7 @@ import java.util.concurrent.CopyOnWriteArrayList
 data class Recorded(val method: String, val path: String, val status: Int)
 
 /**
- * Coverage by recording what the SDK sends: a custom [Transport] (API.md §1.11) that
+ * Coverage by recording what the SDK sends: a custom [Transport] (`docs/testing.md`) that
  * forwards every attempt with the JDK's HTTP client and remembers method, path and
  * status. A stream request is answered with a body stream that hands the SDK each piece
  * of the event stream as the server sends it.
