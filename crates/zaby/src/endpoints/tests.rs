@@ -84,3 +84,13 @@ fn request_type_is_named_exactly_when_a_binding_sends_a_body() {
         assert_ne!(e.request, Some(""), "{}", e.id);
     }
 }
+
+#[test]
+fn every_row_has_its_endpoint_id_both_ways() {
+    assert_eq!(EndpointId::ALL.len(), ENDPOINTS.len());
+    for (id, e) in EndpointId::ALL.iter().zip(ENDPOINTS) {
+        assert_eq!((id.endpoint().id, id.as_str(), e.endpoint_id()), (e.id, e.id, *id));
+        assert_eq!(EndpointId::from_id(e.id), Some(*id));
+    }
+    assert_eq!(EndpointId::from_id("E0"), None);
+}
