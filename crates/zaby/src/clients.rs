@@ -111,7 +111,7 @@ impl Core {
 }
 
 impl RuntimeRunsClient {
-    /// `runtime.runs.stream`: the run's events, reconnecting and de-duplicating (API.md §5).
+    /// `runtime.runs.stream`: the run's events, reconnecting and de-duplicating (`docs/streaming.md`).
     pub fn stream(&self, run_id: &str, query: Option<Value>) -> RunEventStream {
         self.core().stream(run_id, query)
     }

@@ -1,4 +1,4 @@
-//! Auto-paginating iterators (API.md §1.10): items, not pages, fetched lazily.
+//! Auto-paginating iterators (`docs/pagination.md`): items, not pages, fetched lazily.
 
 use std::collections::VecDeque;
 use std::marker::PhantomData;

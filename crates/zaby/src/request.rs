@@ -1,5 +1,5 @@
 //! `ZabyRequest`: a call that has not been sent yet, with its per-call options, and the
-//! retry loop of API.md §2.4 that runs when it is awaited.
+//! retry loop of `docs/configuration.md` that runs when it is awaited.
 
 use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
@@ -133,7 +133,7 @@ pub(crate) async fn execute(core: &CoreRef, call: &Call, options: &RequestOption
     Ok(response_json(&mut response))
 }
 
-/// The retry loop of API.md §2.4 around one call: returns the first 2xx response, or
+/// The retry loop of `docs/configuration.md` around one call: returns the first 2xx response, or
 /// the error of the last attempt. Streams use it to open their first connection.
 pub(crate) async fn send_with_retries(
     core: &CoreRef,
@@ -171,7 +171,7 @@ pub(crate) async fn send_with_retries(
     }
 }
 
-/// Builds the error of a non-2xx response (API.md §3.4). A streamed body is read to
+/// Builds the error of a non-2xx response (`docs/errors.md`). A streamed body is read to
 /// its end first.
 pub(crate) async fn api_error_from(mut response: TransportResponse, sent_request_id: Option<&str>) -> ApiError {
     let body = match response.body_stream.take() {

@@ -1,4 +1,4 @@
-//! `RunEvent`: a stream event with its payload typed by its name (API.md §5.4).
+//! `RunEvent`: a stream event with its payload typed by its name (`docs/streaming.md`).
 //!
 //! An event whose name this SDK does not know, or whose data does not have the shape of
 //! its name's payload, is kept whole as `Other(SseEvent)`: nothing is ever dropped.

@@ -256,8 +256,9 @@ async fn too_many_failures_without_progress_is_stream_disconnected() {
 
 #[tokio::test]
 async fn id_less_events_then_a_cut_end_the_stream_instead_of_replaying_them() {
-    // Without §5.7 step 7a every reconnect would replay these events and count them as
-    // progress, forever; the server would serve the same three events again and again.
+    // Without the "no replay without ids" rule (`docs/streaming.md`) every reconnect would replay
+    // these events and count them as progress, forever; the server would serve the same three
+    // events again and again.
     let (server, runtime) = stream_server(vec![Plan::IdLessThenCut(3), Plan::IdLessThenCut(3)]).await;
     let (events, err) = drain(runtime.runs().stream("r", None)).await;
     let contents: Vec<_> = events.iter().map(|e| e.data["content"].as_str().unwrap()).collect();

@@ -1,4 +1,4 @@
-//! The iterator algorithm of API.md §1.10: stop rules, the repeated-cursor guard, lazy
+//! The iterator algorithm of `docs/pagination.md`: stop rules, the repeated-cursor guard, lazy
 //! page fetching, and errors surfacing where the failing page is needed.
 
 mod common;

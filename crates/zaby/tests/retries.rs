@@ -1,4 +1,4 @@
-//! The retry algorithm of API.md §2.4: which requests, which statuses and errors, how
+//! The retry algorithm of `docs/configuration.md`: which requests, which statuses and errors, how
 //! many attempts, how long between them. Time is paused, so delays are exact.
 
 mod common;

@@ -1,5 +1,5 @@
 //! The generated `zaby::types`: wire names, unknown members, open enums, inputs that
-//! serialize exactly what the caller set, and payloads copied from API.md.
+//! serialize exactly what the caller set, and payloads copied from `docs/api/README.md`.
 
 use serde_json::{Value, json};
 use zaby::types::*;

@@ -36,7 +36,7 @@ impl Ctx {
     }
 
     fn config(server: &Server) -> ZabyGlobalConfig {
-        // Above the server's synchronous hold (25 s), as API.md asks of callers.
+        // Above the server's synchronous hold (25 s), as `docs/api/README.md` asks of callers.
         ZabyGlobalConfig { api_origin: Some(server.origin.clone()), timeout_ms: Some(60_000), ..Default::default() }
     }
 
