@@ -15,7 +15,7 @@ use crate::error::ApiError;
 use crate::http::auth::EndpointRef;
 use crate::services::SharedCtx;
 
-mod catalogue;
+pub(crate) mod catalogue;
 
 /// A JSON object body. An empty body reads as `{}`. Members the endpoint's request
 /// type does not know are refused; values are left to the service.
@@ -241,7 +241,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PathIds {
 mod tests {
     use super::*;
     use serde_json::json;
-    use zaby::types::AgentInput;
+    use zaby::types::{AgentInput, AgentVisibility};
 
     #[test]
     fn decode_lists_every_problem_then_gives_the_typed_input() {
@@ -261,7 +261,7 @@ mod tests {
         let input: AgentInput =
             decode("E2", json!({"slug": "a", "name": "A", "visibility": "PUBLIC", "tags": ["x"]})).unwrap();
         assert_eq!(input.slug, "a");
-        assert_eq!(serde_json::to_value(&input.visibility).unwrap(), "PUBLIC");
+        assert_eq!(input.visibility, Some(AgentVisibility::Public));
         assert!(input.extra.is_empty());
     }
 }

@@ -6,6 +6,7 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::ApiError;
@@ -43,6 +44,35 @@ impl IntoResponse for ApiError {
             resp.extensions_mut().insert(StorageFault);
         }
         resp
+    }
+}
+
+/// A typed answer: a response type of the catalogue (`zaby::types::ExternalApp`, …)
+/// with the status the handler chose. Handlers build it from the service's domain
+/// struct (`http/handlers/wire.rs`), so the wire format is the catalogue's by
+/// construction and a unit test checks it against the catalogue's schema.
+pub enum Reply<T> {
+    /// 201.
+    Created(T),
+    /// 200.
+    Ok(T),
+}
+
+impl<T: Serialize> IntoResponse for Reply<T> {
+    fn into_response(self) -> Response {
+        let (status, body) = match self {
+            Reply::Created(body) => (StatusCode::CREATED, body),
+            Reply::Ok(body) => (StatusCode::OK, body),
+        };
+        match serde_json::to_vec(&body) {
+            Ok(bytes) => {
+                let mut resp = Response::new(Body::from(bytes));
+                *resp.status_mut() = status;
+                resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
+                resp
+            }
+            Err(e) => ApiError::internal("the answer could not be written").with_cause(e.to_string()).into_response(),
+        }
     }
 }
 

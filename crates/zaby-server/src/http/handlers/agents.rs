@@ -2,10 +2,13 @@
 //! token) families: the credential extractor decides which applies.
 
 use axum::extract::State;
+use serde_json::Value;
 
 use crate::error::ApiResult;
 use crate::http::auth::Authed;
 use crate::http::extract::{JsonBody, PathIds, QueryMap};
+use crate::http::handlers::wire;
+use crate::http::respond::Reply;
 use crate::services::managed::{apps, tokens};
 use crate::services::{Outcome, SharedCtx, agents, deployments};
 
@@ -113,6 +116,7 @@ pub async fn list_external_apps(
     State(ctx): State<SharedCtx>,
     Authed(c): Authed,
     QueryMap(q): QueryMap,
-) -> ApiResult<Outcome> {
-    apps::list(&ctx, &c, &q).await
+) -> ApiResult<Reply<Value>> {
+    let page = apps::list(&ctx, &c, &q).await?;
+    Ok(Reply::Ok(wire::page(ctx.settings.max_page_bytes, page, wire::external_app)?))
 }

@@ -3,31 +3,48 @@
 
 use axum::extract::State;
 
-use crate::error::ApiResult;
+use serde_json::Value;
+use zaby::types::{ExternalApp, ExternalAppInput, ExternalAppUpdateInput};
+
+use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Authed;
-use crate::http::extract::{JsonBody, PathIds, QueryMap};
+use crate::http::extract::{Body, JsonBody, PathIds, QueryMap};
+use crate::http::handlers::wire;
+use crate::http::respond::Reply;
 use crate::services::managed::{apps, families, policies, token_usage, tokens};
 use crate::services::{Outcome, SharedCtx};
 
-pub async fn list_apps(State(ctx): State<SharedCtx>, Authed(c): Authed, QueryMap(q): QueryMap) -> ApiResult<Outcome> {
-    apps::list(&ctx, &c, &q).await
+pub async fn list_apps(
+    State(ctx): State<SharedCtx>,
+    Authed(c): Authed,
+    QueryMap(q): QueryMap,
+) -> ApiResult<Reply<Value>> {
+    let page = apps::list(&ctx, &c, &q).await?;
+    Ok(Reply::Ok(wire::page(ctx.settings.max_page_bytes, page, wire::external_app)?))
 }
 
-pub async fn create_app(State(ctx): State<SharedCtx>, Authed(c): Authed, JsonBody(b): JsonBody) -> ApiResult<Outcome> {
-    apps::create(&ctx, &c, &b).await
+pub async fn create_app(
+    State(ctx): State<SharedCtx>,
+    Authed(c): Authed,
+    Body(input): Body<ExternalAppInput>,
+) -> ApiResult<Reply<ExternalApp>> {
+    Ok(Reply::Created(wire::external_app(apps::create(&ctx, &c, input).await?)?))
 }
 
-pub async fn get_app(State(ctx): State<SharedCtx>, Authed(c): Authed, p: PathIds) -> ApiResult<Outcome> {
-    apps::get(&ctx, &c, p.get("externalAppId")).await
+pub async fn get_app(State(ctx): State<SharedCtx>, Authed(c): Authed, p: PathIds) -> ApiResult<Reply<ExternalApp>> {
+    Ok(Reply::Ok(wire::external_app(apps::get(&ctx, &c, p.get("externalAppId")).await?)?))
 }
 
+/// The body is handed over unchecked-or-typed (`Result`), so an unknown app is a 404
+/// before any 422 about the body.
 pub async fn update_app(
     State(ctx): State<SharedCtx>,
     Authed(c): Authed,
     p: PathIds,
-    JsonBody(b): JsonBody,
-) -> ApiResult<Outcome> {
-    apps::update(&ctx, &c, p.get("externalAppId"), &b).await
+    input: Result<Body<ExternalAppUpdateInput>, ApiError>,
+) -> ApiResult<Reply<ExternalApp>> {
+    let app = apps::update(&ctx, &c, p.get("externalAppId"), input.map(|Body(i)| i)).await?;
+    Ok(Reply::Ok(wire::external_app(app)?))
 }
 
 pub async fn bind(

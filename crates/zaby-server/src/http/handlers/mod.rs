@@ -8,3 +8,4 @@ pub mod mcp;
 pub mod memory;
 pub mod runs;
 pub mod system;
+pub(crate) mod wire;

@@ -1,9 +1,10 @@
 //! External apps (E20–E24, E117) and deployment bindings.
 
 use serde_json::{Value, json};
+use zaby::types::{DeploymentStatus, ExternalAppInput, ExternalAppStatus, ExternalAppUpdateInput};
 
 use crate::error::{ApiError, ApiResult};
-use crate::services::paging::{Query, enum_param, list_body, page_request, str_param};
+use crate::services::paging::{Query, enum_param, page_request, str_param};
 use crate::services::{Caller, Ctx, Outcome};
 use crate::storage::apps::{self as store, AppFilter, AppRow, BindingRow};
 use crate::storage::deployments;
@@ -11,9 +12,12 @@ use crate::storage::page::Page;
 use crate::storage::sql::Conn;
 use crate::util::clock::{iso, now_ms};
 use crate::util::ids::new_id;
-use crate::util::input::{Fields, Patch, is_slug};
+use crate::util::input::{Fields, Problems, is_slug};
 
-pub const APP_STATUSES: &[&str] = &["ACTIVE", "INACTIVE"];
+const NAME_MAX: usize = 200;
+const SLUG_MAX: usize = 100;
+const ORIGIN_MAX: usize = 300;
+const TTL_MAX: i64 = 86_400;
 
 /// An origin is `scheme://host[:port]`: no path, query, fragment or trailing slash.
 fn is_origin(s: &str) -> bool {
@@ -28,13 +32,20 @@ fn is_origin(s: &str) -> bool {
         && !s.ends_with('/')
 }
 
-fn check_origins(f: &mut Fields, origins: &Option<Vec<String>>) {
-    if let Some(list) = origins {
-        for (i, o) in list.iter().enumerate() {
-            if !is_origin(o) {
-                f.error(&format!("allowedOrigins.{i}"), "must be an origin (scheme://host[:port])");
-            }
+fn check_origins(p: &mut Problems, origins: Option<&[String]>) {
+    for (i, o) in origins.unwrap_or_default().iter().enumerate() {
+        let field = format!("allowedOrigins.{i}");
+        p.text(&field, o, ORIGIN_MAX, true);
+        if !p.has(&field) && !is_origin(o) {
+            p.add(&field, "must be an origin (scheme://host[:port])");
         }
+    }
+}
+
+fn check_slug(p: &mut Problems, slug: &str) {
+    p.text("slug", slug, SLUG_MAX, false);
+    if !p.has("slug") && !is_slug(slug) {
+        p.add("slug", "must be lower-case letters, digits and single dashes (^[a-z0-9]+(?:-[a-z0-9]+)*$)");
     }
 }
 
@@ -42,37 +53,41 @@ pub async fn load(conn: &mut Conn, tenant_id: &str, id: &str) -> ApiResult<AppRo
     store::get(conn, tenant_id, id).await?.ok_or_else(|| ApiError::not_found("external app"))
 }
 
-pub async fn render(conn: &mut Conn, a: &AppRow) -> ApiResult<Value> {
-    let bindings = store::bindings_of_app(conn, &a.id).await?;
-    let deployment_ids: Vec<&str> = bindings.iter().map(|b| b.deployment_id.as_str()).collect();
+/// An external app as the API shows it: its row, the deployments bound to it and
+/// where the newest binding leads now.
+pub struct App {
+    pub row: AppRow,
+    /// Bound deployment ids, in binding order.
+    pub deployment_ids: Vec<String>,
+    /// The `ACTIVE` deployment the most recently bound deployment resolves to.
+    pub active_deployment_id: Option<String>,
+}
+
+impl App {
+    pub fn status(&self) -> ApiResult<ExternalAppStatus> {
+        self.row.status.parse().map_err(|e| ApiError::internal(format!("stored external app: {e}")))
+    }
+}
+
+async fn view(conn: &mut Conn, row: AppRow) -> ApiResult<App> {
+    let bindings = store::bindings_of_app(conn, &row.id).await?;
+    let deployment_ids: Vec<String> = bindings.iter().map(|b| b.deployment_id.clone()).collect();
     // The most recently bound ACTIVE or SUPERSEDED deployment, followed to its successor.
-    let mut active_deployment_id = Value::Null;
+    let mut active_deployment_id = None;
     for b in bindings.iter().rev() {
-        let Some(d) = deployments::get(conn, &a.tenant_id, &b.deployment_id).await? else {
+        let Some(d) = deployments::get(conn, &row.tenant_id, &b.deployment_id).await? else {
             continue;
         };
-        if d.status == "ACTIVE" || d.status == "SUPERSEDED" {
+        let active = DeploymentStatus::Active.as_str();
+        if d.status == active || d.status == DeploymentStatus::Superseded.as_str() {
             let end = crate::services::deployments::resolve_chain(conn, d).await?;
-            if end.status == "ACTIVE" {
-                active_deployment_id = json!(end.id);
+            if end.status == active {
+                active_deployment_id = Some(end.id);
             }
             break;
         }
     }
-    Ok(json!({
-        "id": a.id,
-        "name": a.name,
-        "slug": a.slug,
-        "agentId": a.agent_id,
-        "allowedOrigins": a.doc["allowedOrigins"],
-        "tokenTtlSeconds": a.doc["tokenTtlSeconds"],
-        "status": a.status,
-        "metadata": a.doc["metadata"],
-        "deploymentIds": deployment_ids,
-        "activeDeploymentId": active_deployment_id,
-        "createdAt": iso(a.created_at),
-        "updatedAt": iso(a.updated_at),
-    }))
+    Ok(App { row, deployment_ids, active_deployment_id })
 }
 
 fn slug_clash(slug: &str) -> ApiError {
@@ -80,7 +95,7 @@ fn slug_clash(slug: &str) -> ApiError {
         .with_details(json!({"errors": [{"field": "slug", "message": "is already in use"}]}))
 }
 
-async fn check_agent(conn: &mut Conn, tenant_id: &str, agent_id: &Option<String>) -> ApiResult<()> {
+async fn check_agent(conn: &mut Conn, tenant_id: &str, agent_id: Option<&str>) -> ApiResult<()> {
     if let Some(id) = agent_id
         && crate::storage::agents::get(conn, tenant_id, id).await?.is_none()
     {
@@ -89,39 +104,36 @@ async fn check_agent(conn: &mut Conn, tenant_id: &str, agent_id: &Option<String>
     Ok(())
 }
 
-pub async fn create(ctx: &Ctx, caller: &Caller, body: &Value) -> ApiResult<Outcome> {
-    let mut f = Fields::new(body);
-    let name = f.req_str("name", 200);
-    let slug = f.req_str("slug", 100);
-    if let Some(s) = &slug
-        && !is_slug(s)
-    {
-        f.error("slug", "must be lower-case letters, digits and single dashes (^[a-z0-9]+(?:-[a-z0-9]+)*$)");
+/// E21.
+pub async fn create(ctx: &Ctx, caller: &Caller, input: ExternalAppInput) -> ApiResult<App> {
+    let mut p = Problems::default();
+    p.text("name", &input.name, NAME_MAX, false);
+    check_slug(&mut p, &input.slug);
+    if let Some(agent_id) = &input.agent_id {
+        p.text("agentId", agent_id, SLUG_MAX, false);
     }
-    let agent_id = f.opt_str("agentId", 100);
-    let origins = f.opt_str_list("allowedOrigins", 300);
-    check_origins(&mut f, &origins);
-    let ttl = f.opt_int("tokenTtlSeconds", 1, 86_400);
-    let metadata = f.opt_object("metadata");
-    f.finish()?;
+    check_origins(&mut p, input.allowed_origins.as_deref());
+    if let Some(ttl) = input.token_ttl_seconds {
+        p.range("tokenTtlSeconds", ttl, 1, TTL_MAX);
+    }
+    p.finish()?;
     let mut tx = ctx.db.write().await?;
-    check_agent(tx.conn(), &caller.tenant_id, &agent_id).await?;
-    let slug = slug.unwrap_or_default();
-    if store::slug_taken(tx.conn(), &caller.tenant_id, &slug, "").await? {
-        return Err(slug_clash(&slug));
+    check_agent(tx.conn(), &caller.tenant_id, input.agent_id.as_deref()).await?;
+    if store::slug_taken(tx.conn(), &caller.tenant_id, &input.slug, "").await? {
+        return Err(slug_clash(&input.slug));
     }
     let now = now_ms();
     let app = AppRow {
         id: new_id(),
         tenant_id: caller.tenant_id.clone(),
-        slug,
-        name: name.unwrap_or_default(),
-        agent_id,
-        status: "ACTIVE".into(),
+        slug: input.slug,
+        name: input.name,
+        agent_id: input.agent_id,
+        status: ExternalAppStatus::Active.as_str().to_string(),
         doc: json!({
-            "allowedOrigins": origins.unwrap_or_default(),
-            "tokenTtlSeconds": ttl,
-            "metadata": metadata.unwrap_or_else(|| json!({})),
+            "allowedOrigins": input.allowed_origins.unwrap_or_default(),
+            "tokenTtlSeconds": input.token_ttl_seconds,
+            "metadata": input.metadata.unwrap_or_default(),
         }),
         created_at: now,
         updated_at: now,
@@ -130,90 +142,88 @@ pub async fn create(ctx: &Ctx, caller: &Caller, body: &Value) -> ApiResult<Outco
         sqlx::Error::Database(d) if d.is_unique_violation() => slug_clash(&app.slug),
         _ => e.into(),
     })?;
-    let out = render(tx.conn(), &app).await?;
+    let out = view(tx.conn(), app).await?;
     tx.commit().await?;
-    Ok(Outcome::Created(out))
+    Ok(out)
 }
 
-pub async fn get(ctx: &Ctx, caller: &Caller, id: &str) -> ApiResult<Outcome> {
+/// E22.
+pub async fn get(ctx: &Ctx, caller: &Caller, id: &str) -> ApiResult<App> {
     let mut conn = ctx.db.read().await?;
     let a = load(&mut conn, &caller.tenant_id, id).await?;
-    Ok(Outcome::Ok(render(&mut conn, &a).await?))
+    view(&mut conn, a).await
 }
 
-pub async fn list(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Outcome> {
+/// E20 and E117 (filtered by `agentId`).
+pub async fn list(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Page<App>> {
     let page = page_request(q, 20, 100)?;
     let filter = AppFilter {
-        status: enum_param(q, "status", APP_STATUSES)?,
+        status: enum_param(q, "status", ExternalAppStatus::VALUES)?,
         agent_id: str_param(q, "agentId"),
         q: str_param(q, "q"),
     };
     let mut conn = ctx.db.read().await?;
     let rows = store::list(&mut conn, &caller.tenant_id, &filter, &page).await?;
     let mut items = Vec::with_capacity(rows.items.len());
-    for a in &rows.items {
-        items.push(render(&mut conn, a).await?);
+    for a in rows.items {
+        items.push(view(&mut conn, a).await?);
     }
-    Ok(Outcome::Ok(list_body(
-        ctx.settings.max_page_bytes,
-        Page { items, cursors: rows.cursors, next_cursor: rows.next_cursor, total: rows.total },
-    )))
+    Ok(Page { items, cursors: rows.cursors, next_cursor: rows.next_cursor, total: rows.total })
 }
 
-pub async fn update(ctx: &Ctx, caller: &Caller, id: &str, body: &Value) -> ApiResult<Outcome> {
+/// E23: only the members present change. The body is checked after the app is
+/// found, so an unknown app is 404 whatever the body holds.
+pub async fn update(ctx: &Ctx, caller: &Caller, id: &str, input: ApiResult<ExternalAppUpdateInput>) -> ApiResult<App> {
     let mut tx = ctx.db.write().await?;
     let mut app = load(tx.conn(), &caller.tenant_id, id).await?;
-    let mut f = Fields::new(body);
-    let name = f.patch_str("name", 200, false);
-    let slug = f.patch_str("slug", 100, false);
-    let agent_id = f.patch_str("agentId", 100, false);
-    let origins = f.present_str_list("allowedOrigins", 300);
-    check_origins(&mut f, &origins);
-    let ttl = f.patch_int("tokenTtlSeconds", 1, 86_400);
-    let metadata = f.present_object("metadata");
-    let status = f.patch_enum("status", APP_STATUSES);
-    for (key, null) in [("name", name == Patch::Null), ("slug", slug == Patch::Null), ("status", status == Patch::Null)]
-    {
-        if null {
-            f.error(key, "must not be null");
+    let input = input?;
+    let mut p = Problems::default();
+    if let Some(name) = &input.name {
+        p.text("name", name, NAME_MAX, false);
+    }
+    if let Some(slug) = &input.slug {
+        check_slug(&mut p, slug);
+    }
+    if let Some(Some(agent_id)) = &input.agent_id {
+        p.text("agentId", agent_id, SLUG_MAX, false);
+    }
+    check_origins(&mut p, input.allowed_origins.as_deref());
+    if let Some(Some(ttl)) = input.token_ttl_seconds {
+        p.range("tokenTtlSeconds", ttl, 1, TTL_MAX);
+    }
+    p.finish()?;
+    if let Some(Some(agent_id)) = &input.agent_id {
+        check_agent(tx.conn(), &caller.tenant_id, Some(agent_id)).await?;
+    }
+    if let Some(slug) = input.slug {
+        if slug != app.slug && store::slug_taken(tx.conn(), &caller.tenant_id, &slug, &app.id).await? {
+            return Err(slug_clash(&slug));
         }
+        app.slug = slug;
     }
-    if let Patch::Set(s) = &slug
-        && !is_slug(s)
-    {
-        f.error("slug", "must be lower-case letters, digits and single dashes (^[a-z0-9]+(?:-[a-z0-9]+)*$)");
+    if let Some(name) = input.name {
+        app.name = name;
     }
-    f.finish()?;
-    if let Patch::Set(a) = &agent_id {
-        check_agent(tx.conn(), &caller.tenant_id, &Some(a.clone())).await?;
+    if let Some(status) = input.status {
+        app.status = status.as_str().to_string();
     }
-    if let Patch::Set(s) = slug {
-        if s != app.slug && store::slug_taken(tx.conn(), &caller.tenant_id, &s, &app.id).await? {
-            return Err(slug_clash(&s));
-        }
-        app.slug = s;
+    if let Some(agent_id) = input.agent_id {
+        app.agent_id = agent_id;
     }
-    if let Patch::Set(n) = name {
-        app.name = n;
+    if let Some(origins) = input.allowed_origins {
+        app.doc["allowedOrigins"] = json!(origins);
     }
-    if let Patch::Set(s) = status {
-        app.status = s;
+    if let Some(ttl) = input.token_ttl_seconds {
+        app.doc["tokenTtlSeconds"] = json!(ttl);
     }
-    app.agent_id = agent_id.apply(app.agent_id.take());
-    if let Some(o) = origins {
-        app.doc["allowedOrigins"] = json!(o);
-    }
-    if !ttl.is_absent() {
-        app.doc["tokenTtlSeconds"] = json!(ttl.apply(app.token_ttl_seconds()));
-    }
-    if let Some(m) = metadata {
-        app.doc["metadata"] = m;
+    if let Some(metadata) = input.metadata {
+        app.doc["metadata"] = Value::Object(metadata);
     }
     app.updated_at = now_ms();
     store::update(tx.conn(), &app).await?;
-    let out = render(tx.conn(), &app).await?;
+    let out = view(tx.conn(), app).await?;
     tx.commit().await?;
-    Ok(Outcome::Ok(out))
+    Ok(out)
 }
 
 pub fn render_binding(b: &BindingRow) -> Value {

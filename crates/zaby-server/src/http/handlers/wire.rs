@@ -1,0 +1,117 @@
+//! The catalogue's response types (`zaby::types`) built from the services' domain
+//! structs. Handlers answer with these, so the wire format is the one the SDKs read
+//! by construction; the unit tests check each against the catalogue's schema, so a
+//! change that breaks the format fails here, not only in an end-to-end suite.
+
+use serde::Serialize;
+use serde_json::Value;
+use zaby::types::ExternalApp;
+
+use crate::error::{ApiError, ApiResult};
+use crate::services::managed::apps::App;
+use crate::services::paging::list_body;
+use crate::storage::page::Page;
+use crate::util::clock::iso;
+
+/// `ExternalApp` (E20–E23, E117).
+pub(crate) fn external_app(a: App) -> ApiResult<ExternalApp> {
+    let status = a.status()?;
+    let App { row, deployment_ids, active_deployment_id } = a;
+    Ok(ExternalApp {
+        allowed_origins: row.allowed_origins(),
+        token_ttl_seconds: row.token_ttl_seconds(),
+        metadata: row.doc["metadata"].as_object().cloned().unwrap_or_default(),
+        id: row.id,
+        name: row.name,
+        slug: row.slug,
+        agent_id: row.agent_id,
+        status,
+        deployment_ids: Some(deployment_ids),
+        active_deployment_id,
+        created_at: Some(iso(row.created_at)),
+        updated_at: Some(iso(row.updated_at)),
+        extra: Default::default(),
+    })
+}
+
+/// A list page (`ListResponse<T>`) of wire items, bounded in bytes like every list.
+pub(crate) fn page<D, W: Serialize>(
+    max_bytes: usize,
+    page: Page<D>,
+    to_wire: impl Fn(D) -> ApiResult<W>,
+) -> ApiResult<Value> {
+    let Page { items, cursors, next_cursor, total } = page;
+    let items = items
+        .into_iter()
+        .map(|d| {
+            let item = to_wire(d)?;
+            serde_json::to_value(item)
+                .map_err(|e| ApiError::internal("a list item could not be written").with_cause(e.to_string()))
+        })
+        .collect::<ApiResult<Vec<Value>>>()?;
+    Ok(list_body(max_bytes, Page { items, cursors, next_cursor, total }))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::http::extract::catalogue::response_problems;
+    use crate::storage::apps::AppRow;
+
+    fn app() -> App {
+        App {
+            row: AppRow {
+                id: "app-1".into(),
+                tenant_id: "t".into(),
+                slug: "shop".into(),
+                name: "Shop".into(),
+                agent_id: None,
+                status: "ACTIVE".into(),
+                doc: json!({"allowedOrigins": ["https://shop.example"], "tokenTtlSeconds": null, "metadata": {"k": 1}}),
+                created_at: 0,
+                updated_at: 1,
+            },
+            deployment_ids: vec!["d-1".into()],
+            active_deployment_id: Some("d-1".into()),
+        }
+    }
+
+    #[test]
+    fn an_external_app_keeps_the_catalogue_wire_format() {
+        let wire = serde_json::to_value(external_app(app()).unwrap()).unwrap();
+        assert_eq!(response_problems("ExternalApp", &wire), []);
+        assert_eq!(
+            wire,
+            json!({
+                "id": "app-1", "name": "Shop", "slug": "shop", "agentId": null,
+                "allowedOrigins": ["https://shop.example"], "tokenTtlSeconds": null, "status": "ACTIVE",
+                "metadata": {"k": 1}, "deploymentIds": ["d-1"], "activeDeploymentId": "d-1",
+                "createdAt": "1970-01-01T00:00:00.000Z", "updatedAt": "1970-01-01T00:00:00.001Z",
+            })
+        );
+    }
+
+    #[test]
+    fn a_wire_change_is_caught_by_the_schema_check() {
+        // What a drifting struct or conversion would write: a renamed member and a
+        // member left out. The same check as above must name both.
+        let mut wire = serde_json::to_value(external_app(app()).unwrap()).unwrap();
+        let map = wire.as_object_mut().unwrap();
+        let ttl = map.remove("tokenTtlSeconds").unwrap();
+        map.insert("tokenTtl".into(), ttl);
+        map.remove("deploymentIds");
+        let problems = response_problems("ExternalApp", &wire);
+        let fields: Vec<&str> = problems.iter().map(|(f, _)| f.as_str()).collect();
+        assert!(fields.contains(&"tokenTtl") && fields.contains(&"tokenTtlSeconds"), "{problems:?}");
+        assert!(fields.contains(&"deploymentIds"), "{problems:?}");
+    }
+
+    #[test]
+    fn a_stored_status_the_catalogue_does_not_know_is_an_internal_error() {
+        let mut a = app();
+        a.row.status = "RETIRED".into();
+        assert_eq!(external_app(a).unwrap_err().code, "INTERNAL_ERROR");
+    }
+}
