@@ -25,8 +25,8 @@ impl Setup {
     pub async fn new(origin: &str, api_key: &str) -> Result<Setup> {
         let config = ZabyGlobalConfig { api_origin: Some(origin.to_string()), ..Default::default() };
         let zaby = Zaby::builder().api_key(api_key.to_string()).config(config).build()?;
-        let inst = zaby.mcp().list_installations(None).await?["items"][0].clone();
-        let tools = zaby.mcp().list_installation_tools(&id(&inst), None).await?;
+        let inst = zaby.mcp().list_installations(None).json().await?["items"][0].clone();
+        let tools = zaby.mcp().list_installation_tools(&id(&inst), None).json().await?;
         let echo = tools["items"]
             .as_array()
             .and_then(|t| t.iter().find(|t| t["name"] == "echo"))
@@ -35,6 +35,7 @@ impl Setup {
         let agent = zaby
             .agents()
             .create(json!({ "slug": "bench", "name": "Bench", "instructions": "Answer briefly." }))
+            .json()
             .await?;
         let agent_id = id(&agent);
         zaby.agents()
@@ -42,16 +43,18 @@ impl Setup {
                 &agent_id,
                 json!({ "tenantInstallationId": id(&inst), "toolDefinitionId": id(&echo), "approvalMode": "MANUAL" }),
             )
+            .json()
             .await?;
-        let version = zaby.agents().publish(&agent_id).await?;
+        let version = zaby.agents().publish(&agent_id).json().await?;
         let deployment = zaby
             .agents()
             .deploy(&agent_id, json!({ "agentVersionId": version["id"], "environment": "PRODUCTION" }))
+            .json()
             .await?;
         let deployment_id = id(&deployment);
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let p = zaby.deployments().get_provisioning(&deployment_id).await;
+            let p = zaby.deployments().get_provisioning(&deployment_id).json().await;
             // E19 answers 404 until the deployment is ACTIVE.
             if p.is_ok() {
                 break;
@@ -61,12 +64,13 @@ impl Setup {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        let app = zaby.external_apps().create(json!({ "name": "Bench app", "slug": "bench-app" })).await?;
+        let app = zaby.external_apps().create(json!({ "name": "Bench app", "slug": "bench-app" })).json().await?;
         let app_id = id(&app);
-        zaby.external_apps().bind_deployment(&app_id, json!({ "deploymentId": deployment_id })).await?;
+        zaby.external_apps().bind_deployment(&app_id, json!({ "deploymentId": deployment_id })).json().await?;
         let policy = zaby
             .runtime_token_policies()
             .create(json!({ "name": "bench", "externalAppId": app_id, "deploymentId": deployment_id }))
+            .json()
             .await?;
         Ok(Setup { zaby, app_id, deployment_id, policy_id: id(&policy) })
     }
@@ -81,6 +85,7 @@ impl Setup {
                 "externalAppId": self.app_id, "deploymentId": self.deployment_id,
                 "quotaPolicyId": self.policy_id, "externalUserId": user, "ttlSeconds": 3600,
             }))
+            .json()
             .await?;
         Ok(t["token"].as_str().ok_or("no token in the response")?.to_string())
     }

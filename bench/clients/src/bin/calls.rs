@@ -51,8 +51,8 @@ async fn main() -> Fallible<()> {
     let seconds = Duration::from_secs_f64(args.seconds);
 
     // Opens the pooled connection so the first measurement does not pay for it.
-    zaby.health().check().await?;
-    let agent = zaby.agents().get(&args.agent_id).await?;
+    zaby.health().check().json().await?;
+    let agent = zaby.agents().get(&args.agent_id).json().await?;
     if agent["id"] != args.agent_id.as_str() {
         return Err(format!("agents.get returned another agent: {}", agent["id"]).into());
     }
@@ -86,8 +86,8 @@ async fn main() -> Fallible<()> {
 
 async fn one_call(zaby: &Zaby, name: &str, agent_id: &str) -> zaby::Result<Value> {
     match name {
-        "health" => zaby.health().check().await,
-        _ => zaby.agents().get(agent_id).await,
+        "health" => zaby.health().check().json().await,
+        _ => zaby.agents().get(agent_id).json().await,
     }
 }
 

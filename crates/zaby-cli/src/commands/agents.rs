@@ -5,6 +5,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Value, json};
+use zaby::types::E6Query;
 use zaby::{RequestOptions, Zaby};
 
 use super::collect;
@@ -19,7 +20,7 @@ pub(crate) async fn run(z: &Zaby, cmd: AgentsCmd, out: Out) -> CliResult {
     match cmd {
         AgentsCmd::List { status } => {
             let query = status.map(|s| json!({ "status": s }));
-            let agents = collect(z.agents().iter(query)).await?;
+            let agents = collect(z.agents().iter(query.unwrap_or_default()).json()).await?;
             let rows: Vec<Vec<String>> = agents
                 .iter()
                 .map(|a| {
@@ -50,12 +51,12 @@ pub(crate) async fn run(z: &Zaby, cmd: AgentsCmd, out: Out) -> CliResult {
             if let Some(m) = model {
                 input["defaultModel"] = json!(m);
             }
-            let a = z.agents().create(input).await?;
+            let a = z.agents().create(input).json().await?;
             out.show(&a, |o| format!("{} agent {} ({})", o.paint(GREEN, "created"), text(&a, "slug"), text(&a, "id")));
         }
         AgentsCmd::Publish { agent } => {
             let a = find(z, &agent).await?;
-            let v = z.agents().publish(&text(&a, "id")).await?;
+            let v = z.agents().publish(&text(&a, "id")).json().await?;
             out.show(&v, |o| {
                 format!(
                     "{} {} version {} ({})",
@@ -69,7 +70,11 @@ pub(crate) async fn run(z: &Zaby, cmd: AgentsCmd, out: Out) -> CliResult {
         AgentsCmd::Deploy { agent, environment, wait } => deploy(z, out, &agent, environment, wait).await?,
         AgentsCmd::Delete { agent, force } => {
             let a = find(z, &agent).await?;
-            let deleted = z.agents().delete(&text(&a, "id"), force.then(|| json!({ "force": true }))).await?;
+            let deleted = z
+                .agents()
+                .delete(&text(&a, "id"), E6Query { force: force.then_some(true), ..Default::default() })
+                .json()
+                .await?;
             out.show(&deleted, |o| {
                 format!("{} agent {} ({})", o.paint(GREEN, "deleted"), text(&a, "slug"), text(&a, "id"))
             });
@@ -80,10 +85,10 @@ pub(crate) async fn run(z: &Zaby, cmd: AgentsCmd, out: Out) -> CliResult {
 
 /// The agent with this id, else the one with this slug.
 pub(crate) async fn find(z: &Zaby, id_or_slug: &str) -> CliResult<Value> {
-    match z.agents().get(id_or_slug).await {
+    match z.agents().get(id_or_slug).json().await {
         Ok(a) => Ok(a),
         Err(e) if e.status() == Some(404) => {
-            let mut matches = z.agents().iter(Some(json!({ "q": id_or_slug })));
+            let mut matches = z.agents().iter(json!({ "q": id_or_slug })).json();
             while let Some(a) = matches.next().await {
                 let a = a?;
                 if a["slug"] == id_or_slug {
@@ -133,7 +138,7 @@ async fn deploy(z: &Zaby, out: Out, agent: &str, environment: Option<String>, wa
     if let Some(env) = environment {
         input["environment"] = json!(env);
     }
-    let d = z.agents().deploy(&text(&a, "id"), input).await?;
+    let d = z.agents().deploy(&text(&a, "id"), input).json().await?;
     if !wait {
         out.show(&d, |o| {
             format!("{} {slug} as deployment {} ({})", o.paint(GREEN, "deploying"), text(&d, "id"), text(&d, "status"))

@@ -15,7 +15,7 @@ pub(crate) async fn run(z: &Zaby, cmd: ApprovalsCmd, out: Out) -> CliResult {
             if let Some(run) = run {
                 query["runId"] = json!(run);
             }
-            let list = collect(z.approvals().iter(Some(query))).await?;
+            let list = collect(z.approvals().iter(query).json()).await?;
             let rows: Vec<Vec<String>> = list
                 .iter()
                 .map(|a| {
@@ -35,11 +35,11 @@ pub(crate) async fn run(z: &Zaby, cmd: ApprovalsCmd, out: Out) -> CliResult {
             });
         }
         ApprovalsCmd::Approve(d) => {
-            let a = z.approvals().approve(&d.run, &d.approval, body(&d)).await?;
+            let a = z.approvals().approve(&d.run, &d.approval, body(&d).unwrap_or_default()).json().await?;
             out.show(&a, |o| format!("{} {} ({})", o.paint(GREEN, "approved"), text(&a, "toolName"), text(&a, "id")));
         }
         ApprovalsCmd::Reject(d) => {
-            let a = z.approvals().reject(&d.run, &d.approval, body(&d)).await?;
+            let a = z.approvals().reject(&d.run, &d.approval, body(&d).unwrap_or_default()).json().await?;
             out.show(&a, |o| format!("{} {} ({})", o.paint(RED, "rejected"), text(&a, "toolName"), text(&a, "id")));
         }
     }

@@ -28,10 +28,10 @@ pub(crate) async fn run(
     let agent_id = text(&a, "id");
     // E15 names the newest ACTIVE deployment; E14 then mints for the user, with a
     // lifetime that suits a conversation (E15's tokens last the default 600 s).
-    let newest = z.agents().playground_runtime_tokens(&agent_id, None).await?;
+    let newest = z.agents().playground_runtime_tokens(&agent_id, None).json().await?;
     let user = user.unwrap_or_else(|| format!("zaby-cli-{:08x}", rand::random::<u32>()));
     let input = json!({ "deploymentId": newest["deploymentId"], "externalUserId": user, "ttlSeconds": TOKEN_TTL_S });
-    let token = z.agents().playground_runtime_tokens(&agent_id, Some(input)).await?;
+    let token = z.agents().playground_runtime_tokens(&agent_id, input).json().await?;
     let rt = target.runtime(&text(&token, "token"))?;
     let mut input = BufReader::new(tokio::io::stdin()).lines();
     if let Some(message) = message {
@@ -59,7 +59,7 @@ pub(crate) async fn run(
 
 /// One message and its answer; returns the run's final status.
 async fn turn(z: &Zaby, rt: &ZabyRuntime, out: Out, input: &mut Input, message: &str) -> CliResult<String> {
-    let started = rt.runs().start(json!({ "input": message, "respondAsync": true })).await?;
+    let started = rt.runs().start(json!({ "input": message, "respondAsync": true })).json().await?;
     let run_id = text(&started, "runId");
     let mut events = rt.runs().stream(&run_id, None);
     let mut status = "FAILED".to_owned();
@@ -118,7 +118,7 @@ async fn turn(z: &Zaby, rt: &ZabyRuntime, out: Out, input: &mut Input, message: 
         }
     }
     if out.json {
-        out.json(&z.agents().get_run_progress(&run_id).await?);
+        out.json(&z.agents().get_run_progress(&run_id).json().await?);
     }
     Ok(status)
 }
@@ -133,9 +133,9 @@ async fn decide(rt: &ZabyRuntime, out: Out, input: &mut Input, run_id: &str, d: 
     let answer = input.next_line().await.map_err(|e| CliError::Failed(format!("cannot read the answer: {e}")))?;
     let yes = matches!(answer.as_deref().map(|a| a.trim().to_ascii_lowercase()).as_deref(), Some("y" | "yes"));
     if yes {
-        rt.approvals().approve(run_id, &approval_id, Some(json!({ "reason": "approved in zaby chat" }))).await?;
+        rt.approvals().approve(run_id, &approval_id, json!({ "reason": "approved in zaby chat" })).json().await?;
     } else {
-        rt.approvals().reject(run_id, &approval_id, Some(json!({ "reason": "rejected in zaby chat" }))).await?;
+        rt.approvals().reject(run_id, &approval_id, json!({ "reason": "rejected in zaby chat" })).json().await?;
     }
     Ok(())
 }

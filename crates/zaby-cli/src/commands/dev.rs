@@ -124,7 +124,7 @@ async fn wait_healthy(child: &mut Child, origin: &str, key: &str) -> CliResult<s
         if let Ok(Some(status)) = child.try_wait() {
             return Err(CliError::Failed(format!("zaby-server exited during start-up ({status}):\n{}", log_tail())));
         }
-        match probe.health().check().await {
+        match probe.health().check().json().await {
             Ok(h) if h["status"] == "ok" => return Ok(h),
             _ if tokio::time::Instant::now() > deadline => {
                 return Err(CliError::Failed(format!(

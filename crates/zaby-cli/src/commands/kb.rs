@@ -19,14 +19,14 @@ const JOB_WAIT: Duration = Duration::from_secs(300);
 pub(crate) async fn run(z: &Zaby, cmd: KbCmd, out: Out) -> CliResult {
     match cmd {
         KbCmd::Create { name } => {
-            let kb = z.knowledge_bases().create(json!({ "name": name })).await?;
+            let kb = z.knowledge_bases().create(json!({ "name": name })).json().await?;
             out.show(&kb, |o| {
                 format!("{} knowledge base {} ({})", o.paint(GREEN, "created"), text(&kb, "slug"), text(&kb, "id"))
             });
         }
         KbCmd::Upload { kb, files } => upload(z, out, &kb, &files).await?,
         KbCmd::Search { kb, query, top_k } => {
-            let found = z.knowledge_bases().retrieve(&kb, json!({ "query": query, "topK": top_k })).await?;
+            let found = z.knowledge_bases().retrieve(&kb, json!({ "query": query, "topK": top_k })).json().await?;
             out.show(&found, |o| {
                 let items = found["items"].as_array().cloned().unwrap_or_default();
                 if items.is_empty() {
@@ -73,7 +73,7 @@ async fn upload(z: &Zaby, out: Out, kb: &str, files: &[std::path::PathBuf]) -> C
         bar.set_prefix(name.clone());
         bar.set_message("uploading");
         let input = json!({ "title": name, "filename": name, "fileType": file_type(path), "content": content });
-        let doc = z.knowledge_bases().upload_text_document(kb, input).await?;
+        let doc = z.knowledge_bases().upload_text_document(kb, input).json().await?;
         bar.set_position(content.len() as u64);
         let job = follow_job(z, kb, &text(&doc, "jobId"), &bar).await?;
         let status = text(&job, "status");
@@ -98,7 +98,7 @@ async fn upload(z: &Zaby, out: Out, kb: &str, files: &[std::path::PathBuf]) -> C
 async fn follow_job(z: &Zaby, kb: &str, job_id: &str, bar: &ProgressBar) -> CliResult<Value> {
     let deadline = tokio::time::Instant::now() + JOB_WAIT;
     loop {
-        let job = z.knowledge_bases().get_job(kb, job_id).await?;
+        let job = z.knowledge_bases().get_job(kb, job_id).json().await?;
         let status = text(&job, "status");
         if matches!(status.as_str(), "COMPLETED" | "FAILED" | "CANCELLED") {
             return Ok(job);

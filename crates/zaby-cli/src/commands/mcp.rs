@@ -12,10 +12,13 @@ use crate::output::{GREEN, Out, RED, text};
 pub(crate) async fn run(z: &Zaby, cmd: McpCmd, out: Out) -> CliResult {
     match cmd {
         McpCmd::Add { name, url } => {
-            let server =
-                z.mcp().create_server(json!({ "name": name, "endpointUrl": url, "discoverTools": true })).await?;
+            let server = z
+                .mcp()
+                .create_server(json!({ "name": name, "endpointUrl": url, "discoverTools": true }))
+                .json()
+                .await?;
             let installation =
-                z.mcp().install_server(json!({ "serverDefinitionId": server["id"], "name": name })).await?;
+                z.mcp().install_server(json!({ "serverDefinitionId": server["id"], "name": name })).json().await?;
             out.show(&installation, |o| {
                 format!(
                     "{} {name}: {} tools ({})",
@@ -27,7 +30,7 @@ pub(crate) async fn run(z: &Zaby, cmd: McpCmd, out: Out) -> CliResult {
         }
         McpCmd::Tools { name } => {
             let installation = find(z, &name).await?;
-            let tools = collect(z.mcp().iter_installation_tools(&text(&installation, "id"), None)).await?;
+            let tools = collect(z.mcp().iter_installation_tools(&text(&installation, "id"), None).json()).await?;
             let rows: Vec<Vec<String>> = tools
                 .iter()
                 .map(|t| {
@@ -40,8 +43,11 @@ pub(crate) async fn run(z: &Zaby, cmd: McpCmd, out: Out) -> CliResult {
         McpCmd::Call { name, tool, arguments } => {
             let arguments = json_object("the tool's arguments", &arguments)?;
             let installation = find(z, &name).await?;
-            let result =
-                z.mcp().invoke_tool(&text(&installation, "id"), &tool, json!({ "arguments": arguments })).await?;
+            let result = z
+                .mcp()
+                .invoke_tool(&text(&installation, "id"), &tool, json!({ "arguments": arguments }))
+                .json()
+                .await?;
             out.show(&result, |o| {
                 let pretty = serde_json::to_string_pretty(&result["result"]).unwrap_or_default();
                 if result["isError"] == true { o.paint(RED, &pretty) } else { pretty }
@@ -53,7 +59,7 @@ pub(crate) async fn run(z: &Zaby, cmd: McpCmd, out: Out) -> CliResult {
 
 /// The active installation with this name or id.
 async fn find(z: &Zaby, name: &str) -> CliResult<Value> {
-    let mut installations = z.mcp().iter_installations(Some(json!({ "status": "ACTIVE" })));
+    let mut installations = z.mcp().iter_installations(json!({ "status": "ACTIVE" })).json();
     while let Some(i) = installations.next().await {
         let i = i?;
         if i["name"] == name || i["id"] == name {

@@ -16,12 +16,13 @@ const TERMINAL: [&str; 3] = ["COMPLETED", "FAILED", "CANCELLED"];
 pub(crate) async fn run(z: &Zaby, cmd: RunsCmd, out: Out) -> CliResult {
     match cmd {
         RunsCmd::Get { run } => {
-            let r = z.agents().get_run_progress(&run).await?;
+            let r = z.agents().get_run_progress(&run).json().await?;
             out.show(&r, |o| describe(o, &r));
         }
         RunsCmd::Events { run, follow } => events(z, out, &run, follow).await?,
         RunsCmd::Cancel { run, reason } => {
-            let r = z.agents().cancel_run(&run, reason.map(|r| json!({ "reason": r }))).await?;
+            let r =
+                z.agents().cancel_run(&run, reason.map(|r| json!({ "reason": r })).unwrap_or_default()).json().await?;
             out.show(&r, |o| {
                 format!("{} run {} ({})", o.paint(GREEN, "cancelled"), text(&r, "runId"), text(&r, "status"))
             });
@@ -53,7 +54,7 @@ async fn events(z: &Zaby, out: Out, run_id: &str, follow: bool) -> CliResult {
     let mut cursor = "0".to_owned();
     let mut all = Vec::new();
     loop {
-        let page = z.agents().list_run_events(run_id, Some(json!({ "cursor": cursor, "limit": 500 }))).await?;
+        let page = z.agents().list_run_events(run_id, json!({ "cursor": cursor, "limit": 500 })).json().await?;
         let items = page["items"].as_array().cloned().unwrap_or_default();
         for e in &items {
             if follow || !out.json {

@@ -7,9 +7,9 @@ use crate::error::CliResult;
 use crate::output::{GREEN, Out, RED, text};
 
 pub(crate) async fn run(z: &Zaby, out: Out) -> CliResult {
-    let health = z.health().check().await?;
+    let health = z.health().check().json().await?;
     // Any key-authenticated read tells whether the key is accepted.
-    let key = z.agents().list(Some(json!({ "limit": 1 }))).await;
+    let key = z.agents().list(json!({ "limit": 1 })).json().await;
     let origin = z.config().api_origin.clone();
     let key_error = key.as_ref().err().map(|e| crate::error::CliError::Api(e.clone()).to_string());
     let doc = json!({

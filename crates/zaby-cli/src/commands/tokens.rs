@@ -11,7 +11,7 @@ use crate::output::{Out, text};
 pub(crate) async fn run(z: &Zaby, cmd: TokensCmd, out: Out) -> CliResult {
     let TokensCmd::Mint { app, user, policy } = cmd;
     let policy = match policy {
-        Some(id) => z.runtime_token_policies().get(&id).await?,
+        Some(id) => z.runtime_token_policies().get(&id).json().await?,
         None => only_policy(z, &app).await?,
     };
     let token = z
@@ -20,6 +20,7 @@ pub(crate) async fn run(z: &Zaby, cmd: TokensCmd, out: Out) -> CliResult {
             "externalAppId": app, "deploymentId": policy["deploymentId"],
             "quotaPolicyId": policy["id"], "externalUserId": user,
         }))
+        .json()
         .await?;
     out.show(&token, |_| text(&token, "token"));
     Ok(())
@@ -28,7 +29,7 @@ pub(crate) async fn run(z: &Zaby, cmd: TokensCmd, out: Out) -> CliResult {
 /// The app's one active policy; which deployment a token is for comes from it.
 async fn only_policy(z: &Zaby, app: &str) -> CliResult<Value> {
     let query = json!({ "externalAppId": app, "status": "ACTIVE" });
-    let mut policies = collect(z.runtime_token_policies().iter(Some(query))).await?;
+    let mut policies = collect(z.runtime_token_policies().iter(query).json()).await?;
     policies.retain(|p| p["externalAppId"] == app);
     match policies.len() {
         1 => Ok(policies.remove(0)),

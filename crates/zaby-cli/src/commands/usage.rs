@@ -24,7 +24,7 @@ pub(crate) async fn run(
     if let Some(t) = to {
         query["to"] = json!(t);
     }
-    let report = z.usage().get_agent_usage(Some(query)).await?;
+    let report = z.usage().get_agent_usage(query).json().await?;
     out.show(&report, |o| {
         let t = &report["totals"];
         let totals = [

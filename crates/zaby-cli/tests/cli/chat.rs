@@ -9,16 +9,16 @@ use crate::dev::Dev;
 /// command, so the SDK does it), then is published and deployed through `zaby`.
 fn agent_with_approved_sum(dev: &Dev) {
     dev.sdk(|z| async move {
-        let agent = z.agents().create(json!({ "slug": "adder", "name": "Adder" })).await?;
-        let installs = z.mcp().list_installations(Some(json!({ "status": "ACTIVE" }))).await?;
+        let agent = z.agents().create(json!({ "slug": "adder", "name": "Adder" })).json().await?;
+        let installs = z.mcp().list_installations(json!({ "status": "ACTIVE" })).json().await?;
         let builtin =
             installs["items"].as_array().unwrap().iter().find(|i| i["name"] == "zaby-builtin").unwrap().clone();
         let installation = builtin["id"].as_str().unwrap();
-        let tools = z.mcp().list_installation_tools(installation, None).await?;
+        let tools = z.mcp().list_installation_tools(installation, None).json().await?;
         let sum = tools["items"].as_array().unwrap().iter().find(|t| t["name"] == "sum").unwrap().clone();
         let attach =
             json!({ "tenantInstallationId": installation, "toolDefinitionId": sum["id"], "approvalMode": "MANUAL" });
-        z.agents().attach_mcp_tool(agent["id"].as_str().unwrap(), attach).await?;
+        z.agents().attach_mcp_tool(agent["id"].as_str().unwrap(), attach).json().await?;
         Ok::<_, zaby::ZabyError>(())
     })
     .expect("an agent with the sum tool");

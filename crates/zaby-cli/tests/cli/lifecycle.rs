@@ -96,12 +96,14 @@ fn lifecycle_through_the_cli() {
 /// The external app and its policy come from the SDK (the CLI mints, it does not set apps up).
 fn mint_a_token(dev: &Dev, deployment_id: &str) {
     let app_id = dev.sdk(|z| async move {
-        let app = z.external_apps().create(json!({ "name": "Shop", "slug": "shop" })).await?;
+        let app = z.external_apps().create(json!({ "name": "Shop", "slug": "shop" })).json().await?;
         z.external_apps()
             .bind_deployment(app["id"].as_str().unwrap(), json!({ "deploymentId": deployment_id }))
+            .json()
             .await?;
         z.runtime_token_policies()
             .create(json!({ "name": "shop", "externalAppId": app["id"], "deploymentId": deployment_id }))
+            .json()
             .await?;
         Ok::<_, zaby::ZabyError>(app["id"].as_str().unwrap().to_owned())
     });

@@ -12,7 +12,7 @@ async fn create_and_update_rules(s: TestServer) {
     let z = s.zaby();
     let a = z
         .agents()
-        .create(json!({"slug": "a-1", "name": "A", "description": "d", "category": "SUPPORT", "tags": ["x"], "config": {"k": 1}}))
+        .create(json!({"slug": "a-1", "name": "A", "description": "d", "category": "SUPPORT", "tags": ["x"], "config": {"k": 1}})).json()
         .await
         .unwrap();
     assert_eq!(a["visibility"], "PRIVATE");
@@ -40,23 +40,23 @@ async fn create_and_update_rules(s: TestServer) {
     assert_eq!(api.details.unwrap()["details"]["errors"][0]["field"], "name");
 
     // Partial update: only present fields change; null clears nullable ones.
-    let u = z.agents().update(id, json!({"description": null, "name": "A2"})).await.unwrap();
+    let u = z.agents().update(id, json!({"description": null, "name": "A2"})).json().await.unwrap();
     assert_eq!(u["description"], Value::Null);
     assert_eq!(u["name"], "A2");
     assert_eq!(u["category"], "SUPPORT");
     assert_eq!(u["tags"], json!(["x"]));
-    let u = z.agents().update(id, json!({"category": null})).await.unwrap();
+    let u = z.agents().update(id, json!({"category": null})).json().await.unwrap();
     assert_eq!(u["category"], Value::Null);
     expect_err(z.agents().update(id, json!({"name": null})), 422, "VALIDATION_ERROR").await;
     expect_err(z.agents().update(id, json!({"status": "RETIRED"})), 422, "VALIDATION_ERROR").await;
-    z.agents().create(json!({"slug": "other", "name": "O"})).await.unwrap();
+    z.agents().create(json!({"slug": "other", "name": "O"})).json().await.unwrap();
     expect_err(z.agents().update(id, json!({"slug": "other"})), 409, "SLUG_ALREADY_EXISTS").await;
     // Path before body: an unknown agent is 404 even with an invalid body.
     expect_err(z.agents().update("missing", json!({"name": 1})), 404, "NOT_FOUND").await;
     // Published agents cannot go back to DRAFT.
-    z.agents().publish(id).await.unwrap();
+    z.agents().publish(id).json().await.unwrap();
     expect_err(z.agents().update(id, json!({"status": "DRAFT"})), 422, "VALIDATION_ERROR").await;
-    let paused = z.agents().update(id, json!({"status": "PAUSED"})).await.unwrap();
+    let paused = z.agents().update(id, json!({"status": "PAUSED"})).json().await.unwrap();
     assert_eq!(paused["status"], "PAUSED");
 }
 
@@ -66,6 +66,7 @@ async fn pagination_and_filters(s: TestServer) {
         let cat = if i % 2 == 0 { "SALES" } else { "TUTOR" };
         z.agents()
             .create(json!({"slug": format!("agent-{i}"), "name": format!("Helper {i}"), "category": cat}))
+            .json()
             .await
             .unwrap();
     }
@@ -76,7 +77,7 @@ async fn pagination_and_filters(s: TestServer) {
         if let Some(c) = &cursor {
             q["cursor"] = json!(c);
         }
-        let page = z.agents().list(Some(q)).await.unwrap();
+        let page = z.agents().list(q).json().await.unwrap();
         assert_eq!(page["total"], 7);
         for item in page["items"].as_array().unwrap() {
             seen.push((
@@ -97,11 +98,11 @@ async fn pagination_and_filters(s: TestServer) {
     slugs.sort();
     let expected: Vec<String> = (0..7).map(|i| format!("agent-{i}")).collect();
     assert_eq!(slugs, expected, "no gaps or repeats");
-    let sales = z.agents().list(Some(json!({"category": "SALES"}))).await.unwrap();
+    let sales = z.agents().list(json!({"category": "SALES"})).json().await.unwrap();
     assert_eq!(sales["total"], 4);
-    let q = z.agents().list(Some(json!({"q": "HELPER 3"}))).await.unwrap();
+    let q = z.agents().list(json!({"q": "HELPER 3"})).json().await.unwrap();
     assert_eq!(q["total"], 1);
-    let none = z.agents().list(Some(json!({"q": "%"}))).await.unwrap();
+    let none = z.agents().list(json!({"q": "%"})).json().await.unwrap();
     assert_eq!(none["total"], 0, "LIKE wildcards are escaped");
     for bad in [
         json!({"limit": 0}),
@@ -110,11 +111,11 @@ async fn pagination_and_filters(s: TestServer) {
         json!({"cursor": "garbage"}),
         json!({"status": "NOPE"}),
     ] {
-        expect_err(z.agents().list(Some(bad)), 422, "VALIDATION_ERROR").await;
+        expect_err(z.agents().list(bad), 422, "VALIDATION_ERROR").await;
     }
     // The auto-paginating iterator sees everything.
     use futures::StreamExt;
-    let mut it = z.agents().iter(Some(json!({"limit": 2})));
+    let mut it = z.agents().iter(json!({"limit": 2})).json();
     let mut n = 0;
     while let Some(item) = it.next().await {
         item.unwrap();
@@ -125,9 +126,9 @@ async fn pagination_and_filters(s: TestServer) {
 
 async fn publish_and_attachments(s: TestServer) {
     let z = s.zaby();
-    let a = z.agents().create(json!({"slug": "att", "name": "Att"})).await.unwrap();
+    let a = z.agents().create(json!({"slug": "att", "name": "Att"})).json().await.unwrap();
     let id = a["id"].as_str().unwrap();
-    let skill = z.agents().attach_skill(id, json!({"skillId": "summarize"})).await.unwrap();
+    let skill = z.agents().attach_skill(id, json!({"skillId": "summarize"})).json().await.unwrap();
     assert_eq!(skill["key"], "summarize");
     assert_eq!(skill["enabled"], true);
     let replaced = s
@@ -156,7 +157,7 @@ async fn publish_and_attachments(s: TestServer) {
     )
     .await;
 
-    let v1 = z.agents().publish(id).await.unwrap();
+    let v1 = z.agents().publish(id).json().await.unwrap();
     assert_eq!(v1["snapshot"]["skills"][0]["skillId"], "summarize");
     assert_eq!(v1["status"], "PUBLISHED");
     // Unchanged draft: 200 with the same version.
@@ -170,12 +171,12 @@ async fn publish_and_attachments(s: TestServer) {
     assert_eq!(again.status(), 200);
     let again: Value = again.json().await.unwrap();
     assert_eq!(again["id"], v1["id"]);
-    z.agents().attach_skill(id, json!({"skillId": "translate"})).await.unwrap();
-    let v2 = z.agents().publish(id).await.unwrap();
+    z.agents().attach_skill(id, json!({"skillId": "translate"})).json().await.unwrap();
+    let v2 = z.agents().publish(id).json().await.unwrap();
     assert_eq!(v2["version"], 2);
     // Versions are immutable: v1's snapshot still has one skill.
     assert_eq!(v1["snapshot"]["skills"].as_array().unwrap().len(), 1);
-    let agent = z.agents().get(id).await.unwrap();
+    let agent = z.agents().get(id).json().await.unwrap();
     assert_eq!(agent["latestVersion"], 2);
     assert_eq!(agent["latestVersionId"], v2["id"]);
     assert_eq!(agent["skills"].as_array().unwrap().len(), 2);
@@ -185,11 +186,11 @@ async fn tenant_routes(s: TestServer) {
     let tenant = s.default_tenant().await;
     let token = s.tenant_token(&tenant, "alice").await;
     let t = s.tenant_client(&token);
-    let a = t.tenant_agents().create(json!({"slug": "via-tenant", "name": "T"})).await.unwrap();
+    let a = t.tenant_agents().create(json!({"slug": "via-tenant", "name": "T"})).json().await.unwrap();
     // Shared with the provisioning routes.
     let z = s.zaby();
-    assert_eq!(z.agents().get(a["id"].as_str().unwrap()).await.unwrap()["slug"], "via-tenant");
-    assert_eq!(t.tenant_agents().list(None).await.unwrap()["total"], 1);
+    assert_eq!(z.agents().get(a["id"].as_str().unwrap()).json().await.unwrap()["slug"], "via-tenant");
+    assert_eq!(t.tenant_agents().list(None).json().await.unwrap()["total"], 1);
     // An API key alone is not a tenant credential.
     let resp = s.http().get(s.url("/api/v1/tenant/agents")).header("x-zaby-api-key", &s.api_key).send().await.unwrap();
     assert_eq!(resp.status(), 401);
@@ -222,14 +223,14 @@ async fn tenant_routes(s: TestServer) {
     let resp = s.http().get(s.url("/api/v1/provisioning/agentic-os/agents")).bearer_auth(&token).send().await.unwrap();
     assert_eq!(resp.status(), 401);
     // E117 lists external apps with the tenant token.
-    z.external_apps().create(json!({"name": "X", "slug": "x"})).await.unwrap();
-    assert_eq!(t.tenant_agents().list_external_apps(None).await.unwrap()["total"], 1);
+    z.external_apps().create(json!({"name": "X", "slug": "x"})).json().await.unwrap();
+    assert_eq!(t.tenant_agents().list_external_apps(None).json().await.unwrap()["total"], 1);
 }
 
 async fn tenant_isolation(s: TestServer) {
     let z = s.zaby();
     let setup = setup(&z, "iso", json!({}), json!({})).await;
-    let token = z.runtime_tokens().create(setup.mint(json!({}))).await.unwrap();
+    let token = z.runtime_tokens().create(setup.mint(json!({}))).json().await.unwrap();
     let (_, other_key) = s.second_tenant().await;
     let o = s.zaby_with_key(&other_key);
     let agent_id = setup.deployed.agent_id();
@@ -255,13 +256,13 @@ async fn tenant_isolation(s: TestServer) {
     expect_err(o.runtime_token_families().revoke(family_id, None), 404, "NOT_FOUND").await;
     expect_err(o.runtime_token_grants().revoke(grant_id, None), 404, "NOT_FOUND").await;
     expect_err(
-        o.agents().playground_runtime_tokens(agent_id, Some(json!({"deploymentId": dep_id, "externalUserId": "u"}))),
+        o.agents().playground_runtime_tokens(agent_id, json!({"deploymentId": dep_id, "externalUserId": "u"})),
         404,
         "NOT_FOUND",
     )
     .await;
     // Body references to another tenant's resources are unknown (422).
-    let own = o.external_apps().create(json!({"name": "mine", "slug": "mine"})).await.unwrap();
+    let own = o.external_apps().create(json!({"name": "mine", "slug": "mine"})).json().await.unwrap();
     expect_err(
         o.external_apps().bind_deployment(own["id"].as_str().unwrap(), json!({"deploymentId": dep_id})),
         422,
@@ -271,10 +272,10 @@ async fn tenant_isolation(s: TestServer) {
     // Rotating another tenant's token: not a token of this tenant.
     expect_err(o.runtime_tokens().rotate(json!({"previousToken": token["token"]})), 401, "UNAUTHORIZED").await;
     // Lists are per tenant.
-    assert_eq!(o.agents().list(None).await.unwrap()["total"], 0);
-    assert_eq!(o.runtime_token_families().list(None).await.unwrap()["total"], 0);
-    assert_eq!(o.runtime_token_policies().list(None).await.unwrap()["total"], 0);
-    assert_eq!(o.external_apps().list(None).await.unwrap()["total"], 1);
+    assert_eq!(o.agents().list(None).json().await.unwrap()["total"], 0);
+    assert_eq!(o.runtime_token_families().list(None).json().await.unwrap()["total"], 0);
+    assert_eq!(o.runtime_token_policies().list(None).json().await.unwrap()["total"], 0);
+    assert_eq!(o.external_apps().list(None).json().await.unwrap()["total"], 1);
     // The same slug is free in the other tenant.
-    o.agents().create(json!({"slug": "iso", "name": "mine"})).await.unwrap();
+    o.agents().create(json!({"slug": "iso", "name": "mine"})).json().await.unwrap();
 }

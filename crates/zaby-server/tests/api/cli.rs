@@ -92,15 +92,15 @@ async fn admin_commands() {
         ..Default::default()
     };
     let z = zaby::Zaby::builder().api_key(key.clone()).config(config.clone()).build().unwrap();
-    z.agents().create(json!({"slug": "acme-bot", "name": "Acme"})).await.unwrap();
+    z.agents().create(json!({"slug": "acme-bot", "name": "Acme"})).json().await.unwrap();
     let s = zaby::Zaby::builder().api_key(scoped).config(config.clone()).build().unwrap();
-    let e = s.agents().list(None).await.unwrap_err();
+    let e = s.agents().list(None).json().await.unwrap_err();
     assert_eq!(e.status(), Some(401), "revoked key");
     let t = zaby::Zaby::builder().access_token(token).config(config.clone()).build().unwrap();
-    let listed = t.tenant_agents().list(None).await.unwrap();
+    let listed = t.tenant_agents().list(None).json().await.unwrap();
     assert_eq!(listed["total"], 1, "same tenant as the key");
     let b = zaby::Zaby::builder().api_key(bootstrap_key).config(config).build().unwrap();
-    assert_eq!(b.agents().list(None).await.unwrap()["total"], 0, "default tenant sees nothing of acme");
+    assert_eq!(b.agents().list(None).json().await.unwrap()["total"], 0, "default tenant sees nothing of acme");
     server.shutdown().await;
 }
 

@@ -219,15 +219,20 @@ impl Deployed {
 }
 
 pub async fn wait_active(z: &Zaby, deployment_id: &str) -> Value {
-    eventually("deployment ACTIVE", || async { z.deployments().get_provisioning(deployment_id).await.ok() }).await
+    eventually("deployment ACTIVE", || async { z.deployments().get_provisioning(deployment_id).json().await.ok() })
+        .await
 }
 
 pub async fn deployed_agent(z: &Zaby, slug: &str) -> Deployed {
-    let agent = z.agents().create(json!({"slug": slug, "name": slug})).await.unwrap();
+    let agent = z.agents().create(json!({"slug": slug, "name": slug})).json().await.unwrap();
     let id = agent["id"].as_str().unwrap().to_string();
-    let version = z.agents().publish(&id).await.unwrap();
-    let deployment =
-        z.agents().deploy(&id, json!({"agentVersionId": version["id"], "environment": "PRODUCTION"})).await.unwrap();
+    let version = z.agents().publish(&id).json().await.unwrap();
+    let deployment = z
+        .agents()
+        .deploy(&id, json!({"agentVersionId": version["id"], "environment": "PRODUCTION"}))
+        .json()
+        .await
+        .unwrap();
     wait_active(z, deployment["id"].as_str().unwrap()).await;
     Deployed { agent, version, deployment }
 }
@@ -271,16 +276,17 @@ pub async fn setup(z: &Zaby, slug: &str, app_extra: Value, binding_extra: Value)
     for (k, v) in app_extra.as_object().unwrap() {
         app_body[k] = v.clone();
     }
-    let app = z.external_apps().create(app_body).await.unwrap();
+    let app = z.external_apps().create(app_body).json().await.unwrap();
     let app_id = app["id"].as_str().unwrap().to_string();
     let mut bind = json!({"deploymentId": deployed.deployment_id()});
     for (k, v) in binding_extra.as_object().unwrap() {
         bind[k] = v.clone();
     }
-    z.external_apps().bind_deployment(&app_id, bind).await.unwrap();
+    z.external_apps().bind_deployment(&app_id, bind).json().await.unwrap();
     let policy = z
         .runtime_token_policies()
         .create(json!({"name": "default", "externalAppId": app_id, "deploymentId": deployed.deployment_id()}))
+        .json()
         .await
         .unwrap();
     Setup { deployed, app, policy }
@@ -304,7 +310,7 @@ pub async fn runtime_probe(s: &TestServer, token: &str, origin: Option<&str>) ->
 
 /// The use-consuming probe through the runtime SDK.
 pub async fn sdk_probe(s: &TestServer, token: &str) -> (u16, String) {
-    match s.runtime(token).runs().events("00000000-0000-4000-8000-000000000000", None).await {
+    match s.runtime(token).runs().events("00000000-0000-4000-8000-000000000000", None).json().await {
         Ok(v) => panic!("no run should exist: {v:?}"),
         Err(e) => err_of(e),
     }

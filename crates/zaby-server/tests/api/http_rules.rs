@@ -167,13 +167,13 @@ async fn bad_input_never_500(s: TestServer) {
     ] {
         expect_err(z.external_apps().create(bad), 422, "VALIDATION_ERROR").await;
     }
-    let app = z.external_apps().create(json!({"name": "a", "slug": "a"})).await.unwrap();
+    let app = z.external_apps().create(json!({"name": "a", "slug": "a"})).json().await.unwrap();
     let app_id = app["id"].as_str().unwrap();
     expect_err(z.external_apps().create(json!({"name": "b", "slug": "a"})), 409, "SLUG_ALREADY_EXISTS").await;
     expect_err(z.external_apps().update(app_id, json!({"status": "PAUSED"})), 422, "VALIDATION_ERROR").await;
     expect_err(z.external_apps().bind_deployment(app_id, json!({"deploymentId": "x"})), 422, "VALIDATION_ERROR").await;
     expect_err(z.external_apps().bind_deployment(app_id, json!({"deploymentId": 5})), 422, "VALIDATION_ERROR").await;
-    expect_err(z.external_apps().list(Some(json!({"status": "DELETED"}))), 422, "VALIDATION_ERROR").await;
+    expect_err(z.external_apps().list(json!({"status": "DELETED"})), 422, "VALIDATION_ERROR").await;
     expect_err(
         z.runtime_tokens().create(json!({"externalAppId": app_id, "deploymentId": "d", "quotaPolicyId": "p", "externalUserId": "u", "requestId": 5})),
         422,
@@ -193,9 +193,9 @@ async fn api_key_rules(s: TestServer) {
     revoke_key(db, &revoked_id).await.unwrap();
     let m = s.zaby_with_key(&managed);
     let p = s.zaby_with_key(&prov);
-    m.external_apps().list(None).await.unwrap();
+    m.external_apps().list(None).json().await.unwrap();
     expect_err(m.agents().list(None), 403, "INSUFFICIENT_SCOPE").await;
-    p.agents().list(None).await.unwrap();
+    p.agents().list(None).json().await.unwrap();
     expect_err(p.external_apps().list(None), 403, "INSUFFICIENT_SCOPE").await;
     expect_err(s.zaby_with_key(&revoked).agents().list(None), 401, "UNAUTHORIZED").await;
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
@@ -218,7 +218,7 @@ async fn api_key_rules(s: TestServer) {
 }
 
 async fn health_and_request_ids(s: TestServer) {
-    let h = s.zaby().health().check().await.unwrap();
+    let h = s.zaby().health().check().json().await.unwrap();
     assert_eq!(h["status"], "ok");
     assert_eq!(h["database"]["reachable"], true);
     let kind = if s.backend == Backend::Sqlite { "sqlite" } else { "postgres" };
@@ -232,7 +232,7 @@ async fn health_and_request_ids(s: TestServer) {
     assert!(rid.starts_with("req_") && rid.len() == 36, "{rid}");
     assert!(rid[4..].bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
     // The SDK surfaces the server's request id on errors.
-    let e = s.zaby().agents().get("missing").await.unwrap_err();
+    let e = s.zaby().agents().get("missing").json().await.unwrap_err();
     let zaby::ZabyError::Api(api) = e else { panic!() };
     assert!(api.request_id.unwrap().starts_with("req_"));
 }

@@ -72,7 +72,7 @@ fn expect(rows: &[(&str, &str, f64, u64)]) -> BTreeMap<(String, String), (f64, u
 async fn signals_and_rollups(s: TestServer) {
     let z = s.zaby();
     let tenant = s.default_tenant().await;
-    let agent = z.agents().create(json!({"slug": "intel", "name": "Intel"})).await.unwrap();
+    let agent = z.agents().create(json!({"slug": "intel", "name": "Intel"})).json().await.unwrap();
     let a = agent["id"].as_str().unwrap();
     // Around the UTC midnight between Sunday 2026-03-01 and Monday 2026-03-02 (a day
     // and ISO-week edge), and the month edge before 2026-03-01.
@@ -162,7 +162,7 @@ async fn signals_and_rollups(s: TestServer) {
             .await;
 
     // ---- E93 ----
-    let all = z.intelligence().list_signals(Some(json!({"agentId": a, "limit": 100}))).await.unwrap();
+    let all = z.intelligence().list_signals(json!({"agentId": a, "limit": 100})).json().await.unwrap();
     assert_eq!(all["total"], 11);
     let first = &all["items"][0];
     assert_eq!(first["id"], s9.as_str());
@@ -175,47 +175,49 @@ async fn signals_and_rollups(s: TestServer) {
     assert_eq!(first["payload"]["reason"], "x");
     let day = z
         .intelligence()
-        .list_signals(Some(json!({"agentId": a, "from": "2026-03-02", "to": "2026-03-02"})))
+        .list_signals(json!({"agentId": a, "from": "2026-03-02", "to": "2026-03-02"}))
+        .json()
         .await
         .unwrap();
     let ids: Vec<&str> = day["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
     assert_eq!(ids, [s3.as_str(), s6.as_str(), s8.as_str()]);
     // `to` as a date is the end of that day; a timestamp is exact.
-    let upto = z.intelligence().list_signals(Some(json!({"agentId": a, "to": "2026-03-01"}))).await.unwrap();
+    let upto = z.intelligence().list_signals(json!({"agentId": a, "to": "2026-03-01"})).json().await.unwrap();
     assert_eq!(upto["total"], 8);
     let upto = z
         .intelligence()
-        .list_signals(Some(json!({"agentId": a, "to": "2026-03-01T23:59:59.998Z", "from": "2026-03-01T23:30:00Z"})))
+        .list_signals(json!({"agentId": a, "to": "2026-03-01T23:59:59.998Z", "from": "2026-03-01T23:30:00Z"}))
+        .json()
         .await
         .unwrap();
     assert_eq!(upto["total"], 1);
-    let fb = z.intelligence().list_signals(Some(json!({"type": "user_feedback", "agentId": a}))).await.unwrap();
+    let fb = z.intelligence().list_signals(json!({"type": "user_feedback", "agentId": a})).json().await.unwrap();
     let ids: Vec<&str> = fb["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), 3);
     assert_eq!(ids[0], s4.as_str());
     assert_eq!(fb["items"][0]["value"], 4.0);
-    let by_run = z.intelligence().list_signals(Some(json!({"runId": "r2"}))).await.unwrap();
+    let by_run = z.intelligence().list_signals(json!({"runId": "r2"})).json().await.unwrap();
     assert_eq!(by_run["total"], 1);
     assert_eq!(by_run["items"][0]["id"], s2.as_str());
     // Pages of 4, by createdAt then id.
     let mut paged = Vec::new();
-    let mut it = z.intelligence().iter_signals(Some(json!({"agentId": a, "limit": 4})));
+    let mut it = z.intelligence().iter_signals(json!({"agentId": a, "limit": 4})).json();
     while let Some(item) = it.next().await {
         paged.push(item.unwrap());
     }
     assert_eq!(paged, all["items"].as_array().unwrap().clone());
-    expect_err(z.intelligence().list_signals(Some(json!({"from": "yesterday"}))), 422, "VALIDATION_ERROR").await;
+    expect_err(z.intelligence().list_signals(json!({"from": "yesterday"})), 422, "VALIDATION_ERROR").await;
     expect_err(
-        z.intelligence().list_signals(Some(json!({"from": "2026-03-02", "to": "2026-03-01"}))),
+        z.intelligence().list_signals(json!({"from": "2026-03-02", "to": "2026-03-01"})),
         422,
         "VALIDATION_ERROR",
     )
     .await;
-    expect_err(z.intelligence().list_signals(Some(json!({"cursor": "nope"}))), 422, "VALIDATION_ERROR").await;
+    expect_err(z.intelligence().list_signals(json!({"cursor": "nope"})), 422, "VALIDATION_ERROR").await;
 
     // ---- E94, daily ----
     let window = json!({"agentId": a, "from": "2026-02-28", "to": "2026-03-02", "limit": 100});
-    let daily = z.intelligence().list_rollups(Some(window.clone())).await.unwrap();
+    let daily = z.intelligence().list_rollups(window.clone()).json().await.unwrap();
     let items = daily["items"].as_array().unwrap();
     let (d28, d01, d02) = ("2026-02-28T00:00:00.000Z", "2026-03-01T00:00:00.000Z", "2026-03-02T00:00:00.000Z");
     assert_eq!(
@@ -258,14 +260,16 @@ async fn signals_and_rollups(s: TestServer) {
     let mut pages = Vec::new();
     let mut it = z
         .intelligence()
-        .iter_rollups(Some(json!({"agentId": a, "from": "2026-02-28", "to": "2026-03-02", "limit": 5})));
+        .iter_rollups(json!({"agentId": a, "from": "2026-02-28", "to": "2026-03-02", "limit": 5}))
+        .json();
     while let Some(item) = it.next().await {
         pages.push(item.unwrap());
     }
     assert_eq!(&pages, items);
     let p1 = z
         .intelligence()
-        .list_rollups(Some(json!({"agentId": a, "from": "2026-02-28", "to": "2026-03-02", "limit": 5})))
+        .list_rollups(json!({"agentId": a, "from": "2026-02-28", "to": "2026-03-02", "limit": 5}))
+        .json()
         .await
         .unwrap();
     assert_eq!(p1["total"], 18);
@@ -273,9 +277,8 @@ async fn signals_and_rollups(s: TestServer) {
     // Only the buckets overlapping the window, and one metric.
     let one = z
         .intelligence()
-        .list_rollups(Some(
-            json!({"agentId": a, "from": "2026-03-02", "to": "2026-03-02", "metric": "avg_response_time"}),
-        ))
+        .list_rollups(json!({"agentId": a, "from": "2026-03-02", "to": "2026-03-02", "metric": "avg_response_time"}))
+        .json()
         .await
         .unwrap();
     assert_eq!(table(one["items"].as_array().unwrap()), expect(&[(d02, "avg_response_time", 50.0, 1)]));
@@ -283,10 +286,11 @@ async fn signals_and_rollups(s: TestServer) {
     // ---- hourly, weekly, monthly ----
     let hourly = z
         .intelligence()
-        .list_rollups(Some(json!({
+        .list_rollups(json!({
             "agentId": a, "granularity": "hourly", "metric": "run_count",
             "from": "2026-03-01T23:10:00Z", "to": "2026-03-02T00:10:00Z",
-        })))
+        }))
+        .json()
         .await
         .unwrap();
     assert_eq!(
@@ -297,9 +301,10 @@ async fn signals_and_rollups(s: TestServer) {
     assert_eq!(hourly["items"][1]["bucketEnd"], "2026-03-02T01:00:00.000Z");
     let weekly = z
         .intelligence()
-        .list_rollups(Some(json!({
+        .list_rollups(json!({
             "agentId": a, "granularity": "weekly", "metric": "run_count", "from": "2026-02-28", "to": "2026-03-02",
-        })))
+        }))
+        .json()
         .await
         .unwrap();
     assert_eq!(
@@ -310,9 +315,10 @@ async fn signals_and_rollups(s: TestServer) {
     assert_eq!(weekly["items"][1]["bucketEnd"], "2026-03-09T00:00:00.000Z");
     let monthly = z
         .intelligence()
-        .list_rollups(Some(json!({
+        .list_rollups(json!({
             "agentId": a, "granularity": "monthly", "metric": "tokens", "from": "2026-02-28", "to": "2026-03-02",
-        })))
+        }))
+        .json()
         .await
         .unwrap();
     assert_eq!(
@@ -323,20 +329,20 @@ async fn signals_and_rollups(s: TestServer) {
     assert_eq!(monthly["items"][1]["bucketEnd"], "2026-04-01T00:00:00.000Z");
     assert_eq!(monthly["items"][1]["granularity"], "monthly");
     // The default window is the last 30 days: these signals are older.
-    let recent = z.intelligence().list_rollups(Some(json!({"agentId": a}))).await.unwrap();
+    let recent = z.intelligence().list_rollups(json!({"agentId": a})).json().await.unwrap();
     assert_eq!(recent["total"], 0);
 
     // Tenant isolation.
     let (_, key2) = s.second_tenant().await;
     let z2 = s.zaby_with_key(&key2);
-    assert_eq!(z2.intelligence().list_signals(None).await.unwrap()["total"], 0);
-    assert_eq!(z2.intelligence().list_signals(Some(json!({"agentId": a}))).await.unwrap()["total"], 0);
-    expect_err(z2.intelligence().list_rollups(Some(window)), 404, "NOT_FOUND").await;
+    assert_eq!(z2.intelligence().list_signals(None).json().await.unwrap()["total"], 0);
+    assert_eq!(z2.intelligence().list_signals(json!({"agentId": a})).json().await.unwrap()["total"], 0);
+    expect_err(z2.intelligence().list_rollups(window), 404, "NOT_FOUND").await;
 }
 
 async fn rollup_errors(s: TestServer) {
     let z = s.zaby();
-    let agent = z.agents().create(json!({"slug": "intel-errors", "name": "E"})).await.unwrap();
+    let agent = z.agents().create(json!({"slug": "intel-errors", "name": "E"})).json().await.unwrap();
     let a = agent["id"].as_str().unwrap();
     let cases = [
         (json!({}), "agentId"),
@@ -350,15 +356,14 @@ async fn rollup_errors(s: TestServer) {
         (json!({"agentId": a, "from": "2026-03-02", "to": "2026-03-01"}), "from"),
     ];
     for (query, field) in cases {
-        let e = expect_err(z.intelligence().list_rollups(Some(query.clone())), 422, "VALIDATION_ERROR").await;
+        let e = expect_err(z.intelligence().list_rollups(query.clone()), 422, "VALIDATION_ERROR").await;
         assert!(e.message().starts_with(field), "{query}: {}", e.message());
     }
-    expect_err(z.intelligence().list_rollups(Some(json!({"agentId": "nope"}))), 404, "NOT_FOUND").await;
+    expect_err(z.intelligence().list_rollups(json!({"agentId": "nope"})), 404, "NOT_FOUND").await;
     // An agent without signals has no buckets.
-    let empty = z.intelligence().list_rollups(Some(json!({"agentId": a, "granularity": "weekly"}))).await.unwrap();
+    let empty = z.intelligence().list_rollups(json!({"agentId": a, "granularity": "weekly"})).json().await.unwrap();
     assert_eq!(empty, json!({"items": [], "nextCursor": null, "total": 0}));
-    let e =
-        expect_err(z.intelligence().list_improvements(Some(json!({"status": "OPEN"}))), 422, "VALIDATION_ERROR").await;
+    let e = expect_err(z.intelligence().list_improvements(json!({"status": "OPEN"})), 422, "VALIDATION_ERROR").await;
     assert!(e.message().starts_with("status"));
 }
 
@@ -371,23 +376,24 @@ async fn improvements_from_low_rating(s: TestServer) {
         async move {
             let id = run["runId"].as_str().or(run["id"].as_str()).unwrap().to_string();
             eventually("run completed", || async {
-                let p = z.agents().get_run_progress(&id).await.unwrap();
+                let p = z.agents().get_run_progress(&id).json().await.unwrap();
                 (p["status"] == "COMPLETED").then_some(())
             })
             .await;
             id
         }
     };
-    let run_id = done(z.agents().start_run(&a, json!({"input": "hello"})).await.unwrap()).await;
+    let run_id = done(z.agents().start_run(&a, json!({"input": "hello"})).json().await.unwrap()).await;
     // A good rating and a test run rated 1 propose nothing.
-    let good = done(z.agents().start_run(&a, json!({"input": "fine"})).await.unwrap()).await;
-    z.runtime_tokens().record_feedback(&good, json!({"rating": 5})).await.unwrap();
-    let test = done(z.agents().test_run(&a, json!({"input": "draft"})).await.unwrap()).await;
-    z.runtime_tokens().record_feedback(&test, json!({"rating": 1})).await.unwrap();
-    assert_eq!(z.intelligence().list_improvements(None).await.unwrap()["total"], 0);
+    let good = done(z.agents().start_run(&a, json!({"input": "fine"})).json().await.unwrap()).await;
+    z.runtime_tokens().record_feedback(&good, json!({"rating": 5})).json().await.unwrap();
+    let test = done(z.agents().test_run(&a, json!({"input": "draft"})).json().await.unwrap()).await;
+    z.runtime_tokens().record_feedback(&test, json!({"rating": 1})).json().await.unwrap();
+    assert_eq!(z.intelligence().list_improvements(None).json().await.unwrap()["total"], 0);
 
-    let fb = z.runtime_tokens().record_feedback(&run_id, json!({"rating": 1, "comment": "wrong"})).await.unwrap();
-    let sig = z.intelligence().list_signals(Some(json!({"runId": run_id, "type": "user_feedback"}))).await.unwrap();
+    let fb =
+        z.runtime_tokens().record_feedback(&run_id, json!({"rating": 1, "comment": "wrong"})).json().await.unwrap();
+    let sig = z.intelligence().list_signals(json!({"runId": run_id, "type": "user_feedback"})).json().await.unwrap();
     assert_eq!(sig["total"], 1);
     let sig = &sig["items"][0];
     assert_eq!(sig["value"], 1.0);
@@ -395,12 +401,14 @@ async fn improvements_from_low_rating(s: TestServer) {
     assert_eq!(sig["payload"]["feedbackId"], fb["id"]);
 
     // Listed twice (also concurrently): exactly one improvement.
-    let q = Some(json!({"agentId": a}));
-    let (l1, l2) =
-        tokio::join!(z.intelligence().list_improvements(q.clone()), z.intelligence().list_improvements(q.clone()));
+    let q = json!({"agentId": a});
+    let (l1, l2) = tokio::join!(
+        z.intelligence().list_improvements(q.clone()).json(),
+        z.intelligence().list_improvements(q.clone()).json()
+    );
     assert_eq!(l1.unwrap()["total"], 1);
     assert_eq!(l2.unwrap()["total"], 1);
-    let list = z.intelligence().list_improvements(q.clone()).await.unwrap();
+    let list = z.intelligence().list_improvements(q.clone()).json().await.unwrap();
     assert_eq!(list["total"], 1);
     let imp = list["items"][0].clone();
     assert_eq!(imp["agentId"], a.as_str());
@@ -418,60 +426,59 @@ async fn improvements_from_low_rating(s: TestServer) {
     // Tenant isolation.
     let (_, key2) = s.second_tenant().await;
     let z2 = s.zaby_with_key(&key2);
-    assert_eq!(z2.intelligence().list_improvements(None).await.unwrap()["total"], 0);
+    assert_eq!(z2.intelligence().list_improvements(None).json().await.unwrap()["total"], 0);
     expect_err(z2.intelligence().approve_improvement(&id, None), 404, "NOT_FOUND").await;
     expect_err(z2.intelligence().reject_improvement(&id, None), 404, "NOT_FOUND").await;
 
     // Review: PROPOSED → APPROVED → IMPLEMENTED; anything else is 409.
-    expect_err(z.intelligence().approve_improvement(&id, Some(json!({"status": "DONE"}))), 422, "VALIDATION_ERROR")
-        .await;
+    expect_err(z.intelligence().approve_improvement(&id, json!({"status": "DONE"})), 422, "VALIDATION_ERROR").await;
     expect_err(z.intelligence().approve_improvement("nope", None), 404, "NOT_FOUND").await;
-    let approved = z.intelligence().approve_improvement(&id, Some(json!({"comment": "will do"}))).await.unwrap();
+    let approved = z.intelligence().approve_improvement(&id, json!({"comment": "will do"})).json().await.unwrap();
     assert_eq!(approved["status"], "APPROVED");
     assert_eq!(approved["comment"], "will do");
     assert!(approved["decidedAt"].is_string());
     expect_err(z.intelligence().approve_improvement(&id, None), 409, "CANDIDATE_ALREADY_REVIEWED").await;
-    let implemented = z.intelligence().approve_improvement(&id, Some(json!({"status": "IMPLEMENTED"}))).await.unwrap();
+    let implemented = z.intelligence().approve_improvement(&id, json!({"status": "IMPLEMENTED"})).json().await.unwrap();
     assert_eq!(implemented["status"], "IMPLEMENTED");
     assert_eq!(implemented["comment"], "will do");
     expect_err(
-        z.intelligence().approve_improvement(&id, Some(json!({"status": "IMPLEMENTED"}))),
+        z.intelligence().approve_improvement(&id, json!({"status": "IMPLEMENTED"})),
         409,
         "CANDIDATE_ALREADY_REVIEWED",
     )
     .await;
     expect_err(z.intelligence().reject_improvement(&id, None), 409, "CANDIDATE_ALREADY_REVIEWED").await;
     // Nothing new without new evidence.
-    assert_eq!(z.intelligence().list_improvements(q.clone()).await.unwrap()["total"], 1);
+    assert_eq!(z.intelligence().list_improvements(q.clone()).json().await.unwrap()["total"], 1);
 
     // A second low rating of the same run is new evidence: a new proposal.
-    z.runtime_tokens().record_feedback(&run_id, json!({"rating": 2})).await.unwrap();
-    let open = z.intelligence().list_improvements(Some(json!({"agentId": a, "status": "PROPOSED"}))).await.unwrap();
+    z.runtime_tokens().record_feedback(&run_id, json!({"rating": 2})).json().await.unwrap();
+    let open = z.intelligence().list_improvements(json!({"agentId": a, "status": "PROPOSED"})).json().await.unwrap();
     assert_eq!(open["total"], 1);
     let again = &open["items"][0];
     assert_ne!(again["id"], id.as_str());
     assert_eq!(again["signalIds"].as_array().unwrap().len(), 2);
     assert_eq!(again["signalIds"][0], sig["id"]);
     let id2 = again["id"].as_str().unwrap().to_string();
-    let rejected = z.intelligence().reject_improvement(&id2, Some(json!({"reason": "noise"}))).await.unwrap();
+    let rejected = z.intelligence().reject_improvement(&id2, json!({"reason": "noise"})).json().await.unwrap();
     assert_eq!(rejected["status"], "REJECTED");
     assert_eq!(rejected["reason"], "noise");
     assert!(rejected["decidedAt"].is_string());
     expect_err(z.intelligence().reject_improvement(&id2, None), 409, "CANDIDATE_ALREADY_REVIEWED").await;
     expect_err(z.intelligence().approve_improvement(&id2, None), 409, "CANDIDATE_ALREADY_REVIEWED").await;
-    assert_eq!(z.intelligence().list_improvements(q.clone()).await.unwrap()["total"], 2);
+    assert_eq!(z.intelligence().list_improvements(q.clone()).json().await.unwrap()["total"], 2);
     for (status, n) in [("PROPOSED", 0), ("APPROVED", 0), ("IMPLEMENTED", 1), ("REJECTED", 1)] {
-        let l = z.intelligence().list_improvements(Some(json!({"agentId": a, "status": status}))).await.unwrap();
+        let l = z.intelligence().list_improvements(json!({"agentId": a, "status": status})).json().await.unwrap();
         assert_eq!(l["total"], n, "{status}");
     }
     // Rejecting from APPROVED works too.
-    let run3 = done(z.agents().start_run(&a, json!({"input": "again"})).await.unwrap()).await;
-    z.runtime_tokens().record_feedback(&run3, json!({"rating": 1})).await.unwrap();
-    let open = z.intelligence().list_improvements(Some(json!({"status": "PROPOSED"}))).await.unwrap();
+    let run3 = done(z.agents().start_run(&a, json!({"input": "again"})).json().await.unwrap()).await;
+    z.runtime_tokens().record_feedback(&run3, json!({"rating": 1})).json().await.unwrap();
+    let open = z.intelligence().list_improvements(json!({"status": "PROPOSED"})).json().await.unwrap();
     assert_eq!(open["total"], 1);
     let id3 = open["items"][0]["id"].as_str().unwrap().to_string();
-    z.intelligence().approve_improvement(&id3, None).await.unwrap();
-    let r = z.intelligence().reject_improvement(&id3, None).await.unwrap();
+    z.intelligence().approve_improvement(&id3, None).json().await.unwrap();
+    let r = z.intelligence().reject_improvement(&id3, None).json().await.unwrap();
     assert_eq!(r["status"], "REJECTED");
     assert_eq!(r["reason"], Value::Null);
 }

@@ -157,32 +157,32 @@ async fn real_providers(backend: Backend) {
 
     // No word in common: keyword finds nothing, semantic ranks by cosine.
     let q = "crimson vehicle";
-    let r = kbs.retrieve(&kb, json!({"query": q, "mode": "keyword"})).await.unwrap();
+    let r = kbs.retrieve(&kb, json!({"query": q, "mode": "keyword"})).json().await.unwrap();
     assert_eq!(r["items"], json!([]));
     let cos = |c: &str| cosine(&embed(q), &embed(c));
-    let semantic = ranked(&kbs.retrieve(&kb, json!({"query": q, "mode": "semantic"})).await.unwrap());
+    let semantic = ranked(&kbs.retrieve(&kb, json!({"query": q, "mode": "semantic"})).json().await.unwrap());
     assert_scores(&semantic, &[(car, 1.0), (apples, cos(apples)), (bananas, cos(bananas))]);
     assert!((cos(apples) - 1.25 / 2.25).abs() < 1e-12 && (cos(bananas) - 0.25 / 2.25).abs() < 1e-12);
-    let hybrid = ranked(&kbs.retrieve(&kb, json!({"query": q, "mode": "hybrid"})).await.unwrap());
+    let hybrid = ranked(&kbs.retrieve(&kb, json!({"query": q, "mode": "hybrid"})).json().await.unwrap());
     assert_scores(&hybrid, &[(car, 0.5), (apples, 0.5 * cos(apples)), (bananas, 0.5 * cos(bananas))]);
 
     // Shared words: hybrid = 0.5·(the keyword score) + 0.5·cosine; hybrid is the default.
     let q = "red fruit";
     let cos = |c: &str| cosine(&embed(q), &embed(c));
-    let keyword = ranked(&kbs.retrieve(&kb, json!({"query": q, "mode": "keyword"})).await.unwrap());
+    let keyword = ranked(&kbs.retrieve(&kb, json!({"query": q, "mode": "keyword"})).json().await.unwrap());
     assert_eq!(keyword.len(), 3, "{keyword:?}");
     assert_eq!(keyword[0].0, apples);
     let lexical = |c: &str| keyword.iter().find(|(k, _)| k == c).unwrap().1;
     let mut expected: Vec<(&str, f64)> =
         [apples, bananas, car].iter().map(|c| (*c, 0.5 * lexical(c) + 0.5 * cos(c))).collect();
     expected.sort_by(|a, b| b.1.total_cmp(&a.1));
-    let hybrid = ranked(&kbs.retrieve(&kb, json!({"query": q})).await.unwrap());
+    let hybrid = ranked(&kbs.retrieve(&kb, json!({"query": q})).json().await.unwrap());
     assert_scores(&hybrid, &expected);
-    let explicit = ranked(&kbs.retrieve(&kb, json!({"query": q, "mode": "hybrid"})).await.unwrap());
+    let explicit = ranked(&kbs.retrieve(&kb, json!({"query": q, "mode": "hybrid"})).json().await.unwrap());
     assert_eq!(explicit, hybrid);
 
     // E49: the model mapped to `zaby` answers from the query and the retrieved chunks.
-    let a = kbs.provisional_answer(&kb, json!({"query": q})).await.unwrap();
+    let a = kbs.provisional_answer(&kb, json!({"query": q})).json().await.unwrap();
     assert_eq!(a["status"], "ANSWERED");
     assert_eq!(a["answer"], ANSWER);
     assert_eq!(a["confidence"].as_f64().unwrap(), hybrid[0].1);
@@ -195,7 +195,7 @@ async fn real_providers(backend: Backend) {
     }
     assert!(sent[0].get("tools").is_none_or(|t| t.as_array().is_some_and(|a| a.is_empty())), "{}", sent[0]);
     // NO_ANSWER does not call the model.
-    let none = kbs.provisional_answer(&kb, json!({"query": q, "minScore": 0.99})).await.unwrap();
+    let none = kbs.provisional_answer(&kb, json!({"query": q, "minScore": 0.99})).json().await.unwrap();
     assert_eq!((none["status"].as_str(), none["answer"].as_str()), (Some("NO_ANSWER"), Some("")));
     assert_eq!(chats.lock().unwrap().len(), 1);
 }
@@ -240,6 +240,6 @@ async fn provisional_answer_reports_a_failing_model() {
         .await;
     assert!(e.to_string().to_lowercase().contains("model"), "{e}");
     assert!(!calls.lock().unwrap().is_empty(), "the provider was never asked");
-    let r = z.knowledge_bases().retrieve(&kb, json!({"query": "red fruit", "mode": "keyword"})).await.unwrap();
+    let r = z.knowledge_bases().retrieve(&kb, json!({"query": "red fruit", "mode": "keyword"})).json().await.unwrap();
     assert_eq!(r["items"].as_array().unwrap().len(), 1);
 }

@@ -27,25 +27,31 @@ fn id(v: &Value) -> &str {
 /// ACTIVE, bound to an external app with a policy; returns a runtime token.
 async fn kb_agent(s: &TestServer, slug: &str, kbs: &[&str]) -> String {
     let z = s.zaby();
-    let agent = z.agents().create(json!({"slug": slug, "name": slug})).await.unwrap();
+    let agent = z.agents().create(json!({"slug": slug, "name": slug})).json().await.unwrap();
     for kb in kbs {
-        let att = z.agents().attach_knowledge_base(id(&agent), json!({"knowledgeBaseId": kb})).await.unwrap();
+        let att = z.agents().attach_knowledge_base(id(&agent), json!({"knowledgeBaseId": kb})).json().await.unwrap();
         assert_eq!(att["enabled"], true);
     }
-    let version = z.agents().publish(id(&agent)).await.unwrap();
+    let version = z.agents().publish(id(&agent)).json().await.unwrap();
     let deployment = z
         .agents()
         .deploy(id(&agent), json!({"agentVersionId": version["id"], "environment": "PRODUCTION"}))
+        .json()
         .await
         .unwrap();
     let active = wait_active(&z, id(&deployment)).await;
     assert_eq!(active["status"], "ACTIVE", "{active}");
-    let app =
-        z.external_apps().create(json!({"name": format!("{slug} app"), "slug": format!("{slug}-app")})).await.unwrap();
-    z.external_apps().bind_deployment(id(&app), json!({"deploymentId": id(&deployment)})).await.unwrap();
+    let app = z
+        .external_apps()
+        .create(json!({"name": format!("{slug} app"), "slug": format!("{slug}-app")}))
+        .json()
+        .await
+        .unwrap();
+    z.external_apps().bind_deployment(id(&app), json!({"deploymentId": id(&deployment)})).json().await.unwrap();
     let policy = z
         .runtime_token_policies()
         .create(json!({"name": "default", "externalAppId": id(&app), "deploymentId": id(&deployment)}))
+        .json()
         .await
         .unwrap();
     let token = z
@@ -54,6 +60,7 @@ async fn kb_agent(s: &TestServer, slug: &str, kbs: &[&str]) -> String {
             "externalAppId": id(&app), "deploymentId": id(&deployment),
             "quotaPolicyId": id(&policy), "externalUserId": "reader-1",
         }))
+        .json()
         .await
         .unwrap();
     token["token"].as_str().unwrap().to_string()
@@ -62,7 +69,7 @@ async fn kb_agent(s: &TestServer, slug: &str, kbs: &[&str]) -> String {
 /// Starts a run asynchronously and consumes its SSE stream to the end.
 async fn streamed_run(s: &TestServer, token: &str, question: &str) -> (String, Vec<zaby::SseEvent>) {
     let rt = s.runtime(token);
-    let started = rt.runs().start(json!({"input": question, "respondAsync": true})).await.unwrap();
+    let started = rt.runs().start(json!({"input": question, "respondAsync": true})).json().await.unwrap();
     let run_id = started["runId"].as_str().unwrap().to_string();
     let events =
         tokio::time::timeout(DEADLINE, rt.runs().stream(&run_id, None).map(|e| e.unwrap()).collect::<Vec<_>>())
@@ -124,7 +131,7 @@ async fn answers_from_the_right_document(s: TestServer) {
             .contains(&q["query"].as_str().unwrap())
     }) {
         let question = q["query"].as_str().unwrap();
-        let retrieved = z.knowledge_bases().retrieve(&kb, json!({"query": question})).await.unwrap();
+        let retrieved = z.knowledge_bases().retrieve(&kb, json!({"query": question})).json().await.unwrap();
         let items = retrieved["items"].as_array().unwrap().clone();
         assert_eq!(items.len() as u64, q["total"].as_u64().unwrap(), "{q}");
         // The best chunk is the one queries.json names.
@@ -147,7 +154,7 @@ async fn answers_from_the_right_document(s: TestServer) {
             "{finished}"
         );
         // The stored run agrees with the stream.
-        let p = z.agents().get_run_progress(&run_id).await.unwrap();
+        let p = z.agents().get_run_progress(&run_id).json().await.unwrap();
         assert_eq!((&p["status"], &p["finalOutput"]), (&json!("COMPLETED"), &finished["finalOutput"]));
     }
     // A question no document covers: no citations, the plain reply.
@@ -176,7 +183,7 @@ async fn two_knowledge_bases_merge_by_score(s: TestServer) {
     let question = "Are refunds granted after a service outage?";
     let mut merged = Vec::new();
     for kb in [&corpus, &extra] {
-        let r = z.knowledge_bases().retrieve(kb, json!({"query": question, "topK": 5})).await.unwrap();
+        let r = z.knowledge_bases().retrieve(kb, json!({"query": question, "topK": 5})).json().await.unwrap();
         merged.extend(r["items"].as_array().unwrap().iter().cloned());
     }
     let from_extra = merged.iter().filter(|i| i["knowledgeBaseId"] == extra.as_str()).count();

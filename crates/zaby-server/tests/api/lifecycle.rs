@@ -19,32 +19,33 @@ async fn no_delay_is_active_at_once(s: TestServer) {
     assert_eq!(zaby_server::Settings::default().provisioning_delay_ms, 0);
     let s = TestServer::start_with(s.backend, |st| st.provisioning_delay_ms = 0).await.unwrap();
     let z = s.zaby();
-    let agent = z.agents().create(json!({"slug": "at-once", "name": "At once"})).await.unwrap();
+    let agent = z.agents().create(json!({"slug": "at-once", "name": "At once"})).json().await.unwrap();
     let agent_id = agent["id"].as_str().unwrap();
-    let v1 = z.agents().publish(agent_id).await.unwrap();
+    let v1 = z.agents().publish(agent_id).json().await.unwrap();
     for _ in 0..3 {
-        let dep = z.deployments().create(agent_id, json!({"agentVersionId": v1["id"]})).await.unwrap();
+        let dep = z.deployments().create(agent_id, json!({"agentVersionId": v1["id"]})).json().await.unwrap();
         assert_eq!(dep["status"], "PENDING");
-        let prov = z.deployments().get_provisioning(dep["id"].as_str().unwrap()).await.unwrap();
+        let prov = z.deployments().get_provisioning(dep["id"].as_str().unwrap()).json().await.unwrap();
         assert_eq!((prov["status"].as_str(), &prov["deploymentId"]), (Some("ACTIVE"), &dep["id"]));
     }
-    let deployments = z.agents().get(agent_id).await.unwrap()["activeDeployments"].clone();
+    let deployments = z.agents().get(agent_id).json().await.unwrap()["activeDeployments"].clone();
     assert_eq!(deployments.as_array().map(Vec::len), Some(1), "each new deployment superseded the previous one");
 }
 
 async fn full_lifecycle(s: TestServer) {
     let z = s.zaby();
-    let agent = z.agents().create(json!({"slug": "support-bot", "name": "Support"})).await.unwrap();
+    let agent = z.agents().create(json!({"slug": "support-bot", "name": "Support"})).json().await.unwrap();
     assert_eq!(agent["status"], "DRAFT");
     let agent_id = agent["id"].as_str().unwrap();
-    let v1 = z.agents().publish(agent_id).await.unwrap();
+    let v1 = z.agents().publish(agent_id).json().await.unwrap();
     assert_eq!(v1["version"], 1);
     assert_eq!(v1["id"], v1["agentVersionId"]);
-    assert_eq!(z.agents().get(agent_id).await.unwrap()["status"], "ACTIVE");
+    assert_eq!(z.agents().get(agent_id).json().await.unwrap()["status"], "ACTIVE");
 
     let dep = z
         .deployments()
         .create(agent_id, json!({"agentVersionId": v1["id"], "environment": "PRODUCTION"}))
+        .json()
         .await
         .unwrap();
     assert_eq!(dep["status"], "PENDING");
@@ -54,12 +55,13 @@ async fn full_lifecycle(s: TestServer) {
     let prov = wait_active(&z, dep_id).await;
     assert_eq!(prov["status"], "ACTIVE");
     assert_eq!(prov["deploymentId"], dep["id"]);
-    let agent = z.agents().get(agent_id).await.unwrap();
+    let agent = z.agents().get(agent_id).json().await.unwrap();
     assert_eq!(agent["activeDeployments"][0]["id"], dep["id"]);
 
     let app = z
         .external_apps()
         .create(json!({"name": "Web", "slug": "web", "allowedOrigins": ["https://app.example.com"]}))
+        .json()
         .await
         .unwrap();
     let app_id = app["id"].as_str().unwrap();
@@ -67,18 +69,20 @@ async fn full_lifecycle(s: TestServer) {
     let binding = z
         .external_apps()
         .bind_deployment(app_id, json!({"deploymentId": dep_id, "allowBrowserRuntime": true}))
+        .json()
         .await
         .unwrap();
     assert_eq!(binding["allowServerRuntime"], true);
-    let app = z.external_apps().get(app_id).await.unwrap();
+    let app = z.external_apps().get(app_id).json().await.unwrap();
     assert_eq!(app["deploymentIds"], json!([dep_id]));
     assert_eq!(app["activeDeploymentId"], dep["id"]);
-    let prov = z.deployments().get_provisioning(dep_id).await.unwrap();
+    let prov = z.deployments().get_provisioning(dep_id).json().await.unwrap();
     assert_eq!(prov["externalApps"][0]["externalAppId"], app["id"]);
 
     let policy = z
         .runtime_token_policies()
         .create(json!({"name": "p", "externalAppId": app_id, "deploymentId": dep_id, "maxUsesPerToken": 10}))
+        .json()
         .await
         .unwrap();
     let token = z
@@ -87,6 +91,7 @@ async fn full_lifecycle(s: TestServer) {
             "externalAppId": app_id, "deploymentId": dep_id, "quotaPolicyId": policy["id"],
             "uniqueId": "customer-42", "channel": "web"
         }))
+        .json()
         .await
         .unwrap();
     assert_eq!(token["tokenType"], "Bearer");
@@ -96,7 +101,7 @@ async fn full_lifecycle(s: TestServer) {
     // The token authenticates on the runtime route (which then finds no run).
     let (status, code) = sdk_probe(&s, token["token"].as_str().unwrap()).await;
     assert_eq!((status, code.as_str()), (404, "NOT_FOUND"));
-    let usage = z.runtime_token_usage().get(Some(json!({"externalAppId": app_id}))).await.unwrap();
+    let usage = z.runtime_token_usage().get(json!({"externalAppId": app_id})).json().await.unwrap();
     assert_eq!(usage["totals"]["tokensIssued"], 1);
     assert_eq!(usage["totals"]["runtimeRequests"], 1);
     assert_eq!(usage["quotaWindows"][0]["quotaPolicyId"], policy["id"]);
@@ -106,41 +111,46 @@ async fn superseding_chain(s: TestServer) {
     let z = s.zaby();
     let d1 = deployed_agent(&z, "chain").await;
     let agent_id = d1.agent_id().to_string();
-    z.agents().update(&agent_id, json!({"instructions": "v2"})).await.unwrap();
-    let v2 = z.agents().publish(&agent_id).await.unwrap();
+    z.agents().update(&agent_id, json!({"instructions": "v2"})).json().await.unwrap();
+    let v2 = z.agents().publish(&agent_id).json().await.unwrap();
     assert_eq!(v2["version"], 2);
-    let app = z.external_apps().create(json!({"name": "A", "slug": "a"})).await.unwrap();
+    let app = z.external_apps().create(json!({"name": "A", "slug": "a"})).json().await.unwrap();
     let app_id = app["id"].as_str().unwrap();
-    z.external_apps().bind_deployment(app_id, json!({"deploymentId": d1.deployment_id()})).await.unwrap();
-    let d2 =
-        z.agents().deploy(&agent_id, json!({"agentVersionId": v2["id"], "environment": "PRODUCTION"})).await.unwrap();
+    z.external_apps().bind_deployment(app_id, json!({"deploymentId": d1.deployment_id()})).json().await.unwrap();
+    let d2 = z
+        .agents()
+        .deploy(&agent_id, json!({"agentVersionId": v2["id"], "environment": "PRODUCTION"}))
+        .json()
+        .await
+        .unwrap();
     wait_active(&z, d2["id"].as_str().unwrap()).await;
     // The earlier deployment is superseded; the app follows the chain.
-    let (code_status, code) = err_of(z.deployments().get_provisioning(d1.deployment_id()).await.unwrap_err());
+    let (code_status, code) = err_of(z.deployments().get_provisioning(d1.deployment_id()).json().await.unwrap_err());
     assert_eq!((code_status, code.as_str()), (409, "DEPLOYMENT_NOT_ACTIVE"));
-    let app = z.external_apps().get(app_id).await.unwrap();
+    let app = z.external_apps().get(app_id).json().await.unwrap();
     assert_eq!(app["activeDeploymentId"], d2["id"]);
-    let agent = z.agents().get(&agent_id).await.unwrap();
+    let agent = z.agents().get(&agent_id).json().await.unwrap();
     assert_eq!(agent["activeDeployments"].as_array().unwrap().len(), 1);
     // Tokens can still be minted for the superseded deployment.
     let policy = z
         .runtime_token_policies()
         .create(json!({"name": "p", "externalAppId": app_id, "deploymentId": d1.deployment_id()}))
+        .json()
         .await
         .unwrap();
     z.runtime_tokens()
-        .create(json!({"externalAppId": app_id, "deploymentId": d1.deployment_id(), "quotaPolicyId": policy["id"], "externalUserId": "u"}))
+        .create(json!({"externalAppId": app_id, "deploymentId": d1.deployment_id(), "quotaPolicyId": policy["id"], "externalUserId": "u"})).json()
         .await
         .unwrap();
     // A different environment does not supersede.
-    let d3 = z.agents().deploy(&agent_id, json!({"agentVersionId": v2["id"]})).await.unwrap();
+    let d3 = z.agents().deploy(&agent_id, json!({"agentVersionId": v2["id"]})).json().await.unwrap();
     assert_eq!(d3["environment"], "TEST");
     wait_active(&z, d3["id"].as_str().unwrap()).await;
-    z.deployments().get_provisioning(d2["id"].as_str().unwrap()).await.unwrap();
+    z.deployments().get_provisioning(d2["id"].as_str().unwrap()).json().await.unwrap();
     // Redeploy (tenant route) uses the latest version and the newest environment.
     let tenant = s.default_tenant().await;
     let t = s.tenant_client(&s.tenant_token(&tenant, "ops").await);
-    let d4 = t.tenant_agents().redeploy(&agent_id, None).await.unwrap();
+    let d4 = t.tenant_agents().redeploy(&agent_id, None).json().await.unwrap();
     assert_eq!(d4["agentVersionId"], v2["id"]);
     assert_eq!(d4["environment"], "TEST");
     assert_eq!(d4["status"], "PENDING");
@@ -148,7 +158,7 @@ async fn superseding_chain(s: TestServer) {
 
 async fn provisioning_rules(s: TestServer) {
     let z = s.zaby();
-    let agent = z.agents().create(json!({"slug": "p", "name": "P"})).await.unwrap();
+    let agent = z.agents().create(json!({"slug": "p", "name": "P"})).json().await.unwrap();
     let id = agent["id"].as_str().unwrap();
     // Deploying needs a version of this agent.
     expect_err(z.agents().deploy(id, json!({"agentVersionId": "nope"})), 422, "VALIDATION_ERROR").await;
@@ -156,15 +166,15 @@ async fn provisioning_rules(s: TestServer) {
     let tenant = s.default_tenant().await;
     let t = s.tenant_client(&s.tenant_token(&tenant, "ops").await);
     expect_err(t.tenant_agents().redeploy(id, None), 409, "NO_PUBLISHED_VERSION").await;
-    let v = z.agents().publish(id).await.unwrap();
+    let v = z.agents().publish(id).json().await.unwrap();
     expect_err(z.agents().deploy(id, json!({"agentVersionId": v["id"], "environment": "QA"})), 422, "VALIDATION_ERROR")
         .await;
     // E15 needs an ACTIVE deployment.
     expect_err(z.agents().playground_runtime_tokens(id, None), 409, "NO_ACTIVE_DEPLOYMENT").await;
-    let dep = z.agents().deploy(id, json!({"agentVersionId": v["id"]})).await.unwrap();
+    let dep = z.agents().deploy(id, json!({"agentVersionId": v["id"]})).json().await.unwrap();
     // Delete while PENDING/ACTIVE needs force; force sets deployments INACTIVE.
     expect_err(z.agents().delete(id, None), 409, "AGENT_HAS_ACTIVE_DEPLOYMENTS").await;
-    let gone = z.agents().delete(id, Some(json!({"force": true}))).await.unwrap();
+    let gone = z.agents().delete(id, json!({"force": true})).json().await.unwrap();
     assert_eq!(gone, json!({"id": id, "deleted": true}));
     expect_err(z.agents().get(id), 404, "NOT_FOUND").await;
     let err =
@@ -173,13 +183,13 @@ async fn provisioning_rules(s: TestServer) {
         assert_eq!(api.details.as_ref().unwrap()["details"]["status"], "INACTIVE");
     }
     // The slug is free again.
-    z.agents().create(json!({"slug": "p", "name": "P again"})).await.unwrap();
+    z.agents().create(json!({"slug": "p", "name": "P again"})).json().await.unwrap();
 }
 
 async fn restart_keeps_data_and_tokens(mut s: TestServer) {
     let z = s.zaby();
     let setup = setup(&z, "restart", json!({}), json!({})).await;
-    let token = z.runtime_tokens().create(setup.mint(json!({"maxUses": 5}))).await.unwrap();
+    let token = z.runtime_tokens().create(setup.mint(json!({"maxUses": 5}))).json().await.unwrap();
     let token = token["token"].as_str().unwrap().to_string();
     assert_eq!(sdk_probe(&s, &token).await.0, 404);
     // A deployment still pending at shutdown becomes ACTIVE after the restart.
@@ -189,18 +199,20 @@ async fn restart_keeps_data_and_tokens(mut s: TestServer) {
             setup.deployed.agent_id(),
             json!({"agentVersionId": setup.deployed.version["id"], "environment": "STAGING"}),
         )
+        .json()
         .await
         .unwrap();
     s.restart().await;
     let z = s.zaby();
-    let agent = z.agents().get(setup.deployed.agent_id()).await.unwrap();
+    let agent = z.agents().get(setup.deployed.agent_id()).json().await.unwrap();
     assert_eq!(agent["slug"], "restart");
     wait_active(&z, pending["id"].as_str().unwrap()).await;
     // The old token still verifies, and its use count survived.
     assert_eq!(sdk_probe(&s, &token).await.0, 404);
     let grant = z
         .runtime_token_grants()
-        .revoke(&zaby_server_grant_id(&s, &token).await, Some(json!({"reason": "done"})))
+        .revoke(&zaby_server_grant_id(&s, &token).await, json!({"reason": "done"}))
+        .json()
         .await
         .unwrap();
     assert_eq!(grant["usedCount"], 2);

@@ -26,7 +26,7 @@ async fn early_in_minute() {
 
 async fn wait_terminal(z: &zaby::Zaby, run_id: &str) -> Value {
     eventually("run end", || async {
-        let r = z.agents().get_run_progress(run_id).await.unwrap();
+        let r = z.agents().get_run_progress(run_id).json().await.unwrap();
         matches!(r["status"].as_str(), Some("COMPLETED" | "FAILED" | "CANCELLED")).then_some(r)
     })
     .await
@@ -34,14 +34,14 @@ async fn wait_terminal(z: &zaby::Zaby, run_id: &str) -> Value {
 
 async fn wait_status(z: &zaby::Zaby, run_id: &str, status: &str) -> Value {
     eventually(status, || async {
-        let r = z.agents().get_run_progress(run_id).await.unwrap();
+        let r = z.agents().get_run_progress(run_id).json().await.unwrap();
         (r["status"] == status).then_some(r)
     })
     .await
 }
 
 async fn events(z: &zaby::Zaby, run_id: &str) -> Vec<Value> {
-    let page = z.agents().list_run_events(run_id, Some(json!({"cursor": "0", "limit": 500}))).await.unwrap();
+    let page = z.agents().list_run_events(run_id, json!({"cursor": "0", "limit": 500})).json().await.unwrap();
     page["items"].as_array().unwrap().clone()
 }
 
@@ -51,16 +51,21 @@ fn named<'a>(ev: &'a [Value], name: &str) -> Vec<&'a Value> {
 
 /// The built-in installation and one of its tools.
 async fn builtin_tool(z: &zaby::Zaby, name: &str) -> (String, Value) {
-    let inst = z.mcp().list_installations(None).await.unwrap()["items"][0].clone();
-    let tools = z.mcp().list_installation_tools(id(&inst), None).await.unwrap();
+    let inst = z.mcp().list_installations(None).json().await.unwrap()["items"][0].clone();
+    let tools = z.mcp().list_installation_tools(id(&inst), None).json().await.unwrap();
     let tool = tools["items"].as_array().unwrap().iter().find(|t| t["name"] == name).unwrap().clone();
     (id(&inst).to_string(), tool)
 }
 
 /// Publishes the agent's current configuration and waits for an ACTIVE deployment.
 async fn publish_and_deploy(z: &zaby::Zaby, agent_id: &str) {
-    let v = z.agents().publish(agent_id).await.unwrap();
-    let d = z.agents().deploy(agent_id, json!({"agentVersionId": v["id"], "environment": "PRODUCTION"})).await.unwrap();
+    let v = z.agents().publish(agent_id).json().await.unwrap();
+    let d = z
+        .agents()
+        .deploy(agent_id, json!({"agentVersionId": v["id"], "environment": "PRODUCTION"}))
+        .json()
+        .await
+        .unwrap();
     wait_active(z, id(&d)).await;
 }
 
@@ -72,7 +77,7 @@ async fn builtin_tool_by_rule(s: TestServer) {
         .create(json!({
             "slug": "adder", "name": "adder",
             "config": {"localModel": {"rules": [{"match": "add", "toolName": "plus", "arguments": {"numbers": [2, 3]}}]}},
-        }))
+        })).json()
         .await
         .unwrap();
     let aid = id(&agent).to_string();
@@ -81,11 +86,12 @@ async fn builtin_tool_by_rule(s: TestServer) {
             &aid,
             json!({"tenantInstallationId": iid, "toolDefinitionId": id(&sum), "key": "plus", "approvalMode": "AUTO"}),
         )
+        .json()
         .await
         .unwrap();
     publish_and_deploy(&z, &aid).await;
 
-    let r = z.agents().start_run(&aid, json!({"input": "please add these"})).await.unwrap();
+    let r = z.agents().start_run(&aid, json!({"input": "please add these"})).json().await.unwrap();
     assert_eq!(r["status"], "COMPLETED", "{r}");
     assert_eq!(r["finalOutput"], r#"Tool plus returned: {"sum":5}"#);
     let ev = events(&z, r["runId"].as_str().unwrap()).await;
@@ -100,16 +106,20 @@ async fn builtin_tool_by_rule(s: TestServer) {
     assert_eq!(result["simulated"], false);
 
     // `/tool` with the MCP name under an "all tools" attachment of the installation.
-    let other = z.agents().create(json!({"slug": "all-tools", "name": "all"})).await.unwrap();
-    z.agents().attach_mcp_tool(id(&other), json!({"toolId": iid, "approvalMode": "AUTO"})).await.unwrap();
+    let other = z.agents().create(json!({"slug": "all-tools", "name": "all"})).json().await.unwrap();
+    z.agents().attach_mcp_tool(id(&other), json!({"toolId": iid, "approvalMode": "AUTO"})).json().await.unwrap();
     publish_and_deploy(&z, id(&other)).await;
-    let r =
-        z.agents().start_run(id(&other), json!({"input": {"message": "/tool echo {\"say\": \"hi\"}"}})).await.unwrap();
+    let r = z
+        .agents()
+        .start_run(id(&other), json!({"input": {"message": "/tool echo {\"say\": \"hi\"}"}}))
+        .json()
+        .await
+        .unwrap();
     assert_eq!(r["finalOutput"], r#"Tool echo returned: {"say":"hi"}"#, "{r}");
     // A name no attachment offers fails the run.
-    let r = z.agents().start_run(id(&other), json!({"input": "/tool plus {}"})).await.unwrap();
+    let r = z.agents().start_run(id(&other), json!({"input": "/tool plus {}"})).json().await.unwrap();
     assert_eq!(r["status"], "FAILED");
-    let p = z.agents().get_run_progress(r["runId"].as_str().unwrap()).await.unwrap();
+    let p = z.agents().get_run_progress(r["runId"].as_str().unwrap()).json().await.unwrap();
     assert_eq!(p["error"]["code"], "AGENT_TOOL_NOT_ATTACHED");
 }
 
@@ -119,17 +129,18 @@ async fn approvals_with_everything(s: TestServer) {
     let server = z
         .mcp()
         .create_server(json!({"name": "everything", "endpointUrl": format!("http://127.0.0.1:{}/mcp", ev.port)}))
+        .json()
         .await
         .unwrap();
-    let inst = z.mcp().install_server(json!({"serverDefinitionId": id(&server)})).await.unwrap();
-    let agent = z.agents().create(json!({"slug": "weather", "name": "weather"})).await.unwrap();
+    let inst = z.mcp().install_server(json!({"serverDefinitionId": id(&server)})).json().await.unwrap();
+    let agent = z.agents().create(json!({"slug": "weather", "name": "weather"})).json().await.unwrap();
     let aid = id(&agent).to_string();
-    z.agents().attach_mcp_tool(&aid, json!({"toolId": id(&inst), "approvalMode": "MANUAL"})).await.unwrap();
+    z.agents().attach_mcp_tool(&aid, json!({"toolId": id(&inst), "approvalMode": "MANUAL"})).json().await.unwrap();
     publish_and_deploy(&z, &aid).await;
     let message = r#"/tool get-structured-content {"location": "Chicago"}"#;
 
     // Approve: the call runs after the decision and its real result feeds the reply.
-    let r = z.agents().start_run(&aid, json!({"input": message})).await.unwrap();
+    let r = z.agents().start_run(&aid, json!({"input": message})).json().await.unwrap();
     assert_eq!(r["status"], "WAITING_FOR_APPROVAL", "{r}");
     let run_id = r["runId"].as_str().unwrap().to_string();
     let evs = events(&z, &run_id).await;
@@ -137,7 +148,7 @@ async fn approvals_with_everything(s: TestServer) {
     assert_eq!(required["toolName"], "get-structured-content");
     assert!(named(&evs, "tool_result").is_empty(), "nothing runs before the decision");
     let approval_id = required["approvalId"].as_str().unwrap().to_string();
-    let a = z.approvals().approve(&run_id, &approval_id, None).await.unwrap();
+    let a = z.approvals().approve(&run_id, &approval_id, None).json().await.unwrap();
     assert_eq!(a["status"], "APPROVED");
     expect_err(z.approvals().approve(&run_id, &approval_id, None), 409, "APPROVAL_ALREADY_DECIDED").await;
     expect_err(z.approvals().reject(&run_id, &approval_id, None), 409, "APPROVAL_ALREADY_DECIDED").await;
@@ -150,12 +161,12 @@ async fn approvals_with_everything(s: TestServer) {
     assert!(done["finalOutput"].as_str().unwrap().starts_with("Tool get-structured-content returned: {"), "{done}");
 
     // Reject: the tool is not called; the refusal is fed to the model.
-    let r = z.agents().start_run(&aid, json!({"input": message, "respondAsync": true})).await.unwrap();
+    let r = z.agents().start_run(&aid, json!({"input": message, "respondAsync": true})).json().await.unwrap();
     let run_id = r["runId"].as_str().unwrap().to_string();
     wait_status(&z, &run_id, "WAITING_FOR_APPROVAL").await;
     let evs = events(&z, &run_id).await;
     let approval_id = named(&evs, "approval_required")[0]["data"]["approvalId"].as_str().unwrap().to_string();
-    let a = z.approvals().reject(&run_id, &approval_id, Some(json!({"reason": "not today"}))).await.unwrap();
+    let a = z.approvals().reject(&run_id, &approval_id, json!({"reason": "not today"})).json().await.unwrap();
     assert_eq!(a["status"], "REJECTED");
     expect_err(z.approvals().approve(&run_id, &approval_id, None), 409, "APPROVAL_ALREADY_DECIDED").await;
     let done = wait_terminal(&z, &run_id).await;
@@ -169,32 +180,37 @@ async fn approvals_with_everything(s: TestServer) {
     );
 
     // TENANT_POLICY follows the tool policy: no approval unless the policy asks.
-    let auto = z.agents().create(json!({"slug": "policy", "name": "policy"})).await.unwrap();
-    z.agents().attach_mcp_tool(id(&auto), json!({"toolId": id(&inst)})).await.unwrap();
+    let auto = z.agents().create(json!({"slug": "policy", "name": "policy"})).json().await.unwrap();
+    z.agents().attach_mcp_tool(id(&auto), json!({"toolId": id(&inst)})).json().await.unwrap();
     publish_and_deploy(&z, id(&auto)).await;
-    let r = z.agents().start_run(id(&auto), json!({"input": message})).await.unwrap();
+    let r = z.agents().start_run(id(&auto), json!({"input": message})).json().await.unwrap();
     assert_eq!(r["status"], "COMPLETED", "{r}");
-    z.mcp().update_tool_policy(id(&inst), "get-structured-content", json!({"requiresApproval": true})).await.unwrap();
-    let r = z.agents().start_run(id(&auto), json!({"input": message})).await.unwrap();
+    z.mcp()
+        .update_tool_policy(id(&inst), "get-structured-content", json!({"requiresApproval": true}))
+        .json()
+        .await
+        .unwrap();
+    let r = z.agents().start_run(id(&auto), json!({"input": message})).json().await.unwrap();
     assert_eq!(r["status"], "WAITING_FOR_APPROVAL");
-    z.agents().cancel_run(r["runId"].as_str().unwrap(), None).await.unwrap();
+    z.agents().cancel_run(r["runId"].as_str().unwrap(), None).json().await.unwrap();
 }
 
 async fn failed_calls_and_test_runs(s: TestServer) {
     let z = s.zaby();
     let (iid, sum) = builtin_tool(&z, "sum").await;
-    let agent = z.agents().create(json!({"slug": "careful", "name": "careful"})).await.unwrap();
+    let agent = z.agents().create(json!({"slug": "careful", "name": "careful"})).json().await.unwrap();
     let aid = id(&agent).to_string();
     z.agents()
         .attach_mcp_tool(
             &aid,
             json!({"tenantInstallationId": iid, "toolDefinitionId": id(&sum), "approvalMode": "MANUAL"}),
         )
+        .json()
         .await
         .unwrap();
 
     // Test runs only preflight: `simulated: true`, no approval, no call.
-    let r = z.agents().test_run(&aid, json!({"input": "/tool sum {\"numbers\": [1, 2]}"})).await.unwrap();
+    let r = z.agents().test_run(&aid, json!({"input": "/tool sum {\"numbers\": [1, 2]}"})).json().await.unwrap();
     assert_eq!(r["status"], "COMPLETED", "{r}");
     let evs = events(&z, r["runId"].as_str().unwrap()).await;
     assert!(named(&evs, "approval_required").is_empty());
@@ -204,7 +220,7 @@ async fn failed_calls_and_test_runs(s: TestServer) {
     assert_eq!(result["result"]["allowed"], true);
     assert_eq!(result["result"]["toolName"], "sum");
     assert_eq!(result["result"]["requiresApproval"], false);
-    let r = z.agents().test_run(&aid, json!({"input": "/tool sum {\"numbers\": \"x\"}"})).await.unwrap();
+    let r = z.agents().test_run(&aid, json!({"input": "/tool sum {\"numbers\": \"x\"}"})).json().await.unwrap();
     let evs = events(&z, r["runId"].as_str().unwrap()).await;
     let result = &named(&evs, "tool_result")[0]["data"];
     assert_eq!((result["simulated"].clone(), result["isError"].clone()), (json!(true), json!(true)));
@@ -217,10 +233,11 @@ async fn failed_calls_and_test_runs(s: TestServer) {
             &aid,
             json!({"tenantInstallationId": iid, "toolDefinitionId": id(&sum), "approvalMode": "AUTO"}),
         )
+        .json()
         .await
         .unwrap();
     publish_and_deploy(&z, &aid).await;
-    let r = z.agents().start_run(&aid, json!({"input": "/tool sum {\"numbers\": \"x\"}"})).await.unwrap();
+    let r = z.agents().start_run(&aid, json!({"input": "/tool sum {\"numbers\": \"x\"}"})).json().await.unwrap();
     assert_eq!(r["status"], "COMPLETED", "{r} {:?}", events(&z, r["runId"].as_str().unwrap()).await);
     let evs = events(&z, r["runId"].as_str().unwrap()).await;
     let result = &named(&evs, "tool_result")[0]["data"];
@@ -228,27 +245,27 @@ async fn failed_calls_and_test_runs(s: TestServer) {
     assert_eq!(result["result"]["code"], "INVALID_ARGUMENTS");
 
     // Access denied once the installation has grants the agent lacks.
-    let other = z.agents().create(json!({"slug": "other", "name": "other"})).await.unwrap();
-    z.mcp().grant_access(&iid, json!({"agentId": id(&other)})).await.unwrap();
-    let r = z.agents().start_run(&aid, json!({"input": "/tool sum {\"numbers\": [1]}"})).await.unwrap();
+    let other = z.agents().create(json!({"slug": "other", "name": "other"})).json().await.unwrap();
+    z.mcp().grant_access(&iid, json!({"agentId": id(&other)})).json().await.unwrap();
+    let r = z.agents().start_run(&aid, json!({"input": "/tool sum {\"numbers\": [1]}"})).json().await.unwrap();
     let evs = events(&z, r["runId"].as_str().unwrap()).await;
     assert_eq!(named(&evs, "tool_result")[0]["data"]["result"]["code"], "ACCESS_DENIED");
-    z.mcp().grant_access(&iid, json!({"agentId": aid})).await.unwrap();
+    z.mcp().grant_access(&iid, json!({"agentId": aid})).json().await.unwrap();
 
     // Rate limit counts run calls too; revoked installations fail the call cleanly.
     early_in_minute().await;
-    z.mcp().update_installation(&iid, json!({"rateLimitPerMinute": 1})).await.unwrap();
+    z.mcp().update_installation(&iid, json!({"rateLimitPerMinute": 1})).json().await.unwrap();
     let mut codes = Vec::new();
     for _ in 0..2 {
-        let r = z.agents().start_run(&aid, json!({"input": "/tool sum {\"numbers\": [1]}"})).await.unwrap();
-        let p = z.agents().get_run_progress(r["runId"].as_str().unwrap()).await.unwrap();
+        let r = z.agents().start_run(&aid, json!({"input": "/tool sum {\"numbers\": [1]}"})).json().await.unwrap();
+        let p = z.agents().get_run_progress(r["runId"].as_str().unwrap()).json().await.unwrap();
         assert_eq!(r["status"], "COMPLETED", "{p}");
         let evs = events(&z, r["runId"].as_str().unwrap()).await;
         codes.push(named(&evs, "tool_result")[0]["data"]["result"]["code"].clone());
     }
     assert_eq!(codes, [Value::Null, json!("RATE_LIMITED")]);
-    z.mcp().revoke_installation(&iid).await.unwrap();
-    let r = z.agents().start_run(&aid, json!({"input": "/tool sum {\"numbers\": [1]}"})).await.unwrap();
+    z.mcp().revoke_installation(&iid).json().await.unwrap();
+    let r = z.agents().start_run(&aid, json!({"input": "/tool sum {\"numbers\": [1]}"})).json().await.unwrap();
     assert_eq!(r["status"], "COMPLETED");
     let evs = events(&z, r["runId"].as_str().unwrap()).await;
     let result = &named(&evs, "tool_result")[0]["data"];
@@ -256,7 +273,7 @@ async fn failed_calls_and_test_runs(s: TestServer) {
         (result["isError"].clone(), result["result"]["code"].clone()),
         (json!(true), json!("INSTALLATION_REVOKED"))
     );
-    let p = z.agents().get_run_progress(r["runId"].as_str().unwrap()).await.unwrap();
+    let p = z.agents().get_run_progress(r["runId"].as_str().unwrap()).json().await.unwrap();
     assert!(
         p["finalOutput"].as_str().unwrap().starts_with("Tool sum returned: {\"code\":\"INSTALLATION_REVOKED\""),
         "{p}"

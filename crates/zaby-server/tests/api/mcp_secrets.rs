@@ -144,14 +144,14 @@ fn id(v: &Value) -> &str {
 }
 
 async fn run_once(z: &Zaby, agent_id: &str, message: &str) -> (Value, Vec<Value>) {
-    let r = z.agents().start_run(agent_id, json!({"input": message})).await.unwrap();
+    let r = z.agents().start_run(agent_id, json!({"input": message})).json().await.unwrap();
     let run_id = r["runId"].as_str().unwrap();
     let done = eventually("run end", || async {
-        let p = z.agents().get_run_progress(run_id).await.unwrap();
+        let p = z.agents().get_run_progress(run_id).json().await.unwrap();
         matches!(p["status"].as_str(), Some("COMPLETED" | "FAILED" | "CANCELLED")).then_some(p)
     })
     .await;
-    let page = z.agents().list_run_events(run_id, Some(json!({"cursor": "0", "limit": 500}))).await.unwrap();
+    let page = z.agents().list_run_events(run_id, json!({"cursor": "0", "limit": 500})).json().await.unwrap();
     (done, page["items"].as_array().unwrap().clone())
 }
 
@@ -179,17 +179,19 @@ async fn secrets_never_logged(backend: Backend) {
     let keyed = z
         .mcp()
         .create_server(json!({"name": "keyed", "authMode": "API_KEY", "endpointUrl": format!("{origin}/mcp")}))
+        .json()
         .await
         .unwrap();
-    let inst = z.mcp().install_server(json!({"serverDefinitionId": id(&keyed)})).await.unwrap();
+    let inst = z.mcp().install_server(json!({"serverDefinitionId": id(&keyed)})).json().await.unwrap();
     let iid = id(&inst).to_string();
     let binding = z
         .mcp()
         .create_credential_binding(&iid, json!({"credentials": {"apiKey": API_KEY_SECRET, "headerName": "x-api-key"}}))
+        .json()
         .await
         .unwrap();
     // A second binding reusing the stored credential by id.
-    z.mcp().create_credential_binding(&iid, json!({"credentialId": binding["credentialId"]})).await.unwrap();
+    z.mcp().create_credential_binding(&iid, json!({"credentialId": binding["credentialId"]})).json().await.unwrap();
     // A rejected binding that carries the secret in its body.
     expect_err(
         z.mcp().create_credential_binding(&iid, json!({"credentials": {"apiKey": API_KEY_SECRET, "token": "x"}})),
@@ -197,11 +199,11 @@ async fn secrets_never_logged(backend: Backend) {
         "VALIDATION_ERROR",
     )
     .await;
-    let d = z.mcp().discover_tools(id(&keyed)).await.unwrap();
+    let d = z.mcp().discover_tools(id(&keyed)).json().await.unwrap();
     assert!(d["items"].as_array().unwrap().iter().any(|t| t["name"] == "echo"), "{d}");
-    let r = z.mcp().invoke_tool(&iid, "echo", json!({"arguments": {"message": "hi"}})).await.unwrap();
+    let r = z.mcp().invoke_tool(&iid, "echo", json!({"arguments": {"message": "hi"}})).json().await.unwrap();
     assert_eq!(r["isError"], false, "{r}");
-    let pf = z.mcp().preflight_invocation(&iid, "echo", json!({"arguments": {"message": "hi"}})).await.unwrap();
+    let pf = z.mcp().preflight_invocation(&iid, "echo", json!({"arguments": {"message": "hi"}})).json().await.unwrap();
     assert_eq!(pf["allowed"], true);
     // Failing calls: bad arguments, an unknown tool.
     expect_err(
@@ -213,13 +215,14 @@ async fn secrets_never_logged(backend: Backend) {
     expect_err(z.mcp().invoke_tool(&iid, "no-such-tool", json!({})), 404, "NOT_FOUND").await;
 
     // The same tools in runs (the executor's ToolGateway path).
-    let agent = z.agents().create(json!({"slug": "keyed-agent", "name": "keyed"})).await.unwrap();
+    let agent = z.agents().create(json!({"slug": "keyed-agent", "name": "keyed"})).json().await.unwrap();
     let aid = id(&agent).to_string();
-    z.agents().attach_mcp_tool(&aid, json!({"toolId": iid, "approvalMode": "AUTO"})).await.unwrap();
-    let t = z.agents().test_run(&aid, json!({"input": "/tool echo {\"message\": \"test\"}"})).await.unwrap();
+    z.agents().attach_mcp_tool(&aid, json!({"toolId": iid, "approvalMode": "AUTO"})).json().await.unwrap();
+    let t = z.agents().test_run(&aid, json!({"input": "/tool echo {\"message\": \"test\"}"})).json().await.unwrap();
     assert_eq!(t["status"], "COMPLETED", "{t}");
-    let v = z.agents().publish(&aid).await.unwrap();
-    let dep = z.agents().deploy(&aid, json!({"agentVersionId": v["id"], "environment": "PRODUCTION"})).await.unwrap();
+    let v = z.agents().publish(&aid).json().await.unwrap();
+    let dep =
+        z.agents().deploy(&aid, json!({"agentVersionId": v["id"], "environment": "PRODUCTION"})).json().await.unwrap();
     wait_active(&z, id(&dep)).await;
     let (done, events) = run_once(&z, &aid, "/tool echo {\"message\": \"from a run\"}").await;
     assert_eq!(done["status"], "COMPLETED", "{done}");
@@ -229,12 +232,12 @@ async fn secrets_never_logged(backend: Backend) {
 
     // The upstream refuses the credential: API calls and run calls fail.
     recorder.deny.store(true, Ordering::SeqCst);
-    let e = z.mcp().invoke_tool(&iid, "echo", json!({"arguments": {"message": "hi"}})).await;
+    let e = z.mcp().invoke_tool(&iid, "echo", json!({"arguments": {"message": "hi"}})).json().await;
     match e {
         Err(e) => assert!(e.status().unwrap_or(0) >= 400, "{e:?}"),
         Ok(r) => assert_eq!(r["isError"], true, "{r}"),
     }
-    assert!(z.mcp().discover_tools(id(&keyed)).await.is_err());
+    assert!(z.mcp().discover_tools(id(&keyed)).json().await.is_err());
     let (done, events) = run_once(&z, &aid, "/tool echo {\"message\": \"denied\"}").await;
     assert_eq!(done["status"], "COMPLETED", "{done}");
     assert_eq!(tool_result(&events)["isError"], true, "{events:?}");
@@ -244,21 +247,31 @@ async fn secrets_never_logged(backend: Backend) {
     let bearer = z
         .mcp()
         .create_server(json!({"name": "bearer", "authMode": "BEARER", "endpointUrl": format!("{origin}/deny/mcp")}))
+        .json()
         .await
         .unwrap();
-    let binst = z.mcp().install_server(json!({"serverDefinitionId": id(&bearer)})).await.unwrap();
-    z.mcp().create_credential_binding(id(&binst), json!({"credentials": {"token": BEARER_SECRET}})).await.unwrap();
-    assert!(z.mcp().discover_tools(id(&bearer)).await.is_err());
+    let binst = z.mcp().install_server(json!({"serverDefinitionId": id(&bearer)})).json().await.unwrap();
+    z.mcp()
+        .create_credential_binding(id(&binst), json!({"credentials": {"token": BEARER_SECRET}}))
+        .json()
+        .await
+        .unwrap();
+    assert!(z.mcp().discover_tools(id(&bearer)).json().await.is_err());
     let gone = z
         .mcp()
         .create_server(json!({
             "name": "gone", "authMode": "BEARER",
             "endpointUrl": format!("http://127.0.0.1:{}/mcp", free_port()),
         }))
+        .json()
         .await
         .unwrap();
-    let ginst = z.mcp().install_server(json!({"serverDefinitionId": id(&gone)})).await.unwrap();
-    z.mcp().create_credential_binding(id(&ginst), json!({"credentials": {"token": BEARER_SECRET}})).await.unwrap();
+    let ginst = z.mcp().install_server(json!({"serverDefinitionId": id(&gone)})).json().await.unwrap();
+    z.mcp()
+        .create_credential_binding(id(&ginst), json!({"credentials": {"token": BEARER_SECRET}}))
+        .json()
+        .await
+        .unwrap();
     expect_err(z.mcp().discover_tools(id(&gone)), 502, "MCP_SERVER_ERROR").await;
 
     // The secrets did reach the MCP server, each in its header.

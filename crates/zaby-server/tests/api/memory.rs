@@ -34,7 +34,7 @@ fn proposals(items: &[(&str, &str)]) -> Vec<Proposal> {
 async fn memory_lifecycle(s: TestServer) {
     let z = s.zaby();
     let tenant = s.default_tenant().await;
-    let agent = z.agents().create(json!({"slug": "mem", "name": "Mem"})).await.unwrap();
+    let agent = z.agents().create(json!({"slug": "mem", "name": "Mem"})).json().await.unwrap();
     let agent_id = agent["id"].as_str().unwrap();
     let ctx = s.ctx().clone();
     let made = propose(
@@ -62,7 +62,7 @@ async fn memory_lifecycle(s: TestServer) {
     .await
     .unwrap();
     assert!(again.is_empty());
-    let cands = z.memory().list_candidates(Some(json!({"agentId": agent_id}))).await.unwrap();
+    let cands = z.memory().list_candidates(json!({"agentId": agent_id})).json().await.unwrap();
     assert_eq!(cands["total"], 2);
     let by_content = |c: &str| cands["items"].as_array().unwrap().iter().find(|i| i["content"] == c).unwrap().clone();
     let c0 = &by_content("my favourite colour is green");
@@ -76,38 +76,39 @@ async fn memory_lifecycle(s: TestServer) {
     // Typed bodies: what the catalogue cannot say (blank names, blank content) is still
     // checked, every problem in one 422, and nothing is reviewed.
     let e = expect_err(
-        z.memory().approve_candidate(c0["id"].as_str().unwrap(), Some(json!({"reviewedBy": "", "content": " "}))),
+        z.memory().approve_candidate(c0["id"].as_str().unwrap(), json!({"reviewedBy": "", "content": " "})),
         422,
         "VALIDATION_ERROR",
     )
     .await;
     assert!(e.to_string().contains("reviewedBy") && e.to_string().contains("content"), "{e}");
     let long = "x".repeat(10_001);
-    let e = expect_err(z.memory().disable_item("nope", Some(json!({"reason": long}))), 422, "VALIDATION_ERROR").await;
+    let e = expect_err(z.memory().disable_item("nope", json!({"reason": long})), 422, "VALIDATION_ERROR").await;
     assert!(e.to_string().contains("reason"), "{e}");
     // Approve with edited content; reviewing twice is a 409.
     let approved = z
         .memory()
         .approve_candidate(
             c0["id"].as_str().unwrap(),
-            Some(json!({"reviewedBy": "ops", "content": "Favourite colour: green"})),
+            json!({"reviewedBy": "ops", "content": "Favourite colour: green"}),
         )
+        .json()
         .await
         .unwrap();
     assert_eq!((approved["status"].as_str(), approved["reviewedBy"].as_str()), (Some("APPROVED"), Some("ops")));
     let item_id = approved["memoryItemId"].as_str().unwrap().to_string();
-    let item = z.memory().get_item(&item_id).await.unwrap();
+    let item = z.memory().get_item(&item_id).json().await.unwrap();
     assert_eq!(
         (item["content"].as_str(), item["status"].as_str(), item["candidateId"].as_str()),
         (Some("Favourite colour: green"), Some("ACTIVE"), c0["id"].as_str())
     );
     expect_err(z.memory().approve_candidate(c0["id"].as_str().unwrap(), None), 409, "CANDIDATE_ALREADY_REVIEWED").await;
     let rejected =
-        z.memory().reject_candidate(c1["id"].as_str().unwrap(), Some(json!({"reason": "not useful"}))).await.unwrap();
+        z.memory().reject_candidate(c1["id"].as_str().unwrap(), json!({"reason": "not useful"})).json().await.unwrap();
     assert_eq!((rejected["status"].as_str(), rejected["reason"].as_str()), (Some("REJECTED"), Some("not useful")));
     expect_err(z.memory().reject_candidate(c1["id"].as_str().unwrap(), None), 409, "CANDIDATE_ALREADY_REVIEWED").await;
-    assert_eq!(z.memory().list_candidates(Some(json!({"agentId": agent_id}))).await.unwrap()["total"], 0);
-    assert_eq!(z.memory().list_candidates(Some(json!({"status": "APPROVED"}))).await.unwrap()["total"], 1);
+    assert_eq!(z.memory().list_candidates(json!({"agentId": agent_id})).json().await.unwrap()["total"], 0);
+    assert_eq!(z.memory().list_candidates(json!({"status": "APPROVED"})).json().await.unwrap()["total"], 1);
 
     // Auto-approval; bob's memory stays bob's.
     let auto = propose(
@@ -122,13 +123,14 @@ async fn memory_lifecycle(s: TestServer) {
     .await
     .unwrap();
     assert_eq!((auto[0].status.as_str(), auto[0].reviewed_by.as_deref()), ("APPROVED", Some("auto")));
-    let items = z.memory().list_items(Some(json!({"agentId": agent_id}))).await.unwrap();
+    let items = z.memory().list_items(json!({"agentId": agent_id})).json().await.unwrap();
     assert_eq!(items["total"], 2);
 
     // E89: scored like knowledge over ACTIVE items matching the filters.
     let r = z
         .memory()
         .retrieve(json!({"query": "favourite colour", "agentId": agent_id, "externalUserId": "alice"}))
+        .json()
         .await
         .unwrap();
     assert_eq!(r["items"].as_array().unwrap().len(), 1);
@@ -136,7 +138,7 @@ async fn memory_lifecycle(s: TestServer) {
     // One item alone: both terms tf 1 and len = avglen, so bm25 = Σ idf and the
     // lexical score is 1 / (k1 + 1).
     assert!((r["items"][0]["score"].as_f64().unwrap() - 1.0 / 2.2).abs() < 1e-12);
-    let r = z.memory().retrieve(json!({"query": "favourite colour", "externalUserId": "bob"})).await.unwrap();
+    let r = z.memory().retrieve(json!({"query": "favourite colour", "externalUserId": "bob"})).json().await.unwrap();
     assert_eq!(r["items"], json!([]));
     expect_err(z.memory().retrieve(json!({"query": "x", "topK": 0})), 422, "VALIDATION_ERROR").await;
     // `limit`, the alias of `topK`, is checked alike.
@@ -145,13 +147,13 @@ async fn memory_lifecycle(s: TestServer) {
     expect_err(z.memory().retrieve(json!({"query": "x", "limit": 51})), 422, "VALIDATION_ERROR").await;
 
     // Disable (idempotent) keeps it out of retrieval; delete removes it for good.
-    let d = z.memory().disable_item(&item_id, Some(json!({"reason": "stale"}))).await.unwrap();
+    let d = z.memory().disable_item(&item_id, json!({"reason": "stale"})).json().await.unwrap();
     assert_eq!((d["status"].as_str(), d["disableReason"].as_str()), (Some("DISABLED"), Some("stale")));
-    let d2 = z.memory().disable_item(&item_id, None).await.unwrap();
+    let d2 = z.memory().disable_item(&item_id, None).json().await.unwrap();
     assert_eq!(d2["disabledAt"], d["disabledAt"]);
-    let r = z.memory().retrieve(json!({"query": "favourite colour", "externalUserId": "alice"})).await.unwrap();
+    let r = z.memory().retrieve(json!({"query": "favourite colour", "externalUserId": "alice"})).json().await.unwrap();
     assert_eq!(r["items"], json!([]));
-    let del = z.memory().delete_item(&item_id, Some(json!({"reason": "user asked"}))).await.unwrap();
+    let del = z.memory().delete_item(&item_id, json!({"reason": "user asked"})).json().await.unwrap();
     assert_eq!(del, json!({"id": item_id, "deleted": true}));
     expect_err(z.memory().get_item(&item_id), 404, "NOT_FOUND").await;
     let mut conn = ctx.db.read().await.unwrap();
@@ -159,21 +161,25 @@ async fn memory_lifecycle(s: TestServer) {
     let (_, key) = s.second_tenant().await;
     let other = s.zaby_with_key(&key);
     let bob_item =
-        z.memory().list_items(Some(json!({"externalUserId": "bob"}))).await.unwrap()["items"][0]["id"].clone();
+        z.memory().list_items(json!({"externalUserId": "bob"})).json().await.unwrap()["items"][0]["id"].clone();
     expect_err(other.memory().get_item(bob_item.as_str().unwrap()), 404, "NOT_FOUND").await;
 }
 
 async fn attach_and_run_retrieval(s: TestServer) {
     let z = s.zaby();
     let tenant = s.default_tenant().await;
-    let agent = z.agents().create(json!({"slug": "kbagent", "name": "KB agent"})).await.unwrap();
+    let agent = z.agents().create(json!({"slug": "kbagent", "name": "KB agent"})).json().await.unwrap();
     let agent_id = agent["id"].as_str().unwrap();
     let kb_a = new_kb(&z, "Alpha Docs").await;
     let kb_b = new_kb(&z, "Beta Docs").await;
-    let prof_b =
-        z.knowledge_bases().create_profile(&kb_b, json!({"name": "one", "config": {"maxChunks": 1}})).await.unwrap();
+    let prof_b = z
+        .knowledge_bases()
+        .create_profile(&kb_b, json!({"name": "one", "config": {"maxChunks": 1}}))
+        .json()
+        .await
+        .unwrap();
     // Attachment defaults and the profile rule.
-    let att = z.agents().attach_knowledge_base(agent_id, json!({"knowledgeBaseId": kb_a})).await.unwrap();
+    let att = z.agents().attach_knowledge_base(agent_id, json!({"knowledgeBaseId": kb_a})).json().await.unwrap();
     assert_eq!(
         (att["key"].as_str(), att["name"].as_str(), att["enabled"].as_bool()),
         (Some("alpha-docs"), Some("Alpha Docs"), Some(true))
@@ -188,6 +194,7 @@ async fn attach_and_run_retrieval(s: TestServer) {
     assert!(e.to_string().contains("knowledgeProfileId"), "{e}");
     z.agents()
         .attach_knowledge_base(agent_id, json!({"knowledgeBaseId": kb_b, "knowledgeProfileId": prof_b["id"]}))
+        .json()
         .await
         .unwrap();
     let (_, key) = s.second_tenant().await;
@@ -197,7 +204,7 @@ async fn attach_and_run_retrieval(s: TestServer) {
         ingest(&z, &kb_a, json!({"content": format!("Shipping note {i}: parcels ship daily.")})).await;
         ingest(&z, &kb_b, json!({"content": format!("Shipping rule {i}: parcels ship weekly.")})).await;
     }
-    let agent = z.agents().get(agent_id).await.unwrap();
+    let agent = z.agents().get(agent_id).json().await.unwrap();
     let atts: Vec<Value> = agent["knowledgeBases"].as_array().unwrap().clone();
     assert_eq!(atts.len(), 2);
     let ctx = s.ctx().clone();
@@ -235,8 +242,8 @@ async fn attach_and_run_retrieval(s: TestServer) {
     .await
     .unwrap();
     rk.propose_memory(&scope, &json!({}), vec![("my parcels ship to Berlin".into(), "FACT".into())]).await.unwrap();
-    assert_eq!(z.memory().list_items(Some(json!({"externalUserId": "carol"}))).await.unwrap()["total"], 1);
-    assert_eq!(z.memory().list_candidates(Some(json!({"externalUserId": "carol"}))).await.unwrap()["total"], 0);
+    assert_eq!(z.memory().list_items(json!({"externalUserId": "carol"})).json().await.unwrap()["total"], 1);
+    assert_eq!(z.memory().list_candidates(json!({"externalUserId": "carol"})).json().await.unwrap()["total"], 0);
     let passages = rk.retrieve(&scope, &atts, "parcels ship Berlin").await.unwrap();
     assert_eq!(passages.len(), 6);
     assert_eq!(passages[5].kind, "memory");
@@ -272,14 +279,14 @@ async fn memory_through_runs(s: TestServer) {
     let token = |u: &'static str| {
         let z = z.clone();
         let body = st.mint(json!({"externalUserId": u}));
-        async move { z.runtime_tokens().create(body).await.unwrap()["token"].as_str().unwrap().to_string() }
+        async move { z.runtime_tokens().create(body).json().await.unwrap()["token"].as_str().unwrap().to_string() }
     };
     let green = s.runtime(&token("u-green").await);
     let other = s.runtime(&token("u-other").await);
-    let r = green.runs().start(json!({"input": "remember that my favourite colour is green"})).await.unwrap();
+    let r = green.runs().start(json!({"input": "remember that my favourite colour is green"})).json().await.unwrap();
     assert_eq!(r["status"], "COMPLETED");
     let cand = eventually("memory candidate", || async {
-        let c = z.memory().list_candidates(Some(json!({"externalUserId": "u-green"}))).await.unwrap();
+        let c = z.memory().list_candidates(json!({"externalUserId": "u-green"})).json().await.unwrap();
         (c["total"] == 1).then(|| c["items"][0].clone())
     })
     .await;
@@ -288,16 +295,16 @@ async fn memory_through_runs(s: TestServer) {
         (Some("my favourite colour is green"), r["runId"].as_str())
     );
     assert_eq!(cand["agentId"], st.deployed.agent["id"]);
-    let approved = z.memory().approve_candidate(cand["id"].as_str().unwrap(), None).await.unwrap();
+    let approved = z.memory().approve_candidate(cand["id"].as_str().unwrap(), None).json().await.unwrap();
     let item_id = approved["memoryItemId"].as_str().unwrap().to_string();
 
-    let later = green.runs().start(json!({"input": "what is my favourite colour?"})).await.unwrap();
+    let later = green.runs().start(json!({"input": "what is my favourite colour?"})).json().await.unwrap();
     assert_eq!(later["finalOutput"], "From memory: my favourite colour is green");
-    let elsewhere = other.runs().start(json!({"input": "what is my favourite colour?"})).await.unwrap();
+    let elsewhere = other.runs().start(json!({"input": "what is my favourite colour?"})).json().await.unwrap();
     assert_eq!(elsewhere["finalOutput"], "You said: what is my favourite colour?");
 
-    z.memory().delete_item(&item_id, Some(json!({"reason": "forget me"}))).await.unwrap();
-    let after = green.runs().start(json!({"input": "what is my favourite colour?"})).await.unwrap();
+    z.memory().delete_item(&item_id, json!({"reason": "forget me"})).json().await.unwrap();
+    let after = green.runs().start(json!({"input": "what is my favourite colour?"})).json().await.unwrap();
     assert_eq!(after["finalOutput"], "You said: what is my favourite colour?");
-    assert_eq!(z.memory().list_items(Some(json!({"externalUserId": "u-green"}))).await.unwrap()["total"], 0);
+    assert_eq!(z.memory().list_items(json!({"externalUserId": "u-green"})).json().await.unwrap()["total"], 0);
 }

@@ -67,9 +67,9 @@ async fn requests_of_one_run(extraction: MemoryExtraction) -> Vec<Value> {
     .unwrap();
     let z = s.zaby();
     let st = setup(&z, "mem-extract", json!({}), json!({})).await;
-    let token = z.runtime_tokens().create(st.mint(json!({"externalUserId": "u-1"}))).await.unwrap();
+    let token = z.runtime_tokens().create(st.mint(json!({"externalUserId": "u-1"}))).json().await.unwrap();
     let runtime = s.runtime(token["token"].as_str().unwrap());
-    let run = runtime.runs().start(json!({"input": "remember that I like tea"})).await.unwrap();
+    let run = runtime.runs().start(json!({"input": "remember that I like tea"})).json().await.unwrap();
     assert_eq!((run["status"].as_str(), run["finalOutput"].as_str()), (Some("COMPLETED"), Some("noted")), "{run}");
     // Extraction follows the stored completion. With `auto` its call is awaited; with
     // `off` its absence can only be shown by waiting (the `auto` call comes in
@@ -113,8 +113,8 @@ async fn ready_and_metrics() {
     assert_eq!(ready.json::<Value>().await.unwrap(), json!({"status": "ready"}));
 
     let z = s.zaby();
-    let agent = z.agents().create(json!({"slug": "metered", "name": "Metered"})).await.unwrap();
-    let run = z.agents().test_run(agent["id"].as_str().unwrap(), json!({"input": "hi"})).await.unwrap();
+    let agent = z.agents().create(json!({"slug": "metered", "name": "Metered"})).json().await.unwrap();
+    let run = z.agents().test_run(agent["id"].as_str().unwrap(), json!({"input": "hi"})).json().await.unwrap();
     assert_eq!(run["status"], "COMPLETED");
     let resp = http.get(s.url("/metrics")).send().await.unwrap();
     assert_eq!(resp.status(), 200);
@@ -137,14 +137,14 @@ async fn ready_and_metrics() {
     // cancelled run is counted as finished. (Counters are shared by the tests of this
     // process, hence "at least one more".)
     let st = crate::runs_approvals::echo_setup(&z, "metered-gate").await;
-    let t = z.runtime_tokens().create(st.mint(json!({"externalUserId": "u-metrics"}))).await.unwrap();
+    let t = z.runtime_tokens().create(st.mint(json!({"externalUserId": "u-metrics"}))).json().await.unwrap();
     let rt = s.runtime(t["token"].as_str().unwrap());
-    let waiting = rt.runs().start(json!({"input": crate::runs_approvals::MESSAGE})).await.unwrap();
+    let waiting = rt.runs().start(json!({"input": crate::runs_approvals::MESSAGE})).json().await.unwrap();
     assert_eq!(waiting["status"], "WAITING_FOR_APPROVAL", "{waiting}");
     let cancelled = r#"zaby_runs_finished_total{status="CANCELLED"}"#;
     let before = http.get(s.url("/metrics")).send().await.unwrap().text().await.unwrap();
     assert_eq!(sample(&before, "zaby_approvals_pending"), Some(1.0), "{before}");
-    rt.runs().cancel(waiting["runId"].as_str().unwrap(), None).await.unwrap();
+    rt.runs().cancel(waiting["runId"].as_str().unwrap(), None).json().await.unwrap();
     let after = http.get(s.url("/metrics")).send().await.unwrap().text().await.unwrap();
     assert_eq!(sample(&after, "zaby_approvals_pending"), Some(0.0), "{after}");
     let counted = sample(&after, cancelled).unwrap_or(0.0) - sample(&before, cancelled).unwrap_or(0.0);

@@ -127,7 +127,7 @@ async fn full_disk_is_503_and_recovers_sqlite() {
         .start_run(
             d.agent_id(),
             json!({"input": {"message": "x", "simulate": {"reply": "one two three four", "delayMs": 700}}, "respondAsync": true}),
-        )
+        ).json()
         .await
         .unwrap();
     let run_id = run["runId"].as_str().unwrap().to_string();
@@ -156,7 +156,7 @@ async fn full_disk_is_503_and_recovers_sqlite() {
     let h = health(&http, &server.base).await;
     assert_eq!(h["status"], "ok", "{h}");
     let done = eventually("the in-flight run completes", || async {
-        let p = z.agents().get_run_progress(&run_id).await.unwrap();
+        let p = z.agents().get_run_progress(&run_id).json().await.unwrap();
         (p["status"] != "RUNNING" && p["status"] != "QUEUED").then_some(p)
     })
     .await;

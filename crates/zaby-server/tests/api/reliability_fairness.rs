@@ -20,21 +20,21 @@ async fn noisy_neighbour(backend: Backend) {
         json!({"input": {"message": "x", "simulate": {"reply": "w1 w2 w3 w4", "delayMs": 1500}}, "respondAsync": true});
     let mut backlog = Vec::new();
     for _ in 0..80 {
-        let r = a.agents().start_run(agent_a.agent_id(), slow.clone()).await.unwrap();
+        let r = a.agents().start_run(agent_a.agent_id(), slow.clone()).json().await.unwrap();
         backlog.push(r["runId"].as_str().unwrap().to_string());
     }
     // Let A's runs fill the executor.
     eventually("A's runs hold the executor", || async {
-        let p = a.agents().get_run_progress(&backlog[0]).await.unwrap();
+        let p = a.agents().get_run_progress(&backlog[0]).json().await.unwrap();
         (p["status"] == "RUNNING").then_some(())
     })
     .await;
     let started = Instant::now();
     let quick = json!({"input": {"message": "x", "simulate": {"reply": "done"}}, "respondAsync": true});
-    let run = b.agents().start_run(agent_b.agent_id(), quick).await.unwrap();
+    let run = b.agents().start_run(agent_b.agent_id(), quick).json().await.unwrap();
     let run_id = run["runId"].as_str().unwrap().to_string();
     let done = eventually("B's run ends", || async {
-        let p = b.agents().get_run_progress(&run_id).await.unwrap();
+        let p = b.agents().get_run_progress(&run_id).json().await.unwrap();
         matches!(p["status"].as_str(), Some("COMPLETED" | "FAILED")).then_some(p)
     })
     .await;
@@ -43,7 +43,7 @@ async fn noisy_neighbour(backend: Backend) {
     // Without fair shares it waited for a whole slow run (6 s) or more.
     assert!(took < Duration::from_secs(3), "tenant B's first run took {took:?} behind tenant A's backlog");
     // A's backlog is still being worked through (B did not wait for it to drain).
-    let last = a.agents().get_run_progress(backlog.last().unwrap()).await.unwrap();
+    let last = a.agents().get_run_progress(backlog.last().unwrap()).json().await.unwrap();
     assert_ne!(last["status"], "COMPLETED", "{last}");
     s.stop().await;
 }

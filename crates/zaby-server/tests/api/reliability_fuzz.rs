@@ -72,7 +72,7 @@ async fn never_fails(backend: Backend) {
     // appended (signature, header and claims damaged in every way).
     let z = s.zaby();
     let st = setup(&z, "fuzz", json!({}), json!({})).await;
-    let minted = z.runtime_tokens().create(st.mint(json!({}))).await.unwrap();
+    let minted = z.runtime_tokens().create(st.mint(json!({}))).json().await.unwrap();
     let token = minted["token"].as_str().unwrap().to_string();
     let probe = s.url("/api/v1/agent-runtime/runs/00000000-0000-4000-8000-000000000000/events");
     let damaged = (0..token.len(), any::<u8>(), 0usize..3).prop_map({

@@ -66,6 +66,7 @@ async fn nul_bytes(backend: Backend) {
     let run = z
         .agents()
         .start_run(st.deployed.agent_id(), json!({"input": {"message": "hi"}, "respondAsync": false}))
+        .json()
         .await
         .unwrap();
     let run_id = run["runId"].as_str().or(run["id"].as_str()).unwrap().to_string();

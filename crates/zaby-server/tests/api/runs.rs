@@ -43,6 +43,7 @@ async fn heartbeats(backend: Backend) {
     let r = rt
         .runs()
         .start(json!({"input": {"message": "x", "simulate": {"delayMs": 2500}}, "respondAsync": true}))
+        .json()
         .await
         .unwrap();
     let resp = s
@@ -61,7 +62,7 @@ async fn heartbeats(backend: Backend) {
 
 /// A deployed agent with an app and a token for `user`.
 async fn token_for(z: &zaby::Zaby, st: &Setup, user: &str) -> String {
-    let t = z.runtime_tokens().create(st.mint(json!({"externalUserId": user}))).await.unwrap();
+    let t = z.runtime_tokens().create(st.mint(json!({"externalUserId": user}))).json().await.unwrap();
     t["token"].as_str().unwrap().to_string()
 }
 
@@ -110,7 +111,7 @@ fn parse_blocks(body: &str) -> Vec<(i64, String, Value)> {
 
 async fn wait_terminal(z: &zaby::Zaby, run_id: &str) -> Value {
     eventually("run end", || async {
-        let r = z.agents().get_run_progress(run_id).await.unwrap();
+        let r = z.agents().get_run_progress(run_id).json().await.unwrap();
         matches!(r["status"].as_str(), Some("COMPLETED" | "FAILED" | "CANCELLED")).then_some(r)
     })
     .await
@@ -120,7 +121,7 @@ async fn all_events(z: &zaby::Zaby, run_id: &str) -> Vec<Value> {
     let mut out = Vec::new();
     let mut cursor = "0".to_string();
     loop {
-        let page = z.agents().list_run_events(run_id, Some(json!({"cursor": cursor, "limit": 2}))).await.unwrap();
+        let page = z.agents().list_run_events(run_id, json!({"cursor": cursor, "limit": 2})).json().await.unwrap();
         out.extend(page["items"].as_array().unwrap().iter().cloned());
         match page["nextCursor"].as_str() {
             Some(c) => cursor = c.to_string(),
@@ -135,7 +136,7 @@ async fn hello_lifecycle(s: TestServer) {
     let token = token_for(&z, &st, "u-hello").await;
     let rt = s.runtime(&token);
 
-    let started = rt.runs().start(json!({"input": "hello"})).await.unwrap();
+    let started = rt.runs().start(json!({"input": "hello"})).json().await.unwrap();
     let run_id = started["runId"].as_str().unwrap().to_string();
     assert_eq!(started["status"], "COMPLETED");
     assert_eq!(started["finalOutput"], "You said: hello");
@@ -160,7 +161,7 @@ async fn hello_lifecycle(s: TestServer) {
 
     // The SDK stream and the event list read the same rows.
     let streamed: Vec<zaby::SseEvent> = rt.runs().stream(&run_id, None).map(|e| e.unwrap()).collect::<Vec<_>>().await;
-    let listed = rt.runs().events(&run_id, None).await.unwrap();
+    let listed = rt.runs().events(&run_id, None).json().await.unwrap();
     assert_eq!(listed["total"], 5);
     assert_eq!(listed["status"], "COMPLETED");
     assert_eq!(listed["nextCursor"], Value::Null);
@@ -200,7 +201,7 @@ async fn hello_lifecycle(s: TestServer) {
     assert_eq!(bad.status(), 422);
 
     // Progress.
-    let p = z.agents().get_run_progress(&run_id).await.unwrap();
+    let p = z.agents().get_run_progress(&run_id).json().await.unwrap();
     assert_eq!(p["status"], "COMPLETED");
     assert_eq!(p["steps"], 1);
     assert_eq!(p["usage"], json!({"inputTokens": 1, "outputTokens": 3}));
@@ -212,23 +213,24 @@ async fn hello_lifecycle(s: TestServer) {
     assert!(p["startedAt"].is_string() && p["completedAt"].is_string());
 
     // Feedback: alias, idempotent by requestId, at least one field.
-    let fb = rt.feedback().create(&run_id, json!({"rating": "positive", "requestId": "fb-1"})).await.unwrap();
+    let fb = rt.feedback().create(&run_id, json!({"rating": "positive", "requestId": "fb-1"})).json().await.unwrap();
     assert_eq!(fb["accepted"], true);
     assert_eq!(fb["rating"], 5);
     assert_eq!(fb["source"], "RUNTIME");
     assert_eq!(fb["agentSessionId"], session.as_str());
-    let again = rt.feedback().create(&run_id, json!({"rating": "positive", "requestId": "fb-1"})).await.unwrap();
+    let again = rt.feedback().create(&run_id, json!({"rating": "positive", "requestId": "fb-1"})).json().await.unwrap();
     assert_eq!(again, fb);
     expect_err(rt.feedback().create(&run_id, json!({"rating": 4, "requestId": "fb-1"})), 409, "IDEMPOTENCY_KEY_REUSED")
         .await;
     expect_err(rt.feedback().create(&run_id, json!({"metadata": {}})), 422, "VALIDATION_ERROR").await;
     expect_err(rt.feedback().create(&run_id, json!({"rating": 6})), 422, "VALIDATION_ERROR").await;
-    let fb2 = z.runtime_tokens().record_feedback(&run_id, json!({"label": "ok", "comment": "fine"})).await.unwrap();
+    let fb2 =
+        z.runtime_tokens().record_feedback(&run_id, json!({"label": "ok", "comment": "fine"})).json().await.unwrap();
     assert_eq!(fb2["source"], "PROVISIONING");
     assert_eq!(fb2["rating"], Value::Null);
 
     // Usage.
-    let u = z.usage().get_agent_usage(Some(json!({"agentId": st.deployed.agent_id()}))).await.unwrap();
+    let u = z.usage().get_agent_usage(json!({"agentId": st.deployed.agent_id()})).json().await.unwrap();
     let t = &u["totals"];
     assert_eq!(t["runs"], 1);
     assert_eq!(t["completedRuns"], 1);
@@ -239,7 +241,7 @@ async fn hello_lifecycle(s: TestServer) {
     assert_eq!(t["outputTokens"], 3);
     assert!(t["avgLatencyMs"].is_number());
     assert_eq!(u["daily"].as_array().unwrap().len(), 1);
-    let tu = z.runtime_token_usage().get(Some(json!({"externalAppId": st.app_id()}))).await.unwrap();
+    let tu = z.runtime_token_usage().get(json!({"externalAppId": st.app_id()})).json().await.unwrap();
     assert_eq!(tu["totals"]["runsStarted"], 1);
     assert_eq!(tu["totals"]["concurrentRuns"], 0);
 
@@ -256,10 +258,10 @@ async fn hello_lifecycle(s: TestServer) {
     // Listing runs (tenant route).
     let tenant = s.default_tenant().await;
     let tz = s.tenant_client(&s.tenant_token(&tenant, "admin").await);
-    let list = tz.tenant_agents().list_runs(st.deployed.agent_id(), None).await.unwrap();
+    let list = tz.tenant_agents().list_runs(st.deployed.agent_id(), None).json().await.unwrap();
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["runId"], run_id.as_str());
-    let list = tz.tenant_agents().list_runs(st.deployed.agent_id(), Some(json!({"status": "FAILED"}))).await.unwrap();
+    let list = tz.tenant_agents().list_runs(st.deployed.agent_id(), json!({"status": "FAILED"})).json().await.unwrap();
     assert_eq!(list["total"], 0);
     // Another tenant sees nothing.
     let (_, key2) = s.second_tenant().await;
@@ -274,6 +276,7 @@ async fn directives_and_test_runs(s: TestServer) {
     let r = z
         .agents()
         .start_run(a, json!({"input": {"message": "hi", "simulate": {"reply": "one two", "thinking": "hmm"}}}))
+        .json()
         .await
         .unwrap();
     assert_eq!(r["status"], "COMPLETED");
@@ -284,7 +287,7 @@ async fn directives_and_test_runs(s: TestServer) {
     assert_eq!(names, ["RunStarted", "thinking", "text", "text", "RunFinished"]);
     assert_eq!(ev[1]["data"], json!({"content": "hmm"}));
 
-    let r = z.agents().start_run(a, json!({"input": {"simulate": {"fail": "boom"}}})).await.unwrap();
+    let r = z.agents().start_run(a, json!({"input": {"simulate": {"fail": "boom"}}})).json().await.unwrap();
     assert_eq!(r["status"], "FAILED");
     assert_eq!(r["finalOutput"], Value::Null);
     let run_id = r["runId"].as_str().unwrap();
@@ -292,7 +295,7 @@ async fn directives_and_test_runs(s: TestServer) {
     assert_eq!(ev.len(), 2);
     assert_eq!(ev[1]["event"], "RunError");
     assert_eq!(ev[1]["data"], json!({"runId": run_id, "message": "boom", "code": "AGENT_EXECUTION_FAILED"}));
-    let p = z.agents().get_run_progress(run_id).await.unwrap();
+    let p = z.agents().get_run_progress(run_id).json().await.unwrap();
     assert_eq!(p["error"], json!({"code": "AGENT_EXECUTION_FAILED", "message": "boom"}));
     let mut conn = s.ctx().db.read().await.unwrap();
     let sigs = zaby_server::storage::runs::signals_of_run(&mut conn, run_id).await.unwrap();
@@ -306,6 +309,7 @@ async fn directives_and_test_runs(s: TestServer) {
     let r = z
         .agents()
         .start_run(a, json!({"input": {"message": "a b c", "simulate": {"delayMs": 150}}, "respondAsync": true}))
+        .json()
         .await
         .unwrap();
     assert_eq!(r["status"], "PENDING");
@@ -315,18 +319,23 @@ async fn directives_and_test_runs(s: TestServer) {
     assert!(t0.elapsed() >= Duration::from_millis(4 * 150));
 
     // A bad /tool line and an unknown tool fail the run.
-    let r = z.agents().start_run(a, json!({"input": "/tool echo nope"})).await.unwrap();
+    let r = z.agents().start_run(a, json!({"input": "/tool echo nope"})).json().await.unwrap();
     assert_eq!(r["status"], "FAILED");
-    let r = z.agents().start_run(a, json!({"input": "/tool echo {}"})).await.unwrap();
-    let p = z.agents().get_run_progress(r["runId"].as_str().unwrap()).await.unwrap();
+    let r = z.agents().start_run(a, json!({"input": "/tool echo {}"})).json().await.unwrap();
+    let p = z.agents().get_run_progress(r["runId"].as_str().unwrap()).json().await.unwrap();
     assert_eq!(p["error"]["code"], "AGENT_TOOL_NOT_ATTACHED");
 
     // Test runs use the draft, have no deployment, and may name a session.
-    z.agents().update(a, json!({"instructions": "be brief"})).await.unwrap();
-    let r = z.agents().test_run(a, json!({"input": "x", "deploymentId": "ignored", "sessionId": "s-1"})).await.unwrap();
+    z.agents().update(a, json!({"instructions": "be brief"})).json().await.unwrap();
+    let r = z
+        .agents()
+        .test_run(a, json!({"input": "x", "deploymentId": "ignored", "sessionId": "s-1"}))
+        .json()
+        .await
+        .unwrap();
     assert_eq!(r["deploymentId"], Value::Null);
     assert_eq!(r["agentSessionId"], "s-1");
-    let p = z.agents().get_run_progress(r["runId"].as_str().unwrap()).await.unwrap();
+    let p = z.agents().get_run_progress(r["runId"].as_str().unwrap()).json().await.unwrap();
     assert_eq!(p["isTestRun"], true);
     // Instructions count toward prompt tokens: "be brief" + "x".
     assert_eq!(p["usage"], json!({"inputTokens": 3, "outputTokens": 3}));
@@ -336,10 +345,10 @@ async fn directives_and_test_runs(s: TestServer) {
     expect_err(z.agents().start_run(a, json!({"input": "x", "deploymentId": "nope"})), 422, "VALIDATION_ERROR").await;
     expect_err(z.agents().start_run("00000000-0000-4000-8000-000000000000", json!({"input": "x"})), 404, "NOT_FOUND")
         .await;
-    let fresh = z.agents().create(json!({"slug": "undeployed", "name": "u"})).await.unwrap();
+    let fresh = z.agents().create(json!({"slug": "undeployed", "name": "u"})).json().await.unwrap();
     expect_err(z.agents().start_run(fresh["id"].as_str().unwrap(), json!({"input": "x"})), 409, "NO_ACTIVE_DEPLOYMENT")
         .await;
-    z.agents().update(a, json!({"status": "PAUSED"})).await.unwrap();
+    z.agents().update(a, json!({"status": "PAUSED"})).json().await.unwrap();
     expect_err(z.agents().start_run(a, json!({"input": "x"})), 409, "AGENT_NOT_ACTIVE").await;
 }
 
@@ -353,7 +362,7 @@ async fn idempotent_starts(s: TestServer) {
     for _ in 0..500 {
         let rt = rt.clone();
         let body = body.clone();
-        set.spawn(async move { rt.runs().start(body).await });
+        set.spawn(async move { rt.runs().start(body).json().await });
     }
     let mut ids = std::collections::HashSet::new();
     while let Some(r) = set.join_next().await {
@@ -363,7 +372,7 @@ async fn idempotent_starts(s: TestServer) {
         assert_eq!(r["status"], "COMPLETED", "{r}");
     }
     assert_eq!(ids.len(), 1);
-    let u = z.usage().get_agent_usage(Some(json!({"agentId": st.deployed.agent_id()}))).await.unwrap();
+    let u = z.usage().get_agent_usage(json!({"agentId": st.deployed.agent_id()})).json().await.unwrap();
     assert_eq!(u["totals"]["runs"], 1);
     // Same key, different body → 409; a replay answers 200 with the header.
     expect_err(rt.runs().start(json!({"input": "other", "requestId": "r-1"})), 409, "IDEMPOTENCY_KEY_REUSED").await;
@@ -377,10 +386,10 @@ async fn idempotent_starts(s: TestServer) {
 
     // Management scope: the same key on E13 is another scope, and E12 another.
     let a = st.deployed.agent_id();
-    let one = z.agents().start_run(a, json!({"input": "m", "requestId": "r-1"})).await.unwrap();
-    let two = z.agents().start_run(a, json!({"input": "m", "requestId": "r-1"})).await.unwrap();
+    let one = z.agents().start_run(a, json!({"input": "m", "requestId": "r-1"})).json().await.unwrap();
+    let two = z.agents().start_run(a, json!({"input": "m", "requestId": "r-1"})).json().await.unwrap();
     assert_eq!(one["runId"], two["runId"]);
-    let test = z.agents().test_run(a, json!({"input": "m", "requestId": "r-1"})).await.unwrap();
+    let test = z.agents().test_run(a, json!({"input": "m", "requestId": "r-1"})).json().await.unwrap();
     assert_ne!(test["runId"], one["runId"]);
 }
 
@@ -392,11 +401,13 @@ async fn concurrency_limit_is_exact(s: TestServer) {
         .create(json!({
             "name": "three", "externalAppId": st.app_id(), "deploymentId": st.deployment_id(), "maxConcurrentRuns": 3,
         }))
+        .json()
         .await
         .unwrap();
     let t = z
         .runtime_tokens()
         .create(st.mint(json!({"quotaPolicyId": policy["id"], "externalUserId": "u-conc"})))
+        .json()
         .await
         .unwrap();
     let rt = s.runtime(t["token"].as_str().unwrap());
@@ -405,7 +416,7 @@ async fn concurrency_limit_is_exact(s: TestServer) {
     for _ in 0..100 {
         let rt = rt.clone();
         let body = body.clone();
-        set.spawn(async move { rt.runs().start(body).await });
+        set.spawn(async move { rt.runs().start(body).json().await });
     }
     let (mut ok, mut limited) = (Vec::new(), 0);
     while let Some(r) = set.join_next().await {
@@ -419,15 +430,15 @@ async fn concurrency_limit_is_exact(s: TestServer) {
         }
     }
     assert_eq!((ok.len(), limited), (3, 97));
-    let tu = z.runtime_token_usage().get(Some(json!({"quotaPolicyId": policy["id"]}))).await.unwrap();
+    let tu = z.runtime_token_usage().get(json!({"quotaPolicyId": policy["id"]})).json().await.unwrap();
     assert_eq!(tu["totals"]["concurrentRuns"], 3);
     assert_eq!(tu["totals"]["runsStarted"], 3);
     // A cancelled run frees its slot.
-    rt.runs().cancel(&ok[0], None).await.unwrap();
-    let again = rt.runs().start(body.clone()).await.unwrap();
+    rt.runs().cancel(&ok[0], None).json().await.unwrap();
+    let again = rt.runs().start(body.clone()).json().await.unwrap();
     assert_eq!(again["status"], "PENDING");
     for id in ok.iter().skip(1).chain([again["runId"].as_str().unwrap().to_string()].iter()) {
-        rt.runs().cancel(id, None).await.unwrap();
+        rt.runs().cancel(id, None).json().await.unwrap();
     }
 }
 
@@ -440,6 +451,7 @@ async fn stream_resume_and_concurrent_streams(s: TestServer) {
     let r = rt
         .runs()
         .start(json!({"input": {"message": "x", "simulate": {"reply": reply, "delayMs": 120}}, "respondAsync": true}))
+        .json()
         .await
         .unwrap();
     let run_id = r["runId"].as_str().unwrap().to_string();
@@ -477,7 +489,7 @@ async fn stream_resume_and_concurrent_streams(s: TestServer) {
     assert_eq!(format!("{early}{text}"), reply);
     let all = other.await.unwrap();
     assert_eq!(all.len(), 10);
-    let page = rt.runs().events(&run_id, Some(json!({"limit": 500}))).await.unwrap();
+    let page = rt.runs().events(&run_id, json!({"limit": 500})).json().await.unwrap();
     for (sse, item) in all.iter().zip(page["items"].as_array().unwrap()) {
         assert_eq!(sse.data, item["data"]);
         assert_eq!(sse.id.as_deref(), item["id"].as_str());
@@ -492,6 +504,7 @@ async fn cancel_and_visibility(s: TestServer) {
     let r = rt
         .runs()
         .start(json!({"input": {"message": "a b c d e f g", "simulate": {"delayMs": 400}}, "respondAsync": true}))
+        .json()
         .await
         .unwrap();
     let run_id = r["runId"].as_str().unwrap().to_string();
@@ -501,15 +514,15 @@ async fn cancel_and_visibility(s: TestServer) {
     expect_err(stranger.runs().cancel(&run_id, None), 404, "NOT_FOUND").await;
     // Wait for a text event, then cancel.
     eventually("first text", || async {
-        let p = rt.runs().events(&run_id, None).await.unwrap();
+        let p = rt.runs().events(&run_id, None).json().await.unwrap();
         (p["total"].as_i64().unwrap() >= 2).then_some(())
     })
     .await;
-    let c = rt.runs().cancel(&run_id, Some(json!({"reason": "enough"}))).await.unwrap();
+    let c = rt.runs().cancel(&run_id, json!({"reason": "enough"})).json().await.unwrap();
     assert_eq!(c["status"], "CANCELLED");
     let seq = c["latestSeq"].as_i64().unwrap();
     tokio::time::sleep(Duration::from_millis(1200)).await;
-    let page = rt.runs().events(&run_id, Some(json!({"limit": 500}))).await.unwrap();
+    let page = rt.runs().events(&run_id, json!({"limit": 500})).json().await.unwrap();
     let items = page["items"].as_array().unwrap();
     assert_eq!(page["latestSeq"], seq);
     assert_eq!(items.len() as i64, seq);
@@ -519,9 +532,9 @@ async fn cancel_and_visibility(s: TestServer) {
     let terminals = items.iter().filter(|e| matches!(e["event"].as_str(), Some("RunFinished" | "RunError"))).count();
     assert_eq!(terminals, 1);
     // Idempotent; a finished run cannot be cancelled.
-    let again = z.agents().cancel_run(&run_id, None).await.unwrap();
+    let again = z.agents().cancel_run(&run_id, None).json().await.unwrap();
     assert_eq!(again["status"], "CANCELLED");
-    let done = rt.runs().start(json!({"input": "quick"})).await.unwrap();
+    let done = rt.runs().start(json!({"input": "quick"})).json().await.unwrap();
     expect_err(rt.runs().cancel(done["runId"].as_str().unwrap(), None), 409, "RUN_ALREADY_FINISHED").await;
     let mut conn = s.ctx().db.read().await.unwrap();
     let sigs = zaby_server::storage::runs::signals_of_run(&mut conn, &run_id).await.unwrap();
@@ -535,34 +548,34 @@ async fn sessions_share_history(s: TestServer) {
     let st = setup(&z, "session", json!({}), json!({})).await;
     let token = token_for(&z, &st, "u-session").await;
     let rt = s.runtime(&token);
-    let one = rt.runs().start(json!({"input": "first words"})).await.unwrap();
-    let two = rt.runs().start(json!({"input": "second"})).await.unwrap();
+    let one = rt.runs().start(json!({"input": "first words"})).json().await.unwrap();
+    let two = rt.runs().start(json!({"input": "second"})).json().await.unwrap();
     assert_eq!(one["agentSessionId"], two["agentSessionId"]);
     // History = "first words" (2) + "You said: first words" (4) + message (1).
-    let p = z.agents().get_run_progress(two["runId"].as_str().unwrap()).await.unwrap();
+    let p = z.agents().get_run_progress(two["runId"].as_str().unwrap()).json().await.unwrap();
     assert_eq!(p["usage"]["inputTokens"], 7);
     // Another session (another end user) has no history.
     let other = s.runtime(&token_for(&z, &st, "u-session-2").await);
-    let three = other.runs().start(json!({"input": "second"})).await.unwrap();
+    let three = other.runs().start(json!({"input": "second"})).json().await.unwrap();
     assert_ne!(three["agentSessionId"], one["agentSessionId"]);
-    let p = z.agents().get_run_progress(three["runId"].as_str().unwrap()).await.unwrap();
+    let p = z.agents().get_run_progress(three["runId"].as_str().unwrap()).json().await.unwrap();
     assert_eq!(p["usage"]["inputTokens"], 1);
 }
 
 async fn stream_ends_on_revocation_and_shutdown(mut s: TestServer) {
     let z = s.zaby();
     let st = setup(&z, "revoke", json!({}), json!({})).await;
-    let t = z.runtime_tokens().create(st.mint(json!({"externalUserId": "u-revoke"}))).await.unwrap();
+    let t = z.runtime_tokens().create(st.mint(json!({"externalUserId": "u-revoke"}))).json().await.unwrap();
     let token = t["token"].as_str().unwrap().to_string();
     let rt = s.runtime(&token);
     let slow = json!({"input": {"message": "x", "simulate": {"delayMs": 5000}}, "respondAsync": true});
-    let r = rt.runs().start(slow.clone()).await.unwrap();
+    let r = rt.runs().start(slow.clone()).json().await.unwrap();
     let url = s.url(&format!("/api/v1/agent-runtime/runs/{}/aiui", r["runId"].as_str().unwrap()));
     let resp = s.http().get(&url).bearer_auth(&token).send().await.unwrap();
     assert_eq!(resp.status(), 200);
     let reader = tokio::spawn(async move { resp.text().await.unwrap() });
     tokio::time::sleep(Duration::from_millis(300)).await;
-    z.runtime_token_grants().revoke(t["grantId"].as_str().unwrap(), None).await.unwrap();
+    z.runtime_token_grants().revoke(t["grantId"].as_str().unwrap(), None).json().await.unwrap();
     let body = tokio::time::timeout(Duration::from_secs(10), reader).await.expect("stream ends").unwrap();
     assert!(body.starts_with(": connected\n\n"), "{body}");
     assert!(!body.contains("RunFinished") && !body.contains("RunError"), "{body}");
@@ -570,7 +583,7 @@ async fn stream_ends_on_revocation_and_shutdown(mut s: TestServer) {
     // Shutdown: open streams get `: shutdown` and end.
     let token = token_for(&z, &st, "u-shutdown").await;
     let rt = s.runtime(&token);
-    let r = rt.runs().start(slow).await.unwrap();
+    let r = rt.runs().start(slow).json().await.unwrap();
     let url = s.url(&format!("/api/v1/agent-runtime/runs/{}/aiui", r["runId"].as_str().unwrap()));
     let resp = s.http().get(&url).bearer_auth(&token).send().await.unwrap();
     let reader = tokio::spawn(async move { resp.text().await.unwrap_or_default() });
@@ -594,16 +607,18 @@ async fn superseded_deployment_runs_on_successor(s: TestServer) {
             st.deployed.agent_id(),
             json!({"agentVersionId": st.deployed.version["id"], "environment": "PRODUCTION"}),
         )
+        .json()
         .await
         .unwrap();
     let next_id = next["id"].as_str().unwrap();
     wait_active(&z, next_id).await;
-    let r = s.runtime(&token).runs().start(json!({"input": "hi"})).await.unwrap();
+    let r = s.runtime(&token).runs().start(json!({"input": "hi"})).json().await.unwrap();
     assert_eq!(r["status"], "COMPLETED");
     assert_eq!(r["deploymentId"], next_id);
     let r = z
         .agents()
         .start_run(st.deployed.agent_id(), json!({"input": "hi", "deploymentId": st.deployment_id()}))
+        .json()
         .await
         .unwrap();
     assert_eq!(r["deploymentId"], next_id);
@@ -623,7 +638,8 @@ async fn two_replicas(s: TestServer) {
     let mut ids = Vec::new();
     for i in 0..10 {
         let body = json!({"input": {"message": format!("m{i}"), "simulate": {"delayMs": 30}}, "respondAsync": true});
-        let r = if i % 2 == 0 { rt.runs().start(body).await } else { rt2.runs().start(body).await }.unwrap();
+        let r =
+            if i % 2 == 0 { rt.runs().start(body).json().await } else { rt2.runs().start(body).json().await }.unwrap();
         ids.push(r["runId"].as_str().unwrap().to_string());
     }
     for (i, id) in ids.iter().enumerate() {

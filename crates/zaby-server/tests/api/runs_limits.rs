@@ -28,7 +28,7 @@ async fn event_retention_postgres() {
 }
 
 async fn events(z: &zaby::Zaby, run_id: &str) -> Value {
-    z.agents().list_run_events(run_id, Some(json!({"cursor": "0", "limit": 100}))).await.unwrap()
+    z.agents().list_run_events(run_id, json!({"cursor": "0", "limit": 100})).json().await.unwrap()
 }
 
 fn names(page: &Value) -> Vec<String> {
@@ -38,19 +38,20 @@ fn names(page: &Value) -> Vec<String> {
 async fn step_limit(backend: Backend) {
     let Some(s) = TestServer::start_with(backend, |s| s.max_run_steps = 1).await else { return };
     let z = s.zaby();
-    let inst = z.mcp().list_installations(None).await.unwrap()["items"][0].clone();
-    let agent = z.agents().create(json!({"slug": "limited", "name": "limited"})).await.unwrap();
+    let inst = z.mcp().list_installations(None).json().await.unwrap()["items"][0].clone();
+    let agent = z.agents().create(json!({"slug": "limited", "name": "limited"})).json().await.unwrap();
     let a = agent["id"].as_str().unwrap().to_string();
-    z.agents().attach_mcp_tool(&a, json!({"toolId": inst["id"], "approvalMode": "AUTO"})).await.unwrap();
-    let v = z.agents().publish(&a).await.unwrap();
-    let d = z.agents().deploy(&a, json!({"agentVersionId": v["id"], "environment": "PRODUCTION"})).await.unwrap();
+    z.agents().attach_mcp_tool(&a, json!({"toolId": inst["id"], "approvalMode": "AUTO"})).json().await.unwrap();
+    let v = z.agents().publish(&a).json().await.unwrap();
+    let d =
+        z.agents().deploy(&a, json!({"agentVersionId": v["id"], "environment": "PRODUCTION"})).json().await.unwrap();
     wait_active(&z, d["id"].as_str().unwrap()).await;
 
     // One step is allowed; it asks for a tool, so the run ends at the limit.
-    let r = z.agents().start_run(&a, json!({"input": "/tool echo {\"say\": \"hi\"}"})).await.unwrap();
+    let r = z.agents().start_run(&a, json!({"input": "/tool echo {\"say\": \"hi\"}"})).json().await.unwrap();
     assert_eq!(r["status"], "FAILED", "{r}");
     let run_id = r["runId"].as_str().unwrap();
-    let p = z.agents().get_run_progress(run_id).await.unwrap();
+    let p = z.agents().get_run_progress(run_id).json().await.unwrap();
     assert_eq!(p["error"]["code"], "STEP_LIMIT_EXCEEDED", "{p}");
     assert_eq!(p["steps"], 1);
     let page = events(&z, run_id).await;
@@ -60,7 +61,7 @@ async fn step_limit(backend: Backend) {
     assert!(err["message"].as_str().unwrap().contains("limit of 1 model steps"), "{err}");
 
     // A run that needs no tool finishes within the limit.
-    let r = z.agents().start_run(&a, json!({"input": "hello"})).await.unwrap();
+    let r = z.agents().start_run(&a, json!({"input": "hello"})).json().await.unwrap();
     assert_eq!(r["status"], "COMPLETED", "{r}");
     s.stop().await;
 }
@@ -70,8 +71,8 @@ async fn event_retention(backend: Backend) {
     let z = s.zaby();
     let d = deployed_agent(&z, "kept").await;
     let body = json!({"input": {"message": "x", "simulate": {"reply": "a b c"}}});
-    let old = z.agents().start_run(d.agent_id(), body.clone()).await.unwrap();
-    let recent = z.agents().start_run(d.agent_id(), body).await.unwrap();
+    let old = z.agents().start_run(d.agent_id(), body.clone()).json().await.unwrap();
+    let recent = z.agents().start_run(d.agent_id(), body).json().await.unwrap();
     let (old, recent) = (old["runId"].as_str().unwrap().to_string(), recent["runId"].as_str().unwrap().to_string());
     let full = ["RunStarted", "text", "text", "text", "RunFinished"];
     assert_eq!(names(&events(&z, &old).await), full);
@@ -97,7 +98,7 @@ async fn event_retention(backend: Backend) {
     assert_eq!(page["items"][0]["seq"], 5, "the terminal event keeps its seq");
     assert_eq!(page["items"][0]["data"]["finalOutput"], "a b c");
     assert_eq!(page["total"], 1, "total counts what is kept");
-    let p = z.agents().get_run_progress(&old).await.unwrap();
+    let p = z.agents().get_run_progress(&old).json().await.unwrap();
     assert_eq!((p["status"].clone(), p["latestSeq"].clone()), (json!("COMPLETED"), json!(5)));
     // Within the retention, everything is kept.
     let page = events(&z, &recent).await;

@@ -95,7 +95,7 @@ async fn crash_safety(backend: Backend) {
     let long_reply = (1..=30).map(|i| format!("w{i}")).collect::<Vec<_>>().join(" ");
     let waiting = z
         .agents()
-        .start_run(&a, json!({"input": {"message": "x", "simulate": {"reply": "r1 r2 r3", "delayMs": 4000}}, "respondAsync": true}))
+        .start_run(&a, json!({"input": {"message": "x", "simulate": {"reply": "r1 r2 r3", "delayMs": 4000}}, "respondAsync": true})).json()
         .await
         .unwrap();
     let talking = z
@@ -104,16 +104,17 @@ async fn crash_safety(backend: Backend) {
             &a,
             json!({"input": {"message": "x", "simulate": {"reply": long_reply, "delayMs": 150}}, "respondAsync": true}),
         )
+        .json()
         .await
         .unwrap();
     let (waiting, talking) =
         (waiting["runId"].as_str().unwrap().to_string(), talking["runId"].as_str().unwrap().to_string());
     eventually("some text", || async {
-        let p = z.agents().get_run_progress(&talking).await.unwrap();
+        let p = z.agents().get_run_progress(&talking).json().await.unwrap();
         (p["latestSeq"].as_i64().unwrap() >= 3).then_some(())
     })
     .await;
-    let p = z.agents().get_run_progress(&waiting).await.unwrap();
+    let p = z.agents().get_run_progress(&waiting).json().await.unwrap();
     assert_eq!((p["status"].as_str(), p["latestSeq"].as_i64()), (Some("RUNNING"), Some(1)));
     drop(first); // SIGKILL
 
@@ -124,7 +125,7 @@ async fn crash_safety(backend: Backend) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
     for id in [&waiting, &talking] {
         loop {
-            let p = z.agents().get_run_progress(id).await.unwrap();
+            let p = z.agents().get_run_progress(id).json().await.unwrap();
             if matches!(p["status"].as_str(), Some("COMPLETED" | "FAILED")) {
                 break;
             }
@@ -235,6 +236,7 @@ async fn openai_provider(backend: Backend) {
     let agent = z
         .agents()
         .create(json!({"slug": "gpt", "name": "gpt", "defaultModel": "gpt-test", "instructions": "Be nice."}))
+        .json()
         .await
         .unwrap();
     let a = agent["id"].as_str().unwrap();
@@ -242,16 +244,17 @@ async fn openai_provider(backend: Backend) {
     let r = z
         .agents()
         .test_run(a, json!({"input": {"message": "hi there", "simulate": {"reply": "ignored"}}}))
+        .json()
         .await
         .unwrap();
     assert_eq!(r["status"], "COMPLETED");
     assert_eq!(r["finalOutput"], "Hello from gpt");
     let run_id = r["runId"].as_str().unwrap();
-    let page = z.agents().list_run_events(run_id, None).await.unwrap();
+    let page = z.agents().list_run_events(run_id, None).json().await.unwrap();
     let names: Vec<&str> = page["items"].as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap()).collect();
     assert_eq!(names, ["RunStarted", "text", "text", "text", "RunFinished"]);
     assert_eq!(page["items"][2]["data"], json!({"content": " from"}));
-    let p = z.agents().get_run_progress(run_id).await.unwrap();
+    let p = z.agents().get_run_progress(run_id).json().await.unwrap();
     assert_eq!(p["usage"], json!({"inputTokens": 12, "outputTokens": 3}));
     assert_eq!(p["steps"], 1);
     let req = seen.lock().unwrap()[0].clone();
@@ -261,10 +264,10 @@ async fn openai_provider(backend: Backend) {
     assert_eq!(req["messages"].as_array().unwrap().last().unwrap()["content"], "hi there");
 
     // A provider error ends the run FAILED with MODEL_ERROR.
-    z.agents().update(a, json!({"defaultModel": "gpt-bad"})).await.unwrap();
-    let r = z.agents().test_run(a, json!({"input": "hi"})).await.unwrap();
+    z.agents().update(a, json!({"defaultModel": "gpt-bad"})).json().await.unwrap();
+    let r = z.agents().test_run(a, json!({"input": "hi"})).json().await.unwrap();
     assert_eq!(r["status"], "FAILED");
-    let p = z.agents().get_run_progress(r["runId"].as_str().unwrap()).await.unwrap();
+    let p = z.agents().get_run_progress(r["runId"].as_str().unwrap()).json().await.unwrap();
     assert_eq!(p["error"]["code"], "MODEL_ERROR");
     assert!(p["error"]["message"].as_str().unwrap().contains("400"), "{p}");
 }
@@ -340,20 +343,25 @@ async fn openai_tool_round_trip(backend: Backend) {
     let env = [("ZABY_MODEL_GPT_TOOLS_BASE_URL", format!("{origin}/v1"))];
     let server = spawn(&db_url, dir.path(), &key, &env).await;
     let z = client(&server.base, &key);
-    let inst = z.mcp().list_installations(None).await.unwrap()["items"][0].clone();
-    let agent =
-        z.agents().create(json!({"slug": "gpt-tools", "name": "gpt", "defaultModel": "gpt-tools"})).await.unwrap();
+    let inst = z.mcp().list_installations(None).json().await.unwrap()["items"][0].clone();
+    let agent = z
+        .agents()
+        .create(json!({"slug": "gpt-tools", "name": "gpt", "defaultModel": "gpt-tools"}))
+        .json()
+        .await
+        .unwrap();
     let a = agent["id"].as_str().unwrap().to_string();
-    z.agents().attach_mcp_tool(&a, json!({"toolId": inst["id"], "approvalMode": "AUTO"})).await.unwrap();
-    let v = z.agents().publish(&a).await.unwrap();
-    let d = z.agents().deploy(&a, json!({"agentVersionId": v["id"], "environment": "PRODUCTION"})).await.unwrap();
+    z.agents().attach_mcp_tool(&a, json!({"toolId": inst["id"], "approvalMode": "AUTO"})).json().await.unwrap();
+    let v = z.agents().publish(&a).json().await.unwrap();
+    let d =
+        z.agents().deploy(&a, json!({"agentVersionId": v["id"], "environment": "PRODUCTION"})).json().await.unwrap();
     wait_active(&z, d["id"].as_str().unwrap()).await;
 
-    let r = z.agents().start_run(&a, json!({"input": "say ping"})).await.unwrap();
+    let r = z.agents().start_run(&a, json!({"input": "say ping"})).json().await.unwrap();
     let run_id = r["runId"].as_str().unwrap();
     assert_eq!(r["status"], "COMPLETED", "{r}");
     assert_eq!(r["finalOutput"], "echo said ping");
-    let page = z.agents().list_run_events(run_id, None).await.unwrap();
+    let page = z.agents().list_run_events(run_id, None).json().await.unwrap();
     let items = page["items"].as_array().unwrap();
     let names: Vec<&str> = items.iter().map(|e| e["event"].as_str().unwrap()).collect();
     assert_eq!(names, ["RunStarted", "tool_call", "tool_result", "text", "text", "RunFinished"]);
@@ -362,7 +370,7 @@ async fn openai_tool_round_trip(backend: Backend) {
     assert_eq!(result["toolCallId"], "call_1");
     assert_eq!((result["isError"].clone(), result["simulated"].clone()), (json!(false), json!(false)));
     assert_eq!(result["result"], json!({"say": "ping"}), "the built-in echo's real result");
-    let p = z.agents().get_run_progress(run_id).await.unwrap();
+    let p = z.agents().get_run_progress(run_id).json().await.unwrap();
     assert_eq!(p["steps"], 2);
 
     let seen = seen.lock().unwrap().clone();

@@ -25,7 +25,7 @@ async fn each_check_in_order(s: TestServer) {
         setup(&z, "a6", json!({"allowedOrigins": ["https://ok.example"]}), json!({"allowBrowserRuntime": true})).await;
     let rt = z.runtime_tokens();
     let probe = |t: Value| t["token"].as_str().unwrap().to_string();
-    let good = probe(rt.create(st.mint(json!({}))).await.unwrap());
+    let good = probe(rt.create(st.mint(json!({}))).json().await.unwrap());
     assert_eq!(sdk_probe(&s, &good).await, (404, "NOT_FOUND".into()));
 
     // 1. Missing, malformed, tampered, foreign-key tokens; API keys are not accepted.
@@ -56,17 +56,17 @@ async fn each_check_in_order(s: TestServer) {
     assert_eq!(runtime_probe(&s, &tat, None).await, (401, "UNAUTHORIZED".into()));
 
     // 2. Revoked grant (and revoked beats expired/exhausted).
-    let t = rt.create(st.mint(json!({"maxUses": 1, "ttlSeconds": 1}))).await.unwrap();
-    z.runtime_token_grants().revoke(t["grantId"].as_str().unwrap(), None).await.unwrap();
+    let t = rt.create(st.mint(json!({"maxUses": 1, "ttlSeconds": 1}))).json().await.unwrap();
+    z.runtime_token_grants().revoke(t["grantId"].as_str().unwrap(), None).json().await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     assert_eq!(runtime_probe(&s, &probe(t), None).await, (401, "MANAGED_AGENT_RUNTIME_TOKEN_REVOKED".into()));
     // 2. Revoked family.
-    let t = rt.create(st.mint(json!({"externalUserId": "fam-user"}))).await.unwrap();
-    z.runtime_token_families().revoke(t["tokenFamilyId"].as_str().unwrap(), None).await.unwrap();
+    let t = rt.create(st.mint(json!({"externalUserId": "fam-user"}))).json().await.unwrap();
+    z.runtime_token_families().revoke(t["tokenFamilyId"].as_str().unwrap(), None).json().await.unwrap();
     assert_eq!(runtime_probe(&s, &probe(t), None).await, (401, "MANAGED_AGENT_RUNTIME_TOKEN_REVOKED".into()));
 
     // 3. Expired (before exhausted).
-    let t = rt.create(st.mint(json!({"ttlSeconds": 1, "maxUses": 1, "externalUserId": "exp"}))).await.unwrap();
+    let t = rt.create(st.mint(json!({"ttlSeconds": 1, "maxUses": 1, "externalUserId": "exp"}))).json().await.unwrap();
     let tok = probe(t);
     assert_eq!(runtime_probe(&s, &tok, None).await.0, 404);
     eventually("token expiry", || async {
@@ -77,6 +77,7 @@ async fn each_check_in_order(s: TestServer) {
     // 4. Exhausted (before scope).
     let t = rt
         .create(st.mint(json!({"maxUses": 1, "scopes": ["managed-agents:runtime:stream"], "externalUserId": "ex"})))
+        .json()
         .await
         .unwrap();
     let tok = probe(t);
@@ -85,42 +86,42 @@ async fn each_check_in_order(s: TestServer) {
         (403, "INSUFFICIENT_SCOPE".into()),
         "scope failure consumes nothing"
     );
-    let t = rt.create(st.mint(json!({"maxUses": 1, "externalUserId": "ex2"}))).await.unwrap();
+    let t = rt.create(st.mint(json!({"maxUses": 1, "externalUserId": "ex2"}))).json().await.unwrap();
     let tok = probe(t);
     assert_eq!(runtime_probe(&s, &tok, None).await.0, 404);
     assert_eq!(
         runtime_probe(&s, &tok, None).await,
         (403, "MANAGED_AGENT_RUNTIME_TOKEN_GRANT_MAX_USES_EXCEEDED".into())
     );
-    let e = s.runtime(&tok).runs().events("x", None).await.unwrap_err();
+    let e = s.runtime(&tok).runs().events("x", None).json().await.unwrap_err();
     assert_eq!(e.code(), Some("MANAGED_AGENT_RUNTIME_TOKEN_GRANT_MAX_USES_EXCEEDED"));
 
     // 6. Inactive external app (before origin).
-    let tok = probe(rt.create(st.mint(json!({"externalUserId": "app-off"}))).await.unwrap());
-    z.external_apps().update(st.app_id(), json!({"status": "INACTIVE"})).await.unwrap();
+    let tok = probe(rt.create(st.mint(json!({"externalUserId": "app-off"}))).json().await.unwrap());
+    z.external_apps().update(st.app_id(), json!({"status": "INACTIVE"})).json().await.unwrap();
     assert_eq!(runtime_probe(&s, &tok, Some("https://evil.example")).await, (403, "EXTERNAL_APP_INACTIVE".into()));
-    z.external_apps().update(st.app_id(), json!({"status": "ACTIVE"})).await.unwrap();
+    z.external_apps().update(st.app_id(), json!({"status": "ACTIVE"})).json().await.unwrap();
 
     // 7. Origin: listed origins pass, others fail, whatever the channel.
-    let web = probe(rt.create(st.mint(json!({"channel": "web", "externalUserId": "w"}))).await.unwrap());
+    let web = probe(rt.create(st.mint(json!({"channel": "web", "externalUserId": "w"}))).json().await.unwrap());
     assert_eq!(runtime_probe(&s, &web, Some("https://ok.example")).await.0, 404);
     assert_eq!(runtime_probe(&s, &web, Some("https://evil.example")).await, (403, "ORIGIN_NOT_ALLOWED".into()));
     assert_eq!(runtime_probe(&s, &good, Some("https://evil.example")).await, (403, "ORIGIN_NOT_ALLOWED".into()));
     assert_eq!(runtime_probe(&s, &good, None).await.0, 404, "no origin header, no origin check");
     // An empty list means no origin check.
-    z.external_apps().update(st.app_id(), json!({"allowedOrigins": []})).await.unwrap();
+    z.external_apps().update(st.app_id(), json!({"allowedOrigins": []})).json().await.unwrap();
     assert_eq!(runtime_probe(&s, &good, Some("https://evil.example")).await.0, 404);
     // Rejected requests consumed nothing: the grant counts exactly the passes.
-    let web_grant = z.runtime_token_families().list(Some(json!({"externalUserId": "w"}))).await.unwrap();
+    let web_grant = z.runtime_token_families().list(json!({"externalUserId": "w"})).json().await.unwrap();
     assert_eq!(web_grant["items"][0]["grantCount"], 1);
-    let usage = z.runtime_token_usage().get(Some(json!({"externalAppId": st.app_id()}))).await.unwrap();
+    let usage = z.runtime_token_usage().get(json!({"externalAppId": st.app_id()})).json().await.unwrap();
     assert_eq!(usage["totals"]["runtimeRequests"], 6);
 }
 
 async fn exact_use_counting(s: TestServer) {
     let z = s.zaby();
     let st = setup(&z, "count", json!({}), json!({})).await;
-    let t = z.runtime_tokens().create(st.mint(json!({"maxUses": 50}))).await.unwrap();
+    let t = z.runtime_tokens().create(st.mint(json!({"maxUses": 50}))).json().await.unwrap();
     let token = t["token"].as_str().unwrap().to_string();
     let mut handles = Vec::new();
     for _ in 0..200 {
@@ -140,7 +141,7 @@ async fn exact_use_counting(s: TestServer) {
         }
     }
     assert_eq!((passed, exhausted), (50, 150));
-    let g = z.runtime_token_grants().revoke(t["grantId"].as_str().unwrap(), None).await.unwrap();
+    let g = z.runtime_token_grants().revoke(t["grantId"].as_str().unwrap(), None).json().await.unwrap();
     assert_eq!(g["usedCount"], 50);
     assert_eq!(g["remainingUses"], 0);
 }
@@ -148,7 +149,7 @@ async fn exact_use_counting(s: TestServer) {
 async fn rate_limit_and_cors(s: TestServer) {
     let z = s.zaby();
     let st = setup(&z, "rate", json!({}), json!({"rateLimitPerMinute": 3})).await;
-    let t = z.runtime_tokens().create(st.mint(json!({"maxUses": 100}))).await.unwrap();
+    let t = z.runtime_tokens().create(st.mint(json!({"maxUses": 100}))).json().await.unwrap();
     let token = t["token"].as_str().unwrap();
     // Requests near a minute boundary may straddle two windows; count per window.
     for _ in 0..4 {
@@ -172,7 +173,7 @@ async fn rate_limit_and_cors(s: TestServer) {
     }
     // Four quick requests against a limit of 3 per minute: unless the minute
     // turned over in between, the fourth is limited. Verify with the grant count.
-    let g = z.runtime_token_grants().revoke(t["grantId"].as_str().unwrap(), None).await.unwrap();
+    let g = z.runtime_token_grants().revoke(t["grantId"].as_str().unwrap(), None).json().await.unwrap();
     let used = g["usedCount"].as_i64().unwrap();
     assert!((3..=4).contains(&used), "rate-limited requests consume no use (used {used})");
     // Preflight on a runtime route echoes the origin; management routes do not.
@@ -202,12 +203,12 @@ async fn rate_limit_and_cors(s: TestServer) {
 async fn signing_key_rotation(mut s: TestServer) {
     let z = s.zaby();
     let st = setup(&z, "keys", json!({}), json!({})).await;
-    let before = z.runtime_tokens().create(st.mint(json!({}))).await.unwrap();
+    let before = z.runtime_tokens().create(st.mint(json!({}))).json().await.unwrap();
     let secrets = zaby_server::app::load_secrets(&s.settings).unwrap();
     zaby_server::services::tenancy::rotate_signing_keys(&s.ctx().db, &secrets).await.unwrap();
     s.restart().await;
     let z = s.zaby();
-    let after = z.runtime_tokens().create(st.mint(json!({}))).await.unwrap();
+    let after = z.runtime_tokens().create(st.mint(json!({}))).json().await.unwrap();
     let kid = |t: &Value| jsonwebtoken::decode_header(t["token"].as_str().unwrap()).unwrap().kid.unwrap();
     assert_ne!(kid(&before), kid(&after), "new tokens use the new key");
     // Tokens signed with the retired key still verify (within 24 h).

@@ -22,7 +22,7 @@ async fn mint_preconditions(s: TestServer) {
     let st = setup(&z, "mint", json!({"tokenTtlSeconds": 300}), json!({})).await;
     let rt = z.runtime_tokens();
     // Happy path with defaults: server channel, all scopes, TTL from the app.
-    let t = rt.create(st.mint(json!({}))).await.unwrap();
+    let t = rt.create(st.mint(json!({}))).json().await.unwrap();
     assert_eq!(t["scopes"].as_array().unwrap().len(), 4);
     assert_eq!(t["remainingUses"], Value::Null);
     assert_eq!(t["rotateAfterSeconds"], Value::Null);
@@ -46,6 +46,7 @@ async fn mint_preconditions(s: TestServer) {
     let p2 = z
         .runtime_token_policies()
         .create(json!({"name": "p2", "externalAppId": st.app_id(), "deploymentId": other.deployment_id()}))
+        .json()
         .await
         .unwrap();
     expect_err(
@@ -55,28 +56,33 @@ async fn mint_preconditions(s: TestServer) {
     )
     .await;
     // A policy of another deployment does not match.
-    z.external_apps().bind_deployment(st.app_id(), json!({"deploymentId": other.deployment_id()})).await.unwrap();
+    z.external_apps()
+        .bind_deployment(st.app_id(), json!({"deploymentId": other.deployment_id()}))
+        .json()
+        .await
+        .unwrap();
     expect_err(rt.create(st.mint(json!({"quotaPolicyId": p2["id"]}))), 422, "QUOTA_POLICY_MISMATCH").await;
     // Policy limits: TTL and uses above the policy maximum are 422; defaults follow it.
     z.runtime_token_policies()
         .update(st.policy_id(), json!({"tokenTtlSeconds": 120, "maxUsesPerToken": 3, "autoRotateEnabled": true}))
+        .json()
         .await
         .unwrap();
     expect_err(rt.create(st.mint(json!({"ttlSeconds": 121}))), 422, "VALIDATION_ERROR").await;
     expect_err(rt.create(st.mint(json!({"maxUses": 4}))), 422, "VALIDATION_ERROR").await;
-    let t = rt.create(st.mint(json!({}))).await.unwrap();
+    let t = rt.create(st.mint(json!({}))).json().await.unwrap();
     assert_eq!(t["remainingUses"], 3);
     assert_eq!(t["rotateAfterSeconds"], 60);
     // INACTIVE policy.
-    z.runtime_token_policies().update(st.policy_id(), json!({"status": "INACTIVE"})).await.unwrap();
+    z.runtime_token_policies().update(st.policy_id(), json!({"status": "INACTIVE"})).json().await.unwrap();
     expect_err(rt.create(st.mint(json!({}))), 422, "QUOTA_POLICY_MISMATCH").await;
-    z.runtime_token_policies().update(st.policy_id(), json!({"status": "ACTIVE"})).await.unwrap();
+    z.runtime_token_policies().update(st.policy_id(), json!({"status": "ACTIVE"})).json().await.unwrap();
     // Inactive app.
-    z.external_apps().update(st.app_id(), json!({"status": "INACTIVE"})).await.unwrap();
+    z.external_apps().update(st.app_id(), json!({"status": "INACTIVE"})).json().await.unwrap();
     expect_err(rt.create(st.mint(json!({}))), 403, "EXTERNAL_APP_INACTIVE").await;
-    z.external_apps().update(st.app_id(), json!({"status": "ACTIVE"})).await.unwrap();
+    z.external_apps().update(st.app_id(), json!({"status": "ACTIVE"})).json().await.unwrap();
     // FAILED/INACTIVE deployments cannot mint: force-delete the agent.
-    z.agents().delete(st.deployed.agent_id(), Some(json!({"force": true}))).await.unwrap();
+    z.agents().delete(st.deployed.agent_id(), json!({"force": true})).json().await.unwrap();
     expect_err(rt.create(st.mint(json!({}))), 409, "DEPLOYMENT_NOT_ACTIVE").await;
 }
 
@@ -116,7 +122,7 @@ async fn idempotent_mints(s: TestServer) {
     }
     assert_eq!((created, replayed), (1, 99));
     assert_eq!(tokens.len(), 1);
-    let families = z.runtime_token_families().list(None).await.unwrap();
+    let families = z.runtime_token_families().list(None).json().await.unwrap();
     assert_eq!(families["items"][0]["grantCount"], 1);
     // Same key, different body → 409.
     expect_err(
@@ -138,12 +144,12 @@ async fn idempotent_mints(s: TestServer) {
         "RUNTIME_CHANNEL_NOT_ALLOWED",
     )
     .await;
-    let ok = z.runtime_tokens().create(st.mint(json!({"requestId": "req-2"}))).await.unwrap();
-    let again = z.runtime_tokens().create(st.mint(json!({"requestId": "req-2"}))).await.unwrap();
+    let ok = z.runtime_tokens().create(st.mint(json!({"requestId": "req-2"}))).json().await.unwrap();
+    let again = z.runtime_tokens().create(st.mint(json!({"requestId": "req-2"}))).json().await.unwrap();
     assert_eq!(ok["token"], again["token"]);
     // Without requestId every mint is new.
-    let a = z.runtime_tokens().create(st.mint(json!({}))).await.unwrap();
-    let b = z.runtime_tokens().create(st.mint(json!({}))).await.unwrap();
+    let a = z.runtime_tokens().create(st.mint(json!({}))).json().await.unwrap();
+    let b = z.runtime_tokens().create(st.mint(json!({}))).json().await.unwrap();
     assert_ne!(a["token"], b["token"]);
     assert_eq!(a["tokenFamilyId"], b["tokenFamilyId"], "same end user, same family");
 }
@@ -152,9 +158,12 @@ async fn rotation_and_revocation(s: TestServer) {
     let z = s.zaby();
     let st = setup(&z, "rot", json!({}), json!({})).await;
     let rt = z.runtime_tokens();
-    let first =
-        rt.create(st.mint(json!({"uniqueId": "cust-7", "externalSessionId": "s1", "maxUses": 9}))).await.unwrap();
-    let second = rt.rotate(json!({"previousToken": first["token"]})).await.unwrap();
+    let first = rt
+        .create(st.mint(json!({"uniqueId": "cust-7", "externalSessionId": "s1", "maxUses": 9})))
+        .json()
+        .await
+        .unwrap();
+    let second = rt.rotate(json!({"previousToken": first["token"]})).json().await.unwrap();
     assert_eq!(second["tokenFamilyId"], first["tokenFamilyId"]);
     assert_eq!(second["agentSessionId"], first["agentSessionId"]);
     assert_eq!(second["remainingUses"], 9);
@@ -170,6 +179,7 @@ async fn rotation_and_revocation(s: TestServer) {
         .rotate_by_unique_id(
             json!({"externalAppId": st.app_id(), "deploymentId": st.deployment_id(), "uniqueId": "cust-7"}),
         )
+        .json()
         .await
         .unwrap();
     assert_eq!(third["tokenFamilyId"], first["tokenFamilyId"]);
@@ -185,28 +195,29 @@ async fn rotation_and_revocation(s: TestServer) {
         "QUOTA_POLICY_REQUIRED",
     )
     .await;
-    rt.rotate_by_unique_id(json!({"externalAppId": st.app_id(), "deploymentId": st.deployment_id(), "uniqueId": "new", "quotaPolicyId": st.policy_id()}))
+    rt.rotate_by_unique_id(json!({"externalAppId": st.app_id(), "deploymentId": st.deployment_id(), "uniqueId": "new", "quotaPolicyId": st.policy_id()})).json()
         .await
         .unwrap();
     // Revoking the family revokes its tokens; revoking again keeps revokedAt.
     let fam = first["tokenFamilyId"].as_str().unwrap();
-    let r1 = z.runtime_token_families().revoke(fam, Some(json!({"reason": "logout"}))).await.unwrap();
+    let r1 = z.runtime_token_families().revoke(fam, json!({"reason": "logout"})).json().await.unwrap();
     assert_eq!(r1["status"], "REVOKED");
     assert_eq!(r1["revokedGrantCount"], 1);
-    let r2 = z.runtime_tokens().revoke_family(fam, json!({"reason": "again"})).await.unwrap();
+    let r2 = z.runtime_tokens().revoke_family(fam, json!({"reason": "again"})).json().await.unwrap();
     assert_eq!(r2["revokedAt"], r1["revokedAt"]);
     assert_eq!(r2["reason"], "logout");
     let (code_s, code) = runtime_probe(&s, third["token"].as_str().unwrap(), None).await;
     assert_eq!((code_s, code.as_str()), (401, "MANAGED_AGENT_RUNTIME_TOKEN_REVOKED"));
     // A new mint for the same user starts a new family.
-    let fresh = rt.create(st.mint(json!({"uniqueId": "cust-7"}))).await.unwrap();
+    let fresh = rt.create(st.mint(json!({"uniqueId": "cust-7"}))).json().await.unwrap();
     assert_ne!(fresh["tokenFamilyId"], first["tokenFamilyId"]);
     // Grant revoke is idempotent and reports status.
-    let g = z.runtime_token_grants().revoke(fresh["grantId"].as_str().unwrap(), None).await.unwrap();
+    let g = z.runtime_token_grants().revoke(fresh["grantId"].as_str().unwrap(), None).json().await.unwrap();
     assert_eq!(g["status"], "REVOKED");
     let g2 = z
         .runtime_token_grants()
-        .revoke(fresh["grantId"].as_str().unwrap(), Some(json!({"reason": "x"})))
+        .revoke(fresh["grantId"].as_str().unwrap(), json!({"reason": "x"}))
+        .json()
         .await
         .unwrap();
     assert_eq!(g2["revokedAt"], g["revokedAt"]);
@@ -218,11 +229,11 @@ async fn policies_and_families(s: TestServer) {
     let st = setup(&z, "pol", json!({}), json!({})).await;
     let p = z.runtime_token_policies();
     let inactive = p
-        .create(json!({"name": "off", "externalAppId": st.app_id(), "deploymentId": st.deployment_id(), "status": "INACTIVE"}))
+        .create(json!({"name": "off", "externalAppId": st.app_id(), "deploymentId": st.deployment_id(), "status": "INACTIVE"})).json()
         .await
         .unwrap();
-    assert_eq!(p.list(None).await.unwrap()["total"], 2);
-    let active = p.list(Some(json!({"activeOnly": true}))).await.unwrap();
+    assert_eq!(p.list(None).json().await.unwrap()["total"], 2);
+    let active = p.list(json!({"activeOnly": true})).json().await.unwrap();
     assert_eq!(active["total"], 1);
     assert_eq!(active["items"][0]["id"], st.policy["id"]);
     expect_err(p.update(inactive["id"].as_str().unwrap(), json!({"externalAppId": "other"})), 422, "VALIDATION_ERROR")
@@ -235,47 +246,47 @@ async fn policies_and_families(s: TestServer) {
     .await;
     expect_err(p.create(json!({"name": "x", "externalAppId": st.app_id(), "deploymentId": st.deployment_id(), "tokenTtlSeconds": 0})), 422, "VALIDATION_ERROR").await;
     expect_err(p.get("nope"), 404, "NOT_FOUND").await;
-    let updated = p.update(st.policy_id(), json!({"maxConcurrentRuns": 2, "metadata": {"a": 1}})).await.unwrap();
+    let updated = p.update(st.policy_id(), json!({"maxConcurrentRuns": 2, "metadata": {"a": 1}})).json().await.unwrap();
     assert_eq!(updated["maxConcurrentRuns"], 2);
     assert_eq!(updated["name"], "default");
-    let cleared = p.update(st.policy_id(), json!({"maxConcurrentRuns": null})).await.unwrap();
+    let cleared = p.update(st.policy_id(), json!({"maxConcurrentRuns": null})).json().await.unwrap();
     assert_eq!(cleared["maxConcurrentRuns"], Value::Null);
     // Families per end user, filterable.
-    z.runtime_tokens().create(st.mint(json!({"externalUserId": "a"}))).await.unwrap();
-    z.runtime_tokens().create(st.mint(json!({"externalUserId": "b"}))).await.unwrap();
-    z.runtime_tokens().create(st.mint(json!({"externalUserId": "a"}))).await.unwrap();
-    let fams = z.runtime_token_families().list(Some(json!({"externalUserId": "a"}))).await.unwrap();
+    z.runtime_tokens().create(st.mint(json!({"externalUserId": "a"}))).json().await.unwrap();
+    z.runtime_tokens().create(st.mint(json!({"externalUserId": "b"}))).json().await.unwrap();
+    z.runtime_tokens().create(st.mint(json!({"externalUserId": "a"}))).json().await.unwrap();
+    let fams = z.runtime_token_families().list(json!({"externalUserId": "a"})).json().await.unwrap();
     assert_eq!(fams["total"], 1);
     assert_eq!(fams["items"][0]["grantCount"], 2);
     assert_eq!(fams["items"][0]["activeGrantCount"], 2);
     assert_eq!(fams["items"][0]["name"], "a");
-    assert_eq!(z.runtime_token_families().list(Some(json!({"status": "REVOKED"}))).await.unwrap()["total"], 0);
-    expect_err(z.runtime_token_families().list(Some(json!({"status": "GONE"}))), 422, "VALIDATION_ERROR").await;
+    assert_eq!(z.runtime_token_families().list(json!({"status": "REVOKED"})).json().await.unwrap()["total"], 0);
+    expect_err(z.runtime_token_families().list(json!({"status": "GONE"})), 422, "VALIDATION_ERROR").await;
     // Usage report filters by policy.
-    let usage = z.runtime_token_usage().get(Some(json!({"quotaPolicyId": st.policy_id()}))).await.unwrap();
+    let usage = z.runtime_token_usage().get(json!({"quotaPolicyId": st.policy_id()})).json().await.unwrap();
     assert_eq!(usage["totals"]["tokensIssued"], 3);
     assert_eq!(usage["quotaWindows"].as_array().unwrap().len(), 1);
-    expect_err(z.runtime_token_usage().get(Some(json!({"from": "yesterday"}))), 422, "VALIDATION_ERROR").await;
+    expect_err(z.runtime_token_usage().get(json!({"from": "yesterday"})), 422, "VALIDATION_ERROR").await;
 }
 
 async fn playground_tokens(s: TestServer) {
     let z = s.zaby();
     let d = deployed_agent(&z, "play").await;
-    let t = z.agents().playground_runtime_tokens(d.agent_id(), None).await.unwrap();
+    let t = z.agents().playground_runtime_tokens(d.agent_id(), None).json().await.unwrap();
     assert_eq!(t["externalAppId"], Value::Null);
     assert_eq!(t["quotaPolicyId"], Value::Null);
     assert_eq!(t["deploymentId"], d.deployment["id"]);
     assert_eq!(runtime_probe(&s, t["token"].as_str().unwrap(), Some("https://anywhere.example")).await.0, 404);
     let body = json!({"deploymentId": d.deployment_id(), "externalUserId": "dev", "maxUses": 2, "requestId": "pg-1"});
-    let a = z.agents().playground_runtime_tokens(d.agent_id(), Some(body.clone())).await.unwrap();
+    let a = z.agents().playground_runtime_tokens(d.agent_id(), body.clone()).json().await.unwrap();
     assert_eq!(a["remainingUses"], 2);
     // E118 shares E14's idempotency scope.
     let tenant = s.default_tenant().await;
     let tc = s.tenant_client(&s.tenant_token(&tenant, "dev").await);
-    let b = tc.tenant_agents().mint_playground_runtime_token(d.agent_id(), body).await.unwrap();
+    let b = tc.tenant_agents().mint_playground_runtime_token(d.agent_id(), body).json().await.unwrap();
     assert_eq!(a["token"], b["token"]);
     expect_err(
-        z.agents().playground_runtime_tokens(d.agent_id(), Some(json!({"deploymentId": d.deployment_id()}))),
+        z.agents().playground_runtime_tokens(d.agent_id(), json!({"deploymentId": d.deployment_id()})),
         422,
         "VALIDATION_ERROR",
     )
@@ -284,7 +295,7 @@ async fn playground_tokens(s: TestServer) {
     expect_err(
         z.agents().playground_runtime_tokens(
             d.agent_id(),
-            Some(json!({"deploymentId": other.deployment_id(), "externalUserId": "u"})),
+            json!({"deploymentId": other.deployment_id(), "externalUserId": "u"}),
         ),
         422,
         "VALIDATION_ERROR",
@@ -299,14 +310,15 @@ async fn newest_active_deployment(first: TestServer) {
     // Provisioning never comes due by itself: the test releases each deployment.
     let s = TestServer::start_with(first.backend, |st| st.provisioning_delay_ms = 3_600_000).await.unwrap();
     let z = s.zaby();
-    let agent = z.agents().create(json!({"slug": "newest", "name": "newest"})).await.unwrap();
+    let agent = z.agents().create(json!({"slug": "newest", "name": "newest"})).json().await.unwrap();
     let agent_id = agent["id"].as_str().unwrap();
-    let version = z.agents().publish(agent_id).await.unwrap();
-    let older = z.agents().deploy(agent_id, json!({"agentVersionId": version["id"], "environment": "STAGING"})).await;
+    let version = z.agents().publish(agent_id).json().await.unwrap();
+    let older =
+        z.agents().deploy(agent_id, json!({"agentVersionId": version["id"], "environment": "STAGING"})).json().await;
     let older = older.unwrap()["id"].as_str().unwrap().to_string();
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     let newer =
-        z.agents().deploy(agent_id, json!({"agentVersionId": version["id"], "environment": "PRODUCTION"})).await;
+        z.agents().deploy(agent_id, json!({"agentVersionId": version["id"], "environment": "PRODUCTION"})).json().await;
     let newer = newer.unwrap()["id"].as_str().unwrap().to_string();
     expect_err(z.agents().playground_runtime_tokens(agent_id, None), 409, "NO_ACTIVE_DEPLOYMENT").await;
     expect_err(z.agents().start_run(agent_id, json!({"input": "x"})), 409, "NO_ACTIVE_DEPLOYMENT").await;
@@ -340,8 +352,8 @@ async fn newest_active_deployment(first: TestServer) {
     assert!(o.activated_at > n.activated_at, "the older deployment activated last");
     assert!(o.created_at < n.created_at, "the newer deployment was created last");
 
-    let token = z.agents().playground_runtime_tokens(agent_id, None).await.unwrap();
+    let token = z.agents().playground_runtime_tokens(agent_id, None).json().await.unwrap();
     assert_eq!(token["deploymentId"], newer.as_str());
-    let run = z.agents().start_run(agent_id, json!({"input": "x"})).await.unwrap();
+    let run = z.agents().start_run(agent_id, json!({"input": "x"})).json().await.unwrap();
     assert_eq!(run["deploymentId"], newer.as_str());
 }
