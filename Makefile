@@ -112,8 +112,9 @@ test-browser: node-build chromium
 ## chat from an allowed origin, a refusal from another, the vectors inside its page, /docs.
 ## --ignore-scripts: the SDK's prepare hook would rebuild it in release mode (node-build did).
 test-web-example: server node-build chromium
-	cd examples/web && npm install --ignore-scripts --no-audit --no-fund --loglevel=error
-	cd examples/web && ZABY_SERVER_BIN=$(SERVER_BIN) node --test --test-concurrency=1 --test-timeout=180000 test/example.test.mjs
+	cd examples/web
+	npm install --ignore-scripts --no-audit --no-fund --loglevel=error
+	ZABY_SERVER_BIN=$(SERVER_BIN) node --test --test-concurrency=1 --test-timeout=180000 test/example.test.mjs
 
 .PHONY: playground-bundle playground-check test-playground
 ## The playground's assets (crates/zaby-server/playground/README.md), rebuilt into its
