@@ -123,7 +123,7 @@ async fn main() -> zaby::Result<()> {
     say("deployment", deployment.status);
     let provisioning = zaby.deployments().wait_until_active(&deployment.id, Duration::from_secs(60)).await?;
     let status = provisioning.status.unwrap_or_default();
-    say("deployment", format!("{status:?} at {:?}", provisioning.runtime_url.unwrap_or_default()));
+    say("deployment", format!("{status} at {}", provisioning.runtime_url.unwrap_or_default()));
 
     let app = zaby
         .external_apps()

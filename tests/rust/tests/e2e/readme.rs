@@ -93,8 +93,8 @@ pub async fn scenario(ctx: Arc<Ctx>) -> zaby::Result<()> {
     // answer, and a tool call approved mid-stream.
     let out = run_child(&ctx, "lifecycle").await;
     for line in [
-        "\u{2192} deployment: \"PENDING\"",
-        "\u{2192} deployment: \"ACTIVE\"",
+        "\u{2192} deployment: PENDING",
+        "\u{2192} deployment: ACTIVE at http",
         "    tool call sum {\"numbers\":[30,5]}",
         "    result    {\"sum\":35}",
         "\u{2192} usage: 2 runs, 1 tool calls",
