@@ -141,7 +141,7 @@ describe("agents & deployments", () => {
     const text = page.items.filter((e) => e.event === "text").map((e) => e.data.content as string).join("");
     assert.equal(text, "You said: hello there world");
     assert.equal(page.total, page.items.length);
-    const iterated: string[] = [];
+    const iterated: (string | undefined)[] = [];
     for await (const ev of z.agents.iterRunEvents(started.runId, { limit: 2 })) iterated.push(ev.id);
     assert.deepEqual(iterated, page.items.map((e) => e.id));
 

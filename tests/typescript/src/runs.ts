@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import { ZabyConflictError, ZabyPermissionError, type ZabyRuntime } from "@zaby/sdk";
-import type { SseEvent } from "@zaby/sdk/types";
+import type { RunEvent } from "@zaby/sdk/types";
 import { ctx } from "./support/context.js";
 import { appFor, builtinTool, deployedAgent, eventually, expectApiError, waitRun, type Deployed } from "./support/helpers.js";
 
@@ -22,8 +22,8 @@ interface Fixture {
 
 let fx: Fixture;
 
-async function collect(runtime: ZabyRuntime, runId: string, onEvent?: (ev: SseEvent) => Promise<void>): Promise<SseEvent[]> {
-  const events: SseEvent[] = [];
+async function collect(runtime: ZabyRuntime, runId: string, onEvent?: (ev: RunEvent) => Promise<void>): Promise<RunEvent[]> {
+  const events: RunEvent[] = [];
   for await (const ev of runtime.runs.stream(runId)) {
     events.push(ev);
     if (onEvent) await onEvent(ev);
@@ -31,7 +31,7 @@ async function collect(runtime: ZabyRuntime, runId: string, onEvent?: (ev: SseEv
   return events;
 }
 
-function textOf(events: SseEvent[]): string {
+function textOf(events: RunEvent[]): string {
   return events
     .filter((e) => e.event === "text")
     .map((e) => (e.data as { content: string }).content)
@@ -42,7 +42,7 @@ function textOf(events: SseEvent[]): string {
 async function streamWithDecision(
   runtime: ZabyRuntime,
   decide: (runId: string, approvalId: string) => Promise<unknown>,
-): Promise<{ runId: string; events: SseEvent[] }> {
+): Promise<{ runId: string; events: RunEvent[] }> {
   const started = await runtime.runs.start({ input: ECHO, respondAsync: true });
   const events = await collect(runtime, started.runId, async (ev) => {
     if (ev.event === "approval_required") {
@@ -92,7 +92,7 @@ describe("runs, streams, approvals & feedback", () => {
     const page = await runtime.runs.events(started.runId, { limit: 100 });
     assert.deepEqual(page.items.map((e) => e.id), events.map((e) => e.id));
     const iterated: string[] = [];
-    for await (const ev of runtime.runs.iterEvents(started.runId, { limit: 2 })) iterated.push(ev.event);
+    for await (const ev of runtime.runs.iterEvents(started.runId, { limit: 2 })) iterated.push(String(ev.event));
     assert.deepEqual(iterated, events.map((e) => e.event));
   });
 

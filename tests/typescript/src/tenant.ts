@@ -100,7 +100,7 @@ describe("tenant routes", () => {
     assert.equal(progress.finalOutput, "You said: hello tenant");
     const events = await t.tenantAgents.listRunEvents(run.runId);
     assert.equal(events.items[events.items.length - 1].event, "RunFinished");
-    const ids: string[] = [];
+    const ids: (string | undefined)[] = [];
     for await (const ev of t.tenantAgents.iterRunEvents(run.runId, { limit: 2 })) ids.push(ev.id);
     assert.deepEqual(ids, events.items.map((e) => e.id));
 
