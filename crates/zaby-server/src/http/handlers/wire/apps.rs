@@ -1,16 +1,9 @@
-//! The catalogue's response types (`zaby::types`) built from the services' domain
-//! structs. Handlers answer with these, so the wire format is the one the SDKs read
-//! by construction; the unit tests check each against the catalogue's schema, so a
-//! change that breaks the format fails here, not only in an end-to-end suite.
+//! `ExternalApp` (E20–E23, E117).
 
-use serde::Serialize;
-use serde_json::Value;
 use zaby::types::ExternalApp;
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::services::managed::apps::App;
-use crate::services::paging::list_body;
-use crate::storage::page::Page;
 use crate::util::clock::iso;
 
 /// `ExternalApp` (E20–E23, E117).
@@ -32,24 +25,6 @@ pub(crate) fn external_app(a: App) -> ApiResult<ExternalApp> {
         updated_at: Some(iso(row.updated_at)),
         extra: Default::default(),
     })
-}
-
-/// A list page (`ListResponse<T>`) of wire items, bounded in bytes like every list.
-pub(crate) fn page<D, W: Serialize>(
-    max_bytes: usize,
-    page: Page<D>,
-    to_wire: impl Fn(D) -> ApiResult<W>,
-) -> ApiResult<Value> {
-    let Page { items, cursors, next_cursor, total } = page;
-    let items = items
-        .into_iter()
-        .map(|d| {
-            let item = to_wire(d)?;
-            serde_json::to_value(item)
-                .map_err(|e| ApiError::internal("a list item could not be written").with_cause(e.to_string()))
-        })
-        .collect::<ApiResult<Vec<Value>>>()?;
-    Ok(list_body(max_bytes, Page { items, cursors, next_cursor, total }))
 }
 
 #[cfg(test)]
