@@ -1,43 +1,26 @@
 //! `GET /docs`: the API reference, rendered in the browser from `/openapi.json`
 //! (`docs/web.md`). The page, its script and its style sheet (`docs_page/` beside this
 //! file) are embedded at compile time, so the binary needs no files at run time and
-//! the page loads nothing from elsewhere (no CDN, no web fonts; the playground's
-//! same-origin content security policy says so to the browser too). The script and the
-//! style sheet are served under names that carry their content hash and are cached for
-//! good; the HTML is `no-cache`. On and off with the playground (`ZABY_PLAYGROUND`).
+//! the page loads nothing from elsewhere (no CDN, no web fonts; the same-origin content
+//! security policy of `embedded.rs` says so to the browser too). The script and the
+//! style sheet are served under hashed names like the playground's. On and off with the playground (`ZABY_PLAYGROUND`).
 
 use std::sync::LazyLock;
 
 use axum::extract::Path;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{MethodRouter, get};
-use sha2::{Digest, Sha256};
 
+use super::embedded::{self, Asset};
 use super::fallback;
-use super::playground::secured;
 
 const PAGE: &str = include_str!("docs_page/index.html");
 const SCRIPT: &str = include_str!("docs_page/docs.js");
-const STYLE: &str = include_str!("docs_page/docs.css");
-
-struct Asset {
-    /// `docs.<first 16 hex digits of the SHA-256>.js`
-    name: String,
-    body: &'static str,
-    content_type: &'static str,
-}
-
-impl Asset {
-    fn new(stem: &str, ext: &str, body: &'static str, content_type: &'static str) -> Self {
-        let hash = hex::encode(Sha256::digest(body.as_bytes()));
-        Asset { name: format!("{stem}.{}.{ext}", &hash[..16]), body, content_type }
-    }
-}
 
 static ASSETS: LazyLock<[Asset; 2]> = LazyLock::new(|| {
     [
-        Asset::new("docs", "js", SCRIPT, "text/javascript; charset=utf-8"),
-        Asset::new("docs", "css", STYLE, "text/css; charset=utf-8"),
+        Asset::hashed("docs", "js", "text/javascript; charset=utf-8", SCRIPT.as_bytes()),
+        Asset::hashed("docs", "css", "text/css; charset=utf-8", include_bytes!("docs_page/docs.css")),
     ]
 });
 
@@ -51,12 +34,12 @@ pub(crate) fn routes<S: Clone + Send + Sync + 'static>() -> [(&'static str, Meth
 }
 
 async fn page() -> Response {
-    secured(HTML.as_str().into_response(), "text/html; charset=utf-8", "no-cache")
+    embedded::page(&HTML)
 }
 
 async fn asset(Path(name): Path<String>) -> Response {
-    match ASSETS.iter().find(|a| a.name == name) {
-        Some(a) => secured(a.body.into_response(), a.content_type, "public, max-age=31536000, immutable"),
+    match embedded::serve(&*ASSETS, &name) {
+        Some(resp) => resp,
         None => fallback::not_found().await,
     }
 }
@@ -98,7 +81,7 @@ mod tests {
             assert_eq!(status, StatusCode::OK);
             assert_eq!(headers[header::CONTENT_TYPE], asset.content_type);
             assert_eq!(headers[header::CACHE_CONTROL], "public, max-age=31536000, immutable");
-            assert_eq!(body, asset.body);
+            assert_eq!(body.as_bytes(), asset.body);
         }
         assert!(SCRIPT.contains("\"/openapi.json\""), "the script renders the served document");
     }

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub(crate) mod docs_page;
+mod embedded;
 pub mod envelope;
 pub mod extract;
 pub mod fallback;
