@@ -8,6 +8,8 @@ use serde::Deserialize;
 use zaby_knowledge::EmbeddingsConfig;
 use zaby_knowledge::embeddings::{ENV_API_KEY, ENV_BASE_URL, ENV_MODEL};
 
+use crate::util::input::closest;
+
 /// `ZABY_LOG_FORMAT`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -217,9 +219,7 @@ fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
     // One key at a time, so that the error names the key it is about.
     for (key, value) in &table {
         if !FILE_KEYS.contains(&key.as_str()) {
-            let hint = FILE_KEYS
-                .iter()
-                .find(|known| strsim::osa_distance(known, key) <= 2)
+            let hint = closest(key, FILE_KEYS.iter().copied())
                 .map(|known| format!(" (did you mean `{known}`?)"))
                 .unwrap_or_default();
             anyhow::bail!("config error in {at}: {key}: unknown key{hint}");
