@@ -165,7 +165,7 @@ fn py_module(face: Face) -> String {
     let which = if face == Face::Sync { "of ``zaby.sync`` (blocking methods) " } else { "" };
     let _ = writeln!(
         out,
-        "\"\"\"The sub-clients {which}of ``Zaby`` and ``ZabyRuntime`` (API.md §4).\n\n{HEADER}\n\"\"\"\n"
+        "\"\"\"The sub-clients {which}of ``Zaby`` and ``ZabyRuntime`` (docs/api/README.md).\n\n{HEADER}\n\"\"\"\n"
     );
     let abort = if face == Face::Async { "from ._abort import _abortable, _abortable_iter\n" } else { "" };
     let _ = write!(
@@ -197,8 +197,10 @@ fn py_class(c: &ClientInfo, face: Face) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "\n\nclass {}(_SubClient):\n    \"\"\"``{}`` (API.md §4).\"\"\"\n\n    __slots__ = ()",
-        c.class, c.attr
+        "\n\nclass {}(_SubClient):\n    \"\"\"``{}`` (docs/api/{}.md).\"\"\"\n\n    __slots__ = ()",
+        c.class,
+        c.attr,
+        crate::docs::page_name(c)
     );
     for m in methods_of(c.id) {
         let stream = m.input == Input::Stream;

@@ -2,7 +2,7 @@
 //! `EndpointId` enum (`crates/zaby/src/endpoints/id.rs`) from the endpoint table and the
 //! type catalogue, so the `endpoints` module of the SDK stays pure data.
 //!
-//! Signatures follow API.md §4.0 "Rust": path parameters `&str`; a body
+//! Signatures (described in docs/api/README.md): path parameters `&str`; a body
 //! `impl Into<Body<Input>>` (or `OptionalInput` when the input may be left out); a query
 //! `impl Into<OptionalInput<…Query>>`; the answer `ZabyRequest<Response>`; `iter_*` a
 //! `Paginator<Item>`.

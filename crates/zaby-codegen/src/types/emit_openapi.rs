@@ -12,7 +12,7 @@ use super::model::Catalogue;
 
 pub(super) const PATH: &str = "crates/zaby-server/src/http/openapi.json";
 
-/// The endpoints that talk to an MCP server and so can answer 502 / 504 (API.md §3.6).
+/// The endpoints that talk to an MCP server and so can answer 502 / 504 (docs/errors.md).
 const MCP_UPSTREAM: &[&str] = &["E72", "E73", "E80"];
 
 pub(super) fn emit(cat: &Catalogue) -> String {
@@ -117,7 +117,7 @@ fn parameters(cat: &Catalogue, e: &Endpoint) -> Vec<Value> {
         .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string", "minLength": 1}}))
         .collect();
     if e.list {
-        // Run-event pages are larger (API.md §1.10).
+        // Run-event pages are larger (docs/pagination.md).
         let (default, maximum) = if e.response == "RunEventPage" { (50, 500) } else { (20, 100) };
         out.push(json!({"name": "cursor", "in": "query", "required": false,
             "description": "The `nextCursor` of the previous page.", "schema": {"type": "string"}}));
@@ -166,7 +166,7 @@ fn stream_events(cat: &Catalogue) -> Value {
     Value::Object(out)
 }
 
-/// The statuses an endpoint can answer besides success (API.md §3.6).
+/// The statuses an endpoint can answer besides success (docs/errors.md).
 fn errors(e: &Endpoint) -> Vec<(&'static str, &'static str)> {
     let body = e.request.is_some();
     let query = e.list || e.sse || e.bindings.iter().any(|b| b.input == Input::Query);
@@ -209,7 +209,7 @@ fn errors(e: &Endpoint) -> Vec<(&'static str, &'static str)> {
 fn error_schema() -> Value {
     json!({
         "type": "object",
-        "description": "The body of every error response (API.md §3.6).",
+        "description": "The body of every error response (docs/errors.md#the-servers-error-body).",
         "required": ["code", "message"],
         "properties": {
             "code": {"type": "string", "description": "A machine-readable code: `VALIDATION_ERROR`, `NOT_FOUND`, …"},

@@ -1,4 +1,4 @@
-//! The stream events of a run (API.md §5.4) as the emitters see them: each name of the
+//! The stream events of a run (docs/streaming.md#events) as the emitters see them: each name of the
 //! `RunEventName` enum with its payload object, so that a typed event union can say
 //! "`event` is `text`, therefore `data` is a `Text`".
 //!

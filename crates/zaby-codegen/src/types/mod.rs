@@ -1,7 +1,7 @@
 //! The typed objects of the API, written once and emitted in three languages.
 //!
-//! `catalogue/*.types` is the single source: every object and input of API.md §4 and
-//! §5 in a small notation close to the spec's tables (grammar in `catalogue/README.md`).
+//! `catalogue/*.types` is the single source: every object and input of the API (docs/api/types.md)
+//! in a small notation close to a reference table (grammar in `catalogue/README.md`).
 //! [`parse`] reads it into [`model`]; one emitter per language writes
 //! `crates/zaby/src/types.rs`, `python/zaby/types.py` and `typescript/src/types.ts`,
 //! and the schemas of the server's OpenAPI document.

@@ -73,7 +73,7 @@ pub struct TypeDef {
 pub struct EnumDef {
     pub name: String,
     pub values: Vec<String>,
-    /// The server may add values (API.md §7 "Open").
+    /// The server may add values (an *open* enumeration, docs/api/types.md).
     pub open: bool,
     pub doc: String,
 }

@@ -1,7 +1,7 @@
 //! Reader of the catalogue notation (see `catalogue/README.md` for the grammar).
 //!
-//! The notation is a small, line-oriented language close to the tables of API.md, so
-//! a type can be checked against the spec by eye. Errors name the file and line.
+//! The notation is a small, line-oriented language close to a reference table, so
+//! a type can be checked against `docs/api/types.md` by eye. Errors name the file and line.
 
 use super::model::{Catalogue, EnumDef, Field, Kind, Ty, TypeDef};
 

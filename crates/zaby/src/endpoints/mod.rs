@@ -32,7 +32,7 @@ impl HttpMethod {
     }
 }
 
-/// The credential the server requires on an endpoint (API.md §1.8).
+/// The credential the server requires on an endpoint (docs/authentication.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Auth {
     /// No credential (`GET /health`).
@@ -98,7 +98,7 @@ pub struct Binding {
     pub iter: Option<&'static str>,
 }
 
-/// One HTTP endpoint of the API (API.md §8).
+/// One HTTP endpoint of the API (docs/api/README.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Endpoint {
     /// `E1` … `E125`.
@@ -107,9 +107,9 @@ pub struct Endpoint {
     /// Path template with `{camelCase}` parameters.
     pub path: &'static str,
     pub auth: Auth,
-    /// A paginated list (API.md §1.10).
+    /// A paginated list (docs/pagination.md).
     pub list: bool,
-    /// Honours the `requestId` idempotency key (API.md §1.9).
+    /// Honours the `requestId` idempotency key (docs/idempotency.md).
     pub idempotent: bool,
     /// The SSE stream.
     pub sse: bool,
@@ -165,7 +165,7 @@ pub struct ClientInfo {
 
 macro_rules! clients {
     ($( $id:ident => $owner:ident $attr:literal $class:ident ),+ $(,)?) => {
-        /// Every sub-client, in API.md §1.2 order.
+        /// Every sub-client, in the order of docs/api/README.md.
         pub const CLIENTS: &[ClientInfo] = &[
             $( ClientInfo { id: stringify!($id), owner: Owner::$owner, attr: $attr, class: stringify!($class) } ),+
         ];

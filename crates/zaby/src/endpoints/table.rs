@@ -1,4 +1,4 @@
-//! One row per endpoint of API.md §8. See the module docs of `endpoints`.
+//! One row per endpoint of the API (E1…, indexed in docs/api/endpoints.md). See the module docs of `endpoints`.
 
 use super::{Auth, Binding, Endpoint, HttpMethod, Input, endpoint_table};
 

@@ -542,7 +542,7 @@ value class ImprovementCategory(override val value: String) : ZabyEnum {
     }
 }
 
-/** A page of a list endpoint (API.md §1.10). */
+/** A page of a list endpoint (docs/pagination.md). */
 @Serializable
 data class ListResponse<T>(
     /** The page. */
@@ -554,8 +554,8 @@ data class ListResponse<T>(
 )
 
 /**
- * One server-sent event of a run stream (API.md §5.1). `data` is the payload of the
- * event named by `event` (§5.4), or a string when the data was not JSON. Rust: the
+ * One server-sent event of a run stream (docs/streaming.md). `data` is the payload of the
+ * event named by `event` (docs/streaming.md#events), or a string when the data was not JSON. Rust: the
  * stream's `zaby::SseEvent`; Python: the shape of `zaby.SseEvent.to_dict()`.
  */
 @Serializable
@@ -632,7 +632,7 @@ data class HealthDatabase(
     internal object Serializer : KeepUnknown<HealthDatabase>(generatedSerializer())
 }
 
-/** The optional `communicationStyle` member of `Agent.config` (API.md §7). */
+/** The optional `communicationStyle` member of `Agent.config`. */
 @Serializable(with = CommunicationStyle.Serializer::class)
 @KeepGeneratedSerializer
 data class CommunicationStyle(
