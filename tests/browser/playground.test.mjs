@@ -6,76 +6,31 @@
 //
 //   ZABY_SERVER_BIN=target/ci/zaby-server node --test tests/browser/playground.test.mjs
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { launchChromium } from "../../typescript/test-browser/chromium.mjs";
+import { startZabyServer } from "../support/processes.mjs";
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const { chromium } = createRequire(join(repo, "typescript", "package.json"))("playwright-core");
-const CHROMIUM = process.env.ZABY_CHROMIUM ?? "/usr/bin/chromium";
-// The flags `docs/web.md` names for this sandbox.
-const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const SHOTS = join(repo, "target", "playground");
-const API_KEY = "zaby_pk_playground_" + Math.random().toString(16).slice(2).padEnd(16, "0");
 const STEP = { timeout: 30_000 };
 
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-    s.on("error", reject);
-  });
-
 let server;
-let serverLog = "";
 let base;
-let state;
+let API_KEY;
 let context;
 let page;
 /** Problems the page reported on its own: uncaught errors and requests to other origins. */
 const problems = [];
 
 before(async () => {
-  const bin = process.env.ZABY_SERVER_BIN;
-  assert.ok(bin, "ZABY_SERVER_BIN names the zaby-server to test (make server)");
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  state = mkdtempSync(join(tmpdir(), "zaby-playground-"));
-  server = spawn(bin, ["serve"], {
-    env: {
-      ...process.env,
-      ZABY_LISTEN: `127.0.0.1:${port}`,
-      ZABY_PUBLIC_ORIGIN: base,
-      ZABY_DATABASE_URL: `sqlite://${state}/zaby.db`,
-      ZABY_STATE_DIR: state,
-      ZABY_BOOTSTRAP_API_KEY: API_KEY,
-      // Long enough to see PENDING before ACTIVE.
-      ZABY_PROVISIONING_DELAY_MS: "700",
-      RUST_LOG: "warn",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  server.stdout.on("data", (d) => (serverLog += d));
-  server.stderr.on("data", (d) => (serverLog += d));
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${base}/health`)).ok) break;
-    } catch {}
-    assert.ok(i < 100 && server.exitCode === null, `zaby-server did not start:\n${serverLog}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const profile = join(state, "chromium");
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1280, height: 800 },
-  });
+  // Long enough to see PENDING before ACTIVE.
+  server = await startZabyServer({ ZABY_PROVISIONING_DELAY_MS: "700" });
+  base = server.origin;
+  API_KEY = server.apiKey;
+  context = await launchChromium({ viewport: { width: 1280, height: 800 } });
   page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(STEP.timeout);
   page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
@@ -87,8 +42,7 @@ before(async () => {
 
 after(async () => {
   await context?.close();
-  if (server && server.exitCode === null) server.kill("SIGTERM");
-  if (state) rmSync(state, { recursive: true, force: true });
+  await server?.stop();
 });
 
 const suffix = Math.random().toString(16).slice(2, 8);
@@ -320,7 +274,7 @@ describe("the playground", () => {
   step("shows a clear error when the server stops mid-stream, and the page stays usable", async () => {
     await sendMessage('/tool sum {"numbers":[1,1]}');
     await agentBubble().locator(".card.approval").waitFor();
-    server.kill("SIGKILL");
+    server.child.kill("SIGKILL");
     const error = agentBubble().locator(".error");
     await error.waitFor({ timeout: 60_000 });
     assert.match(await error.innerText(), /^(STREAM_DISCONNECTED|CONNECTION_ERROR|[A-Z_]+)\b/);
