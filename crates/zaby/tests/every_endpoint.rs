@@ -414,7 +414,7 @@ async fn every_iterator_threads_the_cursor_through_pages() {
             c.transport.reset();
         }
     }
-    assert_eq!(iterators, 26, "one per list endpoint of API.md §8");
+    assert_eq!(iterators, 26, "one per list endpoint of docs/api/endpoints.md");
 }
 
 #[tokio::test]

@@ -1,4 +1,4 @@
-//! The typed surface of the Rust SDK (API.md §4.0 "Rust"): input structs and `Value`
+//! The typed surface of the Rust SDK (docs/api/README.md, Rust signatures): input structs and `Value`
 //! bodies, typed queries, answers decoded into the row's response type, `.json()`, and
 //! `Paginator<T>` yielding typed items.
 

@@ -42,7 +42,7 @@ impl FromRequest<SharedCtx> for JsonBody {
 /// free-form size), then is checked against the row's request type in the catalogue
 /// — unknown members (with "did you mean"), JSON types, enumeration values, required
 /// members, `null` only where the type allows it — and every problem found is listed
-/// in one 422 (API.md §3.6), not only the first. Only then is it deserialized into
+/// in one 422 (docs/errors.md), not only the first. Only then is it deserialized into
 /// `T`, which therefore cannot fail on a shape the catalogue allows.
 ///
 /// To convert a handler: take `Body(input): Body<types::XInput>` instead of
@@ -62,7 +62,7 @@ impl<T: DeserializeOwned> FromRequest<SharedCtx> for Body<T> {
 }
 
 /// Checks `value` against endpoint `id`'s request type, then deserializes it.
-fn decode<T: DeserializeOwned>(id: &str, value: Value) -> Result<T, ApiError> {
+pub(crate) fn decode<T: DeserializeOwned>(id: &str, value: Value) -> Result<T, ApiError> {
     let problems = catalogue::body_problems(id, &value, catalogue::Check::Types);
     if !problems.is_empty() {
         return Err(ApiError::validation(problems));
@@ -128,7 +128,7 @@ fn nul_field(v: &Value, path: &str) -> Option<String> {
     }
 }
 
-/// The free-form objects of API.md (whatever the client puts in them is stored and
+/// The free-form objects of the API (docs/server.md: whatever the client puts in them is stored and
 /// listed back as it is), capped by `ZABY_MAX_OBJECT_BYTES` so a list page of them
 /// stays bounded.
 const FREE_FORM: &[&str] = &["metadata", "config", "settings", "rules", "arguments", "credentials"];
