@@ -4,38 +4,11 @@
 // minified) must stay ≤ 25 KiB gzip — the figure BENCHMARKS.md reports.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
-import { gzipSync } from "node:zlib";
-import * as esbuild from "esbuild";
+import { GOAL_BYTES, webBundler } from "../test-browser/bundle.mjs";
 
-const pkg = join(dirname(fileURLToPath(import.meta.url)), "..");
-const dir = mkdtempSync(join(tmpdir(), "zaby-bundle-"));
-mkdirSync(join(dir, "node_modules", "@zaby"), { recursive: true });
-symlinkSync(pkg, join(dir, "node_modules", "@zaby", "sdk"), "dir");
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-const GOAL_BYTES = 25 * 1024;
-
-async function bundle(name, source) {
-  const entry = join(dir, `${name}.mjs`);
-  writeFileSync(entry, source);
-  const result = await esbuild.build({
-    entryPoints: [entry],
-    bundle: true,
-    minify: true,
-    format: "esm",
-    platform: "browser",
-    write: false,
-    metafile: true,
-    logLevel: "silent",
-  });
-  const text = result.outputFiles[0].text;
-  const inputs = Object.keys(result.metafile.inputs);
-  return { text, inputs, gzip: gzipSync(text, { level: 9 }).length };
-}
+const bundler = webBundler();
+after(() => bundler.close());
+const bundle = (_name, source) => bundler.bundle(source);
 
 function assertBrowserOnly({ text, inputs }) {
   assert.ok(inputs.length > 0);
