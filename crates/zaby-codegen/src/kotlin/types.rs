@@ -5,8 +5,8 @@
 
 use std::fmt::Write;
 
-use crate::types::SOURCE_DIR;
 use crate::types::model::{Catalogue, EnumDef, Field, Kind, Ty, TypeDef};
+use crate::types::{SOURCE_DIR, doc_block};
 
 use super::KEYWORDS;
 
@@ -110,20 +110,7 @@ import kotlinx.serialization.json.JsonObject"
 }
 
 fn kdoc(out: &mut String, indent: &str, doc: &str) {
-    if doc.is_empty() {
-        return;
-    }
-    let doc = doc.replace("*/", "*&#47;");
-    let lines: Vec<&str> = doc.lines().collect();
-    if lines.len() == 1 {
-        let _ = writeln!(out, "{indent}/** {} */", lines[0]);
-        return;
-    }
-    let _ = writeln!(out, "{indent}/**");
-    for l in lines {
-        let _ = writeln!(out, "{indent} *{}{l}", if l.is_empty() { "" } else { " " });
-    }
-    let _ = writeln!(out, "{indent} */");
+    doc_block(out, indent, doc, "*&#47;");
 }
 
 fn kt_str(s: &str) -> String {

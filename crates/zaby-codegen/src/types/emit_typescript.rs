@@ -99,24 +99,7 @@ fn ts_str(s: &str) -> String {
 }
 
 fn jsdoc(out: &mut String, indent: &str, doc: &str) {
-    if doc.is_empty() {
-        return;
-    }
-    let doc = doc.replace("*/", "*\\/");
-    let lines: Vec<&str> = doc.lines().collect();
-    if lines.len() == 1 {
-        let _ = writeln!(out, "{indent}/** {} */", lines[0]);
-        return;
-    }
-    let _ = writeln!(out, "{indent}/**");
-    for l in lines {
-        if l.is_empty() {
-            let _ = writeln!(out, "{indent} *");
-        } else {
-            let _ = writeln!(out, "{indent} * {l}");
-        }
-    }
-    let _ = writeln!(out, "{indent} */");
+    super::doc_block(out, indent, doc, "*\\/");
 }
 
 fn ts_type(ty: &Ty) -> String {

@@ -36,6 +36,7 @@ const FILES: &[(&str, &str)] = &[
     ("mcp.types", include_str!("catalogue/mcp.types")),
     ("memory.types", include_str!("catalogue/memory.types")),
     ("intelligence.types", include_str!("catalogue/intelligence.types")),
+    ("webhooks.types", include_str!("catalogue/webhooks.types")),
 ];
 
 /// The query strings of the endpoints (`E3Query`, …): read for the OpenAPI document and
@@ -70,6 +71,26 @@ pub fn generate() -> Vec<Generated> {
         Generated { path: "typescript/src/types.ts", contents: emit_typescript::emit(&cat) },
         Generated { path: emit_openapi::PATH, contents: emit_openapi::emit(&catalogue_with_queries()) },
     ]
+}
+
+/// `doc` as a `/** … */` block (KDoc and JSDoc share the form); `*/` inside it is
+/// written as `close` so that it cannot end the comment early.
+pub(crate) fn doc_block(out: &mut String, indent: &str, doc: &str, close: &str) {
+    use std::fmt::Write;
+    if doc.is_empty() {
+        return;
+    }
+    let doc = doc.replace("*/", close);
+    let lines: Vec<&str> = doc.lines().collect();
+    if let [line] = lines[..] {
+        let _ = writeln!(out, "{indent}/** {line} */");
+        return;
+    }
+    let _ = writeln!(out, "{indent}/**");
+    for l in lines {
+        let _ = writeln!(out, "{indent} *{}{l}", if l.is_empty() { "" } else { " " });
+    }
+    let _ = writeln!(out, "{indent} */");
 }
 
 /// `agentVersionId` → `agent_version_id`.
