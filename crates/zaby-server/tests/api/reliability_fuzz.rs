@@ -10,11 +10,14 @@ use serde_json::{Value, json};
 
 use crate::common::*;
 
-/// Runs `cases` properties on the current runtime (the runner itself is synchronous).
+/// Runs `cases` properties on the current runtime (the runner itself is synchronous),
+/// `ZABY_SOAK` times as many under `make soak`.
 fn check<S: Strategy>(cases: u32, strategy: S, case: impl Fn(S::Value) -> Result<(), TestCaseError>)
 where
     S::Value: std::fmt::Debug,
 {
+    let soak = std::env::var("ZABY_SOAK").ok().and_then(|n| n.parse::<u32>().ok()).unwrap_or(1).max(1);
+    let cases = cases.saturating_mul(soak);
     let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
     tokio::task::block_in_place(|| runner.run(&strategy, case)).unwrap();
 }
