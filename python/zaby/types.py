@@ -61,6 +61,8 @@ __all__ = [
     "RollupMetric",
     "ImprovementStatus",
     "ImprovementCategory",
+    "WebhookEventType",
+    "WebhookDeliveryStatus",
     "ListResponse",
     "SseEvent",
     "DeletedResponse",
@@ -200,6 +202,11 @@ __all__ = [
     "Improvement",
     "ApproveImprovementInput",
     "RejectImprovementInput",
+    "WebhookEndpointInput",
+    "WebhookEndpointUpdateInput",
+    "WebhookEndpoint",
+    "WebhookDelivery",
+    "WebhookEvent",
     "RunStartedRunEvent",
     "TextRunEvent",
     "ThinkingRunEvent",
@@ -327,6 +334,12 @@ RollupMetric = Literal["run_count", "avg_response_time", "p95_response_time", "f
 ImprovementStatus = Literal["PROPOSED", "APPROVED", "IMPLEMENTED", "REJECTED"]
 
 ImprovementCategory = Union[Literal["QUALITY", "TOOLS", "LATENCY"], str]
+
+WebhookEventType = Literal["run.started", "run.completed", "run.failed", "run.cancelled", "run.waiting_for_approval", "run.waiting_for_tool_result", "approval.decided", "feedback.created", "deployment.active", "deployment.failed", "knowledge.job.succeeded", "knowledge.job.failed"]
+"""What a webhook endpoint subscribes to; `"*"` in `events` stands for all of them."""
+
+WebhookDeliveryStatus = Literal["PENDING", "SUCCEEDED", "FAILED"]
+"""`PENDING` while attempts remain; `FAILED` once the retry schedule is spent."""
 
 UnknownEventName = NewType("UnknownEventName", str)
 """The name of a run event outside docs/streaming.md#events (from a newer server). A `NewType` rather
@@ -2458,3 +2471,79 @@ class RejectImprovementInput(TypedDict, total=False):
     """Body of `intelligence.reject_improvement` (E97)."""
 
     reason: str
+
+
+class WebhookEndpointInput(TypedDict, total=False):
+    """Body of `webhooks.create` (E128)."""
+
+    #: `https://…`, or `http://` when the host is loopback.
+    url: Required[str]
+    #: Non-empty: `WebhookEventType` values, or `"*"` for all.
+    events: Required[List[str]]
+    #: Only these agents' events; every agent of the tenant when absent.
+    agentIds: List[str]
+    description: str
+    #: Default `true`.
+    enabled: bool
+
+
+class WebhookEndpointUpdateInput(TypedDict, total=False):
+    """Body of `webhooks.update` (E131): any member of the input."""
+
+    #: `https://…`, or `http://` when the host is loopback.
+    url: str
+    #: Non-empty: `WebhookEventType` values, or `"*"` for all.
+    events: List[str]
+    #: Only these agents' events; every agent of the tenant when absent.
+    agentIds: List[str]
+    description: str
+    #: Default `true`.
+    enabled: bool
+
+
+class WebhookEndpoint(TypedDict, total=False):
+    """A webhook endpoint (E128–E131, E133). `secret` is only in the answers of E128 and
+    E133, the one time it is shown.
+    """
+
+    id: Required[str]
+    url: Required[str]
+    events: Required[List[str]]
+    agentIds: Required[List[str]]
+    description: Required[str]
+    enabled: Required[bool]
+    #: Why the server disabled it (an answer of 410), or null.
+    disabledReason: Required[Optional[str]]
+    #: `whsec_` + base64 of 32 random bytes; E128 and E133 only.
+    secret: str
+    createdAt: Required[str]
+    updatedAt: Required[str]
+
+
+class WebhookDelivery(TypedDict, total=False):
+    """One event's delivery to one endpoint (E134, E135)."""
+
+    id: Required[str]
+    webhookId: Required[str]
+    eventId: Required[str]
+    eventType: Required[WebhookEventType]
+    status: Required[WebhookDeliveryStatus]
+    attempts: Required[int]
+    lastAttemptAt: Required[Optional[str]]
+    nextAttemptAt: Required[Optional[str]]
+    responseStatus: Required[Optional[int]]
+    #: The first 1 KiB of the last answer.
+    responseBodyExcerpt: Required[Optional[str]]
+    createdAt: Required[str]
+
+
+class WebhookEvent(TypedDict, total=False):
+    """The body of a delivery, as `webhooks.verify` returns it once its signature checks out."""
+
+    #: `evt_…`; also the `webhook-id` header.
+    id: Required[str]
+    type: Required[WebhookEventType]
+    createdAt: Required[str]
+    tenantId: Required[str]
+    #: `{ run }`, `{ run, approval }`, `{ feedback }`, `{ deployment }` or `{ job }`.
+    data: Required[Dict[str, Any]]

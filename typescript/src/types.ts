@@ -125,6 +125,12 @@ export type ImprovementStatus = "PROPOSED" | "APPROVED" | "IMPLEMENTED" | "REJEC
 
 export type ImprovementCategory = "QUALITY" | "TOOLS" | "LATENCY" | (string & {});
 
+/** What a webhook endpoint subscribes to; `"*"` in `events` stands for all of them. */
+export type WebhookEventType = "run.started" | "run.completed" | "run.failed" | "run.cancelled" | "run.waiting_for_approval" | "run.waiting_for_tool_result" | "approval.decided" | "feedback.created" | "deployment.active" | "deployment.failed" | "knowledge.job.succeeded" | "knowledge.job.failed";
+
+/** `PENDING` while attempts remain; `FAILED` once the retry schedule is spent. */
+export type WebhookDeliveryStatus = "PENDING" | "SUCCEEDED" | "FAILED";
+
 /** A page of a list endpoint (docs/pagination.md). */
 export interface ListResponse<T = unknown> {
   /** The page. */
@@ -2104,4 +2110,76 @@ export interface ApproveImprovementInput {
 /** Body of `intelligence.reject_improvement` (E97). */
 export interface RejectImprovementInput {
   reason?: string;
+}
+
+/** Body of `webhooks.create` (E128). */
+export interface WebhookEndpointInput {
+  /** `https://…`, or `http://` when the host is loopback. */
+  url: string;
+  /** Non-empty: `WebhookEventType` values, or `"*"` for all. */
+  events: string[];
+  /** Only these agents' events; every agent of the tenant when absent. */
+  agentIds?: string[];
+  description?: string;
+  /** Default `true`. */
+  enabled?: boolean;
+}
+
+/** Body of `webhooks.update` (E131): any member of the input. */
+export interface WebhookEndpointUpdateInput {
+  /** `https://…`, or `http://` when the host is loopback. */
+  url?: string;
+  /** Non-empty: `WebhookEventType` values, or `"*"` for all. */
+  events?: string[];
+  /** Only these agents' events; every agent of the tenant when absent. */
+  agentIds?: string[];
+  description?: string;
+  /** Default `true`. */
+  enabled?: boolean;
+}
+
+/**
+ * A webhook endpoint (E128–E131, E133). `secret` is only in the answers of E128 and
+ * E133, the one time it is shown.
+ */
+export interface WebhookEndpoint {
+  id: string;
+  url: string;
+  events: string[];
+  agentIds: string[];
+  description: string;
+  enabled: boolean;
+  /** Why the server disabled it (an answer of 410), or null. */
+  disabledReason: string | null;
+  /** `whsec_` + base64 of 32 random bytes; E128 and E133 only. */
+  secret?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One event's delivery to one endpoint (E134, E135). */
+export interface WebhookDelivery {
+  id: string;
+  webhookId: string;
+  eventId: string;
+  eventType: WebhookEventType;
+  status: WebhookDeliveryStatus;
+  attempts: number;
+  lastAttemptAt: string | null;
+  nextAttemptAt: string | null;
+  responseStatus: number | null;
+  /** The first 1 KiB of the last answer. */
+  responseBodyExcerpt: string | null;
+  createdAt: string;
+}
+
+/** The body of a delivery, as `webhooks.verify` returns it once its signature checks out. */
+export interface WebhookEvent {
+  /** `evt_…`; also the `webhook-id` header. */
+  id: string;
+  type: WebhookEventType;
+  createdAt: string;
+  tenantId: string;
+  /** `{ run }`, `{ run, approval }`, `{ feedback }`, `{ deployment }` or `{ job }`. */
+  data: Record<string, unknown>;
 }

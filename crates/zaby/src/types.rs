@@ -454,6 +454,33 @@ wire_enum! {
     }
 }
 
+wire_enum! {
+    /// What a webhook endpoint subscribes to; `"*"` in `events` stands for all of them.
+    closed WebhookEventType {
+        RunStarted = "run.started",
+        RunCompleted = "run.completed",
+        RunFailed = "run.failed",
+        RunCancelled = "run.cancelled",
+        RunWaitingForApproval = "run.waiting_for_approval",
+        RunWaitingForToolResult = "run.waiting_for_tool_result",
+        ApprovalDecided = "approval.decided",
+        FeedbackCreated = "feedback.created",
+        DeploymentActive = "deployment.active",
+        DeploymentFailed = "deployment.failed",
+        KnowledgeJobSucceeded = "knowledge.job.succeeded",
+        KnowledgeJobFailed = "knowledge.job.failed",
+    }
+}
+
+wire_enum! {
+    /// `PENDING` while attempts remain; `FAILED` once the retry schedule is spent.
+    closed WebhookDeliveryStatus {
+        Pending = "PENDING",
+        Succeeded = "SUCCEEDED",
+        Failed = "FAILED",
+    }
+}
+
 /// A page of a list endpoint (docs/pagination.md).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -3736,6 +3763,118 @@ pub struct ApproveImprovementInput {
 pub struct RejectImprovementInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Members not described above, kept as received.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// Body of `webhooks.create` (E128).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookEndpointInput {
+    /// `https://…`, or `http://` when the host is loopback.
+    pub url: String,
+    /// Non-empty: `WebhookEventType` values, or `"*"` for all.
+    pub events: Vec<String>,
+    /// Only these agents' events; every agent of the tenant when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_ids: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Default `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Members not described above, kept as received.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// Body of `webhooks.update` (E131): any member of the input.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookEndpointUpdateInput {
+    /// `https://…`, or `http://` when the host is loopback.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Non-empty: `WebhookEventType` values, or `"*"` for all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<String>>,
+    /// Only these agents' events; every agent of the tenant when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_ids: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Default `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Members not described above, kept as received.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// A webhook endpoint (E128–E131, E133). `secret` is only in the answers of E128 and
+/// E133, the one time it is shown.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookEndpoint {
+    pub id: String,
+    pub url: String,
+    #[serde(default)]
+    pub events: Vec<String>,
+    #[serde(default)]
+    pub agent_ids: Vec<String>,
+    pub description: String,
+    pub enabled: bool,
+    /// Why the server disabled it (an answer of 410), or null.
+    #[serde(default)]
+    pub disabled_reason: Option<String>,
+    /// `whsec_` + base64 of 32 random bytes; E128 and E133 only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    /// Members not described above, kept as received.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// One event's delivery to one endpoint (E134, E135).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookDelivery {
+    pub id: String,
+    pub webhook_id: String,
+    pub event_id: String,
+    pub event_type: WebhookEventType,
+    pub status: WebhookDeliveryStatus,
+    pub attempts: i64,
+    #[serde(default)]
+    pub last_attempt_at: Option<String>,
+    #[serde(default)]
+    pub next_attempt_at: Option<String>,
+    #[serde(default)]
+    pub response_status: Option<i64>,
+    /// The first 1 KiB of the last answer.
+    #[serde(default)]
+    pub response_body_excerpt: Option<String>,
+    pub created_at: String,
+    /// Members not described above, kept as received.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// The body of a delivery, as `webhooks.verify` returns it once its signature checks out.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookEvent {
+    /// `evt_…`; also the `webhook-id` header.
+    pub id: String,
+    pub r#type: WebhookEventType,
+    pub created_at: String,
+    pub tenant_id: String,
+    /// `{ run }`, `{ run, approval }`, `{ feedback }`, `{ deployment }` or `{ job }`.
+    #[serde(default)]
+    pub data: Map<String, Value>,
     /// Members not described above, kept as received.
     #[serde(flatten)]
     pub extra: Map<String, Value>,

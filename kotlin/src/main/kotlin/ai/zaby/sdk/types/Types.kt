@@ -542,6 +542,37 @@ value class ImprovementCategory(override val value: String) : ZabyEnum {
     }
 }
 
+/** What a webhook endpoint subscribes to; `"*"` in `events` stands for all of them. */
+@Serializable
+enum class WebhookEventType(override val value: String) : ZabyEnum {
+    @SerialName("run.started") RUN_STARTED("run.started"),
+    @SerialName("run.completed") RUN_COMPLETED("run.completed"),
+    @SerialName("run.failed") RUN_FAILED("run.failed"),
+    @SerialName("run.cancelled") RUN_CANCELLED("run.cancelled"),
+    @SerialName("run.waiting_for_approval") RUN_WAITING_FOR_APPROVAL("run.waiting_for_approval"),
+    @SerialName("run.waiting_for_tool_result") RUN_WAITING_FOR_TOOL_RESULT("run.waiting_for_tool_result"),
+    @SerialName("approval.decided") APPROVAL_DECIDED("approval.decided"),
+    @SerialName("feedback.created") FEEDBACK_CREATED("feedback.created"),
+    @SerialName("deployment.active") DEPLOYMENT_ACTIVE("deployment.active"),
+    @SerialName("deployment.failed") DEPLOYMENT_FAILED("deployment.failed"),
+    @SerialName("knowledge.job.succeeded") KNOWLEDGE_JOB_SUCCEEDED("knowledge.job.succeeded"),
+    @SerialName("knowledge.job.failed") KNOWLEDGE_JOB_FAILED("knowledge.job.failed"),
+    ;
+
+    override fun toString(): String = value
+}
+
+/** `PENDING` while attempts remain; `FAILED` once the retry schedule is spent. */
+@Serializable
+enum class WebhookDeliveryStatus(override val value: String) : ZabyEnum {
+    @SerialName("PENDING") PENDING("PENDING"),
+    @SerialName("SUCCEEDED") SUCCEEDED("SUCCEEDED"),
+    @SerialName("FAILED") FAILED("FAILED"),
+    ;
+
+    override fun toString(): String = value
+}
+
 /** A page of a list endpoint (docs/pagination.md). */
 @Serializable
 data class ListResponse<T>(
@@ -3582,4 +3613,116 @@ data class RejectImprovementInput(
     override fun toJson(): JsonObject = encodeModel(Serializer, this)
 
     internal object Serializer : KeepUnknown<RejectImprovementInput>(generatedSerializer())
+}
+
+/** Body of `webhooks.create` (E128). */
+@Serializable(with = WebhookEndpointInput.Serializer::class)
+@KeepGeneratedSerializer
+data class WebhookEndpointInput(
+    /** `https://…`, or `http://` when the host is loopback. */
+    val url: String,
+    /** Non-empty: `WebhookEventType` values, or `"*"` for all. */
+    val events: List<String>,
+    /** Only these agents' events; every agent of the tenant when absent. */
+    val agentIds: List<String>? = null,
+    val description: String? = null,
+    /** Default `true`. */
+    val enabled: Boolean? = null,
+    /** Members this SDK version does not know: kept as received, written back. */
+    @SerialName(EXTRA) val extra: JsonObject = NO_EXTRA,
+) : ZabyModel {
+    override fun toJson(): JsonObject = encodeModel(Serializer, this)
+
+    internal object Serializer : KeepUnknown<WebhookEndpointInput>(generatedSerializer())
+}
+
+/** Body of `webhooks.update` (E131): any member of the input. */
+@Serializable(with = WebhookEndpointUpdateInput.Serializer::class)
+@KeepGeneratedSerializer
+data class WebhookEndpointUpdateInput(
+    /** `https://…`, or `http://` when the host is loopback. */
+    val url: String? = null,
+    /** Non-empty: `WebhookEventType` values, or `"*"` for all. */
+    val events: List<String>? = null,
+    /** Only these agents' events; every agent of the tenant when absent. */
+    val agentIds: List<String>? = null,
+    val description: String? = null,
+    /** Default `true`. */
+    val enabled: Boolean? = null,
+    /** Members this SDK version does not know: kept as received, written back. */
+    @SerialName(EXTRA) val extra: JsonObject = NO_EXTRA,
+) : ZabyModel {
+    override fun toJson(): JsonObject = encodeModel(Serializer, this)
+
+    internal object Serializer : KeepUnknown<WebhookEndpointUpdateInput>(generatedSerializer())
+}
+
+/**
+ * A webhook endpoint (E128–E131, E133). `secret` is only in the answers of E128 and
+ * E133, the one time it is shown.
+ */
+@Serializable(with = WebhookEndpoint.Serializer::class)
+@KeepGeneratedSerializer
+data class WebhookEndpoint(
+    val id: String,
+    val url: String,
+    val description: String,
+    val enabled: Boolean,
+    val createdAt: String,
+    val updatedAt: String,
+    @EncodeDefault val events: List<String> = emptyList(),
+    @EncodeDefault val agentIds: List<String> = emptyList(),
+    /** Why the server disabled it (an answer of 410), or null. */
+    @EncodeDefault val disabledReason: String? = null,
+    /** `whsec_` + base64 of 32 random bytes; E128 and E133 only. */
+    val secret: String? = null,
+    /** Members this SDK version does not know: kept as received, written back. */
+    @SerialName(EXTRA) val extra: JsonObject = NO_EXTRA,
+) : ZabyModel {
+    override fun toJson(): JsonObject = encodeModel(Serializer, this)
+
+    internal object Serializer : KeepUnknown<WebhookEndpoint>(generatedSerializer())
+}
+
+/** One event's delivery to one endpoint (E134, E135). */
+@Serializable(with = WebhookDelivery.Serializer::class)
+@KeepGeneratedSerializer
+data class WebhookDelivery(
+    val id: String,
+    val webhookId: String,
+    val eventId: String,
+    val eventType: WebhookEventType,
+    val status: WebhookDeliveryStatus,
+    val attempts: Long,
+    val createdAt: String,
+    @EncodeDefault val lastAttemptAt: String? = null,
+    @EncodeDefault val nextAttemptAt: String? = null,
+    @EncodeDefault val responseStatus: Long? = null,
+    /** The first 1 KiB of the last answer. */
+    @EncodeDefault val responseBodyExcerpt: String? = null,
+    /** Members this SDK version does not know: kept as received, written back. */
+    @SerialName(EXTRA) val extra: JsonObject = NO_EXTRA,
+) : ZabyModel {
+    override fun toJson(): JsonObject = encodeModel(Serializer, this)
+
+    internal object Serializer : KeepUnknown<WebhookDelivery>(generatedSerializer())
+}
+
+/** The body of a delivery, as `webhooks.verify` returns it once its signature checks out. */
+@Serializable(with = WebhookEvent.Serializer::class)
+@KeepGeneratedSerializer
+data class WebhookEvent(
+    /** `evt_…`; also the `webhook-id` header. */
+    val id: String,
+    val type: WebhookEventType,
+    val createdAt: String,
+    val tenantId: String,
+    /** `{ run }`, `{ run, approval }`, `{ feedback }`, `{ deployment }` or `{ job }`. */
+    @EncodeDefault val data: JsonObject = JsonObject(emptyMap()),
+    /** Members this SDK version does not know: kept as received, written back. */
+    @SerialName(EXTRA) val extra: JsonObject = NO_EXTRA,
+) : ZabyModel {
+    override fun toJson(): JsonObject = encodeModel(Serializer, this)
+
+    internal object Serializer : KeepUnknown<WebhookEvent>(generatedSerializer())
 }
