@@ -31,6 +31,10 @@ pub mod codes {
     pub const STREAM_DISCONNECTED: &str = "STREAM_DISCONNECTED";
     pub const STREAM_TIMEOUT: &str = "STREAM_TIMEOUT";
     pub const STREAM_ERROR: &str = "STREAM_ERROR";
+    /// `webhooks::verify`: no signature matches, or a signed header is missing (docs/webhooks.md).
+    pub const WEBHOOK_SIGNATURE_INVALID: &str = "WEBHOOK_SIGNATURE_INVALID";
+    /// `webhooks::verify`: `webhook-timestamp` is further from now than the tolerance.
+    pub const WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE: &str = "WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE";
 }
 
 /// Everything the SDK can fail with.

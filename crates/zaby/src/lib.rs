@@ -42,6 +42,7 @@ pub mod testing;
 pub mod transport;
 pub mod types;
 mod wait;
+pub mod webhooks;
 pub mod wire;
 mod wire_enum;
 
