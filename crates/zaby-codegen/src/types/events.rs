@@ -19,7 +19,7 @@ pub struct StreamEvent<'a> {
     pub payload: &'a TypeDef,
 }
 
-/// Every event of §5.4 in catalogue order.
+/// Every event of docs/streaming.md#events, in catalogue order.
 pub fn stream_events(cat: &Catalogue) -> Vec<StreamEvent<'_>> {
     let names = cat.enum_def(NAMES_ENUM).unwrap_or_else(|| panic!("type catalogue: no enum `{NAMES_ENUM}`"));
     names
