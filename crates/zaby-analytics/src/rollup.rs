@@ -1,4 +1,4 @@
-//! Rollup metrics per UTC bucket (`docs/api/intelligence.md` `Rollup`, A.5).
+//! Rollup metrics per UTC bucket (`docs/api/intelligence.md` `Rollup`; the metrics in this crate's README).
 //!
 //! From the signals whose `createdAt` falls in a bucket (test-run signals excluded):
 //!

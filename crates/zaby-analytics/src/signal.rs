@@ -1,4 +1,4 @@
-//! Signals as the analytics functions see them (`docs/api/intelligence.md` `Signal`, A.5).
+//! Signals as the analytics functions see them (`docs/api/intelligence.md` `Signal`; docs/server.md "Intelligence and usage").
 
 use serde_json::Value;
 

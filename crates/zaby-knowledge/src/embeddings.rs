@@ -1,5 +1,5 @@
-//! A client for an OpenAI-compatible `POST {base_url}/embeddings` endpoint (`docs/api/README.md`
-//! A.1: `ZABY_EMBEDDINGS_BASE_URL`, `ZABY_EMBEDDINGS_API_KEY`,
+//! A client for an OpenAI-compatible `POST {base_url}/embeddings` endpoint (`docs/operations.md`
+//! settings: `ZABY_EMBEDDINGS_BASE_URL`, `ZABY_EMBEDDINGS_API_KEY`,
 //! `ZABY_EMBEDDINGS_MODEL`).
 
 use std::time::Duration;

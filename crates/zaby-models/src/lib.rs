@@ -5,9 +5,9 @@
 //! * [`ModelProvider`]: the step interface, implemented by [`LocalModel`] (the
 //!   deterministic development model of `docs/server.md`) and [`OpenAiProvider`] (any
 //!   OpenAI-compatible `/chat/completions` endpoint).
-//! * [`ModelRegistry`]: model name → provider, from the A.1 settings.
+//! * [`ModelRegistry`]: model name → provider, from the `ZABY_MODEL_*` settings (docs/operations.md).
 //! * [`Directives`], [`normalize_message`], [`extract_memory_candidates`]: the pieces
-//!   of A.3 the run loop applies itself.
+//!   of the development model's rules (README, section 5) the run loop applies itself.
 
 mod directives;
 mod error;

@@ -49,7 +49,7 @@ static MY_X_IS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)^my .+ is .+
 static I_LIKE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)^i (?:like|prefer|love|hate) .+$").expect("valid pattern"));
 
-/// The A.3 rules applied to a normalized message: one candidate per sentence
+/// The development rules (README, section 6) applied to a normalized message: one candidate per sentence
 /// (sentences end at `.`, `!`, `?` or a line break) that matches one of the patterns,
 /// first pattern first. Contents are trimmed and keep their case; a content that
 /// already appeared earlier in the message is not repeated.

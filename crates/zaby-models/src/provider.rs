@@ -51,9 +51,9 @@ pub trait ModelProvider: Send + Sync + std::fmt::Debug {
     /// Memory candidates to propose after a completed run with an end user. `message`
     /// is the normalized input, `input` the raw input, `final_output` the answer.
     ///
-    /// The development model applies the A.3 rules (or `simulate.memoryCandidates`).
+    /// The development model applies the development rules (README, section 6; or `simulate.memoryCandidates`).
     /// A remote model is asked to extract them (`docs/server.md`); if that request fails
-    /// or its answer is unusable, the A.3 rules are applied instead (logged), so this
+    /// or its answer is unusable, those rules are applied instead (logged), so this
     /// only fails for a malformed `simulate` object. De-duplication against the end
     /// user's `ACTIVE` items and open candidates is the caller's job.
     async fn memory_candidates(

@@ -114,7 +114,7 @@ impl ContextPassage {
 /// A tool offered to the model.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ToolSpec {
-    /// The name the model calls it by (A.3 "Tool names in runs").
+    /// The name the model calls it by (the attachment's `key`, else the MCP tool's name).
     pub name: String,
     pub description: String,
     /// JSON Schema of the arguments object.
@@ -137,7 +137,7 @@ pub struct ToolCall {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CompletedToolCall {
     pub call: ToolCall,
-    /// `tool_result.result` (for rejected approvals the A.3 error object).
+    /// `tool_result.result` (for a rejected or expired approval `{code, message, reason}`).
     pub result: Value,
     /// `tool_result.isError`.
     pub is_error: bool,

@@ -1,4 +1,4 @@
-//! The development model against every A.3 rule and directive, with exact events.
+//! The development model against every rule and directive of its README (section 5), with exact events.
 
 use futures::StreamExt;
 use serde_json::{Value, json};

@@ -33,7 +33,7 @@ impl LocalModel {
     /// unknown tool name), or `ToolCalls` + `Usage { input: prompt words, output: 0 }`,
     /// or the answer. Later steps: the answer. The answer is one `TextDelta` per chunk
     /// of the reply, then `Usage { input: prompt words on the first step else 0,
-    /// output: reply words }`, so the usages of a run add up to A.3's definition.
+    /// output: reply words }`, so the usages of a run add up to the usage runs report (README, "Usage").
     pub fn events(&self, request: &StepRequest) -> Vec<Result<ModelEvent, ModelError>> {
         let mut events = Vec::new();
         if let Err(error) = self.push_events(request, &mut events) {

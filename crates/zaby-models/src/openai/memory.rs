@@ -18,7 +18,7 @@ people's data. Answer with a JSON array and nothing else: \
 Answer [] when there is nothing to remember.";
 
 /// Asks the model for candidates; when the request fails or the answer is not the
-/// requested JSON, falls back to the A.3 rules so a completed run still proposes the
+/// requested JSON, falls back to the development rules (README, section 6) so a completed run still proposes the
 /// obvious ones (the failure is logged, never surfaced to the run).
 pub(crate) async fn extract(
     client: &reqwest::Client,
