@@ -292,7 +292,8 @@ pub async fn setup(z: &Zaby, slug: &str, app_extra: Value, binding_extra: Value)
     Setup { deployed, app, policy }
 }
 
-/// A runtime request that passes A.6 steps 1–9 and then finds no run (404).
+/// A runtime request that passes every token check of docs/authentication.md (through the rate
+/// limit) and then finds no run (404).
 /// Returns `(status, code)`.
 pub async fn runtime_probe(s: &TestServer, token: &str, origin: Option<&str>) -> (u16, String) {
     let mut req = s

@@ -1,5 +1,5 @@
 //! Memory (`docs/api/memory.md`), attaching knowledge bases (E10), and what runs retrieve
-//! (A.3) through the `RunKnowledge` implementation.
+//! (docs/server.md#runs) through the `RunKnowledge` implementation.
 
 use std::sync::Arc;
 

@@ -15,9 +15,9 @@ use crate::services::{Ctx, SharedCtx};
 use crate::storage::knowledge::{self as store, Kind};
 use crate::storage::memory::Owner;
 
-/// Chunks a run retrieves at most, after merging the attachments (A.3).
+/// Chunks a run retrieves at most, after merging the attachments (docs/server.md#runs).
 pub const RUN_CHUNKS: usize = 5;
-/// Memory items a run retrieves at most (A.3).
+/// Memory items a run retrieves at most (docs/server.md#runs).
 pub const RUN_MEMORY_ITEMS: usize = 3;
 
 /// Holds the context weakly: `Ctx` owns this object.
