@@ -27,7 +27,7 @@ async fn polls_with_backoff_until_the_deployment_is_active() {
     let start = Instant::now();
     let provisioning = zaby(t.clone()).deployments().wait_until_active("dep-1", Duration::from_secs(60)).await.unwrap();
     assert_eq!(provisioning.deployment_id.as_deref(), Some("dep-1"));
-    assert_eq!(start.elapsed(), Duration::from_millis(100 + 200 + 400), "the backoff between polls (docs/server.md: 100 ms doubling)");
+    assert_eq!(start.elapsed(), Duration::from_millis(100 + 200 + 400), "the polling backoff of docs/server.md");
     let requests = t.requests();
     assert_eq!(requests.len(), 4);
     assert!(requests.iter().all(|r| r.method == "GET" && r.path == E19));
