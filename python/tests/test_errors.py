@@ -44,6 +44,7 @@ HIERARCHY = {
     ZabyConnectionError: ZabyError,
     ZabyTimeoutError: ZabyError,
     MockTransportError: ZabyError,
+    zaby.ZabyWebhookVerificationError: ZabyError,
 }
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os as _os
 
-from . import _native
+from . import _native, webhooks
 from ._native import RunEventStream
 from ._sse import SseEvent
 from .client import Zaby, ZabyRuntime
@@ -40,6 +40,7 @@ from .errors import (
     ZabyStreamError,
     ZabyTimeoutError,
     ZabyValidationError,
+    ZabyWebhookVerificationError,
     create_zaby_api_error,
 )
 from .mocks import MockRequest, MockResponse, MockTransport
@@ -105,6 +106,7 @@ __all__ = [
     "ZabyStreamError",
     "ZabyConnectionError",
     "ZabyTimeoutError",
+    "ZabyWebhookVerificationError",
     "create_zaby_api_error",
     "ZabyApiErrorInput",
     "SseEvent",
@@ -120,5 +122,6 @@ __all__ = [
     "MockResponse",
     "MockRequest",
     "MockTransportError",
+    "webhooks",
     "__version__",
 ]

@@ -28,6 +28,7 @@ __all__ = [
     "ZabyConnectionError",
     "ZabyTimeoutError",
     "MockTransportError",
+    "ZabyWebhookVerificationError",
     "ZabyApiErrorInput",
     "create_zaby_api_error",
 ]
@@ -235,6 +236,15 @@ class MockTransportError(ZabyError, RuntimeError):
     """A ``MockTransport`` had no response queued, or the next one did not match."""
 
     def __init__(self, message: str, *, code: str | None = "MOCK_TRANSPORT") -> None:
+        super().__init__(message, code=code)
+
+
+class ZabyWebhookVerificationError(ZabyError):
+    """``webhooks.verify`` refused a delivery: no signature matches, a signed header is
+    missing (``WEBHOOK_SIGNATURE_INVALID``), or its timestamp is outside the tolerance
+    (``WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE``)."""
+
+    def __init__(self, message: str, *, code: str | None = "WEBHOOK_SIGNATURE_INVALID") -> None:
         super().__init__(message, code=code)
 
 

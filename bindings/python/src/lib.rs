@@ -12,6 +12,7 @@ mod runtime;
 mod streams;
 mod sync;
 mod transports;
+mod webhooks;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -161,5 +162,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(api_error_class, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::after_fork_in_child, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::runtime_id, m)?)?;
+    m.add_function(wrap_pyfunction!(webhooks::verify_webhook, m)?)?;
     Ok(())
 }

@@ -127,6 +127,7 @@ pub const ERROR_CLASSES: &[(&str, Option<&str>)] = &[
     ("ZabyConnectionError", Some("ZabyError")),
     ("ZabyTimeoutError", Some("ZabyError")),
     ("MockTransportError", Some("ZabyError")),
+    ("ZabyWebhookVerificationError", Some("ZabyError")),
 ];
 
 /// A failed HTTP exchange (or stream), with everything the server said.
@@ -239,6 +240,11 @@ impl ZabyError {
             ZabyError::Connection { .. } => "ZabyConnectionError",
             ZabyError::Timeout { .. } => "ZabyTimeoutError",
             ZabyError::Client { code, .. } if code == codes::MOCK_TRANSPORT => "MockTransportError",
+            ZabyError::Client { code, .. }
+                if code == codes::WEBHOOK_SIGNATURE_INVALID || code == codes::WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE =>
+            {
+                "ZabyWebhookVerificationError"
+            }
             ZabyError::Client { .. } | ZabyError::External(_) => "ZabyError",
         }
     }

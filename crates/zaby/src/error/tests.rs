@@ -156,7 +156,8 @@ fn hierarchy_table_matches_the_spec() {
     assert_eq!(parent("ZabyRuntimeTokenExhaustedError"), Some("ZabyPermissionError"));
     assert_eq!(parent("ZabyStreamError"), Some("ZabyApiError"));
     assert_eq!(parent("MockTransportError"), Some("ZabyError"));
-    assert_eq!(ERROR_CLASSES.len(), 14);
+    assert_eq!(parent("ZabyWebhookVerificationError"), Some("ZabyError"));
+    assert_eq!(ERROR_CLASSES.len(), 15);
 }
 
 #[test]
@@ -185,6 +186,8 @@ fn class_name_and_is_follow_the_hierarchy() {
     errors.push(ZabyError::invalid_argument("bad"));
     errors.push(ZabyError::mock("no mock"));
     errors.push(ZabyError::External(Arc::new(Message("host".into()))));
+    errors.push(ZabyError::client(codes::WEBHOOK_SIGNATURE_INVALID, "no match"));
+    errors.push(ZabyError::client(codes::WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE, "too old"));
     let expected = [
         "ZabyApiError",
         "ZabyAuthError",
@@ -201,6 +204,8 @@ fn class_name_and_is_follow_the_hierarchy() {
         "ZabyError",
         "MockTransportError",
         "ZabyError",
+        "ZabyWebhookVerificationError",
+        "ZabyWebhookVerificationError",
     ];
     for (e, class) in errors.iter().zip(expected) {
         assert_eq!(e.class_name(), class);
