@@ -3,7 +3,7 @@
 
 use axum::extract::FromRequestParts;
 use http::request::Parts;
-use zaby::endpoints::{Auth, Endpoint};
+use zaby::endpoints::{Auth, Endpoint, EndpointId};
 
 use crate::error::ApiError;
 use crate::services::managed::runtime_auth::{self, RuntimeCaller};
@@ -26,23 +26,41 @@ fn header<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
 }
 
 /// API-key scopes a provisioning route needs (`docs/authentication.md`): any one of them.
-pub fn key_scopes(ep: &Endpoint) -> &'static [&'static str] {
-    if ep.id == "E80" {
-        &["provisioning:manage", "mcp:invoke"]
-    } else if ep.path.starts_with("/api/v1/provisioning/managed-agents/") {
-        &["managed-agents:manage"]
-    } else {
-        &["provisioning:manage"]
+/// `None` for routes that take no API key. Every endpoint is listed, so a new one does
+/// not compile until its scope is decided here.
+pub(crate) fn key_scopes(id: EndpointId) -> Option<&'static [&'static str]> {
+    use EndpointId::*;
+    match id {
+        E80 => Some(&["provisioning:manage", "mcp:invoke"]),
+        E19 | E20 | E21 | E22 | E23 | E24 | E25 | E26 | E27 | E28 | E29 | E30 | E31 | E32 | E33 | E34 | E35 | E36 => {
+            Some(&["managed-agents:manage"])
+        }
+        E2 | E3 | E4 | E5 | E6 | E7 | E8 | E9 | E10 | E11 | E12 | E13 | E14 | E15 | E16 | E17 | E18 | E37 | E38
+        | E39 | E40 | E41 | E42 | E43 | E44 | E45 | E46 | E47 | E48 | E49 | E50 | E51 | E52 | E53 | E54 | E55 | E56
+        | E57 | E58 | E59 | E60 | E61 | E62 | E63 | E64 | E65 | E66 | E67 | E68 | E69 | E70 | E71 | E72 | E73 | E74
+        | E75 | E76 | E77 | E78 | E79 | E81 | E82 | E83 | E84 | E85 | E86 | E87 | E88 | E89 | E90 | E91 | E92 | E93
+        | E94 | E95 | E96 | E97 => Some(&["provisioning:manage"]),
+        E1 | E98 | E99 | E100 | E101 | E102 | E103 | E104 | E105 | E106 | E107 | E108 | E109 | E110 | E111 | E112
+        | E113 | E114 | E115 | E116 | E117 | E118 | E119 | E120 | E121 | E122 | E123 | E124 | E125 => None,
     }
 }
 
-/// Runtime-token scope per runtime endpoint (`docs/api/runtime-runs.md`).
-pub fn runtime_scope(ep: &Endpoint) -> &'static str {
-    match ep.id {
-        "E121" => "managed-agents:runtime:stream",
-        "E123" | "E124" => "managed-agents:runtime:approve",
-        "E125" => "managed-agents:runtime:feedback",
-        _ => "managed-agents:runtime:run",
+/// Runtime-token scope per runtime endpoint (`docs/api/runtime-runs.md`); `None` for
+/// routes that take no runtime token. Every endpoint is listed, as in [`key_scopes`].
+pub(crate) fn runtime_scope(id: EndpointId) -> Option<&'static str> {
+    use EndpointId::*;
+    match id {
+        E121 => Some("managed-agents:runtime:stream"),
+        E123 | E124 => Some("managed-agents:runtime:approve"),
+        E125 => Some("managed-agents:runtime:feedback"),
+        E119 | E120 | E122 => Some("managed-agents:runtime:run"),
+        E1 | E2 | E3 | E4 | E5 | E6 | E7 | E8 | E9 | E10 | E11 | E12 | E13 | E14 | E15 | E16 | E17 | E18 | E19
+        | E20 | E21 | E22 | E23 | E24 | E25 | E26 | E27 | E28 | E29 | E30 | E31 | E32 | E33 | E34 | E35 | E36 | E37
+        | E38 | E39 | E40 | E41 | E42 | E43 | E44 | E45 | E46 | E47 | E48 | E49 | E50 | E51 | E52 | E53 | E54 | E55
+        | E56 | E57 | E58 | E59 | E60 | E61 | E62 | E63 | E64 | E65 | E66 | E67 | E68 | E69 | E70 | E71 | E72 | E73
+        | E74 | E75 | E76 | E77 | E78 | E79 | E80 | E81 | E82 | E83 | E84 | E85 | E86 | E87 | E88 | E89 | E90 | E91
+        | E92 | E93 | E94 | E95 | E96 | E97 | E98 | E99 | E100 | E101 | E102 | E103 | E104 | E105 | E106 | E107
+        | E108 | E109 | E110 | E111 | E112 | E113 | E114 | E115 | E116 | E117 | E118 => None,
     }
 }
 
@@ -55,7 +73,11 @@ impl FromRequestParts<SharedCtx> for Authed {
     async fn from_request_parts(parts: &mut Parts, ctx: &SharedCtx) -> Result<Self, Self::Rejection> {
         let ep = endpoint(parts)?;
         let caller = match ep.auth {
-            Auth::ApiKey => auth::api_key(ctx, header(parts, "x-zaby-api-key"), key_scopes(ep)).await?,
+            Auth::ApiKey => {
+                let scopes =
+                    key_scopes(ep.endpoint_id()).ok_or_else(|| ApiError::internal("API-key route without scopes"))?;
+                auth::api_key(ctx, header(parts, "x-zaby-api-key"), scopes).await?
+            }
             Auth::Tenant => {
                 auth::tenant_token(ctx, header(parts, "authorization"), header(parts, "x-tenant-id")).await?
             }
@@ -75,9 +97,46 @@ impl FromRequestParts<SharedCtx> for RuntimeAuthed {
 
     async fn from_request_parts(parts: &mut Parts, ctx: &SharedCtx) -> Result<Self, Self::Rejection> {
         let ep = endpoint(parts)?;
+        let scope =
+            runtime_scope(ep.endpoint_id()).ok_or_else(|| ApiError::internal("route is not a runtime route"))?;
         let caller =
-            runtime_auth::authenticate(ctx, header(parts, "authorization"), header(parts, "origin"), runtime_scope(ep))
-                .await?;
+            runtime_auth::authenticate(ctx, header(parts, "authorization"), header(parts, "origin"), scope).await?;
         Ok(RuntimeAuthed(caller))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use zaby::endpoints::{Auth, EndpointId};
+
+    use super::{key_scopes, runtime_scope};
+
+    /// The scope tables agree with the endpoint table: API-key routes and only they have
+    /// key scopes, runtime routes and only they have a runtime scope.
+    #[test]
+    fn scopes_follow_each_endpoints_credential() {
+        for &id in EndpointId::ALL {
+            let ep = id.endpoint();
+            assert_eq!(key_scopes(id).is_some(), ep.auth == Auth::ApiKey, "{}", ep.id);
+            assert_eq!(runtime_scope(id).is_some(), ep.auth == Auth::Runtime, "{}", ep.id);
+        }
+    }
+
+    /// Managed-agents paths need `managed-agents:manage`; MCP invoke also takes
+    /// `mcp:invoke`; every other API-key route needs `provisioning:manage`.
+    #[test]
+    fn key_scopes_follow_the_path_family() {
+        for &id in EndpointId::ALL {
+            let ep = id.endpoint();
+            let Some(scopes) = key_scopes(id) else { continue };
+            let expected: &[&str] = if id == EndpointId::E80 {
+                &["provisioning:manage", "mcp:invoke"]
+            } else if ep.path.starts_with("/api/v1/provisioning/managed-agents/") {
+                &["managed-agents:manage"]
+            } else {
+                &["provisioning:manage"]
+            };
+            assert_eq!(scopes, expected, "{}", ep.id);
+        }
     }
 }
