@@ -109,6 +109,17 @@ export class MockTransportError extends ZabyError {
   }
 }
 
+/**
+ * `webhooks.verify` refused a delivery: no signature matches, a signed header is missing
+ * (`WEBHOOK_SIGNATURE_INVALID`), or its timestamp is outside the tolerance
+ * (`WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE`).
+ */
+export class ZabyWebhookVerificationError extends ZabyError {
+  constructor(message: string, options: ZabyErrorOptions = {}) {
+    super(message, { code: options.code ?? "WEBHOOK_SIGNATURE_INVALID", cause: options.cause });
+  }
+}
+
 /** The API classes by name, for `createZabyApiError`. */
 const API_CLASSES = {
   ZabyApiError,
@@ -129,6 +140,7 @@ const ALL_CLASSES = {
   ZabyConnectionError,
   ZabyTimeoutError,
   MockTransportError,
+  ZabyWebhookVerificationError,
 };
 
 // `name` is the class name on every instance, and survives minifiers that rename classes.
@@ -156,6 +168,7 @@ const PARENTS: Record<string, string> = {
   ZabyConnectionError: "ZabyError",
   ZabyTimeoutError: "ZabyError",
   MockTransportError: "ZabyError",
+  ZabyWebhookVerificationError: "ZabyError",
 };
 
 /**
@@ -193,3 +206,5 @@ export const isZabyConnectionError = (v: unknown): v is ZabyConnectionError =>
 export const isZabyTimeoutError = (v: unknown): v is ZabyTimeoutError => isA(ZabyTimeoutError, "ZabyTimeoutError", v);
 export const isMockTransportError = (v: unknown): v is MockTransportError =>
   isA(MockTransportError, "MockTransportError", v);
+export const isZabyWebhookVerificationError = (v: unknown): v is ZabyWebhookVerificationError =>
+  isA(ZabyWebhookVerificationError, "ZabyWebhookVerificationError", v);

@@ -20,6 +20,7 @@ export {
   type ResolvedZabyConfig,
 } from "./config.js";
 export * from "./errors.js";
+export * as webhooks from "./webhooks.js";
 export * from "./generated/clients.js";
 export type { RequestOptions, StreamOptions, Query, QueryValue, QueryScalar } from "./options.js";
 export type { ZabyTransport, TransportRequest, TransportResponse } from "./transport.js";

@@ -18,6 +18,7 @@ const TREE = {
   ZabyConnectionError: "ZabyError",
   ZabyTimeoutError: "ZabyError",
   MockTransportError: "ZabyError",
+  ZabyWebhookVerificationError: "ZabyError",
 };
 
 test("the hierarchy: every class exported from @zaby/sdk and /errors, with its parent", () => {

@@ -22,6 +22,7 @@ mod done;
 mod errors;
 mod host;
 mod mock;
+mod webhooks;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;

@@ -6,6 +6,7 @@ import {
   ZabyError,
   ZabyStreamError,
   ZabyTimeoutError,
+  ZabyWebhookVerificationError,
   type ZabyApiErrorInput,
 } from "../errors.js";
 import type { ErrorPayload } from "../native.js";
@@ -30,6 +31,8 @@ export function errorFromPayload(p: ErrorPayload): unknown {
       return new ZabyTimeoutError(p.message, { code, cause, timeoutMs: p.timeoutMs ?? 0 });
     case "MockTransportError":
       return new MockTransportError(p.message, { code, cause });
+    case "ZabyWebhookVerificationError":
+      return new ZabyWebhookVerificationError(p.message, { code, cause });
     case "Error":
       return new Error(p.message, cause === undefined ? undefined : { cause });
   }

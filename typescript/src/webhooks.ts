@@ -1,0 +1,54 @@
+/**
+ * Checking that a webhook delivery comes from the Zaby server (`docs/webhooks.md`).
+ * The check — the Standard Webhooks signature scheme, several signatures after a secret
+ * rotation, constant-time comparison, the timestamp tolerance — happens in the Rust core;
+ * this module only hands the delivery to it.
+ *
+ * ```ts
+ * import { webhooks } from "@zaby/sdk";
+ * const event = webhooks.verify(rawBody, req.headers, process.env.ZABY_WEBHOOK_SECRET!);
+ * if (event.type === "run.completed") { … }
+ * ```
+ */
+import { native } from "./native.js";
+import { nativeSync } from "./internal/convert.js";
+import type { WebhookEvent } from "./types.js";
+
+/** How far `webhook-timestamp` may be from now, either way, by default (seconds). */
+export const DEFAULT_TOLERANCE_S = 300;
+
+export interface VerifyOptions {
+  /** Seconds `webhook-timestamp` may be from now, either way (default 300). */
+  toleranceS?: number;
+}
+
+/** Request headers as Node (`req.headers`) or fetch (`Headers`) give them. */
+export type WebhookHeaders = Headers | Record<string, string | string[] | undefined>;
+
+/**
+ * Returns the delivery's event once its signature and timestamp check out. `payload` is
+ * the request body exactly as received (bytes, or the text they decode to); `secret` the
+ * endpoint's `whsec_…` secret. Throws `ZabyWebhookVerificationError` (code
+ * `WEBHOOK_SIGNATURE_INVALID` or `WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE`) when the delivery
+ * cannot be trusted, `ZabyError` (`INVALID_ARGUMENT`) for a malformed secret.
+ */
+export function verify(
+  payload: string | Uint8Array,
+  headers: WebhookHeaders,
+  secret: string,
+  options: VerifyOptions = {},
+): WebhookEvent {
+  const body = typeof payload === "string" ? new TextEncoder().encode(payload) : payload;
+  const toleranceS = options.toleranceS ?? DEFAULT_TOLERANCE_S;
+  return nativeSync(() => native.verifyWebhook(body, plainHeaders(headers), secret, toleranceS)) as WebhookEvent;
+}
+
+function plainHeaders(headers: WebhookHeaders): Record<string, string> {
+  const plain: Record<string, string> = {};
+  const entries = headers instanceof Headers ? headers.entries() : Object.entries(headers);
+  for (const [name, value] of entries) {
+    // Node gives a repeated header as an array; HTTP joins repeats with a comma.
+    if (value !== undefined) plain[name] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return plain;
+}
