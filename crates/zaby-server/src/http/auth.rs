@@ -89,7 +89,7 @@ impl FromRequestParts<SharedCtx> for Authed {
     }
 }
 
-/// A runtime caller that passed A.6 steps 1–9.
+/// A runtime caller that passed every token check of docs/authentication.md, through the rate limit.
 pub struct RuntimeAuthed(pub RuntimeCaller);
 
 impl FromRequestParts<SharedCtx> for RuntimeAuthed {
