@@ -118,3 +118,13 @@ class MockTransportException(message: String, cause: Throwable? = null) :
     ZabyException(message, "MOCK_TRANSPORT", cause) {
     override val className: String get() = "MockTransportError"
 }
+
+/**
+ * [Webhooks.verify] refused a delivery: no signature matches, a signed header is missing
+ * (`WEBHOOK_SIGNATURE_INVALID`), or its timestamp is outside the tolerance
+ * (`WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE`) (`docs/webhooks.md`).
+ */
+class ZabyWebhookVerificationException(message: String, code: String?, cause: Throwable? = null) :
+    ZabyException(message, code, cause) {
+    override val className: String get() = "ZabyWebhookVerificationError"
+}

@@ -15,6 +15,7 @@ import ai.zaby.sdk.ZabyRuntimeTokenExpiredException
 import ai.zaby.sdk.ZabyStreamException
 import ai.zaby.sdk.ZabyTimeoutException
 import ai.zaby.sdk.ZabyValidationException
+import ai.zaby.sdk.ZabyWebhookVerificationException
 import ai.zaby.sdk.ffi.FfiException
 import kotlinx.serialization.json.Json
 import kotlinx.serialization.json.JsonNull
@@ -67,6 +68,7 @@ internal fun fromPayload(p: JsonObject): Throwable {
         "ZabyConnectionError" -> ZabyConnectionException(message, cause)
         "ZabyTimeoutError" -> ZabyTimeoutException(message, (p["timeoutMs"] as? JsonPrimitive)?.longOrNull ?: 0, cause)
         "MockTransportError" -> MockTransportException(message, cause)
+        "ZabyWebhookVerificationError" -> ZabyWebhookVerificationException(message, code, cause)
         "ZabyError" -> ZabyClientException(message, code, cause)
         // A Rust error behind a Zaby error (I/O, TLS, …).
         else -> RuntimeException(message, cause)
