@@ -1,64 +1,43 @@
 //! Agents: create, read, list, partial update, delete, publish and attachments.
 
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
+use zaby::types::{
+    AgentCategory, AgentInput, AgentModel, AgentStatus, AgentUpdateInput, AgentVisibility, AttachKnowledgeBaseInput,
+    AttachMcpToolInput, AttachSkillInput, DeploymentStatus, KnowledgeBaseAttachment, McpToolAttachment,
+    SkillAttachment,
+};
 
-use super::paging::{Query, enum_param, list_body, page_request, str_param};
-use super::{Caller, Ctx, Outcome};
+use super::paging::{Query, bool_param, enum_param, page_request, str_param};
+use super::{Caller, Ctx};
 use crate::error::{ApiError, ApiResult};
 use crate::storage::agents::{self as store, AgentFilter, AgentRow, VersionRow};
-use crate::storage::deployments;
+use crate::storage::deployments::{self, DeploymentRow};
+use crate::storage::page::Page;
 use crate::storage::sql::{Conn, lock_row};
 use crate::util::canonical::canonical_json;
 use crate::util::clock::{iso, now_ms};
 use crate::util::ids::new_id;
-use crate::util::input::{Fields, Patch, is_slug};
+use crate::util::input::{Problems, is_slug};
 
-pub const STATUSES: &[&str] = &["DRAFT", "ACTIVE", "PAUSED", "DISABLED"];
-pub const CATEGORIES: &[&str] = &["SUPPORT", "SALES", "OPERATIONS", "AUTONOMOUS", "INTERNAL", "TUTOR"];
-pub const VISIBILITIES: &[&str] = &["PUBLIC", "PREMIUM", "PRIVATE"];
-
+const SLUG_MAX: usize = 100;
 const NAME_MAX: usize = 200;
 const TEXT_MAX: usize = 10_000;
 const INSTRUCTIONS_MAX: usize = 200_000;
 const SHORT_MAX: usize = 200;
 
-/// The `Agent` object of `docs/api/agents.md`.
-pub async fn render(conn: &mut Conn, ctx: &Ctx, a: &AgentRow) -> ApiResult<Value> {
-    let active = deployments::by_agent_status(conn, &a.tenant_id, &a.id, "ACTIVE").await?;
-    let runtime_url = ctx.settings.runtime_url();
-    let active: Vec<Value> = active
-        .iter()
-        .map(|d| {
-            json!({
-                "id": d.id, "status": "ACTIVE", "runtimeUrl": runtime_url,
-                "environment": d.environment, "agentVersionId": d.agent_version_id,
-            })
-        })
-        .collect();
-    let doc = &a.doc;
-    Ok(json!({
-        "id": a.id,
-        "slug": a.slug,
-        "name": a.name,
-        "description": doc["description"],
-        "defaultModel": doc["defaultModel"],
-        "instructions": doc["instructions"],
-        "category": a.category,
-        "visibility": a.visibility,
-        "config": doc["config"],
-        "metadata": doc["metadata"],
-        "tags": doc["tags"],
-        "provider": doc["provider"],
-        "status": a.status,
-        "latestVersionId": a.latest_version_id,
-        "latestVersion": a.latest_version,
-        "activeDeployments": active,
-        "mcpTools": doc["mcpTools"],
-        "knowledgeBases": doc["knowledgeBases"],
-        "skills": doc["skills"],
-        "createdAt": iso(a.created_at),
-        "updatedAt": iso(a.updated_at),
-    }))
+/// An agent as the API shows it: its row and its `ACTIVE` deployments.
+pub(crate) struct Agent {
+    pub(crate) row: AgentRow,
+    /// Oldest first.
+    pub(crate) active_deployments: Vec<DeploymentRow>,
+}
+
+async fn view(conn: &mut Conn, row: AgentRow) -> ApiResult<Agent> {
+    let active_deployments =
+        deployments::by_agent_status(conn, &row.tenant_id, &row.id, DeploymentStatus::Active.as_str()).await?;
+    Ok(Agent { row, active_deployments })
 }
 
 /// Loads an agent of the caller's tenant or answers 404.
@@ -66,47 +45,82 @@ pub async fn load(conn: &mut Conn, tenant_id: &str, id: &str) -> ApiResult<Agent
     store::get(conn, tenant_id, id).await?.ok_or_else(|| ApiError::not_found("agent"))
 }
 
-fn nullable_text(v: Option<String>) -> Value {
-    v.map(Value::String).unwrap_or(Value::Null)
+fn check_slug(p: &mut Problems, slug: &str) {
+    p.text("slug", slug, SLUG_MAX, false);
+    if !p.has("slug") && !is_slug(slug) {
+        p.add("slug", "must be lower-case letters, digits and single dashes (^[a-z0-9]+(?:-[a-z0-9]+)*$)");
+    }
 }
 
-pub async fn create(ctx: &Ctx, caller: &Caller, body: &Value) -> ApiResult<Outcome> {
-    let mut f = Fields::new(body);
-    let slug = f.req_str("slug", 100);
-    if let Some(s) = &slug
-        && !is_slug(s)
-    {
-        f.error("slug", "must be lower-case letters, digits and single dashes (^[a-z0-9]+(?:-[a-z0-9]+)*$)");
+/// What the catalogue cannot say about the members both inputs share: lengths and
+/// the slug's pattern. `None` is a member left out (or `null` where allowed).
+struct Texts<'a> {
+    slug: Option<&'a str>,
+    name: Option<&'a str>,
+    description: Option<&'a str>,
+    default_model: Option<&'a AgentModel>,
+    instructions: Option<&'a str>,
+    tags: Option<&'a [String]>,
+    provider: Option<&'a str>,
+}
+
+impl Texts<'_> {
+    fn check(&self, p: &mut Problems) {
+        if let Some(slug) = self.slug {
+            check_slug(p, slug);
+        }
+        if let Some(name) = self.name {
+            p.text("name", name, NAME_MAX, false);
+        }
+        if let Some(d) = self.description {
+            p.text("description", d, TEXT_MAX, true);
+        }
+        if let Some(m) = self.default_model {
+            p.text("defaultModel", m.as_str(), SHORT_MAX, false);
+        }
+        if let Some(i) = self.instructions {
+            p.text("instructions", i, INSTRUCTIONS_MAX, true);
+        }
+        if let Some(tags) = self.tags {
+            p.texts("tags", tags, SHORT_MAX);
+        }
+        if let Some(provider) = self.provider {
+            p.text("provider", provider, SHORT_MAX, true);
+        }
     }
-    let name = f.req_str("name", NAME_MAX);
-    let description = f.opt_text("description", TEXT_MAX);
-    let default_model = f.opt_str("defaultModel", SHORT_MAX);
-    let instructions = f.opt_text("instructions", INSTRUCTIONS_MAX);
-    let category = f.opt_enum("category", CATEGORIES);
-    let visibility = f.opt_enum("visibility", VISIBILITIES);
-    let config = f.opt_object("config");
-    let metadata = f.opt_object("metadata");
-    let tags = f.opt_str_list("tags", SHORT_MAX);
-    let provider = f.opt_text("provider", SHORT_MAX);
-    f.finish()?;
-    let (slug, name) = (slug.unwrap_or_default(), name.unwrap_or_default());
+}
+
+/// E2 / E99. A new agent is `DRAFT`.
+pub(crate) async fn create(ctx: &Ctx, caller: &Caller, input: AgentInput) -> ApiResult<Agent> {
+    let mut p = Problems::default();
+    Texts {
+        slug: Some(&input.slug),
+        name: Some(&input.name),
+        description: input.description.as_deref(),
+        default_model: input.default_model.as_ref(),
+        instructions: input.instructions.as_deref(),
+        tags: input.tags.as_deref(),
+        provider: input.provider.as_deref(),
+    }
+    .check(&mut p);
+    p.finish()?;
     let now = now_ms();
     let row = AgentRow {
         id: new_id(),
         tenant_id: caller.tenant_id.clone(),
-        slug,
-        name,
-        status: "DRAFT".into(),
-        category,
-        visibility: visibility.unwrap_or_else(|| "PRIVATE".into()),
+        slug: input.slug,
+        name: input.name,
+        status: AgentStatus::Draft.as_str().to_string(),
+        category: input.category.map(|c| c.as_str().to_string()),
+        visibility: input.visibility.unwrap_or(AgentVisibility::Private).as_str().to_string(),
         doc: json!({
-            "description": nullable_text(description),
-            "defaultModel": default_model.unwrap_or_else(|| "zaby".into()),
-            "instructions": nullable_text(instructions),
-            "config": config.unwrap_or_else(|| json!({})),
-            "metadata": metadata.unwrap_or_else(|| json!({})),
-            "tags": tags.unwrap_or_default(),
-            "provider": nullable_text(provider),
+            "description": input.description,
+            "defaultModel": input.default_model.unwrap_or(AgentModel::Zaby).as_str(),
+            "instructions": input.instructions,
+            "config": input.config.unwrap_or_default(),
+            "metadata": input.metadata.unwrap_or_default(),
+            "tags": input.tags.unwrap_or_default(),
+            "provider": input.provider,
             "mcpTools": [],
             "knowledgeBases": [],
             "skills": [],
@@ -121,9 +135,9 @@ pub async fn create(ctx: &Ctx, caller: &Caller, body: &Value) -> ApiResult<Outco
         return Err(slug_clash(&row.slug));
     }
     store::insert(tx.conn(), &row).await.map_err(|e| unique_to_clash(e, &row.slug))?;
-    let out = render(tx.conn(), ctx, &row).await?;
+    let out = view(tx.conn(), row).await?;
     tx.commit().await?;
-    Ok(Outcome::Created(out))
+    Ok(out)
 }
 
 fn slug_clash(slug: &str) -> ApiError {
@@ -139,128 +153,102 @@ fn unique_to_clash(err: sqlx::Error, slug: &str) -> ApiError {
     }
 }
 
-pub async fn get(ctx: &Ctx, caller: &Caller, id: &str) -> ApiResult<Outcome> {
+/// E4 / E100.
+pub(crate) async fn get(ctx: &Ctx, caller: &Caller, id: &str) -> ApiResult<Agent> {
     let mut conn = ctx.db.read().await?;
     let a = load(&mut conn, &caller.tenant_id, id).await?;
-    Ok(Outcome::Ok(render(&mut conn, ctx, &a).await?))
+    view(&mut conn, a).await
 }
 
-pub async fn list(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Outcome> {
+/// E3 / E98.
+pub(crate) async fn list(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Page<Agent>> {
     let page = page_request(q, 20, 100)?;
     let filter = AgentFilter {
-        status: enum_param(q, "status", STATUSES)?,
-        category: enum_param(q, "category", CATEGORIES)?,
-        visibility: enum_param(q, "visibility", VISIBILITIES)?,
+        status: enum_param(q, "status", AgentStatus::VALUES)?,
+        category: enum_param(q, "category", AgentCategory::VALUES)?,
+        visibility: enum_param(q, "visibility", AgentVisibility::VALUES)?,
         q: str_param(q, "q"),
     };
     let mut conn = ctx.db.read().await?;
     let rows = store::list(&mut conn, &caller.tenant_id, &filter, &page).await?;
     let mut items = Vec::with_capacity(rows.items.len());
-    for a in &rows.items {
-        items.push(render(&mut conn, ctx, a).await?);
+    for a in rows.items {
+        items.push(view(&mut conn, a).await?);
     }
-    Ok(Outcome::Ok(list_body(
-        ctx.settings.max_page_bytes,
-        crate::storage::page::Page { items, cursors: rows.cursors, next_cursor: rows.next_cursor, total: rows.total },
-    )))
+    Ok(Page { items, cursors: rows.cursors, next_cursor: rows.next_cursor, total: rows.total })
 }
 
-/// Applies a patch to a non-nullable field.
-fn required_patch<T>(f: &mut Fields, key: &str, p: Patch<T>) -> Option<T> {
-    match p {
-        Patch::Absent => None,
-        Patch::Null => {
-            f.error(key, "must not be null");
-            None
-        }
-        Patch::Set(v) => Some(v),
-    }
-}
-
-pub async fn update(ctx: &Ctx, caller: &Caller, id: &str, body: &Value) -> ApiResult<Outcome> {
+/// E5 / E101: only the members present change; `null` clears a nullable member (the
+/// catalogue refuses it for the others). The body is checked after the agent is
+/// found, so an unknown agent is 404 whatever the body holds.
+pub(crate) async fn update(
+    ctx: &Ctx,
+    caller: &Caller,
+    id: &str,
+    input: ApiResult<AgentUpdateInput>,
+) -> ApiResult<Agent> {
     let mut tx = ctx.db.write().await?;
     let mut a = load(tx.conn(), &caller.tenant_id, id).await?;
-    let mut f = Fields::new(body);
-    let slug = f.patch_str("slug", 100, false);
-    let slug = required_patch(&mut f, "slug", slug);
-    if let Some(s) = &slug
-        && !is_slug(s)
-    {
-        f.error("slug", "must be lower-case letters, digits and single dashes (^[a-z0-9]+(?:-[a-z0-9]+)*$)");
+    let input = input?;
+    let mut p = Problems::default();
+    Texts {
+        slug: input.slug.as_deref(),
+        name: input.name.as_deref(),
+        description: input.description.as_ref().and_then(Option::as_deref),
+        default_model: input.default_model.as_ref(),
+        instructions: input.instructions.as_ref().and_then(Option::as_deref),
+        tags: input.tags.as_deref(),
+        provider: input.provider.as_ref().and_then(Option::as_deref),
     }
-    let name = f.patch_str("name", NAME_MAX, false);
-    let name = required_patch(&mut f, "name", name);
-    let description = f.patch_str("description", TEXT_MAX, true);
-    let default_model = f.patch_str("defaultModel", SHORT_MAX, false);
-    let default_model = required_patch(&mut f, "defaultModel", default_model);
-    let instructions = f.patch_str("instructions", INSTRUCTIONS_MAX, true);
-    let category = f.patch_enum("category", CATEGORIES);
-    let visibility = f.patch_enum("visibility", VISIBILITIES);
-    let visibility = required_patch(&mut f, "visibility", visibility);
-    let status = f.patch_enum("status", STATUSES);
-    let status = required_patch(&mut f, "status", status);
-    let provider = f.patch_str("provider", SHORT_MAX, true);
-    let config = f.present_object("config");
-    let metadata = f.present_object("metadata");
-    let tags = f.present_str_list("tags", SHORT_MAX);
-    if status.as_deref() == Some("DRAFT") && a.latest_version.is_some() {
-        f.error("status", "cannot return to DRAFT after the agent was published");
+    .check(&mut p);
+    if input.status == Some(AgentStatus::Draft) && a.latest_version.is_some() {
+        p.add("status", "cannot return to DRAFT after the agent was published");
     }
-    f.finish()?;
-    if let Some(s) = slug {
+    p.finish()?;
+    if let Some(s) = input.slug {
         if s != a.slug && store::slug_taken(tx.conn(), &a.tenant_id, &s, Some(&a.id)).await? {
             return Err(slug_clash(&s));
         }
         a.slug = s;
     }
-    if let Some(n) = name {
+    if let Some(n) = input.name {
         a.name = n;
     }
-    let doc = a.doc.as_object_mut().expect("agent doc is an object");
-    set_nullable(doc, "description", description);
-    set_nullable(doc, "instructions", instructions);
-    set_nullable(doc, "provider", provider);
-    if let Some(m) = default_model {
-        doc.insert("defaultModel".into(), Value::String(m));
+    let doc = a.doc.as_object_mut().ok_or_else(|| ApiError::internal("stored agent: doc is not an object"))?;
+    set(doc, "description", input.description);
+    set(doc, "instructions", input.instructions);
+    set(doc, "provider", input.provider);
+    set(doc, "defaultModel", input.default_model.map(|m| m.as_str().to_string()));
+    set(doc, "config", input.config);
+    set(doc, "metadata", input.metadata);
+    set(doc, "tags", input.tags);
+    if let Some(c) = input.category {
+        a.category = c.map(|c| c.as_str().to_string());
     }
-    if let Some(c) = config {
-        doc.insert("config".into(), c);
+    if let Some(v) = input.visibility {
+        a.visibility = v.as_str().to_string();
     }
-    if let Some(m) = metadata {
-        doc.insert("metadata".into(), m);
-    }
-    if let Some(t) = tags {
-        doc.insert("tags".into(), json!(t));
-    }
-    a.category = category.apply(a.category.take());
-    if let Some(v) = visibility {
-        a.visibility = v;
-    }
-    if let Some(s) = status {
-        a.status = s;
+    if let Some(s) = input.status {
+        a.status = s.as_str().to_string();
     }
     a.updated_at = now_ms();
     let slug_for_err = a.slug.clone();
     store::update(tx.conn(), &a).await.map_err(|e| unique_to_clash(e, &slug_for_err))?;
-    let out = render(tx.conn(), ctx, &a).await?;
+    let out = view(tx.conn(), a).await?;
     tx.commit().await?;
-    Ok(Outcome::Ok(out))
+    Ok(out)
 }
 
-fn set_nullable(doc: &mut Map<String, Value>, key: &str, p: Patch<String>) {
-    match p {
-        Patch::Absent => {}
-        Patch::Null => {
-            doc.insert(key.into(), Value::Null);
-        }
-        Patch::Set(v) => {
-            doc.insert(key.into(), Value::String(v));
-        }
+/// Writes a member of the stored document when the update carries it.
+fn set<T: serde::Serialize>(doc: &mut Map<String, Value>, key: &str, value: Option<T>) {
+    if let Some(v) = value {
+        doc.insert(key.into(), json!(v));
     }
 }
 
-pub async fn delete(ctx: &Ctx, caller: &Caller, id: &str, q: &Query) -> ApiResult<Outcome> {
-    let force = super::paging::bool_param(q, "force")?.unwrap_or(false);
+/// E6 / E102: the id of the deleted agent.
+pub(crate) async fn delete(ctx: &Ctx, caller: &Caller, id: &str, q: &Query) -> ApiResult<String> {
+    let force = bool_param(q, "force")?.unwrap_or(false);
     let mut tx = ctx.db.write().await?;
     // Lock the agent before its deployments (same order as activation).
     lock_row(tx.conn(), "agents", id).await?;
@@ -277,7 +265,7 @@ pub async fn delete(ctx: &Ctx, caller: &Caller, id: &str, q: &Query) -> ApiResul
     }
     store::delete(tx.conn(), &a.tenant_id, &a.id).await?;
     tx.commit().await?;
-    Ok(Outcome::Ok(json!({ "id": a.id, "deleted": true })))
+    Ok(a.id)
 }
 
 /// The frozen part of an agent.
@@ -292,14 +280,15 @@ pub fn snapshot(a: &AgentRow) -> Value {
     })
 }
 
-pub fn render_version(v: &VersionRow) -> Value {
-    json!({
-        "id": v.id, "agentVersionId": v.id, "agentId": v.agent_id, "version": v.version,
-        "status": "PUBLISHED", "snapshot": v.snapshot, "createdAt": iso(v.created_at),
-    })
+/// A publish: the version, and whether it is new (an unchanged agent gives its
+/// latest version back).
+pub(crate) struct Published {
+    pub(crate) version: VersionRow,
+    pub(crate) created: bool,
 }
 
-pub async fn publish(ctx: &Ctx, caller: &Caller, id: &str) -> ApiResult<Outcome> {
+/// E7 / E103.
+pub(crate) async fn publish(ctx: &Ctx, caller: &Caller, id: &str) -> ApiResult<Published> {
     let mut tx = ctx.db.write().await?;
     lock_row(tx.conn(), "agents", id).await?;
     let mut a = load(tx.conn(), &caller.tenant_id, id).await?;
@@ -307,7 +296,7 @@ pub async fn publish(ctx: &Ctx, caller: &Caller, id: &str) -> ApiResult<Outcome>
     if let Some(latest) = store::latest_version(tx.conn(), &a.tenant_id, &a.id).await?
         && canonical_json(&latest.snapshot) == canonical_json(&snap)
     {
-        return Ok(Outcome::Ok(render_version(&latest)));
+        return Ok(Published { version: latest, created: false });
     }
     let now = now_ms();
     let v = VersionRow {
@@ -321,97 +310,123 @@ pub async fn publish(ctx: &Ctx, caller: &Caller, id: &str) -> ApiResult<Outcome>
     store::insert_version(tx.conn(), &v).await?;
     a.latest_version = Some(v.version);
     a.latest_version_id = Some(v.id.clone());
-    if a.status == "DRAFT" {
-        a.status = "ACTIVE".into();
+    if a.status == AgentStatus::Draft.as_str() {
+        a.status = AgentStatus::Active.as_str().to_string();
     }
     a.updated_at = now;
     store::update(tx.conn(), &a).await?;
     tx.commit().await?;
-    Ok(Outcome::Created(render_version(&v)))
+    Ok(Published { version: v, created: true })
 }
 
-/// Which attachment list of the agent document.
-#[derive(Clone, Copy)]
-enum Kind {
-    McpTool,
-    KnowledgeBase,
-    Skill,
+/// An attachment stored on an agent: a new `key` adds it, a known one replaces the
+/// attachment of that key in place.
+pub(crate) struct Attached<T> {
+    pub(crate) attachment: T,
+    pub(crate) replaced: bool,
 }
 
-impl Kind {
-    fn list_key(self) -> &'static str {
-        match self {
-            Kind::McpTool => "mcpTools",
-            Kind::KnowledgeBase => "knowledgeBases",
-            Kind::Skill => "skills",
-        }
-    }
-}
-
-/// Stores an attachment; the same `key` replaces (200), a new key adds (201).
-async fn attach(ctx: &Ctx, caller: &Caller, agent_id: &str, body: &Value, kind: Kind) -> ApiResult<Outcome> {
-    let mut tx = ctx.db.write().await?;
-    lock_row(tx.conn(), "agents", agent_id).await?;
-    let mut a = load(tx.conn(), &caller.tenant_id, agent_id).await?;
-    let mut attachment = match kind {
-        Kind::Skill => skill_input(body)?,
-        Kind::KnowledgeBase => super::attachment_refs::knowledge_base_input(tx.conn(), &a, body).await?,
-        Kind::McpTool => super::attachment_refs::mcp_tool_input(tx.conn(), &a, body).await?,
-    };
-    let key = attachment["key"].as_str().unwrap_or_default().to_string();
-    let now = now_ms();
-    let list = a.doc[kind.list_key()].as_array_mut().expect("attachment list");
-    let existing = list.iter().position(|x| x["key"] == key.as_str());
-    let obj = attachment.as_object_mut().expect("attachment object");
-    obj.insert("agentId".into(), json!(a.id));
+/// Stores `attachment` (its wire form) in the agent's list `list_key`. A replaced
+/// attachment keeps its `id` and `createdAt`.
+async fn store_attachment<T: Serialize + DeserializeOwned>(
+    conn: &mut Conn,
+    mut a: AgentRow,
+    list_key: &str,
+    attachment: T,
+) -> ApiResult<Attached<T>> {
+    let unreadable =
+        |e: serde_json::Error| ApiError::internal("an attachment could not be stored").with_cause(e.to_string());
+    let mut value = serde_json::to_value(attachment).map_err(unreadable)?;
+    let list = a.doc[list_key]
+        .as_array_mut()
+        .ok_or_else(|| ApiError::internal(format!("stored agent: `{list_key}` is not a list")))?;
+    let existing = list.iter().position(|x| x["key"] == value["key"]);
     let replaced = match existing {
         Some(i) => {
-            obj.insert("id".into(), list[i]["id"].clone());
-            obj.insert("createdAt".into(), list[i]["createdAt"].clone());
-            list[i] = attachment.clone();
+            value["id"] = list[i]["id"].clone();
+            value["createdAt"] = list[i]["createdAt"].clone();
+            list[i] = value.clone();
             true
         }
         None => {
-            obj.insert("id".into(), json!(new_id()));
-            obj.insert("createdAt".into(), json!(iso(now)));
-            list.push(attachment.clone());
+            list.push(value.clone());
             false
         }
     };
-    a.updated_at = now;
-    store::update(tx.conn(), &a).await?;
+    a.updated_at = now_ms();
+    store::update(conn, &a).await?;
+    Ok(Attached { attachment: serde_json::from_value(value).map_err(unreadable)?, replaced })
+}
+
+/// The agent an attachment goes to, locked, with the new attachment's id and time.
+async fn attach_target(conn: &mut Conn, caller: &Caller, agent_id: &str) -> ApiResult<(AgentRow, String, String)> {
+    lock_row(conn, "agents", agent_id).await?;
+    let a = load(conn, &caller.tenant_id, agent_id).await?;
+    Ok((a, new_id(), iso(now_ms())))
+}
+
+/// E9 / E114. The body is checked after the agent is found (404 first).
+pub(crate) async fn attach_mcp_tool(
+    ctx: &Ctx,
+    caller: &Caller,
+    agent_id: &str,
+    input: ApiResult<AttachMcpToolInput>,
+) -> ApiResult<Attached<McpToolAttachment>> {
+    let mut tx = ctx.db.write().await?;
+    let (a, id, now) = attach_target(tx.conn(), caller, agent_id).await?;
+    let attachment = super::attachment_refs::mcp_tool(tx.conn(), &a, input?, id, now).await?;
+    let out = store_attachment(tx.conn(), a, "mcpTools", attachment).await?;
     tx.commit().await?;
-    Ok(if replaced { Outcome::Ok(attachment) } else { Outcome::Created(attachment) })
+    Ok(out)
 }
 
-fn skill_input(body: &Value) -> ApiResult<Value> {
-    let mut f = Fields::new(body);
-    let skill_id = f.req_str("skillId", SHORT_MAX);
-    let key = f.opt_str("key", SHORT_MAX);
-    let name = f.opt_str("name", NAME_MAX);
-    let enabled = f.opt_bool("enabled");
-    let config = f.opt_object("config");
-    let metadata = f.opt_object("metadata");
-    f.finish()?;
-    let skill_id = skill_id.unwrap_or_default();
-    Ok(json!({
-        "skillId": skill_id,
-        "key": key.unwrap_or_else(|| skill_id.clone()),
-        "name": name.unwrap_or_else(|| skill_id.clone()),
-        "enabled": enabled.unwrap_or(true),
-        "config": config.unwrap_or_else(|| json!({})),
-        "metadata": metadata.unwrap_or_else(|| json!({})),
-    }))
+/// E10 / E115, as [`attach_mcp_tool`].
+pub(crate) async fn attach_knowledge_base(
+    ctx: &Ctx,
+    caller: &Caller,
+    agent_id: &str,
+    input: ApiResult<AttachKnowledgeBaseInput>,
+) -> ApiResult<Attached<KnowledgeBaseAttachment>> {
+    let mut tx = ctx.db.write().await?;
+    let (a, id, now) = attach_target(tx.conn(), caller, agent_id).await?;
+    let attachment = super::attachment_refs::knowledge_base(tx.conn(), &a, input?, id, now).await?;
+    let out = store_attachment(tx.conn(), a, "knowledgeBases", attachment).await?;
+    tx.commit().await?;
+    Ok(out)
 }
 
-pub async fn attach_mcp_tool(ctx: &Ctx, caller: &Caller, agent_id: &str, body: &Value) -> ApiResult<Outcome> {
-    attach(ctx, caller, agent_id, body, Kind::McpTool).await
-}
-
-pub async fn attach_knowledge_base(ctx: &Ctx, caller: &Caller, agent_id: &str, body: &Value) -> ApiResult<Outcome> {
-    attach(ctx, caller, agent_id, body, Kind::KnowledgeBase).await
-}
-
-pub async fn attach_skill(ctx: &Ctx, caller: &Caller, agent_id: &str, body: &Value) -> ApiResult<Outcome> {
-    attach(ctx, caller, agent_id, body, Kind::Skill).await
+/// E11 / E116, as [`attach_mcp_tool`]; there is no skill registry, so `skillId` is
+/// any non-empty string.
+pub(crate) async fn attach_skill(
+    ctx: &Ctx,
+    caller: &Caller,
+    agent_id: &str,
+    input: ApiResult<AttachSkillInput>,
+) -> ApiResult<Attached<SkillAttachment>> {
+    let mut tx = ctx.db.write().await?;
+    let (a, id, created_at) = attach_target(tx.conn(), caller, agent_id).await?;
+    let input = input?;
+    let mut p = Problems::default();
+    p.text("skillId", &input.skill_id, SHORT_MAX, false);
+    for (field, v) in [("key", &input.key), ("name", &input.name)] {
+        if let Some(v) = v {
+            p.text(field, v, SHORT_MAX, false);
+        }
+    }
+    p.finish()?;
+    let attachment = SkillAttachment {
+        id,
+        agent_id: a.id.clone(),
+        key: input.key.unwrap_or_else(|| input.skill_id.clone()),
+        name: input.name.unwrap_or_else(|| input.skill_id.clone()),
+        skill_id: input.skill_id,
+        enabled: input.enabled.unwrap_or(true),
+        config: input.config.unwrap_or_default(),
+        metadata: input.metadata.unwrap_or_default(),
+        created_at,
+        extra: Map::new(),
+    };
+    let out = store_attachment(tx.conn(), a, "skills", attachment).await?;
+    tx.commit().await?;
+    Ok(out)
 }

@@ -5,15 +5,27 @@
 //! does not resolve answers 422 naming the field, as for any body reference that
 //! does not exist.
 
-use serde_json::{Value, json};
+use serde_json::Map;
+use zaby::types::{
+    ApprovalMode, AttachKnowledgeBaseInput, AttachMcpToolInput, KnowledgeBaseAttachment, McpToolAttachment,
+};
 
 use crate::error::{ApiError, ApiResult};
 use crate::services::mcp::attach;
 use crate::storage::agents::AgentRow;
 use crate::storage::sql::Conn;
-use crate::util::input::Fields;
+use crate::util::input::Problems;
 
-pub const APPROVAL_MODES: &[&str] = &["AUTO", "MANUAL", "TENANT_POLICY"];
+const ID_MAX: usize = 100;
+const SHORT_MAX: usize = 200;
+const TEXT_MAX: usize = 10_000;
+
+/// An optional id, key or name: not empty, within `max` characters.
+fn short(p: &mut Problems, field: &str, value: Option<&str>, max: usize) {
+    if let Some(v) = value {
+        p.text(field, v, max, false);
+    }
+}
 
 /// A resolved knowledge-base attachment target.
 pub struct KnowledgeBaseTarget {
@@ -41,71 +53,89 @@ async fn resolve_knowledge_base(
     Ok(Some(KnowledgeBaseTarget { slug: kb.slug, name: kb.name }))
 }
 
-pub async fn mcp_tool_input(conn: &mut Conn, agent: &AgentRow, body: &Value) -> ApiResult<Value> {
-    let mut f = Fields::new(body);
-    let installation = f.opt_str("tenantInstallationId", 100);
-    let tool = f.opt_str("toolDefinitionId", 100);
-    let alias = f.opt_str("toolId", 100);
-    if installation.is_none() && alias.is_none() {
-        f.error("tenantInstallationId", "is required");
+/// E9 / E114: the attachment `input` describes, with a new `id`; `attach` keeps the
+/// `id` and `createdAt` of an attachment it replaces.
+pub(crate) async fn mcp_tool(
+    conn: &mut Conn,
+    agent: &AgentRow,
+    input: AttachMcpToolInput,
+    id: String,
+    created_at: String,
+) -> ApiResult<McpToolAttachment> {
+    let mut p = Problems::default();
+    let installation = input.tenant_installation_id.as_deref();
+    let tool = input.tool_definition_id.as_deref();
+    short(&mut p, "tenantInstallationId", installation, ID_MAX);
+    short(&mut p, "toolDefinitionId", tool, ID_MAX);
+    short(&mut p, "toolId", input.tool_id.as_deref(), ID_MAX);
+    if installation.is_none() && input.tool_id.is_none() {
+        p.add("tenantInstallationId", "is required");
     }
     if installation.is_some() && tool.is_none() {
-        f.error("toolDefinitionId", "is required");
+        p.add("toolDefinitionId", "is required");
     }
-    let key = f.opt_str("key", 200);
-    let name = f.opt_str("name", 200);
-    let description = f.opt_text("description", 10_000);
-    let approval_mode = f.opt_enum("approvalMode", APPROVAL_MODES);
-    let enabled = f.opt_bool("enabled");
-    let config = f.opt_object("config");
-    let metadata = f.opt_object("metadata");
-    f.finish()?;
-    let target = attach::resolve(conn, agent, installation.as_deref(), tool.as_deref(), alias.as_deref()).await?;
-    Ok(json!({
-        "tenantInstallationId": target.tenant_installation_id,
-        "toolDefinitionId": target.tool_definition_id,
-        "key": key.unwrap_or_else(|| target.default_name.clone()),
-        "name": name.unwrap_or(target.default_name),
-        "description": description,
-        "approvalMode": approval_mode.unwrap_or_else(|| "TENANT_POLICY".into()),
-        "enabled": enabled.unwrap_or(true),
-        "config": config.unwrap_or_else(|| json!({})),
-        "metadata": metadata.unwrap_or_else(|| json!({})),
-    }))
+    short(&mut p, "key", input.key.as_deref(), SHORT_MAX);
+    short(&mut p, "name", input.name.as_deref(), SHORT_MAX);
+    if let Some(d) = &input.description {
+        p.text("description", d, TEXT_MAX, true);
+    }
+    p.finish()?;
+    let target = attach::resolve(conn, agent, installation, tool, input.tool_id.as_deref()).await?;
+    Ok(McpToolAttachment {
+        id,
+        agent_id: agent.id.clone(),
+        tenant_installation_id: target.tenant_installation_id,
+        tool_definition_id: target.tool_definition_id,
+        key: input.key.unwrap_or_else(|| target.default_name.clone()),
+        name: input.name.unwrap_or(target.default_name),
+        description: input.description,
+        approval_mode: input.approval_mode.unwrap_or(ApprovalMode::TenantPolicy),
+        enabled: input.enabled.unwrap_or(true),
+        config: input.config.unwrap_or_default(),
+        metadata: input.metadata.unwrap_or_default(),
+        created_at: Some(created_at),
+        extra: Map::new(),
+    })
 }
 
-pub async fn knowledge_base_input(conn: &mut Conn, agent: &AgentRow, body: &Value) -> ApiResult<Value> {
-    let mut f = Fields::new(body);
-    let kb = f.req_str("knowledgeBaseId", 100);
-    let kb_version = f.opt_str("knowledgeBaseVersionId", 100);
-    let profile = f.opt_str("knowledgeProfileId", 100);
-    let key = f.opt_str("key", 200);
-    let name = f.opt_str("name", 200);
-    let description = f.opt_text("description", 10_000);
-    let enabled = f.opt_bool("enabled");
-    let policies: Vec<(&str, Option<Value>)> =
-        ["retrievalPolicy", "citationPolicy", "coveragePolicy", "personalizationPolicy", "knowledgePolicy"]
-            .into_iter()
-            .map(|k| (k, f.opt_object(k)))
-            .collect();
-    let metadata = f.opt_object("metadata");
-    f.finish()?;
-    let kb = kb.unwrap_or_default();
-    let target = resolve_knowledge_base(conn, agent, &kb, profile.as_deref())
+/// E10 / E115, as [`mcp_tool`].
+pub(crate) async fn knowledge_base(
+    conn: &mut Conn,
+    agent: &AgentRow,
+    input: AttachKnowledgeBaseInput,
+    id: String,
+    created_at: String,
+) -> ApiResult<KnowledgeBaseAttachment> {
+    let mut p = Problems::default();
+    p.text("knowledgeBaseId", &input.knowledge_base_id, ID_MAX, false);
+    short(&mut p, "knowledgeBaseVersionId", input.knowledge_base_version_id.as_deref(), ID_MAX);
+    short(&mut p, "knowledgeProfileId", input.knowledge_profile_id.as_deref(), ID_MAX);
+    short(&mut p, "key", input.key.as_deref(), SHORT_MAX);
+    short(&mut p, "name", input.name.as_deref(), SHORT_MAX);
+    if let Some(d) = &input.description {
+        p.text("description", d, TEXT_MAX, true);
+    }
+    p.finish()?;
+    let target = resolve_knowledge_base(conn, agent, &input.knowledge_base_id, input.knowledge_profile_id.as_deref())
         .await?
         .ok_or_else(|| ApiError::invalid("knowledgeBaseId", "does not name a knowledge base of this tenant"))?;
-    let mut out = json!({
-        "knowledgeBaseId": kb,
-        "knowledgeBaseVersionId": kb_version,
-        "knowledgeProfileId": profile,
-        "key": key.unwrap_or_else(|| target.slug.clone()),
-        "name": name.unwrap_or(target.name),
-        "description": description,
-        "enabled": enabled.unwrap_or(true),
-        "metadata": metadata.unwrap_or_else(|| json!({})),
-    });
-    for (k, v) in policies {
-        out[k] = v.unwrap_or_else(|| json!({}));
-    }
-    Ok(out)
+    Ok(KnowledgeBaseAttachment {
+        knowledge_base_id: input.knowledge_base_id,
+        knowledge_base_version_id: input.knowledge_base_version_id,
+        knowledge_profile_id: input.knowledge_profile_id,
+        key: input.key.unwrap_or_else(|| target.slug.clone()),
+        name: input.name.unwrap_or(target.name),
+        description: input.description,
+        enabled: input.enabled.unwrap_or(true),
+        retrieval_policy: input.retrieval_policy.unwrap_or_default(),
+        citation_policy: input.citation_policy.unwrap_or_default(),
+        coverage_policy: input.coverage_policy.unwrap_or_default(),
+        personalization_policy: input.personalization_policy.unwrap_or_default(),
+        knowledge_policy: input.knowledge_policy.unwrap_or_default(),
+        metadata: input.metadata.unwrap_or_default(),
+        id,
+        agent_id: agent.id.clone(),
+        created_at: Some(created_at),
+        extra: Map::new(),
+    })
 }

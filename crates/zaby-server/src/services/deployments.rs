@@ -2,35 +2,19 @@
 //! superseding chain.
 
 use serde_json::{Value, json};
+use zaby::types::{DeployInput, DeploymentEnvironment, DeploymentStatus, RedeployInput};
 
-use super::{Caller, Ctx, Outcome};
+use super::{Caller, Ctx};
 use crate::error::{ApiError, ApiResult};
 use crate::storage::agents as agent_store;
-use crate::storage::apps;
+use crate::storage::apps::{self, AppRow, BindingRow};
 use crate::storage::deployments::{self as store, DeploymentRow};
-use crate::storage::policies;
+use crate::storage::policies::{self, PolicyRow};
 use crate::storage::sql::Conn;
-use crate::util::clock::{iso, iso_opt, now_ms};
+use crate::util::clock::now_ms;
 use crate::util::ids::new_id;
-use crate::util::input::Fields;
 
-pub const ENVIRONMENTS: &[&str] = &["TEST", "STAGING", "PRODUCTION"];
-
-pub fn render(ctx: &Ctx, d: &DeploymentRow) -> Value {
-    json!({
-        "id": d.id,
-        "agentId": d.agent_id,
-        "agentVersionId": d.agent_version_id,
-        "environment": d.environment,
-        "status": d.status,
-        "runtimeUrl": ctx.settings.runtime_url(),
-        "metadata": d.metadata,
-        "createdAt": iso(d.created_at),
-        "updatedAt": iso(d.updated_at),
-        "activatedAt": iso_opt(d.activated_at),
-        "error": d.error.clone().unwrap_or(Value::Null),
-    })
-}
+const ID_MAX: usize = 100;
 
 pub async fn load(conn: &mut Conn, tenant_id: &str, id: &str) -> ApiResult<DeploymentRow> {
     store::get(conn, tenant_id, id).await?.ok_or_else(|| ApiError::not_found("deployment"))
@@ -49,7 +33,7 @@ pub async fn newest_active(conn: &mut Conn, tenant_id: &str, agent_id: &str) -> 
 pub async fn resolve_chain(conn: &mut Conn, d: DeploymentRow) -> ApiResult<DeploymentRow> {
     let mut current = d;
     for _ in 0..1000 {
-        if current.status != "SUPERSEDED" {
+        if current.status != DeploymentStatus::Superseded.as_str() {
             break;
         }
         let Some(next) = current.superseded_by.clone() else {
@@ -69,7 +53,7 @@ async fn insert_pending(
     tenant_id: &str,
     agent_id: &str,
     version_id: &str,
-    environment: String,
+    environment: DeploymentEnvironment,
     metadata: Value,
 ) -> ApiResult<DeploymentRow> {
     let now = now_ms();
@@ -78,8 +62,8 @@ async fn insert_pending(
         tenant_id: tenant_id.to_string(),
         agent_id: agent_id.to_string(),
         agent_version_id: version_id.to_string(),
-        environment,
-        status: "PENDING".into(),
+        environment: environment.as_str().to_string(),
+        status: DeploymentStatus::Pending.as_str().to_string(),
         metadata,
         error: None,
         activate_after: now + ctx.settings.provisioning_delay_ms as i64,
@@ -92,50 +76,61 @@ async fn insert_pending(
     Ok(d)
 }
 
-/// E8 / E104.
-pub async fn create(ctx: &Ctx, caller: &Caller, agent_id: &str, body: &Value) -> ApiResult<Outcome> {
-    let mut tx = ctx.db.write().await?;
-    let agent = super::agents::load(tx.conn(), &caller.tenant_id, agent_id).await?;
-    let mut f = Fields::new(body);
-    let version_id = f.req_str("agentVersionId", 100);
-    let environment = f.opt_enum("environment", ENVIRONMENTS);
-    let metadata = f.opt_any("metadata");
-    f.finish()?;
-    let version_id = version_id.unwrap_or_default();
-    let version = agent_store::get_version(tx.conn(), &caller.tenant_id, &version_id).await?;
-    if version.is_none_or(|v| v.agent_id != agent.id) {
+/// A version id given in a body: within the length limit and a version of `agent_id`.
+async fn check_version(conn: &mut Conn, tenant_id: &str, agent_id: &str, version_id: &str) -> ApiResult<()> {
+    if version_id.trim().is_empty() {
+        return Err(ApiError::invalid("agentVersionId", "must not be empty"));
+    }
+    if version_id.chars().count() > ID_MAX {
+        return Err(ApiError::invalid("agentVersionId", &format!("must be at most {ID_MAX} characters")));
+    }
+    let version = agent_store::get_version(conn, tenant_id, version_id).await?;
+    if version.is_none_or(|v| v.agent_id != agent_id) {
         return Err(ApiError::invalid("agentVersionId", "is not a version of this agent"));
     }
+    Ok(())
+}
+
+/// E8 / E104: a `PENDING` deployment. The body is checked after the agent is found,
+/// so an unknown agent is 404 whatever the body holds.
+pub(crate) async fn create(
+    ctx: &Ctx,
+    caller: &Caller,
+    agent_id: &str,
+    input: ApiResult<DeployInput>,
+) -> ApiResult<DeploymentRow> {
+    let mut tx = ctx.db.write().await?;
+    let agent = super::agents::load(tx.conn(), &caller.tenant_id, agent_id).await?;
+    let input = input?;
+    check_version(tx.conn(), &caller.tenant_id, &agent.id, &input.agent_version_id).await?;
     let d = insert_pending(
         ctx,
         tx.conn(),
         &caller.tenant_id,
         &agent.id,
-        &version_id,
-        environment.unwrap_or_else(|| "TEST".into()),
-        metadata.unwrap_or_else(|| json!({})),
+        &input.agent_version_id,
+        input.environment.unwrap_or(DeploymentEnvironment::Test),
+        input.metadata.unwrap_or_else(|| json!({})),
     )
     .await?;
     tx.commit().await?;
     ctx.provisioning_wakeup.notify_one();
-    Ok(Outcome::Created(render(ctx, &d)))
+    Ok(d)
 }
 
 /// E105: a new deployment of the latest (or a given) version.
-pub async fn redeploy(ctx: &Ctx, caller: &Caller, agent_id: &str, body: &Value) -> ApiResult<Outcome> {
+pub(crate) async fn redeploy(
+    ctx: &Ctx,
+    caller: &Caller,
+    agent_id: &str,
+    input: ApiResult<RedeployInput>,
+) -> ApiResult<DeploymentRow> {
     let mut tx = ctx.db.write().await?;
     let agent = super::agents::load(tx.conn(), &caller.tenant_id, agent_id).await?;
-    let mut f = Fields::new(body);
-    let version_id = f.opt_str("agentVersionId", 100);
-    let environment = f.opt_enum("environment", ENVIRONMENTS);
-    let metadata = f.opt_any("metadata");
-    f.finish()?;
-    let version_id = match version_id {
+    let input = input?;
+    let version_id = match input.agent_version_id {
         Some(v) => {
-            let found = agent_store::get_version(tx.conn(), &caller.tenant_id, &v).await?;
-            if found.is_none_or(|x| x.agent_id != agent.id) {
-                return Err(ApiError::invalid("agentVersionId", "is not a version of this agent"));
-            }
+            check_version(tx.conn(), &caller.tenant_id, &agent.id, &v).await?;
             v
         }
         None => match agent_store::latest_version(tx.conn(), &caller.tenant_id, &agent.id).await? {
@@ -145,12 +140,14 @@ pub async fn redeploy(ctx: &Ctx, caller: &Caller, agent_id: &str, body: &Value) 
             }
         },
     };
-    let environment = match environment {
+    let environment = match input.environment {
         Some(e) => e,
-        None => store::newest_of_agent(tx.conn(), &caller.tenant_id, &agent.id)
-            .await?
-            .map(|d| d.environment)
-            .unwrap_or_else(|| "TEST".into()),
+        None => match store::newest_of_agent(tx.conn(), &caller.tenant_id, &agent.id).await? {
+            Some(d) => {
+                d.environment.parse().map_err(|e| ApiError::internal(format!("stored deployment environment: {e}")))?
+            }
+            None => DeploymentEnvironment::Test,
+        },
     };
     let d = insert_pending(
         ctx,
@@ -159,19 +156,28 @@ pub async fn redeploy(ctx: &Ctx, caller: &Caller, agent_id: &str, body: &Value) 
         &agent.id,
         &version_id,
         environment,
-        metadata.unwrap_or_else(|| json!({})),
+        input.metadata.unwrap_or_else(|| json!({})),
     )
     .await?;
     tx.commit().await?;
     ctx.provisioning_wakeup.notify_one();
-    Ok(Outcome::Created(render(ctx, &d)))
+    Ok(d)
+}
+
+/// What E19 / E113 show of an `ACTIVE` deployment: the apps bound to it (with their
+/// binding) and the token policies that name it.
+pub(crate) struct Provisioned {
+    pub(crate) deployment: DeploymentRow,
+    pub(crate) bound_apps: Vec<(AppRow, BindingRow)>,
+    pub(crate) policies: Vec<PolicyRow>,
 }
 
 /// E19 / E113.
-pub async fn provisioning(ctx: &Ctx, caller: &Caller, id: &str) -> ApiResult<Outcome> {
+pub(crate) async fn provisioning(ctx: &Ctx, caller: &Caller, id: &str) -> ApiResult<Provisioned> {
     let mut conn = ctx.db.read().await?;
     let mut d = load(&mut conn, &caller.tenant_id, id).await?;
-    if d.status == "PENDING" && d.activate_after <= now_ms() {
+    let pending = DeploymentStatus::Pending.as_str();
+    if d.status == pending && d.activate_after <= now_ms() {
         // Due, but the background pass has not run yet (always the case with a delay of
         // 0): activate it now, so E19 right after the create answers 200 (`docs/operations.md`).
         drop(conn);
@@ -180,8 +186,8 @@ pub async fn provisioning(ctx: &Ctx, caller: &Caller, id: &str) -> ApiResult<Out
         d = load(&mut conn, &caller.tenant_id, id).await?;
     }
     match d.status.as_str() {
-        "ACTIVE" => {}
-        "PENDING" => {
+        s if s == DeploymentStatus::Active.as_str() => {}
+        s if s == pending => {
             return Err(ApiError::new(
                 http::StatusCode::NOT_FOUND,
                 "DEPLOYMENT_PROVISIONING_NOT_READY",
@@ -193,32 +199,16 @@ pub async fn provisioning(ctx: &Ctx, caller: &Caller, id: &str) -> ApiResult<Out
                 .with_details(json!({ "status": other, "error": d.error })));
         }
     }
-    let mut external_apps = Vec::new();
+    let mut bound_apps = Vec::new();
     for b in apps::bindings_of_deployment(&mut conn, &d.id).await? {
         if let Some(app) = apps::get(&mut conn, &caller.tenant_id, &b.external_app_id).await? {
-            external_apps.push(json!({
-                "externalAppId": app.id, "name": app.name, "slug": app.slug, "status": app.status,
-                "allowedOrigins": app.allowed_origins(), "bindingId": b.id,
-                "allowBrowserRuntime": b.allow_browser_runtime, "allowServerRuntime": b.allow_server_runtime,
-                "allowApprovals": b.allow_approvals, "rateLimitPerMinute": b.rate_limit_per_minute,
-            }));
+            bound_apps.push((app, b));
         }
     }
-    let policies: Vec<Value> = policies::of_deployment(&mut conn, &d.id)
+    let policies = policies::of_deployment(&mut conn, &d.id)
         .await?
         .into_iter()
         .filter(|p| p.tenant_id == caller.tenant_id)
-        .map(|p| json!({ "id": p.id, "name": p.name, "externalAppId": p.external_app_id, "status": p.status }))
         .collect();
-    Ok(Outcome::Ok(json!({
-        "deploymentId": d.id,
-        "agentId": d.agent_id,
-        "agentVersionId": d.agent_version_id,
-        "environment": d.environment,
-        "runtimeUrl": ctx.settings.runtime_url(),
-        "status": "ACTIVE",
-        "externalApps": external_apps,
-        "runtimeTokenPolicies": policies,
-        "provisionedAt": iso_opt(d.activated_at),
-    })))
+    Ok(Provisioned { deployment: d, bound_apps, policies })
 }

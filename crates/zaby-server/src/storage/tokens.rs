@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use sqlx::FromRow;
+use zaby::types::GrantStatus;
 
 use super::apps::{AppRow, BindingRow};
 use super::columns::{FlagOpt, Json, JsonOpt, StringList};
@@ -190,15 +191,15 @@ pub struct GrantRow {
 
 impl GrantRow {
     /// `docs/api/runtime-token-grants.md`: computed on read.
-    pub fn status(&self, now: i64) -> &'static str {
+    pub fn status(&self, now: i64) -> GrantStatus {
         if self.revoked_at.is_some() {
-            "REVOKED"
+            GrantStatus::Revoked
         } else if now >= self.expires_at {
-            "EXPIRED"
+            GrantStatus::Expired
         } else if self.max_uses.is_some_and(|m| self.used_count >= m) {
-            "EXHAUSTED"
+            GrantStatus::Exhausted
         } else {
-            "ACTIVE"
+            GrantStatus::Active
         }
     }
 

@@ -4,33 +4,50 @@
 use axum::extract::State;
 use serde_json::Value;
 
-use crate::error::ApiResult;
+use zaby::types::{
+    self, AgentInput, AgentUpdateInput, AgentVersion, AttachKnowledgeBaseInput, AttachMcpToolInput, AttachSkillInput,
+    DeletedResponse, DeployInput, Deployment, KnowledgeBaseAttachment, McpToolAttachment, Provisioning, RedeployInput,
+    SkillAttachment,
+};
+
+use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Authed;
-use crate::http::extract::{JsonBody, PathIds, QueryMap};
+use crate::http::extract::{Body, JsonBody, PathIds, QueryMap};
 use crate::http::handlers::wire;
 use crate::http::respond::Reply;
 use crate::services::managed::{apps, tokens};
 use crate::services::{Outcome, SharedCtx, agents, deployments};
 
-pub async fn create(State(ctx): State<SharedCtx>, Authed(c): Authed, JsonBody(b): JsonBody) -> ApiResult<Outcome> {
-    agents::create(&ctx, &c, &b).await
+pub async fn create(
+    State(ctx): State<SharedCtx>,
+    Authed(c): Authed,
+    Body(input): Body<AgentInput>,
+) -> ApiResult<Reply<types::Agent>> {
+    let a = agents::create(&ctx, &c, input).await?;
+    Ok(Reply::Created(wire::agent(a, &ctx.settings.runtime_url())?))
 }
 
-pub async fn list(State(ctx): State<SharedCtx>, Authed(c): Authed, QueryMap(q): QueryMap) -> ApiResult<Outcome> {
-    agents::list(&ctx, &c, &q).await
+pub async fn list(State(ctx): State<SharedCtx>, Authed(c): Authed, QueryMap(q): QueryMap) -> ApiResult<Reply<Value>> {
+    let page = agents::list(&ctx, &c, &q).await?;
+    let runtime_url = ctx.settings.runtime_url();
+    Ok(Reply::Ok(wire::page(ctx.settings.max_page_bytes, page, |a| wire::agent(a, &runtime_url))?))
 }
 
-pub async fn get(State(ctx): State<SharedCtx>, Authed(c): Authed, p: PathIds) -> ApiResult<Outcome> {
-    agents::get(&ctx, &c, p.get("agentId")).await
+pub async fn get(State(ctx): State<SharedCtx>, Authed(c): Authed, p: PathIds) -> ApiResult<Reply<types::Agent>> {
+    let a = agents::get(&ctx, &c, p.get("agentId")).await?;
+    Ok(Reply::Ok(wire::agent(a, &ctx.settings.runtime_url())?))
 }
 
+/// The body is handed over unchecked-or-typed (`Result`), so an unknown agent is a 404
+/// before any 422 about the body.
 pub async fn update(
     State(ctx): State<SharedCtx>,
     Authed(c): Authed,
     p: PathIds,
-    JsonBody(b): JsonBody,
-) -> ApiResult<Outcome> {
-    agents::update(&ctx, &c, p.get("agentId"), &b).await
+    input: Result<Body<AgentUpdateInput>, ApiError>,
+) -> ApiResult<Reply<types::Agent>> {
+    let a = agents::update(&ctx, &c, p.get("agentId"), input.map(|Body(i)| i)).await?;
+    Ok(Reply::Ok(wire::agent(a, &ctx.settings.runtime_url())?))
 }
 
 pub async fn delete(
@@ -38,61 +55,79 @@ pub async fn delete(
     Authed(c): Authed,
     p: PathIds,
     QueryMap(q): QueryMap,
-) -> ApiResult<Outcome> {
-    agents::delete(&ctx, &c, p.get("agentId"), &q).await
+) -> ApiResult<Reply<DeletedResponse>> {
+    Ok(Reply::Ok(wire::deleted(agents::delete(&ctx, &c, p.get("agentId"), &q).await?)))
 }
 
-pub async fn publish(State(ctx): State<SharedCtx>, Authed(c): Authed, p: PathIds) -> ApiResult<Outcome> {
-    agents::publish(&ctx, &c, p.get("agentId")).await
+/// 201 with a new version, 200 with the latest one when nothing changed.
+pub async fn publish(State(ctx): State<SharedCtx>, Authed(c): Authed, p: PathIds) -> ApiResult<Reply<AgentVersion>> {
+    let agents::Published { version, created } = agents::publish(&ctx, &c, p.get("agentId")).await?;
+    let version = wire::agent_version(version)?;
+    Ok(if created { Reply::Created(version) } else { Reply::Ok(version) })
 }
 
+/// E8 / E104. The body is handed over unchecked-or-typed, so an unknown agent is a
+/// 404 before any 422 about the body.
 pub async fn deploy(
     State(ctx): State<SharedCtx>,
     Authed(c): Authed,
     p: PathIds,
-    JsonBody(b): JsonBody,
-) -> ApiResult<Outcome> {
-    deployments::create(&ctx, &c, p.get("agentId"), &b).await
+    input: Result<Body<DeployInput>, ApiError>,
+) -> ApiResult<Reply<Deployment>> {
+    let d = deployments::create(&ctx, &c, p.get("agentId"), input.map(|Body(i)| i)).await?;
+    Ok(Reply::Created(wire::deployment(d, &ctx.settings.runtime_url())?))
 }
 
+/// E105, as [`deploy`].
 pub async fn redeploy(
     State(ctx): State<SharedCtx>,
     Authed(c): Authed,
     p: PathIds,
-    JsonBody(b): JsonBody,
-) -> ApiResult<Outcome> {
-    deployments::redeploy(&ctx, &c, p.get("agentId"), &b).await
+    input: Result<Body<RedeployInput>, ApiError>,
+) -> ApiResult<Reply<Deployment>> {
+    let d = deployments::redeploy(&ctx, &c, p.get("agentId"), input.map(|Body(i)| i)).await?;
+    Ok(Reply::Created(wire::deployment(d, &ctx.settings.runtime_url())?))
 }
 
-pub async fn provisioning(State(ctx): State<SharedCtx>, Authed(c): Authed, p: PathIds) -> ApiResult<Outcome> {
-    deployments::provisioning(&ctx, &c, p.get("deploymentId")).await
+pub async fn provisioning(
+    State(ctx): State<SharedCtx>,
+    Authed(c): Authed,
+    p: PathIds,
+) -> ApiResult<Reply<Provisioning>> {
+    let p = deployments::provisioning(&ctx, &c, p.get("deploymentId")).await?;
+    Ok(Reply::Ok(wire::provisioning(p, &ctx.settings.runtime_url())?))
+}
+
+/// 201 for a new key, 200 when an attachment of that key was replaced.
+fn attached<T>(a: agents::Attached<T>) -> Reply<T> {
+    if a.replaced { Reply::Ok(a.attachment) } else { Reply::Created(a.attachment) }
 }
 
 pub async fn attach_mcp_tool(
     State(ctx): State<SharedCtx>,
     Authed(c): Authed,
     p: PathIds,
-    JsonBody(b): JsonBody,
-) -> ApiResult<Outcome> {
-    agents::attach_mcp_tool(&ctx, &c, p.get("agentId"), &b).await
+    input: Result<Body<AttachMcpToolInput>, ApiError>,
+) -> ApiResult<Reply<McpToolAttachment>> {
+    Ok(attached(agents::attach_mcp_tool(&ctx, &c, p.get("agentId"), input.map(|Body(i)| i)).await?))
 }
 
 pub async fn attach_knowledge_base(
     State(ctx): State<SharedCtx>,
     Authed(c): Authed,
     p: PathIds,
-    JsonBody(b): JsonBody,
-) -> ApiResult<Outcome> {
-    agents::attach_knowledge_base(&ctx, &c, p.get("agentId"), &b).await
+    input: Result<Body<AttachKnowledgeBaseInput>, ApiError>,
+) -> ApiResult<Reply<KnowledgeBaseAttachment>> {
+    Ok(attached(agents::attach_knowledge_base(&ctx, &c, p.get("agentId"), input.map(|Body(i)| i)).await?))
 }
 
 pub async fn attach_skill(
     State(ctx): State<SharedCtx>,
     Authed(c): Authed,
     p: PathIds,
-    JsonBody(b): JsonBody,
-) -> ApiResult<Outcome> {
-    agents::attach_skill(&ctx, &c, p.get("agentId"), &b).await
+    input: Result<Body<AttachSkillInput>, ApiError>,
+) -> ApiResult<Reply<SkillAttachment>> {
+    Ok(attached(agents::attach_skill(&ctx, &c, p.get("agentId"), input.map(|Body(i)| i)).await?))
 }
 
 pub async fn playground_token(

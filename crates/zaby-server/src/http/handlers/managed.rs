@@ -4,7 +4,10 @@
 use axum::extract::State;
 
 use serde_json::Value;
-use zaby::types::{ExternalApp, ExternalAppInput, ExternalAppUpdateInput};
+use zaby::types::{
+    ExternalApp, ExternalAppInput, ExternalAppUpdateInput, FamilyRevocation, Grant, RevokeFamilyInput,
+    RevokeGrantInput, RuntimeTokenPolicy, RuntimeTokenPolicyInput, RuntimeTokenPolicyUpdateInput, TokenUsageReport,
+};
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Authed;
@@ -13,6 +16,7 @@ use crate::http::handlers::wire;
 use crate::http::respond::Reply;
 use crate::services::managed::{apps, families, policies, token_usage, tokens};
 use crate::services::{Outcome, SharedCtx};
+use crate::util::clock::now_ms;
 
 pub async fn list_apps(
     State(ctx): State<SharedCtx>,
@@ -82,57 +86,73 @@ pub async fn list_families(
     State(ctx): State<SharedCtx>,
     Authed(c): Authed,
     QueryMap(q): QueryMap,
-) -> ApiResult<Outcome> {
-    families::list(&ctx, &c, &q).await
+) -> ApiResult<Reply<Value>> {
+    let page = families::list(&ctx, &c, &q).await?;
+    Ok(Reply::Ok(wire::page(ctx.settings.max_page_bytes, page, wire::token_family)?))
 }
 
+/// As [`update_app`]: an unknown family is a 404 before any 422.
 pub async fn revoke_family(
     State(ctx): State<SharedCtx>,
     Authed(c): Authed,
     p: PathIds,
-    JsonBody(b): JsonBody,
-) -> ApiResult<Outcome> {
-    families::revoke(&ctx, &c, p.get("tokenFamilyId"), &b).await
+    input: Result<Body<RevokeFamilyInput>, ApiError>,
+) -> ApiResult<Reply<FamilyRevocation>> {
+    let r = families::revoke(&ctx, &c, p.get("tokenFamilyId"), input.map(|Body(i)| i)).await?;
+    Ok(Reply::Ok(wire::family_revocation(r)))
 }
 
 pub async fn list_policies(
     State(ctx): State<SharedCtx>,
     Authed(c): Authed,
     QueryMap(q): QueryMap,
-) -> ApiResult<Outcome> {
-    policies::list(&ctx, &c, &q).await
+) -> ApiResult<Reply<Value>> {
+    let page = policies::list(&ctx, &c, &q).await?;
+    Ok(Reply::Ok(wire::page(ctx.settings.max_page_bytes, page, wire::policy)?))
 }
 
 pub async fn create_policy(
     State(ctx): State<SharedCtx>,
     Authed(c): Authed,
-    JsonBody(b): JsonBody,
-) -> ApiResult<Outcome> {
-    policies::create(&ctx, &c, &b).await
+    Body(input): Body<RuntimeTokenPolicyInput>,
+) -> ApiResult<Reply<RuntimeTokenPolicy>> {
+    Ok(Reply::Created(wire::policy(policies::create(&ctx, &c, input).await?)?))
 }
 
-pub async fn get_policy(State(ctx): State<SharedCtx>, Authed(c): Authed, p: PathIds) -> ApiResult<Outcome> {
-    policies::get(&ctx, &c, p.get("policyId")).await
+pub async fn get_policy(
+    State(ctx): State<SharedCtx>,
+    Authed(c): Authed,
+    p: PathIds,
+) -> ApiResult<Reply<RuntimeTokenPolicy>> {
+    Ok(Reply::Ok(wire::policy(policies::get(&ctx, &c, p.get("policyId")).await?)?))
 }
 
+/// As [`update_app`]: an unknown policy is a 404 before any 422.
 pub async fn update_policy(
     State(ctx): State<SharedCtx>,
     Authed(c): Authed,
     p: PathIds,
-    JsonBody(b): JsonBody,
-) -> ApiResult<Outcome> {
-    policies::update(&ctx, &c, p.get("policyId"), &b).await
+    input: Result<Body<RuntimeTokenPolicyUpdateInput>, ApiError>,
+) -> ApiResult<Reply<RuntimeTokenPolicy>> {
+    let policy = policies::update(&ctx, &c, p.get("policyId"), input.map(|Body(i)| i)).await?;
+    Ok(Reply::Ok(wire::policy(policy)?))
 }
 
+/// As [`update_app`]: an unknown grant is a 404 before any 422.
 pub async fn revoke_grant(
     State(ctx): State<SharedCtx>,
     Authed(c): Authed,
     p: PathIds,
-    JsonBody(b): JsonBody,
-) -> ApiResult<Outcome> {
-    families::revoke_grant(&ctx, &c, p.get("grantId"), &b).await
+    input: Result<Body<RevokeGrantInput>, ApiError>,
+) -> ApiResult<Reply<Grant>> {
+    let g = families::revoke_grant(&ctx, &c, p.get("grantId"), input.map(|Body(i)| i)).await?;
+    Ok(Reply::Ok(wire::grant(g, now_ms())?))
 }
 
-pub async fn usage(State(ctx): State<SharedCtx>, Authed(c): Authed, QueryMap(q): QueryMap) -> ApiResult<Outcome> {
-    token_usage::report(&ctx, &c, &q).await
+pub async fn usage(
+    State(ctx): State<SharedCtx>,
+    Authed(c): Authed,
+    QueryMap(q): QueryMap,
+) -> ApiResult<Reply<TokenUsageReport>> {
+    Ok(Reply::Ok(wire::token_usage(token_usage::report(&ctx, &c, &q).await?)))
 }

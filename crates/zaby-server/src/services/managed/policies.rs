@@ -1,105 +1,120 @@
 //! Runtime-token (quota) policies (E31–E34).
 
 use serde_json::{Value, json};
+use zaby::types::{PolicyStatus, RuntimeTokenPolicyInput, RuntimeTokenPolicyUpdateInput};
 
 use crate::error::{ApiError, ApiResult};
-use crate::services::paging::{Query, bool_param, enum_param, list_body, page_request, str_param};
-use crate::services::{Caller, Ctx, Outcome};
+use crate::services::paging::{Query, bool_param, enum_param, page_request, str_param};
+use crate::services::{Caller, Ctx};
+use crate::storage::page::Page;
 use crate::storage::policies::{self as store, PolicyFilter, PolicyRow};
 use crate::storage::sql::Conn;
 use crate::storage::{apps, deployments};
-use crate::util::clock::{iso, now_ms};
+use crate::util::clock::now_ms;
 use crate::util::ids::new_id;
-use crate::util::input::{Fields, Patch};
+use crate::util::input::Problems;
 
-pub const POLICY_STATUSES: &[&str] = &["ACTIVE", "INACTIVE"];
+const NAME_MAX: usize = 200;
+const ID_MAX: usize = 100;
 
-/// Nullable integer settings kept in the policy document: `(key, min, max)`.
-const INT_FIELDS: &[(&str, i64, i64)] = &[
-    ("maxConcurrentRuns", 1, 1_000_000),
-    ("tokenTtlSeconds", 1, 86_400),
-    ("maxUsesPerToken", 1, i64::MAX / 2),
-    ("rotateBeforeExpirySeconds", 0, 86_400),
-    ("windowDurationMs", 1, i64::MAX / 2),
-    ("maxTokens", 1, i64::MAX / 2),
-];
+/// The nullable integer settings kept in the policy document, with their bounds.
+struct Limits {
+    max_concurrent_runs: Option<i64>,
+    token_ttl_seconds: Option<i64>,
+    max_uses_per_token: Option<i64>,
+    rotate_before_expiry_seconds: Option<i64>,
+    window_duration_ms: Option<i64>,
+    max_tokens: Option<i64>,
+}
 
-pub fn render(p: &PolicyRow) -> Value {
-    let d = &p.doc;
-    json!({
-        "id": p.id,
-        "name": p.name,
-        "externalAppId": p.external_app_id,
-        "deploymentId": p.deployment_id,
-        "maxConcurrentRuns": d["maxConcurrentRuns"],
-        "tokenTtlSeconds": d["tokenTtlSeconds"],
-        "maxUsesPerToken": d["maxUsesPerToken"],
-        "autoRotateEnabled": d["autoRotateEnabled"],
-        "rotateBeforeExpirySeconds": d["rotateBeforeExpirySeconds"],
-        "status": p.status,
-        "metadata": d["metadata"],
-        "windowDurationMs": d["windowDurationMs"],
-        "maxTokens": d["maxTokens"],
-        "createdAt": iso(p.created_at),
-        "updatedAt": iso(p.updated_at),
-    })
+impl Limits {
+    fn check(&self, p: &mut Problems) {
+        let big = i64::MAX / 2;
+        for (field, value, min, max) in [
+            ("maxConcurrentRuns", self.max_concurrent_runs, 1, 1_000_000),
+            ("tokenTtlSeconds", self.token_ttl_seconds, 1, 86_400),
+            ("maxUsesPerToken", self.max_uses_per_token, 1, big),
+            ("rotateBeforeExpirySeconds", self.rotate_before_expiry_seconds, 0, 86_400),
+            ("windowDurationMs", self.window_duration_ms, 1, big),
+            ("maxTokens", self.max_tokens, 1, big),
+        ] {
+            if let Some(n) = value {
+                p.range(field, n, min, max);
+            }
+        }
+    }
 }
 
 pub async fn load(conn: &mut Conn, tenant_id: &str, id: &str) -> ApiResult<PolicyRow> {
     store::get(conn, tenant_id, id).await?.ok_or_else(|| ApiError::not_found("runtime token policy"))
 }
 
-pub async fn create(ctx: &Ctx, caller: &Caller, body: &Value) -> ApiResult<Outcome> {
-    let mut f = Fields::new(body);
-    let name = f.req_str("name", 200);
-    let app_id = f.req_str("externalAppId", 100);
-    let deployment_id = f.req_str("deploymentId", 100);
-    let mut doc = json!({});
-    for (key, min, max) in INT_FIELDS {
-        doc[*key] = json!(f.opt_int(key, *min, *max));
+/// E32.
+pub(crate) async fn create(ctx: &Ctx, caller: &Caller, input: RuntimeTokenPolicyInput) -> ApiResult<PolicyRow> {
+    let mut p = Problems::default();
+    p.text("name", &input.name, NAME_MAX, false);
+    p.text("externalAppId", &input.external_app_id, ID_MAX, false);
+    p.text("deploymentId", &input.deployment_id, ID_MAX, false);
+    Limits {
+        max_concurrent_runs: input.max_concurrent_runs,
+        token_ttl_seconds: input.token_ttl_seconds,
+        max_uses_per_token: input.max_uses_per_token,
+        rotate_before_expiry_seconds: input.rotate_before_expiry_seconds,
+        window_duration_ms: input.window_duration_ms,
+        max_tokens: input.max_tokens,
     }
-    doc["autoRotateEnabled"] = json!(f.opt_bool("autoRotateEnabled").unwrap_or(false));
-    doc["metadata"] = f.opt_object("metadata").unwrap_or_else(|| json!({}));
-    let status = f.opt_enum("status", POLICY_STATUSES);
-    f.finish()?;
-    let (app_id, deployment_id) = (app_id.unwrap_or_default(), deployment_id.unwrap_or_default());
+    .check(&mut p);
+    p.finish()?;
     let mut tx = ctx.db.write().await?;
-    if apps::get(tx.conn(), &caller.tenant_id, &app_id).await?.is_none() {
+    if apps::get(tx.conn(), &caller.tenant_id, &input.external_app_id).await?.is_none() {
         return Err(ApiError::invalid("externalAppId", "does not name an external app of this tenant"));
     }
-    if deployments::get(tx.conn(), &caller.tenant_id, &deployment_id).await?.is_none() {
+    if deployments::get(tx.conn(), &caller.tenant_id, &input.deployment_id).await?.is_none() {
         return Err(ApiError::invalid("deploymentId", "does not name a deployment of this tenant"));
     }
     let now = now_ms();
-    let p = PolicyRow {
+    let policy = PolicyRow {
         id: new_id(),
         tenant_id: caller.tenant_id.clone(),
-        external_app_id: app_id,
-        deployment_id,
-        name: name.unwrap_or_default(),
-        status: status.unwrap_or_else(|| "ACTIVE".into()),
-        doc,
+        external_app_id: input.external_app_id,
+        deployment_id: input.deployment_id,
+        name: input.name,
+        status: input.status.unwrap_or(PolicyStatus::Active).as_str().to_string(),
+        // The stored document: the policy's settings, by their wire names.
+        doc: json!({
+            "maxConcurrentRuns": input.max_concurrent_runs,
+            "tokenTtlSeconds": input.token_ttl_seconds,
+            "maxUsesPerToken": input.max_uses_per_token,
+            "autoRotateEnabled": input.auto_rotate_enabled.unwrap_or(false),
+            "rotateBeforeExpirySeconds": input.rotate_before_expiry_seconds,
+            "metadata": input.metadata.unwrap_or_default(),
+            "windowDurationMs": input.window_duration_ms,
+            "maxTokens": input.max_tokens,
+        }),
         created_at: now,
         updated_at: now,
     };
-    store::insert(tx.conn(), &p).await?;
+    store::insert(tx.conn(), &policy).await?;
     tx.commit().await?;
-    Ok(Outcome::Created(render(&p)))
+    Ok(policy)
 }
 
-pub async fn get(ctx: &Ctx, caller: &Caller, id: &str) -> ApiResult<Outcome> {
+/// E33.
+pub(crate) async fn get(ctx: &Ctx, caller: &Caller, id: &str) -> ApiResult<PolicyRow> {
     let mut conn = ctx.db.read().await?;
-    Ok(Outcome::Ok(render(&load(&mut conn, &caller.tenant_id, id).await?)))
+    load(&mut conn, &caller.tenant_id, id).await
 }
 
-pub async fn list(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Outcome> {
+/// E31. `activeOnly=true` narrows to `ACTIVE` (nothing when `status=INACTIVE`).
+pub(crate) async fn list(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Page<PolicyRow>> {
     let page = page_request(q, 20, 100)?;
-    let mut status = enum_param(q, "status", POLICY_STATUSES)?;
+    let mut status = enum_param(q, "status", PolicyStatus::VALUES)?;
     if bool_param(q, "activeOnly")?.unwrap_or(false) {
-        if status.as_deref() == Some("INACTIVE") {
+        let active = PolicyStatus::Active.as_str();
+        if status.as_deref() == Some(PolicyStatus::Inactive.as_str()) {
             status = Some("__none__".into());
         } else {
-            status = Some("ACTIVE".into());
+            status = Some(active.into());
         }
     }
     let filter = PolicyFilter {
@@ -109,57 +124,60 @@ pub async fn list(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Outcome> {
         ..Default::default()
     };
     let mut conn = ctx.db.read().await?;
-    let rows = store::list(&mut conn, &caller.tenant_id, &filter, &page).await?;
-    Ok(Outcome::Ok(list_body(ctx.settings.max_page_bytes, rows.map(|r| render(&r)))))
+    Ok(store::list(&mut conn, &caller.tenant_id, &filter, &page).await?)
 }
 
-pub async fn update(ctx: &Ctx, caller: &Caller, id: &str, body: &Value) -> ApiResult<Outcome> {
+/// E34: only the members present change; `null` clears a nullable setting. The body
+/// is checked after the policy is found (404 first).
+pub(crate) async fn update(
+    ctx: &Ctx,
+    caller: &Caller,
+    id: &str,
+    input: ApiResult<RuntimeTokenPolicyUpdateInput>,
+) -> ApiResult<PolicyRow> {
     let mut tx = ctx.db.write().await?;
-    let mut p = load(tx.conn(), &caller.tenant_id, id).await?;
-    let mut f = Fields::new(body);
-    for (key, current) in [("externalAppId", p.external_app_id.clone()), ("deploymentId", p.deployment_id.clone())] {
-        if let Some(v) = f.raw(key)
-            && v.as_str() != Some(current.as_str())
-        {
-            f.error(key, "cannot be changed");
+    let mut policy = load(tx.conn(), &caller.tenant_id, id).await?;
+    let input = input?;
+    let mut p = Problems::default();
+    if let Some(name) = &input.name {
+        p.text("name", name, NAME_MAX, false);
+    }
+    Limits {
+        max_concurrent_runs: input.max_concurrent_runs.flatten(),
+        token_ttl_seconds: input.token_ttl_seconds.flatten(),
+        max_uses_per_token: input.max_uses_per_token.flatten(),
+        rotate_before_expiry_seconds: input.rotate_before_expiry_seconds.flatten(),
+        window_duration_ms: input.window_duration_ms.flatten(),
+        max_tokens: input.max_tokens.flatten(),
+    }
+    .check(&mut p);
+    p.finish()?;
+    if let Some(n) = input.name {
+        policy.name = n;
+    }
+    if let Some(s) = input.status {
+        policy.status = s.as_str().to_string();
+    }
+    for (key, value) in [
+        ("maxConcurrentRuns", input.max_concurrent_runs),
+        ("tokenTtlSeconds", input.token_ttl_seconds),
+        ("maxUsesPerToken", input.max_uses_per_token),
+        ("rotateBeforeExpirySeconds", input.rotate_before_expiry_seconds),
+        ("windowDurationMs", input.window_duration_ms),
+        ("maxTokens", input.max_tokens),
+    ] {
+        if let Some(v) = value {
+            policy.doc[key] = json!(v);
         }
     }
-    let name = f.patch_str("name", 200, false);
-    if name == Patch::Null {
-        f.error("name", "must not be null");
+    if let Some(b) = input.auto_rotate_enabled {
+        policy.doc["autoRotateEnabled"] = Value::Bool(b);
     }
-    let status = f.patch_enum("status", POLICY_STATUSES);
-    if status == Patch::Null {
-        f.error("status", "must not be null");
+    if let Some(m) = input.metadata {
+        policy.doc["metadata"] = Value::Object(m);
     }
-    let mut ints = Vec::new();
-    for (key, min, max) in INT_FIELDS {
-        ints.push((*key, f.patch_int(key, *min, *max)));
-    }
-    let auto_rotate = f.opt_bool("autoRotateEnabled");
-    let metadata = f.present_object("metadata");
-    f.finish()?;
-    if let Patch::Set(n) = name {
-        p.name = n;
-    }
-    if let Patch::Set(s) = status {
-        p.status = s;
-    }
-    for (key, patch) in ints {
-        match patch {
-            Patch::Absent => {}
-            Patch::Null => p.doc[key] = Value::Null,
-            Patch::Set(n) => p.doc[key] = json!(n),
-        }
-    }
-    if let Some(b) = auto_rotate {
-        p.doc["autoRotateEnabled"] = json!(b);
-    }
-    if let Some(m) = metadata {
-        p.doc["metadata"] = m;
-    }
-    p.updated_at = now_ms();
-    store::update(tx.conn(), &p).await?;
+    policy.updated_at = now_ms();
+    store::update(tx.conn(), &policy).await?;
     tx.commit().await?;
-    Ok(Outcome::Ok(render(&p)))
+    Ok(policy)
 }

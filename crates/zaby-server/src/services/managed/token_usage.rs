@@ -1,13 +1,11 @@
 //! Runtime-token usage report (E36).
 
-use serde_json::{Value, json};
-
 use crate::error::{ApiError, ApiResult};
 use crate::services::paging::{Query, str_param, time_window};
-use crate::services::{Caller, Ctx, Outcome};
-use crate::storage::policies::{self as policy_store, PolicyFilter};
+use crate::services::{Caller, Ctx};
+use crate::storage::policies::{self as policy_store, PolicyFilter, PolicyRow};
 use crate::storage::tokens::{self as store, UsageScope};
-use crate::util::clock::{iso, now_ms};
+use crate::util::clock::now_ms;
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -37,7 +35,45 @@ async fn run_counts(
     Ok(crate::storage::runs::usage_counts(conn, &f, from, to).await?)
 }
 
-pub async fn report(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Outcome> {
+/// What was counted under one scope in the window.
+pub(crate) struct Counts {
+    pub(crate) tokens_issued: i64,
+    pub(crate) runtime_requests: i64,
+    pub(crate) runs_started: i64,
+    /// Runs live now.
+    pub(crate) concurrent_runs: i64,
+}
+
+/// The E36 report: the filters (echoed), the window, the totals and one entry per
+/// matching policy.
+pub(crate) struct Usage {
+    pub(crate) scope: UsageScope,
+    pub(crate) from: i64,
+    pub(crate) to: i64,
+    pub(crate) totals: Counts,
+    /// Grants usable now, under the whole scope.
+    pub(crate) active_grants: i64,
+    pub(crate) windows: Vec<(PolicyRow, Counts)>,
+}
+
+async fn counts(
+    conn: &mut crate::storage::Conn,
+    tenant_id: &str,
+    scope: &UsageScope,
+    from: i64,
+    to: i64,
+) -> ApiResult<Counts> {
+    let (runs_started, concurrent_runs) = run_counts(conn, tenant_id, scope, from, to).await?;
+    Ok(Counts {
+        tokens_issued: store::count_grants(conn, tenant_id, scope, from, to).await?,
+        runtime_requests: store::count_requests(conn, tenant_id, scope, from, to).await?,
+        runs_started,
+        concurrent_runs,
+    })
+}
+
+/// E36.
+pub(crate) async fn report(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Usage> {
     let now = now_ms();
     let (from, to) = time_window(q, now, DAY_MS)?;
     let limit = match q.get("limit") {
@@ -55,14 +91,8 @@ pub async fn report(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Outcome>
     };
     let mut conn = ctx.db.read().await?;
     let t = &caller.tenant_id;
-    let (runs_started, concurrent) = run_counts(&mut conn, t, &scope, from, to).await?;
-    let totals = json!({
-        "tokensIssued": store::count_grants(&mut conn, t, &scope, from, to).await?,
-        "activeGrants": store::count_active_grants(&mut conn, t, &scope, now).await?,
-        "runtimeRequests": store::count_requests(&mut conn, t, &scope, from, to).await?,
-        "runsStarted": runs_started,
-        "concurrentRuns": concurrent,
-    });
+    let totals = counts(&mut conn, t, &scope, from, to).await?;
+    let active_grants = store::count_active_grants(&mut conn, t, &scope, now).await?;
     let pf = PolicyFilter {
         external_app_id: scope.external_app_id.clone(),
         deployment_id: scope.deployment_id.clone(),
@@ -70,31 +100,11 @@ pub async fn report(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Outcome>
         ids: scope.policy_id.clone().map(|p| vec![p]),
         ..Default::default()
     };
-    let mut windows: Vec<Value> = Vec::new();
+    let mut windows = Vec::new();
     for p in policy_store::matching(&mut conn, t, &pf, limit).await? {
         let ps = UsageScope { policy_id: Some(p.id.clone()), ..Default::default() };
-        let (runs, conc) = run_counts(&mut conn, t, &ps, from, to).await?;
-        windows.push(json!({
-            "quotaPolicyId": p.id,
-            "policyName": p.name,
-            "windowStart": iso(from),
-            "windowEnd": iso(to),
-            "maxConcurrentRuns": p.doc["maxConcurrentRuns"],
-            "concurrentRuns": conc,
-            "maxUsesPerToken": p.doc["maxUsesPerToken"],
-            "tokensIssued": store::count_grants(&mut conn, t, &ps, from, to).await?,
-            "runtimeRequests": store::count_requests(&mut conn, t, &ps, from, to).await?,
-            "runsStarted": runs,
-        }));
+        let c = counts(&mut conn, t, &ps, from, to).await?;
+        windows.push((p, c));
     }
-    Ok(Outcome::Ok(json!({
-        "externalAppId": scope.external_app_id,
-        "deploymentId": scope.deployment_id,
-        "agentId": scope.agent_id,
-        "quotaPolicyId": scope.policy_id,
-        "from": iso(from),
-        "to": iso(to),
-        "totals": totals,
-        "quotaWindows": windows,
-    })))
+    Ok(Usage { scope, from, to, totals, active_grants, windows })
 }

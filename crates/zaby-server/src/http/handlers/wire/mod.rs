@@ -4,9 +4,19 @@
 //! against the catalogue's schema, so a change that breaks the format fails there,
 //! not only in an end-to-end suite.
 
+mod agents;
 mod apps;
+mod deployments;
+mod families;
+mod policies;
+mod usage;
 
+pub(crate) use agents::{agent, agent_version, deleted};
 pub(crate) use apps::external_app;
+pub(crate) use deployments::{deployment, provisioning};
+pub(crate) use families::{family_revocation, grant, token_family};
+pub(crate) use policies::policy;
+pub(crate) use usage::token_usage;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -30,4 +40,14 @@ pub(crate) fn page<D, W: Serialize>(
         })
         .collect::<ApiResult<Vec<Value>>>()?;
     Ok(list_body(max_bytes, Page { items, cursors, next_cursor, total }))
+}
+
+/// A stored text column read as a catalogue enumeration; a value the catalogue does
+/// not know is a 500 naming what was read, never a wrong answer.
+pub(crate) fn stored<E>(what: &str, s: &str) -> ApiResult<E>
+where
+    E: std::str::FromStr,
+    E::Err: std::fmt::Display,
+{
+    s.parse().map_err(|e| ApiError::internal(format!("stored {what}: {e}")))
 }
