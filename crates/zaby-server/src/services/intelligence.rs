@@ -8,16 +8,18 @@
 use std::collections::{HashMap, HashSet};
 
 use serde_json::{Value, json};
-use zaby::types::{ApproveImprovementInput, RejectImprovementInput};
-use zaby_analytics::{Granularity, Metric, Proposal, SignalKind, ToolCall, expand_window, propose, rollups, utc_date};
+use zaby::types::{ApproveImprovementInput, ImprovementStatus, RejectImprovementInput};
+use zaby_analytics::{
+    Granularity, Metric, Proposal, Rollup, SignalKind, ToolCall, expand_window, propose, rollups, utc_date,
+};
 
-use super::paging::{Query, enum_param, list_body, page_request, str_param};
-use super::{Caller, Ctx, Outcome};
+use super::paging::{Query, enum_param, page_request, str_param};
+use super::{Caller, Ctx};
 use crate::error::{ApiError, ApiResult};
 use crate::storage::intelligence::{self as store, ImprovementRow, SignalFilter, SignalRow};
 use crate::storage::page::{Page, encode_cursor};
 use crate::storage::sql::Conn;
-use crate::util::clock::{iso, iso_opt, now_ms, parse_bound};
+use crate::util::clock::{now_ms, parse_bound};
 use crate::util::ids::new_id;
 use crate::util::input::Problems;
 
@@ -28,26 +30,12 @@ const DEFAULT_WINDOW_MS: i64 = 30 * DAY_MS;
 const LOOKBACK_DAYS: i64 = 30;
 /// …loading 7 more days as the latency baseline of the earliest judged days.
 const BASELINE_DAYS: i64 = 7;
-pub const STATUSES: &[&str] = &["PROPOSED", "APPROVED", "IMPLEMENTED", "REJECTED"];
-const OPEN: &[&str] = &["PROPOSED", "APPROVED"];
+const OPEN: &[ImprovementStatus] = &[ImprovementStatus::Proposed, ImprovementStatus::Approved];
 /// The statuses E96 may set.
-const DECISIONS: &[&str] = &["APPROVED", "IMPLEMENTED"];
+const DECISIONS: &[ImprovementStatus] = &[ImprovementStatus::Approved, ImprovementStatus::Implemented];
 const TEXT_MAX: usize = 10_000;
 
 // ---- signals (E93) ----
-
-pub fn render_signal(s: &SignalRow) -> Value {
-    json!({
-        "id": s.id,
-        "agentId": s.agent_id,
-        "deploymentId": s.deployment_id,
-        "runId": s.run_id,
-        "type": s.kind,
-        "value": s.value,
-        "payload": s.payload,
-        "createdAt": iso(s.created_at),
-    })
-}
 
 /// `from`/`to`: an RFC 3339 timestamp or a `YYYY-MM-DD` date (`to` as a date means
 /// the end of that day); 422 naming the field otherwise, or when `from` > `to`.
@@ -71,7 +59,7 @@ fn bounds(q: &Query) -> ApiResult<(Option<i64>, Option<i64>)> {
 }
 
 /// E93.
-pub async fn list_signals(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Outcome> {
+pub async fn list_signals(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Page<SignalRow>> {
     let page = page_request(q, 20, 100)?;
     let (from, to) = bounds(q)?;
     let sf = SignalFilter {
@@ -82,16 +70,22 @@ pub async fn list_signals(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Ou
         to,
     };
     let mut conn = ctx.db.read().await?;
-    let rows = store::list_signals(&mut conn, &caller.tenant_id, &sf, &page).await?;
-    Ok(Outcome::Ok(list_body(ctx.settings.max_page_bytes, rows.map(|s| render_signal(&s)))))
+    Ok(store::list_signals(&mut conn, &caller.tenant_id, &sf, &page).await?)
 }
 
 // ---- rollups (E94) ----
 
+/// One computed rollup of an agent (E94).
+pub struct AgentRollup {
+    pub agent_id: String,
+    pub granularity: Granularity,
+    pub rollup: Rollup,
+}
+
 /// E94: the agent's signals in the whole buckets overlapping `[from, to]` (default:
 /// the last 30 days), test runs excluded, aggregated by `zaby_analytics::rollups`.
 /// Pages are cut from the computed list; the cursor is `(bucketStart, metric)`.
-pub async fn list_rollups(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Outcome> {
+pub async fn list_rollups(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Page<AgentRollup>> {
     let agent_id = str_param(q, "agentId").ok_or_else(|| ApiError::invalid("agentId", "is required"))?;
     let granularity = match str_param(q, "granularity") {
         None => Granularity::default(),
@@ -126,42 +120,12 @@ pub async fn list_rollups(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Ou
     let items: Vec<_> = rest.by_ref().take(page.limit as usize).collect();
     let cursors: Vec<String> = items.iter().map(|r| encode_cursor(r.bucket_start_ms, r.metric.as_str())).collect();
     let next_cursor = if rest.next().is_some() { cursors.last().cloned() } else { None };
-    let items = items
-        .iter()
-        .map(|r| {
-            json!({
-                "agentId": agent_id,
-                "metric": r.metric.as_str(),
-                "granularity": granularity.as_str(),
-                "bucketStart": iso(r.bucket_start_ms),
-                "bucketEnd": iso(r.bucket_end_ms),
-                "value": r.value,
-                "count": r.count,
-            })
-        })
-        .collect();
-    Ok(Outcome::Ok(list_body(ctx.settings.max_page_bytes, Page { items, cursors, next_cursor, total })))
+    let items =
+        items.into_iter().map(|rollup| AgentRollup { agent_id: agent_id.clone(), granularity, rollup }).collect();
+    Ok(Page { items, cursors, next_cursor, total })
 }
 
 // ---- improvements (E95–E97) ----
-
-pub fn render_improvement(i: &ImprovementRow) -> Value {
-    let d = &i.doc;
-    json!({
-        "id": i.id,
-        "agentId": i.agent_id,
-        "title": d["title"],
-        "description": d["description"],
-        "category": d["category"],
-        "status": i.status,
-        "suggestedChange": d["suggestedChange"],
-        "signalIds": d["signalIds"],
-        "comment": d["comment"],
-        "reason": d["reason"],
-        "createdAt": iso(i.created_at),
-        "decidedAt": iso_opt(d["decidedAt"].as_i64()),
-    })
-}
 
 /// One improvement pass for the tenant (or one agent of it).
 ///
@@ -238,7 +202,7 @@ async fn generate_for_agent(
         .collect();
     let existing = store::agent_improvements(conn, tenant_id, agent_id).await?;
     let open: HashSet<&str> =
-        existing.iter().filter(|i| OPEN.contains(&i.status.as_str())).map(|i| i.cause.as_str()).collect();
+        existing.iter().filter(|i| OPEN.iter().any(|s| s.as_str() == i.status)).map(|i| i.cause.as_str()).collect();
     let mut seen_evidence: HashMap<&str, HashSet<&str>> = HashMap::new();
     for i in &existing {
         let ids = i.doc["signalIds"].as_array().into_iter().flatten().filter_map(Value::as_str);
@@ -262,8 +226,9 @@ async fn generate_for_agent(
             id: new_id(),
             tenant_id: tenant_id.to_string(),
             agent_id: agent_id.to_string(),
-            status: "PROPOSED".into(),
+            status: ImprovementStatus::Proposed.as_str().into(),
             cause: p.cause,
+            // The stored form of the members without a column (not an API object).
             doc: json!({
                 "title": p.title,
                 "description": p.description,
@@ -285,15 +250,13 @@ async fn generate_for_agent(
 }
 
 /// E95: runs an improvement pass, then lists.
-pub async fn list_improvements(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Outcome> {
+pub async fn list_improvements(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Page<ImprovementRow>> {
     let page = page_request(q, 20, 100)?;
-    let status = enum_param(q, "status", STATUSES)?;
+    let status = enum_param(q, "status", ImprovementStatus::VALUES)?;
     let agent_id = str_param(q, "agentId");
     generate(ctx, &caller.tenant_id, agent_id.as_deref()).await?;
     let mut conn = ctx.db.read().await?;
-    let rows =
-        store::list_improvements(&mut conn, &caller.tenant_id, agent_id.as_deref(), status.as_deref(), &page).await?;
-    Ok(Outcome::Ok(list_body(ctx.settings.max_page_bytes, rows.map(|i| render_improvement(&i)))))
+    Ok(store::list_improvements(&mut conn, &caller.tenant_id, agent_id.as_deref(), status.as_deref(), &page).await?)
 }
 
 fn already_reviewed(i: &ImprovementRow) -> ApiError {
@@ -306,20 +269,20 @@ async fn decide(
     ctx: &Ctx,
     caller: &Caller,
     id: &str,
-    from: &[&str],
-    to: &str,
+    from: &[ImprovementStatus],
+    to: ImprovementStatus,
     note: Option<(&str, String)>,
-) -> ApiResult<Outcome> {
+) -> ApiResult<ImprovementRow> {
     let mut tx = ctx.db.write().await?;
     let mut i = store::get_improvement(tx.conn(), &caller.tenant_id, id)
         .await?
         .ok_or_else(|| ApiError::not_found("improvement"))?;
-    if !from.contains(&i.status.as_str()) {
+    if !from.iter().any(|f| f.as_str() == i.status) {
         return Err(already_reviewed(&i));
     }
     let previous = i.status.clone();
     let now = now_ms();
-    i.status = to.to_string();
+    i.status = to.as_str().to_string();
     i.doc["decidedAt"] = json!(now);
     if let Some((key, text)) = note {
         i.doc[key] = json!(text);
@@ -330,34 +293,44 @@ async fn decide(
         return Err(already_reviewed(&current));
     }
     tx.commit().await?;
-    Ok(Outcome::Ok(render_improvement(&i)))
+    Ok(i)
 }
 
 /// E96: `PROPOSED` → `APPROVED`/`IMPLEMENTED`, `APPROVED` → `IMPLEMENTED`.
-pub async fn approve(ctx: &Ctx, caller: &Caller, id: &str, input: ApproveImprovementInput) -> ApiResult<Outcome> {
+pub async fn approve(
+    ctx: &Ctx,
+    caller: &Caller,
+    id: &str,
+    input: ApproveImprovementInput,
+) -> ApiResult<ImprovementRow> {
     let mut p = Problems::default();
-    let status = input.status.unwrap_or_else(|| "APPROVED".into());
-    if !DECISIONS.contains(&status.as_str()) {
-        p.add("status", format!("must be one of {}", DECISIONS.join(", ")));
-    }
+    let status = match input.status.as_deref().map(str::parse::<ImprovementStatus>) {
+        None => ImprovementStatus::Approved,
+        Some(Ok(s)) if DECISIONS.contains(&s) => s,
+        Some(_) => {
+            p.add("status", "must be one of APPROVED, IMPLEMENTED");
+            ImprovementStatus::Approved
+        }
+    };
     let comment = input.comment;
     if let Some(c) = &comment {
         p.text("comment", c, TEXT_MAX, true);
     }
     p.finish()?;
-    let from: &[&str] = if status == "IMPLEMENTED" { &["PROPOSED", "APPROVED"] } else { &["PROPOSED"] };
-    decide(ctx, caller, id, from, &status, comment.map(|c| ("comment", c))).await
+    let from: &[ImprovementStatus] =
+        if status == ImprovementStatus::Implemented { OPEN } else { &[ImprovementStatus::Proposed] };
+    decide(ctx, caller, id, from, status, comment.map(|c| ("comment", c))).await
 }
 
 /// E97: from `PROPOSED` or `APPROVED`.
-pub async fn reject(ctx: &Ctx, caller: &Caller, id: &str, input: RejectImprovementInput) -> ApiResult<Outcome> {
+pub async fn reject(ctx: &Ctx, caller: &Caller, id: &str, input: RejectImprovementInput) -> ApiResult<ImprovementRow> {
     let mut p = Problems::default();
     let reason = input.reason;
     if let Some(r) = &reason {
         p.text("reason", r, TEXT_MAX, true);
     }
     p.finish()?;
-    decide(ctx, caller, id, OPEN, "REJECTED", reason.map(|r| ("reason", r))).await
+    decide(ctx, caller, id, OPEN, ImprovementStatus::Rejected, reason.map(|r| ("reason", r))).await
 }
 
 #[cfg(test)]

@@ -2,71 +2,34 @@
 //! their review, retrieval scored like knowledge (`zaby_knowledge`), and what runs
 //! need (retrieval of the end user's items, proposing candidates).
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use zaby::types::{
-    ApproveMemoryCandidateInput, DeleteMemoryItemInput, DisableMemoryItemInput, MemoryRetrieveInput,
+    ApproveMemoryCandidateInput, DeleteMemoryItemInput, DisableMemoryItemInput, MemoryKind, MemoryRetrieveInput,
     RejectMemoryCandidateInput,
 };
 use zaby_knowledge::{Doc, Mode, ScoreOptions};
 
-use super::paging::{Query, enum_param, list_body, page_request, str_param};
+use super::paging::{Query, enum_param, page_request, str_param};
 use super::run_seams::EndUser;
-use super::{Caller, Ctx, Outcome};
+use super::{Caller, Ctx};
 use crate::error::{ApiError, ApiResult};
 use crate::storage::memory::{self as store, CandidateRow, ItemRow, MemoryFilter, Owner};
+use crate::storage::page::Page;
 use crate::storage::sql::Conn;
-use crate::util::clock::{iso, iso_opt, now_ms};
+use crate::util::clock::now_ms;
 use crate::util::ids::new_id;
 use crate::util::input::Problems;
 
-pub const KINDS: &[&str] = &["FACT", "PREFERENCE", "SUMMARY", "OTHER"];
 const ITEM_STATUSES: &[&str] = &["ACTIVE", "DISABLED"];
 const CANDIDATE_STATUSES: &[&str] = &["PENDING", "APPROVED", "REJECTED"];
 const CONTENT_MAX: usize = 10_000;
 /// `reviewedBy`: a name or id of whoever reviewed.
 const REVIEWER_MAX: usize = 200;
 
-pub fn render_item(i: &ItemRow) -> Value {
-    let o = &i.owner;
-    json!({
-        "id": i.id,
-        "agentId": o.agent_id,
-        "deploymentId": o.deployment_id,
-        "externalUserId": o.external_user_id,
-        "uniqueIdHash": o.unique_id_hash,
-        "sessionId": o.session_id,
-        "content": i.content,
-        "kind": i.kind,
-        "status": i.status,
-        "candidateId": i.candidate_id,
-        "metadata": i.doc["metadata"],
-        "createdAt": iso(i.created_at),
-        "updatedAt": iso(i.updated_at),
-        "disabledAt": iso_opt(i.doc["disabledAt"].as_i64()),
-        "disableReason": i.doc["disableReason"],
-    })
-}
-
-pub fn render_candidate(c: &CandidateRow) -> Value {
-    let o = &c.owner;
-    json!({
-        "id": c.id,
-        "agentId": o.agent_id,
-        "deploymentId": o.deployment_id,
-        "externalUserId": o.external_user_id,
-        "uniqueIdHash": o.unique_id_hash,
-        "sessionId": o.session_id,
-        "runId": c.run_id,
-        "content": c.content,
-        "kind": c.kind,
-        "status": c.status,
-        "reviewedBy": c.reviewed_by,
-        "reason": c.reason,
-        "memoryItemId": c.memory_item_id,
-        "metadata": c.metadata,
-        "createdAt": iso(c.created_at),
-        "reviewedAt": iso_opt(c.reviewed_at),
-    })
+/// What E89 found: the query and the items ranked for it, best first.
+pub struct Recall {
+    pub query: String,
+    pub ranked: Vec<(ItemRow, f64)>,
 }
 
 /// The filter selecting an end user's memory of an agent: by `externalUserId` when
@@ -99,22 +62,21 @@ async fn load_item(conn: &mut Conn, caller: &Caller, id: &str) -> ApiResult<Item
 }
 
 /// E85.
-pub async fn list_items(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Outcome> {
+pub async fn list_items(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Page<ItemRow>> {
     let page = page_request(q, 20, 100)?;
     let mf = query_filter(q, ITEM_STATUSES)?;
     let mut conn = ctx.db.read().await?;
-    let rows = store::list_items(&mut conn, &caller.tenant_id, &mf, &page).await?;
-    Ok(Outcome::Ok(list_body(ctx.settings.max_page_bytes, rows.map(|i| render_item(&i)))))
+    Ok(store::list_items(&mut conn, &caller.tenant_id, &mf, &page).await?)
 }
 
 /// E86.
-pub async fn get_item(ctx: &Ctx, caller: &Caller, id: &str) -> ApiResult<Outcome> {
+pub async fn get_item(ctx: &Ctx, caller: &Caller, id: &str) -> ApiResult<ItemRow> {
     let mut conn = ctx.db.read().await?;
-    Ok(Outcome::Ok(render_item(&load_item(&mut conn, caller, id).await?)))
+    load_item(&mut conn, caller, id).await
 }
 
 /// E87 (idempotent: a disabled item keeps its first `disabledAt`).
-pub async fn disable_item(ctx: &Ctx, caller: &Caller, id: &str, input: DisableMemoryItemInput) -> ApiResult<Outcome> {
+pub async fn disable_item(ctx: &Ctx, caller: &Caller, id: &str, input: DisableMemoryItemInput) -> ApiResult<ItemRow> {
     let reason = checked_reason(input.reason)?;
     let mut tx = ctx.db.write().await?;
     let mut i = load_item(tx.conn(), caller, id).await?;
@@ -127,7 +89,7 @@ pub async fn disable_item(ctx: &Ctx, caller: &Caller, id: &str, input: DisableMe
         store::update_item(tx.conn(), &i).await?;
     }
     tx.commit().await?;
-    Ok(Outcome::Ok(render_item(&i)))
+    Ok(i)
 }
 
 /// A disable or delete reason: any text up to `CONTENT_MAX` characters.
@@ -140,14 +102,15 @@ fn checked_reason(reason: Option<String>) -> ApiResult<Option<String>> {
     Ok(reason)
 }
 
-/// E88: the content is gone; an audit record keeps the id, owner and reason.
-pub async fn delete_item(ctx: &Ctx, caller: &Caller, id: &str, input: DeleteMemoryItemInput) -> ApiResult<Outcome> {
+/// E88: the content is gone; an audit record keeps the id, owner and reason. Returns
+/// the deleted item's id.
+pub async fn delete_item(ctx: &Ctx, caller: &Caller, id: &str, input: DeleteMemoryItemInput) -> ApiResult<String> {
     let reason = checked_reason(input.reason)?;
     let mut tx = ctx.db.write().await?;
     let i = load_item(tx.conn(), caller, id).await?;
     store::delete_item(tx.conn(), &i, &new_id(), reason.as_deref(), now_ms()).await?;
     tx.commit().await?;
-    Ok(Outcome::Ok(json!({"id": i.id, "deleted": true})))
+    Ok(i.id)
 }
 
 /// Ranks ACTIVE items for a query as `docs/api/knowledge-bases.md` does (hybrid with an embeddings provider,
@@ -192,7 +155,7 @@ pub async fn rank(
 }
 
 /// E89.
-pub async fn retrieve(ctx: &Ctx, caller: &Caller, input: MemoryRetrieveInput) -> ApiResult<Outcome> {
+pub async fn retrieve(ctx: &Ctx, caller: &Caller, input: MemoryRetrieveInput) -> ApiResult<Recall> {
     let mut p = Problems::default();
     p.text("query", &input.query, CONTENT_MAX, true);
     let ids = [
@@ -207,7 +170,7 @@ pub async fn retrieve(ctx: &Ctx, caller: &Caller, input: MemoryRetrieveInput) ->
             p.text(field, v, max, false);
         }
     }
-    let top_k = top_k(&mut p, &input);
+    let top_k = top_k(&mut p, input.top_k, &input.extra);
     let min_score = input.min_score.unwrap_or(0.0);
     if !(0.0..=1.0).contains(&min_score) {
         p.add("minScore", "must be a number between 0 and 1");
@@ -227,21 +190,14 @@ pub async fn retrieve(ctx: &Ctx, caller: &Caller, input: MemoryRetrieveInput) ->
         store::matching_items(&mut conn, &caller.tenant_id, &mf).await?
     };
     let ranked = rank(ctx, &items, &query, top_k, min_score).await?;
-    let out: Vec<Value> = ranked
-        .iter()
-        .map(|(i, score)| {
-            let mut v = render_item(i);
-            v["score"] = json!(score);
-            v
-        })
-        .collect();
-    Ok(Outcome::Ok(json!({"query": query, "items": out})))
+    Ok(Recall { query, ranked })
 }
 
 /// `topK` (1–50, default 5), else `limit`, `docs/api/README.md`'s alias of it, which the typed
-/// extractor accepts but leaves untyped among the other members.
-fn top_k(p: &mut Problems, input: &MemoryRetrieveInput) -> usize {
-    let (field, n) = match (input.top_k, input.extra.get("limit")) {
+/// extractor accepts but leaves untyped among the other members (`extra`). Memory
+/// (E89) and knowledge retrieval (E48, E49) read it alike.
+pub(crate) fn top_k(p: &mut Problems, top_k: Option<i64>, extra: &Map<String, Value>) -> usize {
+    let (field, n) = match (top_k, extra.get("limit")) {
         (Some(n), _) => ("topK", n),
         (None, None | Some(Value::Null)) => return 5,
         (None, Some(v)) => match v.as_i64() {
@@ -257,15 +213,14 @@ fn top_k(p: &mut Problems, input: &MemoryRetrieveInput) -> usize {
 }
 
 /// E90 (`status` defaults to PENDING).
-pub async fn list_candidates(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Outcome> {
+pub async fn list_candidates(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Page<CandidateRow>> {
     let page = page_request(q, 20, 100)?;
     let mut mf = query_filter(q, CANDIDATE_STATUSES)?;
     if mf.status.is_none() {
         mf.status = Some("PENDING".into());
     }
     let mut conn = ctx.db.read().await?;
-    let rows = store::list_candidates(&mut conn, &caller.tenant_id, &mf, &page).await?;
-    Ok(Outcome::Ok(list_body(ctx.settings.max_page_bytes, rows.map(|c| render_candidate(&c)))))
+    Ok(store::list_candidates(&mut conn, &caller.tenant_id, &mf, &page).await?)
 }
 
 fn already_reviewed(c: &CandidateRow) -> ApiError {
@@ -292,6 +247,7 @@ async fn approve_in(
         kind: c.kind.clone(),
         status: "ACTIVE".into(),
         candidate_id: Some(c.id.clone()),
+        // The stored form of the members without a column (not an API object).
         doc: json!({"metadata": metadata.clone().unwrap_or_else(|| c.metadata.clone()), "disabledAt": null, "disableReason": null}),
         created_at: now,
         updated_at: now,
@@ -316,7 +272,7 @@ pub async fn approve_candidate(
     caller: &Caller,
     id: &str,
     input: ApproveMemoryCandidateInput,
-) -> ApiResult<Outcome> {
+) -> ApiResult<CandidateRow> {
     let mut p = Problems::default();
     if let Some(r) = &input.reviewed_by {
         p.text("reviewedBy", r, REVIEWER_MAX, false);
@@ -332,7 +288,7 @@ pub async fn approve_candidate(
         .ok_or_else(|| ApiError::not_found("memory candidate"))?;
     let c = approve_in(tx.conn(), c, reviewed_by, content, metadata).await?;
     tx.commit().await?;
-    Ok(Outcome::Ok(render_candidate(&c)))
+    Ok(c)
 }
 
 /// E92.
@@ -341,7 +297,7 @@ pub async fn reject_candidate(
     caller: &Caller,
     id: &str,
     input: RejectMemoryCandidateInput,
-) -> ApiResult<Outcome> {
+) -> ApiResult<CandidateRow> {
     let mut p = Problems::default();
     if let Some(r) = &input.reason {
         p.text("reason", r, CONTENT_MAX, true);
@@ -366,7 +322,7 @@ pub async fn reject_candidate(
         return Err(already_reviewed(&c));
     }
     tx.commit().await?;
-    Ok(Outcome::Ok(render_candidate(&c)))
+    Ok(c)
 }
 
 /// A proposed candidate, before storage.
@@ -398,7 +354,8 @@ pub async fn propose(
         if content.is_empty() || store::content_known(tx.conn(), tenant_id, &mf, &content).await? {
             continue;
         }
-        let kind = if KINDS.contains(&p.kind.as_str()) { p.kind } else { "FACT".into() };
+        let kind =
+            if MemoryKind::VALUES.contains(&p.kind.as_str()) { p.kind } else { MemoryKind::Fact.as_str().into() };
         let c = CandidateRow {
             id: new_id(),
             tenant_id: tenant_id.to_string(),

@@ -1,25 +1,31 @@
 //! `/api/v1/provisioning/agentic-os/agents/intelligence/…` (E93–E97).
 
 use axum::extract::State;
-use zaby::types::{ApproveImprovementInput, RejectImprovementInput};
+use serde_json::Value;
+use zaby::types::{ApproveImprovementInput, Improvement, RejectImprovementInput};
 
 use crate::error::ApiResult;
 use crate::http::auth::Authed;
 use crate::http::extract::{Body, PathIds, QueryMap};
-use crate::services::{Outcome, SharedCtx, intelligence};
+use crate::http::handlers::wire;
+use crate::http::respond::Reply;
+use crate::services::{SharedCtx, intelligence};
 
 type S = State<SharedCtx>;
 
-pub async fn list_signals(State(ctx): S, Authed(c): Authed, QueryMap(q): QueryMap) -> ApiResult<Outcome> {
-    intelligence::list_signals(&ctx, &c, &q).await
+pub async fn list_signals(State(ctx): S, Authed(c): Authed, QueryMap(q): QueryMap) -> ApiResult<Reply<Value>> {
+    let page = intelligence::list_signals(&ctx, &c, &q).await?;
+    Ok(Reply::Ok(wire::page(ctx.settings.max_page_bytes, page, wire::signal)?))
 }
 
-pub async fn list_rollups(State(ctx): S, Authed(c): Authed, QueryMap(q): QueryMap) -> ApiResult<Outcome> {
-    intelligence::list_rollups(&ctx, &c, &q).await
+pub async fn list_rollups(State(ctx): S, Authed(c): Authed, QueryMap(q): QueryMap) -> ApiResult<Reply<Value>> {
+    let page = intelligence::list_rollups(&ctx, &c, &q).await?;
+    Ok(Reply::Ok(wire::page(ctx.settings.max_page_bytes, page, wire::rollup)?))
 }
 
-pub async fn list_improvements(State(ctx): S, Authed(c): Authed, QueryMap(q): QueryMap) -> ApiResult<Outcome> {
-    intelligence::list_improvements(&ctx, &c, &q).await
+pub async fn list_improvements(State(ctx): S, Authed(c): Authed, QueryMap(q): QueryMap) -> ApiResult<Reply<Value>> {
+    let page = intelligence::list_improvements(&ctx, &c, &q).await?;
+    Ok(Reply::Ok(wire::page(ctx.settings.max_page_bytes, page, wire::improvement)?))
 }
 
 pub async fn approve(
@@ -27,8 +33,8 @@ pub async fn approve(
     Authed(c): Authed,
     p: PathIds,
     Body(input): Body<ApproveImprovementInput>,
-) -> ApiResult<Outcome> {
-    intelligence::approve(&ctx, &c, p.get("candidateId"), input).await
+) -> ApiResult<Reply<Improvement>> {
+    Ok(Reply::Ok(wire::improvement(intelligence::approve(&ctx, &c, p.get("candidateId"), input).await?)?))
 }
 
 pub async fn reject(
@@ -36,6 +42,6 @@ pub async fn reject(
     Authed(c): Authed,
     p: PathIds,
     Body(input): Body<RejectImprovementInput>,
-) -> ApiResult<Outcome> {
-    intelligence::reject(&ctx, &c, p.get("candidateId"), input).await
+) -> ApiResult<Reply<Improvement>> {
+    Ok(Reply::Ok(wire::improvement(intelligence::reject(&ctx, &c, p.get("candidateId"), input).await?)?))
 }

@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use tokio::sync::{Notify, watch};
+use zaby::types::{DocumentStatus, ErrorInfo, KnowledgeJobStatus, KnowledgeJobType};
 
 use crate::error::ApiResult;
 use crate::services::SharedCtx;
@@ -136,18 +137,20 @@ async fn execute(ctx: &Ctx, id: &str) -> ApiResult<()> {
     let job = {
         let mut conn = ctx.db.read().await?;
         match store::get_job_by_id(&mut conn, id).await? {
-            Some(j) if j.status == "RUNNING" => j,
+            Some(j) if j.status == KnowledgeJobStatus::Running.as_str() => j,
             _ => return Ok(()),
         }
     };
     match job.kind.as_str() {
-        "SOURCE_SYNC" => execute_sync(ctx, &job).await,
+        k if k == KnowledgeJobType::SourceSync.as_str() => execute_sync(ctx, &job).await,
         _ => execute_ingestion(ctx, &job).await,
     }
 }
 
+/// A failed job's stored `error`, in the form the wire reads back (`ErrorInfo`).
 fn job_error(code: &str, message: &str) -> Value {
-    json!({"code": code, "message": message})
+    let info = ErrorInfo { code: code.into(), message: message.into(), extra: Default::default() };
+    serde_json::to_value(info).unwrap_or_default()
 }
 
 async fn execute_ingestion(ctx: &Ctx, job: &JobRow) -> ApiResult<()> {
@@ -180,13 +183,20 @@ async fn execute_ingestion(ctx: &Ctx, job: &JobRow) -> ApiResult<()> {
         Ok(chunks) => {
             if store::complete_job(tx.conn(), &job.id, chunks.len() as i64, now).await? {
                 store::replace_chunks(tx.conn(), &doc, &chunks).await?;
-                store::set_document_status(tx.conn(), &doc.id, "READY", chunks.len() as i64, now).await?;
+                store::set_document_status(
+                    tx.conn(),
+                    &doc.id,
+                    DocumentStatus::Ready.as_str(),
+                    chunks.len() as i64,
+                    now,
+                )
+                .await?;
             }
         }
         Err(message) => {
             if store::fail_job(tx.conn(), &job.id, &job_error("INGESTION_FAILED", &message), now).await? {
                 store::delete_chunks(tx.conn(), &doc.id).await?;
-                store::set_document_status(tx.conn(), &doc.id, "FAILED", 0, now).await?;
+                store::set_document_status(tx.conn(), &doc.id, DocumentStatus::Failed.as_str(), 0, now).await?;
             }
         }
     }
@@ -202,7 +212,7 @@ async fn execute_sync(ctx: &Ctx, job: &JobRow) -> ApiResult<()> {
     };
     let mut prepared = Vec::new();
     let mut failure = None;
-    for d in docs.iter().filter(|d| d.status == "READY") {
+    for d in docs.iter().filter(|d| d.status == DocumentStatus::Ready.as_str()) {
         let mut conn = ctx.db.read().await?;
         match prepare_chunks(ctx, &mut conn, d).await {
             Ok(c) => prepared.push((d, c)),
@@ -220,9 +230,16 @@ async fn execute_sync(ctx: &Ctx, job: &JobRow) -> ApiResult<()> {
         for (d, chunks) in &prepared {
             // A document deleted or re-ingested meanwhile is left alone.
             match store::get_document(tx.conn(), &d.tenant_id, &d.id).await? {
-                Some(current) if current.status == "READY" => {
+                Some(current) if current.status == DocumentStatus::Ready.as_str() => {
                     store::replace_chunks(tx.conn(), d, chunks).await?;
-                    store::set_document_status(tx.conn(), &d.id, "READY", chunks.len() as i64, now).await?;
+                    store::set_document_status(
+                        tx.conn(),
+                        &d.id,
+                        DocumentStatus::Ready.as_str(),
+                        chunks.len() as i64,
+                        now,
+                    )
+                    .await?;
                 }
                 _ => {}
             }
@@ -238,12 +255,12 @@ async fn execute_sync(ctx: &Ctx, job: &JobRow) -> ApiResult<()> {
 
 /// After a job was cancelled: an ingestion's document is FAILED with no chunks.
 pub async fn on_cancelled(conn: &mut Conn, job: &JobRow, now: i64) -> ApiResult<()> {
-    if job.kind != "SOURCE_SYNC"
+    if job.kind != KnowledgeJobType::SourceSync.as_str()
         && let Some(doc_id) = &job.document_id
     {
         store::delete_chunks(conn, doc_id).await?;
         if store::get_document(conn, &job.tenant_id, doc_id).await?.is_some() {
-            store::set_document_status(conn, doc_id, "FAILED", 0, now).await?;
+            store::set_document_status(conn, doc_id, DocumentStatus::Failed.as_str(), 0, now).await?;
         }
     }
     Ok(())
@@ -257,7 +274,7 @@ pub async fn queue_sync(
     source: &mut store::ItemRow,
     now: i64,
 ) -> ApiResult<JobRow> {
-    let mut job = new_job(ctx, kb, "SOURCE_SYNC", now);
+    let mut job = new_job(ctx, kb, KnowledgeJobType::SourceSync, now);
     job.source_id = Some(source.id.clone());
     store::insert_job(conn, &job).await?;
     source.doc["lastJobId"] = json!(job.id);

@@ -1,76 +1,39 @@
 //! The knowledge library (E43–E47): tenant-wide, versioned documents, their findings
 //! per version, selections linking them into knowledge bases, and projections.
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
+use zaby::types::{
+    DocumentOrigin, DocumentStatus, FileType, LinkLibraryDocumentInput, ProjectLibraryDocumentInput, TextDocumentInput,
+};
 use zaby_knowledge::Finding;
 
-use super::{TextInput, jobs, load_kb, queue_document, render_document, render_job, text_input};
+use super::{TextInput, jobs, load_kb, queue_document, text_input};
 use crate::error::{ApiError, ApiResult};
-use crate::services::paging::{Query, enum_param, list_body, page_request, str_param};
-use crate::services::{Caller, Ctx, Outcome};
-use crate::storage::knowledge::{self as store, FindingRow, LibDocRow, SelectionRow, VersionRow};
-use crate::util::clock::{iso, now_ms};
+use crate::services::paging::{Query, enum_param, page_request, str_param};
+use crate::services::{Caller, Ctx};
+use crate::storage::knowledge::{self as store, DocumentRow, FindingRow, JobRow, LibDocRow, SelectionRow, VersionRow};
+use crate::storage::page::Page;
+use crate::util::clock::now_ms;
 use crate::util::ids::new_id;
-use crate::util::input::Fields;
+use crate::util::input::Problems;
 
-const DOC_STATUSES: &[&str] = &["PROCESSING", "READY", "FAILED"];
-
-pub fn render_lib_doc(d: &LibDocRow) -> Value {
-    json!({
-        "id": d.id,
-        "title": d.title,
-        "filename": d.doc["filename"],
-        "fileType": d.doc["fileType"],
-        "status": d.status,
-        "currentVersionId": d.current_version_id,
-        "versionCount": d.version_count,
-        "contentLength": d.doc["contentLength"],
-        "findingCount": d.doc["findingCount"],
-        "metadata": d.doc["metadata"],
-        "createdAt": iso(d.created_at),
-        "updatedAt": iso(d.updated_at),
-    })
-}
-
-fn render_finding(f: &FindingRow) -> Value {
-    json!({
-        "id": f.id,
-        "libraryDocumentId": f.library_document_id,
-        "libraryDocumentVersionId": f.version_id,
-        "index": f.index,
-        "category": f.category,
-        "title": f.title,
-        "content": f.content,
-        "metadata": f.metadata,
-    })
-}
-
-fn render_selection(s: &SelectionRow) -> Value {
-    json!({
-        "id": s.id,
-        "knowledgeBaseId": s.kb_id,
-        "libraryDocumentId": s.library_document_id,
-        "libraryDocumentVersionId": s.version_id,
-        "isIncluded": s.is_included,
-        "metadata": s.metadata,
-        "projectedDocumentId": s.projected_document_id,
-        "createdAt": iso(s.created_at),
-        "updatedAt": iso(s.updated_at),
-    })
+/// What E47 made: the selection, its new projected document and that document's job.
+pub struct Projection {
+    pub selection: SelectionRow,
+    pub document: DocumentRow,
+    pub job: JobRow,
 }
 
 /// E43: a new library document, or a new version of `libraryDocumentId`. Findings are
 /// extracted at once, so the document is READY in the response.
-pub async fn create_text(ctx: &Ctx, caller: &Caller, body: &Value) -> ApiResult<Outcome> {
-    let mut f = Fields::new(body);
-    let target = f.opt_str("libraryDocumentId", 100);
-    let explicit_title = f.has("title") || f.has("name");
-    let input: Option<TextInput> = text_input(&mut f);
-    let has_file_type = f.has("fileType");
-    let has_filename = f.has("filename");
-    let has_metadata = f.has("metadata");
-    f.finish()?;
-    let input = input.ok_or_else(|| ApiError::invalid("content", "is required"))?;
+pub async fn create_text(ctx: &Ctx, caller: &Caller, body: TextDocumentInput) -> ApiResult<LibDocRow> {
+    let mut p = Problems::default();
+    if let Some(id) = &body.library_document_id {
+        p.text("libraryDocumentId", id, 100, false);
+    }
+    let input = text_input(&body, &mut p);
+    p.finish()?;
+    let target = body.library_document_id;
     let mut tx = ctx.db.write().await?;
     let now = now_ms();
     let (mut d, insert) = match &target {
@@ -85,27 +48,29 @@ pub async fn create_text(ctx: &Ctx, caller: &Caller, body: &Value) -> ApiResult<
                 id: new_id(),
                 tenant_id: caller.tenant_id.clone(),
                 title: input.title.clone(),
-                status: "READY".into(),
+                status: DocumentStatus::Ready.as_str().into(),
                 current_version_id: String::new(),
                 version_count: 0,
-                doc: json!({"filename": null, "fileType": "TXT", "metadata": {}}),
+                // The stored form of the members without a column (not an API object).
+                doc: json!({"filename": null, "fileType": FileType::Txt.as_str(), "metadata": {}}),
                 created_at: now,
                 updated_at: now,
             },
             true,
         ),
     };
-    if insert || explicit_title {
+    // A new version changes only the members it gives.
+    if insert || body.title.is_some() {
         d.title = input.title.clone();
     }
-    if insert || has_filename {
+    if insert || body.filename.is_some() {
         d.doc["filename"] = json!(input.filename);
     }
-    if insert || has_file_type {
-        d.doc["fileType"] = json!(input.file_type);
+    if insert || body.file_type.is_some() {
+        d.doc["fileType"] = json!(input.file_type.as_str());
     }
-    if insert || has_metadata {
-        d.doc["metadata"] = input.metadata.clone();
+    if insert || body.metadata.is_some() {
+        d.doc["metadata"] = Value::Object(input.metadata.clone());
     }
     let version = VersionRow {
         id: new_id(),
@@ -137,21 +102,20 @@ pub async fn create_text(ctx: &Ctx, caller: &Caller, body: &Value) -> ApiResult<
         store::insert_finding(tx.conn(), &caller.tenant_id, &row).await?;
     }
     tx.commit().await?;
-    Ok(Outcome::Created(render_lib_doc(&d)))
+    Ok(d)
 }
 
 /// E44.
-pub async fn list_docs(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Outcome> {
+pub async fn list_docs(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Page<LibDocRow>> {
     let page = page_request(q, 20, 100)?;
-    let status = enum_param(q, "status", DOC_STATUSES)?;
+    let status = enum_param(q, "status", DocumentStatus::VALUES)?;
     let text = str_param(q, "q");
     let mut conn = ctx.db.read().await?;
-    let rows = store::list_lib_docs(&mut conn, &caller.tenant_id, text.as_deref(), status.as_deref(), &page).await?;
-    Ok(Outcome::Ok(list_body(ctx.settings.max_page_bytes, rows.map(|d| render_lib_doc(&d)))))
+    Ok(store::list_lib_docs(&mut conn, &caller.tenant_id, text.as_deref(), status.as_deref(), &page).await?)
 }
 
 /// E45: the findings of the current version (or of `libraryDocumentVersionId`).
-pub async fn list_findings(ctx: &Ctx, caller: &Caller, id: &str, q: &Query) -> ApiResult<Outcome> {
+pub async fn list_findings(ctx: &Ctx, caller: &Caller, id: &str, q: &Query) -> ApiResult<Page<FindingRow>> {
     let page = page_request(q, 20, 100)?;
     let category = str_param(q, "category");
     let mut conn = ctx.db.read().await?;
@@ -167,21 +131,27 @@ pub async fn list_findings(ctx: &Ctx, caller: &Caller, id: &str, q: &Query) -> A
         }
         None => d.current_version_id.clone(),
     };
-    let rows = store::list_findings(&mut conn, &version, category.as_deref(), &page).await?;
-    Ok(Outcome::Ok(list_body(ctx.settings.max_page_bytes, rows.map(|f| render_finding(&f)))))
+    Ok(store::list_findings(&mut conn, &version, category.as_deref(), &page).await?)
 }
 
-/// E46: 201 for a new selection, 200 when the document was already linked.
-pub async fn link(ctx: &Ctx, caller: &Caller, kb_id: &str, body: &Value) -> ApiResult<Outcome> {
-    let mut f = Fields::new(body);
-    let doc_id = f.req_str("libraryDocumentId", 100);
-    let version_id = f.opt_str("libraryDocumentVersionId", 100);
-    let included = f.opt_bool("isIncluded");
-    let metadata = f.opt_object("metadata");
+/// E46: the selection, and whether it is new (201) rather than an existing link
+/// updated (200).
+pub async fn link(
+    ctx: &Ctx,
+    caller: &Caller,
+    kb_id: &str,
+    input: LinkLibraryDocumentInput,
+) -> ApiResult<(SelectionRow, bool)> {
+    let mut p = Problems::default();
+    p.text("libraryDocumentId", &input.library_document_id, 100, false);
+    if let Some(v) = &input.library_document_version_id {
+        p.text("libraryDocumentVersionId", v, 100, false);
+    }
     let mut tx = ctx.db.write().await?;
     let kb = load_kb(tx.conn(), &caller.tenant_id, kb_id).await?;
-    f.finish()?;
-    let doc_id = doc_id.unwrap_or_default();
+    p.finish()?;
+    let LinkLibraryDocumentInput { library_document_id: doc_id, library_document_version_id: version_id, .. } = input;
+    let (included, metadata) = (input.is_included, input.metadata.map(Value::Object));
     let d = store::get_lib_doc(tx.conn(), &caller.tenant_id, &doc_id)
         .await?
         .ok_or_else(|| ApiError::invalid("libraryDocumentId", "does not name a library document of this tenant"))?;
@@ -218,7 +188,7 @@ pub async fn link(ctx: &Ctx, caller: &Caller, kb_id: &str, body: &Value) -> ApiR
                 library_document_id: d.id.clone(),
                 version_id: version,
                 is_included: included.unwrap_or(true),
-                metadata: metadata.unwrap_or_else(|| json!({})),
+                metadata: metadata.unwrap_or_else(|| Value::Object(Map::new())),
                 projected_document_id: None,
                 created_at: now,
                 updated_at: now,
@@ -228,48 +198,35 @@ pub async fn link(ctx: &Ctx, caller: &Caller, kb_id: &str, body: &Value) -> ApiR
         }
     };
     tx.commit().await?;
-    let out = render_selection(&s);
-    Ok(if created { Outcome::Created(out) } else { Outcome::Ok(out) })
+    Ok((s, created))
 }
 
 /// E47: copies the selected findings of the linked version into one KB document
 /// (origin `LIBRARY_PROJECTION`), replacing the previous projection.
-pub async fn project(ctx: &Ctx, caller: &Caller, kb_id: &str, selection_id: &str, body: &Value) -> ApiResult<Outcome> {
-    let mut f = Fields::new(body);
-    let (finding_ids, categories) = match f.raw("projection") {
-        None | Some(Value::Null) => (None, None),
-        Some(Value::Object(_)) => {
-            let proj = f.raw("projection").cloned().unwrap_or(Value::Null);
-            let mut pf = Fields::new(&proj);
-            let ids = pf.opt_str_list("findingIds", 100);
-            let cats = pf.opt_str_list("categories", 100);
-            if let Err(e) = pf.finish() {
-                let mut list = Vec::new();
-                if let Some(d) = &e.details {
-                    for err in d["errors"].as_array().into_iter().flatten() {
-                        list.push((
-                            format!("projection.{}", err["field"].as_str().unwrap_or("")),
-                            err["message"].as_str().unwrap_or("").to_string(),
-                        ));
-                    }
-                }
-                return Err(ApiError::validation(list));
-            }
-            (ids, cats)
-        }
-        Some(_) => {
-            f.error("projection", "must be an object");
-            (None, None)
-        }
+pub async fn project(
+    ctx: &Ctx,
+    caller: &Caller,
+    kb_id: &str,
+    selection_id: &str,
+    input: ProjectLibraryDocumentInput,
+) -> ApiResult<Projection> {
+    let mut p = Problems::default();
+    let ProjectLibraryDocumentInput { projection, title, metadata, .. } = input;
+    let (finding_ids, categories) = match projection {
+        Some(f) => (f.finding_ids, f.categories),
+        None => (None, None),
     };
-    let title = f.opt_str("title", 500);
-    let metadata = f.opt_object("metadata");
+    p.texts("projection.findingIds", finding_ids.as_deref().unwrap_or_default(), 100);
+    p.texts("projection.categories", categories.as_deref().unwrap_or_default(), 100);
+    if let Some(t) = &title {
+        p.text("title", t, 500, false);
+    }
     let mut tx = ctx.db.write().await?;
     let kb = load_kb(tx.conn(), &caller.tenant_id, kb_id).await?;
     let mut s = store::get_selection(tx.conn(), &caller.tenant_id, &kb.id, selection_id)
         .await?
         .ok_or_else(|| ApiError::not_found("library document selection"))?;
-    f.finish()?;
+    p.finish()?;
     if !s.is_included {
         return Err(ApiError::conflict("SELECTION_NOT_INCLUDED", "the selection is not included (isIncluded: false)"));
     }
@@ -314,21 +271,15 @@ pub async fn project(ctx: &Ctx, caller: &Caller, kb_id: &str, selection_id: &str
         content,
         title: title.unwrap_or_else(|| lib.title.clone()),
         filename: lib.doc["filename"].as_str().map(str::to_string),
-        file_type: lib.doc["fileType"].as_str().unwrap_or("TXT").to_string(),
-        metadata: metadata.unwrap_or_else(|| json!({})),
+        file_type: lib.doc["fileType"].as_str().and_then(|t| t.parse().ok()).unwrap_or(FileType::Txt),
+        metadata: metadata.unwrap_or_default(),
     };
-    let (doc, job) = queue_document(ctx, tx.conn(), &kb, input, None, "LIBRARY_PROJECTION", Some(s.id.clone())).await?;
-    s.projected_document_id = Some(doc.id.clone());
+    let origin = DocumentOrigin::LibraryProjection;
+    let (document, job) = queue_document(ctx, tx.conn(), &kb, input, None, origin, Some(s.id.clone())).await?;
+    s.projected_document_id = Some(document.id.clone());
     s.updated_at = now;
     store::save_selection(tx.conn(), &s, false).await?;
     tx.commit().await?;
     jobs::wake();
-    Ok(Outcome::Created(json!({
-        "selectionId": s.id,
-        "knowledgeBaseId": kb.id,
-        "libraryDocumentId": s.library_document_id,
-        "libraryDocumentVersionId": s.version_id,
-        "document": render_document(&doc),
-        "job": render_job(&job),
-    })))
+    Ok(Projection { selection: s, document, job })
 }

@@ -11,83 +11,29 @@ pub mod retrieval;
 pub mod runs;
 pub mod setup;
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
+use zaby::types::{
+    DocumentOrigin, DocumentStatus, FileType, KnowledgeAccessLevel, KnowledgeBaseInput, KnowledgeJobStatus,
+    KnowledgeJobType, TextDocumentInput,
+};
 use zaby_knowledge::ProfileConfig;
 
-use super::{Caller, Ctx, Outcome};
+use super::{Caller, Ctx};
 use crate::error::{ApiError, ApiResult};
 use crate::storage::knowledge::{self as store, DocumentRow, JobRow, KbRow};
+use crate::storage::page::Page;
 use crate::storage::sql::Conn;
-use crate::util::clock::{iso, iso_opt, now_ms};
+use crate::util::clock::now_ms;
 use crate::util::ids::new_id;
-use crate::util::input::Fields;
+use crate::util::input::Problems;
 
-pub const ACCESS_LEVELS: &[&str] = &["PRIVATE", "TENANT", "PUBLIC"];
 pub const ACTIVE_INACTIVE: &[&str] = &["ACTIVE", "INACTIVE"];
-pub const FILE_TYPES: &[&str] = &["MD", "TXT", "HTML", "JSON", "CSV"];
-pub const JOB_TYPES: &[&str] = &["DOCUMENT_INGESTION", "SOURCE_SYNC", "LIBRARY_PROJECTION"];
-pub const JOB_STATUSES: &[&str] = &["QUEUED", "RUNNING", "COMPLETED", "FAILED", "CANCELLED"];
 
 /// Longest document text accepted (characters); the body limit usually bites first.
 pub const CONTENT_MAX: usize = 10_000_000;
 
 fn from_field_error(e: zaby_knowledge::FieldError) -> ApiError {
     ApiError::invalid(&e.field, &e.message)
-}
-
-pub fn render_kb(k: &KbRow, document_count: i64) -> Value {
-    json!({
-        "id": k.id,
-        "name": k.name,
-        "slug": k.slug,
-        "description": k.doc["description"],
-        "accessLevel": k.doc["accessLevel"],
-        "status": k.status,
-        "tags": k.doc["tags"],
-        "metadata": k.doc["metadata"],
-        "documentCount": document_count,
-        "createdAt": iso(k.created_at),
-        "updatedAt": iso(k.updated_at),
-    })
-}
-
-pub fn render_document(d: &DocumentRow) -> Value {
-    json!({
-        "id": d.id,
-        "knowledgeBaseId": d.kb_id,
-        "title": d.title,
-        "filename": d.doc["filename"],
-        "fileType": d.doc["fileType"],
-        "status": d.status,
-        "contentLength": zaby_knowledge::char_len(&d.content),
-        "chunkCount": d.chunk_count,
-        "sourceId": d.source_id,
-        "origin": d.origin,
-        "jobId": d.job_id,
-        "metadata": d.doc["metadata"],
-        "createdAt": iso(d.created_at),
-        "updatedAt": iso(d.updated_at),
-    })
-}
-
-pub fn render_job(j: &JobRow) -> Value {
-    let progress = if j.status == "COMPLETED" { 1.0 } else { 0.0 };
-    json!({
-        "id": j.id,
-        "knowledgeBaseId": j.kb_id,
-        "type": j.kind,
-        "status": j.status,
-        "documentId": j.document_id,
-        "sourceId": j.source_id,
-        "selectionId": j.selection_id,
-        "progress": progress,
-        "itemsProcessed": j.items_processed,
-        "error": j.error,
-        "createdAt": iso(j.created_at),
-        "startedAt": iso_opt(j.started_at),
-        "completedAt": iso_opt(if j.status == "CANCELLED" { None } else { j.completed_at }),
-        "cancelledAt": iso_opt(j.cancelled_at),
-    })
 }
 
 /// The profile configuration ingestion and E48/E49 use: the default profile's, else
@@ -105,34 +51,37 @@ pub async fn load_kb(conn: &mut Conn, tenant_id: &str, id: &str) -> ApiResult<Kb
 }
 
 /// E41.
-pub async fn create_kb(ctx: &Ctx, caller: &Caller, body: &Value) -> ApiResult<Outcome> {
-    let mut f = Fields::new(body);
-    let name = f.req_str("name", 200);
-    let slug = f.opt_str("slug", 100);
-    if let Some(s) = &slug
-        && !zaby_knowledge::is_valid_slug(s)
-    {
-        f.error("slug", "must be lower-case letters, digits and single dashes");
+pub async fn create_kb(ctx: &Ctx, caller: &Caller, input: KnowledgeBaseInput) -> ApiResult<KbRow> {
+    let mut p = Problems::default();
+    p.text("name", &input.name, 200, false);
+    if let Some(s) = &input.slug {
+        p.text("slug", s, 100, false);
+        if !p.has("slug") && !zaby_knowledge::is_valid_slug(s) {
+            p.add("slug", "must be lower-case letters, digits and single dashes");
+        }
     }
-    let description = f.opt_text("description", 10_000);
-    let access = f.opt_enum("accessLevel", ACCESS_LEVELS);
-    let status = f.opt_enum("status", ACTIVE_INACTIVE);
-    let tags = f.opt_str_list("tags", 200);
-    let metadata = f.opt_object("metadata");
-    f.finish()?;
-    let name = name.unwrap_or_default();
+    if let Some(d) = &input.description {
+        p.text("description", d, 10_000, true);
+    }
+    if let Some(tags) = &input.tags {
+        p.texts("tags", tags, 200);
+    }
+    p.finish()?;
+    let KnowledgeBaseInput { name, slug, description, access_level, status, tags, metadata, .. } = input;
     let now = now_ms();
     let mut k = KbRow {
         id: new_id(),
         tenant_id: caller.tenant_id.clone(),
         slug: String::new(),
         name: name.clone(),
+        // The catalogue's schema lists ACTIVE and INACTIVE, checked by the extractor.
         status: status.unwrap_or_else(|| "ACTIVE".into()),
+        // The stored form of the members without a column (not an API object).
         doc: json!({
             "description": description,
-            "accessLevel": access.unwrap_or_else(|| "PRIVATE".into()),
+            "accessLevel": access_level.unwrap_or(KnowledgeAccessLevel::Private).as_str(),
             "tags": tags.unwrap_or_default(),
-            "metadata": metadata.unwrap_or_else(|| json!({})),
+            "metadata": metadata.unwrap_or_default(),
         }),
         created_at: now,
         updated_at: now,
@@ -162,7 +111,7 @@ pub async fn create_kb(ctx: &Ctx, caller: &Caller, body: &Value) -> ApiResult<Ou
         match store::insert_kb(tx.conn(), &k).await {
             Ok(()) => {
                 tx.commit().await?;
-                return Ok(Outcome::Created(render_kb(&k, 0)));
+                return Ok(k);
             }
             Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
                 if slug.is_some() {
@@ -175,52 +124,59 @@ pub async fn create_kb(ctx: &Ctx, caller: &Caller, body: &Value) -> ApiResult<Ou
     Err(ApiError::unavailable("could not derive a unique slug, try again"))
 }
 
-/// The text fields shared by E42 and E43: `(content, title, filename, fileType, metadata)`.
+/// The text fields shared by E42 and E43, defaults applied.
 pub struct TextInput {
     pub content: String,
     pub title: String,
     pub filename: Option<String>,
-    pub file_type: String,
-    pub metadata: Value,
+    pub file_type: FileType,
+    pub metadata: Map<String, Value>,
 }
 
-/// Reads `TextDocumentInput` (aliases `text` → `content`, `name` → `title`; the
-/// canonical field wins). The caller reads its own extra fields from `f` first.
-pub fn text_input(f: &mut Fields) -> Option<TextInput> {
-    let content = if f.has("content") && !f.raw("content").is_some_and(Value::is_null) {
-        f.opt_text("content", CONTENT_MAX)
-    } else if f.has("text") && !f.raw("text").is_some_and(Value::is_null) {
-        f.opt_text("text", CONTENT_MAX)
-    } else {
-        f.error("content", "is required");
-        None
-    };
-    let title = if f.has("title") && !f.raw("title").is_some_and(Value::is_null) {
-        f.opt_str("title", 500)
-    } else {
-        f.opt_str("name", 500)
-    };
-    let filename = f.opt_str("filename", 500);
-    let file_type = f.opt_enum("fileType", FILE_TYPES);
-    let metadata = f.opt_object("metadata");
-    let content = content?;
-    Some(TextInput {
-        title: title.unwrap_or_else(|| zaby_knowledge::default_title(&content)),
-        content,
-        filename,
-        file_type: file_type.unwrap_or_else(|| "TXT".into()),
-        metadata: metadata.unwrap_or_else(|| json!({})),
-    })
+/// `docs/api/knowledge-bases.md` TextDocumentInput accepts `text` for `content` and
+/// `name` for `title`; the canonical member wins when both are given. Applied to the
+/// body before the typed extractor's checks, so `content` is then required as usual.
+pub fn text_aliases(mut body: Value) -> Value {
+    if let Some(map) = body.as_object_mut() {
+        for (alias, canonical) in [("text", "content"), ("name", "title")] {
+            let alias_value = map.remove(alias);
+            if map.get(canonical).is_none_or(Value::is_null)
+                && let Some(v) = alias_value.filter(|v| !v.is_null())
+            {
+                map.insert(canonical.into(), v);
+            }
+        }
+    }
+    body
+}
+
+/// Checks what the catalogue cannot say of a `TextDocumentInput` and applies the
+/// defaults (title from the content, `TXT`).
+pub fn text_input(input: &TextDocumentInput, p: &mut Problems) -> TextInput {
+    p.text("content", &input.content, CONTENT_MAX, true);
+    if let Some(t) = &input.title {
+        p.text("title", t, 500, false);
+    }
+    if let Some(f) = &input.filename {
+        p.text("filename", f, 500, false);
+    }
+    TextInput {
+        title: input.title.clone().unwrap_or_else(|| zaby_knowledge::default_title(&input.content)),
+        content: input.content.clone(),
+        filename: input.filename.clone(),
+        file_type: input.file_type.unwrap_or(FileType::Txt),
+        metadata: input.metadata.clone().unwrap_or_default(),
+    }
 }
 
 /// A new QUEUED job (not stored).
-pub fn new_job(ctx: &Ctx, kb: &KbRow, kind: &str, now: i64) -> JobRow {
+pub fn new_job(ctx: &Ctx, kb: &KbRow, kind: KnowledgeJobType, now: i64) -> JobRow {
     JobRow {
         id: new_id(),
         tenant_id: kb.tenant_id.clone(),
         kb_id: kb.id.clone(),
-        kind: kind.into(),
-        status: "QUEUED".into(),
+        kind: kind.as_str().into(),
+        status: KnowledgeJobStatus::Queued.as_str().into(),
         document_id: None,
         source_id: None,
         selection_id: None,
@@ -242,24 +198,28 @@ pub async fn queue_document(
     kb: &KbRow,
     input: TextInput,
     source_id: Option<String>,
-    origin: &str,
+    origin: DocumentOrigin,
     selection_id: Option<String>,
 ) -> ApiResult<(DocumentRow, JobRow)> {
     let now = now_ms();
-    let kind = if origin == "LIBRARY_PROJECTION" { "LIBRARY_PROJECTION" } else { "DOCUMENT_INGESTION" };
+    let kind = match origin {
+        DocumentOrigin::LibraryProjection => KnowledgeJobType::LibraryProjection,
+        DocumentOrigin::TextUpload => KnowledgeJobType::DocumentIngestion,
+    };
     let mut job = new_job(ctx, kb, kind, now);
     let d = DocumentRow {
         id: new_id(),
         tenant_id: kb.tenant_id.clone(),
         kb_id: kb.id.clone(),
         source_id: source_id.clone(),
-        status: "PROCESSING".into(),
-        origin: origin.into(),
+        status: DocumentStatus::Processing.as_str().into(),
+        origin: origin.as_str().into(),
         job_id: Some(job.id.clone()),
         title: input.title,
         content: input.content,
         chunk_count: 0,
-        doc: json!({"filename": input.filename, "fileType": input.file_type, "metadata": input.metadata}),
+        // The stored form of the members without a column (not an API object).
+        doc: json!({"filename": input.filename, "fileType": input.file_type.as_str(), "metadata": input.metadata}),
         created_at: now,
         updated_at: now,
     };
@@ -272,51 +232,47 @@ pub async fn queue_document(
 }
 
 /// E42.
-pub async fn upload_text(ctx: &Ctx, caller: &Caller, kb_id: &str, body: &Value) -> ApiResult<Outcome> {
+pub async fn upload_text(ctx: &Ctx, caller: &Caller, kb_id: &str, input: TextDocumentInput) -> ApiResult<DocumentRow> {
     let mut tx = ctx.db.write().await?;
     let kb = load_kb(tx.conn(), &caller.tenant_id, kb_id).await?;
-    let mut f = Fields::new(body);
-    let source_id = f.opt_str("sourceId", 100);
-    let input = text_input(&mut f);
-    f.finish()?;
-    let input = input.ok_or_else(|| ApiError::invalid("content", "is required"))?;
-    if let Some(s) = &source_id
+    let mut p = Problems::default();
+    if let Some(s) = &input.source_id {
+        p.text("sourceId", s, 100, false);
+    }
+    let text = text_input(&input, &mut p);
+    p.finish()?;
+    if let Some(s) = &input.source_id
         && store::get_item(tx.conn(), store::Kind::Source, &caller.tenant_id, &kb.id, s).await?.is_none()
     {
         return Err(ApiError::invalid("sourceId", "does not name a source of this knowledge base"));
     }
-    let (d, _) = queue_document(ctx, tx.conn(), &kb, input, source_id, "TEXT_UPLOAD", None).await?;
+    let (d, _) = queue_document(ctx, tx.conn(), &kb, text, input.source_id, DocumentOrigin::TextUpload, None).await?;
     tx.commit().await?;
     jobs::wake();
-    Ok(Outcome::Created(render_document(&d)))
+    Ok(d)
 }
 
 /// E65.
-pub async fn list_jobs(ctx: &Ctx, caller: &Caller, kb_id: &str, q: &super::paging::Query) -> ApiResult<Outcome> {
-    use super::paging::{enum_param, list_body, page_request};
+pub async fn list_jobs(ctx: &Ctx, caller: &Caller, kb_id: &str, q: &super::paging::Query) -> ApiResult<Page<JobRow>> {
+    use super::paging::{enum_param, page_request};
     let page = page_request(q, 20, 100)?;
-    let status = enum_param(q, "status", JOB_STATUSES)?;
-    let kind = enum_param(q, "type", JOB_TYPES)?;
+    let status = enum_param(q, "status", KnowledgeJobStatus::VALUES)?;
+    let kind = enum_param(q, "type", KnowledgeJobType::VALUES)?;
     let mut conn = ctx.db.read().await?;
     let kb = load_kb(&mut conn, &caller.tenant_id, kb_id).await?;
-    let rows =
-        store::list_jobs(&mut conn, &caller.tenant_id, &kb.id, status.as_deref(), kind.as_deref(), &page).await?;
-    Ok(Outcome::Ok(list_body(ctx.settings.max_page_bytes, rows.map(|j| render_job(&j)))))
+    Ok(store::list_jobs(&mut conn, &caller.tenant_id, &kb.id, status.as_deref(), kind.as_deref(), &page).await?)
 }
 
 /// E66.
-pub async fn get_job(ctx: &Ctx, caller: &Caller, kb_id: &str, job_id: &str) -> ApiResult<Outcome> {
+pub async fn get_job(ctx: &Ctx, caller: &Caller, kb_id: &str, job_id: &str) -> ApiResult<JobRow> {
     let mut conn = ctx.db.read().await?;
     let kb = load_kb(&mut conn, &caller.tenant_id, kb_id).await?;
-    let j = store::get_job(&mut conn, &caller.tenant_id, &kb.id, job_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("job"))?;
-    Ok(Outcome::Ok(render_job(&j)))
+    store::get_job(&mut conn, &caller.tenant_id, &kb.id, job_id).await?.ok_or_else(|| ApiError::not_found("job"))
 }
 
 /// E67: QUEUED/RUNNING → CANCELLED; an ingestion's document is left FAILED without
 /// chunks.
-pub async fn cancel_job(ctx: &Ctx, caller: &Caller, kb_id: &str, job_id: &str) -> ApiResult<Outcome> {
+pub async fn cancel_job(ctx: &Ctx, caller: &Caller, kb_id: &str, job_id: &str) -> ApiResult<JobRow> {
     let mut tx = ctx.db.write().await?;
     let kb = load_kb(tx.conn(), &caller.tenant_id, kb_id).await?;
     let j = store::get_job(tx.conn(), &caller.tenant_id, &kb.id, job_id)
@@ -329,5 +285,5 @@ pub async fn cancel_job(ctx: &Ctx, caller: &Caller, kb_id: &str, job_id: &str) -
     jobs::on_cancelled(tx.conn(), &j, now).await?;
     let j = store::get_job_by_id(tx.conn(), &j.id).await?.ok_or_else(|| ApiError::not_found("job"))?;
     tx.commit().await?;
-    Ok(Outcome::Ok(render_job(&j)))
+    Ok(j)
 }

@@ -6,15 +6,16 @@
 //! `Σ len`, `n(q)`) over every READY chunk searched, from the per-chunk term rows
 //! written at ingestion — so SQLite and PostgreSQL give identical results.
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
+use zaby::types::{RetrievalMode, RetrievalResult, RetrieveInput, RetrievedChunk};
 use zaby_knowledge::{CorpusStats, Doc, EmbeddingsClient, Mode, ScoreOptions, Scored};
 
 use super::load_kb;
 use crate::error::{ApiError, ApiResult};
-use crate::services::{Caller, Ctx, Outcome};
+use crate::services::{Caller, Ctx};
 use crate::storage::knowledge::{self as store, ChunkHit, KbRow};
 use crate::storage::sql::Conn;
-use crate::util::input::Fields;
+use crate::util::input::Problems;
 
 /// What to search for.
 #[derive(Debug, Clone)]
@@ -77,98 +78,95 @@ pub async fn search(
     Ok(scored.into_iter().map(|s| Hit { chunk: chunks[s.index].clone(), score: s.score }).collect())
 }
 
-pub fn render_hit(kb_id: &str, h: &Hit) -> Value {
-    json!({
-        "chunkId": h.chunk.id,
-        "documentId": h.chunk.document_id,
-        "knowledgeBaseId": kb_id,
-        "title": h.chunk.title,
-        "content": h.chunk.content,
-        "index": h.chunk.index,
-        "score": h.score,
-        "sourceId": h.chunk.source_id,
-        "metadata": h.chunk.metadata,
-    })
+/// A retrieval's answer (E48): the chunks found, best first.
+pub struct Retrieval {
+    pub knowledge_base_id: String,
+    pub query: String,
+    pub hits: Vec<Hit>,
 }
 
-/// Reads `RetrieveInput` (alias `limit` → `topK`).
-/// `(query, topK, minScore, mode, sourceIds)` of a `RetrieveInput`.
-type RetrieveInput = (String, Option<i64>, f64, Mode, Option<Vec<String>>);
+/// A provisional answer (E49): the chunks found and, when there are any, the answer
+/// written from them.
+pub struct Answer {
+    pub query: String,
+    pub answer: Option<String>,
+    pub hits: Vec<Hit>,
+}
 
-fn retrieve_input(body: &Value) -> ApiResult<RetrieveInput> {
-    let mut f = Fields::new(body);
-    let query = match f.raw("query") {
-        None | Some(Value::Null) => {
-            f.error("query", "is required");
-            None
-        }
-        Some(_) => f.opt_text("query", 10_000),
+/// `RetrievalResult`: built here rather than with the handlers' wire types because
+/// the built-in `kb_search` tool ([`kb_search`]) answers it too.
+pub fn retrieval_result(r: Retrieval) -> RetrievalResult {
+    let Retrieval { knowledge_base_id, query, hits } = r;
+    let items: Vec<RetrievedChunk> = hits
+        .into_iter()
+        .map(|h| RetrievedChunk {
+            chunk_id: h.chunk.id,
+            document_id: h.chunk.document_id,
+            knowledge_base_id: knowledge_base_id.clone(),
+            title: h.chunk.title,
+            content: h.chunk.content,
+            index: h.chunk.index,
+            score: h.score,
+            source_id: h.chunk.source_id,
+            metadata: h.chunk.metadata.as_object().cloned().unwrap_or_default(),
+            extra: Map::new(),
+        })
+        .collect();
+    RetrievalResult {
+        query,
+        knowledge_base_id: Some(knowledge_base_id),
+        total: Some(items.len() as i64),
+        items,
+        extra: Map::new(),
+    }
+}
+
+/// Checks what the catalogue cannot say of a `RetrieveInput` (`limit` is the alias of
+/// `topK`); `top_k` is not yet capped by the profile.
+fn retrieve_input(input: RetrieveInput) -> ApiResult<SearchParams> {
+    let mut p = Problems::default();
+    p.text("query", &input.query, 10_000, true);
+    let top_k = crate::services::memory::top_k(&mut p, input.top_k, &input.extra);
+    let min_score = input.min_score.unwrap_or(0.0);
+    if zaby_knowledge::scoring::validate_min_score(min_score).is_err() {
+        p.add("minScore", "must be a number between 0 and 1");
+    }
+    let mode = match input.mode.unwrap_or(RetrievalMode::Hybrid) {
+        RetrievalMode::Semantic => Mode::Semantic,
+        RetrievalMode::Keyword => Mode::Keyword,
+        RetrievalMode::Hybrid => Mode::Hybrid,
     };
-    let top_key = if f.has("topK") && !f.raw("topK").is_some_and(Value::is_null) { "topK" } else { "limit" };
-    let top_k = match f.raw(top_key) {
-        None | Some(Value::Null) => None,
-        Some(v) => match v.as_i64().filter(|_| v.is_i64() || v.is_u64()) {
-            Some(n) if zaby_knowledge::scoring::validate_top_k(n).is_ok() => Some(n),
-            _ => {
-                f.error(top_key, "must be an integer between 1 and 50");
-                None
-            }
-        },
-    };
-    let min_score = match f.raw("minScore") {
-        None | Some(Value::Null) => 0.0,
-        Some(v) => match v.as_f64() {
-            Some(x) if zaby_knowledge::scoring::validate_min_score(x).is_ok() => x,
-            _ => {
-                f.error("minScore", "must be a number between 0 and 1");
-                0.0
-            }
-        },
-    };
-    let mode = match f.raw("mode") {
-        None | Some(Value::Null) => Mode::Hybrid,
-        Some(v) => match v.as_str().map(Mode::parse) {
-            Some(Ok(m)) => m,
-            Some(Err(e)) => {
-                f.error("mode", e.message);
-                Mode::Hybrid
-            }
-            None => {
-                f.error("mode", "must be a string");
-                Mode::Hybrid
-            }
-        },
-    };
-    let source_ids = f.opt_str_list("sourceIds", 100);
-    f.finish()?;
-    Ok((query.unwrap_or_default(), top_k, min_score, mode, source_ids))
+    if let Some(ids) = &input.source_ids {
+        p.texts("sourceIds", ids, 100);
+    }
+    p.finish()?;
+    Ok(SearchParams { query: input.query, top_k, min_score, mode, source_ids: input.source_ids })
 }
 
 /// Loads an ACTIVE knowledge base and builds the search of E48/E49: `topK` (default
 /// 5) capped by the default profile's `maxChunks`.
-async fn prepare(conn: &mut Conn, caller: &Caller, kb_id: &str, body: &Value) -> ApiResult<(KbRow, SearchParams)> {
+async fn prepare(
+    conn: &mut Conn,
+    caller: &Caller,
+    kb_id: &str,
+    input: RetrieveInput,
+) -> ApiResult<(KbRow, SearchParams)> {
     let kb = load_kb(conn, &caller.tenant_id, kb_id).await?;
-    let (query, top_k, min_score, mode, source_ids) = retrieve_input(body)?;
+    let mut params = retrieve_input(input)?;
     if kb.status != "ACTIVE" {
         return Err(ApiError::conflict("CONFLICT", "the knowledge base is INACTIVE"));
     }
     let profile = super::kb_profile(conn, &kb.id).await?;
-    let top_k = profile.cap_top_k(top_k.unwrap_or(zaby_knowledge::scoring::DEFAULT_TOP_K as i64) as usize);
-    Ok((kb, SearchParams { query, top_k, min_score, mode, source_ids }))
+    params.top_k = profile.cap_top_k(params.top_k);
+    Ok((kb, params))
 }
 
 /// E48.
-pub async fn retrieve(ctx: &Ctx, caller: &Caller, kb_id: &str, body: &Value) -> ApiResult<Outcome> {
+pub async fn retrieve(ctx: &Ctx, caller: &Caller, kb_id: &str, input: RetrieveInput) -> ApiResult<Retrieval> {
     let mut conn = ctx.db.read().await?;
-    let (kb, params) = prepare(&mut conn, caller, kb_id, body).await?;
+    let (kb, params) = prepare(&mut conn, caller, kb_id, input).await?;
     let hits = search(ctx.embeddings.as_ref(), &mut conn, &kb, &params).await?;
-    let items: Vec<Value> = hits.iter().map(|h| render_hit(&kb.id, h)).collect();
-    Ok(Outcome::Ok(json!({
-        "query": params.query,
-        "knowledgeBaseId": kb.id,
-        "total": items.len(),
-        "items": items,
-    })))
+    Ok(Retrieval { knowledge_base_id: kb.id, query: params.query, hits })
 }
 
 /// Characters of the best chunk the development model answers with.
@@ -221,28 +219,13 @@ async fn model_answer(ctx: &Ctx, query: &str, hits: &[Hit]) -> ApiResult<String>
 }
 
 /// E49. The answer is written by the model mapped to `zaby` ([`model_answer`]).
-pub async fn provisional_answer(ctx: &Ctx, caller: &Caller, kb_id: &str, body: &Value) -> ApiResult<Outcome> {
+pub async fn provisional_answer(ctx: &Ctx, caller: &Caller, kb_id: &str, input: RetrieveInput) -> ApiResult<Answer> {
     let mut conn = ctx.db.read().await?;
-    let (kb, params) = prepare(&mut conn, caller, kb_id, body).await?;
+    let (kb, params) = prepare(&mut conn, caller, kb_id, input).await?;
     let hits = search(ctx.embeddings.as_ref(), &mut conn, &kb, &params).await?;
-    let citations: Vec<Value> = hits
-        .iter()
-        .map(|h| {
-            json!({"chunkId": h.chunk.id, "documentId": h.chunk.document_id, "title": h.chunk.title, "score": h.score})
-        })
-        .collect();
     drop(conn);
-    let (status, answer, confidence) = match hits.first() {
-        Some(best) => ("ANSWERED", model_answer(ctx, &params.query, &hits).await?, best.score),
-        None => ("NO_ANSWER", String::new(), 0.0),
-    };
-    Ok(Outcome::Ok(json!({
-        "query": params.query,
-        "status": status,
-        "answer": answer,
-        "confidence": confidence,
-        "citations": citations,
-    })))
+    let answer = if hits.is_empty() { None } else { Some(model_answer(ctx, &params.query, &hits).await?) };
+    Ok(Answer { query: params.query, answer, hits })
 }
 
 /// `kb_search` of the built-in MCP server (`zaby_mcp::builtin::KnowledgeSearch`, used
@@ -258,8 +241,8 @@ pub async fn kb_search(
     let fail = |e: ApiError| ToolFailure::new(e.code, e.message);
     let caller =
         Caller { tenant_id: tenant_id.to_string(), kind: crate::services::CallerKind::Tenant { user: "mcp".into() } };
-    let body = json!({"query": request.query, "topK": request.top_k});
-    match retrieve(ctx, &caller, &request.knowledge_base_id, &body).await.map_err(fail)? {
-        Outcome::Ok(v) | Outcome::Created(v) | Outcome::Replayed(v) => Ok(v),
-    }
+    let input =
+        RetrieveInput { query: request.query, top_k: Some(i64::from(request.top_k)), ..RetrieveInput::default() };
+    let found = retrieve(ctx, &caller, &request.knowledge_base_id, input).await.map_err(fail)?;
+    serde_json::to_value(retrieval_result(found)).map_err(|e| ToolFailure::new("INTERNAL_ERROR", e.to_string()))
 }

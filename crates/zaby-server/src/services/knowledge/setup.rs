@@ -1,34 +1,54 @@
 //! Sources (E53–E57), source groups (E50–E52), ingestion policies (E58–E60), the
 //! governance policy (E61) and profiles (E62–E64) of a knowledge base.
+//!
+//! Creating and updating share one path: a create's input is read as the update
+//! that sets every member it gives, over a new row holding the defaults.
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
+use zaby::types::{
+    GovernancePolicyInput, IngestionPolicyInput, IngestionPolicyUpdateInput, LinkSourceCredentialInput, ProfileInput,
+    ProfileUpdateInput, SourceGroupInput, SourceGroupUpdateInput, SourceInput, SourceUpdateInput,
+};
 use zaby_knowledge::ProfileConfig;
 
-use super::{ACTIVE_INACTIVE, from_field_error, load_kb, render_job};
+use super::{ACTIVE_INACTIVE, from_field_error, load_kb};
 use crate::error::{ApiError, ApiResult};
-use crate::services::paging::{Query, enum_param, list_body, page_request, str_param};
-use crate::services::{Caller, Ctx, Outcome};
-use crate::storage::knowledge::{self as store, GovernanceRow, ItemRow, Kind};
+use crate::services::paging::{Query, enum_param, page_request, str_param};
+use crate::services::{Caller, Ctx};
+use crate::storage::knowledge::{self as store, GovernanceRow, ItemRow, JobRow, Kind};
+use crate::storage::page::Page;
 use crate::storage::sql::Conn;
-use crate::util::clock::{iso, iso_opt, now_ms};
+use crate::util::clock::now_ms;
 use crate::util::ids::new_id;
-use crate::util::input::{Fields, Patch};
+use crate::util::input::Problems;
 
 const SYNC_MODES: &[&str] = &["MANUAL", "SCHEDULED"];
+const SOURCE_STATUSES: &[&str] = &["ACTIVE", "INACTIVE", "ERROR"];
+const NAME_MAX: usize = 200;
+const ID_MAX: usize = 100;
 
-fn base(r: &ItemRow) -> Value {
-    json!({"id": r.id, "knowledgeBaseId": r.kb_id})
+/// A create's input as the update that sets every member it gives (an update's
+/// input is itself), so creating and updating share one path.
+pub trait AsUpdate<U> {
+    fn into_update(self) -> U;
 }
 
-fn merge(mut a: Value, b: Value) -> Value {
-    if let (Some(a), Value::Object(b)) = (a.as_object_mut(), b) {
-        a.extend(b);
+impl<U> AsUpdate<U> for U {
+    fn into_update(self) -> U {
+        self
     }
-    a
 }
 
-fn stamps(r: &ItemRow) -> Value {
-    json!({"createdAt": iso(r.created_at), "updatedAt": iso(r.updated_at)})
+/// A saved row and whether it is new (201) rather than updated (200).
+pub struct Saved<T> {
+    pub row: T,
+    pub created: bool,
+}
+
+/// A source group or source with the number of its sources or documents.
+pub struct Counted {
+    pub row: ItemRow,
+    pub count: i64,
 }
 
 fn new_item(caller: &Caller, kb_id: &str, status: String, doc: Value) -> ItemRow {
@@ -57,110 +77,143 @@ async fn load_item(conn: &mut Conn, kind: Kind, caller: &Caller, kb_id: &str, id
     store::get_item(conn, kind, &caller.tenant_id, kb_id, id).await?.ok_or_else(|| ApiError::not_found(what))
 }
 
-/// Applies an optional-object patch (`null` not allowed) to `doc[key]`.
-fn patch_object(f: &mut Fields, doc: &mut Value, key: &str) {
-    if let Some(v) = f.present_object(key) {
-        doc[key] = v;
+/// The row being saved: the existing one (404 when `id` names none), else a new one
+/// with `status` and `doc` as defaults.
+async fn target(
+    conn: &mut Conn,
+    kind: Kind,
+    caller: &Caller,
+    kb_id: &str,
+    id: Option<&str>,
+    defaults: (&str, Value),
+) -> ApiResult<(ItemRow, bool)> {
+    Ok(match id {
+        Some(id) => (load_item(conn, kind, caller, kb_id, id).await?, false),
+        None => (new_item(caller, kb_id, defaults.0.to_string(), defaults.1), true),
+    })
+}
+
+async fn write(conn: &mut Conn, kind: Kind, r: &ItemRow, created: bool) -> ApiResult<()> {
+    if created {
+        store::insert_item(conn, kind, r).await?;
+    } else {
+        store::update_item(conn, kind, r).await?;
+    }
+    Ok(())
+}
+
+/// `name` when given: 1–200 characters.
+fn check_name(p: &mut Problems, name: Option<&String>) {
+    if let Some(n) = name {
+        p.text("name", n, NAME_MAX, false);
     }
 }
 
-fn required_name(f: &mut Fields, create: bool) -> Option<String> {
-    if create {
-        return f.req_str("name", 200);
-    }
-    match f.patch_str("name", 200, false) {
-        Patch::Null => {
-            f.error("name", "must not be null");
-            None
-        }
-        Patch::Set(s) => Some(s),
-        Patch::Absent => None,
+/// A status member when given: one of `allowed`.
+fn check_status(p: &mut Problems, status: Option<&String>, allowed: &[&str]) {
+    if let Some(s) = status
+        && !allowed.contains(&s.as_str())
+    {
+        p.add("status", format!("must be one of {}", allowed.join(", ")));
     }
 }
 
-fn status_patch(f: &mut Fields, create: bool) -> Option<String> {
-    if create {
-        return f.opt_enum("status", ACTIVE_INACTIVE);
+/// An id member naming another row: 1–100 characters.
+fn check_id(p: &mut Problems, field: &str, id: Option<&String>) {
+    if let Some(id) = id {
+        p.text(field, id, ID_MAX, false);
     }
-    match f.patch_enum("status", ACTIVE_INACTIVE) {
-        Patch::Null => {
-            f.error("status", "must not be null");
-            None
+}
+
+/// Stores the free-form objects given, leaving the others as they are.
+fn set_objects<const N: usize>(doc: &mut Value, objects: [(&str, Option<Map<String, Value>>); N]) {
+    for (key, value) in objects {
+        if let Some(v) = value {
+            doc[key] = Value::Object(v);
         }
-        Patch::Set(s) => Some(s),
-        Patch::Absent => None,
     }
+}
+
+async fn check_ref(conn: &mut Conn, kind: Kind, caller: &Caller, kb_id: &str, field: &str, id: &str) -> ApiResult<()> {
+    if store::get_item(conn, kind, &caller.tenant_id, kb_id, id).await?.is_none() {
+        let what = if kind == Kind::Source { "a source" } else { "a source group" };
+        return Err(ApiError::invalid(field, &format!("does not name {what} of this knowledge base")));
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------- source groups
 
-async fn render_group(conn: &mut Conn, r: &ItemRow) -> ApiResult<Value> {
-    let count = store::count_group_sources(conn, &r.id).await?;
-    let d = &r.doc;
-    Ok(merge(
-        merge(base(r), stamps(r)),
-        json!({
-            "name": d["name"], "sourceType": d["sourceType"], "syncMode": d["syncMode"], "status": r.status,
-            "description": d["description"], "metadata": d["metadata"], "sourceCount": count,
-        }),
-    ))
+impl AsUpdate<SourceGroupUpdateInput> for SourceGroupInput {
+    fn into_update(self) -> SourceGroupUpdateInput {
+        let i = self;
+        SourceGroupUpdateInput {
+            name: Some(i.name),
+            source_type: i.source_type,
+            sync_mode: i.sync_mode,
+            status: i.status,
+            description: i.description.map(Some),
+            metadata: i.metadata,
+            extra: i.extra,
+        }
+    }
+}
+
+async fn counted_group(conn: &mut Conn, row: ItemRow) -> ApiResult<Counted> {
+    let count = store::count_group_sources(conn, &row.id).await?;
+    Ok(Counted { row, count })
 }
 
 /// E51 / E52.
-pub async fn save_group(ctx: &Ctx, caller: &Caller, kb_id: &str, id: Option<&str>, body: &Value) -> ApiResult<Outcome> {
+pub async fn save_group(
+    ctx: &Ctx,
+    caller: &Caller,
+    kb_id: &str,
+    id: Option<&str>,
+    input: ApiResult<SourceGroupUpdateInput>,
+) -> ApiResult<Saved<Counted>> {
     let mut tx = ctx.db.write().await?;
     let kb = load_kb(tx.conn(), &caller.tenant_id, kb_id).await?;
-    let existing = match id {
-        Some(id) => Some(load_item(tx.conn(), Kind::SourceGroup, caller, &kb.id, id).await?),
-        None => None,
-    };
-    let create = existing.is_none();
-    let mut f = Fields::new(body);
-    let name = required_name(&mut f, create);
-    let source_type = f.opt_str("sourceType", 200);
-    let sync_mode = f.opt_enum("syncMode", SYNC_MODES);
-    let status = status_patch(&mut f, create);
-    let description = f.patch_str("description", 10_000, true);
-    let mut r = existing.clone().unwrap_or_else(|| {
-        new_item(
-            caller,
-            &kb.id,
-            "ACTIVE".into(),
-            json!({"sourceType": "MANUAL_UPLOAD", "syncMode": "MANUAL", "description": null, "metadata": {}}),
-        )
-    });
-    patch_object(&mut f, &mut r.doc, "metadata");
-    f.finish()?;
-    if let Some(n) = name {
-        r.doc["name"] = json!(n);
+    // The stored form of the members without a column (not an API object).
+    let defaults = json!({"sourceType": "MANUAL_UPLOAD", "syncMode": "MANUAL", "description": null, "metadata": {}});
+    let (mut r, created) = target(tx.conn(), Kind::SourceGroup, caller, &kb.id, id, ("ACTIVE", defaults)).await?;
+    let input = input?;
+    let mut p = Problems::default();
+    check_name(&mut p, input.name.as_ref());
+    if let Some(t) = &input.source_type {
+        p.text("sourceType", t, NAME_MAX, false);
     }
-    if let Some(s) = source_type {
-        r.doc["sourceType"] = json!(s);
+    if let Some(m) = &input.sync_mode
+        && !SYNC_MODES.contains(&m.as_str())
+    {
+        p.add("syncMode", format!("must be one of {}", SYNC_MODES.join(", ")));
     }
-    if let Some(s) = sync_mode {
-        r.doc["syncMode"] = json!(s);
+    check_status(&mut p, input.status.as_ref(), ACTIVE_INACTIVE);
+    if let Some(Some(d)) = &input.description {
+        p.text("description", d, 10_000, true);
     }
-    if let Some(s) = status {
+    p.finish()?;
+    for (key, value) in [("name", input.name), ("sourceType", input.source_type), ("syncMode", input.sync_mode)] {
+        if let Some(v) = value {
+            r.doc[key] = json!(v);
+        }
+    }
+    if let Some(d) = input.description {
+        r.doc["description"] = json!(d);
+    }
+    set_objects(&mut r.doc, [("metadata", input.metadata)]);
+    if let Some(s) = input.status {
         r.status = s;
     }
-    match description {
-        Patch::Absent => {}
-        Patch::Null => r.doc["description"] = Value::Null,
-        Patch::Set(s) => r.doc["description"] = json!(s),
-    }
     r.updated_at = now_ms();
-    if create {
-        store::insert_item(tx.conn(), Kind::SourceGroup, &r).await?;
-    } else {
-        store::update_item(tx.conn(), Kind::SourceGroup, &r).await?;
-    }
-    let out = render_group(tx.conn(), &r).await?;
+    write(tx.conn(), Kind::SourceGroup, &r, created).await?;
+    let row = counted_group(tx.conn(), r).await?;
     tx.commit().await?;
-    Ok(if create { Outcome::Created(out) } else { Outcome::Ok(out) })
+    Ok(Saved { row, created })
 }
 
 /// E50.
-pub async fn list_groups(ctx: &Ctx, caller: &Caller, kb_id: &str, q: &Query) -> ApiResult<Outcome> {
+pub async fn list_groups(ctx: &Ctx, caller: &Caller, kb_id: &str, q: &Query) -> ApiResult<Page<Counted>> {
     let page = page_request(q, 20, 100)?;
     let mut eqs = Vec::new();
     if let Some(s) = enum_param(q, "status", ACTIVE_INACTIVE)? {
@@ -169,118 +222,83 @@ pub async fn list_groups(ctx: &Ctx, caller: &Caller, kb_id: &str, q: &Query) -> 
     let mut conn = ctx.db.read().await?;
     let kb = load_kb(&mut conn, &caller.tenant_id, kb_id).await?;
     let rows = store::list_items(&mut conn, Kind::SourceGroup, &caller.tenant_id, &kb.id, &eqs, &page).await?;
-    let mut items = Vec::new();
-    for r in &rows.items {
-        items.push(render_group(&mut conn, r).await?);
+    let Page { items, cursors, next_cursor, total } = rows;
+    let mut counted = Vec::with_capacity(items.len());
+    for r in items {
+        counted.push(counted_group(&mut conn, r).await?);
     }
-    Ok(Outcome::Ok(list_body(
-        ctx.settings.max_page_bytes,
-        crate::storage::page::Page { items, cursors: rows.cursors, next_cursor: rows.next_cursor, total: rows.total },
-    )))
+    Ok(Page { items: counted, cursors, next_cursor, total })
 }
 
 // ---------------------------------------------------------------- sources
 
-pub async fn render_source(conn: &mut Conn, r: &ItemRow) -> ApiResult<Value> {
-    let count = store::count_source_documents(conn, &r.id).await?;
-    let d = &r.doc;
-    Ok(merge(
-        merge(base(r), stamps(r)),
-        json!({
-            "sourceGroupId": r.link, "name": d["name"], "type": r.extra, "config": d["config"], "status": r.status,
-            "credentialId": d["credentialId"], "lastSyncedAt": iso_opt(d["lastSyncedAt"].as_i64()),
-            "lastJobId": d["lastJobId"], "documentCount": count, "metadata": d["metadata"],
-        }),
-    ))
+impl AsUpdate<SourceUpdateInput> for SourceInput {
+    fn into_update(self) -> SourceUpdateInput {
+        let i = self;
+        SourceUpdateInput {
+            name: Some(i.name),
+            r#type: Some(i.r#type),
+            config: i.config,
+            source_group_id: i.source_group_id.map(Some),
+            status: i.status,
+            metadata: i.metadata,
+            extra: i.extra,
+        }
+    }
 }
 
-const SOURCE_STATUSES: &[&str] = &["ACTIVE", "INACTIVE", "ERROR"];
+async fn counted_source(conn: &mut Conn, row: ItemRow) -> ApiResult<Counted> {
+    let count = store::count_source_documents(conn, &row.id).await?;
+    Ok(Counted { row, count })
+}
 
-/// E54 / E55.
+/// E54 / E55. A new source is ACTIVE or INACTIVE; an update may also mark it ERROR.
 pub async fn save_source(
     ctx: &Ctx,
     caller: &Caller,
     kb_id: &str,
     id: Option<&str>,
-    body: &Value,
-) -> ApiResult<Outcome> {
+    input: ApiResult<SourceUpdateInput>,
+) -> ApiResult<Saved<Counted>> {
     let mut tx = ctx.db.write().await?;
     let kb = load_kb(tx.conn(), &caller.tenant_id, kb_id).await?;
-    let existing = match id {
-        Some(id) => Some(load_item(tx.conn(), Kind::Source, caller, &kb.id, id).await?),
-        None => None,
-    };
-    let create = existing.is_none();
-    let mut f = Fields::new(body);
-    let name = required_name(&mut f, create);
-    let kind = if create {
-        f.req_str("type", 200)
-    } else {
-        match f.patch_str("type", 200, false) {
-            Patch::Null => {
-                f.error("type", "must not be null");
-                None
-            }
-            Patch::Set(s) => Some(s),
-            Patch::Absent => None,
-        }
-    };
-    let status = if create {
-        f.opt_enum("status", ACTIVE_INACTIVE)
-    } else {
-        match f.patch_enum("status", SOURCE_STATUSES) {
-            Patch::Null => {
-                f.error("status", "must not be null");
-                None
-            }
-            Patch::Set(s) => Some(s),
-            Patch::Absent => None,
-        }
-    };
-    let group = f.patch_str("sourceGroupId", 100, false);
-    let mut r = existing.clone().unwrap_or_else(|| {
-        new_item(
-            caller,
-            &kb.id,
-            "ACTIVE".into(),
-            json!({"config": {}, "credentialId": null, "lastSyncedAt": null, "lastJobId": null, "metadata": {}}),
-        )
-    });
-    patch_object(&mut f, &mut r.doc, "config");
-    patch_object(&mut f, &mut r.doc, "metadata");
-    f.finish()?;
-    match group {
-        Patch::Absent => {}
-        Patch::Null => r.link = None,
-        Patch::Set(g) => {
-            if store::get_item(tx.conn(), Kind::SourceGroup, &caller.tenant_id, &kb.id, &g).await?.is_none() {
-                return Err(ApiError::invalid("sourceGroupId", "does not name a source group of this knowledge base"));
-            }
-            r.link = Some(g);
-        }
+    // The stored form of the members without a column (not an API object).
+    let defaults = json!({"config": {}, "credentialId": null, "lastSyncedAt": null, "lastJobId": null, "metadata": {}});
+    let (mut r, created) = target(tx.conn(), Kind::Source, caller, &kb.id, id, ("ACTIVE", defaults)).await?;
+    let input = input?;
+    let mut p = Problems::default();
+    check_name(&mut p, input.name.as_ref());
+    if let Some(t) = &input.r#type {
+        p.text("type", t, NAME_MAX, false);
     }
-    if let Some(n) = name {
+    check_status(&mut p, input.status.as_ref(), if created { ACTIVE_INACTIVE } else { SOURCE_STATUSES });
+    check_id(&mut p, "sourceGroupId", input.source_group_id.as_ref().and_then(Option::as_ref));
+    p.finish()?;
+    if let Some(group) = input.source_group_id {
+        if let Some(g) = &group {
+            check_ref(tx.conn(), Kind::SourceGroup, caller, &kb.id, "sourceGroupId", g).await?;
+        }
+        r.link = group;
+    }
+    if let Some(n) = input.name {
         r.doc["name"] = json!(n);
     }
-    if let Some(k) = kind {
-        r.extra = Some(k);
+    if let Some(t) = input.r#type {
+        r.extra = Some(t);
     }
-    if let Some(s) = status {
+    if let Some(s) = input.status {
         r.status = s;
     }
+    set_objects(&mut r.doc, [("config", input.config), ("metadata", input.metadata)]);
     r.updated_at = now_ms();
-    if create {
-        store::insert_item(tx.conn(), Kind::Source, &r).await?;
-    } else {
-        store::update_item(tx.conn(), Kind::Source, &r).await?;
-    }
-    let out = render_source(tx.conn(), &r).await?;
+    write(tx.conn(), Kind::Source, &r, created).await?;
+    let row = counted_source(tx.conn(), r).await?;
     tx.commit().await?;
-    Ok(if create { Outcome::Created(out) } else { Outcome::Ok(out) })
+    Ok(Saved { row, created })
 }
 
 /// E53.
-pub async fn list_sources(ctx: &Ctx, caller: &Caller, kb_id: &str, q: &Query) -> ApiResult<Outcome> {
+pub async fn list_sources(ctx: &Ctx, caller: &Caller, kb_id: &str, q: &Query) -> ApiResult<Page<Counted>> {
     let page = page_request(q, 20, 100)?;
     let mut eqs = Vec::new();
     if let Some(s) = enum_param(q, "status", SOURCE_STATUSES)? {
@@ -295,18 +313,16 @@ pub async fn list_sources(ctx: &Ctx, caller: &Caller, kb_id: &str, q: &Query) ->
     let mut conn = ctx.db.read().await?;
     let kb = load_kb(&mut conn, &caller.tenant_id, kb_id).await?;
     let rows = store::list_items(&mut conn, Kind::Source, &caller.tenant_id, &kb.id, &eqs, &page).await?;
-    let mut items = Vec::new();
-    for r in &rows.items {
-        items.push(render_source(&mut conn, r).await?);
+    let Page { items, cursors, next_cursor, total } = rows;
+    let mut counted = Vec::with_capacity(items.len());
+    for r in items {
+        counted.push(counted_source(&mut conn, r).await?);
     }
-    Ok(Outcome::Ok(list_body(
-        ctx.settings.max_page_bytes,
-        crate::storage::page::Page { items, cursors: rows.cursors, next_cursor: rows.next_cursor, total: rows.total },
-    )))
+    Ok(Page { items: counted, cursors, next_cursor, total })
 }
 
 /// E56: queues a SOURCE_SYNC job.
-pub async fn reprocess_source(ctx: &Ctx, caller: &Caller, kb_id: &str, id: &str) -> ApiResult<Outcome> {
+pub async fn reprocess_source(ctx: &Ctx, caller: &Caller, kb_id: &str, id: &str) -> ApiResult<JobRow> {
     let mut tx = ctx.db.write().await?;
     let kb = load_kb(tx.conn(), &caller.tenant_id, kb_id).await?;
     let mut s = load_item(tx.conn(), Kind::Source, caller, &kb.id, id).await?;
@@ -316,40 +332,49 @@ pub async fn reprocess_source(ctx: &Ctx, caller: &Caller, kb_id: &str, id: &str)
     let job = super::jobs::queue_sync(ctx, tx.conn(), &kb, &mut s, now_ms()).await?;
     tx.commit().await?;
     super::jobs::wake();
-    Ok(Outcome::Created(render_job(&job)))
+    Ok(job)
 }
 
 /// E57: sets the source's credential.
-pub async fn link_credential(ctx: &Ctx, caller: &Caller, kb_id: &str, id: &str, body: &Value) -> ApiResult<Outcome> {
+pub async fn link_credential(
+    ctx: &Ctx,
+    caller: &Caller,
+    kb_id: &str,
+    id: &str,
+    input: ApiResult<LinkSourceCredentialInput>,
+) -> ApiResult<Counted> {
     let mut tx = ctx.db.write().await?;
     let kb = load_kb(tx.conn(), &caller.tenant_id, kb_id).await?;
     let mut s = load_item(tx.conn(), Kind::Source, caller, &kb.id, id).await?;
-    let mut f = Fields::new(body);
-    let credential = f.req_str("credentialId", 200);
-    let metadata = f.opt_object("metadata");
-    f.finish()?;
-    s.doc["credentialId"] = json!(credential);
-    if let Some(m) = metadata {
-        s.doc["metadata"] = m;
-    }
+    let input = input?;
+    let mut p = Problems::default();
+    p.text("credentialId", &input.credential_id, NAME_MAX, false);
+    p.finish()?;
+    s.doc["credentialId"] = json!(input.credential_id);
+    set_objects(&mut s.doc, [("metadata", input.metadata)]);
     s.updated_at = now_ms();
     store::update_item(tx.conn(), Kind::Source, &s).await?;
-    let out = render_source(tx.conn(), &s).await?;
+    let out = counted_source(tx.conn(), s).await?;
     tx.commit().await?;
-    Ok(Outcome::Ok(out))
+    Ok(out)
 }
 
 // ---------------------------------------------------------------- ingestion policies
 
-fn render_policy(r: &ItemRow) -> Value {
-    let d = &r.doc;
-    merge(
-        merge(base(r), stamps(r)),
-        json!({
-            "name": d["name"], "sourceId": r.link, "sourceGroupId": d["sourceGroupId"], "schedule": r.extra,
-            "status": r.status, "config": d["config"], "metadata": d["metadata"],
-        }),
-    )
+impl AsUpdate<IngestionPolicyUpdateInput> for IngestionPolicyInput {
+    fn into_update(self) -> IngestionPolicyUpdateInput {
+        let i = self;
+        IngestionPolicyUpdateInput {
+            name: Some(i.name),
+            source_id: i.source_id.map(Some),
+            source_group_id: i.source_group_id.map(Some),
+            schedule: i.schedule.map(Some),
+            status: i.status,
+            config: i.config,
+            metadata: i.metadata,
+            extra: i.extra,
+        }
+    }
 }
 
 /// E59 / E60.
@@ -358,86 +383,69 @@ pub async fn save_policy(
     caller: &Caller,
     kb_id: &str,
     id: Option<&str>,
-    body: &Value,
-) -> ApiResult<Outcome> {
+    input: ApiResult<IngestionPolicyUpdateInput>,
+) -> ApiResult<Saved<ItemRow>> {
     let mut tx = ctx.db.write().await?;
     let kb = load_kb(tx.conn(), &caller.tenant_id, kb_id).await?;
-    let existing = match id {
-        Some(id) => Some(load_item(tx.conn(), Kind::Policy, caller, &kb.id, id).await?),
-        None => None,
-    };
-    let create = existing.is_none();
-    let mut f = Fields::new(body);
-    let name = required_name(&mut f, create);
-    let source = f.patch_str("sourceId", 100, false);
-    let group = f.patch_str("sourceGroupId", 100, false);
-    let schedule = f.patch_str("schedule", 200, false);
-    let status = status_patch(&mut f, create);
-    let mut r = existing.clone().unwrap_or_else(|| {
-        new_item(caller, &kb.id, "ACTIVE".into(), json!({"sourceGroupId": null, "config": {}, "metadata": {}}))
-    });
-    patch_object(&mut f, &mut r.doc, "config");
-    patch_object(&mut f, &mut r.doc, "metadata");
-    if let Patch::Set(expr) = &schedule
-        && let Err(e) = zaby_knowledge::Schedule::parse(expr)
-    {
-        let msg = e.message.clone();
-        f.error("schedule", msg);
-    }
-    f.finish()?;
-    match source {
-        Patch::Absent => {}
-        Patch::Null => r.link = None,
-        Patch::Set(s) => {
-            if store::get_item(tx.conn(), Kind::Source, &caller.tenant_id, &kb.id, &s).await?.is_none() {
-                return Err(ApiError::invalid("sourceId", "does not name a source of this knowledge base"));
-            }
-            r.link = Some(s);
+    // The stored form of the members without a column (not an API object).
+    let defaults = json!({"sourceGroupId": null, "config": {}, "metadata": {}});
+    let (mut r, created) = target(tx.conn(), Kind::Policy, caller, &kb.id, id, ("ACTIVE", defaults)).await?;
+    let input = input?;
+    let mut p = Problems::default();
+    check_name(&mut p, input.name.as_ref());
+    check_id(&mut p, "sourceId", input.source_id.as_ref().and_then(Option::as_ref));
+    check_id(&mut p, "sourceGroupId", input.source_group_id.as_ref().and_then(Option::as_ref));
+    check_status(&mut p, input.status.as_ref(), ACTIVE_INACTIVE);
+    if let Some(Some(expr)) = &input.schedule {
+        p.text("schedule", expr, NAME_MAX, false);
+        if !p.has("schedule")
+            && let Err(e) = zaby_knowledge::Schedule::parse(expr)
+        {
+            p.add("schedule", e.message);
         }
     }
-    match group {
-        Patch::Absent => {}
-        Patch::Null => r.doc["sourceGroupId"] = Value::Null,
-        Patch::Set(g) => {
-            if store::get_item(tx.conn(), Kind::SourceGroup, &caller.tenant_id, &kb.id, &g).await?.is_none() {
-                return Err(ApiError::invalid("sourceGroupId", "does not name a source group of this knowledge base"));
-            }
-            r.doc["sourceGroupId"] = json!(g);
+    p.finish()?;
+    if let Some(source) = input.source_id {
+        if let Some(s) = &source {
+            check_ref(tx.conn(), Kind::Source, caller, &kb.id, "sourceId", s).await?;
         }
+        r.link = source;
+    }
+    if let Some(group) = input.source_group_id {
+        if let Some(g) = &group {
+            check_ref(tx.conn(), Kind::SourceGroup, caller, &kb.id, "sourceGroupId", g).await?;
+        }
+        r.doc["sourceGroupId"] = json!(group);
     }
     let now = now_ms();
-    match schedule {
-        Patch::Absent => {}
-        Patch::Null => r.extra = None,
-        Patch::Set(s) => {
-            let parsed = zaby_knowledge::Schedule::parse(&s).map_err(from_field_error)?;
+    match input.schedule {
+        None => {}
+        Some(None) => r.extra = None,
+        Some(Some(expr)) => {
+            let parsed = zaby_knowledge::Schedule::parse(&expr).map_err(from_field_error)?;
             r.extra = Some(parsed.as_str().to_string());
             // A new schedule counts from now.
             r.checked_until = now;
         }
     }
-    if let Some(n) = name {
+    if let Some(n) = input.name {
         r.doc["name"] = json!(n);
     }
-    if let Some(s) = status {
+    if let Some(s) = input.status {
         if s == "ACTIVE" && r.status != "ACTIVE" {
             r.checked_until = now;
         }
         r.status = s;
     }
+    set_objects(&mut r.doc, [("config", input.config), ("metadata", input.metadata)]);
     r.updated_at = now;
-    if create {
-        store::insert_item(tx.conn(), Kind::Policy, &r).await?;
-    } else {
-        store::update_item(tx.conn(), Kind::Policy, &r).await?;
-    }
+    write(tx.conn(), Kind::Policy, &r, created).await?;
     tx.commit().await?;
-    let out = render_policy(&r);
-    Ok(if create { Outcome::Created(out) } else { Outcome::Ok(out) })
+    Ok(Saved { row: r, created })
 }
 
 /// E58.
-pub async fn list_policies(ctx: &Ctx, caller: &Caller, kb_id: &str, q: &Query) -> ApiResult<Outcome> {
+pub async fn list_policies(ctx: &Ctx, caller: &Caller, kb_id: &str, q: &Query) -> ApiResult<Page<ItemRow>> {
     let page = page_request(q, 20, 100)?;
     let mut eqs = Vec::new();
     if let Some(s) = enum_param(q, "status", ACTIVE_INACTIVE)? {
@@ -448,43 +456,27 @@ pub async fn list_policies(ctx: &Ctx, caller: &Caller, kb_id: &str, q: &Query) -
     }
     let mut conn = ctx.db.read().await?;
     let kb = load_kb(&mut conn, &caller.tenant_id, kb_id).await?;
-    let rows = store::list_items(&mut conn, Kind::Policy, &caller.tenant_id, &kb.id, &eqs, &page).await?;
-    Ok(Outcome::Ok(list_body(ctx.settings.max_page_bytes, rows.map(|r| render_policy(&r)))))
+    Ok(store::list_items(&mut conn, Kind::Policy, &caller.tenant_id, &kb.id, &eqs, &page).await?)
 }
 
 // ---------------------------------------------------------------- governance
 
 /// E61: one policy per knowledge base, versioned.
-pub async fn upsert_governance(ctx: &Ctx, caller: &Caller, kb_id: &str, body: &Value) -> ApiResult<Outcome> {
-    let mut f = Fields::new(body);
-    let rules = match f.raw("rules") {
-        Some(Value::Array(items)) => {
-            for (i, r) in items.iter().enumerate() {
-                if !r.is_object() {
-                    f.error(&format!("rules.{i}"), "must be an object");
-                }
-            }
-            Some(Value::Array(items.clone()))
-        }
-        None | Some(Value::Null) => {
-            f.error("rules", "is required");
-            None
-        }
-        Some(_) => {
-            f.error("rules", "must be an array of objects");
-            None
-        }
-    };
-    let settings = f.opt_object("settings");
-    let metadata = f.opt_object("metadata");
+pub async fn upsert_governance(
+    ctx: &Ctx,
+    caller: &Caller,
+    kb_id: &str,
+    input: ApiResult<GovernancePolicyInput>,
+) -> ApiResult<Saved<GovernanceRow>> {
     let mut tx = ctx.db.write().await?;
     let kb = load_kb(tx.conn(), &caller.tenant_id, kb_id).await?;
-    f.finish()?;
+    let input = input?;
     let now = now_ms();
+    // The stored form of the policy's members (not an API object).
     let doc = json!({
-        "rules": rules,
-        "settings": settings.unwrap_or_else(|| json!({})),
-        "metadata": metadata.unwrap_or_else(|| json!({})),
+        "rules": input.rules,
+        "settings": input.settings.unwrap_or_default(),
+        "metadata": input.metadata.unwrap_or_default(),
     });
     let (g, created) = match store::get_governance(tx.conn(), &kb.id).await? {
         Some(mut g) => {
@@ -502,85 +494,72 @@ pub async fn upsert_governance(ctx: &Ctx, caller: &Caller, kb_id: &str, body: &V
         }
     };
     tx.commit().await?;
-    let out = json!({
-        "id": g.id, "knowledgeBaseId": g.kb_id, "rules": g.doc["rules"], "settings": g.doc["settings"],
-        "metadata": g.doc["metadata"], "version": g.version, "createdAt": iso(g.created_at), "updatedAt": iso(g.updated_at),
-    });
-    Ok(if created { Outcome::Created(out) } else { Outcome::Ok(out) })
+    Ok(Saved { row: g, created })
 }
 
 // ---------------------------------------------------------------- profiles
 
-pub fn render_profile(r: &ItemRow) -> Value {
-    let d = &r.doc;
-    merge(
-        merge(base(r), stamps(r)),
-        json!({
-            "name": d["name"], "description": d["description"], "config": d["config"],
-            "isDefault": r.status == "1", "metadata": d["metadata"],
-        }),
-    )
+impl AsUpdate<ProfileUpdateInput> for ProfileInput {
+    fn into_update(self) -> ProfileUpdateInput {
+        let i = self;
+        ProfileUpdateInput {
+            name: Some(i.name),
+            config: i.config,
+            description: i.description.map(Some),
+            is_default: i.is_default,
+            metadata: i.metadata,
+            extra: i.extra,
+        }
+    }
 }
 
-/// E63 / E64.
+/// E63 / E64. `is_default` is stored in the status column as "1"/"0".
 pub async fn save_profile(
     ctx: &Ctx,
     caller: &Caller,
     kb_id: &str,
     id: Option<&str>,
-    body: &Value,
-) -> ApiResult<Outcome> {
+    input: ApiResult<ProfileUpdateInput>,
+) -> ApiResult<Saved<ItemRow>> {
     let mut tx = ctx.db.write().await?;
     let kb = load_kb(tx.conn(), &caller.tenant_id, kb_id).await?;
-    let existing = match id {
-        Some(id) => Some(load_item(tx.conn(), Kind::Profile, caller, &kb.id, id).await?),
-        None => None,
-    };
-    let create = existing.is_none();
-    let mut f = Fields::new(body);
-    let name = required_name(&mut f, create);
-    let description = f.patch_str("description", 10_000, true);
-    let is_default = f.opt_bool("isDefault");
-    let mut r = existing.clone().unwrap_or_else(|| {
-        new_item(caller, &kb.id, "0".into(), json!({"description": null, "config": {}, "metadata": {}}))
-    });
-    patch_object(&mut f, &mut r.doc, "config");
-    patch_object(&mut f, &mut r.doc, "metadata");
-    if let Err(e) = ProfileConfig::from_json(&r.doc["config"]) {
-        f.error(&e.field, e.message);
+    // The stored form of the members without a column (not an API object).
+    let defaults = json!({"description": null, "config": {}, "metadata": {}});
+    let (mut r, created) = target(tx.conn(), Kind::Profile, caller, &kb.id, id, ("0", defaults)).await?;
+    let input = input?;
+    let mut p = Problems::default();
+    check_name(&mut p, input.name.as_ref());
+    if let Some(Some(d)) = &input.description {
+        p.text("description", d, 10_000, true);
     }
-    f.finish()?;
-    if let Some(n) = name {
+    set_objects(&mut r.doc, [("config", input.config), ("metadata", input.metadata)]);
+    if let Err(e) = ProfileConfig::from_json(&r.doc["config"]) {
+        p.add(&e.field, e.message);
+    }
+    p.finish()?;
+    if let Some(n) = input.name {
         r.doc["name"] = json!(n);
     }
-    match description {
-        Patch::Absent => {}
-        Patch::Null => r.doc["description"] = Value::Null,
-        Patch::Set(s) => r.doc["description"] = json!(s),
+    if let Some(d) = input.description {
+        r.doc["description"] = json!(d);
     }
     let now = now_ms();
-    if let Some(d) = is_default {
+    if let Some(d) = input.is_default {
         r.status = if d { "1".into() } else { "0".into() };
         if d {
             store::clear_default_profiles(tx.conn(), &kb.id, &r.id, now).await?;
         }
     }
     r.updated_at = now;
-    if create {
-        store::insert_item(tx.conn(), Kind::Profile, &r).await?;
-    } else {
-        store::update_item(tx.conn(), Kind::Profile, &r).await?;
-    }
+    write(tx.conn(), Kind::Profile, &r, created).await?;
     tx.commit().await?;
-    let out = render_profile(&r);
-    Ok(if create { Outcome::Created(out) } else { Outcome::Ok(out) })
+    Ok(Saved { row: r, created })
 }
 
 /// E62.
-pub async fn list_profiles(ctx: &Ctx, caller: &Caller, kb_id: &str, q: &Query) -> ApiResult<Outcome> {
+pub async fn list_profiles(ctx: &Ctx, caller: &Caller, kb_id: &str, q: &Query) -> ApiResult<Page<ItemRow>> {
     let page = page_request(q, 20, 100)?;
     let mut conn = ctx.db.read().await?;
     let kb = load_kb(&mut conn, &caller.tenant_id, kb_id).await?;
-    let rows = store::list_items(&mut conn, Kind::Profile, &caller.tenant_id, &kb.id, &[], &page).await?;
-    Ok(Outcome::Ok(list_body(ctx.settings.max_page_bytes, rows.map(|r| render_profile(&r)))))
+    Ok(store::list_items(&mut conn, Kind::Profile, &caller.tenant_id, &kb.id, &[], &page).await?)
 }

@@ -8,6 +8,9 @@ mod agents;
 mod apps;
 mod deployments;
 mod families;
+mod intelligence;
+mod knowledge;
+mod memory;
 mod policies;
 mod usage;
 
@@ -15,6 +18,12 @@ pub(crate) use agents::{agent, agent_version, deleted};
 pub(crate) use apps::external_app;
 pub(crate) use deployments::{deployment, provisioning};
 pub(crate) use families::{family_revocation, grant, token_family};
+pub(crate) use intelligence::{improvement, rollup, signal};
+pub(crate) use knowledge::{
+    document, finding, governance, ingestion_policy, job, knowledge_base, library_document, profile, projection,
+    provisional_answer, selection, source, source_group,
+};
+pub(crate) use memory::{memory_candidate, memory_item, memory_retrieval};
 pub(crate) use policies::policy;
 pub(crate) use usage::token_usage;
 use serde::Serialize;
