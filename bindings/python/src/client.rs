@@ -130,7 +130,7 @@ impl NativeClient {
         max_reconnects: i64,
         request_id: Option<String>,
         timeout_ms: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<zaby::RunEventStream> {
+    ) -> PyResult<zaby::RawRunEventStream> {
         let Inner::Runtime(runtime) = &self.inner else {
             return Err(to_py_err(ZabyError::invalid_argument("stream is a ZabyRuntime method")));
         };
@@ -143,7 +143,9 @@ impl NativeClient {
         Ok(runtime
             .stream(&run_id, query)
             .options(options)
-            .max_reconnects(max_reconnects.clamp(0, u32::MAX as i64) as u32))
+            .max_reconnects(max_reconnects.clamp(0, u32::MAX as i64) as u32)
+            // Python types events in its own stubs; it takes the data as JSON, untyped here.
+            .raw())
     }
 }
 

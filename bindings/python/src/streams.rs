@@ -15,7 +15,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyBytes;
 use tokio::sync::{Mutex, OwnedMutexGuard};
-use zaby::{CancellationToken, SseEvent, ZabyError};
+use zaby::{CancellationToken, RawSseEvent, ZabyError};
 
 use crate::bridge::Outcome;
 use crate::convert::to_py_value;
@@ -198,10 +198,11 @@ fn stop() -> PyErr {
 
 static SSE_EVENT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-/// An `SseEvent` instance of the Python class in `zaby._sse`.
-pub(crate) fn sse_event(py: Python<'_>, ev: &SseEvent) -> PyResult<Py<PyAny>> {
+/// An `SseEvent` instance of the Python class in `zaby._sse`, its data parsed as JSON.
+pub(crate) fn sse_event(py: Python<'_>, raw: RawSseEvent) -> PyResult<Py<PyAny>> {
     let cls =
         SSE_EVENT.get_or_try_init(py, || Ok::<_, PyErr>(py.import("zaby._sse")?.getattr("SseEvent")?.unbind()))?;
+    let ev = raw.into_event();
     cls.call1(py, (to_py_value(py, &ev.data)?, ev.id.as_deref(), ev.event.as_deref()))
 }
 
@@ -212,7 +213,7 @@ type Delivery = Result<(Py<PyAny>, Option<String>), PyErr>;
 /// The events of one run (`runtime.runs.stream(...)`).
 #[pyclass(frozen, module = "zaby._native")]
 pub struct RunEventStream {
-    slot: Slot<zaby::RunEventStream>,
+    slot: Slot<zaby::RawRunEventStream>,
     run_id: String,
     last_event_id: Arc<StdMutex<Option<String>>>,
     /// Events fetched with a batch and not yet handed out, oldest first.
@@ -220,7 +221,7 @@ pub struct RunEventStream {
 }
 
 impl RunEventStream {
-    pub fn new(stream: zaby::RunEventStream) -> Self {
+    pub fn new(stream: zaby::RawRunEventStream) -> Self {
         RunEventStream {
             run_id: stream.run_id().to_owned(),
             slot: Slot::new(stream),
@@ -261,8 +262,9 @@ impl RunEventStream {
             Ok(Box::new(move |py: Python<'_>| {
                 let batch = batch.map_err(to_py_err)?;
                 let mut converted = VecDeque::with_capacity(batch.items.len() + 1);
-                for ev in &batch.items {
-                    converted.push_back(sse_event(py, ev).map(|obj| (obj, ev.id.clone())));
+                for ev in batch.items {
+                    let id = ev.id.clone();
+                    converted.push_back(sse_event(py, ev).map(|obj| (obj, id)));
                 }
                 if let Some(e) = batch.error {
                     converted.push_back(Err(to_py_err(e)));

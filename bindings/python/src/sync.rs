@@ -175,14 +175,14 @@ impl SyncPaginator {
 /// The events of one run for the sync client (`for ev in runtime.runs.stream(run_id):`).
 #[pyclass(frozen, module = "zaby._native")]
 pub struct SyncRunEventStream {
-    slot: Slot<zaby::RunEventStream>,
+    slot: Slot<zaby::RawRunEventStream>,
     run_id: String,
     last_event_id: std::sync::Mutex<Option<String>>,
     signal: Option<Arc<Signal>>,
 }
 
 impl SyncRunEventStream {
-    pub fn new(stream: zaby::RunEventStream, signal: Option<Signal>) -> Self {
+    pub fn new(stream: zaby::RawRunEventStream, signal: Option<Signal>) -> Self {
         SyncRunEventStream {
             run_id: stream.run_id().to_owned(),
             slot: Slot::new(stream),
@@ -209,7 +209,7 @@ impl SyncRunEventStream {
         if let Some(id) = &event.id {
             *self.last_event_id.lock().unwrap_or_else(|p| p.into_inner()) = Some(id.clone());
         }
-        sse_event(py, &event).map(Some)
+        sse_event(py, event).map(Some)
     }
 
     /// Closes the HTTP connection; later iteration ends at once. Idempotent.

@@ -105,7 +105,7 @@ fn rust_type(expr: &str) -> String {
             continue;
         }
         if !word.is_empty() {
-            let _ = write!(out, "types::{word}");
+            let _ = write!(out, "types::{}", crate::types::rust_name(&word));
             word.clear();
         }
         if c != ' ' {

@@ -19,7 +19,7 @@ use zaby::types::{
     KnowledgeBaseInput, KnowledgeJobStatus, RunStartInput, RuntimeTokenCreateInput, RuntimeTokenPolicyInput,
     TextDocumentInput,
 };
-use zaby::{Zaby, ZabyError, ZabyRuntime};
+use zaby::{RunEvent, Zaby, ZabyError, ZabyRuntime};
 
 const HANDBOOK: &str = "# Returns\n\nCustomers can return any item within 30 days of delivery for a full refund.\n\
 Refunds reach the original payment method within 5 business days.\n\n# Shipping\n\n\
@@ -169,36 +169,32 @@ async fn main() -> zaby::Result<()> {
         let mut streaming_text = false;
         while let Some(ev) = events.next().await {
             let ev = ev?;
-            let d = &ev.data;
-            if ev.event.as_deref() == Some("text") {
+            if let RunEvent::Text { data, .. } = &ev {
                 // Text arrives in pieces; print them as they come, on one line.
                 if !streaming_text {
                     print!("    text      ");
                     streaming_text = true;
                 }
-                print!("{}", d["content"].as_str().unwrap_or_default().replace('\n', " "));
+                print!("{}", data.content.replace('\n', " "));
                 std::io::Write::flush(&mut std::io::stdout()).ok();
                 continue;
             }
             if std::mem::take(&mut streaming_text) {
                 println!();
             }
-            match ev.event.as_deref() {
-                Some("tool_call") => {
-                    println!("    tool call {} {}", d["toolName"].as_str().unwrap_or_default(), d["arguments"])
+            match ev {
+                RunEvent::ToolCall { data, .. } => {
+                    println!("    tool call {} {}", data.tool_name, serde_json::Value::Object(data.arguments))
                 }
-                Some("approval_required") => {
-                    println!(
-                        "    approval  {} needs a decision: approving",
-                        d["toolName"].as_str().unwrap_or_default()
-                    );
-                    let approval_id = d["approvalId"].as_str().unwrap_or_default();
+                RunEvent::ApprovalRequired { data, .. } => {
+                    println!("    approval  {} needs a decision: approving", data.tool_name);
                     let decision = ApprovalDecisionInput { reason: Some("demo".into()), ..Default::default() };
-                    runtime.approvals().approve(&run_id, approval_id, decision).await?;
+                    runtime.approvals().approve(&run_id, &data.approval_id, decision).await?;
                 }
-                Some("tool_result") => println!("    result    {}", d["result"]),
-                Some("RunFinished") => println!("    finished  {}", d["status"].as_str().unwrap_or_default()),
-                Some("RunError") => println!("    failed    {}: {}", d["code"], d["message"]),
+                RunEvent::ToolResult { data, .. } => println!("    result    {}", data.result),
+                RunEvent::RunFinished { data, .. } => println!("    finished  {}", data.status),
+                RunEvent::RunError { data, .. } => println!("    failed    {}: {}", data.code, data.message),
+                // Thinking, RunStarted and events of names this SDK does not know.
                 _ => {}
             }
         }

@@ -14,6 +14,13 @@
 //! raw `serde_json::Value` instead, and a `serde_json::Value` is accepted wherever an
 //! input struct is.
 //!
+//! A run's stream ([`RunEventStream`]) yields [`RunEvent`]s: one variant per event name
+//! with its payload typed, and [`RunEvent::Other`] for a name this SDK does not know (never
+//! dropped); [`RunEventStream::raw`] gives the untyped events. The stored record of an
+//! event, what `runtime.runs().events(…)` lists, is [`types::StoredRunEvent`]: the
+//! catalogue calls it `RunEvent`, and the Rust SDK renames it so that the two never
+//! share a name.
+//!
 //! ```no_run
 //! # async fn demo() -> zaby::Result<()> {
 //! use zaby::types::{AgentInput, AgentStatus};

@@ -152,7 +152,7 @@ impl AgentsClient {
         &self,
         run_id: &str,
         query: impl Into<OptionalInput<types::ListQuery>>,
-    ) -> Paginator<types::RunEvent> {
+    ) -> Paginator<types::StoredRunEvent> {
         self.core().paginate_with("agents", "iter_run_events", vec![run_id.to_owned()], query.into().into_value())
     }
 
@@ -1349,7 +1349,7 @@ impl TenantAgentsClient {
         &self,
         run_id: &str,
         query: impl Into<OptionalInput<types::ListQuery>>,
-    ) -> Paginator<types::RunEvent> {
+    ) -> Paginator<types::StoredRunEvent> {
         self.core().paginate_with(
             "tenant_agents",
             "iter_run_events",
@@ -1486,7 +1486,7 @@ impl RuntimeRunsClient {
         &self,
         run_id: &str,
         query: impl Into<OptionalInput<types::ListQuery>>,
-    ) -> Paginator<types::RunEvent> {
+    ) -> Paginator<types::StoredRunEvent> {
         self.core().paginate_with("runtime_runs", "iter_events", vec![run_id.to_owned()], query.into().into_value())
     }
 

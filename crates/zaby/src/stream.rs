@@ -14,7 +14,8 @@ use tokio_util::sync::CancellationToken;
 use crate::core::{Call, CoreRef, RequestOptions, is_success};
 use crate::error::{ApiError, ApiErrorKind, Result, ZabyError, codes};
 use crate::request::{api_error_from, send_with_retries, with_cancel};
-use crate::sse::{RawSseEvent, SseEvent, SseParser};
+use crate::run_event::RunEvent;
+use crate::sse::{RawSseEvent, SseParser};
 
 const DEFAULT_MAX_RECONNECTS: u32 = 5;
 /// The idle timeout never drops below this: heartbeats come at most 15 s apart.
@@ -22,8 +23,9 @@ const MIN_IDLE_TIMEOUT: Duration = Duration::from_millis(45_000);
 /// Statuses that a reconnect treats as one more transient failure.
 const TRANSIENT_STATUSES: [u16; 6] = [408, 429, 500, 502, 503, 504];
 
-/// The events of one run as an async stream of [`SseEvent`]. The connection opens on
-/// the first poll; configure the stream before that.
+/// The events of one run as an async stream of [`RunEvent`]s, each payload typed by the
+/// event's name; a name this SDK does not know arrives whole as [`RunEvent::Other`]. The
+/// connection opens on the first poll; configure the stream before that.
 ///
 /// Internally the events carry their data as text ([`RawSseEvent`]); it is parsed as
 /// each event is delivered, or never, through [`RunEventStream::raw`].
@@ -102,8 +104,9 @@ impl RunEventStream {
         drop(self);
     }
 
-    /// The same events with their data as the text that arrived, for a caller that
-    /// parses JSON itself (the Node binding hands it to `JSON.parse`).
+    /// The same events untyped, with their data as the text that arrived, for a caller
+    /// that parses JSON itself (the Node binding hands it to `JSON.parse`);
+    /// [`RawSseEvent::into_event`] gives an event's data as a `serde_json::Value`.
     pub fn raw(self) -> RawRunEventStream {
         RawRunEventStream(self)
     }
@@ -173,10 +176,10 @@ impl RunEventStream {
 }
 
 impl Stream for RunEventStream {
-    type Item = Result<SseEvent>;
+    type Item = Result<RunEvent>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.start().poll_next_unpin(cx).map(|item| item.map(|r| r.map(RawSseEvent::into_event)))
+        self.start().poll_next_unpin(cx).map(|item| item.map(|r| r.map(|raw| RunEvent::from(raw.into_event()))))
     }
 }
 

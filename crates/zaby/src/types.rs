@@ -1334,9 +1334,11 @@ pub struct RunUsage {
 }
 
 /// A stored run event: the stored form of a stream event.
+///
+/// `RunEvent` on the wire and in the other SDKs; renamed in Rust: [`crate::RunEvent`] is the stream event.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct RunEvent {
+pub struct StoredRunEvent {
     /// Decimal form of `seq`; equals the SSE `id:`.
     pub id: String,
     /// 1, 2, 3, … per run.
@@ -1361,10 +1363,10 @@ pub struct RunEventPage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run_id: Option<String>,
     #[serde(default)]
-    pub items: Vec<RunEvent>,
+    pub items: Vec<StoredRunEvent>,
     /// The same array as `items`.
     #[serde(default)]
-    pub events: Vec<RunEvent>,
+    pub events: Vec<StoredRunEvent>,
     /// `null` when the page reaches the newest stored event.
     #[serde(default)]
     pub next_cursor: Option<String>,

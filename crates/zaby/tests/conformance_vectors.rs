@@ -328,12 +328,13 @@ async fn stream_vectors() -> Value {
             .transport(transport.clone())
             .build()
             .unwrap();
-        let mut stream = runtime.stream("run-1", None).max_reconnects(max_reconnects);
+        // The vectors compare wire JSON: the raw events, parsed as they arrived.
+        let mut stream = runtime.stream("run-1", None).max_reconnects(max_reconnects).raw();
         let mut events = Vec::new();
         let mut error = Value::Null;
         while let Some(item) = stream.next().await {
             match item {
-                Ok(ev) => events.push(event_json(&ev)),
+                Ok(ev) => events.push(event_json(&ev.into_event())),
                 Err(e) => {
                     let api = e.api();
                     error = json!({

@@ -250,7 +250,7 @@ async fn every_binding_sends_the_request_of_its_endpoint() {
                     );
                     let events: Vec<_> = c.runtime.stream(&run_id, Some(query())).request_id(&rid).collect().await;
                     assert_eq!(events.len(), 1, "{label}");
-                    assert_eq!(events[0].as_ref().unwrap().data, answer);
+                    assert_eq!(events[0].as_ref().unwrap().raw().data, answer);
                     let r = c.only_request();
                     assert_eq!((r.method.as_str(), r.path.clone()), (method, format!("{path}{QUERY_SUFFIX}")));
                     assert!(r.stream && r.json_body.is_none());

@@ -18,7 +18,7 @@ use bytes::Bytes;
 use common::assert_error;
 use futures::StreamExt;
 use serde_json::{Value, json};
-use zaby::{SseEvent, Zaby, ZabyError, ZabyGlobalConfig, ZabyRuntime};
+use zaby::{RunEvent, Zaby, ZabyError, ZabyGlobalConfig, ZabyRuntime};
 
 /// Events of the run: 1–5 are `text`, 6 is the terminal `RunFinished`.
 const LAST: u64 = 6;
@@ -167,7 +167,7 @@ async fn stream_server(plans: Vec<Plan>) -> (Server, ZabyRuntime) {
     (server, runtime)
 }
 
-async fn drain(mut s: zaby::RunEventStream) -> (Vec<SseEvent>, Option<ZabyError>) {
+async fn drain(mut s: zaby::RunEventStream) -> (Vec<RunEvent>, Option<ZabyError>) {
     let mut out = Vec::new();
     while let Some(r) = s.next().await {
         match r {
@@ -178,8 +178,8 @@ async fn drain(mut s: zaby::RunEventStream) -> (Vec<SseEvent>, Option<ZabyError>
     (out, None)
 }
 
-fn seqs(events: &[SseEvent]) -> Vec<u64> {
-    events.iter().map(|e| e.id.as_deref().unwrap().parse().unwrap()).collect()
+fn seqs(events: &[RunEvent]) -> Vec<u64> {
+    events.iter().map(|e| e.id().unwrap().parse().unwrap()).collect()
 }
 
 fn last_ids(server: &Server) -> Vec<Option<String>> {
@@ -192,8 +192,12 @@ async fn cut_connections_resume_from_the_last_event_without_loss_or_duplicates()
     let (events, err) = drain(runtime.runs().stream("run 1", Some(json!({"afterSeq": 0})))).await;
     assert!(err.is_none(), "{err:?}");
     assert_eq!(seqs(&events), [1, 2, 3, 4, 5, 6]);
-    assert_eq!(events[2].data, json!({"content": "3"}), "the cut-off event is delivered whole after reconnecting");
-    assert_eq!(events[5].event.as_deref(), Some("RunFinished"));
+    assert!(
+        matches!(&events[2], RunEvent::Text { data, .. } if data.content == "3"),
+        "the cut-off event is delivered whole after reconnecting: {:?}",
+        events[2]
+    );
+    assert!(matches!(events[5], RunEvent::RunFinished { .. }), "{:?}", events[5]);
     assert_eq!(last_ids(&server), [None, Some("2".into()), Some("3".into()), Some("5".into())]);
     for s in server.seen() {
         assert_eq!(s.run_id, "run 1", "the run id is percent-encoded on the wire");
@@ -261,7 +265,13 @@ async fn id_less_events_then_a_cut_end_the_stream_instead_of_replaying_them() {
     // events again and again.
     let (server, runtime) = stream_server(vec![Plan::IdLessThenCut(3), Plan::IdLessThenCut(3)]).await;
     let (events, err) = drain(runtime.runs().stream("r", None)).await;
-    let contents: Vec<_> = events.iter().map(|e| e.data["content"].as_str().unwrap()).collect();
+    let contents: Vec<_> = events
+        .iter()
+        .map(|e| match e {
+            RunEvent::Text { data, .. } => data.content.as_str(),
+            other => panic!("not a text event: {other:?}"),
+        })
+        .collect();
     assert_eq!(contents, ["1", "2", "3"], "each event is delivered once");
     let err = err.expect("the stream ends with an error");
     assert_error(&err, "ZabyStreamError", Some("STREAM_DISCONNECTED"));

@@ -15,11 +15,11 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 use zaby::testing::MockResponse;
 use zaby::transport::TransportResponse;
-use zaby::{Credential, RunEventStream, SseEvent, ZabyError, ZabyGlobalConfig, ZabyRuntime};
+use zaby::{Credential, RunEvent, RunEventStream, SseEvent, ZabyError, ZabyGlobalConfig, ZabyRuntime};
 
 const STREAM: &str = "/api/v1/agent-runtime/runs/run-42/aiui";
 
-async fn drain(mut s: RunEventStream) -> (Vec<SseEvent>, Option<ZabyError>, RunEventStream) {
+async fn drain(mut s: RunEventStream) -> (Vec<RunEvent>, Option<ZabyError>, RunEventStream) {
     let mut events = Vec::new();
     while let Some(r) = s.next().await {
         match r {
@@ -30,8 +30,8 @@ async fn drain(mut s: RunEventStream) -> (Vec<SseEvent>, Option<ZabyError>, RunE
     (events, None, s)
 }
 
-fn ids(events: &[SseEvent]) -> Vec<String> {
-    events.iter().map(|e| e.id.clone().unwrap_or_else(|| "-".into())).collect()
+fn ids(events: &[RunEvent]) -> Vec<String> {
+    events.iter().map(|e| e.id().unwrap_or("-").to_owned()).collect()
 }
 
 fn text(id: &str) -> Value {
@@ -53,7 +53,12 @@ async fn yields_until_the_terminal_event_then_ends() {
     let (events, err, s) = drain(s).await;
     assert!(err.is_none(), "{err:?}");
     assert_eq!(ids(&events), ["1", "2", "3"]);
-    assert_eq!(events[0].data, json!({"content": "1"}));
+    assert!(matches!(&events[0], RunEvent::Text { data, .. } if data.content == "1"), "{:?}", events[0]);
+    assert!(
+        matches!(&events[2], RunEvent::RunFinished { data, .. } if data.run_id == "run-42" && data.status == "COMPLETED"),
+        "{:?}",
+        events[2]
+    );
     assert_eq!(s.last_event_id().as_deref(), Some("3"));
     let r = t.requests();
     assert_eq!(r.len(), 1);
@@ -434,7 +439,25 @@ async fn a_cut_off_block_is_never_delivered_and_read_errors_reconnect() {
     let (events, err, _) = drain(runtime(t.clone()).stream("run-42", None)).await;
     assert!(err.is_none(), "{err:?}");
     assert_eq!(ids(&events), ["1", "2", "3"]);
-    assert_eq!(events[1].data, json!({"whole": true}));
+    // Data that is not a `text` payload stays whole, untyped.
+    assert_eq!(
+        events[1],
+        RunEvent::Other(SseEvent { id: Some("2".into()), event: Some("text".into()), data: json!({"whole": true}) })
+    );
+}
+
+#[tokio::test]
+async fn an_event_of_an_unknown_name_arrives_as_other_between_typed_ones() {
+    let t = mock();
+    let unknown = json!({"id": "2", "event": "plan_updated", "data": {"steps": 3}});
+    t.set_sse("GET", STREAM, vec![text("1"), unknown, finished("3")]);
+    let (events, err, _) = drain(runtime(t).stream("run-42", None)).await;
+    assert!(err.is_none(), "{err:?}");
+    assert!(matches!(events[0], RunEvent::Text { .. }), "{:?}", events[0]);
+    let other = SseEvent { id: Some("2".into()), event: Some("plan_updated".into()), data: json!({"steps": 3}) };
+    assert_eq!(events[1], RunEvent::Other(other.clone()));
+    assert_eq!((events[1].name(), events[1].raw()), (Some("plan_updated"), other));
+    assert!(events[2].is_terminal());
 }
 
 #[tokio::test]

@@ -173,7 +173,7 @@ fn keywords_and_irregular_names_keep_their_wire_spelling() {
 fn list_responses_are_generic_over_their_items() {
     let wire =
         json!({"items": [{"id": "e1", "event": "text", "data": {"content": "hi"}}], "nextCursor": null, "total": 1});
-    let page: ListResponse<RunEvent> = serde_json::from_value(wire.clone()).unwrap();
+    let page: ListResponse<StoredRunEvent> = serde_json::from_value(wire.clone()).unwrap();
     assert_eq!(page.items[0].data["content"], "hi");
     assert_eq!(serde_json::to_value(&page).unwrap(), wire);
     let untyped: ListResponse = serde_json::from_value(wire).unwrap();

@@ -133,10 +133,10 @@ async fn consume_stream(runtime: &ZabyRuntime, expected: u64) -> Fallible<Value>
             first = Some(started.elapsed());
         }
         count += 1;
-        if event.id.as_deref() != Some(count.to_string().as_str()) {
-            return Err(format!("event {count} arrived with id {:?}", event.id).into());
+        if event.id() != Some(count.to_string().as_str()) {
+            return Err(format!("event {count} arrived with id {:?}", event.id()).into());
         }
-        last_event = event.event;
+        last_event = event.name().map(str::to_owned);
     }
     let total = started.elapsed();
     if count != expected || last_event.as_deref() != Some("RunFinished") {

@@ -4,7 +4,8 @@
 use futures::StreamExt;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader, Lines, Stdin};
-use zaby::{Zaby, ZabyRuntime};
+use zaby::types::{ApprovalDecisionInput, ApprovalRequired, Citation, CitationKind, RunStartInput};
+use zaby::{RunEvent, Zaby, ZabyRuntime};
 
 use super::agents;
 use crate::client::Target;
@@ -59,8 +60,8 @@ pub(crate) async fn run(
 
 /// One message and its answer; returns the run's final status.
 async fn turn(z: &Zaby, rt: &ZabyRuntime, out: Out, input: &mut Input, message: &str) -> CliResult<String> {
-    let started = rt.runs().start(json!({ "input": message, "respondAsync": true })).json().await?;
-    let run_id = text(&started, "runId");
+    let start = RunStartInput { input: message.into(), respond_async: Some(true), ..Default::default() };
+    let run_id = rt.runs().start(start).await?.run_id;
     let mut events = rt.runs().stream(&run_id, None);
     let mut status = "FAILED".to_owned();
     let mut at_line_start = true;
@@ -71,46 +72,45 @@ async fn turn(z: &Zaby, rt: &ZabyRuntime, out: Out, input: &mut Input, message: 
         *at_line_start = true;
     };
     while let Some(event) = events.next().await {
-        let event = event?;
-        let d = &event.data;
-        match event.event.as_deref().unwrap_or_default() {
-            "text" if !out.json => {
+        match event? {
+            RunEvent::Text { data, .. } if !out.json => {
                 if at_line_start {
                     out.write(&out.paint(GREEN, "agent> "));
                 }
-                out.write(&text(d, "content"));
+                out.write(&data.content);
                 at_line_start = false;
             }
-            "thinking" if !out.json => {
+            RunEvent::Thinking { data, .. } if !out.json => {
                 line_break(&mut at_line_start);
-                outln!("{}", out.paint(DIM, &format!("  … {}", text(d, "content"))));
+                outln!("{}", out.paint(DIM, &format!("  … {}", data.content)));
             }
-            "tool_call" if !out.json => {
+            RunEvent::ToolCall { data, .. } if !out.json => {
                 line_break(&mut at_line_start);
-                outln!("{}", out.paint(YELLOW, &format!("  → {} {}", text(d, "toolName"), d["arguments"])));
+                let arguments = Value::Object(data.arguments);
+                outln!("{}", out.paint(YELLOW, &format!("  → {} {arguments}", data.tool_name)));
             }
-            "tool_result" if !out.json => {
-                let style = if d["isError"] == true { RED } else { YELLOW };
-                outln!("{}", out.paint(style, &format!("  ← {} {}", text(d, "toolName"), d["result"])));
+            RunEvent::ToolResult { data, .. } if !out.json => {
+                let style = if data.is_error { RED } else { YELLOW };
+                outln!("{}", out.paint(style, &format!("  ← {} {}", data.tool_name, data.result)));
             }
-            "approval_required" => {
+            RunEvent::ApprovalRequired { data, .. } => {
                 line_break(&mut at_line_start);
-                decide(rt, out, input, &run_id, d).await?;
+                decide(rt, out, input, &run_id, data).await?;
             }
-            "RunFinished" => {
-                status = text(d, "status");
+            RunEvent::RunFinished { data, .. } => {
+                status = data.status;
                 line_break(&mut at_line_start);
                 if !out.json {
-                    print_citations(out, &d["citations"]);
+                    print_citations(out, data.citations.as_deref().unwrap_or_default());
                     if status != "COMPLETED" {
                         outln!("{}", out.paint(RED, &format!("run {run_id} {status}")));
                     }
                 }
             }
-            "RunError" => {
+            RunEvent::RunError { data, .. } => {
                 line_break(&mut at_line_start);
                 if !out.json {
-                    let msg = format!("run failed: {} ({})", text(d, "message"), text(d, "code"));
+                    let msg = format!("run failed: {} ({})", data.message, data.code);
                     eprintln!("{}", out.paint(RED, &msg));
                 }
             }
@@ -124,28 +124,37 @@ async fn turn(z: &Zaby, rt: &ZabyRuntime, out: Out, input: &mut Input, message: 
 }
 
 /// Asks `approve? [y/N]` and sends the answer; anything but y/yes (or the end of input) rejects.
-async fn decide(rt: &ZabyRuntime, out: Out, input: &mut Input, run_id: &str, d: &Value) -> CliResult {
-    let approval_id = text(d, "approvalId");
-    let question = format!("  {} {} needs your approval", text(d, "toolName"), d["arguments"]);
+async fn decide(rt: &ZabyRuntime, out: Out, input: &mut Input, run_id: &str, asked: ApprovalRequired) -> CliResult {
+    let question = format!("  {} {} needs your approval", asked.tool_name, Value::Object(asked.arguments));
     // The question goes to stderr with --json so that stdout stays one JSON document.
     let ask = |s: &str| if out.json { eprint!("{s}") } else { out.write(s) };
     ask(&format!("{}\n  approve? [y/N] ", out.paint(YELLOW, &question)));
     let answer = input.next_line().await.map_err(|e| CliError::Failed(format!("cannot read the answer: {e}")))?;
     let yes = matches!(answer.as_deref().map(|a| a.trim().to_ascii_lowercase()).as_deref(), Some("y" | "yes"));
+    let approvals = rt.approvals();
+    let id = asked.approval_id.as_str();
     if yes {
-        rt.approvals().approve(run_id, &approval_id, json!({ "reason": "approved in zaby chat" })).json().await?;
+        approvals.approve(run_id, id, decision("approved in zaby chat")).await?;
     } else {
-        rt.approvals().reject(run_id, &approval_id, json!({ "reason": "rejected in zaby chat" })).json().await?;
+        approvals.reject(run_id, id, decision("rejected in zaby chat")).await?;
     }
     Ok(())
 }
 
-fn print_citations(out: Out, citations: &Value) {
-    let Some(list) = citations.as_array().filter(|l| !l.is_empty()) else { return };
+fn decision(reason: &str) -> ApprovalDecisionInput {
+    ApprovalDecisionInput { reason: Some(reason.into()), ..Default::default() }
+}
+
+fn print_citations(out: Out, citations: &[Citation]) {
+    if citations.is_empty() {
+        return;
+    }
     outln!("{}", out.paint(DIM, "sources:"));
-    for (i, c) in list.iter().enumerate() {
-        let score = c["score"].as_f64().unwrap_or_default();
-        let what = if c["kind"] == "memory" { "memory".to_owned() } else { text(c, "title") };
-        outln!("{}", out.paint(DIM, &format!("  [{}] {what} ({score:.2})", i + 1)));
+    for (i, c) in citations.iter().enumerate() {
+        let what = match c.kind {
+            CitationKind::Memory => "memory",
+            CitationKind::Chunk => c.title.as_deref().unwrap_or_default(),
+        };
+        outln!("{}", out.paint(DIM, &format!("  [{}] {what} ({:.2})", i + 1, c.score)));
     }
 }

@@ -12,6 +12,16 @@ const KEYWORDS: &[&str] = &[
     "final", "macro", "override", "priv", "typeof", "unsized", "virtual",
 ];
 
+/// Catalogue names that the crate root also declares, renamed in Rust so that a user
+/// never has to guess which one an import means: `zaby::RunEvent` is the typed stream
+/// event, `zaby::types::StoredRunEvent` the stored record of one (`list_events`).
+const RENAMED: &[(&str, &str)] = &[("RunEvent", "StoredRunEvent")];
+
+/// The Rust name of a catalogue type.
+pub(crate) fn rust_name(name: &str) -> &str {
+    RENAMED.iter().find(|(n, _)| *n == name).map_or(name, |(_, rust)| rust)
+}
+
 pub fn emit(cat: &Catalogue) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -156,6 +166,13 @@ fn emit_type(out: &mut String, cat: &Catalogue, t: &TypeDef) {
         return;
     }
     doc_lines(out, "", &t.doc);
+    if rust_name(&t.name) != t.name {
+        let _ = writeln!(
+            out,
+            "///\n/// `{}` on the wire and in the other SDKs; renamed in Rust: [`crate::RunEvent`] is the stream event.",
+            t.name
+        );
+    }
     let params = if t.params.is_empty() {
         String::new()
     } else {
@@ -164,7 +181,7 @@ fn emit_type(out: &mut String, cat: &Catalogue, t: &TypeDef) {
     let default = if has_default(cat, t) { "Default, " } else { "" };
     let _ = writeln!(out, "#[derive(Clone, Debug, {default}PartialEq, Serialize, Deserialize)]");
     out.push_str("#[serde(rename_all = \"camelCase\")]\n");
-    let _ = writeln!(out, "pub struct {}{params} {{", t.name);
+    let _ = writeln!(out, "pub struct {}{params} {{", rust_name(&t.name));
     for f in &t.fields {
         emit_field(out, t.kind, &t.params, f);
     }
@@ -182,7 +199,7 @@ fn rust_type(ty: &Ty) -> String {
         Ty::Bool => "bool".into(),
         Ty::Any => "Value".into(),
         Ty::Object => "Map<String, Value>".into(),
-        Ty::Ref(name) => name.clone(),
+        Ty::Ref(name) => rust_name(name).to_owned(),
         Ty::List(inner) => format!("Vec<{}>", rust_type(inner)),
         Ty::Map(inner) => format!("std::collections::BTreeMap<String, {}>", rust_type(inner)),
     }

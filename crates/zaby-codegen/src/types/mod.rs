@@ -20,6 +20,7 @@ mod events;
 mod tests;
 
 use crate::Generated;
+pub(crate) use emit_rust::rust_name;
 use model::Catalogue;
 
 /// Where the catalogue lives, named in the headers of the generated files.

@@ -160,7 +160,8 @@ async fn hello_lifecycle(s: TestServer) {
     assert_eq!(body, expected);
 
     // The SDK stream and the event list read the same rows.
-    let streamed: Vec<zaby::SseEvent> = rt.runs().stream(&run_id, None).map(|e| e.unwrap()).collect::<Vec<_>>().await;
+    let streamed: Vec<zaby::SseEvent> =
+        rt.runs().stream(&run_id, None).raw().map(|e| e.unwrap().into_event()).collect::<Vec<_>>().await;
     let listed = rt.runs().events(&run_id, None).json().await.unwrap();
     assert_eq!(listed["total"], 5);
     assert_eq!(listed["status"], "COMPLETED");
@@ -460,7 +461,9 @@ async fn stream_resume_and_concurrent_streams(s: TestServer) {
     let other = {
         let rt = rt.clone();
         let run_id = run_id.clone();
-        tokio::spawn(async move { rt.runs().stream(&run_id, None).map(|e| e.unwrap()).collect::<Vec<_>>().await })
+        tokio::spawn(async move {
+            rt.runs().stream(&run_id, None).raw().map(|e| e.unwrap().into_event()).collect::<Vec<_>>().await
+        })
     };
     // Read three events, then cut the connection.
     let mut first = rt.runs().stream(&run_id, None).max_reconnects(0);
@@ -475,7 +478,7 @@ async fn stream_resume_and_concurrent_streams(s: TestServer) {
     // Reconnect with last-event-id and read to the end.
     let rest = raw_stream(&s, &token, &run_id, Some(&last), "").await;
     let rest = parse_blocks(&rest);
-    let mut ids: Vec<i64> = seen.iter().map(|e| e.id.as_ref().unwrap().parse().unwrap()).collect();
+    let mut ids: Vec<i64> = seen.iter().map(|e: &zaby::RunEvent| e.id().unwrap().parse().unwrap()).collect();
     ids.extend(rest.iter().map(|b| b.0));
     let expected: Vec<i64> = (1..=10).collect();
     assert_eq!(ids, expected, "no gap, no duplicate");
@@ -483,8 +486,10 @@ async fn stream_resume_and_concurrent_streams(s: TestServer) {
     let text: String = rest.iter().filter(|b| b.1 == "text").map(|b| b.2["content"].as_str().unwrap()).collect();
     let early: String = seen
         .iter()
-        .filter(|e| e.event.as_deref() == Some("text"))
-        .map(|e| e.data["content"].as_str().unwrap())
+        .filter_map(|e| match e {
+            zaby::RunEvent::Text { data, .. } => Some(data.content.as_str()),
+            _ => None,
+        })
         .collect();
     assert_eq!(format!("{early}{text}"), reply);
     let all = other.await.unwrap();
@@ -644,10 +649,11 @@ async fn two_replicas(s: TestServer) {
     }
     for (i, id) in ids.iter().enumerate() {
         let client = if i % 2 == 0 { &rt2 } else { &rt };
-        let events: Vec<zaby::SseEvent> = client.runs().stream(id, None).map(|e| e.unwrap()).collect().await;
-        let seqs: Vec<i64> = events.iter().map(|e| e.id.as_ref().unwrap().parse().unwrap()).collect();
+        let events: Vec<zaby::RunEvent> = client.runs().stream(id, None).map(|e| e.unwrap()).collect().await;
+        let seqs: Vec<i64> = events.iter().map(|e| e.id().unwrap().parse().unwrap()).collect();
         assert_eq!(seqs, (1..=5).collect::<Vec<_>>());
-        assert_eq!(events[4].data["finalOutput"], format!("You said: m{i}"));
+        let zaby::RunEvent::RunFinished { data, .. } = &events[4] else { panic!("{:?}", events[4]) };
+        assert_eq!(data.final_output.as_deref(), Some(format!("You said: m{i}").as_str()));
     }
     let mut conn = s.ctx().db.read().await.unwrap();
     for id in &ids {

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use zaby::{Zaby, ZabyGlobalConfig, ZabyRuntime};
 
 use crate::server::{Server, ServerConfig, random_api_key};
-use crate::support::{items, names, s, stream_all};
+use crate::support::{finished, items, names, s, stream_all};
 
 /// A PostgreSQL cluster, stopped (and its directory removed) when dropped.
 struct Postgres {
@@ -114,8 +114,8 @@ async fn across(a: Arc<Server>, b: Arc<Server>) -> zaby::Result<()> {
         let seen = names(&events);
         assert_eq!(seen.first().map(String::as_str), Some("RunStarted"), "{label}: {seen:?}");
         assert_eq!(seen.last().map(String::as_str), Some("RunFinished"), "{label}: {seen:?}");
-        assert_eq!(events.last().unwrap().data["finalOutput"], format!("You said: across {label}"));
-        let ids: Vec<u64> = events.iter().filter_map(|e| e.id.as_ref()?.parse().ok()).collect();
+        assert_eq!(finished(&events).final_output, Some(format!("You said: across {label}")));
+        let ids: Vec<u64> = events.iter().filter_map(|e| e.id()?.parse().ok()).collect();
         assert_eq!(ids, (1..=ids.len() as u64).collect::<Vec<_>>(), "{label}: every event once, in order");
         let page = runtime(from, &token).runs().events(&run_id, json!({ "limit": 500 })).json().await?;
         assert_eq!(items(&page).len(), events.len(), "{label}: the stream saw every stored event");

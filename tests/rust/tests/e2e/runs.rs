@@ -5,8 +5,11 @@ use std::sync::Arc;
 
 use futures::StreamExt;
 use serde_json::{Value, json};
+use zaby::RunEvent;
 
-use crate::support::{Ctx, app_token, builtin_tool, eventually, expect_err, finished_run, items, names, s, stream_all};
+use crate::support::{
+    Ctx, app_token, builtin_tool, eventually, expect_err, finished, finished_run, items, names, s, stream_all,
+};
 
 pub async fn scenario(ctx: Arc<Ctx>) -> zaby::Result<()> {
     let z = &ctx.zaby;
@@ -61,15 +64,15 @@ pub async fn scenario(ctx: Arc<Ctx>) -> zaby::Result<()> {
     let expected_prefix = ["RunStarted", "tool_call", "approval_required", "tool_result"];
     assert_eq!(seen[..4], expected_prefix, "{seen:?}");
     assert_eq!(seen.last().map(String::as_str), Some("RunFinished"), "{seen:?}");
-    let finished = &events.last().unwrap().data;
-    assert_eq!(finished["finalOutput"], "Tool sum returned: {\"sum\":35}");
-    assert_eq!(events[3].data["result"], json!({ "sum": 35 }));
+    assert_eq!(finished(&events).final_output.as_deref(), Some("Tool sum returned: {\"sum\":35}"));
+    let RunEvent::ToolResult { data: result, .. } = &events[3] else { panic!("{:?}", events[3]) };
+    assert_eq!(result.result, json!({ "sum": 35 }));
 
     // E120: the stored events are the streamed ones, in seq order.
     let page = rt.runs().events(&run_id, json!({ "limit": 500 })).json().await?;
     let stored: Vec<&str> = items(&page).iter().map(|e| s(e, "event")).collect();
     assert_eq!(stored, seen.iter().map(String::as_str).collect::<Vec<_>>());
-    let ids: Vec<Option<String>> = events.iter().map(|e| e.id.clone()).collect();
+    let ids: Vec<Option<String>> = events.iter().map(|e| e.id().map(str::to_owned)).collect();
     let stored_ids: Vec<Option<String>> = items(&page).iter().map(|e| e["id"].as_str().map(str::to_string)).collect();
     assert_eq!(ids, stored_ids, "SSE ids are the stored seqs");
     let mut iter = rt.runs().iter_events(&run_id, json!({ "limit": 2 })).json();
@@ -97,17 +100,27 @@ pub async fn scenario(ctx: Arc<Ctx>) -> zaby::Result<()> {
         }
     })
     .await?;
-    let result = events.iter().find(|e| e.event.as_deref() == Some("tool_result")).expect("a tool_result");
-    assert_eq!(result.data["isError"], true);
+    let result = events
+        .iter()
+        .find_map(|e| match e {
+            RunEvent::ToolResult { data, .. } => Some(data),
+            _ => None,
+        })
+        .expect("a tool_result");
+    assert!(result.is_error);
     assert_eq!(
-        (result.data["result"]["code"].clone(), result.data["result"]["reason"].clone()),
+        (result.result["code"].clone(), result.result["reason"].clone()),
         (json!("APPROVAL_REJECTED"), json!("not now"))
     );
-    assert_eq!(events.last().unwrap().data["status"], "COMPLETED");
+    assert_eq!(finished(&events).status, "COMPLETED");
     // Deciding twice is a documented conflict.
-    let approval_id =
-        s(&events.iter().find(|e| e.event.as_deref() == Some("approval_required")).unwrap().data, "approvalId")
-            .to_string();
+    let approval_id = events
+        .iter()
+        .find_map(|e| match e {
+            RunEvent::ApprovalRequired { data, .. } => Some(data.approval_id.clone()),
+            _ => None,
+        })
+        .expect("an approval_required");
     let twice =
         expect_err(rt.approvals().approve(&second_id, &approval_id, None), 409, "APPROVAL_ALREADY_DECIDED").await;
     assert!(twice.is("ZabyConflictError"));

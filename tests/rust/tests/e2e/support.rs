@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use serde_json::{Value, json};
-use zaby::{Zaby, ZabyError, ZabyGlobalConfig, ZabyRuntime};
+use zaby::{RunEvent, Zaby, ZabyError, ZabyGlobalConfig, ZabyRuntime};
 
 use crate::coverage::Recorder;
 use crate::server::Server;
@@ -204,7 +204,7 @@ pub async fn builtin_tool(z: &Zaby, tool: &str) -> zaby::Result<(String, String)
 
 /// Every event of a runtime run through the SSE stream, answering each
 /// `approval_required` with `decide(approval_id)`.
-pub async fn stream_all<F, Fut>(rt: &ZabyRuntime, run_id: &str, mut decide: F) -> zaby::Result<Vec<zaby::SseEvent>>
+pub async fn stream_all<F, Fut>(rt: &ZabyRuntime, run_id: &str, mut decide: F) -> zaby::Result<Vec<RunEvent>>
 where
     F: FnMut(String) -> Fut,
     Fut: Future<Output = zaby::Result<()>>,
@@ -213,16 +213,24 @@ where
     let mut seen = Vec::new();
     while let Some(event) = events.next().await {
         let event = event?;
-        if event.event.as_deref() == Some("approval_required") {
-            decide(s(&event.data, "approvalId").to_string()).await?;
+        if let RunEvent::ApprovalRequired { data, .. } = &event {
+            decide(data.approval_id.clone()).await?;
         }
         seen.push(event);
     }
     Ok(seen)
 }
 
-pub fn names(events: &[zaby::SseEvent]) -> Vec<String> {
-    events.iter().filter_map(|e| e.event.clone()).collect()
+pub fn names(events: &[RunEvent]) -> Vec<String> {
+    events.iter().filter_map(|e| e.name().map(str::to_owned)).collect()
+}
+
+/// The payload of the run's last event, which must be `RunFinished`.
+pub fn finished(events: &[RunEvent]) -> &zaby::types::RunFinished {
+    match events.last() {
+        Some(RunEvent::RunFinished { data, .. }) => data,
+        other => panic!("the stream did not end with RunFinished: {other:?}"),
+    }
 }
 
 /// A run's final state, polled through E16.
