@@ -95,6 +95,9 @@ pub struct SettingsArgs {
     /// Executor slots (of 64) one tenant may hold at once [default: 48].
     #[arg(long, global = true, env = "ZABY_EXECUTOR_TENANT_SHARE")]
     pub executor_tenant_share: Option<usize>,
+    /// Executor slots one end user of a tenant may hold at once [default: 16].
+    #[arg(long, global = true, env = "ZABY_EXECUTOR_USER_SHARE")]
+    pub executor_user_share: Option<usize>,
     #[arg(long, global = true, env = "ZABY_MCP_TIMEOUT_MS")]
     pub mcp_timeout_ms: Option<u64>,
     #[arg(long, global = true, env = "ZABY_ALLOW_STDIO_MCP")]
@@ -154,6 +157,7 @@ struct FileSettings {
     approval_ttl_s: Option<u64>,
     executor_lease_ms: Option<u64>,
     executor_tenant_share: Option<usize>,
+    executor_user_share: Option<usize>,
     mcp_timeout_ms: Option<u64>,
     allow_stdio_mcp: Option<toml::Value>,
     log_format: Option<LogFormat>,
@@ -194,6 +198,7 @@ const FILE_KEYS: &[&str] = &[
     "approval_ttl_s",
     "executor_lease_ms",
     "executor_tenant_share",
+    "executor_user_share",
     "mcp_timeout_ms",
     "allow_stdio_mcp",
     "log_format",
@@ -266,6 +271,7 @@ pub struct Settings {
     pub approval_ttl_s: u64,
     pub executor_lease_ms: u64,
     pub executor_tenant_share: usize,
+    pub executor_user_share: usize,
     pub mcp_timeout_ms: u64,
     pub allow_stdio_mcp: bool,
     pub log_format: LogFormat,
@@ -306,6 +312,7 @@ impl Default for Settings {
             approval_ttl_s: 86_400,
             executor_lease_ms: 15_000,
             executor_tenant_share: 48,
+            executor_user_share: 16,
             mcp_timeout_ms: 30_000,
             allow_stdio_mcp: false,
             log_format: LogFormat::Text,
@@ -382,6 +389,7 @@ impl Settings {
             approval_ttl_s: pick!(approval_ttl_s),
             executor_lease_ms: pick!(executor_lease_ms),
             executor_tenant_share: pick!(executor_tenant_share),
+            executor_user_share: pick!(executor_user_share),
             mcp_timeout_ms: pick!(mcp_timeout_ms),
             allow_stdio_mcp,
             log_format: pick!(log_format),

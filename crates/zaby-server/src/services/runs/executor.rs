@@ -106,10 +106,12 @@ pub async fn run(ctx: SharedCtx, mut stop: watch::Receiver<bool>) {
     // not after every run.
     let mut claim = true;
     let mut last_claim = Instant::now();
-    // Slots held per tenant: a tenant holds at most `share` of them, so the rest stay
-    // free for the first runs of other tenants (`docs/server.md`: fair scheduling).
-    let share = ctx.settings.executor_tenant_share.clamp(1, CAPACITY);
-    let mut held: HashMap<String, usize> = HashMap::new();
+    // Slots held per tenant: a tenant holds at most its share of them, so the rest stay
+    // free for the first runs of other tenants (`docs/server.md`: fair scheduling); one
+    // end user of a tenant at most the user share, so the tenant's other end users too.
+    let tenant = ctx.settings.executor_tenant_share.clamp(1, CAPACITY);
+    let shares = Shares { tenant, user: ctx.settings.executor_user_share.clamp(1, tenant) };
+    let mut held = Held::default();
     loop {
         if *stop.borrow() {
             break;
@@ -130,14 +132,14 @@ pub async fn run(ctx: SharedCtx, mut stop: watch::Receiver<bool>) {
         let free = CAPACITY.saturating_sub(tasks.len());
         if claim && free > 0 {
             last_claim = Instant::now();
-            match claim_some(&ctx, free, share, &held).await {
+            match claim_some(&ctx, free, shares, &held).await {
                 Ok(claimed) => {
                     for (run, owner) in claimed {
-                        *held.entry(run.tenant_id.clone()).or_default() += 1;
+                        held.take(&run.tenant_id, run.end_user.as_deref());
                         let ctx = ctx.clone();
                         tasks.spawn(async move {
                             execute(ctx, run.id, owner).await;
-                            run.tenant_id
+                            (run.tenant_id, run.end_user)
                         });
                     }
                 }
@@ -151,16 +153,11 @@ pub async fn run(ctx: SharedCtx, mut stop: watch::Receiver<bool>) {
             _ = ctx.runs.wakeup.notified() => {}
             _ = tokio::time::sleep(POLL) => {}
             Some(ended) = tasks.join_next(), if !tasks.is_empty() => {
-                let mut at_share = false;
-                if let Ok(tenant) = ended
-                    && let Some(n) = held.get_mut(&tenant)
-                {
-                    at_share = *n >= share;
-                    *n -= 1;
-                    if *n == 0 {
-                        held.remove(&tenant);
-                    }
-                }
+                // A run of a tenant or end user at its share may have kept others waiting.
+                let at_share = match ended {
+                    Ok((tenant, user)) => held.give_back(&tenant, user.as_deref(), shares),
+                    Err(_) => false,
+                };
                 claim = was_full || at_share || last_claim.elapsed() >= POLL;
             }
         }
@@ -189,34 +186,85 @@ async fn purge(ctx: &SharedCtx) -> ApiResult<()> {
     Ok(())
 }
 
+/// The most executor slots one tenant, and one end user of a tenant, may hold.
+#[derive(Clone, Copy)]
+struct Shares {
+    tenant: usize,
+    user: usize,
+}
+
+/// Slots held per tenant, and per end user of a tenant (runtime runs: the run's stored
+/// end-user document); runs without an end user count against their tenant only.
+#[derive(Clone, Default)]
+struct Held {
+    tenants: HashMap<String, usize>,
+    users: HashMap<(String, String), usize>,
+}
+
+impl Held {
+    fn user_key(tenant: &str, user: Option<&str>) -> Option<(String, String)> {
+        user.map(|u| (tenant.to_string(), u.to_string()))
+    }
+
+    /// Whether one more run of this tenant and end user stays within the shares.
+    fn admits(&self, tenant: &str, user: Option<&str>, shares: Shares) -> bool {
+        let of_user = Self::user_key(tenant, user).map_or(0, |k| self.users.get(&k).copied().unwrap_or(0));
+        self.tenants.get(tenant).copied().unwrap_or(0) < shares.tenant && of_user < shares.user
+    }
+
+    fn take(&mut self, tenant: &str, user: Option<&str>) {
+        *self.tenants.entry(tenant.to_string()).or_default() += 1;
+        if let Some(k) = Self::user_key(tenant, user) {
+            *self.users.entry(k).or_default() += 1;
+        }
+    }
+
+    /// Frees a slot; whether the tenant or the end user was at its share before.
+    fn give_back(&mut self, tenant: &str, user: Option<&str>, shares: Shares) -> bool {
+        let was_full = !self.admits(tenant, user, shares);
+        release(&mut self.tenants, tenant.to_string());
+        if let Some(k) = Self::user_key(tenant, user) {
+            release(&mut self.users, k);
+        }
+        was_full
+    }
+}
+
+fn release<K: std::hash::Hash + Eq>(counts: &mut HashMap<K, usize>, key: K) {
+    if let Some(n) = counts.get_mut(&key) {
+        *n -= 1;
+        if *n == 0 {
+            counts.remove(&key);
+        }
+    }
+}
+
 /// Claims up to `free` runs, in the turns of [`store::claimable`], skipping tenants
-/// that already hold `share` slots. Each claim gets its own lease owner
+/// and end users that already hold their share of slots. Each claim gets its own lease owner
 /// (`<executor id>:<claim id>`), so a run reclaimed after a missed renewal, even by
 /// this process, is never written by the task that held the earlier claim.
 async fn claim_some(
     ctx: &SharedCtx,
     free: usize,
-    share: usize,
-    held: &HashMap<String, usize>,
+    shares: Shares,
+    held: &Held,
 ) -> ApiResult<Vec<(store::Claimable, String)>> {
     let now = now_ms();
     let as_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
     let candidates = {
         let mut conn = ctx.db.read().await?;
-        store::claimable(&mut conn, now, as_i64(share), as_i64(CAPACITY * 4)).await?
+        store::claimable(&mut conn, now, as_i64(shares.tenant), as_i64(CAPACITY * 4)).await?
     };
-    let mut taken: HashMap<&str, usize> = HashMap::new();
+    let mut after = held.clone();
     let mut claim_ids = Vec::new();
     for c in &candidates {
         if claim_ids.len() >= free {
             break;
         }
-        let n = taken.entry(c.tenant_id.as_str()).or_default();
-        if held.get(&c.tenant_id).copied().unwrap_or(0) + *n >= share {
-            continue;
+        if after.admits(&c.tenant_id, c.end_user.as_deref(), shares) {
+            after.take(&c.tenant_id, c.end_user.as_deref());
+            claim_ids.push(c.id.clone());
         }
-        *n += 1;
-        claim_ids.push(c.id.clone());
     }
     let mut won = Vec::new();
     for c in candidates.into_iter().filter(|c| claim_ids.contains(&c.id)) {

@@ -8,11 +8,12 @@ use crate::args;
 use crate::storage::sql::{Conn, DbResult, Filter, all_as, exec, one_as, scalar_i64};
 
 /// A run an executor may claim now (QUEUED, or RUNNING with a lapsed lease), and the
-/// tenant it counts against.
+/// tenant and end user (runtime runs) it counts against.
 #[derive(FromRow)]
 pub struct Claimable {
     pub id: String,
     pub tenant_id: String,
+    pub end_user: Option<String>,
 }
 
 /// Claimable runs in turns: every tenant's oldest, then every tenant's second, and so
@@ -22,11 +23,11 @@ pub struct Claimable {
 pub async fn claimable(conn: &mut Conn, now: i64, per_tenant: i64, limit: i64) -> DbResult<Vec<Claimable>> {
     all_as(
         conn,
-        "SELECT id, tenant_id FROM ( \
-           SELECT id, tenant_id, created_at, \
+        "SELECT id, tenant_id, end_user FROM ( \
+           SELECT id, tenant_id, end_user, created_at, \
              ROW_NUMBER() OVER (PARTITION BY tenant_id ORDER BY user_turn, created_at, id) AS turn \
            FROM ( \
-             SELECT id, tenant_id, created_at, \
+             SELECT id, tenant_id, end_user, created_at, \
                ROW_NUMBER() OVER (PARTITION BY tenant_id, COALESCE(end_user, '') ORDER BY created_at, id) AS user_turn \
              FROM runs WHERE status = 'QUEUED' OR (status = 'RUNNING' AND lease_until < $1) \
            ) AS u \
