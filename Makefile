@@ -27,7 +27,7 @@ demo:
 	scripts/demo
 
 ## Every test, as CI runs it.
-test: lint codegen-check playground-check test-rust spec-conformance openapi-check test-python test-node test-web test-browser test-playground test-web-example test-kotlin e2e bench-smoke check-leaks
+test: lint codegen-check playground-check test-rust spec-conformance openapi-check test-python test-node test-web test-browser test-playground test-web-example test-kotlin e2e bench-smoke test-schemathesis check-leaks
 
 ## Nothing the suites started (PostgreSQL clusters, zaby-server processes, zaby-pg-*
 ## folders) outlives them.
@@ -124,6 +124,32 @@ test-web-example: server node-build chromium
 	npm install --ignore-scripts --no-audit --no-fund --loglevel=error
 	ZABY_SERVER_BIN=$(SERVER_BIN) node --test --test-concurrency=1 --test-timeout=180000 test/example.test.mjs
 
+.PHONY: schemathesis-env test-schemathesis soak
+## Schemathesis (pinned in scripts/schemathesis/requirements.txt, its own virtualenv)
+## against the /openapi.json of a live zaby-server on a fresh SQLite database, with an API
+## key and with a runtime token: no 5xx, every answer as documented, none slower than 5 s
+## (scripts/schemathesis/run, RELIABILITY.md). About 7,000 cases in under a minute.
+SCHEMATHESIS_VENV := $(TARGET_DIR)/schemathesis-venv
+SCHEMATHESIS_RUN = ZABY_SERVER_BIN=$(SERVER_BIN) SCHEMATHESIS=$(SCHEMATHESIS_VENV)/bin/schemathesis \
+	SCHEMATHESIS_REPORT_DIR=$(TARGET_DIR)/schemathesis scripts/schemathesis/run
+schemathesis-env: $(SCHEMATHESIS_VENV)/.installed
+$(SCHEMATHESIS_VENV)/.installed: scripts/schemathesis/requirements.txt
+	python3 -m venv $(SCHEMATHESIS_VENV)
+	$(SCHEMATHESIS_VENV)/bin/pip install -q --disable-pip-version-check -r scripts/schemathesis/requirements.txt
+	touch $@
+
+test-schemathesis: server schemathesis-env
+	RUST_LOG=warn $(SCHEMATHESIS_RUN) --examples 3 --seed 20
+
+## For local use, not in `make test` (it takes much longer): schemathesis with
+## many more cases and a random seed, the reliability suite's property tests with 20 times
+## their cases (ZABY_SOAK) plus its fault experiments on both databases, and the SSE
+## parser's properties 10 times over (each run draws new cases).
+soak: server schemathesis-env postgres
+	RUST_LOG=warn $(SCHEMATHESIS_RUN) --examples 40
+	ZABY_SOAK=20 ZABY_REQUIRE_POSTGRES=1 $(CARGO) test -p zaby-server --profile $(CARGO_PROFILE) --test api -- reliability
+	for round in $$(seq 10); do $(CARGO) test -q -p zaby --profile $(CARGO_PROFILE) --lib sse::tests; done
+
 .PHONY: playground-bundle playground-check test-playground
 ## The playground's assets (crates/zaby-server/playground/README.md), rebuilt into its
 ## dist/, which is committed so that a plain `cargo build` embeds them without Node.
@@ -208,9 +234,15 @@ install-check:
 
 ## Release artifacts in dist/ (scripts/dist): the abi3 wheel, the npm tarball with its
 ## native addon, the `zaby` and `zaby-server` binaries as a tarball, the Kotlin jar, and
-## SHA256SUMS. Release builds: not part of `make test`.
+## SHA256SUMS; then each is checked as a user would use it (scripts/check-dist, alone:
+## `make dist-check`). Release builds: not part of `make test` (docs/operations.md).
 dist: python-env node-env jvm
 	MATURIN=$(VENV)/bin/maturin CARGO_TARGET_DIR=$(TARGET_DIR) scripts/dist
+	scripts/check-dist
+
+.PHONY: dist-check
+dist-check:
+	scripts/check-dist
 
 ## Benchmarks (BENCHMARKS.md): release builds, full figures. `bench-smoke` runs every
 ## benchmark for a few iterations so the harness cannot rot.
