@@ -80,7 +80,7 @@ def test_after_a_rotation_both_signatures_are_sent_and_either_secret_verifies() 
         webhooks.verify(BODY, headers, foreign)
 
 
-def test_a_missing_header_is_named_and_a_bad_secret_is_an_invalid_argument() -> None:
+def test_a_missing_header_is_named_and_a_bad_secret_or_tolerance_is_an_invalid_argument() -> None:
     headers = signed()
     del headers["Webhook-Signature"]
     with pytest.raises(ZabyWebhookVerificationError, match="webhook-signature header is missing"):
@@ -89,6 +89,9 @@ def test_a_missing_header_is_named_and_a_bad_secret_is_an_invalid_argument() -> 
         webhooks.verify(BODY, signed(), "whsec_***")
     assert caught.value.code == "INVALID_ARGUMENT"
     assert not isinstance(caught.value, ZabyWebhookVerificationError)
+    with pytest.raises(ZabyError, match="tolerance") as negative:
+        webhooks.verify(BODY, signed(), OLD, tolerance_s=-1)
+    assert negative.value.code == "INVALID_ARGUMENT"
 
 
 def test_the_error_pickles_like_every_zaby_error() -> None:

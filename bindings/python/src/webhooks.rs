@@ -1,7 +1,6 @@
 //! `zaby.webhooks.verify`: the core's check of a delivery's signature, translated.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use pyo3::prelude::*;
 
@@ -17,9 +16,7 @@ pub(crate) fn verify_webhook<'py>(
     secret: &str,
     tolerance_s: f64,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let tolerance = Duration::try_from_secs_f64(tolerance_s).map_err(|_| {
-        pyo3::exceptions::PyValueError::new_err(format!("tolerance_s must be a finite number ≥ 0, not {tolerance_s}"))
-    })?;
+    let tolerance = zaby::webhooks::tolerance_from_secs(tolerance_s).py_result()?;
     let event = zaby::webhooks::verify(payload, headers, secret, tolerance).py_result()?;
     let value = serde_json::to_value(event).map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
     to_py_value(py, &value)

@@ -50,6 +50,14 @@ where
     verify_at(payload, headers, secret, tolerance, SystemTime::now())
 }
 
+/// The tolerance the bindings take in seconds (Python `tolerance_s`, TypeScript and
+/// Kotlin `toleranceS`); a negative, infinite or NaN number is `INVALID_ARGUMENT`.
+pub fn tolerance_from_secs(secs: f64) -> Result<Duration> {
+    Duration::try_from_secs_f64(secs).map_err(|_| {
+        ZabyError::invalid_argument(format!("the tolerance must be a finite number of seconds, 0 or more, not {secs}"))
+    })
+}
+
 /// [`verify`] with the current time given, so tests can check fixed vectors.
 pub(crate) fn verify_at<K, V>(
     payload: &[u8],

@@ -90,6 +90,17 @@ fn a_secret_that_is_not_base64_is_an_invalid_argument() {
 }
 
 #[test]
+fn a_tolerance_in_seconds_must_be_finite_and_not_negative() {
+    assert_eq!(tolerance_from_secs(300.0).unwrap(), DEFAULT_TOLERANCE);
+    assert_eq!(tolerance_from_secs(0.5).unwrap(), Duration::from_millis(500));
+    for bad in [-1.0, f64::NAN, f64::INFINITY] {
+        let err = tolerance_from_secs(bad).unwrap_err();
+        assert_eq!(err.code(), Some(codes::INVALID_ARGUMENT));
+        assert!(err.to_string().contains("tolerance"), "{err}");
+    }
+}
+
+#[test]
 fn the_secret_is_accepted_without_its_prefix() {
     let bare = OLD_SECRET.trim_start_matches(SECRET_PREFIX);
     assert!(check(BODY, OLD_SIGNATURE, bare, at(SENT)).is_ok());
