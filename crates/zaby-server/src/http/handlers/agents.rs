@@ -2,6 +2,7 @@
 //! token) families: the credential extractor decides which applies.
 
 use axum::extract::State;
+use http::StatusCode;
 use serde_json::Value;
 
 use zaby::types::{
@@ -17,6 +18,17 @@ use crate::http::handlers::wire;
 use crate::http::respond::Reply;
 use crate::services::managed::{apps, tokens};
 use crate::services::{Outcome, SharedCtx, agents, deployments};
+
+/// A body for a route whose path names a resource: a malformed body (400, 413) is
+/// answered at once, before the path is looked up, while a 422 about its members is
+/// handed to the service, which answers it only once the resource is found (404 first).
+pub(super) fn after_path<T>(input: Result<Body<T>, ApiError>) -> ApiResult<ApiResult<T>> {
+    match input {
+        Ok(Body(t)) => Ok(Ok(t)),
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => Ok(Err(e)),
+        Err(e) => Err(e),
+    }
+}
 
 pub async fn create(
     State(ctx): State<SharedCtx>,
@@ -38,15 +50,14 @@ pub async fn get(State(ctx): State<SharedCtx>, Authed(c): Authed, p: PathIds) ->
     Ok(Reply::Ok(wire::agent(a, &ctx.settings.runtime_url())?))
 }
 
-/// The body is handed over unchecked-or-typed (`Result`), so an unknown agent is a 404
-/// before any 422 about the body.
+/// An unknown agent is a 404 before any 422 about the body ([`after_path`]).
 pub async fn update(
     State(ctx): State<SharedCtx>,
     Authed(c): Authed,
     p: PathIds,
     input: Result<Body<AgentUpdateInput>, ApiError>,
 ) -> ApiResult<Reply<types::Agent>> {
-    let a = agents::update(&ctx, &c, p.get("agentId"), input.map(|Body(i)| i)).await?;
+    let a = agents::update(&ctx, &c, p.get("agentId"), after_path(input)?).await?;
     Ok(Reply::Ok(wire::agent(a, &ctx.settings.runtime_url())?))
 }
 
@@ -66,15 +77,14 @@ pub async fn publish(State(ctx): State<SharedCtx>, Authed(c): Authed, p: PathIds
     Ok(if created { Reply::Created(version) } else { Reply::Ok(version) })
 }
 
-/// E8 / E104. The body is handed over unchecked-or-typed, so an unknown agent is a
-/// 404 before any 422 about the body.
+/// E8 / E104; an unknown agent is a 404 before any 422 ([`after_path`]).
 pub async fn deploy(
     State(ctx): State<SharedCtx>,
     Authed(c): Authed,
     p: PathIds,
     input: Result<Body<DeployInput>, ApiError>,
 ) -> ApiResult<Reply<Deployment>> {
-    let d = deployments::create(&ctx, &c, p.get("agentId"), input.map(|Body(i)| i)).await?;
+    let d = deployments::create(&ctx, &c, p.get("agentId"), after_path(input)?).await?;
     Ok(Reply::Created(wire::deployment(d, &ctx.settings.runtime_url())?))
 }
 
@@ -85,7 +95,7 @@ pub async fn redeploy(
     p: PathIds,
     input: Result<Body<RedeployInput>, ApiError>,
 ) -> ApiResult<Reply<Deployment>> {
-    let d = deployments::redeploy(&ctx, &c, p.get("agentId"), input.map(|Body(i)| i)).await?;
+    let d = deployments::redeploy(&ctx, &c, p.get("agentId"), after_path(input)?).await?;
     Ok(Reply::Created(wire::deployment(d, &ctx.settings.runtime_url())?))
 }
 
@@ -109,7 +119,7 @@ pub async fn attach_mcp_tool(
     p: PathIds,
     input: Result<Body<AttachMcpToolInput>, ApiError>,
 ) -> ApiResult<Reply<McpToolAttachment>> {
-    Ok(attached(agents::attach_mcp_tool(&ctx, &c, p.get("agentId"), input.map(|Body(i)| i)).await?))
+    Ok(attached(agents::attach_mcp_tool(&ctx, &c, p.get("agentId"), after_path(input)?).await?))
 }
 
 pub async fn attach_knowledge_base(
@@ -118,7 +128,7 @@ pub async fn attach_knowledge_base(
     p: PathIds,
     input: Result<Body<AttachKnowledgeBaseInput>, ApiError>,
 ) -> ApiResult<Reply<KnowledgeBaseAttachment>> {
-    Ok(attached(agents::attach_knowledge_base(&ctx, &c, p.get("agentId"), input.map(|Body(i)| i)).await?))
+    Ok(attached(agents::attach_knowledge_base(&ctx, &c, p.get("agentId"), after_path(input)?).await?))
 }
 
 pub async fn attach_skill(
@@ -127,7 +137,7 @@ pub async fn attach_skill(
     p: PathIds,
     input: Result<Body<AttachSkillInput>, ApiError>,
 ) -> ApiResult<Reply<SkillAttachment>> {
-    Ok(attached(agents::attach_skill(&ctx, &c, p.get("agentId"), input.map(|Body(i)| i)).await?))
+    Ok(attached(agents::attach_skill(&ctx, &c, p.get("agentId"), after_path(input)?).await?))
 }
 
 pub async fn playground_token(

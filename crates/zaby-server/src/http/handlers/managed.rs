@@ -12,6 +12,7 @@ use zaby::types::{
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Authed;
 use crate::http::extract::{Body, JsonBody, PathIds, QueryMap};
+use crate::http::handlers::agents::after_path;
 use crate::http::handlers::wire;
 use crate::http::respond::Reply;
 use crate::services::managed::{apps, families, policies, token_usage, tokens};
@@ -39,15 +40,14 @@ pub async fn get_app(State(ctx): State<SharedCtx>, Authed(c): Authed, p: PathIds
     Ok(Reply::Ok(wire::external_app(apps::get(&ctx, &c, p.get("externalAppId")).await?)?))
 }
 
-/// The body is handed over unchecked-or-typed (`Result`), so an unknown app is a 404
-/// before any 422 about the body.
+/// An unknown app is a 404 before any 422 about the body ([`after_path`]).
 pub async fn update_app(
     State(ctx): State<SharedCtx>,
     Authed(c): Authed,
     p: PathIds,
     input: Result<Body<ExternalAppUpdateInput>, ApiError>,
 ) -> ApiResult<Reply<ExternalApp>> {
-    let app = apps::update(&ctx, &c, p.get("externalAppId"), input.map(|Body(i)| i)).await?;
+    let app = apps::update(&ctx, &c, p.get("externalAppId"), after_path(input)?).await?;
     Ok(Reply::Ok(wire::external_app(app)?))
 }
 
@@ -98,7 +98,7 @@ pub async fn revoke_family(
     p: PathIds,
     input: Result<Body<RevokeFamilyInput>, ApiError>,
 ) -> ApiResult<Reply<FamilyRevocation>> {
-    let r = families::revoke(&ctx, &c, p.get("tokenFamilyId"), input.map(|Body(i)| i)).await?;
+    let r = families::revoke(&ctx, &c, p.get("tokenFamilyId"), after_path(input)?).await?;
     Ok(Reply::Ok(wire::family_revocation(r)))
 }
 
@@ -134,7 +134,7 @@ pub async fn update_policy(
     p: PathIds,
     input: Result<Body<RuntimeTokenPolicyUpdateInput>, ApiError>,
 ) -> ApiResult<Reply<RuntimeTokenPolicy>> {
-    let policy = policies::update(&ctx, &c, p.get("policyId"), input.map(|Body(i)| i)).await?;
+    let policy = policies::update(&ctx, &c, p.get("policyId"), after_path(input)?).await?;
     Ok(Reply::Ok(wire::policy(policy)?))
 }
 
@@ -145,7 +145,7 @@ pub async fn revoke_grant(
     p: PathIds,
     input: Result<Body<RevokeGrantInput>, ApiError>,
 ) -> ApiResult<Reply<Grant>> {
-    let g = families::revoke_grant(&ctx, &c, p.get("grantId"), input.map(|Body(i)| i)).await?;
+    let g = families::revoke_grant(&ctx, &c, p.get("grantId"), after_path(input)?).await?;
     Ok(Reply::Ok(wire::grant(g, now_ms())?))
 }
 
