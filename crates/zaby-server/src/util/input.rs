@@ -280,26 +280,6 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// A string-list field of a partial update that may not be cleared with `null`.
-    pub fn present_str_list(&mut self, key: &str, max_item: usize) -> Option<Vec<String>> {
-        match self.map.get(key) {
-            None => None,
-            Some(Value::Null) => {
-                self.error(key, "must not be null");
-                None
-            }
-            Some(_) => self.opt_str_list(key, max_item),
-        }
-    }
-
-    /// Any JSON value (stored verbatim); `null` counts as absent.
-    pub fn opt_any(&self, key: &str) -> Option<Value> {
-        match self.map.get(key) {
-            None | Some(Value::Null) => None,
-            Some(v) => Some(v.clone()),
-        }
-    }
-
     pub fn opt_str_list(&mut self, key: &str, max_item: usize) -> Option<Vec<String>> {
         match self.map.get(key) {
             None | Some(Value::Null) => None,
