@@ -2,11 +2,20 @@
 
 use axum::extract::State;
 
+use zaby::types::{AccessGrant, AuthPolicy, CredentialBinding, DeletedResponse};
+
 use crate::error::ApiResult;
 use crate::http::auth::Authed;
 use crate::http::extract::{JsonBody, PathIds, QueryMap};
+use crate::http::handlers::wire;
+use crate::http::respond::Reply;
 use crate::services::mcp::{calls, installations, servers};
 use crate::services::{Outcome, SharedCtx};
+
+/// 201 for what the request created, 200 for what it replaced.
+fn upserted<T>(body: T, created: bool) -> Reply<T> {
+    if created { Reply::Created(body) } else { Reply::Ok(body) }
+}
 
 pub async fn catalog(State(ctx): State<SharedCtx>, Authed(c): Authed, QueryMap(q): QueryMap) -> ApiResult<Outcome> {
     servers::catalog(&ctx, &c, &q).await
@@ -103,12 +112,17 @@ pub async fn create_binding(
     Authed(c): Authed,
     p: PathIds,
     JsonBody(b): JsonBody,
-) -> ApiResult<Outcome> {
-    installations::create_binding(&ctx, &c, p.get("installationId"), &b).await
+) -> ApiResult<Reply<CredentialBinding>> {
+    let binding = installations::create_binding(&ctx, &c, p.get("installationId"), &b).await?;
+    Ok(Reply::Created(wire::credential_binding(binding)))
 }
 
-pub async fn delete_binding(State(ctx): State<SharedCtx>, Authed(c): Authed, p: PathIds) -> ApiResult<Outcome> {
-    installations::delete_binding(&ctx, &c, p.get("bindingId")).await
+pub async fn delete_binding(
+    State(ctx): State<SharedCtx>,
+    Authed(c): Authed,
+    p: PathIds,
+) -> ApiResult<Reply<DeletedResponse>> {
+    Ok(Reply::Ok(wire::deleted(installations::delete_binding(&ctx, &c, p.get("bindingId")).await?)))
 }
 
 pub async fn upsert_auth_policy(
@@ -116,8 +130,9 @@ pub async fn upsert_auth_policy(
     Authed(c): Authed,
     p: PathIds,
     JsonBody(b): JsonBody,
-) -> ApiResult<Outcome> {
-    installations::upsert_auth_policy(&ctx, &c, p.get("installationId"), &b).await
+) -> ApiResult<Reply<AuthPolicy>> {
+    let (policy, created) = installations::upsert_auth_policy(&ctx, &c, p.get("installationId"), &b).await?;
+    Ok(upserted(wire::auth_policy(policy)?, created))
 }
 
 pub async fn grant_access(
@@ -125,6 +140,7 @@ pub async fn grant_access(
     Authed(c): Authed,
     p: PathIds,
     JsonBody(b): JsonBody,
-) -> ApiResult<Outcome> {
-    installations::grant_access(&ctx, &c, p.get("installationId"), &b).await
+) -> ApiResult<Reply<AccessGrant>> {
+    let (grant, created) = installations::grant_access(&ctx, &c, p.get("installationId"), &b).await?;
+    Ok(upserted(wire::access_grant(grant)?, created))
 }

@@ -6,52 +6,75 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, header};
 use tokio::sync::mpsc;
 
+use serde_json::Value;
+use zaby::types::{self, AgentRunInput, ApprovalDecisionInput, CancelRunInput, RunEventPage, RunStartInput};
+
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::{Authed, RuntimeAuthed};
-use crate::http::extract::{JsonBody, PathIds, QueryMap};
+use crate::http::extract::{Body as Typed, JsonBody, PathIds, QueryMap};
+use crate::http::handlers::wire;
+use crate::http::respond::Reply;
 use crate::services::runs::approvals::{self, Decider};
 use crate::services::runs::feedback::{self, Giver};
-use crate::services::runs::{self, Reader, StartFrom};
+use crate::services::runs::{self, Reader, StartBody, StartFrom, Started};
 use crate::services::{Outcome, SharedCtx};
 use crate::storage::runs as store;
 
 // ---- starts ----
 
+/// `RunStartResponse`: 201 for a new run, 200 with `idempotent-replayed` for the
+/// answer of an earlier start with the same `requestId`.
+fn started(s: Started) -> ApiResult<Response> {
+    let body = wire::run_start(s.run)?;
+    if !s.replayed {
+        return Ok(Reply::Created(body).into_response());
+    }
+    let mut resp = Reply::Ok(body).into_response();
+    resp.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    Ok(resp)
+}
+
+/// The bodies of agent starts are handed over checked-or-not (`Result`), so an
+/// unknown agent is a 404 before any 422 about the body.
+fn agent_body(b: Result<Typed<AgentRunInput>, ApiError>) -> ApiResult<StartBody> {
+    b.map(|Typed(i)| StartBody::Agent(i))
+}
+
 pub async fn test_run(
     State(ctx): State<SharedCtx>,
     Authed(c): Authed,
     p: PathIds,
-    JsonBody(b): JsonBody,
-) -> ApiResult<Outcome> {
-    runs::start(&ctx, StartFrom::Test { caller: &c, agent_id: p.get("agentId") }, &b).await
+    b: Result<Typed<AgentRunInput>, ApiError>,
+) -> ApiResult<Response> {
+    started(runs::start(&ctx, StartFrom::Test { caller: &c, agent_id: p.get("agentId") }, agent_body(b)).await?)
 }
 
 pub async fn start_run(
     State(ctx): State<SharedCtx>,
     Authed(c): Authed,
     p: PathIds,
-    JsonBody(b): JsonBody,
-) -> ApiResult<Outcome> {
-    runs::start(&ctx, StartFrom::Managed { caller: &c, agent_id: p.get("agentId") }, &b).await
+    b: Result<Typed<AgentRunInput>, ApiError>,
+) -> ApiResult<Response> {
+    started(runs::start(&ctx, StartFrom::Managed { caller: &c, agent_id: p.get("agentId") }, agent_body(b)).await?)
 }
 
 pub async fn runtime_start(
     State(ctx): State<SharedCtx>,
     RuntimeAuthed(rc): RuntimeAuthed,
-    JsonBody(b): JsonBody,
-) -> ApiResult<Outcome> {
-    runs::start(&ctx, StartFrom::Runtime(&rc), &b).await
+    Typed(b): Typed<RunStartInput>,
+) -> ApiResult<Response> {
+    started(runs::start(&ctx, StartFrom::Runtime(&rc), Ok(StartBody::Runtime(b))).await?)
 }
 
 // ---- reads ----
 
-pub async fn progress(State(ctx): State<SharedCtx>, Authed(c): Authed, p: PathIds) -> ApiResult<Outcome> {
-    runs::progress(&ctx, &Reader::Tenant(&c.tenant_id), p.get("runId")).await
+pub async fn progress(State(ctx): State<SharedCtx>, Authed(c): Authed, p: PathIds) -> ApiResult<Reply<types::Run>> {
+    Ok(Reply::Ok(wire::run(runs::progress(&ctx, &Reader::Tenant(&c.tenant_id), p.get("runId")).await?)?))
 }
 
 pub async fn events(
@@ -59,8 +82,9 @@ pub async fn events(
     Authed(c): Authed,
     p: PathIds,
     QueryMap(q): QueryMap,
-) -> ApiResult<Outcome> {
-    runs::events_page(&ctx, &Reader::Tenant(&c.tenant_id), p.get("runId"), &q).await
+) -> ApiResult<Reply<RunEventPage>> {
+    let page = runs::events_page(&ctx, &Reader::Tenant(&c.tenant_id), p.get("runId"), &q).await?;
+    Ok(Reply::Ok(wire::event_page(page)?))
 }
 
 pub async fn runtime_events(
@@ -68,8 +92,9 @@ pub async fn runtime_events(
     RuntimeAuthed(rc): RuntimeAuthed,
     p: PathIds,
     QueryMap(q): QueryMap,
-) -> ApiResult<Outcome> {
-    runs::events_page(&ctx, &Reader::Runtime(&rc), p.get("runId"), &q).await
+) -> ApiResult<Reply<RunEventPage>> {
+    let page = runs::events_page(&ctx, &Reader::Runtime(&rc), p.get("runId"), &q).await?;
+    Ok(Reply::Ok(wire::event_page(page)?))
 }
 
 pub async fn list_runs(
@@ -77,8 +102,9 @@ pub async fn list_runs(
     Authed(c): Authed,
     p: PathIds,
     QueryMap(q): QueryMap,
-) -> ApiResult<Outcome> {
-    runs::list(&ctx, &c, p.get("agentId"), &q).await
+) -> ApiResult<Reply<Value>> {
+    let page = runs::list(&ctx, &c, p.get("agentId"), &q).await?;
+    Ok(Reply::Ok(wire::page(ctx.settings.max_page_bytes, page, wire::run)?))
 }
 
 // ---- cancel ----
@@ -87,18 +113,18 @@ pub async fn cancel(
     State(ctx): State<SharedCtx>,
     Authed(c): Authed,
     p: PathIds,
-    JsonBody(b): JsonBody,
-) -> ApiResult<Outcome> {
-    runs::cancel(&ctx, &Reader::Tenant(&c.tenant_id), p.get("runId"), &b).await
+    Typed(b): Typed<CancelRunInput>,
+) -> ApiResult<Reply<types::Run>> {
+    Ok(Reply::Ok(wire::run(runs::cancel(&ctx, &Reader::Tenant(&c.tenant_id), p.get("runId"), b).await?)?))
 }
 
 pub async fn runtime_cancel(
     State(ctx): State<SharedCtx>,
     RuntimeAuthed(rc): RuntimeAuthed,
     p: PathIds,
-    JsonBody(b): JsonBody,
-) -> ApiResult<Outcome> {
-    runs::cancel(&ctx, &Reader::Runtime(&rc), p.get("runId"), &b).await
+    Typed(b): Typed<CancelRunInput>,
+) -> ApiResult<Reply<types::Run>> {
+    Ok(Reply::Ok(wire::run(runs::cancel(&ctx, &Reader::Runtime(&rc), p.get("runId"), b).await?)?))
 }
 
 // ---- approvals ----
@@ -107,44 +133,56 @@ pub async fn list_approvals(
     State(ctx): State<SharedCtx>,
     Authed(c): Authed,
     QueryMap(q): QueryMap,
-) -> ApiResult<Outcome> {
-    approvals::list(&ctx, &c, &q).await
+) -> ApiResult<Reply<Value>> {
+    let page = approvals::list(&ctx, &c, &q).await?;
+    Ok(Reply::Ok(wire::page(ctx.settings.max_page_bytes, page, wire::approval)?))
+}
+
+async fn decide(
+    ctx: &SharedCtx,
+    who: Decider<'_>,
+    p: &PathIds,
+    b: ApprovalDecisionInput,
+    approve: bool,
+) -> ApiResult<Reply<types::Approval>> {
+    let a = approvals::decide(ctx, who, p.get("runId"), p.get("approvalId"), b, approve).await?;
+    Ok(Reply::Ok(wire::approval(a)?))
 }
 
 pub async fn approve(
     State(ctx): State<SharedCtx>,
     Authed(c): Authed,
     p: PathIds,
-    JsonBody(b): JsonBody,
-) -> ApiResult<Outcome> {
-    approvals::decide(&ctx, Decider::Managed(&c), p.get("runId"), p.get("approvalId"), &b, true).await
+    Typed(b): Typed<ApprovalDecisionInput>,
+) -> ApiResult<Reply<types::Approval>> {
+    decide(&ctx, Decider::Managed(&c), &p, b, true).await
 }
 
 pub async fn reject(
     State(ctx): State<SharedCtx>,
     Authed(c): Authed,
     p: PathIds,
-    JsonBody(b): JsonBody,
-) -> ApiResult<Outcome> {
-    approvals::decide(&ctx, Decider::Managed(&c), p.get("runId"), p.get("approvalId"), &b, false).await
+    Typed(b): Typed<ApprovalDecisionInput>,
+) -> ApiResult<Reply<types::Approval>> {
+    decide(&ctx, Decider::Managed(&c), &p, b, false).await
 }
 
 pub async fn runtime_approve(
     State(ctx): State<SharedCtx>,
     RuntimeAuthed(rc): RuntimeAuthed,
     p: PathIds,
-    JsonBody(b): JsonBody,
-) -> ApiResult<Outcome> {
-    approvals::decide(&ctx, Decider::Runtime(&rc), p.get("runId"), p.get("approvalId"), &b, true).await
+    Typed(b): Typed<ApprovalDecisionInput>,
+) -> ApiResult<Reply<types::Approval>> {
+    decide(&ctx, Decider::Runtime(&rc), &p, b, true).await
 }
 
 pub async fn runtime_reject(
     State(ctx): State<SharedCtx>,
     RuntimeAuthed(rc): RuntimeAuthed,
     p: PathIds,
-    JsonBody(b): JsonBody,
-) -> ApiResult<Outcome> {
-    approvals::decide(&ctx, Decider::Runtime(&rc), p.get("runId"), p.get("approvalId"), &b, false).await
+    Typed(b): Typed<ApprovalDecisionInput>,
+) -> ApiResult<Reply<types::Approval>> {
+    decide(&ctx, Decider::Runtime(&rc), &p, b, false).await
 }
 
 // ---- feedback and usage ----

@@ -14,7 +14,7 @@ use crate::storage::mcp::{
     self as store, AuthPolicyRow, BindingRow, GrantRow, InstallationFilter, InstallationRow, PolicyRow,
 };
 use crate::storage::page::Page;
-use crate::util::clock::{iso, iso_opt, now_ms, parse_bound};
+use crate::util::clock::{now_ms, parse_bound};
 use crate::util::ids::new_id;
 use crate::util::input::{Fields, Patch};
 
@@ -202,20 +202,9 @@ pub async fn update_policy(ctx: &Ctx, caller: &Caller, id: &str, tool: &str, bod
     Ok(Outcome::Ok(render_installation_tool(&i, &t.tool, Some(&p))))
 }
 
-fn render_binding(b: &BindingRow) -> Value {
-    json!({
-        "id": b.id,
-        "installationId": b.installation_id,
-        "credentialId": b.credential_id,
-        "status": b.status,
-        "metadata": b.metadata,
-        "createdAt": iso(b.created_at),
-    })
-}
-
 /// E81: `credentialId`, or inline `credentials` stored as a new credential sealed
 /// with the secrets key. Secrets are never returned.
-pub async fn create_binding(ctx: &Ctx, caller: &Caller, id: &str, body: &Value) -> ApiResult<Outcome> {
+pub(crate) async fn create_binding(ctx: &Ctx, caller: &Caller, id: &str, body: &Value) -> ApiResult<BindingRow> {
     let mut tx = ctx.db.write().await?;
     let i = load_installation(tx.conn(), &caller.tenant_id, id).await?;
     let server = super::load_server(tx.conn(), &caller.tenant_id, &i.server_id).await?;
@@ -265,11 +254,11 @@ pub async fn create_binding(ctx: &Ctx, caller: &Caller, id: &str, body: &Value) 
     store::insert_binding(tx.conn(), &b).await?;
     tx.commit().await?;
     ctx.mcp.client.invalidate_scope(&i.id);
-    Ok(Outcome::Created(render_binding(&b)))
+    Ok(b)
 }
 
-/// E82.
-pub async fn delete_binding(ctx: &Ctx, caller: &Caller, binding_id: &str) -> ApiResult<Outcome> {
+/// E82: the id of the deleted binding.
+pub(crate) async fn delete_binding(ctx: &Ctx, caller: &Caller, binding_id: &str) -> ApiResult<String> {
     let mut tx = ctx.db.write().await?;
     let b = store::get_binding(tx.conn(), &caller.tenant_id, binding_id)
         .await?
@@ -277,23 +266,17 @@ pub async fn delete_binding(ctx: &Ctx, caller: &Caller, binding_id: &str) -> Api
     store::delete_binding(tx.conn(), &b.id).await?;
     tx.commit().await?;
     ctx.mcp.client.invalidate_scope(&b.installation_id);
-    Ok(Outcome::Ok(json!({"id": b.id, "deleted": true})))
+    Ok(b.id)
 }
 
-fn render_auth_policy(p: &AuthPolicyRow) -> Value {
-    json!({
-        "id": p.id,
-        "installationId": p.installation_id,
-        "type": p.kind,
-        "config": p.config,
-        "metadata": p.metadata,
-        "createdAt": iso(p.created_at),
-        "updatedAt": iso(p.updated_at),
-    })
-}
-
-/// E83: one policy per installation; 201 the first time, 200 afterwards.
-pub async fn upsert_auth_policy(ctx: &Ctx, caller: &Caller, id: &str, body: &Value) -> ApiResult<Outcome> {
+/// E83: one policy per installation; `true` when it was created (201), `false` when
+/// it replaced the earlier one (200).
+pub(crate) async fn upsert_auth_policy(
+    ctx: &Ctx,
+    caller: &Caller,
+    id: &str,
+    body: &Value,
+) -> ApiResult<(AuthPolicyRow, bool)> {
     let mut tx = ctx.db.write().await?;
     let i = load_installation(tx.conn(), &caller.tenant_id, id).await?;
     let mut f = Fields::new(body);
@@ -324,25 +307,12 @@ pub async fn upsert_auth_policy(ctx: &Ctx, caller: &Caller, id: &str, body: &Val
     }
     tx.commit().await?;
     ctx.mcp.client.invalidate_scope(&i.id);
-    let out = render_auth_policy(&p);
-    Ok(if created { Outcome::Created(out) } else { Outcome::Ok(out) })
+    Ok((p, created))
 }
 
-fn render_grant(g: &GrantRow) -> Value {
-    json!({
-        "id": g.id,
-        "installationId": g.installation_id,
-        "agentId": g.agent_id,
-        "permissions": g.permissions,
-        "expiresAt": iso_opt(g.expires_at),
-        "metadata": g.metadata,
-        "createdAt": iso(g.created_at),
-        "updatedAt": iso(g.updated_at),
-    })
-}
-
-/// E84: 201 for a new grant, 200 when the agent already had one (updated).
-pub async fn grant_access(ctx: &Ctx, caller: &Caller, id: &str, body: &Value) -> ApiResult<Outcome> {
+/// E84: `true` for a new grant (201), `false` when the agent already had one,
+/// now updated (200).
+pub(crate) async fn grant_access(ctx: &Ctx, caller: &Caller, id: &str, body: &Value) -> ApiResult<(GrantRow, bool)> {
     let mut tx = ctx.db.write().await?;
     let i = load_installation(tx.conn(), &caller.tenant_id, id).await?;
     let mut f = Fields::new(body);
@@ -395,6 +365,5 @@ pub async fn grant_access(ctx: &Ctx, caller: &Caller, id: &str, body: &Value) ->
     };
     store::upsert_grant(tx.conn(), &g).await?;
     tx.commit().await?;
-    let out = render_grant(&g);
-    Ok(if existing.is_none() { Outcome::Created(out) } else { Outcome::Ok(out) })
+    Ok((g, existing.is_none()))
 }

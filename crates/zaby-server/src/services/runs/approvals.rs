@@ -2,28 +2,29 @@
 //! expiry. A decision moves the run from WAITING_FOR_APPROVAL back to RUNNING with no
 //! lease, in the same transaction, so the next executor poll resumes it.
 
-use serde_json::{Value, json};
+use serde_json::json;
+use zaby::types::ApprovalDecisionInput;
 
-use super::{Reader, load_visible, render_approval, signals};
+use super::{Reader, load_visible, signals};
 use crate::error::{ApiError, ApiResult};
 use crate::services::managed::runtime_auth::RuntimeCaller;
-use crate::services::paging::{Query, enum_param, list_body, page_request, str_param};
-use crate::services::{Caller, CallerKind, Ctx, Outcome};
-use crate::storage::runs::{self as store, ApprovalFilter};
+use crate::services::paging::{Query, enum_param, page_request, str_param};
+use crate::services::{Caller, CallerKind, Ctx};
+use crate::storage::page::Page;
+use crate::storage::runs::{self as store, ApprovalFilter, ApprovalRow};
 use crate::storage::sql::lock_row;
 use crate::util::clock::now_ms;
-use crate::util::input::Fields;
+use crate::util::input::Problems;
 
 pub const APPROVAL_STATUSES: &[&str] = &["PENDING", "APPROVED", "REJECTED", "EXPIRED", "CANCELLED"];
 
 /// E37.
-pub async fn list(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Outcome> {
+pub(crate) async fn list(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Page<ApprovalRow>> {
     let page = page_request(q, 20, 100)?;
     let status = enum_param(q, "status", APPROVAL_STATUSES)?.unwrap_or_else(|| "PENDING".into());
     let af = ApprovalFilter { status: Some(status), agent_id: str_param(q, "agentId"), run_id: str_param(q, "runId") };
     let mut conn = ctx.db.read().await?;
-    let rows = store::list_approvals(&mut conn, &caller.tenant_id, &af, &page).await?;
-    Ok(Outcome::Ok(list_body(ctx.settings.max_page_bytes, rows.map(|a| render_approval(&a)))))
+    Ok(store::list_approvals(&mut conn, &caller.tenant_id, &af, &page).await?)
 }
 
 /// Who decides.
@@ -33,21 +34,28 @@ pub enum Decider<'a> {
 }
 
 /// E38/E39, E111/E112, E123/E124.
-pub async fn decide(
+pub(crate) async fn decide(
     ctx: &Ctx,
     who: Decider<'_>,
     run_id: &str,
     approval_id: &str,
-    body: &Value,
+    body: ApprovalDecisionInput,
     approve: bool,
-) -> ApiResult<Outcome> {
-    let mut f = Fields::new(body);
-    let reason = f.opt_text("reason", 2000);
+) -> ApiResult<ApprovalRow> {
+    let ApprovalDecisionInput { reason, decided_by, .. } = body;
+    let mut p = Problems::default();
+    if let Some(r) = &reason {
+        p.text("reason", r, 2000, true);
+    }
+    // The runtime routes take `reason` only: a runtime caller does not name the decider.
     let decided_by_in = match who {
-        Decider::Managed(_) => f.opt_str("decidedBy", 200),
+        Decider::Managed(_) => decided_by,
         Decider::Runtime(_) => None,
     };
-    f.finish()?;
+    if let Some(d) = &decided_by_in {
+        p.text("decidedBy", d, 200, false);
+    }
+    p.finish()?;
     let (reader, decided_by) = match &who {
         Decider::Managed(c) => {
             let default = match c.kind {
@@ -104,7 +112,7 @@ pub async fn decide(
     tx.commit().await?;
     ctx.runs.notify(&run.id);
     ctx.runs.wakeup.notify_one();
-    Ok(Outcome::Ok(render_approval(&decided)))
+    Ok(decided)
 }
 
 /// Expires PENDING approvals past `ZABY_APPROVAL_TTL_S`; their runs continue as if

@@ -14,23 +14,25 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tokio::sync::{Notify, watch};
+use zaby::types::{AgentRunInput, CancelRunInput, RunStartInput};
 use zaby_models::{ModelRegistry, ModelSettings};
 
 use super::idempotency::{self, Operation, Owner, Scope};
 use super::managed::runtime_auth::RuntimeCaller;
-use super::paging::{Query, enum_param, list_body, page_request};
+use super::paging::{Query, enum_param, events_within, page_request};
 use super::{Caller, Ctx, Outcome};
 use crate::config::Settings;
 use crate::error::{ApiError, ApiResult};
 use crate::storage::agents::AgentRow;
 use crate::storage::deployments::{self as deployment_store, DeploymentRow};
+use crate::storage::page::Page;
 use crate::storage::runs::{self as store, RunRow};
 use crate::storage::sql::{Conn, lock};
 use crate::storage::{agents as agent_store, policies as policy_store};
-use crate::util::clock::{iso, iso_opt, now_ms};
+use crate::util::clock::now_ms;
 use crate::util::crypto::SecretBox;
 use crate::util::ids::new_id;
-use crate::util::input::Fields;
+use crate::util::input::Problems;
 
 pub const RUN_STATUSES: &[&str] = &["QUEUED", "RUNNING", "WAITING_FOR_APPROVAL", "COMPLETED", "FAILED", "CANCELLED"];
 const LIVE: &[&str] = &["QUEUED", "RUNNING", "WAITING_FOR_APPROVAL"];
@@ -83,75 +85,35 @@ impl RunsState {
     }
 }
 
-// ---- rendering ----
+// ---- what the services answer ----
 
-pub fn render_approval(a: &store::ApprovalRow) -> Value {
-    json!({
-        "id": a.id,
-        "runId": a.run_id,
-        "agentId": a.agent_id,
-        "deploymentId": a.deployment_id,
-        "externalAppId": a.external_app_id,
-        "toolCallId": a.tool_call_id,
-        "toolName": a.tool_name,
-        "arguments": a.arguments,
-        "status": a.status,
-        "reason": a.reason,
-        "decidedBy": a.decided_by,
-        "createdAt": iso(a.created_at),
-        "decidedAt": iso_opt(a.decided_at),
-    })
+/// A run as read, with its open approval while it waits for one (the wire's `Run`).
+pub(crate) struct RunView {
+    pub(crate) row: RunRow,
+    pub(crate) pending: Option<store::ApprovalRow>,
 }
 
-/// The `Run` object of `docs/api/runtime-runs.md`.
-pub async fn render_run(conn: &mut Conn, r: &RunRow) -> ApiResult<Value> {
-    let pending = if r.status == "WAITING_FOR_APPROVAL" {
-        store::pending_of_run(conn, &r.id).await?.map(|a| render_approval(&a))
-    } else {
-        None
-    };
-    Ok(json!({
-        "id": r.id,
-        "runId": r.id,
-        "workflowId": r.workflow_id,
-        "agentId": r.agent_id,
-        "deploymentId": r.deployment_id,
-        "externalAppId": r.external_app_id,
-        "agentSessionId": r.session_id,
-        "status": r.status,
-        "isTestRun": r.is_test_run,
-        "input": r.input,
-        "finalOutput": r.final_output,
-        "error": r.error,
-        "latestSeq": r.latest_seq,
-        "requestId": r.request_id,
-        "pendingApproval": pending,
-        "steps": r.steps,
-        "usage": { "inputTokens": r.input_tokens, "outputTokens": r.output_tokens },
-        "createdAt": iso(r.created_at),
-        "startedAt": iso_opt(r.started_at),
-        "completedAt": iso_opt(r.completed_at),
-        "updatedAt": iso(r.updated_at),
-    }))
+impl RunView {
+    pub(crate) async fn load(conn: &mut Conn, row: RunRow) -> ApiResult<RunView> {
+        let pending =
+            if row.status == "WAITING_FOR_APPROVAL" { store::pending_of_run(conn, &row.id).await? } else { None };
+        Ok(RunView { row, pending })
+    }
 }
 
-/// The `RunStartResponse` of `docs/api/runtime-runs.md`.
-pub fn start_response(r: &RunRow) -> Value {
-    let status = match r.status.as_str() {
-        "COMPLETED" | "FAILED" | "CANCELLED" | "WAITING_FOR_APPROVAL" => r.status.as_str(),
-        _ => "PENDING",
-    };
-    json!({
-        "workflowId": r.workflow_id,
-        "runId": r.id,
-        "deploymentId": r.deployment_id,
-        "status": status,
-        "latestSeq": r.latest_seq,
-        "finalOutput": if r.status == "COMPLETED" { json!(r.final_output.clone().unwrap_or_default()) } else { Value::Null },
-        "agentSessionId": r.session_id,
-        "externalAppId": r.external_app_id,
-        "createdAt": iso(r.created_at),
-    })
+/// A started run; `replayed` when an earlier start with the same idempotency key
+/// answered.
+pub(crate) struct Started {
+    pub(crate) run: RunRow,
+    pub(crate) replayed: bool,
+}
+
+/// A page of a run's stored events (the wire's `RunEventPage`).
+pub(crate) struct EventPage {
+    pub(crate) run: RunRow,
+    pub(crate) events: Vec<store::EventRow>,
+    pub(crate) next_cursor: Option<String>,
+    pub(crate) total: i64,
 }
 
 // ---- starting ----
@@ -174,28 +136,63 @@ pub enum StartFrom<'a> {
 struct RunInput {
     input: Value,
     respond_async: bool,
+    /// The idempotency key, kept on the run; an empty one is none.
+    request_id: Option<String>,
     session_id: Option<String>,
     deployment_id: Option<String>,
     mcp_bearer: Option<String>,
 }
 
-fn parse_input(body: &Value, managed: bool) -> ApiResult<RunInput> {
-    let mut f = Fields::new(body);
-    let input = match f.raw("input") {
-        None | Some(Value::Null) => {
-            f.error("input", "is required");
-            Value::Null
+/// A start's body, typed by its route: runtime starts (E119) take `RunStartInput`,
+/// agent starts (E12, E13, E106, E107) `AgentRunInput`.
+pub(crate) enum StartBody {
+    Agent(AgentRunInput),
+    Runtime(RunStartInput),
+}
+
+/// What the catalogue cannot say about a start's body; also the body as JSON, which
+/// the idempotency key fingerprints.
+fn parse_input(body: StartBody) -> ApiResult<(RunInput, Value)> {
+    let json = match &body {
+        StartBody::Agent(b) => serde_json::to_value(b),
+        StartBody::Runtime(b) => serde_json::to_value(b),
+    }
+    .map_err(|e| ApiError::internal("the start body could not be read back").with_cause(e.to_string()))?;
+    let mut p = Problems::default();
+    let ri = match body {
+        StartBody::Agent(b) => {
+            for (field, value, max) in [
+                ("sessionId", &b.session_id, 200),
+                ("deploymentId", &b.deployment_id, 100),
+                ("mcpRuntimeBearerToken", &b.mcp_runtime_bearer_token, 8192),
+            ] {
+                if let Some(v) = value {
+                    p.text(field, v, max, false);
+                }
+            }
+            RunInput {
+                input: b.input,
+                respond_async: b.respond_async.unwrap_or(false),
+                request_id: b.request_id,
+                session_id: b.session_id,
+                deployment_id: b.deployment_id,
+                mcp_bearer: b.mcp_runtime_bearer_token,
+            }
         }
-        Some(v) => v.clone(),
+        StartBody::Runtime(b) => RunInput {
+            input: b.input,
+            respond_async: b.respond_async.unwrap_or(false),
+            request_id: b.request_id,
+            session_id: None,
+            deployment_id: None,
+            mcp_bearer: None,
+        },
     };
-    let respond_async = f.opt_bool("respondAsync").unwrap_or(false);
-    let (session_id, deployment_id, mcp_bearer) = if managed {
-        (f.opt_str("sessionId", 200), f.opt_str("deploymentId", 100), f.opt_str("mcpRuntimeBearerToken", 8192))
-    } else {
-        (None, None, None)
-    };
-    f.finish()?;
-    Ok(RunInput { input, respond_async, session_id, deployment_id, mcp_bearer })
+    if ri.input.is_null() {
+        p.add("input", "is required");
+    }
+    p.finish()?;
+    Ok((ri, json))
 }
 
 fn agent_not_active(status: &str) -> ApiError {
@@ -372,14 +369,14 @@ async fn origin<'a>(conn: &mut Conn, from: StartFrom<'a>) -> ApiResult<Origin<'a
 }
 
 /// E12, E13, E106, E107, E119.
-pub async fn start(ctx: &Ctx, from: StartFrom<'_>, body: &Value) -> ApiResult<Outcome> {
+pub(crate) async fn start(ctx: &Ctx, from: StartFrom<'_>, body: ApiResult<StartBody>) -> ApiResult<Started> {
     let now = now_ms();
     let mut tx = ctx.db.write().await?;
     // Path resource first (404), then the body (422), then state (409).
     let origin = origin(tx.conn(), from).await?;
-    let ri = parse_input(body, !matches!(origin.source, Source::Runtime(_)))?;
-    let idem = idempotency::key(origin.scope, body)?;
-    let request_id = body.get("requestId").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string);
+    let (ri, json) = parse_input(body?)?;
+    let idem = idempotency::key(origin.scope, &json)?;
+    let request_id = ri.request_id.clone().filter(|s| !s.is_empty());
     if let Some(replay) = idempotency::claim(tx.conn(), &idem, ctx.settings.idempotency_ttl_s).await? {
         drop(tx);
         let Outcome::Replayed(stored) = replay else {
@@ -391,7 +388,7 @@ pub async fn start(ctx: &Ctx, from: StartFrom<'_>, body: &Value) -> ApiResult<Ou
         } else {
             hold(ctx, origin.tenant_id, &run_id).await?
         };
-        return Ok(Outcome::Replayed(start_response(&r)));
+        return Ok(Started { run: r, replayed: true });
     }
     let placed = match &origin.source {
         Source::Runtime(rc) => place_runtime(tx.conn(), rc).await?,
@@ -439,7 +436,7 @@ pub async fn start(ctx: &Ctx, from: StartFrom<'_>, body: &Value) -> ApiResult<Ou
     metrics::counter!("zaby_runs_started_total").increment(1);
     ctx.runs.wakeup.notify_one();
     let r = if ri.respond_async { run } else { hold(ctx, &run.tenant_id, &run.id).await? };
-    Ok(Outcome::Created(start_response(&r)))
+    Ok(Started { run: r, replayed: false })
 }
 
 async fn load_any(ctx: &Ctx, tenant_id: &str, id: &str) -> ApiResult<RunRow> {
@@ -485,10 +482,10 @@ pub async fn load_visible(conn: &mut Conn, reader: &Reader<'_>, id: &str) -> Api
 }
 
 /// E16 / E109.
-pub async fn progress(ctx: &Ctx, reader: &Reader<'_>, id: &str) -> ApiResult<Outcome> {
+pub(crate) async fn progress(ctx: &Ctx, reader: &Reader<'_>, id: &str) -> ApiResult<RunView> {
     let mut conn = ctx.db.read().await?;
     let r = load_visible(&mut conn, reader, id).await?;
-    Ok(Outcome::Ok(render_run(&mut conn, &r).await?))
+    RunView::load(&mut conn, r).await
 }
 
 /// `cursor` of an event page: the decimal seq after which the page starts.
@@ -502,77 +499,56 @@ fn seq_cursor(q: &Query) -> ApiResult<i64> {
     }
 }
 
-pub fn render_event(run_id: &str, e: &store::EventRow) -> Value {
-    json!({
-        "id": e.seq.to_string(),
-        "seq": e.seq,
-        "runId": run_id,
-        "event": e.event,
-        "data": e.data,
-        "createdAt": iso(e.created_at),
-    })
-}
-
 /// E17 / E110 / E120.
-pub async fn events_page(ctx: &Ctx, reader: &Reader<'_>, id: &str, q: &Query) -> ApiResult<Outcome> {
+pub(crate) async fn events_page(ctx: &Ctx, reader: &Reader<'_>, id: &str, q: &Query) -> ApiResult<EventPage> {
     let limit =
         page_request(&Query::from_iter(q.get("limit").map(|l| ("limit".to_string(), l.clone()))), 50, 500)?.limit;
     let after = seq_cursor(q)?;
     let mut conn = ctx.db.read().await?;
     let r = load_visible(&mut conn, reader, id).await?;
-    let events = store::events_after(&mut conn, &r.id, after, limit).await?;
+    let mut events = store::events_after(&mut conn, &r.id, after, limit).await?;
+    // Bounded by bytes as well as by count; `nextCursor` goes on after the last one kept.
+    events.truncate(events_within(ctx.settings.max_page_bytes, &r.id, &events));
     let total = store::count_events(&mut conn, &r.id).await?;
     let newest = store::last_event(&mut conn, &r.id).await?.map(|e| e.seq).unwrap_or(0);
     let next = match events.last() {
         Some(last) if last.seq < newest => Some(last.seq.to_string()),
         _ => None,
     };
-    let items: Vec<Value> = events.iter().map(|e| render_event(&r.id, e)).collect();
-    Ok(Outcome::Ok(json!({
-        "runId": r.id,
-        "items": items,
-        "events": items,
-        "nextCursor": next,
-        "total": total,
-        "latestSeq": r.latest_seq,
-        "status": r.status,
-    })))
+    Ok(EventPage { run: r, events, next_cursor: next, total })
 }
 
 /// E108.
-pub async fn list(ctx: &Ctx, caller: &Caller, agent_id: &str, q: &Query) -> ApiResult<Outcome> {
+pub(crate) async fn list(ctx: &Ctx, caller: &Caller, agent_id: &str, q: &Query) -> ApiResult<Page<RunView>> {
     let page = page_request(q, 20, 100)?;
     let status = enum_param(q, "status", RUN_STATUSES)?;
     let mut conn = ctx.db.read().await?;
     super::agents::load(&mut conn, &caller.tenant_id, agent_id).await?;
     let rows = store::list(&mut conn, &caller.tenant_id, agent_id, status.as_deref(), &page).await?;
-    let mut items = Vec::new();
-    for r in &rows.items {
-        items.push(render_run(&mut conn, r).await?);
+    let mut items = Vec::with_capacity(rows.items.len());
+    for r in rows.items {
+        items.push(RunView::load(&mut conn, r).await?);
     }
-    Ok(Outcome::Ok(list_body(
-        ctx.settings.max_page_bytes,
-        crate::storage::page::Page { items, cursors: rows.cursors, next_cursor: rows.next_cursor, total: rows.total },
-    )))
+    Ok(Page { items, cursors: rows.cursors, next_cursor: rows.next_cursor, total: rows.total })
 }
 
 // ---- cancel ----
 
 /// E18 / E122: the status change, the approval and the terminal event in one
 /// transaction.
-pub async fn cancel(ctx: &Ctx, reader: &Reader<'_>, id: &str, body: &Value) -> ApiResult<Outcome> {
-    let mut f = Fields::new(body);
-    let reason = f.opt_text("reason", 2000);
-    f.finish()?;
+pub(crate) async fn cancel(ctx: &Ctx, reader: &Reader<'_>, id: &str, body: CancelRunInput) -> ApiResult<RunView> {
+    let reason = body.reason;
+    let mut p = Problems::default();
+    if let Some(r) = &reason {
+        p.text("reason", r, 2000, true);
+    }
+    p.finish()?;
     let now = now_ms();
     let mut tx = ctx.db.write().await?;
     lock(tx.conn(), "runs", id).await?;
     let r = load_visible(tx.conn(), reader, id).await?;
     match r.status.as_str() {
-        "CANCELLED" => {
-            let body = render_run(tx.conn(), &r).await?;
-            return Ok(Outcome::Ok(body));
-        }
+        "CANCELLED" => return RunView::load(tx.conn(), r).await,
         "COMPLETED" | "FAILED" => {
             return Err(ApiError::conflict("RUN_ALREADY_FINISHED", format!("the run is {}", r.status)));
         }
@@ -587,12 +563,11 @@ pub async fn cancel(ctx: &Ctx, reader: &Reader<'_>, id: &str, body: &Value) -> A
     let data = json!({ "runId": r.id, "status": "CANCELLED", "finalOutput": null, "citations": [] });
     store::insert_event(tx.conn(), &r.id, &r.tenant_id, seq, "RunFinished", &data, now).await?;
     store::finish(tx.conn(), &r.id, "CANCELLED", None, None, reason.as_deref(), now).await?;
-    let mut after = store::get(tx.conn(), &r.tenant_id, &r.id).await?.ok_or_else(|| ApiError::not_found("run"))?;
+    let after = store::get(tx.conn(), &r.tenant_id, &r.id).await?.ok_or_else(|| ApiError::not_found("run"))?;
     signals::run_ended(tx.conn(), &after).await?;
-    let body = render_run(tx.conn(), &after).await?;
+    let view = RunView::load(tx.conn(), after).await?;
     tx.commit().await?;
-    crate::http::metrics::run_finished("CANCELLED", after.created_at);
-    after.status = "CANCELLED".into();
-    ctx.runs.notify(&after.id);
-    Ok(Outcome::Ok(body))
+    crate::http::metrics::run_finished("CANCELLED", view.row.created_at);
+    ctx.runs.notify(&view.row.id);
+    Ok(view)
 }

@@ -10,8 +10,10 @@ mod deployments;
 mod families;
 mod intelligence;
 mod knowledge;
+mod mcp;
 mod memory;
 mod policies;
+mod runs;
 mod usage;
 
 pub(crate) use agents::{agent, agent_version, deleted};
@@ -23,11 +25,13 @@ pub(crate) use knowledge::{
     document, finding, governance, ingestion_policy, job, knowledge_base, library_document, profile, projection,
     provisional_answer, selection, source, source_group,
 };
+pub(crate) use mcp::{access_grant, auth_policy, credential_binding};
 pub(crate) use memory::{memory_candidate, memory_item, memory_retrieval};
 pub(crate) use policies::policy;
-pub(crate) use usage::token_usage;
+pub(crate) use runs::{approval, event_page, run, run_start};
 use serde::Serialize;
 use serde_json::Value;
+pub(crate) use usage::token_usage;
 
 use crate::error::{ApiError, ApiResult};
 use crate::services::paging::list_body;
