@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use crate::error::{ApiError, ApiResult};
 use crate::storage::page::{Page, PageRequest, decode_cursor};
+use crate::storage::runs::EventRow;
 
 pub type Query = HashMap<String, String>;
 
@@ -72,14 +73,40 @@ fn envelope_bytes(cursors: &[String], total: i64) -> usize {
 }
 
 /// How many leading items fit in `max_bytes` after `used` (at least one, when there is one).
-fn items_within(items: &[Value], mut used: usize, max_bytes: usize) -> usize {
-    for (i, item) in items.iter().enumerate() {
-        used += json_len(item) + usize::from(i > 0);
+fn items_within(items: &[Value], used: usize, max_bytes: usize) -> usize {
+    sizes_within(items.iter().map(json_len), used, max_bytes)
+}
+
+/// How many leading entries, of these sizes and comma-separated, fit in `max_bytes` after
+/// `used` (at least one, when there is one).
+fn sizes_within(sizes: impl IntoIterator<Item = usize>, mut used: usize, max_bytes: usize) -> usize {
+    let mut fit = 0;
+    for (i, size) in sizes.into_iter().enumerate() {
+        used += size + usize::from(i > 0);
         if i > 0 && used > max_bytes {
-            return i;
+            break;
         }
+        fit = i + 1;
     }
-    items.len()
+    fit
+}
+
+/// How many of a run's leading events an event page holds within `max_bytes` (at least
+/// one). The page (`RunEventPage`, http/handlers/wire/runs.rs) lists each event twice,
+/// in `items` and in `events`, as `{"id","seq","runId","event","data","createdAt"}`;
+/// the sizes counted here are upper bounds of that rendering.
+pub(crate) fn events_within(max_bytes: usize, run_id: &str, events: &[EventRow]) -> usize {
+    // The members' names and punctuation, a timestamp, and room for the two seqs.
+    const EVENT: usize = r#"{"id":"","seq":,"runId":"","event":"","data":,"createdAt":""}"#.len() + 30 + 2 * 20;
+    // The page's other members: status, latestSeq, runId, nextCursor, total.
+    const PAGE: usize =
+        r#"{"status":"","latestSeq":,"runId":"","events":[],"items":[],"nextCursor":"","total":}"#.len() + 32 + 3 * 20;
+    let event = |e: &EventRow| {
+        let one = EVENT + run_id.len() + json_len(&Value::String(e.event.clone())) + json_len(&e.data);
+        // Twice, with the comma of the second array.
+        2 * one + 1
+    };
+    sizes_within(events.iter().map(event), PAGE + run_id.len(), max_bytes)
 }
 
 /// The length of `value` as compact JSON, counted without building the text.
@@ -140,6 +167,19 @@ mod tests {
         assert_eq!(body["items"].as_array().unwrap().len(), 2);
         assert_eq!(body["nextCursor"], "c1");
         assert!(body.to_string().len() <= 300, "{}", body.to_string().len());
+    }
+
+    #[test]
+    fn an_event_page_counts_each_event_twice() {
+        let events: Vec<EventRow> = (1..=4)
+            .map(|seq| EventRow { seq, event: "text".into(), data: json!({"content": "x".repeat(100)}), created_at: 0 })
+            .collect();
+        let one = events_within(usize::MAX, "run", &events[..1]);
+        assert_eq!((one, events_within(usize::MAX, "run", &events)), (1, 4));
+        // 1,000 bytes would hold three of these events (~250 bytes of JSON each) listed
+        // once; listed twice, only one fits beside the envelope.
+        assert_eq!(events_within(1_000, "run", &events), 1);
+        assert_eq!(events_within(0, "run", &events), 1, "one event at least");
     }
 
     #[test]

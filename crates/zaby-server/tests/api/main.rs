@@ -22,6 +22,7 @@ mod operations;
 mod playground;
 mod reliability_conn;
 mod reliability_disk;
+mod reliability_events;
 mod reliability_fairness;
 mod reliability_fuzz;
 mod reliability_input;
