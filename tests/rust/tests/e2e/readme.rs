@@ -6,9 +6,9 @@
 
 use std::sync::Arc;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::support::{Ctx, items, s};
+use crate::support::{Ctx, items};
 
 pub const CHILD_FLAG: &str = "ZABY_E2E_README_CHILD";
 
@@ -66,22 +66,8 @@ async fn run_child(ctx: &Ctx, which: &'static str) -> String {
 pub async fn scenario(ctx: Arc<Ctx>) -> zaby::Result<()> {
     let stdout = run_child(&ctx, "readme").await;
 
-    // It printed the streamed events, `<event> <data>`, from RunStarted to RunFinished.
-    let events: Vec<(&str, Value)> = stdout
-        .lines()
-        .map(|l| {
-            let (name, data) = l.split_once(' ').unwrap_or_else(|| panic!("not an event line: {l:?}"));
-            (name, serde_json::from_str(data).unwrap_or_else(|e| panic!("{e}: {data}")))
-        })
-        .collect();
-    let names: Vec<&str> = events.iter().map(|(n, _)| *n).collect();
-    assert_eq!(names.first(), Some(&"RunStarted"), "{stdout}");
-    assert_eq!(names.last(), Some(&"RunFinished"), "{stdout}");
-    let (_, finished) = events.last().unwrap();
-    assert_eq!(finished["status"], "COMPLETED", "{stdout}");
-    assert_eq!(finished["finalOutput"], "You said: hello", "{stdout}");
-    let text: String = events.iter().filter(|(n, _)| *n == "text").map(|(_, d)| s(d, "content").to_string()).collect();
-    assert_eq!(text, "You said: hello", "the text events spell the answer");
+    // It printed the text events as they came, then the RunFinished status.
+    assert_eq!(stdout, "You said: hello\nCOMPLETED\n", "the text events spell the answer, then the run completes");
 
     // What it did is on the server: the agent `helper`, published and deployed.
     let agents = ctx.zaby.agents().list(json!({ "q": "helper" })).json().await?;
