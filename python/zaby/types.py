@@ -239,7 +239,7 @@ AgentModel = Union[Literal["zaby", "zaby-max"], str]
 DeploymentEnvironment = Literal["TEST", "STAGING", "PRODUCTION"]
 
 DeploymentStatus = Literal["PENDING", "ACTIVE", "FAILED", "SUPERSEDED", "INACTIVE"]
-"""`PENDING` → `ACTIVE` → `SUPERSEDED` (§4.3); `FAILED` if activation fails,
+"""`PENDING` → `ACTIVE` → `SUPERSEDED` (docs/server.md); `FAILED` if activation fails,
 `INACTIVE` after a forced agent delete.
 """
 
@@ -815,7 +815,7 @@ class AgentRunInput(TypedDict, total=False):
     sessionId: Optional[str]
     #: `true`: answer at once with `status: "PENDING"`.
     respondAsync: bool
-    #: Idempotency key (§1.9).
+    #: Idempotency key (docs/idempotency.md).
     requestId: Optional[str]
     #: Bearer for MCP servers with `authMode: "BEARER"` and no credential binding; never echoed.
     mcpRuntimeBearerToken: Optional[str]
@@ -826,7 +826,7 @@ class RunStartInput(TypedDict, total=False):
 
     #: The user's message: a string, or an object such as `{ "message": "…" }`.
     input: Required[Any]
-    #: Idempotency key (§1.9); one value per logical request.
+    #: Idempotency key (docs/idempotency.md); one value per logical request.
     requestId: Optional[str]
     #: `true`: answer at once with `status: "PENDING"`.
     respondAsync: bool
@@ -1123,7 +1123,7 @@ class FeedbackInput(TypedDict, total=False):
     domainKey: Optional[str]
     topicKey: Optional[str]
     metadata: Optional[Dict[str, Any]]
-    #: Idempotency key (§1.9).
+    #: Idempotency key (docs/idempotency.md).
     requestId: Optional[str]
 
 
@@ -1227,7 +1227,7 @@ class RuntimeTokenCreateInput(TypedDict, total=False):
     ttlSeconds: Optional[int]
     #: Runtime requests the token may make, ≥ 1.
     maxUses: Optional[int]
-    #: Idempotency key (§1.9).
+    #: Idempotency key (docs/idempotency.md).
     requestId: Optional[str]
 
 
@@ -1261,7 +1261,7 @@ class PlaygroundRuntimeTokenInput(TypedDict, total=False):
     ttlSeconds: Optional[int]
     #: Runtime requests the token may make, ≥ 1.
     maxUses: Optional[int]
-    #: Idempotency key (§1.9).
+    #: Idempotency key (docs/idempotency.md).
     requestId: Optional[str]
 
 
@@ -1277,7 +1277,7 @@ class RotateByUniqueIdInput(TypedDict, total=False):
     tokenFamilyId: Optional[str]
     #: Default: the policy of the family's newest grant.
     quotaPolicyId: Optional[str]
-    #: Idempotency key (§1.9).
+    #: Idempotency key (docs/idempotency.md).
     requestId: Optional[str]
 
 
@@ -1286,7 +1286,7 @@ class RotateRuntimeTokenInput(TypedDict, total=False):
 
     #: A token issued by this server whose grant is not revoked.
     previousToken: Required[str]
-    #: Idempotency key (§1.9).
+    #: Idempotency key (docs/idempotency.md).
     requestId: Optional[str]
 
 

@@ -26,7 +26,7 @@ export type AgentModel = "zaby" | "zaby-max" | (string & {});
 export type DeploymentEnvironment = "TEST" | "STAGING" | "PRODUCTION";
 
 /**
- * `PENDING` → `ACTIVE` → `SUPERSEDED` (§4.3); `FAILED` if activation fails,
+ * `PENDING` → `ACTIVE` → `SUPERSEDED` (docs/server.md); `FAILED` if activation fails,
  * `INACTIVE` after a forced agent delete.
  */
 export type DeploymentStatus = "PENDING" | "ACTIVE" | "FAILED" | "SUPERSEDED" | "INACTIVE";
@@ -573,7 +573,7 @@ export interface AgentRunInput {
   sessionId?: string | null;
   /** `true`: answer at once with `status: "PENDING"`. */
   respondAsync?: boolean;
-  /** Idempotency key (§1.9). */
+  /** Idempotency key (docs/idempotency.md). */
   requestId?: string | null;
   /** Bearer for MCP servers with `authMode: "BEARER"` and no credential binding; never echoed. */
   mcpRuntimeBearerToken?: string | null;
@@ -583,7 +583,7 @@ export interface AgentRunInput {
 export interface RunStartInput {
   /** The user's message: a string, or an object such as `{ "message": "…" }`. */
   input: unknown;
-  /** Idempotency key (§1.9); one value per logical request. */
+  /** Idempotency key (docs/idempotency.md); one value per logical request. */
   requestId?: string | null;
   /** `true`: answer at once with `status: "PENDING"`. */
   respondAsync?: boolean;
@@ -848,7 +848,7 @@ export interface FeedbackInput {
   domainKey?: string | null;
   topicKey?: string | null;
   metadata?: Record<string, unknown> | null;
-  /** Idempotency key (§1.9). */
+  /** Idempotency key (docs/idempotency.md). */
   requestId?: string | null;
 }
 
@@ -943,7 +943,7 @@ export interface RuntimeTokenCreateInput {
   ttlSeconds?: number | null;
   /** Runtime requests the token may make, ≥ 1. */
   maxUses?: number | null;
-  /** Idempotency key (§1.9). */
+  /** Idempotency key (docs/idempotency.md). */
   requestId?: string | null;
 }
 
@@ -977,7 +977,7 @@ export interface PlaygroundRuntimeTokenInput {
   ttlSeconds?: number | null;
   /** Runtime requests the token may make, ≥ 1. */
   maxUses?: number | null;
-  /** Idempotency key (§1.9). */
+  /** Idempotency key (docs/idempotency.md). */
   requestId?: string | null;
 }
 
@@ -993,7 +993,7 @@ export interface RotateByUniqueIdInput {
   tokenFamilyId?: string | null;
   /** Default: the policy of the family's newest grant. */
   quotaPolicyId?: string | null;
-  /** Idempotency key (§1.9). */
+  /** Idempotency key (docs/idempotency.md). */
   requestId?: string | null;
 }
 
@@ -1001,7 +1001,7 @@ export interface RotateByUniqueIdInput {
 export interface RotateRuntimeTokenInput {
   /** A token issued by this server whose grant is not revoked. */
   previousToken: string;
-  /** Idempotency key (§1.9). */
+  /** Idempotency key (docs/idempotency.md). */
   requestId?: string | null;
 }
 

@@ -106,7 +106,7 @@ wire_enum! {
 }
 
 wire_enum! {
-    /// `PENDING` → `ACTIVE` → `SUPERSEDED` (§4.3); `FAILED` if activation fails,
+    /// `PENDING` → `ACTIVE` → `SUPERSEDED` (docs/server.md); `FAILED` if activation fails,
     /// `INACTIVE` after a forced agent delete.
     closed DeploymentStatus {
         Pending = "PENDING",
@@ -1206,7 +1206,7 @@ pub struct AgentRunInput {
     /// `true`: answer at once with `status: "PENDING"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub respond_async: Option<bool>,
-    /// Idempotency key (§1.9).
+    /// Idempotency key (docs/idempotency.md).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
     /// Bearer for MCP servers with `authMode: "BEARER"` and no credential binding; never echoed.
@@ -1223,7 +1223,7 @@ pub struct AgentRunInput {
 pub struct RunStartInput {
     /// The user's message: a string, or an object such as `{ "message": "…" }`.
     pub input: Value,
-    /// Idempotency key (§1.9); one value per logical request.
+    /// Idempotency key (docs/idempotency.md); one value per logical request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
     /// `true`: answer at once with `status: "PENDING"`.
@@ -1578,7 +1578,7 @@ pub struct FeedbackInput {
     pub topic_key: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Map<String, Value>>,
-    /// Idempotency key (§1.9).
+    /// Idempotency key (docs/idempotency.md).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
     /// Members not described above, kept as received.
@@ -1732,7 +1732,7 @@ pub struct RuntimeTokenCreateInput {
     /// Runtime requests the token may make, ≥ 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_uses: Option<i64>,
-    /// Idempotency key (§1.9).
+    /// Idempotency key (docs/idempotency.md).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
     /// Members not described above, kept as received.
@@ -1785,7 +1785,7 @@ pub struct PlaygroundRuntimeTokenInput {
     /// Runtime requests the token may make, ≥ 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_uses: Option<i64>,
-    /// Idempotency key (§1.9).
+    /// Idempotency key (docs/idempotency.md).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
     /// Members not described above, kept as received.
@@ -1807,7 +1807,7 @@ pub struct RotateByUniqueIdInput {
     /// Default: the policy of the family's newest grant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quota_policy_id: Option<String>,
-    /// Idempotency key (§1.9).
+    /// Idempotency key (docs/idempotency.md).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
     /// Members not described above, kept as received.
@@ -1821,7 +1821,7 @@ pub struct RotateByUniqueIdInput {
 pub struct RotateRuntimeTokenInput {
     /// A token issued by this server whose grant is not revoked.
     pub previous_token: String,
-    /// Idempotency key (§1.9).
+    /// Idempotency key (docs/idempotency.md).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
     /// Members not described above, kept as received.

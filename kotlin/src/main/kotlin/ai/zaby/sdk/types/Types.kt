@@ -106,7 +106,7 @@ enum class DeploymentEnvironment(override val value: String) : ZabyEnum {
 }
 
 /**
- * `PENDING` → `ACTIVE` → `SUPERSEDED` (§4.3); `FAILED` if activation fails,
+ * `PENDING` → `ACTIVE` → `SUPERSEDED` (docs/server.md); `FAILED` if activation fails,
  * `INACTIVE` after a forced agent delete.
  */
 @Serializable
@@ -1238,7 +1238,7 @@ data class AgentRunInput(
     val sessionId: String? = null,
     /** `true`: answer at once with `status: "PENDING"`. */
     val respondAsync: Boolean? = null,
-    /** Idempotency key (§1.9). */
+    /** Idempotency key (docs/idempotency.md). */
     val requestId: String? = null,
     /** Bearer for MCP servers with `authMode: "BEARER"` and no credential binding; never echoed. */
     val mcpRuntimeBearerToken: String? = null,
@@ -1256,7 +1256,7 @@ data class AgentRunInput(
 data class RunStartInput(
     /** The user's message: a string, or an object such as `{ "message": "…" }`. */
     val input: JsonElement,
-    /** Idempotency key (§1.9); one value per logical request. */
+    /** Idempotency key (docs/idempotency.md); one value per logical request. */
     val requestId: String? = null,
     /** `true`: answer at once with `status: "PENDING"`. */
     val respondAsync: Boolean? = null,
@@ -1614,7 +1614,7 @@ data class FeedbackInput(
     val domainKey: String? = null,
     val topicKey: String? = null,
     val metadata: JsonObject? = null,
-    /** Idempotency key (§1.9). */
+    /** Idempotency key (docs/idempotency.md). */
     val requestId: String? = null,
     /** Members this SDK version does not know: kept as received, written back. */
     @SerialName(EXTRA) val extra: JsonObject = NO_EXTRA,
@@ -1749,7 +1749,7 @@ data class RuntimeTokenCreateInput(
     val ttlSeconds: Long? = null,
     /** Runtime requests the token may make, ≥ 1. */
     val maxUses: Long? = null,
-    /** Idempotency key (§1.9). */
+    /** Idempotency key (docs/idempotency.md). */
     val requestId: String? = null,
     /** Members this SDK version does not know: kept as received, written back. */
     @SerialName(EXTRA) val extra: JsonObject = NO_EXTRA,
@@ -1791,7 +1791,7 @@ data class PlaygroundRuntimeTokenInput(
     val ttlSeconds: Long? = null,
     /** Runtime requests the token may make, ≥ 1. */
     val maxUses: Long? = null,
-    /** Idempotency key (§1.9). */
+    /** Idempotency key (docs/idempotency.md). */
     val requestId: String? = null,
     /** Members this SDK version does not know: kept as received, written back. */
     @SerialName(EXTRA) val extra: JsonObject = NO_EXTRA,
@@ -1815,7 +1815,7 @@ data class RotateByUniqueIdInput(
     val tokenFamilyId: String? = null,
     /** Default: the policy of the family's newest grant. */
     val quotaPolicyId: String? = null,
-    /** Idempotency key (§1.9). */
+    /** Idempotency key (docs/idempotency.md). */
     val requestId: String? = null,
     /** Members this SDK version does not know: kept as received, written back. */
     @SerialName(EXTRA) val extra: JsonObject = NO_EXTRA,
@@ -1831,7 +1831,7 @@ data class RotateByUniqueIdInput(
 data class RotateRuntimeTokenInput(
     /** A token issued by this server whose grant is not revoked. */
     val previousToken: String,
-    /** Idempotency key (§1.9). */
+    /** Idempotency key (docs/idempotency.md). */
     val requestId: String? = null,
     /** Members this SDK version does not know: kept as received, written back. */
     @SerialName(EXTRA) val extra: JsonObject = NO_EXTRA,
