@@ -131,7 +131,7 @@ pub async fn list_rollups(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Pa
 ///
 /// For every agent whose non-test signals of the judged window (the last 30 UTC
 /// days, plus 7 days of latency baseline) differ from what the previous pass saw
-/// (count and newest time), the A.5 rules run over those signals and the tool calls
+/// (count and newest time), the improvement rules (zaby-analytics README) run over those signals and the tool calls
 /// of the agent's runs (`tool_result` events). A proposal is stored when
 /// - no open (`PROPOSED`/`APPROVED`) improvement of the agent has its cause, and
 /// - it has evidence no earlier improvement of that cause had (so a rejected or

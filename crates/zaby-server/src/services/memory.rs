@@ -332,7 +332,7 @@ pub struct Proposal {
     pub kind: String,
 }
 
-/// Stores candidates for an end user (A.3): trimmed, skipping contents equal to an
+/// Stores candidates for an end user (docs/server.md#memory): trimmed, skipping contents equal to an
 /// ACTIVE item or a PENDING candidate of the same end user and agent; with
 /// `auto_approve` each is approved at once (`reviewedBy: "auto"`). Returns them.
 pub async fn propose(
