@@ -184,11 +184,11 @@ impl NativeCursor {
     #[napi]
     pub fn close(&self) {
         self.state.closed.cancel();
-        if let Ok(mut slot) = self.state.items.try_lock() {
-            if let Some(items) = slot.take() {
-                // Dropped on the runtime, where the transport's connection lives.
-                spawn(async move { drop(items) });
-            }
+        if let Ok(mut slot) = self.state.items.try_lock()
+            && let Some(items) = slot.take()
+        {
+            // Dropped on the runtime, where the transport's connection lives.
+            spawn(async move { drop(items) });
         }
     }
 }

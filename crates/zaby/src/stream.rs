@@ -270,16 +270,16 @@ impl State {
             last_event_id: self.last_id(),
             source: cause.map(Box::new),
         };
-        if let Some(ZabyError::Api(src)) = api.source.as_deref() {
-            if status != 0 {
-                // A reconnect refused with a non-transient status: the server's own fields.
-                api.code = src.code.clone();
-                api.message = src.message.clone();
-                api.details = src.details.clone();
-                api.headers = src.headers.clone();
-                api.request_id = src.request_id.clone().or(api.request_id);
-                api.retry_after = src.retry_after;
-            }
+        if let Some(ZabyError::Api(src)) = api.source.as_deref()
+            && status != 0
+        {
+            // A reconnect refused with a non-transient status: the server's own fields.
+            api.code = src.code.clone();
+            api.message = src.message.clone();
+            api.details = src.details.clone();
+            api.headers = src.headers.clone();
+            api.request_id = src.request_id.clone().or(api.request_id);
+            api.retry_after = src.retry_after;
         }
         api.into()
     }

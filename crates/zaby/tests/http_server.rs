@@ -124,11 +124,11 @@ async fn aiui(
             for seq in position + 1..=upto {
                 chunks.push(Ok(Bytes::from(frame(seq))));
             }
-            if upto < LAST {
-                if let End::Cut = end {
-                    chunks.push(Ok(Bytes::from(format!("id: {}\nevent: text\ndata: {{\"cut", upto + 1))));
-                    chunks.push(Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "cut")));
-                }
+            if upto < LAST
+                && let End::Cut = end
+            {
+                chunks.push(Ok(Bytes::from(format!("id: {}\nevent: text\ndata: {{\"cut", upto + 1))));
+                chunks.push(Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "cut")));
             }
             event_stream(chunks)
         }
