@@ -4,6 +4,7 @@
 # Usage: python/scripts/check_wheel.sh   (MATURIN and PYTHON may point at other binaries)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$(cd .. && pwd)
 
 MATURIN=${MATURIN:-maturin}
 PYTHON=${PYTHON:-python3}
@@ -19,24 +20,5 @@ esac
 
 "$PYTHON" -m venv "$work/venv"
 "$work/venv/bin/pip" install -q "$wheel"
-cd "$work"  # make sure the installed package is imported, not the source tree
-"$work/venv/bin/python" - <<'PY'
-import asyncio
-
-import zaby
-from zaby import MockResponse, MockTransport, Zaby
-
-assert zaby.__file__ and "site-packages" in zaby.__file__, zaby.__file__
-
-
-async def main() -> None:
-    transport = MockTransport([MockResponse("GET", "/health", json_body={"status": "ok"})])
-    async with Zaby(api_key="test-key", transport=transport) as client:
-        assert await client.health.check() == {"status": "ok"}
-    sent = transport.requests[0]
-    assert (sent.method, sent.path, sent.headers["x-zaby-api-key"]) == ("GET", "/health", "test-key")
-
-
-asyncio.run(main())
-print(f"wheel OK: zaby {zaby.__version__}")
-PY
+# From outside the source tree, so the installed package is the one imported.
+(cd "$work" && "$work/venv/bin/python" "$root/scripts/smoke/python.py" "wheel")
