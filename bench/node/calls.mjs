@@ -1,11 +1,13 @@
 /**
- * SDK call overhead: `@zaby/sdk` against plain global `fetch` (undici) doing the same
- * requests on the same server — `health.check` (GET /health) and `agents.get`
+ * SDK call overhead: `@zaby/sdk` against undici's `request()` (the fastest Node HTTP
+ * client, pinned in package.json) and plain global `fetch` doing the same requests on the
+ * same server — `health.check` (GET /health) and `agents.get`
  * (GET /api/v1/provisioning/agentic-os/agents/{id} with the API key header), one call
- * at a time and 64 at once. The two sides alternate in rounds so that drift of this
- * shared machine falls on both.
+ * at a time and 64 at once. The sides alternate in rounds so that drift of this shared
+ * machine falls on all of them.
  */
 import { performance } from "node:perf_hooks";
+import { Agent, request } from "undici";
 import { loadSdk } from "./lib/sdk.mjs";
 import { fmtMs, fmtRate, fmtRatio, log, mark, smoke, summarize, table } from "./lib/stats.mjs";
 
@@ -30,11 +32,26 @@ function expectStatus(res) {
   if (res.status !== 200) throw new Error(`${res.url} answered ${res.status}`);
 }
 
+// undici's own pool (not fetch's global one), unlimited connections like the other sides.
+const dispatcher = new Agent();
+async function undiciJson(url, headers) {
+  const { statusCode, body } = await request(url, { dispatcher, headers });
+  if (statusCode !== 200) {
+    await body.dump();
+    throw new Error(`${url} answered ${statusCode}`);
+  }
+  return body.json();
+}
+
 const sides = {
   health: {
     sdk: async () => {
       const body = await zaby.health.check();
       if (body?.status !== "ok") throw new Error(`health.check returned ${JSON.stringify(body)}`);
+    },
+    undici: async () => {
+      const body = await undiciJson(`${origin}/health`);
+      if (body?.status !== "ok") throw new Error(`GET /health returned ${JSON.stringify(body)}`);
     },
     fetch: async () => {
       const res = await fetch(`${origin}/health`);
@@ -47,6 +64,10 @@ const sides = {
     sdk: async () => {
       const body = await zaby.agents.get(agent.id);
       if (body?.id !== agent.id) throw new Error(`agents.get returned ${JSON.stringify(body)}`);
+    },
+    undici: async () => {
+      const body = await undiciJson(`${origin}/api/v1/provisioning/agentic-os/agents/${agent.id}`, { "x-zaby-api-key": apiKey });
+      if (body?.id !== agent.id) throw new Error(`GET agent returned ${JSON.stringify(body)}`);
     },
     fetch: async () => {
       const res = await fetch(`${origin}/api/v1/provisioning/agentic-os/agents/${agent.id}`, {
@@ -77,15 +98,18 @@ async function drive(call, concurrency, seconds, maxCalls = Infinity) {
   return { latencies, seconds: (performance.now() - start) / 1000 };
 }
 
+const SIDES = ["sdk", "undici", "fetch"];
+
 async function measure(name, concurrency) {
-  const pair = sides[name];
-  const all = { sdk: { latencies: [], seconds: 0 }, fetch: { latencies: [], seconds: 0 } };
+  const calls = sides[name];
+  const all = Object.fromEntries(SIDES.map((side) => [side, { latencies: [], seconds: 0 }]));
   const maxCalls = SMOKE ? SMOKE_CALLS[concurrency] : Infinity;
-  for (const side of ["sdk", "fetch"]) await drive(pair[side], concurrency, WARMUP_SECONDS, SMOKE ? concurrency : Infinity);
+  for (const side of SIDES) await drive(calls[side], concurrency, WARMUP_SECONDS, SMOKE ? concurrency : Infinity);
   for (let round = 0; round < ROUNDS; round++) {
-    const order = round % 2 === 0 ? ["sdk", "fetch"] : ["fetch", "sdk"];
+    // Each side in turn goes first.
+    const order = SIDES.map((_, i) => SIDES[(i + round) % SIDES.length]);
     for (const side of order) {
-      const r = await drive(pair[side], concurrency, ROUND_SECONDS, maxCalls);
+      const r = await drive(calls[side], concurrency, ROUND_SECONDS, maxCalls);
       if (SMOKE && r.latencies.length !== maxCalls) {
         throw new Error(`${name} ${side} ×${concurrency}: ${r.latencies.length} of ${maxCalls} calls in ${ROUND_SECONDS} s`);
       }
@@ -93,10 +117,9 @@ async function measure(name, concurrency) {
       all[side].seconds += r.seconds;
     }
   }
-  const sdk = summarize(all.sdk.latencies, all.sdk.seconds);
-  const base = summarize(all.fetch.latencies, all.fetch.seconds);
-  log(`${name} ×${concurrency}: sdk ${fmtRate(sdk.perSecond)}/s, fetch ${fmtRate(base.perSecond)}/s`);
-  return { name, concurrency, sdk, base, ratio: sdk.perSecond / base.perSecond };
+  const figures = Object.fromEntries(SIDES.map((side) => [side, summarize(all[side].latencies, all[side].seconds)]));
+  log(`${name} ×${concurrency}: ${SIDES.map((side) => `${side} ${fmtRate(figures[side].perSecond)}/s`).join(", ")}`);
+  return { name, concurrency, figures };
 }
 
 const results = [];
@@ -105,26 +128,35 @@ for (const name of ["health", "agentsGet"]) {
 }
 await zaby.agents.delete(agent.id).catch(() => {});
 await zaby.close();
+await dispatcher.close();
 
 const label = { health: "`health.check`", agentsGet: "`agents.get`" };
-const TARGET = 2;
-console.log(`#### Call overhead: \`@zaby/sdk\` vs plain \`fetch\` (undici)\n`);
+// Goals: SDK ÷ undici `request()` (issue 23), SDK ÷ fetch (issue 10).
+const TARGETS = { undici: { 1: 1.5, 64: 2 }, fetch: { 1: 2, 64: 2 } };
+const client = { sdk: "`@zaby/sdk`", undici: "undici `request()`", fetch: "`fetch`" };
+console.log(`#### Call overhead: \`@zaby/sdk\` vs undici's \`request()\` and plain \`fetch\`\n`);
 console.log(
   table(
-    ["call", "concurrency", "SDK calls/s", "SDK p50 / p99 ms", "fetch calls/s", "fetch p50 / p99 ms", "ratio", "target", "reached"],
-    results.map((r) => [
-      label[r.name],
-      String(r.concurrency),
-      fmtRate(r.sdk.perSecond),
-      `${fmtMs(r.sdk.p50)} / ${fmtMs(r.sdk.p99)}`,
-      fmtRate(r.base.perSecond),
-      `${fmtMs(r.base.p50)} / ${fmtMs(r.base.p99)}`,
-      fmtRatio(r.ratio),
-      `≥ ${TARGET}×`,
-      mark(r.ratio >= TARGET),
-    ]),
+    ["call", "concurrency", "client", "calls/s", "p50 / p99 ms", "SDK ÷ client", "target", "reached"],
+    results.flatMap((r) =>
+      SIDES.map((side) => {
+        const f = r.figures[side];
+        const ratio = r.figures.sdk.perSecond / f.perSecond;
+        const target = TARGETS[side]?.[r.concurrency];
+        return [
+          label[r.name],
+          String(r.concurrency),
+          client[side],
+          fmtRate(f.perSecond),
+          `${fmtMs(f.p50)} / ${fmtMs(f.p99)}`,
+          side === "sdk" ? "" : fmtRatio(ratio),
+          target ? `≥ ${target}×` : "",
+          target ? mark(ratio >= target) : "",
+        ];
+      }),
+    ),
   ),
 );
 console.log(
-  `\n${SMOKE ? "Smoke mode: a few checked calls per side (figures not meaningful)." : `${ROUNDS} alternating rounds of ${ROUND_SECONDS} s per side after a ${WARMUP_SECONDS} s warm-up.`}\n`,
+  `\n${SMOKE ? "Smoke mode: a few checked calls per side (figures not meaningful)." : `${ROUNDS} rounds of ${ROUND_SECONDS} s per side (each side first in turn) after a ${WARMUP_SECONDS} s warm-up.`}\n`,
 );

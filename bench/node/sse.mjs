@@ -126,7 +126,8 @@ const SMOKE = smoke();
 const N = 100_000;
 const ROUNDS = SMOKE ? 1 : 5;
 const BIG = 1_000_000;
-const TARGET = 3;
+// Issue 23: at least 2× the events/s, with less JS-thread CPU per event.
+const TARGET = 2;
 
 const source = await startSource(N);
 const runs = { sdk: [], fetch: [] };
@@ -170,8 +171,8 @@ console.log(
         fmtMs(sdk.total),
         cpuCell(sdk),
         fmtRatio(ratio),
-        `≥ ${TARGET}×`,
-        mark(ratio >= TARGET),
+        `≥ ${TARGET}×, less JS-thread CPU`,
+        mark(ratio >= TARGET && sdk.mainCpu < base.mainCpu),
       ],
       ["plain JS parser over `fetch`", fmtRate(base.rate), fmtMs(base.first), fmtMs(base.total), cpuCell(base), "1×", "", ""],
     ],

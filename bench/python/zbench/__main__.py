@@ -49,8 +49,12 @@ async def prepare_agent(origin: str, api_key: str) -> str:
 async def measure_calls(args, api_key: str, agent_id: str, seconds: float, rounds: int, workers: int):
     config = zaby.ZabyGlobalConfig(api_origin=args.origin)
     async with zaby.Zaby(api_key=api_key, config=config) as client:
-        async with calls.httpx_client(args.origin, api_key, workers) as hx:
-            sides = {"zaby": calls.zaby_calls(client, agent_id), "httpx": calls.httpx_calls(hx, agent_id)}
+        async with calls.httpx_client(args.origin, api_key, workers) as hx, calls.aiohttp_session(api_key, workers) as ah:
+            sides = {
+                "zaby": calls.zaby_calls(client, agent_id),
+                "aiohttp": calls.aiohttp_calls(ah, args.origin, agent_id),
+                "httpx": calls.httpx_calls(hx, agent_id),
+            }
             return await calls.compare(sides, workers, seconds, rounds)
 
 

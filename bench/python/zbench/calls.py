@@ -1,5 +1,5 @@
-"""SDK call overhead: `zaby` and plain `httpx.AsyncClient` doing the same requests against
-the same server, sequentially and with N concurrent callers, interleaved in rounds so that
+"""SDK call overhead: `zaby`, plain `aiohttp.ClientSession` and plain `httpx.AsyncClient` doing
+the same requests against the same server, sequentially and with N concurrent callers, interleaved in rounds so that
 machine noise hits both sides alike."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import asyncio
 import time
 from typing import Awaitable, Callable
 
+import aiohttp
 import httpx
 
 import zaby
@@ -43,6 +44,27 @@ def httpx_calls(client: httpx.AsyncClient, agent_id: str) -> dict[str, Call]:
         return response.json()
 
     return {"health": lambda: get_json("/health"), "agents_get": lambda: get_json(agent_path)}
+
+
+def aiohttp_session(api_key: str, concurrency: int) -> aiohttp.ClientSession:
+    """aiohttp, the fastest pure-Python asyncio client: one pooled session, the SDK's headers."""
+    return aiohttp.ClientSession(
+        headers={"x-zaby-api-key": api_key, "accept": "application/json", "user-agent": "bench-aiohttp"},
+        connector=aiohttp.TCPConnector(limit=max(concurrency, 10)),
+        timeout=aiohttp.ClientTimeout(total=30.0),
+    )
+
+
+def aiohttp_calls(session: aiohttp.ClientSession, origin: str, agent_id: str) -> dict[str, Call]:
+    health_url, agent_url = f"{origin}/health", origin + AGENT_PATH.format(id=agent_id)
+
+    async def get_json(url: str) -> object:
+        async with session.get(url) as response:
+            if response.status != 200:
+                raise RuntimeError(f"GET {url} answered {response.status}")
+            return await response.json()
+
+    return {"health": lambda: get_json(health_url), "agents_get": lambda: get_json(agent_url)}
 
 
 def zaby_calls(client: zaby.Zaby, agent_id: str) -> dict[str, Call]:

@@ -1,5 +1,5 @@
-"""SSE consumption: the SDK's `runs.stream` against a pure-Python parser over httpx,
-both reading the same pre-rendered run from `zaby-bench-sse-source`."""
+"""SSE consumption: the SDK's `runs.stream` against a pure-Python parser over aiohttp's and
+over httpx's byte streams, all reading the same pre-rendered run from `zaby-bench-sse-source`."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, AsyncIterator
 
+import aiohttp
 import httpx
 
 import zaby
@@ -40,6 +41,15 @@ async def httpx_events(client: httpx.AsyncClient) -> AsyncIterator[Any]:
         if response.status_code != 200:
             raise RuntimeError(f"the SSE source answered {response.status_code}")
         async for event in parse_stream(response.aiter_bytes()):
+            yield event
+
+
+async def aiohttp_events(session: aiohttp.ClientSession, origin: str) -> AsyncIterator[Any]:
+    headers = {"accept": "text/event-stream", "authorization": "Bearer bench-token"}
+    async with session.get(origin + RUN_PATH, headers=headers) as response:
+        if response.status != 200:
+            raise RuntimeError(f"the SSE source answered {response.status}")
+        async for event in parse_stream(response.content.iter_any()):
             yield event
 
 
@@ -93,11 +103,16 @@ async def httpx_stream(origin: str, expected: int) -> StreamFigures:
         return await consume(httpx_events(client), expected)
 
 
+async def aiohttp_stream(origin: str, expected: int) -> StreamFigures:
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60.0)) as session:
+        return await consume(aiohttp_events(session, origin), expected)
+
+
 async def compare(origin: str, expected: int, rounds: int) -> dict[str, StreamFigures]:
     """Best of `rounds` interleaved runs per side (the best is the least disturbed)."""
     best: dict[str, StreamFigures] = {}
     for _ in range(rounds):
-        for side, run in (("zaby", zaby_stream), ("httpx", httpx_stream)):
+        for side, run in (("zaby", zaby_stream), ("aiohttp", aiohttp_stream), ("httpx", httpx_stream)):
             figures = await run(origin, expected)
             if side not in best or figures.events_per_s > best[side].events_per_s:
                 best[side] = figures
