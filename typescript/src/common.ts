@@ -1,6 +1,11 @@
 /** Helpers shared by the native and the web build (no native import here). */
 import { ZabyError } from "./error-classes.js";
 
+/** Production origin (the core's `DEFAULT_ZABY_API_ORIGIN`; test/config.test.mjs checks both builds). */
+export const DEFAULT_ZABY_API_ORIGIN = "https://genapi.zaby.io";
+/** Origin of a `zaby-server` on this machine (the core's `LOCAL_ZABY_API_ORIGIN`). */
+export const LOCAL_ZABY_API_ORIGIN = "http://localhost:9080";
+
 /** The `docs/configuration.md` schedule: 100 ms doubling per attempt, capped at 1 s. */
 export function defaultBackoffMs(attempt: number): number {
   return Math.min(100 * 2 ** attempt, 1000);

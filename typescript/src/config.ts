@@ -5,9 +5,9 @@
 import { ZabyError } from "./errors.js";
 import { native } from "./native.js";
 import { nativeSync } from "./internal/convert.js";
-import { defaultBackoffMs, describe } from "./common.js";
+import { DEFAULT_ZABY_API_ORIGIN, LOCAL_ZABY_API_ORIGIN, defaultBackoffMs, describe } from "./common.js";
 
-export { defaultBackoffMs, describe };
+export { DEFAULT_ZABY_API_ORIGIN, LOCAL_ZABY_API_ORIGIN, defaultBackoffMs, describe };
 
 /** Retry settings; unset fields take the defaults of `docs/configuration.md`. */
 export interface RetryPolicy {
@@ -96,14 +96,14 @@ const globalFunctions: { fetch?: typeof fetch; retries?: ZabyGlobalConfig["retri
 /** Merges `config` into the process-wide configuration (set fields overwrite). */
 export function configureZaby(config: ZabyGlobalConfig): void {
   const [json, backoff] = splitConfig(config);
-  nativeSync(() => native.configureZaby(json, backoff));
+  nativeSync(() => native().configureZaby(json, backoff));
   if (config?.fetch !== undefined) globalFunctions.fetch = config.fetch;
   if (config?.retries !== undefined && config.retries !== null) globalFunctions.retries = config.retries;
 }
 
 /** Restores the empty global configuration. */
 export function resetZabyConfigForTests(): void {
-  native.resetZabyConfigForTests();
+  native().resetZabyConfigForTests();
   delete globalFunctions.fetch;
   delete globalFunctions.retries;
 }
@@ -131,11 +131,6 @@ export function shapeResolved(raw: Record<string, unknown>, overrides: ZabyGloba
 /** The configuration a client constructed now would use, with `overrides` on top. */
 export function resolveZabyConfig(overrides?: ZabyGlobalConfig): ResolvedZabyConfig {
   const [json, backoff] = splitConfig(overrides);
-  return shapeResolved(nativeSync(() => native.resolveZabyConfig(json, backoff)), overrides);
+  return shapeResolved(nativeSync(() => native().resolveZabyConfig(json, backoff)), overrides);
 }
 
-const origins = native.origins();
-/** Production origin. */
-export const DEFAULT_ZABY_API_ORIGIN: string = origins.default;
-/** Origin of a `zaby-server` on this machine. */
-export const LOCAL_ZABY_API_ORIGIN: string = origins.local;

@@ -9,5 +9,5 @@ export * from "./error-classes.js";
 
 /** Builds the class of `docs/errors.md` for a failed response; the mapping is the core's. */
 export function createZabyApiError(input: ZabyApiErrorInput): ZabyApiError {
-  return new (apiErrorClass(native.classifyApiError(input.status, input.code ?? null)))(input);
+  return new (apiErrorClass(native().classifyApiError(input.status, input.code ?? null)))(input);
 }

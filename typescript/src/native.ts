@@ -1,6 +1,6 @@
 /**
  * Loads the native addon (`native/zaby.<platform>.node`, built by `napi build
- * --platform`) and declares the internal API it exports. Nothing here is public.
+ * --platform`) on first use and declares the internal API it exports. Nothing here is public.
  */
 import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
@@ -163,7 +163,6 @@ export interface NativeAddon {
   classifyApiError(status: number, code: string | null | undefined): string;
   endpoints(): EndpointRow[];
   version(): string;
-  origins(): { default: string; local: string };
   verifyWebhook(payload: Uint8Array, headers: Record<string, string>, secret: string, toleranceS: number): unknown;
 }
 
@@ -203,4 +202,13 @@ function load(): NativeAddon {
   return createRequire(import.meta.url)(found) as NativeAddon;
 }
 
-export const native: NativeAddon = load();
+let addon: NativeAddon | undefined;
+
+/**
+ * The addon, loaded by the first call that needs it (a client, `configureZaby`, …):
+ * `import("@zaby/sdk")`, the error classes and the types never load it, so importing
+ * the package costs what a pure-TypeScript one does (issue 23, BENCHMARKS.md).
+ */
+export function native(): NativeAddon {
+  return (addon ??= load());
+}

@@ -49,7 +49,7 @@ export class MockTransport implements ZabyTransport {
   readonly [MOCK_HANDLE]: NativeMockTransport;
 
   constructor(responses: MockResponse[] = []) {
-    this[MOCK_HANDLE] = nativeSync(() => new native.NativeMockTransport(responses));
+    this[MOCK_HANDLE] = nativeSync(() => new (native().NativeMockTransport)(responses));
   }
 
   /** Queues one JSON response; a string `body` is returned as raw text. */

@@ -40,7 +40,7 @@ export function verify(
 ): WebhookEvent {
   const body = typeof payload === "string" ? new TextEncoder().encode(payload) : payload;
   const toleranceS = options.toleranceS ?? DEFAULT_TOLERANCE_S;
-  return nativeSync(() => native.verifyWebhook(body, plainHeaders(headers), secret, toleranceS)) as WebhookEvent;
+  return nativeSync(() => native().verifyWebhook(body, plainHeaders(headers), secret, toleranceS)) as WebhookEvent;
 }
 
 function plainHeaders(headers: WebhookHeaders): Record<string, string> {

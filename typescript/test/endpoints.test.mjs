@@ -6,7 +6,7 @@ import { sdk, native, clients, collect } from "./helpers.mjs";
 
 // The table is read from the addon even when the suite runs against the web build, so
 // the web build's generated routes are checked against the core's table.
-const ENDPOINTS = (native ?? (await import("../dist/native.js")).native).endpoints();
+const ENDPOINTS = (native ?? (await import("../dist/native.js")).native()).endpoints();
 
 /** Path template filled like the core does (values here need no encoding). */
 function fill(template, values) {

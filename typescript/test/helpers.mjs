@@ -11,7 +11,7 @@ export const { MockTransport } = testing;
 /** The default user agent names the build: `zaby-node/x.y.z` or `zaby-web/x.y.z`. */
 export const USER_AGENT = new RegExp(`^zaby-${BUILD === "web" ? "web" : "node"}/\\d+\\.\\d+\\.\\d+$`);
 /** The addon (native build only). */
-export const native = BUILD === "web" ? undefined : (await import("../dist/native.js")).native;
+export const native = BUILD === "web" ? undefined : (await import("../dist/native.js")).native();
 
 export const RT = "/api/v1/agent-runtime";
 

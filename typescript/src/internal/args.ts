@@ -16,7 +16,7 @@ const camel = (name: string): string => name.replace(/_([a-z0-9])/g, (_, c: stri
 function namesOf(client: string, method: string): string[] | undefined {
   if (!pathNames) {
     pathNames = new Map();
-    for (const row of native.endpoints()) {
+    for (const row of native().endpoints()) {
       for (const b of row.bindings) {
         const names = b.params.map(camel);
         pathNames.set(`${b.client}.${b.method}`, names);

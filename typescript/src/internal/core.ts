@@ -75,7 +75,7 @@ export class Core {
     const parts = transport && !mock ? wrapTransport(transport) : undefined;
     this.client = nativeSync(
       () =>
-        new native.NativeClient(
+        new (native().NativeClient)(
           spec.kind,
           apiKey,
           accessToken,

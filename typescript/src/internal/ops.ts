@@ -20,7 +20,7 @@ function failure(outcome: Extract<Outcome, { ok: false }>, signal: AbortSignal |
 /** Wires `signal` to a fresh native cancel handle; returns it and the unhook function. */
 function linkSignal(signal: AbortSignal | undefined): [NativeCancel | undefined, () => void] {
   if (!signal) return [undefined, () => {}];
-  const cancel = new native.NativeCancel();
+  const cancel = new (native().NativeCancel)();
   const onAbort = () => cancel.cancel();
   signal.addEventListener("abort", onAbort, { once: true });
   return [cancel, () => signal.removeEventListener("abort", onAbort)];

@@ -4,17 +4,13 @@
  * `bindings/node`), in TypeScript. Environment variables are read only where a
  * `process.env` exists (Node loading the web build); browsers have none.
  */
-import { defaultBackoffMs, describe } from "../common.js";
+import { DEFAULT_ZABY_API_ORIGIN, LOCAL_ZABY_API_ORIGIN, defaultBackoffMs, describe } from "../common.js";
 import { ZabyError } from "../error-classes.js";
 import type { ResolvedZabyConfig, RetryPolicy, ZabyGlobalConfig } from "../config.js";
 
 export type { ResolvedZabyConfig, RetryPolicy, ZabyGlobalConfig };
-export { defaultBackoffMs };
+export { DEFAULT_ZABY_API_ORIGIN, LOCAL_ZABY_API_ORIGIN, defaultBackoffMs };
 
-/** Production origin. */
-export const DEFAULT_ZABY_API_ORIGIN = "https://genapi.zaby.io";
-/** Origin of a `zaby-server` on this machine. */
-export const LOCAL_ZABY_API_ORIGIN = "http://localhost:9080";
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const ENVIRONMENTS = ["production", "staging", "local"];
