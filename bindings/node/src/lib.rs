@@ -98,12 +98,6 @@ pub fn version() -> &'static str {
     env!("CARGO_PKG_VERSION")
 }
 
-/// Constants shared by every language (`docs/configuration.md`).
-#[napi]
-pub fn origins() -> Value {
-    json!({ "default": zaby::DEFAULT_ZABY_API_ORIGIN, "local": zaby::LOCAL_ZABY_API_ORIGIN })
-}
-
 /// Sync errors: the facade reads the payload back from the message (see `errors`).
 pub(crate) fn throw(e: zaby::ZabyError) -> Error {
     errors::to_napi(&e)
