@@ -70,6 +70,7 @@ fn request_options(options: Option<&CallOptions>, cancel: Option<&NativeCancel>)
         request_id: options.and_then(|o| o.request_id.clone()),
         timeout,
         cancel: cancel.map(|c| c.token.clone()),
+        ..Default::default()
     })
 }
 

@@ -172,5 +172,5 @@ pub fn request_options(
             Some(Duration::from_millis(ms as u64))
         }
     };
-    Ok(zaby::RequestOptions { request_id, timeout, cancel: None })
+    Ok(zaby::RequestOptions { request_id, timeout, ..Default::default() })
 }

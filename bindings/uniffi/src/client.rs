@@ -67,7 +67,7 @@ fn request_options(o: &FfiCallOptions) -> zaby::Result<RequestOptions> {
         Some(ms) if ms >= 1 => Some(Duration::from_millis(ms.unsigned_abs())),
         Some(ms) => return Err(ZabyError::invalid_argument(format!("timeoutMs must be at least 1, got {ms}"))),
     };
-    Ok(RequestOptions { request_id: o.request_id.clone(), timeout, cancel: None })
+    Ok(RequestOptions { request_id: o.request_id.clone(), timeout, ..Default::default() })
 }
 
 fn input(json: Option<String>) -> zaby::Result<Option<Value>> {

@@ -13,7 +13,7 @@ use crate::config::ResolvedConfig;
 use crate::credential::Credential;
 use crate::endpoints::{self, Endpoint, HttpMethod, Input, Owner};
 use crate::error::{Result, ZabyError, codes};
-use crate::transport::{Transport, TransportRequest, TransportResponse};
+use crate::transport::{Transport, TransportRequest, TransportResponse, UploadProgress};
 use crate::wire;
 
 /// Credentials and identity headers of one client.
@@ -79,6 +79,8 @@ pub struct RequestOptions {
     pub timeout: Option<Duration>,
     /// Aborts the call or stream when cancelled (`ABORTED`).
     pub cancel: Option<CancellationToken>,
+    /// Told the bytes of the request body sent so far (built-in transport only).
+    pub upload_progress: Option<UploadProgress>,
 }
 
 impl Core {
@@ -260,7 +262,11 @@ impl Core {
         };
         let started = Instant::now();
         let (method, logged_path) = (request.method.clone(), request.path.clone());
-        let result = match tokio::time::timeout(timeout, self.transport.send(request)).await {
+        let exchange = match &options.upload_progress {
+            None => self.transport.send(request),
+            Some(progress) => self.transport.send_with_upload_progress(request, progress.clone()),
+        };
+        let result = match tokio::time::timeout(timeout, exchange).await {
             Ok(r) => r,
             Err(_) => Err(ZabyError::timeout(timeout.as_millis() as u64)),
         };

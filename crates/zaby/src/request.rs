@@ -1,6 +1,7 @@
 //! `ZabyRequest`: a call that has not been sent yet, with its per-call options, and the
 //! retry loop of `docs/configuration.md` that runs when it is awaited.
 
+use std::collections::BTreeMap;
 use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
 use std::pin::Pin;
@@ -14,15 +15,17 @@ use crate::core::{Call, CoreRef, RequestOptions, is_success, response_json};
 use futures::StreamExt;
 
 use crate::error::{ApiError, Result, ZabyError, codes};
-use crate::transport::TransportResponse;
+use crate::transport::{TransportResponse, UploadProgress};
 
 /// Longest wait a `retry-after` header can impose between attempts.
 const RETRY_AFTER_CAP_MS: u64 = 60_000;
 
 /// A pending SDK call answering `T` (the row's response type from `zaby::types`). Await
 /// it (`.await`) to send; configure it first with [`request_id`](Self::request_id),
-/// [`timeout`](Self::timeout), [`cancel_on`](Self::cancel_on); [`json`](Self::json) makes
-/// the same call answer the raw `serde_json::Value`.
+/// [`timeout`](Self::timeout), [`cancel_on`](Self::cancel_on),
+/// [`on_upload_progress`](Self::on_upload_progress); [`json`](Self::json) makes the same
+/// call answer the raw `serde_json::Value`; [`send_with_meta`](Self::send_with_meta) sends
+/// it and keeps the response's status and headers.
 #[must_use = "a ZabyRequest does nothing until it is awaited"]
 pub struct ZabyRequest<T = Value> {
     core: CoreRef,
@@ -54,6 +57,15 @@ impl<T> ZabyRequest<T> {
         self
     }
 
+    /// Calls `report(sent, total)` while the request body goes out: 0 first, then after each
+    /// 64 KiB piece, ending at the body's length in bytes; a retried attempt starts again
+    /// at 0. Only the built-in HTTP transport reports (mock and custom transports send the
+    /// body whole), and the language bindings do not offer it yet.
+    pub fn on_upload_progress(mut self, report: impl Fn(u64, u64) + Send + Sync + 'static) -> Self {
+        self.options.upload_progress = Some(UploadProgress::new(report));
+        self
+    }
+
     /// Replaces all per-call options at once (used by the language bindings).
     pub fn options(mut self, options: RequestOptions) -> Self {
         self.options = options;
@@ -74,6 +86,37 @@ impl<T> ZabyRequest<T> {
     pub async fn send_json(self) -> Result<Value> {
         let call = self.call?;
         with_cancel(self.options.cancel.clone(), execute(&self.core, &call, &self.options)).await
+    }
+}
+
+impl<T: DeserializeOwned> ZabyRequest<T> {
+    /// Sends the call and returns its answer together with the response's status and
+    /// headers ([`ResponseMeta`]), like other SDKs' raw-response access.
+    pub async fn send_with_meta(self) -> Result<(T, ResponseMeta)> {
+        let call = self.call?;
+        let exchange = execute_with_meta(&self.core, &call, &self.options);
+        let (value, meta) = with_cancel(self.options.cancel.clone(), exchange).await?;
+        Ok((decode(value)?, meta))
+    }
+}
+
+/// What a successful response said besides its body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ResponseMeta {
+    /// The 2xx status of the attempt that succeeded.
+    pub status: u16,
+    /// The response's `x-request-id`, else the one the call sent.
+    pub request_id: Option<String>,
+    /// Every response header, names in lower case (e.g. `x-zaby-tenant-id`, the tenant of
+    /// the caller's credential on management calls; `docs/server.md`).
+    pub headers: BTreeMap<String, String>,
+}
+
+impl ResponseMeta {
+    /// The value of header `name` (any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(&name.to_ascii_lowercase()).map(String::as_str)
     }
 }
 
@@ -129,8 +172,16 @@ fn retry_delay(core: &CoreRef, attempt: u32, status: Option<u16>, retry_after: O
 
 /// Sends a non-stream call with retries and returns its JSON body.
 pub(crate) async fn execute(core: &CoreRef, call: &Call, options: &RequestOptions) -> Result<Value> {
+    Ok(execute_with_meta(core, call, options).await?.0)
+}
+
+/// [`execute`], keeping the response's status and headers.
+async fn execute_with_meta(core: &CoreRef, call: &Call, options: &RequestOptions) -> Result<(Value, ResponseMeta)> {
     let mut response = send_with_retries(core, call, options, false, &[]).await?;
-    Ok(response_json(&mut response))
+    let body = response_json(&mut response);
+    let headers = std::mem::take(&mut response.headers);
+    let request_id = headers.get("x-request-id").cloned().or_else(|| options.request_id.clone());
+    Ok((body, ResponseMeta { status: response.status, request_id, headers }))
 }
 
 /// The retry loop of `docs/configuration.md` around one call: returns the first 2xx response, or

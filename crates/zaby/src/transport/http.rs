@@ -5,10 +5,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
+use bytes::Bytes;
 use futures::StreamExt;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{CONTENT_LENGTH, HeaderMap, HeaderName, HeaderValue};
 
-use super::{Transport, TransportRequest, TransportResponse};
+use super::{Transport, TransportRequest, TransportResponse, UploadProgress};
 use crate::error::{Cause, Result, ZabyError};
 
 /// Bumped in a forked child: pooled connections belong to the parent's reactor.
@@ -94,9 +95,9 @@ fn header_map(headers: &BTreeMap<String, String>) -> Result<HeaderMap> {
     Ok(map)
 }
 
-#[async_trait]
-impl Transport for HttpTransport {
-    async fn send(&self, request: TransportRequest) -> Result<TransportResponse> {
+impl HttpTransport {
+    /// One exchange; with `progress`, the body goes out in chunks that report as they are sent.
+    async fn exchange(&self, request: TransportRequest, progress: Option<UploadProgress>) -> Result<TransportResponse> {
         let client = self.client()?;
         let method = reqwest::Method::from_bytes(request.method.as_bytes())
             .map_err(|_| ZabyError::invalid_argument(format!("invalid method {}", request.method)))?;
@@ -105,7 +106,16 @@ impl Transport for HttpTransport {
         if let Some(body) = &request.json_body {
             let bytes =
                 serde_json::to_vec(body).map_err(|e| ZabyError::invalid_argument(format!("body is not JSON: {e}")))?;
-            builder = builder.body(bytes);
+            builder = match progress {
+                None => builder.body(bytes),
+                Some(progress) => {
+                    // A streamed body has no length of its own: say it, so the server
+                    // sees an ordinary sized body rather than a chunked one.
+                    let length = bytes.len();
+                    let chunks = progress.chunked(Bytes::from(bytes)).map(Ok::<_, std::convert::Infallible>);
+                    builder.header(CONTENT_LENGTH, length).body(reqwest::Body::wrap_stream(chunks))
+                }
+            };
         }
         // The deadline covers the whole exchange for ordinary requests; streams are bounded
         // by the core (headers deadline, then idle timeout).
@@ -130,6 +140,21 @@ impl Transport for HttpTransport {
             body: Some(String::from_utf8_lossy(&bytes).into_owned()),
             ..Default::default()
         })
+    }
+}
+
+#[async_trait]
+impl Transport for HttpTransport {
+    async fn send(&self, request: TransportRequest) -> Result<TransportResponse> {
+        self.exchange(request, None).await
+    }
+
+    async fn send_with_upload_progress(
+        &self,
+        request: TransportRequest,
+        progress: UploadProgress,
+    ) -> Result<TransportResponse> {
+        self.exchange(request, Some(progress)).await
     }
 
     async fn close(&self) {

@@ -2,6 +2,7 @@
 //! [`HttpTransport`] by default, `MockTransport` in tests, or one of the caller's own.
 
 mod http;
+mod progress;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -15,6 +16,7 @@ use serde_json::Value;
 use crate::error::Result;
 
 pub use http::{HttpTransport, after_fork_in_child};
+pub use progress::UploadProgress;
 
 /// One HTTP attempt as the core hands it to a transport.
 #[derive(Clone, Debug, PartialEq)]
@@ -61,6 +63,19 @@ impl fmt::Debug for TransportResponse {
 #[async_trait]
 pub trait Transport: Send + Sync {
     async fn send(&self, request: TransportRequest) -> Result<TransportResponse>;
+
+    /// Sends one attempt whose body's progress the caller watches
+    /// ([`ZabyRequest::on_upload_progress`](crate::ZabyRequest::on_upload_progress)).
+    /// [`HttpTransport`] sends the body in chunks and reports after each; the default,
+    /// for mock and custom transports, ignores `progress` and calls [`send`](Self::send).
+    async fn send_with_upload_progress(
+        &self,
+        request: TransportRequest,
+        progress: UploadProgress,
+    ) -> Result<TransportResponse> {
+        let _ = progress;
+        self.send(request).await
+    }
 
     /// Releases pooled connections; called when the owning client closes. Custom
     /// transports are not closed by the SDK, so the default does nothing.
