@@ -6,9 +6,9 @@
 
 use std::sync::Arc;
 
-use serde_json::json;
+use zaby::types::{AgentStatus, E3Query};
 
-use crate::support::{Ctx, items};
+use crate::support::Ctx;
 
 pub const CHILD_FLAG: &str = "ZABY_E2E_README_CHILD";
 
@@ -70,10 +70,10 @@ pub async fn scenario(ctx: Arc<Ctx>) -> zaby::Result<()> {
     assert_eq!(stdout, "You said: hello\nCOMPLETED\n", "the text events spell the answer, then the run completes");
 
     // What it did is on the server: the agent `helper`, published and deployed.
-    let agents = ctx.zaby.agents().list(json!({ "q": "helper" })).json().await?;
-    let helper = items(&agents).iter().find(|a| a["slug"] == "helper").expect("agent helper");
-    assert_eq!(helper["status"], "ACTIVE");
-    assert_eq!(helper["activeDeployments"].as_array().map(Vec::len), Some(1), "{helper}");
+    let agents = ctx.zaby.agents().list(E3Query { q: Some("helper".into()), ..Default::default() }).await?;
+    let helper = agents.items.iter().find(|a| a.slug == "helper").expect("agent helper");
+    assert_eq!(helper.status, AgentStatus::Active);
+    assert_eq!(helper.active_deployments.len(), 1, "{helper:?}");
 
     // The lifecycle example: deployed through PENDING to ACTIVE, a knowledge-grounded
     // answer, and a tool call approved mid-stream.

@@ -6,11 +6,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 
-use serde_json::{Value, json};
+use serde_json::json;
+use zaby::types::{AgentInput, AgentStatus, DeployInput, ListQuery, PlaygroundRuntimeTokenInput, RunStartInput};
 use zaby::{Zaby, ZabyGlobalConfig, ZabyRuntime};
 
 use crate::server::{Server, ServerConfig, random_api_key};
-use crate::support::{finished, items, names, s, stream_all};
+use crate::support::{finished, names, stream_all};
 
 /// A PostgreSQL cluster, stopped (and its directory removed) when dropped.
 struct Postgres {
@@ -53,9 +54,9 @@ fn client(server: &Server) -> Zaby {
         .expect("client")
 }
 
-fn runtime(server: &Server, token: &Value) -> ZabyRuntime {
+fn runtime(server: &Server, token: &str) -> ZabyRuntime {
     ZabyRuntime::builder()
-        .token(s(token, "token"))
+        .token(token)
         .config(ZabyGlobalConfig { api_origin: Some(server.origin.clone()), ..Default::default() })
         .build()
         .expect("runtime client")
@@ -93,23 +94,24 @@ pub async fn scenario() -> Result<(), String> {
 async fn across(a: Arc<Server>, b: Arc<Server>) -> zaby::Result<()> {
     let (za, zb) = (client(&a), client(&b));
     // Created through one replica, activated and readable through the other.
-    let agent = za.agents().create(json!({ "slug": "replicated", "name": "Replicated" })).json().await?;
-    let agent_id = s(&agent, "id").to_string();
-    let version = za.agents().publish(&agent_id).json().await?;
-    let dep = za.agents().deploy(&agent_id, json!({ "agentVersionId": version["id"] })).json().await?;
-    crate::support::wait_active(&zb, s(&dep, "id")).await;
-    assert_eq!(zb.agents().get(&agent_id).json().await?["status"], "ACTIVE");
-    let token = za
-        .agents()
-        .playground_runtime_tokens(&agent_id, json!({ "deploymentId": dep["id"], "externalUserId": "replica-user" }))
-        .json()
-        .await?;
+    let input = AgentInput { slug: "replicated".into(), name: "Replicated".into(), ..Default::default() };
+    let agent_id = za.agents().create(input).await?.id;
+    let version = za.agents().publish(&agent_id).await?;
+    let dep = za.agents().deploy(&agent_id, DeployInput { agent_version_id: version.id, ..Default::default() }).await?;
+    crate::support::wait_active(&zb, &dep.id).await;
+    assert_eq!(zb.agents().get(&agent_id).await?.status, AgentStatus::Active);
+    let mint = PlaygroundRuntimeTokenInput {
+        deployment_id: dep.id,
+        external_user_id: Some("replica-user".into()),
+        ..Default::default()
+    };
+    let token = za.agents().playground_runtime_tokens(&agent_id, mint).await?.token;
 
     for (from, to, label) in [(&a, &b, "1 to 2"), (&b, &a, "2 to 1")] {
+        // A run's input is free-form JSON.
         let input = json!({ "message": format!("across {label}"), "simulate": { "delayMs": 50 } });
-        let started =
-            runtime(from, &token).runs().start(json!({ "input": input, "respondAsync": true })).json().await?;
-        let run_id = s(&started, "runId").to_string();
+        let start = RunStartInput { input, respond_async: Some(true), ..Default::default() };
+        let run_id = runtime(from, &token).runs().start(start).await?.run_id;
         let events = stream_all(&runtime(to, &token), &run_id, |_| async { Ok(()) }).await?;
         let seen = names(&events);
         assert_eq!(seen.first().map(String::as_str), Some("RunStarted"), "{label}: {seen:?}");
@@ -117,8 +119,9 @@ async fn across(a: Arc<Server>, b: Arc<Server>) -> zaby::Result<()> {
         assert_eq!(finished(&events).final_output, Some(format!("You said: across {label}")));
         let ids: Vec<u64> = events.iter().filter_map(|e| e.id()?.parse().ok()).collect();
         assert_eq!(ids, (1..=ids.len() as u64).collect::<Vec<_>>(), "{label}: every event once, in order");
-        let page = runtime(from, &token).runs().events(&run_id, json!({ "limit": 500 })).json().await?;
-        assert_eq!(items(&page).len(), events.len(), "{label}: the stream saw every stored event");
+        let all = ListQuery { limit: Some(500), ..Default::default() };
+        let page = runtime(from, &token).runs().events(&run_id, all).await?;
+        assert_eq!(page.items.len(), events.len(), "{label}: the stream saw every stored event");
     }
     Ok(())
 }

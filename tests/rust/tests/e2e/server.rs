@@ -111,8 +111,8 @@ impl Server {
             if let Some(status) = self.child.lock().unwrap().as_mut().and_then(|c| c.try_wait().ok().flatten()) {
                 return Err(format!("zaby-server exited during start-up ({status})\n{}", self.log()));
             }
-            match probe.health().check().json().await {
-                Ok(h) if h["status"] == "ok" => return Ok(()),
+            match probe.health().check().await {
+                Ok(h) if h.status == zaby::types::HealthStatus::Ok => return Ok(()),
                 _ if Instant::now() > deadline => {
                     return Err(format!("zaby-server did not answer /health within 60 s\n{}", self.log()));
                 }

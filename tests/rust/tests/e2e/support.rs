@@ -7,7 +7,11 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use serde_json::{Value, json};
+use serde_json::Value;
+use zaby::types::{
+    AgentInput, BindDeploymentInput, DeployInput, E74Query, ExternalAppInput, Provisioning, Run, RunStatus,
+    RuntimeTokenCreateInput, RuntimeTokenPolicyInput, RuntimeTokenResponse,
+};
 use zaby::{RunEvent, Zaby, ZabyError, ZabyGlobalConfig, ZabyRuntime};
 
 use crate::coverage::Recorder;
@@ -45,9 +49,10 @@ impl Ctx {
         format!("{base}-{}-{}", self.run_tag, self.counter.fetch_add(1, Ordering::Relaxed))
     }
 
-    pub fn runtime(&self, token: &Value) -> ZabyRuntime {
+    /// A runtime client holding `token` (a runtime token's `token`).
+    pub fn runtime(&self, token: &str) -> ZabyRuntime {
         ZabyRuntime::builder()
-            .token(token["token"].as_str().expect("a runtime token response"))
+            .token(token)
             .config(Self::config(&self.server))
             .transport(self.recorder.clone())
             .build()
@@ -84,15 +89,6 @@ impl Ctx {
     }
 }
 
-/// `v[key]` as a string, or a panic naming what was missing.
-pub fn s<'a>(v: &'a Value, key: &str) -> &'a str {
-    v[key].as_str().unwrap_or_else(|| panic!("{key} is not a string in {v}"))
-}
-
-pub fn items(v: &Value) -> &Vec<Value> {
-    v["items"].as_array().unwrap_or_else(|| panic!("no items in {v}"))
-}
-
 /// Awaits a call that must fail with `status` and `code`, and returns the error.
 pub async fn expect_err<T: std::fmt::Debug>(
     call: impl IntoFuture<Output = zaby::Result<T>>,
@@ -126,29 +122,26 @@ where
     }
 }
 
-/// An agent with `extra` fields, published and deployed, its deployment `ACTIVE`.
+/// An agent published and deployed, its deployment `ACTIVE`.
 pub struct Deployed {
     pub agent_id: String,
     pub deployment_id: String,
 }
 
-pub async fn deployed_agent(ctx: &Ctx, base: &str, extra: Value) -> zaby::Result<Deployed> {
+pub async fn deployed_agent(ctx: &Ctx, base: &str) -> zaby::Result<Deployed> {
     let z = &ctx.zaby;
-    let mut input = json!({ "slug": ctx.slug(base), "name": base });
-    input.as_object_mut().unwrap().extend(extra.as_object().cloned().unwrap_or_default());
-    let agent = z.agents().create(input).json().await?;
-    let agent_id = s(&agent, "id").to_string();
-    let version = z.agents().publish(&agent_id).json().await?;
-    let deployment = z.agents().deploy(&agent_id, json!({ "agentVersionId": version["id"] })).json().await?;
-    let deployment_id = s(&deployment, "id").to_string();
-    wait_active(z, &deployment_id).await;
-    Ok(Deployed { agent_id, deployment_id })
+    let agent = z.agents().create(AgentInput { slug: ctx.slug(base), name: base.into(), ..Default::default() }).await?;
+    let version = z.agents().publish(&agent.id).await?;
+    let deployment =
+        z.agents().deploy(&agent.id, DeployInput { agent_version_id: version.id, ..Default::default() }).await?;
+    wait_active(z, &deployment.id).await;
+    Ok(Deployed { agent_id: agent.id, deployment_id: deployment.id })
 }
 
 /// Waits until the deployment's provisioning is readable, i.e. it is `ACTIVE`.
-pub async fn wait_active(z: &Zaby, deployment_id: &str) -> Value {
+pub async fn wait_active(z: &Zaby, deployment_id: &str) -> Provisioning {
     eventually("the deployment to become ACTIVE", || async {
-        match z.deployments().get_provisioning(deployment_id).json().await {
+        match z.deployments().get_provisioning(deployment_id).await {
             Ok(p) => Ok(Some(p)),
             Err(e) if e.code() == Some("DEPLOYMENT_PROVISIONING_NOT_READY") => Ok(None),
             Err(e) => Err(e),
@@ -157,49 +150,56 @@ pub async fn wait_active(z: &Zaby, deployment_id: &str) -> Value {
     .await
 }
 
-/// An external app bound to `deployment_id` (`binding` adds binding fields), a quota
+/// An external app bound to `deployment_id` (with `binding`'s other fields), a quota
 /// policy, and a runtime token for `user`.
 pub struct AppToken {
     pub app_id: String,
-    pub token: Value,
+    pub token: RuntimeTokenResponse,
 }
 
-pub async fn app_token(ctx: &Ctx, deployment_id: &str, binding: Value, user: &str) -> zaby::Result<AppToken> {
+pub async fn app_token(
+    ctx: &Ctx,
+    deployment_id: &str,
+    binding: BindDeploymentInput,
+    user: &str,
+) -> zaby::Result<AppToken> {
     let z = &ctx.zaby;
     let slug = ctx.slug("app");
-    let app = z.external_apps().create(json!({ "name": slug, "slug": slug })).json().await?;
-    let app_id = s(&app, "id").to_string();
-    let mut bind = json!({ "deploymentId": deployment_id });
-    bind.as_object_mut().unwrap().extend(binding.as_object().cloned().unwrap_or_default());
-    z.external_apps().bind_deployment(&app_id, bind).json().await?;
-    let policy = z
-        .runtime_token_policies()
-        .create(json!({ "name": slug, "externalAppId": app_id, "deploymentId": deployment_id }))
-        .json()
+    let app = z
+        .external_apps()
+        .create(ExternalAppInput { name: slug.clone(), slug: slug.clone(), ..Default::default() })
         .await?;
-    let token = z
-        .runtime_tokens()
-        .create(json!({
-            "externalAppId": app_id, "deploymentId": deployment_id,
-            "quotaPolicyId": policy["id"], "externalUserId": user,
-        }))
-        .json()
-        .await?;
-    Ok(AppToken { app_id, token })
+    let bind = BindDeploymentInput { deployment_id: deployment_id.into(), ..binding };
+    z.external_apps().bind_deployment(&app.id, bind).await?;
+    let policy = RuntimeTokenPolicyInput {
+        name: slug,
+        external_app_id: app.id.clone(),
+        deployment_id: deployment_id.into(),
+        ..Default::default()
+    };
+    let policy = z.runtime_token_policies().create(policy).await?;
+    let mint = RuntimeTokenCreateInput {
+        external_app_id: app.id.clone(),
+        deployment_id: deployment_id.into(),
+        quota_policy_id: policy.id,
+        external_user_id: Some(user.into()),
+        ..Default::default()
+    };
+    let token = z.runtime_tokens().create(mint).await?;
+    Ok(AppToken { app_id: app.id, token })
 }
 
 /// The built-in MCP installation every tenant has, and the id of one of its tools.
 pub async fn builtin_tool(z: &Zaby, tool: &str) -> zaby::Result<(String, String)> {
-    let installs = z.mcp().list_installations(json!({ "status": "ACTIVE" })).json().await?;
-    let builtin = items(&installs)
-        .iter()
-        .find(|i| i["name"] == "zaby-builtin")
-        .unwrap_or_else(|| panic!("no zaby-builtin installation in {installs}"))
-        .clone();
-    let installation_id = s(&builtin, "id").to_string();
-    let tools = z.mcp().list_installation_tools(&installation_id, None).json().await?;
-    let found = items(&tools).iter().find(|t| t["name"] == tool).unwrap_or_else(|| panic!("no tool {tool}"));
-    Ok((installation_id, s(found, "id").to_string()))
+    let installs = z.mcp().list_installations(E74Query { status: Some("ACTIVE".into()), ..Default::default() }).await?;
+    let builtin = installs
+        .items
+        .into_iter()
+        .find(|i| i.name == "zaby-builtin")
+        .unwrap_or_else(|| panic!("no zaby-builtin installation"));
+    let tools = z.mcp().list_installation_tools(&builtin.id, None).await?;
+    let found = tools.items.into_iter().find(|t| t.name == tool).unwrap_or_else(|| panic!("no tool {tool}"));
+    Ok((builtin.id, found.id))
 }
 
 /// Every event of a runtime run through the SSE stream, answering each
@@ -234,10 +234,19 @@ pub fn finished(events: &[RunEvent]) -> &zaby::types::RunFinished {
 }
 
 /// A run's final state, polled through E16.
-pub async fn finished_run(z: &Zaby, run_id: &str) -> Value {
+pub async fn finished_run(z: &Zaby, run_id: &str) -> Run {
     eventually("the run to end", || async {
-        let run = z.agents().get_run_progress(run_id).json().await?;
-        Ok(matches!(run["status"].as_str(), Some("COMPLETED" | "FAILED" | "CANCELLED")).then_some(run))
+        let run = z.agents().get_run_progress(run_id).await?;
+        Ok(matches!(run.status, RunStatus::Completed | RunStatus::Failed | RunStatus::Cancelled).then_some(run))
     })
     .await
+}
+
+/// A free-form JSON object (an agent's `config`, a tool's arguments), which the
+/// catalogue types as a map: the `json!` literal is the natural way to write one.
+pub fn object(value: Value) -> serde_json::Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        other => panic!("not a JSON object: {other}"),
+    }
 }
