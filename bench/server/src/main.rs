@@ -7,6 +7,7 @@ mod report;
 mod runtime;
 mod server;
 mod setup;
+mod statements;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -33,6 +34,14 @@ struct Args {
     /// Overrides the number of idle streams (10,000 in full mode, 100 in smoke mode).
     #[arg(long)]
     idle_streams: Option<usize>,
+    /// Instead of measuring: the SQL statements one run costs the server, listed and
+    /// counted from its statement log (deterministic, unlike the timings).
+    #[arg(long)]
+    count_statements: bool,
+    /// Measures runs only (sequential and 32 clients), not idle streams, for quick
+    /// before/after comparisons of the run path.
+    #[arg(long)]
+    runs_only: bool,
 }
 
 /// How much of each measurement.
@@ -104,15 +113,28 @@ fn create_database(cluster: &str, name: &str) -> Result<String> {
     Ok(format!("{base}/{name}"))
 }
 
-async fn measure_backend(args: &Args, plan: &Plan, name: &str, db_url: Option<&str>) -> Result<report::Backend> {
+/// The backend's figures; `None` in the partial modes (`--count-statements`, `--runs-only`),
+/// which print to stderr.
+async fn measure_backend(
+    args: &Args,
+    plan: &Plan,
+    name: &str,
+    db_url: Option<&str>,
+) -> Result<Option<report::Backend>> {
     let dir = args.work_dir.join(name);
     let pids = args.work_dir.join("server.pid");
     eprintln!("bench server [{name}]: starting the server");
-    let server = Server::start(&args.server_bin, &dir, db_url, &pids).await?;
+    let log = if args.count_statements { "warn,sqlx::query=debug" } else { "warn" };
+    let server = Server::start(&args.server_bin, &dir, db_url, &pids, log).await?;
     let setup = setup::Setup::new(&server.origin, API_KEY).await?;
     let http = reqwest::Client::builder().pool_max_idle_per_host(usize::MAX).build()?;
 
     let one = measure::runtimes(&setup, &http, &server.origin, 1, "sequential").await?;
+    if args.count_statements {
+        statements::count(&server, &one[0], name).await?;
+        server.stop().await;
+        return Ok(None);
+    }
     for _ in 0..plan.warmup {
         one[0].run().await?;
     }
@@ -122,6 +144,18 @@ async fn measure_backend(args: &Args, plan: &Plan, name: &str, db_url: Option<&s
     eprintln!("bench server [{name}]: {} concurrent clients for {:?}", plan.clients, plan.throughput_for);
     let many = measure::runtimes(&setup, &http, &server.origin, plan.clients, "concurrent").await?;
     let throughput = measure::throughput(&server, &many, plan.throughput_for).await?;
+    if args.runs_only {
+        eprintln!(
+            "bench server [{name}]: sequential p50 {:?}; {:.0} runs/s, p50 {:?} p99 {:?}, server CPU {:.0} µs/run",
+            sequential.finish.p50,
+            throughput.per_second(),
+            throughput.finish.p50,
+            throughput.finish.p99,
+            throughput.server_cpu.as_secs_f64() * 1e6 / throughput.runs.max(1) as f64
+        );
+        server.stop().await;
+        return Ok(None);
+    }
 
     eprintln!("bench server [{name}]: {} idle streams", plan.idle_streams);
     let waiting = measure::runtimes(&setup, &http, &server.origin, plan.idle_tokens, "waiting").await?;
@@ -131,7 +165,7 @@ async fn measure_backend(args: &Args, plan: &Plan, name: &str, db_url: Option<&s
     }
     drop(http);
     server.stop().await;
-    Ok(report::Backend { name: name.to_string(), sequential, throughput, idle })
+    Ok(Some(report::Backend { name: name.to_string(), sequential, throughput, idle }))
 }
 
 #[tokio::main]
@@ -146,13 +180,17 @@ async fn main() {
     let result = async {
         let version = std::process::Command::new(&args.server_bin).arg("--version").output()?;
         let version = String::from_utf8_lossy(&version.stdout).trim().to_string();
-        let mut backends = vec![measure_backend(&args, &plan, "SQLite", None).await?];
+        let mut backends: Vec<report::Backend> =
+            measure_backend(&args, &plan, "SQLite", None).await?.into_iter().collect();
         match &args.postgres_url {
             Some(cluster) => {
                 let url = create_database(cluster, &format!("zaby_bench_{}", std::process::id()))?;
-                backends.push(measure_backend(&args, &plan, "PostgreSQL", Some(&url)).await?);
+                backends.extend(measure_backend(&args, &plan, "PostgreSQL", Some(&url)).await?);
             }
             None => eprintln!("bench server: no PostgreSQL cluster; SQLite only"),
+        }
+        if args.count_statements || args.runs_only {
+            return Ok(String::new());
         }
         Ok::<_, server::anyhow_lite::Error>(report::markdown(&version, &plan, args.smoke, &backends))
     }

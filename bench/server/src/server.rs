@@ -23,8 +23,15 @@ fn free_port() -> std::io::Result<u16> {
 
 impl Server {
     /// Starts the server on `database_url` (SQLite when `None`, in `dir`), with its
-    /// state and log in `dir`, and waits until `GET /health` answers 200.
-    pub async fn start(bin: &Path, dir: &Path, database_url: Option<&str>, pids: &Path) -> anyhow_lite::Result<Server> {
+    /// state and log in `dir` (filtered by `rust_log`), and waits until `GET /health`
+    /// answers 200.
+    pub async fn start(
+        bin: &Path,
+        dir: &Path,
+        database_url: Option<&str>,
+        pids: &Path,
+        rust_log: &str,
+    ) -> anyhow_lite::Result<Server> {
         std::fs::create_dir_all(dir)?;
         let port = free_port()?;
         let origin = format!("http://127.0.0.1:{port}");
@@ -42,7 +49,7 @@ impl Server {
             .env("ZABY_BOOTSTRAP_API_KEY", API_KEY)
             .env("ZABY_PROVISIONING_DELAY_MS", "0")
             // One line per request at `info` would make the log the benchmark.
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", rust_log)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)
@@ -74,6 +81,11 @@ impl Server {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// The server's log (stderr).
+    pub fn log_path(&self) -> PathBuf {
+        self.dir.join("server.log")
     }
 
     /// Resident set size of the server process, in bytes.
