@@ -12,8 +12,45 @@ use super::model::Catalogue;
 
 pub(super) const PATH: &str = "crates/zaby-server/src/http/openapi.json";
 
-/// The endpoints that talk to an MCP server and so can answer 502 / 504 (docs/errors.md).
-const MCP_UPSTREAM: &[&str] = &["E72", "E73", "E80"];
+/// Statuses that some endpoints answer besides those every endpoint of their shape can
+/// (see `errors`), as `(endpoint, status)`: what the endpoint table does not say.
+const MORE_STATUSES: &[(&str, &str)] = &[
+    // Playground tokens and provisioning exist only for an ACTIVE deployment:
+    // 409 `NO_ACTIVE_DEPLOYMENT` / `DEPLOYMENT_NOT_ACTIVE` (docs/api/deployments.md).
+    ("E15", "409"),
+    ("E19", "409"),
+    ("E113", "409"),
+    // The `agentId` filter of rollups names an agent that must exist: 404.
+    ("E94", "404"),
+    // These talk to an MCP server: 502 `MCP_SERVER_ERROR`, 504 `MCP_TIMEOUT` (docs/errors.md).
+    ("E72", "502"),
+    ("E72", "504"),
+    ("E73", "502"),
+    ("E73", "504"),
+    ("E80", "502"),
+    ("E80", "504"),
+];
+
+/// Each error status and the name of its entry in `components.responses`.
+const ERROR_RESPONSES: &[(&str, &str)] = &[
+    ("400", "BadRequest"),
+    ("401", "Unauthorized"),
+    ("403", "Forbidden"),
+    ("404", "NotFound"),
+    ("409", "Conflict"),
+    ("413", "PayloadTooLarge"),
+    ("422", "ValidationFailed"),
+    ("429", "RateLimited"),
+    ("500", "InternalError"),
+    ("502", "McpServerError"),
+    ("503", "Unavailable"),
+    ("504", "McpTimeout"),
+];
+
+/// A page cursor: list cursors are URL-safe base64 (docs/pagination.md), run-event
+/// cursors the decimal seq of the last event seen. Anything else is a 422.
+const LIST_CURSOR: &str = "^[A-Za-z0-9_-]*$";
+const SEQ_CURSOR: &str = "^[0-9]*$";
 
 pub(super) fn emit(cat: &Catalogue) -> String {
     for t in &cat.types {
@@ -23,7 +60,17 @@ pub(super) fn emit(cat: &Catalogue) -> String {
             assert!(takes_query, "{}: {id} is not an endpoint that takes a query string", t.origin);
         }
     }
+    for (id, status) in MORE_STATUSES {
+        assert!(Endpoint::by_id(id).is_some(), "MORE_STATUSES: no endpoint {id}");
+        assert!(ERROR_RESPONSES.iter().any(|(s, _)| s == status), "MORE_STATUSES: no error response for {status}");
+    }
     let mut components = schemas(cat);
+    // The server refuses members an input does not declare (422), nested inputs too.
+    for t in cat.types.iter().filter(|t| t.kind.is_input() && query_of(t).is_none()) {
+        if let Some(schema) = components.get_mut(&t.name) {
+            schema["additionalProperties"] = Value::Bool(false);
+        }
+    }
     components.insert("Error".into(), error_schema());
     let mut paths = Map::new();
     for e in ENDPOINTS {
@@ -81,7 +128,9 @@ fn operation(cat: &Catalogue, e: &Endpoint, components: &mut Map<String, Value>)
         op["parameters"] = Value::Array(params);
     }
     if let Some(request) = e.request {
-        let required = e.bindings.iter().all(|b| !b.input.input_optional());
+        // An absent body reads as `{}`: it is refused only when a member is required.
+        let has_required = cat.type_def(request).is_some_and(|t| t.fields.iter().any(|f| f.required));
+        let required = has_required && e.bindings.iter().all(|b| !b.input.input_optional());
         let schema = json!({"$ref": format!("{SCHEMAS}{}", reference(cat, request, components))});
         op["requestBody"] = json!({"required": required, "content": {"application/json": {"schema": schema}}});
     }
@@ -116,16 +165,26 @@ fn parameters(cat: &Catalogue, e: &Endpoint) -> Vec<Value> {
         .into_iter()
         .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string", "minLength": 1}}))
         .collect();
+    // Run-event pages are larger (docs/pagination.md).
+    let events = e.response == "RunEventPage";
+    let limit = || {
+        let (default, maximum) = if events { (50, 500) } else { (20, 100) };
+        json!({"name": "limit", "in": "query", "required": false, "description": "Page size.",
+            "schema": {"type": "integer", "minimum": 1, "maximum": maximum, "default": default}})
+    };
     if e.list {
-        // Run-event pages are larger (docs/pagination.md).
-        let (default, maximum) = if e.response == "RunEventPage" { (50, 500) } else { (20, 100) };
+        let pattern = if events { SEQ_CURSOR } else { LIST_CURSOR };
         out.push(json!({"name": "cursor", "in": "query", "required": false,
-            "description": "The `nextCursor` of the previous page.", "schema": {"type": "string"}}));
-        out.push(json!({"name": "limit", "in": "query", "required": false, "description": "Page size.",
-            "schema": {"type": "integer", "minimum": 1, "maximum": maximum, "default": default}}));
+            "description": "The `nextCursor` of the previous page.", "schema": {"type": "string", "pattern": pattern}}));
+        out.push(limit());
     }
     if let Some(query) = cat.type_def(&format!("{}Query", e.id)) {
         for f in &query.fields {
+            // A `limit` filter is a page size with the same bounds as a list's.
+            if f.wire == "limit" {
+                out.push(limit());
+                continue;
+            }
             let schema = field_schema(f, &HashMap::new());
             out.push(json!({"name": f.wire, "in": "query", "required": f.required, "schema": schema}));
         }
@@ -166,44 +225,23 @@ fn stream_events(cat: &Catalogue) -> Value {
     Value::Object(out)
 }
 
-/// The statuses an endpoint can answer besides success (docs/errors.md).
+/// The statuses an endpoint can answer besides success (docs/errors.md), in order.
 fn errors(e: &Endpoint) -> Vec<(&'static str, &'static str)> {
     let body = e.request.is_some();
     let query = e.list || e.sse || e.bindings.iter().any(|b| b.input == Input::Query);
-    let mut out = Vec::new();
-    if body {
-        out.push(("400", "BadRequest"));
-    }
-    if e.auth != Auth::None {
-        out.push(("401", "Unauthorized"));
-    }
-    if matches!(e.auth, Auth::ApiKey | Auth::Runtime) {
-        out.push(("403", "Forbidden"));
-    }
-    if !e.path_params().is_empty() {
-        out.push(("404", "NotFound"));
-    }
-    if e.method != HttpMethod::Get {
-        out.push(("409", "Conflict"));
-    }
-    if body {
-        out.push(("413", "PayloadTooLarge"));
-    }
-    if body || query {
-        out.push(("422", "ValidationFailed"));
-    }
-    if e.auth != Auth::None {
-        out.push(("429", "RateLimited"));
-    }
-    out.push(("500", "InternalError"));
-    if MCP_UPSTREAM.contains(&e.id) {
-        out.push(("502", "McpServerError"));
-    }
-    out.push(("503", "Unavailable"));
-    if MCP_UPSTREAM.contains(&e.id) {
-        out.push(("504", "McpTimeout"));
-    }
-    out
+    let authenticated = e.auth != Auth::None;
+    let answers = |status: &str| match status {
+        "400" | "413" => body,
+        "401" | "429" => authenticated,
+        "403" => matches!(e.auth, Auth::ApiKey | Auth::Runtime),
+        "404" => !e.path_params().is_empty(),
+        "409" => e.method != HttpMethod::Get,
+        "422" => body || query,
+        "500" | "503" => true,
+        _ => false,
+    };
+    let more = |status: &str| MORE_STATUSES.contains(&(e.id, status));
+    ERROR_RESPONSES.iter().copied().filter(|(status, _)| answers(status) || more(status)).collect()
 }
 
 fn error_schema() -> Value {
@@ -272,4 +310,68 @@ fn error_responses() -> Value {
         );
     }
     Value::Object(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc() -> Value {
+        serde_json::from_str(&emit(&super::super::catalogue_with_queries())).unwrap()
+    }
+
+    fn param(doc: &Value, path: &str, name: &str) -> Value {
+        let op = &doc["paths"][path]["get"];
+        op["parameters"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{path}: no parameters"))
+            .iter()
+            .find(|p| p["name"] == name)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn inputs_refuse_undeclared_members_and_objects_stay_open() {
+        let doc = doc();
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(schemas["AgentInput"]["additionalProperties"], false);
+        assert_eq!(schemas["AgentUpdateInput"]["additionalProperties"], false);
+        // What the server returns may gain members.
+        assert!(schemas["Agent"].get("additionalProperties").is_none());
+    }
+
+    #[test]
+    fn a_body_is_required_only_when_a_member_is() {
+        let doc = doc();
+        let body = |path: &str, method: &str| doc["paths"][path][method]["requestBody"]["required"].clone();
+        assert_eq!(body("/api/v1/provisioning/agentic-os/agents", "post"), true);
+        // An absent body reads as `{}`, which a patch without required members accepts.
+        assert_eq!(body("/api/v1/provisioning/agentic-os/agents/{agentId}", "patch"), false);
+    }
+
+    #[test]
+    fn cursors_and_every_limit_are_bounded() {
+        let doc = doc();
+        let agents = "/api/v1/provisioning/agentic-os/agents";
+        assert_eq!(param(&doc, agents, "cursor")["schema"]["pattern"], LIST_CURSOR);
+        let events = "/api/v1/agent-runtime/runs/{runId}/events";
+        assert_eq!(param(&doc, events, "cursor")["schema"]["pattern"], SEQ_CURSOR);
+        // E36 is no list, but its `limit` is a page size all the same.
+        let usage = param(&doc, "/api/v1/provisioning/managed-agents/runtime-token-usage", "limit");
+        assert_eq!((usage["schema"]["minimum"].clone(), usage["schema"]["maximum"].clone()), (json!(1), json!(100)));
+    }
+
+    #[test]
+    fn statuses_beyond_the_rules_are_documented() {
+        let doc = doc();
+        let responses = |path: &str| doc["paths"][path]["get"]["responses"].clone();
+        let provisioning = responses("/api/v1/provisioning/managed-agents/deployments/{deploymentId}/provisioning");
+        assert_eq!(provisioning["409"]["$ref"], "#/components/responses/Conflict");
+        let rollups = responses("/api/v1/provisioning/agentic-os/agents/intelligence/rollups");
+        assert_eq!(rollups["404"]["$ref"], "#/components/responses/NotFound");
+        // The rules alone: a GET without a path id answers no 404, nor 409.
+        let agents = responses("/api/v1/provisioning/agentic-os/agents");
+        assert!(agents.get("404").is_none() && agents.get("409").is_none(), "{agents}");
+    }
 }
