@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use zaby::types::{AgentModel, AgentStatus, ApprovalStatus, DeploymentEnvironment};
 
 #[derive(Parser)]
 #[command(
@@ -101,7 +102,7 @@ pub(crate) enum AgentsCmd {
     List {
         /// Only agents in this status (DRAFT, ACTIVE, PAUSED, DISABLED).
         #[arg(long)]
-        status: Option<String>,
+        status: Option<AgentStatus>,
     },
     /// Show one agent.
     #[command(after_help = "Example: zaby agents get helper")]
@@ -118,7 +119,7 @@ pub(crate) enum AgentsCmd {
         instructions: Option<String>,
         /// Model name [server default: zaby].
         #[arg(long)]
-        model: Option<String>,
+        model: Option<AgentModel>,
     },
     /// Publish the agent's current configuration as a new version.
     #[command(after_help = "Example: zaby agents publish helper")]
@@ -129,7 +130,7 @@ pub(crate) enum AgentsCmd {
         agent: String,
         /// TEST, STAGING or PRODUCTION [server default: TEST].
         #[arg(long)]
-        environment: Option<String>,
+        environment: Option<DeploymentEnvironment>,
         /// Wait until the deployment is ACTIVE.
         #[arg(long)]
         wait: bool,
@@ -172,7 +173,7 @@ pub(crate) enum ApprovalsCmd {
     List {
         /// PENDING, APPROVED, REJECTED, EXPIRED or CANCELLED.
         #[arg(long, default_value = "PENDING")]
-        status: String,
+        status: ApprovalStatus,
         /// Only this run's approvals.
         #[arg(long)]
         run: Option<String>,

@@ -4,6 +4,7 @@
 use std::io::{IsTerminal, Write};
 
 use anstyle::{AnsiColor, Style};
+use serde::Serialize;
 use serde_json::Value;
 
 /// `println!` that ignores a closed standard output (`zaby … | head`) instead of panicking.
@@ -45,12 +46,12 @@ impl Out {
     }
 
     /// The JSON document of a `--json` command (pretty, one document).
-    pub(crate) fn json(&self, value: &Value) {
+    pub(crate) fn json(&self, value: &impl Serialize) {
         outln!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
     }
 
     /// `value` as JSON with `--json`, else the text `human` makes.
-    pub(crate) fn show(&self, value: &Value, human: impl FnOnce(&Out) -> String) {
+    pub(crate) fn show(&self, value: &impl Serialize, human: impl FnOnce(&Out) -> String) {
         if self.json {
             self.json(value);
         } else {
@@ -83,6 +84,11 @@ impl Out {
     }
 }
 
+/// An optional value as display text, `-` when absent.
+pub(crate) fn or_dash(value: Option<impl std::fmt::Display>) -> String {
+    value.map_or_else(|| "-".to_owned(), |v| v.to_string())
+}
+
 /// A field as display text: strings bare, `null`/absent as `-`, anything else as JSON.
 pub(crate) fn text(v: &Value, key: &str) -> String {
     match &v[key] {
@@ -109,6 +115,11 @@ mod tests {
         let out = Out { json: false, color: false };
         let t = out.table(&["ID", "NAME"], &[vec!["a".into(), "Helper".into()], vec!["long-id".into(), "x".into()]]);
         assert_eq!(t, "ID       NAME\na        Helper\nlong-id  x");
+    }
+
+    #[test]
+    fn or_dash_shows_none_as_a_dash() {
+        assert_eq!((or_dash(Some(3)), or_dash(None::<&str>)), ("3".into(), "-".into()));
     }
 
     #[test]

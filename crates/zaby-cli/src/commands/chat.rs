@@ -2,18 +2,20 @@
 //! streamed as the agent answers, with a prompt for each approval.
 
 use futures::StreamExt;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader, Lines, Stdin};
-use zaby::types::{ApprovalDecisionInput, ApprovalRequired, Citation, CitationKind, RunStartInput};
+use zaby::types::{
+    ApprovalDecisionInput, ApprovalRequired, Citation, CitationKind, PlaygroundRuntimeTokenInput, RunStartInput,
+};
 use zaby::{RunEvent, Zaby, ZabyRuntime};
 
 use super::agents;
 use crate::client::Target;
 use crate::error::{CliError, CliResult};
-use crate::output::{BOLD, CYAN, DIM, GREEN, Out, RED, YELLOW, outln, text};
+use crate::output::{BOLD, CYAN, DIM, GREEN, Out, RED, YELLOW, outln};
 
 /// Lifetime of the chat's runtime token.
-const TOKEN_TTL_S: u64 = 3600;
+const TOKEN_TTL_S: i64 = 3600;
 
 type Input = Lines<BufReader<Stdin>>;
 
@@ -26,14 +28,18 @@ pub(crate) async fn run(
     message: Option<String>,
 ) -> CliResult<i32> {
     let a = agents::find(z, agent).await?;
-    let agent_id = text(&a, "id");
     // E15 names the newest ACTIVE deployment; E14 then mints for the user, with a
     // lifetime that suits a conversation (E15's tokens last the default 600 s).
-    let newest = z.agents().playground_runtime_tokens(&agent_id, None).json().await?;
+    let newest = z.agents().playground_runtime_tokens(&a.id, None).await?;
     let user = user.unwrap_or_else(|| format!("zaby-cli-{:08x}", rand::random::<u32>()));
-    let input = json!({ "deploymentId": newest["deploymentId"], "externalUserId": user, "ttlSeconds": TOKEN_TTL_S });
-    let token = z.agents().playground_runtime_tokens(&agent_id, input).json().await?;
-    let rt = target.runtime(&text(&token, "token"))?;
+    let mint = PlaygroundRuntimeTokenInput {
+        deployment_id: newest.deployment_id,
+        external_user_id: Some(user),
+        ttl_seconds: Some(TOKEN_TTL_S),
+        ..Default::default()
+    };
+    let token = z.agents().playground_runtime_tokens(&a.id, mint).await?;
+    let rt = target.runtime(&token.token)?;
     let mut input = BufReader::new(tokio::io::stdin()).lines();
     if let Some(message) = message {
         let status = turn(z, &rt, out, &mut input, &message).await?;
@@ -43,7 +49,7 @@ pub(crate) async fn run(
         outln!(
             "{} {} — type a message, an empty line or Ctrl-D ends the chat",
             out.paint(BOLD, "chatting with"),
-            text(&a, "slug")
+            a.slug
         );
     }
     loop {
@@ -118,7 +124,7 @@ async fn turn(z: &Zaby, rt: &ZabyRuntime, out: Out, input: &mut Input, message: 
         }
     }
     if out.json {
-        out.json(&z.agents().get_run_progress(&run_id).json().await?);
+        out.json(&z.agents().get_run_progress(&run_id).await?);
     }
     Ok(status)
 }

@@ -13,7 +13,8 @@ mod usage;
 
 use clap::CommandFactory;
 use futures::StreamExt;
-use serde_json::Value;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
 use zaby::{Paginator, Zaby};
 
 use crate::cli::{Cli, Command};
@@ -53,7 +54,7 @@ pub(crate) async fn run(args: Cli) -> CliResult<i32> {
 }
 
 /// Every item of an auto-paginating list.
-async fn collect(mut items: Paginator) -> CliResult<Vec<Value>> {
+async fn collect<T: DeserializeOwned>(mut items: Paginator<T>) -> CliResult<Vec<T>> {
     let mut all = Vec::new();
     while let Some(item) = items.next().await {
         all.push(item?);
@@ -62,9 +63,9 @@ async fn collect(mut items: Paginator) -> CliResult<Vec<Value>> {
 }
 
 /// A JSON object given on the command line.
-fn json_object(what: &str, text: &str) -> CliResult<Value> {
+fn json_object(what: &str, text: &str) -> CliResult<Map<String, Value>> {
     match serde_json::from_str::<Value>(text) {
-        Ok(v) if v.is_object() => Ok(v),
+        Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(CliError::Usage(format!("{what} must be a JSON object, got {text}"))),
         Err(e) => Err(CliError::Usage(format!("{what} is not valid JSON ({e}): {text}"))),
     }
