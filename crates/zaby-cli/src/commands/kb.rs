@@ -1,6 +1,8 @@
 //! `zaby kb …`: knowledge bases — create, upload files with a progress bar each, search.
 
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
@@ -73,8 +75,18 @@ async fn upload(z: &Zaby, out: Out, kb: &str, files: &[std::path::PathBuf]) -> C
         bar.set_prefix(name.clone());
         bar.set_message("uploading");
         let input = json!({ "title": name, "filename": name, "fileType": file_type(path), "content": content });
-        let doc = z.knowledge_bases().upload_text_document(kb, input).json().await?;
-        bar.set_position(content.len() as u64);
+        // The bar counts the bytes of the request body (the file in its JSON envelope).
+        let sent = Arc::new(AtomicU64::new(0));
+        let report = {
+            let (bar, sent) = (bar.clone(), sent.clone());
+            move |done: u64, total: u64| {
+                bar.set_length(total);
+                bar.set_position(done);
+                sent.store(done, Ordering::Relaxed);
+            }
+        };
+        let doc = z.knowledge_bases().upload_text_document(kb, input).on_upload_progress(report).json().await?;
+        let sent = sent.load(Ordering::Relaxed);
         let job = follow_job(z, kb, &text(&doc, "jobId"), &bar).await?;
         let status = text(&job, "status");
         if status != "COMPLETED" {
@@ -83,9 +95,10 @@ async fn upload(z: &Zaby, out: Out, kb: &str, files: &[std::path::PathBuf]) -> C
             return Err(CliError::Failed(format!("ingestion of {name} ended {status}: {why}")));
         }
         bar.finish_with_message(out.paint(GREEN, "ready"));
-        // Without a terminal the bars are not drawn: say it in a line instead.
+        // Without a terminal the bars are not drawn: the finished bar as a line instead.
         if !out.json && bar.is_hidden() {
-            outln!("{} {name} {}", out.paint(GREEN, "ready"), out.paint(DIM, &text(&doc, "id")));
+            let id = out.paint(DIM, &text(&doc, "id"));
+            outln!("{} {name}: {sent} bytes sent, ingestion {status} {id}", out.paint(GREEN, "ready"));
         }
         jobs.push(job);
     }
