@@ -35,7 +35,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::metrics::ModelCall;
 use crate::services::SharedCtx;
 use crate::services::run_seams::{EndUser, OfferedTool, RunScope};
-use crate::storage::runs::{self as store, ApprovalRow, Progress, RunRow};
+use crate::storage::runs::{self as store, ApprovalRow, Ending, Progress, RunRow};
 use crate::util::clock::now_ms;
 use crate::util::ids::new_id;
 
@@ -134,12 +134,12 @@ pub async fn run(ctx: SharedCtx, mut stop: watch::Receiver<bool>) {
             last_claim = Instant::now();
             match claim_some(&ctx, free, shares, &held).await {
                 Ok(claimed) => {
-                    for (run, owner) in claimed {
-                        held.take(&run.tenant_id, run.end_user.as_deref());
+                    for (c, run, owner) in claimed {
+                        held.take(&c.tenant_id, c.end_user.as_deref());
                         let ctx = ctx.clone();
                         tasks.spawn(async move {
-                            execute(ctx, run.id, owner).await;
-                            (run.tenant_id, run.end_user)
+                            execute(ctx, run, owner).await;
+                            (c.tenant_id, c.end_user)
                         });
                     }
                 }
@@ -240,15 +240,16 @@ fn release<K: std::hash::Hash + Eq>(counts: &mut HashMap<K, usize>, key: K) {
 }
 
 /// Claims up to `free` runs, in the turns of [`store::claimable`], skipping tenants
-/// and end users that already hold their share of slots. Each claim gets its own lease owner
-/// (`<executor id>:<claim id>`), so a run reclaimed after a missed renewal, even by
-/// this process, is never written by the task that held the earlier claim.
+/// and end users that already hold their share of slots, in one statement. Each batch
+/// of claims gets its own lease owner (`<executor id>:<claim id>`), so a run reclaimed
+/// after a missed renewal, even by this process, is never written by the task that
+/// held the earlier claim.
 async fn claim_some(
     ctx: &SharedCtx,
     free: usize,
     shares: Shares,
     held: &Held,
-) -> ApiResult<Vec<(store::Claimable, String)>> {
+) -> ApiResult<Vec<(store::Claimable, RunRow, String)>> {
     let now = now_ms();
     let as_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
     let candidates = {
@@ -266,20 +267,25 @@ async fn claim_some(
             claim_ids.push(c.id.clone());
         }
     }
+    if claim_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let owner = format!("{}:{}", ctx.runs.executor_id, new_id());
+    let mut tx = ctx.db.write().await?;
+    let mut rows = store::claim(tx.conn(), &claim_ids, &owner, now_ms(), ctx.settings.executor_lease_ms as i64).await?;
+    tx.commit().await?;
+    // No wake-up: a claim adds no event, and waiters return on events and ends.
     let mut won = Vec::new();
-    for c in candidates.into_iter().filter(|c| claim_ids.contains(&c.id)) {
-        let owner = format!("{}:{}", ctx.runs.executor_id, new_id());
-        let mut tx = ctx.db.write().await?;
-        if store::claim(tx.conn(), &c.id, &owner, now_ms(), ctx.settings.executor_lease_ms as i64).await? {
-            tx.commit().await?;
-            // No wake-up: a claim adds no event, and waiters return on events and ends.
-            won.push((c, owner));
+    for c in candidates {
+        if let Some(i) = rows.iter().position(|r| r.id == c.id) {
+            won.push((c, rows.swap_remove(i), owner.clone()));
         }
     }
     Ok(won)
 }
 
-async fn execute(ctx: SharedCtx, run_id: String, owner: String) {
+async fn execute(ctx: SharedCtx, run: RunRow, owner: String) {
+    let run_id = run.id.clone();
     let lease = ctx.settings.executor_lease_ms.max(30) as i64;
     let renewer = {
         let ctx = ctx.clone();
@@ -307,7 +313,7 @@ async fn execute(ctx: SharedCtx, run_id: String, owner: String) {
             }
         })
     };
-    let result = drive(&ctx, &run_id, &owner).await;
+    let result = drive(&ctx, run, &owner).await;
     renewer.abort();
     if let Err(e) = result {
         give_back_or_fail(&ctx, &run_id, &owner, &e).await;
@@ -361,12 +367,8 @@ async fn give_back_or_fail(ctx: &SharedCtx, run_id: &str, owner: &str, e: &ApiEr
     }
 }
 
-async fn drive(ctx: &SharedCtx, run_id: &str, owner: &str) -> ApiResult<()> {
-    let run = retrying!(ctx, "loading a claimed run", async {
-        let mut c = ctx.db.read().await?;
-        Ok::<_, ApiError>(store::get_by_id(&mut c, run_id).await?)
-    })?;
-    let Some(run) = run else { return Ok(()) };
+/// Executes a run as its claim returned it.
+async fn drive(ctx: &SharedCtx, run: RunRow, owner: &str) -> ApiResult<()> {
     if run.status != "RUNNING" || run.lease_owner.as_deref() != Some(owner) {
         return Ok(());
     }
@@ -391,6 +393,8 @@ struct Exec {
     tool_calls: i64,
     delay: Option<Duration>,
     stop: watch::Receiver<bool>,
+    /// Events made but not committed yet (`RunStarted`), stored ahead of the next ones.
+    carry: Vec<(&'static str, Value)>,
 }
 
 impl Exec {
@@ -407,6 +411,7 @@ impl Exec {
             state: LoopState::default(),
             delay: None,
             stop,
+            carry: Vec::new(),
         }
     }
 
@@ -460,6 +465,13 @@ impl Exec {
         end: Option<&End>,
         sigs: Vec<(&'static str, Option<f64>, Value)>,
     ) -> ApiResult<bool> {
+        let carried;
+        let events = if self.carry.is_empty() {
+            events
+        } else {
+            carried = [std::mem::take(&mut self.carry), events.to_vec()].concat();
+            &carried[..]
+        };
         // A stored event resets the count of consecutive failures.
         let failures = self.state.failures;
         if !events.is_empty() {
@@ -519,13 +531,37 @@ impl Exec {
                 output_tokens: self.output_tokens,
                 tool_calls: self.tool_calls,
             };
+            let error = match end {
+                Some(End::Failed(code, message)) => Some(json!({ "code": code, "message": message })),
+                _ => None,
+            };
+            let ending = end.map(|e| Ending {
+                status: if matches!(e, End::Completed(_)) { "COMPLETED" } else { "FAILED" },
+                final_output: match e {
+                    End::Completed(out) => Some(out.as_str()),
+                    End::Failed(..) => None,
+                },
+                error: error.as_ref(),
+            });
             if events.is_empty() {
                 store::save_progress(tx.conn(), &self.run.id, &progress).await?;
+                if let Some(e) = &ending {
+                    store::finish(tx.conn(), &self.run.id, e.status, e.final_output, e.error, None, now).await?;
+                }
             } else {
+                // The end of the run, if these events end it, is stored by the same statement.
                 let count = events.len() as i64;
-                let Some(first) =
-                    store::next_seqs_owned(tx.conn(), &self.run.id, &self.owner, count, now, lease_until, &progress)
-                        .await?
+                let Some(first) = store::next_seqs_owned(
+                    tx.conn(),
+                    &self.run.id,
+                    &self.owner,
+                    count,
+                    now,
+                    lease_until,
+                    &progress,
+                    ending.as_ref(),
+                )
+                .await?
                 else {
                     return Ok(false);
                 };
@@ -538,8 +574,8 @@ impl Exec {
                 store::insert_approval(tx.conn(), a).await?;
                 store::set_waiting(tx.conn(), &self.run.id, now).await?;
             }
-            if let Some(end) = end {
-                // The ended row as `finish` leaves it, for its signal, without reading it back.
+            if let Some(e) = &ending {
+                // The ended row as stored above, for its signal, without reading it back.
                 let mut ended = self.run.clone();
                 ended.completed_at = Some(now);
                 ended.updated_at = now;
@@ -547,19 +583,9 @@ impl Exec {
                 ended.input_tokens = self.input_tokens;
                 ended.output_tokens = self.output_tokens;
                 ended.steps = self.steps;
-                match end {
-                    End::Completed(out) => {
-                        store::finish(tx.conn(), &self.run.id, "COMPLETED", Some(out), None, None, now).await?;
-                        ended.status = "COMPLETED".into();
-                        ended.final_output = Some(out.clone());
-                    }
-                    End::Failed(code, message) => {
-                        let err = json!({ "code": code, "message": message });
-                        store::finish(tx.conn(), &self.run.id, "FAILED", None, Some(&err), None, now).await?;
-                        ended.status = "FAILED".into();
-                        ended.error = Some(err);
-                    }
-                }
+                ended.status = e.status.to_string();
+                ended.final_output = e.final_output.map(str::to_string);
+                ended.error = e.error.cloned();
                 signals::run_ended(tx.conn(), &ended).await?;
             }
             Ok(true)
@@ -598,10 +624,15 @@ impl Exec {
         let offered = retrying!(self.ctx, "offered tools", self.ctx.tools.offered_tools(&scope, mcp))?;
         let message = normalize_message(&self.run.input);
 
-        let last = retrying!(self.ctx, "last event", async {
-            let mut c = self.ctx.db.read().await?;
-            Ok::<_, ApiError>(store::last_event(&mut c, &self.run.id).await?)
-        })?;
+        // No seq allocated yet means no event stored: a fresh run, nothing to read.
+        let last = if self.run.latest_seq == 0 {
+            None
+        } else {
+            retrying!(self.ctx, "last event", async {
+                let mut c = self.ctx.db.read().await?;
+                Ok::<_, ApiError>(store::last_event(&mut c, &self.run.id).await?)
+            })?
+        };
         match last.as_ref().map(|e| e.event.as_str()) {
             None => {
                 let kbs = snapshot["knowledgeBases"].as_array().unwrap_or(&empty);
@@ -641,8 +672,14 @@ impl Exec {
                     "runId": self.run.id, "workflowId": self.run.workflow_id,
                     "deploymentId": self.run.deployment_id, "agentSessionId": self.run.session_id,
                 });
-                if !self.commit(&[("RunStarted", started)], None, None, vec![]).await? {
-                    return Ok(());
+                if self.delay.is_some() {
+                    if !self.commit(&[("RunStarted", started)], None, None, vec![]).await? {
+                        return Ok(());
+                    }
+                } else {
+                    // Committed with the first step's events, as soon as the model makes
+                    // the executor wait (or with the answer of a model that does not).
+                    self.carry.push(("RunStarted", started));
                 }
             }
             Some("RunStarted") | Some("tool_result") => {}
@@ -736,7 +773,7 @@ impl Exec {
         let mut stream = provider.step(req);
         let mut text = String::new();
         let mut calls = None;
-        let mut batch: Vec<(&'static str, Value)> = Vec::new();
+        let mut batch: Vec<(&'static str, Value)> = std::mem::take(&mut self.carry);
         loop {
             let item = match futures::FutureExt::now_or_never(stream.next()) {
                 Some(item) => item,

@@ -4,6 +4,7 @@
 use serde_json::Value;
 use sqlx::FromRow;
 
+use super::RunRow;
 use crate::args;
 use crate::storage::sql::{Conn, DbResult, Filter, all_as, exec, one_as, scalar_i64};
 
@@ -37,17 +38,25 @@ pub async fn claimable(conn: &mut Conn, now: i64, per_tenant: i64, limit: i64) -
     .await
 }
 
-/// Takes the run if it is still claimable; exactly one claimer wins.
-pub async fn claim(conn: &mut Conn, id: &str, owner: &str, now: i64, lease_ms: i64) -> DbResult<bool> {
-    Ok(exec(
+/// Takes those of `ids` (at most 500) that are still claimable, in one statement, and
+/// returns their rows as claimed; exactly one claimer wins each run (PostgreSQL
+/// re-checks the condition on the locked row).
+pub async fn claim(conn: &mut Conn, ids: &[String], owner: &str, now: i64, lease_ms: i64) -> DbResult<Vec<RunRow>> {
+    let (list, mut args) = crate::storage::sql::id_list(ids);
+    let n = args.len();
+    args.extend(args![owner, now + lease_ms, now]);
+    let (owner_p, until_p, now_p) = (n + 1, n + 2, n + 3);
+    all_as(
         conn,
-        "UPDATE runs SET status = 'RUNNING', lease_owner = $2, lease_until = $3, started_at = COALESCE(started_at, $4), \
-         claims = claims + 1, updated_at = $4 \
-         WHERE id = $1 AND (status = 'QUEUED' OR (status = 'RUNNING' AND lease_until < $4))",
-        args![id, owner, now + lease_ms, now],
+        &format!(
+            "UPDATE runs SET status = 'RUNNING', lease_owner = ${owner_p}, lease_until = ${until_p}, \
+             started_at = COALESCE(started_at, ${now_p}), claims = claims + 1, updated_at = ${now_p} \
+             WHERE id IN ({list}) AND (status = 'QUEUED' OR (status = 'RUNNING' AND lease_until < ${now_p})) \
+             RETURNING *"
+        ),
+        args,
     )
-    .await?
-        > 0)
+    .await
 }
 
 pub async fn renew(conn: &mut Conn, id: &str, owner: &str, until: i64) -> DbResult<bool> {
@@ -96,10 +105,19 @@ pub async fn release_all(conn: &mut Conn, executor_id: &str) -> DbResult<u64> {
     .await
 }
 
+/// How a run ends, stored with its last events ([`next_seqs_owned`]).
+pub struct Ending<'a> {
+    pub status: &'a str,
+    pub final_output: Option<&'a str>,
+    pub error: Option<&'a Value>,
+}
+
 /// Allocates the next `count` seqs for the holder of a RUNNING run, saves the
 /// executor's progress with them and extends the lease to at least `lease_until`
-/// (every stored event renews the lease), in one statement; the first seq, or `None`
-/// when the run is no longer RUNNING under `owner` (cancelled, lease lost).
+/// (every stored event renews the lease), in one statement; with `end`, the same
+/// statement ends the run as [`finish`] does. The first seq, or `None` when the run is
+/// no longer RUNNING under `owner` (cancelled, lease lost).
+#[allow(clippy::too_many_arguments)]
 pub async fn next_seqs_owned(
     conn: &mut Conn,
     id: &str,
@@ -108,25 +126,28 @@ pub async fn next_seqs_owned(
     now: i64,
     lease_until: i64,
     p: &Progress,
+    end: Option<&Ending<'_>>,
 ) -> DbResult<Option<i64>> {
+    let mut args = args![id, owner, now, count, &p.loop_state, p.steps, p.input_tokens, p.output_tokens, p.tool_calls];
+    let rest = match end {
+        None => {
+            args.extend(args![lease_until]);
+            "lease_until = CASE WHEN lease_until < $10 THEN $10 ELSE lease_until END"
+        }
+        Some(e) => {
+            args.extend(args![e.status, e.final_output, e.error.map(|v| v.to_string())]);
+            "status = $10, final_output = $11, error = $12, completed_at = $3, lease_owner = NULL, lease_until = 0, \
+             mcp_bearer_sealed = NULL"
+        }
+    };
     let latest = one_as::<(i64,)>(
         conn,
-        "UPDATE runs SET latest_seq = latest_seq + $5, updated_at = $3, \
-         lease_until = CASE WHEN lease_until < $4 THEN $4 ELSE lease_until END, \
-         loop_state = $6, steps = $7, input_tokens = $8, output_tokens = $9, tool_calls = $10 \
-         WHERE id = $1 AND status = 'RUNNING' AND lease_owner = $2 RETURNING latest_seq",
-        args![
-            id,
-            owner,
-            now,
-            lease_until,
-            count,
-            &p.loop_state,
-            p.steps,
-            p.input_tokens,
-            p.output_tokens,
-            p.tool_calls
-        ],
+        &format!(
+            "UPDATE runs SET latest_seq = latest_seq + $4, updated_at = $3, \
+             loop_state = $5, steps = $6, input_tokens = $7, output_tokens = $8, tool_calls = $9, {rest} \
+             WHERE id = $1 AND status = 'RUNNING' AND lease_owner = $2 RETURNING latest_seq"
+        ),
+        args,
     )
     .await?;
     Ok(latest.map(|(seq,)| seq - count + 1))
