@@ -28,6 +28,7 @@ pub mod sql;
 pub mod sqlite;
 pub mod tenancy;
 pub mod tokens;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -68,6 +69,10 @@ pub trait Backend: Send + Sync {
     async fn begin_migration(&self) -> DbResult<Tx>;
     /// Flushes what can be flushed before the process exits.
     async fn checkpoint(&self);
+    /// A number that changes whenever a transaction commits on another connection
+    /// (SQLite's `data_version`), so pollers can skip a read when nothing changed;
+    /// `None` when the backend has no such cheap marker (PostgreSQL) or it failed.
+    async fn change_marker(&self) -> Option<i64>;
 }
 
 /// A write transaction on a pooled connection. Dropping it without [`Tx::commit`]
@@ -187,6 +192,11 @@ impl Db {
     /// Whether writes are currently refused for lack of room or permission.
     pub fn health(&self) -> &StorageHealth {
         self.backend.health()
+    }
+
+    /// See [`Backend::change_marker`].
+    pub async fn change_marker(&self) -> Option<i64> {
+        self.backend.change_marker().await
     }
 
     pub async fn ping(&self) -> bool {

@@ -60,4 +60,8 @@ impl Backend for PostgresBackend {
     }
 
     async fn checkpoint(&self) {}
+
+    async fn change_marker(&self) -> Option<i64> {
+        None
+    }
 }

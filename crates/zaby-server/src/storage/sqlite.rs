@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyConnection, AnyPool, Connection};
 use tokio::sync::Mutex;
 
 use super::{Backend, DbKind, DbResult, StorageHealth, Tx};
@@ -18,6 +18,10 @@ pub struct SqliteBackend {
     /// busy timeout still guard against other processes (e.g. admin commands).
     write_lock: Arc<Mutex<()>>,
     health: Arc<StorageHealth>,
+    /// A connection of its own for [`Backend::change_marker`]: `PRAGMA data_version`
+    /// changes with commits made on other connections, which every pooled one is.
+    marker: Mutex<Option<AnyConnection>>,
+    url: String,
 }
 
 impl SqliteBackend {
@@ -52,7 +56,13 @@ impl SqliteBackend {
             })
             .connect(&any_url)
             .await?;
-        Ok(SqliteBackend { pool, write_lock: Arc::new(Mutex::new(())), health: Arc::default() })
+        Ok(SqliteBackend {
+            pool,
+            write_lock: Arc::new(Mutex::new(())),
+            health: Arc::default(),
+            marker: Mutex::new(None),
+            url: any_url,
+        })
     }
 }
 
@@ -77,6 +87,22 @@ impl Backend for SqliteBackend {
 
     async fn begin_migration(&self) -> DbResult<Tx> {
         self.begin_write().await
+    }
+
+    async fn change_marker(&self) -> Option<i64> {
+        let mut slot = self.marker.lock().await;
+        if slot.is_none() {
+            *slot = AnyConnection::connect(&self.url).await.ok();
+        }
+        let conn = slot.as_mut()?;
+        match super::sql::scalar_i64(conn, "PRAGMA data_version", vec![]).await {
+            Ok(v) => Some(v),
+            Err(_) => {
+                // Opened again next time.
+                *slot = None;
+                None
+            }
+        }
     }
 
     async fn checkpoint(&self) {

@@ -84,16 +84,28 @@ impl<V> Drop for Watch<V> {
 
 /// The process's poller: every [`POLL`], the watched runs whose `latest_seq` or status
 /// changed since it last looked (or that it sees for the first time) are woken, and
-/// the watched grants that were revoked (grant or family) are flagged.
+/// the watched grants that were revoked (grant or family) are flagged. When storage
+/// says nothing was committed since the last complete look (SQLite's change marker),
+/// it reads nothing: idle streams cost no queries.
 pub async fn poll(ctx: SharedCtx, mut stop: watch::Receiver<bool>) {
     let mut seen: HashMap<String, (i64, String)> = HashMap::new();
+    let mut looked_at = None;
     loop {
         tokio::select! {
             r = stop.changed() => if r.is_err() || *stop.borrow() { return },
             _ = tokio::time::sleep(POLL) => {}
         }
-        if let Err(e) = poll_once(&ctx, &mut seen).await {
-            tracing::warn!(error = %e, "polling watched runs failed");
+        // Read before the look, so a commit during it makes the next tick look again.
+        let marker = ctx.db.change_marker().await;
+        if marker.is_some() && marker == looked_at {
+            continue;
+        }
+        match poll_once(&ctx, &mut seen).await {
+            Ok(()) => looked_at = marker,
+            Err(e) => {
+                looked_at = None;
+                tracing::warn!(error = %e, "polling watched runs failed");
+            }
         }
     }
 }
