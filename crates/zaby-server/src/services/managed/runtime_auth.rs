@@ -6,11 +6,13 @@ use serde_json::json;
 
 use crate::error::{ApiError, ApiResult};
 use crate::services::Ctx;
+use crate::storage::Conn;
 use crate::storage::apps::{AppRow, BindingRow};
 use crate::storage::tokens::{self as store, GrantRow};
 use crate::util::clock::now_ms;
 
-/// A runtime caller that passed steps 1–9 (one use consumed).
+/// A runtime caller that passed the token's checks ([`check`]); [`authenticate`] has
+/// also taken its use ([`consume`]).
 #[derive(Debug, Clone)]
 pub struct RuntimeCaller {
     pub tenant_id: String,
@@ -33,7 +35,23 @@ fn exhausted() -> ApiError {
     ApiError::forbidden("MANAGED_AGENT_RUNTIME_TOKEN_GRANT_MAX_USES_EXCEEDED", "the runtime token has no uses left")
 }
 
+/// Every check, then one use consumed in its own transaction.
 pub async fn authenticate(
+    ctx: &Ctx,
+    authorization: Option<&str>,
+    origin: Option<&str>,
+    scope: &str,
+) -> ApiResult<RuntimeCaller> {
+    let mut caller = check(ctx, authorization, origin, scope).await?;
+    let mut tx = ctx.db.write().await?;
+    consume(tx.conn(), &caller, now_ms()).await?;
+    tx.commit().await?;
+    caller.grant.used_count += 1;
+    Ok(caller)
+}
+
+/// The checks that read only (steps 1–7).
+pub async fn check(
     ctx: &Ctx,
     authorization: Option<&str>,
     origin: Option<&str>,
@@ -99,20 +117,26 @@ pub async fn authenticate(
             ));
         }
     }
-    // 8 + 9. Rate limit and one use, atomically: a rejected request consumes nothing.
-    let mut tx = ctx.db.write().await?;
-    if !store::consume_use(tx.conn(), &grant.id).await? {
-        let current = store::get_grant(tx.conn(), tenant_id, &grant.id).await?;
+    Ok(RuntimeCaller { tenant_id: tenant_id.to_string(), grant, app, binding })
+}
+
+/// Steps 8 + 9, the rate limit and one use, in the caller's transaction: a rejected
+/// request consumes nothing, and a run start takes them in its own transaction, so a
+/// start refused by its later checks consumes nothing either.
+pub async fn consume(conn: &mut Conn, caller: &RuntimeCaller, now: i64) -> ApiResult<()> {
+    let grant = &caller.grant;
+    if !store::consume_use(conn, &grant.id).await? {
+        let current = store::get_grant(conn, &caller.tenant_id, &grant.id).await?;
         return Err(match current {
             Some(g) if g.revoked_at.is_some() => revoked(),
             _ => exhausted(),
         });
     }
-    if let Some(b) = &binding
+    if let Some(b) = &caller.binding
         && let Some(limit) = b.rate_limit_per_minute
     {
         let window = now - now.rem_euclid(60_000);
-        if !store::hit_window(tx.conn(), &format!("binding:{}", b.id), window, limit).await? {
+        if !store::hit_window(conn, &format!("binding:{}", b.id), window, limit).await? {
             let retry = ((window + 60_000 - now) as u64).div_ceil(1000).max(1);
             return Err(ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -123,9 +147,6 @@ pub async fn authenticate(
             .with_retry_after(retry));
         }
     }
-    store::log_runtime_request(tx.conn(), &grant, now).await?;
-    tx.commit().await?;
-    let mut grant = grant;
-    grant.used_count += 1;
-    Ok(RuntimeCaller { tenant_id: tenant_id.to_string(), grant, app, binding })
+    store::log_runtime_request(conn, grant, now).await?;
+    Ok(())
 }
