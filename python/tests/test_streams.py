@@ -73,7 +73,7 @@ async def test_disconnect_without_reconnects(runtime: ZabyRuntime, transport: Mo
 async def test_id_less_events_then_a_drop_raise_at_once_without_a_replay(
     runtime: ZabyRuntime, transport: MockTransport
 ) -> None:
-    # `docs/streaming.md` 7a: a replay of id-less events could not be de-duplicated.
+    # `docs/streaming.md#reconnection`: a replay of id-less events could not be de-duplicated.
     idless = [{"event": "text", "data": {"content": "a"}}, {"event": "text", "data": {"content": "b"}}]
     transport.set_sse("GET", PATH, idless)
     transport.set_sse("GET", PATH, idless)  # a replay that must never be asked for

@@ -23,7 +23,7 @@ test("constants and defaults", () => {
     tenantId: null,
   });
   assert.ok("userAgent" in resolved && resolved.userAgent === undefined, "undefined, not null");
-  assert.deepEqual([0, 1, 2, 3, 4, 9].map(backoffMs), [100, 200, 400, 800, 1000, 1000], "the §2.4 schedule");
+  assert.deepEqual([0, 1, 2, 3, 4, 9].map(backoffMs), [100, 200, 400, 800, 1000, 1000], "the schedule of docs/configuration.md#retries");
   assert.deepEqual(sdk.resolveZabyConfig({ retries: 0 }).retries.retryMethods, []);
   const three = sdk.resolveZabyConfig({ retries: 3 }).retries;
   assert.deepEqual([three.attempts, three.retryMethods, three.retryStatuses.length], [3, ["GET", "HEAD", "OPTIONS"], 6]);

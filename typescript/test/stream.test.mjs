@@ -56,7 +56,7 @@ test("maxReconnects: 0 → ZabyStreamError STREAM_DISCONNECTED with runId and la
   assert.equal(err.lastEventId, "1");
 });
 
-test("id-less events then a drop: STREAM_DISCONNECTED at once, never replayed (§5.7 7a)", async () => {
+test("id-less events then a drop: STREAM_DISCONNECTED at once, never replayed (docs/streaming.md#reconnection)", async () => {
   const { transport, runtime } = clients();
   const idLess = (content) => ({ event: "text", data: { content } });
   transport.setSse("GET", AIUI, [idLess("a"), idLess("b")]);
@@ -72,7 +72,7 @@ test("id-less events then a drop: STREAM_DISCONNECTED at once, never replayed (�
   assert.equal(transport.requests.length, 1, "no reconnect");
 });
 
-test("id-less events are not progress: the budget still runs out (§5.7 step 7)", async () => {
+test("id-less events are not progress: the budget still runs out (docs/streaming.md#reconnection)", async () => {
   const { transport, runtime } = clients();
   for (let i = 0; i < 4; i++) transport.setSse("GET", AIUI, [text(1, "a"), { event: "text", data: { content: "x" } }]);
   const err = await rejection(collect(runtime.runs.stream("run-42", undefined, { maxReconnects: 1 })));

@@ -292,12 +292,12 @@ fn stream_cases() -> Vec<(&'static str, u32, Vec<Conn>)> {
             ],
         ),
         (
-            "id-less events then a drop: STREAM_DISCONNECTED at once (§5.7 7a)",
+            "id-less events then a drop: STREAM_DISCONNECTED at once (docs/streaming.md#reconnection)",
             5,
             vec![Conn::Open(vec!["event: text\ndata: {\"content\":\"a\"}\n\n"])],
         ),
         (
-            "id-less events are not progress (§5.7 7)",
+            "id-less events are not progress (docs/streaming.md#reconnection)",
             2,
             vec![
                 Conn::Open(vec![leak(text("1")), "event: text\ndata: {}\n\n"]),
