@@ -182,15 +182,7 @@ async fn execute_ingestion(ctx: &Ctx, job: &JobRow) -> ApiResult<()> {
     match prepared {
         Ok(chunks) => {
             if store::complete_job(tx.conn(), &job.id, chunks.len() as i64, now).await? {
-                store::replace_chunks(tx.conn(), &doc, &chunks).await?;
-                store::set_document_status(
-                    tx.conn(),
-                    &doc.id,
-                    DocumentStatus::Ready.as_str(),
-                    chunks.len() as i64,
-                    now,
-                )
-                .await?;
+                store_ready(tx.conn(), &doc, &chunks, now).await?;
             }
         }
         Err(message) => {
@@ -231,15 +223,7 @@ async fn execute_sync(ctx: &Ctx, job: &JobRow) -> ApiResult<()> {
             // A document deleted or re-ingested meanwhile is left alone.
             match store::get_document(tx.conn(), &d.tenant_id, &d.id).await? {
                 Some(current) if current.status == DocumentStatus::Ready.as_str() => {
-                    store::replace_chunks(tx.conn(), d, chunks).await?;
-                    store::set_document_status(
-                        tx.conn(),
-                        &d.id,
-                        DocumentStatus::Ready.as_str(),
-                        chunks.len() as i64,
-                        now,
-                    )
-                    .await?;
+                    store_ready(tx.conn(), d, chunks, now).await?;
                 }
                 _ => {}
             }
@@ -250,6 +234,14 @@ async fn execute_sync(ctx: &Ctx, job: &JobRow) -> ApiResult<()> {
         }
     }
     tx.commit().await?;
+    Ok(())
+}
+
+/// A document's chunks replaced by `chunks`, and the document READY with their count:
+/// the last step of an ingestion and of a source sync.
+async fn store_ready(conn: &mut Conn, doc: &DocumentRow, chunks: &[NewChunk], now: i64) -> ApiResult<()> {
+    store::replace_chunks(conn, doc, chunks).await?;
+    store::set_document_status(conn, &doc.id, DocumentStatus::Ready.as_str(), chunks.len() as i64, now).await?;
     Ok(())
 }
 
