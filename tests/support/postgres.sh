@@ -5,6 +5,8 @@
 #                                                 port, print its URL
 #                                                 (postgres://postgres@127.0.0.1:PORT/postgres)
 #   tests/support/postgres.sh stop DIR            stop it and remove DIR
+#   tests/support/postgres.sh bin                 print the folder of PostgreSQL's server
+#                                                 binaries (for a cluster started another way)
 #
 # A watchdog, detached from the caller's session so a Ctrl-C cannot kill it first, runs
 # `stop DIR` as soon as the process OWNER exits (default: the process that ran this
@@ -20,7 +22,7 @@ set -euo pipefail
 
 cmd=${1:-}
 dir=${2:-}
-[[ -n "$cmd" && -n "$dir" ]] || { echo "usage: $0 start DIR [OWNER] | stop DIR" >&2; exit 2; }
+[[ -n "$cmd" && ( -n "$dir" || "$cmd" == bin ) ]] || { echo "usage: $0 start DIR [OWNER] | stop DIR | bin" >&2; exit 2; }
 
 as_postgres() {
   if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
@@ -29,6 +31,10 @@ as_postgres() {
 bin=$(dirname "$(readlink -f "$(command -v initdb 2>/dev/null || ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -1)")")
 
 case "$cmd" in
+bin)
+  [[ -x "$bin/postgres" ]] || { echo "no PostgreSQL server binaries found (run: make postgres)" >&2; exit 1; }
+  echo "$bin"
+  ;;
 start)
   [[ -x "$bin/postgres" ]] || { echo "no PostgreSQL server binaries found (run: make postgres)" >&2; exit 1; }
   owner=${3:-$PPID}
@@ -57,5 +63,5 @@ stop)
   rm -rf "$dir"
   ;;
 *)
-  echo "usage: $0 start DIR [OWNER] | stop DIR" >&2; exit 2 ;;
+  echo "usage: $0 start DIR [OWNER] | stop DIR | bin" >&2; exit 2 ;;
 esac
