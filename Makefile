@@ -129,8 +129,10 @@ test-web-example: server node-build chromium
 .PHONY: schemathesis-env test-schemathesis soak
 ## Schemathesis (pinned in scripts/schemathesis/requirements.txt, its own virtualenv)
 ## against the /openapi.json of a live zaby-server on a fresh SQLite database, with an API
-## key and with a runtime token: no 5xx, every answer as documented, none slower than 5 s
-## (scripts/schemathesis/run, RELIABILITY.md). About 7,000 cases in under a minute.
+## key and with a runtime token, every check but positive_data_acceptance: no 5xx, every
+## status, header and body as documented, requests that break the document refused, none
+## slower than 5 s (scripts/schemathesis/run says why that one check is left out,
+## RELIABILITY.md). About 7,500 cases in under a minute.
 SCHEMATHESIS_VENV := $(TARGET_DIR)/schemathesis-venv
 SCHEMATHESIS_RUN = ZABY_SERVER_BIN=$(SERVER_BIN) SCHEMATHESIS=$(SCHEMATHESIS_VENV)/bin/schemathesis \
 	SCHEMATHESIS_REPORT_DIR=$(TARGET_DIR)/schemathesis scripts/schemathesis/run
