@@ -16,7 +16,7 @@ pub(super) const PATH: &str = "crates/zaby-server/src/http/openapi.json";
 /// (see `errors`), as `(endpoint, status)`: what the endpoint table does not say.
 const MORE_STATUSES: &[(&str, &str)] = &[
     // Playground tokens and provisioning exist only for an ACTIVE deployment:
-    // 409 `NO_ACTIVE_DEPLOYMENT` / `DEPLOYMENT_NOT_ACTIVE` (docs/api/deployments.md).
+    // 409 `NO_ACTIVE_DEPLOYMENT` / `DEPLOYMENT_NOT_ACTIVE` (docs/errors.md).
     ("E15", "409"),
     ("E19", "409"),
     ("E113", "409"),
