@@ -51,6 +51,8 @@ __all__ = [
     "McpTransport",
     "McpAuthMode",
     "McpServerKind",
+    "McpServerStatus",
+    "McpInstallationStatus",
     "RiskLevel",
     "AccessPermission",
     "PreflightReason",
@@ -312,6 +314,12 @@ McpAuthMode = Literal["NONE", "API_KEY", "BEARER", "OAUTH2"]
 
 McpServerKind = Literal["EXTERNAL", "INTERNAL"]
 """Server kind (`McpServer.type`)."""
+
+McpServerStatus = Literal["ACTIVE", "INACTIVE"]
+"""An `INACTIVE` definition leaves the catalog and cannot be installed."""
+
+McpInstallationStatus = Literal["ACTIVE", "REVOKED"]
+"""A `REVOKED` installation stays readable; its tools are disabled."""
 
 RiskLevel = Literal["LOW", "MEDIUM", "HIGH", "CRITICAL"]
 
@@ -775,7 +783,10 @@ class ExternalApp(TypedDict, total=False):
 
 
 class BindDeploymentInput(TypedDict, total=False):
-    """Body of `external_apps.bind_deployment` (E24)."""
+    """Body of `external_apps.bind_deployment` (E24). Binding a bound deployment again
+    updates its binding: only the members sent change (the defaults apply to a new
+    binding), and `rateLimitPerMinute: null` removes the limit.
+    """
 
     deploymentId: Required[str]
     #: Default `false`; allows channels `web`, `mobile`, `embedded`.
@@ -904,6 +915,8 @@ class _RunEventFields(TypedDict, total=False):
     #: 1, 2, 3, … per run.
     seq: int
     runId: str
+    #: When the event was stored (ISO timestamp).
+    createdAt: str
 
 
 class RunStartedRunEvent(_RunEventFields, total=False):
@@ -2000,7 +2013,7 @@ class McpServerInput(TypedDict, total=False):
     #: Default `"EXTERNAL"`.
     type: McpServerKind
     #: Default `"ACTIVE"`.
-    status: Literal["ACTIVE", "INACTIVE"]
+    status: McpServerStatus
     #: `true` runs discovery during create.
     discoverTools: bool
     metadata: Dict[str, Any]
@@ -2026,7 +2039,7 @@ class McpServerUpdateInput(TypedDict, total=False):
     #: Default `"EXTERNAL"`.
     type: McpServerKind
     #: Default `"ACTIVE"`.
-    status: Literal["ACTIVE", "INACTIVE"]
+    status: McpServerStatus
     #: `true` runs discovery during create.
     discoverTools: bool
     metadata: Dict[str, Any]
@@ -2045,7 +2058,7 @@ class McpServer(TypedDict, total=False):
     command: Optional[List[str]]
     authMode: Required[McpAuthMode]
     type: Required[McpServerKind]
-    status: Required[Literal["ACTIVE", "INACTIVE"]]
+    status: Required[McpServerStatus]
     metadata: Required[Dict[str, Any]]
     toolCount: int
     lastDiscoveredAt: Optional[str]
@@ -2116,7 +2129,7 @@ class McpInstallation(TypedDict, total=False):
     id: Required[str]
     serverDefinitionId: Required[str]
     name: Required[str]
-    status: Literal["ACTIVE", "REVOKED"]
+    status: McpInstallationStatus
     config: Required[Dict[str, Any]]
     rateLimitPerMinute: Required[Optional[int]]
     requireToolApproval: Required[bool]
@@ -2534,6 +2547,8 @@ class WebhookDelivery(TypedDict, total=False):
     responseStatus: Required[Optional[int]]
     #: The first 1 KiB of the last answer.
     responseBodyExcerpt: Required[Optional[str]]
+    #: Why it went out of its run's order (an earlier event still retried after 1 h), or null.
+    note: Required[Optional[str]]
     createdAt: Required[str]
 
 

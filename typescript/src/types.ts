@@ -103,6 +103,12 @@ export type McpAuthMode = "NONE" | "API_KEY" | "BEARER" | "OAUTH2";
 /** Server kind (`McpServer.type`). */
 export type McpServerKind = "EXTERNAL" | "INTERNAL";
 
+/** An `INACTIVE` definition leaves the catalog and cannot be installed. */
+export type McpServerStatus = "ACTIVE" | "INACTIVE";
+
+/** A `REVOKED` installation stays readable; its tools are disabled. */
+export type McpInstallationStatus = "ACTIVE" | "REVOKED";
+
 export type RiskLevel = "LOW" | "MEDIUM" | "HIGH" | "CRITICAL";
 
 /** `invoke` is enforced; `discover` is recorded only. */
@@ -535,7 +541,11 @@ export interface ExternalApp {
   updatedAt?: string;
 }
 
-/** Body of `external_apps.bind_deployment` (E24). */
+/**
+ * Body of `external_apps.bind_deployment` (E24). Binding a bound deployment again
+ * updates its binding: only the members sent change (the defaults apply to a new
+ * binding), and `rateLimitPerMinute: null` removes the limit.
+ */
 export interface BindDeploymentInput {
   deploymentId: string;
   /** Default `false`; allows channels `web`, `mobile`, `embedded`. */
@@ -687,6 +697,8 @@ export interface RunEventOf<K extends keyof RunEventPayloads> {
   /** 1, 2, 3, … per run. */
   seq?: number;
   runId?: string;
+  /** When the event was stored (ISO timestamp). */
+  createdAt?: string;
   event: K;
   data: RunEventPayloads[K];
 }
@@ -708,6 +720,8 @@ export interface OtherRunEvent {
   /** 1, 2, 3, … per run. */
   seq?: number;
   runId?: string;
+  /** When the event was stored (ISO timestamp). */
+  createdAt?: string;
   event?: UnknownRunEventName;
   /** The payload as sent: parsed JSON, or the text when it was not JSON. */
   data: unknown;
@@ -1671,7 +1685,7 @@ export interface McpServerInput {
   /** Default `"EXTERNAL"`. */
   type?: McpServerKind;
   /** Default `"ACTIVE"`. */
-  status?: "ACTIVE" | "INACTIVE";
+  status?: McpServerStatus;
   /** `true` runs discovery during create. */
   discoverTools?: boolean;
   metadata?: Record<string, unknown>;
@@ -1696,7 +1710,7 @@ export interface McpServerUpdateInput {
   /** Default `"EXTERNAL"`. */
   type?: McpServerKind;
   /** Default `"ACTIVE"`. */
-  status?: "ACTIVE" | "INACTIVE";
+  status?: McpServerStatus;
   /** `true` runs discovery during create. */
   discoverTools?: boolean;
   metadata?: Record<string, unknown>;
@@ -1714,7 +1728,7 @@ export interface McpServer {
   command?: string[] | null;
   authMode: McpAuthMode;
   type: McpServerKind;
-  status: "ACTIVE" | "INACTIVE";
+  status: McpServerStatus;
   metadata: Record<string, unknown>;
   toolCount?: number;
   lastDiscoveredAt?: string | null;
@@ -1781,7 +1795,7 @@ export interface McpInstallation {
   id: string;
   serverDefinitionId: string;
   name: string;
-  status?: "ACTIVE" | "REVOKED";
+  status?: McpInstallationStatus;
   config: Record<string, unknown>;
   rateLimitPerMinute: number | null;
   requireToolApproval: boolean;
@@ -2170,6 +2184,8 @@ export interface WebhookDelivery {
   responseStatus: number | null;
   /** The first 1 KiB of the last answer. */
   responseBodyExcerpt: string | null;
+  /** Why it went out of its run's order (an earlier event still retried after 1 h), or null. */
+  note: string | null;
   createdAt: string;
 }
 

@@ -359,6 +359,22 @@ wire_enum! {
 }
 
 wire_enum! {
+    /// An `INACTIVE` definition leaves the catalog and cannot be installed.
+    closed McpServerStatus {
+        Active = "ACTIVE",
+        Inactive = "INACTIVE",
+    }
+}
+
+wire_enum! {
+    /// A `REVOKED` installation stays readable; its tools are disabled.
+    closed McpInstallationStatus {
+        Active = "ACTIVE",
+        Revoked = "REVOKED",
+    }
+}
+
+wire_enum! {
     closed RiskLevel {
         Low = "LOW",
         Medium = "MEDIUM",
@@ -1143,7 +1159,9 @@ pub struct ExternalApp {
     pub extra: Map<String, Value>,
 }
 
-/// Body of `external_apps.bind_deployment` (E24).
+/// Body of `external_apps.bind_deployment` (E24). Binding a bound deployment again
+/// updates its binding: only the members sent change (the defaults apply to a new
+/// binding), and `rateLimitPerMinute: null` removes the limit.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BindDeploymentInput {
@@ -1158,8 +1176,8 @@ pub struct BindDeploymentInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_approvals: Option<bool>,
     /// Runtime requests per minute for this app and deployment; `null` = unlimited.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rate_limit_per_minute: Option<i64>,
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub rate_limit_per_minute: Option<Option<i64>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Map<String, Value>>,
     /// Members not described above, kept as received.
@@ -1350,6 +1368,9 @@ pub struct StoredRunEvent {
     /// The payload (`RunStarted`, `Text`, `ToolCall`, …).
     #[serde(default)]
     pub data: Map<String, Value>,
+    /// When the event was stored (ISO timestamp).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
     /// Members not described above, kept as received.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -2977,10 +2998,8 @@ pub struct McpServerInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<McpServerKind>,
     /// Default `"ACTIVE"`.
-    ///
-    /// Known values: `"ACTIVE"`, `"INACTIVE"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+    pub status: Option<McpServerStatus>,
     /// `true` runs discovery during create.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discover_tools: Option<bool>,
@@ -3021,10 +3040,8 @@ pub struct McpServerUpdateInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<McpServerKind>,
     /// Default `"ACTIVE"`.
-    ///
-    /// Known values: `"ACTIVE"`, `"INACTIVE"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+    pub status: Option<McpServerStatus>,
     /// `true` runs discovery during create.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discover_tools: Option<bool>,
@@ -3053,8 +3070,7 @@ pub struct McpServer {
     pub command: Option<Vec<String>>,
     pub auth_mode: McpAuthMode,
     pub r#type: McpServerKind,
-    /// Known values: `"ACTIVE"`, `"INACTIVE"`.
-    pub status: String,
+    pub status: McpServerStatus,
     #[serde(default)]
     pub metadata: Map<String, Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3162,9 +3178,8 @@ pub struct McpInstallation {
     pub id: String,
     pub server_definition_id: String,
     pub name: String,
-    /// Known values: `"ACTIVE"`, `"REVOKED"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+    pub status: Option<McpInstallationStatus>,
     #[serde(default)]
     pub config: Map<String, Value>,
     #[serde(default)]
@@ -3859,6 +3874,9 @@ pub struct WebhookDelivery {
     /// The first 1 KiB of the last answer.
     #[serde(default)]
     pub response_body_excerpt: Option<String>,
+    /// Why it went out of its run's order (an earlier event still retried after 1 h), or null.
+    #[serde(default)]
+    pub note: Option<String>,
     pub created_at: String,
     /// Members not described above, kept as received.
     #[serde(flatten)]
@@ -4414,6 +4432,23 @@ pub struct E121Query {
     /// Resume after this `seq` when no `last-event-id` header is sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_seq: Option<i64>,
+    /// Members not described above, kept as received.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// Filters of `webhooks.list_deliveries` (E134).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct E134Query {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<WebhookDeliveryStatus>,
+    /// Opaque cursor from a previous page's `nextCursor`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+    /// Page size.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
     /// Members not described above, kept as received.
     #[serde(flatten)]
     pub extra: Map<String, Value>,

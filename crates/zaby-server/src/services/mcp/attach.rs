@@ -9,19 +9,19 @@ use crate::storage::sql::Conn;
 use crate::util::clock::now_ms;
 
 /// A resolved MCP attachment target.
-pub struct McpTarget {
-    pub tenant_installation_id: String,
+pub(crate) struct McpTarget {
+    pub(crate) tenant_installation_id: String,
     /// `None` = every tool of the installation.
-    pub tool_definition_id: Option<String>,
+    pub(crate) tool_definition_id: Option<String>,
     /// Default key and name (the tool name, or the installation's server slug).
-    pub default_name: String,
+    pub(crate) default_name: String,
 }
 
 /// `tenantInstallationId` + `toolDefinitionId`, or the `toolId` alias (a tool id,
 /// then an installation id). Revoked → 409 `INSTALLATION_REVOKED`; a tool of another
 /// server, an unknown reference, or an agent without an `invoke` grant on an
 /// installation that has grants → 422.
-pub async fn resolve(
+pub(crate) async fn resolve(
     conn: &mut Conn,
     agent: &AgentRow,
     installation_id: Option<&str>,

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use serde_json::{Value, json};
+use zaby::types::{McpAuthMode, McpInstallationStatus, McpServerKind, McpServerStatus, McpTransport};
 use zaby_mcp::builtin::{BuiltinServer, KbSearchRequest, KnowledgeSearch, TokenValidator, ToolFailure};
 
 use super::builtin_token;
@@ -15,7 +16,7 @@ use crate::storage::sql::Conn;
 use crate::util::clock::now_ms;
 use crate::util::ids::new_id;
 
-pub const SLUG: &str = "zaby-builtin";
+pub(crate) const SLUG: &str = "zaby-builtin";
 
 struct Validator(SharedCtx);
 
@@ -47,13 +48,13 @@ impl KnowledgeSearch for Knowledge {
 }
 
 /// The axum router serving `/mcp/builtin`.
-pub fn router(ctx: SharedCtx) -> axum::Router {
+pub(crate) fn router(ctx: SharedCtx) -> axum::Router {
     BuiltinServer::new(Arc::new(Validator(ctx.clone())), Arc::new(Knowledge(ctx))).router()
 }
 
 /// Creates the tenant's `zaby-builtin` definition with its tools and an `ACTIVE`
 /// installation, or brings the tools of an existing one up to date. Idempotent.
-pub async fn ensure(conn: &mut Conn, tenant_id: &str) -> ApiResult<()> {
+pub(crate) async fn ensure(conn: &mut Conn, tenant_id: &str) -> ApiResult<()> {
     let now = now_ms();
     let mut server = match store::builtin_server(conn, tenant_id).await? {
         Some(s) => s,
@@ -63,10 +64,10 @@ pub async fn ensure(conn: &mut Conn, tenant_id: &str) -> ApiResult<()> {
                 tenant_id: tenant_id.to_string(),
                 slug: SLUG.into(),
                 name: SLUG.into(),
-                status: "ACTIVE".into(),
-                transport: "STREAMABLE_HTTP".into(),
-                auth_mode: "BEARER".into(),
-                kind: "INTERNAL".into(),
+                status: McpServerStatus::Active.as_str().into(),
+                transport: McpTransport::StreamableHttp.as_str().into(),
+                auth_mode: McpAuthMode::Bearer.as_str().into(),
+                kind: McpServerKind::Internal.as_str().into(),
                 is_builtin: true,
                 doc: json!({
                     "displayName": "Zaby built-in tools",
@@ -92,7 +93,7 @@ pub async fn ensure(conn: &mut Conn, tenant_id: &str) -> ApiResult<()> {
                     tenant_id: tenant_id.to_string(),
                     server_id: s.id.clone(),
                     name: SLUG.into(),
-                    status: "ACTIVE".into(),
+                    status: McpInstallationStatus::Active.as_str().into(),
                     config: json!({}),
                     rate_limit_per_minute: None,
                     require_tool_approval: false,
@@ -121,12 +122,10 @@ pub async fn ensure(conn: &mut Conn, tenant_id: &str) -> ApiResult<()> {
 }
 
 /// At start: every tenant has its built-in definition with the current tools.
-pub async fn ensure_all(ctx: &Ctx) -> ApiResult<()> {
+pub(crate) async fn ensure_all(ctx: &Ctx) -> ApiResult<()> {
     let mut tx = ctx.db.write().await?;
-    let mut tenants = store::tenants_without_builtin(tx.conn()).await?;
-    tenants.extend(store::builtin_server_ids(tx.conn()).await?.into_iter().map(|(_, t)| t));
-    for t in tenants {
-        ensure(tx.conn(), &t).await?;
+    for t in crate::storage::tenancy::list_tenants(tx.conn()).await? {
+        ensure(tx.conn(), &t.id).await?;
     }
     tx.commit().await?;
     Ok(())

@@ -4,24 +4,25 @@
 use std::time::Instant;
 
 use http::StatusCode;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
+use zaby::types::{InvokeToolInput, McpAuthMode, PreflightInput, PreflightReason, PreflightResult, ValidationIssue};
 use zaby_mcp::{CallOptions, McpAuth, McpError, McpTransport, ServerDefinition, SessionKey, ToolCallResult, ToolInfo};
 
 use super::{Effective, builtin_token, effective, load_installation, mcp_error, revoked_error};
 use crate::error::{ApiError, ApiResult};
-use crate::services::{Caller, Ctx, Outcome};
+use crate::services::{Caller, Ctx};
 use crate::storage::mcp::{self as store, InstallationRow, ServerRow, ToolRow};
 use crate::storage::sql::Conn;
 use crate::storage::tokens::hit_window;
 use crate::util::clock::now_ms;
-use crate::util::input::Fields;
+use crate::util::input::Problems;
 
-pub const WINDOW_MS: i64 = 60_000;
+pub(crate) const WINDOW_MS: i64 = 60_000;
 
 /// How one operation reaches a server.
-pub struct Connection {
-    pub definition: ServerDefinition,
-    pub options: CallOptions,
+pub(crate) struct Connection {
+    pub(crate) definition: ServerDefinition,
+    pub(crate) options: CallOptions,
 }
 
 /// Decrypted `credentials` of the installation's newest `ACTIVE` binding, and the
@@ -44,7 +45,7 @@ async fn secrets_of(ctx: &Ctx, conn: &mut Conn, i: &InstallationRow) -> ApiResul
 /// The definition and options to reach `server`, with the credentials of
 /// `installation` (none: discovery without an installation). `bearer` is a run's
 /// `mcpRuntimeBearerToken`, used for `BEARER` servers without a binding.
-pub async fn connection(
+pub(crate) async fn connection(
     ctx: &Ctx,
     conn: &mut Conn,
     server: &ServerRow,
@@ -72,7 +73,7 @@ pub async fn connection(
         None => (None, None),
     };
     let mut bearer_override = None;
-    let auth = if creds.is_none() && server.auth_mode == "BEARER" && bearer.is_some() {
+    let auth = if creds.is_none() && server.auth_mode == McpAuthMode::Bearer.as_str() && bearer.is_some() {
         bearer_override = bearer.map(str::to_string);
         McpAuth::None
     } else if creds.is_none() && installation.is_none() {
@@ -91,7 +92,7 @@ pub async fn connection(
 
 /// Lists a server's tools over MCP, with the credentials of its newest `ACTIVE`
 /// installation when it has one.
-pub async fn list_tools(ctx: &Ctx, server: &ServerRow) -> ApiResult<Vec<ToolInfo>> {
+pub(crate) async fn list_tools(ctx: &Ctx, server: &ServerRow) -> ApiResult<Vec<ToolInfo>> {
     let connection = {
         let mut conn = ctx.db.read().await?;
         let installation = store::newest_active_installation(&mut conn, &server.id).await?;
@@ -105,15 +106,20 @@ pub async fn list_tools(ctx: &Ctx, server: &ServerRow) -> ApiResult<Vec<ToolInfo
 
 /// Everything a call needs, loaded by installation id and tool name (or id).
 #[derive(Debug, Clone)]
-pub struct Target {
-    pub server: ServerRow,
-    pub installation: InstallationRow,
-    pub tool: ToolRow,
-    pub policy: Effective,
+pub(crate) struct Target {
+    pub(crate) server: ServerRow,
+    pub(crate) installation: InstallationRow,
+    pub(crate) tool: ToolRow,
+    pub(crate) policy: Effective,
 }
 
 /// 404 for an unknown installation or a tool its server does not have.
-pub async fn load_target(conn: &mut Conn, tenant_id: &str, installation_id: &str, tool: &str) -> ApiResult<Target> {
+pub(crate) async fn load_target(
+    conn: &mut Conn,
+    tenant_id: &str,
+    installation_id: &str,
+    tool: &str,
+) -> ApiResult<Target> {
     let installation = load_installation(conn, tenant_id, installation_id).await?;
     let server = store::get_server(conn, tenant_id, &installation.server_id)
         .await?
@@ -129,10 +135,11 @@ pub async fn load_target(conn: &mut Conn, tenant_id: &str, installation_id: &str
 }
 
 /// Failures of `arguments` against the tool's input schema (JSON pointers).
-pub fn validation_errors(tool: &ToolRow, arguments: &Value) -> Vec<Value> {
+pub(crate) fn validation_errors(tool: &ToolRow, arguments: &Value) -> Vec<ValidationIssue> {
+    let issue = |field: String, message: String| ValidationIssue { field, message, extra: Map::new() };
     match zaby_mcp::validate_arguments(&tool.input_schema, arguments) {
-        Ok(errors) => errors.into_iter().map(|e| json!({"field": e.field, "message": e.message})).collect(),
-        Err(e) => vec![json!({"field": "", "message": format!("the tool's input schema cannot be used: {e}")})],
+        Ok(errors) => errors.into_iter().map(|e| issue(e.field, e.message)).collect(),
+        Err(e) => vec![issue(String::new(), format!("the tool's input schema cannot be used: {e}"))],
     }
 }
 
@@ -145,7 +152,7 @@ fn rate_key(installation_id: &str) -> String {
 }
 
 /// Whether the installation's current window is full (without counting a call).
-pub async fn rate_limited(conn: &mut Conn, i: &InstallationRow, now: i64) -> ApiResult<bool> {
+pub(crate) async fn rate_limited(conn: &mut Conn, i: &InstallationRow, now: i64) -> ApiResult<bool> {
     let Some(limit) = i.rate_limit_per_minute else {
         return Ok(false);
     };
@@ -153,7 +160,7 @@ pub async fn rate_limited(conn: &mut Conn, i: &InstallationRow, now: i64) -> Api
 }
 
 /// Counts one call against `rateLimitPerMinute`; `Err(429)` when the window is full.
-pub async fn take_rate(ctx: &Ctx, i: &InstallationRow) -> ApiResult<()> {
+pub(crate) async fn take_rate(ctx: &Ctx, i: &InstallationRow) -> ApiResult<()> {
     let Some(limit) = i.rate_limit_per_minute else {
         return Ok(());
     };
@@ -175,59 +182,59 @@ pub async fn take_rate(ctx: &Ctx, i: &InstallationRow) -> ApiResult<()> {
     .with_retry_after(retry))
 }
 
-/// The `PreflightResult` of a call, plus whether it is allowed.
-pub fn preflight_result(t: &Target, errors: &[Value], limited: bool) -> (Value, Vec<&'static str>) {
+/// The `PreflightResult` of a call: E79's answer, and what a test run records as
+/// the call's result. `allowed` is true exactly when `reasons` is empty.
+pub(crate) fn preflight_result(
+    t: &Target,
+    validation_errors: Vec<ValidationIssue>,
+    limited: bool,
+) -> ApiResult<PreflightResult> {
     let mut reasons = Vec::new();
     if !t.policy.enabled {
-        reasons.push("TOOL_DISABLED");
+        reasons.push(PreflightReason::ToolDisabled);
     }
     if t.installation.revoked() {
-        reasons.push("INSTALLATION_REVOKED");
+        reasons.push(PreflightReason::InstallationRevoked);
     }
-    if !errors.is_empty() {
-        reasons.push("INVALID_ARGUMENTS");
+    if !validation_errors.is_empty() {
+        reasons.push(PreflightReason::InvalidArguments);
     }
     if limited {
-        reasons.push("RATE_LIMITED");
+        reasons.push(PreflightReason::RateLimited);
     }
-    let value = json!({
-        "installationId": t.installation.id,
-        "toolId": t.tool.id,
-        "toolName": t.tool.name,
-        "allowed": reasons.is_empty(),
-        "requiresApproval": t.policy.requires_approval,
-        "riskLevel": t.policy.risk_level,
-        "reasons": reasons,
-        "validationErrors": errors,
-    });
-    (value, reasons)
+    let risk_level = t.policy.risk_level.parse().map_err(|e| ApiError::internal(format!("stored risk level: {e}")))?;
+    Ok(PreflightResult {
+        installation_id: t.installation.id.clone(),
+        tool_id: t.tool.id.clone(),
+        tool_name: t.tool.name.clone(),
+        allowed: reasons.is_empty(),
+        requires_approval: t.policy.requires_approval,
+        risk_level,
+        reasons,
+        validation_errors,
+        extra: Map::new(),
+    })
 }
 
-fn arguments_of(body: &Value) -> ApiResult<Value> {
-    match body.get("arguments") {
-        None | Some(Value::Null) => Ok(json!({})),
-        Some(v) => Ok(v.clone()),
-    }
-}
-
-/// E79.
-pub async fn preflight(
+/// E79. An unknown installation or tool is a 404 before any 422 about the body
+/// (`input`).
+pub(crate) async fn preflight(
     ctx: &Ctx,
     caller: &Caller,
     installation_id: &str,
     tool: &str,
-    body: &Value,
-) -> ApiResult<Outcome> {
+    input: ApiResult<PreflightInput>,
+) -> ApiResult<PreflightResult> {
     let mut conn = ctx.db.read().await?;
     let t = load_target(&mut conn, &caller.tenant_id, installation_id, tool).await?;
-    let arguments = arguments_of(body)?;
+    let arguments = Value::Object(input?.arguments.unwrap_or_default());
     let errors = validation_errors(&t.tool, &arguments);
     let limited = rate_limited(&mut conn, &t.installation, now_ms()).await?;
-    Ok(Outcome::Ok(preflight_result(&t, &errors, limited).0))
+    preflight_result(&t, errors, limited)
 }
 
 /// Calls the tool over MCP (after every check passed).
-pub async fn call(
+pub(crate) async fn call(
     ctx: &Ctx,
     t: &Target,
     arguments: Value,
@@ -244,17 +251,37 @@ pub async fn call(
     Ok(ctx.mcp.client.call_tool(&c.definition, &t.tool.name, arguments, &c.options).await)
 }
 
+/// A direct invocation's outcome (`ToolInvocationResult`).
+pub(crate) struct Invocation {
+    pub(crate) installation_id: String,
+    pub(crate) tool_id: String,
+    pub(crate) tool_name: String,
+    pub(crate) outcome: ToolCallResult,
+    pub(crate) duration_ms: i64,
+}
+
 /// E80: revoked → 409, disabled → 403, invalid arguments → 422 (JSON pointers),
-/// over the rate limit → 429, then the call (502 / 504 upstream).
-pub async fn invoke(ctx: &Ctx, caller: &Caller, installation_id: &str, tool: &str, body: &Value) -> ApiResult<Outcome> {
+/// over the rate limit → 429, then the call (502 / 504 upstream). An unknown
+/// installation or tool is a 404 before any 422 about the body (`input`).
+pub(crate) async fn invoke(
+    ctx: &Ctx,
+    caller: &Caller,
+    installation_id: &str,
+    tool: &str,
+    input: ApiResult<InvokeToolInput>,
+) -> ApiResult<Invocation> {
     let t = {
         let mut conn = ctx.db.read().await?;
         load_target(&mut conn, &caller.tenant_id, installation_id, tool).await?
     };
-    let mut f = Fields::new(body);
-    let agent_id = f.opt_str("agentId", 100);
-    let _run_id = f.opt_str("runId", 100);
-    f.finish()?;
+    let input = input?;
+    let mut p = Problems::default();
+    for (field, value) in [("agentId", &input.agent_id), ("runId", &input.run_id)] {
+        if let Some(v) = value {
+            p.text(field, v, 100, false);
+        }
+    }
+    p.finish()?;
     if t.installation.revoked() {
         return Err(revoked_error(&t.installation));
     }
@@ -264,25 +291,18 @@ pub async fn invoke(ctx: &Ctx, caller: &Caller, installation_id: &str, tool: &st
             format!("tool {} is disabled in this installation", t.tool.name),
         ));
     }
-    let arguments = arguments_of(body)?;
+    let arguments = Value::Object(input.arguments.unwrap_or_default());
     let errors = validation_errors(&t.tool, &arguments);
     if !errors.is_empty() {
         let message = errors
             .iter()
-            .map(|e| {
-                let field = e["field"].as_str().unwrap_or("");
-                format!(
-                    "{} {}",
-                    if field.is_empty() { "arguments" } else { field },
-                    e["message"].as_str().unwrap_or("")
-                )
-            })
+            .map(|e| format!("{} {}", if e.field.is_empty() { "arguments" } else { &e.field }, e.message))
             .collect::<Vec<_>>()
             .join("; ");
         return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_ERROR", message)
             .with_details(json!({"errors": errors})));
     }
-    if let Some(agent_id) = &agent_id {
+    if let Some(agent_id) = &input.agent_id {
         let mut conn = ctx.db.read().await?;
         if crate::storage::agents::get(&mut conn, &caller.tenant_id, agent_id).await?.is_none() {
             return Err(ApiError::invalid("agentId", "does not name an agent of this tenant"));
@@ -294,12 +314,11 @@ pub async fn invoke(ctx: &Ctx, caller: &Caller, installation_id: &str, tool: &st
     take_rate(ctx, &t.installation).await?;
     let started = Instant::now();
     let outcome = call(ctx, &t, arguments, None).await?.map_err(|e| mcp_error(&e))?;
-    Ok(Outcome::Ok(json!({
-        "installationId": t.installation.id,
-        "toolId": t.tool.id,
-        "toolName": t.tool.name,
-        "isError": outcome.is_error,
-        "result": outcome.result,
-        "durationMs": started.elapsed().as_millis() as i64,
-    })))
+    Ok(Invocation {
+        installation_id: t.installation.id,
+        tool_id: t.tool.id,
+        tool_name: t.tool.name,
+        outcome,
+        duration_ms: i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX),
+    })
 }

@@ -5,43 +5,50 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
+use zaby::types::{ApprovalMode, PreflightReason, PreflightResult, RiskLevel, ToolErrorCode, ValidationIssue};
 use zaby_mcp::McpError;
 
 use super::calls::{self, Target, load_target};
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::services::SharedCtx;
 use crate::services::run_seams::{OfferedTool, RunScope, ToolDecision, ToolGateway, ToolOutcome};
 use crate::storage::mcp as store;
 use crate::util::clock::now_ms;
 
 /// The gateway the run loop uses (`Ctx` holds it as `Arc<dyn ToolGateway>`).
-pub struct McpToolGateway {
+pub(crate) struct McpToolGateway {
     ctx: std::sync::Weak<crate::services::Ctx>,
 }
 
 impl McpToolGateway {
     /// Holds the context weakly, since the context owns the gateway: build it with
     /// `Arc::new_cyclic(|weak| Ctx { tools: McpToolGateway::new(weak.clone()), .. })`.
-    pub fn new(ctx: std::sync::Weak<crate::services::Ctx>) -> Arc<Self> {
+    pub(crate) fn new(ctx: std::sync::Weak<crate::services::Ctx>) -> Arc<Self> {
         Arc::new(McpToolGateway { ctx })
     }
 
     fn ctx(&self) -> ApiResult<SharedCtx> {
-        self.ctx.upgrade().ok_or_else(|| crate::error::ApiError::unavailable("the server is shutting down"))
+        self.ctx.upgrade().ok_or_else(|| ApiError::unavailable("the server is shutting down"))
     }
 }
 
-fn failure(code: &str, message: impl Into<String>) -> ToolOutcome {
-    ToolOutcome { is_error: true, result: json!({"code": code, "message": message.into()}) }
+/// A `PreflightResult` as the JSON a test run records for the call.
+fn as_json(p: &PreflightResult) -> ApiResult<Value> {
+    serde_json::to_value(p)
+        .map_err(|e| ApiError::internal("a preflight result could not be written").with_cause(e.to_string()))
+}
+
+fn failure(code: ToolErrorCode, message: impl Into<String>) -> ToolOutcome {
+    ToolOutcome { is_error: true, result: json!({"code": code.as_str(), "message": message.into()}) }
 }
 
 /// The failed-call code of an MCP client error (`docs/api/types.md`).
 fn failure_of(e: &McpError) -> ToolOutcome {
     let code = match e {
-        McpError::Timeout { .. } => "MCP_TIMEOUT",
-        McpError::InvalidArguments(_) => "INVALID_ARGUMENTS",
-        _ => "MCP_SERVER_ERROR",
+        McpError::Timeout { .. } => ToolErrorCode::McpTimeout,
+        McpError::InvalidArguments(_) => ToolErrorCode::InvalidArguments,
+        _ => ToolErrorCode::McpServerError,
     };
     failure(code, e.to_string())
 }
@@ -51,34 +58,33 @@ async fn refusal(
     ctx: &crate::services::Ctx,
     scope: &RunScope,
     t: &Target,
-    errors: &[Value],
+    errors: &[ValidationIssue],
     limited: bool,
-) -> ApiResult<Option<(String, String)>> {
+) -> ApiResult<Option<(ToolErrorCode, String)>> {
     let name = &t.tool.name;
     if t.installation.revoked() {
-        return Ok(Some(("INSTALLATION_REVOKED".into(), format!("MCP installation {} is revoked", t.installation.id))));
+        return Ok(Some((
+            ToolErrorCode::InstallationRevoked,
+            format!("MCP installation {} is revoked", t.installation.id),
+        )));
     }
     if !t.policy.enabled {
-        return Ok(Some(("TOOL_DISABLED".into(), format!("tool {name} is disabled in this installation"))));
+        return Ok(Some((ToolErrorCode::ToolDisabled, format!("tool {name} is disabled in this installation"))));
     }
     let mut conn = ctx.db.read().await?;
     if !super::agent_has_access(&mut conn, &t.installation.id, &scope.agent_id, now_ms()).await? {
         return Ok(Some((
-            "ACCESS_DENIED".into(),
+            ToolErrorCode::AccessDenied,
             format!("the agent holds no invoke access grant for MCP installation {}", t.installation.id),
         )));
     }
     if !errors.is_empty() {
-        let detail = errors
-            .iter()
-            .map(|e| format!("{} {}", e["field"].as_str().unwrap_or(""), e["message"].as_str().unwrap_or("")))
-            .collect::<Vec<_>>()
-            .join("; ");
-        return Ok(Some(("INVALID_ARGUMENTS".into(), format!("invalid arguments for {name}: {}", detail.trim()))));
+        let detail = errors.iter().map(|e| format!("{} {}", e.field, e.message)).collect::<Vec<_>>().join("; ");
+        return Ok(Some((ToolErrorCode::InvalidArguments, format!("invalid arguments for {name}: {}", detail.trim()))));
     }
     if limited {
         return Ok(Some((
-            "RATE_LIMITED".into(),
+            ToolErrorCode::RateLimited,
             format!("MCP installation {} is over its rate limit", t.installation.id),
         )));
     }
@@ -111,7 +117,7 @@ impl ToolGateway for McpToolGateway {
             let Some(i) = store::get_installation(&mut conn, &scope.tenant_id, installation_id).await? else {
                 continue;
             };
-            let approval_mode = a["approvalMode"].as_str().unwrap_or("TENANT_POLICY").to_string();
+            let approval_mode = a["approvalMode"].as_str().unwrap_or(ApprovalMode::TenantPolicy.as_str()).to_string();
             match a["toolDefinitionId"].as_str() {
                 Some(tool_id) => {
                     // A tool removed by re-discovery offers nothing.
@@ -160,15 +166,25 @@ impl ToolGateway for McpToolGateway {
     async fn decide(&self, scope: &RunScope, tool: &OfferedTool, arguments: &Value) -> ApiResult<ToolDecision> {
         let ctx = self.ctx()?;
         let Some(t) = target(&ctx, scope, tool).await? else {
+            let gone = PreflightResult {
+                installation_id: tool.installation_id.clone(),
+                tool_id: tool.tool_id.clone(),
+                tool_name: tool.mcp_name.clone(),
+                allowed: false,
+                requires_approval: false,
+                risk_level: RiskLevel::Low,
+                reasons: vec![PreflightReason::ToolDisabled],
+                validation_errors: Vec::new(),
+                extra: Map::new(),
+            };
             return Ok(ToolDecision {
-                preflight: json!({
-                    "installationId": tool.installation_id, "toolId": tool.tool_id, "toolName": tool.mcp_name,
-                    "allowed": false, "requiresApproval": false, "riskLevel": "LOW",
-                    "reasons": ["TOOL_DISABLED"], "validationErrors": [],
-                }),
+                preflight: as_json(&gone)?,
                 allowed: false,
                 needs_approval: false,
-                refusal: Some(("TOOL_DISABLED".into(), format!("tool {} no longer exists", tool.name))),
+                refusal: Some((
+                    ToolErrorCode::ToolDisabled.as_str().into(),
+                    format!("tool {} no longer exists", tool.name),
+                )),
             });
         };
         let errors = calls::validation_errors(&t.tool, arguments);
@@ -176,29 +192,30 @@ impl ToolGateway for McpToolGateway {
             let mut conn = ctx.db.read().await?;
             calls::rate_limited(&mut conn, &t.installation, now_ms()).await?
         };
-        let (preflight, _) = calls::preflight_result(&t, &errors, limited);
         let refusal = refusal(&ctx, scope, &t, &errors, limited).await?;
-        let needs_approval = match tool.approval_mode.as_str() {
-            "AUTO" => false,
-            "MANUAL" => true,
+        let preflight = as_json(&calls::preflight_result(&t, errors, limited)?)?;
+        let needs_approval = match tool.approval_mode.parse() {
+            Ok(ApprovalMode::Auto) => false,
+            Ok(ApprovalMode::Manual) => true,
             _ => t.policy.requires_approval,
         };
+        let refusal = refusal.map(|(code, message)| (code.as_str().to_string(), message));
         Ok(ToolDecision { preflight, allowed: refusal.is_none(), needs_approval, refusal })
     }
 
     async fn invoke(&self, scope: &RunScope, tool: &OfferedTool, arguments: &Value) -> ApiResult<ToolOutcome> {
         let ctx = self.ctx()?;
         let Some(t) = target(&ctx, scope, tool).await? else {
-            return Ok(failure("TOOL_DISABLED", format!("tool {} no longer exists", tool.name)));
+            return Ok(failure(ToolErrorCode::ToolDisabled, format!("tool {} no longer exists", tool.name)));
         };
         // State may have changed while the call waited for approval.
         let errors = calls::validation_errors(&t.tool, arguments);
         if let Some((code, message)) = refusal(&ctx, scope, &t, &errors, false).await? {
-            return Ok(failure(&code, message));
+            return Ok(failure(code, message));
         }
         if let Err(e) = calls::take_rate(&ctx, &t.installation).await {
-            if e.code == "RATE_LIMITED" {
-                return Ok(failure("RATE_LIMITED", e.message));
+            if e.code == ToolErrorCode::RateLimited.as_str() {
+                return Ok(failure(ToolErrorCode::RateLimited, e.message));
             }
             return Err(e);
         }

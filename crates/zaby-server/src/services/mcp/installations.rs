@@ -1,48 +1,68 @@
 //! Installations (E73–E77), tool policies (E78), credential bindings (E81, E82),
 //! auth policies (E83) and access grants (E84).
 
-use serde_json::{Value, json};
+use serde_json::Value;
+use zaby::types::{
+    AccessGrantInput, AccessPermission, AuthPolicyInput, CredentialBindingInput, McpAuthMode, McpInstallInput,
+    McpInstallationStatus, McpInstallationUpdateInput, McpServerStatus, ToolPolicyInput,
+};
 
 use super::{
-    INSTALLATION_STATUSES, PERMISSIONS, RISK_LEVELS, load_installation, render_installation, render_installation_tool,
-    revoked_error, servers,
+    InstallationTool, InstallationView, installation_tool, installation_view, load_installation, revoked_error, servers,
 };
 use crate::error::{ApiError, ApiResult};
-use crate::services::paging::{Query, enum_param, list_body, page_request, str_param};
-use crate::services::{Caller, Ctx, Outcome};
+use crate::services::paging::{Query, enum_param, page_request, str_param};
+use crate::services::{Caller, Ctx};
 use crate::storage::mcp::{
     self as store, AuthPolicyRow, BindingRow, GrantRow, InstallationFilter, InstallationRow, PolicyRow,
 };
 use crate::storage::page::Page;
 use crate::util::clock::{now_ms, parse_bound};
 use crate::util::ids::new_id;
-use crate::util::input::{Fields, Patch};
+use crate::util::input::Problems;
 
 /// Whether a server's tools can be discovered without credentials: `NONE` servers,
 /// and the built-in one.
 fn needs_no_credentials(s: &store::ServerRow) -> bool {
-    s.is_builtin || s.auth_mode == "NONE"
+    s.is_builtin || s.auth_mode == McpAuthMode::None.as_str()
 }
+
+/// `docs/api/mcp.md` McpInstallInput accepts `serverId` for `serverDefinitionId`;
+/// the canonical member wins when both are given. Applied to the body before the
+/// typed checks, so `serverDefinitionId` is then required as usual.
+pub(crate) fn server_id_alias(mut body: Value) -> Value {
+    if let Some(map) = body.as_object_mut() {
+        let alias = map.remove("serverId");
+        if !map.contains_key("serverDefinitionId")
+            && let Some(v) = alias
+        {
+            map.insert("serverDefinitionId".into(), v);
+        }
+    }
+    body
+}
+
+const RATE_MAX: i64 = 1_000_000;
 
 /// E73. A server never discovered is discovered first (servers that need
 /// credentials are discovered once a binding exists: E72).
-pub async fn install(ctx: &Ctx, caller: &Caller, body: &Value) -> ApiResult<Outcome> {
-    let mut f = Fields::new(body);
-    let key = if f.has("serverDefinitionId") || !f.has("serverId") { "serverDefinitionId" } else { "serverId" };
-    let server_id = f.req_str(key, 100);
-    let name = f.opt_str("name", 200);
-    let config = f.opt_object("config");
-    let rate = f.opt_int("rateLimitPerMinute", 1, 1_000_000);
-    let approval = f.opt_bool("requireToolApproval");
-    let metadata = f.opt_object("metadata");
-    f.finish()?;
+pub(crate) async fn install(ctx: &Ctx, caller: &Caller, input: McpInstallInput) -> ApiResult<InstallationView> {
+    let mut p = Problems::default();
+    p.text("serverDefinitionId", &input.server_definition_id, 100, false);
+    if let Some(n) = &input.name {
+        p.text("name", n, 200, false);
+    }
+    if let Some(r) = input.rate_limit_per_minute {
+        p.range("rateLimitPerMinute", r, 1, RATE_MAX);
+    }
+    p.finish()?;
     let server = {
         let mut conn = ctx.db.read().await?;
-        store::get_server(&mut conn, &caller.tenant_id, &server_id.unwrap_or_default())
+        store::get_server(&mut conn, &caller.tenant_id, &input.server_definition_id)
             .await?
-            .ok_or_else(|| ApiError::invalid(key, "does not name an MCP server of this tenant"))?
+            .ok_or_else(|| ApiError::invalid("serverDefinitionId", "does not name an MCP server of this tenant"))?
     };
-    if server.status != "ACTIVE" {
+    if server.status != McpServerStatus::Active.as_str() {
         return Err(ApiError::conflict("CONFLICT", format!("MCP server {} is not ACTIVE", server.slug)));
     }
     if server.last_discovered_at.is_none() && needs_no_credentials(&server) {
@@ -52,182 +72,207 @@ pub async fn install(ctx: &Ctx, caller: &Caller, body: &Value) -> ApiResult<Outc
     let i = InstallationRow {
         id: new_id(),
         tenant_id: caller.tenant_id.clone(),
-        server_id: server.id.clone(),
-        name: name.unwrap_or_else(|| server.display_name()),
-        status: "ACTIVE".into(),
-        config: config.unwrap_or_else(|| json!({})),
-        rate_limit_per_minute: rate,
-        require_tool_approval: approval.unwrap_or(false),
-        metadata: metadata.unwrap_or_else(|| json!({})),
+        name: input.name.unwrap_or_else(|| server.display_name()),
+        server_id: server.id,
+        status: McpInstallationStatus::Active.as_str().into(),
+        config: Value::Object(input.config.unwrap_or_default()),
+        rate_limit_per_minute: input.rate_limit_per_minute,
+        require_tool_approval: input.require_tool_approval.unwrap_or(false),
+        metadata: Value::Object(input.metadata.unwrap_or_default()),
         created_at: now,
         updated_at: now,
         revoked_at: None,
     };
     let mut tx = ctx.db.write().await?;
     store::insert_installation(tx.conn(), &i).await?;
-    let out = render_installation(tx.conn(), &i).await?;
+    let out = installation_view(tx.conn(), i).await?;
     tx.commit().await?;
-    Ok(Outcome::Created(out))
+    Ok(out)
 }
 
 /// E74.
-pub async fn list(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Outcome> {
+pub(crate) async fn list(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Page<InstallationView>> {
     let page = page_request(q, 20, 100)?;
     let filter = InstallationFilter {
-        status: enum_param(q, "status", INSTALLATION_STATUSES)?,
+        status: enum_param(q, "status", McpInstallationStatus::VALUES)?,
         server_id: str_param(q, "serverDefinitionId"),
     };
     let mut conn = ctx.db.read().await?;
     let rows = store::installations_page(&mut conn, &caller.tenant_id, &filter, &page).await?;
     let mut items = Vec::with_capacity(rows.items.len());
-    for i in &rows.items {
-        items.push(render_installation(&mut conn, i).await?);
+    for i in rows.items {
+        items.push(installation_view(&mut conn, i).await?);
     }
-    Ok(Outcome::Ok(list_body(
-        ctx.settings.max_page_bytes,
-        Page { items, cursors: rows.cursors, next_cursor: rows.next_cursor, total: rows.total },
-    )))
+    Ok(Page { items, cursors: rows.cursors, next_cursor: rows.next_cursor, total: rows.total })
 }
 
-/// E75.
-pub async fn update(ctx: &Ctx, caller: &Caller, id: &str, body: &Value) -> ApiResult<Outcome> {
+/// E75. An unknown installation is a 404 before any 422 about the body (`input`).
+pub(crate) async fn update(
+    ctx: &Ctx,
+    caller: &Caller,
+    id: &str,
+    input: ApiResult<McpInstallationUpdateInput>,
+) -> ApiResult<InstallationView> {
     let mut tx = ctx.db.write().await?;
     let mut i = load_installation(tx.conn(), &caller.tenant_id, id).await?;
-    let mut f = Fields::new(body);
-    let name = f.patch_str("name", 200, false);
-    if name == Patch::Null {
-        f.error("name", "must not be null");
+    let input = input?;
+    let mut p = Problems::default();
+    if let Some(n) = &input.name {
+        p.text("name", n, 200, false);
     }
-    let config = f.present_object("config");
-    let rate = f.patch_int("rateLimitPerMinute", 1, 1_000_000);
-    let approval = f.opt_bool("requireToolApproval");
-    let metadata = f.present_object("metadata");
-    f.finish()?;
+    if let Some(Some(r)) = input.rate_limit_per_minute {
+        p.range("rateLimitPerMinute", r, 1, RATE_MAX);
+    }
+    p.finish()?;
     if i.revoked() {
         return Err(revoked_error(&i));
     }
-    if let Patch::Set(n) = name {
+    if let Some(n) = input.name {
         i.name = n;
     }
-    if let Some(c) = config {
-        i.config = c;
+    if let Some(c) = input.config {
+        i.config = Value::Object(c);
     }
-    i.rate_limit_per_minute = rate.apply(i.rate_limit_per_minute);
-    if let Some(a) = approval {
+    if let Some(r) = input.rate_limit_per_minute {
+        i.rate_limit_per_minute = r;
+    }
+    if let Some(a) = input.require_tool_approval {
         i.require_tool_approval = a;
     }
-    if let Some(m) = metadata {
-        i.metadata = m;
+    if let Some(m) = input.metadata {
+        i.metadata = Value::Object(m);
     }
     i.updated_at = now_ms();
     store::update_installation(tx.conn(), &i).await?;
-    let out = render_installation(tx.conn(), &i).await?;
+    let out = installation_view(tx.conn(), i).await?;
     tx.commit().await?;
-    Ok(Outcome::Ok(out))
+    Ok(out)
 }
 
 /// E76: idempotent. Revocation disables every tool of the installation at once
 /// (the effective policy of a revoked installation's tools is `enabled: false`;
 /// the stored policies are kept for the record).
-pub async fn revoke(ctx: &Ctx, caller: &Caller, id: &str) -> ApiResult<Outcome> {
+pub(crate) async fn revoke(ctx: &Ctx, caller: &Caller, id: &str) -> ApiResult<InstallationView> {
     let mut tx = ctx.db.write().await?;
     let mut i = load_installation(tx.conn(), &caller.tenant_id, id).await?;
     if !i.revoked() {
         let now = now_ms();
-        i.status = "REVOKED".into();
+        i.status = McpInstallationStatus::Revoked.as_str().into();
         i.revoked_at = Some(now);
         i.updated_at = now;
         store::update_installation(tx.conn(), &i).await?;
     }
-    let out = render_installation(tx.conn(), &i).await?;
+    let installation_id = i.id.clone();
+    let out = installation_view(tx.conn(), i).await?;
     tx.commit().await?;
-    ctx.mcp.client.invalidate_scope(&i.id);
-    Ok(Outcome::Ok(out))
+    ctx.mcp.client.invalidate_scope(&installation_id);
+    Ok(out)
 }
 
 /// E77.
-pub async fn tools(ctx: &Ctx, caller: &Caller, id: &str, q: &Query) -> ApiResult<Outcome> {
+pub(crate) async fn tools(ctx: &Ctx, caller: &Caller, id: &str, q: &Query) -> ApiResult<Page<InstallationTool>> {
     let page = page_request(q, 20, 100)?;
     let mut conn = ctx.db.read().await?;
     let i = load_installation(&mut conn, &caller.tenant_id, id).await?;
     let rows = store::tools_page(&mut conn, &i.server_id, &page).await?;
     let policies = store::policies_of(&mut conn, &i.id).await?;
-    let items = rows
-        .items
-        .iter()
-        .map(|t| render_installation_tool(&i, t, policies.iter().find(|p| p.tool_id == t.id)))
-        .collect();
-    Ok(Outcome::Ok(list_body(
-        ctx.settings.max_page_bytes,
-        Page { items, cursors: rows.cursors, next_cursor: rows.next_cursor, total: rows.total },
-    )))
+    Ok(rows.map(|t| {
+        let policy = policies.iter().find(|p| p.tool_id == t.id);
+        installation_tool(&i, t, policy)
+    }))
 }
 
-/// E78: `toolId` is a tool id or the tool's name.
-pub async fn update_policy(ctx: &Ctx, caller: &Caller, id: &str, tool: &str, body: &Value) -> ApiResult<Outcome> {
+/// E78: `toolId` is a tool id or the tool's name. `allowed`, the alias of `enabled`,
+/// is left in `extra` by the typed extractor. An unknown installation or tool is a
+/// 404 before any 422 about the body (`input`).
+pub(crate) async fn update_policy(
+    ctx: &Ctx,
+    caller: &Caller,
+    id: &str,
+    tool: &str,
+    input: ApiResult<ToolPolicyInput>,
+) -> ApiResult<InstallationTool> {
     let mut tx = ctx.db.write().await?;
     let t = super::calls::load_target(tx.conn(), &caller.tenant_id, id, tool).await?;
-    let mut f = Fields::new(body);
-    let risk = f.patch_enum("riskOverride", RISK_LEVELS);
-    let requires = f.opt_bool("requiresApproval");
-    let enabled_key = if f.has("enabled") || !f.has("allowed") { "enabled" } else { "allowed" };
-    let enabled = f.opt_bool(enabled_key);
-    let role = f.patch_str("requiredRole", 200, false);
-    let metadata = f.present_object("metadata");
-    f.finish()?;
+    let input = input?;
+    let mut p = Problems::default();
+    let enabled = match (input.enabled, input.extra.get("allowed")) {
+        (Some(e), _) => Some(e),
+        (None, None | Some(Value::Null)) => None,
+        (None, Some(Value::Bool(b))) => Some(*b),
+        (None, Some(_)) => {
+            p.add("allowed", "must be a boolean");
+            None
+        }
+    };
+    if let Some(Some(role)) = &input.required_role {
+        p.text("requiredRole", role, 200, false);
+    }
+    p.finish()?;
     let i = t.installation;
     if i.revoked() {
         return Err(revoked_error(&i));
     }
-    let mut p = store::get_policy(tx.conn(), &i.id, &t.tool.id)
+    let mut policy = store::get_policy(tx.conn(), &i.id, &t.tool.id)
         .await?
         .unwrap_or_else(|| PolicyRow::default_for(&i.id, &t.tool.id));
-    p.risk_override = risk.apply(p.risk_override);
-    let role_set = matches!(role, Patch::Set(_));
-    p.required_role = role.apply(p.required_role);
-    if let Some(r) = requires {
-        p.requires_approval = Some(r);
+    if let Some(risk) = input.risk_override {
+        policy.risk_override = risk.map(|r| r.as_str().to_string());
+    }
+    let role_set = matches!(input.required_role, Some(Some(_)));
+    if let Some(role) = input.required_role {
+        policy.required_role = role;
+    }
+    if let Some(r) = input.requires_approval {
+        policy.requires_approval = Some(r);
     } else if role_set {
-        p.requires_approval = Some(true);
+        policy.requires_approval = Some(true);
     }
     if let Some(e) = enabled {
-        p.enabled = e;
+        policy.enabled = e;
     }
-    if let Some(m) = metadata {
-        p.metadata = m;
+    if let Some(m) = input.metadata {
+        policy.metadata = Value::Object(m);
     }
-    p.updated_at = now_ms();
-    store::upsert_policy(tx.conn(), &p).await?;
+    policy.updated_at = now_ms();
+    store::upsert_policy(tx.conn(), &policy).await?;
     tx.commit().await?;
-    Ok(Outcome::Ok(render_installation_tool(&i, &t.tool, Some(&p))))
+    Ok(installation_tool(&i, t.tool, Some(&policy)))
 }
 
 /// E81: `credentialId`, or inline `credentials` stored as a new credential sealed
-/// with the secrets key. Secrets are never returned.
-pub(crate) async fn create_binding(ctx: &Ctx, caller: &Caller, id: &str, body: &Value) -> ApiResult<BindingRow> {
+/// with the secrets key. Secrets are never returned. An unknown installation is a
+/// 404 before any 422 about the body (`input`).
+pub(crate) async fn create_binding(
+    ctx: &Ctx,
+    caller: &Caller,
+    id: &str,
+    input: ApiResult<CredentialBindingInput>,
+) -> ApiResult<BindingRow> {
     let mut tx = ctx.db.write().await?;
     let i = load_installation(tx.conn(), &caller.tenant_id, id).await?;
     let server = super::load_server(tx.conn(), &caller.tenant_id, &i.server_id).await?;
-    let mut f = Fields::new(body);
-    let credential_id = f.opt_str("credentialId", 100);
-    let credentials = f.opt_object("credentials");
-    let metadata = f.opt_object("metadata");
-    match (&credential_id, &credentials) {
-        (None, None) if !f.has_errors() => f.error("credentialId", "is required (or credentials)"),
-        (Some(_), Some(_)) => f.error("credentials", "cannot be combined with credentialId"),
+    let input = input?;
+    let mut p = Problems::default();
+    if let Some(cid) = &input.credential_id {
+        p.text("credentialId", cid, 100, false);
+    }
+    match (&input.credential_id, &input.credentials) {
+        (None, None) => p.add("credentialId", "is required (or credentials)"),
+        (Some(_), Some(_)) => p.add("credentials", "cannot be combined with credentialId"),
         _ => {}
     }
-    if let Some(c) = &credentials
-        && let Err(e) = zaby_mcp::check_credentials(&server.auth_mode, c)
+    if let Some(c) = &input.credentials
+        && let Err(e) = zaby_mcp::check_credentials(&server.auth_mode, &Value::Object(c.clone()))
     {
-        f.error("credentials", e.to_string());
+        p.add("credentials", e.to_string());
     }
-    f.finish()?;
+    p.finish()?;
     if i.revoked() {
         return Err(revoked_error(&i));
     }
     let now = now_ms();
-    let credential_id = match (credential_id, credentials) {
+    let credential_id = match (input.credential_id, input.credentials) {
         (Some(cid), _) => {
             if !store::credential_exists(tx.conn(), &caller.tenant_id, &cid).await? {
                 return Err(ApiError::invalid("credentialId", "does not name a credential of this tenant"));
@@ -236,19 +281,20 @@ pub(crate) async fn create_binding(ctx: &Ctx, caller: &Caller, id: &str, body: &
         }
         (None, Some(c)) => {
             let cid = new_id();
-            let sealed = ctx.mcp.seal(c.to_string().as_bytes());
+            let sealed = ctx.mcp.seal(Value::Object(c).to_string().as_bytes());
             store::insert_credential(tx.conn(), &cid, &caller.tenant_id, &server.auth_mode, &sealed, now).await?;
             cid
         }
-        (None, None) => unreachable!("checked above"),
+        (None, None) => return Err(ApiError::invalid("credentialId", "is required (or credentials)")),
     };
     let b = BindingRow {
         id: new_id(),
         tenant_id: caller.tenant_id.clone(),
         installation_id: i.id.clone(),
         credential_id,
+        // `CredentialBinding.status` has one value; the newest binding is the one used.
         status: "ACTIVE".into(),
-        metadata: metadata.unwrap_or_else(|| json!({})),
+        metadata: Value::Object(input.metadata.unwrap_or_default()),
         created_at: now,
     };
     store::insert_binding(tx.conn(), &b).await?;
@@ -270,96 +316,91 @@ pub(crate) async fn delete_binding(ctx: &Ctx, caller: &Caller, binding_id: &str)
 }
 
 /// E83: one policy per installation; `true` when it was created (201), `false` when
-/// it replaced the earlier one (200).
+/// it replaced the earlier one (200). An unknown installation is a 404 before any
+/// 422 about the body (`input`).
 pub(crate) async fn upsert_auth_policy(
     ctx: &Ctx,
     caller: &Caller,
     id: &str,
-    body: &Value,
+    input: ApiResult<AuthPolicyInput>,
 ) -> ApiResult<(AuthPolicyRow, bool)> {
     let mut tx = ctx.db.write().await?;
     let i = load_installation(tx.conn(), &caller.tenant_id, id).await?;
-    let mut f = Fields::new(body);
-    let kind = f.req_str("type", 100);
-    let config = f.opt_object("config");
-    let metadata = f.opt_object("metadata");
-    f.finish()?;
+    let input = input?;
+    let mut p = Problems::default();
+    p.text("type", input.r#type.as_str(), 100, false);
+    p.finish()?;
     if i.revoked() {
         return Err(revoked_error(&i));
     }
     let now = now_ms();
     let existing = store::get_auth_policy(tx.conn(), &i.id).await?;
     let created = existing.is_none();
-    let p = AuthPolicyRow {
+    let policy = AuthPolicyRow {
         id: existing.as_ref().map(|p| p.id.clone()).unwrap_or_else(new_id),
         tenant_id: caller.tenant_id.clone(),
         installation_id: i.id.clone(),
-        kind: kind.unwrap_or_default(),
-        config: config.unwrap_or_else(|| json!({})),
-        metadata: metadata.unwrap_or_else(|| json!({})),
+        kind: input.r#type.as_str().into(),
+        config: Value::Object(input.config.unwrap_or_default()),
+        metadata: Value::Object(input.metadata.unwrap_or_default()),
         created_at: existing.as_ref().map(|p| p.created_at).unwrap_or(now),
         updated_at: now,
     };
     if created {
-        store::insert_auth_policy(tx.conn(), &p).await?;
+        store::insert_auth_policy(tx.conn(), &policy).await?;
     } else {
-        store::update_auth_policy(tx.conn(), &p).await?;
+        store::update_auth_policy(tx.conn(), &policy).await?;
     }
     tx.commit().await?;
     ctx.mcp.client.invalidate_scope(&i.id);
-    Ok((p, created))
+    Ok((policy, created))
 }
 
-/// E84: `true` for a new grant (201), `false` when the agent already had one,
-/// now updated (200).
-pub(crate) async fn grant_access(ctx: &Ctx, caller: &Caller, id: &str, body: &Value) -> ApiResult<(GrantRow, bool)> {
+/// E84: `true` for a new grant (201), `false` when the agent already had one, now
+/// updated (200). An unknown installation is a 404 before any 422 about the body
+/// (`input`).
+pub(crate) async fn grant_access(
+    ctx: &Ctx,
+    caller: &Caller,
+    id: &str,
+    input: ApiResult<AccessGrantInput>,
+) -> ApiResult<(GrantRow, bool)> {
     let mut tx = ctx.db.write().await?;
     let i = load_installation(tx.conn(), &caller.tenant_id, id).await?;
-    let mut f = Fields::new(body);
-    let agent_id = f.req_str("agentId", 100);
-    let permissions = f.opt_str_list("permissions", 50);
-    if let Some(list) = &permissions {
-        for (n, p) in list.iter().enumerate() {
-            if !PERMISSIONS.contains(&p.as_str()) {
-                f.error(&format!("permissions.{n}"), format!("must be one of {}", PERMISSIONS.join(", ")));
-            }
+    let input = input?;
+    let mut p = Problems::default();
+    p.text("agentId", &input.agent_id, 100, false);
+    let expires_at = input.expires_at.as_deref().and_then(|s| {
+        let ms = parse_bound(s, false);
+        if ms.is_none() {
+            p.add("expiresAt", "must be an ISO-8601 timestamp");
         }
-    }
-    let expires_at = match f.raw("expiresAt") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => match parse_bound(s, false) {
-            Some(ms) => Some(ms),
-            None => {
-                f.error("expiresAt", "must be an ISO-8601 timestamp");
-                None
-            }
-        },
-        Some(_) => {
-            f.error("expiresAt", "must be an ISO-8601 timestamp or null");
-            None
-        }
-    };
-    let metadata = f.opt_object("metadata");
-    f.finish()?;
+        ms
+    });
+    p.finish()?;
     if i.revoked() {
         return Err(revoked_error(&i));
     }
-    let agent_id = agent_id.unwrap_or_default();
-    if crate::storage::agents::get(tx.conn(), &caller.tenant_id, &agent_id).await?.is_none() {
+    if crate::storage::agents::get(tx.conn(), &caller.tenant_id, &input.agent_id).await?.is_none() {
         return Err(ApiError::invalid("agentId", "does not name an agent of this tenant"));
     }
     let now = now_ms();
-    let existing = store::get_grant(tx.conn(), &i.id, &agent_id).await?;
-    let mut permissions = permissions.unwrap_or_else(|| vec!["invoke".into()]);
+    let existing = store::get_grant(tx.conn(), &i.id, &input.agent_id).await?;
+    let mut permissions: Vec<String> = input
+        .permissions
+        .unwrap_or_else(|| vec![AccessPermission::Invoke])
+        .iter()
+        .map(|p| p.as_str().to_string())
+        .collect();
     permissions.dedup();
     let g = GrantRow {
         id: existing.as_ref().map(|g| g.id.clone()).unwrap_or_else(new_id),
         tenant_id: caller.tenant_id.clone(),
         installation_id: i.id.clone(),
-        agent_id,
+        agent_id: input.agent_id,
         permissions,
         expires_at,
-        metadata: metadata.unwrap_or_else(|| json!({})),
+        metadata: Value::Object(input.metadata.unwrap_or_default()),
         created_at: existing.as_ref().map(|g| g.created_at).unwrap_or(now),
         updated_at: now,
     };

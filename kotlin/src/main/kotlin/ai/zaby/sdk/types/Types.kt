@@ -420,6 +420,26 @@ enum class McpServerKind(override val value: String) : ZabyEnum {
     override fun toString(): String = value
 }
 
+/** An `INACTIVE` definition leaves the catalog and cannot be installed. */
+@Serializable
+enum class McpServerStatus(override val value: String) : ZabyEnum {
+    @SerialName("ACTIVE") ACTIVE("ACTIVE"),
+    @SerialName("INACTIVE") INACTIVE("INACTIVE"),
+    ;
+
+    override fun toString(): String = value
+}
+
+/** A `REVOKED` installation stays readable; its tools are disabled. */
+@Serializable
+enum class McpInstallationStatus(override val value: String) : ZabyEnum {
+    @SerialName("ACTIVE") ACTIVE("ACTIVE"),
+    @SerialName("REVOKED") REVOKED("REVOKED"),
+    ;
+
+    override fun toString(): String = value
+}
+
 @Serializable
 enum class RiskLevel(override val value: String) : ZabyEnum {
     @SerialName("LOW") LOW("LOW"),
@@ -1182,7 +1202,11 @@ data class ExternalApp(
     internal object Serializer : KeepUnknown<ExternalApp>(generatedSerializer())
 }
 
-/** Body of `external_apps.bind_deployment` (E24). */
+/**
+ * Body of `external_apps.bind_deployment` (E24). Binding a bound deployment again
+ * updates its binding: only the members sent change (the defaults apply to a new
+ * binding), and `rateLimitPerMinute: null` removes the limit.
+ */
 @Serializable(with = BindDeploymentInput.Serializer::class)
 @KeepGeneratedSerializer
 data class BindDeploymentInput(
@@ -1194,7 +1218,7 @@ data class BindDeploymentInput(
     /** Default `false`; allows `runtime.approvals`. */
     val allowApprovals: Boolean? = null,
     /** Runtime requests per minute for this app and deployment; `null` = unlimited. */
-    val rateLimitPerMinute: Long? = null,
+    val rateLimitPerMinute: Nullable<Long>? = null,
     val metadata: JsonObject? = null,
     /** Members this SDK version does not know: kept as received, written back. */
     @SerialName(EXTRA) val extra: JsonObject = NO_EXTRA,
@@ -1372,6 +1396,8 @@ data class RunEvent(
     val runId: String? = null,
     /** The payload (`RunStarted`, `Text`, `ToolCall`, …). */
     @EncodeDefault val data: JsonObject = JsonObject(emptyMap()),
+    /** When the event was stored (ISO timestamp). */
+    val createdAt: String? = null,
     /** Members this SDK version does not know: kept as received, written back. */
     @SerialName(EXTRA) val extra: JsonObject = NO_EXTRA,
 ) : ZabyModel {
@@ -2873,8 +2899,8 @@ data class McpServerInput(
     val authMode: McpAuthMode? = null,
     /** Default `"EXTERNAL"`. */
     val type: McpServerKind? = null,
-    /** Default `"ACTIVE"`. Known values: `"ACTIVE"`, `"INACTIVE"`. */
-    val status: String? = null,
+    /** Default `"ACTIVE"`. */
+    val status: McpServerStatus? = null,
     /** `true` runs discovery during create. */
     val discoverTools: Boolean? = null,
     val metadata: JsonObject? = null,
@@ -2906,8 +2932,8 @@ data class McpServerUpdateInput(
     val authMode: McpAuthMode? = null,
     /** Default `"EXTERNAL"`. */
     val type: McpServerKind? = null,
-    /** Default `"ACTIVE"`. Known values: `"ACTIVE"`, `"INACTIVE"`. */
-    val status: String? = null,
+    /** Default `"ACTIVE"`. */
+    val status: McpServerStatus? = null,
     /** `true` runs discovery during create. */
     val discoverTools: Boolean? = null,
     val metadata: JsonObject? = null,
@@ -2929,8 +2955,7 @@ data class McpServer(
     val transport: McpTransport,
     val authMode: McpAuthMode,
     val type: McpServerKind,
-    /** Known values: `"ACTIVE"`, `"INACTIVE"`. */
-    val status: String,
+    val status: McpServerStatus,
     @EncodeDefault val displayName: String? = null,
     @EncodeDefault val description: String? = null,
     @EncodeDefault val endpointUrl: String? = null,
@@ -3042,8 +3067,7 @@ data class McpInstallation(
     val serverDefinitionId: String,
     val name: String,
     val requireToolApproval: Boolean,
-    /** Known values: `"ACTIVE"`, `"REVOKED"`. */
-    val status: String? = null,
+    val status: McpInstallationStatus? = null,
     @EncodeDefault val config: JsonObject = JsonObject(emptyMap()),
     @EncodeDefault val rateLimitPerMinute: Long? = null,
     @EncodeDefault val metadata: JsonObject = JsonObject(emptyMap()),
@@ -3700,6 +3724,8 @@ data class WebhookDelivery(
     @EncodeDefault val responseStatus: Long? = null,
     /** The first 1 KiB of the last answer. */
     @EncodeDefault val responseBodyExcerpt: String? = null,
+    /** Why it went out of its run's order (an earlier event still retried after 1 h), or null. */
+    @EncodeDefault val note: String? = null,
     /** Members this SDK version does not know: kept as received, written back. */
     @SerialName(EXTRA) val extra: JsonObject = NO_EXTRA,
 ) : ZabyModel {
