@@ -1,3 +1,3 @@
 fn main() -> std::process::ExitCode {
-    zaby_server::cli::main()
+    zaby_server::main()
 }

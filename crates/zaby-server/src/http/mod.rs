@@ -26,9 +26,6 @@ use zaby::endpoints::{ENDPOINTS, Endpoint};
 use crate::services::SharedCtx;
 use auth::EndpointRef;
 
-/// Paths served besides the endpoint table (`docs/authentication.md`).
-pub const EXTRA_PATHS: &[&str] = &["/openapi.json", "/mcp/builtin", "/ready", "/metrics"];
-
 /// Groups the table by path, keeping each path's rows in table order.
 pub fn paths() -> BTreeMap<&'static str, Vec<&'static Endpoint>> {
     let mut by_path: BTreeMap<&'static str, Vec<&'static Endpoint>> = BTreeMap::new();

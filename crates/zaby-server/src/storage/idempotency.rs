@@ -10,7 +10,6 @@ use crate::args;
 #[derive(Debug, Clone, FromRow)]
 pub struct Record {
     pub body_hash: String,
-    pub status: i64,
     pub response: Option<String>,
 }
 
@@ -58,9 +57,4 @@ pub async fn complete(conn: &mut Conn, scope: &str, key: &str, status: i64, resp
     )
     .await?;
     Ok(())
-}
-
-/// Drops expired records.
-pub async fn purge(conn: &mut Conn, now: i64) -> DbResult<u64> {
-    exec(conn, "DELETE FROM idempotency_records WHERE expires_at <= $1", args![now]).await
 }

@@ -51,7 +51,6 @@ pub struct NewKey {
 pub struct ApiKey {
     pub id: String,
     pub tenant_id: String,
-    pub name: Option<String>,
     pub key_hash: String,
     pub key_prefix: String,
     #[sqlx(try_from = "StringList")]
@@ -125,9 +124,4 @@ pub async fn list_signing_keys(conn: &mut Conn) -> DbResult<Vec<SigningKeyRow>> 
 /// Retires every current key (they keep verifying for the grace period).
 pub async fn retire_signing_keys(conn: &mut Conn, now: i64) -> DbResult<u64> {
     exec(conn, "UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL", args![now]).await
-}
-
-/// For `sha256_hex` users that want to avoid a second import.
-pub fn hash_secret(secret: &str) -> String {
-    sha256_hex(secret)
 }

@@ -9,7 +9,7 @@ use zaby::types::GrantStatus;
 use super::apps::{AppRow, BindingRow};
 use super::columns::{FlagOpt, Json, JsonOpt, StringList};
 use super::page::{Page, PageRequest, fetch_page};
-use super::sql::{Conn, DbResult, Filter, RowExt, all, all_as, exec, one, one_as, scalar_i64};
+use super::sql::{Conn, DbResult, Filter, RowExt, all, exec, one, one_as, scalar_i64};
 use crate::args;
 use crate::util::ids::new_id;
 
@@ -470,8 +470,4 @@ pub async fn count_requests(conn: &mut Conn, tenant_id: &str, s: &UsageScope, fr
     let b = f.bind(to);
     f.clause(format!("created_at >= {a} AND created_at <= {b}"));
     scalar_i64(conn, &format!("SELECT COUNT(*) FROM runtime_requests WHERE {}", f.sql()), f.args).await
-}
-
-pub async fn all_grants_of_family(conn: &mut Conn, family_id: &str) -> DbResult<Vec<GrantRow>> {
-    all_as(conn, "SELECT * FROM token_grants WHERE family_id = $1 ORDER BY created_at, id", args![family_id]).await
 }

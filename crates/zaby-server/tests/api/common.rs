@@ -104,26 +104,26 @@ impl TestServer {
         reqwest::Client::new()
     }
 
-    pub fn ctx(&self) -> &zaby_server::services::SharedCtx {
+    pub fn ctx(&self) -> &zaby_server::testing::SharedCtx {
         &self.server.as_ref().expect("running").ctx
     }
 
     /// A second tenant with its own `*` key.
     pub async fn second_tenant(&self) -> (String, String) {
         let db = &self.ctx().db;
-        let t = zaby_server::services::tenancy::create_tenant(db, "second").await.unwrap();
-        let (_, key) = zaby_server::services::tenancy::create_key(db, &t.id, vec![], None, None).await.unwrap();
+        let t = zaby_server::testing::create_tenant(db, "second").await.unwrap();
+        let (_, key) = zaby_server::testing::create_key(db, &t.id, vec![], None, None).await.unwrap();
         (t.id, key)
     }
 
     /// The default tenant's id.
     pub async fn default_tenant(&self) -> String {
-        let tenants = zaby_server::services::tenancy::list_tenants(&self.ctx().db).await.unwrap();
+        let tenants = zaby_server::testing::list_tenants(&self.ctx().db).await.unwrap();
         tenants.into_iter().find(|t| t.is_default).unwrap().id
     }
 
     pub async fn tenant_token(&self, tenant_id: &str, user: &str) -> String {
-        zaby_server::services::tenancy::issue_tenant_token(self.ctx(), tenant_id, user, 3600).await.unwrap().0
+        zaby_server::testing::issue_tenant_token(self.ctx(), tenant_id, user, 3600).await.unwrap().0
     }
 
     pub async fn stop(mut self) {

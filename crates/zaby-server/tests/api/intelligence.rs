@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use futures::StreamExt;
 use serde_json::{Value, json};
-use zaby_server::util::clock::parse_bound;
+use zaby_server::testing::parse_bound;
 
 use crate::common::*;
 use crate::on_both;
@@ -32,7 +32,7 @@ async fn signal(
 ) -> String {
     let id = uuid::Uuid::new_v4().to_string();
     let mut tx = s.ctx().db.write().await.unwrap();
-    zaby_server::storage::runs::insert_signal(
+    zaby_server::testing::runs::insert_signal(
         tx.conn(),
         &id,
         tenant,

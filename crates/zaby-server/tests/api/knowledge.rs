@@ -450,17 +450,17 @@ async fn profiles_sources_and_policies(s: TestServer) {
         .unwrap();
     assert_eq!(p["schedule"], "30 6 1 1 *");
     let due =
-        zaby_knowledge::Schedule::parse("30 6 1 1 *").unwrap().next_after(zaby_server::util::clock::now_ms()).unwrap();
+        zaby_knowledge::Schedule::parse("30 6 1 1 *").unwrap().next_after(zaby_server::testing::now_ms()).unwrap();
     let ctx = s.ctx().clone();
     let (a, b) = tokio::join!(
-        zaby_server::services::knowledge::jobs::fire_schedules(&ctx, due + 1000),
-        zaby_server::services::knowledge::jobs::fire_schedules(&ctx, due + 1000),
+        zaby_server::testing::fire_schedules(&ctx, due + 1000),
+        zaby_server::testing::fire_schedules(&ctx, due + 1000),
     );
     assert_eq!(a.unwrap().len() + b.unwrap().len(), 1, "one firing across concurrent passes");
     // Not again for the same due time; a missed one (beyond the grace) is not replayed.
-    assert!(zaby_server::services::knowledge::jobs::fire_schedules(&ctx, due + 2000).await.unwrap().is_empty());
+    assert!(zaby_server::testing::fire_schedules(&ctx, due + 2000).await.unwrap().is_empty());
     let next = zaby_knowledge::Schedule::parse("30 6 1 1 *").unwrap().next_after(due).unwrap();
-    assert!(zaby_server::services::knowledge::jobs::fire_schedules(&ctx, next + 3_600_000).await.unwrap().is_empty());
+    assert!(zaby_server::testing::fire_schedules(&ctx, next + 3_600_000).await.unwrap().is_empty());
     let syncs = kbs.list_jobs(&kb, json!({"type": "SOURCE_SYNC"})).json().await.unwrap();
     assert_eq!(syncs["total"], 2);
     let listed = kbs.list_ingestion_policies(&kb, json!({"status": "ACTIVE"})).json().await.unwrap();

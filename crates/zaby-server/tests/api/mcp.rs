@@ -430,7 +430,7 @@ async fn builtin_server(s: TestServer) {
     let tenant = s.default_tenant().await;
     let access = s.tenant_token(&tenant, "alice").await;
     assert_eq!(post(Some(format!("Bearer {access}"))).await.unwrap().status(), 401, "tenant tokens are refused");
-    let token = zaby_server::services::mcp::builtin_token::mint(s.ctx(), &tenant).await.unwrap();
+    let token = zaby_server::testing::mint_builtin_token(s.ctx(), &tenant).await.unwrap();
     let resp = post(Some(format!("Bearer {token}"))).await.unwrap();
     assert_eq!(resp.status(), 200);
     let text = resp.text().await.unwrap();
@@ -548,9 +548,9 @@ async fn credentials_and_secrets(s: TestServer) {
     }
     // Nor in plain text in storage.
     let mut conn = s.ctx().db.read().await.unwrap();
-    let rows = zaby_server::storage::sql::all(&mut conn, "SELECT sealed FROM credentials", vec![]).await.unwrap();
+    let rows = zaby_server::testing::sql::all(&mut conn, "SELECT sealed FROM credentials", vec![]).await.unwrap();
     assert_eq!(rows.len(), 1);
-    let sealed = zaby_server::storage::sql::RowExt::text(&rows[0], "sealed").unwrap();
+    let sealed = zaby_server::testing::sql::RowExt::text(&rows[0], "sealed").unwrap();
     assert!(sealed.starts_with("v1:") && !sealed.contains(secret));
     drop(conn);
     if s.backend == Backend::Sqlite {
@@ -716,9 +716,7 @@ async fn scopes_and_isolation(s: TestServer) {
     let z = s.zaby();
     let tenant = s.default_tenant().await;
     let (_, invoke_key) =
-        zaby_server::services::tenancy::create_key(&s.ctx().db, &tenant, vec!["mcp:invoke".into()], None, None)
-            .await
-            .unwrap();
+        zaby_server::testing::create_key(&s.ctx().db, &tenant, vec!["mcp:invoke".into()], None, None).await.unwrap();
     let zi = s.zaby_with_key(&invoke_key);
     let iid = z.mcp().list_installations(None).json().await.unwrap()["items"][0]["id"].as_str().unwrap().to_string();
     let r = zi.mcp().invoke_tool(&iid, "echo", json!({"arguments": {"a": 1}})).json().await.unwrap();

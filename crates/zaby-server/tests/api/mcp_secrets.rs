@@ -15,8 +15,8 @@ use axum::extract::{Request, State};
 use axum::response::Response;
 use serde_json::{Value, json};
 use zaby::{Zaby, ZabyGlobalConfig};
-use zaby_server::storage::Db;
-use zaby_server::storage::sql::{self, RowExt};
+use zaby_server::testing::Db;
+use zaby_server::testing::sql::{self, RowExt};
 
 use crate::common::*;
 use crate::mcp::everything::{Everything, free_port};

@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use serde_json::{Value, json};
-use zaby_server::services::memory::{Proposal, propose};
-use zaby_server::services::run_seams::{EndUser, RunKnowledge, RunScope};
-use zaby_server::storage::memory::Owner;
+use zaby_server::testing::Owner;
+use zaby_server::testing::{EndUser, RunKnowledge, RunScope};
+use zaby_server::testing::{Proposal, propose};
 
 use crate::common::*;
 use crate::knowledge::{ingest, new_kb};
@@ -157,7 +157,7 @@ async fn memory_lifecycle(s: TestServer) {
     assert_eq!(del, json!({"id": item_id, "deleted": true}));
     expect_err(z.memory().get_item(&item_id), 404, "NOT_FOUND").await;
     let mut conn = ctx.db.read().await.unwrap();
-    assert_eq!(zaby_server::storage::memory::count_deletions(&mut conn, &item_id).await.unwrap(), 1);
+    assert_eq!(zaby_server::testing::count_deletions(&mut conn, &item_id).await.unwrap(), 1);
     let (_, key) = s.second_tenant().await;
     let other = s.zaby_with_key(&key);
     let bob_item =
@@ -208,7 +208,7 @@ async fn attach_and_run_retrieval(s: TestServer) {
     let atts: Vec<Value> = agent["knowledgeBases"].as_array().unwrap().clone();
     assert_eq!(atts.len(), 2);
     let ctx = s.ctx().clone();
-    let rk = zaby_server::services::knowledge::runs::KnowledgeForRuns::new(Arc::downgrade(&ctx));
+    let rk = zaby_server::testing::KnowledgeForRuns::new(Arc::downgrade(&ctx));
     let scope = RunScope {
         tenant_id: tenant.clone(),
         agent_id: agent_id.to_string(),
@@ -253,7 +253,7 @@ async fn attach_and_run_retrieval(s: TestServer) {
     assert!(rk.retrieve(&dave, &atts, "Berlin").await.unwrap().is_empty());
 
     // The built-in MCP server's kb_search goes through the same retrieval.
-    let found = zaby_server::services::knowledge::retrieval::kb_search(
+    let found = zaby_server::testing::kb_search(
         &ctx,
         &tenant,
         zaby_mcp::builtin::KbSearchRequest { knowledge_base_id: kb_a.clone(), query: "parcels daily".into(), top_k: 2 },
@@ -261,7 +261,7 @@ async fn attach_and_run_retrieval(s: TestServer) {
     .await
     .unwrap();
     assert_eq!(found["items"].as_array().unwrap().len(), 2);
-    let missing = zaby_server::services::knowledge::retrieval::kb_search(
+    let missing = zaby_server::testing::kb_search(
         &ctx,
         "other-tenant",
         zaby_mcp::builtin::KbSearchRequest { knowledge_base_id: kb_a.clone(), query: "parcels".into(), top_k: 2 },

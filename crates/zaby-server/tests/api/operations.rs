@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
-use zaby_server::config::MemoryExtraction;
+use zaby_server::testing::MemoryExtraction;
 
 use crate::common::*;
 

@@ -158,7 +158,7 @@ async fn approval_decisions(s: TestServer) {
         json!({"code": "APPROVAL_REJECTED", "message": "rejected by a human", "reason": "no"})
     );
     let mut conn = s.ctx().db.read().await.unwrap();
-    let sigs = zaby_server::storage::runs::signals_of_run(&mut conn, &run2).await.unwrap();
+    let sigs = zaby_server::testing::runs::signals_of_run(&mut conn, &run2).await.unwrap();
     let mut kinds: Vec<&str> = sigs.iter().map(|s| s.0.as_str()).collect();
     kinds.sort();
     assert_eq!(kinds, ["approval_rejected", "approval_waited", "run_completed", "tool_error"]);

@@ -3,7 +3,7 @@
 //! (a run that ended before the retention keeps only its terminal event).
 
 use serde_json::{Value, json};
-use zaby_server::storage::sql::{Arg, exec};
+use zaby_server::testing::sql::{Arg, exec};
 
 use crate::common::*;
 
@@ -79,7 +79,7 @@ async fn event_retention(backend: Backend) {
 
     // The first run ended 8 days ago, the second 6 days ago.
     let day = 86_400_000i64;
-    let now = zaby_server::util::clock::now_ms();
+    let now = zaby_server::testing::now_ms();
     for (id, ago) in [(&old, 8 * day), (&recent, 6 * day)] {
         let mut tx = s.ctx().db.write().await.unwrap();
         let sql = "UPDATE runs SET completed_at = $1 WHERE id = $2";

@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 use zaby::{Zaby, ZabyGlobalConfig};
-use zaby_server::storage::Db;
-use zaby_server::storage::runs as store;
+use zaby_server::testing::Db;
+use zaby_server::testing::runs as store;
 
 use crate::common::*;
 
@@ -163,7 +163,7 @@ async fn crash_safety(backend: Backend) {
             assert!(long_reply.starts_with(&text) && text.len() < long_reply.len(), "no text repeated");
         }
     }
-    let live = zaby_server::storage::sql::scalar_i64(
+    let live = zaby_server::testing::sql::scalar_i64(
         &mut conn,
         "SELECT COUNT(*) FROM runs WHERE status IN ('QUEUED', 'RUNNING')",
         vec![],

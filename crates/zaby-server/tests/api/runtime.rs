@@ -204,8 +204,8 @@ async fn signing_key_rotation(mut s: TestServer) {
     let z = s.zaby();
     let st = setup(&z, "keys", json!({}), json!({})).await;
     let before = z.runtime_tokens().create(st.mint(json!({}))).json().await.unwrap();
-    let secrets = zaby_server::app::load_secrets(&s.settings).unwrap();
-    zaby_server::services::tenancy::rotate_signing_keys(&s.ctx().db, &secrets).await.unwrap();
+    let secrets = zaby_server::testing::load_secrets(&s.settings).unwrap();
+    zaby_server::testing::rotate_signing_keys(&s.ctx().db, &secrets).await.unwrap();
     s.restart().await;
     let z = s.zaby();
     let after = z.runtime_tokens().create(st.mint(json!({}))).json().await.unwrap();

@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::error::{ApiError, ApiResult};
 use crate::services::Ctx;
 use crate::storage::Conn;
-use crate::storage::apps::{AppRow, BindingRow};
+use crate::storage::apps::BindingRow;
 use crate::storage::tokens::{self as store, GrantRow};
 use crate::util::clock::now_ms;
 
@@ -17,7 +17,6 @@ use crate::util::clock::now_ms;
 pub struct RuntimeCaller {
     pub tenant_id: String,
     pub grant: GrantRow,
-    pub app: Option<AppRow>,
     pub binding: Option<BindingRow>,
 }
 
@@ -117,7 +116,7 @@ pub async fn check(
             ));
         }
     }
-    Ok(RuntimeCaller { tenant_id: tenant_id.to_string(), grant, app, binding })
+    Ok(RuntimeCaller { tenant_id: tenant_id.to_string(), grant, binding })
 }
 
 /// Steps 8 + 9, the rate limit and one use, in the caller's transaction: a rejected

@@ -123,10 +123,6 @@ pub async fn findings_of_version(conn: &mut Conn, version_id: &str) -> DbResult<
     all_as(conn, "SELECT * FROM library_findings WHERE version_id = $1 ORDER BY idx", args![version_id]).await
 }
 
-pub async fn count_findings(conn: &mut Conn, version_id: &str) -> DbResult<i64> {
-    scalar_i64(conn, "SELECT COUNT(*) FROM library_findings WHERE version_id = $1", args![version_id]).await
-}
-
 /// Findings of one version, paged by position (`idx` plays `created_at`).
 pub async fn list_findings(
     conn: &mut Conn,

@@ -57,10 +57,6 @@ pub async fn slug_taken(conn: &mut Conn, tenant_id: &str, slug: &str) -> DbResul
         > 0)
 }
 
-pub async fn count_documents(conn: &mut Conn, kb_id: &str) -> DbResult<i64> {
-    scalar_i64(conn, "SELECT COUNT(*) FROM kb_documents WHERE kb_id = $1", args![kb_id]).await
-}
-
 /// `doc`: filename, fileType, metadata.
 #[derive(Debug, Clone, FromRow)]
 pub struct DocumentRow {

@@ -69,17 +69,6 @@ pub async fn renew(conn: &mut Conn, id: &str, owner: &str, until: i64) -> DbResu
         > 0)
 }
 
-/// Gives a held run back (graceful shutdown): any executor may claim it at once.
-pub async fn release(conn: &mut Conn, id: &str, owner: &str) -> DbResult<bool> {
-    Ok(exec(
-        conn,
-        "UPDATE runs SET lease_until = 0, lease_owner = NULL WHERE id = $1 AND lease_owner = $2 AND status = 'RUNNING'",
-        args![id, owner],
-    )
-    .await?
-        > 0)
-}
-
 /// Gives a held run back after an executor error: no owner, claimable again once
 /// `until` has passed (the retry backoff), with the loop state that counts the
 /// failures.
