@@ -903,6 +903,62 @@ class RuntimeFeedbackClient(_SubClient):
         return await _abortable(lambda: self._native.call("runtime_feedback", "create", (run_id,), input, rid, tmo), sig)
 
 
+class WebhooksClient(_SubClient):
+    """``webhooks`` (docs/api/webhooks.md)."""
+
+    __slots__ = ()
+
+    async def create(self, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
+        """E128 POST /api/v1/provisioning/managed-agents/webhooks"""
+        rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
+        return await _abortable(lambda: self._native.call("webhooks", "create", (), input, rid, tmo), sig)
+
+    async def list(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
+        """E129 GET /api/v1/provisioning/managed-agents/webhooks"""
+        rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
+        return await _abortable(lambda: self._native.call("webhooks", "list", (), query, rid, tmo), sig)
+
+    def iter(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
+        """Every item of ``list``, fetching pages lazily (E129 GET /api/v1/provisioning/managed-agents/webhooks)."""
+        rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
+        return _abortable_iter(self._native.paginate("webhooks", "iter", (), query, rid, tmo), sig)
+
+    async def get(self, webhook_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
+        """E130 GET /api/v1/provisioning/managed-agents/webhooks/{webhookId}"""
+        rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
+        return await _abortable(lambda: self._native.call("webhooks", "get", (webhook_id,), None, rid, tmo), sig)
+
+    async def update(self, webhook_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
+        """E131 PATCH /api/v1/provisioning/managed-agents/webhooks/{webhookId}"""
+        rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
+        return await _abortable(lambda: self._native.call("webhooks", "update", (webhook_id,), input, rid, tmo), sig)
+
+    async def delete(self, webhook_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
+        """E132 DELETE /api/v1/provisioning/managed-agents/webhooks/{webhookId}"""
+        rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
+        return await _abortable(lambda: self._native.call("webhooks", "delete", (webhook_id,), None, rid, tmo), sig)
+
+    async def rotate_secret(self, webhook_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
+        """E133 POST /api/v1/provisioning/managed-agents/webhooks/{webhookId}/rotate-secret"""
+        rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
+        return await _abortable(lambda: self._native.call("webhooks", "rotate_secret", (webhook_id,), None, rid, tmo), sig)
+
+    async def list_deliveries(self, webhook_id: str, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
+        """E134 GET /api/v1/provisioning/managed-agents/webhooks/{webhookId}/deliveries"""
+        rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
+        return await _abortable(lambda: self._native.call("webhooks", "list_deliveries", (webhook_id,), query, rid, tmo), sig)
+
+    def iter_deliveries(self, webhook_id: str, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
+        """Every item of ``list_deliveries``, fetching pages lazily (E134 GET /api/v1/provisioning/managed-agents/webhooks/{webhookId}/deliveries)."""
+        rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
+        return _abortable_iter(self._native.paginate("webhooks", "iter_deliveries", (webhook_id,), query, rid, tmo), sig)
+
+    async def redeliver(self, webhook_id: str, delivery_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
+        """E135 POST /api/v1/provisioning/managed-agents/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver"""
+        rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
+        return await _abortable(lambda: self._native.call("webhooks", "redeliver", (webhook_id, delivery_id), None, rid, tmo), sig)
+
+
 class _ZabyClients:
     """Sub-client attributes."""
 
@@ -922,6 +978,7 @@ class _ZabyClients:
     memory: MemoryClient
     intelligence: IntelligenceClient
     tenant_agents: TenantAgentsClient
+    webhooks: WebhooksClient
 
     def _attach_clients(self, native: Any) -> None:
         self.health = HealthClient(native)
@@ -940,6 +997,7 @@ class _ZabyClients:
         self.memory = MemoryClient(native)
         self.intelligence = IntelligenceClient(native)
         self.tenant_agents = TenantAgentsClient(native)
+        self.webhooks = WebhooksClient(native)
 
 
 class _RuntimeClients:

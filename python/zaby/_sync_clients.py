@@ -902,6 +902,62 @@ class RuntimeFeedbackClient(_SubClient):
         return self._native.call_sync("runtime_feedback", "create", (run_id,), input, rid, tmo, sig)
 
 
+class WebhooksClient(_SubClient):
+    """``webhooks`` (docs/api/webhooks.md)."""
+
+    __slots__ = ()
+
+    def create(self, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
+        """E128 POST /api/v1/provisioning/managed-agents/webhooks"""
+        rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
+        return self._native.call_sync("webhooks", "create", (), input, rid, tmo, sig)
+
+    def list(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
+        """E129 GET /api/v1/provisioning/managed-agents/webhooks"""
+        rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
+        return self._native.call_sync("webhooks", "list", (), query, rid, tmo, sig)
+
+    def iter(self, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
+        """Every item of ``list``, fetching pages lazily (E129 GET /api/v1/provisioning/managed-agents/webhooks)."""
+        rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
+        return self._native.paginate_sync("webhooks", "iter", (), query, rid, tmo, sig)
+
+    def get(self, webhook_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
+        """E130 GET /api/v1/provisioning/managed-agents/webhooks/{webhookId}"""
+        rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
+        return self._native.call_sync("webhooks", "get", (webhook_id,), None, rid, tmo, sig)
+
+    def update(self, webhook_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
+        """E131 PATCH /api/v1/provisioning/managed-agents/webhooks/{webhookId}"""
+        rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
+        return self._native.call_sync("webhooks", "update", (webhook_id,), input, rid, tmo, sig)
+
+    def delete(self, webhook_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
+        """E132 DELETE /api/v1/provisioning/managed-agents/webhooks/{webhookId}"""
+        rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
+        return self._native.call_sync("webhooks", "delete", (webhook_id,), None, rid, tmo, sig)
+
+    def rotate_secret(self, webhook_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
+        """E133 POST /api/v1/provisioning/managed-agents/webhooks/{webhookId}/rotate-secret"""
+        rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
+        return self._native.call_sync("webhooks", "rotate_secret", (webhook_id,), None, rid, tmo, sig)
+
+    def list_deliveries(self, webhook_id: str, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
+        """E134 GET /api/v1/provisioning/managed-agents/webhooks/{webhookId}/deliveries"""
+        rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
+        return self._native.call_sync("webhooks", "list_deliveries", (webhook_id,), query, rid, tmo, sig)
+
+    def iter_deliveries(self, webhook_id: str, query: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
+        """Every item of ``list_deliveries``, fetching pages lazily (E134 GET /api/v1/provisioning/managed-agents/webhooks/{webhookId}/deliveries)."""
+        rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
+        return self._native.paginate_sync("webhooks", "iter_deliveries", (webhook_id,), query, rid, tmo, sig)
+
+    def redeliver(self, webhook_id: str, delivery_id: str, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
+        """E135 POST /api/v1/provisioning/managed-agents/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver"""
+        rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
+        return self._native.call_sync("webhooks", "redeliver", (webhook_id, delivery_id), None, rid, tmo, sig)
+
+
 class _ZabyClients:
     """Sub-client attributes."""
 
@@ -921,6 +977,7 @@ class _ZabyClients:
     memory: MemoryClient
     intelligence: IntelligenceClient
     tenant_agents: TenantAgentsClient
+    webhooks: WebhooksClient
 
     def _attach_clients(self, native: Any) -> None:
         self.health = HealthClient(native)
@@ -939,6 +996,7 @@ class _ZabyClients:
         self.memory = MemoryClient(native)
         self.intelligence = IntelligenceClient(native)
         self.tenant_agents = TenantAgentsClient(native)
+        self.webhooks = WebhooksClient(native)
 
 
 class _RuntimeClients:

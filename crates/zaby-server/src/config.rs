@@ -102,6 +102,9 @@ pub struct SettingsArgs {
     pub mcp_timeout_ms: Option<u64>,
     #[arg(long, global = true, env = "ZABY_ALLOW_STDIO_MCP")]
     pub allow_stdio_mcp: Option<String>,
+    /// Divides every delay of the webhook retry schedule (tests shorten it) [default: 1].
+    #[arg(long, global = true, env = "ZABY_WEBHOOK_RETRY_DIVISOR")]
+    pub webhook_retry_divisor: Option<u64>,
     /// Log lines as `text` or `json` [default: text].
     #[arg(long, global = true, env = "ZABY_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,
@@ -160,6 +163,7 @@ struct FileSettings {
     executor_user_share: Option<usize>,
     mcp_timeout_ms: Option<u64>,
     allow_stdio_mcp: Option<toml::Value>,
+    webhook_retry_divisor: Option<u64>,
     log_format: Option<LogFormat>,
     memory_extraction: Option<MemoryExtraction>,
     tls_cert: Option<PathBuf>,
@@ -201,6 +205,7 @@ const FILE_KEYS: &[&str] = &[
     "executor_user_share",
     "mcp_timeout_ms",
     "allow_stdio_mcp",
+    "webhook_retry_divisor",
     "log_format",
     "memory_extraction",
     "tls_cert",
@@ -274,6 +279,7 @@ pub struct Settings {
     pub executor_user_share: usize,
     pub mcp_timeout_ms: u64,
     pub allow_stdio_mcp: bool,
+    pub webhook_retry_divisor: u64,
     pub log_format: LogFormat,
     pub memory_extraction: MemoryExtraction,
     /// Certificate and key files; HTTPS when set.
@@ -315,6 +321,7 @@ impl Default for Settings {
             executor_user_share: 16,
             mcp_timeout_ms: 30_000,
             allow_stdio_mcp: false,
+            webhook_retry_divisor: 1,
             log_format: LogFormat::Text,
             memory_extraction: MemoryExtraction::Auto,
             tls: None,
@@ -392,6 +399,7 @@ impl Settings {
             executor_user_share: pick!(executor_user_share),
             mcp_timeout_ms: pick!(mcp_timeout_ms),
             allow_stdio_mcp,
+            webhook_retry_divisor: pick!(webhook_retry_divisor).max(1),
             log_format: pick!(log_format),
             memory_extraction: pick!(memory_extraction),
             tls: match (pick_opt!(tls_cert), pick_opt!(tls_key)) {

@@ -54,6 +54,7 @@ handles! {
     runtime_runs => RuntimeRunsClient,
     runtime_approvals => RuntimeApprovalsClient,
     runtime_feedback => RuntimeFeedbackClient,
+    webhooks => WebhooksClient,
 }
 
 impl Core {
@@ -230,6 +231,7 @@ impl Zaby {
         memory -> MemoryClient,
         intelligence -> IntelligenceClient,
         tenant_agents -> TenantAgentsClient,
+        webhooks -> WebhooksClient,
     }
 
     /// Calls any method of the endpoint table by name (`"agents"`, `"get"`): the

@@ -76,7 +76,7 @@ pub mod clients_by_name {
         AgentsClient, ApprovalsClient, DeploymentsClient, ExternalAppsClient, HealthClient, IntelligenceClient,
         KnowledgeBasesClient, McpClient, MemoryClient, RuntimeApprovalsClient, RuntimeFeedbackClient,
         RuntimeRunsClient, RuntimeTokenFamiliesClient, RuntimeTokenGrantsClient, RuntimeTokenPoliciesClient,
-        RuntimeTokenUsageClient, RuntimeTokensClient, TenantAgentsClient, UsageClient,
+        RuntimeTokenUsageClient, RuntimeTokensClient, TenantAgentsClient, UsageClient, WebhooksClient,
     };
 }
 

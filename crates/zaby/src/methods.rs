@@ -1544,6 +1544,73 @@ impl RuntimeFeedbackClient {
     }
 }
 
+impl WebhooksClient {
+    /// Create a webhook endpoint (E128: `POST /api/v1/provisioning/managed-agents/webhooks`).
+    pub fn create(&self, input: impl Into<Body<types::WebhookEndpointInput>>) -> ZabyRequest<types::WebhookEndpoint> {
+        self.core().call_with("webhooks", "create", vec![], input.into().into_value().map(Some))
+    }
+
+    /// List webhook endpoints (E129: `GET /api/v1/provisioning/managed-agents/webhooks`).
+    pub fn list(
+        &self,
+        query: impl Into<OptionalInput<types::ListQuery>>,
+    ) -> ZabyRequest<types::ListResponse<types::WebhookEndpoint>> {
+        self.core().call_with("webhooks", "list", vec![], query.into().into_value())
+    }
+
+    /// Every item of [`list`](Self::list), page after page, fetched lazily (E129).
+    pub fn iter(&self, query: impl Into<OptionalInput<types::ListQuery>>) -> Paginator<types::WebhookEndpoint> {
+        self.core().paginate_with("webhooks", "iter", vec![], query.into().into_value())
+    }
+
+    /// Get a webhook endpoint (E130: `GET /api/v1/provisioning/managed-agents/webhooks/{webhookId}`).
+    pub fn get(&self, webhook_id: &str) -> ZabyRequest<types::WebhookEndpoint> {
+        self.core().call_with("webhooks", "get", vec![webhook_id.to_owned()], Ok(None))
+    }
+
+    /// Update a webhook endpoint (E131: `PATCH /api/v1/provisioning/managed-agents/webhooks/{webhookId}`).
+    pub fn update(
+        &self,
+        webhook_id: &str,
+        input: impl Into<Body<types::WebhookEndpointUpdateInput>>,
+    ) -> ZabyRequest<types::WebhookEndpoint> {
+        self.core().call_with("webhooks", "update", vec![webhook_id.to_owned()], input.into().into_value().map(Some))
+    }
+
+    /// Delete a webhook endpoint (E132: `DELETE /api/v1/provisioning/managed-agents/webhooks/{webhookId}`).
+    pub fn delete(&self, webhook_id: &str) -> ZabyRequest<types::DeletedResponse> {
+        self.core().call_with("webhooks", "delete", vec![webhook_id.to_owned()], Ok(None))
+    }
+
+    /// Rotate a webhook endpoint's secret (E133: `POST /api/v1/provisioning/managed-agents/webhooks/{webhookId}/rotate-secret`).
+    pub fn rotate_secret(&self, webhook_id: &str) -> ZabyRequest<types::WebhookEndpoint> {
+        self.core().call_with("webhooks", "rotate_secret", vec![webhook_id.to_owned()], Ok(None))
+    }
+
+    /// List a webhook endpoint's deliveries (E134: `GET /api/v1/provisioning/managed-agents/webhooks/{webhookId}/deliveries`).
+    pub fn list_deliveries(
+        &self,
+        webhook_id: &str,
+        query: impl Into<OptionalInput<types::E134Query>>,
+    ) -> ZabyRequest<types::ListResponse<types::WebhookDelivery>> {
+        self.core().call_with("webhooks", "list_deliveries", vec![webhook_id.to_owned()], query.into().into_value())
+    }
+
+    /// Every item of [`list_deliveries`](Self::list_deliveries), page after page, fetched lazily (E134).
+    pub fn iter_deliveries(
+        &self,
+        webhook_id: &str,
+        query: impl Into<OptionalInput<types::E134Query>>,
+    ) -> Paginator<types::WebhookDelivery> {
+        self.core().paginate_with("webhooks", "iter_deliveries", vec![webhook_id.to_owned()], query.into().into_value())
+    }
+
+    /// Redeliver a webhook delivery (E135: `POST /api/v1/provisioning/managed-agents/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver`).
+    pub fn redeliver(&self, webhook_id: &str, delivery_id: &str) -> ZabyRequest<types::WebhookDelivery> {
+        self.core().call_with("webhooks", "redeliver", vec![webhook_id.to_owned(), delivery_id.to_owned()], Ok(None))
+    }
+}
+
 input_conversions!(
     types::AccessGrantInput,
     types::AgentInput,
@@ -1565,6 +1632,7 @@ input_conversions!(
     types::E102Query,
     types::E108Query,
     types::E117Query,
+    types::E134Query,
     types::E20Query,
     types::E29Query,
     types::E31Query,
@@ -1626,4 +1694,6 @@ input_conversions!(
     types::SourceUpdateInput,
     types::TextDocumentInput,
     types::ToolPolicyInput,
+    types::WebhookEndpointInput,
+    types::WebhookEndpointUpdateInput,
 );

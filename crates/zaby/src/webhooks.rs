@@ -58,6 +58,26 @@ pub fn tolerance_from_secs(secs: f64) -> Result<Duration> {
     })
 }
 
+/// The `webhook-signature` entry for `payload` under `secret`: `v1,` and the base64
+/// HMAC-SHA256 of `"<id>.<timestamp>.<payload>"`. The server signs every delivery with
+/// it (once per secret during a rotation's overlap); a receiver's own tests can sign
+/// their fixtures with it.
+pub fn sign(secret: &str, id: &str, timestamp: i64, payload: &[u8]) -> Result<String> {
+    let mac = signed_content(&decode_secret(secret)?, id, &timestamp.to_string(), payload)?;
+    Ok(format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes())))
+}
+
+/// The MAC state over `"<id>.<timestamp>.<payload>"`, the content both sides sign.
+fn signed_content(key: &[u8], id: &str, timestamp: &str, payload: &[u8]) -> Result<Hmac> {
+    let mut mac = Hmac::new_from_slice(key).map_err(|_| ZabyError::invalid_argument("the webhook secret is empty"))?;
+    mac.update(id.as_bytes());
+    mac.update(b".");
+    mac.update(timestamp.as_bytes());
+    mac.update(b".");
+    mac.update(payload);
+    Ok(mac)
+}
+
 /// [`verify`] with the current time given, so tests can check fixed vectors.
 pub(crate) fn verify_at<K, V>(
     payload: &[u8],
@@ -74,12 +94,7 @@ where
     let signed = SignedHeaders::find(headers)?;
     check_timestamp(&signed.timestamp, tolerance, now)?;
 
-    let mut mac = Hmac::new_from_slice(&key).map_err(|_| ZabyError::invalid_argument("the webhook secret is empty"))?;
-    mac.update(signed.id.as_bytes());
-    mac.update(b".");
-    mac.update(signed.timestamp.as_bytes());
-    mac.update(b".");
-    mac.update(payload);
+    let mac = signed_content(&key, &signed.id, &signed.timestamp, payload)?;
     // `verify_slice` compares in constant time; every entry is tried so that the
     // time taken does not tell which one matched.
     let matched = signed

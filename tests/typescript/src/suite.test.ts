@@ -12,6 +12,7 @@ import "./knowledge.js";
 import "./memory.js";
 import "./intelligence.js";
 import "./tenant.js";
+import "./webhooks.js";
 import "./dropin.js";
 import "./readme.js";
 import "./coverage.js";

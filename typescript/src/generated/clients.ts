@@ -829,6 +829,59 @@ export class RuntimeFeedbackClient extends SubClient {
   }
 }
 
+/** `webhooks` (client id `webhooks`). */
+export class WebhooksClient extends SubClient {
+  /** E128 `POST /api/v1/provisioning/managed-agents/webhooks` */
+  create(input: T.WebhookEndpointInput, options?: RequestOptions): Promise<T.WebhookEndpoint> {
+    return this._core.call("webhooks", "create", [], input, options);
+  }
+
+  /** E129 `GET /api/v1/provisioning/managed-agents/webhooks` */
+  list(query?: Query, options?: RequestOptions): Promise<T.ListResponse<T.WebhookEndpoint>> {
+    return this._core.call("webhooks", "list", [], query, options);
+  }
+
+  /** E129 `GET /api/v1/provisioning/managed-agents/webhooks`: auto-paginating twin of `list`, yielding items and fetching pages lazily */
+  iter(query?: Query, options?: RequestOptions): AsyncGenerator<ItemOf<T.ListResponse<T.WebhookEndpoint>>, undefined, unknown> {
+    return this._core.iter("webhooks", "iter", [], query, options);
+  }
+
+  /** E130 `GET /api/v1/provisioning/managed-agents/webhooks/{webhookId}` */
+  get(webhookId: string, options?: RequestOptions): Promise<T.WebhookEndpoint> {
+    return this._core.call("webhooks", "get", [webhookId], undefined, options);
+  }
+
+  /** E131 `PATCH /api/v1/provisioning/managed-agents/webhooks/{webhookId}` */
+  update(webhookId: string, input: T.WebhookEndpointUpdateInput, options?: RequestOptions): Promise<T.WebhookEndpoint> {
+    return this._core.call("webhooks", "update", [webhookId], input, options);
+  }
+
+  /** E132 `DELETE /api/v1/provisioning/managed-agents/webhooks/{webhookId}` */
+  delete(webhookId: string, options?: RequestOptions): Promise<T.DeletedResponse> {
+    return this._core.call("webhooks", "delete", [webhookId], undefined, options);
+  }
+
+  /** E133 `POST /api/v1/provisioning/managed-agents/webhooks/{webhookId}/rotate-secret` */
+  rotateSecret(webhookId: string, options?: RequestOptions): Promise<T.WebhookEndpoint> {
+    return this._core.call("webhooks", "rotate_secret", [webhookId], undefined, options);
+  }
+
+  /** E134 `GET /api/v1/provisioning/managed-agents/webhooks/{webhookId}/deliveries` */
+  listDeliveries(webhookId: string, query?: Query, options?: RequestOptions): Promise<T.ListResponse<T.WebhookDelivery>> {
+    return this._core.call("webhooks", "list_deliveries", [webhookId], query, options);
+  }
+
+  /** E134 `GET /api/v1/provisioning/managed-agents/webhooks/{webhookId}/deliveries`: auto-paginating twin of `listDeliveries`, yielding items and fetching pages lazily */
+  iterDeliveries(webhookId: string, query?: Query, options?: RequestOptions): AsyncGenerator<ItemOf<T.ListResponse<T.WebhookDelivery>>, undefined, unknown> {
+    return this._core.iter("webhooks", "iter_deliveries", [webhookId], query, options);
+  }
+
+  /** E135 `POST /api/v1/provisioning/managed-agents/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver` */
+  redeliver(webhookId: string, deliveryId: string, options?: RequestOptions): Promise<T.WebhookDelivery> {
+    return this._core.call("webhooks", "redeliver", [webhookId, deliveryId], undefined, options);
+  }
+}
+
 /** The sub-clients, as attributes. */
 export interface ZabyClients {
   readonly health: HealthClient;
@@ -847,6 +900,7 @@ export interface ZabyClients {
   readonly memory: MemoryClient;
   readonly intelligence: IntelligenceClient;
   readonly tenantAgents: TenantAgentsClient;
+  readonly webhooks: WebhooksClient;
 }
 
 export function zabyClients(core: Core): ZabyClients {
@@ -867,6 +921,7 @@ export function zabyClients(core: Core): ZabyClients {
     memory: new MemoryClient(core),
     intelligence: new IntelligenceClient(core),
     tenantAgents: new TenantAgentsClient(core),
+    webhooks: new WebhooksClient(core),
   };
 }
 

@@ -32,6 +32,7 @@ pub(crate) fn key_scopes(id: EndpointId) -> Option<&'static [&'static str]> {
     use EndpointId::*;
     match id {
         E80 => Some(&["provisioning:manage", "mcp:invoke"]),
+        E128 | E129 | E130 | E131 | E132 | E133 | E134 | E135 => Some(&["managed-agents:webhooks"]),
         E19 | E20 | E21 | E22 | E23 | E24 | E25 | E26 | E27 | E28 | E29 | E30 | E31 | E32 | E33 | E34 | E35 | E36 => {
             Some(&["managed-agents:manage"])
         }
@@ -60,7 +61,8 @@ pub(crate) fn runtime_scope(id: EndpointId) -> Option<&'static str> {
         | E56 | E57 | E58 | E59 | E60 | E61 | E62 | E63 | E64 | E65 | E66 | E67 | E68 | E69 | E70 | E71 | E72 | E73
         | E74 | E75 | E76 | E77 | E78 | E79 | E80 | E81 | E82 | E83 | E84 | E85 | E86 | E87 | E88 | E89 | E90 | E91
         | E92 | E93 | E94 | E95 | E96 | E97 | E98 | E99 | E100 | E101 | E102 | E103 | E104 | E105 | E106 | E107
-        | E108 | E109 | E110 | E111 | E112 | E113 | E114 | E115 | E116 | E117 | E118 => None,
+        | E108 | E109 | E110 | E111 | E112 | E113 | E114 | E115 | E116 | E117 | E118 | E128 | E129 | E130 | E131
+        | E132 | E133 | E134 | E135 => None,
     }
 }
 
@@ -122,8 +124,9 @@ mod tests {
         }
     }
 
-    /// Managed-agents paths need `managed-agents:manage`; MCP invoke also takes
-    /// `mcp:invoke`; every other API-key route needs `provisioning:manage`.
+    /// Managed-agents paths need `managed-agents:manage`, but webhooks their own
+    /// `managed-agents:webhooks`; MCP invoke also takes `mcp:invoke`; every other
+    /// API-key route needs `provisioning:manage`.
     #[test]
     fn key_scopes_follow_the_path_family() {
         for &id in EndpointId::ALL {
@@ -131,6 +134,8 @@ mod tests {
             let Some(scopes) = key_scopes(id) else { continue };
             let expected: &[&str] = if id == EndpointId::E80 {
                 &["provisioning:manage", "mcp:invoke"]
+            } else if ep.path.starts_with("/api/v1/provisioning/managed-agents/webhooks") {
+                &["managed-agents:webhooks"]
             } else if ep.path.starts_with("/api/v1/provisioning/managed-agents/") {
                 &["managed-agents:manage"]
             } else {

@@ -6,7 +6,7 @@
 use axum::routing::{MethodFilter, MethodRouter, on};
 use zaby::endpoints::{Endpoint, EndpointId, HttpMethod};
 
-use super::handlers::{agents, intelligence, knowledge, managed, mcp, memory, runs, system};
+use super::handlers::{agents, intelligence, knowledge, managed, mcp, memory, runs, system, webhooks};
 use crate::services::SharedCtx;
 
 fn filter(m: HttpMethod) -> MethodFilter {
@@ -129,5 +129,13 @@ pub(crate) fn handler(ep: &'static Endpoint) -> MethodRouter<SharedCtx> {
         EndpointId::E95 => on(m, intelligence::list_improvements),
         EndpointId::E96 => on(m, intelligence::approve),
         EndpointId::E97 => on(m, intelligence::reject),
+        EndpointId::E128 => on(m, webhooks::create),
+        EndpointId::E129 => on(m, webhooks::list),
+        EndpointId::E130 => on(m, webhooks::get),
+        EndpointId::E131 => on(m, webhooks::update),
+        EndpointId::E132 => on(m, webhooks::delete),
+        EndpointId::E133 => on(m, webhooks::rotate_secret),
+        EndpointId::E134 => on(m, webhooks::list_deliveries),
+        EndpointId::E135 => on(m, webhooks::redeliver),
     }
 }

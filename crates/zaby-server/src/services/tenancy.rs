@@ -9,8 +9,15 @@ use crate::util::clock::now_ms;
 use crate::util::crypto::SecretBox;
 use crate::util::ids::{new_api_key, new_id};
 
-pub const KEY_SCOPES: &[&str] =
-    &["*", "managed-agents:*", "managed-agents:manage", "provisioning:*", "provisioning:manage", "mcp:invoke"];
+pub const KEY_SCOPES: &[&str] = &[
+    "*",
+    "managed-agents:*",
+    "managed-agents:manage",
+    "managed-agents:webhooks",
+    "provisioning:*",
+    "provisioning:manage",
+    "mcp:invoke",
+];
 
 pub async fn create_tenant(db: &Db, name: &str) -> anyhow::Result<Tenant> {
     let id = new_id();

@@ -34,3 +34,4 @@ mod runs_process;
 mod runtime;
 mod tokens;
 mod unknown_fields;
+mod webhooks;

@@ -6,7 +6,7 @@
 
 use super::{ENDPOINTS, Endpoint};
 
-/// The number of an endpoint (`E1` … `E125`).
+/// The number of an endpoint (`E1` … `E133`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EndpointId {
     /// Check the server's health (`GET /health`).
@@ -259,6 +259,22 @@ pub enum EndpointId {
     E124,
     /// Send feedback on a run (runtime) (`POST /api/v1/agent-runtime/runs/{runId}/feedback`).
     E125,
+    /// Create a webhook endpoint (`POST /api/v1/provisioning/managed-agents/webhooks`).
+    E128,
+    /// List webhook endpoints (`GET /api/v1/provisioning/managed-agents/webhooks`).
+    E129,
+    /// Get a webhook endpoint (`GET /api/v1/provisioning/managed-agents/webhooks/{webhookId}`).
+    E130,
+    /// Update a webhook endpoint (`PATCH /api/v1/provisioning/managed-agents/webhooks/{webhookId}`).
+    E131,
+    /// Delete a webhook endpoint (`DELETE /api/v1/provisioning/managed-agents/webhooks/{webhookId}`).
+    E132,
+    /// Rotate a webhook endpoint's secret (`POST /api/v1/provisioning/managed-agents/webhooks/{webhookId}/rotate-secret`).
+    E133,
+    /// List a webhook endpoint's deliveries (`GET /api/v1/provisioning/managed-agents/webhooks/{webhookId}/deliveries`).
+    E134,
+    /// Redeliver a webhook delivery (`POST /api/v1/provisioning/managed-agents/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver`).
+    E135,
 }
 
 impl EndpointId {
@@ -389,6 +405,14 @@ impl EndpointId {
         EndpointId::E123,
         EndpointId::E124,
         EndpointId::E125,
+        EndpointId::E128,
+        EndpointId::E129,
+        EndpointId::E130,
+        EndpointId::E131,
+        EndpointId::E132,
+        EndpointId::E133,
+        EndpointId::E134,
+        EndpointId::E135,
     ];
 
     /// The row of this endpoint in [`ENDPOINTS`].

@@ -114,3 +114,11 @@ fn a_signed_body_that_is_not_an_event_is_an_invalid_argument_not_a_signature_fai
     let signature = format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()));
     assert_eq!(code(check("[1,2]", &signature, OLD_SECRET, at(SENT))), codes::INVALID_ARGUMENT);
 }
+
+#[test]
+fn sign_gives_the_reference_implementations_signature_for_each_secret() {
+    let sent = SENT as i64;
+    assert_eq!(sign(OLD_SECRET, "evt_01", sent, BODY.as_bytes()).unwrap(), OLD_SIGNATURE);
+    assert_eq!(sign(NEW_SECRET, "evt_01", sent, BODY.as_bytes()).unwrap(), NEW_SIGNATURE);
+    assert_eq!(sign("whsec_!!", "evt_01", sent, b"{}").unwrap_err().code(), Some(codes::INVALID_ARGUMENT));
+}

@@ -23,6 +23,7 @@ mod server;
 mod support;
 mod system;
 mod tenant;
+mod webhooks;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -84,7 +85,8 @@ async fn run() -> bool {
 
     // Domains run concurrently; each uses its own agents, apps and filters.
     let mut handles = Vec::new();
-    for (name, scenario) in scenarios![system, agents, apps, runs, mcp, knowledge, memory, intelligence, tenant, readme]
+    for (name, scenario) in
+        scenarios![system, agents, apps, runs, mcp, knowledge, memory, intelligence, tenant, webhooks, readme]
     {
         let ctx = ctx.clone();
         let task = async move {

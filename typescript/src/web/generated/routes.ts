@@ -152,6 +152,16 @@ export const ZABY_ROUTES: Routes = {
   "tenant_agents.list_external_apps": [["GET", "/api/v1/tenant/agents/external-apps", "query", [], ""]],
   "tenant_agents.iter_external_apps": [["GET", "/api/v1/tenant/agents/external-apps", "query", [], ""]],
   "tenant_agents.mint_playground_runtime_token": [["POST", "/api/v1/tenant/agents/{agentId}/playground/runtime-tokens", "body", ["agentId"], "i"]],
+  "webhooks.create": [["POST", "/api/v1/provisioning/managed-agents/webhooks", "body", [], ""]],
+  "webhooks.list": [["GET", "/api/v1/provisioning/managed-agents/webhooks", "query", [], ""]],
+  "webhooks.iter": [["GET", "/api/v1/provisioning/managed-agents/webhooks", "query", [], ""]],
+  "webhooks.get": [["GET", "/api/v1/provisioning/managed-agents/webhooks/{webhookId}", "none", ["webhookId"], ""]],
+  "webhooks.update": [["PATCH", "/api/v1/provisioning/managed-agents/webhooks/{webhookId}", "body", ["webhookId"], ""]],
+  "webhooks.delete": [["DELETE", "/api/v1/provisioning/managed-agents/webhooks/{webhookId}", "none", ["webhookId"], ""]],
+  "webhooks.rotate_secret": [["POST", "/api/v1/provisioning/managed-agents/webhooks/{webhookId}/rotate-secret", "none", ["webhookId"], ""]],
+  "webhooks.list_deliveries": [["GET", "/api/v1/provisioning/managed-agents/webhooks/{webhookId}/deliveries", "query", ["webhookId"], ""]],
+  "webhooks.iter_deliveries": [["GET", "/api/v1/provisioning/managed-agents/webhooks/{webhookId}/deliveries", "query", ["webhookId"], ""]],
+  "webhooks.redeliver": [["POST", "/api/v1/provisioning/managed-agents/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver", "none", ["webhookId", "deliveryId"], ""]],
 };
 
 export const RUNTIME_ROUTES: Routes = {

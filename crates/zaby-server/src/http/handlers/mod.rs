@@ -8,4 +8,5 @@ pub mod mcp;
 pub mod memory;
 pub mod runs;
 pub mod system;
+pub mod webhooks;
 pub(crate) mod wire;

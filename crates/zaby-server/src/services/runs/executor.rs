@@ -35,6 +35,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::metrics::ModelCall;
 use crate::services::SharedCtx;
 use crate::services::run_seams::{EndUser, OfferedTool, RunScope};
+use crate::services::webhooks::outbox;
 use crate::storage::runs::{self as store, ApprovalRow, Ending, Progress, RunRow};
 use crate::util::clock::now_ms;
 use crate::util::ids::new_id;
@@ -573,6 +574,8 @@ impl Exec {
             if let Some(a) = approval {
                 store::insert_approval(tx.conn(), a).await?;
                 store::set_waiting(tx.conn(), &self.run.id, now).await?;
+                let waiting = RunRow { status: "WAITING_FOR_APPROVAL".into(), updated_at: now, ..self.run.clone() };
+                outbox::record_run(tx.conn(), &waiting, "run.waiting_for_approval").await?;
             }
             if let Some(e) = &ending {
                 // The ended row as stored above, for its signal, without reading it back.
@@ -587,6 +590,8 @@ impl Exec {
                 ended.final_output = e.final_output.map(str::to_string);
                 ended.error = e.error.cloned();
                 signals::run_ended(tx.conn(), &ended).await?;
+                let event = if e.status == "COMPLETED" { "run.completed" } else { "run.failed" };
+                outbox::record_run(tx.conn(), &ended, event).await?;
             }
             Ok(true)
         }

@@ -15,6 +15,7 @@ mod memory;
 mod policies;
 mod runs;
 mod usage;
+mod webhooks;
 
 pub(crate) use agents::{agent, agent_version, deleted};
 pub(crate) use apps::external_app;
@@ -32,6 +33,7 @@ pub(crate) use runs::{approval, event_page, run, run_start};
 use serde::Serialize;
 use serde_json::Value;
 pub(crate) use usage::token_usage;
+pub(crate) use webhooks::{webhook_delivery, webhook_endpoint};
 
 use crate::error::{ApiError, ApiResult};
 use crate::services::paging::list_body;

@@ -981,6 +981,57 @@ class RuntimeFeedbackClient internal constructor(internal val core: Core) {
         core.call("runtime_feedback", "create", listOf(runId), body(input), options, Feedback.serializer())
 }
 
+/** `webhooks` (client id `webhooks`). */
+class WebhooksClient internal constructor(internal val core: Core) {
+    /** E128 `POST /api/v1/provisioning/managed-agents/webhooks` */
+    suspend fun create(input: WebhookEndpointInput, options: RequestOptions? = null): WebhookEndpoint =
+        core.call("webhooks", "create", listOf(), body(WebhookEndpointInput.serializer(), input), options, WebhookEndpoint.serializer())
+
+    /** E128 `POST /api/v1/provisioning/managed-agents/webhooks`: the input as a map, for members this SDK version does not declare */
+    suspend fun create(input: Map<String, Any?>, options: RequestOptions? = null): WebhookEndpoint =
+        core.call("webhooks", "create", listOf(), body(input), options, WebhookEndpoint.serializer())
+
+    /** E129 `GET /api/v1/provisioning/managed-agents/webhooks` */
+    suspend fun list(query: Map<String, Any?>? = null, options: RequestOptions? = null): ListResponse<WebhookEndpoint> =
+        core.call("webhooks", "list", listOf(), body(query, "query"), options, ListResponse.serializer(WebhookEndpoint.serializer()))
+
+    /** E129 `GET /api/v1/provisioning/managed-agents/webhooks`: auto-paginating twin of `list`, emitting items and fetching pages lazily */
+    fun iter(query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<WebhookEndpoint> =
+        core.iter("webhooks", "iter", listOf(), query, options, WebhookEndpoint.serializer())
+
+    /** E130 `GET /api/v1/provisioning/managed-agents/webhooks/{webhookId}` */
+    suspend fun get(webhookId: String, options: RequestOptions? = null): WebhookEndpoint =
+        core.call("webhooks", "get", listOf(webhookId), null, options, WebhookEndpoint.serializer())
+
+    /** E131 `PATCH /api/v1/provisioning/managed-agents/webhooks/{webhookId}` */
+    suspend fun update(webhookId: String, input: WebhookEndpointUpdateInput, options: RequestOptions? = null): WebhookEndpoint =
+        core.call("webhooks", "update", listOf(webhookId), body(WebhookEndpointUpdateInput.serializer(), input), options, WebhookEndpoint.serializer())
+
+    /** E131 `PATCH /api/v1/provisioning/managed-agents/webhooks/{webhookId}`: the input as a map, for members this SDK version does not declare */
+    suspend fun update(webhookId: String, input: Map<String, Any?>, options: RequestOptions? = null): WebhookEndpoint =
+        core.call("webhooks", "update", listOf(webhookId), body(input), options, WebhookEndpoint.serializer())
+
+    /** E132 `DELETE /api/v1/provisioning/managed-agents/webhooks/{webhookId}` */
+    suspend fun delete(webhookId: String, options: RequestOptions? = null): DeletedResponse =
+        core.call("webhooks", "delete", listOf(webhookId), null, options, DeletedResponse.serializer())
+
+    /** E133 `POST /api/v1/provisioning/managed-agents/webhooks/{webhookId}/rotate-secret` */
+    suspend fun rotateSecret(webhookId: String, options: RequestOptions? = null): WebhookEndpoint =
+        core.call("webhooks", "rotate_secret", listOf(webhookId), null, options, WebhookEndpoint.serializer())
+
+    /** E134 `GET /api/v1/provisioning/managed-agents/webhooks/{webhookId}/deliveries` */
+    suspend fun listDeliveries(webhookId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): ListResponse<WebhookDelivery> =
+        core.call("webhooks", "list_deliveries", listOf(webhookId), body(query, "query"), options, ListResponse.serializer(WebhookDelivery.serializer()))
+
+    /** E134 `GET /api/v1/provisioning/managed-agents/webhooks/{webhookId}/deliveries`: auto-paginating twin of `listDeliveries`, emitting items and fetching pages lazily */
+    fun iterDeliveries(webhookId: String, query: Map<String, Any?>? = null, options: RequestOptions? = null): Flow<WebhookDelivery> =
+        core.iter("webhooks", "iter_deliveries", listOf(webhookId), query, options, WebhookDelivery.serializer())
+
+    /** E135 `POST /api/v1/provisioning/managed-agents/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver` */
+    suspend fun redeliver(webhookId: String, deliveryId: String, options: RequestOptions? = null): WebhookDelivery =
+        core.call("webhooks", "redeliver", listOf(webhookId, deliveryId), null, options, WebhookDelivery.serializer())
+}
+
 /** The sub-clients, as properties. */
 abstract class ZabyClients internal constructor(internal val core: Core) {
     val health: HealthClient = HealthClient(core)
@@ -999,6 +1050,7 @@ abstract class ZabyClients internal constructor(internal val core: Core) {
     val memory: MemoryClient = MemoryClient(core)
     val intelligence: IntelligenceClient = IntelligenceClient(core)
     val tenantAgents: TenantAgentsClient = TenantAgentsClient(core)
+    val webhooks: WebhooksClient = WebhooksClient(core)
 }
 
 /** The sub-clients, as properties. */

@@ -1,0 +1,221 @@
+//! The delivery worker: a background task on every replica that claims due
+//! deliveries with a lease (one attempt at a time across replicas, like the run
+//! executor), POSTs each signed event, and records what happened: success, a retry
+//! on the schedule, `FAILED` once it is spent, or the endpoint disabled on a 410.
+
+use std::time::Duration;
+
+use rand::Rng;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use super::target;
+use crate::error::ApiResult;
+use crate::services::SharedCtx;
+use crate::storage::webhooks::deliveries::{self, Attempt, DeliveryRow};
+use crate::storage::webhooks::{self as store, EndpointRow};
+use crate::util::clock::{iso, now_ms};
+use crate::util::ids::new_id;
+
+/// Idle time between looks for due deliveries.
+const POLL: Duration = Duration::from_millis(500);
+/// Deliveries attempted at once by one replica.
+const BATCH: i64 = 16;
+/// An attempt's answer must come within this.
+const TIMEOUT: Duration = Duration::from_secs(10);
+/// Held while one attempt runs: its timeout and room to record the outcome. A
+/// replica that dies mid-attempt leaves the delivery to another once it lapses.
+const LEASE_MS: i64 = 30_000;
+/// The waits after the 1st, 2nd, … failed attempt (docs/webhooks.md); after the last
+/// one the delivery is `FAILED`.
+const SCHEDULE_MS: [i64; 7] = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
+/// How much of an answer is kept.
+const EXCERPT_BYTES: usize = 1024;
+
+pub async fn run(ctx: SharedCtx, mut stop: watch::Receiver<bool>) {
+    let owner = format!("webhooks-{}", new_id());
+    loop {
+        if *stop.borrow() {
+            break;
+        }
+        let busy = match deliver_due(&ctx, &owner).await {
+            Ok(n) => n > 0,
+            Err(e) => {
+                tracing::warn!(error = %e.message, "webhook delivery pass failed");
+                false
+            }
+        };
+        // After a busy pass, look again at once: the next event of a run may be due.
+        if busy {
+            continue;
+        }
+        tokio::select! {
+            r = stop.changed() => if r.is_err() { break },
+            _ = tokio::time::sleep(POLL) => {}
+        }
+    }
+}
+
+/// Claims what is due and attempts it; returns how many attempts were made.
+async fn deliver_due(ctx: &SharedCtx, owner: &str) -> ApiResult<usize> {
+    let due = {
+        let mut conn = ctx.db.read().await?;
+        deliveries::due(&mut conn, now_ms(), BATCH).await?
+    };
+    let mut attempts = JoinSet::new();
+    for d in due {
+        let mut tx = ctx.db.write().await?;
+        if !deliveries::claim(tx.conn(), &d.id, owner, now_ms(), LEASE_MS).await? {
+            continue;
+        }
+        let out_of_order = deliveries::earlier_pending(tx.conn(), &d).await?;
+        tx.commit().await?;
+        let (ctx, owner) = (ctx.clone(), owner.to_string());
+        attempts.spawn(async move {
+            if let Err(e) = attempt(&ctx, &owner, d, out_of_order).await {
+                tracing::warn!(error = %e.message, "recording a webhook delivery failed; its lease will lapse");
+            }
+        });
+    }
+    let n = attempts.len();
+    while attempts.join_next().await.is_some() {}
+    Ok(n)
+}
+
+/// What the receiver did with one attempt.
+enum Answer {
+    Status(u16, String),
+    /// No answer: refused target, connection error, timeout.
+    None(String),
+}
+
+async fn attempt(ctx: &SharedCtx, owner: &str, d: DeliveryRow, out_of_order: bool) -> ApiResult<()> {
+    let (endpoint, event) = {
+        let mut conn = ctx.db.read().await?;
+        (store::by_id(&mut conn, &d.webhook_id).await?, deliveries::event(&mut conn, &d.event_id).await?)
+    };
+    let (Some(endpoint), Some(event)) = (endpoint, event) else {
+        return Ok(()); // Deleted with its endpoint meanwhile.
+    };
+    let answer = match signatures(ctx, &endpoint, &event.id, &event.body) {
+        Ok((timestamp, signature)) => post(&endpoint.url, &event.id, timestamp, &signature, event.body).await,
+        Err(why) => Answer::None(why),
+    };
+    let now = now_ms();
+    let attempts = d.attempts + 1;
+    let (status, next, response_status, excerpt) = match &answer {
+        Answer::Status(code, body) if (200..300).contains(code) => ("SUCCEEDED", None, Some(*code), body.as_str()),
+        Answer::Status(410, body) => ("FAILED", None, Some(410), body.as_str()),
+        Answer::Status(code, body) => retry(ctx, attempts, now, Some(*code), body),
+        Answer::None(why) => retry(ctx, attempts, now, None, why),
+    };
+    let note = out_of_order.then(|| {
+        format!(
+            "sent before an earlier event of run {} that was still being retried after an hour",
+            d.run_id.as_deref().unwrap_or("")
+        )
+    });
+    let outcome = Attempt {
+        at: now,
+        status,
+        next_attempt_at: next,
+        response_status: response_status.map(i64::from),
+        excerpt: Some(excerpt),
+        note: note.as_deref(),
+    };
+    let mut tx = ctx.db.write().await?;
+    if !deliveries::finish(tx.conn(), &d.id, owner, &outcome).await? {
+        return Ok(()); // The lease lapsed and another replica took over.
+    }
+    if response_status == Some(410) {
+        let reason = format!("the endpoint answered 410 Gone at {}", iso(now));
+        store::disable(tx.conn(), &endpoint.id, &reason, now).await?;
+    }
+    tx.commit().await?;
+    let label = match response_status {
+        Some(code) => code.to_string(),
+        None => "none".into(),
+    };
+    metrics::counter!("zaby_webhook_deliveries_total", "outcome" => status, "status" => label).increment(1);
+    Ok(())
+}
+
+/// `PENDING` again after the schedule's wait (shortened by `ZABY_WEBHOOK_RETRY_DIVISOR`,
+/// ± 10 % jitter), or `FAILED` once the schedule is spent.
+fn retry<'a>(
+    ctx: &SharedCtx,
+    attempts: i64,
+    now: i64,
+    code: Option<u16>,
+    excerpt: &'a str,
+) -> (&'static str, Option<i64>, Option<u16>, &'a str) {
+    match SCHEDULE_MS.get((attempts - 1).max(0) as usize) {
+        Some(wait) => {
+            let wait = wait / ctx.settings.webhook_retry_divisor.max(1) as i64;
+            let jitter = rand::rng().random_range(-(wait / 10)..=(wait / 10));
+            ("PENDING", Some(now + wait + jitter), code, excerpt)
+        }
+        None => ("FAILED", None, code, excerpt),
+    }
+}
+
+/// The `webhook-timestamp` and `webhook-signature` of a delivery: one signature with
+/// the current secret, and one with the previous secret during a rotation's overlap.
+fn signatures(ctx: &SharedCtx, w: &EndpointRow, id: &str, body: &str) -> Result<(i64, String), String> {
+    let timestamp = now_ms() / 1000;
+    let mut sealed = vec![&w.secret_sealed];
+    if let (Some(previous), Some(until)) = (&w.previous_secret_sealed, w.previous_expires_at)
+        && until > now_ms()
+    {
+        sealed.push(previous);
+    }
+    let mut out = Vec::with_capacity(sealed.len());
+    for s in sealed {
+        let secret = ctx.runs.secrets.open(s).map_err(|e| format!("the endpoint's secret cannot be read: {e}"))?;
+        let secret = String::from_utf8(secret).map_err(|_| "the endpoint's secret is not text".to_string())?;
+        out.push(zaby::webhooks::sign(&secret, id, timestamp, body.as_bytes()).map_err(|e| e.to_string())?);
+    }
+    Ok((timestamp, out.join(" ")))
+}
+
+/// One POST to the checked addresses of the URL; no redirects are followed.
+async fn post(url: &str, id: &str, timestamp: i64, signature: &str, body: String) -> Answer {
+    let target = match target::resolve(url).await {
+        Ok(t) => t,
+        Err(why) => return Answer::None(why),
+    };
+    let client = match reqwest::Client::builder()
+        .timeout(TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .resolve_to_addrs(&target.host, &target.addrs)
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => return Answer::None(format!("no HTTP client: {e}")),
+    };
+    let sent = client
+        .post(target.url)
+        .header("content-type", "application/json")
+        .header("user-agent", concat!("zaby-webhooks/", env!("CARGO_PKG_VERSION")))
+        .header("webhook-id", id)
+        .header("webhook-timestamp", timestamp.to_string())
+        .header("webhook-signature", signature)
+        .body(body)
+        .send()
+        .await;
+    let mut resp = match sent {
+        Ok(r) => r,
+        Err(e) if e.is_timeout() => return Answer::None(format!("no answer within {} s", TIMEOUT.as_secs())),
+        Err(e) => return Answer::None(format!("the request failed: {e}")),
+    };
+    let status = resp.status().as_u16();
+    let mut kept = Vec::new();
+    while kept.len() < EXCERPT_BYTES {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => kept.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    kept.truncate(EXCERPT_BYTES);
+    Answer::Status(status, String::from_utf8_lossy(&kept).into_owned())
+}
