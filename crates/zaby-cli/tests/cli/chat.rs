@@ -2,6 +2,7 @@
 //! manual approval answered at the `approve? [y/N]` prompt, and a rejection.
 
 use serde_json::json;
+use zaby::types::{AgentInput, ApprovalMode, AttachMcpToolInput, E74Query};
 
 use crate::dev::Dev;
 
@@ -9,16 +10,20 @@ use crate::dev::Dev;
 /// command, so the SDK does it), then is published and deployed through `zaby`.
 fn agent_with_approved_sum(dev: &Dev) {
     dev.sdk(|z| async move {
-        let agent = z.agents().create(json!({ "slug": "adder", "name": "Adder" })).json().await?;
-        let installs = z.mcp().list_installations(json!({ "status": "ACTIVE" })).json().await?;
-        let builtin =
-            installs["items"].as_array().unwrap().iter().find(|i| i["name"] == "zaby-builtin").unwrap().clone();
-        let installation = builtin["id"].as_str().unwrap();
-        let tools = z.mcp().list_installation_tools(installation, None).json().await?;
-        let sum = tools["items"].as_array().unwrap().iter().find(|t| t["name"] == "sum").unwrap().clone();
-        let attach =
-            json!({ "tenantInstallationId": installation, "toolDefinitionId": sum["id"], "approvalMode": "MANUAL" });
-        z.agents().attach_mcp_tool(agent["id"].as_str().unwrap(), attach).json().await?;
+        let agent =
+            z.agents().create(AgentInput { slug: "adder".into(), name: "Adder".into(), ..Default::default() }).await?;
+        let active = E74Query { status: Some("ACTIVE".into()), ..Default::default() };
+        let installs = z.mcp().list_installations(active).await?;
+        let builtin = installs.items.into_iter().find(|i| i.name == "zaby-builtin").expect("the built-in installation");
+        let tools = z.mcp().list_installation_tools(&builtin.id, None).await?;
+        let sum = tools.items.into_iter().find(|t| t.name == "sum").expect("the sum tool");
+        let attach = AttachMcpToolInput {
+            tenant_installation_id: Some(builtin.id),
+            tool_definition_id: Some(sum.id),
+            approval_mode: Some(ApprovalMode::Manual),
+            ..Default::default()
+        };
+        z.agents().attach_mcp_tool(&agent.id, attach).await?;
         Ok::<_, zaby::ZabyError>(())
     })
     .expect("an agent with the sum tool");
