@@ -26,7 +26,10 @@ pub(crate) use knowledge::{
     document, finding, governance, ingestion_policy, job, knowledge_base, library_document, profile, projection,
     provisional_answer, selection, source, source_group,
 };
-pub(crate) use mcp::{access_grant, auth_policy, credential_binding};
+pub(crate) use mcp::{
+    access_grant, auth_policy, catalog_entry, credential_binding, installation_tool, invocation, mcp_installation,
+    mcp_server, tool_discovery,
+};
 pub(crate) use memory::{memory_candidate, memory_item, memory_retrieval};
 pub(crate) use policies::policy;
 pub(crate) use runs::{approval, event_page, run, run_start};
