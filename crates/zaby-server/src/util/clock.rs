@@ -23,14 +23,6 @@ pub fn iso(ms: i64) -> String {
     )
 }
 
-/// [`iso`] for an optional value.
-pub fn iso_opt(ms: Option<i64>) -> serde_json::Value {
-    match ms {
-        Some(ms) => serde_json::Value::String(iso(ms)),
-        None => serde_json::Value::Null,
-    }
-}
-
 /// Parses a `from`/`to` query value: an RFC 3339 timestamp or a `YYYY-MM-DD` date.
 /// A date means its start, or with `end_of_day` the last millisecond of that day.
 pub fn parse_bound(s: &str, end_of_day: bool) -> Option<i64> {
