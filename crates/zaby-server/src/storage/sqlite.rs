@@ -44,6 +44,9 @@ impl SqliteBackend {
             .max_connections(8)
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(30))
+            // A connection to a local file cannot go stale, and the ping sqlx sends by
+            // default on every acquire is one more hand-off to the connection's thread.
+            .test_before_acquire(false)
             .after_connect(|conn, _meta| {
                 Box::pin(async move {
                     use sqlx::Executor;
