@@ -63,7 +63,7 @@ pub use core::RequestOptions;
 pub use credential::{Credential, CredentialProvider};
 pub use error::{ApiError, ApiErrorKind, Result, ZabyError};
 pub use paginate::Paginator;
-pub use request::ZabyRequest;
+pub use request::{ResponseMeta, ZabyRequest};
 pub use run_event::RunEvent;
 pub use sse::{RawSseEvent, SseEvent};
 pub use stream::{RawRunEventStream, RunEventStream};

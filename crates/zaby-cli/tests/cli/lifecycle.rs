@@ -17,6 +17,10 @@ fn lifecycle_through_the_cli() {
     assert_eq!((status["health"]["status"].as_str(), status["apiKey"]["valid"].as_bool()), (Some("ok"), Some(true)));
     assert_eq!(status["health"]["database"]["kind"], "sqlite");
     assert_eq!(status["origin"], json!(dev.origin));
+    // The key's tenant, as the server names it (`x-zaby-tenant-id`), in both forms.
+    let tenant = status["apiKey"]["tenantId"].as_str().expect("the key's tenant").to_owned();
+    assert!(!tenant.is_empty());
+    assert!(dev.text(&["status"]).contains(&format!("accepted (tenant {tenant})")));
 
     // Create with instructions from a file, then find it by slug.
     std::fs::write(dev.path("prompt.txt"), "Answer briefly.").unwrap();
@@ -71,6 +75,17 @@ fn lifecycle_through_the_cli() {
     let jobs = dev.json(&["kb", "upload", kb_id, "refunds.md", "shipping.txt"]);
     let states: Vec<&str> = jobs.as_array().unwrap().iter().map(|j| j["status"].as_str().unwrap()).collect();
     assert_eq!(states, ["COMPLETED", "COMPLETED"]);
+    // Without a terminal, each finished bar is one line: the bytes sent (the file in its
+    // JSON body, here over two 64 KiB pieces), then the ingestion's end.
+    let faq = "Returns are free within 30 days. ".repeat(3000);
+    std::fs::write(dev.path("faq.txt"), &faq).unwrap();
+    let line = dev.text(&["kb", "upload", kb_id, "faq.txt"]);
+    let sent: usize = line
+        .strip_prefix("ready faq.txt: ")
+        .and_then(|rest| rest.split(" bytes sent, ingestion COMPLETED ").next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("not a finished upload line: {line}"));
+    assert!(sent > faq.len(), "the body holds the whole file: {sent} bytes for {}", faq.len());
     let found = dev.json(&["kb", "search", kb_id, "refunds paid"]);
     assert_eq!(found["items"][0]["title"], "refunds.md", "{found}");
     assert!(dev.text(&["kb", "search", kb_id, "refunds paid"]).contains("Refunds are paid within 14 days"));

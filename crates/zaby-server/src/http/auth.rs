@@ -6,6 +6,7 @@ use http::request::Parts;
 use zaby::endpoints::{Auth, Endpoint, EndpointId};
 
 use crate::error::ApiError;
+use crate::http::envelope::CallerTenant;
 use crate::services::managed::runtime_auth::{self, RuntimeCaller};
 use crate::services::{Caller, SharedCtx, auth};
 
@@ -87,6 +88,9 @@ impl FromRequestParts<SharedCtx> for Authed {
                 return Err(ApiError::internal("route is not a provisioning or tenant route"));
             }
         };
+        if let Some(slot) = parts.extensions.get::<CallerTenant>() {
+            slot.set(&caller.tenant_id);
+        }
         Ok(Authed(caller))
     }
 }

@@ -1,6 +1,8 @@
-//! What every response gets: the request id, runtime CORS headers, and one
-//! structured log line (method, route, status, latency, request id; no secrets).
+//! What every response gets: the request id, the caller's tenant once a provisioning or
+//! tenant credential passed, runtime CORS headers, and one structured log line (method,
+//! route, status, latency, request id; no secrets).
 
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request};
@@ -16,6 +18,21 @@ pub const EXPOSE_HEADERS: &str = "x-request-id, retry-after, idempotent-replayed
 /// The request id of this request (client's or generated).
 #[derive(Clone)]
 pub struct RequestId(pub String);
+
+/// Response header naming the tenant of the request's credential (`docs/authentication.md`).
+pub const TENANT_HEADER: &str = "x-zaby-tenant-id";
+
+/// Where the credential extractor leaves the caller's tenant, once authentication passed,
+/// for [`TENANT_HEADER`]: a handler's extractor cannot touch the response, this slot can.
+#[derive(Clone, Default)]
+pub struct CallerTenant(Arc<OnceLock<String>>);
+
+impl CallerTenant {
+    pub fn set(&self, tenant_id: &str) {
+        // Set once per request; a second credential check would name the same tenant.
+        let _ = self.0.set(tenant_id.to_owned());
+    }
+}
 
 fn client_request_id(req: &Request) -> Option<String> {
     let v = req.headers().get("x-request-id")?.to_str().ok()?;
@@ -34,11 +51,16 @@ pub async fn envelope(mut req: Request, next: Next) -> Response {
         .unwrap_or_else(|| "<unmatched>".to_string());
     let runtime_origin =
         if req.uri().path().starts_with(RUNTIME_PREFIX) { req.headers().get(header::ORIGIN).cloned() } else { None };
+    let tenant = CallerTenant::default();
     req.extensions_mut().insert(RequestId(request_id.clone()));
+    req.extensions_mut().insert(tenant.clone());
     let mut resp = next.run(req).await;
     let headers = resp.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         headers.insert("x-request-id", v);
+    }
+    if let Some(v) = tenant.0.get().and_then(|t| HeaderValue::from_str(t).ok()) {
+        headers.insert(TENANT_HEADER, v);
     }
     if let Some(origin) = runtime_origin {
         headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);

@@ -10,7 +10,7 @@ use zaby::endpoints::{Auth, ENDPOINTS};
 use crate::common::*;
 use crate::on_both;
 
-on_both!(route_conformance, bad_input_never_500, api_key_rules, health_and_request_ids);
+on_both!(route_conformance, bad_input_never_500, api_key_rules, health_and_request_ids, tenant_header);
 
 const DUMMY: &str = "00000000-0000-4000-8000-000000000000";
 
@@ -236,4 +236,27 @@ async fn health_and_request_ids(s: TestServer) {
     let e = s.zaby().agents().get("missing").json().await.unwrap_err();
     let zaby::ZabyError::Api(api) = e else { panic!() };
     assert!(api.request_id.unwrap().starts_with("req_"));
+}
+
+/// `x-zaby-tenant-id` names the tenant of the credential that passed, on provisioning (key)
+/// and tenant (access token) routes; a refused credential or a public route gets none.
+async fn tenant_header(s: TestServer) {
+    let default = s.default_tenant().await;
+    let (_, meta) = s.zaby().agents().list(json!({ "limit": 1 })).json().send_with_meta().await.unwrap();
+    assert_eq!(meta.header("x-zaby-tenant-id"), Some(default.as_str()));
+    let (second, second_key) = s.second_tenant().await;
+    assert_ne!(second, default);
+    let (_, meta) = s.zaby_with_key(&second_key).agents().list(None).json().send_with_meta().await.unwrap();
+    assert_eq!(meta.header("x-zaby-tenant-id"), Some(second.as_str()));
+    let token = s.tenant_token(&second, "ana").await;
+    let (_, meta) = s.tenant_client(&token).tenant_agents().list(None).json().send_with_meta().await.unwrap();
+    assert_eq!(meta.header("x-zaby-tenant-id"), Some(second.as_str()));
+
+    let refused =
+        s.http().get(s.url("/api/v1/provisioning/agentic-os/agents")).header("x-zaby-api-key", "zaby_pk_unknown");
+    let resp = refused.send().await.unwrap();
+    assert_eq!(resp.status(), 401);
+    assert!(resp.headers().get("x-zaby-tenant-id").is_none());
+    let (_, meta) = s.zaby().health().check().json().send_with_meta().await.unwrap();
+    assert_eq!(meta.header("x-zaby-tenant-id"), None);
 }
