@@ -150,7 +150,7 @@ def test_stream_reconnects_and_dedups_like_the_async_one(sync_runtime: ZabyRunti
 def test_id_less_events_then_a_drop_raise_at_once_without_a_replay(
     sync_runtime: ZabyRuntime, transport: MockTransport
 ) -> None:
-    # `docs/streaming.md` 7a: a replay of id-less events could not be de-duplicated.
+    # `docs/streaming.md#reconnection`: a replay of id-less events could not be de-duplicated.
     idless = [{"event": "text", "data": {"content": "a"}}, {"event": "text", "data": {"content": "b"}}]
     transport.set_sse("GET", RUN, idless)
     transport.set_sse("GET", RUN, idless)  # a replay that must never be asked for
