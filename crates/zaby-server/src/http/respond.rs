@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::ApiError;
-use crate::services::{Outcome, SharedCtx};
+use crate::services::SharedCtx;
 
 /// Marks a response caused by a storage capacity fault, for [`note_storage_faults`].
 #[derive(Clone, Copy)]
@@ -56,36 +56,29 @@ pub enum Reply<T> {
     Created(T),
     /// 200.
     Ok(T),
+    /// 200 with `idempotent-replayed: true`: the answer an earlier request with the
+    /// same `requestId` got (docs/idempotency.md).
+    Replayed(T),
 }
 
 impl<T: Serialize> IntoResponse for Reply<T> {
     fn into_response(self) -> Response {
-        let (status, body) = match self {
-            Reply::Created(body) => (StatusCode::CREATED, body),
-            Reply::Ok(body) => (StatusCode::OK, body),
+        let (status, body, replayed) = match self {
+            Reply::Created(body) => (StatusCode::CREATED, body, false),
+            Reply::Ok(body) => (StatusCode::OK, body, false),
+            Reply::Replayed(body) => (StatusCode::OK, body, true),
         };
         match serde_json::to_vec(&body) {
             Ok(bytes) => {
                 let mut resp = Response::new(Body::from(bytes));
                 *resp.status_mut() = status;
                 resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
+                if replayed {
+                    resp.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+                }
                 resp
             }
             Err(e) => ApiError::internal("the answer could not be written").with_cause(e.to_string()).into_response(),
-        }
-    }
-}
-
-impl IntoResponse for Outcome {
-    fn into_response(self) -> Response {
-        match self {
-            Outcome::Created(v) => json_response(StatusCode::CREATED, &v),
-            Outcome::Ok(v) => json_response(StatusCode::OK, &v),
-            Outcome::Replayed(v) => {
-                let mut resp = json_response(StatusCode::OK, &v);
-                resp.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
-                resp
-            }
         }
     }
 }

@@ -18,7 +18,6 @@
 
 use serde_json::Value;
 
-use super::Outcome;
 use crate::error::{ApiError, ApiResult};
 use crate::storage::idempotency as store;
 use crate::storage::sql::Conn;
@@ -102,9 +101,10 @@ pub fn key(scope: Scope<'_>, body: &Value) -> ApiResult<Option<IdemKey>> {
     }
 }
 
-/// Claims the key inside `conn`'s transaction. `Some(outcome)` is the replay of an
-/// earlier success; a different body under the same key is 409.
-pub async fn claim(conn: &mut Conn, key: &Option<IdemKey>, ttl_s: u64) -> ApiResult<Option<Outcome>> {
+/// Claims the key inside `conn`'s transaction. `Some(answer)` is what an earlier
+/// success with the same key recorded, to be answered again (200 with
+/// `idempotent-replayed`); a different body under the same key is 409.
+pub async fn claim(conn: &mut Conn, key: &Option<IdemKey>, ttl_s: u64) -> ApiResult<Option<Value>> {
     let Some(k) = key else {
         return Ok(None);
     };
@@ -119,7 +119,7 @@ pub async fn claim(conn: &mut Conn, key: &Option<IdemKey>, ttl_s: u64) -> ApiRes
                 ));
             }
             let body = rec.response.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or(Value::Null);
-            Ok(Some(Outcome::Replayed(body)))
+            Ok(Some(body))
         }
     }
 }

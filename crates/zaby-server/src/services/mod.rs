@@ -22,7 +22,6 @@ pub mod webhooks;
 use std::sync::Arc;
 use std::time::Instant;
 
-use serde_json::Value;
 use tokio::sync::Notify;
 
 use crate::config::Settings;
@@ -61,15 +60,4 @@ pub struct Caller {
 pub enum CallerKind {
     ApiKey { key_id: String },
     Tenant { user: String },
-}
-
-/// What a successful call produced, for the status code.
-#[derive(Debug)]
-pub enum Outcome {
-    /// 201.
-    Created(Value),
-    /// 200.
-    Ok(Value),
-    /// 200 with `idempotent-replayed: true`.
-    Replayed(Value),
 }

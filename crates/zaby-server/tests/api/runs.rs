@@ -225,6 +225,10 @@ async fn hello_lifecycle(s: TestServer) {
         .await;
     expect_err(rt.feedback().create(&run_id, json!({"metadata": {}})), 422, "VALIDATION_ERROR").await;
     expect_err(rt.feedback().create(&run_id, json!({"rating": 6})), 422, "VALIDATION_ERROR").await;
+    let e = expect_err(rt.feedback().create(&run_id, json!({"rating": "great"})), 422, "VALIDATION_ERROR").await;
+    assert!(format!("{e:?}").contains("rating"), "{e:?}");
+    let negative = rt.feedback().create(&run_id, json!({"rating": "negative"})).json().await.unwrap();
+    assert_eq!(negative["rating"], 1);
     let fb2 =
         z.runtime_tokens().record_feedback(&run_id, json!({"label": "ok", "comment": "fine"})).json().await.unwrap();
     assert_eq!(fb2["source"], "PROVISIONING");
@@ -236,8 +240,8 @@ async fn hello_lifecycle(s: TestServer) {
     assert_eq!(t["runs"], 1);
     assert_eq!(t["completedRuns"], 1);
     assert_eq!(t["events"], 5);
-    assert_eq!(t["feedbackCount"], 2);
-    assert_eq!(t["averageRating"], 5.0);
+    assert_eq!(t["feedbackCount"], 3);
+    assert_eq!(t["averageRating"], 3.0);
     assert_eq!(t["inputTokens"], 1);
     assert_eq!(t["outputTokens"], 3);
     assert!(t["avgLatencyMs"].is_number());
@@ -250,7 +254,7 @@ async fn hello_lifecycle(s: TestServer) {
     let mut conn = s.ctx().db.read().await.unwrap();
     let sigs = zaby_server::storage::runs::signals_of_run(&mut conn, &run_id).await.unwrap();
     let kinds: Vec<&str> = sigs.iter().map(|s| s.0.as_str()).collect();
-    assert_eq!(kinds, ["run_completed", "user_feedback", "user_feedback"]);
+    assert_eq!(kinds, ["run_completed", "user_feedback", "user_feedback", "user_feedback"]);
     assert_eq!(sigs[0].2["toolCalls"], 0);
     assert_eq!(sigs[0].2["outputTokens"], 3);
     assert_eq!(sigs[1].1, Some(5.0));

@@ -14,7 +14,8 @@ on_both!(
     rotation_and_revocation,
     policies_and_families,
     playground_tokens,
-    newest_active_deployment
+    newest_active_deployment,
+    rebinding_changes_only_the_members_sent
 );
 
 async fn mint_preconditions(s: TestServer) {
@@ -27,6 +28,11 @@ async fn mint_preconditions(s: TestServer) {
     assert_eq!(t["remainingUses"], Value::Null);
     assert_eq!(t["rotateAfterSeconds"], Value::Null);
     expect_err(rt.create(st.mint(json!({"quotaPolicyId": null}))), 422, "QUOTA_POLICY_REQUIRED").await;
+    let body = st.mint(json!({"quotaPolicyId": null, "ttlSecond": 5}));
+    let e = expect_err(rt.create(body), 422, "VALIDATION_ERROR").await;
+    assert!(format!("{e:?}").contains("did you mean `ttlSeconds`"), "{e:?}");
+    // The app is looked up before the body is checked.
+    expect_err(rt.create(json!({"externalAppId": "nope", "deploymentId": 5})), 404, "NOT_FOUND").await;
     expect_err(rt.create(st.mint(json!({"quotaPolicyId": "nope"}))), 422, "QUOTA_POLICY_MISMATCH").await;
     expect_err(rt.create(st.mint(json!({"externalUserId": null}))), 422, "VALIDATION_ERROR").await;
     expect_err(rt.create(st.mint(json!({"channel": "fax"}))), 422, "VALIDATION_ERROR").await;
@@ -356,4 +362,30 @@ async fn newest_active_deployment(first: TestServer) {
     assert_eq!(token["deploymentId"], newer.as_str());
     let run = z.agents().start_run(agent_id, json!({"input": "x"})).json().await.unwrap();
     assert_eq!(run["deploymentId"], newer.as_str());
+}
+
+/// Binding a bound deployment again (E24) changes only the members sent; `null`
+/// removes the rate limit, which an absent member leaves as it is.
+async fn rebinding_changes_only_the_members_sent(s: TestServer) {
+    let z = s.zaby();
+    let st = setup(&z, "rebind", json!({}), json!({"rateLimitPerMinute": 5, "allowApprovals": true})).await;
+    let apps = z.external_apps();
+    let bind = |extra: Value| {
+        let mut body = json!({"deploymentId": st.deployment_id()});
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        apps.bind_deployment(st.app_id(), body)
+    };
+    let kept = bind(json!({"allowBrowserRuntime": true})).json().await.unwrap();
+    assert_eq!(kept["rateLimitPerMinute"], 5);
+    assert_eq!(kept["allowApprovals"], true);
+    assert_eq!(kept["allowBrowserRuntime"], true);
+    let cleared = bind(json!({"rateLimitPerMinute": null})).json().await.unwrap();
+    assert_eq!(cleared["rateLimitPerMinute"], Value::Null);
+    assert_eq!((&cleared["allowBrowserRuntime"], &cleared["allowApprovals"]), (&json!(true), &json!(true)));
+    assert_eq!(cleared["id"], kept["id"]);
+    expect_err(bind(json!({"rateLimitPerMinute": 0})), 422, "VALIDATION_ERROR").await;
+    expect_err(bind(json!({"rateLimitPerMinute": "5"})), 422, "VALIDATION_ERROR").await;
+    expect_err(bind(json!({"allowBrowserRuntime": null})), 422, "VALIDATION_ERROR").await;
 }

@@ -7,17 +7,17 @@ use serde_json::Value;
 
 use zaby::types::{
     self, AgentInput, AgentUpdateInput, AgentVersion, AttachKnowledgeBaseInput, AttachMcpToolInput, AttachSkillInput,
-    DeletedResponse, DeployInput, Deployment, KnowledgeBaseAttachment, McpToolAttachment, Provisioning, RedeployInput,
-    SkillAttachment,
+    DeletedResponse, DeployInput, Deployment, KnowledgeBaseAttachment, McpToolAttachment, PlaygroundRuntimeTokenInput,
+    Provisioning, RedeployInput, RuntimeTokenResponse, SkillAttachment,
 };
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Authed;
-use crate::http::extract::{Body, JsonBody, PathIds, QueryMap};
+use crate::http::extract::{Body, PathIds, QueryMap};
 use crate::http::handlers::wire;
 use crate::http::respond::Reply;
 use crate::services::managed::{apps, tokens};
-use crate::services::{Outcome, SharedCtx, agents, deployments};
+use crate::services::{SharedCtx, agents, deployments};
 
 /// A body for a route whose path names a resource: a malformed body (400, 413) is
 /// answered at once, before the path is looked up, while a 422 about its members is
@@ -140,21 +140,22 @@ pub async fn attach_skill(
     Ok(attached(agents::attach_skill(&ctx, &c, p.get("agentId"), after_path(input)?).await?))
 }
 
+/// E14 / E118: an unknown agent is a 404 before any 422 about the body.
 pub async fn playground_token(
     State(ctx): State<SharedCtx>,
     Authed(c): Authed,
     p: PathIds,
-    JsonBody(b): JsonBody,
-) -> ApiResult<Outcome> {
-    tokens::playground(&ctx, &c, p.get("agentId"), &b).await
+    input: Result<Body<PlaygroundRuntimeTokenInput>, ApiError>,
+) -> ApiResult<Reply<RuntimeTokenResponse>> {
+    wire::minted(tokens::playground(&ctx, &c, p.get("agentId"), after_path(input)?).await?)
 }
 
 pub async fn playground_token_default(
     State(ctx): State<SharedCtx>,
     Authed(c): Authed,
     p: PathIds,
-) -> ApiResult<Outcome> {
-    tokens::playground_default(&ctx, &c, p.get("agentId")).await
+) -> ApiResult<Reply<RuntimeTokenResponse>> {
+    Ok(Reply::Ok(wire::runtime_token(tokens::playground_default(&ctx, &c, p.get("agentId")).await?)?))
 }
 
 pub async fn list_external_apps(

@@ -3,20 +3,23 @@
 
 use axum::extract::State;
 
+use serde::de::DeserializeOwned;
 use serde_json::Value;
+use zaby::endpoints::EndpointId;
 use zaby::types::{
-    ExternalApp, ExternalAppInput, ExternalAppUpdateInput, FamilyRevocation, Grant, RevokeFamilyInput,
-    RevokeGrantInput, RuntimeTokenPolicy, RuntimeTokenPolicyInput, RuntimeTokenPolicyUpdateInput, TokenUsageReport,
+    BindDeploymentInput, DeploymentBinding, ExternalApp, ExternalAppInput, ExternalAppUpdateInput, FamilyRevocation,
+    Grant, RevokeFamilyInput, RevokeGrantInput, RotateRuntimeTokenInput, RuntimeTokenPolicy, RuntimeTokenPolicyInput,
+    RuntimeTokenPolicyUpdateInput, RuntimeTokenResponse, TokenUsageReport,
 };
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Authed;
-use crate::http::extract::{Body, JsonBody, PathIds, QueryMap};
+use crate::http::extract::{Body, JsonBody, PathIds, QueryMap, decode};
 use crate::http::handlers::agents::after_path;
 use crate::http::handlers::wire;
 use crate::http::respond::Reply;
+use crate::services::SharedCtx;
 use crate::services::managed::{apps, families, policies, token_usage, tokens};
-use crate::services::{Outcome, SharedCtx};
 use crate::util::clock::now_ms;
 
 pub async fn list_apps(
@@ -51,35 +54,66 @@ pub async fn update_app(
     Ok(Reply::Ok(wire::external_app(app)?))
 }
 
+/// E24: 201 for a new binding, 200 when an existing one was updated. An unknown app
+/// is a 404 before any 422.
 pub async fn bind(
     State(ctx): State<SharedCtx>,
     Authed(c): Authed,
     p: PathIds,
-    JsonBody(b): JsonBody,
-) -> ApiResult<Outcome> {
-    apps::bind(&ctx, &c, p.get("externalAppId"), &b).await
+    input: Result<Body<BindDeploymentInput>, ApiError>,
+) -> ApiResult<Reply<DeploymentBinding>> {
+    let (binding, created) = apps::bind(&ctx, &c, p.get("externalAppId"), after_path(input)?).await?;
+    let body = wire::deployment_binding(binding);
+    Ok(if created { Reply::Created(body) } else { Reply::Ok(body) })
 }
 
+/// The body of E25 or E26 as endpoint `id`'s input type. The SDKs move
+/// `externalAppId` out of the body into the path, while the catalogue's input type
+/// requires it: the path's value stands in when the body names none (the path is
+/// what the service uses).
+fn app_body<T: DeserializeOwned>(id: EndpointId, app_id: &str, mut body: Value) -> ApiResult<T> {
+    if let Some(map) = body.as_object_mut() {
+        map.entry("externalAppId").or_insert_with(|| app_id.into());
+    }
+    decode(id.as_str(), body)
+}
+
+/// E25. A missing or `null` `quotaPolicyId` is not a type error but its own 422
+/// (`QUOTA_POLICY_REQUIRED`, docs/api/runtime-tokens.md), which the service gives once
+/// the other members pass: it reaches the service as empty.
 pub async fn mint(
     State(ctx): State<SharedCtx>,
     Authed(c): Authed,
     p: PathIds,
-    JsonBody(b): JsonBody,
-) -> ApiResult<Outcome> {
-    tokens::mint(&ctx, &c, p.get("externalAppId"), &b).await
+    body: Result<JsonBody, ApiError>,
+) -> ApiResult<Reply<RuntimeTokenResponse>> {
+    let app_id = p.get("externalAppId");
+    let input = after_path(body.map(|JsonBody(b)| Body(b)))?.and_then(|mut b| {
+        if b.get("quotaPolicyId").is_none_or(Value::is_null) {
+            b["quotaPolicyId"] = "".into();
+        }
+        app_body(EndpointId::E25, app_id, b)
+    });
+    wire::minted(tokens::mint(&ctx, &c, app_id, input).await?)
 }
 
 pub async fn rotate_by_unique_id(
     State(ctx): State<SharedCtx>,
     Authed(c): Authed,
     p: PathIds,
-    JsonBody(b): JsonBody,
-) -> ApiResult<Outcome> {
-    tokens::rotate_by_unique_id(&ctx, &c, p.get("externalAppId"), &b).await
+    body: Result<JsonBody, ApiError>,
+) -> ApiResult<Reply<RuntimeTokenResponse>> {
+    let app_id = p.get("externalAppId");
+    let input = after_path(body.map(|JsonBody(b)| Body(b)))?.and_then(|b| app_body(EndpointId::E26, app_id, b));
+    wire::minted(tokens::rotate_by_unique_id(&ctx, &c, app_id, input).await?)
 }
 
-pub async fn rotate(State(ctx): State<SharedCtx>, Authed(c): Authed, JsonBody(b): JsonBody) -> ApiResult<Outcome> {
-    tokens::rotate(&ctx, &c, &b).await
+pub async fn rotate(
+    State(ctx): State<SharedCtx>,
+    Authed(c): Authed,
+    Body(input): Body<RotateRuntimeTokenInput>,
+) -> ApiResult<Reply<RuntimeTokenResponse>> {
+    wire::minted(tokens::rotate(&ctx, &c, input).await?)
 }
 
 pub async fn list_families(

@@ -6,37 +6,34 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, header};
 use tokio::sync::mpsc;
 
 use serde_json::Value;
+use zaby::endpoints::EndpointId;
 use zaby::types::{self, AgentRunInput, ApprovalDecisionInput, CancelRunInput, RunEventPage, RunStartInput};
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::{Authed, RuntimeAuthed};
-use crate::http::extract::{Body as Typed, JsonBody, PathIds, QueryMap};
+use crate::http::extract::{Body as Typed, JsonBody, PathIds, QueryMap, decode};
+use crate::http::handlers::agents::after_path;
 use crate::http::handlers::wire;
 use crate::http::respond::Reply;
+use crate::services::SharedCtx;
 use crate::services::runs::approvals::{self, Decider};
 use crate::services::runs::feedback::{self, Giver};
 use crate::services::runs::{self, Reader, StartBody, StartFrom, Started};
-use crate::services::{Outcome, SharedCtx};
 use crate::storage::runs as store;
 
 // ---- starts ----
 
 /// `RunStartResponse`: 201 for a new run, 200 with `idempotent-replayed` for the
 /// answer of an earlier start with the same `requestId`.
-fn started(s: Started) -> ApiResult<Response> {
+fn started(s: Started) -> ApiResult<Reply<types::RunStartResponse>> {
     let body = wire::run_start(s.run)?;
-    if !s.replayed {
-        return Ok(Reply::Created(body).into_response());
-    }
-    let mut resp = Reply::Ok(body).into_response();
-    resp.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
-    Ok(resp)
+    Ok(if s.replayed { Reply::Replayed(body) } else { Reply::Created(body) })
 }
 
 /// The bodies of agent starts are handed over checked-or-not (`Result`), so an
@@ -50,7 +47,7 @@ pub async fn test_run(
     Authed(c): Authed,
     p: PathIds,
     b: Result<Typed<AgentRunInput>, ApiError>,
-) -> ApiResult<Response> {
+) -> ApiResult<Reply<types::RunStartResponse>> {
     started(runs::start(&ctx, StartFrom::Test { caller: &c, agent_id: p.get("agentId") }, agent_body(b)).await?)
 }
 
@@ -59,7 +56,7 @@ pub async fn start_run(
     Authed(c): Authed,
     p: PathIds,
     b: Result<Typed<AgentRunInput>, ApiError>,
-) -> ApiResult<Response> {
+) -> ApiResult<Reply<types::RunStartResponse>> {
     started(runs::start(&ctx, StartFrom::Managed { caller: &c, agent_id: p.get("agentId") }, agent_body(b)).await?)
 }
 
@@ -67,7 +64,7 @@ pub async fn runtime_start(
     State(ctx): State<SharedCtx>,
     RuntimeAuthed(rc): RuntimeAuthed,
     Typed(b): Typed<RunStartInput>,
-) -> ApiResult<Response> {
+) -> ApiResult<Reply<types::RunStartResponse>> {
     started(runs::start(&ctx, StartFrom::Runtime(&rc), Ok(StartBody::Runtime(b))).await?)
 }
 
@@ -187,26 +184,57 @@ pub async fn runtime_reject(
 
 // ---- feedback and usage ----
 
+/// A feedback answer: 201 when recorded now, 200 with `idempotent-replayed` when it
+/// is the one an earlier request with the same `requestId` got.
+fn given(g: feedback::Given) -> ApiResult<Reply<types::Feedback>> {
+    let body = wire::feedback(g.feedback)?;
+    Ok(if g.replayed { Reply::Replayed(body) } else { Reply::Created(body) })
+}
+
+/// The body of E28 or E125, handed over checked-or-not so that an unknown run is a
+/// 404 first. `rating` also takes `"positive"` (5) and `"negative"` (1), aliases
+/// (docs/api/runtime-tokens.md) that the catalogue's `int` cannot say: they are read
+/// as those numbers before the typed check, so any other string is its 422.
+fn feedback_body(id: EndpointId, body: Result<JsonBody, ApiError>) -> ApiResult<ApiResult<types::FeedbackInput>> {
+    Ok(after_path(body.map(|JsonBody(b)| Typed(b)))?.and_then(|mut b| {
+        let alias = match b.get("rating").and_then(Value::as_str) {
+            Some("positive") => Some(5),
+            Some("negative") => Some(1),
+            _ => None,
+        };
+        if let Some(rating) = alias {
+            b["rating"] = rating.into();
+        }
+        decode(id.as_str(), b)
+    }))
+}
+
 pub async fn feedback(
     State(ctx): State<SharedCtx>,
     Authed(c): Authed,
     p: PathIds,
-    JsonBody(b): JsonBody,
-) -> ApiResult<Outcome> {
-    feedback::create(&ctx, Giver::Provisioning(&c), p.get("runId"), &b).await
+    body: Result<JsonBody, ApiError>,
+) -> ApiResult<Reply<types::Feedback>> {
+    let input = feedback_body(EndpointId::E28, body)?;
+    given(feedback::create(&ctx, Giver::Provisioning(&c), p.get("runId"), input).await?)
 }
 
 pub async fn runtime_feedback(
     State(ctx): State<SharedCtx>,
     RuntimeAuthed(rc): RuntimeAuthed,
     p: PathIds,
-    JsonBody(b): JsonBody,
-) -> ApiResult<Outcome> {
-    feedback::create(&ctx, Giver::Runtime(&rc), p.get("runId"), &b).await
+    body: Result<JsonBody, ApiError>,
+) -> ApiResult<Reply<types::Feedback>> {
+    let input = feedback_body(EndpointId::E125, body)?;
+    given(feedback::create(&ctx, Giver::Runtime(&rc), p.get("runId"), input).await?)
 }
 
-pub async fn usage(State(ctx): State<SharedCtx>, Authed(c): Authed, QueryMap(q): QueryMap) -> ApiResult<Outcome> {
-    runs::agent_usage::report(&ctx, &c, &q).await
+pub async fn usage(
+    State(ctx): State<SharedCtx>,
+    Authed(c): Authed,
+    QueryMap(q): QueryMap,
+) -> ApiResult<Reply<types::UsageReport>> {
+    Ok(Reply::Ok(wire::agent_usage(runs::agent_usage::report(&ctx, &c, &q).await?)))
 }
 
 // ---- SSE (E121) ----

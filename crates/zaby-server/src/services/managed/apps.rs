@@ -1,23 +1,24 @@
 //! External apps (E20–E24, E117) and deployment bindings.
 
 use serde_json::{Value, json};
-use zaby::types::{DeploymentStatus, ExternalAppInput, ExternalAppStatus, ExternalAppUpdateInput};
+use zaby::types::{BindDeploymentInput, DeploymentStatus, ExternalAppInput, ExternalAppStatus, ExternalAppUpdateInput};
 
 use crate::error::{ApiError, ApiResult};
 use crate::services::paging::{Query, enum_param, page_request, str_param};
-use crate::services::{Caller, Ctx, Outcome};
+use crate::services::{Caller, Ctx};
 use crate::storage::apps::{self as store, AppFilter, AppRow, BindingRow};
 use crate::storage::deployments;
 use crate::storage::page::Page;
 use crate::storage::sql::Conn;
-use crate::util::clock::{iso, now_ms};
+use crate::util::clock::now_ms;
 use crate::util::ids::new_id;
-use crate::util::input::{Fields, Problems, is_slug};
+use crate::util::input::{Problems, is_slug};
 
 const NAME_MAX: usize = 200;
 const SLUG_MAX: usize = 100;
 const ORIGIN_MAX: usize = 300;
 const TTL_MAX: i64 = 86_400;
+const RATE_MAX: i64 = 1_000_000;
 
 /// An origin is `scheme://host[:port]`: no path, query, fragment or trailing slash.
 fn is_origin(s: &str) -> bool {
@@ -226,77 +227,68 @@ pub async fn update(ctx: &Ctx, caller: &Caller, id: &str, input: ApiResult<Exter
     Ok(out)
 }
 
-pub fn render_binding(b: &BindingRow) -> Value {
-    json!({
-        "id": b.id,
-        "externalAppId": b.external_app_id,
-        "deploymentId": b.deployment_id,
-        "allowBrowserRuntime": b.allow_browser_runtime,
-        "allowServerRuntime": b.allow_server_runtime,
-        "allowApprovals": b.allow_approvals,
-        "rateLimitPerMinute": b.rate_limit_per_minute,
-        "metadata": b.metadata,
-        "createdAt": iso(b.created_at),
-        "updatedAt": iso(b.updated_at),
-    })
-}
-
-/// E24: binds (201) or updates an existing binding (200).
-pub async fn bind(ctx: &Ctx, caller: &Caller, app_id: &str, body: &Value) -> ApiResult<Outcome> {
+/// E24: binds (`created`) or updates an existing binding, where only the members
+/// sent change. The body is checked once the app is found.
+pub(crate) async fn bind(
+    ctx: &Ctx,
+    caller: &Caller,
+    app_id: &str,
+    input: ApiResult<BindDeploymentInput>,
+) -> ApiResult<(BindingRow, bool)> {
     let mut tx = ctx.db.write().await?;
     let app = load(tx.conn(), &caller.tenant_id, app_id).await?;
-    let mut f = Fields::new(body);
-    let deployment_id = f.req_str("deploymentId", 100);
-    let browser = f.opt_bool("allowBrowserRuntime");
-    let server = f.opt_bool("allowServerRuntime");
-    let approvals = f.opt_bool("allowApprovals");
-    let rate = f.patch_int("rateLimitPerMinute", 1, 1_000_000);
-    let metadata = f.opt_object("metadata");
-    f.finish()?;
-    let deployment_id = deployment_id.unwrap_or_default();
-    if deployments::get(tx.conn(), &caller.tenant_id, &deployment_id).await?.is_none() {
+    let input = input?;
+    let mut p = Problems::default();
+    p.text("deploymentId", &input.deployment_id, SLUG_MAX, false);
+    if let Some(Some(rate)) = input.rate_limit_per_minute {
+        p.range("rateLimitPerMinute", rate, 1, RATE_MAX);
+    }
+    p.finish()?;
+    if deployments::get(tx.conn(), &caller.tenant_id, &input.deployment_id).await?.is_none() {
         return Err(ApiError::invalid("deploymentId", "does not name a deployment of this tenant"));
     }
     let now = now_ms();
-    let existing = store::get_binding(tx.conn(), &app.id, &deployment_id).await?;
-    let (binding, created) = match existing {
+    let existing = store::get_binding(tx.conn(), &app.id, &input.deployment_id).await?;
+    let created = existing.is_none();
+    let binding = match existing {
         Some(mut b) => {
-            if let Some(v) = browser {
+            if let Some(v) = input.allow_browser_runtime {
                 b.allow_browser_runtime = v;
             }
-            if let Some(v) = server {
+            if let Some(v) = input.allow_server_runtime {
                 b.allow_server_runtime = v;
             }
-            if let Some(v) = approvals {
+            if let Some(v) = input.allow_approvals {
                 b.allow_approvals = v;
             }
-            b.rate_limit_per_minute = rate.apply(b.rate_limit_per_minute);
-            if let Some(m) = metadata {
-                b.metadata = m;
+            if let Some(rate) = input.rate_limit_per_minute {
+                b.rate_limit_per_minute = rate;
+            }
+            if let Some(m) = input.metadata {
+                b.metadata = Value::Object(m);
             }
             b.updated_at = now;
             store::update_binding(tx.conn(), &b).await?;
-            (b, false)
+            b
         }
         None => {
             let b = BindingRow {
                 id: new_id(),
                 tenant_id: caller.tenant_id.clone(),
                 external_app_id: app.id.clone(),
-                deployment_id,
-                allow_browser_runtime: browser.unwrap_or(false),
-                allow_server_runtime: server.unwrap_or(true),
-                allow_approvals: approvals.unwrap_or(false),
-                rate_limit_per_minute: rate.apply(None),
-                metadata: metadata.unwrap_or_else(|| json!({})),
+                deployment_id: input.deployment_id,
+                allow_browser_runtime: input.allow_browser_runtime.unwrap_or(false),
+                allow_server_runtime: input.allow_server_runtime.unwrap_or(true),
+                allow_approvals: input.allow_approvals.unwrap_or(false),
+                rate_limit_per_minute: input.rate_limit_per_minute.flatten(),
+                metadata: Value::Object(input.metadata.unwrap_or_default()),
                 created_at: now,
                 updated_at: now,
             };
             store::insert_binding(tx.conn(), &b).await?;
-            (b, true)
+            b
         }
     };
     tx.commit().await?;
-    let out = render_binding(&binding);
-    Ok(if created { Outcome::Created(out) } else { Outcome::Ok(out) })
+    Ok((binding, created))
 }

@@ -1,33 +1,62 @@
 //! Runtime tokens: minting (E25), rotation (E26, E27) and playground tokens
 //! (E14, E15, E118). Each token is an HS256 JWT whose `sub` is a grant.
 
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use zaby::types::{
+    PlaygroundRuntimeTokenInput, RotateByUniqueIdInput, RotateRuntimeTokenInput, RuntimeScope, RuntimeTokenChannel,
+    RuntimeTokenCreateInput,
+};
 
 use crate::error::{ApiError, ApiResult};
-use crate::services::idempotency::{self, Operation, Owner, Scope};
-use crate::services::{Caller, Ctx, Outcome};
+use crate::services::idempotency::{self, IdemKey, Operation, Owner, Scope};
+use crate::services::{Caller, Ctx};
 use crate::storage::apps::{self as app_store, AppRow, BindingRow};
 use crate::storage::deployments::{self as dep_store, DeploymentRow};
 use crate::storage::policies::{self as policy_store, PolicyRow};
 use crate::storage::sql::Conn;
 use crate::storage::tokens::{self as store, FamilyRow, GrantRow};
-use crate::util::clock::{iso, now_ms};
+use crate::util::clock::now_ms;
 use crate::util::crypto::sha256_hex;
 use crate::util::ids::{new_id, random_hex};
-use crate::util::input::Fields;
+use crate::util::input::Problems;
 
-pub const RUNTIME_SCOPES: &[&str] = &[
-    "managed-agents:runtime:run",
-    "managed-agents:runtime:stream",
-    "managed-agents:runtime:feedback",
-    "managed-agents:runtime:approve",
-];
-pub const CHANNELS: &[&str] = &["web", "mobile", "server", "support", "embedded"];
 const DEFAULT_TTL: i64 = 600;
 const DEFAULT_ROTATE_BEFORE: i64 = 60;
+const ID_MAX: usize = 100;
+const USER_MAX: usize = 500;
+const TTL_MAX: i64 = 86_400;
 
-/// The end user a token is minted for. Only the hash of `uniqueId` is kept.
-#[derive(Debug, Clone, Default)]
+/// A token as issued: the grant it stands for, the signed JWT and the rotation hint
+/// (the wire's `RuntimeTokenResponse`).
+pub(crate) struct Issued {
+    pub(crate) token: String,
+    pub(crate) grant: GrantRow,
+    pub(crate) rotate_after_seconds: Option<i64>,
+}
+
+/// An issued token, and whether it is the replay of the one an earlier request with
+/// the same `requestId` got (docs/idempotency.md: the same token again).
+pub(crate) struct Minted {
+    pub(crate) issued: Issued,
+    pub(crate) replayed: bool,
+}
+
+/// What an idempotency record keeps of an issued token: enough to answer the same
+/// token again. The names are those of `RuntimeTokenResponse`, so a record written
+/// before tokens were typed (the whole answer) reads the same.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Record {
+    grant_id: String,
+    token: String,
+    rotate_after_seconds: Option<i64>,
+}
+
+/// The end user a token is minted for, kept in the grant's document. Only the hash
+/// of `uniqueId` is kept.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct EndUser {
     unique_id_hash: Option<String>,
     external_user_id: Option<String>,
@@ -38,7 +67,18 @@ struct EndUser {
     locale: Option<String>,
     timezone: Option<String>,
     dpop_jkt: Option<String>,
-    metadata: Value,
+    #[serde(default)]
+    metadata: Map<String, Value>,
+}
+
+/// The grant's document: the end user and what was asked for (reused by rotation).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct GrantDoc<'a> {
+    #[serde(flatten)]
+    end_user: &'a EndUser,
+    requested_ttl_seconds: Option<i64>,
+    requested_max_uses: Option<i64>,
 }
 
 impl EndUser {
@@ -55,87 +95,153 @@ impl EndUser {
         self.external_session_id.clone().or_else(|| self.external_conversation_id.clone()).unwrap_or_default()
     }
 
+    /// The end user of an earlier grant; a document that does not read as one gives
+    /// an anonymous user rather than failing a rotation.
     fn from_grant(doc: &Value) -> Self {
-        let s = |k: &str| doc[k].as_str().map(str::to_string);
-        EndUser {
-            unique_id_hash: s("uniqueIdHash"),
-            external_user_id: s("externalUserId"),
-            external_session_id: s("externalSessionId"),
-            external_conversation_id: s("externalConversationId"),
-            display_name: s("displayName"),
-            email_hash: s("emailHash"),
-            locale: s("locale"),
-            timezone: s("timezone"),
-            dpop_jkt: s("dpopJkt"),
-            metadata: doc.get("metadata").cloned().unwrap_or_else(|| json!({})),
-        }
+        serde_json::from_value(doc.clone()).unwrap_or_default()
     }
 }
 
-/// Parsed mint body (E25, E14, E118).
+/// A mint body (E25, E14, E118) once checked.
 struct MintInput {
     deployment_id: String,
-    quota_policy_id: Option<String>,
     end_user: EndUser,
-    channel: Option<String>,
+    channel: Option<RuntimeTokenChannel>,
     token_family_id: Option<String>,
     scopes: Option<Vec<String>>,
     ttl_seconds: Option<i64>,
     max_uses: Option<i64>,
 }
 
-fn parse_scopes(f: &mut Fields) -> Option<Vec<String>> {
-    let scopes = f.opt_str_list("scopes", 100)?;
-    if scopes.is_empty() {
-        f.error("scopes", "must name at least one scope");
-    }
-    for (i, s) in scopes.iter().enumerate() {
-        if !RUNTIME_SCOPES.contains(&s.as_str()) {
-            f.error(&format!("scopes.{i}"), format!("must be one of {}", RUNTIME_SCOPES.join(", ")));
-        }
-    }
-    let mut unique = scopes;
-    unique.dedup();
-    Some(unique)
+/// E25's body as a playground body and its `quotaPolicyId` (empty when not given):
+/// the two share every other member (`PlaygroundRuntimeTokenInput` is
+/// `RuntimeTokenCreateInput` without `externalAppId` and `quotaPolicyId`).
+fn split_create(i: RuntimeTokenCreateInput) -> (String, PlaygroundRuntimeTokenInput) {
+    let playground = PlaygroundRuntimeTokenInput {
+        deployment_id: i.deployment_id,
+        unique_id: i.unique_id,
+        external_user_id: i.external_user_id,
+        external_session_id: i.external_session_id,
+        external_conversation_id: i.external_conversation_id,
+        display_name: i.display_name,
+        email_hash: i.email_hash,
+        locale: i.locale,
+        timezone: i.timezone,
+        channel: i.channel,
+        token_family_id: i.token_family_id,
+        dpop_jkt: i.dpop_jkt,
+        metadata: i.metadata,
+        scopes: i.scopes,
+        ttl_seconds: i.ttl_seconds,
+        max_uses: i.max_uses,
+        request_id: i.request_id,
+        extra: i.extra,
+    };
+    (i.quota_policy_id, playground)
 }
 
-fn parse_mint(body: &Value) -> ApiResult<MintInput> {
-    let mut f = Fields::new(body);
-    let deployment_id = f.req_str("deploymentId", 100);
-    let quota_policy_id = f.opt_str("quotaPolicyId", 100);
-    let unique_id = f.opt_str("uniqueId", 500);
-    let external_user_id = f.opt_str("externalUserId", 500);
-    if unique_id.is_none() && external_user_id.is_none() && !f.has_errors_for(&["uniqueId", "externalUserId"]) {
-        f.error("externalUserId", "is required when uniqueId is absent");
+/// What the catalogue cannot say about a mint body: lengths, ranges, one of
+/// `uniqueId` / `externalUserId`, a non-empty scope list.
+fn check_mint(p: &mut Problems, i: PlaygroundRuntimeTokenInput) -> MintInput {
+    p.text("deploymentId", &i.deployment_id, ID_MAX, false);
+    for (field, value) in [("uniqueId", &i.unique_id), ("externalUserId", &i.external_user_id)] {
+        if let Some(v) = value {
+            p.text(field, v, USER_MAX, false);
+        }
     }
-    let end_user = EndUser {
-        unique_id_hash: unique_id.as_deref().map(sha256_hex),
-        external_user_id,
-        external_session_id: f.opt_text("externalSessionId", 500),
-        external_conversation_id: f.opt_text("externalConversationId", 500),
-        display_name: f.opt_text("displayName", 500),
-        email_hash: f.opt_text("emailHash", 500),
-        locale: f.opt_text("locale", 100),
-        timezone: f.opt_text("timezone", 100),
-        dpop_jkt: f.opt_text("dpopJkt", 500),
-        metadata: f.opt_object("metadata").unwrap_or_else(|| json!({})),
+    if i.unique_id.is_none() && i.external_user_id.is_none() {
+        p.add("externalUserId", "is required when uniqueId is absent");
+    }
+    for (field, value, max) in [
+        ("externalSessionId", &i.external_session_id, USER_MAX),
+        ("externalConversationId", &i.external_conversation_id, USER_MAX),
+        ("displayName", &i.display_name, USER_MAX),
+        ("emailHash", &i.email_hash, USER_MAX),
+        ("locale", &i.locale, ID_MAX),
+        ("timezone", &i.timezone, ID_MAX),
+        ("dpopJkt", &i.dpop_jkt, USER_MAX),
+    ] {
+        if let Some(v) = value {
+            p.text(field, v, max, true);
+        }
+    }
+    if let Some(id) = &i.token_family_id {
+        p.text("tokenFamilyId", id, ID_MAX, false);
+    }
+    if i.scopes.as_ref().is_some_and(Vec::is_empty) {
+        p.add("scopes", "must name at least one scope");
+    }
+    if let Some(ttl) = i.ttl_seconds {
+        p.range("ttlSeconds", ttl, 1, TTL_MAX);
+    }
+    if let Some(uses) = i.max_uses {
+        p.range("maxUses", uses, 1, i64::MAX / 2);
+    }
+    MintInput {
+        end_user: EndUser {
+            unique_id_hash: i.unique_id.as_deref().map(sha256_hex),
+            external_user_id: i.external_user_id,
+            external_session_id: i.external_session_id,
+            external_conversation_id: i.external_conversation_id,
+            display_name: i.display_name,
+            email_hash: i.email_hash,
+            locale: i.locale,
+            timezone: i.timezone,
+            dpop_jkt: i.dpop_jkt,
+            metadata: i.metadata.unwrap_or_default(),
+        },
+        deployment_id: i.deployment_id,
+        channel: i.channel,
+        token_family_id: i.token_family_id,
+        scopes: i.scopes.map(|s| unique_scopes(&s)),
+        ttl_seconds: i.ttl_seconds,
+        max_uses: i.max_uses,
+    }
+}
+
+/// The scopes in the order given, each once.
+fn unique_scopes(scopes: &[RuntimeScope]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(scopes.len());
+    for s in scopes {
+        if !out.iter().any(|o| o == s.as_str()) {
+            out.push(s.as_str().to_string());
+        }
+    }
+    out
+}
+
+fn all_scopes() -> Vec<String> {
+    RuntimeScope::VALUES.iter().map(|s| s.to_string()).collect()
+}
+
+/// The input as JSON, which the idempotency key fingerprints.
+fn fingerprint<T: Serialize>(input: &T) -> ApiResult<Value> {
+    serde_json::to_value(input)
+        .map_err(|e| ApiError::internal("the token body could not be read back").with_cause(e.to_string()))
+}
+
+/// The token an earlier request with the same key got, or `None` for a new request.
+async fn replay(ctx: &Ctx, conn: &mut Conn, tenant_id: &str, idem: &Option<IdemKey>) -> ApiResult<Option<Minted>> {
+    let Some(stored) = idempotency::claim(conn, idem, ctx.settings.idempotency_ttl_s).await? else {
+        return Ok(None);
     };
-    let channel = f.opt_enum("channel", CHANNELS);
-    let token_family_id = f.opt_str("tokenFamilyId", 100);
-    let scopes = parse_scopes(&mut f);
-    let ttl_seconds = f.opt_int("ttlSeconds", 1, 86_400);
-    let max_uses = f.opt_int("maxUses", 1, i64::MAX / 2);
-    f.finish()?;
-    Ok(MintInput {
-        deployment_id: deployment_id.unwrap_or_default(),
-        quota_policy_id,
-        end_user,
-        channel,
-        token_family_id,
-        scopes,
-        ttl_seconds,
-        max_uses,
-    })
+    let unreadable = |e: String| ApiError::internal("a stored token answer could not be read").with_cause(e);
+    let record: Record = serde_json::from_value(stored).map_err(|e| unreadable(e.to_string()))?;
+    let grant = store::get_grant(conn, tenant_id, &record.grant_id)
+        .await?
+        .ok_or_else(|| unreadable(format!("grant {} is gone", record.grant_id)))?;
+    let issued = Issued { token: record.token, grant, rotate_after_seconds: record.rotate_after_seconds };
+    Ok(Some(Minted { issued, replayed: true }))
+}
+
+/// Records the issued token under the key, in the transaction that issued it.
+async fn remember(conn: &mut Conn, idem: &Option<IdemKey>, issued: &Issued) -> ApiResult<()> {
+    let record = Record {
+        grant_id: issued.grant.id.clone(),
+        token: issued.token.clone(),
+        rotate_after_seconds: issued.rotate_after_seconds,
+    };
+    idempotency::complete(conn, idem, 201, &fingerprint(&record)?).await
 }
 
 /// What a new grant is made of.
@@ -155,9 +261,8 @@ struct Issue<'a> {
     requested_max_uses: Option<i64>,
 }
 
-/// Creates the family (if needed), session and grant, signs the token, and
-/// returns the `RuntimeTokenResponse`.
-async fn issue(ctx: &Ctx, conn: &mut Conn, spec: Issue<'_>) -> ApiResult<Value> {
+/// Creates the family (if needed), session and grant, and signs the token.
+async fn issue(ctx: &Ctx, conn: &mut Conn, spec: Issue<'_>) -> ApiResult<Issued> {
     let now = now_ms();
     let app_key = spec.app.map(|a| a.id.clone()).unwrap_or_default();
     let user_key = spec.end_user.user_key();
@@ -198,32 +303,31 @@ async fn issue(ctx: &Ctx, conn: &mut Conn, spec: Issue<'_>) -> ApiResult<Value> 
             .await?
         }
     };
-    let eu = &spec.end_user;
+    let doc = GrantDoc {
+        end_user: &spec.end_user,
+        requested_ttl_seconds: spec.requested_ttl,
+        requested_max_uses: spec.requested_max_uses,
+    };
     let grant = GrantRow {
         id: new_id(),
         tenant_id: spec.tenant_id.to_string(),
-        family_id: family_id.clone(),
+        family_id,
         external_app_id: spec.app.map(|a| a.id.clone()),
         deployment_id: spec.deployment_id.to_string(),
         policy_id: spec.policy.map(|p| p.id.clone()),
-        session_id: session_id.clone(),
-        channel: spec.channel.clone(),
-        scopes: spec.scopes.clone(),
+        session_id,
+        channel: spec.channel,
+        scopes: spec.scopes,
         max_uses: spec.max_uses,
         used_count: 0,
         expires_at: now + spec.ttl_seconds * 1000,
-        doc: json!({
-            "uniqueIdHash": eu.unique_id_hash, "externalUserId": eu.external_user_id,
-            "externalSessionId": eu.external_session_id, "externalConversationId": eu.external_conversation_id,
-            "displayName": eu.display_name, "emailHash": eu.email_hash, "locale": eu.locale,
-            "timezone": eu.timezone, "dpopJkt": eu.dpop_jkt, "metadata": eu.metadata,
-            "requestedTtlSeconds": spec.requested_ttl, "requestedMaxUses": spec.requested_max_uses,
-        }),
+        doc: fingerprint(&doc)?,
         created_at: now,
         revoked_at: None,
         revoke_reason: None,
     };
     store::insert_grant(conn, &grant).await?;
+    // The JWT's claims (docs/authentication.md), not an API object.
     let claims = json!({
         "iss": crate::services::auth::ISSUER,
         "sub": grant.id,
@@ -231,35 +335,21 @@ async fn issue(ctx: &Ctx, conn: &mut Conn, spec: Issue<'_>) -> ApiResult<Value> 
         "iat": now / 1000,
         "exp": grant.expires_at / 1000,
         "ten": grant.tenant_id,
-        "fam": family_id,
+        "fam": grant.family_id,
         "app": grant.external_app_id,
         "dep": grant.deployment_id,
-        "ses": session_id,
+        "ses": grant.session_id,
         "chn": grant.channel,
         "scp": grant.scopes,
     });
     let token = ctx.signer.sign(&claims).await?;
-    let rotate_after = spec.policy.and_then(|p| {
+    let rotate_after_seconds = spec.policy.and_then(|p| {
         (p.doc["autoRotateEnabled"] == true).then(|| {
             let before = p.int("rotateBeforeExpirySeconds").unwrap_or(DEFAULT_ROTATE_BEFORE);
             (spec.ttl_seconds - before).max(0)
         })
     });
-    Ok(json!({
-        "token": token,
-        "tokenType": "Bearer",
-        "expiresAt": iso(grant.expires_at),
-        "scopes": grant.scopes,
-        "grantId": grant.id,
-        "tokenFamilyId": family_id,
-        "quotaPolicyId": grant.policy_id,
-        "uniqueIdHash": eu.unique_id_hash,
-        "rotateAfterSeconds": rotate_after,
-        "remainingUses": grant.max_uses,
-        "agentSessionId": session_id,
-        "externalAppId": grant.external_app_id,
-        "deploymentId": grant.deployment_id,
-    }))
+    Ok(Issued { token, grant, rotate_after_seconds })
 }
 
 /// Deployments that tokens may be minted for (`docs/api/runtime-tokens.md`).
@@ -385,18 +475,35 @@ fn scope_of<'a>(caller: &'a Caller, operation: Operation, resource: &'a str) -> 
     Scope { owner: Owner::Tenant(&caller.tenant_id), operation, resource }
 }
 
-/// E25.
-pub async fn mint(ctx: &Ctx, caller: &Caller, app_id: &str, body: &Value) -> ApiResult<Outcome> {
+fn channel_or_server(channel: Option<RuntimeTokenChannel>) -> String {
+    channel.unwrap_or(RuntimeTokenChannel::Server).as_str().to_string()
+}
+
+/// E25. The body is checked once the app is found (an unknown app is a 404 whatever
+/// the body holds); an empty `quotaPolicyId` is one not given.
+pub(crate) async fn mint(
+    ctx: &Ctx,
+    caller: &Caller,
+    app_id: &str,
+    input: ApiResult<RuntimeTokenCreateInput>,
+) -> ApiResult<Minted> {
     let mut tx = ctx.db.write().await?;
     let app = super::apps::load(tx.conn(), &caller.tenant_id, app_id).await?;
-    let idem = idempotency::key(scope_of(caller, Operation::MintToken, app_id), body)?;
-    if let Some(replay) = idempotency::claim(tx.conn(), &idem, ctx.settings.idempotency_ttl_s).await? {
-        return Ok(replay);
+    let input = input?;
+    let idem = idempotency::key(scope_of(caller, Operation::MintToken, app_id), &fingerprint(&input)?)?;
+    if let Some(replayed) = replay(ctx, tx.conn(), &caller.tenant_id, &idem).await? {
+        return Ok(replayed);
     }
-    let input = parse_mint(body)?;
-    let Some(policy_id) = input.quota_policy_id.clone() else {
+    let (policy_id, input) = split_create(input);
+    let mut p = Problems::default();
+    if !policy_id.is_empty() {
+        p.text("quotaPolicyId", &policy_id, ID_MAX, false);
+    }
+    let input = check_mint(&mut p, input);
+    p.finish()?;
+    if policy_id.is_empty() {
         return Err(ApiError::unprocessable("QUOTA_POLICY_REQUIRED", "quotaPolicyId", "is required"));
-    };
+    }
     let deployment = load_deployment_ref(tx.conn(), &caller.tenant_id, &input.deployment_id).await?;
     let binding = load_binding(tx.conn(), &app, &deployment.id).await?;
     let policy = load_policy(tx.conn(), &caller.tenant_id, &policy_id, &app.id, &deployment.id).await?;
@@ -406,9 +513,9 @@ pub async fn mint(ctx: &Ctx, caller: &Caller, app_id: &str, body: &Value) -> Api
     }
     check_app_active(&app)?;
     check_mintable(&deployment)?;
-    let channel = input.channel.clone().unwrap_or_else(|| "server".into());
+    let channel = channel_or_server(input.channel);
     check_channel(&binding, &channel)?;
-    let out = issue(
+    let issued = issue(
         ctx,
         tx.conn(),
         Issue {
@@ -428,24 +535,28 @@ pub async fn mint(ctx: &Ctx, caller: &Caller, app_id: &str, body: &Value) -> Api
         },
     )
     .await?;
-    idempotency::complete(tx.conn(), &idem, 201, &out).await?;
+    remember(tx.conn(), &idem, &issued).await?;
     tx.commit().await?;
-    Ok(Outcome::Created(out))
+    Ok(Minted { issued, replayed: false })
 }
 
-fn all_scopes() -> Vec<String> {
-    RUNTIME_SCOPES.iter().map(|s| s.to_string()).collect()
-}
-
-/// E14 / E118.
-pub async fn playground(ctx: &Ctx, caller: &Caller, agent_id: &str, body: &Value) -> ApiResult<Outcome> {
+/// E14 / E118: the body is checked once the agent is found.
+pub(crate) async fn playground(
+    ctx: &Ctx,
+    caller: &Caller,
+    agent_id: &str,
+    input: ApiResult<PlaygroundRuntimeTokenInput>,
+) -> ApiResult<Minted> {
     let mut tx = ctx.db.write().await?;
     let agent = crate::services::agents::load(tx.conn(), &caller.tenant_id, agent_id).await?;
-    let idem = idempotency::key(scope_of(caller, Operation::MintPlaygroundToken, agent_id), body)?;
-    if let Some(replay) = idempotency::claim(tx.conn(), &idem, ctx.settings.idempotency_ttl_s).await? {
-        return Ok(replay);
+    let input = input?;
+    let idem = idempotency::key(scope_of(caller, Operation::MintPlaygroundToken, agent_id), &fingerprint(&input)?)?;
+    if let Some(replayed) = replay(ctx, tx.conn(), &caller.tenant_id, &idem).await? {
+        return Ok(replayed);
     }
-    let input = parse_mint(body)?;
+    let mut p = Problems::default();
+    let input = check_mint(&mut p, input);
+    p.finish()?;
     let deployment = load_deployment_ref(tx.conn(), &caller.tenant_id, &input.deployment_id).await?;
     if deployment.agent_id != agent.id {
         return Err(ApiError::invalid("deploymentId", "is not a deployment of this agent"));
@@ -455,7 +566,7 @@ pub async fn playground(ctx: &Ctx, caller: &Caller, agent_id: &str, body: &Value
     }
     check_mintable(&deployment)?;
     let ttl = input.ttl_seconds.unwrap_or(DEFAULT_TTL);
-    let out = issue(
+    let issued = issue(
         ctx,
         tx.conn(),
         Issue {
@@ -466,7 +577,7 @@ pub async fn playground(ctx: &Ctx, caller: &Caller, agent_id: &str, body: &Value
             family_id: input.token_family_id,
             session_id: None,
             end_user: input.end_user,
-            channel: input.channel.unwrap_or_else(|| "server".into()),
+            channel: channel_or_server(input.channel),
             scopes: input.scopes.unwrap_or_else(all_scopes),
             ttl_seconds: ttl,
             max_uses: input.max_uses,
@@ -475,17 +586,17 @@ pub async fn playground(ctx: &Ctx, caller: &Caller, agent_id: &str, body: &Value
         },
     )
     .await?;
-    idempotency::complete(tx.conn(), &idem, 201, &out).await?;
+    remember(tx.conn(), &idem, &issued).await?;
     tx.commit().await?;
-    Ok(Outcome::Created(out))
+    Ok(Minted { issued, replayed: false })
 }
 
 /// E15: a playground token for the newest ACTIVE deployment and a generated user.
-pub async fn playground_default(ctx: &Ctx, caller: &Caller, agent_id: &str) -> ApiResult<Outcome> {
+pub(crate) async fn playground_default(ctx: &Ctx, caller: &Caller, agent_id: &str) -> ApiResult<Issued> {
     let mut tx = ctx.db.write().await?;
     let agent = crate::services::agents::load(tx.conn(), &caller.tenant_id, agent_id).await?;
     let deployment = crate::services::deployments::newest_active(tx.conn(), &caller.tenant_id, &agent.id).await?;
-    let out = issue(
+    let issued = issue(
         ctx,
         tx.conn(),
         Issue {
@@ -495,12 +606,8 @@ pub async fn playground_default(ctx: &Ctx, caller: &Caller, agent_id: &str) -> A
             policy: None,
             family_id: None,
             session_id: None,
-            end_user: EndUser {
-                external_user_id: Some(format!("playground-{}", random_hex(4))),
-                metadata: json!({}),
-                ..Default::default()
-            },
-            channel: "server".into(),
+            end_user: EndUser { external_user_id: Some(format!("playground-{}", random_hex(4))), ..Default::default() },
+            channel: channel_or_server(None),
             scopes: all_scopes(),
             ttl_seconds: DEFAULT_TTL,
             max_uses: None,
@@ -510,22 +617,21 @@ pub async fn playground_default(ctx: &Ctx, caller: &Caller, agent_id: &str) -> A
     )
     .await?;
     tx.commit().await?;
-    Ok(Outcome::Ok(out))
+    Ok(issued)
 }
 
 /// E27: successor of a token in the same family; the previous grant is revoked.
-pub async fn rotate(ctx: &Ctx, caller: &Caller, body: &Value) -> ApiResult<Outcome> {
+pub(crate) async fn rotate(ctx: &Ctx, caller: &Caller, input: RotateRuntimeTokenInput) -> ApiResult<Minted> {
     let mut tx = ctx.db.write().await?;
-    let idem = idempotency::key(scope_of(caller, Operation::RotateToken, ""), body)?;
-    if let Some(replay) = idempotency::claim(tx.conn(), &idem, ctx.settings.idempotency_ttl_s).await? {
-        return Ok(replay);
+    let idem = idempotency::key(scope_of(caller, Operation::RotateToken, ""), &fingerprint(&input)?)?;
+    if let Some(replayed) = replay(ctx, tx.conn(), &caller.tenant_id, &idem).await? {
+        return Ok(replayed);
     }
-    let mut f = Fields::new(body);
-    let previous = f.req_str("previousToken", 8192);
-    f.finish()?;
-    let previous = previous.unwrap_or_default();
+    let mut p = Problems::default();
+    p.text("previousToken", &input.previous_token, 8192, false);
+    p.finish()?;
     let unknown = || ApiError::unauthorized("previousToken was not issued by this server");
-    let claims = ctx.signer.verify(&previous).await?.ok_or_else(unknown)?;
+    let claims = ctx.signer.verify(&input.previous_token).await?.ok_or_else(unknown)?;
     if claims["ten"].as_str() != Some(caller.tenant_id.as_str()) {
         return Err(unknown());
     }
@@ -563,7 +669,7 @@ pub async fn rotate(ctx: &Ctx, caller: &Caller, body: &Value) -> ApiResult<Outco
         check_channel(b, &old.channel)?;
     }
     store::revoke_grant(tx.conn(), &caller.tenant_id, &old.id, Some("rotated"), now_ms()).await?;
-    let out = issue(
+    let issued = issue(
         ctx,
         tx.conn(),
         Issue {
@@ -583,9 +689,9 @@ pub async fn rotate(ctx: &Ctx, caller: &Caller, body: &Value) -> ApiResult<Outco
         },
     )
     .await?;
-    idempotency::complete(tx.conn(), &idem, 201, &out).await?;
+    remember(tx.conn(), &idem, &issued).await?;
     tx.commit().await?;
-    Ok(Outcome::Created(out))
+    Ok(Minted { issued, replayed: false })
 }
 
 fn revoked() -> ApiError {
@@ -596,24 +702,34 @@ fn revoked() -> ApiError {
     )
 }
 
-/// E26: rotate from the app's side by end-user `uniqueId`.
-pub async fn rotate_by_unique_id(ctx: &Ctx, caller: &Caller, app_id: &str, body: &Value) -> ApiResult<Outcome> {
+/// E26: rotate from the app's side by end-user `uniqueId`. The body is checked once
+/// the app is found.
+pub(crate) async fn rotate_by_unique_id(
+    ctx: &Ctx,
+    caller: &Caller,
+    app_id: &str,
+    input: ApiResult<RotateByUniqueIdInput>,
+) -> ApiResult<Minted> {
     let mut tx = ctx.db.write().await?;
     let app = super::apps::load(tx.conn(), &caller.tenant_id, app_id).await?;
-    let idem = idempotency::key(scope_of(caller, Operation::RotateTokenByUniqueId, app_id), body)?;
-    if let Some(replay) = idempotency::claim(tx.conn(), &idem, ctx.settings.idempotency_ttl_s).await? {
-        return Ok(replay);
+    let input = input?;
+    let idem = idempotency::key(scope_of(caller, Operation::RotateTokenByUniqueId, app_id), &fingerprint(&input)?)?;
+    if let Some(replayed) = replay(ctx, tx.conn(), &caller.tenant_id, &idem).await? {
+        return Ok(replayed);
     }
-    let mut f = Fields::new(body);
-    let deployment_id = f.req_str("deploymentId", 100);
-    let unique_id = f.req_str("uniqueId", 500);
-    let family_id = f.opt_str("tokenFamilyId", 100);
-    let policy_id = f.opt_str("quotaPolicyId", 100);
-    f.finish()?;
-    let deployment = load_deployment_ref(tx.conn(), &caller.tenant_id, &deployment_id.unwrap_or_default()).await?;
+    let mut p = Problems::default();
+    p.text("deploymentId", &input.deployment_id, ID_MAX, false);
+    p.text("uniqueId", &input.unique_id, USER_MAX, false);
+    for (field, value) in [("tokenFamilyId", &input.token_family_id), ("quotaPolicyId", &input.quota_policy_id)] {
+        if let Some(v) = value {
+            p.text(field, v, ID_MAX, false);
+        }
+    }
+    p.finish()?;
+    let deployment = load_deployment_ref(tx.conn(), &caller.tenant_id, &input.deployment_id).await?;
     let binding = load_binding(tx.conn(), &app, &deployment.id).await?;
-    let unique_hash = sha256_hex(&unique_id.unwrap_or_default());
-    let family = match &family_id {
+    let unique_hash = sha256_hex(&input.unique_id);
+    let family = match &input.token_family_id {
         Some(fid) => Some(check_family(tx.conn(), &caller.tenant_id, fid, &app.id, &deployment.id).await?),
         None => {
             store::active_family(tx.conn(), &caller.tenant_id, &app.id, &deployment.id, &format!("u:{unique_hash}"))
@@ -624,7 +740,7 @@ pub async fn rotate_by_unique_id(ctx: &Ctx, caller: &Caller, app_id: &str, body:
         Some(fam) => store::newest_grant_of_family(tx.conn(), &fam.id).await?,
         None => None,
     };
-    let Some(policy_id) = policy_id.or_else(|| newest.as_ref().and_then(|g| g.policy_id.clone())) else {
+    let Some(policy_id) = input.quota_policy_id.or_else(|| newest.as_ref().and_then(|g| g.policy_id.clone())) else {
         return Err(ApiError::unprocessable(
             "QUOTA_POLICY_REQUIRED",
             "quotaPolicyId",
@@ -632,15 +748,12 @@ pub async fn rotate_by_unique_id(ctx: &Ctx, caller: &Caller, app_id: &str, body:
         ));
     };
     let policy = load_policy(tx.conn(), &caller.tenant_id, &policy_id, &app.id, &deployment.id).await?;
-    let mut end_user = newest
-        .as_ref()
-        .map(|g| EndUser::from_grant(&g.doc))
-        .unwrap_or_else(|| EndUser { metadata: json!({}), ..Default::default() });
+    let mut end_user = newest.as_ref().map(|g| EndUser::from_grant(&g.doc)).unwrap_or_default();
     end_user.unique_id_hash = Some(unique_hash);
     let requested_ttl = newest.as_ref().and_then(|g| g.doc["requestedTtlSeconds"].as_i64());
     let requested_uses = newest.as_ref().and_then(|g| g.doc["requestedMaxUses"].as_i64());
     let (ttl, max_uses) = limits(requested_ttl, requested_uses, &policy, &app, true)?;
-    let channel = newest.as_ref().map(|g| g.channel.clone()).unwrap_or_else(|| "server".into());
+    let channel = newest.as_ref().map(|g| g.channel.clone()).unwrap_or_else(|| channel_or_server(None));
     let scopes = newest.as_ref().map(|g| g.scopes.clone()).unwrap_or_else(all_scopes);
     check_app_active(&app)?;
     check_mintable(&deployment)?;
@@ -648,7 +761,7 @@ pub async fn rotate_by_unique_id(ctx: &Ctx, caller: &Caller, app_id: &str, body:
     if let Some(fam) = &family {
         store::revoke_family_grants(tx.conn(), &fam.id, "rotated", now_ms()).await?;
     }
-    let out = issue(
+    let issued = issue(
         ctx,
         tx.conn(),
         Issue {
@@ -668,7 +781,7 @@ pub async fn rotate_by_unique_id(ctx: &Ctx, caller: &Caller, app_id: &str, body:
         },
     )
     .await?;
-    idempotency::complete(tx.conn(), &idem, 201, &out).await?;
+    remember(tx.conn(), &idem, &issued).await?;
     tx.commit().await?;
-    Ok(Outcome::Created(out))
+    Ok(Minted { issued, replayed: false })
 }

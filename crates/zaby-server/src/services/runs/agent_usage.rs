@@ -1,18 +1,25 @@
 //! The agent usage report (E40) from stored runs and feedback, with the arithmetic
 //! of `zaby_analytics`.
 
-use serde_json::json;
-use zaby_analytics::{RunRecord, RunStatus, usage_report};
+use zaby_analytics::{RunRecord, RunStatus, UsageReport, usage_report};
 
 use crate::error::ApiResult;
 use crate::services::paging::{Query, str_param, time_window};
-use crate::services::{Caller, Ctx, Outcome};
+use crate::services::{Caller, Ctx};
 use crate::storage::runs as store;
-use crate::util::clock::{iso, now_ms};
+use crate::util::clock::now_ms;
 
 const DAY_MS: i64 = 86_400_000;
 
-pub async fn report(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Outcome> {
+/// The report of a window (epoch milliseconds), for one agent or the whole tenant.
+pub(crate) struct AgentUsage {
+    pub(crate) agent_id: Option<String>,
+    pub(crate) from: i64,
+    pub(crate) to: i64,
+    pub(crate) report: UsageReport,
+}
+
+pub(crate) async fn report(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<AgentUsage> {
     let (from, to) = time_window(q, now_ms(), 30 * DAY_MS)?;
     let agent_id = str_param(q, "agentId");
     let mut conn = ctx.db.read().await?;
@@ -33,12 +40,5 @@ pub async fn report(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Outcome>
         });
     }
     let ratings = store::feedback_ratings(&mut conn, &caller.tenant_id, agent_id.as_deref(), from, to).await?;
-    let report = usage_report(&records, &ratings);
-    Ok(Outcome::Ok(json!({
-        "agentId": agent_id,
-        "from": iso(from),
-        "to": iso(to),
-        "totals": report.totals,
-        "daily": report.daily,
-    })))
+    Ok(AgentUsage { agent_id, from, to, report: usage_report(&records, &ratings) })
 }

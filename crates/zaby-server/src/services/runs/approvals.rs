@@ -2,7 +2,6 @@
 //! expiry. A decision moves the run from WAITING_FOR_APPROVAL back to RUNNING with no
 //! lease, in the same transaction, so the next executor poll resumes it.
 
-use serde_json::json;
 use zaby::types::ApprovalDecisionInput;
 
 use super::{Reader, load_visible, signals};
@@ -93,19 +92,7 @@ pub(crate) async fn decide(
         return Err(ApiError::conflict("APPROVAL_ALREADY_DECIDED", "the approval was decided concurrently"));
     }
     store::resume_after_decision(tx.conn(), &run.id, now).await?;
-    let waited = (now - approval.created_at).max(0) as f64;
-    signals::record(
-        tx.conn(),
-        &run,
-        "approval_waited",
-        Some(waited),
-        json!({ "approvalId": approval.id, "toolName": approval.tool_name, "status": status }),
-    )
-    .await?;
-    if !approve {
-        let p = json!({ "approvalId": approval.id, "toolName": approval.tool_name });
-        signals::record(tx.conn(), &run, "approval_rejected", None, p).await?;
-    }
+    signals::approval_decided(tx.conn(), &run, &approval, status, now).await?;
     let decided = store::get_approval(tx.conn(), &run.tenant_id, &approval.id)
         .await?
         .ok_or_else(|| ApiError::not_found("approval"))?;
@@ -132,9 +119,7 @@ pub async fn expire_due(ctx: &Ctx) -> ApiResult<()> {
         }
         store::resume_after_decision(tx.conn(), &a.run_id, now).await?;
         if let Some(run) = store::get(tx.conn(), &tenant, &a.run_id).await? {
-            let waited = (now - a.created_at).max(0) as f64;
-            let p = json!({ "approvalId": a.id, "toolName": a.tool_name, "status": "EXPIRED" });
-            signals::record(tx.conn(), &run, "approval_waited", Some(waited), p).await?;
+            signals::approval_decided(tx.conn(), &run, &a, "EXPIRED", now).await?;
         }
         tx.commit().await?;
         ctx.runs.notify(&a.run_id);

@@ -20,7 +20,7 @@ use zaby_models::{ModelRegistry, ModelSettings};
 use super::idempotency::{self, Operation, Owner, Scope};
 use super::managed::runtime_auth::RuntimeCaller;
 use super::paging::{Query, enum_param, events_within, page_request};
-use super::{Caller, Ctx, Outcome};
+use super::{Caller, Ctx};
 use crate::config::Settings;
 use crate::error::{ApiError, ApiResult};
 use crate::storage::agents::AgentRow;
@@ -377,11 +377,8 @@ pub(crate) async fn start(ctx: &Ctx, from: StartFrom<'_>, body: ApiResult<StartB
     let (ri, json) = parse_input(body?)?;
     let idem = idempotency::key(origin.scope, &json)?;
     let request_id = ri.request_id.clone().filter(|s| !s.is_empty());
-    if let Some(replay) = idempotency::claim(tx.conn(), &idem, ctx.settings.idempotency_ttl_s).await? {
+    if let Some(stored) = idempotency::claim(tx.conn(), &idem, ctx.settings.idempotency_ttl_s).await? {
         drop(tx);
-        let Outcome::Replayed(stored) = replay else {
-            return Err(ApiError::internal("unexpected idempotency outcome"));
-        };
         let run_id = stored["runId"].as_str().unwrap_or_default().to_string();
         let r = if ri.respond_async {
             load_any(ctx, origin.tenant_id, &run_id).await?

@@ -1,33 +1,59 @@
 //! Feedback on runs.
 
 use serde_json::Value;
+use sqlx::FromRow;
 
 use crate::args;
-use crate::storage::sql::{Conn, DbResult, Filter, all_as, exec};
+use crate::storage::columns::Json;
+use crate::storage::sql::{Conn, DbResult, Filter, all_as, exec, one_as};
 
-pub async fn insert_feedback(conn: &mut Conn, tenant_id: &str, agent_id: &str, f: &Value, now: i64) -> DbResult<()> {
+/// One piece of feedback on a run.
+#[derive(Debug, Clone, FromRow)]
+pub struct FeedbackRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub run_id: String,
+    pub agent_id: String,
+    pub rating: Option<i64>,
+    pub label: Option<String>,
+    pub comment: Option<String>,
+    pub domain_key: Option<String>,
+    pub topic_key: Option<String>,
+    #[sqlx(try_from = "Json")]
+    pub metadata: Value,
+    /// `RUNTIME` or `PROVISIONING`.
+    pub source: String,
+    pub agent_session_id: Option<String>,
+    pub created_at: i64,
+}
+
+pub async fn insert_feedback(conn: &mut Conn, f: &FeedbackRow) -> DbResult<()> {
     exec(
         conn,
         "INSERT INTO feedback (id, tenant_id, run_id, agent_id, rating, label, comment, domain_key, topic_key, metadata, \
          source, agent_session_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         args![
-            f["id"].as_str(),
-            tenant_id,
-            f["runId"].as_str(),
-            agent_id,
-            f["rating"].as_i64(),
-            f["label"].as_str(),
-            f["comment"].as_str(),
-            f["domainKey"].as_str(),
-            f["topicKey"].as_str(),
-            &f["metadata"],
-            f["source"].as_str(),
-            f["agentSessionId"].as_str(),
-            now
+            &f.id,
+            &f.tenant_id,
+            &f.run_id,
+            &f.agent_id,
+            f.rating,
+            &f.label,
+            &f.comment,
+            &f.domain_key,
+            &f.topic_key,
+            &f.metadata,
+            &f.source,
+            &f.agent_session_id,
+            f.created_at
         ],
     )
     .await?;
     Ok(())
+}
+
+pub async fn get_feedback(conn: &mut Conn, tenant_id: &str, id: &str) -> DbResult<Option<FeedbackRow>> {
+    one_as(conn, "SELECT * FROM feedback WHERE tenant_id = $1 AND id = $2", args![tenant_id, id]).await
 }
 
 /// Ratings (`None` when unrated) of the feedback created in `[from, to]`.

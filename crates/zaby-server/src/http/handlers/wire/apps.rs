@@ -1,10 +1,32 @@
-//! `ExternalApp` (E20–E23, E117).
+//! `ExternalApp` (E20–E23, E117) and `DeploymentBinding` (E24).
 
-use zaby::types::ExternalApp;
+use serde_json::{Map, Value};
+use zaby::types::{DeploymentBinding, ExternalApp};
 
 use crate::error::ApiResult;
 use crate::services::managed::apps::App;
+use crate::storage::apps::BindingRow;
 use crate::util::clock::iso;
+
+/// `DeploymentBinding`.
+pub(crate) fn deployment_binding(b: BindingRow) -> DeploymentBinding {
+    DeploymentBinding {
+        metadata: match b.metadata {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        },
+        created_at: Some(iso(b.created_at)),
+        updated_at: Some(iso(b.updated_at)),
+        id: Some(b.id),
+        external_app_id: b.external_app_id,
+        deployment_id: b.deployment_id,
+        allow_browser_runtime: b.allow_browser_runtime,
+        allow_server_runtime: b.allow_server_runtime,
+        allow_approvals: b.allow_approvals,
+        rate_limit_per_minute: b.rate_limit_per_minute,
+        extra: Map::new(),
+    }
+}
 
 /// `ExternalApp` (E20–E23, E117).
 pub(crate) fn external_app(a: App) -> ApiResult<ExternalApp> {
@@ -33,7 +55,7 @@ mod tests {
 
     use super::*;
     use crate::http::extract::catalogue::response_problems;
-    use crate::storage::apps::AppRow;
+    use crate::storage::apps::{AppRow, BindingRow};
 
     fn app() -> App {
         App {
@@ -66,6 +88,40 @@ mod tests {
                 "createdAt": "1970-01-01T00:00:00.000Z", "updatedAt": "1970-01-01T00:00:00.001Z",
             })
         );
+    }
+
+    #[test]
+    fn a_deployment_binding_keeps_the_catalogue_wire_format() {
+        let b = BindingRow {
+            id: "b-1".into(),
+            tenant_id: "t".into(),
+            external_app_id: "app-1".into(),
+            deployment_id: "d-1".into(),
+            allow_browser_runtime: true,
+            allow_server_runtime: false,
+            allow_approvals: false,
+            rate_limit_per_minute: None,
+            metadata: json!({"k": 1}),
+            created_at: 0,
+            updated_at: 1,
+        };
+        let wire = serde_json::to_value(deployment_binding(b)).unwrap();
+        assert_eq!(response_problems("DeploymentBinding", &wire), []);
+        assert_eq!(
+            wire,
+            json!({
+                "id": "b-1", "externalAppId": "app-1", "deploymentId": "d-1", "allowBrowserRuntime": true,
+                "allowServerRuntime": false, "allowApprovals": false, "rateLimitPerMinute": null,
+                "metadata": {"k": 1}, "createdAt": "1970-01-01T00:00:00.000Z",
+                "updatedAt": "1970-01-01T00:00:00.001Z",
+            })
+        );
+        let mut drifted = wire;
+        drifted.as_object_mut().unwrap().remove("rateLimitPerMinute");
+        drifted["allowApprovals"] = json!("no");
+        let problems = response_problems("DeploymentBinding", &drifted);
+        let fields: Vec<&str> = problems.iter().map(|(f, _)| f.as_str()).collect();
+        assert!(fields.contains(&"rateLimitPerMinute") && fields.contains(&"allowApprovals"), "{problems:?}");
     }
 
     #[test]

@@ -8,19 +8,22 @@ mod agents;
 mod apps;
 mod deployments;
 mod families;
+mod feedback;
 mod intelligence;
 mod knowledge;
 mod mcp;
 mod memory;
 mod policies;
 mod runs;
+mod tokens;
 mod usage;
 mod webhooks;
 
 pub(crate) use agents::{agent, agent_version, deleted};
-pub(crate) use apps::external_app;
+pub(crate) use apps::{deployment_binding, external_app};
 pub(crate) use deployments::{deployment, provisioning};
 pub(crate) use families::{family_revocation, grant, token_family};
+pub(crate) use feedback::feedback;
 pub(crate) use intelligence::{improvement, rollup, signal};
 pub(crate) use knowledge::{
     document, finding, governance, ingestion_policy, job, knowledge_base, library_document, profile, projection,
@@ -35,7 +38,8 @@ pub(crate) use policies::policy;
 pub(crate) use runs::{approval, event_page, run, run_start};
 use serde::Serialize;
 use serde_json::Value;
-pub(crate) use usage::token_usage;
+pub(crate) use tokens::{minted, runtime_token};
+pub(crate) use usage::{agent_usage, token_usage};
 pub(crate) use webhooks::{webhook_delivery, webhook_endpoint};
 
 use crate::error::{ApiError, ApiResult};

@@ -101,17 +101,14 @@ pub(crate) fn run_start(r: RunRow) -> ApiResult<RunStartResponse> {
 
 /// `RunEvent`: the stored form of a stream event.
 fn event(run_id: &str, e: EventRow) -> ApiResult<StoredRunEvent> {
-    // `createdAt` is a member of `RunEvent` in docs/api/runtime-runs.md that the type
-    // catalogue does not list yet, so it travels in `extra` until the catalogue has it.
-    let mut extra = Map::new();
-    extra.insert("createdAt".into(), Value::String(iso(e.created_at)));
     Ok(StoredRunEvent {
         id: e.seq.to_string(),
         seq: Some(e.seq),
         run_id: Some(run_id.to_string()),
         event: stored("event name", &e.event)?,
         data: object("event data", e.data)?,
-        extra,
+        created_at: Some(iso(e.created_at)),
+        extra: Map::new(),
     })
 }
 
@@ -236,10 +233,7 @@ mod tests {
         let e = EventRow { seq: 1, event: "text".into(), data: json!({"content": "hi"}), created_at: 0 };
         let page = EventPage { run: row("RUNNING"), events: vec![e], next_cursor: Some("1".into()), total: 3 };
         let wire = serde_json::to_value(event_page(page).unwrap()).unwrap();
-        // The only difference from the catalogue is its missing `RunEvent.createdAt`
-        // (see `event`); once the catalogue has it, this list is empty.
-        let gap = |at: &str| (format!("{at}.createdAt"), "is not a known field".to_string());
-        assert_eq!(response_problems("RunEventPage", &wire), [gap("items.0"), gap("events.0")]);
+        assert_eq!(response_problems("RunEventPage", &wire), []);
         let item = json!({
             "id": "1", "seq": 1, "runId": "run-1", "event": "text", "data": {"content": "hi"},
             "createdAt": "1970-01-01T00:00:00.000Z",
