@@ -21,7 +21,8 @@ on_both!(
     credentials_and_secrets,
     stdio_server,
     attach_rules,
-    scopes_and_isolation
+    scopes_and_isolation,
+    typed_bodies
 );
 
 fn errors_of(e: zaby::ZabyError) -> Value {
@@ -737,4 +738,51 @@ async fn scopes_and_isolation(s: TestServer) {
     expect_err(z2.agents().attach_mcp_tool(id(&agent), json!({"toolId": iid})), 422, "VALIDATION_ERROR").await;
     // E80 with an agent: it must exist and hold access.
     expect_err(z.mcp().invoke_tool(&iid, "echo", json!({"agentId": id(&agent)})), 422, "VALIDATION_ERROR").await;
+}
+
+/// MCP bodies are read into the catalogue's input types: a misspelled member is a
+/// 422 naming it with a "did you mean" and changes nothing, the documented aliases
+/// still work, and an unknown installation is a 404 before any 422 about the body.
+async fn typed_bodies(s: TestServer) {
+    let z = s.zaby();
+    let e = expect_err(
+        z.mcp().create_server(json!({"name": "typo", "endpointUrll": "http://127.0.0.1:9/mcp"})),
+        422,
+        "VALIDATION_ERROR",
+    )
+    .await;
+    let errors = errors_of(e)["errors"].clone();
+    let typo = errors.as_array().unwrap().iter().find(|e| e["field"] == "endpointUrll").unwrap();
+    assert!(typo["message"].as_str().unwrap().contains("did you mean `endpointUrl`"), "{errors}");
+    // Nothing was created: the slug derived from the name is still free.
+    let fixed = json!({"name": "typo", "endpointUrl": "http://127.0.0.1:9/mcp"});
+    assert_eq!(z.mcp().create_server(fixed).json().await.unwrap()["slug"], "typo");
+
+    // `type` naming a transport and `transport: "HTTP"` are the documented aliases.
+    let by_type = z
+        .mcp()
+        .create_server(json!({"name": "by type", "endpoint": "http://127.0.0.1:9/mcp", "type": "SSE"}))
+        .json()
+        .await
+        .unwrap();
+    assert_eq!((by_type["transport"].as_str(), by_type["type"].as_str()), (Some("SSE"), Some("EXTERNAL")));
+    let changed = z.mcp().update_server(id(&by_type), json!({"transport": "HTTP"})).json().await.unwrap();
+    assert_eq!(changed["transport"], "STREAMABLE_HTTP");
+    let e = expect_err(
+        z.mcp().update_server(id(&by_type), json!({"type": "STDIO", "transport": "SSE"})),
+        422,
+        "VALIDATION_ERROR",
+    )
+    .await;
+    assert_eq!(errors_of(e)["errors"][0]["field"], "type");
+
+    expect_err(z.mcp().update_installation("nope", json!({"rateLimitPerMinute": "x"})), 404, "NOT_FOUND").await;
+    let inst = z.mcp().list_installations(None).json().await.unwrap()["items"][0].clone();
+    let e =
+        expect_err(z.mcp().update_tool_policy(id(&inst), "echo", json!({"enabeld": false})), 422, "VALIDATION_ERROR")
+            .await;
+    assert_eq!(errors_of(e)["errors"][0]["field"], "enabeld");
+    let e =
+        expect_err(z.mcp().invoke_tool(id(&inst), "echo", json!({"arguments": [1]})), 422, "VALIDATION_ERROR").await;
+    assert_eq!(errors_of(e)["errors"][0]["field"], "arguments");
 }
