@@ -12,13 +12,13 @@ pub mod waiters;
 
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use tokio::sync::{Notify, watch};
-use zaby::types::{AgentRunInput, CancelRunInput, RunStartInput};
+use zaby::types::{AgentRunInput, CancelRunInput, RunFinished, RunStartInput};
 use zaby_models::{ModelRegistry, ModelSettings};
 
 use super::idempotency::{self, Operation, Owner, Scope};
-use super::managed::runtime_auth::RuntimeCaller;
+use super::managed::runtime_auth::{self, RuntimeCaller};
 use super::paging::{Query, enum_param, events_within, page_request};
 use super::{Caller, Ctx};
 use crate::config::Settings;
@@ -350,10 +350,12 @@ enum Source<'a> {
 }
 
 /// The path's agent is looked up (and locked) here, so that a missing one is a 404
-/// before the body is read.
-async fn origin<'a>(conn: &mut Conn, from: StartFrom<'a>) -> ApiResult<Origin<'a>> {
+/// before the body is read; a runtime token's rate limit and use are taken here, in
+/// the start's transaction, so that a start refused later consumes nothing.
+async fn origin<'a>(conn: &mut Conn, from: StartFrom<'a>, now: i64) -> ApiResult<Origin<'a>> {
     let (caller, agent_id, operation) = match from {
         StartFrom::Runtime(rc) => {
+            runtime_auth::consume(conn, rc, now).await?;
             let owner = Owner::Session { tenant_id: &rc.tenant_id, session_id: rc.session_id() };
             let scope = Scope { owner, operation: Operation::StartRun, resource: "" };
             return Ok(Origin { tenant_id: &rc.tenant_id, scope, source: Source::Runtime(rc) });
@@ -373,12 +375,13 @@ pub(crate) async fn start(ctx: &Ctx, from: StartFrom<'_>, body: ApiResult<StartB
     let now = now_ms();
     let mut tx = ctx.db.write().await?;
     // Path resource first (404), then the body (422), then state (409).
-    let origin = origin(tx.conn(), from).await?;
+    let origin = origin(tx.conn(), from, now).await?;
     let (ri, json) = parse_input(body?)?;
     let idem = idempotency::key(origin.scope, &json)?;
     let request_id = ri.request_id.clone().filter(|s| !s.is_empty());
     if let Some(stored) = idempotency::claim(tx.conn(), &idem, ctx.settings.idempotency_ttl_s).await? {
-        drop(tx);
+        // A replay answers, so a runtime token's use stays taken.
+        tx.commit().await?;
         let run_id = stored["runId"].as_str().unwrap_or_default().to_string();
         let r = if ri.respond_async {
             load_any(ctx, origin.tenant_id, &run_id).await?
@@ -557,7 +560,15 @@ pub(crate) async fn cancel(ctx: &Ctx, reader: &Reader<'_>, id: &str, body: Cance
     if let Some(a) = store::pending_of_run(tx.conn(), &r.id).await? {
         store::decide_approval(tx.conn(), &a.id, "CANCELLED", reason.as_deref(), None, now).await?;
     }
-    let data = json!({ "runId": r.id, "status": "CANCELLED", "finalOutput": null, "citations": [] });
+    let finished = RunFinished {
+        run_id: r.id.clone(),
+        status: "CANCELLED".into(),
+        final_output: None,
+        citations: Some(Vec::new()),
+        extra: Map::new(),
+    };
+    let data = serde_json::to_value(finished)
+        .map_err(|e| ApiError::internal("the RunFinished event could not be written").with_cause(e.to_string()))?;
     store::insert_event(tx.conn(), &r.id, &r.tenant_id, seq, "RunFinished", &data, now).await?;
     store::finish(tx.conn(), &r.id, "CANCELLED", None, None, reason.as_deref(), now).await?;
     let after = store::get(tx.conn(), &r.tenant_id, &r.id).await?.ok_or_else(|| ApiError::not_found("run"))?;
