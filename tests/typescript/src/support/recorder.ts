@@ -71,8 +71,9 @@ export interface EndpointRow {
 export async function endpointTable(): Promise<EndpointRow[]> {
   const entry = fileURLToPath(import.meta.resolve("@zaby/sdk"));
   const nativeModule = pathToFileURL(join(dirname(entry), "native.js")).href;
-  const loaded = (await import(nativeModule)) as { native: { endpoints(): EndpointRow[] } };
-  return loaded.native.endpoints().map(({ id, method, path }) => ({ id, method, path }));
+  // `native()` loads the addon on first use and returns it.
+  const loaded = (await import(nativeModule)) as { native(): { endpoints(): EndpointRow[] } };
+  return loaded.native().endpoints().map(({ id, method, path }) => ({ id, method, path }));
 }
 
 interface Matcher {
