@@ -111,6 +111,23 @@ impl FromRequestParts<SharedCtx> for RuntimeAuthed {
     }
 }
 
+/// A runtime caller that passed the token checks that read only; the handler takes the
+/// rate limit and the use in its own transaction (`runtime_auth::consume`), so that a
+/// request its later checks refuse consumes nothing (run starts).
+pub struct RuntimeChecked(pub RuntimeCaller);
+
+impl FromRequestParts<SharedCtx> for RuntimeChecked {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, ctx: &SharedCtx) -> Result<Self, Self::Rejection> {
+        let ep = endpoint(parts)?;
+        let scope =
+            runtime_scope(ep.endpoint_id()).ok_or_else(|| ApiError::internal("route is not a runtime route"))?;
+        let caller = runtime_auth::check(ctx, header(parts, "authorization"), header(parts, "origin"), scope).await?;
+        Ok(RuntimeChecked(caller))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use zaby::endpoints::{Auth, EndpointId};

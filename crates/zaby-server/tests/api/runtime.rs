@@ -7,7 +7,13 @@ use serde_json::{Value, json};
 use crate::common::*;
 use crate::on_both;
 
-on_both!(each_check_in_order, exact_use_counting, rate_limit_and_cors, signing_key_rotation);
+on_both!(
+    each_check_in_order,
+    exact_use_counting,
+    refused_start_consumes_no_use,
+    rate_limit_and_cors,
+    signing_key_rotation
+);
 
 fn tamper(token: &str) -> String {
     // Change the payload (claims) but keep the signature.
@@ -144,6 +150,40 @@ async fn exact_use_counting(s: TestServer) {
     let g = z.runtime_token_grants().revoke(t["grantId"].as_str().unwrap(), None).json().await.unwrap();
     assert_eq!(g["usedCount"], 50);
     assert_eq!(g["remainingUses"], 0);
+}
+
+/// A run start refused by its own checks (the body, the policy's `maxConcurrentRuns`)
+/// consumes no use of the token: the use is taken in the start's transaction. A
+/// replayed start answers, so it uses one like any answered request.
+async fn refused_start_consumes_no_use(s: TestServer) {
+    let z = s.zaby();
+    let st = setup(&z, "refused", json!({}), json!({})).await;
+    z.runtime_token_policies().update(st.policy_id(), json!({"maxConcurrentRuns": 1})).json().await.unwrap();
+    let t = z.runtime_tokens().create(st.mint(json!({"maxUses": 20}))).json().await.unwrap();
+    let rt = s.runtime(t["token"].as_str().unwrap());
+    let slow = json!({"input": {"message": "slow", "simulate": {"delayMs": 3000}}, "respondAsync": true});
+    let first = rt.runs().start(slow.clone()).json().await.unwrap();
+    for _ in 0..3 {
+        expect_err(rt.runs().start(slow.clone()), 429, "RUNTIME_CONCURRENCY_LIMIT_EXCEEDED").await;
+    }
+    let bad = s
+        .http()
+        .post(s.url("/api/v1/agent-runtime/runs"))
+        .bearer_auth(t["token"].as_str().unwrap())
+        .header("content-type", "application/json")
+        .body(r#"{"respondAsync": true}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+    rt.runs().cancel(first["runId"].as_str().unwrap(), None).json().await.unwrap();
+    let keyed = json!({"input": "hello", "respondAsync": true, "requestId": "refused-1"});
+    let started = rt.runs().start(keyed.clone()).json().await.unwrap();
+    let replayed = rt.runs().start(keyed).json().await.unwrap();
+    assert_eq!(started["runId"], replayed["runId"]);
+    // The first start, the cancel, the keyed start and its replay.
+    let g = z.runtime_token_grants().revoke(t["grantId"].as_str().unwrap(), None).json().await.unwrap();
+    assert_eq!(g["usedCount"], 4, "refused starts consumed uses: {g}");
 }
 
 async fn rate_limit_and_cors(s: TestServer) {

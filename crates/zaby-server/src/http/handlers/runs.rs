@@ -16,7 +16,7 @@ use zaby::endpoints::EndpointId;
 use zaby::types::{self, AgentRunInput, ApprovalDecisionInput, CancelRunInput, RunEventPage, RunStartInput};
 
 use crate::error::{ApiError, ApiResult};
-use crate::http::auth::{Authed, RuntimeAuthed};
+use crate::http::auth::{Authed, RuntimeAuthed, RuntimeChecked};
 use crate::http::extract::{Body as Typed, JsonBody, PathIds, QueryMap, decode};
 use crate::http::handlers::agents::after_path;
 use crate::http::handlers::wire;
@@ -60,12 +60,14 @@ pub async fn start_run(
     started(runs::start(&ctx, StartFrom::Managed { caller: &c, agent_id: p.get("agentId") }, agent_body(b)).await?)
 }
 
+/// The token's use is taken inside the start, so the body is handed over checked or
+/// not: its errors come after the rate limit, and a refused start consumes nothing.
 pub async fn runtime_start(
     State(ctx): State<SharedCtx>,
-    RuntimeAuthed(rc): RuntimeAuthed,
-    Typed(b): Typed<RunStartInput>,
+    RuntimeChecked(rc): RuntimeChecked,
+    b: Result<Typed<RunStartInput>, ApiError>,
 ) -> ApiResult<Reply<types::RunStartResponse>> {
-    started(runs::start(&ctx, StartFrom::Runtime(&rc), Ok(StartBody::Runtime(b))).await?)
+    started(runs::start(&ctx, StartFrom::Runtime(&rc), b.map(|Typed(b)| StartBody::Runtime(b))).await?)
 }
 
 // ---- reads ----
@@ -339,11 +341,13 @@ impl Writer {
                 // Marked before the read: a change after it wakes the wait below.
                 changes.seen();
                 (full, failed) = (false, false);
-                // Status first: when it is terminal, every event is already stored.
+                // Status and events from one snapshot: when the status is terminal,
+                // every event is already stored.
                 let result = async {
                     let mut conn = self.ctx.db.read().await?;
-                    let status = store::status_of(&mut conn, &self.run_id).await?;
-                    let events = store::events_after(&mut conn, &self.run_id, pos, 500).await?;
+                    let (status, events) =
+                        store::status_and_events_after(&mut conn, &self.run_id, pos, 500).await?.unzip();
+                    let events = events.unwrap_or_default();
                     let terminal_again = match status.as_deref() {
                         Some("COMPLETED" | "FAILED" | "CANCELLED") if events.is_empty() => {
                             store::last_event(&mut conn, &self.run_id).await?

@@ -4,7 +4,7 @@ use serde_json::Value;
 use sqlx::FromRow;
 
 use crate::args;
-use crate::storage::columns::Json;
+use crate::storage::columns::{Json, JsonOpt};
 use crate::storage::sql::{Conn, DbResult, Filter, all_as, exec, one_as, scalar_i64};
 
 pub async fn insert_event(
@@ -75,6 +75,50 @@ pub async fn events_after(conn: &mut Conn, run_id: &str, after: i64, limit: i64)
         args![run_id, after, limit],
     )
     .await
+}
+
+/// One row of [`status_and_events_after`]: the run's status, and an event unless the
+/// run has none after the position.
+#[derive(FromRow)]
+struct StatusEvent {
+    status: String,
+    seq: Option<i64>,
+    event: Option<String>,
+    #[sqlx(try_from = "JsonOpt")]
+    data: Option<Value>,
+    created_at: Option<i64>,
+}
+
+/// A run's status and its events after `after` (at most `limit`), `None` when the run
+/// does not exist. One statement sees one snapshot, so when the status is terminal
+/// every event of the run is among those stored, as streams need; and a stream's read
+/// costs one round trip instead of two.
+pub async fn status_and_events_after(
+    conn: &mut Conn,
+    run_id: &str,
+    after: i64,
+    limit: i64,
+) -> DbResult<Option<(String, Vec<EventRow>)>> {
+    let rows: Vec<StatusEvent> = all_as(
+        conn,
+        "SELECT r.status, e.seq, e.event, e.data, e.created_at FROM runs r \
+         LEFT JOIN run_events e ON e.run_id = r.id AND e.seq > $2 WHERE r.id = $1 ORDER BY e.seq LIMIT $3",
+        args![run_id, after, limit],
+    )
+    .await?;
+    let Some(status) = rows.first().map(|r| r.status.clone()) else { return Ok(None) };
+    let events = rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(EventRow {
+                seq: r.seq?,
+                event: r.event?,
+                data: r.data.unwrap_or(Value::Null),
+                created_at: r.created_at?,
+            })
+        })
+        .collect();
+    Ok(Some((status, events)))
 }
 
 pub async fn count_events(conn: &mut Conn, run_id: &str) -> DbResult<i64> {

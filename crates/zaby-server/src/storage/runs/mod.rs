@@ -165,8 +165,3 @@ pub async fn states_of(conn: &mut Conn, ids: &[String]) -> DbResult<Vec<(String,
     let (list, args) = crate::storage::sql::id_list(ids);
     all_as(conn, &format!("SELECT id, latest_seq, status FROM runs WHERE id IN ({list})"), args).await
 }
-
-/// The status of a run, without the rest of its row (streams poll it).
-pub async fn status_of(conn: &mut Conn, id: &str) -> DbResult<Option<String>> {
-    Ok(one_as::<(String,)>(conn, "SELECT status FROM runs WHERE id = $1", args![id]).await?.map(|(s,)| s))
-}
