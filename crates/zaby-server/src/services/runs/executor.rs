@@ -23,13 +23,15 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::watch;
+use zaby::types::{self, Citation, CitationKind, ErrorInfo};
 use zaby_models::{
     CompletedToolCall, ContextPassage, Directives, HistoryTurn, ModelEvent, ModelProvider, PassageKind, StepRequest,
     ToolCall, ToolRound, ToolSpec, normalize_message,
 };
 
+use self::payloads::{data, event};
 use super::signals;
 use crate::error::{ApiError, ApiResult};
 use crate::http::metrics::ModelCall;
@@ -39,6 +41,8 @@ use crate::services::webhooks::outbox;
 use crate::storage::runs::{self as store, ApprovalRow, Ending, Progress, RunRow};
 use crate::util::clock::now_ms;
 use crate::util::ids::new_id;
+
+mod payloads;
 
 /// Runs one executor executes at once.
 const CAPACITY: usize = 64;
@@ -82,7 +86,7 @@ struct LoopState {
     answer: String,
     pending: Option<Pending>,
     context: Vec<ContextPassage>,
-    citations: Vec<Value>,
+    citations: Vec<Citation>,
     history: Vec<HistoryTurn>,
     /// Consecutive executor errors since the last stored event.
     #[serde(default)]
@@ -533,7 +537,9 @@ impl Exec {
                 tool_calls: self.tool_calls,
             };
             let error = match end {
-                Some(End::Failed(code, message)) => Some(json!({ "code": code, "message": message })),
+                Some(End::Failed(code, message)) => {
+                    Some(data(&ErrorInfo { code: code.clone(), message: message.clone(), extra: Default::default() }))
+                }
                 _ => None,
             };
             let ending = end.map(|e| Ending {
@@ -611,8 +617,13 @@ impl Exec {
     }
 
     async fn fail(&mut self, code: &str, message: &str) -> ApiResult<()> {
-        let data = json!({ "runId": self.run.id, "message": message, "code": code });
-        self.commit(&[("RunError", data)], None, Some(&End::Failed(code.into(), message.into())), vec![]).await?;
+        let ev = event(types::RunError {
+            run_id: self.run.id.clone(),
+            message: message.into(),
+            code: code.into(),
+            extra: Default::default(),
+        });
+        self.commit(&[ev], None, Some(&End::Failed(code.into(), message.into())), vec![]).await?;
         Ok(())
     }
 
@@ -643,7 +654,7 @@ impl Exec {
                 let kbs = snapshot["knowledgeBases"].as_array().unwrap_or(&empty);
                 let passages =
                     retrying!(self.ctx, "retrieval", self.ctx.run_knowledge.retrieve(&scope, kbs, &message))?;
-                let mut citations: Vec<(f64, Value)> = Vec::new();
+                let mut citations: Vec<(f64, Citation)> = Vec::new();
                 for p in &passages {
                     let id = p.chunk_id.clone().or(p.memory_item_id.clone()).unwrap_or_default();
                     self.state.context.push(ContextPassage {
@@ -656,10 +667,15 @@ impl Exec {
                     });
                     citations.push((
                         p.score,
-                        json!({
-                            "kind": p.kind, "documentId": p.document_id, "chunkId": p.chunk_id,
-                            "memoryItemId": p.memory_item_id, "title": p.title, "score": p.score,
-                        }),
+                        Citation {
+                            kind: if p.kind == "memory" { CitationKind::Memory } else { CitationKind::Chunk },
+                            document_id: p.document_id.clone(),
+                            chunk_id: p.chunk_id.clone(),
+                            memory_item_id: p.memory_item_id.clone(),
+                            title: p.title.clone(),
+                            score: p.score,
+                            extra: Default::default(),
+                        },
                     ));
                 }
                 citations.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
@@ -673,18 +689,21 @@ impl Exec {
                     .into_iter()
                     .map(|(input, out)| HistoryTurn { user: normalize_message(&input), assistant: out })
                     .collect();
-                let started = json!({
-                    "runId": self.run.id, "workflowId": self.run.workflow_id,
-                    "deploymentId": self.run.deployment_id, "agentSessionId": self.run.session_id,
+                let started = event(types::RunStarted {
+                    run_id: self.run.id.clone(),
+                    workflow_id: self.run.workflow_id.clone(),
+                    deployment_id: self.run.deployment_id.clone(),
+                    agent_session_id: self.run.session_id.clone(),
+                    extra: Default::default(),
                 });
                 if self.delay.is_some() {
-                    if !self.commit(&[("RunStarted", started)], None, None, vec![]).await? {
+                    if !self.commit(&[started], None, None, vec![]).await? {
                         return Ok(());
                     }
                 } else {
                     // Committed with the first step's events, as soon as the model makes
                     // the executor wait (or with the answer of a model that does not).
-                    self.carry.push(("RunStarted", started));
+                    self.carry.push(started);
                 }
             }
             Some("RunStarted") | Some("tool_result") => {}
@@ -734,14 +753,17 @@ impl Exec {
                 StepOutcome::Stopped => return Ok(()),
                 StepOutcome::Answered(mut batch) => {
                     let out = self.state.answer.clone();
-                    let data = json!({
-                        "runId": self.run.id, "status": "COMPLETED", "finalOutput": out,
-                        "citations": self.state.citations,
+                    let finished = event(types::RunFinished {
+                        run_id: self.run.id.clone(),
+                        status: "COMPLETED".into(),
+                        final_output: Some(out.clone()),
+                        citations: Some(self.state.citations.clone()),
+                        extra: Default::default(),
                     });
                     if !self.pause().await {
                         return Ok(());
                     }
-                    batch.push(("RunFinished", data));
+                    batch.push(finished);
                     if !self.commit(&batch, None, Some(&End::Completed(out.clone())), vec![]).await? {
                         return Ok(());
                     }
@@ -795,7 +817,7 @@ impl Exec {
                     if !self.pause().await {
                         return Ok(StepOutcome::Stopped);
                     }
-                    batch.push(("thinking", json!({ "content": t })));
+                    batch.push(event(types::Thinking { content: t, extra: Default::default() }));
                 }
                 Ok(ModelEvent::TextDelta(t)) => {
                     if !self.pause().await {
@@ -803,7 +825,7 @@ impl Exec {
                     }
                     text.push_str(&t);
                     self.state.answer.push_str(&t);
-                    batch.push(("text", json!({ "content": t })));
+                    batch.push(event(types::Text { content: t, extra: Default::default() }));
                 }
                 Ok(ModelEvent::ToolCalls(cs)) => calls = Some(cs),
                 Ok(ModelEvent::Usage(u)) => {
@@ -868,11 +890,18 @@ impl Exec {
                 }
                 return Ok(Flow::Stop);
             };
-            let call_ev = json!({ "toolCallId": call.id, "toolName": tool.name, "arguments": call.arguments });
+            // `arguments` is always an object (`zaby_models::ToolCall`).
+            let arguments = call.arguments.as_object().cloned().unwrap_or_default();
+            let call_ev = event(types::ToolCall {
+                tool_call_id: call.id.clone(),
+                tool_name: tool.name.clone(),
+                arguments: arguments.clone(),
+                extra: Default::default(),
+            });
             let decision = retrying!(self.ctx, "tool decision", self.ctx.tools.decide(scope, tool, &call.arguments))?;
             if self.run.is_test_run {
                 self.tool_calls += 1;
-                if !self.pause().await || !self.commit(&[("tool_call", call_ev)], None, None, vec![]).await? {
+                if !self.pause().await || !self.commit(&[call_ev], None, None, vec![]).await? {
                     return Ok(Flow::Stop);
                 }
                 let (result, is_error) = (decision.preflight.clone(), !decision.allowed);
@@ -901,17 +930,21 @@ impl Exec {
                     decided_at: None,
                     expires_at: now + self.ctx.settings.approval_ttl_s as i64 * 1000,
                 };
-                let req_ev = json!({
-                    "approvalId": a.id, "toolCallId": call.id, "toolName": tool.name, "arguments": call.arguments,
+                let req_ev = event(types::ApprovalRequired {
+                    approval_id: a.id.clone(),
+                    tool_call_id: Some(call.id.clone()),
+                    tool_name: tool.name.clone(),
+                    arguments,
+                    extra: Default::default(),
                 });
                 if !self.pause().await || !self.pause().await {
                     return Ok(Flow::Stop);
                 }
-                self.commit(&[("tool_call", call_ev), ("approval_required", req_ev)], Some(&a), None, vec![]).await?;
+                self.commit(&[call_ev, req_ev], Some(&a), None, vec![]).await?;
                 return Ok(Flow::Stop);
             }
             self.tool_calls += 1;
-            if !self.pause().await || !self.commit(&[("tool_call", call_ev)], None, None, vec![]).await? {
+            if !self.pause().await || !self.commit(&[call_ev], None, None, vec![]).await? {
                 return Ok(Flow::Stop);
             }
             let (result, is_error) = if decision.allowed {
@@ -921,7 +954,7 @@ impl Exec {
                 (outcome.result, outcome.is_error)
             } else {
                 let (code, message) = decision.refusal.clone().unwrap_or(("ACCESS_DENIED".into(), "refused".into()));
-                (json!({ "code": code, "message": message }), true)
+                (data(&ErrorInfo { code, message, extra: Default::default() }), true)
             };
             if !self.tool_result(&call, tool, result, is_error, false).await? {
                 return Ok(Flow::Stop);
@@ -944,16 +977,21 @@ impl Exec {
         if let Some(p) = self.state.pending.as_mut() {
             p.done.push(CompletedToolCall { call: call.clone(), result: result.clone(), is_error });
         }
-        let ev = json!({
-            "toolCallId": call.id, "toolName": tool.name, "result": result,
-            "isError": is_error, "simulated": simulated,
+        let ev = event(types::ToolResult {
+            tool_call_id: call.id.clone(),
+            tool_name: tool.name.clone(),
+            result,
+            is_error,
+            // Sent in every `tool_result`, `false` outside test runs.
+            simulated: Some(simulated),
+            extra: Default::default(),
         });
         let sigs = if is_error {
-            vec![("tool_error", None, json!({ "toolName": tool.name, "toolCallId": call.id }))]
+            vec![("tool_error", None, data(&signals::ToolError { tool_name: &tool.name, tool_call_id: &call.id }))]
         } else {
             vec![]
         };
-        self.commit(&[("tool_result", ev)], None, None, sigs).await
+        self.commit(&[ev], None, None, sigs).await
     }
 
     /// Resumes after an approval decision: invokes the call or feeds the refusal.
@@ -985,7 +1023,14 @@ impl Exec {
             }
             "REJECTED" | "EXPIRED" => {
                 let code = if approval.status == "REJECTED" { "APPROVAL_REJECTED" } else { "APPROVAL_EXPIRED" };
-                (json!({ "code": code, "message": "rejected by a human", "reason": approval.reason }), true)
+                // The spec's refusal fed to the model carries the decision's `reason` (or null).
+                let reason = approval.reason.clone().map_or(Value::Null, Value::String);
+                let refusal = ErrorInfo {
+                    code: code.into(),
+                    message: "rejected by a human".into(),
+                    extra: [("reason".to_string(), reason)].into_iter().collect(),
+                };
+                (data(&refusal), true)
             }
             other => {
                 return Err(ApiError::internal(format!("resumed a run whose approval is {other}")));

@@ -63,6 +63,14 @@ pub async fn feedback_given(conn: &mut Conn, run: &RunRow, f: &FeedbackRow) -> A
     record_typed(conn, run, "user_feedback", f.rating.map(|r| r as f64), payload).await
 }
 
+/// The payload of `tool_error` (the executor records it with the failed call's `tool_result`).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ToolError<'a> {
+    pub tool_name: &'a str,
+    pub tool_call_id: &'a str,
+}
+
 /// The payload of `approval_waited` (with the decision) and `approval_rejected`.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
