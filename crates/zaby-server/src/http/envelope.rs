@@ -15,10 +15,6 @@ use crate::util::ids::new_request_id;
 pub const RUNTIME_PREFIX: &str = "/api/v1/agent-runtime/";
 pub const EXPOSE_HEADERS: &str = "x-request-id, retry-after, idempotent-replayed";
 
-/// The request id of this request (client's or generated).
-#[derive(Clone)]
-pub struct RequestId(pub String);
-
 /// Response header naming the tenant of the request's credential (`docs/authentication.md`).
 pub const TENANT_HEADER: &str = "x-zaby-tenant-id";
 
@@ -52,7 +48,6 @@ pub async fn envelope(mut req: Request, next: Next) -> Response {
     let runtime_origin =
         if req.uri().path().starts_with(RUNTIME_PREFIX) { req.headers().get(header::ORIGIN).cloned() } else { None };
     let tenant = CallerTenant::default();
-    req.extensions_mut().insert(RequestId(request_id.clone()));
     req.extensions_mut().insert(tenant.clone());
     let mut resp = next.run(req).await;
     let headers = resp.headers_mut();

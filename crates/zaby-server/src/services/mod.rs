@@ -58,6 +58,6 @@ pub struct Caller {
 
 #[derive(Debug, Clone)]
 pub enum CallerKind {
-    ApiKey { key_id: String },
-    Tenant { user: String },
+    ApiKey,
+    Tenant,
 }

@@ -186,7 +186,7 @@ async fn bad_input_never_500(s: TestServer) {
 async fn api_key_rules(s: TestServer) {
     let db = &s.ctx().db;
     let tenant = s.default_tenant().await;
-    use zaby_server::services::tenancy::{create_key, revoke_key};
+    use zaby_server::testing::{create_key, revoke_key};
     let (_, managed) = create_key(db, &tenant, vec!["managed-agents:*".into()], None, None).await.unwrap();
     let (_, prov) = create_key(db, &tenant, vec!["provisioning:manage".into()], None, None).await.unwrap();
     let (revoked_id, revoked) = create_key(db, &tenant, vec![], None, None).await.unwrap();

@@ -252,7 +252,7 @@ async fn hello_lifecycle(s: TestServer) {
 
     // Signals.
     let mut conn = s.ctx().db.read().await.unwrap();
-    let sigs = zaby_server::storage::runs::signals_of_run(&mut conn, &run_id).await.unwrap();
+    let sigs = zaby_server::testing::runs::signals_of_run(&mut conn, &run_id).await.unwrap();
     let kinds: Vec<&str> = sigs.iter().map(|s| s.0.as_str()).collect();
     assert_eq!(kinds, ["run_completed", "user_feedback", "user_feedback", "user_feedback"]);
     assert_eq!(sigs[0].2["toolCalls"], 0);
@@ -303,7 +303,7 @@ async fn directives_and_test_runs(s: TestServer) {
     let p = z.agents().get_run_progress(run_id).json().await.unwrap();
     assert_eq!(p["error"], json!({"code": "AGENT_EXECUTION_FAILED", "message": "boom"}));
     let mut conn = s.ctx().db.read().await.unwrap();
-    let sigs = zaby_server::storage::runs::signals_of_run(&mut conn, run_id).await.unwrap();
+    let sigs = zaby_server::testing::runs::signals_of_run(&mut conn, run_id).await.unwrap();
     assert_eq!(sigs[0].0, "run_failed");
     assert_eq!(sigs[0].2["code"], "AGENT_EXECUTION_FAILED");
     drop(conn);
@@ -546,7 +546,7 @@ async fn cancel_and_visibility(s: TestServer) {
     let done = rt.runs().start(json!({"input": "quick"})).json().await.unwrap();
     expect_err(rt.runs().cancel(done["runId"].as_str().unwrap(), None), 409, "RUN_ALREADY_FINISHED").await;
     let mut conn = s.ctx().db.read().await.unwrap();
-    let sigs = zaby_server::storage::runs::signals_of_run(&mut conn, &run_id).await.unwrap();
+    let sigs = zaby_server::testing::runs::signals_of_run(&mut conn, &run_id).await.unwrap();
     assert_eq!(sigs.len(), 1);
     assert_eq!(sigs[0].0, "run_cancelled");
     assert_eq!(sigs[0].2["reason"], "enough");
@@ -661,7 +661,7 @@ async fn two_replicas(s: TestServer) {
     }
     let mut conn = s.ctx().db.read().await.unwrap();
     for id in &ids {
-        let r = zaby_server::storage::runs::get_by_id(&mut conn, id).await.unwrap().unwrap();
+        let r = zaby_server::testing::runs::get_by_id(&mut conn, id).await.unwrap().unwrap();
         assert_eq!((r.status.as_str(), r.claims), ("COMPLETED", 1));
     }
     drop(conn);

@@ -333,10 +333,10 @@ async fn newest_active_deployment(first: TestServer) {
         let s = &s;
         async move {
             let mut tx = s.ctx().db.write().await.unwrap();
-            zaby_server::storage::sql::exec(
+            zaby_server::testing::sql::exec(
                 tx.conn(),
                 "UPDATE deployments SET activate_after = 0 WHERE id = $1",
-                zaby_server::args![&id],
+                vec![zaby_server::testing::sql::Arg::from(&id)],
             )
             .await
             .unwrap();
@@ -350,7 +350,7 @@ async fn newest_active_deployment(first: TestServer) {
     release(older.clone()).await;
     let tenant = s.default_tenant().await;
     let mut conn = s.ctx().db.read().await.unwrap();
-    use zaby_server::storage::deployments::get;
+    use zaby_server::testing::get_deployment as get;
     let o = get(&mut conn, &tenant, &older).await.unwrap().unwrap();
     let n = get(&mut conn, &tenant, &newer).await.unwrap().unwrap();
     drop(conn);

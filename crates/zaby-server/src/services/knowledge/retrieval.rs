@@ -239,8 +239,7 @@ pub async fn kb_search(
 ) -> Result<Value, zaby_mcp::builtin::ToolFailure> {
     use zaby_mcp::builtin::ToolFailure;
     let fail = |e: ApiError| ToolFailure::new(e.code, e.message);
-    let caller =
-        Caller { tenant_id: tenant_id.to_string(), kind: crate::services::CallerKind::Tenant { user: "mcp".into() } };
+    let caller = Caller { tenant_id: tenant_id.to_string(), kind: crate::services::CallerKind::Tenant };
     let input =
         RetrieveInput { query: request.query, top_k: Some(i64::from(request.top_k)), ..RetrieveInput::default() };
     let found = retrieve(ctx, &caller, &request.knowledge_base_id, input).await.map_err(fail)?;

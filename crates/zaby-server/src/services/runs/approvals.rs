@@ -58,8 +58,8 @@ pub(crate) async fn decide(
     let (reader, decided_by) = match &who {
         Decider::Managed(c) => {
             let default = match c.kind {
-                CallerKind::ApiKey { .. } => "api-key",
-                CallerKind::Tenant { .. } => "tenant",
+                CallerKind::ApiKey => "api-key",
+                CallerKind::Tenant => "tenant",
             };
             (Reader::Tenant(&c.tenant_id), decided_by_in.unwrap_or_else(|| default.to_string()))
         }

@@ -16,7 +16,6 @@ pub const ORDER_WAIT_MS: i64 = 3_600_000;
 #[derive(Debug, Clone, FromRow)]
 pub struct DeliveryRow {
     pub id: String,
-    pub tenant_id: String,
     pub webhook_id: String,
     pub event_id: String,
     pub event_type: String,
@@ -29,8 +28,6 @@ pub struct DeliveryRow {
     pub response_status: Option<i64>,
     pub response_body_excerpt: Option<String>,
     pub note: Option<String>,
-    pub lease_owner: Option<String>,
-    pub lease_until: i64,
     pub created_at: i64,
 }
 

@@ -75,7 +75,6 @@ mod tests {
     fn delivery(status: &str) -> DeliveryRow {
         DeliveryRow {
             id: "d-1".into(),
-            tenant_id: "t".into(),
             webhook_id: "wh-1".into(),
             event_id: "evt_1".into(),
             event_type: "run.completed".into(),
@@ -88,8 +87,6 @@ mod tests {
             response_status: Some(200),
             response_body_excerpt: Some("ok".into()),
             note: None,
-            lease_owner: None,
-            lease_until: 0,
             created_at: 0,
         }
     }
