@@ -43,13 +43,17 @@ pub(crate) struct Minted {
 }
 
 /// What an idempotency record keeps of an issued token: enough to answer the same
-/// token again. The names are those of `RuntimeTokenResponse`, so a record written
-/// before tokens were typed (the whole answer) reads the same.
+/// token again. The token is a bearer credential, so it is kept sealed with the
+/// secrets key like every other stored secret; `token` in the clear is only read, from
+/// records written before sealing (they expire with the idempotency window).
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Record {
     grant_id: String,
-    token: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    token_sealed: Option<String>,
+    #[serde(default, skip_serializing)]
+    token: Option<String>,
     rotate_after_seconds: Option<i64>,
 }
 
@@ -219,15 +223,24 @@ async fn replay(ctx: &Ctx, conn: &mut Conn, tenant_id: &str, idem: &Option<IdemK
     let grant = store::get_grant(conn, tenant_id, &record.grant_id)
         .await?
         .ok_or_else(|| unreadable(format!("grant {} is gone", record.grant_id)))?;
-    let issued = Issued { token: record.token, grant, rotate_after_seconds: record.rotate_after_seconds };
+    let token = match (record.token_sealed, record.token) {
+        (Some(sealed), _) => {
+            let plain = ctx.runs.secrets.open(&sealed).map_err(|e| unreadable(e.to_string()))?;
+            String::from_utf8(plain).map_err(|e| unreadable(e.to_string()))?
+        }
+        (None, Some(legacy)) => legacy,
+        (None, None) => return Err(unreadable("the record holds no token".into())),
+    };
+    let issued = Issued { token, grant, rotate_after_seconds: record.rotate_after_seconds };
     Ok(Some(Minted { issued, replayed: true }))
 }
 
 /// Records the issued token under the key, in the transaction that issued it.
-async fn remember(conn: &mut Conn, idem: &Option<IdemKey>, issued: &Issued) -> ApiResult<()> {
+async fn remember(ctx: &Ctx, conn: &mut Conn, idem: &Option<IdemKey>, issued: &Issued) -> ApiResult<()> {
     let record = Record {
         grant_id: issued.grant.id.clone(),
-        token: issued.token.clone(),
+        token_sealed: Some(ctx.runs.secrets.seal(issued.token.as_bytes())),
+        token: None,
         rotate_after_seconds: issued.rotate_after_seconds,
     };
     idempotency::complete(conn, idem, 201, &fingerprint(&record)?).await
@@ -524,7 +537,7 @@ pub(crate) async fn mint(
         },
     )
     .await?;
-    remember(tx.conn(), &idem, &issued).await?;
+    remember(ctx, tx.conn(), &idem, &issued).await?;
     tx.commit().await?;
     Ok(Minted { issued, replayed: false })
 }
@@ -575,7 +588,7 @@ pub(crate) async fn playground(
         },
     )
     .await?;
-    remember(tx.conn(), &idem, &issued).await?;
+    remember(ctx, tx.conn(), &idem, &issued).await?;
     tx.commit().await?;
     Ok(Minted { issued, replayed: false })
 }
@@ -678,7 +691,7 @@ pub(crate) async fn rotate(ctx: &Ctx, caller: &Caller, input: RotateRuntimeToken
         },
     )
     .await?;
-    remember(tx.conn(), &idem, &issued).await?;
+    remember(ctx, tx.conn(), &idem, &issued).await?;
     tx.commit().await?;
     Ok(Minted { issued, replayed: false })
 }
@@ -770,7 +783,28 @@ pub(crate) async fn rotate_by_unique_id(
         },
     )
     .await?;
-    remember(tx.conn(), &idem, &issued).await?;
+    remember(ctx, tx.conn(), &idem, &issued).await?;
     tx.commit().await?;
     Ok(Minted { issued, replayed: false })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Record;
+    use serde_json::json;
+
+    #[test]
+    fn an_idempotency_record_keeps_the_token_sealed_and_still_reads_an_older_clear_one() {
+        let record = Record {
+            grant_id: "g1".into(),
+            token_sealed: Some("v1:nonce:ciphertext".into()),
+            token: Some("eyJ.secret.jwt".into()),
+            rotate_after_seconds: None,
+        };
+        let stored = serde_json::to_value(&record).unwrap();
+        assert_eq!(stored, json!({"grantId": "g1", "tokenSealed": "v1:nonce:ciphertext", "rotateAfterSeconds": null}));
+        let older: Record =
+            serde_json::from_value(json!({"grantId": "g1", "token": "eyJ.old", "rotateAfterSeconds": 60})).unwrap();
+        assert_eq!((older.token.as_deref(), older.token_sealed), (Some("eyJ.old"), None));
+    }
 }
