@@ -21,6 +21,7 @@ on_both!(
     gone_disables_the_endpoint,
     rotation_signs_with_both_secrets,
     later_events_of_a_run_wait_for_earlier_ones,
+    a_cancelled_run_is_reported,
 );
 
 /// One request the receiver got.
@@ -218,6 +219,28 @@ async fn later_events_of_a_run_wait_for_earlier_ones(_s: TestServer) {
         types,
         ["run.waiting_for_approval", "run.waiting_for_approval", "run.waiting_for_approval", "run.completed"]
     );
+}
+
+/// `run.cancelled` is written by the cancel's transaction, with the cancelled run.
+async fn a_cancelled_run_is_reported(_s: TestServer) {
+    let s = server(_s.backend).await;
+    let (rx, url) = Receiver::start(&[]).await;
+    endpoint(&s, &url, json!(["run.cancelled"])).await;
+    let z = s.zaby();
+    let d = deployed_agent(&z, "wh-cancel").await;
+    let input = json!({"input": {"message": "a b c", "simulate": {"delayMs": 2000}}, "respondAsync": true});
+    let r = z.agents().start_run(d.agent_id(), input).json().await.unwrap();
+    let run_id = r["runId"].as_str().unwrap().to_string();
+    z.agents().cancel_run(&run_id, None).json().await.unwrap();
+    let got = eventually("the run.cancelled delivery", || async { rx.got().first().cloned() }).await;
+    let event = got.event();
+    assert_eq!(
+        (event["type"].as_str(), event["data"]["run"]["id"].as_str()),
+        (Some("run.cancelled"), Some(run_id.as_str()))
+    );
+    assert_eq!(event["data"]["run"]["status"], "CANCELLED");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(rx.got().len(), 1, "one event for one cancel");
 }
 
 /// Two servers on one database: each delivery is attempted once, by one of them.

@@ -573,6 +573,7 @@ pub(crate) async fn cancel(ctx: &Ctx, reader: &Reader<'_>, id: &str, body: Cance
     store::finish(tx.conn(), &r.id, "CANCELLED", None, None, reason.as_deref(), now).await?;
     let after = store::get(tx.conn(), &r.tenant_id, &r.id).await?.ok_or_else(|| ApiError::not_found("run"))?;
     signals::run_ended(tx.conn(), &after).await?;
+    crate::services::webhooks::outbox::record_run(tx.conn(), &after, "run.cancelled").await?;
     let view = RunView::load(tx.conn(), after).await?;
     tx.commit().await?;
     crate::http::metrics::run_finished("CANCELLED", view.row.created_at);
