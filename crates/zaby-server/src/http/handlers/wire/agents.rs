@@ -101,6 +101,7 @@ fn member<T: DeserializeOwned + Default>(doc: &Value, key: &str) -> ApiResult<T>
 mod tests {
     use serde_json::json;
 
+    use super::super::fixtures::deployment_row;
     use super::*;
     use crate::http::extract::catalogue::response_problems;
     use crate::storage::agents::AgentRow;
@@ -127,21 +128,7 @@ mod tests {
                 created_at: 0,
                 updated_at: 1,
             },
-            active_deployments: vec![DeploymentRow {
-                id: "d-1".into(),
-                tenant_id: "t".into(),
-                agent_id: "a-1".into(),
-                agent_version_id: "v-1".into(),
-                environment: "TEST".into(),
-                status: "ACTIVE".into(),
-                metadata: json!({}),
-                error: None,
-                activate_after: 0,
-                superseded_by: None,
-                activated_at: Some(0),
-                created_at: 0,
-                updated_at: 0,
-            }],
+            active_deployments: vec![deployment_row()],
         }
     }
 

@@ -53,23 +53,16 @@ pub(crate) fn external_app(a: App) -> ApiResult<ExternalApp> {
 mod tests {
     use serde_json::json;
 
+    use super::super::fixtures::app_row;
     use super::*;
     use crate::http::extract::catalogue::response_problems;
-    use crate::storage::apps::{AppRow, BindingRow};
+    use crate::storage::apps::BindingRow;
 
     fn app() -> App {
         App {
-            row: AppRow {
-                id: "app-1".into(),
-                tenant_id: "t".into(),
-                slug: "shop".into(),
-                name: "Shop".into(),
-                agent_id: None,
-                status: "ACTIVE".into(),
-                doc: json!({"allowedOrigins": ["https://shop.example"], "tokenTtlSeconds": null, "metadata": {"k": 1}}),
-                created_at: 0,
-                updated_at: 1,
-            },
+            row: app_row(
+                json!({"allowedOrigins": ["https://shop.example"], "tokenTtlSeconds": null, "metadata": {"k": 1}}),
+            ),
             deployment_ids: vec!["d-1".into()],
             active_deployment_id: Some("d-1".into()),
         }

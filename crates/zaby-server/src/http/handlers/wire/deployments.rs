@@ -88,32 +88,14 @@ pub(crate) fn provisioning(p: Provisioned, runtime_url: &str) -> ApiResult<Provi
 mod tests {
     use serde_json::json;
 
+    use super::super::fixtures::{app_row, deployment_row, policy_row};
     use super::*;
     use crate::http::extract::catalogue::response_problems;
-    use crate::storage::apps::{AppRow, BindingRow};
-    use crate::storage::policies::PolicyRow;
-
-    fn row() -> DeploymentRow {
-        DeploymentRow {
-            id: "d-1".into(),
-            tenant_id: "t".into(),
-            agent_id: "a-1".into(),
-            agent_version_id: "v-1".into(),
-            environment: "TEST".into(),
-            status: "ACTIVE".into(),
-            metadata: json!({"k": 1}),
-            error: None,
-            activate_after: 0,
-            superseded_by: None,
-            activated_at: Some(2),
-            created_at: 0,
-            updated_at: 1,
-        }
-    }
+    use crate::storage::apps::BindingRow;
 
     #[test]
     fn a_deployment_keeps_the_catalogue_wire_format() {
-        let wire = serde_json::to_value(deployment(row(), "http://h/rt").unwrap()).unwrap();
+        let wire = serde_json::to_value(deployment(deployment_row(), "http://h/rt").unwrap()).unwrap();
         assert_eq!(response_problems("Deployment", &wire), []);
         assert_eq!(
             wire,
@@ -123,7 +105,7 @@ mod tests {
                 "updatedAt": "1970-01-01T00:00:00.001Z", "activatedAt": "1970-01-01T00:00:00.002Z", "error": null,
             })
         );
-        let mut failed = row();
+        let mut failed = deployment_row();
         failed.status = "FAILED".into();
         failed.activated_at = None;
         failed.error = Some(json!({"code": "AGENT_DISABLED", "message": "the agent is disabled"}));
@@ -135,17 +117,7 @@ mod tests {
 
     #[test]
     fn provisioning_keeps_the_catalogue_wire_format() {
-        let app = AppRow {
-            id: "app-1".into(),
-            tenant_id: "t".into(),
-            slug: "shop".into(),
-            name: "Shop".into(),
-            agent_id: None,
-            status: "ACTIVE".into(),
-            doc: json!({"allowedOrigins": ["https://shop.example"]}),
-            created_at: 0,
-            updated_at: 0,
-        };
+        let app = app_row(json!({"allowedOrigins": ["https://shop.example"]}));
         let binding = BindingRow {
             id: "b-1".into(),
             tenant_id: "t".into(),
@@ -159,18 +131,8 @@ mod tests {
             created_at: 0,
             updated_at: 0,
         };
-        let policy = PolicyRow {
-            id: "p-1".into(),
-            tenant_id: "t".into(),
-            external_app_id: "app-1".into(),
-            deployment_id: "d-1".into(),
-            name: "Default".into(),
-            status: "ACTIVE".into(),
-            doc: json!({}),
-            created_at: 0,
-            updated_at: 0,
-        };
-        let p = Provisioned { deployment: row(), bound_apps: vec![(app, binding)], policies: vec![policy] };
+        let policy = policy_row(json!({}));
+        let p = Provisioned { deployment: deployment_row(), bound_apps: vec![(app, binding)], policies: vec![policy] };
         let wire = serde_json::to_value(provisioning(p, "http://h/rt").unwrap()).unwrap();
         assert_eq!(response_problems("Provisioning", &wire), []);
         assert_eq!(
@@ -190,7 +152,7 @@ mod tests {
 
     #[test]
     fn a_wire_change_is_caught_by_the_schema_check() {
-        let mut wire = serde_json::to_value(deployment(row(), "u").unwrap()).unwrap();
+        let mut wire = serde_json::to_value(deployment(deployment_row(), "u").unwrap()).unwrap();
         let map = wire.as_object_mut().unwrap();
         let env = map.remove("environment").unwrap();
         map.insert("env".into(), env);

@@ -9,6 +9,8 @@ mod apps;
 mod deployments;
 mod families;
 mod feedback;
+#[cfg(test)]
+mod fixtures;
 mod intelligence;
 mod knowledge;
 mod mcp;

@@ -34,23 +34,14 @@ pub(crate) fn policy(p: PolicyRow) -> ApiResult<RuntimeTokenPolicy> {
 mod tests {
     use serde_json::json;
 
+    use super::super::fixtures::policy_row;
     use super::*;
     use crate::http::extract::catalogue::response_problems;
 
     fn row() -> PolicyRow {
-        PolicyRow {
-            id: "p-1".into(),
-            tenant_id: "t".into(),
-            external_app_id: "app-1".into(),
-            deployment_id: "d-1".into(),
-            name: "Default".into(),
-            status: "ACTIVE".into(),
-            doc: json!({"maxConcurrentRuns": 2, "tokenTtlSeconds": null, "maxUsesPerToken": 10,
+        policy_row(json!({"maxConcurrentRuns": 2, "tokenTtlSeconds": null, "maxUsesPerToken": 10,
                         "autoRotateEnabled": true, "rotateBeforeExpirySeconds": null, "metadata": {"k": 1},
-                        "windowDurationMs": null, "maxTokens": null}),
-            created_at: 0,
-            updated_at: 1,
-        }
+                        "windowDurationMs": null, "maxTokens": null}))
     }
 
     #[test]

@@ -101,24 +101,14 @@ pub(crate) fn token_usage(u: Usage) -> TokenUsageReport {
 mod tests {
     use serde_json::json;
 
+    use super::super::fixtures::policy_row;
     use super::*;
     use crate::http::extract::catalogue::response_problems;
     use crate::services::managed::token_usage::Counts;
-    use crate::storage::policies::PolicyRow;
     use crate::storage::tokens::UsageScope;
 
     fn usage() -> Usage {
-        let policy = PolicyRow {
-            id: "p-1".into(),
-            tenant_id: "t".into(),
-            external_app_id: "app-1".into(),
-            deployment_id: "d-1".into(),
-            name: "Default".into(),
-            status: "ACTIVE".into(),
-            doc: json!({"maxConcurrentRuns": 2, "maxUsesPerToken": null}),
-            created_at: 0,
-            updated_at: 0,
-        };
+        let policy = policy_row(json!({"maxConcurrentRuns": 2, "maxUsesPerToken": null}));
         let counts = |n| Counts { tokens_issued: n, runtime_requests: n + 1, runs_started: n + 2, concurrent_runs: 0 };
         Usage {
             scope: UsageScope { external_app_id: Some("app-1".into()), ..Default::default() },
