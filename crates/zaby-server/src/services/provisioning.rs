@@ -10,6 +10,7 @@ use tokio::sync::watch;
 
 use super::{Ctx, SharedCtx};
 use crate::error::ApiResult;
+use crate::services::webhooks::deployment_events;
 use crate::storage::agents as agent_store;
 use crate::storage::deployments as store;
 use crate::storage::sql::lock_row;
@@ -86,11 +87,13 @@ pub(crate) async fn activate_one(ctx: &Ctx, tenant_id: &str, id: &str) -> ApiRes
     match failure {
         Some(error) => {
             store::fail(tx.conn(), id, &error, now).await?;
+            deployment_events::record_deployment(ctx, tx.conn(), tenant_id, id, "deployment.failed").await?;
             tracing::info!(deployment = id, "deployment failed");
         }
         None => {
             if store::activate(tx.conn(), id, now).await? {
                 let n = store::supersede_others(tx.conn(), &d, now).await?;
+                deployment_events::record_deployment(ctx, tx.conn(), tenant_id, id, "deployment.active").await?;
                 tracing::info!(deployment = id, superseded = n, "deployment active");
             }
         }

@@ -22,6 +22,7 @@ on_both!(
     rotation_signs_with_both_secrets,
     later_events_of_a_run_wait_for_earlier_ones,
     a_cancelled_run_is_reported,
+    a_deployment_going_active_is_reported,
 );
 
 /// One request the receiver got.
@@ -136,7 +137,7 @@ async fn delivered_signed_and_verified(_s: TestServer) {
 async fn retried_after_errors_then_delivered(_s: TestServer) {
     let s = server(_s.backend).await;
     let (rx, url) = Receiver::start(&[500, 503]).await;
-    let w = endpoint(&s, &url, json!(["*"])).await;
+    let w = endpoint(&s, &url, json!(["run.completed"])).await;
     completed_run(&s, "wh-retry").await;
     let wid = w["id"].as_str().unwrap().to_string();
     let d = eventually("three attempts, the last one answered 200", || async {
@@ -241,6 +242,19 @@ async fn a_cancelled_run_is_reported(_s: TestServer) {
     assert_eq!(event["data"]["run"]["status"], "CANCELLED");
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(rx.got().len(), 1, "one event for one cancel");
+}
+
+/// `deployment.active` is written by provisioning's transaction, with the deployment.
+async fn a_deployment_going_active_is_reported(_s: TestServer) {
+    let s = server(_s.backend).await;
+    let (rx, url) = Receiver::start(&[]).await;
+    endpoint(&s, &url, json!(["deployment.active", "deployment.failed"])).await;
+    let d = deployed_agent(&s.zaby(), "wh-deploy").await;
+    let got = eventually("the deployment.active delivery", || async { rx.got().first().cloned() }).await;
+    let event = got.event();
+    assert_eq!(event["type"], "deployment.active");
+    assert_eq!(event["data"]["deployment"]["id"].as_str(), Some(d.deployment_id()));
+    assert_eq!(event["data"]["deployment"]["status"], "ACTIVE");
 }
 
 /// Two servers on one database: each delivery is attempted once, by one of them.

@@ -1,6 +1,9 @@
 //! Webhook endpoints (E128–E135, docs/webhooks.md): their CRUD and secrets here, the
-//! outbox in `outbox`, delivery in `worker`, where a URL may lead in `target`.
+//! outbox in `outbox` and `deployment_events` (over `events`), delivery in `worker`,
+//! where a URL may lead in `target`.
 
+pub mod deployment_events;
+mod events;
 pub mod outbox;
 pub mod target;
 pub mod worker;

@@ -42,7 +42,7 @@ use serde::Serialize;
 use serde_json::Value;
 pub(crate) use tokens::{minted, runtime_token};
 pub(crate) use usage::{agent_usage, token_usage};
-pub(crate) use webhooks::{webhook_delivery, webhook_endpoint};
+pub(crate) use webhooks::{run_event_data, webhook_delivery, webhook_endpoint};
 
 use crate::error::{ApiError, ApiResult};
 use crate::services::paging::list_body;

@@ -1,12 +1,25 @@
 //! `WebhookEndpoint` (E128–E131, E133) and `WebhookDelivery` (E134, E135).
 
+use serde_json::{Value, json};
 use zaby::types::{WebhookDelivery, WebhookEndpoint};
 
 use super::stored;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
+use crate::services::runs::RunView;
 use crate::services::webhooks::Endpoint;
+use crate::storage::runs::RunRow;
+use crate::storage::sql::Conn;
 use crate::storage::webhooks::deliveries::DeliveryRow;
 use crate::util::clock::iso;
+
+/// The `data` of a `run.*` event: `{ "run": Run }`, the run as `row` and the open
+/// approval read in the caller's transaction show it. Here rather than in the outbox,
+/// so that the runs domain, which records these events, is not imported back by it.
+pub(crate) async fn run_event_data(conn: &mut Conn, row: &RunRow) -> ApiResult<Value> {
+    let run = super::run(RunView::load(conn, row.clone()).await?)?;
+    let run = serde_json::to_value(run).map_err(|e| ApiError::internal(format!("a webhook payload: {e}")))?;
+    Ok(json!({ "run": run }))
+}
 
 pub(crate) fn webhook_endpoint(e: Endpoint) -> WebhookEndpoint {
     let Endpoint { row, secret } = e;
