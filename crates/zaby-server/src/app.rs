@@ -218,6 +218,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<RunningServer> {
         tokio::spawn(crate::services::runs::waiters::poll(ctx.clone(), rx.clone())),
         tokio::spawn(crate::services::knowledge::jobs::run(ctx.clone(), rx.clone())),
         tokio::spawn(crate::services::webhooks::worker::run(ctx.clone(), rx.clone())),
+        tokio::spawn(crate::services::idempotency::sweep(ctx.clone(), rx.clone())),
     ];
     if let (Some(config), Some(files)) = (&tls, &ctx.settings.tls) {
         workers.push(tokio::spawn(crate::http::tls::reload_on_sighup(config.clone(), files.clone(), rx.clone())));

@@ -7,6 +7,7 @@
 pub use crate::app::load_secrets;
 pub use crate::config::MemoryExtraction;
 pub use crate::services::SharedCtx;
+pub use crate::services::idempotency::purge_expired as purge_expired_idempotency_records;
 pub use crate::services::knowledge::jobs::fire_schedules;
 pub use crate::services::knowledge::retrieval::kb_search;
 pub use crate::services::knowledge::runs::KnowledgeForRuns;

@@ -16,9 +16,13 @@
 //! endpoint table leaves stored keys valid. Keys stored under an older scope format
 //! simply expire (`ZABY_IDEMPOTENCY_TTL_S`).
 
+use std::time::Duration;
+
 use serde_json::Value;
+use tokio::sync::watch;
 
 use crate::error::{ApiError, ApiResult};
+use crate::services::SharedCtx;
 use crate::storage::idempotency as store;
 use crate::storage::sql::Conn;
 use crate::util::canonical::canonical_json;
@@ -130,6 +134,39 @@ pub async fn complete(conn: &mut Conn, key: &Option<IdemKey>, status: u16, respo
         store::complete(conn, &k.scope, &k.key, status as i64, &response.to_string()).await?;
     }
     Ok(())
+}
+
+/// How often expired records are swept, and how many one write transaction deletes.
+const SWEEP_EVERY: Duration = Duration::from_secs(600);
+const SWEEP_BATCH: i64 = 1_000;
+
+/// Background task: deletes expired records at start and every [`SWEEP_EVERY`]. A key
+/// that comes back replaces its expired record itself; this keeps the table from
+/// growing with the keys that never do.
+pub(crate) async fn sweep(ctx: SharedCtx, mut shutdown: watch::Receiver<bool>) {
+    while !*shutdown.borrow() {
+        if let Err(e) = purge_expired(&ctx).await {
+            tracing::warn!(code = e.code, message = %e.message, "idempotency sweep failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(SWEEP_EVERY) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+}
+
+/// Deletes every record expired by now, a batch per transaction; the count deleted.
+pub async fn purge_expired(ctx: &SharedCtx) -> ApiResult<u64> {
+    let mut total = 0;
+    loop {
+        let mut tx = ctx.db.write().await?;
+        let n = store::purge_expired(tx.conn(), now_ms(), SWEEP_BATCH).await?;
+        tx.commit().await?;
+        total += n;
+        if n < SWEEP_BATCH as u64 {
+            return Ok(total);
+        }
+    }
 }
 
 #[cfg(test)]

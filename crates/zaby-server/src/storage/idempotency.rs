@@ -58,3 +58,15 @@ pub async fn complete(conn: &mut Conn, scope: &str, key: &str, status: i64, resp
     .await?;
     Ok(())
 }
+
+/// Deletes up to `limit` records that expired at or before `now`; the count deleted.
+/// Bounded so that a large backlog is cleared in short write transactions.
+pub async fn purge_expired(conn: &mut Conn, now: i64, limit: i64) -> DbResult<u64> {
+    exec(
+        conn,
+        "DELETE FROM idempotency_records WHERE (scope, request_key) IN \
+         (SELECT scope, request_key FROM idempotency_records WHERE expires_at <= $1 LIMIT $2)",
+        args![now, limit],
+    )
+    .await
+}

@@ -15,7 +15,8 @@ on_both!(
     policies_and_families,
     playground_tokens,
     newest_active_deployment,
-    rebinding_changes_only_the_members_sent
+    rebinding_changes_only_the_members_sent,
+    idempotency_records_are_sealed_and_swept
 );
 
 async fn mint_preconditions(s: TestServer) {
@@ -388,4 +389,38 @@ async fn rebinding_changes_only_the_members_sent(s: TestServer) {
     expect_err(bind(json!({"rateLimitPerMinute": 0})), 422, "VALIDATION_ERROR").await;
     expect_err(bind(json!({"rateLimitPerMinute": "5"})), 422, "VALIDATION_ERROR").await;
     expect_err(bind(json!({"allowBrowserRuntime": null})), 422, "VALIDATION_ERROR").await;
+}
+
+/// A mint's idempotency record holds the token sealed, never the bearer JWT itself,
+/// and the sweep deletes records once they expire while fresh ones stay.
+async fn idempotency_records_are_sealed_and_swept(s: TestServer) {
+    use zaby_server::testing::sql::{Arg, exec, scalar_i64};
+    let z = s.zaby();
+    let st = setup(&z, "sweep", json!({}), json!({})).await;
+    let rt = z.runtime_tokens();
+    let kept = rt.create(st.mint(json!({"requestId": "keep"}))).json().await.unwrap();
+    rt.create(st.mint(json!({"requestId": "drop"}))).json().await.unwrap();
+    let count = |sql: &'static str, args: Vec<Arg>| {
+        let s = &s;
+        async move {
+            let mut conn = s.ctx().db.read().await.unwrap();
+            scalar_i64(&mut conn, sql, args).await.unwrap()
+        }
+    };
+    let token = kept["token"].as_str().unwrap().to_string();
+    let clear = "SELECT COUNT(*) FROM idempotency_records WHERE request_key = 'keep' AND response LIKE $1";
+    assert_eq!(count(clear, vec![Arg::from(&format!("%{token}%"))]).await, 0, "the token is stored in the clear");
+    let sealed =
+        "SELECT COUNT(*) FROM idempotency_records WHERE request_key = 'keep' AND response LIKE '%tokenSealed%'";
+    assert_eq!(count(sealed, vec![]).await, 1);
+
+    let mut tx = s.ctx().db.write().await.unwrap();
+    exec(tx.conn(), "UPDATE idempotency_records SET expires_at = 0 WHERE request_key = 'drop'", vec![]).await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(zaby_server::testing::purge_expired_idempotency_records(s.ctx()).await.unwrap() >= 1);
+    let left = "SELECT COUNT(*) FROM idempotency_records WHERE request_key IN ('keep', 'drop')";
+    assert_eq!(count(left, vec![]).await, 1, "only the expired record goes");
+    // The kept key still replays the same token.
+    let again = rt.create(st.mint(json!({"requestId": "keep"}))).json().await.unwrap();
+    assert_eq!(again["token"], kept["token"]);
 }
