@@ -23,6 +23,8 @@ on_both!(
     later_events_of_a_run_wait_for_earlier_ones,
     a_cancelled_run_is_reported,
     a_deployment_going_active_is_reported,
+    approval_decisions_are_reported,
+    feedback_is_reported,
 );
 
 /// One request the receiver got.
@@ -255,6 +257,84 @@ async fn a_deployment_going_active_is_reported(_s: TestServer) {
     assert_eq!(event["type"], "deployment.active");
     assert_eq!(event["data"]["deployment"]["id"].as_str(), Some(d.deployment_id()));
     assert_eq!(event["data"]["deployment"]["status"], "ACTIVE");
+}
+
+/// `approval.decided` is written by the deciding transaction, from the API key route
+/// and the runtime one, with the decided approval and its run.
+async fn approval_decisions_are_reported(_s: TestServer) {
+    let s = server(_s.backend).await;
+    let (rx, url) = Receiver::start(&[]).await;
+    endpoint(&s, &url, json!(["approval.decided"])).await;
+    let z = s.zaby();
+    let st = crate::runs_approvals::echo_setup(&z, "wh-decide").await;
+    let pending = |run_id: String| {
+        let z = z.clone();
+        async move {
+            eventually("the approval", || async {
+                let run = z.agents().get_run_progress(&run_id).json().await.unwrap();
+                run["pendingApproval"]["id"].as_str().map(str::to_string)
+            })
+            .await
+        }
+    };
+    let message = json!({"input": {"message": crate::runs_approvals::MESSAGE}});
+    let r = z.agents().start_run(st.deployed.agent_id(), message).json().await.unwrap();
+    let by_key = r["runId"].as_str().unwrap().to_string();
+    let approval = pending(by_key.clone()).await;
+    z.approvals().approve(&by_key, &approval, json!({"decidedBy": "ops"})).json().await.unwrap();
+    let got = eventually("the first approval.decided", || async { rx.got().first().cloned() }).await;
+    let event = got.event();
+    assert_eq!(event["type"], "approval.decided");
+    assert_eq!(
+        (event["data"]["run"]["id"].as_str(), event["data"]["run"]["status"].as_str()),
+        (Some(by_key.as_str()), Some("RUNNING"))
+    );
+    assert_eq!(event["data"]["approval"]["id"].as_str(), Some(approval.as_str()));
+    assert_eq!(
+        (event["data"]["approval"]["status"].as_str(), event["data"]["approval"]["decidedBy"].as_str()),
+        (Some("APPROVED"), Some("ops"))
+    );
+
+    let t = z.runtime_tokens().create(st.mint(json!({"externalUserId": "u-wh"}))).json().await.unwrap();
+    let rt = s.runtime(t["token"].as_str().unwrap());
+    let binding = json!({"deploymentId": st.deployment_id(), "allowApprovals": true});
+    z.external_apps().bind_deployment(st.app_id(), binding).json().await.unwrap();
+    let r = rt.runs().start(json!({"input": crate::runs_approvals::MESSAGE})).json().await.unwrap();
+    let by_runtime = r["runId"].as_str().unwrap().to_string();
+    let approval = pending(by_runtime.clone()).await;
+    rt.approvals().reject(&by_runtime, &approval, None).json().await.unwrap();
+    let got = eventually("the second approval.decided", || async { rx.got().get(1).cloned() }).await;
+    let event = got.event();
+    assert_eq!(event["data"]["run"]["id"].as_str(), Some(by_runtime.as_str()));
+    assert_eq!(
+        (event["data"]["approval"]["status"].as_str(), event["data"]["approval"]["decidedBy"].as_str()),
+        (Some("REJECTED"), Some("runtime"))
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(rx.got().len(), 2, "one event per decision");
+}
+
+/// `feedback.created` is written with the feedback, which is its payload.
+async fn feedback_is_reported(_s: TestServer) {
+    let s = server(_s.backend).await;
+    let (rx, url) = Receiver::start(&[]).await;
+    endpoint(&s, &url, json!(["feedback.created"])).await;
+    let run_id = completed_run(&s, "wh-feedback").await;
+    let fb = s
+        .zaby()
+        .runtime_tokens()
+        .record_feedback(&run_id, json!({"rating": 4, "comment": "fine"}))
+        .json()
+        .await
+        .unwrap();
+    let got = eventually("the feedback.created delivery", || async { rx.got().first().cloned() }).await;
+    let event = got.event();
+    assert_eq!(event["type"], "feedback.created");
+    assert_eq!(event["data"]["feedback"]["id"], fb["id"]);
+    assert_eq!(
+        (event["data"]["feedback"]["runId"].as_str(), event["data"]["feedback"]["rating"].as_i64()),
+        (Some(run_id.as_str()), Some(4))
+    );
 }
 
 /// Two servers on one database: each delivery is attempted once, by one of them.

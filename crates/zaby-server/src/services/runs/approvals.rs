@@ -8,10 +8,11 @@ use super::{Reader, load_visible, signals};
 use crate::error::{ApiError, ApiResult};
 use crate::services::managed::runtime_auth::RuntimeCaller;
 use crate::services::paging::{Query, enum_param, page_request, str_param};
+use crate::services::webhooks::outbox;
 use crate::services::{Caller, CallerKind, Ctx};
 use crate::storage::page::Page;
 use crate::storage::runs::{self as store, ApprovalFilter, ApprovalRow};
-use crate::storage::sql::lock_row;
+use crate::storage::sql::{Conn, lock_row};
 use crate::util::clock::now_ms;
 use crate::util::input::Problems;
 
@@ -96,6 +97,7 @@ pub(crate) async fn decide(
     let decided = store::get_approval(tx.conn(), &run.tenant_id, &approval.id)
         .await?
         .ok_or_else(|| ApiError::not_found("approval"))?;
+    record_decided(tx.conn(), &run.tenant_id, decided.clone()).await?;
     tx.commit().await?;
     ctx.runs.notify(&run.id);
     ctx.runs.wakeup.notify_one();
@@ -121,9 +123,19 @@ pub async fn expire_due(ctx: &Ctx) -> ApiResult<()> {
         if let Some(run) = store::get(tx.conn(), &tenant, &a.run_id).await? {
             signals::approval_decided(tx.conn(), &run, &a, "EXPIRED", now).await?;
         }
+        if let Some(expired) = store::get_approval(tx.conn(), &tenant, &a.id).await? {
+            record_decided(tx.conn(), &tenant, expired).await?;
+        }
         tx.commit().await?;
         ctx.runs.notify(&a.run_id);
         ctx.runs.wakeup.notify_one();
     }
     Ok(())
+}
+
+/// `approval.decided` to the webhook outbox, with the approval and its run as the
+/// deciding transaction leaves them (the run back to RUNNING).
+async fn record_decided(conn: &mut Conn, tenant_id: &str, decided: ApprovalRow) -> ApiResult<()> {
+    let Some(run) = store::get(conn, tenant_id, &decided.run_id).await? else { return Ok(()) };
+    outbox::record_approval(conn, &run, decided).await
 }

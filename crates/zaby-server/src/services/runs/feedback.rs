@@ -9,6 +9,7 @@ use super::{Reader, load_visible, signals};
 use crate::error::{ApiError, ApiResult};
 use crate::services::idempotency::{self, Operation, Owner, Scope};
 use crate::services::managed::runtime_auth::RuntimeCaller;
+use crate::services::webhooks::outbox;
 use crate::services::{Caller, Ctx};
 use crate::storage::runs::{self as store, FeedbackRow};
 use crate::util::clock::now_ms;
@@ -110,6 +111,7 @@ pub(crate) async fn create(
     };
     store::insert_feedback(tx.conn(), &fb).await?;
     signals::feedback_given(tx.conn(), &run, &fb).await?;
+    outbox::record_feedback(tx.conn(), &fb).await?;
     let record = serde_json::to_value(Record { id: fb.id.clone() })
         .map_err(|e| ApiError::internal("the feedback record could not be written").with_cause(e.to_string()))?;
     idempotency::complete(tx.conn(), &idem, 201, &record).await?;

@@ -3,8 +3,8 @@
 
 use serde_json::json;
 
-use super::events::{store_event, subscribers};
-use crate::error::{ApiError, ApiResult};
+use super::events::{payload, store_event, subscribers};
+use crate::error::ApiResult;
 use crate::services::Ctx;
 use crate::storage::deployments;
 use crate::storage::sql::Conn;
@@ -24,8 +24,7 @@ pub async fn record_deployment(
         return Ok(());
     }
     let deployment = crate::http::handlers::wire::deployment(d, &ctx.settings.runtime_url())?;
-    let deployment =
-        serde_json::to_value(deployment).map_err(|e| ApiError::internal(format!("a webhook payload: {e}")))?;
+    let deployment = payload(deployment)?;
     store_event(conn, tenant_id, event_type, None, json!({ "deployment": deployment }), &webhook_ids).await?;
     Ok(())
 }

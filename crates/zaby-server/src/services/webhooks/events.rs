@@ -5,6 +5,7 @@
 
 use serde_json::{Value, json};
 
+use crate::error::{ApiError, ApiResult};
 use crate::storage::sql::{Conn, DbResult};
 use crate::storage::webhooks::{self as store, deliveries};
 use crate::util::clock::{iso, now_ms};
@@ -35,4 +36,9 @@ pub(super) async fn store_event(
     deliveries::insert_event(conn, &event, webhook_ids).await?;
     metrics::counter!("zaby_webhook_events_total", "type" => event_type.to_string()).increment(1);
     Ok(())
+}
+
+/// A wire type as the `data` of an event's body.
+pub(super) fn payload(value: impl serde::Serialize) -> ApiResult<Value> {
+    serde_json::to_value(value).map_err(|e| ApiError::internal(format!("a webhook payload: {e}")))
 }
