@@ -200,19 +200,49 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryMap {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let map: HashMap<String, String> =
-            parts.uri.query().map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default();
-        if let Some((k, _)) = map.iter().find(|(k, v)| k.contains('\0') || v.contains('\0')) {
-            return Err(ApiError::invalid(&k.replace('\0', ""), NUL_MESSAGE));
-        }
-        if let Some(EndpointRef(ep)) = parts.extensions.get::<EndpointRef>() {
-            let unknown = catalogue::unknown_query_keys(ep.id, map.keys());
-            if !unknown.is_empty() {
-                return Err(ApiError::validation(unknown));
-            }
-        }
-        Ok(QueryMap(map))
+        query_pairs(parts).map(|(_, map)| QueryMap(map))
     }
+}
+
+/// The typed query extractor: the query string deserialized into the catalogue's
+/// query type of the endpoint (`Query<zaby::types::E3Query>`).
+///
+/// Keys pass the checks of [`QueryMap`] (NUL, unknown keys), then each value is read
+/// as its parameter's type — integers (within the parameter's bounds), booleans
+/// `true`/`false`, enumeration values (an open enumeration's known values: a filter
+/// must name a state that exists) — and every problem found is listed in one 422.
+/// Empty values read as absent.
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let (endpoint, map) = query_pairs(parts)?;
+        let id = endpoint.ok_or_else(|| ApiError::internal("route without endpoint metadata"))?;
+        let object = catalogue::query_object(id, &map).map_err(ApiError::validation)?;
+        // Reached only where the catalogue and the Rust type disagree: still the
+        // caller's input, so a 422.
+        serde_json::from_value(Value::Object(object)).map(Query).map_err(|e| ApiError::invalid("query", &e.to_string()))
+    }
+}
+
+/// The query string's pairs, refused when a key or value holds NUL or a key is not
+/// one of the endpoint's; with the endpoint id of the route.
+fn query_pairs(parts: &Parts) -> Result<(Option<&'static str>, HashMap<String, String>), ApiError> {
+    let map: HashMap<String, String> =
+        parts.uri.query().map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default();
+    if let Some((k, _)) = map.iter().find(|(k, v)| k.contains('\0') || v.contains('\0')) {
+        return Err(ApiError::invalid(&k.replace('\0', ""), NUL_MESSAGE));
+    }
+    let endpoint = parts.extensions.get::<EndpointRef>().map(|e| e.0.id);
+    if let Some(id) = endpoint {
+        let unknown = catalogue::unknown_query_keys(id, map.keys());
+        if !unknown.is_empty() {
+            return Err(ApiError::validation(unknown));
+        }
+    }
+    Ok((endpoint, map))
 }
 
 /// Path parameters by name; undecodable parameters are a 404.

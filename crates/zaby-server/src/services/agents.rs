@@ -4,12 +4,12 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 use zaby::types::{
-    AgentCategory, AgentInput, AgentModel, AgentStatus, AgentUpdateInput, AgentVisibility, AttachKnowledgeBaseInput,
-    AttachMcpToolInput, AttachSkillInput, DeploymentStatus, KnowledgeBaseAttachment, McpToolAttachment,
+    AgentInput, AgentModel, AgentStatus, AgentUpdateInput, AgentVisibility, AttachKnowledgeBaseInput,
+    AttachMcpToolInput, AttachSkillInput, DeploymentStatus, E3Query, KnowledgeBaseAttachment, McpToolAttachment,
     SkillAttachment,
 };
 
-use super::paging::{Query, bool_param, enum_param, page_request, str_param};
+use super::paging::page_of;
 use super::{Caller, Ctx};
 use crate::error::{ApiError, ApiResult};
 use crate::storage::agents::{self as store, AgentFilter, AgentRow, VersionRow};
@@ -161,13 +161,13 @@ pub(crate) async fn get(ctx: &Ctx, caller: &Caller, id: &str) -> ApiResult<Agent
 }
 
 /// E3 / E98.
-pub(crate) async fn list(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Page<Agent>> {
-    let page = page_request(q, 20, 100)?;
+pub(crate) async fn list(ctx: &Ctx, caller: &Caller, q: &E3Query) -> ApiResult<Page<Agent>> {
+    let page = page_of(q.cursor.as_deref(), q.limit, 20)?;
     let filter = AgentFilter {
-        status: enum_param(q, "status", AgentStatus::VALUES)?,
-        category: enum_param(q, "category", AgentCategory::VALUES)?,
-        visibility: enum_param(q, "visibility", AgentVisibility::VALUES)?,
-        q: str_param(q, "q"),
+        status: q.status.as_ref().map(|s| s.as_str().to_string()),
+        category: q.category.as_ref().map(|s| s.as_str().to_string()),
+        visibility: q.visibility.as_ref().map(|s| s.as_str().to_string()),
+        q: q.q.clone(),
     };
     let mut conn = ctx.db.read().await?;
     let rows = store::list(&mut conn, &caller.tenant_id, &filter, &page).await?;
@@ -247,8 +247,7 @@ fn set<T: serde::Serialize>(doc: &mut Map<String, Value>, key: &str, value: Opti
 }
 
 /// E6 / E102: the id of the deleted agent.
-pub(crate) async fn delete(ctx: &Ctx, caller: &Caller, id: &str, q: &Query) -> ApiResult<String> {
-    let force = bool_param(q, "force")?.unwrap_or(false);
+pub(crate) async fn delete(ctx: &Ctx, caller: &Caller, id: &str, force: bool) -> ApiResult<String> {
     let mut tx = ctx.db.write().await?;
     // Lock the agent before its deployments (same order as activation).
     lock_row(tx.conn(), "agents", id).await?;

@@ -21,7 +21,17 @@ pub fn page_request(q: &Query, default: i64, max: i64) -> ApiResult<PageRequest>
             }
         },
     };
-    let after = match q.get("cursor").map(String::as_str) {
+    page_at(q.get("cursor").map(String::as_str), limit)
+}
+
+/// The page of a typed query: `cursor` (→ 422 when it is not one of ours) and `limit`
+/// (already within the endpoint's bounds, `http::extract::Query`), `default` when absent.
+pub(crate) fn page_of(cursor: Option<&str>, limit: Option<i64>, default: i64) -> ApiResult<PageRequest> {
+    page_at(cursor, limit.unwrap_or(default))
+}
+
+fn page_at(cursor: Option<&str>, limit: i64) -> ApiResult<PageRequest> {
+    let after = match cursor {
         None | Some("") => None,
         Some(c) => Some(decode_cursor(c).ok_or_else(|| ApiError::invalid("cursor", "is not a valid cursor"))?),
     };

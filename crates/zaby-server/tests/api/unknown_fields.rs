@@ -7,7 +7,12 @@ use serde_json::{Value, json};
 use crate::common::*;
 use crate::on_both;
 
-on_both!(misspelled_body_member_creates_nothing, misspelled_list_filter_lists_nothing, every_unknown_member_is_listed);
+on_both!(
+    misspelled_body_member_creates_nothing,
+    misspelled_list_filter_lists_nothing,
+    every_unknown_member_is_listed,
+    bad_filter_values_are_named
+);
 
 const AGENTS: &str = "/api/v1/provisioning/agentic-os/agents";
 
@@ -93,4 +98,34 @@ async fn every_unknown_member_is_listed(s: TestServer) {
         send(&s, reqwest::Method::PATCH, &format!("{AGENTS}/{id}"), Some(json!({"stauts": "PAUSED"}))).await;
     assert_eq!(status, 422, "{answer}");
     assert_eq!(errors(&answer), [("stauts".to_string(), "is not a known field; did you mean `status`?".to_string())]);
+}
+
+/// A filter value the query type refuses (an enumeration value that does not exist, a
+/// number that is not one, a boolean that is neither) is a 422 naming each field, with
+/// what it must be, and lists nothing (issue 16).
+async fn bad_filter_values_are_named(s: TestServer) {
+    let (status, answer) = send(&s, reqwest::Method::GET, &format!("{AGENTS}?status=ACTIVEE&limit=ten"), None).await;
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(
+        errors(&answer),
+        [
+            ("limit".to_string(), "must be an integer".to_string()),
+            ("status".to_string(), "must be one of DRAFT, ACTIVE, PAUSED, DISABLED".to_string()),
+        ]
+    );
+    let (status, answer) = send(&s, reqwest::Method::GET, &format!("{AGENTS}?limit=0"), None).await;
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(errors(&answer), [("limit".to_string(), "must be an integer between 1 and 100".to_string())]);
+    let (_, agent) = send(&s, reqwest::Method::POST, AGENTS, Some(json!({"slug": "a", "name": "A"}))).await;
+    let id = agent["id"].as_str().unwrap();
+    let (status, answer) = send(&s, reqwest::Method::DELETE, &format!("{AGENTS}/{id}?force=yes"), None).await;
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(errors(&answer), [("force".to_string(), "must be true or false".to_string())]);
+    // Valid values still work; an empty value reads as absent.
+    let (status, page) =
+        send(&s, reqwest::Method::GET, &format!("{AGENTS}?status=DRAFT&category=&limit=1"), None).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["total"], 1, "{page}");
+    let (status, _) = send(&s, reqwest::Method::DELETE, &format!("{AGENTS}/{id}?force=false"), None).await;
+    assert_eq!(status, 200);
 }

@@ -45,8 +45,8 @@ const ANY_QUERY: &[&str] = &["E121"];
 struct Accepts {
     /// Name of the request type's schema (`AgentInput`); `None`: the row takes no body.
     body: Option<String>,
-    /// Query parameter names (`cursor`, `limit` and the filters).
-    query: Vec<String>,
+    /// Query parameters (`cursor`, `limit` and the filters): name and schema.
+    query: Vec<(String, Value)>,
 }
 
 struct Known {
@@ -70,7 +70,7 @@ static KNOWN: LazyLock<Known> = LazyLock::new(|| {
                 .into_iter()
                 .flatten()
                 .filter(|p| p["in"] == "query")
-                .filter_map(|p| p["name"].as_str().map(str::to_string))
+                .filter_map(|p| p["name"].as_str().map(|n| (n.to_string(), p["schema"].clone())))
                 .collect();
             by_endpoint.insert(id.to_string(), Accepts { body, query });
         }
@@ -117,12 +117,72 @@ pub(crate) fn unknown_query_keys<'a>(id: &str, keys: impl Iterator<Item = &'a St
         return Vec::new();
     }
     let Some(accepts) = KNOWN.by_endpoint.get(id) else { return Vec::new() };
-    let names: Vec<&str> = accepts.query.iter().map(String::as_str).collect();
+    let names: Vec<&str> = accepts.query.iter().map(|(n, _)| n.as_str()).collect();
     let mut unknown: Vec<(String, String)> =
         keys.filter(|k| !names.contains(&k.as_str())).map(|k| (k.clone(), unknown_message(k, &names))).collect();
     // The query arrives as a hash map: a stable order keeps the message stable.
     unknown.sort();
     unknown
+}
+
+/// The query string of endpoint `id` as a JSON object whose values have the types of
+/// its parameters (integers, booleans `true`/`false`, strings), with one `(field,
+/// message)` entry per value that does not fit: not a number, out of the parameter's
+/// bounds, or not one of the values of its enumeration. Empty values read as absent.
+/// An open enumeration's values (`examples`) bind a filter too: a filter naming a
+/// state no item can be in would only ever list nothing.
+pub(crate) fn query_object(
+    id: &str,
+    pairs: &HashMap<String, String>,
+) -> Result<Map<String, Value>, Vec<(String, String)>> {
+    let known = &*KNOWN;
+    let params = known.by_endpoint.get(id).map(|a| a.query.as_slice()).unwrap_or_default();
+    let mut walk = Walk { known, check: Check::Types, out: Vec::new() };
+    let mut object = Map::new();
+    for (key, text) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
+        let Some((_, schema)) = params.iter().find(|(n, _)| n == key) else {
+            // Keys of an endpoint that takes any (E121): kept as strings.
+            object.insert(key.clone(), Value::String(text.clone()));
+            continue;
+        };
+        let schema = resolve(known, schema);
+        let value = match schema["type"].as_str() {
+            Some("integer") => match text.trim().parse::<i64>() {
+                Ok(n) => match (schema["minimum"].as_i64(), schema["maximum"].as_i64()) {
+                    (Some(lo), Some(hi)) if !(lo..=hi).contains(&n) => {
+                        walk.problem(key, format!("must be an integer between {lo} and {hi}"));
+                        continue;
+                    }
+                    _ => Value::from(n),
+                },
+                Err(_) => {
+                    walk.problem(key, "must be an integer");
+                    continue;
+                }
+            },
+            Some("boolean") => match text.as_str() {
+                "true" => Value::Bool(true),
+                "false" => Value::Bool(false),
+                _ => {
+                    walk.problem(key, "must be true or false");
+                    continue;
+                }
+            },
+            _ => Value::String(text.clone()),
+        };
+        if let Some(values) = schema["examples"].as_array().filter(|_| schema.get("enum").is_none())
+            && !values.contains(&value)
+        {
+            let list: Vec<&str> = values.iter().filter_map(Value::as_str).collect();
+            walk.problem(key, format!("must be one of {}", list.join(", ")));
+            continue;
+        }
+        walk.schema(schema, &value, key);
+        object.insert(key.clone(), value);
+    }
+    // The query arrives as a hash map: a stable order keeps the message stable.
+    walk.out.sort();
+    if walk.out.is_empty() { Ok(object) } else { Err(walk.out) }
 }
 
 /// The problems of `value` as an instance of the catalogue type `name`, under
@@ -267,6 +327,14 @@ impl Walk<'_> {
     }
 }
 
+/// `schema`, or the named schema its local `$ref` points to.
+fn resolve<'a>(known: &'a Known, schema: &'a Value) -> &'a Value {
+    match schema.get("$ref").and_then(Value::as_str) {
+        Some(r) => known.schemas.get(r.rsplit('/').next().unwrap_or(r)).unwrap_or(&Value::Null),
+        None => schema,
+    }
+}
+
 fn join(path: &str, key: &str) -> String {
     if path.is_empty() { key.to_string() } else { format!("{path}.{key}") }
 }
@@ -297,7 +365,7 @@ mod tests {
                 assert!(KNOWN.schemas[name]["properties"].is_object(), "{}: {name} has no members", e.id);
             }
             if e.list {
-                assert!(accepts.query.iter().any(|q| q == "cursor"), "{}: no cursor", e.id);
+                assert!(accepts.query.iter().any(|(q, _)| q == "cursor"), "{}: no cursor", e.id);
             }
         }
     }

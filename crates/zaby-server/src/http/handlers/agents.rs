@@ -13,7 +13,7 @@ use zaby::types::{
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Authed;
-use crate::http::extract::{Body, PathIds, QueryMap};
+use crate::http::extract::{Body, PathIds, Query, QueryMap};
 use crate::http::handlers::wire;
 use crate::http::respond::Reply;
 use crate::services::managed::{apps, tokens};
@@ -39,7 +39,11 @@ pub async fn create(
     Ok(Reply::Created(wire::agent(a, &ctx.settings.runtime_url())?))
 }
 
-pub async fn list(State(ctx): State<SharedCtx>, Authed(c): Authed, QueryMap(q): QueryMap) -> ApiResult<Reply<Value>> {
+pub async fn list(
+    State(ctx): State<SharedCtx>,
+    Authed(c): Authed,
+    Query(q): Query<types::E3Query>,
+) -> ApiResult<Reply<Value>> {
     let page = agents::list(&ctx, &c, &q).await?;
     let runtime_url = ctx.settings.runtime_url();
     Ok(Reply::Ok(wire::page(ctx.settings.max_page_bytes, page, |a| wire::agent(a, &runtime_url))?))
@@ -65,9 +69,10 @@ pub async fn delete(
     State(ctx): State<SharedCtx>,
     Authed(c): Authed,
     p: PathIds,
-    QueryMap(q): QueryMap,
+    Query(q): Query<types::E6Query>,
 ) -> ApiResult<Reply<DeletedResponse>> {
-    Ok(Reply::Ok(wire::deleted(agents::delete(&ctx, &c, p.get("agentId"), &q).await?)))
+    let force = q.force.unwrap_or(false);
+    Ok(Reply::Ok(wire::deleted(agents::delete(&ctx, &c, p.get("agentId"), force).await?)))
 }
 
 /// 201 with a new version, 200 with the latest one when nothing changed.
