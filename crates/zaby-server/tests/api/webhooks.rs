@@ -25,6 +25,7 @@ on_both!(
     a_deployment_going_active_is_reported,
     approval_decisions_are_reported,
     feedback_is_reported,
+    a_started_run_is_reported_before_its_end,
 );
 
 /// One request the receiver got.
@@ -335,6 +336,25 @@ async fn feedback_is_reported(_s: TestServer) {
         (event["data"]["feedback"]["runId"].as_str(), event["data"]["feedback"]["rating"].as_i64()),
         (Some(run_id.as_str()), Some(4))
     );
+}
+
+/// `run.started` is written with the run's `RunStarted` event, once, and reaches the
+/// endpoint before the `run.completed` the same commit may carry.
+async fn a_started_run_is_reported_before_its_end(_s: TestServer) {
+    let s = server(_s.backend).await;
+    let (rx, url) = Receiver::start(&[]).await;
+    endpoint(&s, &url, json!(["run.started", "run.completed"])).await;
+    let run_id = completed_run(&s, "wh-start").await;
+    let got = eventually("both events delivered", || async { rx.got().get(1).cloned().map(|_| rx.got()) }).await;
+    let events: Vec<Value> = got.iter().map(Received::event).collect();
+    let types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["run.started", "run.completed"]);
+    assert_eq!(
+        (events[0]["data"]["run"]["id"].as_str(), events[0]["data"]["run"]["status"].as_str()),
+        (Some(run_id.as_str()), Some("RUNNING"))
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(rx.got().len(), 2, "one run.started per run");
 }
 
 /// Two servers on one database: each delivery is attempted once, by one of them.

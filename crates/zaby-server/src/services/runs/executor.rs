@@ -31,7 +31,7 @@ use zaby_models::{
     ToolCall, ToolRound, ToolSpec, normalize_message,
 };
 
-use self::payloads::{data, event};
+use self::payloads::{Payload, data, event};
 use super::signals;
 use crate::error::{ApiError, ApiResult};
 use crate::http::metrics::ModelCall;
@@ -573,6 +573,11 @@ impl Exec {
                     return Ok(false);
                 };
                 store::insert_events(tx.conn(), &self.run.id, &self.run.tenant_id, first, events, now).await?;
+            }
+            // `RunStarted` is stored once per run, so `run.started` goes with it, ahead of
+            // an end carried by the same batch; the run as claimed (RUNNING) is its payload.
+            if events.iter().any(|(name, _)| *name == types::RunStarted::NAME) {
+                outbox::record_run(tx.conn(), &self.run, "run.started").await?;
             }
             for (kind, value, payload) in sigs {
                 signals::record(tx.conn(), &self.run, kind, *value, payload.clone()).await?;
