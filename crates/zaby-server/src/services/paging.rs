@@ -140,18 +140,18 @@ fn json_len(value: &Value) -> usize {
 /// The `from`/`to` window of a report query, in epoch ms: `to` defaults to `now` and
 /// `from` to `default_span_ms` before `to`; each is a timestamp or a `YYYY-MM-DD` date
 /// (`to` inclusive of its whole day), and `from` must not be after `to`.
-pub fn time_window(q: &Query, now: i64, default_span_ms: i64) -> ApiResult<(i64, i64)> {
+pub fn time_window(from: Option<&str>, to: Option<&str>, now: i64, default_span_ms: i64) -> ApiResult<(i64, i64)> {
     use crate::util::clock::parse_bound;
-    let bound = |key: &str, end: bool| -> ApiResult<Option<i64>> {
-        match q.get(key).filter(|s| !s.is_empty()) {
+    let bound = |key: &str, value: Option<&str>, end: bool| -> ApiResult<Option<i64>> {
+        match value.filter(|s| !s.is_empty()) {
             Some(s) => {
                 parse_bound(s, end).map(Some).ok_or_else(|| ApiError::invalid(key, "must be a timestamp or YYYY-MM-DD"))
             }
             None => Ok(None),
         }
     };
-    let to = bound("to", true)?.unwrap_or(now);
-    let from = bound("from", false)?.unwrap_or(to - default_span_ms);
+    let to = bound("to", to, true)?.unwrap_or(now);
+    let from = bound("from", from, false)?.unwrap_or(to - default_span_ms);
     if from > to {
         return Err(ApiError::invalid("from", "must not be after to"));
     }

@@ -7,14 +7,14 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use zaby::endpoints::EndpointId;
 use zaby::types::{
-    BindDeploymentInput, DeploymentBinding, ExternalApp, ExternalAppInput, ExternalAppUpdateInput, FamilyRevocation,
-    Grant, RevokeFamilyInput, RevokeGrantInput, RotateRuntimeTokenInput, RuntimeTokenPolicy, RuntimeTokenPolicyInput,
-    RuntimeTokenPolicyUpdateInput, RuntimeTokenResponse, TokenUsageReport,
+    self as types, BindDeploymentInput, DeploymentBinding, ExternalApp, ExternalAppInput, ExternalAppUpdateInput,
+    FamilyRevocation, Grant, RevokeFamilyInput, RevokeGrantInput, RotateRuntimeTokenInput, RuntimeTokenPolicy,
+    RuntimeTokenPolicyInput, RuntimeTokenPolicyUpdateInput, RuntimeTokenResponse, TokenUsageReport,
 };
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Authed;
-use crate::http::extract::{Body, JsonBody, PathIds, QueryMap, decode};
+use crate::http::extract::{Body, JsonBody, PathIds, Query, QueryMap, decode};
 use crate::http::handlers::agents::after_path;
 use crate::http::handlers::wire;
 use crate::http::respond::Reply;
@@ -186,7 +186,7 @@ pub async fn revoke_grant(
 pub async fn usage(
     State(ctx): State<SharedCtx>,
     Authed(c): Authed,
-    QueryMap(q): QueryMap,
+    Query(q): Query<types::E36Query>,
 ) -> ApiResult<Reply<TokenUsageReport>> {
-    Ok(Reply::Ok(wire::token_usage(token_usage::report(&ctx, &c, &q).await?)))
+    Ok(Reply::Ok(wire::token_usage(token_usage::report(&ctx, &c, q).await?)))
 }

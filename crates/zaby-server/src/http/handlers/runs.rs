@@ -17,7 +17,7 @@ use zaby::types::{self, AgentRunInput, ApprovalDecisionInput, CancelRunInput, Ru
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::{Authed, RuntimeAuthed, RuntimeChecked};
-use crate::http::extract::{Body as Typed, JsonBody, PathIds, QueryMap, decode};
+use crate::http::extract::{Body as Typed, JsonBody, PathIds, Query, QueryMap, decode};
 use crate::http::handlers::agents::after_path;
 use crate::http::handlers::wire;
 use crate::http::respond::Reply;
@@ -100,7 +100,7 @@ pub async fn list_runs(
     State(ctx): State<SharedCtx>,
     Authed(c): Authed,
     p: PathIds,
-    QueryMap(q): QueryMap,
+    Query(q): Query<types::E108Query>,
 ) -> ApiResult<Reply<Value>> {
     let page = runs::list(&ctx, &c, p.get("agentId"), &q).await?;
     Ok(Reply::Ok(wire::page(ctx.settings.max_page_bytes, page, wire::run)?))
@@ -131,7 +131,7 @@ pub async fn runtime_cancel(
 pub async fn list_approvals(
     State(ctx): State<SharedCtx>,
     Authed(c): Authed,
-    QueryMap(q): QueryMap,
+    Query(q): Query<types::E37Query>,
 ) -> ApiResult<Reply<Value>> {
     let page = approvals::list(&ctx, &c, &q).await?;
     Ok(Reply::Ok(wire::page(ctx.settings.max_page_bytes, page, wire::approval)?))
@@ -234,9 +234,9 @@ pub async fn runtime_feedback(
 pub async fn usage(
     State(ctx): State<SharedCtx>,
     Authed(c): Authed,
-    QueryMap(q): QueryMap,
+    Query(q): Query<types::E40Query>,
 ) -> ApiResult<Reply<types::UsageReport>> {
-    Ok(Reply::Ok(wire::agent_usage(runs::agent_usage::report(&ctx, &c, &q).await?)))
+    Ok(Reply::Ok(wire::agent_usage(runs::agent_usage::report(&ctx, &c, q).await?)))
 }
 
 // ---- SSE (E121) ----

@@ -1,11 +1,12 @@
 //! Runtime-token usage report (E36).
 
-use crate::error::{ApiError, ApiResult};
-use crate::services::paging::{Query, str_param, time_window};
+use crate::error::ApiResult;
+use crate::services::paging::time_window;
 use crate::services::{Caller, Ctx};
 use crate::storage::policies::{self as policy_store, PolicyFilter, PolicyRow};
 use crate::storage::tokens::{self as store, UsageScope};
 use crate::util::clock::now_ms;
+use zaby::types::E36Query;
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -73,21 +74,16 @@ async fn counts(
 }
 
 /// E36.
-pub(crate) async fn report(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Usage> {
+pub(crate) async fn report(ctx: &Ctx, caller: &Caller, q: E36Query) -> ApiResult<Usage> {
     let now = now_ms();
-    let (from, to) = time_window(q, now, DAY_MS)?;
-    let limit = match q.get("limit") {
-        None => 20,
-        Some(s) => match s.parse::<i64>() {
-            Ok(n) if (1..=100).contains(&n) => n,
-            _ => return Err(ApiError::invalid("limit", "must be an integer between 1 and 100")),
-        },
-    };
+    let (from, to) = time_window(q.from.as_deref(), q.to.as_deref(), now, DAY_MS)?;
+    // Within 1–100: `http::extract::Query` checks the catalogue's bounds.
+    let limit = q.limit.unwrap_or(20);
     let scope = UsageScope {
-        external_app_id: str_param(q, "externalAppId"),
-        deployment_id: str_param(q, "deploymentId"),
-        agent_id: str_param(q, "agentId"),
-        policy_id: str_param(q, "quotaPolicyId"),
+        external_app_id: q.external_app_id,
+        deployment_id: q.deployment_id,
+        agent_id: q.agent_id,
+        policy_id: q.quota_policy_id,
     };
     let mut conn = ctx.db.read().await?;
     let t = &caller.tenant_id;

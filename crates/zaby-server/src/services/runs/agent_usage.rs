@@ -3,8 +3,10 @@
 
 use zaby_analytics::{RunRecord, RunStatus, UsageReport, usage_report};
 
+use zaby::types::E40Query;
+
 use crate::error::ApiResult;
-use crate::services::paging::{Query, str_param, time_window};
+use crate::services::paging::time_window;
 use crate::services::{Caller, Ctx};
 use crate::storage::runs as store;
 use crate::util::clock::now_ms;
@@ -19,9 +21,9 @@ pub(crate) struct AgentUsage {
     pub(crate) report: UsageReport,
 }
 
-pub(crate) async fn report(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<AgentUsage> {
-    let (from, to) = time_window(q, now_ms(), 30 * DAY_MS)?;
-    let agent_id = str_param(q, "agentId");
+pub(crate) async fn report(ctx: &Ctx, caller: &Caller, q: E40Query) -> ApiResult<AgentUsage> {
+    let (from, to) = time_window(q.from.as_deref(), q.to.as_deref(), now_ms(), 30 * DAY_MS)?;
+    let agent_id = q.agent_id;
     let mut conn = ctx.db.read().await?;
     let runs = store::runs_in_window(&mut conn, &caller.tenant_id, agent_id.as_deref(), from, to).await?;
     let mut records = Vec::with_capacity(runs.len());

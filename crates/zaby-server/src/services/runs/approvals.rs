@@ -2,12 +2,12 @@
 //! expiry. A decision moves the run from WAITING_FOR_APPROVAL back to RUNNING with no
 //! lease, in the same transaction, so the next executor poll resumes it.
 
-use zaby::types::ApprovalDecisionInput;
+use zaby::types::{ApprovalDecisionInput, ApprovalStatus, E37Query};
 
 use super::{Reader, load_visible, signals};
 use crate::error::{ApiError, ApiResult};
 use crate::services::managed::runtime_auth::RuntimeCaller;
-use crate::services::paging::{Query, enum_param, page_request, str_param};
+use crate::services::paging::page_of;
 use crate::services::webhooks::outbox;
 use crate::services::{Caller, CallerKind, Ctx};
 use crate::storage::page::Page;
@@ -16,13 +16,11 @@ use crate::storage::sql::{Conn, lock_row};
 use crate::util::clock::now_ms;
 use crate::util::input::Problems;
 
-pub const APPROVAL_STATUSES: &[&str] = &["PENDING", "APPROVED", "REJECTED", "EXPIRED", "CANCELLED"];
-
 /// E37.
-pub(crate) async fn list(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Page<ApprovalRow>> {
-    let page = page_request(q, 20, 100)?;
-    let status = enum_param(q, "status", APPROVAL_STATUSES)?.unwrap_or_else(|| "PENDING".into());
-    let af = ApprovalFilter { status: Some(status), agent_id: str_param(q, "agentId"), run_id: str_param(q, "runId") };
+pub(crate) async fn list(ctx: &Ctx, caller: &Caller, q: &E37Query) -> ApiResult<Page<ApprovalRow>> {
+    let page = page_of(q.cursor.as_deref(), q.limit, 20)?;
+    let status = q.status.as_ref().unwrap_or(&ApprovalStatus::Pending).as_str().to_string();
+    let af = ApprovalFilter { status: Some(status), agent_id: q.agent_id.clone(), run_id: q.run_id.clone() };
     let mut conn = ctx.db.read().await?;
     Ok(store::list_approvals(&mut conn, &caller.tenant_id, &af, &page).await?)
 }

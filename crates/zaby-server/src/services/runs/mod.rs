@@ -14,12 +14,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
 use tokio::sync::{Notify, watch};
-use zaby::types::{AgentRunInput, CancelRunInput, RunFinished, RunStartInput};
+use zaby::types::{AgentRunInput, CancelRunInput, E108Query, RunFinished, RunStartInput, RunStatus};
 use zaby_models::{ModelRegistry, ModelSettings};
 
 use super::idempotency::{self, Operation, Owner, Scope};
 use super::managed::runtime_auth::{self, RuntimeCaller};
-use super::paging::{Query, enum_param, events_within, page_request};
+use super::paging::{Query, events_within, page_of, page_request};
 use super::{Caller, Ctx};
 use crate::config::Settings;
 use crate::error::{ApiError, ApiResult};
@@ -34,7 +34,6 @@ use crate::util::crypto::SecretBox;
 use crate::util::ids::new_id;
 use crate::util::input::Problems;
 
-pub const RUN_STATUSES: &[&str] = &["QUEUED", "RUNNING", "WAITING_FOR_APPROVAL", "COMPLETED", "FAILED", "CANCELLED"];
 const LIVE: &[&str] = &["QUEUED", "RUNNING", "WAITING_FOR_APPROVAL"];
 
 /// Shared state of the runs domain, held by [`Ctx`].
@@ -519,12 +518,12 @@ pub(crate) async fn events_page(ctx: &Ctx, reader: &Reader<'_>, id: &str, q: &Qu
 }
 
 /// E108.
-pub(crate) async fn list(ctx: &Ctx, caller: &Caller, agent_id: &str, q: &Query) -> ApiResult<Page<RunView>> {
-    let page = page_request(q, 20, 100)?;
-    let status = enum_param(q, "status", RUN_STATUSES)?;
+pub(crate) async fn list(ctx: &Ctx, caller: &Caller, agent_id: &str, q: &E108Query) -> ApiResult<Page<RunView>> {
+    let page = page_of(q.cursor.as_deref(), q.limit, 20)?;
+    let status = q.status.as_ref().map(RunStatus::as_str);
     let mut conn = ctx.db.read().await?;
     super::agents::load(&mut conn, &caller.tenant_id, agent_id).await?;
-    let rows = store::list(&mut conn, &caller.tenant_id, agent_id, status.as_deref(), &page).await?;
+    let rows = store::list(&mut conn, &caller.tenant_id, agent_id, status, &page).await?;
     let mut items = Vec::with_capacity(rows.items.len());
     for r in rows.items {
         items.push(RunView::load(&mut conn, r).await?);
