@@ -26,6 +26,7 @@ on_both!(
     approval_decisions_are_reported,
     feedback_is_reported,
     a_started_run_is_reported_before_its_end,
+    a_finished_knowledge_job_is_reported,
 );
 
 /// One request the receiver got.
@@ -355,6 +356,27 @@ async fn a_started_run_is_reported_before_its_end(_s: TestServer) {
     );
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(rx.got().len(), 2, "one run.started per run");
+}
+
+/// `knowledge.job.succeeded` is written by the transaction that completes the job,
+/// with the job as it leaves it.
+async fn a_finished_knowledge_job_is_reported(_s: TestServer) {
+    let s = server(_s.backend).await;
+    let (rx, url) = Receiver::start(&[]).await;
+    endpoint(&s, &url, json!(["knowledge.job.succeeded", "knowledge.job.failed"])).await;
+    let z = s.zaby();
+    let kb = crate::knowledge::new_kb(&z, "wh-kb").await;
+    let d = crate::knowledge::ingest(&z, &kb, json!({"title": "one", "content": "Apples are red."})).await;
+    let got = eventually("the knowledge.job.succeeded delivery", || async { rx.got().first().cloned() }).await;
+    let event = got.event();
+    assert_eq!(event["type"], "knowledge.job.succeeded");
+    assert_eq!(
+        (event["data"]["job"]["id"].as_str(), event["data"]["job"]["status"].as_str()),
+        (d["jobId"].as_str(), Some("COMPLETED"))
+    );
+    assert_eq!(event["data"]["job"]["documentId"], d["id"]);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(rx.got().len(), 1, "one event per job");
 }
 
 /// Two servers on one database: each delivery is attempted once, by one of them.

@@ -25,6 +25,7 @@ use zaby::types::{DocumentStatus, ErrorInfo, KnowledgeJobStatus, KnowledgeJobTyp
 
 use crate::error::ApiResult;
 use crate::services::SharedCtx;
+use crate::services::webhooks::knowledge_events;
 use crate::services::{Ctx, knowledge::new_job};
 use crate::storage::knowledge::{self as store, DocumentRow, JobRow, Kind, NewChunk};
 use crate::storage::sql::Conn;
@@ -163,13 +164,10 @@ async fn execute_ingestion(ctx: &Ctx, job: &JobRow) -> ApiResult<()> {
     };
     let Some(doc) = doc else {
         let mut tx = ctx.db.write().await?;
-        store::fail_job(
-            tx.conn(),
-            &job.id,
-            &job_error("DOCUMENT_NOT_FOUND", "the document no longer exists"),
-            now_ms(),
-        )
-        .await?;
+        let error = job_error("DOCUMENT_NOT_FOUND", "the document no longer exists");
+        if store::fail_job(tx.conn(), &job.id, &error, now_ms()).await? {
+            knowledge_events::record_job(tx.conn(), &job.id).await?;
+        }
         tx.commit().await?;
         return Ok(());
     };
@@ -183,12 +181,14 @@ async fn execute_ingestion(ctx: &Ctx, job: &JobRow) -> ApiResult<()> {
         Ok(chunks) => {
             if store::complete_job(tx.conn(), &job.id, chunks.len() as i64, now).await? {
                 store_ready(tx.conn(), &doc, &chunks, now).await?;
+                knowledge_events::record_job(tx.conn(), &job.id).await?;
             }
         }
         Err(message) => {
             if store::fail_job(tx.conn(), &job.id, &job_error("INGESTION_FAILED", &message), now).await? {
                 store::delete_chunks(tx.conn(), &doc.id).await?;
                 store::set_document_status(tx.conn(), &doc.id, DocumentStatus::Failed.as_str(), 0, now).await?;
+                knowledge_events::record_job(tx.conn(), &job.id).await?;
             }
         }
     }
@@ -217,7 +217,9 @@ async fn execute_sync(ctx: &Ctx, job: &JobRow) -> ApiResult<()> {
     let mut tx = ctx.db.write().await?;
     let now = now_ms();
     if let Some(message) = failure {
-        store::fail_job(tx.conn(), &job.id, &job_error("SYNC_FAILED", &message), now).await?;
+        if store::fail_job(tx.conn(), &job.id, &job_error("SYNC_FAILED", &message), now).await? {
+            knowledge_events::record_job(tx.conn(), &job.id).await?;
+        }
     } else if store::complete_job(tx.conn(), &job.id, prepared.len() as i64, now).await? {
         for (d, chunks) in &prepared {
             // A document deleted or re-ingested meanwhile is left alone.
@@ -232,6 +234,7 @@ async fn execute_sync(ctx: &Ctx, job: &JobRow) -> ApiResult<()> {
             s.doc["lastSyncedAt"] = json!(now);
             store::update_item(tx.conn(), Kind::Source, &s).await?;
         }
+        knowledge_events::record_job(tx.conn(), &job.id).await?;
     }
     tx.commit().await?;
     Ok(())

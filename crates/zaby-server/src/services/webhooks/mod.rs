@@ -1,9 +1,10 @@
 //! Webhook endpoints (E128–E135, docs/webhooks.md): their CRUD and secrets here, the
-//! outbox in `outbox` and `deployment_events` (over `events`), delivery in `worker`,
+//! outbox in `outbox`, `deployment_events` and `knowledge_events` (over `events`), delivery in `worker`,
 //! where a URL may lead in `target`.
 
 pub mod deployment_events;
 mod events;
+pub mod knowledge_events;
 pub mod outbox;
 pub mod target;
 pub mod worker;
