@@ -52,15 +52,6 @@ pub fn str_param(q: &Query, key: &str) -> Option<String> {
     q.get(key).filter(|v| !v.is_empty()).cloned()
 }
 
-pub fn bool_param(q: &Query, key: &str) -> ApiResult<Option<bool>> {
-    match q.get(key).map(String::as_str) {
-        None | Some("") => Ok(None),
-        Some("true") | Some("1") => Ok(Some(true)),
-        Some("false") | Some("0") => Ok(Some(false)),
-        Some(_) => Err(ApiError::invalid(key, "must be true or false")),
-    }
-}
-
 /// `{items, nextCursor, total}`, at most `max_bytes` of JSON: items are kept while the
 /// page stays within it (the first one always), and when one is left out `nextCursor`
 /// goes on right after the last one kept, so walking the pages still lists each item once.

@@ -13,7 +13,7 @@ use zaby::types::{
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Authed;
-use crate::http::extract::{Body, PathIds, Query, QueryMap};
+use crate::http::extract::{Body, PathIds, Query};
 use crate::http::handlers::wire;
 use crate::http::respond::Reply;
 use crate::services::managed::{apps, tokens};
@@ -166,8 +166,10 @@ pub async fn playground_token_default(
 pub async fn list_external_apps(
     State(ctx): State<SharedCtx>,
     Authed(c): Authed,
-    QueryMap(q): QueryMap,
+    Query(q): Query<types::E117Query>,
 ) -> ApiResult<Reply<Value>> {
-    let page = apps::list(&ctx, &c, &q).await?;
+    let types::E117Query { status, agent_id, cursor, limit, .. } = q;
+    let q = types::E20Query { status, agent_id, cursor, limit, ..Default::default() };
+    let page = apps::list(&ctx, &c, q).await?;
     Ok(Reply::Ok(wire::page(ctx.settings.max_page_bytes, page, wire::external_app)?))
 }

@@ -14,7 +14,7 @@ use zaby::types::{
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Authed;
-use crate::http::extract::{Body, JsonBody, PathIds, Query, QueryMap, decode};
+use crate::http::extract::{Body, JsonBody, PathIds, Query, decode};
 use crate::http::handlers::agents::after_path;
 use crate::http::handlers::wire;
 use crate::http::respond::Reply;
@@ -25,9 +25,9 @@ use crate::util::clock::now_ms;
 pub async fn list_apps(
     State(ctx): State<SharedCtx>,
     Authed(c): Authed,
-    QueryMap(q): QueryMap,
+    Query(q): Query<types::E20Query>,
 ) -> ApiResult<Reply<Value>> {
-    let page = apps::list(&ctx, &c, &q).await?;
+    let page = apps::list(&ctx, &c, q).await?;
     Ok(Reply::Ok(wire::page(ctx.settings.max_page_bytes, page, wire::external_app)?))
 }
 
@@ -119,9 +119,9 @@ pub async fn rotate(
 pub async fn list_families(
     State(ctx): State<SharedCtx>,
     Authed(c): Authed,
-    QueryMap(q): QueryMap,
+    Query(q): Query<types::E29Query>,
 ) -> ApiResult<Reply<Value>> {
-    let page = families::list(&ctx, &c, &q).await?;
+    let page = families::list(&ctx, &c, q).await?;
     Ok(Reply::Ok(wire::page(ctx.settings.max_page_bytes, page, wire::token_family)?))
 }
 
@@ -139,9 +139,9 @@ pub async fn revoke_family(
 pub async fn list_policies(
     State(ctx): State<SharedCtx>,
     Authed(c): Authed,
-    QueryMap(q): QueryMap,
+    Query(q): Query<types::E31Query>,
 ) -> ApiResult<Reply<Value>> {
-    let page = policies::list(&ctx, &c, &q).await?;
+    let page = policies::list(&ctx, &c, q).await?;
     Ok(Reply::Ok(wire::page(ctx.settings.max_page_bytes, page, wire::policy)?))
 }
 

@@ -1,10 +1,12 @@
 //! External apps (E20–E24, E117) and deployment bindings.
 
 use serde_json::{Value, json};
-use zaby::types::{BindDeploymentInput, DeploymentStatus, ExternalAppInput, ExternalAppStatus, ExternalAppUpdateInput};
+use zaby::types::{
+    BindDeploymentInput, DeploymentStatus, E20Query, ExternalAppInput, ExternalAppStatus, ExternalAppUpdateInput,
+};
 
 use crate::error::{ApiError, ApiResult};
-use crate::services::paging::{Query, enum_param, page_request, str_param};
+use crate::services::paging::page_of;
 use crate::services::{Caller, Ctx};
 use crate::storage::apps::{self as store, AppFilter, AppRow, BindingRow};
 use crate::storage::deployments;
@@ -156,13 +158,9 @@ pub async fn get(ctx: &Ctx, caller: &Caller, id: &str) -> ApiResult<App> {
 }
 
 /// E20 and E117 (filtered by `agentId`).
-pub async fn list(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Page<App>> {
-    let page = page_request(q, 20, 100)?;
-    let filter = AppFilter {
-        status: enum_param(q, "status", ExternalAppStatus::VALUES)?,
-        agent_id: str_param(q, "agentId"),
-        q: str_param(q, "q"),
-    };
+pub async fn list(ctx: &Ctx, caller: &Caller, q: E20Query) -> ApiResult<Page<App>> {
+    let page = page_of(q.cursor.as_deref(), q.limit, 20)?;
+    let filter = AppFilter { status: q.status.map(|s| s.as_str().to_string()), agent_id: q.agent_id, q: q.q };
     let mut conn = ctx.db.read().await?;
     let rows = store::list(&mut conn, &caller.tenant_id, &filter, &page).await?;
     let mut items = Vec::with_capacity(rows.items.len());

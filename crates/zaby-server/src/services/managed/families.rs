@@ -1,9 +1,9 @@
 //! Token families (E29, E30) and grants (E35).
 
-use zaby::types::{RevokeFamilyInput, RevokeGrantInput, TokenFamilyStatus};
+use zaby::types::{E29Query, RevokeFamilyInput, RevokeGrantInput};
 
 use crate::error::{ApiError, ApiResult};
-use crate::services::paging::{Query, enum_param, page_request, str_param};
+use crate::services::paging::page_of;
 use crate::services::{Caller, Ctx};
 use crate::storage::page::Page;
 use crate::storage::tokens::{self as store, FamilyFilter, FamilyRow, GrantRow};
@@ -21,13 +21,13 @@ pub(crate) struct Family {
 }
 
 /// E29.
-pub(crate) async fn list(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Page<Family>> {
-    let page = page_request(q, 20, 100)?;
+pub(crate) async fn list(ctx: &Ctx, caller: &Caller, q: E29Query) -> ApiResult<Page<Family>> {
+    let page = page_of(q.cursor.as_deref(), q.limit, 20)?;
     let filter = FamilyFilter {
-        external_app_id: str_param(q, "externalAppId"),
-        deployment_id: str_param(q, "deploymentId"),
-        status: enum_param(q, "status", TokenFamilyStatus::VALUES)?,
-        external_user_id: str_param(q, "externalUserId"),
+        external_app_id: q.external_app_id,
+        deployment_id: q.deployment_id,
+        status: q.status.map(|s| s.as_str().to_string()),
+        external_user_id: q.external_user_id,
     };
     let mut conn = ctx.db.read().await?;
     let rows = store::list_families(&mut conn, &caller.tenant_id, &filter, &page).await?;

@@ -1,10 +1,10 @@
 //! Runtime-token (quota) policies (E31–E34).
 
 use serde_json::{Value, json};
-use zaby::types::{PolicyStatus, RuntimeTokenPolicyInput, RuntimeTokenPolicyUpdateInput};
+use zaby::types::{E31Query, PolicyStatus, RuntimeTokenPolicyInput, RuntimeTokenPolicyUpdateInput};
 
 use crate::error::{ApiError, ApiResult};
-use crate::services::paging::{Query, bool_param, enum_param, page_request, str_param};
+use crate::services::paging::page_of;
 use crate::services::{Caller, Ctx};
 use crate::storage::page::Page;
 use crate::storage::policies::{self as store, PolicyFilter, PolicyRow};
@@ -106,10 +106,10 @@ pub(crate) async fn get(ctx: &Ctx, caller: &Caller, id: &str) -> ApiResult<Polic
 }
 
 /// E31. `activeOnly=true` narrows to `ACTIVE` (nothing when `status=INACTIVE`).
-pub(crate) async fn list(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Page<PolicyRow>> {
-    let page = page_request(q, 20, 100)?;
-    let mut status = enum_param(q, "status", PolicyStatus::VALUES)?;
-    if bool_param(q, "activeOnly")?.unwrap_or(false) {
+pub(crate) async fn list(ctx: &Ctx, caller: &Caller, q: E31Query) -> ApiResult<Page<PolicyRow>> {
+    let page = page_of(q.cursor.as_deref(), q.limit, 20)?;
+    let mut status = q.status.map(|s| s.as_str().to_string());
+    if q.active_only.unwrap_or(false) {
         let active = PolicyStatus::Active.as_str();
         if status.as_deref() == Some(PolicyStatus::Inactive.as_str()) {
             status = Some("__none__".into());
@@ -118,8 +118,8 @@ pub(crate) async fn list(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Pag
         }
     }
     let filter = PolicyFilter {
-        external_app_id: str_param(q, "externalAppId"),
-        deployment_id: str_param(q, "deploymentId"),
+        external_app_id: q.external_app_id,
+        deployment_id: q.deployment_id,
         status,
         ..Default::default()
     };
