@@ -4,12 +4,12 @@
 
 use serde_json::{Map, Value, json};
 use zaby::types::{
-    ApproveMemoryCandidateInput, DeleteMemoryItemInput, DisableMemoryItemInput, MemoryKind, MemoryRetrieveInput,
-    RejectMemoryCandidateInput,
+    ApproveMemoryCandidateInput, DeleteMemoryItemInput, DisableMemoryItemInput, E85Query, E90Query, MemoryKind,
+    MemoryRetrieveInput, RejectMemoryCandidateInput,
 };
 use zaby_knowledge::{Doc, Mode, ScoreOptions};
 
-use super::paging::{Query, enum_param, page_request, str_param};
+use super::paging::page_of;
 use super::run_seams::EndUser;
 use super::{Caller, Ctx};
 use crate::error::{ApiError, ApiResult};
@@ -20,8 +20,6 @@ use crate::util::clock::now_ms;
 use crate::util::ids::new_id;
 use crate::util::input::Problems;
 
-const ITEM_STATUSES: &[&str] = &["ACTIVE", "DISABLED"];
-const CANDIDATE_STATUSES: &[&str] = &["PENDING", "APPROVED", "REJECTED"];
 const CONTENT_MAX: usize = 10_000;
 /// `reviewedBy`: a name or id of whoever reviewed.
 const REVIEWER_MAX: usize = 200;
@@ -46,25 +44,22 @@ pub fn end_user_filter(agent_id: &str, user: &EndUser) -> Option<MemoryFilter> {
     Some(f)
 }
 
-fn query_filter(q: &Query, status_key: &[&str]) -> ApiResult<MemoryFilter> {
-    Ok(MemoryFilter {
-        agent_id: str_param(q, "agentId"),
-        deployment_id: str_param(q, "deploymentId"),
-        external_user_id: str_param(q, "externalUserId"),
-        unique_id_hash: str_param(q, "uniqueIdHash"),
-        session_id: str_param(q, "sessionId"),
-        status: enum_param(q, "status", status_key)?,
-    })
-}
-
 async fn load_item(conn: &mut Conn, caller: &Caller, id: &str) -> ApiResult<ItemRow> {
     store::get_item(conn, &caller.tenant_id, id).await?.ok_or_else(|| ApiError::not_found("memory item"))
 }
 
 /// E85.
-pub async fn list_items(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Page<ItemRow>> {
-    let page = page_request(q, 20, 100)?;
-    let mf = query_filter(q, ITEM_STATUSES)?;
+pub async fn list_items(ctx: &Ctx, caller: &Caller, q: E85Query) -> ApiResult<Page<ItemRow>> {
+    let page = page_of(q.cursor.as_deref(), q.limit, 20)?;
+    // `status` is one of the catalogue's values: `http::extract::Query` checked it.
+    let mf = MemoryFilter {
+        agent_id: q.agent_id,
+        deployment_id: q.deployment_id,
+        external_user_id: q.external_user_id,
+        unique_id_hash: q.unique_id_hash,
+        session_id: q.session_id,
+        status: q.status,
+    };
     let mut conn = ctx.db.read().await?;
     Ok(store::list_items(&mut conn, &caller.tenant_id, &mf, &page).await?)
 }
@@ -213,12 +208,17 @@ pub(crate) fn top_k(p: &mut Problems, top_k: Option<i64>, extra: &Map<String, Va
 }
 
 /// E90 (`status` defaults to PENDING).
-pub async fn list_candidates(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Page<CandidateRow>> {
-    let page = page_request(q, 20, 100)?;
-    let mut mf = query_filter(q, CANDIDATE_STATUSES)?;
-    if mf.status.is_none() {
-        mf.status = Some("PENDING".into());
-    }
+pub async fn list_candidates(ctx: &Ctx, caller: &Caller, q: E90Query) -> ApiResult<Page<CandidateRow>> {
+    let page = page_of(q.cursor.as_deref(), q.limit, 20)?;
+    // `status` is one of the catalogue's values: `http::extract::Query` checked it.
+    let mf = MemoryFilter {
+        agent_id: q.agent_id,
+        deployment_id: None,
+        external_user_id: q.external_user_id,
+        unique_id_hash: q.unique_id_hash,
+        session_id: q.session_id,
+        status: Some(q.status.unwrap_or_else(|| "PENDING".into())),
+    };
     let mut conn = ctx.db.read().await?;
     Ok(store::list_candidates(&mut conn, &caller.tenant_id, &mf, &page).await?)
 }

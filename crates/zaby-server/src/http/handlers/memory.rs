@@ -3,21 +3,21 @@
 use axum::extract::State;
 use serde_json::Value;
 use zaby::types::{
-    ApproveMemoryCandidateInput, DeleteMemoryItemInput, DeletedResponse, DisableMemoryItemInput, MemoryCandidate,
-    MemoryItem, MemoryRetrievalResult, MemoryRetrieveInput, RejectMemoryCandidateInput,
+    self as types, ApproveMemoryCandidateInput, DeleteMemoryItemInput, DeletedResponse, DisableMemoryItemInput,
+    MemoryCandidate, MemoryItem, MemoryRetrievalResult, MemoryRetrieveInput, RejectMemoryCandidateInput,
 };
 
 use crate::error::ApiResult;
 use crate::http::auth::Authed;
-use crate::http::extract::{Body, PathIds, QueryMap};
+use crate::http::extract::{Body, PathIds, Query};
 use crate::http::handlers::wire;
 use crate::http::respond::Reply;
 use crate::services::{SharedCtx, memory};
 
 type S = State<SharedCtx>;
 
-pub async fn list_items(State(ctx): S, Authed(c): Authed, QueryMap(q): QueryMap) -> ApiResult<Reply<Value>> {
-    let page = memory::list_items(&ctx, &c, &q).await?;
+pub async fn list_items(State(ctx): S, Authed(c): Authed, Query(q): Query<types::E85Query>) -> ApiResult<Reply<Value>> {
+    let page = memory::list_items(&ctx, &c, q).await?;
     Ok(Reply::Ok(wire::page(ctx.settings.max_page_bytes, page, wire::memory_item)?))
 }
 
@@ -51,8 +51,12 @@ pub async fn retrieve(
     Ok(Reply::Ok(wire::memory_retrieval(memory::retrieve(&ctx, &c, input).await?)?))
 }
 
-pub async fn list_candidates(State(ctx): S, Authed(c): Authed, QueryMap(q): QueryMap) -> ApiResult<Reply<Value>> {
-    let page = memory::list_candidates(&ctx, &c, &q).await?;
+pub async fn list_candidates(
+    State(ctx): S,
+    Authed(c): Authed,
+    Query(q): Query<types::E90Query>,
+) -> ApiResult<Reply<Value>> {
+    let page = memory::list_candidates(&ctx, &c, q).await?;
     Ok(Reply::Ok(wire::page(ctx.settings.max_page_bytes, page, wire::memory_candidate)?))
 }
 
