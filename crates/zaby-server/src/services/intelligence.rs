@@ -8,12 +8,12 @@
 use std::collections::{HashMap, HashSet};
 
 use serde_json::{Value, json};
-use zaby::types::{ApproveImprovementInput, ImprovementStatus, RejectImprovementInput};
+use zaby::types::{ApproveImprovementInput, E93Query, E94Query, E95Query, ImprovementStatus, RejectImprovementInput};
 use zaby_analytics::{
     Granularity, Metric, Proposal, Rollup, SignalKind, ToolCall, expand_window, propose, rollups, utc_date,
 };
 
-use super::paging::{Query, enum_param, page_request, str_param};
+use super::paging::page_of;
 use super::{Caller, Ctx};
 use crate::error::{ApiError, ApiResult};
 use crate::storage::intelligence::{self as store, ImprovementRow, SignalFilter, SignalRow};
@@ -39,17 +39,17 @@ const TEXT_MAX: usize = 10_000;
 
 /// `from`/`to`: an RFC 3339 timestamp or a `YYYY-MM-DD` date (`to` as a date means
 /// the end of that day); 422 naming the field otherwise, or when `from` > `to`.
-fn bounds(q: &Query) -> ApiResult<(Option<i64>, Option<i64>)> {
-    let parse = |key: &str, end_of_day: bool| -> ApiResult<Option<i64>> {
-        match str_param(q, key) {
+fn bounds(from: Option<&str>, to: Option<&str>) -> ApiResult<(Option<i64>, Option<i64>)> {
+    let parse = |key: &str, value: Option<&str>, end_of_day: bool| -> ApiResult<Option<i64>> {
+        match value.filter(|s| !s.is_empty()) {
             None => Ok(None),
             Some(s) => parse_bound(s.trim(), end_of_day)
                 .map(Some)
                 .ok_or_else(|| ApiError::invalid(key, "must be an RFC 3339 timestamp or a YYYY-MM-DD date")),
         }
     };
-    let from = parse("from", false)?;
-    let to = parse("to", true)?;
+    let from = parse("from", from, false)?;
+    let to = parse("to", to, true)?;
     if let (Some(f), Some(t)) = (from, to)
         && f > t
     {
@@ -59,13 +59,13 @@ fn bounds(q: &Query) -> ApiResult<(Option<i64>, Option<i64>)> {
 }
 
 /// E93.
-pub async fn list_signals(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Page<SignalRow>> {
-    let page = page_request(q, 20, 100)?;
-    let (from, to) = bounds(q)?;
+pub async fn list_signals(ctx: &Ctx, caller: &Caller, q: E93Query) -> ApiResult<Page<SignalRow>> {
+    let page = page_of(q.cursor.as_deref(), q.limit, 20)?;
+    let (from, to) = bounds(q.from.as_deref(), q.to.as_deref())?;
     let sf = SignalFilter {
-        agent_id: str_param(q, "agentId"),
-        kind: str_param(q, "type"),
-        run_id: str_param(q, "runId"),
+        agent_id: q.agent_id,
+        kind: q.r#type.map(|t| t.as_str().to_string()),
+        run_id: q.run_id,
         from,
         to,
     };
@@ -85,18 +85,19 @@ pub struct AgentRollup {
 /// E94: the agent's signals in the whole buckets overlapping `[from, to]` (default:
 /// the last 30 days), test runs excluded, aggregated by `zaby_analytics::rollups`.
 /// Pages are cut from the computed list; the cursor is `(bucketStart, metric)`.
-pub async fn list_rollups(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Page<AgentRollup>> {
-    let agent_id = str_param(q, "agentId").ok_or_else(|| ApiError::invalid("agentId", "is required"))?;
-    let granularity = match str_param(q, "granularity") {
+pub async fn list_rollups(ctx: &Ctx, caller: &Caller, q: E94Query) -> ApiResult<Page<AgentRollup>> {
+    let agent_id = q.agent_id;
+    // The wire enumerations and `zaby_analytics`'s name the same values.
+    let granularity = match &q.granularity {
         None => Granularity::default(),
-        Some(g) => Granularity::parse(&g).map_err(|e| ApiError::invalid(&e.field, &e.message))?,
+        Some(g) => Granularity::parse(g.as_str()).map_err(|e| ApiError::invalid(&e.field, &e.message))?,
     };
-    let metric = match str_param(q, "metric") {
+    let metric = match &q.metric {
         None => None,
-        Some(m) => Some(Metric::parse(&m).map_err(|e| ApiError::invalid(&e.field, &e.message))?),
+        Some(m) => Some(Metric::parse(m.as_str()).map_err(|e| ApiError::invalid(&e.field, &e.message))?),
     };
-    let page = page_request(q, 20, 100)?;
-    let (from, to) = bounds(q)?;
+    let page = page_of(q.cursor.as_deref(), q.limit, 20)?;
+    let (from, to) = bounds(q.from.as_deref(), q.to.as_deref())?;
     let now = now_ms();
     let to = to.unwrap_or(now);
     let from = from.unwrap_or(to - DEFAULT_WINDOW_MS);
@@ -250,13 +251,13 @@ async fn generate_for_agent(
 }
 
 /// E95: runs an improvement pass, then lists.
-pub async fn list_improvements(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Page<ImprovementRow>> {
-    let page = page_request(q, 20, 100)?;
-    let status = enum_param(q, "status", ImprovementStatus::VALUES)?;
-    let agent_id = str_param(q, "agentId");
-    generate(ctx, &caller.tenant_id, agent_id.as_deref()).await?;
+pub async fn list_improvements(ctx: &Ctx, caller: &Caller, q: E95Query) -> ApiResult<Page<ImprovementRow>> {
+    let page = page_of(q.cursor.as_deref(), q.limit, 20)?;
+    let status = q.status.as_ref().map(|s| s.as_str());
+    let agent_id = q.agent_id.as_deref();
+    generate(ctx, &caller.tenant_id, agent_id).await?;
     let mut conn = ctx.db.read().await?;
-    Ok(store::list_improvements(&mut conn, &caller.tenant_id, agent_id.as_deref(), status.as_deref(), &page).await?)
+    Ok(store::list_improvements(&mut conn, &caller.tenant_id, agent_id, status, &page).await?)
 }
 
 fn already_reviewed(i: &ImprovementRow) -> ApiError {

@@ -47,6 +47,8 @@ struct Accepts {
     body: Option<String>,
     /// Query parameters (`cursor`, `limit` and the filters): name and schema.
     query: Vec<(String, Value)>,
+    /// The query parameters that must be given.
+    required: Vec<String>,
 }
 
 struct Known {
@@ -72,7 +74,14 @@ static KNOWN: LazyLock<Known> = LazyLock::new(|| {
                 .filter(|p| p["in"] == "query")
                 .filter_map(|p| p["name"].as_str().map(|n| (n.to_string(), p["schema"].clone())))
                 .collect();
-            by_endpoint.insert(id.to_string(), Accepts { body, query });
+            let required = op["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|p| p["in"] == "query" && p["required"] == true)
+                .filter_map(|p| p["name"].as_str().map(str::to_string))
+                .collect();
+            by_endpoint.insert(id.to_string(), Accepts { body, query, required });
         }
     }
     let schemas = doc["components"]["schemas"].as_object().cloned().unwrap_or_default();
@@ -136,8 +145,14 @@ pub(crate) fn query_object(
     pairs: &HashMap<String, String>,
 ) -> Result<Map<String, Value>, Vec<(String, String)>> {
     let known = &*KNOWN;
-    let params = known.by_endpoint.get(id).map(|a| a.query.as_slice()).unwrap_or_default();
+    let accepts = known.by_endpoint.get(id);
+    let params = accepts.map(|a| a.query.as_slice()).unwrap_or_default();
     let mut walk = Walk { known, check: Check::Types, out: Vec::new() };
+    for name in accepts.map(|a| a.required.as_slice()).unwrap_or_default() {
+        if pairs.get(name).is_none_or(String::is_empty) {
+            walk.problem(name, "is required");
+        }
+    }
     let mut object = Map::new();
     for (key, text) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
         let Some((_, schema)) = params.iter().find(|(n, _)| n == key) else {

@@ -2,29 +2,41 @@
 
 use axum::extract::State;
 use serde_json::Value;
-use zaby::types::{ApproveImprovementInput, Improvement, RejectImprovementInput};
+use zaby::types::{self as types, ApproveImprovementInput, Improvement, RejectImprovementInput};
 
 use crate::error::ApiResult;
 use crate::http::auth::Authed;
-use crate::http::extract::{Body, PathIds, QueryMap};
+use crate::http::extract::{Body, PathIds, Query};
 use crate::http::handlers::wire;
 use crate::http::respond::Reply;
 use crate::services::{SharedCtx, intelligence};
 
 type S = State<SharedCtx>;
 
-pub async fn list_signals(State(ctx): S, Authed(c): Authed, QueryMap(q): QueryMap) -> ApiResult<Reply<Value>> {
-    let page = intelligence::list_signals(&ctx, &c, &q).await?;
+pub async fn list_signals(
+    State(ctx): S,
+    Authed(c): Authed,
+    Query(q): Query<types::E93Query>,
+) -> ApiResult<Reply<Value>> {
+    let page = intelligence::list_signals(&ctx, &c, q).await?;
     Ok(Reply::Ok(wire::page(ctx.settings.max_page_bytes, page, wire::signal)?))
 }
 
-pub async fn list_rollups(State(ctx): S, Authed(c): Authed, QueryMap(q): QueryMap) -> ApiResult<Reply<Value>> {
-    let page = intelligence::list_rollups(&ctx, &c, &q).await?;
+pub async fn list_rollups(
+    State(ctx): S,
+    Authed(c): Authed,
+    Query(q): Query<types::E94Query>,
+) -> ApiResult<Reply<Value>> {
+    let page = intelligence::list_rollups(&ctx, &c, q).await?;
     Ok(Reply::Ok(wire::page(ctx.settings.max_page_bytes, page, wire::rollup)?))
 }
 
-pub async fn list_improvements(State(ctx): S, Authed(c): Authed, QueryMap(q): QueryMap) -> ApiResult<Reply<Value>> {
-    let page = intelligence::list_improvements(&ctx, &c, &q).await?;
+pub async fn list_improvements(
+    State(ctx): S,
+    Authed(c): Authed,
+    Query(q): Query<types::E95Query>,
+) -> ApiResult<Reply<Value>> {
+    let page = intelligence::list_improvements(&ctx, &c, q).await?;
     Ok(Reply::Ok(wire::page(ctx.settings.max_page_bytes, page, wire::improvement)?))
 }
 
