@@ -4,7 +4,7 @@
 use axum::extract::State;
 use serde_json::Value;
 use zaby::types::{
-    Document, GovernancePolicy, GovernancePolicyInput, IngestionPolicy, IngestionPolicyInput,
+    self as types, Document, GovernancePolicy, GovernancePolicyInput, IngestionPolicy, IngestionPolicyInput,
     IngestionPolicyUpdateInput, KnowledgeBase, KnowledgeBaseInput, KnowledgeJob, KnowledgeProfile, LibraryDocument,
     LibraryDocumentSelection, LinkLibraryDocumentInput, LinkSourceCredentialInput, ProfileInput, ProfileUpdateInput,
     ProjectLibraryDocumentInput, ProjectionResult, ProvisionalAnswer, RetrievalResult, RetrieveInput, Source,
@@ -13,7 +13,7 @@ use zaby::types::{
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Authed;
-use crate::http::extract::{Body, JsonBody, PathIds, QueryMap, decode};
+use crate::http::extract::{Body, JsonBody, PathIds, Query, QueryMap, decode};
 use crate::http::handlers::wire;
 use crate::http::respond::Reply;
 use crate::services::SharedCtx;
@@ -55,7 +55,11 @@ pub async fn create_library_text(
     Ok(Reply::Created(wire::library_document(library::create_text(&ctx, &c, input).await?)?))
 }
 
-pub async fn list_library(State(ctx): S, Authed(c): Authed, QueryMap(q): QueryMap) -> ApiResult<Reply<Value>> {
+pub async fn list_library(
+    State(ctx): S,
+    Authed(c): Authed,
+    Query(q): Query<types::E44Query>,
+) -> ApiResult<Reply<Value>> {
     let page = library::list_docs(&ctx, &c, &q).await?;
     Ok(Reply::Ok(wire::page(ctx.settings.max_page_bytes, page, wire::library_document)?))
 }
@@ -157,9 +161,9 @@ pub async fn list_sources(
     State(ctx): S,
     Authed(c): Authed,
     p: PathIds,
-    QueryMap(q): QueryMap,
+    Query(q): Query<types::E53Query>,
 ) -> ApiResult<Reply<Value>> {
-    let page = setup::list_sources(&ctx, &c, p.get("knowledgeBaseId"), &q).await?;
+    let page = setup::list_sources(&ctx, &c, p.get("knowledgeBaseId"), q).await?;
     Ok(Reply::Ok(wire::page(ctx.settings.max_page_bytes, page, wire::source)?))
 }
 
@@ -202,9 +206,9 @@ pub async fn list_policies(
     State(ctx): S,
     Authed(c): Authed,
     p: PathIds,
-    QueryMap(q): QueryMap,
+    Query(q): Query<types::E58Query>,
 ) -> ApiResult<Reply<Value>> {
-    let page = setup::list_policies(&ctx, &c, p.get("knowledgeBaseId"), &q).await?;
+    let page = setup::list_policies(&ctx, &c, p.get("knowledgeBaseId"), q).await?;
     Ok(Reply::Ok(wire::page(ctx.settings.max_page_bytes, page, wire::ingestion_policy)?))
 }
 
@@ -268,7 +272,12 @@ pub async fn update_profile(
     saved(s, wire::profile)
 }
 
-pub async fn list_jobs(State(ctx): S, Authed(c): Authed, p: PathIds, QueryMap(q): QueryMap) -> ApiResult<Reply<Value>> {
+pub async fn list_jobs(
+    State(ctx): S,
+    Authed(c): Authed,
+    p: PathIds,
+    Query(q): Query<types::E65Query>,
+) -> ApiResult<Reply<Value>> {
     let page = kb::list_jobs(&ctx, &c, p.get("knowledgeBaseId"), &q).await?;
     Ok(Reply::Ok(wire::page(ctx.settings.max_page_bytes, page, wire::job)?))
 }

@@ -3,13 +3,14 @@
 
 use serde_json::{Map, Value, json};
 use zaby::types::{
-    DocumentOrigin, DocumentStatus, FileType, LinkLibraryDocumentInput, ProjectLibraryDocumentInput, TextDocumentInput,
+    DocumentOrigin, DocumentStatus, E44Query, FileType, LinkLibraryDocumentInput, ProjectLibraryDocumentInput,
+    TextDocumentInput,
 };
 use zaby_knowledge::Finding;
 
 use super::{TextInput, jobs, load_kb, queue_document, text_input};
 use crate::error::{ApiError, ApiResult};
-use crate::services::paging::{Query, enum_param, page_request, str_param};
+use crate::services::paging::{Query, page_of, page_request, str_param};
 use crate::services::{Caller, Ctx};
 use crate::storage::knowledge::{self as store, DocumentRow, FindingRow, JobRow, LibDocRow, SelectionRow, VersionRow};
 use crate::storage::page::Page;
@@ -106,12 +107,11 @@ pub async fn create_text(ctx: &Ctx, caller: &Caller, body: TextDocumentInput) ->
 }
 
 /// E44.
-pub async fn list_docs(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Page<LibDocRow>> {
-    let page = page_request(q, 20, 100)?;
-    let status = enum_param(q, "status", DocumentStatus::VALUES)?;
-    let text = str_param(q, "q");
+pub async fn list_docs(ctx: &Ctx, caller: &Caller, q: &E44Query) -> ApiResult<Page<LibDocRow>> {
+    let page = page_of(q.cursor.as_deref(), q.limit, 20)?;
+    let status = q.status.as_ref().map(|s| s.as_str());
     let mut conn = ctx.db.read().await?;
-    Ok(store::list_lib_docs(&mut conn, &caller.tenant_id, text.as_deref(), status.as_deref(), &page).await?)
+    Ok(store::list_lib_docs(&mut conn, &caller.tenant_id, q.q.as_deref(), status, &page).await?)
 }
 
 /// E45: the findings of the current version (or of `libraryDocumentVersionId`).

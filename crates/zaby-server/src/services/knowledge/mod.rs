@@ -13,7 +13,7 @@ pub mod setup;
 
 use serde_json::{Map, Value, json};
 use zaby::types::{
-    DocumentOrigin, DocumentStatus, FileType, KnowledgeAccessLevel, KnowledgeBaseInput, KnowledgeJobStatus,
+    DocumentOrigin, DocumentStatus, E65Query, FileType, KnowledgeAccessLevel, KnowledgeBaseInput, KnowledgeJobStatus,
     KnowledgeJobType, TextDocumentInput,
 };
 use zaby_knowledge::ProfileConfig;
@@ -253,14 +253,13 @@ pub async fn upload_text(ctx: &Ctx, caller: &Caller, kb_id: &str, input: TextDoc
 }
 
 /// E65.
-pub async fn list_jobs(ctx: &Ctx, caller: &Caller, kb_id: &str, q: &super::paging::Query) -> ApiResult<Page<JobRow>> {
-    use super::paging::{enum_param, page_request};
-    let page = page_request(q, 20, 100)?;
-    let status = enum_param(q, "status", KnowledgeJobStatus::VALUES)?;
-    let kind = enum_param(q, "type", KnowledgeJobType::VALUES)?;
+pub async fn list_jobs(ctx: &Ctx, caller: &Caller, kb_id: &str, q: &E65Query) -> ApiResult<Page<JobRow>> {
+    let page = super::paging::page_of(q.cursor.as_deref(), q.limit, 20)?;
+    let status = q.status.as_ref().map(|s| s.as_str());
+    let kind = q.r#type.as_ref().map(|t| t.as_str());
     let mut conn = ctx.db.read().await?;
     let kb = load_kb(&mut conn, &caller.tenant_id, kb_id).await?;
-    Ok(store::list_jobs(&mut conn, &caller.tenant_id, &kb.id, status.as_deref(), kind.as_deref(), &page).await?)
+    Ok(store::list_jobs(&mut conn, &caller.tenant_id, &kb.id, status, kind, &page).await?)
 }
 
 /// E66.

@@ -6,14 +6,15 @@
 
 use serde_json::{Map, Value, json};
 use zaby::types::{
-    GovernancePolicyInput, IngestionPolicyInput, IngestionPolicyUpdateInput, LinkSourceCredentialInput, ProfileInput,
-    ProfileUpdateInput, SourceGroupInput, SourceGroupUpdateInput, SourceInput, SourceUpdateInput,
+    E53Query, E58Query, GovernancePolicyInput, IngestionPolicyInput, IngestionPolicyUpdateInput,
+    LinkSourceCredentialInput, ProfileInput, ProfileUpdateInput, SourceGroupInput, SourceGroupUpdateInput, SourceInput,
+    SourceUpdateInput,
 };
 use zaby_knowledge::ProfileConfig;
 
 use super::{ACTIVE_INACTIVE, from_field_error, load_kb};
 use crate::error::{ApiError, ApiResult};
-use crate::services::paging::{Query, enum_param, page_request, str_param};
+use crate::services::paging::{Query, enum_param, page_of, page_request};
 use crate::services::{Caller, Ctx};
 use crate::storage::knowledge::{self as store, GovernanceRow, ItemRow, JobRow, Kind};
 use crate::storage::page::Page;
@@ -298,18 +299,13 @@ pub async fn save_source(
 }
 
 /// E53.
-pub async fn list_sources(ctx: &Ctx, caller: &Caller, kb_id: &str, q: &Query) -> ApiResult<Page<Counted>> {
-    let page = page_request(q, 20, 100)?;
-    let mut eqs = Vec::new();
-    if let Some(s) = enum_param(q, "status", SOURCE_STATUSES)? {
-        eqs.push(("status", s));
-    }
-    if let Some(t) = str_param(q, "type") {
-        eqs.push(("type", t));
-    }
-    if let Some(g) = str_param(q, "sourceGroupId") {
-        eqs.push(("source_group_id", g));
-    }
+pub async fn list_sources(ctx: &Ctx, caller: &Caller, kb_id: &str, q: E53Query) -> ApiResult<Page<Counted>> {
+    let page = page_of(q.cursor.as_deref(), q.limit, 20)?;
+    // `status` is one of the catalogue's values: `http::extract::Query` checked it.
+    let eqs: Vec<(&str, String)> = [("status", q.status), ("type", q.r#type), ("source_group_id", q.source_group_id)]
+        .into_iter()
+        .filter_map(|(column, value)| value.map(|v| (column, v)))
+        .collect();
     let mut conn = ctx.db.read().await?;
     let kb = load_kb(&mut conn, &caller.tenant_id, kb_id).await?;
     let rows = store::list_items(&mut conn, Kind::Source, &caller.tenant_id, &kb.id, &eqs, &page).await?;
@@ -445,15 +441,13 @@ pub async fn save_policy(
 }
 
 /// E58.
-pub async fn list_policies(ctx: &Ctx, caller: &Caller, kb_id: &str, q: &Query) -> ApiResult<Page<ItemRow>> {
-    let page = page_request(q, 20, 100)?;
-    let mut eqs = Vec::new();
-    if let Some(s) = enum_param(q, "status", ACTIVE_INACTIVE)? {
-        eqs.push(("status", s));
-    }
-    if let Some(s) = str_param(q, "sourceId") {
-        eqs.push(("source_id", s));
-    }
+pub async fn list_policies(ctx: &Ctx, caller: &Caller, kb_id: &str, q: E58Query) -> ApiResult<Page<ItemRow>> {
+    let page = page_of(q.cursor.as_deref(), q.limit, 20)?;
+    // `status` is one of the catalogue's values: `http::extract::Query` checked it.
+    let eqs: Vec<(&str, String)> = [("status", q.status), ("source_id", q.source_id)]
+        .into_iter()
+        .filter_map(|(column, value)| value.map(|v| (column, v)))
+        .collect();
     let mut conn = ctx.db.read().await?;
     let kb = load_kb(&mut conn, &caller.tenant_id, kb_id).await?;
     Ok(store::list_items(&mut conn, Kind::Policy, &caller.tenant_id, &kb.id, &eqs, &page).await?)
