@@ -3,15 +3,15 @@
 use axum::extract::State;
 use serde_json::Value;
 use zaby::types::{
-    AccessGrant, AccessGrantInput, AuthPolicy, AuthPolicyInput, CredentialBinding, CredentialBindingInput,
-    DeletedResponse, InvokeToolInput, McpInstallInput, McpInstallation, McpInstallationTool,
+    self as types, AccessGrant, AccessGrantInput, AuthPolicy, AuthPolicyInput, CredentialBinding,
+    CredentialBindingInput, DeletedResponse, InvokeToolInput, McpInstallInput, McpInstallation, McpInstallationTool,
     McpInstallationUpdateInput, McpServer, McpServerInput, McpServerUpdateInput, PreflightInput, PreflightResult,
     ToolDiscovery, ToolInvocationResult, ToolPolicyInput,
 };
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Authed;
-use crate::http::extract::{Body, JsonBody, PathIds, QueryMap, decode};
+use crate::http::extract::{Body, JsonBody, PathIds, Query, decode};
 use crate::http::handlers::agents::after_path;
 use crate::http::handlers::wire;
 use crate::http::respond::Reply;
@@ -30,8 +30,8 @@ fn origin(ctx: &SharedCtx) -> &str {
     &ctx.settings.public_origin
 }
 
-pub async fn catalog(State(ctx): S, Authed(c): Authed, QueryMap(q): QueryMap) -> ApiResult<Reply<Value>> {
-    let page = servers::catalog(&ctx, &c, &q).await?;
+pub async fn catalog(State(ctx): S, Authed(c): Authed, Query(q): Query<types::E68Query>) -> ApiResult<Reply<Value>> {
+    let page = servers::catalog(&ctx, &c, q).await?;
     Ok(Reply::Ok(wire::page(ctx.settings.max_page_bytes, page, wire::catalog_entry)?))
 }
 
@@ -71,8 +71,12 @@ pub async fn install(State(ctx): S, Authed(c): Authed, JsonBody(b): JsonBody) ->
     Ok(Reply::Created(wire::mcp_installation(installations::install(&ctx, &c, input).await?)?))
 }
 
-pub async fn list_installations(State(ctx): S, Authed(c): Authed, QueryMap(q): QueryMap) -> ApiResult<Reply<Value>> {
-    let page = installations::list(&ctx, &c, &q).await?;
+pub async fn list_installations(
+    State(ctx): S,
+    Authed(c): Authed,
+    Query(q): Query<types::E74Query>,
+) -> ApiResult<Reply<Value>> {
+    let page = installations::list(&ctx, &c, q).await?;
     Ok(Reply::Ok(wire::page(ctx.settings.max_page_bytes, page, wire::mcp_installation)?))
 }
 
@@ -95,7 +99,7 @@ pub async fn installation_tools(
     State(ctx): S,
     Authed(c): Authed,
     p: PathIds,
-    QueryMap(q): QueryMap,
+    Query(q): Query<types::ListQuery>,
 ) -> ApiResult<Reply<Value>> {
     let page = installations::tools(&ctx, &c, p.get("installationId"), &q).await?;
     Ok(Reply::Ok(wire::page(ctx.settings.max_page_bytes, page, wire::installation_tool)?))

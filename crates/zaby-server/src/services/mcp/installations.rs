@@ -3,15 +3,15 @@
 
 use serde_json::Value;
 use zaby::types::{
-    AccessGrantInput, AccessPermission, AuthPolicyInput, CredentialBindingInput, McpAuthMode, McpInstallInput,
-    McpInstallationStatus, McpInstallationUpdateInput, McpServerStatus, ToolPolicyInput,
+    AccessGrantInput, AccessPermission, AuthPolicyInput, CredentialBindingInput, E74Query, ListQuery, McpAuthMode,
+    McpInstallInput, McpInstallationStatus, McpInstallationUpdateInput, McpServerStatus, ToolPolicyInput,
 };
 
 use super::{
     InstallationTool, InstallationView, installation_tool, installation_view, load_installation, revoked_error, servers,
 };
 use crate::error::{ApiError, ApiResult};
-use crate::services::paging::{Query, enum_param, page_request, str_param};
+use crate::services::paging::page_of;
 use crate::services::{Caller, Ctx};
 use crate::storage::mcp::{
     self as store, AuthPolicyRow, BindingRow, GrantRow, InstallationFilter, InstallationRow, PolicyRow,
@@ -91,12 +91,10 @@ pub(crate) async fn install(ctx: &Ctx, caller: &Caller, input: McpInstallInput) 
 }
 
 /// E74.
-pub(crate) async fn list(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Page<InstallationView>> {
-    let page = page_request(q, 20, 100)?;
-    let filter = InstallationFilter {
-        status: enum_param(q, "status", McpInstallationStatus::VALUES)?,
-        server_id: str_param(q, "serverDefinitionId"),
-    };
+pub(crate) async fn list(ctx: &Ctx, caller: &Caller, q: E74Query) -> ApiResult<Page<InstallationView>> {
+    let page = page_of(q.cursor.as_deref(), q.limit, 20)?;
+    // `status` is one of the catalogue's values: `http::extract::Query` checked it.
+    let filter = InstallationFilter { status: q.status, server_id: q.server_definition_id };
     let mut conn = ctx.db.read().await?;
     let rows = store::installations_page(&mut conn, &caller.tenant_id, &filter, &page).await?;
     let mut items = Vec::with_capacity(rows.items.len());
@@ -170,8 +168,8 @@ pub(crate) async fn revoke(ctx: &Ctx, caller: &Caller, id: &str) -> ApiResult<In
 }
 
 /// E77.
-pub(crate) async fn tools(ctx: &Ctx, caller: &Caller, id: &str, q: &Query) -> ApiResult<Page<InstallationTool>> {
-    let page = page_request(q, 20, 100)?;
+pub(crate) async fn tools(ctx: &Ctx, caller: &Caller, id: &str, q: &ListQuery) -> ApiResult<Page<InstallationTool>> {
+    let page = page_of(q.cursor.as_deref(), q.limit, 20)?;
     let mut conn = ctx.db.read().await?;
     let i = load_installation(&mut conn, &caller.tenant_id, id).await?;
     let rows = store::tools_page(&mut conn, &i.server_id, &page).await?;

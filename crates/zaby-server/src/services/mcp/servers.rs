@@ -2,13 +2,14 @@
 
 use serde_json::{Map, Value, json};
 use zaby::types::{
-    McpAuthMode, McpServerInput, McpServerKind, McpServerStatus, McpServerUpdateInput, McpTransport, RiskLevel,
+    E68Query, McpAuthMode, McpServerInput, McpServerKind, McpServerStatus, McpServerUpdateInput, McpTransport,
+    RiskLevel,
 };
 use zaby_mcp::ToolInfo;
 
 use super::{ServerView, calls, load_server, server_view};
 use crate::error::{ApiError, ApiResult};
-use crate::services::paging::{Query, page_request, str_param};
+use crate::services::paging::page_of;
 use crate::services::{Caller, Ctx};
 use crate::storage::mcp::{self as store, CatalogFilter, ServerRow, ToolRow};
 use crate::storage::page::Page;
@@ -412,9 +413,9 @@ pub(crate) struct CatalogItem {
 }
 
 /// E68.
-pub(crate) async fn catalog(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Page<CatalogItem>> {
-    let page = page_request(q, 20, 100)?;
-    let filter = CatalogFilter { q: str_param(q, "q"), server_id: str_param(q, "serverDefinitionId") };
+pub(crate) async fn catalog(ctx: &Ctx, caller: &Caller, q: E68Query) -> ApiResult<Page<CatalogItem>> {
+    let page = page_of(q.cursor.as_deref(), q.limit, 20)?;
+    let filter = CatalogFilter { q: q.q, server_id: q.server_definition_id };
     let mut conn = ctx.db.read().await?;
     let rows = store::catalog_page(&mut conn, &caller.tenant_id, &filter, &page).await?;
     let mut servers: Vec<ServerRow> = Vec::new();
