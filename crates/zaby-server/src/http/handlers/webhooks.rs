@@ -4,12 +4,12 @@
 use axum::extract::State;
 use serde_json::Value;
 use zaby::types::{
-    DeletedResponse, WebhookDelivery, WebhookEndpoint, WebhookEndpointInput, WebhookEndpointUpdateInput,
+    self as types, DeletedResponse, WebhookDelivery, WebhookEndpoint, WebhookEndpointInput, WebhookEndpointUpdateInput,
 };
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Authed;
-use crate::http::extract::{Body, PathIds, QueryMap};
+use crate::http::extract::{Body, PathIds, Query, QueryMap};
 use crate::http::handlers::agents::after_path;
 use crate::http::handlers::wire;
 use crate::http::respond::Reply;
@@ -60,7 +60,7 @@ pub async fn list_deliveries(
     State(ctx): State<SharedCtx>,
     Authed(c): Authed,
     p: PathIds,
-    QueryMap(q): QueryMap,
+    Query(q): Query<types::E134Query>,
 ) -> ApiResult<Reply<Value>> {
     let page = webhooks::list_deliveries(&ctx, &c, p.get("webhookId"), &q).await?;
     Ok(Reply::Ok(wire::page(ctx.settings.max_page_bytes, page, wire::webhook_delivery)?))

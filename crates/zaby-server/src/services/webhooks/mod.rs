@@ -12,10 +12,12 @@ pub mod worker;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use rand::Rng;
-use zaby::types::{WebhookDeliveryStatus, WebhookEndpointInput, WebhookEndpointUpdateInput, WebhookEventType};
+use zaby::types::{
+    E134Query, WebhookDeliveryStatus, WebhookEndpointInput, WebhookEndpointUpdateInput, WebhookEventType,
+};
 
 use crate::error::{ApiError, ApiResult};
-use crate::services::paging::{Query, enum_param, page_request};
+use crate::services::paging::{Query, page_of, page_request};
 use crate::services::{Caller, Ctx};
 use crate::storage::page::Page;
 use crate::storage::sql::Conn;
@@ -215,12 +217,12 @@ pub async fn rotate_secret(ctx: &Ctx, caller: &Caller, id: &str) -> ApiResult<En
 }
 
 /// E134, newest last like every list; `status` filters.
-pub async fn list_deliveries(ctx: &Ctx, caller: &Caller, id: &str, q: &Query) -> ApiResult<Page<DeliveryRow>> {
-    let page = page_request(q, 20, 100)?;
-    let status = enum_param(q, "status", WebhookDeliveryStatus::VALUES)?;
+pub async fn list_deliveries(ctx: &Ctx, caller: &Caller, id: &str, q: &E134Query) -> ApiResult<Page<DeliveryRow>> {
+    let page = page_of(q.cursor.as_deref(), q.limit, 20)?;
+    let status = q.status.as_ref().map(WebhookDeliveryStatus::as_str);
     let mut conn = ctx.db.read().await?;
     load(&mut conn, &caller.tenant_id, id).await?;
-    Ok(deliveries::list(&mut conn, id, status.as_deref(), &page).await?)
+    Ok(deliveries::list(&mut conn, id, status, &page).await?)
 }
 
 /// E135: a new attempt now, whatever the delivery's status (a `SUCCEEDED` one too).
