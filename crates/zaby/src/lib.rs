@@ -64,7 +64,7 @@ pub use credential::{Credential, CredentialProvider};
 pub use error::{ApiError, ApiErrorKind, Result, ZabyError};
 pub use paginate::Paginator;
 pub use request::{ResponseMeta, ZabyRequest};
-pub use run_event::RunEvent;
+pub use run_event::{RunEvent, RunEventPayload};
 pub use sse::{RawSseEvent, SseEvent};
 pub use stream::{RawRunEventStream, RunEventStream};
 pub use types::ListResponse;

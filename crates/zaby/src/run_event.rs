@@ -6,6 +6,13 @@
 use crate::sse::SseEvent;
 use crate::types;
 
+/// A run event's payload type and the name it travels under (`"text"` for
+/// [`types::Text`], …): what a server or a test double writing a stream pairs.
+pub trait RunEventPayload: serde::Serialize + serde::de::DeserializeOwned {
+    /// The event's wire name.
+    const NAME: &'static str;
+}
+
 macro_rules! run_events {
     ($( $(#[$doc:meta])* $variant:ident = $wire:literal ),+ $(,)?) => {
         /// One event of a run, typed by its name. `id` is the event's `seq` in decimal.
@@ -46,6 +53,8 @@ macro_rules! run_events {
                 }
             }
         }
+
+        $( impl RunEventPayload for types::$variant { const NAME: &'static str = $wire; } )+
 
         impl From<SseEvent> for RunEvent {
             fn from(ev: SseEvent) -> RunEvent {

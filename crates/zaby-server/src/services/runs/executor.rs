@@ -25,13 +25,14 @@ use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::watch;
+use zaby::RunEventPayload;
 use zaby::types::{self, Citation, CitationKind, ErrorInfo};
 use zaby_models::{
     CompletedToolCall, ContextPassage, Directives, HistoryTurn, ModelEvent, ModelProvider, PassageKind, StepRequest,
     ToolCall, ToolRound, ToolSpec, normalize_message,
 };
 
-use self::payloads::{Payload, data, event};
+use self::payloads::{data, event};
 use super::signals;
 use crate::error::{ApiError, ApiResult};
 use crate::http::metrics::ModelCall;

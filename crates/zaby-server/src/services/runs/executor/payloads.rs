@@ -4,29 +4,7 @@
 
 use serde::Serialize;
 use serde_json::Value;
-use zaby::types;
-
-/// A catalogue payload struct and the name of the event it travels in (`docs/streaming.md`).
-pub(super) trait Payload: Serialize {
-    const NAME: &'static str;
-}
-
-macro_rules! payloads {
-    ($( $t:ident = $name:literal ),+ $(,)?) => {
-        $( impl Payload for types::$t { const NAME: &'static str = $name; } )+
-    };
-}
-
-payloads! {
-    RunStarted = "RunStarted",
-    Thinking = "thinking",
-    Text = "text",
-    ToolCall = "tool_call",
-    ToolResult = "tool_result",
-    ApprovalRequired = "approval_required",
-    RunFinished = "RunFinished",
-    RunError = "RunError",
-}
+use zaby::RunEventPayload;
 
 /// A catalogue value as the JSON stored for it.
 pub(super) fn data<T: Serialize>(value: &T) -> Value {
@@ -35,14 +13,14 @@ pub(super) fn data<T: Serialize>(value: &T) -> Value {
 }
 
 /// An event to store: its name and its data.
-pub(super) fn event<T: Payload>(payload: T) -> (&'static str, Value) {
+pub(super) fn event<T: RunEventPayload>(payload: T) -> (&'static str, Value) {
     (T::NAME, data(&payload))
 }
 
 #[cfg(test)]
 mod tests {
     use serde_json::{Map, json};
-    use zaby::{RunEvent, SseEvent};
+    use zaby::{RunEvent, SseEvent, types};
 
     use super::*;
 
