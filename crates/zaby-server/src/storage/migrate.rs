@@ -39,6 +39,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 4, name: "knowledge", sql: include_str!("../../migrations/0004_knowledge.sql") },
     Migration { version: 5, name: "intelligence", sql: include_str!("../../migrations/0005_intelligence.sql") },
     Migration { version: 6, name: "webhooks", sql: include_str!("../../migrations/0006_webhooks.sql") },
+    Migration { version: 7, name: "http_tools", sql: include_str!("../../migrations/0007_http_tools.sql") },
 ];
 
 /// Splits a migration file into statements (no `;` inside statements).
