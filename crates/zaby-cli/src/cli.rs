@@ -3,13 +3,13 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use zaby::types::{AgentModel, AgentStatus, ApprovalStatus, DeploymentEnvironment};
+use zaby::types::{AgentModel, AgentStatus, ApprovalStatus, DeploymentEnvironment, WebhookDeliveryStatus};
 
 #[derive(Parser)]
 #[command(
     name = "zaby",
     version,
-    about = "Talk to a Zaby server: agents, chats, runs, approvals, knowledge, MCP tools and usage.",
+    about = "Talk to a Zaby server: agents, chats, runs, approvals, knowledge, MCP tools, webhooks and usage.",
     after_help = "Examples:\n  zaby dev                                   # a local server on http://127.0.0.1:9080\n  zaby agents create --slug helper --name Helper\n  zaby chat helper --message \"hello\"\n\nThe server is ZABY_API_ORIGIN (or --origin) with ZABY_API_KEY (or --api-key); with neither set,\nthe local server started by `zaby dev` in this folder (its key is ./.zaby/dev-api-key)."
 )]
 pub(crate) struct Cli {
@@ -77,6 +77,9 @@ pub(crate) enum Command {
     /// MCP servers: register, list tools, call a tool.
     #[command(subcommand)]
     Mcp(McpCmd),
+    /// Webhook endpoints: create, update, rotate the secret, deliveries, redeliver.
+    #[command(subcommand)]
+    Webhooks(WebhooksCmd),
     /// Usage of agents over a time window, as a table.
     #[command(after_help = "Example: zaby usage --agent helper --from 2026-12-01T00:00:00Z")]
     Usage {
@@ -255,4 +258,75 @@ pub(crate) enum McpCmd {
         #[arg(default_value = "{}")]
         arguments: String,
     },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum WebhooksCmd {
+    /// List webhook endpoints.
+    #[command(after_help = "Example: zaby webhooks list")]
+    List,
+    /// Create an endpoint; its secret is printed this once.
+    #[command(
+        after_help = "Example: zaby webhooks create --url https://example.com/zaby --events run.completed,run.failed"
+    )]
+    Create {
+        /// https://…, or http:// to a loopback host.
+        #[arg(long)]
+        url: String,
+        /// Event types, comma-separated (run.completed, approval.decided, …), or * for all.
+        #[arg(long, required = true, value_delimiter = ',')]
+        events: Vec<String>,
+        #[command(flatten)]
+        scope: WebhookScope,
+        /// Create it paused (no deliveries until enabled).
+        #[arg(long)]
+        disabled: bool,
+    },
+    /// Show one endpoint.
+    #[command(after_help = "Example: zaby webhooks get WEBHOOK_ID")]
+    Get { webhook: String },
+    /// Change an endpoint; only the options given change.
+    #[command(after_help = "Example: zaby webhooks update WEBHOOK_ID --disable")]
+    Update {
+        webhook: String,
+        #[arg(long)]
+        url: Option<String>,
+        /// Event types, comma-separated, or * for all.
+        #[arg(long, value_delimiter = ',')]
+        events: Option<Vec<String>>,
+        #[command(flatten)]
+        scope: WebhookScope,
+        /// Resume deliveries (clears a disabled reason).
+        #[arg(long, conflicts_with = "disable")]
+        enable: bool,
+        /// Pause deliveries.
+        #[arg(long)]
+        disable: bool,
+    },
+    /// Delete an endpoint and its deliveries.
+    #[command(after_help = "Example: zaby webhooks delete WEBHOOK_ID")]
+    Delete { webhook: String },
+    /// A new secret, printed this once (the old one still signs for 24 hours).
+    #[command(after_help = "Example: zaby webhooks rotate-secret WEBHOOK_ID")]
+    RotateSecret { webhook: String },
+    /// An endpoint's deliveries: status, attempts, last answer.
+    #[command(after_help = "Example: zaby webhooks deliveries WEBHOOK_ID --status FAILED")]
+    Deliveries {
+        webhook: String,
+        /// PENDING, SUCCEEDED or FAILED.
+        #[arg(long)]
+        status: Option<WebhookDeliveryStatus>,
+    },
+    /// Queue a new attempt of a delivery now (a succeeded one too).
+    #[command(after_help = "Example: zaby webhooks redeliver WEBHOOK_ID DELIVERY_ID")]
+    Redeliver { webhook: String, delivery: String },
+}
+
+#[derive(Args)]
+pub(crate) struct WebhookScope {
+    /// Only this agent's events (id or slug; repeat for several) [default: every agent].
+    #[arg(long = "agent", value_name = "AGENT")]
+    pub agents: Vec<String>,
+    #[arg(long)]
+    pub description: Option<String>,
 }

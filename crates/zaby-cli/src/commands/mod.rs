@@ -10,6 +10,7 @@ mod runs;
 mod status;
 mod tokens;
 mod usage;
+mod webhooks;
 
 use clap::CommandFactory;
 use futures::StreamExt;
@@ -48,6 +49,7 @@ pub(crate) async fn run(args: Cli) -> CliResult<i32> {
         Command::Tokens(cmd) => tokens::run(&connect()?.1, cmd, out).await?,
         Command::Kb(cmd) => kb::run(&connect()?.1, cmd, out).await?,
         Command::Mcp(cmd) => mcp::run(&connect()?.1, cmd, out).await?,
+        Command::Webhooks(cmd) => webhooks::run(&connect()?.1, cmd, out).await?,
         Command::Usage { agent, from, to } => usage::run(&connect()?.1, out, agent, from, to).await?,
     }
     Ok(0)

@@ -6,3 +6,4 @@ mod chat;
 mod dev;
 mod errors;
 mod lifecycle;
+mod webhooks;
