@@ -105,6 +105,9 @@ pub struct SettingsArgs {
     /// Divides every delay of the webhook retry schedule (tests shorten it) [default: 1].
     #[arg(long, global = true, env = "ZABY_WEBHOOK_RETRY_DIVISOR")]
     pub webhook_retry_divisor: Option<u64>,
+    /// Hosts http function tools may call, comma-separated [default: any].
+    #[arg(long, global = true, env = "ZABY_HTTP_TOOL_ALLOWED_HOSTS")]
+    pub http_tool_allowed_hosts: Option<String>,
     /// Log lines as `text` or `json` [default: text].
     #[arg(long, global = true, env = "ZABY_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,
@@ -164,6 +167,7 @@ struct FileSettings {
     mcp_timeout_ms: Option<u64>,
     allow_stdio_mcp: Option<toml::Value>,
     webhook_retry_divisor: Option<u64>,
+    http_tool_allowed_hosts: Option<String>,
     log_format: Option<LogFormat>,
     memory_extraction: Option<MemoryExtraction>,
     tls_cert: Option<PathBuf>,
@@ -206,6 +210,7 @@ const FILE_KEYS: &[&str] = &[
     "mcp_timeout_ms",
     "allow_stdio_mcp",
     "webhook_retry_divisor",
+    "http_tool_allowed_hosts",
     "log_format",
     "memory_extraction",
     "tls_cert",
@@ -280,6 +285,8 @@ pub struct Settings {
     pub mcp_timeout_ms: u64,
     pub allow_stdio_mcp: bool,
     pub webhook_retry_divisor: u64,
+    /// Lower-case host names http function tools may call; empty: any host.
+    pub http_tool_allowed_hosts: Vec<String>,
     pub log_format: LogFormat,
     pub memory_extraction: MemoryExtraction,
     /// Certificate and key files; HTTPS when set.
@@ -322,6 +329,7 @@ impl Default for Settings {
             mcp_timeout_ms: 30_000,
             allow_stdio_mcp: false,
             webhook_retry_divisor: 1,
+            http_tool_allowed_hosts: Vec::new(),
             log_format: LogFormat::Text,
             memory_extraction: MemoryExtraction::Auto,
             tls: None,
@@ -331,6 +339,12 @@ impl Default for Settings {
             config_file: None,
         }
     }
+}
+
+/// `"a.example, B.example "` → `["a.example", "b.example"]`; host names compare
+/// without case.
+fn host_list(s: &str) -> Vec<String> {
+    s.split(',').map(|h| h.trim().to_ascii_lowercase()).filter(|h| !h.is_empty()).collect()
 }
 
 fn truthy(s: &str) -> bool {
@@ -400,6 +414,7 @@ impl Settings {
             mcp_timeout_ms: pick!(mcp_timeout_ms),
             allow_stdio_mcp,
             webhook_retry_divisor: pick!(webhook_retry_divisor).max(1),
+            http_tool_allowed_hosts: host_list(pick_opt!(http_tool_allowed_hosts).as_deref().unwrap_or_default()),
             log_format: pick!(log_format),
             memory_extraction: pick!(memory_extraction),
             tls: match (pick_opt!(tls_cert), pick_opt!(tls_key)) {
@@ -554,6 +569,16 @@ mod tests {
             ..SettingsArgs::default()
         };
         assert!(Settings::resolve(&one_each).is_ok());
+    }
+
+    #[test]
+    fn http_tool_hosts_are_a_trimmed_lower_case_list() {
+        assert!(Settings::resolve(&SettingsArgs::default()).unwrap().http_tool_allowed_hosts.is_empty());
+        let args = SettingsArgs {
+            http_tool_allowed_hosts: Some(" Tools.Example ,,127.0.0.1".into()),
+            ..SettingsArgs::default()
+        };
+        assert_eq!(Settings::resolve(&args).unwrap().http_tool_allowed_hosts, ["tools.example", "127.0.0.1"]);
     }
 
     #[test]
