@@ -46,6 +46,7 @@ mod run_event;
 pub mod sse;
 mod stream;
 pub mod testing;
+mod tools;
 pub mod transport;
 pub mod types;
 mod wait;
@@ -67,6 +68,7 @@ pub use request::{ResponseMeta, ZabyRequest};
 pub use run_event::{RunEvent, RunEventPayload};
 pub use sse::{RawSseEvent, SseEvent};
 pub use stream::{RawRunEventStream, RunEventStream};
+pub use tools::{ClientCall, ClientToolStream, ClientTools, ToolCallEvent, ToolFn, ToolOutcome};
 pub use types::ListResponse;
 pub use wire_enum::UnknownEnumValue;
 

@@ -16,6 +16,7 @@ use crate::error::{ApiError, ApiErrorKind, Result, ZabyError, codes};
 use crate::request::{api_error_from, send_with_retries, with_cancel};
 use crate::run_event::RunEvent;
 use crate::sse::{RawSseEvent, SseParser};
+use crate::tools::{ClientToolStream, ClientTools, ResultsTo};
 
 const DEFAULT_MAX_RECONNECTS: u32 = 5;
 /// The idle timeout never drops below this: heartbeats come at most 15 s apart.
@@ -35,6 +36,8 @@ pub struct RunEventStream {
     inner: Option<BoxStream<'static, Result<RawSseEvent>>>,
     run_id: String,
     last_event_id: Arc<Mutex<Option<String>>>,
+    /// Kept past the first poll for [`RunEventStream::with_tools`], which submits through it.
+    core: CoreRef,
 }
 
 struct Setup {
@@ -47,6 +50,7 @@ struct Setup {
 impl RunEventStream {
     pub(crate) fn new(core: CoreRef, call: Result<Call>, run_id: String) -> Self {
         RunEventStream {
+            core: core.clone(),
             setup: Some(Setup {
                 core,
                 call,
@@ -109,6 +113,15 @@ impl RunEventStream {
     /// [`RawSseEvent::into_event`] gives an event's data as a `serde_json::Value`.
     pub fn raw(self) -> RawRunEventStream {
         RawRunEventStream(self)
+    }
+
+    /// Answers the client tool calls that `tools` names while the events go by
+    /// (`docs/function-tools.md`): each result is submitted with E126
+    /// (`runtime.runs.submit_tool_result`). Every event still reaches the caller.
+    pub fn with_tools(self, tools: ClientTools) -> ClientToolStream {
+        let results_to = ResultsTo::Runtime(self.core.clone());
+        let run_id = self.run_id.clone();
+        ClientToolStream::new(self.boxed(), tools, results_to, run_id)
     }
 
     fn start(&mut self) -> &mut BoxStream<'static, Result<RawSseEvent>> {
@@ -196,6 +209,13 @@ impl RawRunEventStream {
     /// Id of the last event delivered.
     pub fn last_event_id(&self) -> Option<String> {
         self.0.last_event_id()
+    }
+
+    /// [`RunEventStream::with_tools`] over the untyped events (what the bindings use).
+    pub fn with_tools(self, tools: ClientTools) -> ClientToolStream<RawSseEvent> {
+        let results_to = ResultsTo::Runtime(self.0.core.clone());
+        let run_id = self.0.run_id.clone();
+        ClientToolStream::new(self.boxed(), tools, results_to, run_id)
     }
 }
 
