@@ -6,7 +6,9 @@
 //
 //   ZABY_SERVER_BIN=target/ci/zaby-server node --test tests/browser/playground.test.mjs
 import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
 import { mkdirSync } from "node:fs";
+import { createServer } from "node:http";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -22,6 +24,11 @@ let base;
 let API_KEY;
 let context;
 let page;
+/** The loopback receiver of webhook deliveries: every POST it got, answered 204. */
+let receiver;
+let receiverUrl;
+const received = [];
+let webhookSecret;
 /** Problems the page reported on its own: uncaught errors and requests to other origins. */
 const problems = [];
 
@@ -38,11 +45,22 @@ before(async () => {
     if (!r.url().startsWith(base) && !r.url().startsWith("data:")) problems.push(`request left the machine: ${r.url()}`);
   });
   mkdirSync(SHOTS, { recursive: true });
+  receiver = createServer((req, res) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => {
+      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise((r) => receiver.listen(0, "127.0.0.1", r));
+  receiverUrl = `http://127.0.0.1:${receiver.address().port}/hooks`;
 });
 
 after(async () => {
   await context?.close();
   await server?.stop();
+  receiver?.close();
 });
 
 const suffix = Math.random().toString(16).slice(2, 8);
@@ -50,6 +68,23 @@ const slug = `helper-${suffix}`;
 /** The last error block shown in `scope`. */
 const lastError = (scope) => page.locator(`${scope} .error`).last();
 const agentBubble = () => page.locator(".msg.agent").last();
+
+/** Clicks the webhooks panel's Refresh until `row` is there (deliveries go out in the background). */
+async function refreshUntil(row) {
+  for (let i = 0; !(await row.count()); i++) {
+    assert.ok(i < 100, "the delivery never showed up");
+    await page.locator("#webhooks").getByRole("button", { name: "Refresh" }).click();
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** The Standard Webhooks signature of a delivery the receiver got, computed here with node:crypto. */
+function signed(delivery, secret) {
+  const { "webhook-id": id, "webhook-timestamp": ts, "webhook-signature": sig } = delivery.headers;
+  const key = Buffer.from(secret.slice("whsec_".length), "base64");
+  const expected = createHmac("sha256", key).update(`${id}.${ts}.${delivery.body}`).digest("base64");
+  return sig.split(" ").includes(`v1,${expected}`);
+}
 
 async function sendMessage(text) {
   await page.locator('textarea[name="message"]').fill(text);
@@ -119,6 +154,23 @@ describe("the playground", () => {
     assert.ok(await create.isEnabled());
   });
 
+  step("creates a webhook endpoint and shows its secret this once", async () => {
+    await page.getByRole("tab", { name: "Webhooks" }).click();
+    await page.locator('#webhooks input[name="url"]').fill("ftp://example.com/hook");
+    await page.getByRole("button", { name: "Create endpoint" }).click();
+    assert.match(await lastError("#webhooks").innerText(), /VALIDATION_ERROR \(HTTP 422\)[\s\S]*url/);
+
+    await page.locator('#webhooks input[name="url"]').fill(receiverUrl);
+    await page.locator('#webhooks input[name="description"]').fill("browser test");
+    await page.getByRole("button", { name: "Create endpoint" }).click();
+    await page.locator("#webhooks .card.secret", { hasText: "it will not be shown again" }).waitFor();
+    webhookSecret = await page.locator("#webhooks .secret-value").innerText();
+    assert.match(webhookSecret, /^whsec_[A-Za-z0-9+/=]{40,}$/);
+    await page.locator("#webhooks tbody tr[data-webhook]", { hasText: receiverUrl }).waitFor();
+    assert.equal(await page.locator("#webhooks .error").count(), 0, "the refused attempt's error is cleared");
+    await page.getByRole("tab", { name: "Agents" }).click();
+  });
+
   step("creates, attaches the sum tool, publishes and deploys an agent, watching PENDING → ACTIVE", async () => {
     await page.locator('#agents input[name="slug"]').fill(slug);
     await page.locator('#agents input[name="name"]').fill("Helper");
@@ -164,6 +216,29 @@ describe("the playground", () => {
     assert.ok(raw.some((l) => /^\d+ RunStarted/.test(l)), raw.join("\n"));
     assert.ok(raw.filter((l) => /^\d+ text /.test(l)).length >= 2, raw.join("\n"));
     assert.ok(raw.some((l) => /^\d+ RunFinished .*COMPLETED/.test(l)), raw.join("\n"));
+  });
+
+  step("lists the endpoint's deliveries, signed with the secret shown, and redelivers one", async () => {
+    await page.getByRole("tab", { name: "Webhooks" }).click();
+    await page.getByRole("button", { name: receiverUrl }).click();
+    const completed = page.locator('#webhooks tr[data-event="run.completed"]', { hasText: "SUCCEEDED" });
+    await refreshUntil(completed);
+    assert.equal(await completed.locator("td.response").innerText(), "204");
+    assert.equal(await completed.locator("td.attempts").innerText(), "1");
+    assert.equal(await page.locator('#webhooks tr[data-event="deployment.active"]', { hasText: "SUCCEEDED" }).count(), 1);
+    const runDelivery = received.find((d) => JSON.parse(d.body).type === "run.completed");
+    assert.ok(runDelivery && signed(runDelivery, webhookSecret), "the delivery is signed with the secret shown once");
+
+    const before = received.length;
+    await completed.getByRole("button", { name: "Redeliver" }).click();
+    await refreshUntil(page.locator('#webhooks tr[data-event="run.completed"]', { hasText: "SUCCEEDED" })
+      .filter({ has: page.locator("td.attempts", { hasText: /^2$/ }) }));
+    assert.ok(received.length > before, "the receiver got the delivery again");
+    await page.screenshot({ path: join(SHOTS, "webhooks-1280x800.png") });
+
+    await page.locator("#webhooks tr[data-webhook]").getByRole("button", { name: "Disable" }).click();
+    await page.locator("#webhooks tr[data-webhook] .badge", { hasText: "disabled" }).waitFor();
+    await page.getByRole("tab", { name: "Chat" }).click();
   });
 
   step('asks for approval of /tool sum, resumes when approved, returns {"sum":5}, takes feedback', async () => {

@@ -1,5 +1,5 @@
-// The playground's entry: sign-in with an API key, then four panels (agents, chat,
-// usage and signals, knowledge) switched by tabs and the URL hash. Every call goes
+// The playground's entry: sign-in with an API key, then five panels (agents, chat,
+// usage and signals, knowledge, webhooks) switched by tabs and the URL hash. Every call goes
 // through the web build of @zaby/sdk to this page's own origin.
 import { agentsPanel } from "./agents.js";
 import { chatPanel } from "./chat.js";
@@ -8,6 +8,7 @@ import { ErrorSlot, errorView } from "./errors.js";
 import { insightsPanel } from "./insights.js";
 import { knowledgePanel } from "./knowledge.js";
 import { State } from "./state.js";
+import { webhooksPanel } from "./webhooks.js";
 
 const root = document.getElementById("app")!;
 const state = new State();
@@ -50,9 +51,9 @@ async function signIn(apiKey: string): Promise<void> {
   mainView();
 }
 
-const TABS = ["agents", "chat", "insights", "knowledge"] as const;
+const TABS = ["agents", "chat", "insights", "knowledge", "webhooks"] as const;
 type Tab = (typeof TABS)[number];
-const LABELS: Record<Tab, string> = { agents: "Agents", chat: "Chat", insights: "Usage & signals", knowledge: "Knowledge" };
+const LABELS: Record<Tab, string> = { agents: "Agents", chat: "Chat", insights: "Usage & signals", knowledge: "Knowledge", webhooks: "Webhooks" };
 
 function mainView(): void {
   const chat = chatPanel(state);
@@ -60,7 +61,7 @@ function mainView(): void {
     chat.choose(agentId, deploymentId);
     location.hash = "/chat";
   });
-  const panels = { agents, chat, insights: insightsPanel(state), knowledge: knowledgePanel(state) };
+  const panels = { agents, chat, insights: insightsPanel(state), knowledge: knowledgePanel(state), webhooks: webhooksPanel(state) };
   const buttons = TABS.map((t) => {
     const b = h("button", { type: "button", role: "tab", id: `tab-${t}`, "aria-controls": t }, LABELS[t]);
     // "#/chat", not "#chat": a fragment naming an element's id would scroll to it and drop the focus.
