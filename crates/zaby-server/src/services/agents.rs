@@ -1,7 +1,5 @@
 //! Agents: create, read, list, partial update, delete, publish and attachments.
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 use zaby::types::{
     AgentInput, AgentModel, AgentStatus, AgentUpdateInput, AgentVisibility, AttachKnowledgeBaseInput,
@@ -12,7 +10,7 @@ use zaby::types::{
 use super::paging::page_of;
 use super::{Caller, Ctx};
 use crate::error::{ApiError, ApiResult};
-use crate::storage::agents::{self as store, AgentFilter, AgentRow, VersionRow};
+use crate::storage::agents::{self as store, AgentDoc, AgentFilter, AgentRow, AgentSnapshot, VersionRow};
 use crate::storage::deployments::{self, DeploymentRow};
 use crate::storage::page::Page;
 use crate::storage::sql::{Conn, lock_row};
@@ -113,18 +111,18 @@ pub(crate) async fn create(ctx: &Ctx, caller: &Caller, input: AgentInput) -> Api
         status: AgentStatus::Draft.as_str().to_string(),
         category: input.category.map(|c| c.as_str().to_string()),
         visibility: input.visibility.unwrap_or(AgentVisibility::Private).as_str().to_string(),
-        doc: json!({
-            "description": input.description,
-            "defaultModel": input.default_model.unwrap_or(AgentModel::Zaby).as_str(),
-            "instructions": input.instructions,
-            "config": input.config.unwrap_or_default(),
-            "metadata": input.metadata.unwrap_or_default(),
-            "tags": input.tags.unwrap_or_default(),
-            "provider": input.provider,
-            "mcpTools": [],
-            "knowledgeBases": [],
-            "skills": [],
-        }),
+        doc: AgentDoc {
+            description: input.description,
+            default_model: input.default_model.unwrap_or(AgentModel::Zaby),
+            instructions: input.instructions,
+            config: input.config.unwrap_or_default(),
+            metadata: input.metadata.unwrap_or_default(),
+            tags: input.tags.unwrap_or_default(),
+            provider: input.provider,
+            mcp_tools: Vec::new(),
+            knowledge_bases: Vec::new(),
+            skills: Vec::new(),
+        },
         latest_version: None,
         latest_version_id: None,
         created_at: now,
@@ -214,14 +212,14 @@ pub(crate) async fn update(
     if let Some(n) = input.name {
         a.name = n;
     }
-    let doc = a.doc.as_object_mut().ok_or_else(|| ApiError::internal("stored agent: doc is not an object"))?;
-    set(doc, "description", input.description);
-    set(doc, "instructions", input.instructions);
-    set(doc, "provider", input.provider);
-    set(doc, "defaultModel", input.default_model.map(|m| m.as_str().to_string()));
-    set(doc, "config", input.config);
-    set(doc, "metadata", input.metadata);
-    set(doc, "tags", input.tags);
+    let doc = &mut a.doc;
+    set(&mut doc.description, input.description);
+    set(&mut doc.instructions, input.instructions);
+    set(&mut doc.provider, input.provider);
+    set(&mut doc.default_model, input.default_model);
+    set(&mut doc.config, input.config);
+    set(&mut doc.metadata, input.metadata);
+    set(&mut doc.tags, input.tags);
     if let Some(c) = input.category {
         a.category = c.map(|c| c.as_str().to_string());
     }
@@ -240,9 +238,9 @@ pub(crate) async fn update(
 }
 
 /// Writes a member of the stored document when the update carries it.
-fn set<T: serde::Serialize>(doc: &mut Map<String, Value>, key: &str, value: Option<T>) {
+fn set<T>(member: &mut T, value: Option<T>) {
     if let Some(v) = value {
-        doc.insert(key.into(), json!(v));
+        *member = v;
     }
 }
 
@@ -267,16 +265,10 @@ pub(crate) async fn delete(ctx: &Ctx, caller: &Caller, id: &str, force: bool) ->
     Ok(a.id)
 }
 
-/// The frozen part of an agent.
+/// The frozen part of an agent, as stored in its version. Serialising it cannot fail:
+/// its members are strings, lists and string-keyed maps.
 pub fn snapshot(a: &AgentRow) -> Value {
-    let d = &a.doc;
-    json!({
-        "slug": a.slug, "name": a.name, "description": d["description"],
-        "defaultModel": d["defaultModel"], "instructions": d["instructions"],
-        "category": a.category, "visibility": a.visibility, "config": d["config"],
-        "metadata": d["metadata"], "tags": d["tags"], "provider": d["provider"],
-        "mcpTools": d["mcpTools"], "knowledgeBases": d["knowledgeBases"], "skills": d["skills"],
-    })
+    serde_json::to_value(AgentSnapshot::of(a)).unwrap_or_default()
 }
 
 /// A publish: the version, and whether it is new (an unchanged agent gives its
@@ -325,36 +317,53 @@ pub(crate) struct Attached<T> {
     pub(crate) replaced: bool,
 }
 
-/// Stores `attachment` (its wire form) in the agent's list `list_key`. A replaced
-/// attachment keeps its `id` and `createdAt`.
-async fn store_attachment<T: Serialize + DeserializeOwned>(
+/// An attachment of one of the agent's lists, found again by its key.
+trait Attachment: Clone {
+    fn key(&self) -> &str;
+    /// Takes the `id` and `createdAt` of the attachment this one replaces.
+    fn keep_identity(&mut self, old: &Self);
+}
+
+/// The three attachment types share `key`, `id` and `createdAt`.
+macro_rules! attachment {
+    ($($t:ty),+) => {$(
+        impl Attachment for $t {
+            fn key(&self) -> &str {
+                &self.key
+            }
+            fn keep_identity(&mut self, old: &Self) {
+                self.id.clone_from(&old.id);
+                self.created_at.clone_from(&old.created_at);
+            }
+        }
+    )+};
+}
+
+attachment!(McpToolAttachment, KnowledgeBaseAttachment, SkillAttachment);
+
+/// Stores `attachment` in the agent's list that `list` picks. A replaced attachment
+/// keeps its `id` and `createdAt`.
+async fn store_attachment<T: Attachment>(
     conn: &mut Conn,
     mut a: AgentRow,
-    list_key: &str,
-    attachment: T,
+    list: fn(&mut AgentDoc) -> &mut Vec<T>,
+    mut attachment: T,
 ) -> ApiResult<Attached<T>> {
-    let unreadable =
-        |e: serde_json::Error| ApiError::internal("an attachment could not be stored").with_cause(e.to_string());
-    let mut value = serde_json::to_value(attachment).map_err(unreadable)?;
-    let list = a.doc[list_key]
-        .as_array_mut()
-        .ok_or_else(|| ApiError::internal(format!("stored agent: `{list_key}` is not a list")))?;
-    let existing = list.iter().position(|x| x["key"] == value["key"]);
-    let replaced = match existing {
-        Some(i) => {
-            value["id"] = list[i]["id"].clone();
-            value["createdAt"] = list[i]["createdAt"].clone();
-            list[i] = value.clone();
+    let list = list(&mut a.doc);
+    let replaced = match list.iter_mut().find(|x| x.key() == attachment.key()) {
+        Some(old) => {
+            attachment.keep_identity(old);
+            *old = attachment.clone();
             true
         }
         None => {
-            list.push(value.clone());
+            list.push(attachment.clone());
             false
         }
     };
     a.updated_at = now_ms();
     store::update(conn, &a).await?;
-    Ok(Attached { attachment: serde_json::from_value(value).map_err(unreadable)?, replaced })
+    Ok(Attached { attachment, replaced })
 }
 
 /// The agent an attachment goes to, locked, with the new attachment's id and time.
@@ -374,7 +383,7 @@ pub(crate) async fn attach_mcp_tool(
     let mut tx = ctx.db.write().await?;
     let (a, id, now) = attach_target(tx.conn(), caller, agent_id).await?;
     let attachment = super::attachment_refs::mcp_tool(tx.conn(), &a, input?, id, now).await?;
-    let out = store_attachment(tx.conn(), a, "mcpTools", attachment).await?;
+    let out = store_attachment(tx.conn(), a, |d| &mut d.mcp_tools, attachment).await?;
     tx.commit().await?;
     Ok(out)
 }
@@ -389,7 +398,7 @@ pub(crate) async fn attach_knowledge_base(
     let mut tx = ctx.db.write().await?;
     let (a, id, now) = attach_target(tx.conn(), caller, agent_id).await?;
     let attachment = super::attachment_refs::knowledge_base(tx.conn(), &a, input?, id, now).await?;
-    let out = store_attachment(tx.conn(), a, "knowledgeBases", attachment).await?;
+    let out = store_attachment(tx.conn(), a, |d| &mut d.knowledge_bases, attachment).await?;
     tx.commit().await?;
     Ok(out)
 }
@@ -425,7 +434,7 @@ pub(crate) async fn attach_skill(
         created_at,
         extra: Map::new(),
     };
-    let out = store_attachment(tx.conn(), a, "skills", attachment).await?;
+    let out = store_attachment(tx.conn(), a, |d| &mut d.skills, attachment).await?;
     tx.commit().await?;
     Ok(out)
 }

@@ -1,17 +1,16 @@
 //! Agents and their immutable published versions.
 
-use serde_json::Value;
-
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use sqlx::FromRow;
+use zaby::types::{AgentModel, KnowledgeBaseAttachment, McpToolAttachment, SkillAttachment};
 
-use super::columns::Json;
+use super::columns::{Json, stored_document};
 use super::page::{Page, PageRequest, fetch_page};
 use super::sql::{Conn, DbResult, Filter, exec, like_pattern, one, one_as};
 use crate::args;
 
-/// An agent row. `doc` holds the editable configuration that is not a column:
-/// description, defaultModel, instructions, config, metadata, tags, provider and the
-/// attachment lists (mcpTools, knowledgeBases, skills).
+/// An agent row; `doc` holds what is not a column.
 #[derive(Debug, Clone, FromRow)]
 pub struct AgentRow {
     pub id: String,
@@ -21,12 +20,89 @@ pub struct AgentRow {
     pub status: String,
     pub category: Option<String>,
     pub visibility: String,
-    #[sqlx(try_from = "Json")]
-    pub doc: Value,
+    pub doc: AgentDoc,
     pub latest_version: Option<i64>,
     pub latest_version_id: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+/// The editable configuration of an agent that is not a column, stored as the JSON
+/// object `agents.doc` (camelCase members, attachments in their wire form). A member
+/// added later takes `#[serde(default)]`, so the rows written before it still read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AgentDoc {
+    #[serde(default)]
+    pub(crate) description: Option<String>,
+    #[serde(default = "zaby_model")]
+    pub(crate) default_model: AgentModel,
+    #[serde(default)]
+    pub(crate) instructions: Option<String>,
+    #[serde(default)]
+    pub(crate) config: Map<String, Value>,
+    #[serde(default)]
+    pub(crate) metadata: Map<String, Value>,
+    #[serde(default)]
+    pub(crate) tags: Vec<String>,
+    #[serde(default)]
+    pub(crate) provider: Option<String>,
+    #[serde(default)]
+    pub(crate) mcp_tools: Vec<McpToolAttachment>,
+    #[serde(default)]
+    pub(crate) knowledge_bases: Vec<KnowledgeBaseAttachment>,
+    #[serde(default)]
+    pub(crate) skills: Vec<SkillAttachment>,
+}
+
+stored_document!(AgentDoc);
+
+fn zaby_model() -> AgentModel {
+    AgentModel::Zaby
+}
+
+/// What a published version freezes of an agent (`agent_versions.snapshot`, shown as
+/// `AgentVersion.snapshot`). Its members are listed one by one, so a member added to
+/// [`AgentDoc`] is frozen only when it is listed here too (a secret never is).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AgentSnapshot<'a> {
+    slug: &'a str,
+    name: &'a str,
+    description: &'a Option<String>,
+    default_model: &'a AgentModel,
+    instructions: &'a Option<String>,
+    category: &'a Option<String>,
+    visibility: &'a str,
+    config: &'a Map<String, Value>,
+    metadata: &'a Map<String, Value>,
+    tags: &'a [String],
+    provider: &'a Option<String>,
+    mcp_tools: &'a [McpToolAttachment],
+    knowledge_bases: &'a [KnowledgeBaseAttachment],
+    skills: &'a [SkillAttachment],
+}
+
+impl<'a> AgentSnapshot<'a> {
+    pub(crate) fn of(a: &'a AgentRow) -> Self {
+        let d = &a.doc;
+        AgentSnapshot {
+            slug: &a.slug,
+            name: &a.name,
+            description: &d.description,
+            default_model: &d.default_model,
+            instructions: &d.instructions,
+            category: &a.category,
+            visibility: &a.visibility,
+            config: &d.config,
+            metadata: &d.metadata,
+            tags: &d.tags,
+            provider: &d.provider,
+            mcp_tools: &d.mcp_tools,
+            knowledge_bases: &d.knowledge_bases,
+            skills: &d.skills,
+        }
+    }
 }
 
 pub async fn insert(conn: &mut Conn, a: &AgentRow) -> DbResult<()> {
@@ -148,4 +224,69 @@ pub async fn latest_version(conn: &mut Conn, tenant_id: &str, agent_id: &str) ->
         args![tenant_id, agent_id],
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    /// A document as the server wrote it before `AgentDoc` (built member by member).
+    fn old_document() -> Value {
+        json!({
+            "description": null, "defaultModel": "zaby-max", "instructions": "Be kind.",
+            "config": {"communicationStyle": {"tone": "warm"}}, "metadata": {"k": 1}, "tags": ["x"],
+            "provider": null,
+            "mcpTools": [{"id": "m-1", "agentId": "a-1", "tenantInstallationId": "i-1", "toolDefinitionId": null,
+                          "key": "search", "name": "search", "description": null, "approvalMode": "AUTO",
+                          "enabled": true, "config": {}, "metadata": {}, "createdAt": "1970-01-01T00:00:00.000Z"}],
+            "knowledgeBases": [],
+            "skills": [{"id": "s-1", "agentId": "a-1", "skillId": "faq", "key": "faq", "name": "faq",
+                        "enabled": true, "config": {}, "metadata": {}, "createdAt": "1970-01-01T00:00:00.000Z"}],
+        })
+    }
+
+    #[test]
+    fn an_old_document_reads_and_is_written_back_unchanged() {
+        let doc: AgentDoc = serde_json::from_value(old_document()).unwrap();
+        assert_eq!(doc.default_model, AgentModel::ZabyMax);
+        assert_eq!(doc.instructions.as_deref(), Some("Be kind."));
+        assert_eq!(doc.mcp_tools[0].key, "search");
+        assert_eq!(doc.skills[0].skill_id, "faq");
+        assert_eq!(serde_json::to_value(&doc).unwrap(), old_document());
+    }
+
+    #[test]
+    fn members_left_out_take_their_defaults() {
+        let doc: AgentDoc = serde_json::from_value(json!({})).unwrap();
+        assert_eq!(doc.default_model, AgentModel::Zaby);
+        assert!(doc.config.is_empty() && doc.tags.is_empty() && doc.skills.is_empty());
+        assert_eq!(doc.description, None);
+    }
+
+    #[test]
+    fn a_snapshot_keeps_the_members_a_version_froze_before() {
+        let row = AgentRow {
+            id: "a-1".into(),
+            tenant_id: "t".into(),
+            slug: "support".into(),
+            name: "Support".into(),
+            status: "ACTIVE".into(),
+            category: None,
+            visibility: "PRIVATE".into(),
+            doc: serde_json::from_value(old_document()).unwrap(),
+            latest_version: None,
+            latest_version_id: None,
+            created_at: 0,
+            updated_at: 0,
+        };
+        let mut expected = old_document();
+        let map = expected.as_object_mut().unwrap();
+        map.insert("slug".into(), json!("support"));
+        map.insert("name".into(), json!("Support"));
+        map.insert("category".into(), Value::Null);
+        map.insert("visibility".into(), json!("PRIVATE"));
+        assert_eq!(serde_json::to_value(AgentSnapshot::of(&row)).unwrap(), expected);
+    }
 }

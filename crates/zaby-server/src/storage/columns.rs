@@ -3,8 +3,10 @@
 //! Flags are stored as integers and JSON documents as TEXT on both databases, and
 //! sqlx's `Any` driver decodes neither into `bool` or `serde_json::Value`. A field
 //! names the stored form with `#[sqlx(try_from = "…")]`: `Flag` for a flag, `Json`
-//! for a JSON document, `JsonOpt` for a nullable one. A malformed document is a
-//! decode error naming the column, like any other type mismatch.
+//! for a JSON document, `JsonOpt` for a nullable one. A document with a type of its
+//! own (`AgentDoc`, …) is declared with [`stored_document!`] and needs no attribute.
+//! A malformed document is a decode error naming the column, like any other type
+//! mismatch.
 
 use serde_json::Value;
 use sqlx::any::{Any, AnyTypeInfo, AnyValueRef};
@@ -59,6 +61,38 @@ impl From<Json> for Value {
         j.0
     }
 }
+
+/// Makes a typed document (a `Deserialize + Serialize` struct of the storage layer) a
+/// column type: read from its TEXT column, and bound as its JSON text by `args!`.
+macro_rules! stored_document {
+    ($doc:ty) => {
+        impl sqlx::Type<sqlx::Any> for $doc {
+            fn type_info() -> sqlx::any::AnyTypeInfo {
+                <String as sqlx::Type<sqlx::Any>>::type_info()
+            }
+            fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+                <String as sqlx::Type<sqlx::Any>>::compatible(ty)
+            }
+        }
+
+        impl<'r> sqlx::Decode<'r, sqlx::Any> for $doc {
+            fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+                let text = <&str as sqlx::Decode<sqlx::Any>>::decode(value)?;
+                Ok(serde_json::from_str(text)?)
+            }
+        }
+
+        impl From<&$doc> for $crate::storage::sql::Arg {
+            /// A document serialises unless a member's own `Serialize` fails (none
+            /// here does); if one did, the NULL bound would fail the statement on
+            /// the column's NOT NULL rather than store a wrong document.
+            fn from(doc: &$doc) -> Self {
+                $crate::storage::sql::Arg::Text(serde_json::to_string(doc).ok())
+            }
+        }
+    };
+}
+pub(crate) use stored_document;
 
 /// A nullable TEXT column holding a JSON document.
 pub struct JsonOpt(Option<Value>);
