@@ -4,9 +4,11 @@ waiting, and one runtime per process."""
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import json
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +22,9 @@ from zaby import MockTransport, RetryPolicy, Zaby, ZabyGlobalConfig, _native
 
 
 class Slow(BaseHTTPRequestHandler):
+    # Keep-alive, so a forked child finds the parent's pooled connection.
+    protocol_version = "HTTP/1.1"
+
     def log_message(self, *args: Any) -> None:
         pass
 
@@ -74,6 +79,40 @@ def test_client_works_in_a_forked_child(server: str) -> None:
     assert os.waitstatus_to_exitcode(status) == 0
     # The parent keeps working too.
     assert asyncio.run(z.health.check())["pid"] == os.getpid()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="calls glibc's fork() directly")
+def test_client_works_in_a_child_forked_without_os_fork(server: str) -> None:
+    """A fork that skips `os.fork()` (and its `register_at_fork` hooks), as a C
+    extension's would: the child still gets a fresh runtime and connection pool."""
+    z = Zaby(api_key="k", config=ZabyGlobalConfig(api_origin=server))
+    assert asyncio.run(z.health.check())["pid"] == os.getpid()
+    parent_runtime = _native.runtime_id()
+    read, write = os.pipe()
+    # PyDLL keeps the GIL across the call, so the child starts out holding it.
+    pid = ctypes.PyDLL(None).fork()
+    if pid == 0:
+        code = 1
+        try:
+            os.close(read)
+            answer = asyncio.run(asyncio.wait_for(z.health.check(), 10))
+            ok = answer["pid"] != 0 and _native.runtime_id() != parent_runtime
+            os.write(write, b"ok" if ok else b"bad")
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    deadline = time.monotonic() + 20
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, 9)
+            pytest.fail("the child hung")
+        time.sleep(0.05)
+    assert os.read(read, 10) == b"ok"
+    assert os.waitstatus_to_exitcode(status) == 0
 
 
 async def test_the_gil_is_released_while_waiting(server: str) -> None:

@@ -2,17 +2,21 @@
 //!
 //! pyo3-async-runtimes' own tokio runtime lives in a `OnceLock` and can never be
 //! replaced, but a runtime inherited through `os.fork()` has no worker threads in the
-//! child. So this module keeps its own runtime, tagged with the pid that built it, and
-//! plugs it into pyo3-async-runtimes through the crate's `generic` runtime traits. A
-//! child process (detected by `after_fork_in_child`, registered with
-//! `os.register_at_fork`, and by a pid check as a second line) leaks the parent's
-//! runtime — dropping it would wait for threads that do not exist in the child — and
-//! builds a fresh one on first use.
+//! child. So this module keeps its own runtime, tagged with the fork generation that
+//! built it, and plugs it into pyo3-async-runtimes through the crate's `generic` runtime
+//! traits. Every fork bumps that generation, and the built-in transport's, in the child
+//! (a `pthread_atfork` handler, so forks that bypass `os.fork()` count too); a child
+//! leaks the parent's runtime — dropping it would wait for threads that do not exist in
+//! the child — and builds a fresh one on first use. Each call reads the runtime through
+//! a per-thread copy checked against the generation: no lock and no `getpid()` system
+//! call per call.
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Once};
 
 use futures::FutureExt;
 use pyo3_async_runtimes::err::RustPanic;
@@ -28,13 +32,39 @@ use tokio::task::JoinHandle;
 use crate::bridge::{Outcome, bridge_for};
 
 struct Slot {
-    pid: u32,
+    generation: u64,
     runtime: Arc<Runtime>,
 }
 
 static RUNTIME: Mutex<Option<Slot>> = Mutex::new(None);
 
+/// How many forks this process is away from the one that loaded the module.
+static FORK_GENERATION: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    /// This thread's copy of the runtime and the generation it belongs to.
+    static CACHED: RefCell<Option<(u64, Arc<Runtime>)>> = const { RefCell::new(None) };
+}
+
+/// Runs in every forked child: the runtime and the built-in transport's pooled
+/// connections (registered with the parent's reactor) are rebuilt on first use.
+extern "C" fn bump_generation_in_child() {
+    // Async-signal-safe: atomic adds only, as a fork handler must be.
+    FORK_GENERATION.fetch_add(1, Ordering::SeqCst);
+    zaby::transport::after_fork_in_child();
+}
+
+/// Whether `bump_generation_in_child` runs at every fork (registered with the first runtime).
+static AT_FORK_HANDLER: AtomicBool = AtomicBool::new(false);
+
 fn build() -> Runtime {
+    static REGISTER: Once = Once::new();
+    REGISTER.call_once(|| {
+        // SAFETY: registers a handler that only does atomic adds. On failure (ENOMEM)
+        // `after_fork_in_child` (`os.register_at_fork`) bumps the generations instead.
+        let registered = unsafe { libc::pthread_atfork(None, None, Some(bump_generation_in_child)) } == 0;
+        AT_FORK_HANDLER.store(registered, Ordering::SeqCst);
+    });
     Builder::new_multi_thread()
         .thread_name("zaby-worker")
         .worker_threads(2)
@@ -45,31 +75,46 @@ fn build() -> Runtime {
 
 /// The runtime of this process, built lazily (and again in a forked child).
 pub fn runtime() -> Arc<Runtime> {
+    let generation = FORK_GENERATION.load(Ordering::SeqCst);
+    let cached = CACHED.with_borrow(|c| match c {
+        Some((g, rt)) if *g == generation => Some(rt.clone()),
+        _ => None,
+    });
+    if let Some(rt) = cached {
+        return rt;
+    }
+    let rt = shared_runtime(generation);
+    if let Some((_, stale)) = CACHED.replace(Some((generation, rt.clone()))) {
+        // A copy inherited through fork() (see `shared_runtime`).
+        std::mem::forget(stale);
+    }
+    rt
+}
+
+fn shared_runtime(generation: u64) -> Arc<Runtime> {
     let mut slot = RUNTIME.lock().unwrap_or_else(|p| p.into_inner());
-    let pid = std::process::id();
     match slot.as_ref() {
-        Some(s) if s.pid == pid => s.runtime.clone(),
+        Some(s) if s.generation == generation => s.runtime.clone(),
         stale => {
             if let Some(old) = stale {
                 // Inherited through fork(): its threads are gone, so never drop it.
                 std::mem::forget(old.runtime.clone());
             }
             let runtime = Arc::new(build());
-            *slot = Some(Slot { pid, runtime: runtime.clone() });
+            *slot = Some(Slot { generation, runtime: runtime.clone() });
             runtime
         }
     }
 }
 
-/// Called in the child right after `os.fork()`: forget the parent's runtime and drop
-/// the built-in transport's pooled connections (they belong to the parent's reactor).
+/// Called in the child right after `os.fork()` (`os.register_at_fork`): the second line,
+/// for a process where the fork handler could not be registered. It takes no lock, as
+/// one may have been held by a thread the child does not have.
 #[pyfunction]
 pub fn after_fork_in_child() {
-    let mut slot = RUNTIME.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(old) = slot.take() {
-        std::mem::forget(old.runtime);
+    if !AT_FORK_HANDLER.load(Ordering::SeqCst) {
+        bump_generation_in_child();
     }
-    zaby::transport::after_fork_in_child();
 }
 
 /// Pid and identity of the current runtime (for the fork test).
