@@ -13,7 +13,7 @@ import httpx
 
 import zaby
 
-from .stats import Summary
+from .stats import Summary, context_switches
 
 Call = Callable[[], Awaitable[object]]
 
@@ -84,10 +84,10 @@ async def measure(call: Call, workers: int, seconds: float) -> tuple[Summary, li
             await call()
             append(clock() - started)
 
-    cpu0, wall0 = time.process_time(), clock()
+    cpu0, switches0, wall0 = time.process_time(), context_switches(), clock()
     await asyncio.gather(*(loop() for _ in range(workers)))
-    wall, cpu = clock() - wall0, time.process_time() - cpu0
-    return Summary.of(latencies, wall, cpu), latencies
+    wall, cpu, switches = clock() - wall0, time.process_time() - cpu0, context_switches() - switches0
+    return Summary.of(latencies, wall, cpu, switches), latencies
 
 
 async def compare(

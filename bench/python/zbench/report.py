@@ -37,6 +37,10 @@ def _r(x: float) -> str:
     return f"{x:.2f}×"
 
 
+def _switches(s: Summary) -> str:
+    return "" if s.switches_per_call is None else f"{s.switches_per_call:.1f}"
+
+
 def _yes(ok: bool) -> str:
     return "yes" if ok else "**no**"
 
@@ -52,8 +56,11 @@ def render(f: Figures) -> str:
 
     out.append("#### Call overhead")
     out.append("")
-    out.append("| call | callers | client | calls/s | p50 µs | p99 µs | client CPU µs/call | zaby ÷ client |")
-    out.append("|---|---|---|---:|---:|---:|---:|---:|")
+    out.append(
+        "| call | callers | client | calls/s | p50 µs | p99 µs | client CPU µs/call | context switches/call "
+        "| zaby ÷ client |"
+    )
+    out.append("|---|---|---|---:|---:|---:|---:|---:|---:|")
     worst_cpu = 0.0
     # Goals: zaby ÷ aiohttp (issue 23), zaby ÷ httpx (issue 10).
     for mode_name, table, rust, workers, aiohttp_goal, httpx_goal in (
@@ -68,7 +75,7 @@ def render(f: Figures) -> str:
                 ratio = "" if s is z else _r(z.calls_per_s / s.calls_per_s)
                 out.append(
                     f"| {LABELS[endpoint]} | {workers} | {name} | {_n(s.calls_per_s)} | {_n(s.p50_us)} "
-                    f"| {_n(s.p99_us)} | {s.cpu_us_per_call:.0f} | {ratio} |"
+                    f"| {_n(s.p99_us)} | {s.cpu_us_per_call:.0f} | {_switches(s)} | {ratio} |"
                 )
             for base, s, goal in (("aiohttp", a, aiohttp_goal), ("httpx", h, httpx_goal)):
                 ratio = z.calls_per_s / s.calls_per_s
@@ -77,6 +84,13 @@ def render(f: Figures) -> str:
             to_rust = r.calls_per_s / z.calls_per_s
             targets.append((f"{LABELS[endpoint]}, {mode_name}: Rust ÷ zaby", _r(to_rust), "≤ 3×", to_rust <= 3.0))
     targets.append(("client CPU per call (worst case above)", f"{worst_cpu:.0f} µs", "≤ 100 µs", worst_cpu <= 100))
+    out.append("")
+    out.append(
+        "Client CPU and context switches are the whole client process's, every thread included. A context"
+        " switch is a thread going to sleep and being woken: aiohttp's one thread sleeps once per call waiting"
+        " for the answer; zaby's call is handed from the asyncio loop to a tokio worker and back, so its loop"
+        " and its workers each sleep and wake."
+    )
     out.append("")
 
     out.append("#### Sync client: `zaby.sync.Zaby` vs `requests` and `httpx.Client` (issue 24)")
