@@ -80,10 +80,19 @@ const sides = {
   },
 };
 
-/** Runs `call` from `concurrency` workers until the time or call budget is spent. */
+/** Context switches of this process so far, every thread's (getrusage). */
+function contextSwitches() {
+  const usage = process.resourceUsage();
+  return usage.voluntaryContextSwitches + usage.involuntaryContextSwitches;
+}
+
+/** Runs `call` from `concurrency` workers until the time or call budget is spent; the
+ * process's CPU time (µs) and context switches over the run come with the latencies. */
 async function drive(call, concurrency, seconds, maxCalls = Infinity) {
   const latencies = [];
   let issued = 0;
+  const cpu0 = process.cpuUsage();
+  const switches0 = contextSwitches();
   const start = performance.now();
   const deadline = start + seconds * 1000;
   async function worker() {
@@ -95,14 +104,16 @@ async function drive(call, concurrency, seconds, maxCalls = Infinity) {
     }
   }
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return { latencies, seconds: (performance.now() - start) / 1000 };
+  const elapsed = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  return { latencies, seconds: elapsed, cpuUs: cpu.user + cpu.system, switches: contextSwitches() - switches0 };
 }
 
 const SIDES = ["sdk", "undici", "fetch"];
 
 async function measure(name, concurrency) {
   const calls = sides[name];
-  const all = Object.fromEntries(SIDES.map((side) => [side, { latencies: [], seconds: 0 }]));
+  const all = Object.fromEntries(SIDES.map((side) => [side, { latencies: [], seconds: 0, cpuUs: 0, switches: 0 }]));
   const maxCalls = SMOKE ? SMOKE_CALLS[concurrency] : Infinity;
   for (const side of SIDES) await drive(calls[side], concurrency, WARMUP_SECONDS, SMOKE ? concurrency : Infinity);
   for (let round = 0; round < ROUNDS; round++) {
@@ -115,9 +126,17 @@ async function measure(name, concurrency) {
       }
       all[side].latencies.push(...r.latencies);
       all[side].seconds += r.seconds;
+      all[side].cpuUs += r.cpuUs;
+      all[side].switches += r.switches;
     }
   }
-  const figures = Object.fromEntries(SIDES.map((side) => [side, summarize(all[side].latencies, all[side].seconds)]));
+  const figures = Object.fromEntries(
+    SIDES.map((side) => {
+      const { latencies, seconds, cpuUs, switches } = all[side];
+      const n = latencies.length;
+      return [side, { ...summarize(latencies, seconds), cpuPerCall: cpuUs / n, switchesPerCall: switches / n }];
+    }),
+  );
   log(`${name} ×${concurrency}: ${SIDES.map((side) => `${side} ${fmtRate(figures[side].perSecond)}/s`).join(", ")}`);
   return { name, concurrency, figures };
 }
@@ -137,7 +156,18 @@ const client = { sdk: "`@zaby/sdk`", undici: "undici `request()`", fetch: "`fetc
 console.log(`#### Call overhead: \`@zaby/sdk\` vs undici's \`request()\` and plain \`fetch\`\n`);
 console.log(
   table(
-    ["call", "concurrency", "client", "calls/s", "p50 / p99 ms", "SDK ÷ client", "target", "reached"],
+    [
+      "call",
+      "concurrency",
+      "client",
+      "calls/s",
+      "p50 / p99 ms",
+      "process CPU µs/call",
+      "context switches/call",
+      "SDK ÷ client",
+      "target",
+      "reached",
+    ],
     results.flatMap((r) =>
       SIDES.map((side) => {
         const f = r.figures[side];
@@ -149,6 +179,8 @@ console.log(
           client[side],
           fmtRate(f.perSecond),
           `${fmtMs(f.p50)} / ${fmtMs(f.p99)}`,
+          f.cpuPerCall.toFixed(0),
+          f.switchesPerCall.toFixed(1),
           side === "sdk" ? "" : fmtRatio(ratio),
           target ? `≥ ${target}×` : "",
           target ? mark(ratio >= target) : "",
@@ -158,5 +190,8 @@ console.log(
   ),
 );
 console.log(
-  `\n${SMOKE ? "Smoke mode: a few checked calls per side (figures not meaningful)." : `${ROUNDS} rounds of ${ROUND_SECONDS} s per side (each side first in turn) after a ${WARMUP_SECONDS} s warm-up.`}\n`,
+  `\n${SMOKE ? "Smoke mode: a few checked calls per side (figures not meaningful)." : `${ROUNDS} rounds of ${ROUND_SECONDS} s per side (each side first in turn) after a ${WARMUP_SECONDS} s warm-up.`}` +
+    " Process CPU and context switches count every thread of the benchmark process: undici parses on the JS" +
+    " thread, which sleeps once per call waiting for the answer; the SDK hands each call to the addon's tokio" +
+    " worker and back, so both threads sleep and wake.\n",
 );
