@@ -1,21 +1,20 @@
 //! Webhook endpoints (E128–E135, docs/webhooks.md): their CRUD and secrets here, the
 //! outbox in `outbox`, `deployment_events` and `knowledge_events` (over `events`), delivery in `worker`,
-//! where a URL may lead in `target`.
+//! where a URL may lead in `target`, the signed request in `signed_post`.
 
 pub mod deployment_events;
 mod events;
 pub mod knowledge_events;
 pub mod outbox;
+pub(crate) mod signed_post;
 pub mod target;
 pub mod worker;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as B64;
-use rand::Rng;
 use zaby::types::{
     E134Query, WebhookDeliveryStatus, WebhookEndpointInput, WebhookEndpointUpdateInput, WebhookEventType,
 };
 
+use self::signed_post::{ROTATION_OVERLAP_MS, new_secret};
 use crate::error::{ApiError, ApiResult};
 use crate::services::paging::{Query, page_of, page_request};
 use crate::services::{Caller, Ctx};
@@ -31,20 +30,11 @@ const URL_MAX: usize = 2000;
 const DESCRIPTION_MAX: usize = 500;
 const ID_MAX: usize = 100;
 const AGENTS_MAX: usize = 100;
-/// How long the secret before a rotation keeps signing (two signatures per delivery).
-const ROTATION_OVERLAP_MS: i64 = 24 * 3_600_000;
 
 /// An endpoint as the API shows it; `secret` only in the answers of E128 and E133.
 pub struct Endpoint {
     pub row: EndpointRow,
     pub secret: Option<String>,
-}
-
-/// `whsec_` + base64 of 32 random bytes.
-fn new_secret() -> String {
-    let mut key = [0u8; 32];
-    rand::rng().fill(&mut key);
-    format!("whsec_{}", B64.encode(key))
 }
 
 fn check_url(p: &mut Problems, url: &str) {

@@ -1,4 +1,5 @@
-//! Where a webhook may be delivered (docs/webhooks.md, "Where deliveries may go"):
+//! Where a webhook may be delivered (docs/webhooks.md, "Where deliveries may go"), and
+//! an http function tool called (docs/function-tools.md), by the same rules:
 //! `https://…` anywhere but link-local addresses — which is where cloud metadata
 //! services answer — and `http://` only to a loopback host, for local development.
 //! The URL is checked when it is saved, and the addresses its host resolves to before
@@ -32,7 +33,8 @@ fn loopback_host(host: &Host<&str>) -> bool {
     }
 }
 
-/// Whether `url` may be saved as a webhook endpoint; the error says why not.
+/// Whether `url` may be saved as a webhook endpoint or a tool's URL; the error says
+/// why not.
 pub fn check_url(url: &str) -> Result<Url, String> {
     let parsed = Url::parse(url).map_err(|e| format!("must be an absolute URL ({e})"))?;
     let Some(host) = parsed.host() else {
@@ -65,26 +67,39 @@ pub struct Target {
     pub addrs: Vec<SocketAddr>,
 }
 
-/// Resolves the endpoint's host and checks every address; `http://` must stay on
+/// Why a URL is not called: the rules refuse it, or its host cannot be found now.
+#[derive(Debug)]
+pub enum Refusal {
+    Forbidden(String),
+    Unreachable(String),
+}
+
+/// Resolves the URL's host and checks every address; `http://` must stay on
 /// loopback addresses.
-pub async fn resolve(url: &str) -> Result<Target, String> {
-    let parsed = check_url(url)?;
+pub async fn resolve(url: &str) -> Result<Target, Refusal> {
+    let parsed = check_url(url).map_err(|why| Refusal::Forbidden(format!("the URL {why}")))?;
     let host = parsed.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_string();
     let port = parsed.port_or_known_default().unwrap_or(443);
     let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), port))
         .await
-        .map_err(|e| format!("the host {host} could not be resolved: {e}"))?
+        .map_err(|e| Refusal::Unreachable(format!("the host {host} could not be resolved: {e}")))?
         .collect();
     if addrs.is_empty() {
-        return Err(format!("the host {host} resolves to no address"));
+        return Err(Refusal::Unreachable(format!("the host {host} resolves to no address")));
     }
     if let Some(bad) = addrs.iter().find(|a| forbidden(a.ip())) {
-        return Err(format!("the host {host} resolves to {}, a link-local address; refused", bad.ip()));
+        return Err(Refusal::Forbidden(format!(
+            "the host {host} resolves to {}, a link-local address; refused",
+            bad.ip()
+        )));
     }
     if parsed.scheme() == "http"
         && let Some(bad) = addrs.iter().find(|a| !a.ip().is_loopback())
     {
-        return Err(format!("the host {host} resolves to {}, not a loopback address; http:// is refused", bad.ip()));
+        return Err(Refusal::Forbidden(format!(
+            "the host {host} resolves to {}, not a loopback address; http:// is refused",
+            bad.ip()
+        )));
     }
     Ok(Target { url: parsed, host, addrs })
 }

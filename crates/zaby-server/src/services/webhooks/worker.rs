@@ -9,11 +9,11 @@ use rand::Rng;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use super::target;
+use super::signed_post::{Answer, SealedSecrets, SignedRequest, post, signature};
 use crate::error::ApiResult;
 use crate::services::SharedCtx;
+use crate::storage::webhooks as store;
 use crate::storage::webhooks::deliveries::{self, Attempt, DeliveryRow};
-use crate::storage::webhooks::{self as store, EndpointRow};
 use crate::util::clock::{iso, now_ms};
 use crate::util::ids::new_id;
 
@@ -82,13 +82,6 @@ async fn deliver_due(ctx: &SharedCtx, owner: &str) -> ApiResult<usize> {
     Ok(n)
 }
 
-/// What the receiver did with one attempt.
-enum Answer {
-    Status(u16, String),
-    /// No answer: refused target, connection error, timeout.
-    None(String),
-}
-
 async fn attempt(ctx: &SharedCtx, owner: &str, d: DeliveryRow, out_of_order: bool) -> ApiResult<()> {
     let (endpoint, event) = {
         let mut conn = ctx.db.read().await?;
@@ -97,17 +90,37 @@ async fn attempt(ctx: &SharedCtx, owner: &str, d: DeliveryRow, out_of_order: boo
     let (Some(endpoint), Some(event)) = (endpoint, event) else {
         return Ok(()); // Deleted with its endpoint meanwhile.
     };
-    let answer = match signatures(ctx, &endpoint, &event.id, &event.body) {
-        Ok((timestamp, signature)) => post(&endpoint.url, &event.id, timestamp, &signature, event.body).await,
+    let secrets = SealedSecrets {
+        current: &endpoint.secret_sealed,
+        previous: endpoint.previous_secret_sealed.as_deref(),
+        previous_expires_at: endpoint.previous_expires_at,
+    };
+    let answer = match signature(&ctx.runs.secrets, &secrets, &event.id, &event.body) {
+        Ok((timestamp, signature)) => {
+            post(SignedRequest {
+                url: &endpoint.url,
+                user_agent: concat!("zaby-webhooks/", env!("CARGO_PKG_VERSION")),
+                id: &event.id,
+                timestamp,
+                signature: &signature,
+                body: event.body,
+                timeout: TIMEOUT,
+                keep_bytes: EXCERPT_BYTES,
+            })
+            .await
+        }
         Err(why) => Answer::None(why),
     };
     let now = now_ms();
     let attempts = d.attempts + 1;
-    let (status, next, response_status, excerpt) = match &answer {
-        Answer::Status(code, body) if (200..300).contains(code) => ("SUCCEEDED", None, Some(*code), body.as_str()),
-        Answer::Status(410, body) => ("FAILED", None, Some(410), body.as_str()),
-        Answer::Status(code, body) => retry(ctx, attempts, now, Some(*code), body),
-        Answer::None(why) => retry(ctx, attempts, now, None, why),
+    let (code, excerpt) = match answer {
+        Answer::Status(code, body) => (Some(code), String::from_utf8_lossy(&body).into_owned()),
+        Answer::Refused(why) | Answer::None(why) => (None, why),
+    };
+    let (status, next, response_status, excerpt) = match code {
+        Some(code) if (200..300).contains(&code) => ("SUCCEEDED", None, Some(code), excerpt.as_str()),
+        Some(410) => ("FAILED", None, Some(410), excerpt.as_str()),
+        code => retry(ctx, attempts, now, code, &excerpt),
     };
     let note = out_of_order.then(|| {
         format!(
@@ -157,65 +170,4 @@ fn retry<'a>(
         }
         None => ("FAILED", None, code, excerpt),
     }
-}
-
-/// The `webhook-timestamp` and `webhook-signature` of a delivery: one signature with
-/// the current secret, and one with the previous secret during a rotation's overlap.
-fn signatures(ctx: &SharedCtx, w: &EndpointRow, id: &str, body: &str) -> Result<(i64, String), String> {
-    let timestamp = now_ms() / 1000;
-    let mut sealed = vec![&w.secret_sealed];
-    if let (Some(previous), Some(until)) = (&w.previous_secret_sealed, w.previous_expires_at)
-        && until > now_ms()
-    {
-        sealed.push(previous);
-    }
-    let mut out = Vec::with_capacity(sealed.len());
-    for s in sealed {
-        let secret = ctx.runs.secrets.open(s).map_err(|e| format!("the endpoint's secret cannot be read: {e}"))?;
-        let secret = String::from_utf8(secret).map_err(|_| "the endpoint's secret is not text".to_string())?;
-        out.push(zaby::webhooks::sign(&secret, id, timestamp, body.as_bytes()).map_err(|e| e.to_string())?);
-    }
-    Ok((timestamp, out.join(" ")))
-}
-
-/// One POST to the checked addresses of the URL; no redirects are followed.
-async fn post(url: &str, id: &str, timestamp: i64, signature: &str, body: String) -> Answer {
-    let target = match target::resolve(url).await {
-        Ok(t) => t,
-        Err(why) => return Answer::None(why),
-    };
-    let client = match reqwest::Client::builder()
-        .timeout(TIMEOUT)
-        .redirect(reqwest::redirect::Policy::none())
-        .resolve_to_addrs(&target.host, &target.addrs)
-        .build()
-    {
-        Ok(c) => c,
-        Err(e) => return Answer::None(format!("no HTTP client: {e}")),
-    };
-    let sent = client
-        .post(target.url)
-        .header("content-type", "application/json")
-        .header("user-agent", concat!("zaby-webhooks/", env!("CARGO_PKG_VERSION")))
-        .header("webhook-id", id)
-        .header("webhook-timestamp", timestamp.to_string())
-        .header("webhook-signature", signature)
-        .body(body)
-        .send()
-        .await;
-    let mut resp = match sent {
-        Ok(r) => r,
-        Err(e) if e.is_timeout() => return Answer::None(format!("no answer within {} s", TIMEOUT.as_secs())),
-        Err(e) => return Answer::None(format!("the request failed: {e}")),
-    };
-    let status = resp.status().as_u16();
-    let mut kept = Vec::new();
-    while kept.len() < EXCERPT_BYTES {
-        match resp.chunk().await {
-            Ok(Some(chunk)) => kept.extend_from_slice(&chunk),
-            _ => break,
-        }
-    }
-    kept.truncate(EXCERPT_BYTES);
-    Answer::Status(status, String::from_utf8_lossy(&kept).into_owned())
 }
