@@ -133,6 +133,42 @@ async fn writes_come_back(http: &reqwest::Client, base: &str, key: &str) {
     .await;
 }
 
+/// Starts a run that writes its text slowly, so that the fault meets it in flight.
+async fn start_slow_run(z: &zaby::Zaby) -> String {
+    let d = deployed_agent(z, "disk").await;
+    let input = json!({"input": {"message": "x", "simulate": {"reply": "one two three four", "delayMs": 700}}, "respondAsync": true});
+    let run = z.agents().start_run(d.agent_id(), input).json().await.unwrap();
+    run["runId"].as_str().unwrap().to_string()
+}
+
+/// Frees the space filled under `dir` and checks the recovery: writes succeed again
+/// within seconds, `/health` is `ok`, and the run in flight completes with all its
+/// text. Answers how long the writes took to come back.
+async fn free_and_recover(
+    http: &reqwest::Client,
+    base: &str,
+    key: &str,
+    z: &zaby::Zaby,
+    dir: &str,
+    run_id: &str,
+) -> Duration {
+    std::fs::remove_file(format!("{dir}/fill")).unwrap();
+    let freed = Instant::now();
+    writes_come_back(http, base, key).await;
+    let took = freed.elapsed();
+    assert!(took < Duration::from_secs(5), "recovery took {took:?}");
+    let h = health(http, base).await;
+    assert_eq!(h["status"], "ok", "{h}");
+    let done = eventually("the in-flight run completes", || async {
+        let p = z.agents().get_run_progress(run_id).json().await.unwrap();
+        (p["status"] != "RUNNING" && p["status"] != "QUEUED").then_some(p)
+    })
+    .await;
+    assert_eq!(done["status"], "COMPLETED", "{done}");
+    assert_eq!(done["finalOutput"], "one two three four", "{done}");
+    took
+}
+
 async fn health(http: &reqwest::Client, base: &str) -> Value {
     http.get(format!("{base}/health")).send().await.unwrap().json().await.unwrap()
 }
@@ -147,16 +183,7 @@ async fn full_disk_is_503_and_recovers_sqlite() {
     let Some(server) = start_confined(&key).await else { return };
     let http = reqwest::Client::new();
     let z = client(&server.base, &key);
-    let d = deployed_agent(&z, "disk").await;
-    let run = z
-        .agents()
-        .start_run(
-            d.agent_id(),
-            json!({"input": {"message": "x", "simulate": {"reply": "one two three four", "delayMs": 700}}, "respondAsync": true}),
-        ).json()
-        .await
-        .unwrap();
-    let run_id = run["runId"].as_str().unwrap().to_string();
+    let run_id = start_slow_run(&z).await;
 
     fill(&server.dir);
     let (status, body) = create_agent(&http, &server.base, &key, "while-full").await;
@@ -175,19 +202,7 @@ async fn full_disk_is_503_and_recovers_sqlite() {
     // Let the run meet the full disk too.
     tokio::time::sleep(Duration::from_millis(1500)).await;
 
-    std::fs::remove_file(format!("{}/fill", server.dir)).unwrap();
-    let freed = Instant::now();
-    writes_come_back(&http, &server.base, &key).await;
-    assert!(freed.elapsed() < Duration::from_secs(5), "recovery took {:?}", freed.elapsed());
-    let h = health(&http, &server.base).await;
-    assert_eq!(h["status"], "ok", "{h}");
-    let done = eventually("the in-flight run completes", || async {
-        let p = z.agents().get_run_progress(&run_id).json().await.unwrap();
-        (p["status"] != "RUNNING" && p["status"] != "QUEUED").then_some(p)
-    })
-    .await;
-    assert_eq!(done["status"], "COMPLETED", "{done}");
-    assert_eq!(done["finalOutput"], "one two three four", "{done}");
+    free_and_recover(&http, &server.base, &key, &z, &server.dir, &run_id).await;
     let _ = std::fs::remove_dir(&server.mount);
 }
 
@@ -353,17 +368,7 @@ async fn full_disk_is_503_and_recovers_postgres() {
     let (server, base, _state) = serve_on(&pg, &key).await;
     let http = reqwest::Client::new();
     let z = client(&base, &key);
-    let d = deployed_agent(&z, "disk").await;
-    let run = z
-        .agents()
-        .start_run(
-            d.agent_id(),
-            json!({"input": {"message": "x", "simulate": {"reply": "one two three four", "delayMs": 700}}, "respondAsync": true}),
-        )
-        .json()
-        .await
-        .unwrap();
-    let run_id = run["runId"].as_str().unwrap().to_string();
+    let run_id = start_slow_run(&z).await;
 
     fill(&pg.space);
     // Any write that succeeds clears the fault `/health` reports, and on PostgreSQL some
@@ -390,20 +395,8 @@ async fn full_disk_is_503_and_recovers_postgres() {
     assert_eq!(r.send().await.unwrap().status().as_u16(), 200, "reads keep working");
     tokio::time::sleep(Duration::from_millis(1500)).await;
 
-    std::fs::remove_file(format!("{}/fill", pg.space)).unwrap();
-    let freed = Instant::now();
-    writes_come_back(&http, &base, &key).await;
-    assert!(freed.elapsed() < Duration::from_secs(5), "recovery took {:?}", freed.elapsed());
-    eprintln!("PostgreSQL full tablespace: writes back {:?} after the space was freed", freed.elapsed());
-    let h = health(&http, &base).await;
-    assert_eq!(h["status"], "ok", "{h}");
-    let done = eventually("the in-flight run completes", || async {
-        let p = z.agents().get_run_progress(&run_id).json().await.unwrap();
-        (p["status"] != "RUNNING" && p["status"] != "QUEUED").then_some(p)
-    })
-    .await;
-    assert_eq!(done["status"], "COMPLETED", "{done}");
-    assert_eq!(done["finalOutput"], "one two three four", "{done}");
+    let took = free_and_recover(&http, &base, &key, &z, &pg.space, &run_id).await;
+    eprintln!("PostgreSQL full tablespace: writes back {took:?} after the space was freed");
     server.shutdown().await;
 }
 
