@@ -146,8 +146,11 @@ async fn measure_backend(
     let throughput = measure::throughput(&server, &many, plan.throughput_for).await?;
     if args.runs_only {
         eprintln!(
-            "bench server [{name}]: sequential p50 {:?}; {:.0} runs/s, p50 {:?} p99 {:?}, server CPU {:.0} µs/run",
+            "bench server [{name}]: sequential p50 {:?} (server CPU {:.0} µs, {:.0} context switches per run); \
+             {:.0} runs/s, p50 {:?} p99 {:?}, server CPU {:.0} µs/run",
             sequential.finish.p50,
+            sequential.server_cpu_per_run.as_secs_f64() * 1e6,
+            sequential.switches_per_run,
             throughput.per_second(),
             throughput.finish.p50,
             throughput.finish.p99,

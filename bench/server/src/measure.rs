@@ -31,6 +31,10 @@ pub struct Sequential {
     pub start: Quantiles,
     pub health: Quantiles,
     pub events_per_run: usize,
+    /// The server's CPU time per run (the `GET /health` between runs included).
+    pub server_cpu_per_run: Duration,
+    /// The server's context switches per run (idem).
+    pub switches_per_run: f64,
 }
 
 /// Runs one after the other on one connection: start → `RunFinished`, start →
@@ -45,6 +49,7 @@ pub async fn sequential(
 ) -> Result<Sequential> {
     let (mut finish, mut first, mut start, mut health) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut events_per_run = 0;
+    let (cpu0, switches0) = (server.cpu_time(), server.context_switches());
     let t_all = Instant::now();
     for i in 0..runs {
         if i >= 10 && t_all.elapsed() > budget {
@@ -63,7 +68,12 @@ pub async fn sequential(
         r.bytes().await?;
         health.push(t0.elapsed());
     }
+    let n = finish.len().max(1);
+    let server_cpu_per_run = server.cpu_time().saturating_sub(cpu0) / n as u32;
+    let switches_per_run = server.context_switches().saturating_sub(switches0) as f64 / n as f64;
     Ok(Sequential {
+        server_cpu_per_run,
+        switches_per_run,
         finish: Quantiles::of(finish),
         first_event: Quantiles::of(first),
         start: Quantiles::of(start),

@@ -87,6 +87,20 @@ pub fn markdown(version: &str, plan: &Plan, smoke: bool, bs: &[Backend]) -> Stri
         "–",
         "",
     );
+    row(
+        &mut o,
+        "server CPU / context switches per sequential run (with its `GET /health`)",
+        bs,
+        |b| {
+            format!(
+                "{:.0} µs / {:.0}",
+                b.sequential.server_cpu_per_run.as_secs_f64() * 1e6,
+                b.sequential.switches_per_run
+            )
+        },
+        "–",
+        "",
+    );
 
     let rps_ok = sqlite.is_some_and(|b| b.throughput.per_second() >= 1000.0);
     let clients = bs.first().map_or(plan.clients, |b| b.throughput.clients);

@@ -112,6 +112,26 @@ impl Server {
         Duration::from_micros(total * 1_000_000 / hz)
     }
 
+    /// Context switches (voluntary and not) of every live thread of the server so far:
+    /// each hand-off between threads is one, so their count per run does not depend on
+    /// how busy the machine is, unlike the times.
+    pub fn context_switches(&self) -> u64 {
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{}/task", self.pid)) else { return 0 };
+        tasks
+            .flatten()
+            .map(|t| {
+                let status = std::fs::read_to_string(t.path().join("status")).unwrap_or_default();
+                status
+                    .lines()
+                    .filter(|l| {
+                        l.starts_with("voluntary_ctxt_switches:") || l.starts_with("nonvoluntary_ctxt_switches:")
+                    })
+                    .filter_map(|l| l.split_once(':').and_then(|(_, v)| v.trim().parse::<u64>().ok()))
+                    .sum::<u64>()
+            })
+            .sum()
+    }
+
     /// SIGTERM, then waits (SIGKILL after 15 s).
     pub async fn stop(mut self) {
         self.shutdown().await;
