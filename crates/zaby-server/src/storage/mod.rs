@@ -21,6 +21,7 @@ pub mod mcp;
 pub mod memory;
 pub mod migrate;
 pub mod page;
+mod pg_changes;
 pub mod policies;
 pub mod postgres;
 pub mod runs;
@@ -67,11 +68,13 @@ pub trait Backend: Send + Sync {
     /// Starts the transaction that runs migrations and first-start bootstrap,
     /// exclusive across processes.
     async fn begin_migration(&self) -> DbResult<Tx>;
-    /// Flushes what can be flushed before the process exits.
-    async fn checkpoint(&self);
+    /// Flushes what can be flushed and stops what runs in the background before the
+    /// pool closes.
+    async fn before_close(&self);
     /// A number that changes whenever a transaction commits on another connection
-    /// (SQLite's `data_version`), so pollers can skip a read when nothing changed;
-    /// `None` when the backend has no such cheap marker (PostgreSQL) or it failed.
+    /// (SQLite's `data_version`; on PostgreSQL the notifications every commit sends),
+    /// so pollers can skip a read when nothing changed; `None` when there is no such
+    /// marker at the moment (it failed, nobody listens), and the poller reads.
     async fn change_marker(&self) -> Option<i64>;
 }
 
@@ -88,13 +91,17 @@ pub struct Tx {
     conn: Option<PoolConnection<Any>>,
     guard: Option<OwnedMutexGuard<()>>,
     health: Arc<StorageHealth>,
+    /// `COMMIT`, or what the backend sends in its place in one round trip.
+    commit: &'static str,
 }
 
 impl Tx {
-    /// Runs `begin` on a connection of `pool`; `guard` is held until the transaction ends.
+    /// Runs `begin` on a connection of `pool`; `guard` is held until the transaction
+    /// ends, which `commit` (one or more statements, `COMMIT` last) does.
     pub(crate) async fn begin(
         pool: &AnyPool,
         begin: &str,
+        commit: &'static str,
         guard: Option<OwnedMutexGuard<()>>,
         health: Arc<StorageHealth>,
     ) -> DbResult<Tx> {
@@ -104,7 +111,7 @@ impl Tx {
             conn.close_on_drop();
             return Err(e);
         }
-        Ok(Tx { conn: Some(conn), guard, health })
+        Ok(Tx { conn: Some(conn), guard, health, commit })
     }
 
     pub fn conn(&mut self) -> &mut Conn {
@@ -113,7 +120,8 @@ impl Tx {
 
     pub async fn commit(mut self) -> DbResult<()> {
         let Some(mut conn) = self.conn.take() else { return Ok(()) };
-        match sql::exec(&mut conn, "COMMIT", vec![]).await {
+        // Sent as a simple query, which may hold several statements.
+        match sqlx::raw_sql(self.commit).execute(&mut *conn).await {
             Ok(_) => {
                 self.health.write_succeeded();
                 Ok(())
@@ -207,7 +215,7 @@ impl Db {
     }
 
     pub async fn close(&self) {
-        self.backend.checkpoint().await;
+        self.backend.before_close().await;
         self.backend.pool().close().await;
     }
 }

@@ -1,5 +1,6 @@
 //! The PostgreSQL backend: many replicas on one database; exactness comes from row
-//! locks and conditional updates, migrations from an advisory lock.
+//! locks and conditional updates, migrations from an advisory lock; other replicas'
+//! commits are seen through `LISTEN/NOTIFY` ([`super::pg_changes`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,6 +9,7 @@ use async_trait::async_trait;
 use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;
 
+use super::pg_changes::{Changes, NOTIFY_AND_COMMIT};
 use super::{Backend, DbKind, DbResult, StorageHealth, Tx};
 
 /// Advisory lock key held while migrating ("zaby" in ASCII).
@@ -16,6 +18,7 @@ const MIGRATION_LOCK: i64 = 0x7A61_6279;
 pub struct PostgresBackend {
     pool: AnyPool,
     health: Arc<StorageHealth>,
+    changes: Changes,
 }
 
 impl PostgresBackend {
@@ -26,7 +29,7 @@ impl PostgresBackend {
             .acquire_timeout(Duration::from_secs(30))
             .connect(url)
             .await?;
-        Ok(PostgresBackend { pool, health: Arc::default() })
+        Ok(PostgresBackend { pool, health: Arc::default(), changes: Changes::start(url) })
     }
 }
 
@@ -45,7 +48,7 @@ impl Backend for PostgresBackend {
     }
 
     async fn begin_write(&self) -> DbResult<Tx> {
-        Tx::begin(&self.pool, "BEGIN", None, self.health.clone()).await
+        Tx::begin(&self.pool, "BEGIN", NOTIFY_AND_COMMIT, None, self.health.clone()).await
     }
 
     async fn begin_migration(&self) -> DbResult<Tx> {
@@ -59,9 +62,11 @@ impl Backend for PostgresBackend {
         Ok(tx)
     }
 
-    async fn checkpoint(&self) {}
+    async fn before_close(&self) {
+        self.changes.stop();
+    }
 
     async fn change_marker(&self) -> Option<i64> {
-        None
+        self.changes.marker()
     }
 }

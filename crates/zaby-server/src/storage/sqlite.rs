@@ -85,7 +85,7 @@ impl Backend for SqliteBackend {
 
     async fn begin_write(&self) -> DbResult<Tx> {
         let guard = self.write_lock.clone().lock_owned().await;
-        Tx::begin(&self.pool, "BEGIN IMMEDIATE", Some(guard), self.health.clone()).await
+        Tx::begin(&self.pool, "BEGIN IMMEDIATE", "COMMIT", Some(guard), self.health.clone()).await
     }
 
     async fn begin_migration(&self) -> DbResult<Tx> {
@@ -108,7 +108,7 @@ impl Backend for SqliteBackend {
         }
     }
 
-    async fn checkpoint(&self) {
+    async fn before_close(&self) {
         if let Ok(mut c) = self.pool.acquire().await {
             let _ = super::sql::exec(&mut c, "PRAGMA wal_checkpoint(TRUNCATE)", vec![]).await;
         }

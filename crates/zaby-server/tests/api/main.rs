@@ -27,6 +27,7 @@ mod reliability_fairness;
 mod reliability_fuzz;
 mod reliability_input;
 mod reliability_lists;
+mod replicas;
 mod runs;
 mod runs_approvals;
 mod runs_limits;

@@ -15,6 +15,10 @@ use crate::storage::runs as store;
 
 /// How often the poller reads the watched runs and grants.
 pub const POLL: Duration = Duration::from_millis(500);
+/// The poller reads at least this often, changes or not: a connection that died
+/// silently (no reset ever reached us) would keep PostgreSQL's listener waiting, and
+/// its marker unchanged, for as long as TCP takes to notice.
+const FULL_LOOK: Duration = Duration::from_secs(30);
 /// Ids per query of the poller.
 const CHUNK: usize = 500;
 
@@ -85,11 +89,12 @@ impl<V> Drop for Watch<V> {
 /// The process's poller: every [`POLL`], the watched runs whose `latest_seq` or status
 /// changed since it last looked (or that it sees for the first time) are woken, and
 /// the watched grants that were revoked (grant or family) are flagged. When storage
-/// says nothing was committed since the last complete look (SQLite's change marker),
-/// it reads nothing: idle streams cost no queries.
+/// says nothing was committed since the last complete look (its change marker), it
+/// reads nothing, up to [`FULL_LOOK`]: idle streams cost no queries.
 pub async fn poll(ctx: SharedCtx, mut stop: watch::Receiver<bool>) {
     let mut seen: HashMap<String, (i64, String)> = HashMap::new();
     let mut looked_at = None;
+    let mut last_look = tokio::time::Instant::now();
     loop {
         tokio::select! {
             r = stop.changed() => if r.is_err() || *stop.borrow() { return },
@@ -97,9 +102,10 @@ pub async fn poll(ctx: SharedCtx, mut stop: watch::Receiver<bool>) {
         }
         // Read before the look, so a commit during it makes the next tick look again.
         let marker = ctx.db.change_marker().await;
-        if marker.is_some() && marker == looked_at {
+        if marker.is_some() && marker == looked_at && last_look.elapsed() < FULL_LOOK {
             continue;
         }
+        last_look = tokio::time::Instant::now();
         match poll_once(&ctx, &mut seen).await {
             Ok(()) => looked_at = marker,
             Err(e) => {
