@@ -130,6 +130,11 @@ class AgentsClient(_SubClient):
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
         return await _abortable(lambda: self._native.call("agents", "cancel_run", (run_id,), input, rid, tmo), sig)
 
+    async def submit_tool_result(self, run_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
+        """E127 POST /api/v1/provisioning/agentic-os/agents/runs/{runId}/tool-results"""
+        rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
+        return await _abortable(lambda: self._native.call("agents", "submit_tool_result", (run_id,), input, rid, tmo), sig)
+
 
 class DeploymentsClient(_SubClient):
     """``deployments`` (docs/api/deployments.md)."""
@@ -874,6 +879,11 @@ class RuntimeRunsClient(_SubClient):
         """E122 POST /api/v1/agent-runtime/runs/{runId}/cancel"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
         return await _abortable(lambda: self._native.call("runtime_runs", "cancel", (run_id,), input, rid, tmo), sig)
+
+    async def submit_tool_result(self, run_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
+        """E126 POST /api/v1/agent-runtime/runs/{runId}/tool-results"""
+        rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
+        return await _abortable(lambda: self._native.call("runtime_runs", "submit_tool_result", (run_id,), input, rid, tmo), sig)
 
 
 class RuntimeApprovalsClient(_SubClient):

@@ -129,6 +129,11 @@ class AgentsClient(_SubClient):
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
         return self._native.call_sync("agents", "cancel_run", (run_id,), input, rid, tmo, sig)
 
+    def submit_tool_result(self, run_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
+        """E127 POST /api/v1/provisioning/agentic-os/agents/runs/{runId}/tool-results"""
+        rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
+        return self._native.call_sync("agents", "submit_tool_result", (run_id,), input, rid, tmo, sig)
+
 
 class DeploymentsClient(_SubClient):
     """``deployments`` (docs/api/deployments.md)."""
@@ -873,6 +878,11 @@ class RuntimeRunsClient(_SubClient):
         """E122 POST /api/v1/agent-runtime/runs/{runId}/cancel"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
         return self._native.call_sync("runtime_runs", "cancel", (run_id,), input, rid, tmo, sig)
+
+    def submit_tool_result(self, run_id: str, input: Any, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
+        """E126 POST /api/v1/agent-runtime/runs/{runId}/tool-results"""
+        rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
+        return self._native.call_sync("runtime_runs", "submit_tool_result", (run_id,), input, rid, tmo, sig)
 
 
 class RuntimeApprovalsClient(_SubClient):

@@ -35,6 +35,8 @@ __all__ = [
     "CitationKind",
     "ApprovalStatus",
     "ToolErrorCode",
+    "FunctionToolExecution",
+    "FunctionToolApprovalMode",
     "FeedbackSource",
     "RuntimeTokenChannel",
     "RuntimeScope",
@@ -96,6 +98,8 @@ __all__ = [
     "DeploymentBinding",
     "AgentRunInput",
     "RunStartInput",
+    "FunctionTool",
+    "ToolResultInput",
     "RunStartResponse",
     "CancelRunInput",
     "Run",
@@ -249,10 +253,12 @@ ApprovalMode = Literal["AUTO", "MANUAL", "TENANT_POLICY"]
 
 ExternalAppStatus = Literal["ACTIVE", "INACTIVE"]
 
-RunStatus = Literal["QUEUED", "RUNNING", "WAITING_FOR_APPROVAL", "COMPLETED", "FAILED", "CANCELLED"]
-"""`QUEUED` until an executor claims the run. Terminal: `COMPLETED`, `FAILED`, `CANCELLED`."""
+RunStatus = Literal["QUEUED", "RUNNING", "WAITING_FOR_APPROVAL", "WAITING_FOR_TOOL_RESULT", "COMPLETED", "FAILED", "CANCELLED"]
+"""`QUEUED` until an executor claims the run. Terminal: `COMPLETED`, `FAILED`, `CANCELLED`.
+`WAITING_FOR_TOOL_RESULT`: client function tool calls wait for their results (E126, E127).
+"""
 
-RunStartStatus = Literal["COMPLETED", "FAILED", "CANCELLED", "PENDING", "WAITING_FOR_APPROVAL"]
+RunStartStatus = Literal["COMPLETED", "FAILED", "CANCELLED", "PENDING", "WAITING_FOR_APPROVAL", "WAITING_FOR_TOOL_RESULT"]
 """Status in a run-start answer; `PENDING` means the run is still `QUEUED` or `RUNNING`."""
 
 RunEventName = Literal["RunStarted", "text", "thinking", "tool_call", "tool_result", "approval_required", "RunFinished", "RunError"]
@@ -269,8 +275,16 @@ ApprovalStatus = Literal["PENDING", "APPROVED", "REJECTED", "EXPIRED", "CANCELLE
 when the run was cancelled while waiting.
 """
 
-ToolErrorCode = Union[Literal["MCP_SERVER_ERROR", "MCP_TIMEOUT", "INSTALLATION_REVOKED", "TOOL_DISABLED", "ACCESS_DENIED", "INVALID_ARGUMENTS", "RATE_LIMITED", "APPROVAL_REJECTED", "APPROVAL_EXPIRED"], str]
+ToolErrorCode = Union[Literal["MCP_SERVER_ERROR", "MCP_TIMEOUT", "INSTALLATION_REVOKED", "TOOL_DISABLED", "ACCESS_DENIED", "INVALID_ARGUMENTS", "RATE_LIMITED", "APPROVAL_REJECTED", "APPROVAL_EXPIRED", "TOOL_RESULT_TIMEOUT", "TOOL_HTTP_ERROR", "TOOL_URL_FORBIDDEN"], str]
 """Code of a failed tool call in a run (`tool_result.result.code`)."""
+
+FunctionToolExecution = Literal["client", "http"]
+"""Who runs a function tool: the caller (`client`, answered with E126/E127) or the
+server, by a signed POST to the tool's `url` (`http`).
+"""
+
+FunctionToolApprovalMode = Literal["auto", "manual"]
+"""`manual`: a call waits for an approval first, like an MCP tool's (docs/api/approvals.md)."""
 
 FeedbackSource = Literal["RUNTIME", "PROVISIONING"]
 
@@ -446,6 +460,8 @@ class AgentInput(TypedDict, total=False):
     tags: List[str]
     #: Legacy; stored, not interpreted.
     provider: Optional[str]
+    #: Tools the app defines (docs/function-tools.md); default `[]`. Frozen into each published version.
+    functionTools: List["FunctionTool"]
 
 
 class AgentUpdateInput(TypedDict, total=False):
@@ -471,6 +487,8 @@ class AgentUpdateInput(TypedDict, total=False):
     tags: List[str]
     #: Legacy; stored, not interpreted.
     provider: Optional[str]
+    #: Tools the app defines (docs/function-tools.md); default `[]`. Frozen into each published version.
+    functionTools: List["FunctionTool"]
     #: Setting `"DRAFT"` on a published agent → 422.
     status: AgentStatus
 
@@ -830,6 +848,8 @@ class AgentRunInput(TypedDict, total=False):
     requestId: Optional[str]
     #: Bearer for MCP servers with `authMode: "BEARER"` and no credential binding; never echoed.
     mcpRuntimeBearerToken: Optional[str]
+    #: Function tools for this run only, added to the version's `functionTools`.
+    tools: List["FunctionTool"]
 
 
 class RunStartInput(TypedDict, total=False):
@@ -841,6 +861,44 @@ class RunStartInput(TypedDict, total=False):
     requestId: Optional[str]
     #: `true`: answer at once with `status: "PENDING"`.
     respondAsync: bool
+    #: Function tools for this run only (`execution: "client"`), added to the version's `functionTools`.
+    tools: List["FunctionTool"]
+
+
+class FunctionTool(TypedDict, total=False):
+    """A tool the app defines itself (docs/function-tools.md): on an agent
+    (`functionTools`, frozen into each published version) or on a run start (`tools`).
+    """
+
+    #: `^[A-Za-z0-9_-]{1,64}$`; unique among the run's tools, MCP tools included.
+    name: Required[str]
+    #: Shown to the model. Default `""`.
+    description: str
+    #: JSON Schema (draft 2020-12) of the arguments. Default `{"type": "object"}`.
+    parameters: Dict[str, Any]
+    #: Default `"client"`.
+    execution: FunctionToolExecution
+    #: `http` only: `https://…`, or `http://` to a loopback host.
+    url: str
+    #: Default `"auto"`.
+    approvalMode: FunctionToolApprovalMode
+    #: How long the server waits for the result. Default 10 000 (`http`), 3 600 000 (`client`).
+    timeoutMs: int
+
+
+class ToolResultInput(TypedDict, total=False):
+    """Body of `runtime.runs.submit_tool_result` (E126) and `agents.submit_tool_result`
+    (E127): the result of a client function tool call.
+    """
+
+    #: The `toolCallId` of the `tool_call` event.
+    toolCallId: Required[str]
+    #: Required unless `isError`.
+    result: Any
+    #: Default `false`.
+    isError: bool
+    #: With `isError`: what went wrong.
+    message: str
 
 
 class RunStartResponse(TypedDict, total=False):

@@ -35,11 +35,14 @@ export type ApprovalMode = "AUTO" | "MANUAL" | "TENANT_POLICY";
 
 export type ExternalAppStatus = "ACTIVE" | "INACTIVE";
 
-/** `QUEUED` until an executor claims the run. Terminal: `COMPLETED`, `FAILED`, `CANCELLED`. */
-export type RunStatus = "QUEUED" | "RUNNING" | "WAITING_FOR_APPROVAL" | "COMPLETED" | "FAILED" | "CANCELLED";
+/**
+ * `QUEUED` until an executor claims the run. Terminal: `COMPLETED`, `FAILED`, `CANCELLED`.
+ * `WAITING_FOR_TOOL_RESULT`: client function tool calls wait for their results (E126, E127).
+ */
+export type RunStatus = "QUEUED" | "RUNNING" | "WAITING_FOR_APPROVAL" | "WAITING_FOR_TOOL_RESULT" | "COMPLETED" | "FAILED" | "CANCELLED";
 
 /** Status in a run-start answer; `PENDING` means the run is still `QUEUED` or `RUNNING`. */
-export type RunStartStatus = "COMPLETED" | "FAILED" | "CANCELLED" | "PENDING" | "WAITING_FOR_APPROVAL";
+export type RunStartStatus = "COMPLETED" | "FAILED" | "CANCELLED" | "PENDING" | "WAITING_FOR_APPROVAL" | "WAITING_FOR_TOOL_RESULT";
 
 /** SSE event names (case-sensitive). Terminal: `RunFinished`, `RunError`. */
 export type RunEventName = "RunStarted" | "text" | "thinking" | "tool_call" | "tool_result" | "approval_required" | "RunFinished" | "RunError";
@@ -57,7 +60,16 @@ export type CitationKind = "chunk" | "memory";
 export type ApprovalStatus = "PENDING" | "APPROVED" | "REJECTED" | "EXPIRED" | "CANCELLED";
 
 /** Code of a failed tool call in a run (`tool_result.result.code`). */
-export type ToolErrorCode = "MCP_SERVER_ERROR" | "MCP_TIMEOUT" | "INSTALLATION_REVOKED" | "TOOL_DISABLED" | "ACCESS_DENIED" | "INVALID_ARGUMENTS" | "RATE_LIMITED" | "APPROVAL_REJECTED" | "APPROVAL_EXPIRED" | (string & {});
+export type ToolErrorCode = "MCP_SERVER_ERROR" | "MCP_TIMEOUT" | "INSTALLATION_REVOKED" | "TOOL_DISABLED" | "ACCESS_DENIED" | "INVALID_ARGUMENTS" | "RATE_LIMITED" | "APPROVAL_REJECTED" | "APPROVAL_EXPIRED" | "TOOL_RESULT_TIMEOUT" | "TOOL_HTTP_ERROR" | "TOOL_URL_FORBIDDEN" | (string & {});
+
+/**
+ * Who runs a function tool: the caller (`client`, answered with E126/E127) or the
+ * server, by a signed POST to the tool's `url` (`http`).
+ */
+export type FunctionToolExecution = "client" | "http";
+
+/** `manual`: a call waits for an approval first, like an MCP tool's (docs/api/approvals.md). */
+export type FunctionToolApprovalMode = "auto" | "manual";
 
 export type FeedbackSource = "RUNTIME" | "PROVISIONING";
 
@@ -222,6 +234,8 @@ export interface AgentInput {
   tags?: string[];
   /** Legacy; stored, not interpreted. */
   provider?: string | null;
+  /** Tools the app defines (docs/function-tools.md); default `[]`. Frozen into each published version. */
+  functionTools?: FunctionTool[];
 }
 
 /**
@@ -247,6 +261,8 @@ export interface AgentUpdateInput {
   tags?: string[];
   /** Legacy; stored, not interpreted. */
   provider?: string | null;
+  /** Tools the app defines (docs/function-tools.md); default `[]`. Frozen into each published version. */
+  functionTools?: FunctionTool[];
   /** Setting `"DRAFT"` on a published agent → 422. */
   status?: AgentStatus;
 }
@@ -587,6 +603,8 @@ export interface AgentRunInput {
   requestId?: string | null;
   /** Bearer for MCP servers with `authMode: "BEARER"` and no credential binding; never echoed. */
   mcpRuntimeBearerToken?: string | null;
+  /** Function tools for this run only, added to the version's `functionTools`. */
+  tools?: FunctionTool[];
 }
 
 /** Body of `runtime.runs.start` (E119). */
@@ -597,6 +615,44 @@ export interface RunStartInput {
   requestId?: string | null;
   /** `true`: answer at once with `status: "PENDING"`. */
   respondAsync?: boolean;
+  /** Function tools for this run only (`execution: "client"`), added to the version's `functionTools`. */
+  tools?: FunctionTool[];
+}
+
+/**
+ * A tool the app defines itself (docs/function-tools.md): on an agent
+ * (`functionTools`, frozen into each published version) or on a run start (`tools`).
+ */
+export interface FunctionTool {
+  /** `^[A-Za-z0-9_-]{1,64}$`; unique among the run's tools, MCP tools included. */
+  name: string;
+  /** Shown to the model. Default `""`. */
+  description?: string;
+  /** JSON Schema (draft 2020-12) of the arguments. Default `{"type": "object"}`. */
+  parameters?: Record<string, unknown>;
+  /** Default `"client"`. */
+  execution?: FunctionToolExecution;
+  /** `http` only: `https://…`, or `http://` to a loopback host. */
+  url?: string;
+  /** Default `"auto"`. */
+  approvalMode?: FunctionToolApprovalMode;
+  /** How long the server waits for the result. Default 10 000 (`http`), 3 600 000 (`client`). */
+  timeoutMs?: number;
+}
+
+/**
+ * Body of `runtime.runs.submit_tool_result` (E126) and `agents.submit_tool_result`
+ * (E127): the result of a client function tool call.
+ */
+export interface ToolResultInput {
+  /** The `toolCallId` of the `tool_call` event. */
+  toolCallId: string;
+  /** Required unless `isError`. */
+  result?: unknown;
+  /** Default `false`. */
+  isError?: boolean;
+  /** With `isError`: what went wrong. */
+  message?: string;
 }
 
 /** Answer of a run start (E12, E13, E106, E107, E119). */

@@ -90,7 +90,7 @@ fn index() -> String {
     out
 }
 
-/// `E1` … `E125` → the method that sends each endpoint, per language.
+/// `E1` … `E135` → the method that sends each endpoint, per language.
 fn endpoints_page() -> String {
     let mut out = String::from(HEADER);
     out.push_str(

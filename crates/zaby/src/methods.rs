@@ -164,6 +164,20 @@ impl AgentsClient {
     ) -> ZabyRequest<types::Run> {
         self.core().call_with("agents", "cancel_run", vec![run_id.to_owned()], input.into().into_value())
     }
+
+    /// Submit a client tool result (E127: `POST /api/v1/provisioning/agentic-os/agents/runs/{runId}/tool-results`).
+    pub fn submit_tool_result(
+        &self,
+        run_id: &str,
+        input: impl Into<Body<types::ToolResultInput>>,
+    ) -> ZabyRequest<types::Run> {
+        self.core().call_with(
+            "agents",
+            "submit_tool_result",
+            vec![run_id.to_owned()],
+            input.into().into_value().map(Some),
+        )
+    }
 }
 
 impl DeploymentsClient {
@@ -1498,6 +1512,20 @@ impl RuntimeRunsClient {
     ) -> ZabyRequest<types::Run> {
         self.core().call_with("runtime_runs", "cancel", vec![run_id.to_owned()], input.into().into_value())
     }
+
+    /// Submit a client tool result (runtime) (E126: `POST /api/v1/agent-runtime/runs/{runId}/tool-results`).
+    pub fn submit_tool_result(
+        &self,
+        run_id: &str,
+        input: impl Into<Body<types::ToolResultInput>>,
+    ) -> ZabyRequest<types::Run> {
+        self.core().call_with(
+            "runtime_runs",
+            "submit_tool_result",
+            vec![run_id.to_owned()],
+            input.into().into_value().map(Some),
+        )
+    }
 }
 
 impl RuntimeApprovalsClient {
@@ -1694,6 +1722,7 @@ input_conversions!(
     types::SourceUpdateInput,
     types::TextDocumentInput,
     types::ToolPolicyInput,
+    types::ToolResultInput,
     types::WebhookEndpointInput,
     types::WebhookEndpointUpdateInput,
 );

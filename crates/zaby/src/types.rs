@@ -134,10 +134,12 @@ wire_enum! {
 
 wire_enum! {
     /// `QUEUED` until an executor claims the run. Terminal: `COMPLETED`, `FAILED`, `CANCELLED`.
+    /// `WAITING_FOR_TOOL_RESULT`: client function tool calls wait for their results (E126, E127).
     closed RunStatus {
         Queued = "QUEUED",
         Running = "RUNNING",
         WaitingForApproval = "WAITING_FOR_APPROVAL",
+        WaitingForToolResult = "WAITING_FOR_TOOL_RESULT",
         Completed = "COMPLETED",
         Failed = "FAILED",
         Cancelled = "CANCELLED",
@@ -152,6 +154,7 @@ wire_enum! {
         Cancelled = "CANCELLED",
         Pending = "PENDING",
         WaitingForApproval = "WAITING_FOR_APPROVAL",
+        WaitingForToolResult = "WAITING_FOR_TOOL_RESULT",
     }
 }
 
@@ -213,6 +216,26 @@ wire_enum! {
         RateLimited = "RATE_LIMITED",
         ApprovalRejected = "APPROVAL_REJECTED",
         ApprovalExpired = "APPROVAL_EXPIRED",
+        ToolResultTimeout = "TOOL_RESULT_TIMEOUT",
+        ToolHttpError = "TOOL_HTTP_ERROR",
+        ToolUrlForbidden = "TOOL_URL_FORBIDDEN",
+    }
+}
+
+wire_enum! {
+    /// Who runs a function tool: the caller (`client`, answered with E126/E127) or the
+    /// server, by a signed POST to the tool's `url` (`http`).
+    closed FunctionToolExecution {
+        Client = "client",
+        Http = "http",
+    }
+}
+
+wire_enum! {
+    /// `manual`: a call waits for an approval first, like an MCP tool's (docs/api/approvals.md).
+    closed FunctionToolApprovalMode {
+        Auto = "auto",
+        Manual = "manual",
     }
 }
 
@@ -626,6 +649,9 @@ pub struct AgentInput {
     /// Legacy; stored, not interpreted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
+    /// Tools the app defines (docs/function-tools.md); default `[]`. Frozen into each published version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function_tools: Option<Vec<FunctionTool>>,
     /// Members not described above, kept as received.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -665,6 +691,9 @@ pub struct AgentUpdateInput {
     /// Legacy; stored, not interpreted.
     #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     pub provider: Option<Option<String>>,
+    /// Tools the app defines (docs/function-tools.md); default `[]`. Frozen into each published version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function_tools: Option<Vec<FunctionTool>>,
     /// Setting `"DRAFT"` on a published agent → 422.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<AgentStatus>,
@@ -1230,6 +1259,9 @@ pub struct AgentRunInput {
     /// Bearer for MCP servers with `authMode: "BEARER"` and no credential binding; never echoed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mcp_runtime_bearer_token: Option<String>,
+    /// Function tools for this run only, added to the version's `functionTools`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tools: Option<Vec<FunctionTool>>,
     /// Members not described above, kept as received.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -1247,6 +1279,60 @@ pub struct RunStartInput {
     /// `true`: answer at once with `status: "PENDING"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub respond_async: Option<bool>,
+    /// Function tools for this run only (`execution: "client"`), added to the version's `functionTools`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tools: Option<Vec<FunctionTool>>,
+    /// Members not described above, kept as received.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// A tool the app defines itself (docs/function-tools.md): on an agent
+/// (`functionTools`, frozen into each published version) or on a run start (`tools`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FunctionTool {
+    /// `^[A-Za-z0-9_-]{1,64}$`; unique among the run's tools, MCP tools included.
+    pub name: String,
+    /// Shown to the model. Default `""`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// JSON Schema (draft 2020-12) of the arguments. Default `{"type": "object"}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameters: Option<Map<String, Value>>,
+    /// Default `"client"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution: Option<FunctionToolExecution>,
+    /// `http` only: `https://…`, or `http://` to a loopback host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Default `"auto"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval_mode: Option<FunctionToolApprovalMode>,
+    /// How long the server waits for the result. Default 10 000 (`http`), 3 600 000 (`client`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<i64>,
+    /// Members not described above, kept as received.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// Body of `runtime.runs.submit_tool_result` (E126) and `agents.submit_tool_result`
+/// (E127): the result of a client function tool call.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolResultInput {
+    /// The `toolCallId` of the `tool_call` event.
+    pub tool_call_id: String,
+    /// Required unless `isError`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Value>,
+    /// Default `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_error: Option<bool>,
+    /// With `isError`: what went wrong.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
     /// Members not described above, kept as received.
     #[serde(flatten)]
     pub extra: Map<String, Value>,

@@ -111,6 +111,11 @@ export class AgentsClient extends SubClient {
   cancelRun(runId: string, input?: T.CancelRunInput, options?: RequestOptions): Promise<T.Run> {
     return this._core.call("agents", "cancel_run", [runId], input, options);
   }
+
+  /** E127 `POST /api/v1/provisioning/agentic-os/agents/runs/{runId}/tool-results` */
+  submitToolResult(runId: string, input: T.ToolResultInput, options?: RequestOptions): Promise<T.Run> {
+    return this._core.call("agents", "submit_tool_result", [runId], input, options);
+  }
 }
 
 /** `deployments` (client id `deployments`). */
@@ -805,6 +810,11 @@ export class RuntimeRunsClient extends SubClient {
   /** E122 `POST /api/v1/agent-runtime/runs/{runId}/cancel` (no body when `input` is omitted) */
   cancel(runId: string, input?: T.CancelRunInput, options?: RequestOptions): Promise<T.Run> {
     return this._core.call("runtime_runs", "cancel", [runId], input, options);
+  }
+
+  /** E126 `POST /api/v1/agent-runtime/runs/{runId}/tool-results` */
+  submitToolResult(runId: string, input: T.ToolResultInput, options?: RequestOptions): Promise<T.Run> {
+    return this._core.call("runtime_runs", "submit_tool_result", [runId], input, options);
   }
 }
 

@@ -41,9 +41,9 @@ pub(crate) fn key_scopes(id: EndpointId) -> Option<&'static [&'static str]> {
         | E39 | E40 | E41 | E42 | E43 | E44 | E45 | E46 | E47 | E48 | E49 | E50 | E51 | E52 | E53 | E54 | E55 | E56
         | E57 | E58 | E59 | E60 | E61 | E62 | E63 | E64 | E65 | E66 | E67 | E68 | E69 | E70 | E71 | E72 | E73 | E74
         | E75 | E76 | E77 | E78 | E79 | E81 | E82 | E83 | E84 | E85 | E86 | E87 | E88 | E89 | E90 | E91 | E92 | E93
-        | E94 | E95 | E96 | E97 => Some(&["provisioning:manage"]),
+        | E94 | E95 | E96 | E97 | E127 => Some(&["provisioning:manage"]),
         E1 | E98 | E99 | E100 | E101 | E102 | E103 | E104 | E105 | E106 | E107 | E108 | E109 | E110 | E111 | E112
-        | E113 | E114 | E115 | E116 | E117 | E118 | E119 | E120 | E121 | E122 | E123 | E124 | E125 => None,
+        | E113 | E114 | E115 | E116 | E117 | E118 | E119 | E120 | E121 | E122 | E123 | E124 | E125 | E126 => None,
     }
 }
 
@@ -55,15 +55,15 @@ pub(crate) fn runtime_scope(id: EndpointId) -> Option<&'static str> {
         E121 => Some("managed-agents:runtime:stream"),
         E123 | E124 => Some("managed-agents:runtime:approve"),
         E125 => Some("managed-agents:runtime:feedback"),
-        E119 | E120 | E122 => Some("managed-agents:runtime:run"),
+        E119 | E120 | E122 | E126 => Some("managed-agents:runtime:run"),
         E1 | E2 | E3 | E4 | E5 | E6 | E7 | E8 | E9 | E10 | E11 | E12 | E13 | E14 | E15 | E16 | E17 | E18 | E19
         | E20 | E21 | E22 | E23 | E24 | E25 | E26 | E27 | E28 | E29 | E30 | E31 | E32 | E33 | E34 | E35 | E36 | E37
         | E38 | E39 | E40 | E41 | E42 | E43 | E44 | E45 | E46 | E47 | E48 | E49 | E50 | E51 | E52 | E53 | E54 | E55
         | E56 | E57 | E58 | E59 | E60 | E61 | E62 | E63 | E64 | E65 | E66 | E67 | E68 | E69 | E70 | E71 | E72 | E73
         | E74 | E75 | E76 | E77 | E78 | E79 | E80 | E81 | E82 | E83 | E84 | E85 | E86 | E87 | E88 | E89 | E90 | E91
         | E92 | E93 | E94 | E95 | E96 | E97 | E98 | E99 | E100 | E101 | E102 | E103 | E104 | E105 | E106 | E107
-        | E108 | E109 | E110 | E111 | E112 | E113 | E114 | E115 | E116 | E117 | E118 | E128 | E129 | E130 | E131
-        | E132 | E133 | E134 | E135 => None,
+        | E108 | E109 | E110 | E111 | E112 | E113 | E114 | E115 | E116 | E117 | E118 | E127 | E128 | E129 | E130
+        | E131 | E132 | E133 | E134 | E135 => None,
     }
 }
 

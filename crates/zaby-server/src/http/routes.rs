@@ -6,7 +6,7 @@
 use axum::routing::{MethodFilter, MethodRouter, on};
 use zaby::endpoints::{Endpoint, EndpointId, HttpMethod};
 
-use super::handlers::{agents, intelligence, knowledge, managed, mcp, memory, runs, system, webhooks};
+use super::handlers::{agents, intelligence, knowledge, managed, mcp, memory, runs, system, tool_results, webhooks};
 use crate::services::SharedCtx;
 
 fn filter(m: HttpMethod) -> MethodFilter {
@@ -72,6 +72,8 @@ pub(crate) fn handler(ep: &'static Endpoint) -> MethodRouter<SharedCtx> {
         EndpointId::E123 => on(m, runs::runtime_approve),
         EndpointId::E124 => on(m, runs::runtime_reject),
         EndpointId::E125 => on(m, runs::runtime_feedback),
+        EndpointId::E126 => on(m, tool_results::runtime_submit),
+        EndpointId::E127 => on(m, tool_results::submit),
         EndpointId::E68 => on(m, mcp::catalog),
         EndpointId::E69 => on(m, mcp::create_server),
         EndpointId::E70 => on(m, mcp::get_server),

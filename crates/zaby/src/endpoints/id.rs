@@ -6,7 +6,7 @@
 
 use super::{ENDPOINTS, Endpoint};
 
-/// The number of an endpoint (`E1` … `E133`).
+/// The number of an endpoint (`E1` … `E135`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EndpointId {
     /// Check the server's health (`GET /health`).
@@ -259,6 +259,10 @@ pub enum EndpointId {
     E124,
     /// Send feedback on a run (runtime) (`POST /api/v1/agent-runtime/runs/{runId}/feedback`).
     E125,
+    /// Submit a client tool result (runtime) (`POST /api/v1/agent-runtime/runs/{runId}/tool-results`).
+    E126,
+    /// Submit a client tool result (`POST /api/v1/provisioning/agentic-os/agents/runs/{runId}/tool-results`).
+    E127,
     /// Create a webhook endpoint (`POST /api/v1/provisioning/managed-agents/webhooks`).
     E128,
     /// List webhook endpoints (`GET /api/v1/provisioning/managed-agents/webhooks`).
@@ -405,6 +409,8 @@ impl EndpointId {
         EndpointId::E123,
         EndpointId::E124,
         EndpointId::E125,
+        EndpointId::E126,
+        EndpointId::E127,
         EndpointId::E128,
         EndpointId::E129,
         EndpointId::E130,

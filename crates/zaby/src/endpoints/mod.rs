@@ -1,8 +1,7 @@
 //! The endpoint table: every HTTP endpoint of the Zaby API, written once.
 //!
-//! `table.rs` holds one row per endpoint (E1–E125, then the webhook extensions E128–E135;
-//! E126 and E127, the function tools' results, are not built yet, so their numbers are
-//! free). The `endpoint_table!` macro turns
+//! `table.rs` holds one row per endpoint (E1–E125, then the extensions E126–E135: function
+//! tool results and webhooks). The `endpoint_table!` macro turns
 //! those rows into the public [`ENDPOINTS`] descriptor list, read by the code generator
 //! (`zaby-codegen`, which writes the typed methods of every language and [`EndpointId`]
 //! from it), the server's router and the conformance tests. Nothing about an endpoint
@@ -103,7 +102,7 @@ pub struct Binding {
 /// One HTTP endpoint of the API (docs/api/README.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Endpoint {
-    /// `E1` … `E125`, `E128` … `E135`.
+    /// `E1` … `E135`.
     pub id: &'static str,
     pub method: HttpMethod,
     /// Path template with `{camelCase}` parameters.
@@ -268,7 +267,7 @@ macro_rules! endpoint_table {
             $( $client:ident . $name:ident ( $($param:ident),* ) $input:ident $( ($moved:ident) )? $( => $iter:ident )? ; )+
         }
     )+) => {
-        /// Every endpoint of the API, E1–E125 and E128–E135, in order.
+        /// Every endpoint of the API, E1–E135, in order.
         pub static ENDPOINTS: &[Endpoint] = &[
             $( Endpoint {
                 id: stringify!($id),

@@ -1,4 +1,4 @@
-//! One row per endpoint of the API (E1…E125 and E128…E135, indexed in docs/api/endpoints.md). See the module docs of `endpoints`.
+//! One row per endpoint of the API (E1…E135, indexed in docs/api/endpoints.md). See the module docs of `endpoints`.
 
 use super::{Auth, Binding, Endpoint, HttpMethod, Input, endpoint_table};
 
@@ -128,6 +128,8 @@ endpoint_table! {
     E123 POST "/api/v1/agent-runtime/runs/{runId}/approvals/{approvalId}/approve" runtime [] "ApprovalDecisionInput" -> "Approval" "Approve a tool call (runtime)" { runtime_approvals.approve(run_id, approval_id) body_opt; }
     E124 POST "/api/v1/agent-runtime/runs/{runId}/approvals/{approvalId}/reject" runtime [] "ApprovalDecisionInput" -> "Approval" "Reject a tool call (runtime)" { runtime_approvals.reject(run_id, approval_id) body_opt; }
     E125 POST "/api/v1/agent-runtime/runs/{runId}/feedback" runtime [idem] "FeedbackInput" -> "Feedback" "Send feedback on a run (runtime)" { runtime_feedback.create(run_id) body; }
+    E126 POST "/api/v1/agent-runtime/runs/{runId}/tool-results" runtime [ext] "ToolResultInput" -> "Run" "Submit a client tool result (runtime)" { runtime_runs.submit_tool_result(run_id) body; }
+    E127 POST "/api/v1/provisioning/agentic-os/agents/runs/{runId}/tool-results" key [ext] "ToolResultInput" -> "Run" "Submit a client tool result" { agents.submit_tool_result(run_id) body; }
     E128 POST "/api/v1/provisioning/managed-agents/webhooks" key [ext] "WebhookEndpointInput" -> "WebhookEndpoint" "Create a webhook endpoint" { webhooks.create() body; }
     E129 GET "/api/v1/provisioning/managed-agents/webhooks" key [list, ext] "" -> "ListResponse<WebhookEndpoint>" "List webhook endpoints" { webhooks.list() query => iter; }
     E130 GET "/api/v1/provisioning/managed-agents/webhooks/{webhookId}" key [ext] "" -> "WebhookEndpoint" "Get a webhook endpoint" { webhooks.get(webhook_id) none; }

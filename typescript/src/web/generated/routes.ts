@@ -152,6 +152,7 @@ export const ZABY_ROUTES: Routes = {
   "tenant_agents.list_external_apps": [["GET", "/api/v1/tenant/agents/external-apps", "query", [], ""]],
   "tenant_agents.iter_external_apps": [["GET", "/api/v1/tenant/agents/external-apps", "query", [], ""]],
   "tenant_agents.mint_playground_runtime_token": [["POST", "/api/v1/tenant/agents/{agentId}/playground/runtime-tokens", "body", ["agentId"], "i"]],
+  "agents.submit_tool_result": [["POST", "/api/v1/provisioning/agentic-os/agents/runs/{runId}/tool-results", "body", ["runId"], ""]],
   "webhooks.create": [["POST", "/api/v1/provisioning/managed-agents/webhooks", "body", [], ""]],
   "webhooks.list": [["GET", "/api/v1/provisioning/managed-agents/webhooks", "query", [], ""]],
   "webhooks.iter": [["GET", "/api/v1/provisioning/managed-agents/webhooks", "query", [], ""]],
@@ -173,4 +174,5 @@ export const RUNTIME_ROUTES: Routes = {
   "runtime_approvals.approve": [["POST", "/api/v1/agent-runtime/runs/{runId}/approvals/{approvalId}/approve", "optional", ["runId", "approvalId"], ""]],
   "runtime_approvals.reject": [["POST", "/api/v1/agent-runtime/runs/{runId}/approvals/{approvalId}/reject", "optional", ["runId", "approvalId"], ""]],
   "runtime_feedback.create": [["POST", "/api/v1/agent-runtime/runs/{runId}/feedback", "body", ["runId"], "i"]],
+  "runtime_runs.submit_tool_result": [["POST", "/api/v1/agent-runtime/runs/{runId}/tool-results", "body", ["runId"], ""]],
 };

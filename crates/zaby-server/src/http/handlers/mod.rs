@@ -8,5 +8,6 @@ pub mod mcp;
 pub mod memory;
 pub mod runs;
 pub mod system;
+pub mod tool_results;
 pub mod webhooks;
 pub(crate) mod wire;

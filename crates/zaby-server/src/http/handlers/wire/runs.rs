@@ -83,6 +83,7 @@ pub(crate) fn run_start(r: RunRow) -> ApiResult<RunStartResponse> {
         RunStatus::Failed => (RunStartStatus::Failed, None),
         RunStatus::Cancelled => (RunStartStatus::Cancelled, None),
         RunStatus::WaitingForApproval => (RunStartStatus::WaitingForApproval, None),
+        RunStatus::WaitingForToolResult => (RunStartStatus::WaitingForToolResult, None),
         RunStatus::Queued | RunStatus::Running => (RunStartStatus::Pending, None),
     };
     Ok(RunStartResponse {

@@ -132,6 +132,14 @@ class AgentsClient internal constructor(internal val core: Core) {
     /** E18 `POST /api/v1/provisioning/agentic-os/agents/runs/{runId}/cancel`: the input as a map, for members this SDK version does not declare */
     suspend fun cancelRun(runId: String, input: Map<String, Any?>, options: RequestOptions? = null): Run =
         core.call("agents", "cancel_run", listOf(runId), body(input), options, Run.serializer())
+
+    /** E127 `POST /api/v1/provisioning/agentic-os/agents/runs/{runId}/tool-results` */
+    suspend fun submitToolResult(runId: String, input: ToolResultInput, options: RequestOptions? = null): Run =
+        core.call("agents", "submit_tool_result", listOf(runId), body(ToolResultInput.serializer(), input), options, Run.serializer())
+
+    /** E127 `POST /api/v1/provisioning/agentic-os/agents/runs/{runId}/tool-results`: the input as a map, for members this SDK version does not declare */
+    suspend fun submitToolResult(runId: String, input: Map<String, Any?>, options: RequestOptions? = null): Run =
+        core.call("agents", "submit_tool_result", listOf(runId), body(input), options, Run.serializer())
 }
 
 /** `deployments` (client id `deployments`). */
@@ -949,6 +957,14 @@ class RuntimeRunsClient internal constructor(internal val core: Core) {
     /** E122 `POST /api/v1/agent-runtime/runs/{runId}/cancel`: the input as a map, for members this SDK version does not declare */
     suspend fun cancel(runId: String, input: Map<String, Any?>, options: RequestOptions? = null): Run =
         core.call("runtime_runs", "cancel", listOf(runId), body(input), options, Run.serializer())
+
+    /** E126 `POST /api/v1/agent-runtime/runs/{runId}/tool-results` */
+    suspend fun submitToolResult(runId: String, input: ToolResultInput, options: RequestOptions? = null): Run =
+        core.call("runtime_runs", "submit_tool_result", listOf(runId), body(ToolResultInput.serializer(), input), options, Run.serializer())
+
+    /** E126 `POST /api/v1/agent-runtime/runs/{runId}/tool-results`: the input as a map, for members this SDK version does not declare */
+    suspend fun submitToolResult(runId: String, input: Map<String, Any?>, options: RequestOptions? = null): Run =
+        core.call("runtime_runs", "submit_tool_result", listOf(runId), body(input), options, Run.serializer())
 }
 
 /** `approvals` (client id `runtime_approvals`). */

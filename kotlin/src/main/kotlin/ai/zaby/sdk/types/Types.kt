@@ -140,12 +140,16 @@ enum class ExternalAppStatus(override val value: String) : ZabyEnum {
     override fun toString(): String = value
 }
 
-/** `QUEUED` until an executor claims the run. Terminal: `COMPLETED`, `FAILED`, `CANCELLED`. */
+/**
+ * `QUEUED` until an executor claims the run. Terminal: `COMPLETED`, `FAILED`, `CANCELLED`.
+ * `WAITING_FOR_TOOL_RESULT`: client function tool calls wait for their results (E126, E127).
+ */
 @Serializable
 enum class RunStatus(override val value: String) : ZabyEnum {
     @SerialName("QUEUED") QUEUED("QUEUED"),
     @SerialName("RUNNING") RUNNING("RUNNING"),
     @SerialName("WAITING_FOR_APPROVAL") WAITING_FOR_APPROVAL("WAITING_FOR_APPROVAL"),
+    @SerialName("WAITING_FOR_TOOL_RESULT") WAITING_FOR_TOOL_RESULT("WAITING_FOR_TOOL_RESULT"),
     @SerialName("COMPLETED") COMPLETED("COMPLETED"),
     @SerialName("FAILED") FAILED("FAILED"),
     @SerialName("CANCELLED") CANCELLED("CANCELLED"),
@@ -162,6 +166,7 @@ enum class RunStartStatus(override val value: String) : ZabyEnum {
     @SerialName("CANCELLED") CANCELLED("CANCELLED"),
     @SerialName("PENDING") PENDING("PENDING"),
     @SerialName("WAITING_FOR_APPROVAL") WAITING_FOR_APPROVAL("WAITING_FOR_APPROVAL"),
+    @SerialName("WAITING_FOR_TOOL_RESULT") WAITING_FOR_TOOL_RESULT("WAITING_FOR_TOOL_RESULT"),
     ;
 
     override fun toString(): String = value
@@ -241,7 +246,33 @@ value class ToolErrorCode(override val value: String) : ZabyEnum {
         val RATE_LIMITED = ToolErrorCode("RATE_LIMITED")
         val APPROVAL_REJECTED = ToolErrorCode("APPROVAL_REJECTED")
         val APPROVAL_EXPIRED = ToolErrorCode("APPROVAL_EXPIRED")
+        val TOOL_RESULT_TIMEOUT = ToolErrorCode("TOOL_RESULT_TIMEOUT")
+        val TOOL_HTTP_ERROR = ToolErrorCode("TOOL_HTTP_ERROR")
+        val TOOL_URL_FORBIDDEN = ToolErrorCode("TOOL_URL_FORBIDDEN")
     }
+}
+
+/**
+ * Who runs a function tool: the caller (`client`, answered with E126/E127) or the
+ * server, by a signed POST to the tool's `url` (`http`).
+ */
+@Serializable
+enum class FunctionToolExecution(override val value: String) : ZabyEnum {
+    @SerialName("client") CLIENT("client"),
+    @SerialName("http") HTTP("http"),
+    ;
+
+    override fun toString(): String = value
+}
+
+/** `manual`: a call waits for an approval first, like an MCP tool's (docs/api/approvals.md). */
+@Serializable
+enum class FunctionToolApprovalMode(override val value: String) : ZabyEnum {
+    @SerialName("auto") AUTO("auto"),
+    @SerialName("manual") MANUAL("manual"),
+    ;
+
+    override fun toString(): String = value
 }
 
 @Serializable
@@ -723,6 +754,8 @@ data class AgentInput(
     val tags: List<String>? = null,
     /** Legacy; stored, not interpreted. */
     val provider: String? = null,
+    /** Tools the app defines (docs/function-tools.md); default `[]`. Frozen into each published version. */
+    val functionTools: List<FunctionTool>? = null,
     /** Members this SDK version does not know: kept as received, written back. */
     @SerialName(EXTRA) val extra: JsonObject = NO_EXTRA,
 ) : ZabyModel {
@@ -756,6 +789,8 @@ data class AgentUpdateInput(
     val tags: List<String>? = null,
     /** Legacy; stored, not interpreted. */
     val provider: Nullable<String>? = null,
+    /** Tools the app defines (docs/function-tools.md); default `[]`. Frozen into each published version. */
+    val functionTools: List<FunctionTool>? = null,
     /** Setting `"DRAFT"` on a published agent → 422. */
     val status: AgentStatus? = null,
     /** Members this SDK version does not know: kept as received, written back. */
@@ -1266,6 +1301,8 @@ data class AgentRunInput(
     val requestId: String? = null,
     /** Bearer for MCP servers with `authMode: "BEARER"` and no credential binding; never echoed. */
     val mcpRuntimeBearerToken: String? = null,
+    /** Function tools for this run only, added to the version's `functionTools`. */
+    val tools: List<FunctionTool>? = null,
     /** Members this SDK version does not know: kept as received, written back. */
     @SerialName(EXTRA) val extra: JsonObject = NO_EXTRA,
 ) : ZabyModel {
@@ -1284,12 +1321,66 @@ data class RunStartInput(
     val requestId: String? = null,
     /** `true`: answer at once with `status: "PENDING"`. */
     val respondAsync: Boolean? = null,
+    /** Function tools for this run only (`execution: "client"`), added to the version's `functionTools`. */
+    val tools: List<FunctionTool>? = null,
     /** Members this SDK version does not know: kept as received, written back. */
     @SerialName(EXTRA) val extra: JsonObject = NO_EXTRA,
 ) : ZabyModel {
     override fun toJson(): JsonObject = encodeModel(Serializer, this)
 
     internal object Serializer : KeepUnknown<RunStartInput>(generatedSerializer())
+}
+
+/**
+ * A tool the app defines itself (docs/function-tools.md): on an agent
+ * (`functionTools`, frozen into each published version) or on a run start (`tools`).
+ */
+@Serializable(with = FunctionTool.Serializer::class)
+@KeepGeneratedSerializer
+data class FunctionTool(
+    /** `^[A-Za-z0-9_-]{1,64}$`; unique among the run's tools, MCP tools included. */
+    val name: String,
+    /** Shown to the model. Default `""`. */
+    val description: String? = null,
+    /** JSON Schema (draft 2020-12) of the arguments. Default `{"type": "object"}`. */
+    val parameters: JsonObject? = null,
+    /** Default `"client"`. */
+    val execution: FunctionToolExecution? = null,
+    /** `http` only: `https://…`, or `http://` to a loopback host. */
+    val url: String? = null,
+    /** Default `"auto"`. */
+    val approvalMode: FunctionToolApprovalMode? = null,
+    /** How long the server waits for the result. Default 10 000 (`http`), 3 600 000 (`client`). */
+    val timeoutMs: Long? = null,
+    /** Members this SDK version does not know: kept as received, written back. */
+    @SerialName(EXTRA) val extra: JsonObject = NO_EXTRA,
+) : ZabyModel {
+    override fun toJson(): JsonObject = encodeModel(Serializer, this)
+
+    internal object Serializer : KeepUnknown<FunctionTool>(generatedSerializer())
+}
+
+/**
+ * Body of `runtime.runs.submit_tool_result` (E126) and `agents.submit_tool_result`
+ * (E127): the result of a client function tool call.
+ */
+@Serializable(with = ToolResultInput.Serializer::class)
+@KeepGeneratedSerializer
+data class ToolResultInput(
+    /** The `toolCallId` of the `tool_call` event. */
+    val toolCallId: String,
+    /** Required unless `isError`. */
+    val result: JsonElement? = null,
+    /** Default `false`. */
+    val isError: Boolean? = null,
+    /** With `isError`: what went wrong. */
+    val message: String? = null,
+    /** Members this SDK version does not know: kept as received, written back. */
+    @SerialName(EXTRA) val extra: JsonObject = NO_EXTRA,
+) : ZabyModel {
+    override fun toJson(): JsonObject = encodeModel(Serializer, this)
+
+    internal object Serializer : KeepUnknown<ToolResultInput>(generatedSerializer())
 }
 
 /** Answer of a run start (E12, E13, E106, E107, E119). */
