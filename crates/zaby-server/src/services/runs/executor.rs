@@ -551,6 +551,9 @@ impl Exec {
                 },
                 error: error.as_ref(),
             });
+            // Whether the outbox may have endpoints to record for: the statement that
+            // stores events says so (no lookup at all for a tenant without webhooks).
+            let mut webhooks = true;
             if events.is_empty() {
                 store::save_progress(tx.conn(), &self.run.id, &progress).await?;
                 if let Some(e) = &ending {
@@ -559,7 +562,7 @@ impl Exec {
             } else {
                 // The end of the run, if these events end it, is stored by the same statement.
                 let count = events.len() as i64;
-                let Some(first) = store::next_seqs_owned(
+                let Some(allocated) = store::next_seqs_owned(
                     tx.conn(),
                     &self.run.id,
                     &self.owner,
@@ -573,11 +576,13 @@ impl Exec {
                 else {
                     return Ok(false);
                 };
-                store::insert_events(tx.conn(), &self.run.id, &self.run.tenant_id, first, events, now).await?;
+                store::insert_events(tx.conn(), &self.run.id, &self.run.tenant_id, allocated.first, events, now)
+                    .await?;
+                webhooks = allocated.tenant_has_webhooks;
             }
             // `RunStarted` is stored once per run, so `run.started` goes with it, ahead of
             // an end carried by the same batch; the run as claimed (RUNNING) is its payload.
-            if events.iter().any(|(name, _)| *name == types::RunStarted::NAME) {
+            if webhooks && events.iter().any(|(name, _)| *name == types::RunStarted::NAME) {
                 outbox::record_run(tx.conn(), &self.run, "run.started").await?;
             }
             for (kind, value, payload) in sigs {
@@ -587,7 +592,9 @@ impl Exec {
                 store::insert_approval(tx.conn(), a).await?;
                 store::set_waiting(tx.conn(), &self.run.id, now).await?;
                 let waiting = RunRow { status: "WAITING_FOR_APPROVAL".into(), updated_at: now, ..self.run.clone() };
-                outbox::record_run(tx.conn(), &waiting, "run.waiting_for_approval").await?;
+                if webhooks {
+                    outbox::record_run(tx.conn(), &waiting, "run.waiting_for_approval").await?;
+                }
             }
             if let Some(e) = &ending {
                 // The ended row as stored above, for its signal, without reading it back.
@@ -602,8 +609,10 @@ impl Exec {
                 ended.final_output = e.final_output.map(str::to_string);
                 ended.error = e.error.cloned();
                 signals::run_ended(tx.conn(), &ended).await?;
-                let event = if e.status == "COMPLETED" { "run.completed" } else { "run.failed" };
-                outbox::record_run(tx.conn(), &ended, event).await?;
+                if webhooks {
+                    let event = if e.status == "COMPLETED" { "run.completed" } else { "run.failed" };
+                    outbox::record_run(tx.conn(), &ended, event).await?;
+                }
             }
             Ok(true)
         }

@@ -104,8 +104,8 @@ pub struct Ending<'a> {
 /// Allocates the next `count` seqs for the holder of a RUNNING run, saves the
 /// executor's progress with them and extends the lease to at least `lease_until`
 /// (every stored event renews the lease), in one statement; with `end`, the same
-/// statement ends the run as [`finish`] does. The first seq, or `None` when the run is
-/// no longer RUNNING under `owner` (cancelled, lease lost).
+/// statement ends the run as [`finish`] does. `None` when the run is no longer RUNNING
+/// under `owner` (cancelled, lease lost).
 #[allow(clippy::too_many_arguments)]
 pub async fn next_seqs_owned(
     conn: &mut Conn,
@@ -116,7 +116,7 @@ pub async fn next_seqs_owned(
     lease_until: i64,
     p: &Progress,
     end: Option<&Ending<'_>>,
-) -> DbResult<Option<i64>> {
+) -> DbResult<Option<Allocated>> {
     let mut args = args![id, owner, now, count, &p.loop_state, p.steps, p.input_tokens, p.output_tokens, p.tool_calls];
     let rest = match end {
         None => {
@@ -129,17 +129,27 @@ pub async fn next_seqs_owned(
              mcp_bearer_sealed = NULL"
         }
     };
-    let latest = one_as::<(i64,)>(
+    let latest = one_as::<(i64, i64)>(
         conn,
         &format!(
             "UPDATE runs SET latest_seq = latest_seq + $4, updated_at = $3, \
              loop_state = $5, steps = $6, input_tokens = $7, output_tokens = $8, tool_calls = $9, {rest} \
-             WHERE id = $1 AND status = 'RUNNING' AND lease_owner = $2 RETURNING latest_seq"
+             WHERE id = $1 AND status = 'RUNNING' AND lease_owner = $2 RETURNING latest_seq, \
+             (SELECT COUNT(*) FROM webhook_endpoints w WHERE w.tenant_id = runs.tenant_id AND w.enabled = 1)"
         ),
         args,
     )
     .await?;
-    Ok(latest.map(|(seq,)| seq - count + 1))
+    Ok(latest.map(|(seq, endpoints)| Allocated { first: seq - count + 1, tenant_has_webhooks: endpoints > 0 }))
+}
+
+/// What [`next_seqs_owned`] allocated, and whether the run's tenant has an enabled
+/// webhook endpoint as this transaction sees it: the run's last transaction, which holds
+/// the write lock, asks the outbox for nothing when it has none, rather than spending a
+/// lookup per event type on every run.
+pub struct Allocated {
+    pub first: i64,
+    pub tenant_has_webhooks: bool,
 }
 
 /// Allocates the next seq of a run in one of `statuses` (cancel, approval decisions).
