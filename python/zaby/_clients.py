@@ -870,10 +870,10 @@ class RuntimeRunsClient(_SubClient):
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
         return _abortable_iter(self._native.paginate("runtime_runs", "iter_events", (run_id,), query, rid, tmo), sig)
 
-    def stream(self, run_id: str, query: Any = None, *, max_reconnects: int = 5, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
+    def stream(self, run_id: str, query: Any = None, *, max_reconnects: int = 5, tools: Any = None, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E121 GET /api/v1/agent-runtime/runs/{runId}/aiui"""
         rid, tmo, sig = _call_options(request_id, timeout_ms, options, signal)
-        return _abortable_iter(self._native.stream(run_id, query, max_reconnects, rid, tmo), sig)
+        return _abortable_iter(self._native.stream(run_id, query, max_reconnects, rid, tmo, tools), sig)
 
     async def cancel(self, run_id: str, input: Any = None, *, request_id: str | None = None, timeout_ms: int | None = None, options: RequestOptions | None = None, signal: Any = None) -> Any:
         """E122 POST /api/v1/agent-runtime/runs/{runId}/cancel"""

@@ -3,7 +3,7 @@
 
 from types import TracebackType
 import threading
-from typing import Any, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from .events import RunEvent
 from .types import WebhookEvent
@@ -123,6 +123,7 @@ class NativeClient:
         max_reconnects: int = 5,
         request_id: str | None = None,
         timeout_ms: int | None = None,
+        tools: Mapping[str, Callable[[dict[str, Any]], Any]] | None = None,
     ) -> RunEventStream: ...
     def call_sync(
         self,
@@ -151,6 +152,7 @@ class NativeClient:
         max_reconnects: int = 5,
         request_id: str | None = None,
         timeout_ms: int | None = None,
+        tools: Mapping[str, Callable[[dict[str, Any]], Any]] | None = None,
         signal: threading.Event | None = None,
     ) -> SyncRunEventStream: ...
     async def wait_until_active(self, deployment_id: str, timeout_ms: int, request_id: str | None = None) -> Any: ...

@@ -270,17 +270,23 @@ impl NativeClient {
         Ok(Paginator::new(self.core_paginator(client, iter, params, query, request_id, timeout_ms)?))
     }
 
-    /// `runtime.runs.stream`: the run's events as a `RunEventStream`.
-    #[pyo3(signature = (run_id, query=None, max_reconnects=5, request_id=None, timeout_ms=None))]
+    /// `runtime.runs.stream`: the run's events as a `RunEventStream`, answering the
+    /// client tools of `tools` (a dict of sync or async functions) on the way.
+    #[pyo3(signature = (run_id, query=None, max_reconnects=5, request_id=None, timeout_ms=None, tools=None))]
+    #[allow(clippy::too_many_arguments)]
     fn stream(
         &self,
+        py: Python<'_>,
         run_id: Option<&Bound<'_, PyAny>>,
         query: Option<&Bound<'_, PyAny>>,
         max_reconnects: i64,
         request_id: Option<String>,
         timeout_ms: Option<&Bound<'_, PyAny>>,
+        tools: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<RunEventStream> {
-        Ok(RunEventStream::new(self.core_stream(run_id, query, max_reconnects, request_id, timeout_ms)?))
+        let stream = self.core_stream(run_id, query, max_reconnects, request_id, timeout_ms)?;
+        let run_id = stream.run_id().to_owned();
+        Ok(RunEventStream::new(run_id, crate::tools::events(py, stream, tools, false)?))
     }
 
     /// `call` for the sync client: blocks this thread (GIL released) until the answer.
@@ -326,20 +332,24 @@ impl NativeClient {
         Ok(SyncPaginator::new(p, signal))
     }
 
-    /// `stream` for the sync client: a plain iterator of `SseEvent`s.
-    #[pyo3(signature = (run_id, query=None, max_reconnects=5, request_id=None, timeout_ms=None, signal=None))]
+    /// `stream` for the sync client: a plain iterator of `SseEvent`s; `tools` are plain functions.
+    #[pyo3(signature = (run_id, query=None, max_reconnects=5, request_id=None, timeout_ms=None, tools=None, signal=None))]
+    #[allow(clippy::too_many_arguments)]
     fn stream_sync(
         &self,
+        py: Python<'_>,
         run_id: Option<&Bound<'_, PyAny>>,
         query: Option<&Bound<'_, PyAny>>,
         max_reconnects: i64,
         request_id: Option<String>,
         timeout_ms: Option<&Bound<'_, PyAny>>,
+        tools: Option<&Bound<'_, PyAny>>,
         signal: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<SyncRunEventStream> {
         let signal = Signal::from_py(signal)?;
         let stream = self.core_stream(run_id, query, max_reconnects, request_id, timeout_ms)?;
-        Ok(SyncRunEventStream::new(stream, signal))
+        let run_id = stream.run_id().to_owned();
+        Ok(SyncRunEventStream::new(run_id, crate::tools::events(py, stream, tools, true)?, signal))
     }
 
     /// `deployments.wait_until_active`: resolves to the provisioning once ACTIVE.

@@ -11,6 +11,7 @@ mod logging;
 mod runtime;
 mod streams;
 mod sync;
+mod tools;
 mod transports;
 mod webhooks;
 

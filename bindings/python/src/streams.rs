@@ -213,7 +213,7 @@ type Delivery = Result<(Py<PyAny>, Option<String>), PyErr>;
 /// The events of one run (`runtime.runs.stream(...)`).
 #[pyclass(frozen, module = "zaby._native")]
 pub struct RunEventStream {
-    slot: Slot<zaby::RawRunEventStream>,
+    slot: Slot<crate::tools::Events>,
     run_id: String,
     last_event_id: Arc<StdMutex<Option<String>>>,
     /// Events fetched with a batch and not yet handed out, oldest first.
@@ -221,9 +221,9 @@ pub struct RunEventStream {
 }
 
 impl RunEventStream {
-    pub fn new(stream: zaby::RawRunEventStream) -> Self {
+    pub fn new(run_id: String, stream: crate::tools::Events) -> Self {
         RunEventStream {
-            run_id: stream.run_id().to_owned(),
+            run_id,
             slot: Slot::new(stream),
             last_event_id: Arc::new(StdMutex::new(None)),
             buffer: Arc::new(StdMutex::new(VecDeque::new())),

@@ -175,16 +175,16 @@ impl SyncPaginator {
 /// The events of one run for the sync client (`for ev in runtime.runs.stream(run_id):`).
 #[pyclass(frozen, module = "zaby._native")]
 pub struct SyncRunEventStream {
-    slot: Slot<zaby::RawRunEventStream>,
+    slot: Slot<crate::tools::Events>,
     run_id: String,
     last_event_id: std::sync::Mutex<Option<String>>,
     signal: Option<Arc<Signal>>,
 }
 
 impl SyncRunEventStream {
-    pub fn new(stream: zaby::RawRunEventStream, signal: Option<Signal>) -> Self {
+    pub fn new(run_id: String, stream: crate::tools::Events, signal: Option<Signal>) -> Self {
         SyncRunEventStream {
-            run_id: stream.run_id().to_owned(),
+            run_id,
             slot: Slot::new(stream),
             last_event_id: std::sync::Mutex::new(None),
             signal: signal.map(Arc::new),

@@ -151,6 +151,9 @@ fn signature(m: &Method, input_ty: Option<&str>, stream: bool, signal_ty: Option
     s.push_str(", *, ");
     if stream {
         s.push_str("max_reconnects: int = 5, ");
+        // The stubs (which type `signal`) type the client tools too; the module takes any.
+        let tools_ty = if signal_ty.is_some() { "Mapping[str, Callable[[dict[str, Any]], Any]] | None" } else { "Any" };
+        let _ = write!(s, "tools: {tools_ty} = None, ");
     }
     s.push_str(OPTION_KWARGS);
     let _ = write!(s, ", signal: {} = None", signal_ty.unwrap_or("Any"));
@@ -209,7 +212,7 @@ fn py_class(c: &ClientInfo, face: Face) -> String {
         let params = params_tuple(m.params);
         if stream {
             let p0 = m.params.first().copied().unwrap_or("None");
-            let call = face.with_signal("stream", &format!("{p0}, {input}, max_reconnects, rid, tmo"), true);
+            let call = face.with_signal("stream", &format!("{p0}, {input}, max_reconnects, rid, tmo, tools"), true);
             let _ = write!(
                 out,
                 "\n    def {name}({sig}) -> Any:\n        \
@@ -371,12 +374,16 @@ fn pyi_module(face: Face) -> String {
         Face::Async => ("AsyncIterator", "RunEventStream", "asyncio"),
         Face::Sync => ("Iterator", "SyncRunEventStream", "threading"),
     };
+    let typing = match face {
+        Face::Async => "Any, AsyncIterator, Callable, Mapping",
+        Face::Sync => "Any, Callable, Iterator, Mapping",
+    };
     let mut out = String::new();
     let _ = writeln!(out, "# {HEADER}\n");
     let _ = write!(
         out,
         "import {events}\n\
-         from typing import Any, {iterator}, Mapping\n\n\
+         from typing import {typing}\n\n\
          from . import types as _t\n\
          from ._native import {stream}\n\
          from .config import RequestOptions\n\n\
