@@ -16,6 +16,7 @@ use crate::errors::FfiError;
 use crate::host::{CredentialSource, HostTransport, KotlinCredential, KotlinTransport};
 use crate::mock::FfiMockTransport;
 use crate::runtime;
+use crate::tools::{ToolHost, client_tools};
 
 #[derive(Clone)]
 enum Inner {
@@ -173,8 +174,16 @@ impl FfiClient {
         FfiCursor::new(pages.options(options).map(|item| item.map(Item::Value)).boxed(), true)
     }
 
-    /// `runtime.runs.stream`: the run's events as `{ data, id?, event? }`.
-    pub fn stream(&self, run_id: String, query_json: Option<String>, options: FfiCallOptions) -> Arc<FfiCursor> {
+    /// `runtime.runs.stream`: the run's events as `{ data, id?, event? }`, answering the
+    /// client tools `tool_names` through `tools` on the way (`tools.rs`).
+    pub fn stream(
+        &self,
+        run_id: String,
+        query_json: Option<String>,
+        options: FfiCallOptions,
+        tool_names: Vec<String>,
+        tools: Option<Arc<dyn ToolHost>>,
+    ) -> Arc<FfiCursor> {
         let Inner::Runtime(runtime) = &self.inner else {
             return FfiCursor::failed(ZabyError::invalid_argument("stream is a ZabyRuntime method"));
         };
@@ -197,7 +206,11 @@ impl FfiClient {
         if let Some(n) = reconnects {
             stream = stream.max_reconnects(n);
         }
-        FfiCursor::new(stream.raw().map(|item| item.map(Item::Event)).boxed(), false)
+        let events = match tools {
+            Some(host) if !tool_names.is_empty() => stream.raw().with_tools(client_tools(tool_names, host)).boxed(),
+            _ => stream.raw().boxed(),
+        };
+        FfiCursor::new(events.map(|item| item.map(Item::Event)).boxed(), false)
     }
 
     /// `deployments.waitUntilActive`: the core polls E19 until the deployment is ACTIVE

@@ -18,6 +18,7 @@ mod errors;
 mod host;
 mod mock;
 mod runtime;
+mod tools;
 mod webhooks;
 
 uniffi::setup_scaffolding!();

@@ -1,8 +1,10 @@
 package ai.zaby.sdk.internal
 
+import ai.zaby.sdk.ClientTool
 import ai.zaby.sdk.RequestOptions
 import ai.zaby.sdk.RunEvent
 import ai.zaby.sdk.StreamOptions
+import ai.zaby.sdk.ToolHostAdapter
 import ai.zaby.sdk.ZabyClientException
 import ai.zaby.sdk.ffi.FfiClient
 import ai.zaby.sdk.ffi.FfiCursor
@@ -48,8 +50,15 @@ internal class Core(internal val ffi: FfiClient) {
         drain(cursor) { emit(decode(item, it)) }
     }
 
-    internal fun stream(runId: String, query: Map<String, Any?>?, options: StreamOptions?): Flow<RunEvent> = flow {
-        val cursor = ffi.stream(runId, body(query, "query"), options.toFfi())
+    /** A run's events; the client tools of [tools] are answered by the core on the way (`ClientTools.kt`). */
+    internal fun stream(
+        runId: String,
+        query: Map<String, Any?>?,
+        options: StreamOptions?,
+        tools: Map<String, ClientTool> = emptyMap(),
+    ): Flow<RunEvent> = flow {
+        val host = if (tools.isEmpty()) null else ToolHostAdapter(tools)
+        val cursor = ffi.stream(runId, body(query, "query"), options.toFfi(), tools.keys.toList(), host)
         drain(cursor) { item ->
             val o = item as JsonObject
             val id = (o["id"] as? JsonPrimitive)?.contentOrNull
