@@ -1,15 +1,15 @@
 //! External apps and their deployment bindings.
 
-use serde_json::Value;
-
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use sqlx::FromRow;
 
-use super::columns::{Flag, Json};
+use super::columns::{Flag, Json, stored_document};
 use super::page::{Page, PageRequest, fetch_page};
 use super::sql::{Conn, DbResult, Filter, all_as, exec, like_pattern, one, one_as};
 use crate::args;
 
-/// `doc` holds allowedOrigins, tokenTtlSeconds and metadata.
+/// An external app row; `doc` holds what is not a column.
 #[derive(Debug, Clone, FromRow)]
 pub struct AppRow {
     pub id: String,
@@ -18,21 +18,27 @@ pub struct AppRow {
     pub name: String,
     pub agent_id: Option<String>,
     pub status: String,
-    #[sqlx(try_from = "Json")]
-    pub doc: Value,
+    pub doc: AppDoc,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
-impl AppRow {
-    pub fn allowed_origins(&self) -> Vec<String> {
-        serde_json::from_value(self.doc["allowedOrigins"].clone()).unwrap_or_default()
-    }
-
-    pub fn token_ttl_seconds(&self) -> Option<i64> {
-        self.doc["tokenTtlSeconds"].as_i64()
-    }
+/// The members of an external app that are not columns, stored as the JSON object
+/// `external_apps.doc` (camelCase). A member added later takes `#[serde(default)]`, so
+/// the rows written before it still read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AppDoc {
+    /// Empty: any origin.
+    #[serde(default)]
+    pub(crate) allowed_origins: Vec<String>,
+    #[serde(default)]
+    pub(crate) token_ttl_seconds: Option<i64>,
+    #[serde(default)]
+    pub(crate) metadata: Map<String, Value>,
 }
+
+stored_document!(AppDoc);
 
 pub async fn insert(conn: &mut Conn, a: &AppRow) -> DbResult<()> {
     exec(
@@ -165,4 +171,22 @@ pub async fn bindings_of_deployment(conn: &mut Conn, deployment_id: &str) -> DbR
         args![deployment_id],
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn an_old_app_document_reads_and_is_written_back_unchanged() {
+        // As the server wrote it before `AppDoc` (built member by member).
+        let old = json!({"allowedOrigins": ["https://shop.example"], "tokenTtlSeconds": null, "metadata": {"k": 1}});
+        let doc: AppDoc = serde_json::from_value(old.clone()).unwrap();
+        assert_eq!(doc.allowed_origins, ["https://shop.example"]);
+        assert_eq!(doc.token_ttl_seconds, None);
+        assert_eq!(serde_json::to_value(&doc).unwrap(), old);
+        assert_eq!(serde_json::from_value::<AppDoc>(json!({})).unwrap(), AppDoc::default());
+    }
 }

@@ -6,7 +6,7 @@ use serde_json::Value;
 use sqlx::FromRow;
 use zaby::types::GrantStatus;
 
-use super::apps::{AppRow, BindingRow};
+use super::apps::{AppDoc, AppRow, BindingRow};
 use super::columns::{FlagOpt, Json, JsonOpt, StringList};
 use super::page::{Page, PageRequest, fetch_page};
 use super::sql::{Conn, DbResult, Filter, RowExt, all, exec, one, one_as, scalar_i64};
@@ -249,8 +249,7 @@ struct RuntimeAuthJoin {
     a_name: Option<String>,
     a_agent_id: Option<String>,
     a_status: Option<String>,
-    #[sqlx(try_from = "JsonOpt")]
-    a_doc: Option<Value>,
+    a_doc: Option<AppDoc>,
     a_created_at: Option<i64>,
     a_updated_at: Option<i64>,
     b_id: Option<String>,

@@ -8,7 +8,7 @@ use zaby::types::{
 use crate::error::{ApiError, ApiResult};
 use crate::services::paging::page_of;
 use crate::services::{Caller, Ctx};
-use crate::storage::apps::{self as store, AppFilter, AppRow, BindingRow};
+use crate::storage::apps::{self as store, AppDoc, AppFilter, AppRow, BindingRow};
 use crate::storage::deployments;
 use crate::storage::page::Page;
 use crate::storage::sql::Conn;
@@ -133,11 +133,11 @@ pub async fn create(ctx: &Ctx, caller: &Caller, input: ExternalAppInput) -> ApiR
         name: input.name,
         agent_id: input.agent_id,
         status: ExternalAppStatus::Active.as_str().to_string(),
-        doc: json!({
-            "allowedOrigins": input.allowed_origins.unwrap_or_default(),
-            "tokenTtlSeconds": input.token_ttl_seconds,
-            "metadata": input.metadata.unwrap_or_default(),
-        }),
+        doc: AppDoc {
+            allowed_origins: input.allowed_origins.unwrap_or_default(),
+            token_ttl_seconds: input.token_ttl_seconds,
+            metadata: input.metadata.unwrap_or_default(),
+        },
         created_at: now,
         updated_at: now,
     };
@@ -210,13 +210,13 @@ pub async fn update(ctx: &Ctx, caller: &Caller, id: &str, input: ApiResult<Exter
         app.agent_id = agent_id;
     }
     if let Some(origins) = input.allowed_origins {
-        app.doc["allowedOrigins"] = json!(origins);
+        app.doc.allowed_origins = origins;
     }
     if let Some(ttl) = input.token_ttl_seconds {
-        app.doc["tokenTtlSeconds"] = json!(ttl);
+        app.doc.token_ttl_seconds = ttl;
     }
     if let Some(metadata) = input.metadata {
-        app.doc["metadata"] = Value::Object(metadata);
+        app.doc.metadata = metadata;
     }
     app.updated_at = now_ms();
     store::update(tx.conn(), &app).await?;

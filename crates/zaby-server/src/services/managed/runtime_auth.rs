@@ -108,7 +108,7 @@ pub async fn check(
     };
     // 7. Origin.
     if let (Some(origin), Some(app)) = (origin, &app) {
-        let allowed = app.allowed_origins();
+        let allowed = &app.doc.allowed_origins;
         if !allowed.is_empty() && !allowed.iter().any(|o| o == origin) {
             return Err(ApiError::forbidden(
                 "ORIGIN_NOT_ALLOWED",

@@ -446,7 +446,7 @@ fn limits(
     clamp: bool,
 ) -> ApiResult<(i64, Option<i64>)> {
     let policy_ttl = policy.int("tokenTtlSeconds");
-    let mut ttl = requested_ttl.or(policy_ttl).or(app.token_ttl_seconds()).unwrap_or(DEFAULT_TTL);
+    let mut ttl = requested_ttl.or(policy_ttl).or(app.doc.token_ttl_seconds).unwrap_or(DEFAULT_TTL);
     if let Some(max) = policy_ttl
         && ttl > max
     {

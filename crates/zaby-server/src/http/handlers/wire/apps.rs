@@ -33,9 +33,9 @@ pub(crate) fn external_app(a: App) -> ApiResult<ExternalApp> {
     let status = a.status()?;
     let App { row, deployment_ids, active_deployment_id } = a;
     Ok(ExternalApp {
-        allowed_origins: row.allowed_origins(),
-        token_ttl_seconds: row.token_ttl_seconds(),
-        metadata: row.doc["metadata"].as_object().cloned().unwrap_or_default(),
+        allowed_origins: row.doc.allowed_origins,
+        token_ttl_seconds: row.doc.token_ttl_seconds,
+        metadata: row.doc.metadata,
         id: row.id,
         name: row.name,
         slug: row.slug,

@@ -45,7 +45,7 @@ pub(crate) fn provisioning(p: Provisioned, runtime_url: &str) -> ApiResult<Provi
         .map(|(app, b)| {
             Ok(ProvisionedExternalApp {
                 status: stored("external app status", &app.status)?,
-                allowed_origins: app.allowed_origins(),
+                allowed_origins: app.doc.allowed_origins,
                 external_app_id: app.id,
                 name: app.name,
                 slug: app.slug,

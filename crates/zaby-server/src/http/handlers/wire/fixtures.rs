@@ -42,8 +42,9 @@ pub(super) fn policy_row(doc: Value) -> PolicyRow {
     }
 }
 
-/// The ACTIVE external app `app-1` "Shop", its other members in `doc`.
+/// The ACTIVE external app `app-1` "Shop", its other members in `doc` (its stored form).
 pub(super) fn app_row(doc: Value) -> AppRow {
+    let doc = serde_json::from_value(doc).expect("a stored app document");
     AppRow {
         id: "app-1".into(),
         tenant_id: "t".into(),
