@@ -22,7 +22,8 @@ export {
 export * from "./errors.js";
 export * as webhooks from "./webhooks.js";
 export * from "./generated/clients.js";
-export type { RequestOptions, StreamOptions, Query, QueryValue, QueryScalar } from "./options.js";
+export type { RequestOptions, StreamOptions, StreamQuery, Query, QueryValue, QueryScalar } from "./options.js";
+export type { ClientTool, ClientTools } from "./client-tools.js";
 export type { ZabyTransport, TransportRequest, TransportResponse } from "./transport.js";
 export { FetchTransport } from "./fetch.js";
 export type { WaitUntilActiveOptions } from "./wait.js";

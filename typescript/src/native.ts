@@ -6,6 +6,7 @@ import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
+import type { ToolAnswer } from "./client-tools.js";
 
 /** What every asynchronous native operation reports to its callback. */
 export type Outcome =
@@ -96,7 +97,14 @@ export interface NativeClient {
     options: CallOptions | undefined,
     cancel: NativeCancel | undefined,
   ): NativeCursor;
-  stream(runId: string, query: unknown, options: CallOptions | undefined, cancel: NativeCancel | undefined): NativeCursor;
+  stream(
+    runId: string,
+    query: unknown,
+    options: CallOptions | undefined,
+    cancel: NativeCancel | undefined,
+    toolNames?: string[],
+    callTool?: (call: { name: string; arguments: unknown }) => Promise<ToolAnswer>,
+  ): NativeCursor;
   waitUntilActive(
     deploymentId: string,
     timeoutMs: number,

@@ -194,7 +194,8 @@ impl NativeClient {
         NativeCursor::new(pages.options(options).map(|item| item.map(Item::Value)).boxed())
     }
 
-    /// `runtime.runs.stream`: the run's events as `{ id?, event?, data }`.
+    /// `runtime.runs.stream`: the run's events as `{ id?, event?, data }`, answering the
+    /// client tools `tool_names` through `call_tool` on the way (`tools.rs`).
     #[napi]
     pub fn stream(
         &self,
@@ -202,6 +203,8 @@ impl NativeClient {
         query: Option<Value>,
         options: Option<CallOptions>,
         cancel: Option<&NativeCancel>,
+        tool_names: Option<Vec<String>>,
+        call_tool: Option<Function<'_, Value, Promise<Value>>>,
     ) -> NativeCursor {
         let Inner::Runtime(runtime) = &self.inner else {
             return failed_cursor(ZabyError::invalid_argument("stream is a ZabyRuntime method"));
@@ -214,7 +217,14 @@ impl NativeClient {
         if let Some(n) = reconnects {
             stream = stream.max_reconnects(n);
         }
-        NativeCursor::new(stream.raw().map(|item| item.map(Item::Event)).boxed())
+        let events = match (tool_names, call_tool) {
+            (Some(names), Some(call)) => match crate::tools::client_tools(names, call) {
+                Ok(tools) => stream.raw().with_tools(tools).boxed(),
+                Err(e) => return failed_cursor(ZabyError::invalid_argument(format!("tools: {e}"))),
+            },
+            _ => stream.raw().boxed(),
+        };
+        NativeCursor::new(events.map(|item| item.map(Item::Event)).boxed())
     }
 
     /// `deployments.waitUntilActive`: the core polls E19 until the deployment is ACTIVE

@@ -22,6 +22,7 @@ mod done;
 mod errors;
 mod host;
 mod mock;
+mod tools;
 mod webhooks;
 
 use napi::bindgen_prelude::*;

@@ -171,7 +171,7 @@ fn emit_method(out: &mut String, client: &ClientInfo, m: &Method) {
             let run_id = camel_case(m.params.first().copied().unwrap_or("run_id"));
             let _ = writeln!(
                 out,
-                "  {ts}({run_id}: string, query?: Query, options?: StreamOptions): AsyncGenerator<T.RunEvent, undefined, unknown> {{\n    return this._core.stream({run_id}, query, options);\n  }}\n"
+                "  {ts}({run_id}: string, query?: StreamQuery, options?: StreamOptions): AsyncGenerator<T.RunEvent, undefined, unknown> {{\n    return this._core.stream({run_id}, query, options);\n  }}\n"
             );
             return;
         }
@@ -236,7 +236,7 @@ fn clients_ts() -> String {
          // core (native, or the web core) by client id and method name; the core builds and\n\
          // sends the request.\n\n\
          import type * as T from \"../types.js\";\n\
-         import type { Query, RequestOptions, StreamOptions } from \"../options.js\";\n\
+         import type { Query, RequestOptions, StreamOptions, StreamQuery } from \"../options.js\";\n\
          import { SubClient, type Core } from \"../internal/subclient.js\";\n\n\
          /** The item type of a list response. */\n\
          export type ItemOf<P> = P extends { items: ReadonlyArray<infer I> } ? I : unknown;\n\n",
@@ -293,8 +293,8 @@ mod tests {
                 }
             }
         }
-        assert!(
-            ts.contains("stream(runId: string, query?: Query, options?: StreamOptions): AsyncGenerator<T.RunEvent,")
-        );
+        assert!(ts.contains(
+            "stream(runId: string, query?: StreamQuery, options?: StreamOptions): AsyncGenerator<T.RunEvent,"
+        ));
     }
 }

@@ -6,7 +6,7 @@
 // sends the request.
 
 import type * as T from "../types.js";
-import type { Query, RequestOptions, StreamOptions } from "../options.js";
+import type { Query, RequestOptions, StreamOptions, StreamQuery } from "../options.js";
 import { SubClient, type Core } from "../internal/subclient.js";
 
 /** The item type of a list response. */
@@ -803,7 +803,7 @@ export class RuntimeRunsClient extends SubClient {
   }
 
   /** E121 `GET /api/v1/agent-runtime/runs/{runId}/aiui`: the run's events, reconnecting and de-duplicating; ends after the terminal event */
-  stream(runId: string, query?: Query, options?: StreamOptions): AsyncGenerator<T.RunEvent, undefined, unknown> {
+  stream(runId: string, query?: StreamQuery, options?: StreamOptions): AsyncGenerator<T.RunEvent, undefined, unknown> {
     return this._core.stream(runId, query, options);
   }
 

@@ -2,12 +2,14 @@
 import { resolvedFetch, shapeResolved, splitConfig, type ResolvedZabyConfig, type ZabyGlobalConfig } from "../config.js";
 import { FetchTransport } from "../fetch.js";
 import { native, type CallOptions, type NativeClient } from "../native.js";
-import type { Query, RequestOptions, StreamOptions } from "../options.js";
+import type { Query, RequestOptions, StreamOptions, StreamQuery } from "../options.js";
 import type { RunEvent } from "../types.js";
 import type { ZabyTransport } from "../transport.js";
 import { checkCredential, checkParams, checkString, invalidArgument } from "./args.js";
 import { nativeSync } from "./convert.js";
+import { streamTools } from "../client-tools.js";
 import { wrapCredential, wrapTransport } from "./host.js";
+import { wrapTools } from "./tools.js";
 import { CursorGenerator, runNative } from "./ops.js";
 
 /** The native handle of a `MockTransport` (so the core's mock is used directly). */
@@ -108,11 +110,13 @@ export class Core {
     }, options?.signal);
   }
 
-  stream(runId: string, query: Query | undefined, options?: StreamOptions): AsyncGenerator<RunEvent, undefined, unknown> {
+  stream(runId: string, query: StreamQuery | undefined, options?: StreamOptions): AsyncGenerator<RunEvent, undefined, unknown> {
     return new CursorGenerator<RunEvent>(
       (cancel) => {
         checkString("runId", runId);
-        return this.client.stream(runId, query, callOptions(options), cancel);
+        const [rest, entries] = streamTools(query, options);
+        const tools = wrapTools(entries);
+        return this.client.stream(runId, rest, callOptions(options), cancel, tools?.names, tools?.call);
       },
       options?.signal,
       true,

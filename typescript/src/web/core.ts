@@ -8,13 +8,15 @@ import { checkString, describe, invalidArgument } from "../common.js";
 import { ZabyConnectionError, ZabyError, ZabyTimeoutError, type ZabyApiError } from "../error-classes.js";
 import { FetchTransport } from "../fetch.js";
 import type { Core } from "../internal/subclient.js";
-import type { Query, RequestOptions, StreamOptions } from "../options.js";
+import type { Query, RequestOptions, StreamOptions, StreamQuery } from "../options.js";
 import type { RunEvent } from "../types.js";
 import type { TransportRequest, TransportResponse, ZabyTransport } from "../transport.js";
 import { resolveZabyConfig, type ResolvedZabyConfig, type ZabyGlobalConfig } from "./config.js";
 import { apiErrorFrom } from "./mapping.js";
 import type { Route, Routes } from "./generated/routes.js";
 import { runStream } from "./stream.js";
+import { withTools } from "./tools.js";
+import { streamTools } from "../client-tools.js";
 import { buildQuery, fillPath, pathWithQuery } from "./wire.js";
 import { abortable, abortReason, sleep } from "./abort.js";
 import { WebCursor } from "./cursor.js";
@@ -393,12 +395,17 @@ export class WebCore implements Core {
     }
   }
 
-  stream(runId: string, query: Query | undefined, options?: StreamOptions): AsyncGenerator<RunEvent, undefined, unknown> {
+  stream(runId: string, query: StreamQuery | undefined, options?: StreamOptions): AsyncGenerator<RunEvent, undefined, unknown> {
     return new WebCursor((stop) => {
       checkOptions(options);
       checkString("runId", runId);
-      const call = this.prepare("runtime_runs", "stream", [runId], query);
-      return runStream(this, call, runId, { ...options, signal: stop });
+      const [rest, tools] = streamTools(query, options);
+      const call = this.prepare("runtime_runs", "stream", [runId], rest);
+      const events = runStream(this, call, runId, { ...options, signal: stop });
+      if (!tools) return events;
+      const submit = (body: Record<string, unknown>) =>
+        this.execute(this.prepare("runtime_runs", "submit_tool_result", [runId], body), { requestId: options?.requestId, signal: stop });
+      return withTools(events, tools, submit);
     }, options?.signal);
   }
 

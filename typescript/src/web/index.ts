@@ -22,7 +22,8 @@ export {
 } from "./config.js";
 export * from "./errors.js";
 export * from "../generated/clients.js";
-export type { RequestOptions, StreamOptions, Query, QueryValue, QueryScalar } from "../options.js";
+export type { RequestOptions, StreamOptions, StreamQuery, Query, QueryValue, QueryScalar } from "../options.js";
+export type { ClientTool, ClientTools } from "../client-tools.js";
 export type { ZabyTransport, TransportRequest, TransportResponse } from "../transport.js";
 export { FetchTransport } from "../fetch.js";
 export type { WaitUntilActiveOptions } from "../wait.js";
