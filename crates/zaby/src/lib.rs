@@ -21,6 +21,10 @@
 //! catalogue calls it `RunEvent`, and the Rust SDK renames it so that the two never
 //! share a name.
 //!
+//! Client function tools run in your code: [`RunEventStream::with_tools`] takes a
+//! [`ClientTools`] map of async closures, calls the one a `tool_call` names, submits its
+//! answer and keeps streaming (`docs/function-tools.md`; the example is on [`ClientTools`]).
+//!
 //! ```no_run
 //! # async fn demo() -> zaby::Result<()> {
 //! use zaby::types::{AgentInput, AgentStatus};
