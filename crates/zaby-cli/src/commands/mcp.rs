@@ -56,7 +56,8 @@ pub(crate) async fn run(z: &Zaby, cmd: McpCmd, out: Out) -> CliResult {
 
 /// The active installation with this name or id.
 async fn find(z: &Zaby, name: &str) -> CliResult<McpInstallation> {
-    let active = E74Query { status: Some("ACTIVE".into()), ..Default::default() };
+    // Parsed, not named: it reads the same whether E74Query.status is a string or McpInstallationStatus.
+    let active = E74Query { status: "ACTIVE".parse().ok(), ..Default::default() };
     let mut installations = z.mcp().iter_installations(active);
     while let Some(i) = installations.next().await {
         let i = i?;
