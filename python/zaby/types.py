@@ -491,6 +491,8 @@ class AgentUpdateInput(TypedDict, total=False):
     functionTools: List["FunctionTool"]
     #: Setting `"DRAFT"` on a published agent → 422.
     status: AgentStatus
+    #: `true`: a new `functionToolSecret`, in this answer only; the old one keeps signing for 24 h.
+    rotateFunctionToolSecret: bool
 
 
 class Agent(TypedDict, total=False):
@@ -521,6 +523,8 @@ class Agent(TypedDict, total=False):
     skills: List["SkillAttachment"]
     createdAt: Required[str]
     updatedAt: str
+    #: Signs the agent's http function tool calls (`whsec_…`); only in the answers of a create and of an update with `rotateFunctionToolSecret`.
+    functionToolSecret: str
 
 
 class AgentActiveDeployment(TypedDict, total=False):

@@ -265,6 +265,8 @@ export interface AgentUpdateInput {
   functionTools?: FunctionTool[];
   /** Setting `"DRAFT"` on a published agent → 422. */
   status?: AgentStatus;
+  /** `true`: a new `functionToolSecret`, in this answer only; the old one keeps signing for 24 h. */
+  rotateFunctionToolSecret?: boolean;
 }
 
 /** An agent (E2–E5, E98–E101). */
@@ -294,6 +296,8 @@ export interface Agent {
   skills?: SkillAttachment[];
   createdAt: string;
   updatedAt?: string;
+  /** Signs the agent's http function tool calls (`whsec_…`); only in the answers of a create and of an update with `rotateFunctionToolSecret`. */
+  functionToolSecret?: string;
 }
 
 /** An entry of `Agent.activeDeployments`. */

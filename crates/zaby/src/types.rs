@@ -697,6 +697,9 @@ pub struct AgentUpdateInput {
     /// Setting `"DRAFT"` on a published agent → 422.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<AgentStatus>,
+    /// `true`: a new `functionToolSecret`, in this answer only; the old one keeps signing for 24 h.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotate_function_tool_secret: Option<bool>,
     /// Members not described above, kept as received.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -745,6 +748,9 @@ pub struct Agent {
     pub created_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
+    /// Signs the agent's http function tool calls (`whsec_…`); only in the answers of a create and of an update with `rotateFunctionToolSecret`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function_tool_secret: Option<String>,
     /// Members not described above, kept as received.
     #[serde(flatten)]
     pub extra: Map<String, Value>,

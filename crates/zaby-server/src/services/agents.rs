@@ -8,6 +8,7 @@ use zaby::types::{
 };
 
 use super::paging::page_of;
+use super::tool_secrets;
 use super::{Caller, Ctx};
 use crate::error::{ApiError, ApiResult};
 use crate::storage::agents::{self as store, AgentDoc, AgentFilter, AgentRow, AgentSnapshot, VersionRow};
@@ -30,12 +31,14 @@ pub(crate) struct Agent {
     pub(crate) row: AgentRow,
     /// Oldest first.
     pub(crate) active_deployments: Vec<DeploymentRow>,
+    /// A new `functionToolSecret`, in the answers of a create and of a rotation only.
+    pub(crate) function_tool_secret: Option<String>,
 }
 
 async fn view(conn: &mut Conn, row: AgentRow) -> ApiResult<Agent> {
     let active_deployments =
         deployments::by_agent_status(conn, &row.tenant_id, &row.id, DeploymentStatus::Active.as_str()).await?;
-    Ok(Agent { row, active_deployments })
+    Ok(Agent { row, active_deployments, function_tool_secret: None })
 }
 
 /// Loads an agent of the caller's tenant or answers 404.
@@ -133,7 +136,9 @@ pub(crate) async fn create(ctx: &Ctx, caller: &Caller, input: AgentInput) -> Api
         return Err(slug_clash(&row.slug));
     }
     store::insert(tx.conn(), &row).await.map_err(|e| unique_to_clash(e, &row.slug))?;
-    let out = view(tx.conn(), row).await?;
+    let secret = tool_secrets::renew(tx.conn(), &ctx.runs.secrets, &row.tenant_id, &row.id).await?;
+    let mut out = view(tx.conn(), row).await?;
+    out.function_tool_secret = Some(secret);
     tx.commit().await?;
     Ok(out)
 }
@@ -232,7 +237,12 @@ pub(crate) async fn update(
     a.updated_at = now_ms();
     let slug_for_err = a.slug.clone();
     store::update(tx.conn(), &a).await.map_err(|e| unique_to_clash(e, &slug_for_err))?;
-    let out = view(tx.conn(), a).await?;
+    let secret = match input.rotate_function_tool_secret {
+        Some(true) => Some(tool_secrets::renew(tx.conn(), &ctx.runs.secrets, &a.tenant_id, &a.id).await?),
+        _ => None,
+    };
+    let mut out = view(tx.conn(), a).await?;
+    out.function_tool_secret = secret;
     tx.commit().await?;
     Ok(out)
 }
@@ -261,6 +271,7 @@ pub(crate) async fn delete(ctx: &Ctx, caller: &Caller, id: &str, force: bool) ->
         deployments::deactivate_agent(tx.conn(), &a.tenant_id, &a.id, now_ms()).await?;
     }
     store::delete(tx.conn(), &a.tenant_id, &a.id).await?;
+    tool_secrets::forget(tx.conn(), &a.tenant_id, &a.id).await?;
     tx.commit().await?;
     Ok(a.id)
 }

@@ -17,6 +17,7 @@ pub mod run_seams;
 pub mod runs;
 pub mod signing;
 pub mod tenancy;
+pub mod tool_secrets;
 pub mod webhooks;
 
 use std::sync::Arc;

@@ -20,6 +20,7 @@ pub mod knowledge;
 pub mod mcp;
 pub mod memory;
 pub mod migrate;
+pub mod http_tools;
 pub mod page;
 mod pg_changes;
 pub mod policies;

@@ -12,7 +12,7 @@ use crate::util::clock::iso;
 
 /// `Agent`; `runtime_url` is where its active deployments are reached.
 pub(crate) fn agent(a: Agent, runtime_url: &str) -> ApiResult<types::Agent> {
-    let Agent { row, active_deployments } = a;
+    let Agent { row, active_deployments, function_tool_secret } = a;
     let doc = row.doc;
     Ok(types::Agent {
         description: doc.description,
@@ -39,6 +39,7 @@ pub(crate) fn agent(a: Agent, runtime_url: &str) -> ApiResult<types::Agent> {
         id: row.id,
         slug: row.slug,
         name: row.name,
+        function_tool_secret,
         extra: Map::new(),
     })
 }
@@ -109,6 +110,7 @@ mod tests {
                 updated_at: 1,
             },
             active_deployments: vec![deployment_row()],
+            function_tool_secret: None,
         }
     }
 

@@ -793,6 +793,8 @@ data class AgentUpdateInput(
     val functionTools: List<FunctionTool>? = null,
     /** Setting `"DRAFT"` on a published agent → 422. */
     val status: AgentStatus? = null,
+    /** `true`: a new `functionToolSecret`, in this answer only; the old one keeps signing for 24 h. */
+    val rotateFunctionToolSecret: Boolean? = null,
     /** Members this SDK version does not know: kept as received, written back. */
     @SerialName(EXTRA) val extra: JsonObject = NO_EXTRA,
 ) : ZabyModel {
@@ -830,6 +832,8 @@ data class Agent(
     val knowledgeBases: List<KnowledgeBaseAttachment>? = null,
     val skills: List<SkillAttachment>? = null,
     val updatedAt: String? = null,
+    /** Signs the agent's http function tool calls (`whsec_…`); only in the answers of a create and of an update with `rotateFunctionToolSecret`. */
+    val functionToolSecret: String? = null,
     /** Members this SDK version does not know: kept as received, written back. */
     @SerialName(EXTRA) val extra: JsonObject = NO_EXTRA,
 ) : ZabyModel {
