@@ -54,15 +54,23 @@ class LiveTest {
         val out = process.inputStream.bufferedReader().readText()
         assertTrue(process.waitFor(120, TimeUnit.SECONDS), "the example finished")
         assertEquals(0, process.exitValue(), out)
-        // Each line is `<event> <data as JSON>`.
-        val events = out.trim().lines().map { line -> line.substringBefore(' ') to Json.parseToJsonElement(line.substringAfter(' ')).jsonObject }
-        assertEquals("RunStarted", events.first().first, out)
+        // Each line is `<event> <data as JSON>`; each run's lines start at its RunStarted.
+        val lines = out.trim().lines().map { line -> line.substringBefore(' ') to Json.parseToJsonElement(line.substringAfter(' ')).jsonObject }
+        val starts = lines.indices.filter { lines[it].first == "RunStarted" }
+        assertEquals(2, starts.size, "two runs: $out")
+        assertEquals(0, starts[0], out)
+        val (events, toolRun) = lines.subList(0, starts[1]) to lines.subList(starts[1], lines.size)
         val (name, finished) = events.last()
         assertEquals("RunFinished", name, out)
         assertEquals("COMPLETED", finished.str("status"))
         assertEquals("You said: hello", finished.str("finalOutput"))
         val text = events.filter { it.first == "text" }.joinToString("") { it.second.str("content") }
         assertEquals("You said: hello", text, "the reply streamed in pieces")
+        // The second run's get_weather call, answered by the example's client tool.
+        assertEquals("client", toolRun.first { it.first == "tool_call" }.second.str("execution"), out)
+        val result = toolRun.first { it.first == "tool_result" }.second
+        assertEquals(Json.parseToJsonElement("""{"city": "Lyon", "celsius": 21}"""), result["result"], out)
+        assertEquals("RunFinished" to "COMPLETED", toolRun.last().let { it.first to it.second.str("status") }, out)
     }
 
     @Test
