@@ -1,8 +1,12 @@
 package ai.zaby.sdk
 
+import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.awaitCancellation
 import kotlinx.coroutines.delay
+import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withTimeout
 import kotlinx.serialization.json.JsonArray
 import kotlinx.serialization.json.JsonObject
 import kotlinx.serialization.json.JsonPrimitive
@@ -85,6 +89,28 @@ class ClientToolsTest {
         val body = transport.requests.single { it.method == "POST" }.json!!.jsonObject
         assertEquals(JsonPrimitive(true), body["isError"])
         assertTrue((body["message"] as JsonPrimitive).content.startsWith("the result of weather holds a kotlin.Any, which is not JSON"), "$body")
+        runtime.close()
+    }
+
+    @Test
+    fun `stopping the collector cancels the tools still running`() = runBlocking {
+        val transport = MockTransport()
+        transport.setSse("GET", aiui, listOf(call(1, "weather"), finished))
+        val runtime = ZabyRuntime(token = "t", transport = transport)
+        val started = CompletableDeferred<Unit>()
+        val cancelled = CompletableDeferred<Unit>()
+        val waiting: ClientTool = {
+            try {
+                started.complete(Unit)
+                awaitCancellation()
+            } finally {
+                cancelled.complete(Unit)
+            }
+        }
+        runtime.runs.stream("run-42", tools = mapOf("weather" to waiting)).first { it.event == "RunFinished" }
+        withTimeout(5_000) { started.await() }
+        withTimeout(5_000) { cancelled.await() }
+        assertTrue(transport.requests.none { it.method == "POST" }, "nothing was submitted")
         runtime.close()
     }
 }
