@@ -1,7 +1,7 @@
 // Chat with a deployment (`docs/web.md`, items 2–4): a playground runtime token (E14) for
 // a chosen end user, runs started with respondAsync and streamed through the web
-// build; text as it arrives, tool calls and results, approvals answered in place,
-// citations, the terminal status, feedback, and every raw SSE event with its id.
+// build; text as it arrives, tool calls and results, approvals and client tool calls
+// answered in place, citations, the terminal status, feedback, and every raw SSE event with its id.
 import { ZabyRuntime } from "@zaby/sdk";
 import { append, busy, fields, fill, h, json } from "./dom.js";
 import { ErrorSlot, errorView } from "./errors.js";
@@ -161,6 +161,11 @@ export function chatPanel(state: State): ChatPanel {
         p.parts.append(h("p", { class: "thinking" }, String(d.content ?? "")));
         return;
       case "tool_call":
+        if (d.execution === "client") {
+          p.status.textContent = "WAITING_FOR_TOOL_RESULT";
+          p.parts.append(clientTool(rt, runId, d));
+          return;
+        }
         p.parts.append(h("div", { class: "card tool" }, "tool call ", h("code", {}, String(d.toolName)), " ", h("code", {}, json(d.arguments))));
         return;
       case "approval_required":
@@ -205,6 +210,42 @@ export function chatPanel(state: State): ChatPanel {
     approve.addEventListener("click", () => void decide(true, approve));
     reject.addEventListener("click", () => void decide(false, reject));
     queueMicrotask(() => approve.focus());
+    return card;
+  }
+
+  /**
+   * A client tool call (`docs/function-tools.md`): this page is the client, so the person
+   * answers it, with a JSON result or an error message, sent with E126.
+   */
+  function clientTool(rt: ZabyRuntime, runId: string, d: Data): HTMLElement {
+    const toolCallId = String(d.toolCallId);
+    const result = h("textarea", { name: "result", rows: 2, placeholder: '{"status": "shipped"}', "aria-label": "Result (JSON)" });
+    const message = h("input", { name: "errorMessage", placeholder: "what went wrong", "aria-label": "Error message" });
+    const submit = h("button", { type: "button", class: "approve" }, "Send result");
+    const fail = h("button", { type: "button", class: "reject" }, "Send error");
+    const outcome = h("div", { class: "outcome", "aria-live": "polite" });
+    const form = h("div", { class: "stack" }, result, h("div", { class: "row" }, submit), h("div", { class: "row" }, message, fail));
+    const card = h("div", { class: "card approval client-tool", "data-tool-call": toolCallId },
+      h("strong", {}, "your tool"), " ", h("code", {}, String(d.toolName)), " ", h("code", {}, json(d.arguments)),
+      h("p", { class: "muted" }, "This tool runs in the client: answer it with its result as JSON, or with an error."),
+      form, outcome);
+    const answer = (button: HTMLButtonElement, body: () => Parameters<ZabyRuntime["runs"]["submitToolResult"]>[1]) =>
+      busy(button, async () => {
+        fill(outcome);
+        await rt.runs.submitToolResult(runId, body());
+        form.remove();
+        fill(outcome, h("span", { class: "badge" }, "result sent"));
+      }, (e) => fill(outcome, errorView(e)));
+    submit.addEventListener("click", () => void answer(submit, () => {
+      try {
+        return { toolCallId, result: JSON.parse(result.value) as unknown };
+      } catch (e) {
+        throw Object.assign(new Error(`the result is not JSON: ${(e as Error).message}`), { code: "INVALID_JSON" });
+      }
+    }));
+    fail.addEventListener("click", () => void answer(fail, () =>
+      ({ toolCallId, isError: true, message: message.value.trim() || "failed in the playground" })));
+    queueMicrotask(() => result.focus());
     return card;
   }
 
