@@ -48,10 +48,6 @@ pub fn enum_param(q: &Query, key: &str, allowed: &[&str]) -> ApiResult<Option<St
     }
 }
 
-pub fn str_param(q: &Query, key: &str) -> Option<String> {
-    q.get(key).filter(|v| !v.is_empty()).cloned()
-}
-
 /// `{items, nextCursor, total}`, at most `max_bytes` of JSON: items are kept while the
 /// page stays within it (the first one always), and when one is left out `nextCursor`
 /// goes on right after the last one kept, so walking the pages still lists each item once.

@@ -11,7 +11,8 @@ on_both!(
     misspelled_body_member_creates_nothing,
     misspelled_list_filter_lists_nothing,
     every_unknown_member_is_listed,
-    bad_filter_values_are_named
+    bad_filter_values_are_named,
+    run_event_and_finding_queries_are_typed
 );
 
 const AGENTS: &str = "/api/v1/provisioning/agentic-os/agents";
@@ -128,4 +129,32 @@ async fn bad_filter_values_are_named(s: TestServer) {
     assert_eq!(page["total"], 1, "{page}");
     let (status, _) = send(&s, reqwest::Method::DELETE, &format!("{AGENTS}/{id}?force=false"), None).await;
     assert_eq!(status, 200);
+}
+
+/// The run-event lists (E17, E110, E120) read the list query with the run-event bounds
+/// of `limit` (1–500), and E45 takes `category` only: a version id in its query is an
+/// unknown field, not a filter (docs/api/knowledge-bases.md). The query is read before
+/// the run or document is looked up, so an unknown id still gets the 422.
+async fn run_event_and_finding_queries_are_typed(s: TestServer) {
+    let events = "/api/v1/provisioning/agentic-os/agents/runs/nope/events";
+    let (status, answer) = send(&s, reqwest::Method::GET, &format!("{events}?limit=501&afterSeq=3"), None).await;
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(
+        errors(&answer),
+        [("afterSeq".to_string(), "is not a known field".to_string())],
+        "unknown keys are reported before values"
+    );
+    let (status, answer) = send(&s, reqwest::Method::GET, &format!("{events}?limit=501"), None).await;
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(errors(&answer), [("limit".to_string(), "must be an integer between 1 and 500".to_string())]);
+    let (status, answer) = send(&s, reqwest::Method::GET, &format!("{events}?limit=500&cursor=4"), None).await;
+    assert_eq!((status, answer["code"].as_str()), (404, Some("NOT_FOUND")), "{answer}");
+
+    let findings = "/api/v1/provisioning/agentic-os/knowledge-library/documents/nope/findings";
+    let (status, answer) =
+        send(&s, reqwest::Method::GET, &format!("{findings}?libraryDocumentVersionId=v-1"), None).await;
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(errors(&answer), [("libraryDocumentVersionId".to_string(), "is not a known field".to_string())]);
+    let (status, answer) = send(&s, reqwest::Method::GET, &format!("{findings}?category=section"), None).await;
+    assert_eq!((status, answer["code"].as_str()), (404, Some("NOT_FOUND")), "{answer}");
 }

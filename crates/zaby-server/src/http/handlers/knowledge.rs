@@ -68,7 +68,7 @@ pub async fn list_findings(
     State(ctx): S,
     Authed(c): Authed,
     p: PathIds,
-    QueryMap(q): QueryMap,
+    Query(q): Query<types::E45Query>,
 ) -> ApiResult<Reply<Value>> {
     let page = library::list_findings(&ctx, &c, p.get("libraryDocumentId"), &q).await?;
     Ok(Reply::Ok(wire::page(ctx.settings.max_page_bytes, page, wire::finding)?))
@@ -246,7 +246,7 @@ pub async fn list_profiles(
     State(ctx): S,
     Authed(c): Authed,
     p: PathIds,
-    QueryMap(q): QueryMap,
+    Query(q): Query<types::ListQuery>,
 ) -> ApiResult<Reply<Value>> {
     let page = setup::list_profiles(&ctx, &c, p.get("knowledgeBaseId"), &q).await?;
     Ok(Reply::Ok(wire::page(ctx.settings.max_page_bytes, page, wire::profile)?))

@@ -3,14 +3,14 @@
 
 use serde_json::{Map, Value, json};
 use zaby::types::{
-    DocumentOrigin, DocumentStatus, E44Query, FileType, LinkLibraryDocumentInput, ProjectLibraryDocumentInput,
-    TextDocumentInput,
+    DocumentOrigin, DocumentStatus, E44Query, E45Query, FileType, LinkLibraryDocumentInput,
+    ProjectLibraryDocumentInput, TextDocumentInput,
 };
 use zaby_knowledge::Finding;
 
 use super::{TextInput, jobs, load_kb, queue_document, text_input};
 use crate::error::{ApiError, ApiResult};
-use crate::services::paging::{Query, page_of, page_request, str_param};
+use crate::services::paging::page_of;
 use crate::services::{Caller, Ctx};
 use crate::storage::knowledge::{self as store, DocumentRow, FindingRow, JobRow, LibDocRow, SelectionRow, VersionRow};
 use crate::storage::page::Page;
@@ -114,24 +114,16 @@ pub async fn list_docs(ctx: &Ctx, caller: &Caller, q: &E44Query) -> ApiResult<Pa
     Ok(store::list_lib_docs(&mut conn, &caller.tenant_id, q.q.as_deref(), status, &page).await?)
 }
 
-/// E45: the findings of the current version (or of `libraryDocumentVersionId`).
-pub async fn list_findings(ctx: &Ctx, caller: &Caller, id: &str, q: &Query) -> ApiResult<Page<FindingRow>> {
-    let page = page_request(q, 20, 100)?;
-    let category = str_param(q, "category");
+/// E45: the findings of the current version. The query takes `category` only
+/// (docs/api/knowledge-bases.md); a version's findings are reached through a
+/// selection that links it (E46, E47).
+pub async fn list_findings(ctx: &Ctx, caller: &Caller, id: &str, q: &E45Query) -> ApiResult<Page<FindingRow>> {
+    let page = page_of(q.cursor.as_deref(), q.limit, 20)?;
     let mut conn = ctx.db.read().await?;
     let d = store::get_lib_doc(&mut conn, &caller.tenant_id, id)
         .await?
         .ok_or_else(|| ApiError::not_found("library document"))?;
-    let version = match str_param(q, "libraryDocumentVersionId") {
-        Some(v) => {
-            store::get_version(&mut conn, &d.id, &v)
-                .await?
-                .ok_or_else(|| ApiError::invalid("libraryDocumentVersionId", "is not a version of this document"))?
-                .id
-        }
-        None => d.current_version_id.clone(),
-    };
-    Ok(store::list_findings(&mut conn, &version, category.as_deref(), &page).await?)
+    Ok(store::list_findings(&mut conn, &d.current_version_id, q.category.as_deref(), &page).await?)
 }
 
 /// E46: the selection, and whether it is new (201) rather than an existing link

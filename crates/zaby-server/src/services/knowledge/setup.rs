@@ -7,8 +7,8 @@
 use serde_json::{Map, Value, json};
 use zaby::types::{
     E53Query, E58Query, GovernancePolicyInput, IngestionPolicyInput, IngestionPolicyUpdateInput,
-    LinkSourceCredentialInput, ProfileInput, ProfileUpdateInput, SourceGroupInput, SourceGroupUpdateInput, SourceInput,
-    SourceUpdateInput,
+    LinkSourceCredentialInput, ListQuery, ProfileInput, ProfileUpdateInput, SourceGroupInput, SourceGroupUpdateInput,
+    SourceInput, SourceUpdateInput,
 };
 use zaby_knowledge::ProfileConfig;
 
@@ -551,8 +551,8 @@ pub async fn save_profile(
 }
 
 /// E62.
-pub async fn list_profiles(ctx: &Ctx, caller: &Caller, kb_id: &str, q: &Query) -> ApiResult<Page<ItemRow>> {
-    let page = page_request(q, 20, 100)?;
+pub async fn list_profiles(ctx: &Ctx, caller: &Caller, kb_id: &str, q: &ListQuery) -> ApiResult<Page<ItemRow>> {
+    let page = page_of(q.cursor.as_deref(), q.limit, 20)?;
     let mut conn = ctx.db.read().await?;
     let kb = load_kb(&mut conn, &caller.tenant_id, kb_id).await?;
     Ok(store::list_items(&mut conn, Kind::Profile, &caller.tenant_id, &kb.id, &[], &page).await?)
