@@ -3,8 +3,10 @@
 //! calls it with the arguments and submits what it returns as the call's result.
 //!
 //! The caller still receives every event; a tool the map does not name is left to the
-//! caller. The functions run as tasks of their own, so several calls of one step run at
-//! the same time and a slow function does not hold back the events.
+//! caller. The functions run alongside the stream, in the task that polls it (so a
+//! binding's callbacks keep that task's context, such as Python's event loop): several
+//! calls of one step run at the same time, and a slow function does not hold back the
+//! events. A run waiting for results sends nothing, so the caller is polling then.
 
 use std::collections::HashMap;
 use std::fmt::Display;
@@ -14,10 +16,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures::future::BoxFuture;
-use futures::stream::{BoxStream, Stream, StreamExt};
+use futures::stream::{BoxStream, FuturesUnordered, Stream, StreamExt};
 use serde::Serialize;
 use serde_json::{Value, json};
-use tokio::task::JoinSet;
 
 use crate::core::CoreRef;
 use crate::error::{Result, ZabyError};
@@ -159,14 +160,14 @@ impl ResultsTo {
 
 /// A run's events, with the client tools of [`ClientTools`] answered along the way.
 /// Yields every event of the stream it wraps; a result that cannot be submitted ends
-/// it with that error. Dropping it stops the functions still running.
+/// it with that error. Dropping it drops the calls still running.
 #[must_use = "a ClientToolStream does nothing until it is polled"]
 pub struct ClientToolStream<E = RunEvent> {
     events: Option<BoxStream<'static, Result<E>>>,
     tools: ClientTools,
     results_to: ResultsTo,
     run_id: String,
-    running: JoinSet<Result<()>>,
+    running: FuturesUnordered<BoxFuture<'static, Result<()>>>,
 }
 
 impl<E: ToolCallEvent> ClientToolStream<E> {
@@ -176,7 +177,7 @@ impl<E: ToolCallEvent> ClientToolStream<E> {
         results_to: ResultsTo,
         run_id: String,
     ) -> Self {
-        ClientToolStream { events: Some(events), tools, results_to, run_id, running: JoinSet::new() }
+        ClientToolStream { events: Some(events), tools, results_to, run_id, running: FuturesUnordered::new() }
     }
 
     pub fn run_id(&self) -> &str {
@@ -189,34 +190,31 @@ impl<E: ToolCallEvent> ClientToolStream<E> {
         let Some(function) = self.tools.get(&tool_name).cloned() else { return };
         let results_to = self.results_to.clone();
         let run_id = self.run_id.clone();
-        self.running.spawn(async move {
+        self.running.push(Box::pin(async move {
             let body = match function(arguments).await {
                 Ok(result) => json!({ "toolCallId": tool_call_id, "result": result }),
                 Err(message) => json!({ "toolCallId": tool_call_id, "isError": true, "message": message }),
             };
             results_to.submit(&run_id, body).await
-        });
+        }));
     }
 
-    /// The first failed submission (or crashed function) among the finished ones.
+    /// Drives the running calls: the first failed submission among those that finished,
+    /// `Ready(None)` once none is left.
     fn poll_running(&mut self, cx: &mut Context<'_>) -> Poll<Option<ZabyError>> {
-        while let Poll::Ready(Some(done)) = self.running.poll_join_next(cx) {
-            let failure = match done {
-                Ok(Ok(())) => continue,
-                Ok(Err(e)) => e,
-                Err(join) => ZabyError::client(
-                    crate::error::codes::STREAM_ERROR,
-                    format!("a client tool of run {} stopped before answering: {join}", self.run_id),
-                ),
-            };
-            return Poll::Ready(Some(failure));
+        loop {
+            match self.running.poll_next_unpin(cx) {
+                Poll::Ready(Some(Ok(()))) => continue,
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(e)),
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Pending => return Poll::Pending,
+            }
         }
-        if self.running.is_empty() { Poll::Ready(None) } else { Poll::Pending }
     }
 
     fn fail(&mut self, error: ZabyError) -> Poll<Option<Result<E>>> {
         self.events = None;
-        self.running.abort_all();
+        self.running.clear();
         Poll::Ready(Some(Err(error)))
     }
 }
