@@ -31,24 +31,24 @@ on_both!(
 
 /// One request the receiver got.
 #[derive(Clone)]
-struct Received {
+pub(crate) struct Received {
     headers: Vec<(String, String)>,
     body: Vec<u8>,
 }
 
 impl Received {
-    fn header(&self, name: &str) -> &str {
+    pub(crate) fn header(&self, name: &str) -> &str {
         self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
     }
 
-    fn event(&self) -> Value {
+    pub(crate) fn event(&self) -> Value {
         serde_json::from_slice(&self.body).unwrap()
     }
 }
 
 /// A local receiver: answers the scripted statuses in order, then 200.
 #[derive(Clone, Default)]
-struct Receiver {
+pub(crate) struct Receiver {
     got: Arc<Mutex<Vec<Received>>>,
     script: Arc<Mutex<VecDeque<u16>>>,
 }
@@ -61,7 +61,7 @@ async fn receive(State(r): State<Receiver>, headers: HeaderMap, body: axum::body
 }
 
 impl Receiver {
-    async fn start(script: &[u16]) -> (Receiver, String) {
+    pub(crate) async fn start(script: &[u16]) -> (Receiver, String) {
         let r = Receiver { got: Arc::default(), script: Arc::new(Mutex::new(script.iter().copied().collect())) };
         let app = axum::Router::new().route("/hooks", post(receive)).with_state(r.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -70,23 +70,23 @@ impl Receiver {
         (r, url)
     }
 
-    fn got(&self) -> Vec<Received> {
+    pub(crate) fn got(&self) -> Vec<Received> {
         self.got.lock().unwrap().clone()
     }
 }
 
 /// Retries within milliseconds: 5 s → 5 ms, 5 min → 300 ms, 30 min → 1.8 s.
-async fn server(backend: Backend) -> TestServer {
+pub(crate) async fn server(backend: Backend) -> TestServer {
     TestServer::start_with(backend, |s| s.webhook_retry_divisor = 1000).await.unwrap()
 }
 
-async fn endpoint(s: &TestServer, url: &str, events: Value) -> Value {
+pub(crate) async fn endpoint(s: &TestServer, url: &str, events: Value) -> Value {
     let body = json!({"url": url, "events": events});
     s.zaby().webhooks().create(body).json().await.unwrap()
 }
 
 /// A completed run of a fresh agent; its id.
-async fn completed_run(s: &TestServer, slug: &str) -> String {
+pub(crate) async fn completed_run(s: &TestServer, slug: &str) -> String {
     let z = s.zaby();
     let d = deployed_agent(&z, slug).await;
     let r = z.agents().start_run(d.agent_id(), json!({"input": {"message": "hi"}})).json().await.unwrap();
@@ -98,7 +98,7 @@ async fn deliveries(s: &TestServer, webhook_id: &str) -> Vec<Value> {
     page["items"].as_array().unwrap().clone()
 }
 
-fn verify(r: &Received, secret: &str) -> zaby::Result<zaby::types::WebhookEvent> {
+pub(crate) fn verify(r: &Received, secret: &str) -> zaby::Result<zaby::types::WebhookEvent> {
     zaby::webhooks::verify(&r.body, r.headers.clone(), secret, zaby::webhooks::DEFAULT_TOLERANCE)
 }
 
