@@ -109,7 +109,7 @@ pub async fn create(ctx: &Ctx, caller: &Caller, input: WebhookEndpointInput) -> 
         created_at: now,
         updated_at: now,
     };
-    store::insert(tx.conn(), &row).await?;
+    store::save(tx.conn(), &row).await?;
     tx.commit().await?;
     Ok(Endpoint { row, secret: Some(secret) })
 }
@@ -176,7 +176,7 @@ pub async fn update(
         row.enabled = enabled;
     }
     row.updated_at = now_ms();
-    store::update(tx.conn(), &row).await?;
+    store::save(tx.conn(), &row).await?;
     tx.commit().await?;
     Ok(Endpoint { row, secret: None })
 }
@@ -201,7 +201,7 @@ pub async fn rotate_secret(ctx: &Ctx, caller: &Caller, id: &str) -> ApiResult<En
         Some(std::mem::replace(&mut row.secret_sealed, ctx.runs.secrets.seal(secret.as_bytes())));
     row.previous_expires_at = Some(now + ROTATION_OVERLAP_MS);
     row.updated_at = now;
-    store::update(tx.conn(), &row).await?;
+    store::save(tx.conn(), &row).await?;
     tx.commit().await?;
     Ok(Endpoint { row, secret: Some(secret) })
 }

@@ -43,12 +43,19 @@ fn json_list(v: &[String]) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
 }
 
-pub async fn insert(conn: &mut Conn, w: &EndpointRow) -> DbResult<()> {
+/// Stores an endpoint, new or changed: one statement for both, so the column list is
+/// written once. An update never crosses tenants (the `WHERE` on the conflict).
+pub async fn save(conn: &mut Conn, w: &EndpointRow) -> DbResult<()> {
     exec(
         conn,
         "INSERT INTO webhook_endpoints (id, tenant_id, url, events, agent_ids, description, enabled, disabled_reason, \
          secret_sealed, previous_secret_sealed, previous_expires_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+         ON CONFLICT (id) DO UPDATE SET url = excluded.url, events = excluded.events, agent_ids = excluded.agent_ids, \
+         description = excluded.description, enabled = excluded.enabled, disabled_reason = excluded.disabled_reason, \
+         secret_sealed = excluded.secret_sealed, previous_secret_sealed = excluded.previous_secret_sealed, \
+         previous_expires_at = excluded.previous_expires_at, updated_at = excluded.updated_at \
+         WHERE webhook_endpoints.tenant_id = excluded.tenant_id",
         args![
             &w.id,
             &w.tenant_id,
@@ -62,31 +69,6 @@ pub async fn insert(conn: &mut Conn, w: &EndpointRow) -> DbResult<()> {
             &w.previous_secret_sealed,
             w.previous_expires_at,
             w.created_at,
-            w.updated_at
-        ],
-    )
-    .await?;
-    Ok(())
-}
-
-pub async fn update(conn: &mut Conn, w: &EndpointRow) -> DbResult<()> {
-    exec(
-        conn,
-        "UPDATE webhook_endpoints SET url = $3, events = $4, agent_ids = $5, description = $6, enabled = $7, \
-         disabled_reason = $8, secret_sealed = $9, previous_secret_sealed = $10, previous_expires_at = $11, \
-         updated_at = $12 WHERE tenant_id = $1 AND id = $2",
-        args![
-            &w.tenant_id,
-            &w.id,
-            &w.url,
-            json_list(&w.events),
-            json_list(&w.agent_ids),
-            &w.description,
-            w.enabled,
-            &w.disabled_reason,
-            &w.secret_sealed,
-            &w.previous_secret_sealed,
-            w.previous_expires_at,
             w.updated_at
         ],
     )
