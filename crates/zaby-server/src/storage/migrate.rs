@@ -40,6 +40,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 5, name: "intelligence", sql: include_str!("../../migrations/0005_intelligence.sql") },
     Migration { version: 6, name: "webhooks", sql: include_str!("../../migrations/0006_webhooks.sql") },
     Migration { version: 7, name: "http_tools", sql: include_str!("../../migrations/0007_http_tools.sql") },
+    Migration { version: 8, name: "busy_sessions", sql: include_str!("../../migrations/0008_busy_sessions.sql") },
 ];
 
 /// Splits a migration file into statements (no `;` inside statements).

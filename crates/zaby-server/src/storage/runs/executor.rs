@@ -8,6 +8,25 @@ use super::RunRow;
 use crate::args;
 use crate::storage::sql::{Conn, DbResult, Filter, all_as, exec, one_as, scalar_i64};
 
+/// The statuses of a session's runs that make it busy (docs/busy-sessions.md), as an
+/// SQL list; a macro, so that the statements can be `concat!`ed from it.
+macro_rules! busy_statuses {
+    () => {
+        "('QUEUED', 'RUNNING', 'WAITING_FOR_APPROVAL', 'WAITING_FOR_TOOL_RESULT')"
+    };
+}
+
+/// The claim condition of a QUEUED row of `runs` (unaliased): not enqueued, or no run
+/// of its session created before it is still going. FIFO per session, by
+/// `(created_at, id)`; the start gives an enqueued run a `created_at` after every run
+/// still going in its session.
+const QUEUE_FREE: &str = concat!(
+    "(runs.enqueued = 0 OR NOT EXISTS (SELECT 1 FROM runs e \
+     WHERE e.tenant_id = runs.tenant_id AND e.session_id = runs.session_id AND e.status IN ",
+    busy_statuses!(),
+    " AND (e.created_at < runs.created_at OR (e.created_at = runs.created_at AND e.id < runs.id))))"
+);
+
 /// A run an executor may claim now (QUEUED, or RUNNING with a lapsed lease), and the
 /// tenant and end user (runtime runs) it counts against.
 #[derive(FromRow)]
@@ -20,19 +39,22 @@ pub struct Claimable {
 /// Claimable runs in turns: every tenant's oldest, then every tenant's second, and so
 /// on; inside a tenant, its end users take turns the same way. At most `per_tenant`
 /// of each tenant, `limit` in all. So a tenant's backlog never hides another tenant's
-/// first run from the executor.
+/// first run from the executor. An enqueued run waits for its session's earlier runs
+/// ([`QUEUE_FREE`]).
 pub async fn claimable(conn: &mut Conn, now: i64, per_tenant: i64, limit: i64) -> DbResult<Vec<Claimable>> {
     all_as(
         conn,
-        "SELECT id, tenant_id, end_user FROM ( \
-           SELECT id, tenant_id, end_user, created_at, \
-             ROW_NUMBER() OVER (PARTITION BY tenant_id ORDER BY user_turn, created_at, id) AS turn \
-           FROM ( \
-             SELECT id, tenant_id, end_user, created_at, \
-               ROW_NUMBER() OVER (PARTITION BY tenant_id, COALESCE(end_user, '') ORDER BY created_at, id) AS user_turn \
-             FROM runs WHERE status = 'QUEUED' OR (status = 'RUNNING' AND lease_until < $1) \
-           ) AS u \
-         ) AS t WHERE turn <= $2 ORDER BY turn, created_at, id LIMIT $3",
+        &format!(
+            "SELECT id, tenant_id, end_user FROM ( \
+               SELECT id, tenant_id, end_user, created_at, \
+                 ROW_NUMBER() OVER (PARTITION BY tenant_id ORDER BY user_turn, created_at, id) AS turn \
+               FROM ( \
+                 SELECT id, tenant_id, end_user, created_at, \
+                   ROW_NUMBER() OVER (PARTITION BY tenant_id, COALESCE(end_user, '') ORDER BY created_at, id) AS user_turn \
+                 FROM runs WHERE (status = 'QUEUED' AND {QUEUE_FREE}) OR (status = 'RUNNING' AND lease_until < $1) \
+               ) AS u \
+             ) AS t WHERE turn <= $2 ORDER BY turn, created_at, id LIMIT $3"
+        ),
         args![now, per_tenant, limit],
     )
     .await
@@ -51,7 +73,8 @@ pub async fn claim(conn: &mut Conn, ids: &[String], owner: &str, now: i64, lease
         &format!(
             "UPDATE runs SET status = 'RUNNING', lease_owner = ${owner_p}, lease_until = ${until_p}, \
              started_at = COALESCE(started_at, ${now_p}), claims = claims + 1, updated_at = ${now_p} \
-             WHERE id IN ({list}) AND (status = 'QUEUED' OR (status = 'RUNNING' AND lease_until < ${now_p})) \
+             WHERE id IN ({list}) AND ((status = 'QUEUED' AND {QUEUE_FREE}) \
+             OR (status = 'RUNNING' AND lease_until < ${now_p})) \
              RETURNING *"
         ),
         args,
