@@ -7,6 +7,7 @@ import "./support/context.js";
 import "./agents.js";
 import "./apps.js";
 import "./runs.js";
+import "./function-tools.js";
 import "./mcp.js";
 import "./knowledge.js";
 import "./memory.js";

@@ -12,6 +12,7 @@
 mod agents;
 mod apps;
 mod coverage;
+mod function_tools;
 mod intelligence;
 mod knowledge;
 mod mcp;
@@ -85,9 +86,20 @@ async fn run() -> bool {
 
     // Domains run concurrently; each uses its own agents, apps and filters.
     let mut handles = Vec::new();
-    for (name, scenario) in
-        scenarios![system, agents, apps, runs, mcp, knowledge, memory, intelligence, tenant, webhooks, readme]
-    {
+    for (name, scenario) in scenarios![
+        system,
+        agents,
+        apps,
+        runs,
+        function_tools,
+        mcp,
+        knowledge,
+        memory,
+        intelligence,
+        tenant,
+        webhooks,
+        readme
+    ] {
         let ctx = ctx.clone();
         let task = async move {
             let outcome = match tokio::time::timeout(SCENARIO_LIMIT, scenario(ctx)).await {
