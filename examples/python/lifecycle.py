@@ -2,8 +2,9 @@
 
 Creates an agent with a knowledge base and an MCP tool, publishes and deploys it,
 sets up an external app with a quota policy, mints a runtime token for one end user,
-streams a run (text, a tool call that waits for approval, the final answer with
-citations), then sends feedback and reads usage and intelligence.
+streams runs (text, a tool call that waits for approval, the final answer with
+citations, a client tool the SDK answers with a local function), then sends feedback
+and reads usage and intelligence.
 
 Run it with `make demo`, or against your own server:
 
@@ -30,6 +31,11 @@ Refunds reach the original payment method within 5 business days.
 
 Orders ship within 2 business days. Express delivery takes one day.
 """
+
+
+async def get_weather(args: dict[str, Any]) -> dict[str, Any]:
+    """A client tool: the agent calls it, the SDK runs it here and sends back its answer."""
+    return {"city": args["city"], "forecast": "sunny", "celsius": 21}
 
 
 def say(step: str, detail: str = "") -> None:
@@ -67,16 +73,27 @@ async def main() -> int:
         await wait_until("the ingestion job", indexed)
         say("knowledge base", f"{kb['slug']} with '{doc['title']}' indexed")
 
-        # 2. The agent: instructions, the knowledge base and the built-in `sum` MCP tool,
-        #    which needs a human's approval before it runs.
+        # 2. The agent: instructions, the knowledge base, the built-in `sum` MCP tool,
+        #    which needs a human's approval before it runs, and `get_weather`, a client
+        #    function tool that the end user's app runs itself.
         agent = await zaby.agents.create(
             {
                 "slug": f"support-{suffix}",
                 "name": "Support assistant",
-                "instructions": "Answer from the handbook. Use tools for arithmetic.",
+                "instructions": "Answer from the handbook. Use tools for arithmetic and the weather.",
+                "functionTools": [
+                    {
+                        "name": "get_weather",
+                        "description": "Today's weather in a city",
+                        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+                    }
+                ],
                 "config": {
                     "localModel": {
-                        "rules": [{"match": "add", "toolName": "sum", "arguments": {"numbers": [30, 5]}}]
+                        "rules": [
+                            {"match": "add", "toolName": "sum", "arguments": {"numbers": [30, 5]}},
+                            {"match": "weather", "toolName": "get_weather", "arguments": {"city": "Lyon"}},
+                        ]
                     }
                 },
             }
@@ -120,11 +137,12 @@ async def main() -> int:
 
     # 5. The end user's side: only the runtime token.
     async with Zaby(api_key=api_key) as zaby, ZabyRuntime(token=token["token"]) as runtime:
-        for message in ["How long do refunds take?", "Please add my two orders"]:
+        for message in ["How long do refunds take?", "Please add my two orders", "What's the weather in Lyon?"]:
             say("run", repr(message))
             started = await runtime.runs.start({"input": {"message": message}, "respondAsync": True})
             streaming_text = False
-            async with runtime.runs.stream(started["runId"]) as events:
+            # `tools`: the SDK answers the run's `get_weather` calls with the function above.
+            async with runtime.runs.stream(started["runId"], tools={"get_weather": get_weather}) as events:
                 async for ev in events:
                     if ev.event == "text":
                         # Text arrives in pieces; print them as they come, on one line.

@@ -18,6 +18,8 @@ Orders ship within 2 business days. Express delivery takes one day.
 
 const say = (step, detail = "") => console.log(`\u2192 ${step}${detail ? `: ${detail}` : ""}`);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+// The client tool: the SDK calls it for the run's getWeather calls and sends back its answer.
+const tools = { getWeather: async ({ city }) => ({ city, forecast: "sunny", celsius: 21 }) };
 
 async function waitUntil(what, check, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
@@ -53,8 +55,17 @@ try {
   const agent = await zaby.agents.create({
     slug: `support-${suffix}`,
     name: "Support assistant",
-    instructions: "Answer from the handbook. Use tools for arithmetic.",
-    config: { localModel: { rules: [{ match: "add", toolName: "sum", arguments: { numbers: [30, 5] } }] } },
+    instructions: "Answer from the handbook. Use tools for arithmetic and the weather.",
+    // A client function tool: the end user's app runs it (the stream's `tools` below).
+    functionTools: [{ name: "getWeather", description: "Today's weather in a city" }],
+    config: {
+      localModel: {
+        rules: [
+          { match: "add", toolName: "sum", arguments: { numbers: [30, 5] } },
+          { match: "weather", toolName: "getWeather", arguments: { city: "Lyon" } },
+        ],
+      },
+    },
   });
   say("agent created", `${agent.slug} (${agent.status})`);
   await zaby.agents.attachKnowledgeBase(agent.id, { knowledgeBaseId: kb.id });
@@ -90,11 +101,11 @@ try {
 
   const runtime = new ZabyRuntime({ token: token.token, apiOrigin });
   try {
-    for (const message of ["How long do refunds take?", "Please add my two orders"]) {
+    for (const message of ["How long do refunds take?", "Please add my two orders", "What's the weather in Lyon?"]) {
       say("run", JSON.stringify(message));
       const started = await runtime.runs.start({ input: { message }, respondAsync: true });
       let streamingText = false;
-      for await (const ev of runtime.runs.stream(started.runId)) {
+      for await (const ev of runtime.runs.stream(started.runId, { tools })) {
         const d = ev.data;
         if (ev.event === "text") {
           // Text arrives in pieces; print them as they come, on one line.

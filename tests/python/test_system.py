@@ -85,9 +85,11 @@ async def test_lifecycle_example_runs_against_the_live_server(servers: Servers, 
         "→ deployment: ACTIVE",
         "    tool call sum {'numbers': [30, 5]}",
         "    result    {'sum': 35}",
+        "    tool call get_weather {'city': 'Lyon'}",
+        "    result    {'city': 'Lyon', 'forecast': 'sunny', 'celsius': 21}",
         "→ done",
     ]:
         assert line in out, f"{line!r} not in the example's output:\n{out}"
-    assert out.count("    finished  COMPLETED") == 2, out
+    assert out.count("    finished  COMPLETED") == 3, out
     assert "    citation  chunk Customer handbook" in out, out
-    assert "→ usage: 2 runs, 1 tool calls" in out, out
+    assert "→ usage: 3 runs, 2 tool calls" in out, out

@@ -6,7 +6,8 @@
 //!
 //! The same steps as `examples/python/lifecycle.py`: a knowledge base, an agent with
 //! the built-in `sum` MCP tool behind a manual approval, publish, deploy, an external
-//! app with a quota policy, a runtime token, streamed runs, feedback, usage, signals.
+//! app with a quota policy, a runtime token, streamed runs (one calls a client function
+//! tool the SDK answers through `with_tools`), feedback, usage, signals.
 
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -16,10 +17,10 @@ use serde_json::json;
 use zaby::types::{
     AgentInput, ApprovalDecisionInput, ApprovalMode, AttachKnowledgeBaseInput, AttachMcpToolInput, BindDeploymentInput,
     DeployInput, DeploymentEnvironment, E40Query, E68Query, E93Query, ExternalAppInput, FeedbackInput, FileType,
-    KnowledgeBaseInput, KnowledgeJobStatus, RunStartInput, RuntimeTokenCreateInput, RuntimeTokenPolicyInput,
-    TextDocumentInput,
+    FunctionTool, KnowledgeBaseInput, KnowledgeJobStatus, RunStartInput, RuntimeTokenCreateInput,
+    RuntimeTokenPolicyInput, TextDocumentInput,
 };
-use zaby::{RunEvent, Zaby, ZabyError, ZabyRuntime};
+use zaby::{ClientTools, RunEvent, Zaby, ZabyError, ZabyRuntime};
 
 const HANDBOOK: &str = "# Returns\n\nCustomers can return any item within 30 days of delivery for a full refund.\n\
 Refunds reach the original payment method within 5 business days.\n\n# Shipping\n\n\
@@ -77,17 +78,25 @@ async fn main() -> zaby::Result<()> {
     .await?;
     say("knowledge base", format!("{} indexed", kb.slug));
 
-    // `config` is free-form: the development model's scripted tool call.
+    // `config` is free-form: the development model's scripted tool calls.
     let config = json!({ "localModel": { "rules": [
-        { "match": "add", "toolName": "sum", "arguments": { "numbers": [30, 5] } }
+        { "match": "add", "toolName": "sum", "arguments": { "numbers": [30, 5] } },
+        { "match": "weather", "toolName": "get_weather", "arguments": { "city": "Lyon" } }
     ] } });
+    // A client function tool: the end user's app runs it (`with_tools` below).
+    let get_weather = FunctionTool {
+        name: "get_weather".into(),
+        description: Some("Today's weather in a city".into()),
+        ..Default::default()
+    };
     let agent = zaby
         .agents()
         .create(AgentInput {
             slug: format!("support-{suffix}"),
             name: "Support assistant".into(),
-            instructions: Some("Answer from the handbook. Use tools for arithmetic.".into()),
+            instructions: Some("Answer from the handbook. Use tools for arithmetic and the weather.".into()),
             config: config.as_object().cloned(),
+            function_tools: Some(vec![get_weather]),
             ..Default::default()
         })
         .await?;
@@ -160,12 +169,16 @@ async fn main() -> zaby::Result<()> {
     say("runtime token", format!("expires {}", token.expires_at));
 
     let runtime = ZabyRuntime::builder().token(token.token.as_str()).api_origin(&api_origin).build()?;
-    for message in ["How long do refunds take?", "Please add my two orders"] {
+    // The SDK answers the run's `get_weather` calls with this function.
+    let tools = ClientTools::new().with("get_weather", |args: serde_json::Value| async move {
+        Ok::<_, String>(json!({ "city": args["city"], "forecast": "sunny", "celsius": 21 }))
+    });
+    for message in ["How long do refunds take?", "Please add my two orders", "What's the weather in Lyon?"] {
         say("run", format!("{message:?}"));
         let start =
             RunStartInput { input: json!({ "message": message }), respond_async: Some(true), ..Default::default() };
         let run_id = runtime.runs().start(start).await?.run_id;
-        let mut events = runtime.runs().stream(&run_id, None);
+        let mut events = runtime.runs().stream(&run_id, None).with_tools(tools.clone());
         let mut streaming_text = false;
         while let Some(ev) = events.next().await {
             let ev = ev?;

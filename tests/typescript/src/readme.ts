@@ -79,10 +79,12 @@ describe("README", () => {
       "\u2192 deployment: ACTIVE",
       '    tool call sum {"numbers":[30,5]}',
       '    result    {"sum":35}',
-      "\u2192 usage: 2 runs, 1 tool calls",
+      '    tool call getWeather {"city":"Lyon"}',
+      '    result    {"city":"Lyon","forecast":"sunny","celsius":21}',
+      "\u2192 usage: 3 runs, 2 tool calls",
     ]) {
       assert.ok(stdout.includes(line), `${JSON.stringify(line)} not in the example's output:\n${stdout}`);
     }
-    assert.equal(stdout.split("    finished  COMPLETED").length - 1, 2, stdout);
+    assert.equal(stdout.split("    finished  COMPLETED").length - 1, 3, stdout);
   });
 });

@@ -76,17 +76,19 @@ pub async fn scenario(ctx: Arc<Ctx>) -> zaby::Result<()> {
     assert_eq!(helper.active_deployments.len(), 1, "{helper:?}");
 
     // The lifecycle example: deployed through PENDING to ACTIVE, a knowledge-grounded
-    // answer, and a tool call approved mid-stream.
+    // answer, a tool call approved mid-stream, and a client tool answered by `with_tools`.
     let out = run_child(&ctx, "lifecycle").await;
     for line in [
         "\u{2192} deployment: PENDING",
         "\u{2192} deployment: ACTIVE at http",
         "    tool call sum {\"numbers\":[30,5]}",
         "    result    {\"sum\":35}",
-        "\u{2192} usage: 2 runs, 1 tool calls",
+        "    tool call get_weather {\"city\":\"Lyon\"}",
+        "    result    {\"city\":\"Lyon\",\"forecast\":\"sunny\",\"celsius\":21}",
+        "\u{2192} usage: 3 runs, 2 tool calls",
     ] {
         assert!(out.contains(line), "{line:?} not in the lifecycle example's output:\n{out}");
     }
-    assert_eq!(out.matches("    finished  COMPLETED").count(), 2, "{out}");
+    assert_eq!(out.matches("    finished  COMPLETED").count(), 3, "{out}");
     Ok(())
 }
