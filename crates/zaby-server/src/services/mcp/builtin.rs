@@ -11,7 +11,7 @@ use zaby_mcp::builtin::{BuiltinServer, KbSearchRequest, KnowledgeSearch, TokenVa
 use super::builtin_token;
 use crate::error::ApiResult;
 use crate::services::{Ctx, SharedCtx};
-use crate::storage::mcp::{self as store, InstallationRow, ServerRow};
+use crate::storage::mcp::{self as store, InstallationRow, ServerDoc, ServerRow};
 use crate::storage::sql::Conn;
 use crate::util::clock::now_ms;
 use crate::util::ids::new_id;
@@ -69,13 +69,14 @@ pub(crate) async fn ensure(conn: &mut Conn, tenant_id: &str) -> ApiResult<()> {
                 auth_mode: McpAuthMode::Bearer.as_str().into(),
                 kind: McpServerKind::Internal.as_str().into(),
                 is_builtin: true,
-                doc: json!({
-                    "displayName": "Zaby built-in tools",
-                    "description": "Tools served by this Zaby server at /mcp/builtin: echo, sum, current_time and kb_search.",
-                    "endpointUrl": null,
-                    "command": null,
-                    "metadata": {},
-                }),
+                doc: ServerDoc {
+                    display_name: Some("Zaby built-in tools".into()),
+                    description: Some(
+                        "Tools served by this Zaby server at /mcp/builtin: echo, sum, current_time and kb_search."
+                            .into(),
+                    ),
+                    ..ServerDoc::default()
+                },
                 last_discovered_at: None,
                 created_at: now,
                 updated_at: now,

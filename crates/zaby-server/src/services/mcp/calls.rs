@@ -62,9 +62,9 @@ pub(crate) async fn connection(
         let options = CallOptions { bearer_override: Some(token), ..CallOptions::default() };
         return Ok(Ok(Connection { definition, options }));
     }
-    let command = server.command();
+    let doc = &server.doc;
     let transport =
-        match McpTransport::from_parts(&server.transport, server.endpoint_url().as_deref(), command.as_deref()) {
+        match McpTransport::from_parts(&server.transport, doc.endpoint_url.as_deref(), doc.command.as_deref()) {
             Ok(t) => t,
             Err(e) => return Ok(Err(e)),
         };

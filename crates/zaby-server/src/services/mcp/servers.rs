@@ -11,7 +11,7 @@ use super::{ServerView, calls, load_server, server_view};
 use crate::error::{ApiError, ApiResult};
 use crate::services::paging::page_of;
 use crate::services::{Caller, Ctx};
-use crate::storage::mcp::{self as store, CatalogFilter, ServerRow, ToolRow};
+use crate::storage::mcp::{self as store, CatalogFilter, ServerDoc, ServerRow, ToolRow};
 use crate::storage::page::Page;
 use crate::storage::sql::Conn;
 use crate::util::clock::now_ms;
@@ -127,10 +127,10 @@ fn check_definition(ctx: &Ctx, s: &ServerRow) -> ApiResult<()> {
                 "STDIO servers are disabled on this server (ZABY_ALLOW_STDIO_MCP=1 allows them)",
             ));
         }
-        if s.command().is_none_or(|c| c.is_empty()) {
+        if s.doc.command.as_ref().is_none_or(|c| c.is_empty()) {
             return Err(ApiError::invalid("command", "is required for transport STDIO"));
         }
-    } else if s.endpoint_url().is_none() {
+    } else if s.doc.endpoint_url.is_none() {
         return Err(ApiError::invalid("endpointUrl", "is required unless transport is STDIO"));
     }
     Ok(())
@@ -255,13 +255,13 @@ pub(crate) async fn create(ctx: &Ctx, caller: &Caller, input: McpServerInput) ->
         auth_mode: input.auth_mode.unwrap_or(McpAuthMode::None).as_str().into(),
         kind: input.r#type.unwrap_or(McpServerKind::External).as_str().into(),
         is_builtin: false,
-        doc: json!({
-            "displayName": input.display_name.unwrap_or_else(|| name.clone()),
-            "description": input.description,
-            "endpointUrl": endpoint_url,
-            "command": input.command,
-            "metadata": input.metadata.unwrap_or_default(),
-        }),
+        doc: ServerDoc {
+            display_name: Some(input.display_name.unwrap_or_else(|| name.clone())),
+            description: input.description,
+            endpoint_url,
+            command: input.command,
+            metadata: input.metadata.unwrap_or_default(),
+        },
         name,
         last_discovered_at: None,
         created_at: now,
@@ -370,20 +370,20 @@ pub(crate) async fn update(
     }
     match input.display_name {
         None => {}
-        Some(None) => s.doc["displayName"] = json!(s.name),
-        Some(Some(v)) => s.doc["displayName"] = json!(v),
+        Some(None) => s.doc.display_name = Some(s.name.clone()),
+        Some(Some(v)) => s.doc.display_name = Some(v),
     }
     if let Some(v) = input.description {
-        s.doc["description"] = json!(v);
+        s.doc.description = v;
     }
     if let Some(v) = endpoint_url {
-        s.doc["endpointUrl"] = json!(v);
+        s.doc.endpoint_url = v;
     }
     if let Some(v) = input.command {
-        s.doc["command"] = json!(v);
+        s.doc.command = v;
     }
     if let Some(m) = input.metadata {
-        s.doc["metadata"] = Value::Object(m);
+        s.doc.metadata = m;
     }
     check_definition(ctx, &s)?;
     s.updated_at = now_ms();

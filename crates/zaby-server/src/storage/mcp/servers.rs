@@ -1,15 +1,16 @@
 //! Server definitions and their discovered tools (`services/mcp/servers.rs`), and
 //! the catalog.
 
-use serde_json::Value;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use sqlx::FromRow;
 
 use crate::args;
-use crate::storage::columns::{Flag, Json};
+use crate::storage::columns::{Flag, Json, stored_document};
 use crate::storage::page::{Page, PageRequest, fetch_page};
 use crate::storage::sql::{Conn, DbResult, Filter, all_as, exec, like_pattern, one, one_as, scalar_i64};
 
-/// `doc` holds displayName, description, endpointUrl, command and metadata.
+/// A server definition row; `doc` holds what is not a column.
 #[derive(Debug, Clone, FromRow)]
 pub(crate) struct ServerRow {
     pub(crate) id: String,
@@ -23,24 +24,38 @@ pub(crate) struct ServerRow {
     pub(crate) kind: String,
     #[sqlx(try_from = "Flag")]
     pub(crate) is_builtin: bool,
-    #[sqlx(try_from = "Json")]
-    pub(crate) doc: Value,
+    pub(crate) doc: ServerDoc,
     pub(crate) last_discovered_at: Option<i64>,
     pub(crate) created_at: i64,
     pub(crate) updated_at: i64,
 }
 
+/// The members of a server definition that are not columns, stored as the JSON object
+/// `mcp_servers.doc` (camelCase). A member added later takes `#[serde(default)]`, so
+/// the rows written before it still read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ServerDoc {
+    /// `None`: the server's `name`.
+    #[serde(default)]
+    pub(crate) display_name: Option<String>,
+    #[serde(default)]
+    pub(crate) description: Option<String>,
+    /// Unless the transport is `STDIO`.
+    #[serde(default)]
+    pub(crate) endpoint_url: Option<String>,
+    /// The `STDIO` transport's program and arguments.
+    #[serde(default)]
+    pub(crate) command: Option<Vec<String>>,
+    #[serde(default)]
+    pub(crate) metadata: Map<String, Value>,
+}
+
+stored_document!(ServerDoc);
+
 impl ServerRow {
-    pub(crate) fn endpoint_url(&self) -> Option<String> {
-        self.doc["endpointUrl"].as_str().map(str::to_string)
-    }
-
-    pub(crate) fn command(&self) -> Option<Vec<String>> {
-        serde_json::from_value(self.doc["command"].clone()).ok()
-    }
-
     pub(crate) fn display_name(&self) -> String {
-        self.doc["displayName"].as_str().map(str::to_string).unwrap_or_else(|| self.name.clone())
+        self.doc.display_name.clone().unwrap_or_else(|| self.name.clone())
     }
 }
 
@@ -185,4 +200,22 @@ pub(crate) async fn catalog_page(
         ));
     }
     fetch_page(conn, "mcp_tools", &f, page).await
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn an_old_server_document_reads_and_is_written_back_unchanged() {
+        // As the server wrote it before `ServerDoc` (built member by member).
+        let old = json!({"displayName": "Docs", "description": null, "endpointUrl": null,
+                         "command": ["npx", "docs-mcp"], "metadata": {"k": 1}});
+        let doc: ServerDoc = serde_json::from_value(old.clone()).unwrap();
+        assert_eq!(doc.command.as_deref(), Some(&["npx".to_string(), "docs-mcp".to_string()][..]));
+        assert_eq!(serde_json::to_value(&doc).unwrap(), old);
+        assert_eq!(serde_json::from_value::<ServerDoc>(json!({})).unwrap(), ServerDoc::default());
+    }
 }

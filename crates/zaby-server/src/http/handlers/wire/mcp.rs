@@ -31,14 +31,13 @@ pub(crate) fn mcp_server(v: ServerView, public_origin: &str) -> ApiResult<McpSer
     let endpoint_url = if s.is_builtin {
         Some(format!("{}{}", public_origin.trim_end_matches('/'), zaby_mcp::builtin::BUILTIN_PATH))
     } else {
-        s.endpoint_url()
+        s.doc.endpoint_url.clone()
     };
-    let text = |key: &str| s.doc[key].as_str().map(str::to_string);
     Ok(McpServer {
         display_name: Some(s.display_name()),
-        description: text("description"),
-        command: s.command(),
-        metadata: object(s.doc["metadata"].clone()),
+        description: s.doc.description.clone(),
+        command: s.doc.command.clone(),
+        metadata: s.doc.metadata.clone(),
         transport: stored("MCP transport", &s.transport)?,
         auth_mode: stored("MCP auth mode", &s.auth_mode)?,
         r#type: stored("MCP server kind", &s.kind)?,
@@ -225,8 +224,9 @@ mod tests {
                 auth_mode: "NONE".into(),
                 kind: "EXTERNAL".into(),
                 is_builtin: builtin,
-                doc: json!({"displayName": "Docs server", "description": null, "endpointUrl": "https://mcp.example/mcp",
-                            "command": null, "metadata": {"k": 1}}),
+                doc: serde_json::from_value(json!({"displayName": "Docs server", "description": null,
+                    "endpointUrl": "https://mcp.example/mcp", "command": null, "metadata": {"k": 1}}))
+                .unwrap(),
                 last_discovered_at: None,
                 created_at: 0,
                 updated_at: 1,
