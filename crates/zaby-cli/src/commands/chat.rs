@@ -1,13 +1,15 @@
 //! `zaby chat AGENT`: a conversation in the terminal with a playground runtime token,
-//! streamed as the agent answers, with a prompt for each approval.
+//! streamed as the agent answers, with a prompt for each approval and for the result of
+//! each client tool call.
 
 use futures::StreamExt;
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader, Lines, Stdin};
 use zaby::types::{
     ApprovalDecisionInput, ApprovalRequired, Citation, CitationKind, PlaygroundRuntimeTokenInput, RunStartInput,
+    ToolResultInput,
 };
-use zaby::{RunEvent, Zaby, ZabyRuntime};
+use zaby::{ClientCall, RunEvent, ToolCallEvent, Zaby, ZabyRuntime};
 
 use super::agents;
 use crate::client::Target;
@@ -78,7 +80,10 @@ async fn turn(z: &Zaby, rt: &ZabyRuntime, out: Out, input: &mut Input, message: 
         *at_line_start = true;
     };
     while let Some(event) = events.next().await {
-        match event? {
+        let event = event?;
+        // The SDK's own reading of a tool_call: a call with `execution: "client"` is ours to answer.
+        let client_call = event.client_call();
+        match event {
             RunEvent::Text { data, .. } if !out.json => {
                 if at_line_start {
                     out.write(&out.paint(GREEN, "agent> "));
@@ -90,10 +95,15 @@ async fn turn(z: &Zaby, rt: &ZabyRuntime, out: Out, input: &mut Input, message: 
                 line_break(&mut at_line_start);
                 outln!("{}", out.paint(DIM, &format!("  … {}", data.content)));
             }
-            RunEvent::ToolCall { data, .. } if !out.json => {
+            RunEvent::ToolCall { data, .. } => {
                 line_break(&mut at_line_start);
-                let arguments = Value::Object(data.arguments);
-                outln!("{}", out.paint(YELLOW, &format!("  → {} {arguments}", data.tool_name)));
+                if !out.json {
+                    let arguments = Value::Object(data.arguments);
+                    outln!("{}", out.paint(YELLOW, &format!("  → {} {arguments}", data.tool_name)));
+                }
+                if let Some(call) = client_call {
+                    answer_tool(rt, out, input, &run_id, call).await?;
+                }
             }
             RunEvent::ToolResult { data, .. } if !out.json => {
                 let style = if data.is_error { RED } else { YELLOW };
@@ -135,7 +145,7 @@ async fn decide(rt: &ZabyRuntime, out: Out, input: &mut Input, run_id: &str, ask
     // The question goes to stderr with --json so that stdout stays one JSON document.
     let ask = |s: &str| if out.json { eprint!("{s}") } else { out.write(s) };
     ask(&format!("{}\n  approve? [y/N] ", out.paint(YELLOW, &question)));
-    let answer = input.next_line().await.map_err(|e| CliError::Failed(format!("cannot read the answer: {e}")))?;
+    let answer = read_answer(input).await?;
     let yes = matches!(answer.as_deref().map(|a| a.trim().to_ascii_lowercase()).as_deref(), Some("y" | "yes"));
     let approvals = rt.approvals();
     let id = asked.approval_id.as_str();
@@ -145,6 +155,45 @@ async fn decide(rt: &ZabyRuntime, out: Out, input: &mut Input, run_id: &str, ask
         approvals.reject(run_id, id, decision("rejected in zaby chat")).await?;
     }
     Ok(())
+}
+
+/// Asks for the result of a client tool call and submits it (E126): a JSON value, or an
+/// empty line and then a message for a failed call. The lines come from standard input,
+/// a terminal or not; when it ends, the call is answered as failed, so that the run does
+/// not wait for the tool's timeout.
+async fn answer_tool(rt: &ZabyRuntime, out: Out, input: &mut Input, run_id: &str, call: ClientCall) -> CliResult {
+    // The questions go to stderr with --json so that stdout stays one JSON document per turn.
+    let ask = |s: &str| if out.json { eprint!("{s}") } else { out.write(s) };
+    ask(&format!("{}\n", out.paint(YELLOW, &format!("  {} is a client tool: you answer it", call.tool_name))));
+    let outcome = loop {
+        ask("  result as JSON (empty line: the call failed)> ");
+        let Some(line) = read_answer(input).await? else { break Err("no answer: the input ended".to_owned()) };
+        if line.trim().is_empty() {
+            ask("  error message> ");
+            let message = read_answer(input).await?.map(|m| m.trim().to_owned()).filter(|m| !m.is_empty());
+            break Err(message.unwrap_or_else(|| "failed in zaby chat".to_owned()));
+        }
+        match serde_json::from_str::<Value>(line.trim()) {
+            Ok(result) => break Ok(result),
+            Err(e) => ask(&format!("{}\n", out.paint(RED, &format!("  not JSON ({e}); try again")))),
+        }
+    };
+    let body = match outcome {
+        Ok(result) => ToolResultInput { tool_call_id: call.tool_call_id, result: Some(result), ..Default::default() },
+        Err(message) => ToolResultInput {
+            tool_call_id: call.tool_call_id,
+            is_error: Some(true),
+            message: Some(message),
+            ..Default::default()
+        },
+    };
+    rt.runs().submit_tool_result(run_id, body).await?;
+    Ok(())
+}
+
+/// The next line the user typed, `None` at the end of the input.
+async fn read_answer(input: &mut Input) -> CliResult<Option<String>> {
+    input.next_line().await.map_err(|e| CliError::Failed(format!("cannot read the answer: {e}")))
 }
 
 fn decision(reason: &str) -> ApprovalDecisionInput {
