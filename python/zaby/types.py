@@ -521,6 +521,8 @@ class Agent(TypedDict, total=False):
     mcpTools: List["McpToolAttachment"]
     knowledgeBases: List["KnowledgeBaseAttachment"]
     skills: List["SkillAttachment"]
+    #: The draft's function tools (docs/function-tools.md).
+    functionTools: List["FunctionTool"]
     createdAt: Required[str]
     updatedAt: str
     #: Signs the agent's http function tool calls (`whsec_…`); only in the answers of a create and of an update with `rotateFunctionToolSecret`.
@@ -1101,6 +1103,8 @@ class ToolCall(TypedDict, total=False):
     toolCallId: Required[str]
     toolName: Required[str]
     arguments: Required[Dict[str, Any]]
+    #: Function tools only; `client`: the caller runs it and answers with E126/E127.
+    execution: FunctionToolExecution
 
 
 class ToolResult(TypedDict, total=False):

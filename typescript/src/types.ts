@@ -294,6 +294,8 @@ export interface Agent {
   mcpTools?: McpToolAttachment[];
   knowledgeBases?: KnowledgeBaseAttachment[];
   skills?: SkillAttachment[];
+  /** The draft's function tools (docs/function-tools.md). */
+  functionTools?: FunctionTool[];
   createdAt: string;
   updatedAt?: string;
   /** Signs the agent's http function tool calls (`whsec_…`); only in the answers of a create and of an update with `rotateFunctionToolSecret`. */
@@ -830,6 +832,8 @@ export interface ToolCall {
   toolCallId: string;
   toolName: string;
   arguments: Record<string, unknown>;
+  /** Function tools only; `client`: the caller runs it and answers with E126/E127. */
+  execution?: FunctionToolExecution;
 }
 
 /**

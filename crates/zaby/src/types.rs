@@ -745,6 +745,9 @@ pub struct Agent {
     pub knowledge_bases: Option<Vec<KnowledgeBaseAttachment>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skills: Option<Vec<SkillAttachment>>,
+    /// The draft's function tools (docs/function-tools.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function_tools: Option<Vec<FunctionTool>>,
     pub created_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
@@ -1537,6 +1540,9 @@ pub struct ToolCall {
     pub tool_name: String,
     #[serde(default)]
     pub arguments: Map<String, Value>,
+    /// Function tools only; `client`: the caller runs it and answers with E126/E127.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution: Option<FunctionToolExecution>,
     /// Members not described above, kept as received.
     #[serde(flatten)]
     pub extra: Map<String, Value>,

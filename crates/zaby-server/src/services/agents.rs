@@ -105,6 +105,9 @@ pub(crate) async fn create(ctx: &Ctx, caller: &Caller, input: AgentInput) -> Api
     }
     .check(&mut p);
     p.finish()?;
+    if let Some(tools) = &input.function_tools {
+        super::runs::function_tools::check("functionTools", tools)?;
+    }
     let now = now_ms();
     let row = AgentRow {
         id: new_id(),
@@ -125,6 +128,7 @@ pub(crate) async fn create(ctx: &Ctx, caller: &Caller, input: AgentInput) -> Api
             mcp_tools: Vec::new(),
             knowledge_bases: Vec::new(),
             skills: Vec::new(),
+            function_tools: input.function_tools.unwrap_or_default(),
         },
         latest_version: None,
         latest_version_id: None,
@@ -208,6 +212,9 @@ pub(crate) async fn update(
         p.add("status", "cannot return to DRAFT after the agent was published");
     }
     p.finish()?;
+    if let Some(tools) = &input.function_tools {
+        super::runs::function_tools::check("functionTools", tools)?;
+    }
     if let Some(s) = input.slug {
         if s != a.slug && store::slug_taken(tx.conn(), &a.tenant_id, &s, Some(&a.id)).await? {
             return Err(slug_clash(&s));
@@ -225,6 +232,7 @@ pub(crate) async fn update(
     set(&mut doc.config, input.config);
     set(&mut doc.metadata, input.metadata);
     set(&mut doc.tags, input.tags);
+    set(&mut doc.function_tools, input.function_tools);
     if let Some(c) = input.category {
         a.category = c.map(|c| c.as_str().to_string());
     }

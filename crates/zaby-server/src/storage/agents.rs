@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sqlx::FromRow;
-use zaby::types::{AgentModel, KnowledgeBaseAttachment, McpToolAttachment, SkillAttachment};
+use zaby::types::{AgentModel, FunctionTool, KnowledgeBaseAttachment, McpToolAttachment, SkillAttachment};
 
 use super::columns::{Json, stored_document};
 use super::page::{Page, PageRequest, fetch_page};
@@ -53,6 +53,10 @@ pub(crate) struct AgentDoc {
     pub(crate) knowledge_bases: Vec<KnowledgeBaseAttachment>,
     #[serde(default)]
     pub(crate) skills: Vec<SkillAttachment>,
+    /// Left out while empty, so a document written before function tools reads and
+    /// is written back unchanged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) function_tools: Vec<FunctionTool>,
 }
 
 stored_document!(AgentDoc);
@@ -81,6 +85,8 @@ pub(crate) struct AgentSnapshot<'a> {
     mcp_tools: &'a [McpToolAttachment],
     knowledge_bases: &'a [KnowledgeBaseAttachment],
     skills: &'a [SkillAttachment],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    function_tools: &'a [FunctionTool],
 }
 
 impl<'a> AgentSnapshot<'a> {
@@ -101,6 +107,7 @@ impl<'a> AgentSnapshot<'a> {
             mcp_tools: &d.mcp_tools,
             knowledge_bases: &d.knowledge_bases,
             skills: &d.skills,
+            function_tools: &d.function_tools,
         }
     }
 }

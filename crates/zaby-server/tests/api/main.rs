@@ -7,6 +7,7 @@ mod pg;
 
 mod agents;
 mod cli;
+mod function_tools;
 mod function_tools_http;
 mod http_rules;
 mod intelligence;

@@ -78,6 +78,8 @@ macro_rules! retrying {
         }
     }};
 }
+mod function_calls;
+
 /// How often storage is polled for claimable runs (besides wake-ups).
 const POLL: Duration = Duration::from_millis(250);
 
@@ -100,6 +102,10 @@ struct Pending {
     text: String,
     calls: Vec<ToolCall>,
     done: Vec<CompletedToolCall>,
+    /// `client` function tool calls announced in this step whose entries in `done` wait
+    /// for their results (`function_calls`).
+    #[serde(default)]
+    awaiting: Vec<String>,
 }
 
 /// The background worker: claims, executes, expires approvals, purges old events.
@@ -127,6 +133,9 @@ pub async fn run(ctx: SharedCtx, mut stop: watch::Receiver<bool>) {
             last_housekeeping = now;
             if let Err(e) = super::approvals::expire_due(&ctx).await {
                 tracing::warn!(error = %e.message, "approval expiry failed");
+            }
+            if let Err(e) = super::function_tools::results::expire_due(&ctx).await {
+                tracing::warn!(error = %e.message, "tool result expiry failed");
             }
             if now - last_purge >= 600_000 {
                 last_purge = now;
@@ -397,6 +406,8 @@ struct Exec {
     input_tokens: i64,
     output_tokens: i64,
     tool_calls: i64,
+    /// The run's function tools (its snapshot's `functionTools`).
+    functions: Vec<types::FunctionTool>,
     delay: Option<Duration>,
     stop: watch::Receiver<bool>,
     /// Events made but not committed yet (`RunStarted`), stored ahead of the next ones.
@@ -411,6 +422,7 @@ impl Exec {
             input_tokens: run.input_tokens,
             output_tokens: run.output_tokens,
             tool_calls: run.tool_calls,
+            functions: Vec::new(),
             ctx,
             run,
             owner,
@@ -650,6 +662,7 @@ impl Exec {
             self.delay = Directives::parse(&self.run.input).ok().and_then(|d| d.delay());
         }
         let scope = self.scope();
+        self.functions = super::function_tools::of_run(&snapshot);
         let empty = Vec::new();
         let mcp = snapshot["mcpTools"].as_array().unwrap_or(&empty);
         let offered = retrying!(self.ctx, "offered tools", self.ctx.tools.offered_tools(&scope, mcp))?;
@@ -727,6 +740,7 @@ impl Exec {
                     return Ok(());
                 }
             }
+            Some("tool_call") if last.as_ref().is_some_and(|e| self.resumes_after(e)) => {}
             Some(_) => {
                 return self
                     .fail("EXECUTOR_LOST", "the executor running this run stopped while it was producing output")
@@ -741,6 +755,7 @@ impl Exec {
                 description: t.description.clone().unwrap_or_default(),
                 input_schema: t.input_schema.clone(),
             })
+            .chain(self.functions.iter().map(super::function_tools::spec))
             .collect();
         let max_steps = self.ctx.settings.max_run_steps.max(1) as i64;
         loop {
@@ -789,7 +804,7 @@ impl Exec {
                     if self.steps >= max_steps {
                         return self.step_limit(max_steps).await;
                     }
-                    self.state.pending = Some(Pending { text, calls, done: Vec::new() });
+                    self.state.pending = Some(Pending { text, calls, done: Vec::new(), awaiting: Vec::new() });
                 }
             }
         }
@@ -893,11 +908,21 @@ impl Exec {
             let Some(p) = self.state.pending.clone() else { return Ok(Flow::Continue) };
             let i = p.done.len();
             if i >= p.calls.len() {
+                if !self.answers_of_step().await? {
+                    return Ok(Flow::Stop);
+                }
+                let Some(p) = self.state.pending.clone() else { return Ok(Flow::Continue) };
                 self.state.rounds.push(ToolRound { text: p.text, calls: p.done });
                 self.state.pending = None;
                 return Ok(Flow::Continue);
             }
             let call = p.calls[i].clone();
+            if let Some(function) = self.function_tool(&call.name) {
+                if !self.function_call(&call, &function).await? {
+                    return Ok(Flow::Stop);
+                }
+                continue;
+            }
             let Some(tool) = offered.iter().find(|t| t.name == call.name) else {
                 if self.pause().await {
                     let msg = format!("the tool {} is not attached to this agent", call.name);
@@ -911,6 +936,7 @@ impl Exec {
                 tool_call_id: call.id.clone(),
                 tool_name: tool.name.clone(),
                 arguments: arguments.clone(),
+                execution: None,
                 extra: Default::default(),
             });
             let decision = retrying!(self.ctx, "tool decision", self.ctx.tools.decide(scope, tool, &call.arguments))?;
@@ -920,42 +946,14 @@ impl Exec {
                     return Ok(Flow::Stop);
                 }
                 let (result, is_error) = (decision.preflight.clone(), !decision.allowed);
-                if !self.tool_result(&call, tool, result, is_error, true).await? {
+                if !self.tool_result(&call, &tool.name, result, is_error, true).await? {
                     return Ok(Flow::Stop);
                 }
                 continue;
             }
             if decision.allowed && decision.needs_approval {
                 self.tool_calls += 1;
-                let now = now_ms();
-                let a = ApprovalRow {
-                    id: new_id(),
-                    tenant_id: self.run.tenant_id.clone(),
-                    run_id: self.run.id.clone(),
-                    agent_id: Some(self.run.agent_id.clone()),
-                    deployment_id: self.run.deployment_id.clone(),
-                    external_app_id: self.run.external_app_id.clone(),
-                    tool_call_id: call.id.clone(),
-                    tool_name: tool.name.clone(),
-                    arguments: call.arguments.clone(),
-                    status: "PENDING".into(),
-                    reason: None,
-                    decided_by: None,
-                    created_at: now,
-                    decided_at: None,
-                    expires_at: now + self.ctx.settings.approval_ttl_s as i64 * 1000,
-                };
-                let req_ev = event(types::ApprovalRequired {
-                    approval_id: a.id.clone(),
-                    tool_call_id: Some(call.id.clone()),
-                    tool_name: tool.name.clone(),
-                    arguments,
-                    extra: Default::default(),
-                });
-                if !self.pause().await || !self.pause().await {
-                    return Ok(Flow::Stop);
-                }
-                self.commit(&[call_ev, req_ev], Some(&a), None, vec![]).await?;
+                self.request_approval(&call, &tool.name, call_ev).await?;
                 return Ok(Flow::Stop);
             }
             self.tool_calls += 1;
@@ -971,17 +969,58 @@ impl Exec {
                 let (code, message) = decision.refusal.clone().unwrap_or(("ACCESS_DENIED".into(), "refused".into()));
                 (data(&ErrorInfo { code, message, extra: Default::default() }), true)
             };
-            if !self.tool_result(&call, tool, result, is_error, false).await? {
+            if !self.tool_result(&call, &tool.name, result, is_error, false).await? {
                 return Ok(Flow::Stop);
             }
         }
+    }
+
+    /// Stores the call's `tool_call` event with an `approval_required` and the
+    /// approval; the run then waits for the decision.
+    async fn request_approval(
+        &mut self,
+        call: &ToolCall,
+        tool_name: &str,
+        call_ev: (&'static str, Value),
+    ) -> ApiResult<()> {
+        let arguments = call.arguments.as_object().cloned().unwrap_or_default();
+        let now = now_ms();
+        let a = ApprovalRow {
+            id: new_id(),
+            tenant_id: self.run.tenant_id.clone(),
+            run_id: self.run.id.clone(),
+            agent_id: Some(self.run.agent_id.clone()),
+            deployment_id: self.run.deployment_id.clone(),
+            external_app_id: self.run.external_app_id.clone(),
+            tool_call_id: call.id.clone(),
+            tool_name: tool_name.to_string(),
+            arguments: call.arguments.clone(),
+            status: "PENDING".into(),
+            reason: None,
+            decided_by: None,
+            created_at: now,
+            decided_at: None,
+            expires_at: now + self.ctx.settings.approval_ttl_s as i64 * 1000,
+        };
+        let req_ev = event(types::ApprovalRequired {
+            approval_id: a.id.clone(),
+            tool_call_id: Some(call.id.clone()),
+            tool_name: tool_name.to_string(),
+            arguments,
+            extra: Default::default(),
+        });
+        if !self.pause().await || !self.pause().await {
+            return Ok(());
+        }
+        self.commit(&[call_ev, req_ev], Some(&a), None, vec![]).await?;
+        Ok(())
     }
 
     /// Stores a `tool_result` (and the tool error signal) and marks the call done.
     async fn tool_result(
         &mut self,
         call: &ToolCall,
-        tool: &OfferedTool,
+        tool_name: &str,
         result: Value,
         is_error: bool,
         simulated: bool,
@@ -994,7 +1033,7 @@ impl Exec {
         }
         let ev = event(types::ToolResult {
             tool_call_id: call.id.clone(),
-            tool_name: tool.name.clone(),
+            tool_name: tool_name.to_string(),
             result,
             is_error,
             // Sent in every `tool_result`, `false` outside test runs.
@@ -1002,7 +1041,7 @@ impl Exec {
             extra: Default::default(),
         });
         let sigs = if is_error {
-            vec![("tool_error", None, data(&signals::ToolError { tool_name: &tool.name, tool_call_id: &call.id }))]
+            vec![("tool_error", None, data(&signals::ToolError { tool_name, tool_call_id: &call.id }))]
         } else {
             vec![]
         };
@@ -1026,17 +1065,24 @@ impl Exec {
             self.fail("INTERNAL_ERROR", "the approval of the pending tool call is missing").await?;
             return Ok(false);
         };
-        let Some(tool) = offered.iter().find(|t| t.name == call.name) else {
+        let function = self.function_tool(&call.name);
+        let tool = offered.iter().find(|t| t.name == call.name);
+        if function.is_none() && tool.is_none() {
             let msg = format!("the tool {} is not attached to this agent", call.name);
             self.fail("AGENT_TOOL_NOT_ATTACHED", &msg).await?;
             return Ok(false);
-        };
-        let (result, is_error) = match approval.status.as_str() {
-            "APPROVED" => {
+        }
+        let (result, is_error) = match (approval.status.as_str(), function, tool) {
+            // An approved `client` call is announced again, now with its `execution`.
+            ("APPROVED", Some(f), _) => {
+                let announced = super::function_tools::execution(&f) == types::FunctionToolExecution::Http;
+                return self.run_function(&call, &f, announced).await;
+            }
+            ("APPROVED", None, Some(tool)) => {
                 let o = retrying!(self.ctx, "tool call", self.ctx.tools.invoke(scope, tool, &call.arguments))?;
                 (o.result, o.is_error)
             }
-            "REJECTED" | "EXPIRED" => {
+            ("REJECTED" | "EXPIRED", ..) => {
                 let code = if approval.status == "REJECTED" { "APPROVAL_REJECTED" } else { "APPROVAL_EXPIRED" };
                 // The spec's refusal fed to the model carries the decision's `reason` (or null).
                 let reason = approval.reason.clone().map_or(Value::Null, Value::String);
@@ -1047,11 +1093,11 @@ impl Exec {
                 };
                 (data(&refusal), true)
             }
-            other => {
+            (other, ..) => {
                 return Err(ApiError::internal(format!("resumed a run whose approval is {other}")));
             }
         };
-        self.tool_result(&call, tool, result, is_error, false).await
+        self.tool_result(&call, &call.name, result, is_error, false).await
     }
 
     async fn propose_memory(

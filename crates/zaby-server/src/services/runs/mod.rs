@@ -7,6 +7,7 @@ pub mod agent_usage;
 pub mod approvals;
 pub mod executor;
 pub mod feedback;
+pub mod function_tools;
 pub mod signals;
 pub mod waiters;
 
@@ -34,7 +35,7 @@ use crate::util::crypto::SecretBox;
 use crate::util::ids::new_id;
 use crate::util::input::Problems;
 
-const LIVE: &[&str] = &["QUEUED", "RUNNING", "WAITING_FOR_APPROVAL"];
+const LIVE: &[&str] = &["QUEUED", "RUNNING", "WAITING_FOR_APPROVAL", "WAITING_FOR_TOOL_RESULT"];
 
 /// Shared state of the runs domain, held by [`Ctx`].
 pub struct RunsState {
@@ -140,6 +141,8 @@ struct RunInput {
     session_id: Option<String>,
     deployment_id: Option<String>,
     mcp_bearer: Option<String>,
+    /// Function tools for this run only (`function_tools`).
+    tools: Option<Vec<zaby::types::FunctionTool>>,
 }
 
 /// A start's body, typed by its route: runtime starts (E119) take `RunStartInput`,
@@ -176,6 +179,7 @@ fn parse_input(body: StartBody) -> ApiResult<(RunInput, Value)> {
                 session_id: b.session_id,
                 deployment_id: b.deployment_id,
                 mcp_bearer: b.mcp_runtime_bearer_token,
+                tools: b.tools,
             }
         }
         StartBody::Runtime(b) => RunInput {
@@ -185,6 +189,7 @@ fn parse_input(body: StartBody) -> ApiResult<(RunInput, Value)> {
             session_id: None,
             deployment_id: None,
             mcp_bearer: None,
+            tools: b.tools,
         },
     };
     if ri.input.is_null() {
@@ -389,11 +394,13 @@ pub(crate) async fn start(ctx: &Ctx, from: StartFrom<'_>, body: ApiResult<StartB
         };
         return Ok(Started { run: r, replayed: true });
     }
-    let placed = match &origin.source {
+    let mut placed = match &origin.source {
         Source::Runtime(rc) => place_runtime(tx.conn(), rc).await?,
         Source::Deployed(a) => place_deployed(tx.conn(), a, &ri).await?,
         Source::Test(a) => place_test(a, &ri)?,
     };
+    let runtime = matches!(origin.source, Source::Runtime(_));
+    function_tools::add_to_run(&mut placed.snapshot, ri.tools.clone(), runtime)?;
     let run = RunRow {
         id: new_id(),
         tenant_id: origin.tenant_id.to_string(),
@@ -450,7 +457,7 @@ async fn hold(ctx: &Ctx, tenant_id: &str, id: &str) -> ApiResult<RunRow> {
     loop {
         changes.seen();
         let r = load_any(ctx, tenant_id, id).await?;
-        if r.is_terminal() || r.status == "WAITING_FOR_APPROVAL" {
+        if r.is_terminal() || r.status == "WAITING_FOR_APPROVAL" || r.status == "WAITING_FOR_TOOL_RESULT" {
             return Ok(r);
         }
         let now = Instant::now();

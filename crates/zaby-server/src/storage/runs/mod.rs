@@ -11,6 +11,7 @@ mod events;
 mod executor;
 mod feedback;
 mod signals;
+mod tool_results;
 mod usage;
 
 pub use approvals::*;
@@ -18,6 +19,7 @@ pub use events::*;
 pub use executor::*;
 pub use feedback::*;
 pub use signals::*;
+pub use tool_results::*;
 pub use usage::*;
 
 use serde_json::Value;
@@ -135,7 +137,7 @@ pub async fn count_live_of_policy(conn: &mut Conn, tenant_id: &str, policy_id: &
     scalar_i64(
         conn,
         "SELECT COUNT(*) FROM runs WHERE tenant_id = $1 AND policy_id = $2 \
-         AND status IN ('QUEUED', 'RUNNING', 'WAITING_FOR_APPROVAL')",
+         AND status IN ('QUEUED', 'RUNNING', 'WAITING_FOR_APPROVAL', 'WAITING_FOR_TOOL_RESULT')",
         args![tenant_id, policy_id],
     )
     .await

@@ -32,7 +32,7 @@ pub async fn usage_counts(conn: &mut Conn, filter: &Filter, from: i64, to: i64) 
     f.clause(format!("created_at >= {a} AND created_at <= {b}"));
     let started = scalar_i64(conn, &format!("SELECT COUNT(*) FROM runs WHERE {}", f.sql()), f.args).await?;
     let mut g = filter.clone();
-    g.clause("status IN ('QUEUED', 'RUNNING', 'WAITING_FOR_APPROVAL')".into());
+    g.clause("status IN ('QUEUED', 'RUNNING', 'WAITING_FOR_APPROVAL', 'WAITING_FOR_TOOL_RESULT')".into());
     let live = scalar_i64(conn, &format!("SELECT COUNT(*) FROM runs WHERE {}", g.sql()), g.args).await?;
     Ok((started, live))
 }

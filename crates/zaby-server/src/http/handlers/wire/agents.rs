@@ -32,6 +32,7 @@ pub(crate) fn agent(a: Agent, runtime_url: &str) -> ApiResult<types::Agent> {
         mcp_tools: Some(doc.mcp_tools),
         knowledge_bases: Some(doc.knowledge_bases),
         skills: Some(doc.skills),
+        function_tools: Some(doc.function_tools),
         created_at: iso(row.created_at),
         updated_at: Some(iso(row.updated_at)),
         latest_version_id: row.latest_version_id,
@@ -110,7 +111,7 @@ mod tests {
                 updated_at: 1,
             },
             active_deployments: vec![deployment_row()],
-            function_tool_secret: None,
+            function_tool_secret: Some("whsec_test".into()),
         }
     }
 
@@ -130,7 +131,9 @@ mod tests {
                 "mcpTools": [], "knowledgeBases": [],
                 "skills": [{"id": "s-1", "agentId": "a-1", "skillId": "faq", "key": "faq", "name": "faq",
                             "enabled": true, "config": {}, "metadata": {}, "createdAt": "1970-01-01T00:00:00.000Z"}],
+                "functionTools": [],
                 "createdAt": "1970-01-01T00:00:00.000Z", "updatedAt": "1970-01-01T00:00:00.001Z",
+                "functionToolSecret": "whsec_test",
             })
         );
     }

@@ -54,6 +54,7 @@ mod tests {
             tool_call_id: "c".into(),
             tool_name: "refund".into(),
             arguments: args.clone(),
+            execution: None,
             extra: Map::new(),
         }));
         assert!(matches!(ev, RunEvent::ToolCall { .. }));

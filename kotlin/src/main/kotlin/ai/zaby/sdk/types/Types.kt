@@ -831,6 +831,8 @@ data class Agent(
     val mcpTools: List<McpToolAttachment>? = null,
     val knowledgeBases: List<KnowledgeBaseAttachment>? = null,
     val skills: List<SkillAttachment>? = null,
+    /** The draft's function tools (docs/function-tools.md). */
+    val functionTools: List<FunctionTool>? = null,
     val updatedAt: String? = null,
     /** Signs the agent's http function tool calls (`whsec_…`); only in the answers of a create and of an update with `rotateFunctionToolSecret`. */
     val functionToolSecret: String? = null,
@@ -1578,6 +1580,8 @@ data class ToolCall(
     val toolCallId: String,
     val toolName: String,
     @EncodeDefault val arguments: JsonObject = JsonObject(emptyMap()),
+    /** Function tools only; `client`: the caller runs it and answers with E126/E127. */
+    val execution: FunctionToolExecution? = null,
     /** Members this SDK version does not know: kept as received, written back. */
     @SerialName(EXTRA) val extra: JsonObject = NO_EXTRA,
 ) : ZabyModel {
