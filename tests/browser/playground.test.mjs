@@ -307,6 +307,52 @@ describe("the playground", () => {
     assert.match(await bubble.locator(".card.citations").innerText(), /Returns \d\.\d{3}/);
   });
 
+  step("answers a client tool call in the chat: a JSON result, then an error", async () => {
+    // The page has no form for function tools: the agent gets one through the API, then the
+    // page publishes, deploys and chats as before.
+    const headers = { "x-zaby-api-key": API_KEY, "content-type": "application/json" };
+    const agents = await (await fetch(`${base}/api/v1/provisioning/agentic-os/agents?limit=100`, { headers })).json();
+    const agent = agents.items.find((a) => a.slug === slug);
+    const tool = { name: "lookup_order", parameters: { type: "object" }, execution: "client" };
+    const patched = await fetch(`${base}/api/v1/provisioning/agentic-os/agents/${agent.id}`, {
+      method: "PATCH", headers, body: JSON.stringify({ functionTools: [tool] }),
+    });
+    assert.equal(patched.status, 200, await patched.text());
+    await page.getByRole("tab", { name: "Agents" }).click();
+    await page.locator(`tr[data-agent="${slug}"]`).getByRole("button").click();
+    await page.getByRole("button", { name: "Publish" }).click();
+    await page.locator(".deploy-status", { hasText: "Published version 3" }).waitFor();
+    await page.getByRole("button", { name: "Deploy latest version" }).click();
+    await page.locator(".deploy-status .badge", { hasText: "ACTIVE" }).waitFor();
+    await page.locator(".detail li").getByRole("button", { name: "Chat" }).click();
+    await page.getByRole("button", { name: "Start chat" }).click();
+
+    await sendMessage('/tool lookup_order {"id":7}');
+    let bubble = agentBubble();
+    const card = bubble.locator(".card.client-tool");
+    await card.waitFor();
+    assert.match(await card.innerText(), /lookup_order[\s\S]*\{"id":7\}/);
+    await bubble.locator(".run-status", { hasText: "WAITING_FOR_TOOL_RESULT" }).waitFor();
+    await page.screenshot({ path: join(SHOTS, "client-tool-1280x800.png") });
+    await card.locator('textarea[name="result"]').fill("shipped");
+    await card.getByRole("button", { name: "Send result" }).click();
+    assert.match(await card.locator(".error").innerText(), /INVALID_JSON[\s\S]*not JSON/);
+    await card.locator('textarea[name="result"]').fill('{"status":"shipped"}');
+    await card.getByRole("button", { name: "Send result" }).click();
+    await card.locator(".badge", { hasText: "result sent" }).waitFor();
+    await bubble.locator(".run-status", { hasText: "COMPLETED" }).waitFor();
+    assert.equal(await bubble.locator(".card.tool .result").innerText(), '{"status":"shipped"}');
+    assert.equal(await bubble.locator(".text").innerText(), 'Tool lookup_order returned: {"status":"shipped"}');
+
+    await sendMessage('/tool lookup_order {"id":8}');
+    bubble = agentBubble();
+    await bubble.locator(".card.client-tool").waitFor();
+    await bubble.locator('input[name="errorMessage"]').fill("the order system is down");
+    await bubble.getByRole("button", { name: "Send error" }).click();
+    await bubble.locator(".card.tool.failed", { hasText: "the order system is down" }).waitFor();
+    await bubble.locator(".run-status", { hasText: /COMPLETED|FAILED/ }).waitFor();
+  });
+
   step("stops a run waiting for approval: the stream ends and the server cancels the run", async () => {
     await sendMessage('/tool sum {"numbers":[4,4]}');
     const bubble = agentBubble();

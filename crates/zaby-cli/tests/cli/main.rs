@@ -3,6 +3,7 @@
 //! user would; the chat test types into a pseudo-terminal.
 
 mod chat;
+mod client_tools;
 mod dev;
 mod errors;
 mod lifecycle;
