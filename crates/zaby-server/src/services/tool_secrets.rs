@@ -4,7 +4,7 @@
 //! like a webhook, including the 24 h overlap after a rotation.
 
 use crate::error::ApiResult;
-use crate::services::webhooks::signed_post::{ROTATION_OVERLAP_MS, new_secret};
+use crate::services::webhooks::signed_post::{ROTATION_OVERLAP_MS, SealedSecrets, new_secret, signature};
 use crate::storage::http_tools::{self as store, ToolSecretRow};
 use crate::storage::sql::Conn;
 use crate::util::clock::now_ms;
@@ -26,6 +26,29 @@ pub(crate) async fn renew(conn: &mut Conn, box_: &SecretBox, tenant_id: &str, ag
     };
     store::save_secret(conn, &row).await?;
     Ok(secret)
+}
+
+/// The `webhook-timestamp` and `webhook-signature` of a call the agent's tool makes;
+/// the error says why it cannot be signed.
+pub(crate) async fn sign(
+    conn: &mut Conn,
+    box_: &SecretBox,
+    tenant_id: &str,
+    agent_id: &str,
+    id: &str,
+    body: &str,
+) -> ApiResult<Result<(i64, String), String>> {
+    let Some(row) = store::secret(conn, tenant_id, agent_id).await? else {
+        return Ok(Err(
+            "the agent has no function tool secret; rotate it (rotateFunctionToolSecret) to make one".into()
+        ));
+    };
+    let sealed = SealedSecrets {
+        current: &row.secret_sealed,
+        previous: row.previous_secret_sealed.as_deref(),
+        previous_expires_at: row.previous_expires_at,
+    };
+    Ok(signature(box_, &sealed, id, body))
 }
 
 /// Deletes an agent's secrets, with the agent.

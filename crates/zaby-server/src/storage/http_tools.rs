@@ -3,7 +3,7 @@
 
 use sqlx::FromRow;
 
-use super::sql::{Conn, DbResult, exec, one_as};
+use super::sql::{Conn, DbResult, exec, one_as, scalar_i64};
 use crate::args;
 
 /// An agent's tool-signing secrets, sealed with the secrets key.
@@ -49,4 +49,46 @@ pub async fn delete_secret(conn: &mut Conn, tenant_id: &str, agent_id: &str) -> 
     exec(conn, "DELETE FROM agent_tool_secrets WHERE tenant_id = $1 AND agent_id = $2", args![tenant_id, agent_id])
         .await?;
     Ok(())
+}
+
+/// Records one more attempt of a call, before it is sent, if the run is still
+/// `RUNNING` under `owner`'s lease; returns the attempts made with this one (1 for the
+/// first), `None` when the run is no longer the owner's.
+pub async fn start_attempt(
+    conn: &mut Conn,
+    run_id: &str,
+    owner: &str,
+    tool_call_id: &str,
+    now: i64,
+) -> DbResult<Option<i64>> {
+    // A no-op update: on PostgreSQL it also holds the run's row against a reclaim
+    // until the record is committed.
+    let owned = exec(
+        conn,
+        "UPDATE runs SET id = id WHERE id = $1 AND status = 'RUNNING' AND lease_owner = $2",
+        args![run_id, owner],
+    )
+    .await?;
+    if owned == 0 {
+        return Ok(None);
+    }
+    exec(
+        conn,
+        "INSERT INTO http_tool_calls (run_id, tool_call_id, attempts, started_at) VALUES ($1, $2, 1, $3) \
+         ON CONFLICT (run_id, tool_call_id) DO UPDATE SET attempts = http_tool_calls.attempts + 1, \
+         started_at = excluded.started_at",
+        args![run_id, tool_call_id, now],
+    )
+    .await?;
+    Ok(Some(attempts(conn, run_id, tool_call_id).await?))
+}
+
+/// The attempts recorded for a call (0 when it was never sent).
+pub async fn attempts(conn: &mut Conn, run_id: &str, tool_call_id: &str) -> DbResult<i64> {
+    scalar_i64(
+        conn,
+        "SELECT COALESCE(MAX(attempts), 0) FROM http_tool_calls WHERE run_id = $1 AND tool_call_id = $2",
+        args![run_id, tool_call_id],
+    )
+    .await
 }
