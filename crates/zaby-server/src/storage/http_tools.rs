@@ -83,6 +83,18 @@ pub async fn start_attempt(
     Ok(Some(attempts(conn, run_id, tool_call_id).await?))
 }
 
+/// Event retention: the call records of runs that ended before `cutoff` (an ended run
+/// is never reclaimed, so they are not needed after its end; they go with its events).
+pub async fn purge_calls(conn: &mut Conn, cutoff: i64) -> DbResult<u64> {
+    exec(
+        conn,
+        "DELETE FROM http_tool_calls WHERE run_id IN \
+         (SELECT id FROM runs WHERE completed_at IS NOT NULL AND completed_at < $1)",
+        args![cutoff],
+    )
+    .await
+}
+
 /// The attempts recorded for a call (0 when it was never sent).
 pub async fn attempts(conn: &mut Conn, run_id: &str, tool_call_id: &str) -> DbResult<i64> {
     scalar_i64(

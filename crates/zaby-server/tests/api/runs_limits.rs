@@ -3,7 +3,7 @@
 //! (a run that ended before the retention keeps only its terminal event).
 
 use serde_json::{Value, json};
-use zaby_server::testing::sql::{Arg, exec};
+use zaby_server::testing::sql::{Arg, exec, scalar_i64};
 
 use crate::common::*;
 
@@ -84,6 +84,10 @@ async fn event_retention(backend: Backend) {
         let mut tx = s.ctx().db.write().await.unwrap();
         let sql = "UPDATE runs SET completed_at = $1 WHERE id = $2";
         exec(tx.conn(), sql, vec![Arg::from(now - ago), Arg::from(id)]).await.unwrap();
+        // The record of an http function tool call made by the run goes with its events.
+        let sql =
+            "INSERT INTO http_tool_calls (run_id, tool_call_id, attempts, started_at) VALUES ($1, 'call_1', 1, $2)";
+        exec(tx.conn(), sql, vec![Arg::from(id), Arg::from(now - ago)]).await.unwrap();
         tx.commit().await.unwrap();
     }
     // Retention is applied when the executor starts (and every 10 minutes).
@@ -104,5 +108,13 @@ async fn event_retention(backend: Backend) {
     let page = events(&z, &recent).await;
     assert_eq!(names(&page), full);
     assert_eq!(page["total"], 5);
+    let mut conn = s.ctx().db.read().await.unwrap();
+    let calls = "SELECT COUNT(*) FROM http_tool_calls WHERE run_id = $1";
+    let kept = (
+        scalar_i64(&mut conn, calls, vec![Arg::from(&old)]).await.unwrap(),
+        scalar_i64(&mut conn, calls, vec![Arg::from(&recent)]).await.unwrap(),
+    );
+    assert_eq!(kept, (0, 1), "http tool call records are kept as long as the run's events");
+    drop(conn);
     s.stop().await;
 }

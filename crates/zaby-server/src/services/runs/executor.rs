@@ -39,6 +39,7 @@ use crate::http::metrics::ModelCall;
 use crate::services::SharedCtx;
 use crate::services::run_seams::{EndUser, OfferedTool, RunScope};
 use crate::services::webhooks::outbox;
+use crate::storage::http_tools;
 use crate::storage::runs::{self as store, ApprovalRow, Ending, Progress, RunRow};
 use crate::util::clock::now_ms;
 use crate::util::ids::new_id;
@@ -197,6 +198,7 @@ async fn purge(ctx: &SharedCtx) -> ApiResult<()> {
     let cutoff = now_ms() - ctx.settings.event_retention_days as i64 * 86_400_000;
     let mut tx = ctx.db.write().await?;
     store::purge_events(tx.conn(), cutoff).await?;
+    http_tools::purge_calls(tx.conn(), cutoff).await?;
     tx.commit().await?;
     Ok(())
 }
