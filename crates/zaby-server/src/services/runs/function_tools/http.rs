@@ -53,6 +53,20 @@ pub(crate) async fn call(
     tool_call_id: &str,
     arguments: &Value,
 ) -> ApiResult<Outcome> {
+    let outcome = send(ctx, run, tool, tool_call_id, arguments).await?;
+    let label = if outcome.is_error { outcome.result["code"].as_str().unwrap_or("TOOL_HTTP_ERROR") } else { "ok" };
+    metrics::counter!("zaby_http_tool_calls_total", "outcome" => label.to_string()).increment(1);
+    Ok(outcome)
+}
+
+/// [`call`], before it is counted.
+async fn send(
+    ctx: &Ctx,
+    run: &RunRow,
+    tool: &FunctionTool,
+    tool_call_id: &str,
+    arguments: &Value,
+) -> ApiResult<Outcome> {
     let Some(url) = tool.url.as_deref() else {
         return Ok(Outcome::error("TOOL_HTTP_ERROR", format!("the tool {} has no url", tool.name), None));
     };
@@ -97,7 +111,7 @@ pub(crate) async fn call(
         keep_bytes: RESULT_MAX_BYTES + 1,
     })
     .await;
-    let outcome = match answer {
+    Ok(match answer {
         Answer::Refused(why) => Outcome::error("TOOL_URL_FORBIDDEN", why, None),
         Answer::None(why) => Outcome::error("TOOL_HTTP_ERROR", why, None),
         Answer::Status(code, _) if !(200..300).contains(&code) => {
@@ -110,10 +124,7 @@ pub(crate) async fn call(
             Ok(result) => Outcome { result, is_error: false },
             Err(e) => Outcome::error("TOOL_HTTP_ERROR", format!("the answer is not JSON: {e}"), Some(code)),
         },
-    };
-    let label = if outcome.is_error { outcome.result["code"].as_str().unwrap_or("TOOL_HTTP_ERROR") } else { "ok" };
-    metrics::counter!("zaby_http_tool_calls_total", "outcome" => label.to_string()).increment(1);
-    Ok(outcome)
+    })
 }
 
 /// `ZABY_HTTP_TOOL_ALLOWED_HOSTS`: when it lists hosts, the URL's must be one of them.
