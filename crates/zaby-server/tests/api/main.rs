@@ -38,3 +38,4 @@ mod runtime;
 mod tokens;
 mod unknown_fields;
 mod webhooks;
+mod webhooks_events;
