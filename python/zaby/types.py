@@ -38,6 +38,7 @@ __all__ = [
     "FunctionToolExecution",
     "FunctionToolApprovalMode",
     "FeedbackSource",
+    "OnBusy",
     "RuntimeTokenChannel",
     "RuntimeScope",
     "TokenFamilyStatus",
@@ -287,6 +288,12 @@ FunctionToolApprovalMode = Literal["auto", "manual"]
 """`manual`: a call waits for an approval first, like an MCP tool's (docs/api/approvals.md)."""
 
 FeedbackSource = Literal["RUNTIME", "PROVISIONING"]
+
+OnBusy = Literal["parallel", "reject", "enqueue", "interrupt"]
+"""What a start does while its session has a run `QUEUED`, `RUNNING`,
+`WAITING_FOR_APPROVAL` or `WAITING_FOR_TOOL_RESULT` (docs/busy-sessions.md):
+start at once, answer 409 `SESSION_BUSY`, queue behind those runs, or cancel them first.
+"""
 
 RuntimeTokenChannel = Literal["web", "mobile", "server", "support", "embedded"]
 """Browser channels: `web`, `mobile`, `embedded`; server channels: `server`, `support`."""
@@ -854,6 +861,8 @@ class AgentRunInput(TypedDict, total=False):
     requestId: Optional[str]
     #: Bearer for MCP servers with `authMode: "BEARER"` and no credential binding; never echoed.
     mcpRuntimeBearerToken: Optional[str]
+    #: While the session has a run going; default the agent's `config.onBusy`, else `"parallel"`.
+    onBusy: OnBusy
     #: Function tools for this run only, added to the version's `functionTools`.
     tools: List["FunctionTool"]
 
@@ -867,6 +876,8 @@ class RunStartInput(TypedDict, total=False):
     requestId: Optional[str]
     #: `true`: answer at once with `status: "PENDING"`.
     respondAsync: bool
+    #: While the session has a run going; default the agent's `config.onBusy`, else `"parallel"`.
+    onBusy: OnBusy
     #: Function tools for this run only (`execution: "client"`), added to the version's `functionTools`.
     tools: List["FunctionTool"]
 

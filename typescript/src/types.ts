@@ -73,6 +73,13 @@ export type FunctionToolApprovalMode = "auto" | "manual";
 
 export type FeedbackSource = "RUNTIME" | "PROVISIONING";
 
+/**
+ * What a start does while its session has a run `QUEUED`, `RUNNING`,
+ * `WAITING_FOR_APPROVAL` or `WAITING_FOR_TOOL_RESULT` (docs/busy-sessions.md):
+ * start at once, answer 409 `SESSION_BUSY`, queue behind those runs, or cancel them first.
+ */
+export type OnBusy = "parallel" | "reject" | "enqueue" | "interrupt";
+
 /** Browser channels: `web`, `mobile`, `embedded`; server channels: `server`, `support`. */
 export type RuntimeTokenChannel = "web" | "mobile" | "server" | "support" | "embedded";
 
@@ -609,6 +616,8 @@ export interface AgentRunInput {
   requestId?: string | null;
   /** Bearer for MCP servers with `authMode: "BEARER"` and no credential binding; never echoed. */
   mcpRuntimeBearerToken?: string | null;
+  /** While the session has a run going; default the agent's `config.onBusy`, else `"parallel"`. */
+  onBusy?: OnBusy;
   /** Function tools for this run only, added to the version's `functionTools`. */
   tools?: FunctionTool[];
 }
@@ -621,6 +630,8 @@ export interface RunStartInput {
   requestId?: string | null;
   /** `true`: answer at once with `status: "PENDING"`. */
   respondAsync?: boolean;
+  /** While the session has a run going; default the agent's `config.onBusy`, else `"parallel"`. */
+  onBusy?: OnBusy;
   /** Function tools for this run only (`execution: "client"`), added to the version's `functionTools`. */
   tools?: FunctionTool[];
 }

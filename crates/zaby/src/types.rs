@@ -247,6 +247,18 @@ wire_enum! {
 }
 
 wire_enum! {
+    /// What a start does while its session has a run `QUEUED`, `RUNNING`,
+    /// `WAITING_FOR_APPROVAL` or `WAITING_FOR_TOOL_RESULT` (docs/busy-sessions.md):
+    /// start at once, answer 409 `SESSION_BUSY`, queue behind those runs, or cancel them first.
+    closed OnBusy {
+        Parallel = "parallel",
+        Reject = "reject",
+        Enqueue = "enqueue",
+        Interrupt = "interrupt",
+    }
+}
+
+wire_enum! {
     /// Browser channels: `web`, `mobile`, `embedded`; server channels: `server`, `support`.
     closed RuntimeTokenChannel {
         Web = "web",
@@ -1268,6 +1280,9 @@ pub struct AgentRunInput {
     /// Bearer for MCP servers with `authMode: "BEARER"` and no credential binding; never echoed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mcp_runtime_bearer_token: Option<String>,
+    /// While the session has a run going; default the agent's `config.onBusy`, else `"parallel"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_busy: Option<OnBusy>,
     /// Function tools for this run only, added to the version's `functionTools`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tools: Option<Vec<FunctionTool>>,
@@ -1288,6 +1303,9 @@ pub struct RunStartInput {
     /// `true`: answer at once with `status: "PENDING"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub respond_async: Option<bool>,
+    /// While the session has a run going; default the agent's `config.onBusy`, else `"parallel"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_busy: Option<OnBusy>,
     /// Function tools for this run only (`execution: "client"`), added to the version's `functionTools`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tools: Option<Vec<FunctionTool>>,

@@ -266,6 +266,11 @@ fn error_schema() -> Value {
                     },
                     "limit": {"type": "integer", "description": "Rate limits: requests allowed per window."},
                     "windowSeconds": {"type": "integer", "description": "Rate limits: the window."},
+                    "activeRunIds": {
+                        "type": "array",
+                        "items": {"type": "string"},
+                        "description": "`SESSION_BUSY`: the session's runs still going, oldest first.",
+                    },
                 },
             },
         },

@@ -284,6 +284,22 @@ enum class FeedbackSource(override val value: String) : ZabyEnum {
     override fun toString(): String = value
 }
 
+/**
+ * What a start does while its session has a run `QUEUED`, `RUNNING`,
+ * `WAITING_FOR_APPROVAL` or `WAITING_FOR_TOOL_RESULT` (docs/busy-sessions.md):
+ * start at once, answer 409 `SESSION_BUSY`, queue behind those runs, or cancel them first.
+ */
+@Serializable
+enum class OnBusy(override val value: String) : ZabyEnum {
+    @SerialName("parallel") PARALLEL("parallel"),
+    @SerialName("reject") REJECT("reject"),
+    @SerialName("enqueue") ENQUEUE("enqueue"),
+    @SerialName("interrupt") INTERRUPT("interrupt"),
+    ;
+
+    override fun toString(): String = value
+}
+
 /** Browser channels: `web`, `mobile`, `embedded`; server channels: `server`, `support`. */
 @Serializable
 enum class RuntimeTokenChannel(override val value: String) : ZabyEnum {
@@ -1307,6 +1323,8 @@ data class AgentRunInput(
     val requestId: String? = null,
     /** Bearer for MCP servers with `authMode: "BEARER"` and no credential binding; never echoed. */
     val mcpRuntimeBearerToken: String? = null,
+    /** While the session has a run going; default the agent's `config.onBusy`, else `"parallel"`. */
+    val onBusy: OnBusy? = null,
     /** Function tools for this run only, added to the version's `functionTools`. */
     val tools: List<FunctionTool>? = null,
     /** Members this SDK version does not know: kept as received, written back. */
@@ -1327,6 +1345,8 @@ data class RunStartInput(
     val requestId: String? = null,
     /** `true`: answer at once with `status: "PENDING"`. */
     val respondAsync: Boolean? = null,
+    /** While the session has a run going; default the agent's `config.onBusy`, else `"parallel"`. */
+    val onBusy: OnBusy? = null,
     /** Function tools for this run only (`execution: "client"`), added to the version's `functionTools`. */
     val tools: List<FunctionTool>? = null,
     /** Members this SDK version does not know: kept as received, written back. */
