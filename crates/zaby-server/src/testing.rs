@@ -29,5 +29,5 @@ pub mod sql {
 
 /// Stored runs, their events and signals.
 pub mod runs {
-    pub use crate::storage::runs::{events_after, get_by_id, insert_signal, signals_of_run};
+    pub use crate::storage::runs::{RunRow, events_after, get_by_id, insert_signal, signals_of_run};
 }

@@ -6,6 +6,7 @@ mod common;
 mod pg;
 
 mod agents;
+mod busy_sessions;
 mod cli;
 mod function_tools;
 mod function_tools_http;

@@ -5,6 +5,7 @@
 
 pub mod agent_usage;
 pub mod approvals;
+mod busy;
 pub mod executor;
 pub mod feedback;
 pub mod function_tools;
@@ -15,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
 use tokio::sync::{Notify, watch};
-use zaby::types::{AgentRunInput, CancelRunInput, E108Query, RunFinished, RunStartInput, RunStatus};
+use zaby::types::{AgentRunInput, CancelRunInput, E108Query, OnBusy, RunFinished, RunStartInput, RunStatus};
 use zaby_models::{ModelRegistry, ModelSettings};
 
 use super::idempotency::{self, Operation, Owner, Scope};
@@ -143,6 +144,7 @@ struct RunInput {
     mcp_bearer: Option<String>,
     /// Function tools for this run only (`function_tools`).
     tools: Option<Vec<zaby::types::FunctionTool>>,
+    on_busy: Option<OnBusy>,
 }
 
 /// A start's body, typed by its route: runtime starts (E119) take `RunStartInput`,
@@ -180,6 +182,7 @@ fn parse_input(body: StartBody) -> ApiResult<(RunInput, Value)> {
                 deployment_id: b.deployment_id,
                 mcp_bearer: b.mcp_runtime_bearer_token,
                 tools: b.tools,
+                on_busy: b.on_busy,
             }
         }
         StartBody::Runtime(b) => RunInput {
@@ -190,6 +193,7 @@ fn parse_input(body: StartBody) -> ApiResult<(RunInput, Value)> {
             deployment_id: None,
             mcp_bearer: None,
             tools: b.tools,
+            on_busy: b.on_busy,
         },
     };
     if ri.input.is_null() {
@@ -238,7 +242,8 @@ struct Placement {
 }
 
 /// A runtime token's start: its grant's deployment (followed to the ACTIVE end of its
-/// chain), within its policy's concurrency limit.
+/// chain). Its policy's concurrency limit is checked once the session's busy mode has
+/// acted ([`within_policy_limit`]).
 async fn place_runtime(conn: &mut Conn, rc: &RuntimeCaller) -> ApiResult<Placement> {
     let g = &rc.grant;
     let d = deployment_store::get(conn, &rc.tenant_id, &g.deployment_id)
@@ -250,25 +255,6 @@ async fn place_runtime(conn: &mut Conn, rc: &RuntimeCaller) -> ApiResult<Placeme
         .await?
         .ok_or_else(|| ApiError::conflict("AGENT_NOT_ACTIVE", "the agent no longer exists"))?;
     ensure_agent_active(&a)?;
-    if let Some(pid) = &g.policy_id {
-        // The policy row lock serializes concurrent starts under PostgreSQL;
-        // SQLite write transactions are serialized anyway.
-        lock(conn, "runtime_token_policies", pid).await?;
-        if let Some(p) = policy_store::get(conn, &rc.tenant_id, pid).await?
-            && let Some(max) = p.int("maxConcurrentRuns")
-        {
-            let live = store::count_live_of_policy(conn, &rc.tenant_id, pid).await?;
-            if live >= max {
-                return Err(ApiError::new(
-                    http::StatusCode::TOO_MANY_REQUESTS,
-                    "RUNTIME_CONCURRENCY_LIMIT_EXCEEDED",
-                    format!("the policy allows at most {max} concurrent runs"),
-                )
-                .with_details(json!({ "limit": max }))
-                .with_retry_after(1));
-            }
-        }
-    }
     Ok(Placement {
         agent_id: d.agent_id.clone(),
         snapshot: version_snapshot(conn, &d).await?,
@@ -283,6 +269,29 @@ async fn place_runtime(conn: &mut Conn, rc: &RuntimeCaller) -> ApiResult<Placeme
         })),
         is_test_run: false,
     })
+}
+
+/// A runtime start within its policy's `maxConcurrentRuns`, counted after an
+/// interrupting start cancelled its session's runs (they free their slots).
+async fn within_policy_limit(conn: &mut Conn, tenant_id: &str, policy_id: &str) -> ApiResult<()> {
+    // The policy row lock serializes concurrent starts under PostgreSQL;
+    // SQLite write transactions are serialized anyway.
+    lock(conn, "runtime_token_policies", policy_id).await?;
+    if let Some(p) = policy_store::get(conn, tenant_id, policy_id).await?
+        && let Some(max) = p.int("maxConcurrentRuns")
+    {
+        let live = store::count_live_of_policy(conn, tenant_id, policy_id).await?;
+        if live >= max {
+            return Err(ApiError::new(
+                http::StatusCode::TOO_MANY_REQUESTS,
+                "RUNTIME_CONCURRENCY_LIMIT_EXCEEDED",
+                format!("the policy allows at most {max} concurrent runs"),
+            )
+            .with_details(json!({ "limit": max }))
+            .with_retry_after(1));
+        }
+    }
+    Ok(())
 }
 
 /// A tenant or provisioning start: the body's deployment of the agent, else its
@@ -401,8 +410,14 @@ pub(crate) async fn start(ctx: &Ctx, from: StartFrom<'_>, body: ApiResult<StartB
     };
     let runtime = matches!(origin.source, Source::Runtime(_));
     function_tools::add_to_run(&mut placed.snapshot, ri.tools.clone(), runtime)?;
+    let run_id = new_id();
+    let mode = busy::mode(ri.on_busy, &placed.snapshot);
+    let admitted = busy::admit(tx.conn(), origin.tenant_id, &placed.session_id, &run_id, mode, now).await?;
+    if let Some(pid) = &placed.policy_id {
+        within_policy_limit(tx.conn(), origin.tenant_id, pid).await?;
+    }
     let run = RunRow {
-        id: new_id(),
+        id: run_id,
         tenant_id: origin.tenant_id.to_string(),
         agent_id: placed.agent_id,
         deployment_id: placed.deployment_id,
@@ -431,14 +446,18 @@ pub(crate) async fn start(ctx: &Ctx, from: StartFrom<'_>, body: ApiResult<StartB
         lease_owner: None,
         lease_until: 0,
         claims: 0,
-        created_at: now,
+        created_at: admitted.created_at,
         started_at: None,
         completed_at: None,
         updated_at: now,
     };
     store::insert_run(tx.conn(), &run).await?;
+    admitted.stored(tx.conn(), &run.id).await?;
     idempotency::complete(tx.conn(), &idem, 201, &json!({ "runId": run.id })).await?;
     tx.commit().await?;
+    for r in &admitted.interrupted {
+        cancelled(ctx, r);
+    }
     metrics::counter!("zaby_runs_started_total").increment(1);
     ctx.runs.wakeup.notify_one();
     let r = if ri.respond_async { run } else { hold(ctx, &run.tenant_id, &run.id).await? };
@@ -549,7 +568,6 @@ pub(crate) async fn cancel(ctx: &Ctx, reader: &Reader<'_>, id: &str, body: Cance
         p.text("reason", r, 2000, true);
     }
     p.finish()?;
-    let now = now_ms();
     let mut tx = ctx.db.write().await?;
     lock(tx.conn(), "runs", id).await?;
     let r = load_visible(tx.conn(), reader, id).await?;
@@ -560,11 +578,23 @@ pub(crate) async fn cancel(ctx: &Ctx, reader: &Reader<'_>, id: &str, body: Cance
         }
         _ => {}
     }
-    let Some(seq) = store::next_seq_if(tx.conn(), &r.id, LIVE, now).await? else {
+    let after = cancel_live(tx.conn(), &r, reason.as_deref()).await?;
+    let view = RunView::load(tx.conn(), after).await?;
+    tx.commit().await?;
+    cancelled(ctx, &view.row);
+    Ok(view)
+}
+
+/// Cancels a run that has not ended, in the caller's transaction (the run's row
+/// locked): its open approval, the terminal event, the status, the signal and the
+/// webhook; also the cancels of an interrupting start (`busy`).
+async fn cancel_live(conn: &mut Conn, r: &RunRow, reason: Option<&str>) -> ApiResult<RunRow> {
+    let now = now_ms();
+    let Some(seq) = store::next_seq_if(conn, &r.id, LIVE, now).await? else {
         return Err(ApiError::conflict("CONFLICT", "the run changed; try again"));
     };
-    if let Some(a) = store::pending_of_run(tx.conn(), &r.id).await? {
-        store::decide_approval(tx.conn(), &a.id, "CANCELLED", reason.as_deref(), None, now).await?;
+    if let Some(a) = store::pending_of_run(conn, &r.id).await? {
+        store::decide_approval(conn, &a.id, "CANCELLED", reason, None, now).await?;
     }
     let finished = RunFinished {
         run_id: r.id.clone(),
@@ -575,14 +605,16 @@ pub(crate) async fn cancel(ctx: &Ctx, reader: &Reader<'_>, id: &str, body: Cance
     };
     let data = serde_json::to_value(finished)
         .map_err(|e| ApiError::internal("the RunFinished event could not be written").with_cause(e.to_string()))?;
-    store::insert_event(tx.conn(), &r.id, &r.tenant_id, seq, "RunFinished", &data, now).await?;
-    store::finish(tx.conn(), &r.id, "CANCELLED", None, None, reason.as_deref(), now).await?;
-    let after = store::get(tx.conn(), &r.tenant_id, &r.id).await?.ok_or_else(|| ApiError::not_found("run"))?;
-    signals::run_ended(tx.conn(), &after).await?;
-    crate::services::webhooks::outbox::record_run(tx.conn(), &after, "run.cancelled").await?;
-    let view = RunView::load(tx.conn(), after).await?;
-    tx.commit().await?;
-    crate::http::metrics::run_finished("CANCELLED", view.row.created_at);
-    ctx.runs.notify(&view.row.id);
-    Ok(view)
+    store::insert_event(conn, &r.id, &r.tenant_id, seq, "RunFinished", &data, now).await?;
+    store::finish(conn, &r.id, "CANCELLED", None, None, reason, now).await?;
+    let after = store::get(conn, &r.tenant_id, &r.id).await?.ok_or_else(|| ApiError::not_found("run"))?;
+    signals::run_ended(conn, &after).await?;
+    crate::services::webhooks::outbox::record_run(conn, &after, "run.cancelled").await?;
+    Ok(after)
+}
+
+/// After a cancel's commit: the metric, and the run's streams and held starts.
+fn cancelled(ctx: &Ctx, r: &RunRow) {
+    crate::http::metrics::run_finished("CANCELLED", r.created_at);
+    ctx.runs.notify(&r.id);
 }

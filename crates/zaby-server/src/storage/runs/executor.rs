@@ -15,6 +15,7 @@ macro_rules! busy_statuses {
         "('QUEUED', 'RUNNING', 'WAITING_FOR_APPROVAL', 'WAITING_FOR_TOOL_RESULT')"
     };
 }
+pub(crate) use busy_statuses;
 
 /// The claim condition of a QUEUED row of `runs` (unaliased): not enqueued, or no run
 /// of its session created before it is still going. FIFO per session, by

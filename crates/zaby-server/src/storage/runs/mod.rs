@@ -7,6 +7,7 @@
 //! later event.
 
 mod approvals;
+mod busy;
 mod events;
 mod executor;
 mod feedback;
@@ -15,6 +16,7 @@ mod tool_results;
 mod usage;
 
 pub use approvals::*;
+pub use busy::{active_in_session, lock_session, mark_enqueued};
 pub use events::*;
 pub use executor::*;
 pub use feedback::*;
