@@ -1,16 +1,15 @@
 //! Runtime-token (quota) policies.
 
-use serde_json::Value;
-
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use sqlx::FromRow;
 
-use super::columns::Json;
+use super::columns::stored_document;
 use super::page::{Page, PageRequest, fetch_page};
 use super::sql::{Conn, DbResult, Filter, all_as, exec, one_as};
 use crate::args;
 
-/// `doc` holds maxConcurrentRuns, tokenTtlSeconds, maxUsesPerToken,
-/// autoRotateEnabled, rotateBeforeExpirySeconds, metadata, windowDurationMs, maxTokens.
+/// A runtime-token policy row; `doc` holds its settings.
 #[derive(Debug, Clone, FromRow)]
 pub struct PolicyRow {
     pub id: String,
@@ -19,17 +18,36 @@ pub struct PolicyRow {
     pub deployment_id: String,
     pub name: String,
     pub status: String,
-    #[sqlx(try_from = "Json")]
-    pub doc: Value,
+    pub doc: PolicyDoc,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
-impl PolicyRow {
-    pub fn int(&self, key: &str) -> Option<i64> {
-        self.doc[key].as_i64()
-    }
+/// The settings of a policy, stored as the JSON object `runtime_token_policies.doc`
+/// by their wire names; `None` is no limit. A member added later takes
+/// `#[serde(default)]`, so the rows written before it still read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PolicyDoc {
+    #[serde(default)]
+    pub(crate) max_concurrent_runs: Option<i64>,
+    #[serde(default)]
+    pub(crate) token_ttl_seconds: Option<i64>,
+    #[serde(default)]
+    pub(crate) max_uses_per_token: Option<i64>,
+    #[serde(default)]
+    pub(crate) auto_rotate_enabled: bool,
+    #[serde(default)]
+    pub(crate) rotate_before_expiry_seconds: Option<i64>,
+    #[serde(default)]
+    pub(crate) metadata: Map<String, Value>,
+    #[serde(default)]
+    pub(crate) window_duration_ms: Option<i64>,
+    #[serde(default)]
+    pub(crate) max_tokens: Option<i64>,
 }
+
+stored_document!(PolicyDoc);
 
 pub async fn insert(conn: &mut Conn, p: &PolicyRow) -> DbResult<()> {
     exec(
@@ -120,4 +138,28 @@ pub async fn of_deployment(conn: &mut Conn, deployment_id: &str) -> DbResult<Vec
         args![deployment_id],
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn an_old_policy_document_reads_and_is_written_back_unchanged() {
+        // As the server wrote it before `PolicyDoc` (built member by member).
+        let old = json!({
+            "maxConcurrentRuns": 2, "tokenTtlSeconds": null, "maxUsesPerToken": 10, "autoRotateEnabled": true,
+            "rotateBeforeExpirySeconds": null, "metadata": {"k": 1}, "windowDurationMs": 60000, "maxTokens": null,
+        });
+        let doc: PolicyDoc = serde_json::from_value(old.clone()).unwrap();
+        assert_eq!(
+            (doc.max_concurrent_runs, doc.max_uses_per_token, doc.auto_rotate_enabled),
+            (Some(2), Some(10), true)
+        );
+        assert_eq!(doc.window_duration_ms, Some(60_000));
+        assert_eq!(serde_json::to_value(&doc).unwrap(), old);
+        assert_eq!(serde_json::from_value::<PolicyDoc>(json!({})).unwrap(), PolicyDoc::default());
+    }
 }

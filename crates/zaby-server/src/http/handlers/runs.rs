@@ -17,7 +17,7 @@ use zaby::types::{self, AgentRunInput, ApprovalDecisionInput, CancelRunInput, Ru
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::{Authed, RuntimeAuthed, RuntimeChecked};
-use crate::http::extract::{Body as Typed, JsonBody, PathIds, Query, QueryMap, decode};
+use crate::http::extract::{Body as Typed, JsonBody, PathIds, Query, decode};
 use crate::http::handlers::agents::after_path;
 use crate::http::handlers::wire;
 use crate::http::respond::Reply;
@@ -80,7 +80,7 @@ pub async fn events(
     State(ctx): State<SharedCtx>,
     Authed(c): Authed,
     p: PathIds,
-    QueryMap(q): QueryMap,
+    Query(q): Query<types::ListQuery>,
 ) -> ApiResult<Reply<RunEventPage>> {
     let page = runs::events_page(&ctx, &Reader::Tenant(&c.tenant_id), p.get("runId"), &q).await?;
     Ok(Reply::Ok(wire::event_page(page)?))
@@ -90,7 +90,7 @@ pub async fn runtime_events(
     State(ctx): State<SharedCtx>,
     RuntimeAuthed(rc): RuntimeAuthed,
     p: PathIds,
-    QueryMap(q): QueryMap,
+    Query(q): Query<types::ListQuery>,
 ) -> ApiResult<Reply<RunEventPage>> {
     let page = runs::events_page(&ctx, &Reader::Runtime(&rc), p.get("runId"), &q).await?;
     Ok(Reply::Ok(wire::event_page(page)?))
@@ -244,21 +244,15 @@ pub async fn usage(
 /// How soon a stream reads again after a failed read.
 const RETRY: Duration = Duration::from_millis(100);
 
-fn position(headers: &HeaderMap, q: &crate::services::paging::Query) -> ApiResult<i64> {
-    let parse = |field: &str, v: &str| -> ApiResult<i64> {
-        match v.trim().parse::<i64>() {
-            Ok(n) if n >= 0 => Ok(n),
-            _ => Err(ApiError::invalid(field, "must be a non-negative integer")),
-        }
+fn position(headers: &HeaderMap, after_seq: Option<i64>) -> ApiResult<i64> {
+    let non_negative = |field: &str, n: i64| -> ApiResult<i64> {
+        if n >= 0 { Ok(n) } else { Err(ApiError::invalid(field, "must be a non-negative integer")) }
     };
     if let Some(h) = headers.get("last-event-id") {
-        let v = h.to_str().map_err(|_| ApiError::invalid("last-event-id", "must be a non-negative integer"))?;
-        return parse("last-event-id", v);
+        let n = h.to_str().ok().and_then(|v| v.trim().parse::<i64>().ok()).unwrap_or(-1);
+        return non_negative("last-event-id", n);
     }
-    match q.get("afterSeq") {
-        Some(v) => parse("afterSeq", v),
-        None => Ok(0),
-    }
+    non_negative("afterSeq", after_seq.unwrap_or(0))
 }
 
 fn frame(e: &store::EventRow) -> Bytes {
@@ -274,10 +268,10 @@ pub async fn stream(
     State(ctx): State<SharedCtx>,
     RuntimeAuthed(rc): RuntimeAuthed,
     p: PathIds,
-    QueryMap(q): QueryMap,
+    Query(q): Query<types::E121Query>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let pos = position(&headers, &q)?;
+    let pos = position(&headers, q.after_seq)?;
     let run = {
         let mut conn = ctx.db.read().await?;
         runs::load_visible(&mut conn, &Reader::Runtime(&rc), p.get("runId")).await?

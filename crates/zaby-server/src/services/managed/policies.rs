@@ -1,13 +1,12 @@
 //! Runtime-token (quota) policies (E31–E34).
 
-use serde_json::{Value, json};
 use zaby::types::{E31Query, PolicyStatus, RuntimeTokenPolicyInput, RuntimeTokenPolicyUpdateInput};
 
 use crate::error::{ApiError, ApiResult};
 use crate::services::paging::page_of;
 use crate::services::{Caller, Ctx};
 use crate::storage::page::Page;
-use crate::storage::policies::{self as store, PolicyFilter, PolicyRow};
+use crate::storage::policies::{self as store, PolicyDoc, PolicyFilter, PolicyRow};
 use crate::storage::sql::Conn;
 use crate::storage::{apps, deployments};
 use crate::util::clock::now_ms;
@@ -80,17 +79,16 @@ pub(crate) async fn create(ctx: &Ctx, caller: &Caller, input: RuntimeTokenPolicy
         deployment_id: input.deployment_id,
         name: input.name,
         status: input.status.unwrap_or(PolicyStatus::Active).as_str().to_string(),
-        // The stored document: the policy's settings, by their wire names.
-        doc: json!({
-            "maxConcurrentRuns": input.max_concurrent_runs,
-            "tokenTtlSeconds": input.token_ttl_seconds,
-            "maxUsesPerToken": input.max_uses_per_token,
-            "autoRotateEnabled": input.auto_rotate_enabled.unwrap_or(false),
-            "rotateBeforeExpirySeconds": input.rotate_before_expiry_seconds,
-            "metadata": input.metadata.unwrap_or_default(),
-            "windowDurationMs": input.window_duration_ms,
-            "maxTokens": input.max_tokens,
-        }),
+        doc: PolicyDoc {
+            max_concurrent_runs: input.max_concurrent_runs,
+            token_ttl_seconds: input.token_ttl_seconds,
+            max_uses_per_token: input.max_uses_per_token,
+            auto_rotate_enabled: input.auto_rotate_enabled.unwrap_or(false),
+            rotate_before_expiry_seconds: input.rotate_before_expiry_seconds,
+            metadata: input.metadata.unwrap_or_default(),
+            window_duration_ms: input.window_duration_ms,
+            max_tokens: input.max_tokens,
+        },
         created_at: now,
         updated_at: now,
     };
@@ -158,23 +156,24 @@ pub(crate) async fn update(
     if let Some(s) = input.status {
         policy.status = s.as_str().to_string();
     }
-    for (key, value) in [
-        ("maxConcurrentRuns", input.max_concurrent_runs),
-        ("tokenTtlSeconds", input.token_ttl_seconds),
-        ("maxUsesPerToken", input.max_uses_per_token),
-        ("rotateBeforeExpirySeconds", input.rotate_before_expiry_seconds),
-        ("windowDurationMs", input.window_duration_ms),
-        ("maxTokens", input.max_tokens),
+    let doc = &mut policy.doc;
+    for (member, value) in [
+        (&mut doc.max_concurrent_runs, input.max_concurrent_runs),
+        (&mut doc.token_ttl_seconds, input.token_ttl_seconds),
+        (&mut doc.max_uses_per_token, input.max_uses_per_token),
+        (&mut doc.rotate_before_expiry_seconds, input.rotate_before_expiry_seconds),
+        (&mut doc.window_duration_ms, input.window_duration_ms),
+        (&mut doc.max_tokens, input.max_tokens),
     ] {
         if let Some(v) = value {
-            policy.doc[key] = json!(v);
+            *member = v;
         }
     }
     if let Some(b) = input.auto_rotate_enabled {
-        policy.doc["autoRotateEnabled"] = Value::Bool(b);
+        doc.auto_rotate_enabled = b;
     }
     if let Some(m) = input.metadata {
-        policy.doc["metadata"] = Value::Object(m);
+        doc.metadata = m;
     }
     policy.updated_at = now_ms();
     store::update(tx.conn(), &policy).await?;

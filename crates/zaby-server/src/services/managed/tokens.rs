@@ -346,8 +346,8 @@ async fn issue(ctx: &Ctx, conn: &mut Conn, spec: Issue<'_>) -> ApiResult<Issued>
     });
     let token = ctx.signer.sign(&claims).await?;
     let rotate_after_seconds = spec.policy.and_then(|p| {
-        (p.doc["autoRotateEnabled"] == true).then(|| {
-            let before = p.int("rotateBeforeExpirySeconds").unwrap_or(DEFAULT_ROTATE_BEFORE);
+        p.doc.auto_rotate_enabled.then(|| {
+            let before = p.doc.rotate_before_expiry_seconds.unwrap_or(DEFAULT_ROTATE_BEFORE);
             (spec.ttl_seconds - before).max(0)
         })
     });
@@ -445,7 +445,7 @@ fn limits(
     app: &AppRow,
     clamp: bool,
 ) -> ApiResult<(i64, Option<i64>)> {
-    let policy_ttl = policy.int("tokenTtlSeconds");
+    let policy_ttl = policy.doc.token_ttl_seconds;
     let mut ttl = requested_ttl.or(policy_ttl).or(app.doc.token_ttl_seconds).unwrap_or(DEFAULT_TTL);
     if let Some(max) = policy_ttl
         && ttl > max
@@ -459,7 +459,7 @@ fn limits(
             ));
         }
     }
-    let policy_uses = policy.int("maxUsesPerToken");
+    let policy_uses = policy.doc.max_uses_per_token;
     let mut uses = requested_uses.or(policy_uses);
     if let (Some(u), Some(max)) = (uses, policy_uses)
         && u > max

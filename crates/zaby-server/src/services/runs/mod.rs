@@ -16,12 +16,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
 use tokio::sync::{Notify, watch};
-use zaby::types::{AgentRunInput, CancelRunInput, E108Query, OnBusy, RunFinished, RunStartInput, RunStatus};
+use zaby::types::{AgentRunInput, CancelRunInput, E108Query, ListQuery, OnBusy, RunFinished, RunStartInput, RunStatus};
 use zaby_models::{ModelRegistry, ModelSettings};
 
 use super::idempotency::{self, Operation, Owner, Scope};
 use super::managed::runtime_auth::{self, RuntimeCaller};
-use super::paging::{Query, events_within, page_of, page_request};
+use super::paging::{events_within, page_of};
 use super::{Caller, Ctx};
 use crate::config::Settings;
 use crate::error::{ApiError, ApiResult};
@@ -278,7 +278,7 @@ async fn within_policy_limit(conn: &mut Conn, tenant_id: &str, policy_id: &str) 
     // SQLite write transactions are serialized anyway.
     lock(conn, "runtime_token_policies", policy_id).await?;
     if let Some(p) = policy_store::get(conn, tenant_id, policy_id).await?
-        && let Some(max) = p.int("maxConcurrentRuns")
+        && let Some(max) = p.doc.max_concurrent_runs
     {
         let live = store::count_live_of_policy(conn, tenant_id, policy_id).await?;
         if live >= max {
@@ -514,8 +514,8 @@ pub(crate) async fn progress(ctx: &Ctx, reader: &Reader<'_>, id: &str) -> ApiRes
 }
 
 /// `cursor` of an event page: the decimal seq after which the page starts.
-fn seq_cursor(q: &Query) -> ApiResult<i64> {
-    match q.get("cursor").map(String::as_str) {
+fn seq_cursor(cursor: Option<&str>) -> ApiResult<i64> {
+    match cursor {
         None | Some("") => Ok(0),
         Some(c) => match c.parse::<i64>() {
             Ok(n) if n >= 0 => Ok(n),
@@ -524,11 +524,10 @@ fn seq_cursor(q: &Query) -> ApiResult<i64> {
     }
 }
 
-/// E17 / E110 / E120.
-pub(crate) async fn events_page(ctx: &Ctx, reader: &Reader<'_>, id: &str, q: &Query) -> ApiResult<EventPage> {
-    let limit =
-        page_request(&Query::from_iter(q.get("limit").map(|l| ("limit".to_string(), l.clone()))), 50, 500)?.limit;
-    let after = seq_cursor(q)?;
+/// E17 / E110 / E120; `limit` is within 1–500 (`http::extract::Query`).
+pub(crate) async fn events_page(ctx: &Ctx, reader: &Reader<'_>, id: &str, q: &ListQuery) -> ApiResult<EventPage> {
+    let limit = q.limit.unwrap_or(50);
+    let after = seq_cursor(q.cursor.as_deref())?;
     let mut conn = ctx.db.read().await?;
     let r = load_visible(&mut conn, reader, id).await?;
     let mut events = store::events_after(&mut conn, &r.id, after, limit).await?;

@@ -29,6 +29,7 @@ pub(super) fn deployment_row() -> DeploymentRow {
 
 /// The ACTIVE policy `p-1` "Default" of app `app-1` on `d-1`, its settings in `doc`.
 pub(super) fn policy_row(doc: Value) -> PolicyRow {
+    let doc = serde_json::from_value(doc).expect("a stored policy document");
     PolicyRow {
         id: "p-1".into(),
         tenant_id: "t".into(),

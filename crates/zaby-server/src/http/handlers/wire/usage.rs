@@ -78,8 +78,8 @@ pub(crate) fn token_usage(u: Usage) -> TokenUsageReport {
         quota_windows: windows
             .into_iter()
             .map(|(p, c)| QuotaWindow {
-                max_concurrent_runs: p.int("maxConcurrentRuns"),
-                max_uses_per_token: p.int("maxUsesPerToken"),
+                max_concurrent_runs: p.doc.max_concurrent_runs,
+                max_uses_per_token: p.doc.max_uses_per_token,
                 quota_policy_id: p.id,
                 policy_name: p.name,
                 window_start: window_start.clone(),
