@@ -51,6 +51,9 @@ __all__ = [
     "KnowledgeJobType",
     "KnowledgeJobStatus",
     "RetrievalMode",
+    "SourceGroupStatus",
+    "SourceStatus",
+    "IngestionPolicyStatus",
     "McpTransport",
     "McpAuthMode",
     "McpServerKind",
@@ -61,6 +64,8 @@ __all__ = [
     "PreflightReason",
     "AuthPolicyType",
     "MemoryKind",
+    "MemoryItemStatus",
+    "MemoryCandidateStatus",
     "SignalType",
     "Granularity",
     "RollupMetric",
@@ -328,6 +333,13 @@ KnowledgeJobStatus = Literal["QUEUED", "RUNNING", "COMPLETED", "FAILED", "CANCEL
 RetrievalMode = Literal["semantic", "keyword", "hybrid"]
 """Without an embeddings provider every mode scores lexically."""
 
+SourceGroupStatus = Literal["ACTIVE", "INACTIVE"]
+
+SourceStatus = Literal["ACTIVE", "INACTIVE", "ERROR"]
+"""`ERROR` when the last sync failed."""
+
+IngestionPolicyStatus = Literal["ACTIVE", "INACTIVE"]
+
 McpTransport = Literal["STREAMABLE_HTTP", "SSE", "STDIO"]
 """Input alias `HTTP` → `STREAMABLE_HTTP`."""
 
@@ -352,6 +364,11 @@ PreflightReason = Literal["TOOL_DISABLED", "INSTALLATION_REVOKED", "INVALID_ARGU
 AuthPolicyType = Union[Literal["oauth2", "api_key", "bearer", "none"], str]
 
 MemoryKind = Literal["FACT", "PREFERENCE", "SUMMARY", "OTHER"]
+
+MemoryItemStatus = Literal["ACTIVE", "DISABLED"]
+
+MemoryCandidateStatus = Literal["PENDING", "APPROVED", "REJECTED"]
+"""A candidate is `PENDING` until reviewed (E91, E92)."""
 
 SignalType = Union[Literal["user_feedback", "run_completed", "run_failed", "run_cancelled", "tool_error", "approval_waited", "approval_rejected"], str]
 

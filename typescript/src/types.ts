@@ -114,6 +114,13 @@ export type KnowledgeJobStatus = "QUEUED" | "RUNNING" | "COMPLETED" | "FAILED" |
 /** Without an embeddings provider every mode scores lexically. */
 export type RetrievalMode = "semantic" | "keyword" | "hybrid";
 
+export type SourceGroupStatus = "ACTIVE" | "INACTIVE";
+
+/** `ERROR` when the last sync failed. */
+export type SourceStatus = "ACTIVE" | "INACTIVE" | "ERROR";
+
+export type IngestionPolicyStatus = "ACTIVE" | "INACTIVE";
+
 /** Input alias `HTTP` → `STREAMABLE_HTTP`. */
 export type McpTransport = "STREAMABLE_HTTP" | "SSE" | "STDIO";
 
@@ -138,6 +145,11 @@ export type PreflightReason = "TOOL_DISABLED" | "INSTALLATION_REVOKED" | "INVALI
 export type AuthPolicyType = "oauth2" | "api_key" | "bearer" | "none" | (string & {});
 
 export type MemoryKind = "FACT" | "PREFERENCE" | "SUMMARY" | "OTHER";
+
+export type MemoryItemStatus = "ACTIVE" | "DISABLED";
+
+/** A candidate is `PENDING` until reviewed (E91, E92). */
+export type MemoryCandidateStatus = "PENDING" | "APPROVED" | "REJECTED";
 
 export type SignalType = "user_feedback" | "run_completed" | "run_failed" | "run_cancelled" | "tool_error" | "approval_waited" | "approval_rejected" | (string & {});
 

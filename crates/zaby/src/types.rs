@@ -368,6 +368,29 @@ wire_enum! {
 }
 
 wire_enum! {
+    closed SourceGroupStatus {
+        Active = "ACTIVE",
+        Inactive = "INACTIVE",
+    }
+}
+
+wire_enum! {
+    /// `ERROR` when the last sync failed.
+    closed SourceStatus {
+        Active = "ACTIVE",
+        Inactive = "INACTIVE",
+        Error = "ERROR",
+    }
+}
+
+wire_enum! {
+    closed IngestionPolicyStatus {
+        Active = "ACTIVE",
+        Inactive = "INACTIVE",
+    }
+}
+
+wire_enum! {
     /// Input alias `HTTP` → `STREAMABLE_HTTP`.
     closed McpTransport {
         StreamableHttp = "STREAMABLE_HTTP",
@@ -450,6 +473,22 @@ wire_enum! {
         Preference = "PREFERENCE",
         Summary = "SUMMARY",
         Other = "OTHER",
+    }
+}
+
+wire_enum! {
+    closed MemoryItemStatus {
+        Active = "ACTIVE",
+        Disabled = "DISABLED",
+    }
+}
+
+wire_enum! {
+    /// A candidate is `PENDING` until reviewed (E91, E92).
+    closed MemoryCandidateStatus {
+        Pending = "PENDING",
+        Approved = "APPROVED",
+        Rejected = "REJECTED",
     }
 }
 
@@ -4227,7 +4266,7 @@ pub struct E45Query {
 #[serde(rename_all = "camelCase")]
 pub struct E50Query {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+    pub status: Option<SourceGroupStatus>,
     /// Opaque cursor from a previous page's `nextCursor`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
@@ -4243,9 +4282,8 @@ pub struct E50Query {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct E53Query {
-    /// Known values: `"ACTIVE"`, `"INACTIVE"`, `"ERROR"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+    pub status: Option<SourceStatus>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4265,9 +4303,8 @@ pub struct E53Query {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct E58Query {
-    /// Known values: `"ACTIVE"`, `"INACTIVE"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+    pub status: Option<IngestionPolicyStatus>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_id: Option<String>,
     /// Opaque cursor from a previous page's `nextCursor`.
@@ -4323,9 +4360,8 @@ pub struct E68Query {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct E74Query {
-    /// Known values: `"ACTIVE"`, `"REVOKED"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+    pub status: Option<McpInstallationStatus>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_definition_id: Option<String>,
     /// Opaque cursor from a previous page's `nextCursor`.
@@ -4353,9 +4389,8 @@ pub struct E85Query {
     pub session_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deployment_id: Option<String>,
-    /// Known values: `"ACTIVE"`, `"DISABLED"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+    pub status: Option<MemoryItemStatus>,
     /// Opaque cursor from a previous page's `nextCursor`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
@@ -4380,10 +4415,8 @@ pub struct E90Query {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
     /// Default `"PENDING"`.
-    ///
-    /// Known values: `"PENDING"`, `"APPROVED"`, `"REJECTED"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+    pub status: Option<MemoryCandidateStatus>,
     /// Opaque cursor from a previous page's `nextCursor`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,

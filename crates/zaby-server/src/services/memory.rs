@@ -4,8 +4,8 @@
 
 use serde_json::{Map, Value, json};
 use zaby::types::{
-    ApproveMemoryCandidateInput, DeleteMemoryItemInput, DisableMemoryItemInput, E85Query, E90Query, MemoryKind,
-    MemoryRetrieveInput, RejectMemoryCandidateInput,
+    ApproveMemoryCandidateInput, DeleteMemoryItemInput, DisableMemoryItemInput, E85Query, E90Query,
+    MemoryCandidateStatus, MemoryKind, MemoryRetrieveInput, RejectMemoryCandidateInput,
 };
 use zaby_knowledge::{Doc, Mode, ScoreOptions};
 
@@ -51,14 +51,13 @@ async fn load_item(conn: &mut Conn, caller: &Caller, id: &str) -> ApiResult<Item
 /// E85.
 pub async fn list_items(ctx: &Ctx, caller: &Caller, q: E85Query) -> ApiResult<Page<ItemRow>> {
     let page = page_of(q.cursor.as_deref(), q.limit, 20)?;
-    // `status` is one of the catalogue's values: `http::extract::Query` checked it.
     let mf = MemoryFilter {
         agent_id: q.agent_id,
         deployment_id: q.deployment_id,
         external_user_id: q.external_user_id,
         unique_id_hash: q.unique_id_hash,
         session_id: q.session_id,
-        status: q.status,
+        status: q.status.map(|s| s.as_str().to_string()),
     };
     let mut conn = ctx.db.read().await?;
     Ok(store::list_items(&mut conn, &caller.tenant_id, &mf, &page).await?)
@@ -210,14 +209,13 @@ pub(crate) fn top_k(p: &mut Problems, top_k: Option<i64>, extra: &Map<String, Va
 /// E90 (`status` defaults to PENDING).
 pub async fn list_candidates(ctx: &Ctx, caller: &Caller, q: E90Query) -> ApiResult<Page<CandidateRow>> {
     let page = page_of(q.cursor.as_deref(), q.limit, 20)?;
-    // `status` is one of the catalogue's values: `http::extract::Query` checked it.
     let mf = MemoryFilter {
         agent_id: q.agent_id,
         deployment_id: None,
         external_user_id: q.external_user_id,
         unique_id_hash: q.unique_id_hash,
         session_id: q.session_id,
-        status: Some(q.status.unwrap_or_else(|| "PENDING".into())),
+        status: Some(q.status.unwrap_or(MemoryCandidateStatus::Pending).as_str().to_string()),
     };
     let mut conn = ctx.db.read().await?;
     Ok(store::list_candidates(&mut conn, &caller.tenant_id, &mf, &page).await?)

@@ -38,16 +38,6 @@ fn page_at(cursor: Option<&str>, limit: i64) -> ApiResult<PageRequest> {
     Ok(PageRequest { limit, after })
 }
 
-/// A filter value that must belong to a closed enumeration.
-pub fn enum_param(q: &Query, key: &str, allowed: &[&str]) -> ApiResult<Option<String>> {
-    match q.get(key) {
-        None => Ok(None),
-        Some(v) if v.is_empty() => Ok(None),
-        Some(v) if allowed.contains(&v.as_str()) => Ok(Some(v.clone())),
-        Some(_) => Err(ApiError::invalid(key, &format!("must be one of {}", allowed.join(", ")))),
-    }
-}
-
 /// `{items, nextCursor, total}`, at most `max_bytes` of JSON: items are kept while the
 /// page stays within it (the first one always), and when one is left out `nextCursor`
 /// goes on right after the last one kept, so walking the pages still lists each item once.

@@ -12,7 +12,8 @@ on_both!(
     misspelled_list_filter_lists_nothing,
     every_unknown_member_is_listed,
     bad_filter_values_are_named,
-    run_event_and_finding_queries_are_typed
+    run_event_and_finding_queries_are_typed,
+    status_filters_name_their_values
 );
 
 const AGENTS: &str = "/api/v1/provisioning/agentic-os/agents";
@@ -157,4 +158,27 @@ async fn run_event_and_finding_queries_are_typed(s: TestServer) {
     assert_eq!(errors(&answer), [("libraryDocumentVersionId".to_string(), "is not a known field".to_string())]);
     let (status, answer) = send(&s, reqwest::Method::GET, &format!("{findings}?category=section"), None).await;
     assert_eq!((status, answer["code"].as_str()), (404, Some("NOT_FOUND")), "{answer}");
+}
+
+/// The status filters of the knowledge and memory lists are the catalogue's enums: a
+/// value outside them is a 422 listing the allowed ones (E50 took any string before).
+async fn status_filters_name_their_values(s: TestServer) {
+    let cases = [
+        ("/api/v1/provisioning/agentic-os/knowledge-bases/nope/source-groups?status=ON", "ACTIVE, INACTIVE"),
+        ("/api/v1/provisioning/agentic-os/knowledge-bases/nope/sources?status=BROKEN", "ACTIVE, INACTIVE, ERROR"),
+        ("/api/v1/provisioning/agentic-os/agents/memory-candidates?status=DONE", "PENDING, APPROVED, REJECTED"),
+    ];
+    for (path, allowed) in cases {
+        let (status, answer) = send(&s, reqwest::Method::GET, path, None).await;
+        assert_eq!(status, 422, "{path}: {answer}");
+        assert_eq!(errors(&answer), [("status".to_string(), format!("must be one of {allowed}"))], "{path}");
+    }
+    let (status, page) = send(
+        &s,
+        reqwest::Method::GET,
+        "/api/v1/provisioning/agentic-os/agents/memory-candidates?status=APPROVED",
+        None,
+    )
+    .await;
+    assert_eq!((status, &page["total"]), (200, &json!(0)), "{page}");
 }

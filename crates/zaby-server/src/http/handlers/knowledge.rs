@@ -13,7 +13,7 @@ use zaby::types::{
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Authed;
-use crate::http::extract::{Body, JsonBody, PathIds, Query, QueryMap, decode};
+use crate::http::extract::{Body, JsonBody, PathIds, Query, decode};
 use crate::http::handlers::wire;
 use crate::http::respond::Reply;
 use crate::services::SharedCtx;
@@ -131,7 +131,7 @@ pub async fn list_groups(
     State(ctx): S,
     Authed(c): Authed,
     p: PathIds,
-    QueryMap(q): QueryMap,
+    Query(q): Query<types::E50Query>,
 ) -> ApiResult<Reply<Value>> {
     let page = setup::list_groups(&ctx, &c, p.get("knowledgeBaseId"), &q).await?;
     Ok(Reply::Ok(wire::page(ctx.settings.max_page_bytes, page, wire::source_group)?))

@@ -6,7 +6,7 @@
 
 use serde_json::{Map, Value, json};
 use zaby::types::{
-    E53Query, E58Query, GovernancePolicyInput, IngestionPolicyInput, IngestionPolicyUpdateInput,
+    E50Query, E53Query, E58Query, GovernancePolicyInput, IngestionPolicyInput, IngestionPolicyUpdateInput,
     LinkSourceCredentialInput, ListQuery, ProfileInput, ProfileUpdateInput, SourceGroupInput, SourceGroupUpdateInput,
     SourceInput, SourceUpdateInput,
 };
@@ -14,7 +14,7 @@ use zaby_knowledge::ProfileConfig;
 
 use super::{ACTIVE_INACTIVE, from_field_error, load_kb};
 use crate::error::{ApiError, ApiResult};
-use crate::services::paging::{Query, enum_param, page_of, page_request};
+use crate::services::paging::page_of;
 use crate::services::{Caller, Ctx};
 use crate::storage::knowledge::{self as store, GovernanceRow, ItemRow, JobRow, Kind};
 use crate::storage::page::Page;
@@ -214,12 +214,9 @@ pub async fn save_group(
 }
 
 /// E50.
-pub async fn list_groups(ctx: &Ctx, caller: &Caller, kb_id: &str, q: &Query) -> ApiResult<Page<Counted>> {
-    let page = page_request(q, 20, 100)?;
-    let mut eqs = Vec::new();
-    if let Some(s) = enum_param(q, "status", ACTIVE_INACTIVE)? {
-        eqs.push(("status", s));
-    }
+pub async fn list_groups(ctx: &Ctx, caller: &Caller, kb_id: &str, q: &E50Query) -> ApiResult<Page<Counted>> {
+    let page = page_of(q.cursor.as_deref(), q.limit, 20)?;
+    let eqs: Vec<(&str, String)> = q.status.iter().map(|s| ("status", s.as_str().to_string())).collect();
     let mut conn = ctx.db.read().await?;
     let kb = load_kb(&mut conn, &caller.tenant_id, kb_id).await?;
     let rows = store::list_items(&mut conn, Kind::SourceGroup, &caller.tenant_id, &kb.id, &eqs, &page).await?;
@@ -301,8 +298,8 @@ pub async fn save_source(
 /// E53.
 pub async fn list_sources(ctx: &Ctx, caller: &Caller, kb_id: &str, q: E53Query) -> ApiResult<Page<Counted>> {
     let page = page_of(q.cursor.as_deref(), q.limit, 20)?;
-    // `status` is one of the catalogue's values: `http::extract::Query` checked it.
-    let eqs: Vec<(&str, String)> = [("status", q.status), ("type", q.r#type), ("source_group_id", q.source_group_id)]
+    let status = q.status.map(|s| s.as_str().to_string());
+    let eqs: Vec<(&str, String)> = [("status", status), ("type", q.r#type), ("source_group_id", q.source_group_id)]
         .into_iter()
         .filter_map(|(column, value)| value.map(|v| (column, v)))
         .collect();
@@ -443,8 +440,8 @@ pub async fn save_policy(
 /// E58.
 pub async fn list_policies(ctx: &Ctx, caller: &Caller, kb_id: &str, q: E58Query) -> ApiResult<Page<ItemRow>> {
     let page = page_of(q.cursor.as_deref(), q.limit, 20)?;
-    // `status` is one of the catalogue's values: `http::extract::Query` checked it.
-    let eqs: Vec<(&str, String)> = [("status", q.status), ("source_id", q.source_id)]
+    let status = q.status.map(|s| s.as_str().to_string());
+    let eqs: Vec<(&str, String)> = [("status", status), ("source_id", q.source_id)]
         .into_iter()
         .filter_map(|(column, value)| value.map(|v| (column, v)))
         .collect();

@@ -94,7 +94,8 @@ pub(crate) async fn install(ctx: &Ctx, caller: &Caller, input: McpInstallInput) 
 pub(crate) async fn list(ctx: &Ctx, caller: &Caller, q: E74Query) -> ApiResult<Page<InstallationView>> {
     let page = page_of(q.cursor.as_deref(), q.limit, 20)?;
     // `status` is one of the catalogue's values: `http::extract::Query` checked it.
-    let filter = InstallationFilter { status: q.status, server_id: q.server_definition_id };
+    let filter =
+        InstallationFilter { status: q.status.map(|s| s.as_str().to_string()), server_id: q.server_definition_id };
     let mut conn = ctx.db.read().await?;
     let rows = store::installations_page(&mut conn, &caller.tenant_id, &filter, &page).await?;
     let mut items = Vec::with_capacity(rows.items.len());

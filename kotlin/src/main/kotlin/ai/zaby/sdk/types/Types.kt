@@ -435,6 +435,35 @@ enum class RetrievalMode(override val value: String) : ZabyEnum {
     override fun toString(): String = value
 }
 
+@Serializable
+enum class SourceGroupStatus(override val value: String) : ZabyEnum {
+    @SerialName("ACTIVE") ACTIVE("ACTIVE"),
+    @SerialName("INACTIVE") INACTIVE("INACTIVE"),
+    ;
+
+    override fun toString(): String = value
+}
+
+/** `ERROR` when the last sync failed. */
+@Serializable
+enum class SourceStatus(override val value: String) : ZabyEnum {
+    @SerialName("ACTIVE") ACTIVE("ACTIVE"),
+    @SerialName("INACTIVE") INACTIVE("INACTIVE"),
+    @SerialName("ERROR") ERROR("ERROR"),
+    ;
+
+    override fun toString(): String = value
+}
+
+@Serializable
+enum class IngestionPolicyStatus(override val value: String) : ZabyEnum {
+    @SerialName("ACTIVE") ACTIVE("ACTIVE"),
+    @SerialName("INACTIVE") INACTIVE("INACTIVE"),
+    ;
+
+    override fun toString(): String = value
+}
+
 /** Input alias `HTTP` → `STREAMABLE_HTTP`. */
 @Serializable
 enum class McpTransport(override val value: String) : ZabyEnum {
@@ -538,6 +567,26 @@ enum class MemoryKind(override val value: String) : ZabyEnum {
     @SerialName("PREFERENCE") PREFERENCE("PREFERENCE"),
     @SerialName("SUMMARY") SUMMARY("SUMMARY"),
     @SerialName("OTHER") OTHER("OTHER"),
+    ;
+
+    override fun toString(): String = value
+}
+
+@Serializable
+enum class MemoryItemStatus(override val value: String) : ZabyEnum {
+    @SerialName("ACTIVE") ACTIVE("ACTIVE"),
+    @SerialName("DISABLED") DISABLED("DISABLED"),
+    ;
+
+    override fun toString(): String = value
+}
+
+/** A candidate is `PENDING` until reviewed (E91, E92). */
+@Serializable
+enum class MemoryCandidateStatus(override val value: String) : ZabyEnum {
+    @SerialName("PENDING") PENDING("PENDING"),
+    @SerialName("APPROVED") APPROVED("APPROVED"),
+    @SerialName("REJECTED") REJECTED("REJECTED"),
     ;
 
     override fun toString(): String = value
