@@ -32,6 +32,12 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Optio
     Option::<T>::deserialize(d).map(Some)
 }
 
+/// Reads an optional member of any JSON type that is present (even as `null`) as
+/// `Some(..)`: for such a member `null` is a value, not an absence.
+fn present_value<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
+}
+
 /// The query string of a list endpoint that takes no filters (docs/pagination.md).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListQuery {
@@ -863,7 +869,7 @@ pub struct DeployInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub environment: Option<DeploymentEnvironment>,
     /// Stored verbatim.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "present_value", skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Value>,
     /// Members not described above, kept as received.
     #[serde(flatten)]
@@ -880,7 +886,7 @@ pub struct RedeployInput {
     /// Default: that of the agent's newest deployment, else `"TEST"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub environment: Option<DeploymentEnvironment>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "present_value", skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Value>,
     /// Members not described above, kept as received.
     #[serde(flatten)]
@@ -1391,7 +1397,7 @@ pub struct ToolResultInput {
     /// The `toolCallId` of the `tool_call` event.
     pub tool_call_id: String,
     /// Required unless `isError`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "present_value", skip_serializing_if = "Option::is_none")]
     pub result: Option<Value>,
     /// Default `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

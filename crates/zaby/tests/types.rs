@@ -148,6 +148,18 @@ fn partial_updates_tell_clear_from_leave() {
     assert_eq!(read.description, None);
 }
 
+/// A tool that returned nothing answers `"result": null`: that is a result, not a
+/// missing one, and it goes back on the wire as `null`.
+#[test]
+fn an_any_member_keeps_null_apart_from_absent() {
+    let (given, wire): (ToolResultInput, Value) = round_trip(&json!({"toolCallId": "c1", "result": null}));
+    assert_eq!(given.result, Some(Value::Null));
+    assert_eq!(wire, json!({"toolCallId": "c1", "result": null}));
+    let (absent, wire): (ToolResultInput, Value) = round_trip(&json!({"toolCallId": "c1", "isError": true}));
+    assert_eq!(absent.result, None);
+    assert_eq!(wire, json!({"toolCallId": "c1", "isError": true}));
+}
+
 #[test]
 fn extra_lets_a_caller_send_members_the_sdk_does_not_model() {
     let mut input = RetrieveInput { query: "refund".into(), ..Default::default() };

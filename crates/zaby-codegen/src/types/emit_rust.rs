@@ -60,6 +60,12 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Optio
     Option::<T>::deserialize(d).map(Some)
 }}
 
+/// Reads an optional member of any JSON type that is present (even as `null`) as
+/// `Some(..)`: for such a member `null` is a value, not an absence.
+fn present_value<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {{
+    Value::deserialize(d).map(Some)
+}}
+
 /// The query string of a list endpoint that takes no filters (docs/pagination.md).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListQuery {{
@@ -240,6 +246,13 @@ fn emit_field(out: &mut String, kind: Kind, params: &[String], f: &Field) {
             (
                 format!("Option<Option<{base}>>"),
                 "default, deserialize_with = \"present\", skip_serializing_if = \"Option::is_none\"",
+            )
+        } else if is_value {
+            // `null` is a value like any other here (a tool that returned nothing):
+            // present as `null` reads as `Some(Value::Null)`, absent as `None`.
+            (
+                format!("Option<{base}>"),
+                "default, deserialize_with = \"present_value\", skip_serializing_if = \"Option::is_none\"",
             )
         } else {
             (format!("Option<{base}>"), "default, skip_serializing_if = \"Option::is_none\"")

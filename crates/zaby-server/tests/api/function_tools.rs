@@ -125,13 +125,14 @@ async fn every_call_of_a_step_is_answered_or_times_out(s: TestServer) {
     let calls: Vec<Value> = of_kind(&events(&z, &run_id).await, "tool_call").into_iter().cloned().collect();
     assert_eq!(calls.len(), 2);
     assert!(calls.iter().all(|c| c["execution"] == "client"));
-    z.agents().submit_tool_result(&run_id, json!({"toolCallId": "call_1", "result": "sunny"})).json().await.unwrap();
+    // A tool that returned nothing: `null` is its result, not a missing one.
+    z.agents().submit_tool_result(&run_id, json!({"toolCallId": "call_1", "result": null})).json().await.unwrap();
     // The other one is answered by its timeout, and the run goes on.
     wait_status(&z, &run_id, "COMPLETED").await;
     let ev = events(&z, &run_id).await;
     let results = of_kind(&ev, "tool_result");
     assert_eq!(results.len(), 2);
-    assert_eq!(results[0]["result"], "sunny");
+    assert_eq!((&results[0]["result"], &results[0]["isError"]), (&Value::Null, &json!(false)), "{}", results[0]);
     assert_eq!((&results[1]["toolCallId"], &results[1]["isError"]), (&json!("call_2"), &json!(true)));
     assert_eq!(results[1]["result"]["code"], "TOOL_RESULT_TIMEOUT");
     expect_err(
