@@ -4,7 +4,7 @@ use serde_json::{Map, Value, json};
 use zaby::types::{
     AgentInput, AgentModel, AgentStatus, AgentUpdateInput, AgentVisibility, AttachKnowledgeBaseInput,
     AttachMcpToolInput, AttachSkillInput, DeploymentStatus, E3Query, KnowledgeBaseAttachment, McpToolAttachment,
-    SkillAttachment,
+    OnBusy, SkillAttachment,
 };
 
 use super::paging::page_of;
@@ -63,6 +63,8 @@ struct Texts<'a> {
     instructions: Option<&'a str>,
     tags: Option<&'a [String]>,
     provider: Option<&'a str>,
+    /// `config.onBusy`, the agent's default for busy sessions (docs/busy-sessions.md).
+    on_busy: Option<&'a Value>,
 }
 
 impl Texts<'_> {
@@ -88,6 +90,11 @@ impl Texts<'_> {
         if let Some(provider) = self.provider {
             p.text("provider", provider, SHORT_MAX, true);
         }
+        if let Some(mode) = self.on_busy.filter(|v| !v.is_null())
+            && mode.as_str().and_then(|m| m.parse::<OnBusy>().ok()).is_none()
+        {
+            p.add("config.onBusy", "must be one of \"parallel\", \"reject\", \"enqueue\", \"interrupt\"");
+        }
     }
 }
 
@@ -102,6 +109,7 @@ pub(crate) async fn create(ctx: &Ctx, caller: &Caller, input: AgentInput) -> Api
         instructions: input.instructions.as_deref(),
         tags: input.tags.as_deref(),
         provider: input.provider.as_deref(),
+        on_busy: input.config.as_ref().and_then(|c| c.get("onBusy")),
     }
     .check(&mut p);
     p.finish()?;
@@ -206,6 +214,7 @@ pub(crate) async fn update(
         instructions: input.instructions.as_ref().and_then(Option::as_deref),
         tags: input.tags.as_deref(),
         provider: input.provider.as_ref().and_then(Option::as_deref),
+        on_busy: input.config.as_ref().and_then(|c| c.get("onBusy")),
     }
     .check(&mut p);
     if input.status == Some(AgentStatus::Draft) && a.latest_version.is_some() {

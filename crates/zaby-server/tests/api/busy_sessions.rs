@@ -108,7 +108,7 @@ async fn reject_admits_one_of_concurrent_starts(s: TestServer) {
 /// Enqueued runs of one session execute strictly one after the other, in creation
 /// order, and each one's history holds the answers of those before it: the
 /// development model counts the session's earlier messages and replies as prompt
-/// tokens (API.md A.3), one word for `m<i>` and three for `You said: m<i>`.
+/// tokens (crates/zaby-models/README.md), one word for `m<i>` and three for `You said: m<i>`.
 fn check_serial(rows: &[RunRow]) {
     for (k, r) in rows.iter().enumerate() {
         assert_eq!(r.status, "COMPLETED", "{r:?}");
@@ -211,9 +211,18 @@ async fn concurrent_interrupts_leave_the_last_one(s: TestServer) {
 }
 
 /// The agent's `config.onBusy` is the default of its starts (here test runs, which run
-/// the draft); a start's own `onBusy` wins; another session is not busy.
+/// the draft); a start's own `onBusy` wins; another session is not busy. A value that is
+/// not a mode is refused when the agent is written.
 async fn agent_config_gives_the_default(s: TestServer) {
     let z = s.zaby();
+    for body in [
+        json!({"slug": "busy-bad", "name": "Busy", "config": {"onBusy": "queue"}}),
+        json!({"slug": "busy-bad", "name": "Busy", "config": {"onBusy": 1}}),
+    ] {
+        let e = z.agents().create(body).json().await.unwrap_err();
+        assert_eq!((e.status(), e.code()), (Some(422), Some("VALIDATION_ERROR")), "{e}");
+        assert!(e.to_string().contains("config.onBusy"), "{e}");
+    }
     let agent = z
         .agents()
         .create(json!({"slug": "busy-default", "name": "Busy", "config": {"onBusy": "reject"}}))
@@ -240,6 +249,9 @@ async fn agent_config_gives_the_default(s: TestServer) {
     first["sessionId"] = json!("s-2");
     first.as_object_mut().unwrap().remove("onBusy");
     assert_eq!(test_run(first).await.0, 201);
+    let id = agent["id"].as_str().unwrap();
+    let e = z.agents().update(id, json!({"config": {"onBusy": "later"}})).json().await.unwrap_err();
+    assert_eq!((e.status(), e.code()), (Some(422), Some("VALIDATION_ERROR")), "{e}");
 }
 
 /// A replayed start (same `requestId`) answers its first outcome whatever the session
