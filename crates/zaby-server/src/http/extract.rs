@@ -193,21 +193,11 @@ async fn read_limited(body: axum::body::Body, limit: usize) -> Result<Option<Vec
     Ok((seen <= limit).then_some(buf))
 }
 
-/// The query string as a flat map (the last value of a repeated key wins).
-pub struct QueryMap(pub HashMap<String, String>);
-
-impl<S: Send + Sync> FromRequestParts<S> for QueryMap {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        query_pairs(parts).map(|(_, map)| QueryMap(map))
-    }
-}
-
 /// The typed query extractor: the query string deserialized into the catalogue's
 /// query type of the endpoint (`Query<zaby::types::E3Query>`).
 ///
-/// Keys pass the checks of [`QueryMap`] (NUL, unknown keys), then each value is read
+/// Keys are checked first (NUL, unknown keys; the last value of a repeated key wins),
+/// then each value is read
 /// as its parameter's type — integers (within the parameter's bounds), booleans
 /// `true`/`false`, enumeration values (an open enumeration's known values: a filter
 /// must name a state that exists) — and every problem found is listed in one 422.

@@ -1,28 +1,10 @@
 //! Query-string helpers shared by list endpoints.
 
-use std::collections::HashMap;
-
 use serde_json::{Value, json};
 
 use crate::error::{ApiError, ApiResult};
 use crate::storage::page::{Page, PageRequest, decode_cursor};
 use crate::storage::runs::EventRow;
-
-pub type Query = HashMap<String, String>;
-
-/// `limit` (default 20, 1–`max`) and `cursor` (`docs/pagination.md`); both → 422 when bad.
-pub fn page_request(q: &Query, default: i64, max: i64) -> ApiResult<PageRequest> {
-    let limit = match q.get("limit") {
-        None => default,
-        Some(s) => match s.trim().parse::<i64>() {
-            Ok(n) if (1..=max).contains(&n) => n,
-            _ => {
-                return Err(ApiError::invalid("limit", &format!("must be an integer between 1 and {max}")));
-            }
-        },
-    };
-    page_at(q.get("cursor").map(String::as_str), limit)
-}
 
 /// The page of a typed query: `cursor` (→ 422 when it is not one of ours) and `limit`
 /// (already within the endpoint's bounds, `http::extract::Query`), `default` when absent.

@@ -9,7 +9,7 @@ use zaby::types::{
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Authed;
-use crate::http::extract::{Body, PathIds, Query, QueryMap};
+use crate::http::extract::{Body, PathIds, Query};
 use crate::http::handlers::agents::after_path;
 use crate::http::handlers::wire;
 use crate::http::respond::Reply;
@@ -24,7 +24,11 @@ pub async fn create(
     Ok(Reply::Created(wire::webhook_endpoint(webhooks::create(&ctx, &c, input).await?)))
 }
 
-pub async fn list(State(ctx): State<SharedCtx>, Authed(c): Authed, QueryMap(q): QueryMap) -> ApiResult<Reply<Value>> {
+pub async fn list(
+    State(ctx): State<SharedCtx>,
+    Authed(c): Authed,
+    Query(q): Query<types::ListQuery>,
+) -> ApiResult<Reply<Value>> {
     let page = webhooks::list(&ctx, &c, &q).await?;
     Ok(Reply::Ok(wire::page(ctx.settings.max_page_bytes, page, |e| Ok(wire::webhook_endpoint(e)))?))
 }

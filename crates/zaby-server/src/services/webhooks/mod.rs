@@ -11,12 +11,12 @@ pub mod target;
 pub mod worker;
 
 use zaby::types::{
-    E134Query, WebhookDeliveryStatus, WebhookEndpointInput, WebhookEndpointUpdateInput, WebhookEventType,
+    E134Query, ListQuery, WebhookDeliveryStatus, WebhookEndpointInput, WebhookEndpointUpdateInput, WebhookEventType,
 };
 
 use self::signed_post::{ROTATION_OVERLAP_MS, new_secret};
 use crate::error::{ApiError, ApiResult};
-use crate::services::paging::{Query, page_of, page_request};
+use crate::services::paging::page_of;
 use crate::services::{Caller, Ctx};
 use crate::storage::page::Page;
 use crate::storage::sql::Conn;
@@ -121,8 +121,8 @@ pub async fn get(ctx: &Ctx, caller: &Caller, id: &str) -> ApiResult<Endpoint> {
 }
 
 /// E129.
-pub async fn list(ctx: &Ctx, caller: &Caller, q: &Query) -> ApiResult<Page<Endpoint>> {
-    let page = page_request(q, 20, 100)?;
+pub async fn list(ctx: &Ctx, caller: &Caller, q: &ListQuery) -> ApiResult<Page<Endpoint>> {
+    let page = page_of(q.cursor.as_deref(), q.limit, 20)?;
     let mut conn = ctx.db.read().await?;
     let rows = store::list(&mut conn, &caller.tenant_id, &page).await?;
     Ok(rows.map(|row| Endpoint { row, secret: None }))
