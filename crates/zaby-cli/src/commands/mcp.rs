@@ -2,7 +2,7 @@
 
 use futures::StreamExt;
 use zaby::Zaby;
-use zaby::types::{E74Query, InvokeToolInput, McpInstallInput, McpInstallation, McpServerInput};
+use zaby::types::{E74Query, InvokeToolInput, McpInstallInput, McpInstallation, McpInstallationStatus, McpServerInput};
 
 use super::{collect, json_object};
 use crate::cli::McpCmd;
@@ -56,8 +56,7 @@ pub(crate) async fn run(z: &Zaby, cmd: McpCmd, out: Out) -> CliResult {
 
 /// The active installation with this name or id.
 async fn find(z: &Zaby, name: &str) -> CliResult<McpInstallation> {
-    // Parsed, not named: it reads the same whether E74Query.status is a string or McpInstallationStatus.
-    let active = E74Query { status: "ACTIVE".parse().ok(), ..Default::default() };
+    let active = E74Query { status: Some(McpInstallationStatus::Active), ..Default::default() };
     let mut installations = z.mcp().iter_installations(active);
     while let Some(i) = installations.next().await {
         let i = i?;

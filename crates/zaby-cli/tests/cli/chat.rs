@@ -2,7 +2,7 @@
 //! manual approval answered at the `approve? [y/N]` prompt, and a rejection.
 
 use serde_json::json;
-use zaby::types::{AgentInput, ApprovalMode, AttachMcpToolInput, E74Query};
+use zaby::types::{AgentInput, ApprovalMode, AttachMcpToolInput, E74Query, McpInstallationStatus};
 
 use crate::dev::Dev;
 
@@ -12,8 +12,7 @@ fn agent_with_approved_sum(dev: &Dev) {
     dev.sdk(|z| async move {
         let agent =
             z.agents().create(AgentInput { slug: "adder".into(), name: "Adder".into(), ..Default::default() }).await?;
-        // Parsed, not named: it reads the same whether E74Query.status is a string or McpInstallationStatus.
-        let active = E74Query { status: "ACTIVE".parse().ok(), ..Default::default() };
+        let active = E74Query { status: Some(McpInstallationStatus::Active), ..Default::default() };
         let installs = z.mcp().list_installations(active).await?;
         let builtin = installs.items.into_iter().find(|i| i.name == "zaby-builtin").expect("the built-in installation");
         let tools = z.mcp().list_installation_tools(&builtin.id, None).await?;

@@ -1,6 +1,6 @@
 //! Webhook events that reach the outbox without a caller asking for them, each made to
 //! happen for real, delivered to a local receiver, signed (checked with
-//! `zaby::webhooks::verify`) and carrying the payload `EXTENSIONS.md` §2.1 gives it:
+//! `zaby::webhooks::verify`) and carrying the payload docs/webhooks.md gives it:
 //! an approval that expires, an ingestion whose embeddings provider fails, a run that
 //! fails and a deployment that fails.
 

@@ -64,7 +64,8 @@ pub async fn scenario(ctx: Arc<Ctx>) -> zaby::Result<()> {
     let listed = z.mcp().list_installations(of_builtin).await?;
     let names: Vec<&str> = listed.items.iter().map(|i| i.name.as_str()).collect();
     assert!(names.contains(&"zaby-builtin") && names.contains(&name.as_str()), "{names:?}");
-    let mut iter = z.mcp().iter_installations(E74Query { status: Some("ACTIVE".into()), ..Default::default() });
+    let mut iter =
+        z.mcp().iter_installations(E74Query { status: Some(McpInstallationStatus::Active), ..Default::default() });
     let mut found = false;
     while let Some(i) = iter.next().await {
         found |= i?.id == inst.id;
@@ -215,7 +216,10 @@ pub async fn scenario(ctx: Arc<Ctx>) -> zaby::Result<()> {
     let rename = McpInstallationUpdateInput { name: Some("x".into()), ..Default::default() };
     let refused = expect_err(z.mcp().update_installation(&rid, rename), 409, "INSTALLATION_REVOKED").await;
     assert!(refused.is("ZabyConflictError"));
-    let listed = z.mcp().list_installations(E74Query { status: Some("REVOKED".into()), ..Default::default() }).await?;
+    let listed = z
+        .mcp()
+        .list_installations(E74Query { status: Some(McpInstallationStatus::Revoked), ..Default::default() })
+        .await?;
     assert!(listed.items.iter().any(|i| i.id == rid));
     Ok(())
 }

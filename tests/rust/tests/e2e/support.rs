@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use serde_json::Value;
 use zaby::types::{
-    AgentInput, BindDeploymentInput, DeployInput, E74Query, ExternalAppInput, Provisioning, Run, RunStatus,
-    RuntimeTokenCreateInput, RuntimeTokenPolicyInput, RuntimeTokenResponse,
+    AgentInput, BindDeploymentInput, DeployInput, E74Query, ExternalAppInput, McpInstallationStatus, Provisioning, Run,
+    RunStatus, RuntimeTokenCreateInput, RuntimeTokenPolicyInput, RuntimeTokenResponse,
 };
 use zaby::{RunEvent, Zaby, ZabyError, ZabyGlobalConfig, ZabyRuntime};
 
@@ -191,7 +191,10 @@ pub async fn app_token(
 
 /// The built-in MCP installation every tenant has, and the id of one of its tools.
 pub async fn builtin_tool(z: &Zaby, tool: &str) -> zaby::Result<(String, String)> {
-    let installs = z.mcp().list_installations(E74Query { status: Some("ACTIVE".into()), ..Default::default() }).await?;
+    let installs = z
+        .mcp()
+        .list_installations(E74Query { status: Some(McpInstallationStatus::Active), ..Default::default() })
+        .await?;
     let builtin = installs
         .items
         .into_iter()
