@@ -2,7 +2,7 @@
 //! expiry. A decision moves the run from WAITING_FOR_APPROVAL back to RUNNING with no
 //! lease, in the same transaction, so the next executor poll resumes it.
 
-use zaby::types::{ApprovalDecisionInput, ApprovalStatus, E37Query};
+use zaby::types::{ApprovalDecisionInput, ApprovalStatus, E37Query, RunStatus};
 
 use super::{Reader, load_visible, signals};
 use crate::error::{ApiError, ApiResult};
@@ -90,7 +90,7 @@ pub(crate) async fn decide(
     if !store::decide_approval(tx.conn(), &approval.id, status, reason.as_deref(), Some(&decided_by), now).await? {
         return Err(ApiError::conflict("APPROVAL_ALREADY_DECIDED", "the approval was decided concurrently"));
     }
-    store::resume_after_decision(tx.conn(), &run.id, now).await?;
+    store::resume(tx.conn(), &run.id, RunStatus::WaitingForApproval, now).await?;
     signals::approval_decided(tx.conn(), &run, &approval, status, now).await?;
     let decided = store::get_approval(tx.conn(), &run.tenant_id, &approval.id)
         .await?
@@ -117,7 +117,7 @@ pub async fn expire_due(ctx: &Ctx) -> ApiResult<()> {
         if !store::decide_approval(tx.conn(), &a.id, "EXPIRED", Some("expired"), None, now).await? {
             continue;
         }
-        store::resume_after_decision(tx.conn(), &a.run_id, now).await?;
+        store::resume(tx.conn(), &a.run_id, RunStatus::WaitingForApproval, now).await?;
         if let Some(run) = store::get(tx.conn(), &tenant, &a.run_id).await? {
             signals::approval_decided(tx.conn(), &run, &a, "EXPIRED", now).await?;
         }

@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 use sqlx::FromRow;
+use zaby::types::RunStatus;
 
 use super::RunRow;
 use crate::args;
@@ -243,13 +244,15 @@ pub async fn set_waiting(conn: &mut Conn, id: &str, now: i64) -> DbResult<()> {
     Ok(())
 }
 
-/// WAITING_FOR_APPROVAL → RUNNING with no lease, so the next executor poll resumes it.
-pub async fn resume_after_decision(conn: &mut Conn, id: &str, now: i64) -> DbResult<bool> {
+/// A waiting run (`from`: WAITING_FOR_APPROVAL after a decision, WAITING_FOR_TOOL_RESULT
+/// after the last result) → RUNNING with no lease, so the next executor poll resumes it.
+/// False when the run was not in `from` (cancelled meanwhile, or already resumed).
+pub async fn resume(conn: &mut Conn, id: &str, from: RunStatus, now: i64) -> DbResult<bool> {
     Ok(exec(
         conn,
         "UPDATE runs SET status = 'RUNNING', lease_owner = NULL, lease_until = 0, updated_at = $2 \
-         WHERE id = $1 AND status = 'WAITING_FOR_APPROVAL'",
-        args![id, now],
+         WHERE id = $1 AND status = $3",
+        args![id, now, from.as_str()],
     )
     .await?
         > 0)

@@ -31,18 +31,6 @@ pub async fn wait_for_results(conn: &mut Conn, id: &str, owner: &str, now: i64) 
         > 0)
 }
 
-/// WAITING_FOR_TOOL_RESULT → RUNNING with no lease, so the next executor poll resumes it.
-pub async fn resume_after_results(conn: &mut Conn, id: &str, now: i64) -> DbResult<bool> {
-    Ok(exec(
-        conn,
-        "UPDATE runs SET status = 'RUNNING', lease_owner = NULL, lease_until = 0, updated_at = $2 \
-         WHERE id = $1 AND status = 'WAITING_FOR_TOOL_RESULT'",
-        args![id, now],
-    )
-    .await?
-        > 0)
-}
-
 /// `(id, tenant id)` of runs waiting for tool results, the longest waiting first.
 pub async fn waiting_for_results(conn: &mut Conn, limit: i64) -> DbResult<Vec<(String, String)>> {
     all_as(

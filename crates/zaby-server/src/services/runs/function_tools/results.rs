@@ -7,7 +7,7 @@
 //! executor poll (any replica's) resumes it, as after an approval decision.
 
 use serde_json::{Map, Value, json};
-use zaby::types::{self, ToolResultInput};
+use zaby::types::{self, RunStatus, ToolResultInput};
 
 use super::{of_run, timeout_ms};
 use crate::error::{ApiError, ApiResult};
@@ -80,7 +80,7 @@ async fn answer(
     })
     .map_err(|e| ApiError::internal("the tool_result event could not be written").with_cause(e.to_string()))?;
     store::insert_event(conn, &run.id, &run.tenant_id, seq, "tool_result", &data, now).await?;
-    Ok(last && store::resume_after_results(conn, &run.id, now).await?)
+    Ok(last && store::resume(conn, &run.id, RunStatus::WaitingForToolResult, now).await?)
 }
 
 /// The result a submission stands for: `result` as given, or for an error without
