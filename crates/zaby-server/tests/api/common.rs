@@ -202,6 +202,30 @@ where
     }
 }
 
+/// Polls the run's progress (E16) until it shows `status`; returns that progress.
+pub async fn wait_status(z: &Zaby, run_id: &str, status: &str) -> Value {
+    eventually(status, || async {
+        let r = z.agents().get_run_progress(run_id).json().await.unwrap();
+        (r["status"] == status).then_some(r)
+    })
+    .await
+}
+
+/// Polls the run's progress until it has ended (COMPLETED, FAILED or CANCELLED).
+pub async fn wait_terminal(z: &Zaby, run_id: &str) -> Value {
+    eventually("run end", || async {
+        let r = z.agents().get_run_progress(run_id).json().await.unwrap();
+        matches!(r["status"].as_str(), Some("COMPLETED" | "FAILED" | "CANCELLED")).then_some(r)
+    })
+    .await
+}
+
+/// The run's stored events (E17), oldest first; up to 500, which every test run stays under.
+pub async fn events(z: &Zaby, run_id: &str) -> Vec<Value> {
+    let page = z.agents().list_run_events(run_id, json!({"limit": 500})).json().await.unwrap();
+    page["items"].as_array().unwrap().clone()
+}
+
 /// An agent, published, deployed and ACTIVE.
 pub struct Deployed {
     pub agent: Value,

@@ -22,19 +22,6 @@ fn weather() -> Value {
     })
 }
 
-async fn wait_status(z: &zaby::Zaby, run_id: &str, status: &str) -> Value {
-    eventually(status, || async {
-        let r = z.agents().get_run_progress(run_id).json().await.unwrap();
-        (r["status"] == status).then_some(r)
-    })
-    .await
-}
-
-async fn events(z: &zaby::Zaby, run_id: &str) -> Vec<Value> {
-    let page = z.agents().list_run_events(run_id, json!({"limit": 500})).json().await.unwrap();
-    page["items"].as_array().unwrap().clone()
-}
-
 fn of_kind<'a>(events: &'a [Value], name: &str) -> Vec<&'a Value> {
     events.iter().filter(|e| e["event"] == name).map(|e| &e["data"]).collect()
 }

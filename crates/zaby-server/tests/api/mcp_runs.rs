@@ -24,27 +24,6 @@ async fn early_in_minute() {
     }
 }
 
-async fn wait_terminal(z: &zaby::Zaby, run_id: &str) -> Value {
-    eventually("run end", || async {
-        let r = z.agents().get_run_progress(run_id).json().await.unwrap();
-        matches!(r["status"].as_str(), Some("COMPLETED" | "FAILED" | "CANCELLED")).then_some(r)
-    })
-    .await
-}
-
-async fn wait_status(z: &zaby::Zaby, run_id: &str, status: &str) -> Value {
-    eventually(status, || async {
-        let r = z.agents().get_run_progress(run_id).json().await.unwrap();
-        (r["status"] == status).then_some(r)
-    })
-    .await
-}
-
-async fn events(z: &zaby::Zaby, run_id: &str) -> Vec<Value> {
-    let page = z.agents().list_run_events(run_id, json!({"cursor": "0", "limit": 500})).json().await.unwrap();
-    page["items"].as_array().unwrap().clone()
-}
-
 fn named<'a>(ev: &'a [Value], name: &str) -> Vec<&'a Value> {
     ev.iter().filter(|e| e["event"] == name).collect()
 }

@@ -109,14 +109,6 @@ fn parse_blocks(body: &str) -> Vec<(i64, String, Value)> {
         .collect()
 }
 
-async fn wait_terminal(z: &zaby::Zaby, run_id: &str) -> Value {
-    eventually("run end", || async {
-        let r = z.agents().get_run_progress(run_id).json().await.unwrap();
-        matches!(r["status"].as_str(), Some("COMPLETED" | "FAILED" | "CANCELLED")).then_some(r)
-    })
-    .await
-}
-
 async fn all_events(z: &zaby::Zaby, run_id: &str) -> Vec<Value> {
     let mut out = Vec::new();
     let mut cursor = "0".to_string();

@@ -17,19 +17,6 @@ fn id(v: &Value) -> &str {
     v["id"].as_str().unwrap()
 }
 
-async fn wait_status(z: &zaby::Zaby, run_id: &str, status: &str) -> Value {
-    eventually(status, || async {
-        let r = z.agents().get_run_progress(run_id).json().await.unwrap();
-        (r["status"] == status).then_some(r)
-    })
-    .await
-}
-
-async fn events(z: &zaby::Zaby, run_id: &str) -> Vec<Value> {
-    let page = z.agents().list_run_events(run_id, json!({"limit": 500})).json().await.unwrap();
-    page["items"].as_array().unwrap().clone()
-}
-
 /// An agent whose `echo` tool needs approval, deployed, with an app bound to it.
 pub(crate) async fn echo_setup(z: &zaby::Zaby, slug: &str) -> Setup {
     let inst = z.mcp().list_installations(None).json().await.unwrap()["items"][0].clone();
