@@ -46,7 +46,7 @@ async fn resolve_knowledge_base(
         return Ok(None);
     };
     if let Some(p) = profile_id
-        && kb_store::get_item(conn, kb_store::Kind::Profile, &agent.tenant_id, &kb.id, p).await?.is_none()
+        && kb_store::get_item::<kb_store::ProfileDoc>(conn, &agent.tenant_id, &kb.id, p).await?.is_none()
     {
         return Err(ApiError::invalid("knowledgeProfileId", "is not a profile of that knowledge base"));
     }

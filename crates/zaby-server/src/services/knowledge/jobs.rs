@@ -19,15 +19,15 @@
 
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::{Notify, watch};
-use zaby::types::{DocumentStatus, ErrorInfo, KnowledgeJobStatus, KnowledgeJobType};
+use zaby::types::{DocumentStatus, ErrorInfo, KnowledgeJobStatus, KnowledgeJobType, SourceStatus};
 
 use crate::error::ApiResult;
 use crate::services::SharedCtx;
 use crate::services::webhooks::knowledge_events;
 use crate::services::{Ctx, knowledge::new_job};
-use crate::storage::knowledge::{self as store, DocumentRow, JobRow, Kind, NewChunk};
+use crate::storage::knowledge::{self as store, DocumentRow, ItemRow, JobRow, NewChunk, PolicyDoc, SourceDoc};
 use crate::storage::sql::Conn;
 use crate::util::clock::now_ms;
 use crate::util::ids::new_id;
@@ -116,16 +116,14 @@ async fn prepare_chunks(ctx: &Ctx, conn: &mut Conn, d: &DocumentRow) -> Result<V
         .enumerate()
         .map(|(i, c)| {
             let counts = zaby_knowledge::term_counts(&c.content);
-            let mut metadata = d.doc["metadata"].clone();
-            if !metadata.is_object() {
-                metadata = json!({});
-            }
-            metadata["heading"] = json!(c.heading);
+            // The document's free-form metadata, with the chunk's heading.
+            let mut metadata = d.doc.metadata.clone();
+            metadata.insert("heading".into(), Value::from(c.heading));
             NewChunk {
                 id: new_id(),
                 index: c.index as i64,
                 content: c.content,
-                metadata,
+                metadata: Value::Object(metadata),
                 embedding: vectors.as_ref().and_then(|v| v.get(i).cloned()),
                 term_len: counts.len as i64,
                 terms: counts.counts.into_iter().map(|(t, n)| (t, n as i64)).collect(),
@@ -230,9 +228,9 @@ async fn execute_sync(ctx: &Ctx, job: &JobRow) -> ApiResult<()> {
                 _ => {}
             }
         }
-        if let Some(mut s) = store::get_item(tx.conn(), Kind::Source, &job.tenant_id, &job.kb_id, &source_id).await? {
-            s.doc["lastSyncedAt"] = json!(now);
-            store::update_item(tx.conn(), Kind::Source, &s).await?;
+        if let Some(mut s) = store::get_item::<SourceDoc>(tx.conn(), &job.tenant_id, &job.kb_id, &source_id).await? {
+            s.doc.last_synced_at = Some(now);
+            store::update_item(tx.conn(), &s).await?;
         }
         knowledge_events::record_job(tx.conn(), &job.id).await?;
     }
@@ -266,15 +264,15 @@ pub async fn queue_sync(
     ctx: &Ctx,
     conn: &mut Conn,
     kb: &store::KbRow,
-    source: &mut store::ItemRow,
+    source: &mut ItemRow<SourceDoc>,
     now: i64,
 ) -> ApiResult<JobRow> {
     let mut job = new_job(ctx, kb, KnowledgeJobType::SourceSync, now);
     job.source_id = Some(source.id.clone());
     store::insert_job(conn, &job).await?;
-    source.doc["lastJobId"] = json!(job.id);
+    source.doc.last_job_id = Some(job.id.clone());
     source.updated_at = now;
-    store::update_item(conn, Kind::Source, source).await?;
+    store::update_item(conn, source).await?;
     Ok(job)
 }
 
@@ -312,14 +310,14 @@ pub async fn fire_schedules(ctx: &Ctx, now: i64) -> ApiResult<Vec<JobRow>> {
 }
 
 /// The ACTIVE sources a policy covers: its source; else its group's; else the KB's.
-async fn covered_sources(conn: &mut Conn, p: &store::ItemRow) -> ApiResult<Vec<store::ItemRow>> {
-    let active = ("status", "ACTIVE".to_string());
+async fn covered_sources(conn: &mut Conn, p: &ItemRow<PolicyDoc>) -> ApiResult<Vec<ItemRow<SourceDoc>>> {
+    let active = ("status", SourceStatus::Active.as_str().to_string());
     let list = if let Some(source_id) = &p.link {
-        store::all_items(conn, Kind::Source, &p.kb_id, &[("id", source_id.clone()), active]).await?
-    } else if let Some(group) = p.doc["sourceGroupId"].as_str() {
-        store::all_items(conn, Kind::Source, &p.kb_id, &[("source_group_id", group.to_string()), active]).await?
+        store::all_items(conn, &p.kb_id, &[("id", source_id.clone()), active]).await?
+    } else if let Some(group) = &p.doc.source_group_id {
+        store::all_items(conn, &p.kb_id, &[("source_group_id", group.clone()), active]).await?
     } else {
-        store::all_items(conn, Kind::Source, &p.kb_id, &[active]).await?
+        store::all_items(conn, &p.kb_id, &[active]).await?
     };
     Ok(list)
 }

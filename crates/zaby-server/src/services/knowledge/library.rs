@@ -12,7 +12,9 @@ use super::{TextInput, jobs, load_kb, queue_document, text_input};
 use crate::error::{ApiError, ApiResult};
 use crate::services::paging::page_of;
 use crate::services::{Caller, Ctx};
-use crate::storage::knowledge::{self as store, DocumentRow, FindingRow, JobRow, LibDocRow, SelectionRow, VersionRow};
+use crate::storage::knowledge::{
+    self as store, DocumentRow, FileDoc, FindingRow, JobRow, LibDocRow, SelectionRow, VersionRow,
+};
 use crate::storage::page::Page;
 use crate::util::clock::now_ms;
 use crate::util::ids::new_id;
@@ -52,8 +54,13 @@ pub async fn create_text(ctx: &Ctx, caller: &Caller, body: TextDocumentInput) ->
                 status: DocumentStatus::Ready.as_str().into(),
                 current_version_id: String::new(),
                 version_count: 0,
-                // The stored form of the members without a column (not an API object).
-                doc: json!({"filename": null, "fileType": FileType::Txt.as_str(), "metadata": {}}),
+                doc: FileDoc {
+                    filename: None,
+                    file_type: FileType::Txt,
+                    metadata: Map::new(),
+                    content_length: None,
+                    finding_count: None,
+                },
                 created_at: now,
                 updated_at: now,
             },
@@ -65,13 +72,13 @@ pub async fn create_text(ctx: &Ctx, caller: &Caller, body: TextDocumentInput) ->
         d.title = input.title.clone();
     }
     if insert || body.filename.is_some() {
-        d.doc["filename"] = json!(input.filename);
+        d.doc.filename = input.filename.clone();
     }
     if insert || body.file_type.is_some() {
-        d.doc["fileType"] = json!(input.file_type.as_str());
+        d.doc.file_type = input.file_type;
     }
     if insert || body.metadata.is_some() {
-        d.doc["metadata"] = Value::Object(input.metadata.clone());
+        d.doc.metadata = input.metadata.clone();
     }
     let version = VersionRow {
         id: new_id(),
@@ -83,8 +90,8 @@ pub async fn create_text(ctx: &Ctx, caller: &Caller, body: TextDocumentInput) ->
     let findings = zaby_knowledge::extract_findings(&input.content);
     d.current_version_id = version.id.clone();
     d.version_count += 1;
-    d.doc["contentLength"] = json!(zaby_knowledge::char_len(&input.content));
-    d.doc["findingCount"] = json!(findings.len());
+    d.doc.content_length = Some(zaby_knowledge::char_len(&input.content) as i64);
+    d.doc.finding_count = Some(findings.len() as i64);
     d.updated_at = now;
     store::upsert_lib_doc(tx.conn(), &d, insert).await?;
     store::insert_version(tx.conn(), &caller.tenant_id, &version).await?;
@@ -97,6 +104,7 @@ pub async fn create_text(ctx: &Ctx, caller: &Caller, body: TextDocumentInput) ->
             category: finding.category,
             title: finding.title,
             content: finding.content,
+            // Free-form metadata on the wire; these two members are what the server puts there.
             metadata: json!({"headingLevel": finding.heading_level, "version": version.version}),
             created_at: now,
         };
@@ -262,8 +270,8 @@ pub async fn project(
     let input = TextInput {
         content,
         title: title.unwrap_or_else(|| lib.title.clone()),
-        filename: lib.doc["filename"].as_str().map(str::to_string),
-        file_type: lib.doc["fileType"].as_str().and_then(|t| t.parse().ok()).unwrap_or(FileType::Txt),
+        filename: lib.doc.filename.clone(),
+        file_type: lib.doc.file_type,
         metadata: metadata.unwrap_or_default(),
     };
     let origin = DocumentOrigin::LibraryProjection;

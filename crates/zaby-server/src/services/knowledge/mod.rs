@@ -11,7 +11,7 @@ pub mod retrieval;
 pub mod runs;
 pub mod setup;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use zaby::types::{
     DocumentOrigin, DocumentStatus, E65Query, FileType, KnowledgeAccessLevel, KnowledgeBaseInput, KnowledgeJobStatus,
     KnowledgeJobType, TextDocumentInput,
@@ -20,14 +20,12 @@ use zaby_knowledge::ProfileConfig;
 
 use super::{Caller, Ctx};
 use crate::error::{ApiError, ApiResult};
-use crate::storage::knowledge::{self as store, DocumentRow, JobRow, KbRow};
+use crate::storage::knowledge::{self as store, DocumentRow, FileDoc, JobRow, KbDoc, KbRow, SourceDoc};
 use crate::storage::page::Page;
 use crate::storage::sql::Conn;
 use crate::util::clock::now_ms;
 use crate::util::ids::new_id;
 use crate::util::input::Problems;
-
-pub const ACTIVE_INACTIVE: &[&str] = &["ACTIVE", "INACTIVE"];
 
 /// Longest document text accepted (characters); the body limit usually bites first.
 pub const CONTENT_MAX: usize = 10_000_000;
@@ -40,7 +38,7 @@ fn from_field_error(e: zaby_knowledge::FieldError) -> ApiError {
 /// chunk size 1000 and no cap.
 pub async fn kb_profile(conn: &mut Conn, kb_id: &str) -> ApiResult<ProfileConfig> {
     Ok(match store::default_profile(conn, kb_id).await? {
-        Some(p) => ProfileConfig::from_json(&p.doc["config"]).unwrap_or_default(),
+        Some(p) => p.doc.profile_config().unwrap_or_default(),
         None => ProfileConfig::default(),
     })
 }
@@ -76,13 +74,12 @@ pub async fn create_kb(ctx: &Ctx, caller: &Caller, input: KnowledgeBaseInput) ->
         name: name.clone(),
         // The catalogue's schema lists ACTIVE and INACTIVE, checked by the extractor.
         status: status.unwrap_or_else(|| "ACTIVE".into()),
-        // The stored form of the members without a column (not an API object).
-        doc: json!({
-            "description": description,
-            "accessLevel": access_level.unwrap_or(KnowledgeAccessLevel::Private).as_str(),
-            "tags": tags.unwrap_or_default(),
-            "metadata": metadata.unwrap_or_default(),
-        }),
+        doc: KbDoc {
+            description,
+            access_level: access_level.unwrap_or(KnowledgeAccessLevel::Private),
+            tags: tags.unwrap_or_default(),
+            metadata: metadata.unwrap_or_default(),
+        },
         created_at: now,
         updated_at: now,
     };
@@ -218,8 +215,13 @@ pub async fn queue_document(
         title: input.title,
         content: input.content,
         chunk_count: 0,
-        // The stored form of the members without a column (not an API object).
-        doc: json!({"filename": input.filename, "fileType": input.file_type.as_str(), "metadata": input.metadata}),
+        doc: FileDoc {
+            filename: input.filename,
+            file_type: input.file_type,
+            metadata: input.metadata,
+            content_length: None,
+            finding_count: None,
+        },
         created_at: now,
         updated_at: now,
     };
@@ -242,7 +244,7 @@ pub async fn upload_text(ctx: &Ctx, caller: &Caller, kb_id: &str, input: TextDoc
     let text = text_input(&input, &mut p);
     p.finish()?;
     if let Some(s) = &input.source_id
-        && store::get_item(tx.conn(), store::Kind::Source, &caller.tenant_id, &kb.id, s).await?.is_none()
+        && store::get_item::<SourceDoc>(tx.conn(), &caller.tenant_id, &kb.id, s).await?.is_none()
     {
         return Err(ApiError::invalid("sourceId", "does not name a source of this knowledge base"));
     }

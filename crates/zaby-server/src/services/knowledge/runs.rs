@@ -5,14 +5,14 @@ use std::sync::Weak;
 
 use async_trait::async_trait;
 use serde_json::Value;
-use zaby_knowledge::{Mode, ProfileConfig, Scored};
+use zaby_knowledge::{Mode, Scored};
 
 use super::retrieval::{Hit, SearchParams, search};
 use crate::error::{ApiError, ApiResult};
 use crate::services::memory::{self, Proposal};
 use crate::services::run_seams::{Passage, RunKnowledge, RunScope};
 use crate::services::{Ctx, SharedCtx};
-use crate::storage::knowledge::{self as store, Kind};
+use crate::storage::knowledge::{self as store, ProfileDoc};
 use crate::storage::memory::Owner;
 
 /// Chunks a run retrieves at most, after merging the attachments (docs/server.md#runs).
@@ -38,8 +38,8 @@ impl KnowledgeForRuns {
 async fn attachment_top_k(ctx: &Ctx, tenant_id: &str, kb_id: &str, att: &Value) -> ApiResult<usize> {
     let mut conn = ctx.db.read().await?;
     let profile = match att["knowledgeProfileId"].as_str() {
-        Some(p) => match store::get_item(&mut conn, Kind::Profile, tenant_id, kb_id, p).await? {
-            Some(row) => ProfileConfig::from_json(&row.doc["config"]).unwrap_or_default(),
+        Some(p) => match store::get_item::<ProfileDoc>(&mut conn, tenant_id, kb_id, p).await? {
+            Some(row) => row.doc.profile_config().unwrap_or_default(),
             None => super::kb_profile(&mut conn, kb_id).await?,
         },
         None => super::kb_profile(&mut conn, kb_id).await?,

@@ -4,19 +4,21 @@
 //! Creating and updating share one path: a create's input is read as the update
 //! that sets every member it gives, over a new row holding the defaults.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use zaby::types::{
-    E50Query, E53Query, E58Query, GovernancePolicyInput, IngestionPolicyInput, IngestionPolicyUpdateInput,
-    LinkSourceCredentialInput, ListQuery, ProfileInput, ProfileUpdateInput, SourceGroupInput, SourceGroupUpdateInput,
-    SourceInput, SourceUpdateInput,
+    E50Query, E53Query, E58Query, GovernancePolicyInput, IngestionPolicyInput, IngestionPolicyStatus,
+    IngestionPolicyUpdateInput, LinkSourceCredentialInput, ListQuery, ProfileInput, ProfileUpdateInput,
+    SourceGroupInput, SourceGroupStatus, SourceGroupUpdateInput, SourceInput, SourceStatus, SourceUpdateInput,
 };
-use zaby_knowledge::ProfileConfig;
 
-use super::{ACTIVE_INACTIVE, from_field_error, load_kb};
+use super::{from_field_error, load_kb};
 use crate::error::{ApiError, ApiResult};
 use crate::services::paging::page_of;
 use crate::services::{Caller, Ctx};
-use crate::storage::knowledge::{self as store, GovernanceRow, ItemRow, JobRow, Kind};
+use crate::storage::knowledge::{
+    self as store, GovernanceDoc, GovernanceRow, GroupDoc, ItemDoc, ItemRow, JobRow, Kind, PolicyDoc, ProfileDoc,
+    SourceDoc,
+};
 use crate::storage::page::Page;
 use crate::storage::sql::Conn;
 use crate::util::clock::now_ms;
@@ -24,7 +26,6 @@ use crate::util::ids::new_id;
 use crate::util::input::Problems;
 
 const SYNC_MODES: &[&str] = &["MANUAL", "SCHEDULED"];
-const SOURCE_STATUSES: &[&str] = &["ACTIVE", "INACTIVE", "ERROR"];
 const NAME_MAX: usize = 200;
 const ID_MAX: usize = 100;
 
@@ -47,12 +48,12 @@ pub struct Saved<T> {
 }
 
 /// A source group or source with the number of its sources or documents.
-pub struct Counted {
-    pub row: ItemRow,
+pub struct Counted<D> {
+    pub row: ItemRow<D>,
     pub count: i64,
 }
 
-fn new_item(caller: &Caller, kb_id: &str, status: String, doc: Value) -> ItemRow {
+fn new_item<D>(caller: &Caller, kb_id: &str, status: String, doc: D) -> ItemRow<D> {
     let now = now_ms();
     ItemRow {
         id: new_id(),
@@ -68,37 +69,36 @@ fn new_item(caller: &Caller, kb_id: &str, status: String, doc: Value) -> ItemRow
     }
 }
 
-async fn load_item(conn: &mut Conn, kind: Kind, caller: &Caller, kb_id: &str, id: &str) -> ApiResult<ItemRow> {
-    let what = match kind {
+async fn load_item<D: ItemDoc>(conn: &mut Conn, caller: &Caller, kb_id: &str, id: &str) -> ApiResult<ItemRow<D>> {
+    let what = match D::KIND {
         Kind::SourceGroup => "source group",
         Kind::Source => "source",
         Kind::Policy => "ingestion policy",
         Kind::Profile => "profile",
     };
-    store::get_item(conn, kind, &caller.tenant_id, kb_id, id).await?.ok_or_else(|| ApiError::not_found(what))
+    store::get_item(conn, &caller.tenant_id, kb_id, id).await?.ok_or_else(|| ApiError::not_found(what))
 }
 
 /// The row being saved: the existing one (404 when `id` names none), else a new one
-/// with `status` and `doc` as defaults.
-async fn target(
+/// with `status` and the document's defaults.
+async fn target<D: ItemDoc + Default>(
     conn: &mut Conn,
-    kind: Kind,
     caller: &Caller,
     kb_id: &str,
     id: Option<&str>,
-    defaults: (&str, Value),
-) -> ApiResult<(ItemRow, bool)> {
+    status: &str,
+) -> ApiResult<(ItemRow<D>, bool)> {
     Ok(match id {
-        Some(id) => (load_item(conn, kind, caller, kb_id, id).await?, false),
-        None => (new_item(caller, kb_id, defaults.0.to_string(), defaults.1), true),
+        Some(id) => (load_item(conn, caller, kb_id, id).await?, false),
+        None => (new_item(caller, kb_id, status.to_string(), D::default()), true),
     })
 }
 
-async fn write(conn: &mut Conn, kind: Kind, r: &ItemRow, created: bool) -> ApiResult<()> {
+async fn write<D: ItemDoc>(conn: &mut Conn, r: &ItemRow<D>, created: bool) -> ApiResult<()> {
     if created {
-        store::insert_item(conn, kind, r).await?;
+        store::insert_item(conn, r).await?;
     } else {
-        store::update_item(conn, kind, r).await?;
+        store::update_item(conn, r).await?;
     }
     Ok(())
 }
@@ -126,18 +126,21 @@ fn check_id(p: &mut Problems, field: &str, id: Option<&String>) {
     }
 }
 
+/// A free-form JSON object member (config, metadata).
+type Object = Map<String, Value>;
+
 /// Stores the free-form objects given, leaving the others as they are.
-fn set_objects<const N: usize>(doc: &mut Value, objects: [(&str, Option<Map<String, Value>>); N]) {
-    for (key, value) in objects {
+fn set_objects<const N: usize>(objects: [(&mut Object, Option<Object>); N]) {
+    for (member, value) in objects {
         if let Some(v) = value {
-            doc[key] = Value::Object(v);
+            *member = v;
         }
     }
 }
 
-async fn check_ref(conn: &mut Conn, kind: Kind, caller: &Caller, kb_id: &str, field: &str, id: &str) -> ApiResult<()> {
-    if store::get_item(conn, kind, &caller.tenant_id, kb_id, id).await?.is_none() {
-        let what = if kind == Kind::Source { "a source" } else { "a source group" };
+async fn check_ref<D: ItemDoc>(conn: &mut Conn, caller: &Caller, kb_id: &str, field: &str, id: &str) -> ApiResult<()> {
+    if store::get_item::<D>(conn, &caller.tenant_id, kb_id, id).await?.is_none() {
+        let what = if D::KIND == Kind::Source { "a source" } else { "a source group" };
         return Err(ApiError::invalid(field, &format!("does not name {what} of this knowledge base")));
     }
     Ok(())
@@ -160,7 +163,7 @@ impl AsUpdate<SourceGroupUpdateInput> for SourceGroupInput {
     }
 }
 
-async fn counted_group(conn: &mut Conn, row: ItemRow) -> ApiResult<Counted> {
+async fn counted_group(conn: &mut Conn, row: ItemRow<GroupDoc>) -> ApiResult<Counted<GroupDoc>> {
     let count = store::count_group_sources(conn, &row.id).await?;
     Ok(Counted { row, count })
 }
@@ -172,12 +175,11 @@ pub async fn save_group(
     kb_id: &str,
     id: Option<&str>,
     input: ApiResult<SourceGroupUpdateInput>,
-) -> ApiResult<Saved<Counted>> {
+) -> ApiResult<Saved<Counted<GroupDoc>>> {
     let mut tx = ctx.db.write().await?;
     let kb = load_kb(tx.conn(), &caller.tenant_id, kb_id).await?;
-    // The stored form of the members without a column (not an API object).
-    let defaults = json!({"sourceType": "MANUAL_UPLOAD", "syncMode": "MANUAL", "description": null, "metadata": {}});
-    let (mut r, created) = target(tx.conn(), Kind::SourceGroup, caller, &kb.id, id, ("ACTIVE", defaults)).await?;
+    let (mut r, created) =
+        target::<GroupDoc>(tx.conn(), caller, &kb.id, id, SourceGroupStatus::Active.as_str()).await?;
     let input = input?;
     let mut p = Problems::default();
     check_name(&mut p, input.name.as_ref());
@@ -189,37 +191,40 @@ pub async fn save_group(
     {
         p.add("syncMode", format!("must be one of {}", SYNC_MODES.join(", ")));
     }
-    check_status(&mut p, input.status.as_ref(), ACTIVE_INACTIVE);
+    check_status(&mut p, input.status.as_ref(), SourceGroupStatus::VALUES);
     if let Some(Some(d)) = &input.description {
         p.text("description", d, 10_000, true);
     }
     p.finish()?;
-    for (key, value) in [("name", input.name), ("sourceType", input.source_type), ("syncMode", input.sync_mode)] {
+    let doc = &mut r.doc;
+    for (member, value) in
+        [(&mut doc.name, input.name), (&mut doc.source_type, input.source_type), (&mut doc.sync_mode, input.sync_mode)]
+    {
         if let Some(v) = value {
-            r.doc[key] = json!(v);
+            *member = v;
         }
     }
     if let Some(d) = input.description {
-        r.doc["description"] = json!(d);
+        doc.description = d;
     }
-    set_objects(&mut r.doc, [("metadata", input.metadata)]);
+    set_objects([(&mut doc.metadata, input.metadata)]);
     if let Some(s) = input.status {
         r.status = s;
     }
     r.updated_at = now_ms();
-    write(tx.conn(), Kind::SourceGroup, &r, created).await?;
+    write(tx.conn(), &r, created).await?;
     let row = counted_group(tx.conn(), r).await?;
     tx.commit().await?;
     Ok(Saved { row, created })
 }
 
 /// E50.
-pub async fn list_groups(ctx: &Ctx, caller: &Caller, kb_id: &str, q: &E50Query) -> ApiResult<Page<Counted>> {
+pub async fn list_groups(ctx: &Ctx, caller: &Caller, kb_id: &str, q: &E50Query) -> ApiResult<Page<Counted<GroupDoc>>> {
     let page = page_of(q.cursor.as_deref(), q.limit, 20)?;
     let eqs: Vec<(&str, String)> = q.status.iter().map(|s| ("status", s.as_str().to_string())).collect();
     let mut conn = ctx.db.read().await?;
     let kb = load_kb(&mut conn, &caller.tenant_id, kb_id).await?;
-    let rows = store::list_items(&mut conn, Kind::SourceGroup, &caller.tenant_id, &kb.id, &eqs, &page).await?;
+    let rows = store::list_items(&mut conn, &caller.tenant_id, &kb.id, &eqs, &page).await?;
     let Page { items, cursors, next_cursor, total } = rows;
     let mut counted = Vec::with_capacity(items.len());
     for r in items {
@@ -245,7 +250,7 @@ impl AsUpdate<SourceUpdateInput> for SourceInput {
     }
 }
 
-async fn counted_source(conn: &mut Conn, row: ItemRow) -> ApiResult<Counted> {
+async fn counted_source(conn: &mut Conn, row: ItemRow<SourceDoc>) -> ApiResult<Counted<SourceDoc>> {
     let count = store::count_source_documents(conn, &row.id).await?;
     Ok(Counted { row, count })
 }
@@ -257,29 +262,29 @@ pub async fn save_source(
     kb_id: &str,
     id: Option<&str>,
     input: ApiResult<SourceUpdateInput>,
-) -> ApiResult<Saved<Counted>> {
+) -> ApiResult<Saved<Counted<SourceDoc>>> {
     let mut tx = ctx.db.write().await?;
     let kb = load_kb(tx.conn(), &caller.tenant_id, kb_id).await?;
-    // The stored form of the members without a column (not an API object).
-    let defaults = json!({"config": {}, "credentialId": null, "lastSyncedAt": null, "lastJobId": null, "metadata": {}});
-    let (mut r, created) = target(tx.conn(), Kind::Source, caller, &kb.id, id, ("ACTIVE", defaults)).await?;
+    let (mut r, created) = target::<SourceDoc>(tx.conn(), caller, &kb.id, id, SourceStatus::Active.as_str()).await?;
     let input = input?;
     let mut p = Problems::default();
     check_name(&mut p, input.name.as_ref());
     if let Some(t) = &input.r#type {
         p.text("type", t, NAME_MAX, false);
     }
-    check_status(&mut p, input.status.as_ref(), if created { ACTIVE_INACTIVE } else { SOURCE_STATUSES });
+    // Only an update may mark a source ERROR.
+    let new_statuses = [SourceStatus::Active.as_str(), SourceStatus::Inactive.as_str()];
+    check_status(&mut p, input.status.as_ref(), if created { &new_statuses } else { SourceStatus::VALUES });
     check_id(&mut p, "sourceGroupId", input.source_group_id.as_ref().and_then(Option::as_ref));
     p.finish()?;
     if let Some(group) = input.source_group_id {
         if let Some(g) = &group {
-            check_ref(tx.conn(), Kind::SourceGroup, caller, &kb.id, "sourceGroupId", g).await?;
+            check_ref::<GroupDoc>(tx.conn(), caller, &kb.id, "sourceGroupId", g).await?;
         }
         r.link = group;
     }
     if let Some(n) = input.name {
-        r.doc["name"] = json!(n);
+        r.doc.name = n;
     }
     if let Some(t) = input.r#type {
         r.extra = Some(t);
@@ -287,16 +292,16 @@ pub async fn save_source(
     if let Some(s) = input.status {
         r.status = s;
     }
-    set_objects(&mut r.doc, [("config", input.config), ("metadata", input.metadata)]);
+    set_objects([(&mut r.doc.config, input.config), (&mut r.doc.metadata, input.metadata)]);
     r.updated_at = now_ms();
-    write(tx.conn(), Kind::Source, &r, created).await?;
+    write(tx.conn(), &r, created).await?;
     let row = counted_source(tx.conn(), r).await?;
     tx.commit().await?;
     Ok(Saved { row, created })
 }
 
 /// E53.
-pub async fn list_sources(ctx: &Ctx, caller: &Caller, kb_id: &str, q: E53Query) -> ApiResult<Page<Counted>> {
+pub async fn list_sources(ctx: &Ctx, caller: &Caller, kb_id: &str, q: E53Query) -> ApiResult<Page<Counted<SourceDoc>>> {
     let page = page_of(q.cursor.as_deref(), q.limit, 20)?;
     let status = q.status.map(|s| s.as_str().to_string());
     let eqs: Vec<(&str, String)> = [("status", status), ("type", q.r#type), ("source_group_id", q.source_group_id)]
@@ -305,7 +310,7 @@ pub async fn list_sources(ctx: &Ctx, caller: &Caller, kb_id: &str, q: E53Query) 
         .collect();
     let mut conn = ctx.db.read().await?;
     let kb = load_kb(&mut conn, &caller.tenant_id, kb_id).await?;
-    let rows = store::list_items(&mut conn, Kind::Source, &caller.tenant_id, &kb.id, &eqs, &page).await?;
+    let rows = store::list_items(&mut conn, &caller.tenant_id, &kb.id, &eqs, &page).await?;
     let Page { items, cursors, next_cursor, total } = rows;
     let mut counted = Vec::with_capacity(items.len());
     for r in items {
@@ -318,8 +323,8 @@ pub async fn list_sources(ctx: &Ctx, caller: &Caller, kb_id: &str, q: E53Query) 
 pub async fn reprocess_source(ctx: &Ctx, caller: &Caller, kb_id: &str, id: &str) -> ApiResult<JobRow> {
     let mut tx = ctx.db.write().await?;
     let kb = load_kb(tx.conn(), &caller.tenant_id, kb_id).await?;
-    let mut s = load_item(tx.conn(), Kind::Source, caller, &kb.id, id).await?;
-    if s.status == "INACTIVE" {
+    let mut s = load_item::<SourceDoc>(tx.conn(), caller, &kb.id, id).await?;
+    if s.status == SourceStatus::Inactive.as_str() {
         return Err(ApiError::conflict("CONFLICT", "the source is INACTIVE"));
     }
     let job = super::jobs::queue_sync(ctx, tx.conn(), &kb, &mut s, now_ms()).await?;
@@ -335,18 +340,18 @@ pub async fn link_credential(
     kb_id: &str,
     id: &str,
     input: ApiResult<LinkSourceCredentialInput>,
-) -> ApiResult<Counted> {
+) -> ApiResult<Counted<SourceDoc>> {
     let mut tx = ctx.db.write().await?;
     let kb = load_kb(tx.conn(), &caller.tenant_id, kb_id).await?;
-    let mut s = load_item(tx.conn(), Kind::Source, caller, &kb.id, id).await?;
+    let mut s = load_item::<SourceDoc>(tx.conn(), caller, &kb.id, id).await?;
     let input = input?;
     let mut p = Problems::default();
     p.text("credentialId", &input.credential_id, NAME_MAX, false);
     p.finish()?;
-    s.doc["credentialId"] = json!(input.credential_id);
-    set_objects(&mut s.doc, [("metadata", input.metadata)]);
+    s.doc.credential_id = Some(input.credential_id);
+    set_objects([(&mut s.doc.metadata, input.metadata)]);
     s.updated_at = now_ms();
-    store::update_item(tx.conn(), Kind::Source, &s).await?;
+    store::update_item(tx.conn(), &s).await?;
     let out = counted_source(tx.conn(), s).await?;
     tx.commit().await?;
     Ok(out)
@@ -377,18 +382,17 @@ pub async fn save_policy(
     kb_id: &str,
     id: Option<&str>,
     input: ApiResult<IngestionPolicyUpdateInput>,
-) -> ApiResult<Saved<ItemRow>> {
+) -> ApiResult<Saved<ItemRow<PolicyDoc>>> {
     let mut tx = ctx.db.write().await?;
     let kb = load_kb(tx.conn(), &caller.tenant_id, kb_id).await?;
-    // The stored form of the members without a column (not an API object).
-    let defaults = json!({"sourceGroupId": null, "config": {}, "metadata": {}});
-    let (mut r, created) = target(tx.conn(), Kind::Policy, caller, &kb.id, id, ("ACTIVE", defaults)).await?;
+    let active = IngestionPolicyStatus::Active.as_str();
+    let (mut r, created) = target::<PolicyDoc>(tx.conn(), caller, &kb.id, id, active).await?;
     let input = input?;
     let mut p = Problems::default();
     check_name(&mut p, input.name.as_ref());
     check_id(&mut p, "sourceId", input.source_id.as_ref().and_then(Option::as_ref));
     check_id(&mut p, "sourceGroupId", input.source_group_id.as_ref().and_then(Option::as_ref));
-    check_status(&mut p, input.status.as_ref(), ACTIVE_INACTIVE);
+    check_status(&mut p, input.status.as_ref(), IngestionPolicyStatus::VALUES);
     if let Some(Some(expr)) = &input.schedule {
         p.text("schedule", expr, NAME_MAX, false);
         if !p.has("schedule")
@@ -400,15 +404,15 @@ pub async fn save_policy(
     p.finish()?;
     if let Some(source) = input.source_id {
         if let Some(s) = &source {
-            check_ref(tx.conn(), Kind::Source, caller, &kb.id, "sourceId", s).await?;
+            check_ref::<SourceDoc>(tx.conn(), caller, &kb.id, "sourceId", s).await?;
         }
         r.link = source;
     }
     if let Some(group) = input.source_group_id {
         if let Some(g) = &group {
-            check_ref(tx.conn(), Kind::SourceGroup, caller, &kb.id, "sourceGroupId", g).await?;
+            check_ref::<GroupDoc>(tx.conn(), caller, &kb.id, "sourceGroupId", g).await?;
         }
-        r.doc["sourceGroupId"] = json!(group);
+        r.doc.source_group_id = group;
     }
     let now = now_ms();
     match input.schedule {
@@ -422,23 +426,28 @@ pub async fn save_policy(
         }
     }
     if let Some(n) = input.name {
-        r.doc["name"] = json!(n);
+        r.doc.name = n;
     }
     if let Some(s) = input.status {
-        if s == "ACTIVE" && r.status != "ACTIVE" {
+        if s == active && r.status != active {
             r.checked_until = now;
         }
         r.status = s;
     }
-    set_objects(&mut r.doc, [("config", input.config), ("metadata", input.metadata)]);
+    set_objects([(&mut r.doc.config, input.config), (&mut r.doc.metadata, input.metadata)]);
     r.updated_at = now;
-    write(tx.conn(), Kind::Policy, &r, created).await?;
+    write(tx.conn(), &r, created).await?;
     tx.commit().await?;
     Ok(Saved { row: r, created })
 }
 
 /// E58.
-pub async fn list_policies(ctx: &Ctx, caller: &Caller, kb_id: &str, q: E58Query) -> ApiResult<Page<ItemRow>> {
+pub async fn list_policies(
+    ctx: &Ctx,
+    caller: &Caller,
+    kb_id: &str,
+    q: E58Query,
+) -> ApiResult<Page<ItemRow<PolicyDoc>>> {
     let page = page_of(q.cursor.as_deref(), q.limit, 20)?;
     let status = q.status.map(|s| s.as_str().to_string());
     let eqs: Vec<(&str, String)> = [("status", status), ("source_id", q.source_id)]
@@ -447,7 +456,7 @@ pub async fn list_policies(ctx: &Ctx, caller: &Caller, kb_id: &str, q: E58Query)
         .collect();
     let mut conn = ctx.db.read().await?;
     let kb = load_kb(&mut conn, &caller.tenant_id, kb_id).await?;
-    Ok(store::list_items(&mut conn, Kind::Policy, &caller.tenant_id, &kb.id, &eqs, &page).await?)
+    Ok(store::list_items(&mut conn, &caller.tenant_id, &kb.id, &eqs, &page).await?)
 }
 
 // ---------------------------------------------------------------- governance
@@ -463,12 +472,11 @@ pub async fn upsert_governance(
     let kb = load_kb(tx.conn(), &caller.tenant_id, kb_id).await?;
     let input = input?;
     let now = now_ms();
-    // The stored form of the policy's members (not an API object).
-    let doc = json!({
-        "rules": input.rules,
-        "settings": input.settings.unwrap_or_default(),
-        "metadata": input.metadata.unwrap_or_default(),
-    });
+    let doc = GovernanceDoc {
+        rules: input.rules,
+        settings: input.settings.unwrap_or_default(),
+        metadata: input.metadata.unwrap_or_default(),
+    };
     let (g, created) = match store::get_governance(tx.conn(), &kb.id).await? {
         Some(mut g) => {
             g.version += 1;
@@ -511,28 +519,26 @@ pub async fn save_profile(
     kb_id: &str,
     id: Option<&str>,
     input: ApiResult<ProfileUpdateInput>,
-) -> ApiResult<Saved<ItemRow>> {
+) -> ApiResult<Saved<ItemRow<ProfileDoc>>> {
     let mut tx = ctx.db.write().await?;
     let kb = load_kb(tx.conn(), &caller.tenant_id, kb_id).await?;
-    // The stored form of the members without a column (not an API object).
-    let defaults = json!({"description": null, "config": {}, "metadata": {}});
-    let (mut r, created) = target(tx.conn(), Kind::Profile, caller, &kb.id, id, ("0", defaults)).await?;
+    let (mut r, created) = target::<ProfileDoc>(tx.conn(), caller, &kb.id, id, "0").await?;
     let input = input?;
     let mut p = Problems::default();
     check_name(&mut p, input.name.as_ref());
     if let Some(Some(d)) = &input.description {
         p.text("description", d, 10_000, true);
     }
-    set_objects(&mut r.doc, [("config", input.config), ("metadata", input.metadata)]);
-    if let Err(e) = ProfileConfig::from_json(&r.doc["config"]) {
+    set_objects([(&mut r.doc.config, input.config), (&mut r.doc.metadata, input.metadata)]);
+    if let Err(e) = r.doc.profile_config() {
         p.add(&e.field, e.message);
     }
     p.finish()?;
     if let Some(n) = input.name {
-        r.doc["name"] = json!(n);
+        r.doc.name = n;
     }
     if let Some(d) = input.description {
-        r.doc["description"] = json!(d);
+        r.doc.description = d;
     }
     let now = now_ms();
     if let Some(d) = input.is_default {
@@ -542,15 +548,20 @@ pub async fn save_profile(
         }
     }
     r.updated_at = now;
-    write(tx.conn(), Kind::Profile, &r, created).await?;
+    write(tx.conn(), &r, created).await?;
     tx.commit().await?;
     Ok(Saved { row: r, created })
 }
 
 /// E62.
-pub async fn list_profiles(ctx: &Ctx, caller: &Caller, kb_id: &str, q: &ListQuery) -> ApiResult<Page<ItemRow>> {
+pub async fn list_profiles(
+    ctx: &Ctx,
+    caller: &Caller,
+    kb_id: &str,
+    q: &ListQuery,
+) -> ApiResult<Page<ItemRow<ProfileDoc>>> {
     let page = page_of(q.cursor.as_deref(), q.limit, 20)?;
     let mut conn = ctx.db.read().await?;
     let kb = load_kb(&mut conn, &caller.tenant_id, kb_id).await?;
-    Ok(store::list_items(&mut conn, Kind::Profile, &caller.tenant_id, &kb.id, &[], &page).await?)
+    Ok(store::list_items(&mut conn, &caller.tenant_id, &kb.id, &[], &page).await?)
 }

@@ -9,7 +9,6 @@ use crate::storage::columns::{Flag, Json};
 use crate::storage::page::{Page, PageRequest, encode_cursor, fetch_page};
 use crate::storage::sql::{Conn, DbResult, Filter, all_as, exec, like_pattern, one_as, scalar_i64};
 
-/// `doc`: filename, fileType, metadata.
 #[derive(Debug, Clone, FromRow)]
 pub struct LibDocRow {
     pub id: String,
@@ -18,8 +17,7 @@ pub struct LibDocRow {
     pub status: String,
     pub current_version_id: String,
     pub version_count: i64,
-    #[sqlx(try_from = "Json")]
-    pub doc: Value,
+    pub doc: super::FileDoc,
     pub created_at: i64,
     pub updated_at: i64,
 }

@@ -12,14 +12,15 @@ pub use jobs::*;
 pub use library::*;
 pub use setup::*;
 
-use serde_json::Value;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use sqlx::FromRow;
+use zaby::types::{FileType, KnowledgeAccessLevel};
 
 use crate::args;
-use crate::storage::columns::Json;
+use crate::storage::columns::stored_document;
 use crate::storage::sql::{Conn, DbResult, all_as, exec, one_as, scalar_i64};
 
-/// `doc`: description, accessLevel, tags, metadata.
 #[derive(Debug, Clone, FromRow)]
 pub struct KbRow {
     pub id: String,
@@ -27,11 +28,47 @@ pub struct KbRow {
     pub slug: String,
     pub name: String,
     pub status: String,
-    #[sqlx(try_from = "Json")]
-    pub doc: Value,
+    pub doc: KbDoc,
     pub created_at: i64,
     pub updated_at: i64,
 }
+
+/// The members of a knowledge base without a column, stored as the JSON object
+/// `knowledge_bases.doc` by their wire names. A member added later takes
+/// `#[serde(default)]`, so the rows written before it still read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KbDoc {
+    #[serde(default)]
+    pub description: Option<String>,
+    pub access_level: KnowledgeAccessLevel,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub metadata: Map<String, Value>,
+}
+
+stored_document!(KbDoc);
+
+/// The members of a document, or of a library document, without a column (stored as
+/// `kb_documents.doc` and `library_documents.doc`, the latter with its counts).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileDoc {
+    #[serde(default)]
+    pub filename: Option<String>,
+    pub file_type: FileType,
+    #[serde(default)]
+    pub metadata: Map<String, Value>,
+    /// Library documents: characters of the current version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_length: Option<i64>,
+    /// Library documents: findings of the current version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finding_count: Option<i64>,
+}
+
+stored_document!(FileDoc);
 
 pub async fn insert_kb(conn: &mut Conn, k: &KbRow) -> DbResult<()> {
     exec(
@@ -57,7 +94,6 @@ pub async fn slug_taken(conn: &mut Conn, tenant_id: &str, slug: &str) -> DbResul
         > 0)
 }
 
-/// `doc`: filename, fileType, metadata.
 #[derive(Debug, Clone, FromRow)]
 pub struct DocumentRow {
     pub id: String,
@@ -70,8 +106,7 @@ pub struct DocumentRow {
     pub title: String,
     pub content: String,
     pub chunk_count: i64,
-    #[sqlx(try_from = "Json")]
-    pub doc: Value,
+    pub doc: FileDoc,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -116,4 +151,28 @@ pub async fn delete_document(conn: &mut Conn, id: &str) -> DbResult<()> {
     delete_chunks(conn, id).await?;
     exec(conn, "DELETE FROM kb_documents WHERE id = $1", args![id]).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn old_knowledge_base_and_document_documents_read_and_are_written_back_unchanged() {
+        // As the server wrote them before `KbDoc` and `FileDoc`.
+        let old = json!({"description": null, "accessLevel": "TENANT", "tags": ["a"], "metadata": {"k": 1}});
+        let kb: KbDoc = serde_json::from_value(old.clone()).unwrap();
+        assert_eq!((kb.access_level, kb.tags.as_slice()), (KnowledgeAccessLevel::Tenant, ["a".to_string()].as_slice()));
+        assert_eq!(serde_json::to_value(&kb).unwrap(), old);
+        let old = json!({"filename": "g.md", "fileType": "MD", "metadata": {}});
+        let doc: FileDoc = serde_json::from_value(old.clone()).unwrap();
+        assert_eq!((doc.file_type, doc.content_length), (FileType::Md, None));
+        assert_eq!(serde_json::to_value(&doc).unwrap(), old, "a knowledge-base document has no counts");
+        let old = json!({"filename": null, "fileType": "TXT", "metadata": {}, "contentLength": 5, "findingCount": 1});
+        let lib: FileDoc = serde_json::from_value(old.clone()).unwrap();
+        assert_eq!((lib.content_length, lib.finding_count), (Some(5), Some(1)));
+        assert_eq!(serde_json::to_value(&lib).unwrap(), old);
+    }
 }

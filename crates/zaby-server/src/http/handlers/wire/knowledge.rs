@@ -13,7 +13,8 @@ use crate::services::knowledge::library::Projection;
 use crate::services::knowledge::retrieval::Answer;
 use crate::services::knowledge::setup::Counted;
 use crate::storage::knowledge::{
-    DocumentRow, FindingRow, GovernanceRow, ItemRow, JobRow, KbRow, LibDocRow, SelectionRow,
+    DocumentRow, FindingRow, GovernanceRow, GroupDoc, ItemRow, JobRow, KbRow, LibDocRow, PolicyDoc, ProfileDoc,
+    SelectionRow, SourceDoc,
 };
 use crate::util::clock::iso;
 
@@ -22,17 +23,13 @@ fn object(v: &Value) -> Map<String, Value> {
     v.as_object().cloned().unwrap_or_default()
 }
 
-fn text(v: &Value) -> Option<String> {
-    v.as_str().map(str::to_string)
-}
-
 /// `KnowledgeBase` (E41).
 pub(crate) fn knowledge_base(k: KbRow, document_count: i64) -> ApiResult<KnowledgeBase> {
     Ok(KnowledgeBase {
-        description: text(&k.doc["description"]),
-        access_level: stored("access level", k.doc["accessLevel"].as_str().unwrap_or_default())?,
-        tags: k.doc["tags"].as_array().into_iter().flatten().filter_map(text).collect(),
-        metadata: object(&k.doc["metadata"]),
+        description: k.doc.description,
+        access_level: k.doc.access_level,
+        tags: k.doc.tags,
+        metadata: k.doc.metadata,
         id: k.id,
         name: k.name,
         slug: k.slug,
@@ -47,12 +44,12 @@ pub(crate) fn knowledge_base(k: KbRow, document_count: i64) -> ApiResult<Knowled
 /// `Document` (E42; `ProjectionResult.document`).
 pub(crate) fn document(d: DocumentRow) -> ApiResult<Document> {
     Ok(Document {
-        filename: text(&d.doc["filename"]),
-        file_type: stored("file type", d.doc["fileType"].as_str().unwrap_or_default())?,
-        status: stored("document status", &d.status)?,
         content_length: Some(zaby_knowledge::char_len(&d.content) as i64),
+        filename: d.doc.filename,
+        file_type: d.doc.file_type,
+        status: stored("document status", &d.status)?,
         origin: Some(stored("document origin", &d.origin)?),
-        metadata: object(&d.doc["metadata"]),
+        metadata: d.doc.metadata,
         id: d.id,
         knowledge_base_id: d.kb_id,
         title: d.title,
@@ -97,12 +94,12 @@ pub(crate) fn job(j: JobRow) -> ApiResult<KnowledgeJob> {
 /// `LibraryDocument` (E43, E44).
 pub(crate) fn library_document(d: LibDocRow) -> ApiResult<LibraryDocument> {
     Ok(LibraryDocument {
-        filename: text(&d.doc["filename"]),
-        file_type: stored("file type", d.doc["fileType"].as_str().unwrap_or_default())?,
+        filename: d.doc.filename,
+        file_type: d.doc.file_type,
         status: stored("library document status", &d.status)?,
-        content_length: d.doc["contentLength"].as_i64(),
-        finding_count: d.doc["findingCount"].as_i64(),
-        metadata: object(&d.doc["metadata"]),
+        content_length: d.doc.content_length,
+        finding_count: d.doc.finding_count,
+        metadata: d.doc.metadata,
         id: d.id,
         title: d.title,
         current_version_id: d.current_version_id,
@@ -167,15 +164,15 @@ pub(crate) fn provisional_answer(a: Answer) -> ProvisionalAnswer {
 }
 
 /// `SourceGroup` (E50–E52).
-pub(crate) fn source_group(c: Counted) -> ApiResult<SourceGroup> {
+pub(crate) fn source_group(c: Counted<GroupDoc>) -> ApiResult<SourceGroup> {
     let Counted { row: r, count } = c;
-    let d = &r.doc;
+    let d = r.doc;
     Ok(SourceGroup {
-        name: text(&d["name"]).unwrap_or_default(),
-        source_type: text(&d["sourceType"]).unwrap_or_default(),
-        sync_mode: text(&d["syncMode"]).unwrap_or_default(),
-        description: text(&d["description"]),
-        metadata: object(&d["metadata"]),
+        name: d.name,
+        source_type: d.source_type,
+        sync_mode: d.sync_mode,
+        description: d.description,
+        metadata: d.metadata,
         status: r.status,
         id: r.id,
         knowledge_base_id: r.kb_id,
@@ -187,16 +184,16 @@ pub(crate) fn source_group(c: Counted) -> ApiResult<SourceGroup> {
 }
 
 /// `Source` (E53–E55, E57).
-pub(crate) fn source(c: Counted) -> ApiResult<Source> {
+pub(crate) fn source(c: Counted<SourceDoc>) -> ApiResult<Source> {
     let Counted { row: r, count } = c;
-    let d = &r.doc;
+    let d = r.doc;
     Ok(Source {
-        name: text(&d["name"]).unwrap_or_default(),
-        config: object(&d["config"]),
-        credential_id: text(&d["credentialId"]),
-        last_synced_at: d["lastSyncedAt"].as_i64().map(iso),
-        last_job_id: text(&d["lastJobId"]),
-        metadata: object(&d["metadata"]),
+        name: d.name,
+        config: d.config,
+        credential_id: d.credential_id,
+        last_synced_at: d.last_synced_at.map(iso),
+        last_job_id: d.last_job_id,
+        metadata: d.metadata,
         r#type: r.extra.unwrap_or_default(),
         source_group_id: r.link,
         status: r.status,
@@ -211,13 +208,13 @@ pub(crate) fn source(c: Counted) -> ApiResult<Source> {
 
 /// `IngestionPolicy` (E58–E60): the source is the row's link, the schedule its
 /// `extra` column.
-pub(crate) fn ingestion_policy(r: ItemRow) -> ApiResult<IngestionPolicy> {
-    let d = &r.doc;
+pub(crate) fn ingestion_policy(r: ItemRow<PolicyDoc>) -> ApiResult<IngestionPolicy> {
+    let d = r.doc;
     Ok(IngestionPolicy {
-        name: text(&d["name"]).unwrap_or_default(),
-        source_group_id: text(&d["sourceGroupId"]),
-        config: Some(object(&d["config"])),
-        metadata: object(&d["metadata"]),
+        name: d.name,
+        source_group_id: d.source_group_id,
+        config: Some(d.config),
+        metadata: d.metadata,
         source_id: r.link,
         schedule: r.extra,
         status: Some(r.status),
@@ -231,11 +228,11 @@ pub(crate) fn ingestion_policy(r: ItemRow) -> ApiResult<IngestionPolicy> {
 
 /// `GovernancePolicy` (E61).
 pub(crate) fn governance(g: GovernanceRow) -> ApiResult<GovernancePolicy> {
-    let d = &g.doc;
+    let d = g.doc;
     Ok(GovernancePolicy {
-        rules: d["rules"].as_array().into_iter().flatten().filter_map(|r| r.as_object().cloned()).collect(),
-        settings: Some(object(&d["settings"])),
-        metadata: object(&d["metadata"]),
+        rules: d.rules,
+        settings: Some(d.settings),
+        metadata: d.metadata,
         id: Some(g.id),
         knowledge_base_id: g.kb_id,
         version: Some(g.version),
@@ -246,13 +243,13 @@ pub(crate) fn governance(g: GovernanceRow) -> ApiResult<GovernancePolicy> {
 }
 
 /// `KnowledgeProfile` (E62–E64): the status column holds `isDefault` as "1"/"0".
-pub(crate) fn profile(r: ItemRow) -> ApiResult<KnowledgeProfile> {
-    let d = &r.doc;
+pub(crate) fn profile(r: ItemRow<ProfileDoc>) -> ApiResult<KnowledgeProfile> {
+    let d = r.doc;
     Ok(KnowledgeProfile {
-        name: text(&d["name"]).unwrap_or_default(),
-        description: text(&d["description"]),
-        config: object(&d["config"]),
-        metadata: object(&d["metadata"]),
+        name: d.name,
+        description: d.description,
+        config: d.config,
+        metadata: d.metadata,
         is_default: r.status == "1",
         id: r.id,
         knowledge_base_id: r.kb_id,
@@ -287,6 +284,11 @@ mod tests {
         serde_json::to_value(t).unwrap()
     }
 
+    /// A stored document as the server writes it.
+    fn stored_doc<D: serde::de::DeserializeOwned>(doc: Value) -> D {
+        serde_json::from_value(doc).expect("a stored document")
+    }
+
     fn kb() -> KbRow {
         KbRow {
             id: "kb-1".into(),
@@ -294,7 +296,9 @@ mod tests {
             slug: "docs".into(),
             name: "Docs".into(),
             status: "ACTIVE".into(),
-            doc: json!({"description": null, "accessLevel": "PRIVATE", "tags": ["a"], "metadata": {"k": 1}}),
+            doc: stored_doc(
+                json!({"description": null, "accessLevel": "PRIVATE", "tags": ["a"], "metadata": {"k": 1}}),
+            ),
             created_at: 0,
             updated_at: 1,
         }
@@ -312,7 +316,7 @@ mod tests {
             title: "Guide".into(),
             content: "héllo".into(),
             chunk_count: 0,
-            doc: json!({"filename": "g.md", "fileType": "MD", "metadata": {}}),
+            doc: stored_doc(json!({"filename": "g.md", "fileType": "MD", "metadata": {}})),
             created_at: 0,
             updated_at: 0,
         }
@@ -377,7 +381,9 @@ mod tests {
             status: "READY".into(),
             current_version_id: "v-1".into(),
             version_count: 1,
-            doc: json!({"filename": null, "fileType": "TXT", "metadata": {}, "contentLength": 5, "findingCount": 1}),
+            doc: stored_doc(json!({
+                "filename": null, "fileType": "TXT", "metadata": {}, "contentLength": 5, "findingCount": 1,
+            })),
             created_at: 0,
             updated_at: 0,
         };
@@ -404,7 +410,12 @@ mod tests {
         assert_eq!(projected["job"]["status"], "QUEUED");
     }
 
-    fn item(status: &str, link: Option<&str>, extra: Option<&str>, doc: Value) -> ItemRow {
+    fn item<D: serde::de::DeserializeOwned>(
+        status: &str,
+        link: Option<&str>,
+        extra: Option<&str>,
+        doc: Value,
+    ) -> ItemRow<D> {
         ItemRow {
             id: "i-1".into(),
             tenant_id: "t".into(),
@@ -413,7 +424,7 @@ mod tests {
             link: link.map(Into::into),
             extra: extra.map(Into::into),
             checked_until: 0,
-            doc,
+            doc: stored_doc(doc),
             created_at: 0,
             updated_at: 0,
         }
@@ -457,7 +468,7 @@ mod tests {
             id: "g-1".into(),
             kb_id: "kb-1".into(),
             version: 2,
-            doc: json!({"rules": [{"deny": "pii"}], "settings": {}, "metadata": {}}),
+            doc: stored_doc(json!({"rules": [{"deny": "pii"}], "settings": {}, "metadata": {}})),
             created_at: 0,
             updated_at: 0,
         };
