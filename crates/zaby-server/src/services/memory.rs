@@ -2,10 +2,10 @@
 //! their review, retrieval scored like knowledge (`zaby_knowledge`), and what runs
 //! need (retrieval of the end user's items, proposing candidates).
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use zaby::types::{
     ApproveMemoryCandidateInput, DeleteMemoryItemInput, DisableMemoryItemInput, E85Query, E90Query,
-    MemoryCandidateStatus, MemoryKind, MemoryRetrieveInput, RejectMemoryCandidateInput,
+    MemoryCandidateStatus, MemoryItemStatus, MemoryKind, MemoryRetrieveInput, RejectMemoryCandidateInput,
 };
 use zaby_knowledge::{Doc, Mode, ScoreOptions};
 
@@ -13,7 +13,7 @@ use super::paging::page_of;
 use super::run_seams::EndUser;
 use super::{Caller, Ctx};
 use crate::error::{ApiError, ApiResult};
-use crate::storage::memory::{self as store, CandidateRow, ItemRow, MemoryFilter, Owner};
+use crate::storage::memory::{self as store, CandidateRow, ItemDoc, ItemRow, MemoryFilter, Owner};
 use crate::storage::page::Page;
 use crate::storage::sql::Conn;
 use crate::util::clock::now_ms;
@@ -74,11 +74,12 @@ pub async fn disable_item(ctx: &Ctx, caller: &Caller, id: &str, input: DisableMe
     let reason = checked_reason(input.reason)?;
     let mut tx = ctx.db.write().await?;
     let mut i = load_item(tx.conn(), caller, id).await?;
-    if i.status != "DISABLED" {
+    let disabled = MemoryItemStatus::Disabled.as_str();
+    if i.status != disabled {
         let now = now_ms();
-        i.status = "DISABLED".into();
-        i.doc["disabledAt"] = json!(now);
-        i.doc["disableReason"] = json!(reason);
+        i.status = disabled.into();
+        i.doc.disabled_at = Some(now);
+        i.doc.disable_reason = reason;
         i.updated_at = now;
         store::update_item(tx.conn(), &i).await?;
     }
@@ -176,7 +177,7 @@ pub async fn retrieve(ctx: &Ctx, caller: &Caller, input: MemoryRetrieveInput) ->
         unique_id_hash: input.unique_id_hash,
         deployment_id: input.deployment_id,
         session_id: input.session_id,
-        status: Some("ACTIVE".into()),
+        status: Some(MemoryItemStatus::Active.as_str().into()),
     };
     let query = input.query;
     let items = {
@@ -231,9 +232,9 @@ async fn approve_in(
     mut c: CandidateRow,
     reviewed_by: Option<String>,
     content: Option<String>,
-    metadata: Option<Value>,
+    metadata: Option<Map<String, Value>>,
 ) -> ApiResult<CandidateRow> {
-    if c.status != "PENDING" {
+    if c.status != MemoryCandidateStatus::Pending.as_str() {
         return Err(already_reviewed(&c));
     }
     let now = now_ms();
@@ -243,18 +244,21 @@ async fn approve_in(
         owner: c.owner.clone(),
         content: content.unwrap_or_else(|| c.content.clone()),
         kind: c.kind.clone(),
-        status: "ACTIVE".into(),
+        status: MemoryItemStatus::Active.as_str().into(),
         candidate_id: Some(c.id.clone()),
-        // The stored form of the members without a column (not an API object).
-        doc: json!({"metadata": metadata.clone().unwrap_or_else(|| c.metadata.clone()), "disabledAt": null, "disableReason": null}),
+        doc: ItemDoc {
+            metadata: metadata.clone().unwrap_or_else(|| c.metadata.as_object().cloned().unwrap_or_default()),
+            disabled_at: None,
+            disable_reason: None,
+        },
         created_at: now,
         updated_at: now,
     };
-    c.status = "APPROVED".into();
+    c.status = MemoryCandidateStatus::Approved.as_str().into();
     c.reviewed_by = reviewed_by;
     c.memory_item_id = Some(item.id.clone());
     if let Some(m) = metadata {
-        c.metadata = m;
+        c.metadata = Value::Object(m);
     }
     c.reviewed_at = Some(now);
     if !store::review_candidate(conn, &c).await? {
@@ -279,7 +283,7 @@ pub async fn approve_candidate(
         p.text("content", c, CONTENT_MAX, false);
     }
     p.finish()?;
-    let (reviewed_by, content, metadata) = (input.reviewed_by, input.content, input.metadata.map(Value::Object));
+    let (reviewed_by, content, metadata) = (input.reviewed_by, input.content, input.metadata);
     let mut tx = ctx.db.write().await?;
     let c = store::get_candidate(tx.conn(), &caller.tenant_id, id)
         .await?
@@ -309,10 +313,10 @@ pub async fn reject_candidate(
     let mut c = store::get_candidate(tx.conn(), &caller.tenant_id, id)
         .await?
         .ok_or_else(|| ApiError::not_found("memory candidate"))?;
-    if c.status != "PENDING" {
+    if c.status != MemoryCandidateStatus::Pending.as_str() {
         return Err(already_reviewed(&c));
     }
-    c.status = "REJECTED".into();
+    c.status = MemoryCandidateStatus::Rejected.as_str().into();
     c.reason = reason;
     c.reviewed_by = reviewed_by;
     c.reviewed_at = Some(now_ms());
@@ -361,11 +365,11 @@ pub async fn propose(
             run_id: run_id.clone(),
             content,
             kind,
-            status: "PENDING".into(),
+            status: MemoryCandidateStatus::Pending.as_str().into(),
             reviewed_by: None,
             reason: None,
             memory_item_id: None,
-            metadata: json!({}),
+            metadata: Value::Object(Map::new()),
             created_at: now_ms(),
             reviewed_at: None,
         };
@@ -389,7 +393,7 @@ pub async fn for_run(
     let Some(mut mf) = end_user_filter(agent_id, user) else {
         return Ok(Vec::new());
     };
-    mf.status = Some("ACTIVE".into());
+    mf.status = Some(MemoryItemStatus::Active.as_str().into());
     let items = {
         let mut conn = ctx.db.read().await?;
         store::matching_items(&mut conn, tenant_id, &mf).await?

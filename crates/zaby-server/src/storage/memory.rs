@@ -1,11 +1,12 @@
 //! Memory items, memory candidates and the audit records of deleted items
 //! (`docs/api/memory.md`).
 
-use serde_json::Value;
-
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use sqlx::FromRow;
+use zaby::types::{MemoryCandidateStatus, MemoryItemStatus};
 
-use super::columns::Json;
+use super::columns::{Json, stored_document};
 use super::page::{Page, PageRequest, fetch_page};
 use super::sql::{Conn, DbResult, Filter, all_as, exec, one_as, scalar_i64};
 use crate::args;
@@ -20,7 +21,6 @@ pub struct Owner {
     pub session_id: Option<String>,
 }
 
-/// `doc`: metadata, disabledAt, disableReason.
 #[derive(Debug, Clone, FromRow)]
 pub struct ItemRow {
     pub id: String,
@@ -31,11 +31,27 @@ pub struct ItemRow {
     pub kind: String,
     pub status: String,
     pub candidate_id: Option<String>,
-    #[sqlx(try_from = "Json")]
-    pub doc: Value,
+    pub doc: ItemDoc,
     pub created_at: i64,
     pub updated_at: i64,
 }
+
+/// The members of a memory item without a column, stored as the JSON object
+/// `memory_items.doc` by their wire names. A member added later takes
+/// `#[serde(default)]`, so the rows written before it still read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemDoc {
+    #[serde(default)]
+    pub metadata: Map<String, Value>,
+    /// Epoch milliseconds of the first disable.
+    #[serde(default)]
+    pub disabled_at: Option<i64>,
+    #[serde(default)]
+    pub disable_reason: Option<String>,
+}
+
+stored_document!(ItemDoc);
 
 pub async fn insert_item(conn: &mut Conn, i: &ItemRow) -> DbResult<()> {
     let o = &i.owner;
@@ -191,15 +207,32 @@ pub async fn list_candidates(
 /// candidate of the agent.
 pub async fn content_known(conn: &mut Conn, tenant_id: &str, mf: &MemoryFilter, content: &str) -> DbResult<bool> {
     let mut items = mf.clone();
-    items.status = Some("ACTIVE".into());
+    items.status = Some(MemoryItemStatus::Active.as_str().into());
     let mut f = filter(tenant_id, &items);
     f.eq("content", content);
     if scalar_i64(conn, &format!("SELECT COUNT(*) FROM memory_items WHERE {}", f.sql()), f.args).await? > 0 {
         return Ok(true);
     }
     let mut cands = mf.clone();
-    cands.status = Some("PENDING".into());
+    cands.status = Some(MemoryCandidateStatus::Pending.as_str().into());
     let mut f = filter(tenant_id, &cands);
     f.eq("content", content);
     Ok(scalar_i64(conn, &format!("SELECT COUNT(*) FROM memory_candidates WHERE {}", f.sql()), f.args).await? > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn an_old_item_document_reads_and_is_written_back_unchanged() {
+        // As the server wrote it before `ItemDoc`, then disabled.
+        let old = json!({"metadata": {"k": 1}, "disabledAt": 7, "disableReason": "wrong"});
+        let doc: ItemDoc = serde_json::from_value(old.clone()).unwrap();
+        assert_eq!((doc.disabled_at, doc.disable_reason.as_deref()), (Some(7), Some("wrong")));
+        assert_eq!(serde_json::to_value(&doc).unwrap(), old);
+        assert_eq!(serde_json::from_value::<ItemDoc>(json!({})).unwrap(), ItemDoc::default());
+    }
 }

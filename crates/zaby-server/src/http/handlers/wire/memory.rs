@@ -22,9 +22,9 @@ pub(crate) fn memory_item(i: ItemRow) -> ApiResult<MemoryItem> {
     let o = i.owner;
     Ok(MemoryItem {
         kind: Some(kind(&i.kind)?),
-        metadata: object(&i.doc["metadata"]),
-        disabled_at: i.doc["disabledAt"].as_i64().map(iso),
-        disable_reason: i.doc["disableReason"].as_str().map(str::to_string),
+        metadata: i.doc.metadata,
+        disabled_at: i.doc.disabled_at.map(iso),
+        disable_reason: i.doc.disable_reason,
         id: i.id,
         agent_id: Some(o.agent_id),
         deployment_id: o.deployment_id,
@@ -139,7 +139,8 @@ mod tests {
             kind: "PREFERENCE".into(),
             status: "DISABLED".into(),
             candidate_id: Some("c-1".into()),
-            doc: json!({"metadata": {"k": 1}, "disabledAt": 2, "disableReason": "wrong"}),
+            doc: serde_json::from_value(json!({"metadata": {"k": 1}, "disabledAt": 2, "disableReason": "wrong"}))
+                .expect("a stored memory item document"),
             created_at: 0,
             updated_at: 2,
         }
