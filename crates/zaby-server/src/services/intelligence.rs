@@ -7,7 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value};
 use zaby::types::{ApproveImprovementInput, E93Query, E94Query, E95Query, ImprovementStatus, RejectImprovementInput};
 use zaby_analytics::{
     Granularity, Metric, Proposal, Rollup, SignalKind, ToolCall, expand_window, propose, rollups, utc_date,
@@ -16,7 +16,7 @@ use zaby_analytics::{
 use super::paging::page_of;
 use super::{Caller, Ctx};
 use crate::error::{ApiError, ApiResult};
-use crate::storage::intelligence::{self as store, ImprovementRow, SignalFilter, SignalRow};
+use crate::storage::intelligence::{self as store, ImprovementDoc, ImprovementRow, SignalFilter, SignalRow};
 use crate::storage::page::{Page, encode_cursor};
 use crate::storage::sql::Conn;
 use crate::util::clock::{now_ms, parse_bound};
@@ -206,7 +206,7 @@ async fn generate_for_agent(
         existing.iter().filter(|i| OPEN.iter().any(|s| s.as_str() == i.status)).map(|i| i.cause.as_str()).collect();
     let mut seen_evidence: HashMap<&str, HashSet<&str>> = HashMap::new();
     for i in &existing {
-        let ids = i.doc["signalIds"].as_array().into_iter().flatten().filter_map(Value::as_str);
+        let ids = i.doc.signal_ids.iter().map(String::as_str);
         seen_evidence.entry(i.cause.as_str()).or_default().extend(ids);
     }
     let judged_date = utc_date(judged_from);
@@ -229,17 +229,19 @@ async fn generate_for_agent(
             agent_id: agent_id.to_string(),
             status: ImprovementStatus::Proposed.as_str().into(),
             cause: p.cause,
-            // The stored form of the members without a column (not an API object).
-            doc: json!({
-                "title": p.title,
-                "description": p.description,
-                "category": p.category.as_str(),
-                "suggestedChange": p.suggested_change,
-                "signalIds": p.signal_ids,
-                "comment": null,
-                "reason": null,
-                "decidedAt": null,
-            }),
+            doc: ImprovementDoc {
+                title: Some(p.title),
+                description: Some(p.description),
+                category: Some(p.category.as_str().into()),
+                suggested_change: match p.suggested_change {
+                    Value::Object(change) => change,
+                    _ => Map::new(),
+                },
+                signal_ids: p.signal_ids,
+                comment: None,
+                reason: None,
+                decided_at: None,
+            },
             created_at: now,
             updated_at: now,
         };
@@ -264,15 +266,21 @@ fn already_reviewed(i: &ImprovementRow) -> ApiError {
     ApiError::conflict("CANDIDATE_ALREADY_REVIEWED", format!("the improvement is already {}", i.status))
 }
 
-/// Moves an improvement from one of `from` to `to`, setting `decidedAt` and one doc
-/// field (`comment` or `reason`) when given.
+/// Why an improvement was decided, when the caller said.
+enum Note {
+    Comment(String),
+    Reason(String),
+}
+
+/// Moves an improvement from one of `from` to `to`, setting `decidedAt` and the
+/// note when given.
 async fn decide(
     ctx: &Ctx,
     caller: &Caller,
     id: &str,
     from: &[ImprovementStatus],
     to: ImprovementStatus,
-    note: Option<(&str, String)>,
+    note: Option<Note>,
 ) -> ApiResult<ImprovementRow> {
     let mut tx = ctx.db.write().await?;
     let mut i = store::get_improvement(tx.conn(), &caller.tenant_id, id)
@@ -284,9 +292,11 @@ async fn decide(
     let previous = i.status.clone();
     let now = now_ms();
     i.status = to.as_str().to_string();
-    i.doc["decidedAt"] = json!(now);
-    if let Some((key, text)) = note {
-        i.doc[key] = json!(text);
+    i.doc.decided_at = Some(now);
+    match note {
+        Some(Note::Comment(c)) => i.doc.comment = Some(c),
+        Some(Note::Reason(r)) => i.doc.reason = Some(r),
+        None => {}
     }
     i.updated_at = now;
     if !store::decide_improvement(tx.conn(), &i, &previous).await? {
@@ -320,7 +330,7 @@ pub async fn approve(
     p.finish()?;
     let from: &[ImprovementStatus] =
         if status == ImprovementStatus::Implemented { OPEN } else { &[ImprovementStatus::Proposed] };
-    decide(ctx, caller, id, from, status, comment.map(|c| ("comment", c))).await
+    decide(ctx, caller, id, from, status, comment.map(Note::Comment)).await
 }
 
 /// E97: from `PROPOSED` or `APPROVED`.
@@ -331,7 +341,7 @@ pub async fn reject(ctx: &Ctx, caller: &Caller, id: &str, input: RejectImproveme
         p.text("reason", r, TEXT_MAX, true);
     }
     p.finish()?;
-    decide(ctx, caller, id, OPEN, ImprovementStatus::Rejected, reason.map(|r| ("reason", r))).await
+    decide(ctx, caller, id, OPEN, ImprovementStatus::Rejected, reason.map(Note::Reason)).await
 }
 
 #[cfg(test)]

@@ -2,12 +2,13 @@
 //! runs domain, migration 0002), the tool calls of runs (their `tool_result`
 //! events), and improvements (table from 0004, open-cause index from 0005).
 
-use serde_json::Value;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use sqlx::FromRow;
+use zaby::types::ImprovementCategory;
 use zaby_analytics::{Signal, SignalKind};
 
-use sqlx::FromRow;
-
-use super::columns::{Flag, Json};
+use super::columns::{Flag, Json, stored_document};
 use super::page::{Page, PageRequest, fetch_page};
 use super::sql::{Conn, DbResult, Filter, all_as, exec, one_as};
 use crate::args;
@@ -176,8 +177,6 @@ pub async fn tool_results(
 
 // ---- improvements ----
 
-/// `doc`: title, description, category, suggestedChange, signalIds, comment, reason,
-/// decidedAt (epoch ms or null).
 #[derive(Debug, Clone, FromRow)]
 pub struct ImprovementRow {
     pub id: String,
@@ -185,11 +184,39 @@ pub struct ImprovementRow {
     pub agent_id: String,
     pub status: String,
     pub cause: String,
-    #[sqlx(try_from = "Json")]
-    pub doc: Value,
+    pub doc: ImprovementDoc,
     pub created_at: i64,
     pub updated_at: i64,
 }
+
+/// The members of an improvement without a column, stored as the JSON object
+/// `improvements.doc` by their wire names. A member added later takes
+/// `#[serde(default)]`, so the rows written before it still read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImprovementDoc {
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub category: Option<ImprovementCategory>,
+    /// What the rule proposes, free-form (`zaby_analytics`' proposals).
+    #[serde(default)]
+    pub suggested_change: Map<String, Value>,
+    /// Evidence, in time order.
+    #[serde(default)]
+    pub signal_ids: Vec<String>,
+    #[serde(default)]
+    pub comment: Option<String>,
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// Epoch milliseconds of the decision.
+    #[serde(default)]
+    pub decided_at: Option<i64>,
+}
+
+stored_document!(ImprovementDoc);
 
 /// Inserts unless an open improvement of the same agent and cause exists (the
 /// unique index of 0005); returns whether the row was inserted.
@@ -245,4 +272,26 @@ pub async fn decide_improvement(conn: &mut Conn, i: &ImprovementRow, from_status
     )
     .await?;
     Ok(n > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn an_old_improvement_document_reads_and_is_written_back_unchanged() {
+        // As the server wrote it before `ImprovementDoc`, then decided.
+        let old = json!({
+            "title": "Fix search", "description": "It fails", "category": "TOOLS",
+            "suggestedChange": {"type": "tool", "toolName": "search"}, "signalIds": ["s-1", "s-2"],
+            "comment": null, "reason": "not now", "decidedAt": 9,
+        });
+        let doc: ImprovementDoc = serde_json::from_value(old.clone()).unwrap();
+        assert_eq!(doc.category, Some(ImprovementCategory::Tools));
+        assert_eq!((doc.signal_ids.len(), doc.decided_at), (2, Some(9)));
+        assert_eq!(serde_json::to_value(&doc).unwrap(), old);
+        assert_eq!(serde_json::from_value::<ImprovementDoc>(json!({})).unwrap(), ImprovementDoc::default());
+    }
 }

@@ -13,10 +13,6 @@ fn object(v: &Value) -> Option<Map<String, Value>> {
     v.as_object().cloned()
 }
 
-fn text(v: &Value) -> Option<String> {
-    v.as_str().map(str::to_string)
-}
-
 /// `Signal` (E93). `type` is an open enumeration: a kind newer than the catalogue
 /// still reads.
 pub(crate) fn signal(s: SignalRow) -> ApiResult<Signal> {
@@ -50,17 +46,17 @@ pub(crate) fn rollup(r: AgentRollup) -> ApiResult<Rollup> {
 
 /// `Improvement` (E95–E97).
 pub(crate) fn improvement(i: ImprovementRow) -> ApiResult<Improvement> {
-    let d = &i.doc;
+    let d = i.doc;
     Ok(Improvement {
-        title: text(&d["title"]),
-        description: text(&d["description"]),
-        category: d["category"].as_str().map(Into::into),
+        title: d.title,
+        description: d.description,
+        category: d.category,
         status: stored("improvement status", &i.status)?,
-        suggested_change: object(&d["suggestedChange"]),
-        signal_ids: d["signalIds"].as_array().map(|ids| ids.iter().filter_map(text).collect()),
-        comment: text(&d["comment"]),
-        reason: text(&d["reason"]),
-        decided_at: d["decidedAt"].as_i64().map(iso),
+        suggested_change: Some(d.suggested_change),
+        signal_ids: Some(d.signal_ids),
+        comment: d.comment,
+        reason: d.reason,
+        decided_at: d.decided_at.map(iso),
         id: i.id,
         agent_id: Some(i.agent_id),
         created_at: Some(iso(i.created_at)),
@@ -82,11 +78,12 @@ mod tests {
             agent_id: "a-1".into(),
             status: "PROPOSED".into(),
             cause: "tool_errors:search".into(),
-            doc: json!({
+            doc: serde_json::from_value(json!({
                 "title": "Fix search", "description": "It fails", "category": "TOOLS",
                 "suggestedChange": {"tool": "search"}, "signalIds": ["s-1"],
                 "comment": null, "reason": null, "decidedAt": null,
-            }),
+            }))
+            .expect("a stored improvement document"),
             created_at: 0,
             updated_at: 0,
         }
