@@ -7,16 +7,21 @@
 //! write run events.
 
 use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::ApiResult;
 
 /// Who a run acts for; only runs started with a runtime token have an end user.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Stored as the run's `end_user` JSON object, by wire names.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct EndUser {
     /// The token's `externalUserId`, when set.
+    #[serde(default)]
     pub external_user_id: Option<String>,
     /// The token's `uniqueIdHash`, when set.
+    #[serde(default)]
     pub unique_id_hash: Option<String>,
 }
 

@@ -1,13 +1,13 @@
 //! Token families, end-user sessions, grants (one per minted token), the runtime
 //! request log and the per-minute rate windows.
 
-use serde_json::Value;
-
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use sqlx::FromRow;
-use zaby::types::GrantStatus;
+use zaby::types::{GrantStatus, TokenFamilyStatus};
 
 use super::apps::{AppDoc, AppRow, BindingRow};
-use super::columns::{FlagOpt, Json, JsonOpt, StringList};
+use super::columns::{FlagOpt, JsonOpt, StringList, stored_document};
 use super::page::{Page, PageRequest, fetch_page};
 use super::sql::{Conn, DbResult, Filter, RowExt, all, exec, one, one_as, scalar_i64};
 use crate::args;
@@ -164,9 +164,6 @@ pub async fn ensure_session(
     row.text("id")
 }
 
-/// `doc` holds the end-user fields (externalUserId, uniqueIdHash, externalSessionId,
-/// externalConversationId, displayName, emailHash, locale, timezone, dpopJkt,
-/// metadata) and the requested ttlSeconds / maxUses (reused by rotation).
 #[derive(Debug, Clone, FromRow)]
 pub struct GrantRow {
     pub id: String,
@@ -182,11 +179,68 @@ pub struct GrantRow {
     pub max_uses: Option<i64>,
     pub used_count: i64,
     pub expires_at: i64,
-    #[sqlx(try_from = "Json")]
-    pub doc: Value,
+    pub doc: GrantDoc,
     pub created_at: i64,
     pub revoked_at: Option<i64>,
     pub revoke_reason: Option<String>,
+}
+
+/// A grant's document, stored as the JSON object `token_grants.doc` by wire names:
+/// the end user and what was asked for (reused by rotation). A member added later
+/// takes `#[serde(default)]`, so the rows written before it still read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GrantDoc {
+    #[serde(flatten)]
+    pub end_user: GrantUser,
+    #[serde(default)]
+    pub requested_ttl_seconds: Option<i64>,
+    #[serde(default)]
+    pub requested_max_uses: Option<i64>,
+}
+
+stored_document!(GrantDoc);
+
+/// The end user a token is minted for. Only the hash of `uniqueId` is kept.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GrantUser {
+    #[serde(default)]
+    pub unique_id_hash: Option<String>,
+    #[serde(default)]
+    pub external_user_id: Option<String>,
+    #[serde(default)]
+    pub external_session_id: Option<String>,
+    #[serde(default)]
+    pub external_conversation_id: Option<String>,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub email_hash: Option<String>,
+    #[serde(default)]
+    pub locale: Option<String>,
+    #[serde(default)]
+    pub timezone: Option<String>,
+    #[serde(default)]
+    pub dpop_jkt: Option<String>,
+    #[serde(default)]
+    pub metadata: Map<String, Value>,
+}
+
+impl GrantUser {
+    /// The family key: `uniqueId`, else `externalUserId`.
+    pub fn user_key(&self) -> String {
+        match (&self.unique_id_hash, &self.external_user_id) {
+            (Some(h), _) => format!("u:{h}"),
+            (None, Some(e)) => format!("e:{e}"),
+            (None, None) => String::new(),
+        }
+    }
+
+    /// The session key: `externalSessionId`, else `externalConversationId`.
+    pub fn session_key(&self) -> String {
+        self.external_session_id.clone().or_else(|| self.external_conversation_id.clone()).unwrap_or_default()
+    }
 }
 
 impl GrantRow {
@@ -322,7 +376,12 @@ pub async fn runtime_auth_rows(conn: &mut Conn, tenant_id: &str, grant_id: &str)
             updated_at: j.b_updated_at?,
         })
     })();
-    Ok(Some(RuntimeAuthRows { grant: j.grant, family_active: j.f_status.as_deref() == Some("ACTIVE"), app, binding }))
+    Ok(Some(RuntimeAuthRows {
+        grant: j.grant,
+        family_active: j.f_status.as_deref() == Some(TokenFamilyStatus::Active.as_str()),
+        app,
+        binding,
+    }))
 }
 
 pub async fn get_grant(conn: &mut Conn, tenant_id: &str, id: &str) -> DbResult<Option<GrantRow>> {
@@ -469,4 +528,27 @@ pub async fn count_requests(conn: &mut Conn, tenant_id: &str, s: &UsageScope, fr
     let b = f.bind(to);
     f.clause(format!("created_at >= {a} AND created_at <= {b}"));
     scalar_i64(conn, &format!("SELECT COUNT(*) FROM runtime_requests WHERE {}", f.sql()), f.args).await
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn an_old_grant_document_reads_and_is_written_back_unchanged() {
+        // As the server wrote it before `GrantDoc` could be read back (end user flattened).
+        let old = json!({
+            "uniqueIdHash": "ab12", "externalUserId": "u-1", "externalSessionId": null,
+            "externalConversationId": "c-1", "displayName": null, "emailHash": null, "locale": "fr",
+            "timezone": null, "dpopJkt": null, "metadata": {"k": 1},
+            "requestedTtlSeconds": 600, "requestedMaxUses": null,
+        });
+        let doc: GrantDoc = serde_json::from_value(old.clone()).unwrap();
+        assert_eq!((doc.end_user.user_key().as_str(), doc.end_user.session_key().as_str()), ("u:ab12", "c-1"));
+        assert_eq!((doc.requested_ttl_seconds, doc.requested_max_uses), (Some(600), None));
+        assert_eq!(serde_json::to_value(&doc).unwrap(), old);
+        assert_eq!(serde_json::from_value::<GrantDoc>(json!({})).unwrap(), GrantDoc::default());
+    }
 }

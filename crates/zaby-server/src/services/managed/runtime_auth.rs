@@ -99,9 +99,7 @@ pub async fn check(
     let (app, binding) = match &grant.external_app_id {
         Some(_) => {
             let app = rows.app.ok_or_else(bad)?;
-            if app.status != "ACTIVE" {
-                return Err(ApiError::forbidden("EXTERNAL_APP_INACTIVE", "the external app is INACTIVE"));
-            }
+            super::tokens::check_app_active(&app)?;
             (Some(app), rows.binding)
         }
         None => (None, None),

@@ -2,10 +2,10 @@
 //! (E14, E15, E118). Each token is an HS256 JWT whose `sub` is a grant.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use zaby::types::{
-    PlaygroundRuntimeTokenInput, RotateByUniqueIdInput, RotateRuntimeTokenInput, RuntimeScope, RuntimeTokenChannel,
-    RuntimeTokenCreateInput,
+    DeploymentStatus, ExternalAppStatus, PlaygroundRuntimeTokenInput, PolicyStatus, RotateByUniqueIdInput,
+    RotateRuntimeTokenInput, RuntimeScope, RuntimeTokenChannel, RuntimeTokenCreateInput, TokenFamilyStatus,
 };
 
 use crate::error::{ApiError, ApiResult};
@@ -15,7 +15,7 @@ use crate::storage::apps::{self as app_store, AppRow, BindingRow};
 use crate::storage::deployments::{self as dep_store, DeploymentRow};
 use crate::storage::policies::{self as policy_store, PolicyRow};
 use crate::storage::sql::Conn;
-use crate::storage::tokens::{self as store, FamilyRow, GrantRow};
+use crate::storage::tokens::{self as store, FamilyRow, GrantDoc, GrantRow, GrantUser};
 use crate::util::clock::now_ms;
 use crate::util::crypto::sha256_hex;
 use crate::util::ids::{new_id, random_hex};
@@ -57,59 +57,10 @@ struct Record {
     rotate_after_seconds: Option<i64>,
 }
 
-/// The end user a token is minted for, kept in the grant's document. Only the hash
-/// of `uniqueId` is kept.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct EndUser {
-    unique_id_hash: Option<String>,
-    external_user_id: Option<String>,
-    external_session_id: Option<String>,
-    external_conversation_id: Option<String>,
-    display_name: Option<String>,
-    email_hash: Option<String>,
-    locale: Option<String>,
-    timezone: Option<String>,
-    dpop_jkt: Option<String>,
-    #[serde(default)]
-    metadata: Map<String, Value>,
-}
-
-/// The grant's document: the end user and what was asked for (reused by rotation).
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct GrantDoc<'a> {
-    #[serde(flatten)]
-    end_user: &'a EndUser,
-    requested_ttl_seconds: Option<i64>,
-    requested_max_uses: Option<i64>,
-}
-
-impl EndUser {
-    /// The family key: `uniqueId`, else `externalUserId`.
-    fn user_key(&self) -> String {
-        match (&self.unique_id_hash, &self.external_user_id) {
-            (Some(h), _) => format!("u:{h}"),
-            (None, Some(e)) => format!("e:{e}"),
-            (None, None) => String::new(),
-        }
-    }
-
-    fn session_key(&self) -> String {
-        self.external_session_id.clone().or_else(|| self.external_conversation_id.clone()).unwrap_or_default()
-    }
-
-    /// The end user of an earlier grant; a document that does not read as one gives
-    /// an anonymous user rather than failing a rotation.
-    fn from_grant(doc: &Value) -> Self {
-        serde_json::from_value(doc.clone()).unwrap_or_default()
-    }
-}
-
 /// A mint body (E25, E14, E118) once checked.
 struct MintInput {
     deployment_id: String,
-    end_user: EndUser,
+    end_user: GrantUser,
     channel: Option<RuntimeTokenChannel>,
     token_family_id: Option<String>,
     scopes: Option<Vec<String>>,
@@ -171,7 +122,7 @@ fn check_mint(p: &mut Problems, i: PlaygroundRuntimeTokenInput) -> MintInput {
         p.range("maxUses", uses, 1, i64::MAX / 2);
     }
     MintInput {
-        end_user: EndUser {
+        end_user: GrantUser {
             unique_id_hash: i.unique_id.as_deref().map(sha256_hex),
             external_user_id: i.external_user_id,
             external_session_id: i.external_session_id,
@@ -254,7 +205,7 @@ struct Issue<'a> {
     policy: Option<&'a PolicyRow>,
     family_id: Option<String>,
     session_id: Option<String>,
-    end_user: EndUser,
+    end_user: GrantUser,
     channel: String,
     scopes: Vec<String>,
     ttl_seconds: i64,
@@ -278,7 +229,7 @@ async fn issue(ctx: &Ctx, conn: &mut Conn, spec: Issue<'_>) -> ApiResult<Issued>
                 external_app_id: spec.app.map(|a| a.id.clone()),
                 deployment_id: spec.deployment_id.to_string(),
                 user_key: user_key.clone(),
-                status: "ACTIVE".into(),
+                status: TokenFamilyStatus::Active.as_str().into(),
                 name: spec.end_user.external_user_id.clone(),
                 unique_id_hash: spec.end_user.unique_id_hash.clone(),
                 external_user_id: spec.end_user.external_user_id.clone(),
@@ -306,7 +257,7 @@ async fn issue(ctx: &Ctx, conn: &mut Conn, spec: Issue<'_>) -> ApiResult<Issued>
         }
     };
     let doc = GrantDoc {
-        end_user: &spec.end_user,
+        end_user: spec.end_user,
         requested_ttl_seconds: spec.requested_ttl,
         requested_max_uses: spec.requested_max_uses,
     };
@@ -323,7 +274,7 @@ async fn issue(ctx: &Ctx, conn: &mut Conn, spec: Issue<'_>) -> ApiResult<Issued>
         max_uses: spec.max_uses,
         used_count: 0,
         expires_at: now + spec.ttl_seconds * 1000,
-        doc: fingerprint(&doc)?,
+        doc,
         created_at: now,
         revoked_at: None,
         revoke_reason: None,
@@ -356,18 +307,20 @@ async fn issue(ctx: &Ctx, conn: &mut Conn, spec: Issue<'_>) -> ApiResult<Issued>
 
 /// Deployments that tokens may be minted for (`docs/api/runtime-tokens.md`).
 fn check_mintable(d: &DeploymentRow) -> ApiResult<()> {
-    match d.status.as_str() {
-        "PENDING" | "ACTIVE" | "SUPERSEDED" => Ok(()),
-        other => Err(ApiError::conflict(
+    use DeploymentStatus::{Active, Pending, Superseded};
+    match d.status.parse() {
+        Ok(Pending | Active | Superseded) => Ok(()),
+        _ => Err(ApiError::conflict(
             "DEPLOYMENT_NOT_ACTIVE",
-            format!("tokens cannot be minted for a {other} deployment"),
+            format!("tokens cannot be minted for a {} deployment", d.status),
         )
-        .with_details(json!({ "status": other }))),
+        .with_details(json!({ "status": d.status }))),
     }
 }
 
-fn check_app_active(app: &AppRow) -> ApiResult<()> {
-    if app.status != "ACTIVE" {
+/// An external app's tokens are minted and used only while it is ACTIVE.
+pub(crate) fn check_app_active(app: &AppRow) -> ApiResult<()> {
+    if app.status != ExternalAppStatus::Active.as_str() {
         return Err(ApiError::forbidden("EXTERNAL_APP_INACTIVE", "the external app is INACTIVE"));
     }
     Ok(())
@@ -409,7 +362,7 @@ async fn load_policy(
     let p = policy_store::get(conn, tenant_id, id)
         .await?
         .ok_or_else(|| mismatch("does not name a runtime token policy"))?;
-    if p.status != "ACTIVE" {
+    if p.status != PolicyStatus::Active.as_str() {
         return Err(mismatch("names an INACTIVE policy"));
     }
     if p.external_app_id != app_id || p.deployment_id != deployment_id {
@@ -428,7 +381,13 @@ async fn check_family(
 ) -> ApiResult<FamilyRow> {
     let fam = store::get_family(conn, tenant_id, id).await?;
     match fam {
-        Some(f) if f.status == "ACTIVE" && f.app_key == app_key && f.deployment_id == deployment_id => Ok(f),
+        Some(f)
+            if f.status == TokenFamilyStatus::Active.as_str()
+                && f.app_key == app_key
+                && f.deployment_id == deployment_id =>
+        {
+            Ok(f)
+        }
         Some(_) => Err(ApiError::invalid(
             "tokenFamilyId",
             "must name an ACTIVE family of the same external app and deployment",
@@ -608,7 +567,10 @@ pub(crate) async fn playground_default(ctx: &Ctx, caller: &Caller, agent_id: &st
             policy: None,
             family_id: None,
             session_id: None,
-            end_user: EndUser { external_user_id: Some(format!("playground-{}", random_hex(4))), ..Default::default() },
+            end_user: GrantUser {
+                external_user_id: Some(format!("playground-{}", random_hex(4))),
+                ..Default::default()
+            },
             channel: channel_or_server(None),
             scopes: all_scopes(),
             ttl_seconds: DEFAULT_TTL,
@@ -640,7 +602,7 @@ pub(crate) async fn rotate(ctx: &Ctx, caller: &Caller, input: RotateRuntimeToken
     let grant_id = claims["sub"].as_str().ok_or_else(unknown)?;
     let old = store::get_grant(tx.conn(), &caller.tenant_id, grant_id).await?.ok_or_else(unknown)?;
     let family = store::get_family(tx.conn(), &caller.tenant_id, &old.family_id).await?.ok_or_else(unknown)?;
-    if old.revoked_at.is_some() || family.status != "ACTIVE" {
+    if old.revoked_at.is_some() || family.status != TokenFamilyStatus::Active.as_str() {
         return Err(revoked());
     }
     let app = match &old.external_app_id {
@@ -657,8 +619,7 @@ pub(crate) async fn rotate(ctx: &Ctx, caller: &Caller, input: RotateRuntimeToken
         }
         None => (None, None),
     };
-    let requested_ttl = old.doc["requestedTtlSeconds"].as_i64();
-    let requested_uses = old.doc["requestedMaxUses"].as_i64();
+    let (requested_ttl, requested_uses) = (old.doc.requested_ttl_seconds, old.doc.requested_max_uses);
     let (ttl, max_uses) = match (&policy, &app) {
         (Some(p), Some(a)) => limits(requested_ttl, requested_uses, p, a, true)?,
         _ => (requested_ttl.unwrap_or(DEFAULT_TTL), requested_uses),
@@ -681,7 +642,7 @@ pub(crate) async fn rotate(ctx: &Ctx, caller: &Caller, input: RotateRuntimeToken
             policy: policy.as_ref(),
             family_id: Some(family.id.clone()),
             session_id: Some(old.session_id.clone()),
-            end_user: EndUser::from_grant(&old.doc),
+            end_user: old.doc.end_user.clone(),
             channel: old.channel.clone(),
             scopes: old.scopes.clone(),
             ttl_seconds: ttl,
@@ -750,10 +711,10 @@ pub(crate) async fn rotate_by_unique_id(
         ));
     };
     let policy = load_policy(tx.conn(), &caller.tenant_id, &policy_id, &app.id, &deployment.id).await?;
-    let mut end_user = newest.as_ref().map(|g| EndUser::from_grant(&g.doc)).unwrap_or_default();
+    let mut end_user = newest.as_ref().map(|g| g.doc.end_user.clone()).unwrap_or_default();
     end_user.unique_id_hash = Some(unique_hash);
-    let requested_ttl = newest.as_ref().and_then(|g| g.doc["requestedTtlSeconds"].as_i64());
-    let requested_uses = newest.as_ref().and_then(|g| g.doc["requestedMaxUses"].as_i64());
+    let requested_ttl = newest.as_ref().and_then(|g| g.doc.requested_ttl_seconds);
+    let requested_uses = newest.as_ref().and_then(|g| g.doc.requested_max_uses);
     let (ttl, max_uses) = limits(requested_ttl, requested_uses, &policy, &app, true)?;
     let channel = newest.as_ref().map(|g| g.channel.clone()).unwrap_or_else(|| channel_or_server(None));
     let scopes = newest.as_ref().map(|g| g.scopes.clone()).unwrap_or_else(all_scopes);

@@ -399,6 +399,16 @@ enum End {
     Failed(String, String),
 }
 
+impl End {
+    /// The run's status once it ended so, as stored.
+    fn status(&self) -> &'static str {
+        match self {
+            End::Completed(_) => types::RunStatus::Completed.as_str(),
+            End::Failed(..) => types::RunStatus::Failed.as_str(),
+        }
+    }
+}
+
 struct Exec {
     ctx: SharedCtx,
     run: RunRow,
@@ -442,10 +452,8 @@ impl Exec {
     }
 
     fn scope(&self) -> RunScope {
-        let end_user = self.run.end_user.as_ref().map(|e| EndUser {
-            external_user_id: e["externalUserId"].as_str().map(str::to_string),
-            unique_id_hash: e["uniqueIdHash"].as_str().map(str::to_string),
-        });
+        // A stored end user that does not read is an anonymous one, as before it was typed.
+        let end_user = self.run.end_user.as_ref().map(|e| EndUser::deserialize(e).unwrap_or_default());
         let mcp_bearer = self
             .run
             .mcp_bearer_sealed
@@ -518,8 +526,7 @@ impl Exec {
                 }
                 Ok(stored) => {
                     if stored && let Some(end) = end {
-                        let status = if matches!(end, End::Completed(_)) { "COMPLETED" } else { "FAILED" };
-                        crate::http::metrics::run_finished(status, self.run.created_at);
+                        crate::http::metrics::run_finished(end.status(), self.run.created_at);
                     }
                     if stored {
                         self.ctx.runs.notify(&self.run.id);
@@ -558,7 +565,7 @@ impl Exec {
                 _ => None,
             };
             let ending = end.map(|e| Ending {
-                status: if matches!(e, End::Completed(_)) { "COMPLETED" } else { "FAILED" },
+                status: e.status(),
                 final_output: match e {
                     End::Completed(out) => Some(out.as_str()),
                     End::Failed(..) => None,
@@ -997,7 +1004,7 @@ impl Exec {
             tool_call_id: call.id.clone(),
             tool_name: tool_name.to_string(),
             arguments: call.arguments.clone(),
-            status: "PENDING".into(),
+            status: types::ApprovalStatus::Pending.as_str().into(),
             reason: None,
             decided_by: None,
             created_at: now,

@@ -22,6 +22,7 @@ use zaby_models::{ModelRegistry, ModelSettings};
 use super::idempotency::{self, Operation, Owner, Scope};
 use super::managed::runtime_auth::{self, RuntimeCaller};
 use super::paging::{events_within, page_of};
+use super::run_seams::EndUser;
 use super::{Caller, Ctx};
 use crate::config::Settings;
 use crate::error::{ApiError, ApiResult};
@@ -263,10 +264,13 @@ async fn place_runtime(conn: &mut Conn, rc: &RuntimeCaller) -> ApiResult<Placeme
         policy_id: g.policy_id.clone(),
         grant_id: Some(g.id.clone()),
         session_id: g.session_id.clone(),
-        end_user: Some(json!({
-            "externalUserId": g.doc["externalUserId"],
-            "uniqueIdHash": g.doc["uniqueIdHash"],
-        })),
+        end_user: Some(
+            serde_json::to_value(EndUser {
+                external_user_id: g.doc.end_user.external_user_id.clone(),
+                unique_id_hash: g.doc.end_user.unique_id_hash.clone(),
+            })
+            .map_err(anyhow::Error::from)?,
+        ),
         is_test_run: false,
     })
 }

@@ -1,6 +1,6 @@
 //! `TokenFamily` (E29), `FamilyRevocation` (E30) and `Grant` (E35).
 
-use serde_json::{Map, Value};
+use serde_json::Map;
 use zaby::types::{FamilyRevocation, Grant, TokenFamily};
 
 use super::stored;
@@ -47,23 +47,20 @@ pub(crate) fn family_revocation(r: Revocation) -> FamilyRevocation {
 pub(crate) fn grant(g: GrantRow, now: i64) -> ApiResult<Grant> {
     let status = g.status(now);
     let remaining_uses = g.remaining_uses();
-    let text = |key: &str| g.doc[key].as_str().map(str::to_string);
+    let u = g.doc.end_user;
     Ok(Grant {
         status,
         remaining_uses,
         scopes: g.scopes.iter().map(|s| stored("grant scope", s)).collect::<ApiResult<_>>()?,
         channel: stored("grant channel", &g.channel)?,
-        external_user_id: text("externalUserId"),
-        unique_id_hash: text("uniqueIdHash"),
-        external_session_id: text("externalSessionId"),
-        external_conversation_id: text("externalConversationId"),
-        display_name: text("displayName"),
-        locale: text("locale"),
-        timezone: text("timezone"),
-        metadata: match &g.doc["metadata"] {
-            Value::Object(m) => m.clone(),
-            _ => Map::new(),
-        },
+        external_user_id: u.external_user_id,
+        unique_id_hash: u.unique_id_hash,
+        external_session_id: u.external_session_id,
+        external_conversation_id: u.external_conversation_id,
+        display_name: u.display_name,
+        locale: u.locale,
+        timezone: u.timezone,
+        metadata: u.metadata,
         expires_at: iso(g.expires_at),
         created_at: iso(g.created_at),
         revoked_at: g.revoked_at.map(iso),
@@ -121,7 +118,8 @@ mod tests {
             max_uses: Some(3),
             used_count: 3,
             expires_at: 10,
-            doc: json!({"externalUserId": "u", "metadata": {"k": 1}}),
+            doc: serde_json::from_value(json!({"externalUserId": "u", "metadata": {"k": 1}}))
+                .expect("a grant document"),
             created_at: 0,
             revoked_at: None,
             revoke_reason: None,

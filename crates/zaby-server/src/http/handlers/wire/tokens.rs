@@ -25,7 +25,7 @@ pub(crate) fn runtime_token(t: Issued) -> ApiResult<RuntimeTokenResponse> {
         token_type: "Bearer".into(),
         expires_at: iso(g.expires_at),
         scopes: g.scopes.iter().map(|s| stored("grant scope", s)).collect::<ApiResult<_>>()?,
-        unique_id_hash: g.doc["uniqueIdHash"].as_str().map(str::to_string),
+        unique_id_hash: g.doc.end_user.unique_id_hash,
         rotate_after_seconds,
         remaining_uses: g.max_uses,
         grant_id: g.id,
@@ -62,7 +62,8 @@ mod tests {
                 max_uses: Some(3),
                 used_count: 0,
                 expires_at: 600_000,
-                doc: json!({"uniqueIdHash": "ab12", "externalUserId": null, "metadata": {}}),
+                doc: serde_json::from_value(json!({"uniqueIdHash": "ab12", "externalUserId": null, "metadata": {}}))
+                    .expect("a grant document"),
                 created_at: 0,
                 revoked_at: None,
                 revoke_reason: None,
