@@ -124,7 +124,7 @@ async fn measure_backend(
     let dir = args.work_dir.join(name);
     let pids = args.work_dir.join("server.pid");
     eprintln!("bench server [{name}]: starting the server");
-    let log = if args.count_statements { "warn,sqlx::query=debug" } else { "warn" };
+    let log = if args.count_statements { "warn,sqlx::query=debug,zaby_server::sql=debug" } else { "warn" };
     let server = Server::start(&args.server_bin, &dir, db_url, &pids, log).await?;
     let setup = setup::Setup::new(&server.origin, API_KEY).await?;
     let http = reqwest::Client::builder().pool_max_idle_per_host(usize::MAX).build()?;

@@ -1,6 +1,7 @@
 //! `--count-statements`: the SQL statements one run (start with `respondAsync`, stream
 //! to `RunFinished`) costs the server, read from its statement log (`sqlx::query` at
-//! debug level). Counts are deterministic where timings are not, so they tell a
+//! debug level for PostgreSQL, `zaby_server::sql` for SQLite's in-process statements,
+//! both with sqlx's summary). Counts are deterministic where timings are not, so they tell a
 //! before/after apart on a busy machine.
 
 use std::collections::BTreeMap;
@@ -19,7 +20,7 @@ fn statements_since(server: &Server, from: usize) -> Result<Vec<String>> {
     let text = String::from_utf8_lossy(log.get(from..).unwrap_or_default());
     Ok(text
         .lines()
-        .filter(|l| l.contains("sqlx::query"))
+        .filter(|l| l.contains("sqlx::query") || l.contains("zaby_server::sql"))
         .map(|l| {
             let s = l.split_once("summary=\"").map(|(_, rest)| rest).unwrap_or(l);
             s.split_once('"').map(|(summary, _)| summary).unwrap_or(s).to_string()

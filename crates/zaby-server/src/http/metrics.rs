@@ -37,10 +37,9 @@ pub async fn metrics(State(ctx): State<SharedCtx>) -> Response {
     let Some(recorder) = recorder() else {
         return crate::http::fallback::not_found().await.into_response();
     };
-    let pool = ctx.db.pool();
-    let idle = pool.num_idle() as f64;
-    metrics::gauge!("zaby_db_pool_connections", "state" => "idle").set(idle);
-    metrics::gauge!("zaby_db_pool_connections", "state" => "in_use").set(f64::from(pool.size()) - idle);
+    let (in_use, idle) = ctx.db.connections();
+    metrics::gauge!("zaby_db_pool_connections", "state" => "idle").set(idle as f64);
+    metrics::gauge!("zaby_db_pool_connections", "state" => "in_use").set(in_use as f64);
     // Counted in the database, so every replica reports the same figure.
     let pending = match ctx.db.read().await {
         Ok(mut conn) => crate::storage::runs::count_pending_approvals(&mut conn).await,

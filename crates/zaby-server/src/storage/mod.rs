@@ -28,18 +28,19 @@ pub mod postgres;
 pub mod runs;
 pub mod sql;
 pub mod sqlite;
+mod sqlite_exec;
 pub mod tenancy;
 pub mod tokens;
 pub mod webhooks;
 
+use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyPool};
 use tokio::sync::OwnedMutexGuard;
 
 pub use health::StorageHealth;
+use sql::Link;
 pub use sql::{Conn, DbResult};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,8 +62,11 @@ impl DbKind {
 #[async_trait]
 pub trait Backend: Send + Sync {
     fn kind(&self) -> DbKind;
-    fn pool(&self) -> &AnyPool;
     fn health(&self) -> &Arc<StorageHealth>;
+    /// A connection for reads outside a transaction.
+    async fn read(&self) -> DbResult<Lease>;
+    /// Open connections: `(in use, idle)`.
+    fn connections(&self) -> (usize, usize);
     /// Starts a transaction that may write. Under SQLite it holds the database's
     /// write lock from the start, so read-then-write sequences cannot interleave.
     async fn begin_write(&self) -> DbResult<Tx>;
@@ -70,8 +74,10 @@ pub trait Backend: Send + Sync {
     /// exclusive across processes.
     async fn begin_migration(&self) -> DbResult<Tx>;
     /// Flushes what can be flushed and stops what runs in the background before the
-    /// pool closes.
+    /// connections close.
     async fn before_close(&self);
+    /// Closes the connections.
+    async fn close(&self);
     /// A number that changes whenever a transaction commits on another connection
     /// (SQLite's `data_version`; on PostgreSQL the notifications every commit sends),
     /// so pollers can skip a read when nothing changed; `None` when there is no such
@@ -79,80 +85,152 @@ pub trait Backend: Send + Sync {
     async fn change_marker(&self) -> Option<i64>;
 }
 
-/// A write transaction on a pooled connection. Dropping it without [`Tx::commit`]
-/// rolls back before the connection goes back to the pool.
+/// A read connection lent by [`Db::read`]; it goes back where it came from when
+/// dropped.
+pub struct Lease {
+    conn: Option<Conn>,
+    give_back: Option<Box<dyn FnOnce(Conn) + Send>>,
+}
+
+impl Lease {
+    pub(crate) fn new(conn: Conn, give_back: Option<Box<dyn FnOnce(Conn) + Send>>) -> Lease {
+        Lease { conn: Some(conn), give_back }
+    }
+}
+
+impl Deref for Lease {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
+        self.conn.as_ref().expect("a lease holds its connection until dropped")
+    }
+}
+
+impl DerefMut for Lease {
+    fn deref_mut(&mut self) -> &mut Conn {
+        self.conn.as_mut().expect("a lease holds its connection until dropped")
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if let (Some(conn), Some(give_back)) = (self.conn.take(), self.give_back.take()) {
+            give_back(conn);
+        }
+    }
+}
+
+/// Where a transaction's connection lives.
+enum Held {
+    /// A pooled PostgreSQL connection, returned to the pool when dropped.
+    Pooled(Conn),
+    /// SQLite's write connection, inside the write lock held for the transaction.
+    Writer(OwnedMutexGuard<Option<Conn>>),
+}
+
+/// A write transaction. Dropping it without [`Tx::commit`] rolls back before the
+/// connection is used again.
 ///
 /// `BEGIN`/`COMMIT`/`ROLLBACK` are sent as plain statements rather than through
 /// sqlx's `Transaction`: when SQLite aborts a transaction by itself (a full disk), the
 /// driver's own depth counter stays at one, its rollback fails, and the connection
 /// returned to the pool refuses every later `BEGIN`. Here a connection whose rollback
-/// or commit failed is closed instead of reused, so no connection ever re-enters the
-/// pool mid-transaction.
+/// or commit failed is closed instead of reused, so no connection is ever used again
+/// mid-transaction.
 pub struct Tx {
-    conn: Option<PoolConnection<Any>>,
-    guard: Option<OwnedMutexGuard<()>>,
+    held: Option<Held>,
     health: Arc<StorageHealth>,
     /// `COMMIT`, or what the backend sends in its place in one round trip.
     commit: &'static str,
 }
 
 impl Tx {
-    /// Runs `begin` on a connection of `pool`; `guard` is held until the transaction
-    /// ends, which `commit` (one or more statements, `COMMIT` last) does.
-    pub(crate) async fn begin(
-        pool: &AnyPool,
+    /// A transaction on a pooled PostgreSQL connection: runs `begin`; `commit` (one or
+    /// more statements, `COMMIT` last) ends it.
+    pub(crate) async fn begin_pooled(
+        mut conn: Conn,
         begin: &str,
         commit: &'static str,
-        guard: Option<OwnedMutexGuard<()>>,
         health: Arc<StorageHealth>,
     ) -> DbResult<Tx> {
-        let mut conn = pool.acquire().await?;
         if let Err(e) = sql::exec(&mut conn, begin, vec![]).await {
             health.observe(&e);
-            conn.close_on_drop();
+            close(Held::Pooled(conn));
             return Err(e);
         }
-        Ok(Tx { conn: Some(conn), guard, health, commit })
+        Ok(Tx { held: Some(Held::Pooled(conn)), health, commit })
+    }
+
+    /// A transaction on SQLite's write connection, begun by the caller, which holds
+    /// the write lock in `writer`.
+    pub(crate) fn on_writer(writer: OwnedMutexGuard<Option<Conn>>, health: Arc<StorageHealth>) -> Tx {
+        Tx { held: Some(Held::Writer(writer)), health, commit: "COMMIT" }
     }
 
     pub fn conn(&mut self) -> &mut Conn {
-        self.conn.as_deref_mut().expect("a transaction holds its connection until it ends")
+        let held = self.held.as_mut().expect("a transaction holds its connection until it ends");
+        match held {
+            Held::Pooled(c) => c,
+            Held::Writer(w) => w.as_mut().expect("the write lock holds an open connection during a transaction"),
+        }
     }
 
     pub async fn commit(mut self) -> DbResult<()> {
-        let Some(mut conn) = self.conn.take() else { return Ok(()) };
-        // Sent as a simple query, which may hold several statements.
-        match sqlx::raw_sql(self.commit).execute(&mut *conn).await {
-            Ok(_) => {
+        let commit = self.commit;
+        let result = match &mut self.conn().0 {
+            // Sent as a simple query, which may hold several statements.
+            Link::Postgres(c) => sqlx::raw_sql(commit).execute(&mut **c).await.map(drop),
+            Link::Sqlite(c) => sqlite_exec::run(&c.db, commit, &[], false).map(drop),
+        };
+        let Some(held) = self.held.take() else { return Ok(()) };
+        match result {
+            Ok(()) => {
                 self.health.write_succeeded();
                 Ok(())
             }
             Err(e) => {
                 self.health.observe(&e);
                 // Whatever state the failed COMMIT left, closing the connection ends it.
-                conn.close_on_drop();
+                close(held);
                 Err(e)
             }
         }
     }
 }
 
+/// Closes the connection of a transaction that could not end cleanly.
+fn close(held: Held) {
+    match held {
+        Held::Pooled(Conn(Link::Postgres(mut c))) => c.close_on_drop(),
+        Held::Pooled(_) => {}
+        Held::Writer(mut w) => *w = None,
+    }
+}
+
 impl Drop for Tx {
     fn drop(&mut self) {
-        let Some(mut conn) = self.conn.take() else { return };
-        let guard = self.guard.take();
-        match tokio::runtime::Handle::try_current() {
-            Ok(rt) => {
-                rt.spawn(async move {
-                    if sql::exec(&mut conn, "ROLLBACK", vec![]).await.is_err() {
-                        conn.close_on_drop();
-                    }
-                    // The write lock is released only once the rollback is done.
-                    drop(conn);
-                    drop(guard);
-                });
+        match self.held.take() {
+            None => {}
+            // SQLite's rollback is in-process: done here, before the write lock is
+            // released.
+            Some(Held::Writer(mut w)) => {
+                let rolled_back = match w.as_ref().map(|c| &c.0) {
+                    Some(Link::Sqlite(c)) => sqlite_exec::run(&c.db, "ROLLBACK", &[], false).is_ok(),
+                    _ => false,
+                };
+                if !rolled_back {
+                    *w = None;
+                }
             }
-            Err(_) => conn.close_on_drop(),
+            Some(Held::Pooled(mut conn)) => match tokio::runtime::Handle::try_current() {
+                Ok(rt) => {
+                    rt.spawn(async move {
+                        if sql::exec(&mut conn, "ROLLBACK", vec![]).await.is_err() {
+                            close(Held::Pooled(conn));
+                        }
+                    });
+                }
+                Err(_) => close(Held::Pooled(conn)),
+            },
         }
     }
 }
@@ -181,13 +259,14 @@ impl Db {
         self.backend.kind()
     }
 
-    pub fn pool(&self) -> &AnyPool {
-        self.backend.pool()
+    /// Open connections: `(in use, idle)`.
+    pub fn connections(&self) -> (usize, usize) {
+        self.backend.connections()
     }
 
-    /// A pooled connection for reads outside a transaction.
-    pub async fn read(&self) -> DbResult<sqlx::pool::PoolConnection<Any>> {
-        self.backend.pool().acquire().await
+    /// A connection for reads outside a transaction.
+    pub async fn read(&self) -> DbResult<Lease> {
+        self.backend.read().await
     }
 
     pub async fn write(&self) -> DbResult<Tx> {
@@ -217,6 +296,6 @@ impl Db {
 
     pub async fn close(&self) {
         self.backend.before_close().await;
-        self.backend.pool().close().await;
+        self.backend.close().await;
     }
 }

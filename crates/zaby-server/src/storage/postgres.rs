@@ -10,7 +10,8 @@ use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;
 
 use super::pg_changes::{Changes, NOTIFY_AND_COMMIT};
-use super::{Backend, DbKind, DbResult, StorageHealth, Tx};
+use super::sql::{Conn, Link};
+use super::{Backend, DbKind, DbResult, Lease, StorageHealth, Tx};
 
 /// Advisory lock key held while migrating ("zaby" in ASCII).
 const MIGRATION_LOCK: i64 = 0x7A61_6279;
@@ -39,8 +40,13 @@ impl Backend for PostgresBackend {
         DbKind::Postgres
     }
 
-    fn pool(&self) -> &AnyPool {
-        &self.pool
+    async fn read(&self) -> DbResult<Lease> {
+        Ok(Lease::new(Conn(Link::Postgres(self.pool.acquire().await?)), None))
+    }
+
+    fn connections(&self) -> (usize, usize) {
+        let idle = self.pool.num_idle();
+        (self.pool.size() as usize - idle, idle)
     }
 
     fn health(&self) -> &Arc<StorageHealth> {
@@ -48,7 +54,8 @@ impl Backend for PostgresBackend {
     }
 
     async fn begin_write(&self) -> DbResult<Tx> {
-        Tx::begin(&self.pool, "BEGIN", NOTIFY_AND_COMMIT, None, self.health.clone()).await
+        let conn = Conn(Link::Postgres(self.pool.acquire().await?));
+        Tx::begin_pooled(conn, "BEGIN", NOTIFY_AND_COMMIT, self.health.clone()).await
     }
 
     async fn begin_migration(&self) -> DbResult<Tx> {
@@ -64,6 +71,10 @@ impl Backend for PostgresBackend {
 
     async fn before_close(&self) {
         self.changes.stop();
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
     }
 
     async fn change_marker(&self) -> Option<i64> {

@@ -1,12 +1,47 @@
 //! Portable query helpers. Every statement is written once with `$1…$n` placeholders,
-//! which both SQLite and PostgreSQL accept, and runs through sqlx's `Any` driver.
+//! which both SQLite and PostgreSQL accept. On PostgreSQL it runs through sqlx's `Any`
+//! driver; on SQLite in-process on the calling thread ([`super::sqlite_exec`]), with
+//! the same rows and errors.
 
 use serde_json::Value;
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, FromRow, Row};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, FromRow, Row};
+use tokio::sync::Mutex;
 
-pub type Conn = AnyConnection;
+use super::DbKind;
+use super::sqlite_exec;
+
 pub type DbResult<T> = Result<T, sqlx::Error>;
+
+/// A connection of either database, as the queries see it.
+pub struct Conn(pub(crate) Link);
+
+pub(crate) enum Link {
+    Sqlite(SqliteConn),
+    Postgres(PoolConnection<Any>),
+}
+
+/// The process's SQLite write connection, behind the lock every write transaction
+/// holds; `None` until opened, and after a failed `COMMIT`/`ROLLBACK` closed it.
+pub(crate) type Writer = std::sync::Arc<Mutex<Option<Conn>>>;
+
+pub(crate) struct SqliteConn {
+    pub(crate) db: rusqlite::Connection,
+    /// For a read connection: the write lock, taken around a statement that writes
+    /// outside a transaction, so that it never waits in SQLite's busy handler (on
+    /// this thread) for a transaction of this process. `None` for the writer itself.
+    pub(crate) writer: Option<Writer>,
+}
+
+impl Conn {
+    pub fn kind(&self) -> DbKind {
+        match &self.0 {
+            Link::Sqlite(_) => DbKind::Sqlite,
+            Link::Postgres(_) => DbKind::Postgres,
+        }
+    }
+}
 
 /// One bound parameter.
 #[derive(Debug, Clone)]
@@ -97,17 +132,38 @@ fn build(sql: &str, args: Vec<Arg>) -> sqlx::query::Query<'static, sqlx::Any, sq
     q
 }
 
+/// Runs a statement on SQLite: its rows (the first only when `first_only`) and the
+/// rows it changed.
+async fn sqlite(c: &mut SqliteConn, sql: &str, args: Vec<Arg>, first_only: bool) -> DbResult<(Vec<AnyRow>, u64)> {
+    let lock = match &c.writer {
+        Some(writer) if sqlite_exec::writes(&c.db, sql)? => Some(writer.clone().lock_owned().await),
+        _ => None,
+    };
+    let out = sqlite_exec::run(&c.db, sql, &args, first_only);
+    drop(lock);
+    out
+}
+
 /// Runs a statement; returns the number of affected rows.
 pub async fn exec(conn: &mut Conn, sql: &str, args: Vec<Arg>) -> DbResult<u64> {
-    Ok(build(sql, args).execute(conn).await?.rows_affected())
+    match &mut conn.0 {
+        Link::Sqlite(c) => Ok(sqlite(c, sql, args, false).await?.1),
+        Link::Postgres(c) => Ok(build(sql, args).execute(&mut **c).await?.rows_affected()),
+    }
 }
 
 pub async fn all(conn: &mut Conn, sql: &str, args: Vec<Arg>) -> DbResult<Vec<AnyRow>> {
-    build(sql, args).fetch_all(conn).await
+    match &mut conn.0 {
+        Link::Sqlite(c) => Ok(sqlite(c, sql, args, false).await?.0),
+        Link::Postgres(c) => build(sql, args).fetch_all(&mut **c).await,
+    }
 }
 
 pub async fn one(conn: &mut Conn, sql: &str, args: Vec<Arg>) -> DbResult<Option<AnyRow>> {
-    build(sql, args).fetch_optional(conn).await
+    match &mut conn.0 {
+        Link::Sqlite(c) => Ok(sqlite(c, sql, args, true).await?.0.pop()),
+        Link::Postgres(c) => build(sql, args).fetch_optional(&mut **c).await,
+    }
 }
 
 /// Every row of a query, decoded by its `FromRow` struct.
@@ -128,7 +184,7 @@ where
 
 /// A single integer (`COUNT(*)`, …).
 pub async fn scalar_i64(conn: &mut Conn, sql: &str, args: Vec<Arg>) -> DbResult<i64> {
-    let row = build(sql, args).fetch_one(conn).await?;
+    let row = one(conn, sql, args).await?.ok_or(sqlx::Error::RowNotFound)?;
     Ok(row.try_get::<Option<i64>, _>(0)?.unwrap_or(0))
 }
 
@@ -209,7 +265,7 @@ pub fn like_pattern(needle: &str) -> String {
 /// reads it next): under SQLite, whose write transaction already excludes every other
 /// writer, nothing is sent.
 pub async fn lock(conn: &mut Conn, table: &str, id: &str) -> DbResult<()> {
-    if conn.backend_name().eq_ignore_ascii_case("sqlite") {
+    if conn.kind() == DbKind::Sqlite {
         return Ok(());
     }
     lock_row(conn, table, id).await.map(|_| ())

@@ -2,18 +2,18 @@
 //! migration no longer matches the binary's file refuses to start, naming the file.
 
 use sha2::{Digest, Sha256};
-use sqlx::Row;
+use zaby_server::testing::sql::{RowExt, all, exec};
 
 use crate::common::TestServer;
 
 /// `(version, checksum)` recorded in the database, in order.
 async fn recorded(s: &TestServer) -> Vec<(i64, Option<String>)> {
-    sqlx::query("SELECT version, checksum FROM schema_migrations ORDER BY version")
-        .fetch_all(s.ctx().db.pool())
+    let mut conn = s.ctx().db.read().await.unwrap();
+    all(&mut conn, "SELECT version, checksum FROM schema_migrations ORDER BY version", vec![])
         .await
         .unwrap()
         .iter()
-        .map(|r| (r.get::<i64, _>("version"), r.get::<Option<String>, _>("checksum")))
+        .map(|r| (r.int("version").unwrap(), r.text_opt("checksum").unwrap()))
         .collect()
 }
 
@@ -34,7 +34,7 @@ fn files() -> Vec<(i64, Option<String>)> {
 }
 
 async fn execute(s: &TestServer, sql: &str) {
-    sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).execute(s.ctx().db.pool()).await.unwrap();
+    exec(&mut s.ctx().db.read().await.unwrap(), sql, vec![]).await.unwrap();
 }
 
 async fn fresh_database_records_checksums_and_reopens(mut s: TestServer) {

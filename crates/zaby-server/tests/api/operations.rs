@@ -151,7 +151,11 @@ async fn ready_and_metrics() {
     assert!(counted >= 1.0, "{after}");
 
     // A schema that lacks one of this binary's migrations is not ready.
-    sqlx::query("DELETE FROM schema_migrations WHERE version = 5").execute(s.ctx().db.pool()).await.unwrap();
+    let mut conn = s.ctx().db.read().await.unwrap();
+    zaby_server::testing::sql::exec(&mut conn, "DELETE FROM schema_migrations WHERE version = 5", vec![])
+        .await
+        .unwrap();
+    drop(conn);
     let ready = http.get(s.url("/ready")).send().await.unwrap();
     assert_eq!(ready.status(), 503);
     let body = ready.json::<Value>().await.unwrap();

@@ -10,7 +10,7 @@ use crate::storage::sql::{Conn, DbResult, all_as, exec};
 /// transaction-scoped advisory lock on the session; SQLite write transactions are
 /// serialized already).
 pub async fn lock_session(conn: &mut Conn, tenant_id: &str, session_id: &str) -> DbResult<()> {
-    if conn.backend_name().eq_ignore_ascii_case("sqlite") {
+    if conn.kind() == crate::storage::DbKind::Sqlite {
         return Ok(());
     }
     exec(
