@@ -99,3 +99,61 @@ def test_the_error_pickles_like_every_zaby_error() -> None:
         webhooks.verify(BODY.replace("1", "2"), signed(), OLD)
     again = pickle.loads(pickle.dumps(caught.value))
     assert type(again) is ZabyWebhookVerificationError and again.code == caught.value.code
+
+
+# verify_signature: an http function tool's call (docs/function-tools.md), signed the way
+# the server signs it — the same scheme, here by the reference implementation — with
+# the agent's function-tool secret. It is not a webhook event, so verify refuses its body.
+
+CALL_ID = "call_py_1"
+CALL = {"toolCallId": CALL_ID, "runId": "run_1", "agentId": "agt_1", "name": "get_weather", "arguments": {"city": "Oslo"}}
+CALL_BODY = json.dumps(CALL)
+
+
+def signed_call(
+    body: str = CALL_BODY, secrets: tuple[str, ...] = (OLD,), sent: float | None = None
+) -> dict[str, str]:
+    at = datetime.fromtimestamp(time.time() if sent is None else sent, tz=timezone.utc)
+    return {
+        "webhook-id": CALL_ID,
+        "webhook-timestamp": str(int(at.timestamp())),
+        "webhook-signature": " ".join(Webhook(s).sign(CALL_ID, at, body) for s in secrets),
+    }
+
+
+def test_a_signed_tool_call_verifies_and_its_body_is_returned() -> None:
+    assert webhooks.verify_signature(CALL_BODY.encode(), signed_call(), OLD) == CALL
+    assert zaby.webhooks.verify_signature(CALL_BODY, signed_call(), OLD)["arguments"] == {"city": "Oslo"}
+    with pytest.raises(ZabyError, match="not a webhook event") as not_an_event:
+        webhooks.verify(CALL_BODY, signed_call(), OLD)
+    assert not_an_event.value.code == "INVALID_ARGUMENT"
+
+
+def test_a_tool_call_is_refused_as_a_delivery_is() -> None:
+    tampered = CALL_BODY.replace("Oslo", "Bergen")
+    refusals = [
+        (lambda: webhooks.verify_signature(tampered, signed_call(), OLD), "WEBHOOK_SIGNATURE_INVALID"),
+        (lambda: webhooks.verify_signature(CALL_BODY, signed_call(), NEW), "WEBHOOK_SIGNATURE_INVALID"),
+        (
+            lambda: webhooks.verify_signature(CALL_BODY, signed_call(sent=time.time() - 600), OLD),
+            "WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE",
+        ),
+    ]
+    for call, code in refusals:
+        with pytest.raises(ZabyWebhookVerificationError) as caught:
+            call()
+        assert caught.value.code == code
+
+
+def test_a_tool_call_signed_with_both_secrets_during_a_rotation_verifies_with_either() -> None:
+    headers = signed_call(secrets=(OLD, NEW))
+    assert webhooks.verify_signature(CALL_BODY, headers, OLD) == CALL
+    assert webhooks.verify_signature(CALL_BODY, headers, NEW) == CALL
+
+
+def test_a_signed_body_that_is_not_json_is_an_invalid_argument() -> None:
+    text = "sunny, probably"
+    with pytest.raises(ZabyError, match="not JSON") as caught:
+        webhooks.verify_signature(text, signed_call(body=text), OLD)
+    assert caught.value.code == "INVALID_ARGUMENT"
+    assert not isinstance(caught.value, ZabyWebhookVerificationError)

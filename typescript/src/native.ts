@@ -172,6 +172,7 @@ export interface NativeAddon {
   endpoints(): EndpointRow[];
   version(): string;
   verifyWebhook(payload: Uint8Array, headers: Record<string, string>, secret: string, toleranceS: number): unknown;
+  verifySignature(payload: Uint8Array, headers: Record<string, string>, secret: string, toleranceS: number): unknown;
 }
 
 /** Whether this Linux process runs on glibc (a diagnostic report costs ~10 ms: asked only when needed). */

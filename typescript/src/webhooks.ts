@@ -1,5 +1,6 @@
 /**
- * Checking that a webhook delivery comes from the Zaby server (`docs/webhooks.md`).
+ * Checking that a webhook delivery (`docs/webhooks.md`) or an http function tool's call
+ * (`docs/function-tools.md`) comes from the Zaby server.
  * The check — the Standard Webhooks signature scheme, several signatures after a secret
  * rotation, constant-time comparison, the timestamp tolerance — happens in the Rust core;
  * this module only hands the delivery to it.
@@ -8,6 +9,7 @@
  * import { webhooks } from "@zaby/sdk";
  * const event = webhooks.verify(rawBody, req.headers, process.env.ZABY_WEBHOOK_SECRET!);
  * if (event.type === "run.completed") { … }
+ * const call = webhooks.verifySignature(rawBody, req.headers, process.env.ZABY_TOOL_SECRET!);
  * ```
  */
 import { native } from "./native.js";
@@ -38,9 +40,30 @@ export function verify(
   secret: string,
   options: VerifyOptions = {},
 ): WebhookEvent {
-  const body = typeof payload === "string" ? new TextEncoder().encode(payload) : payload;
   const toleranceS = options.toleranceS ?? DEFAULT_TOLERANCE_S;
-  return nativeSync(() => native().verifyWebhook(body, plainHeaders(headers), secret, toleranceS)) as WebhookEvent;
+  return nativeSync(() => native().verifyWebhook(bytes(payload), plainHeaders(headers), secret, toleranceS)) as WebhookEvent;
+}
+
+/**
+ * Returns a signed request's body, parsed from JSON, once its signature and timestamp
+ * check out: the check of `verify`, for bodies that are not webhook events. An http
+ * function tool's receiver gives it the call as received and the agent's
+ * `functionToolSecret`, and gets `{ toolCallId, runId, agentId, name, arguments }` back.
+ * Throws as `verify` does, and `ZabyError` (`INVALID_ARGUMENT`) when the signed body is
+ * not JSON.
+ */
+export function verifySignature(
+  payload: string | Uint8Array,
+  headers: WebhookHeaders,
+  secret: string,
+  options: VerifyOptions = {},
+): unknown {
+  const toleranceS = options.toleranceS ?? DEFAULT_TOLERANCE_S;
+  return nativeSync(() => native().verifySignature(bytes(payload), plainHeaders(headers), secret, toleranceS));
+}
+
+function bytes(payload: string | Uint8Array): Uint8Array {
+  return typeof payload === "string" ? new TextEncoder().encode(payload) : payload;
 }
 
 function plainHeaders(headers: WebhookHeaders): Record<string, string> {

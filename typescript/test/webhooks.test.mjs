@@ -1,4 +1,4 @@
-// webhooks.verify against deliveries signed by the independent `standardwebhooks` package:
+// webhooks.verify (and verifySignature, at the end) against requests signed by the independent `standardwebhooks` package:
 // what it signs verifies; a tampered body, an old timestamp or a foreign secret does not;
 // after a rotation both signatures travel and either secret verifies.
 import { test } from "node:test";
@@ -76,4 +76,53 @@ test("a missing header is named; a malformed secret or tolerance is an invalid a
   assert.equal(badSecret.code, "INVALID_ARGUMENT");
   assert.ok(!(badSecret instanceof ZabyWebhookVerificationError));
   assert.equal(refusal(() => webhooks.verify(BODY, signed(), OLD, { toleranceS: -1 })).code, "INVALID_ARGUMENT");
+});
+
+// verifySignature: an http function tool's call (docs/function-tools.md), signed the way the
+// server signs it — the same scheme, here by the reference implementation — with the agent's
+// function-tool secret. It is not a webhook event, so verify refuses its body.
+const CALL = { toolCallId: "call_ts_1", runId: "run_1", agentId: "agt_1", name: "get_weather", arguments: { city: "Oslo" } };
+const CALL_BODY = JSON.stringify(CALL);
+
+function signedCall({ body = CALL_BODY, secrets = [OLD], sentMs = Date.now() } = {}) {
+  const at = new Date(sentMs);
+  return {
+    "webhook-id": CALL.toolCallId,
+    "webhook-timestamp": String(Math.floor(sentMs / 1000)),
+    "webhook-signature": secrets.map((s) => new Webhook(s).sign(CALL.toolCallId, at, body)).join(" "),
+  };
+}
+
+test("a signed tool call verifies and its body is returned; verify refuses it as not an event", () => {
+  assert.deepEqual(webhooks.verifySignature(CALL_BODY, signedCall(), OLD), CALL);
+  assert.deepEqual(webhooks.verifySignature(new TextEncoder().encode(CALL_BODY), new Headers(signedCall()), OLD), CALL);
+  const notAnEvent = refusal(() => webhooks.verify(CALL_BODY, signedCall(), OLD));
+  assert.equal(notAnEvent.code, "INVALID_ARGUMENT");
+  assert.match(notAnEvent.message, /not a webhook event/);
+});
+
+test("a tool call is refused as a delivery is: tampered body, wrong secret, stale timestamp", () => {
+  const tampered = refusal(() => webhooks.verifySignature(CALL_BODY.replace("Oslo", "Bergen"), signedCall(), OLD));
+  assert.ok(tampered instanceof ZabyWebhookVerificationError);
+  assert.equal(tampered.code, "WEBHOOK_SIGNATURE_INVALID");
+  const foreign = refusal(() => webhooks.verifySignature(CALL_BODY, signedCall(), NEW));
+  assert.ok(foreign instanceof ZabyWebhookVerificationError);
+  assert.equal(foreign.code, "WEBHOOK_SIGNATURE_INVALID");
+  const stale = refusal(() => webhooks.verifySignature(CALL_BODY, signedCall({ sentMs: Date.now() - 600_000 }), OLD));
+  assert.ok(stale instanceof ZabyWebhookVerificationError);
+  assert.equal(stale.code, "WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE");
+});
+
+test("a tool call signed with both secrets during a rotation verifies with either", () => {
+  const headers = signedCall({ secrets: [OLD, NEW] });
+  assert.deepEqual(webhooks.verifySignature(CALL_BODY, headers, OLD), CALL);
+  assert.deepEqual(webhooks.verifySignature(CALL_BODY, headers, NEW), CALL);
+});
+
+test("a signed body that is not JSON is an invalid argument", () => {
+  const text = "sunny, probably";
+  const err = refusal(() => webhooks.verifySignature(text, signedCall({ body: text }), OLD));
+  assert.equal(err.code, "INVALID_ARGUMENT");
+  assert.match(err.message, /not JSON/);
+  assert.ok(!(err instanceof ZabyWebhookVerificationError));
 });

@@ -5,13 +5,19 @@
 //! `"<webhook-id>.<webhook-timestamp>.<body>"`, keyed with the base64 part of the
 //! endpoint's `whsec_…` secret. After a rotation the server signs with the old and
 //! the new secret for 24 hours, so a receiver holding either one accepts the delivery.
-//! This is the only implementation: the Python, TypeScript and Kotlin `verify` call it.
+//! The function tools the server calls over HTTP are signed the same way with the
+//! agent's function-tool secret (docs/function-tools.md); [`verify_signature`] checks
+//! those, returning the body as JSON of any shape instead of a webhook event.
+//! This is the only implementation: the Python, TypeScript and Kotlin `verify` and
+//! `verify_signature` call it.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{KeyInit, Mac};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
 use sha2::Sha256;
 
 use crate::error::{Result, ZabyError, codes};
@@ -47,7 +53,40 @@ where
     K: AsRef<str>,
     V: AsRef<str>,
 {
-    verify_at(payload, headers, secret, tolerance, SystemTime::now())
+    verify_at(payload, headers, secret, tolerance, SystemTime::now(), EVENT_SHAPE)
+}
+
+/// Checks a signed request's signature and timestamp as [`verify`] does, then returns
+/// its body as JSON of any shape: for an http function tool's call
+/// (`{toolCallId, runId, agentId, name, arguments}`, signed with the agent's
+/// function-tool secret) or any other body signed with the Standard Webhooks scheme.
+///
+/// Fails as [`verify`] does (`WEBHOOK_SIGNATURE_INVALID`,
+/// `WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE`, `INVALID_ARGUMENT` for a malformed secret), and
+/// with `INVALID_ARGUMENT` when the signed body is not JSON.
+///
+/// ```
+/// let secret = "whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+/// let body = br#"{"toolCallId":"call_1","name":"get_weather","arguments":{"city":"Oslo"}}"#;
+/// let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+/// let signature = zaby::webhooks::sign(secret, "call_1", now, body)?;
+/// let timestamp = now.to_string();
+/// let headers = [("webhook-id", "call_1"), ("webhook-timestamp", timestamp.as_str()), ("webhook-signature", signature.as_str())];
+/// let call = zaby::webhooks::verify_signature(body, headers, secret, zaby::webhooks::DEFAULT_TOLERANCE)?;
+/// assert_eq!(call["arguments"]["city"], "Oslo");
+/// # Ok::<(), zaby::ZabyError>(())
+/// ```
+pub fn verify_signature<K, V>(
+    payload: &[u8],
+    headers: impl IntoIterator<Item = (K, V)>,
+    secret: &str,
+    tolerance: Duration,
+) -> Result<Value>
+where
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
+    verify_at(payload, headers, secret, tolerance, SystemTime::now(), "JSON")
 }
 
 /// The tolerance the bindings take in seconds (Python `tolerance_s`, TypeScript and
@@ -78,14 +117,39 @@ fn signed_content(key: &[u8], id: &str, timestamp: &str, payload: &[u8]) -> Resu
     Ok(mac)
 }
 
-/// [`verify`] with the current time given, so tests can check fixed vectors.
-pub(crate) fn verify_at<K, V>(
+/// What [`verify`] reads the body as, named in its error.
+const EVENT_SHAPE: &str = "a webhook event (id, type, createdAt, tenantId, data)";
+
+/// [`verify`] and [`verify_signature`] with the current time given, so tests can check
+/// fixed vectors: the signature check, then the body read as `T` (`shape` names it when
+/// it is not).
+pub(crate) fn verify_at<T, K, V>(
     payload: &[u8],
     headers: impl IntoIterator<Item = (K, V)>,
     secret: &str,
     tolerance: Duration,
     now: SystemTime,
-) -> Result<WebhookEvent>
+    shape: &str,
+) -> Result<T>
+where
+    T: DeserializeOwned,
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
+    check_signature(payload, headers, secret, tolerance, now)?;
+    serde_json::from_slice(payload)
+        .map_err(|e| ZabyError::invalid_argument(format!("the signed payload is not {shape}: {e}")))
+}
+
+/// The check both [`verify`] and [`verify_signature`] make: the secret, the three
+/// headers, the timestamp within `tolerance` of `now`, and one signature matching.
+fn check_signature<K, V>(
+    payload: &[u8],
+    headers: impl IntoIterator<Item = (K, V)>,
+    secret: &str,
+    tolerance: Duration,
+    now: SystemTime,
+) -> Result<()>
 where
     K: AsRef<str>,
     V: AsRef<str>,
@@ -103,15 +167,11 @@ where
         .filter_map(|entry| entry.strip_prefix("v1,"))
         .filter_map(|b64| STANDARD.decode(b64).ok())
         .fold(false, |found, sig| mac.clone().verify_slice(&sig).is_ok() | found);
-    if !matched {
-        return Err(signature_invalid("no signature in webhook-signature matches the payload and the secret"));
+    if matched {
+        Ok(())
+    } else {
+        Err(signature_invalid("no signature in webhook-signature matches the payload and the secret"))
     }
-
-    serde_json::from_slice(payload).map_err(|e| {
-        ZabyError::invalid_argument(format!(
-            "the signed payload is not a webhook event (id, type, createdAt, tenantId, data): {e}"
-        ))
-    })
 }
 
 type Hmac = hmac::Hmac<Sha256>;

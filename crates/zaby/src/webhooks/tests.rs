@@ -18,10 +18,10 @@ fn at(secs: u64) -> SystemTime {
 fn check(body: &str, signature: &str, secret: &str, now: SystemTime) -> Result<WebhookEvent> {
     let sent = SENT.to_string();
     let headers = [("Webhook-Id", "evt_01"), ("webhook-timestamp", sent.as_str()), ("WEBHOOK-SIGNATURE", signature)];
-    verify_at(body.as_bytes(), headers, secret, DEFAULT_TOLERANCE, now)
+    verify_at(body.as_bytes(), headers, secret, DEFAULT_TOLERANCE, now, EVENT_SHAPE)
 }
 
-fn code(result: Result<WebhookEvent>) -> String {
+fn code<T: std::fmt::Debug>(result: Result<T>) -> String {
     result.unwrap_err().code().unwrap_or_default().to_owned()
 }
 
@@ -46,7 +46,8 @@ fn another_secret_or_a_tampered_id_is_refused() {
     let sent = SENT.to_string();
     let headers =
         [("webhook-id", "evt_02"), ("webhook-timestamp", sent.as_str()), ("webhook-signature", OLD_SIGNATURE)];
-    let result = verify_at(BODY.as_bytes(), headers, OLD_SECRET, DEFAULT_TOLERANCE, at(SENT));
+    let result: Result<WebhookEvent> =
+        verify_at(BODY.as_bytes(), headers, OLD_SECRET, DEFAULT_TOLERANCE, at(SENT), EVENT_SHAPE);
     assert_eq!(code(result), codes::WEBHOOK_SIGNATURE_INVALID);
 }
 
@@ -78,7 +79,9 @@ fn unknown_versions_and_garbage_entries_are_skipped() {
 #[test]
 fn a_missing_header_is_named() {
     let headers = [("webhook-id", "evt_01"), ("webhook-signature", OLD_SIGNATURE)];
-    let err = verify_at(BODY.as_bytes(), headers, OLD_SECRET, DEFAULT_TOLERANCE, at(SENT)).unwrap_err();
+    let err =
+        verify_at::<WebhookEvent, _, _>(BODY.as_bytes(), headers, OLD_SECRET, DEFAULT_TOLERANCE, at(SENT), EVENT_SHAPE)
+            .unwrap_err();
     assert_eq!(err.code(), Some(codes::WEBHOOK_SIGNATURE_INVALID));
     assert!(err.to_string().contains("webhook-timestamp header is missing"), "{err}");
 }
@@ -121,4 +124,67 @@ fn sign_gives_the_reference_implementations_signature_for_each_secret() {
     assert_eq!(sign(OLD_SECRET, "evt_01", sent, BODY.as_bytes()).unwrap(), OLD_SIGNATURE);
     assert_eq!(sign(NEW_SECRET, "evt_01", sent, BODY.as_bytes()).unwrap(), NEW_SIGNATURE);
     assert_eq!(sign("whsec_!!", "evt_01", sent, b"{}").unwrap_err().code(), Some(codes::INVALID_ARGUMENT));
+}
+
+// `verify_signature`: an http function tool's call, signed as the server signs it
+// (`sign`, which the server's signed_post uses), with the agent's function-tool secret.
+
+const CALL: &str =
+    r#"{"toolCallId":"call_7","runId":"run_1","agentId":"agt_1","name":"get_weather","arguments":{"city":"Oslo"}}"#;
+
+/// `verify_signature` of `body` under headers carrying `signatures`, sent at SENT.
+fn check_call(body: &str, signatures: &str, secret: &str, now: SystemTime) -> Result<Value> {
+    let sent = SENT.to_string();
+    let headers = [("webhook-id", "call_7"), ("webhook-timestamp", sent.as_str()), ("webhook-signature", signatures)];
+    verify_at(body.as_bytes(), headers, secret, DEFAULT_TOLERANCE, now, "JSON")
+}
+
+fn call_signature(secret: &str) -> String {
+    sign(secret, "call_7", SENT as i64, CALL.as_bytes()).unwrap()
+}
+
+#[test]
+fn a_signed_tool_call_verifies_and_its_body_is_returned() {
+    let call = check_call(CALL, &call_signature(OLD_SECRET), OLD_SECRET, at(SENT + 10)).unwrap();
+    assert_eq!(call, serde_json::from_str::<Value>(CALL).unwrap());
+    assert_eq!(call["arguments"]["city"], "Oslo");
+}
+
+#[test]
+fn a_tool_call_is_refused_as_a_delivery_is() {
+    let signature = call_signature(OLD_SECRET);
+    let tampered = CALL.replace("Oslo", "Bergen");
+    assert_eq!(code(check_call(&tampered, &signature, OLD_SECRET, at(SENT))), codes::WEBHOOK_SIGNATURE_INVALID);
+    assert_eq!(code(check_call(CALL, &signature, NEW_SECRET, at(SENT))), codes::WEBHOOK_SIGNATURE_INVALID);
+    let stale = check_call(CALL, &signature, OLD_SECRET, at(SENT + 301));
+    assert_eq!(code(stale), codes::WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE);
+    assert_eq!(code(check_call(CALL, &signature, "whsec_***", at(SENT))), codes::INVALID_ARGUMENT);
+}
+
+#[test]
+fn a_tool_call_signed_with_both_secrets_during_a_rotation_verifies_with_either() {
+    let both = format!("{} {}", call_signature(OLD_SECRET), call_signature(NEW_SECRET));
+    assert!(check_call(CALL, &both, OLD_SECRET, at(SENT)).is_ok());
+    assert!(check_call(CALL, &both, NEW_SECRET, at(SENT)).is_ok());
+}
+
+#[test]
+fn verify_signature_takes_any_json_a_delivery_from_the_reference_implementation_too() {
+    let sent = SENT.to_string();
+    let headers =
+        [("webhook-id", "evt_01"), ("webhook-timestamp", sent.as_str()), ("webhook-signature", OLD_SIGNATURE)];
+    let delivery: Value = verify_at(BODY.as_bytes(), headers, OLD_SECRET, DEFAULT_TOLERANCE, at(SENT), "JSON").unwrap();
+    assert_eq!(delivery["data"]["run"]["id"], "run_1");
+    let list = "[1,2]";
+    let signature = sign(OLD_SECRET, "call_7", SENT as i64, list.as_bytes()).unwrap();
+    assert_eq!(check_call(list, &signature, OLD_SECRET, at(SENT)).unwrap(), serde_json::json!([1, 2]));
+}
+
+#[test]
+fn a_signed_body_that_is_not_json_is_an_invalid_argument() {
+    let text = "sunny, probably";
+    let signature = sign(OLD_SECRET, "call_7", SENT as i64, text.as_bytes()).unwrap();
+    let err = check_call(text, &signature, OLD_SECRET, at(SENT)).unwrap_err();
+    assert_eq!(err.code(), Some(codes::INVALID_ARGUMENT));
+    assert!(err.to_string().contains("not JSON"), "{err}");
 }

@@ -1,8 +1,12 @@
 package ai.zaby.sdk
 
 import ai.zaby.sdk.types.WebhookEventType
+import kotlinx.serialization.json.Json
 import kotlinx.serialization.json.JsonPrimitive
 import kotlinx.serialization.json.jsonObject
+import java.util.Base64
+import javax.crypto.Mac
+import javax.crypto.spec.SecretKeySpec
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
@@ -64,5 +68,62 @@ class WebhooksTest {
     fun `a malformed secret is a client error, not a verification failure`() {
         val e = assertThrows<ZabyClientException> { Webhooks.verify(body, headers(oldSignature), "whsec_***", reaching()) }
         assertEquals("INVALID_ARGUMENT", e.code)
+    }
+
+    // verifySignature: an http function tool's call (docs/function-tools.md), signed the
+    // way the server signs it, here by the JDK's own HMAC-SHA256, with the agent's
+    // function-tool secret. It is not a webhook event, so verify refuses its body.
+
+    private val call = """{"toolCallId":"call_kt_1","runId":"run_1","agentId":"agt_1","name":"get_weather","arguments":{"city":"Oslo"}}"""
+
+    /** The Standard Webhooks entry `v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`. */
+    private fun sign(secret: String, timestamp: Long, body: String): String {
+        val mac = Mac.getInstance("HmacSHA256")
+        mac.init(SecretKeySpec(Base64.getDecoder().decode(secret.removePrefix("whsec_")), "HmacSHA256"))
+        return "v1," + Base64.getEncoder().encodeToString(mac.doFinal("call_kt_1.$timestamp.$body".toByteArray()))
+    }
+
+    private fun signedCall(body: String = call, secrets: List<String> = listOf(oldSecret), ageS: Long = 0): Map<String, String> {
+        val timestamp = System.currentTimeMillis() / 1000 - ageS
+        val signatures = secrets.joinToString(" ") { sign(it, timestamp, body) }
+        return mapOf("webhook-id" to "call_kt_1", "webhook-timestamp" to timestamp.toString(), "webhook-signature" to signatures)
+    }
+
+    @Test
+    fun `a signed tool call verifies and its body is returned`() {
+        assertEquals(Json.parseToJsonElement(call), Webhooks.verifySignature(call, signedCall(), oldSecret))
+        val bytes = Webhooks.verifySignature(call.toByteArray(), signedCall(), oldSecret)
+        assertEquals(JsonPrimitive("Oslo"), bytes.jsonObject["arguments"]!!.jsonObject["city"])
+        val e = assertThrows<ZabyClientException> { Webhooks.verify(call, signedCall(), oldSecret) }
+        assertEquals("INVALID_ARGUMENT", e.code)
+    }
+
+    @Test
+    fun `a tool call is refused as a delivery is`() {
+        val tampered = assertThrows<ZabyWebhookVerificationException> {
+            Webhooks.verifySignature(call.replace("Oslo", "Bergen"), signedCall(), oldSecret)
+        }
+        assertEquals("WEBHOOK_SIGNATURE_INVALID", tampered.code)
+        val foreign = assertThrows<ZabyWebhookVerificationException> { Webhooks.verifySignature(call, signedCall(), newSecret) }
+        assertEquals("WEBHOOK_SIGNATURE_INVALID", foreign.code)
+        val stale = assertThrows<ZabyWebhookVerificationException> {
+            Webhooks.verifySignature(call, signedCall(ageS = 600), oldSecret)
+        }
+        assertEquals("WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE", stale.code)
+    }
+
+    @Test
+    fun `a tool call signed with both secrets during a rotation verifies with either`() {
+        val both = signedCall(secrets = listOf(oldSecret, newSecret))
+        assertEquals(Json.parseToJsonElement(call), Webhooks.verifySignature(call, both, oldSecret))
+        assertEquals(Json.parseToJsonElement(call), Webhooks.verifySignature(call, both, newSecret))
+    }
+
+    @Test
+    fun `a signed body that is not JSON is an invalid argument`() {
+        val text = "sunny, probably"
+        val e = assertThrows<ZabyClientException> { Webhooks.verifySignature(text, signedCall(body = text), oldSecret) }
+        assertEquals("INVALID_ARGUMENT", e.code)
+        assertTrue(e.message!!.contains("not JSON"), e.message)
     }
 }
