@@ -9,6 +9,9 @@ use serde_json::Value;
 /// run (every other field stays the same for the whole run).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct StepRequest {
+    /// The run's id. The development model derives its tool call ids from it, so they
+    /// are unique across runs, as receivers of http tool calls expect of `webhook-id`.
+    pub run_id: String,
     /// The agent's `defaultModel` (the name the registry resolved).
     pub model: String,
     /// The agent's instructions (empty when it has none).

@@ -15,6 +15,7 @@ fn tool(name: &str) -> ToolSpec {
 
 fn request(input: Value) -> StepRequest {
     StepRequest {
+        run_id: "run-1".into(),
         model: "zaby".into(),
         message: normalize_message(&input),
         input,
@@ -124,11 +125,11 @@ fn thinking_comes_first_and_only_in_the_first_step() {
         events,
         vec![
             Ok(ModelEvent::Thinking("planning".into())),
-            Ok(ModelEvent::ToolCalls(vec![call("call_1", "echo", json!({}))])),
+            Ok(ModelEvent::ToolCalls(vec![call("call_run-1_1", "echo", json!({}))])),
             usage(2, 0),
         ]
     );
-    let next = answer_step(req, vec![call("call_1", "echo", json!({}))], vec![json!({})]);
+    let next = answer_step(req, vec![call("call_run-1_1", "echo", json!({}))], vec![json!({})]);
     let mut expected = text(&["Tool ", "echo ", "returned: ", "{}"]);
     expected.push(usage(0, 4));
     assert_eq!(run(&next), expected);
@@ -147,7 +148,7 @@ fn fail_emits_the_error_after_thinking_and_nothing_else() {
 fn tool_command_calls_the_tool_then_answers_with_its_result() {
     let req = request(json!(r#"/tool echo {"text": "hi", "n": [1, 2]}"#));
     let events = run(&req);
-    let asked = call("call_1", "echo", json!({"text": "hi", "n": [1, 2]}));
+    let asked = call("call_run-1_1", "echo", json!({"text": "hi", "n": [1, 2]}));
     assert_eq!(events, vec![Ok(ModelEvent::ToolCalls(vec![asked.clone()])), usage(7, 0)]);
 
     let next = answer_step(req, vec![asked], vec![json!({"text": "hi", "n": [1, 2]})]);
@@ -160,11 +161,11 @@ fn tool_command_calls_the_tool_then_answers_with_its_result() {
 fn tool_command_without_arguments_passes_an_empty_object() {
     for message in ["/tool echo", "/tool echo   ", "/tool   echo"] {
         let events = run(&request(json!(message)));
-        assert_eq!(events[0], Ok(ModelEvent::ToolCalls(vec![call("call_1", "echo", json!({}))])), "{message:?}");
+        assert_eq!(events[0], Ok(ModelEvent::ToolCalls(vec![call("call_run-1_1", "echo", json!({}))])), "{message:?}");
     }
     // The JSON may follow the name directly.
     let events = run(&request(json!(r#"/tool sum{"numbers":[1]}"#)));
-    assert_eq!(events[0], Ok(ModelEvent::ToolCalls(vec![call("call_1", "sum", json!({"numbers": [1]}))])));
+    assert_eq!(events[0], Ok(ModelEvent::ToolCalls(vec![call("call_run-1_1", "sum", json!({"numbers": [1]}))])));
 }
 
 #[test]
@@ -220,9 +221,9 @@ fn every_matching_rule_fires_in_list_order() {
     ]);
     let req = with_rules(json!("weather and rain today"), rules);
     let calls = vec![
-        call("call_1", "sum", json!({"numbers": [1, 2]})),
-        call("call_2", "echo", json!({"q": "weather"})),
-        call("call_3", "echo", json!({})),
+        call("call_run-1_1", "sum", json!({"numbers": [1, 2]})),
+        call("call_run-1_2", "echo", json!({"q": "weather"})),
+        call("call_run-1_3", "echo", json!({})),
     ];
     assert_eq!(run(&req), vec![Ok(ModelEvent::ToolCalls(calls.clone())), usage(4, 0)]);
 
@@ -243,7 +244,7 @@ fn rules_match_substrings_case_sensitively() {
 #[test]
 fn tool_command_takes_precedence_over_rules() {
     let req = with_rules(json!("/tool sum {\"numbers\": []}"), json!([{"match": "sum", "toolName": "echo"}]));
-    assert_eq!(run(&req)[0], Ok(ModelEvent::ToolCalls(vec![call("call_1", "sum", json!({"numbers": []}))])));
+    assert_eq!(run(&req)[0], Ok(ModelEvent::ToolCalls(vec![call("call_run-1_1", "sum", json!({"numbers": []}))])));
 }
 
 #[test]
@@ -253,7 +254,7 @@ fn simulated_tool_calls_replace_command_and_rules() {
         "simulate": {"toolCalls": [{"toolName": "sum", "arguments": {"numbers": [4]}}, {"toolName": "echo"}]}
     });
     let req = with_rules(input, json!([{"match": "echo", "toolName": "echo"}]));
-    let calls = vec![call("call_1", "sum", json!({"numbers": [4]})), call("call_2", "echo", json!({}))];
+    let calls = vec![call("call_run-1_1", "sum", json!({"numbers": [4]})), call("call_run-1_2", "echo", json!({}))];
     assert_eq!(run(&req), vec![Ok(ModelEvent::ToolCalls(calls)), usage(3, 0)]);
 
     // An empty list replaces them too: no tool is called.
@@ -273,7 +274,7 @@ fn malformed_rules_fail_the_run_naming_the_rule() {
 #[test]
 fn simulate_reply_wins_over_tool_results() {
     let req = request(json!({"message": "/tool echo", "simulate": {"reply": "done"}}));
-    let next = answer_step(req, vec![call("call_1", "echo", json!({}))], vec![json!({})]);
+    let next = answer_step(req, vec![call("call_run-1_1", "echo", json!({}))], vec![json!({})]);
     assert_eq!(run(&next), vec![Ok(ModelEvent::TextDelta("done".into())), usage(0, 1)]);
 }
 
@@ -283,7 +284,7 @@ fn rejected_tool_results_are_quoted_like_any_other() {
     req.tool_rounds.push(ToolRound {
         text: String::new(),
         calls: vec![CompletedToolCall {
-            call: call("call_1", "echo", json!({})),
+            call: call("call_run-1_1", "echo", json!({})),
             result: json!({"code": "APPROVAL_REJECTED", "message": "rejected by a human", "reason": null}),
             is_error: true,
         }],
@@ -375,4 +376,17 @@ fn simulate_must_be_an_object_to_count() {
     assert_eq!(reply_of(&events), "You said: m");
     let events = run(&request(json!({"message": "m", "simulate": {"unknown": 1, "reply": null}})));
     assert_eq!(reply_of(&events), "You said: m");
+}
+
+#[test]
+fn tool_call_ids_name_the_run_so_two_runs_never_share_one() {
+    let first = request(json!("/tool echo"));
+    let second = StepRequest { run_id: "run-2".into(), ..first.clone() };
+    let ids = |req: &StepRequest| match &run(req)[0] {
+        Ok(ModelEvent::ToolCalls(calls)) => calls.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
+        other => panic!("expected tool calls, got {other:?}"),
+    };
+    assert_eq!(ids(&first), ["call_run-1_1"]);
+    assert_eq!(ids(&second), ["call_run-2_1"]);
+    assert_eq!(ids(&first), ids(&first), "asked again, a step names its calls as before");
 }

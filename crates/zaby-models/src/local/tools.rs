@@ -8,8 +8,11 @@ use crate::error::ModelError;
 use crate::types::{StepRequest, ToolCall};
 
 /// The tool calls of the first step, with names checked against the offered tools.
-/// Ids are `call_1`, `call_2`, … in order (the development model asks for tools in one
-/// step only, so they are unique within the run).
+/// Ids are `call_<run id>_1`, `call_<run id>_2`, … in order: unique within the run (the
+/// development model asks for tools in one step only) and across runs, because an http
+/// tool's call carries its id as `webhook-id`, which Standard Webhooks receivers take as
+/// unique per message and de-duplicate on. Derived, not random, so a step asked again
+/// after a crash names its calls as before.
 pub(crate) fn plan_tool_calls(request: &StepRequest, directives: &Directives) -> Result<Vec<ToolCall>, ModelError> {
     let wanted: Vec<(String, Value)> = match &directives.tool_calls {
         Some(calls) => calls.iter().map(|c| (c.tool_name.clone(), c.arguments.clone())).collect(),
@@ -26,7 +29,11 @@ pub(crate) fn plan_tool_calls(request: &StepRequest, directives: &Directives) ->
     Ok(wanted
         .into_iter()
         .enumerate()
-        .map(|(index, (name, arguments))| ToolCall { id: format!("call_{}", index + 1), name, arguments })
+        .map(|(index, (name, arguments))| ToolCall {
+            id: format!("call_{}_{}", request.run_id, index + 1),
+            name,
+            arguments,
+        })
         .collect())
 }
 

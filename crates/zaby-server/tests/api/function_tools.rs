@@ -43,6 +43,8 @@ async fn client_results_from_both_sides(s: TestServer) {
     assert_eq!(call["toolName"], "get_weather");
     assert_eq!(call["arguments"], json!({"city": "Paris"}));
     let call_id = call["toolCallId"].as_str().unwrap().to_string();
+    // The development model names its calls after the run, so ids never repeat across runs.
+    assert_eq!(call_id, format!("call_{run_id}_1"));
 
     // Another end user's token does not see the run.
     let other = z.runtime_tokens().create(st.mint(json!({"externalUserId": "u-2"}))).json().await.unwrap();
@@ -78,9 +80,11 @@ async fn client_results_from_both_sides(s: TestServer) {
     let r = z.agents().start_run(st.deployed.agent_id(), start).json().await.unwrap();
     let run_id = r["runId"].as_str().unwrap().to_string();
     wait_status(&z, &run_id, "WAITING_FOR_TOOL_RESULT").await;
-    let missing = json!({"toolCallId": "call_9", "result": 1});
+    let missing = json!({"toolCallId": call_id, "result": 1});
     expect_err(z.agents().submit_tool_result(&run_id, missing), 404, "TOOL_CALL_NOT_FOUND").await;
-    let failed = json!({"toolCallId": "call_1", "isError": true, "message": "the weather service is down"});
+    let call_id = of_kind(&events(&z, &run_id).await, "tool_call")[0]["toolCallId"].clone();
+    assert_eq!(call_id, format!("call_{run_id}_1"));
+    let failed = json!({"toolCallId": call_id, "isError": true, "message": "the weather service is down"});
     z.agents().submit_tool_result(&run_id, failed).json().await.unwrap();
     wait_status(&z, &run_id, "COMPLETED").await;
     let ev = events(&z, &run_id).await;
@@ -90,7 +94,7 @@ async fn client_results_from_both_sides(s: TestServer) {
     // A run of another tenant is not found.
     let (_, key) = s.second_tenant().await;
     let stranger = s.zaby_with_key(&key);
-    let any = json!({"toolCallId": "call_1", "result": 1});
+    let any = json!({"toolCallId": call_id, "result": 1});
     expect_err(stranger.agents().submit_tool_result(&run_id, any), 404, "NOT_FOUND").await;
 }
 
@@ -113,17 +117,18 @@ async fn every_call_of_a_step_is_answered_or_times_out(s: TestServer) {
     assert_eq!(calls.len(), 2);
     assert!(calls.iter().all(|c| c["execution"] == "client"));
     // A tool that returned nothing: `null` is its result, not a missing one.
-    z.agents().submit_tool_result(&run_id, json!({"toolCallId": "call_1", "result": null})).json().await.unwrap();
+    let answer = json!({"toolCallId": calls[0]["toolCallId"], "result": null});
+    z.agents().submit_tool_result(&run_id, answer).json().await.unwrap();
     // The other one is answered by its timeout, and the run goes on.
     wait_status(&z, &run_id, "COMPLETED").await;
     let ev = events(&z, &run_id).await;
     let results = of_kind(&ev, "tool_result");
     assert_eq!(results.len(), 2);
     assert_eq!((&results[0]["result"], &results[0]["isError"]), (&Value::Null, &json!(false)), "{}", results[0]);
-    assert_eq!((&results[1]["toolCallId"], &results[1]["isError"]), (&json!("call_2"), &json!(true)));
+    assert_eq!((&results[1]["toolCallId"], &results[1]["isError"]), (&calls[1]["toolCallId"], &json!(true)));
     assert_eq!(results[1]["result"]["code"], "TOOL_RESULT_TIMEOUT");
     expect_err(
-        z.agents().submit_tool_result(&run_id, json!({"toolCallId": "call_2", "result": "late"})),
+        z.agents().submit_tool_result(&run_id, json!({"toolCallId": calls[1]["toolCallId"], "result": "late"})),
         409,
         "TOOL_RESULT_ALREADY_SUBMITTED",
     )
@@ -197,7 +202,7 @@ async fn agent_tools_are_versioned_and_approved_first(s: TestServer) {
     // Not handed to the client before the decision.
     let call = of_kind(&events(&z, &run_id).await, "tool_call")[0].clone();
     assert_eq!(call.get("execution"), None);
-    let any = json!({"toolCallId": "call_1", "result": 1});
+    let any = json!({"toolCallId": call["toolCallId"], "result": 1});
     expect_err(z.agents().submit_tool_result(&run_id, any), 409, "RUN_NOT_WAITING_FOR_TOOL_RESULT").await;
     let pending = z.agents().get_run_progress(&run_id).json().await.unwrap()["pendingApproval"].clone();
     z.approvals().approve(&run_id, pending["id"].as_str().unwrap(), None).json().await.unwrap();
@@ -205,6 +210,8 @@ async fn agent_tools_are_versioned_and_approved_first(s: TestServer) {
     let calls: Vec<Value> = of_kind(&events(&z, &run_id).await, "tool_call").into_iter().cloned().collect();
     assert_eq!(calls.len(), 2);
     assert_eq!(calls[1]["execution"], "client");
-    z.agents().submit_tool_result(&run_id, json!({"toolCallId": "call_1", "result": "dry"})).json().await.unwrap();
+    assert_eq!(calls[1]["toolCallId"], call["toolCallId"], "the approved call keeps its id");
+    let answer = json!({"toolCallId": calls[1]["toolCallId"], "result": "dry"});
+    z.agents().submit_tool_result(&run_id, answer).json().await.unwrap();
     wait_status(&z, &run_id, "COMPLETED").await;
 }

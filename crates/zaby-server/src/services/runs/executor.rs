@@ -778,6 +778,7 @@ impl Exec {
                 return self.step_limit(max_steps).await;
             }
             let req = StepRequest {
+                run_id: self.run.id.clone(),
                 model: model_name.clone(),
                 instructions: snapshot["instructions"].as_str().unwrap_or("").to_string(),
                 message: message.clone(),
