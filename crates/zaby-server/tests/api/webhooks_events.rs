@@ -1,8 +1,8 @@
 //! Webhook events that reach the outbox without a caller asking for them, each made to
 //! happen for real, delivered to a local receiver, signed (checked with
 //! `zaby::webhooks::verify`) and carrying the payload docs/webhooks.md gives it:
-//! an approval that expires, an ingestion whose embeddings provider fails, a run that
-//! fails and a deployment that fails.
+//! an approval that expires, an approval whose run is cancelled, an ingestion whose
+//! embeddings provider fails, a run that fails and a deployment that fails.
 
 use std::time::Duration;
 
@@ -15,6 +15,7 @@ use crate::webhooks::{Receiver, completed_run, endpoint, verify};
 
 on_both!(
     an_expired_approval_is_reported,
+    an_approval_cancelled_with_its_run_is_reported,
     a_failed_knowledge_job_is_reported,
     a_failed_run_is_reported,
     a_failed_deployment_is_reported,
@@ -74,6 +75,42 @@ async fn an_expired_approval_is_reported(plain: TestServer) {
     assert_eq!(approval["id"], expired["items"][0]["id"]);
     no_second_event(&rx).await;
     s.stop().await;
+}
+
+/// Cancelling a run that waits for an approval ends the approval too: `approval.decided`
+/// carries it `CANCELLED` with the cancel's reason and its run `CANCELLED`, and comes
+/// just before `run.cancelled`.
+async fn an_approval_cancelled_with_its_run_is_reported(s: TestServer) {
+    let (rx, url) = Receiver::start(&[]).await;
+    let w = endpoint(&s, &url, json!(["approval.decided", "run.cancelled"])).await;
+    let z = s.zaby();
+    let st = crate::runs_approvals::echo_setup(&z, "wh-cancel").await;
+    let message = json!({"input": crate::runs_approvals::MESSAGE});
+    let r = z.agents().start_run(st.deployed.agent_id(), message).json().await.unwrap();
+    assert_eq!(r["status"], "WAITING_FOR_APPROVAL");
+    let run_id = r["runId"].as_str().unwrap();
+    z.agents().cancel_run(run_id, json!({"reason": "changed my mind"})).json().await.unwrap();
+
+    let got = eventually("both events of the cancel", || async { Some(rx.got()).filter(|g| g.len() >= 2) }).await;
+    for delivery in &got {
+        verify(delivery, w["secret"].as_str().unwrap()).expect("the signature verifies with the endpoint's secret");
+    }
+    let (decided, cancelled) = (got[0].event(), got[1].event());
+    assert_eq!(
+        (decided["type"].as_str(), cancelled["type"].as_str()),
+        (Some("approval.decided"), Some("run.cancelled"))
+    );
+    let (run, approval) = (&decided["data"]["run"], &decided["data"]["approval"]);
+    assert_eq!((run["id"].as_str(), run["status"].as_str()), (Some(run_id), Some("CANCELLED")));
+    assert_eq!(
+        (approval["runId"].as_str(), approval["status"].as_str(), approval["reason"].as_str()),
+        (Some(run_id), Some("CANCELLED"), Some("changed my mind"))
+    );
+    let listed = z.approvals().list(json!({"status": "CANCELLED"})).json().await.unwrap();
+    assert_eq!(approval["id"], listed["items"][0]["id"]);
+    assert_eq!(cancelled["data"]["run"]["id"], run_id);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(rx.got().len(), 2, "one approval.decided and one run.cancelled");
 }
 
 /// A stand-in embeddings provider that answers every request 500.

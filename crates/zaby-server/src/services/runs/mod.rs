@@ -23,6 +23,7 @@ use super::idempotency::{self, Operation, Owner, Scope};
 use super::managed::runtime_auth::{self, RuntimeCaller};
 use super::paging::{events_within, page_of};
 use super::run_seams::EndUser;
+use super::webhooks::outbox;
 use super::{Caller, Ctx};
 use crate::config::Settings;
 use crate::error::{ApiError, ApiResult};
@@ -590,13 +591,14 @@ pub(crate) async fn cancel(ctx: &Ctx, reader: &Reader<'_>, id: &str, body: Cance
 
 /// Cancels a run that has not ended, in the caller's transaction (the run's row
 /// locked): its open approval, the terminal event, the status, the signal and the
-/// webhook; also the cancels of an interrupting start (`busy`).
+/// webhooks; also the cancels of an interrupting start (`busy`).
 async fn cancel_live(conn: &mut Conn, r: &RunRow, reason: Option<&str>) -> ApiResult<RunRow> {
     let now = now_ms();
     let Some(seq) = store::next_seq_if(conn, &r.id, LIVE, now).await? else {
         return Err(ApiError::conflict("CONFLICT", "the run changed; try again"));
     };
-    if let Some(a) = store::pending_of_run(conn, &r.id).await? {
+    let pending = store::pending_of_run(conn, &r.id).await?;
+    if let Some(a) = &pending {
         store::decide_approval(conn, &a.id, "CANCELLED", reason, None, now).await?;
     }
     let finished = RunFinished {
@@ -612,7 +614,15 @@ async fn cancel_live(conn: &mut Conn, r: &RunRow, reason: Option<&str>) -> ApiRe
     store::finish(conn, &r.id, "CANCELLED", None, None, reason, now).await?;
     let after = store::get(conn, &r.tenant_id, &r.id).await?.ok_or_else(|| ApiError::not_found("run"))?;
     signals::run_ended(conn, &after).await?;
-    crate::services::webhooks::outbox::record_run(conn, &after, "run.cancelled").await?;
+    // The approval ended with its run (CANCELLED, a status of the catalogue's
+    // ApprovalStatus): a receiver that tracks pending approvals hears so, just before
+    // run.cancelled, like any other end of an approval (docs/webhooks.md).
+    if let Some(a) = pending {
+        let cancelled =
+            store::get_approval(conn, &r.tenant_id, &a.id).await?.ok_or_else(|| ApiError::not_found("approval"))?;
+        outbox::record_approval(conn, &after, cancelled).await?;
+    }
+    outbox::record_run(conn, &after, "run.cancelled").await?;
     Ok(after)
 }
 
