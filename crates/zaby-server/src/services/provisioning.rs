@@ -5,8 +5,8 @@
 
 use std::time::Duration;
 
-use serde_json::json;
 use tokio::sync::watch;
+use zaby::types::{AgentStatus, DeploymentStatus, ErrorInfo};
 
 use super::{Ctx, SharedCtx};
 use crate::error::ApiResult;
@@ -67,7 +67,7 @@ pub(crate) async fn activate_one(ctx: &Ctx, tenant_id: &str, id: &str) -> ApiRes
     let Some(d) = store::get(tx.conn(), tenant_id, id).await? else {
         return Ok(());
     };
-    if d.status != "PENDING" {
+    if d.status != DeploymentStatus::Pending.as_str() {
         return Ok(());
     }
     let now = now_ms();
@@ -76,16 +76,17 @@ pub(crate) async fn activate_one(ctx: &Ctx, tenant_id: &str, id: &str) -> ApiRes
     let version = agent_store::get_version(tx.conn(), tenant_id, &d.agent_version_id).await?;
     let agent = agent_store::get(tx.conn(), tenant_id, &d.agent_id).await?;
     let failure = if !agent_exists || agent.is_none() {
-        Some(json!({"code": "AGENT_NOT_FOUND", "message": "the agent no longer exists"}))
+        Some(("AGENT_NOT_FOUND", "the agent no longer exists"))
     } else if version.is_none() {
-        Some(json!({"code": "VERSION_NOT_FOUND", "message": "the agent version no longer exists"}))
-    } else if agent.as_ref().is_some_and(|a| a.status == "DISABLED") {
-        Some(json!({"code": "AGENT_DISABLED", "message": "the agent is DISABLED"}))
+        Some(("VERSION_NOT_FOUND", "the agent version no longer exists"))
+    } else if agent.as_ref().is_some_and(|a| a.status == AgentStatus::Disabled.as_str()) {
+        Some(("AGENT_DISABLED", "the agent is DISABLED"))
     } else {
         None
     };
     match failure {
-        Some(error) => {
+        Some((code, message)) => {
+            let error = ErrorInfo { code: code.into(), message: message.into(), extra: Default::default() };
             store::fail(tx.conn(), id, &error, now).await?;
             deployment_events::record_deployment(ctx, tx.conn(), tenant_id, id, "deployment.failed").await?;
             tracing::info!(deployment = id, "deployment failed");

@@ -3,7 +3,7 @@
 //! Flags are stored as integers and JSON documents as TEXT on both databases, and
 //! sqlx's `Any` driver decodes neither into `bool` or `serde_json::Value`. A field
 //! names the stored form with `#[sqlx(try_from = "…")]`: `Flag` for a flag, `Json`
-//! for a JSON document, `JsonOpt` for a nullable one. A document with a type of its
+//! for a JSON document, `JsonOpt` for a nullable one, `ErrorOpt` for a failure. A document with a type of its
 //! own (`AgentDoc`, …) is declared with [`stored_document!`] and needs no attribute.
 //! A malformed document is a decode error naming the column, like any other type
 //! mismatch.
@@ -12,6 +12,9 @@ use serde_json::Value;
 use sqlx::any::{Any, AnyTypeInfo, AnyValueRef};
 use sqlx::error::BoxDynError;
 use sqlx::{Decode, Type};
+use zaby::types::ErrorInfo;
+
+use super::sql::Arg;
 
 /// An integer column read as a flag (non-zero is true).
 pub struct Flag(bool);
@@ -118,6 +121,40 @@ impl From<JsonOpt> for Option<Value> {
     }
 }
 
+/// A nullable TEXT column holding a failure as the wire's `ErrorInfo` (a failed
+/// knowledge job's or deployment's `{code, message}`); bound by `args!` as its JSON text.
+pub struct ErrorOpt(Option<ErrorInfo>);
+
+impl Type<Any> for ErrorOpt {
+    fn type_info() -> AnyTypeInfo {
+        <String as Type<Any>>::type_info()
+    }
+    fn compatible(ty: &AnyTypeInfo) -> bool {
+        <String as Type<Any>>::compatible(ty)
+    }
+}
+
+impl<'r> Decode<'r, Any> for ErrorOpt {
+    fn decode(value: AnyValueRef<'r>) -> Result<Self, BoxDynError> {
+        let text = <Option<&str> as Decode<Any>>::decode(value)?;
+        // A JSON `null` is no error, as SQL NULL is.
+        Ok(ErrorOpt(text.map(serde_json::from_str::<Option<ErrorInfo>>).transpose()?.flatten()))
+    }
+}
+
+impl From<ErrorOpt> for Option<ErrorInfo> {
+    fn from(e: ErrorOpt) -> Option<ErrorInfo> {
+        e.0
+    }
+}
+
+impl From<&ErrorInfo> for Arg {
+    /// As `stored_document!`: an `ErrorInfo` always serialises.
+    fn from(e: &ErrorInfo) -> Self {
+        Arg::Text(serde_json::to_string(e).ok())
+    }
+}
+
 /// A nullable integer column read as an optional flag.
 pub struct FlagOpt(Option<bool>);
 
@@ -198,8 +235,11 @@ mod tests {
     use serde_json::{Value, json};
     use sqlx::FromRow;
 
-    use super::{Embedding, Flag, FlagOpt, Json, JsonOpt, StringList};
+    use zaby::types::ErrorInfo;
+
+    use super::{Embedding, ErrorOpt, Flag, FlagOpt, Json, JsonOpt, StringList};
     use crate::storage::Db;
+    use crate::storage::sql::Arg;
     use crate::storage::sql::{DbResult, one_as};
 
     #[derive(Debug, FromRow)]
@@ -261,6 +301,30 @@ mod tests {
         .await
         .unwrap_err();
         assert!(err.to_string().contains("\"doc\""), "{err}");
+        db.close().await;
+    }
+
+    #[derive(Debug, FromRow)]
+    struct Failure {
+        #[sqlx(try_from = "ErrorOpt")]
+        error: Option<ErrorInfo>,
+    }
+
+    #[tokio::test]
+    async fn a_stored_failure_reads_as_error_info_and_binds_as_its_json() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::connect(&format!("sqlite://{}", dir.path().join("t.db").display())).await.unwrap();
+        let mut conn = db.read().await.unwrap();
+        let mut errors = Vec::new();
+        for stored in [r#"'{"code":"AGENT_DISABLED","message":"off"}'"#, "'null'", "NULL"] {
+            let row: Failure = one_as(&mut conn, &format!("SELECT {stored} AS error"), vec![]).await.unwrap().unwrap();
+            errors.push(row.error);
+        }
+        let disabled = ErrorInfo { code: "AGENT_DISABLED".into(), message: "off".into(), extra: Default::default() };
+        assert_eq!(errors, [Some(disabled.clone()), None, None]);
+        let Arg::Text(Some(bound)) = Arg::from(&disabled) else { panic!("an error binds as text") };
+        assert_eq!(serde_json::from_str::<Value>(&bound).unwrap(), json!({"code": "AGENT_DISABLED", "message": "off"}));
+        drop(conn);
         db.close().await;
     }
 }

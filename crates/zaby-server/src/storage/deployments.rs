@@ -2,10 +2,10 @@
 //! → SUPERSEDED; FAILED and INACTIVE end the line.
 
 use serde_json::Value;
-
 use sqlx::FromRow;
+use zaby::types::ErrorInfo;
 
-use super::columns::{Json, JsonOpt};
+use super::columns::{ErrorOpt, Json};
 use super::sql::{Conn, DbResult, RowExt, all, all_as, exec, one, one_as, scalar_i64};
 use crate::args;
 
@@ -19,8 +19,8 @@ pub struct DeploymentRow {
     pub status: String,
     #[sqlx(try_from = "Json")]
     pub metadata: Value,
-    #[sqlx(try_from = "JsonOpt")]
-    pub error: Option<Value>,
+    #[sqlx(try_from = "ErrorOpt")]
+    pub error: Option<ErrorInfo>,
     pub activate_after: i64,
     pub superseded_by: Option<String>,
     pub activated_at: Option<i64>,
@@ -135,7 +135,7 @@ pub async fn activate(conn: &mut Conn, id: &str, now: i64) -> DbResult<bool> {
 }
 
 /// PENDING → FAILED with a reason.
-pub async fn fail(conn: &mut Conn, id: &str, error: &Value, now: i64) -> DbResult<bool> {
+pub async fn fail(conn: &mut Conn, id: &str, error: &ErrorInfo, now: i64) -> DbResult<bool> {
     Ok(exec(
         conn,
         "UPDATE deployments SET status = 'FAILED', error = $2, updated_at = $3 WHERE id = $1 AND status = 'PENDING'",

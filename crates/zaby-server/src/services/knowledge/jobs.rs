@@ -146,10 +146,9 @@ async fn execute(ctx: &Ctx, id: &str) -> ApiResult<()> {
     }
 }
 
-/// A failed job's stored `error`, in the form the wire reads back (`ErrorInfo`).
-fn job_error(code: &str, message: &str) -> Value {
-    let info = ErrorInfo { code: code.into(), message: message.into(), extra: Default::default() };
-    serde_json::to_value(info).unwrap_or_default()
+/// A failed job's stored `error`.
+fn job_error(code: &str, message: &str) -> ErrorInfo {
+    ErrorInfo { code: code.into(), message: message.into(), extra: Default::default() }
 }
 
 async fn execute_ingestion(ctx: &Ctx, job: &JobRow) -> ApiResult<()> {

@@ -1,10 +1,10 @@
 //! Ingestion jobs: queued, leased by one worker, finished once.
 
-use serde_json::Value;
 use sqlx::FromRow;
+use zaby::types::ErrorInfo;
 
 use crate::args;
-use crate::storage::columns::JsonOpt;
+use crate::storage::columns::ErrorOpt;
 use crate::storage::page::{Page, PageRequest, fetch_page};
 use crate::storage::sql::{Conn, DbResult, Filter, all_as, exec, one_as};
 
@@ -20,8 +20,8 @@ pub struct JobRow {
     pub source_id: Option<String>,
     pub selection_id: Option<String>,
     pub items_processed: i64,
-    #[sqlx(try_from = "JsonOpt")]
-    pub error: Option<Value>,
+    #[sqlx(try_from = "ErrorOpt")]
+    pub error: Option<ErrorInfo>,
     pub run_after: i64,
     pub created_at: i64,
     pub started_at: Option<i64>,
@@ -123,7 +123,7 @@ pub async fn complete_job(conn: &mut Conn, id: &str, items: i64, now: i64) -> Db
         > 0)
 }
 
-pub async fn fail_job(conn: &mut Conn, id: &str, error: &Value, now: i64) -> DbResult<bool> {
+pub async fn fail_job(conn: &mut Conn, id: &str, error: &ErrorInfo, now: i64) -> DbResult<bool> {
     Ok(exec(
         conn,
         "UPDATE kb_jobs SET status = 'FAILED', error = $2, completed_at = $3, updated_at = $3, lease_until = NULL WHERE id = $1 AND status IN ('QUEUED', 'RUNNING')",

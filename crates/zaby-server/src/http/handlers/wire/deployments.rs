@@ -1,20 +1,16 @@
 //! `Deployment` (E8, E104, E105) and `Provisioning` (E19, E113).
 
-use serde_json::{Map, Value};
-use zaby::types::{Deployment, ErrorInfo, ProvisionedExternalApp, ProvisionedTokenPolicy, Provisioning};
+use serde_json::Map;
+use zaby::types::{Deployment, ProvisionedExternalApp, ProvisionedTokenPolicy, Provisioning};
 
 use super::stored;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::services::deployments::Provisioned;
 use crate::storage::deployments::DeploymentRow;
 use crate::util::clock::iso;
 
 /// `Deployment`; `runtime_url` is where it is reached.
 pub(crate) fn deployment(d: DeploymentRow, runtime_url: &str) -> ApiResult<Deployment> {
-    let error = match d.error {
-        None | Some(Value::Null) => None,
-        Some(e) => Some(error_info(e)?),
-    };
     Ok(Deployment {
         environment: stored("deployment environment", &d.environment)?,
         status: stored("deployment status", &d.status)?,
@@ -23,18 +19,12 @@ pub(crate) fn deployment(d: DeploymentRow, runtime_url: &str) -> ApiResult<Deplo
         created_at: Some(iso(d.created_at)),
         updated_at: Some(iso(d.updated_at)),
         activated_at: d.activated_at.map(iso),
-        error,
+        error: d.error,
         id: d.id,
         agent_id: Some(d.agent_id),
         agent_version_id: d.agent_version_id,
         extra: Map::new(),
     })
-}
-
-/// The stored `{code, message}` of a failed deployment.
-fn error_info(v: Value) -> ApiResult<ErrorInfo> {
-    serde_json::from_value(v)
-        .map_err(|e| ApiError::internal("stored deployment: the error is unreadable").with_cause(e.to_string()))
 }
 
 /// `Provisioning` of an `ACTIVE` deployment.
@@ -86,7 +76,8 @@ pub(crate) fn provisioning(p: Provisioned, runtime_url: &str) -> ApiResult<Provi
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{Value, json};
+    use zaby::types::ErrorInfo;
 
     use super::super::fixtures::{app_row, deployment_row, policy_row};
     use super::*;
@@ -108,7 +99,11 @@ mod tests {
         let mut failed = deployment_row();
         failed.status = "FAILED".into();
         failed.activated_at = None;
-        failed.error = Some(json!({"code": "AGENT_DISABLED", "message": "the agent is disabled"}));
+        failed.error = Some(ErrorInfo {
+            code: "AGENT_DISABLED".into(),
+            message: "the agent is disabled".into(),
+            extra: Map::new(),
+        });
         let wire = serde_json::to_value(deployment(failed, "u").unwrap()).unwrap();
         assert_eq!(response_problems("Deployment", &wire), []);
         assert_eq!(wire["error"], json!({"code": "AGENT_DISABLED", "message": "the agent is disabled"}));

@@ -2,13 +2,13 @@
 
 use serde_json::{Map, Value};
 use zaby::types::{
-    Document, ErrorInfo, GovernancePolicy, IngestionPolicy, KnowledgeBase, KnowledgeJob, KnowledgeJobStatus,
-    KnowledgeProfile, LibraryDocument, LibraryDocumentFinding, LibraryDocumentSelection, ProjectionResult,
-    ProvisionalAnswer, ProvisionalAnswerCitation, Source, SourceGroup,
+    Document, GovernancePolicy, IngestionPolicy, KnowledgeBase, KnowledgeJob, KnowledgeJobStatus, KnowledgeProfile,
+    LibraryDocument, LibraryDocumentFinding, LibraryDocumentSelection, ProjectionResult, ProvisionalAnswer,
+    ProvisionalAnswerCitation, Source, SourceGroup,
 };
 
 use super::stored;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::services::knowledge::library::Projection;
 use crate::services::knowledge::retrieval::Answer;
 use crate::services::knowledge::setup::Counted;
@@ -66,12 +66,6 @@ pub(crate) fn document(d: DocumentRow) -> ApiResult<Document> {
 /// has no completion time.
 pub(crate) fn job(j: JobRow) -> ApiResult<KnowledgeJob> {
     let status: KnowledgeJobStatus = stored("job status", &j.status)?;
-    let error = match j.error {
-        Some(e) => Some(
-            serde_json::from_value::<ErrorInfo>(e).map_err(|e| ApiError::internal(format!("stored job error: {e}")))?,
-        ),
-        None => None,
-    };
     Ok(KnowledgeJob {
         r#type: stored("job type", &j.kind)?,
         progress: if status == KnowledgeJobStatus::Completed { 1.0 } else { 0.0 },
@@ -83,7 +77,7 @@ pub(crate) fn job(j: JobRow) -> ApiResult<KnowledgeJob> {
         source_id: j.source_id,
         selection_id: j.selection_id,
         items_processed: j.items_processed,
-        error,
+        error: j.error,
         created_at: iso(j.created_at),
         started_at: j.started_at.map(iso),
         cancelled_at: j.cancelled_at.map(iso),
@@ -276,6 +270,7 @@ pub(crate) fn projection(p: Projection) -> ApiResult<ProjectionResult> {
 #[cfg(test)]
 mod tests {
     use serde_json::json;
+    use zaby::types::ErrorInfo;
 
     use super::*;
     use crate::http::extract::catalogue::response_problems;
@@ -487,7 +482,7 @@ mod tests {
         let cancelled = wire(job(job_row("CANCELLED")).unwrap());
         assert_eq!((cancelled["progress"].as_f64(), &cancelled["completedAt"]), (Some(0.0), &Value::Null));
         let mut failed = job_row("FAILED");
-        failed.error = Some(json!({"code": "INGESTION_FAILED", "message": "empty"}));
+        failed.error = Some(ErrorInfo { code: "INGESTION_FAILED".into(), message: "empty".into(), extra: Map::new() });
         let failed = wire(job(failed).unwrap());
         assert_eq!(failed["error"], json!({"code": "INGESTION_FAILED", "message": "empty"}));
         assert_eq!(response_problems("KnowledgeJob", &failed), []);
