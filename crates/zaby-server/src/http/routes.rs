@@ -6,7 +6,9 @@
 use axum::routing::{MethodFilter, MethodRouter, on};
 use zaby::endpoints::{Endpoint, EndpointId, HttpMethod};
 
-use super::handlers::{agents, intelligence, knowledge, managed, mcp, memory, runs, system, tool_results, webhooks};
+use super::handlers::{
+    agents, intelligence, knowledge, managed, mcp, memory, run_stream, runs, system, tool_results, webhooks,
+};
 use crate::services::SharedCtx;
 
 fn filter(m: HttpMethod) -> MethodFilter {
@@ -67,7 +69,7 @@ pub(crate) fn handler(ep: &'static Endpoint) -> MethodRouter<SharedCtx> {
         EndpointId::E108 => on(m, runs::list_runs),
         EndpointId::E119 => on(m, runs::runtime_start),
         EndpointId::E120 => on(m, runs::runtime_events),
-        EndpointId::E121 => on(m, runs::stream),
+        EndpointId::E121 => on(m, run_stream::stream),
         EndpointId::E122 => on(m, runs::runtime_cancel),
         EndpointId::E123 => on(m, runs::runtime_approve),
         EndpointId::E124 => on(m, runs::runtime_reject),

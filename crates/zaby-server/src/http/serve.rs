@@ -2,6 +2,13 @@
 //! timeout, which also closes idle keep-alive connections, and a cap on open
 //! connections, so slow or idle clients cannot hold every descriptor. With TLS the
 //! handshake runs in the connection's own task, within the same header-read timeout.
+//!
+//! The protocol of a connection is decided here, not by hyper-util's auto builder: that
+//! one reads the first 24 bytes itself (to tell HTTP/2's preface from HTTP/1) and hands
+//! them to hyper's HTTP/1 reader alone, whose first head then reads on into a buffer
+//! grown from 8 to 16 KiB (`Buffered::poll_read_from_io` reserves 8 KiB more than the
+//! bytes it holds), kept for the connection's life: an idle stream's largest cost.
+//! Peeking at the socket leaves hyper the whole head in its first read.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,7 +19,7 @@ use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 use tokio_rustls::TlsAcceptor;
 
@@ -47,13 +54,7 @@ pub(crate) async fn serve(
     tls: Option<TlsConfig>,
     mut stop: watch::Receiver<bool>,
 ) {
-    let mut builder = Builder::new(TokioExecutor::new());
-    builder.http1().timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        .keep_alive_interval(limits.header_read_timeout)
-        .keep_alive_timeout(limits.header_read_timeout);
+    let builders = Arc::new(Builders::new(limits));
     let graceful = GracefulShutdown::new();
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     loop {
@@ -88,30 +89,98 @@ pub(crate) async fn serve(
         if let Err(e) = tcp.set_nodelay(true) {
             tracing::warn!(error = %e, "cannot set TCP_NODELAY on a connection");
         }
-        let (builder, app, watcher) = (builder.clone(), app.clone(), graceful.watcher());
-        // Read per connection, so a certificate reloaded on SIGHUP serves the next one.
-        let acceptor = tls.as_ref().map(|t| TlsAcceptor::from(t.load_full()));
-        tokio::spawn(async move {
-            match acceptor {
-                None => serve_connection(&builder, watcher, tcp, app).await,
-                Some(acceptor) => match tokio::time::timeout(limits.header_read_timeout, acceptor.accept(tcp)).await {
-                    Ok(Ok(stream)) => serve_connection(&builder, watcher, stream, app).await,
+        let (builders, app, watcher) = (builders.clone(), app.clone(), graceful.watcher());
+        // Two tasks of their own sizes: a plain connection does not carry a TLS one's
+        // state. The acceptor is read per connection, so a certificate reloaded on SIGHUP
+        // serves the next one.
+        match tls.as_ref().map(|t| TlsAcceptor::from(t.load_full())) {
+            None => tokio::spawn(async move {
+                match tokio::time::timeout(limits.header_read_timeout, sniff(&tcp)).await {
+                    Ok(Some(proto)) => serve_connection(builders.of(proto), watcher, tcp, app).await,
+                    Ok(None) => {}
+                    Err(_) => tracing::debug!("no request within the header-read timeout"),
+                }
+                drop(permit);
+            }),
+            Some(acceptor) => tokio::spawn(async move {
+                match tokio::time::timeout(limits.header_read_timeout, acceptor.accept(tcp)).await {
+                    Ok(Ok(stream)) => {
+                        let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
+                        let proto = if h2 { Proto::H2 } else { Proto::H1 };
+                        serve_connection(builders.of(proto), watcher, stream, app).await
+                    }
                     Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
                     Err(_) => tracing::debug!("TLS handshake timed out"),
-                },
-            }
-            drop(permit);
-        });
+                }
+                drop(permit);
+            }),
+        };
     }
     drop(listener);
     graceful.shutdown().await;
+}
+
+#[derive(Clone, Copy)]
+enum Proto {
+    H1,
+    H2,
+}
+
+/// One builder per protocol, shared by all connections.
+struct Builders {
+    h1: Builder<TokioExecutor>,
+    h2: Builder<TokioExecutor>,
+}
+
+impl Builders {
+    fn new(limits: ConnLimits) -> Builders {
+        let mut b = Builder::new(TokioExecutor::new());
+        b.http1().timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
+        b.http2()
+            .timer(TokioTimer::new())
+            .keep_alive_interval(limits.header_read_timeout)
+            .keep_alive_timeout(limits.header_read_timeout);
+        Builders { h1: b.clone().http1_only(), h2: b.http2_only() }
+    }
+
+    fn of(&self, proto: Proto) -> &Builder<TokioExecutor> {
+        match proto {
+            Proto::H1 => &self.h1,
+            Proto::H2 => &self.h2,
+        }
+    }
+}
+
+/// HTTP/2's connection preface (RFC 9113 §3.4); no HTTP/1 request starts with it
+/// (the method `PRI` is reserved for it).
+const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// The protocol of a plain connection, from its first bytes, left in the socket for
+/// hyper; `None` when it closed or failed before sending any.
+async fn sniff(tcp: &TcpStream) -> Option<Proto> {
+    let mut first = [0u8; H2_PREFACE.len()];
+    loop {
+        let n = tcp.peek(&mut first).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        if !H2_PREFACE.starts_with(&first[..n]) {
+            return Some(Proto::H1);
+        }
+        if n == H2_PREFACE.len() {
+            return Some(Proto::H2);
+        }
+        // Part of the preface so far; the socket stays readable until it is read, so
+        // look again shortly rather than on readiness.
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 }
 
 async fn serve_connection<I>(builder: &Builder<TokioExecutor>, watcher: Watcher, io: I, app: Router)
 where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let conn = builder.serve_connection_with_upgrades(TokioIo::new(io), TowerToHyperService::new(app));
+    let conn = builder.serve_connection(TokioIo::new(io), TowerToHyperService::new(app));
     // Client errors (timeouts, resets, malformed requests) end the connection only.
     let _ = watcher.watch(conn.into_owned()).await;
 }

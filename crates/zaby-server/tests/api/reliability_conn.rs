@@ -58,3 +58,31 @@ async fn slow_header_flood_sqlite() {
     drop(slow);
     s.stop().await;
 }
+
+/// The server tells HTTP/2 from HTTP/1 on a plain connection by its first bytes
+/// (`http/serve.rs`): h2c with prior knowledge is served, a connection that never sends
+/// a byte is closed after the header-read timeout like one that stalls inside its
+/// headers, and an HTTP/1 head arriving in pieces is still served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn protocols_by_first_bytes_sqlite() {
+    let Some(s) = TestServer::start_with(Backend::Sqlite, |st| st.header_read_timeout_ms = 1000).await else {
+        return;
+    };
+    let h2 = reqwest::Client::builder().http2_prior_knowledge().build().unwrap();
+    let r = h2.get(s.url("/health")).send().await.unwrap();
+    assert_eq!((r.status().as_u16(), r.version()), (200, reqwest::Version::HTTP_2));
+
+    let addr = s.base.trim_start_matches("http://").to_string();
+    let mut silent = TcpStream::connect(&addr).await.unwrap();
+    assert!(closed_within(&mut silent, Duration::from_secs(5)).await, "a silent connection stayed open");
+
+    // A head arriving in pieces, the first shorter than HTTP/2's preface, is still HTTP/1.
+    let mut split = TcpStream::connect(&addr).await.unwrap();
+    split.write_all(b"GE").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    split.write_all(b"T /health HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    let mut buf = [0u8; 1024];
+    let n = split.read(&mut buf).await.unwrap();
+    assert!(buf[..n].starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&buf[..n]));
+    s.stop().await;
+}

@@ -6,6 +6,7 @@ pub mod knowledge;
 pub mod managed;
 pub mod mcp;
 pub mod memory;
+pub mod run_stream;
 pub mod runs;
 pub mod system;
 pub mod tool_results;

@@ -1,15 +1,7 @@
 //! Run routes: starts, progress, event pages, lists, cancel, approvals, feedback,
-//! usage, and the SSE stream (`docs/streaming.md`).
+//! usage. The SSE stream is in `run_stream`.
 
-use std::convert::Infallible;
-use std::time::{Duration, Instant};
-
-use axum::body::Body;
 use axum::extract::State;
-use axum::response::Response;
-use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, header};
-use tokio::sync::mpsc;
 
 use serde_json::Value;
 use zaby::endpoints::EndpointId;
@@ -25,7 +17,6 @@ use crate::services::SharedCtx;
 use crate::services::runs::approvals::{self, Decider};
 use crate::services::runs::feedback::{self, Giver};
 use crate::services::runs::{self, Reader, StartBody, StartFrom, Started};
-use crate::storage::runs as store;
 
 // ---- starts ----
 
@@ -237,170 +228,4 @@ pub async fn usage(
     Query(q): Query<types::E40Query>,
 ) -> ApiResult<Reply<types::UsageReport>> {
     Ok(Reply::Ok(wire::agent_usage(runs::agent_usage::report(&ctx, &c, q).await?)))
-}
-
-// ---- SSE (E121) ----
-
-/// How soon a stream reads again after a failed read.
-const RETRY: Duration = Duration::from_millis(100);
-
-fn position(headers: &HeaderMap, after_seq: Option<i64>) -> ApiResult<i64> {
-    let non_negative = |field: &str, n: i64| -> ApiResult<i64> {
-        if n >= 0 { Ok(n) } else { Err(ApiError::invalid(field, "must be a non-negative integer")) }
-    };
-    if let Some(h) = headers.get("last-event-id") {
-        let n = h.to_str().ok().and_then(|v| v.trim().parse::<i64>().ok()).unwrap_or(-1);
-        return non_negative("last-event-id", n);
-    }
-    non_negative("afterSeq", after_seq.unwrap_or(0))
-}
-
-fn frame(e: &store::EventRow) -> Bytes {
-    let data = serde_json::to_string(&e.data).unwrap_or_else(|_| "{}".into());
-    Bytes::from(format!("id: {}\nevent: {}\ndata: {}\n\n", e.seq, e.event, data))
-}
-
-fn is_terminal(name: &str) -> bool {
-    name == "RunFinished" || name == "RunError"
-}
-
-pub async fn stream(
-    State(ctx): State<SharedCtx>,
-    RuntimeAuthed(rc): RuntimeAuthed,
-    p: PathIds,
-    Query(q): Query<types::E121Query>,
-    headers: HeaderMap,
-) -> ApiResult<Response> {
-    let pos = position(&headers, q.after_seq)?;
-    let run = {
-        let mut conn = ctx.db.read().await?;
-        runs::load_visible(&mut conn, &Reader::Runtime(&rc), p.get("runId")).await?
-    };
-    let (tx, rx) = mpsc::channel::<Bytes>(64);
-    let writer = Writer {
-        ctx: ctx.clone(),
-        run_id: run.id.clone(),
-        grant_id: rc.grant.id.clone(),
-        tx,
-        _open: crate::http::metrics::OpenStream::new(),
-    };
-    tokio::spawn(writer.run(pos));
-    let body = Body::from_stream(futures::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|b| (Ok::<Bytes, Infallible>(b), rx))
-    }));
-    let mut resp = Response::new(body);
-    let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream; charset=utf-8"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    h.insert(header::CONNECTION, HeaderValue::from_static("keep-alive"));
-    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
-    Ok(resp)
-}
-
-struct Writer {
-    ctx: SharedCtx,
-    run_id: String,
-    grant_id: String,
-    tx: mpsc::Sender<Bytes>,
-    /// Counted in `zaby_streams_open` until the writer ends.
-    _open: crate::http::metrics::OpenStream,
-}
-
-impl Writer {
-    async fn send(&self, b: Bytes) -> bool {
-        self.tx.send(b).await.is_ok()
-    }
-
-    /// Writes events after `pos` until the terminal one; heartbeats when idle. It
-    /// wakes when the run changes (in this process, or seen by the process's poller
-    /// for other replicas) and ends when the poller finds the grant revoked.
-    async fn run(self, mut pos: i64) {
-        let mut changes = self.ctx.runs.run_watchers.watch(&self.run_id);
-        let mut revoked = self.ctx.runs.grant_watchers.watch(&self.grant_id);
-        let mut shutdown = self.ctx.runs.shutdown.subscribe();
-        let heartbeat = Duration::from_millis(self.ctx.settings.heartbeat_ms.clamp(1_000, 15_000));
-        if !self.send(Bytes::from_static(b": connected\n\n")).await {
-            return;
-        }
-        let mut last_write = Instant::now();
-        // Storage is read at the start, after a change of the run, and to retry; a
-        // heartbeat alone reads nothing.
-        let mut read = true;
-        let (mut full, mut failed) = (false, false);
-        loop {
-            if revoked.seen() {
-                return;
-            }
-            if read {
-                // Marked before the read: a change after it wakes the wait below.
-                changes.seen();
-                (full, failed) = (false, false);
-                // Status and events from one snapshot: when the status is terminal,
-                // every event is already stored.
-                let result = async {
-                    let mut conn = self.ctx.db.read().await?;
-                    let (status, events) =
-                        store::status_and_events_after(&mut conn, &self.run_id, pos, 500).await?.unzip();
-                    let events = events.unwrap_or_default();
-                    let terminal_again = match status.as_deref() {
-                        Some("COMPLETED" | "FAILED" | "CANCELLED") if events.is_empty() => {
-                            store::last_event(&mut conn, &self.run_id).await?
-                        }
-                        _ => None,
-                    };
-                    Ok::<_, sqlx::Error>((events, terminal_again))
-                };
-                match result.await {
-                    Ok((events, terminal_again)) => {
-                        for e in &events {
-                            if !self.send(frame(e)).await {
-                                return;
-                            }
-                            last_write = Instant::now();
-                            pos = e.seq;
-                            if is_terminal(&e.event) {
-                                return;
-                            }
-                        }
-                        if let Some(t) = terminal_again {
-                            // The position is at or past the terminal event: send it again.
-                            let _ = self.send(frame(&t)).await;
-                            return;
-                        }
-                        full = events.len() >= 500;
-                    }
-                    Err(e) => {
-                        tracing::warn!(run_id = %self.run_id, error = %e, "stream read failed; retrying");
-                        failed = true;
-                    }
-                }
-            }
-            let until_ping = heartbeat.saturating_sub(last_write.elapsed());
-            // A full page is followed at once; a failed read is tried again soon.
-            let wait = if full {
-                Duration::ZERO
-            } else if failed {
-                RETRY.min(until_ping)
-            } else {
-                until_ping
-            };
-            read = false;
-            tokio::select! {
-                _ = changes.changed() => read = true,
-                _ = revoked.changed() => {}
-                _ = tokio::time::sleep(wait) => read = full || failed,
-                _ = async { let _ = shutdown.wait_for(|v| *v).await.is_ok(); } => {
-                    let _ = self.send(Bytes::from_static(b": shutdown\n\n")).await;
-                    return;
-                }
-                _ = self.tx.closed() => return,
-            }
-            if last_write.elapsed() >= heartbeat {
-                if !self.send(Bytes::from_static(b": ping\n\n")).await {
-                    return;
-                }
-                last_write = Instant::now();
-            }
-        }
-    }
 }
