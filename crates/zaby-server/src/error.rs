@@ -64,6 +64,13 @@ impl ApiError {
         Self::new(StatusCode::CONFLICT, code, message)
     }
 
+    /// 409 `SLUG_ALREADY_EXISTS` naming the `slug` field (agents, external apps, MCP
+    /// servers).
+    pub fn slug_taken(slug: &str) -> Self {
+        Self::conflict("SLUG_ALREADY_EXISTS", format!("slug '{slug}' is already in use"))
+            .with_details(json!({"errors": [{"field": "slug", "message": "is already in use"}]}))
+    }
+
     /// 422 `VALIDATION_ERROR` for one field.
     pub fn invalid(field: &str, message: &str) -> Self {
         Self::validation(vec![(field.to_string(), message.to_string())])

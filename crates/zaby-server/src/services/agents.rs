@@ -1,6 +1,6 @@
 //! Agents: create, read, list, partial update, delete, publish and attachments.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use zaby::types::{
     AgentInput, AgentModel, AgentStatus, AgentUpdateInput, AgentVisibility, AttachKnowledgeBaseInput,
     AttachMcpToolInput, AttachSkillInput, DeploymentStatus, E3Query, KnowledgeBaseAttachment, McpToolAttachment,
@@ -145,7 +145,7 @@ pub(crate) async fn create(ctx: &Ctx, caller: &Caller, input: AgentInput) -> Api
     };
     let mut tx = ctx.db.write().await?;
     if store::slug_taken(tx.conn(), &row.tenant_id, &row.slug, None).await? {
-        return Err(slug_clash(&row.slug));
+        return Err(ApiError::slug_taken(&row.slug));
     }
     store::insert(tx.conn(), &row).await.map_err(|e| unique_to_clash(e, &row.slug))?;
     let secret = tool_secrets::renew(tx.conn(), &ctx.runs.secrets, &row.tenant_id, &row.id).await?;
@@ -155,15 +155,10 @@ pub(crate) async fn create(ctx: &Ctx, caller: &Caller, input: AgentInput) -> Api
     Ok(out)
 }
 
-fn slug_clash(slug: &str) -> ApiError {
-    ApiError::conflict("SLUG_ALREADY_EXISTS", format!("slug '{slug}' is already in use"))
-        .with_details(json!({"errors": [{"field": "slug", "message": "is already in use"}]}))
-}
-
 /// A unique-index violation racing past the pre-check is still a slug clash.
 fn unique_to_clash(err: sqlx::Error, slug: &str) -> ApiError {
     match &err {
-        sqlx::Error::Database(db) if db.is_unique_violation() => slug_clash(slug),
+        sqlx::Error::Database(db) if db.is_unique_violation() => ApiError::slug_taken(slug),
         _ => err.into(),
     }
 }
@@ -226,7 +221,7 @@ pub(crate) async fn update(
     }
     if let Some(s) = input.slug {
         if s != a.slug && store::slug_taken(tx.conn(), &a.tenant_id, &s, Some(&a.id)).await? {
-            return Err(slug_clash(&s));
+            return Err(ApiError::slug_taken(&s));
         }
         a.slug = s;
     }

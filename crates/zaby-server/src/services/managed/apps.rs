@@ -1,6 +1,6 @@
 //! External apps (E20–E24, E117) and deployment bindings.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use zaby::types::{
     BindDeploymentInput, DeploymentStatus, E20Query, ExternalAppInput, ExternalAppStatus, ExternalAppUpdateInput,
 };
@@ -93,11 +93,6 @@ async fn view(conn: &mut Conn, row: AppRow) -> ApiResult<App> {
     Ok(App { row, deployment_ids, active_deployment_id })
 }
 
-fn slug_clash(slug: &str) -> ApiError {
-    ApiError::conflict("SLUG_ALREADY_EXISTS", format!("slug '{slug}' is already in use"))
-        .with_details(json!({"errors": [{"field": "slug", "message": "is already in use"}]}))
-}
-
 async fn check_agent(conn: &mut Conn, tenant_id: &str, agent_id: Option<&str>) -> ApiResult<()> {
     if let Some(id) = agent_id
         && crate::storage::agents::get(conn, tenant_id, id).await?.is_none()
@@ -123,7 +118,7 @@ pub async fn create(ctx: &Ctx, caller: &Caller, input: ExternalAppInput) -> ApiR
     let mut tx = ctx.db.write().await?;
     check_agent(tx.conn(), &caller.tenant_id, input.agent_id.as_deref()).await?;
     if store::slug_taken(tx.conn(), &caller.tenant_id, &input.slug, "").await? {
-        return Err(slug_clash(&input.slug));
+        return Err(ApiError::slug_taken(&input.slug));
     }
     let now = now_ms();
     let app = AppRow {
@@ -142,7 +137,7 @@ pub async fn create(ctx: &Ctx, caller: &Caller, input: ExternalAppInput) -> ApiR
         updated_at: now,
     };
     store::insert(tx.conn(), &app).await.map_err(|e| match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => slug_clash(&app.slug),
+        sqlx::Error::Database(d) if d.is_unique_violation() => ApiError::slug_taken(&app.slug),
         _ => e.into(),
     })?;
     let out = view(tx.conn(), app).await?;
@@ -196,7 +191,7 @@ pub async fn update(ctx: &Ctx, caller: &Caller, id: &str, input: ApiResult<Exter
     }
     if let Some(slug) = input.slug {
         if slug != app.slug && store::slug_taken(tx.conn(), &caller.tenant_id, &slug, &app.id).await? {
-            return Err(slug_clash(&slug));
+            return Err(ApiError::slug_taken(&slug));
         }
         app.slug = slug;
     }

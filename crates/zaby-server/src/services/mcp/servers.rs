@@ -1,6 +1,6 @@
 //! Server definitions (E69–E72) and the catalog (E68).
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use zaby::types::{
     E68Query, McpAuthMode, McpServerInput, McpServerKind, McpServerStatus, McpServerUpdateInput, McpTransport,
     RiskLevel,
@@ -17,11 +17,6 @@ use crate::storage::sql::Conn;
 use crate::util::clock::now_ms;
 use crate::util::ids::new_id;
 use crate::util::input::Problems;
-
-fn slug_clash(slug: &str) -> ApiError {
-    ApiError::conflict("SLUG_ALREADY_EXISTS", format!("slug '{slug}' is already in use"))
-        .with_details(json!({"errors": [{"field": "slug", "message": "is already in use"}]}))
-}
 
 /// The canonical transport of a value of `transport`, or of a transport named in `type`.
 fn transport_of(v: &Value) -> Option<&'static str> {
@@ -271,7 +266,7 @@ pub(crate) async fn create(ctx: &Ctx, caller: &Caller, input: McpServerInput) ->
     if let Some(slug) = &input.slug {
         let mut conn = ctx.db.read().await?;
         if store::server_slug_taken(&mut conn, &caller.tenant_id, slug, "").await? {
-            return Err(slug_clash(slug));
+            return Err(ApiError::slug_taken(slug));
         }
     }
     // Discovery first, outside any write transaction: a failure creates nothing.
@@ -283,7 +278,7 @@ pub(crate) async fn create(ctx: &Ctx, caller: &Caller, input: McpServerInput) ->
     match &input.slug {
         Some(slug) => {
             if store::server_slug_taken(tx.conn(), &caller.tenant_id, slug, "").await? {
-                return Err(slug_clash(slug));
+                return Err(ApiError::slug_taken(slug));
             }
         }
         None => {
@@ -296,7 +291,7 @@ pub(crate) async fn create(ctx: &Ctx, caller: &Caller, input: McpServerInput) ->
         }
     }
     store::insert_server(tx.conn(), &server).await.map_err(|e| match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => slug_clash(&server.slug),
+        sqlx::Error::Database(d) if d.is_unique_violation() => ApiError::slug_taken(&server.slug),
         _ => e.into(),
     })?;
     if let Some(found) = &found {
@@ -349,7 +344,7 @@ pub(crate) async fn update(
         && *slug != s.slug
     {
         if store::server_slug_taken(tx.conn(), &caller.tenant_id, slug, &s.id).await? {
-            return Err(slug_clash(slug));
+            return Err(ApiError::slug_taken(slug));
         }
         s.slug = slug.clone();
     }
