@@ -8,6 +8,7 @@ use std::time::Duration;
 use rand::Rng;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
+use zaby::types::WebhookDeliveryStatus as Status;
 
 use super::signed_post::{Answer, SealedSecrets, SignedRequest, post, signature};
 use crate::error::ApiResult;
@@ -118,8 +119,8 @@ async fn attempt(ctx: &SharedCtx, owner: &str, d: DeliveryRow, out_of_order: boo
         Answer::Refused(why) | Answer::None(why) => (None, why),
     };
     let (status, next, response_status, excerpt) = match code {
-        Some(code) if (200..300).contains(&code) => ("SUCCEEDED", None, Some(code), excerpt.as_str()),
-        Some(410) => ("FAILED", None, Some(410), excerpt.as_str()),
+        Some(code) if (200..300).contains(&code) => (Status::Succeeded.as_str(), None, Some(code), excerpt.as_str()),
+        Some(410) => (Status::Failed.as_str(), None, Some(410), excerpt.as_str()),
         code => retry(ctx, attempts, now, code, &excerpt),
     };
     let note = out_of_order.then(|| {
@@ -166,8 +167,8 @@ fn retry<'a>(
         Some(wait) => {
             let wait = wait / ctx.settings.webhook_retry_divisor.max(1) as i64;
             let jitter = rand::rng().random_range(-(wait / 10)..=(wait / 10));
-            ("PENDING", Some(now + wait + jitter), code, excerpt)
+            (Status::Pending.as_str(), Some(now + wait + jitter), code, excerpt)
         }
-        None => ("FAILED", None, code, excerpt),
+        None => (Status::Failed.as_str(), None, code, excerpt),
     }
 }
