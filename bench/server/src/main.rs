@@ -34,6 +34,10 @@ struct Args {
     /// Overrides the number of idle streams (10,000 in full mode, 100 in smoke mode).
     #[arg(long)]
     idle_streams: Option<usize>,
+    /// Overrides how long the idle streams are watched (15 s in full mode: each stream's
+    /// heartbeat once; 1 s in smoke mode).
+    #[arg(long)]
+    idle_seconds: Option<u64>,
     /// Instead of measuring: the SQL statements one run costs the server, listed and
     /// counted from its statement log (deterministic, unlike the timings).
     #[arg(long)]
@@ -78,7 +82,7 @@ impl Plan {
                 throughput_for: Duration::from_secs(15),
                 idle_streams: 10_000,
                 idle_tokens: 1_000,
-                settle: Duration::from_secs(5),
+                settle: Duration::from_secs(15),
             }
         }
     }
@@ -179,6 +183,9 @@ async fn main() {
     if let Some(n) = args.idle_streams {
         plan.idle_streams = n;
         plan.idle_tokens = plan.idle_tokens.max(n / 10).max(1);
+    }
+    if let Some(s) = args.idle_seconds {
+        plan.settle = Duration::from_secs(s);
     }
     let result = async {
         let version = std::process::Command::new(&args.server_bin).arg("--version").output()?;

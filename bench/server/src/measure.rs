@@ -133,6 +133,9 @@ pub struct Idle {
     pub rss_with_streams: u64,
     /// Server CPU per second of wall time while the streams sat idle.
     pub idle_cpu_share: f64,
+    /// The server's context switches per second over the same window: its wake-ups,
+    /// which do not depend on how busy the machine is, unlike the CPU share.
+    pub idle_switches_per_s: f64,
     pub setup: Duration,
 }
 
@@ -157,14 +160,16 @@ pub async fn idle_streams(server: &Server, runtimes: &[Runtime], n: usize, settl
     let setup = t0.elapsed();
     // Let the last runs' writes and the streams' first polls pass.
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let cpu0 = server.cpu_time();
+    let (cpu0, switches0) = (server.cpu_time(), server.context_switches());
     let w0 = Instant::now();
     tokio::time::sleep(settle).await;
-    let idle_cpu_share = server.cpu_time().saturating_sub(cpu0).as_secs_f64() / w0.elapsed().as_secs_f64();
+    let window = w0.elapsed().as_secs_f64();
+    let idle_cpu_share = server.cpu_time().saturating_sub(cpu0).as_secs_f64() / window;
+    let idle_switches_per_s = server.context_switches().saturating_sub(switches0) as f64 / window;
     let rss_with_streams = server.rss_bytes();
     let count = streams.len();
     drop(streams);
-    Ok(Idle { streams: count, rss_before, rss_with_streams, idle_cpu_share, setup })
+    Ok(Idle { streams: count, rss_before, rss_with_streams, idle_cpu_share, idle_switches_per_s, setup })
 }
 
 /// Mints `n` tokens (one end user each) and a runtime client per token, all sharing
