@@ -77,8 +77,11 @@ pub async fn tenant_token(ctx: &Ctx, authorization: Option<&str>, tenant_header:
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| ApiError::unauthorized("missing tenant access token (authorization: Bearer …)"))?;
-    let claims =
-        ctx.signer.verify(token).await?.ok_or_else(|| ApiError::unauthorized("invalid tenant access token"))?;
+    let claims = ctx
+        .signer
+        .verify::<serde_json::Value>(token)
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("invalid tenant access token"))?;
     if claims["aud"] != TENANT_AUDIENCE || claims["iss"] != ISSUER {
         return Err(ApiError::unauthorized("not a tenant access token"));
     }

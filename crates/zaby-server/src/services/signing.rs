@@ -6,6 +6,8 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::sync::RwLock;
 
@@ -121,7 +123,7 @@ impl Signer {
     }
 
     /// Signs claims with the current key (HS256, `kid` header).
-    pub async fn sign(&self, claims: &Value) -> ApiResult<String> {
+    pub async fn sign<C: Serialize>(&self, claims: &C) -> ApiResult<String> {
         let key = self.current().await?;
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some(key.kid.clone());
@@ -130,8 +132,9 @@ impl Signer {
     }
 
     /// Checks format, key and signature only; the caller checks the claims
-    /// (expiry is a separate, later step for runtime tokens). `None` = not ours.
-    pub async fn verify(&self, token: &str) -> ApiResult<Option<Value>> {
+    /// (expiry is a separate, later step for runtime tokens). `None` = not ours,
+    /// or claims that are not an object or do not read as `C`.
+    pub async fn verify<C: DeserializeOwned>(&self, token: &str) -> ApiResult<Option<C>> {
         let Ok(header) = jsonwebtoken::decode_header(token) else {
             return Ok(None);
         };
@@ -156,7 +159,7 @@ impl Signer {
         validation.validate_aud = false;
         validation.required_spec_claims.clear();
         match jsonwebtoken::decode::<Value>(token, &dec, &validation) {
-            Ok(data) if data.claims.is_object() => Ok(Some(data.claims)),
+            Ok(data) if data.claims.is_object() => Ok(serde_json::from_value(data.claims).ok()),
             _ => Ok(None),
         }
     }

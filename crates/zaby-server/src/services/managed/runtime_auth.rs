@@ -4,6 +4,7 @@
 use http::StatusCode;
 use serde_json::json;
 
+use super::tokens::RuntimeClaims;
 use crate::error::{ApiError, ApiResult};
 use crate::services::Ctx;
 use crate::storage::Conn;
@@ -63,15 +64,12 @@ pub async fn check(
         .map(str::trim)
         .filter(|t| !t.is_empty() && t.len() <= 8192)
         .ok_or_else(bad)?;
-    let claims = ctx.signer.verify(token).await?.ok_or_else(bad)?;
-    if claims.get("aud").is_some() || claims["iss"] != crate::services::auth::ISSUER {
+    let claims = ctx.signer.verify::<RuntimeClaims>(token).await?.ok_or_else(bad)?;
+    if claims.aud.is_some() || claims.iss != crate::services::auth::ISSUER {
         return Err(bad());
     }
-    let (Some(tenant_id), Some(grant_id)) = (claims["ten"].as_str(), claims["sub"].as_str()) else {
-        return Err(bad());
-    };
     let mut conn = ctx.db.read().await?;
-    let rows = store::runtime_auth_rows(&mut conn, tenant_id, grant_id).await?.ok_or_else(bad)?;
+    let rows = store::runtime_auth_rows(&mut conn, &claims.ten, &claims.sub).await?.ok_or_else(bad)?;
     drop(conn);
     let grant = rows.grant;
     // 2. Grant and family not revoked.
@@ -114,7 +112,7 @@ pub async fn check(
             ));
         }
     }
-    Ok(RuntimeCaller { tenant_id: tenant_id.to_string(), grant, binding })
+    Ok(RuntimeCaller { tenant_id: claims.ten, grant, binding })
 }
 
 /// Steps 8 + 9, the rate limit and one use, in the caller's transaction: a rejected

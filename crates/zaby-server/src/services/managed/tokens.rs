@@ -57,6 +57,38 @@ struct Record {
     rotate_after_seconds: Option<i64>,
 }
 
+/// A runtime token's claims (`docs/authentication.md`): the grant (`sub`) and its
+/// tenant, family, app, deployment, session, channel and scopes. Reading one needs
+/// only what the checks use; the rest take defaults.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct RuntimeClaims {
+    pub(crate) iss: String,
+    /// The grant's id.
+    pub(crate) sub: String,
+    #[serde(default)]
+    jti: String,
+    #[serde(default)]
+    iat: i64,
+    #[serde(default)]
+    exp: i64,
+    pub(crate) ten: String,
+    #[serde(default)]
+    fam: String,
+    #[serde(default)]
+    app: Option<String>,
+    #[serde(default)]
+    dep: String,
+    #[serde(default)]
+    ses: String,
+    #[serde(default)]
+    chn: String,
+    #[serde(default)]
+    scp: Vec<String>,
+    /// Tenant and built-in MCP tokens name an audience; a runtime token has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) aud: Option<Value>,
+}
+
 /// A mint body (E25, E14, E118) once checked.
 struct MintInput {
     deployment_id: String,
@@ -280,21 +312,21 @@ async fn issue(ctx: &Ctx, conn: &mut Conn, spec: Issue<'_>) -> ApiResult<Issued>
         revoke_reason: None,
     };
     store::insert_grant(conn, &grant).await?;
-    // The JWT's claims (docs/authentication.md), not an API object.
-    let claims = json!({
-        "iss": crate::services::auth::ISSUER,
-        "sub": grant.id,
-        "jti": new_id(),
-        "iat": now / 1000,
-        "exp": grant.expires_at / 1000,
-        "ten": grant.tenant_id,
-        "fam": grant.family_id,
-        "app": grant.external_app_id,
-        "dep": grant.deployment_id,
-        "ses": grant.session_id,
-        "chn": grant.channel,
-        "scp": grant.scopes,
-    });
+    let claims = RuntimeClaims {
+        iss: crate::services::auth::ISSUER.into(),
+        sub: grant.id.clone(),
+        jti: new_id(),
+        iat: now / 1000,
+        exp: grant.expires_at / 1000,
+        ten: grant.tenant_id.clone(),
+        fam: grant.family_id.clone(),
+        app: grant.external_app_id.clone(),
+        dep: grant.deployment_id.clone(),
+        ses: grant.session_id.clone(),
+        chn: grant.channel.clone(),
+        scp: grant.scopes.clone(),
+        aud: None,
+    };
     let token = ctx.signer.sign(&claims).await?;
     let rotate_after_seconds = spec.policy.and_then(|p| {
         p.doc.auto_rotate_enabled.then(|| {
@@ -595,12 +627,11 @@ pub(crate) async fn rotate(ctx: &Ctx, caller: &Caller, input: RotateRuntimeToken
     p.text("previousToken", &input.previous_token, 8192, false);
     p.finish()?;
     let unknown = || ApiError::unauthorized("previousToken was not issued by this server");
-    let claims = ctx.signer.verify(&input.previous_token).await?.ok_or_else(unknown)?;
-    if claims["ten"].as_str() != Some(caller.tenant_id.as_str()) {
+    let claims = ctx.signer.verify::<RuntimeClaims>(&input.previous_token).await?.ok_or_else(unknown)?;
+    if claims.ten != caller.tenant_id {
         return Err(unknown());
     }
-    let grant_id = claims["sub"].as_str().ok_or_else(unknown)?;
-    let old = store::get_grant(tx.conn(), &caller.tenant_id, grant_id).await?.ok_or_else(unknown)?;
+    let old = store::get_grant(tx.conn(), &caller.tenant_id, &claims.sub).await?.ok_or_else(unknown)?;
     let family = store::get_family(tx.conn(), &caller.tenant_id, &old.family_id).await?.ok_or_else(unknown)?;
     if old.revoked_at.is_some() || family.status != TokenFamilyStatus::Active.as_str() {
         return Err(revoked());
@@ -751,8 +782,36 @@ pub(crate) async fn rotate_by_unique_id(
 
 #[cfg(test)]
 mod tests {
-    use super::Record;
+    use super::{Record, RuntimeClaims};
     use serde_json::json;
+
+    #[test]
+    fn runtime_claims_keep_their_form_and_read_only_what_the_checks_need() {
+        let claims = RuntimeClaims {
+            iss: "zaby".into(),
+            sub: "g1".into(),
+            jti: "j1".into(),
+            iat: 1,
+            exp: 2,
+            ten: "t1".into(),
+            fam: "f1".into(),
+            app: None,
+            dep: "d1".into(),
+            ses: "s1".into(),
+            chn: "web".into(),
+            scp: vec!["managed-agents:runtime:run".into()],
+            aud: None,
+        };
+        // As the server signed them before the claims were typed: every member, in this order.
+        assert_eq!(
+            serde_json::to_string(&claims).unwrap(),
+            r#"{"iss":"zaby","sub":"g1","jti":"j1","iat":1,"exp":2,"ten":"t1","fam":"f1","app":null,"dep":"d1","ses":"s1","chn":"web","scp":["managed-agents:runtime:run"]}"#
+        );
+        let tenant: RuntimeClaims =
+            serde_json::from_value(json!({"iss": "zaby", "sub": "u1", "ten": "t1", "aud": "zaby-tenant"})).unwrap();
+        assert!(tenant.aud.is_some(), "a tenant token is told apart by its audience");
+        assert!(serde_json::from_value::<RuntimeClaims>(json!({"iss": "zaby", "ten": "t1"})).is_err(), "no grant");
+    }
 
     #[test]
     fn an_idempotency_record_keeps_the_token_sealed_and_still_reads_an_older_clear_one() {

@@ -28,7 +28,7 @@ pub async fn mint(ctx: &Ctx, tenant_id: &str) -> ApiResult<String> {
 
 /// The tenant of a valid, unexpired built-in MCP token; else why it is refused.
 pub(crate) async fn verify(ctx: &Ctx, token: &str) -> Result<String, String> {
-    let claims = match ctx.signer.verify(token).await {
+    let claims = match ctx.signer.verify::<serde_json::Value>(token).await {
         Ok(Some(c)) => c,
         Ok(None) => return Err("invalid built-in MCP token".into()),
         Err(e) => return Err(e.message),
