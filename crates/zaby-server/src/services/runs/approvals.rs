@@ -80,7 +80,7 @@ pub(crate) async fn decide(
             "the deployment binding does not allow approvals with runtime tokens",
         ));
     }
-    if approval.status != "PENDING" {
+    if approval.status != ApprovalStatus::Pending.as_str() {
         return Err(ApiError::conflict(
             "APPROVAL_ALREADY_DECIDED",
             format!("the approval is already {}", approval.status),

@@ -16,7 +16,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
 use tokio::sync::{Notify, watch};
-use zaby::types::{AgentRunInput, CancelRunInput, E108Query, ListQuery, OnBusy, RunFinished, RunStartInput, RunStatus};
+use zaby::types::{
+    AgentRunInput, CancelRunInput, DeploymentStatus, E108Query, ListQuery, OnBusy, RunFinished, RunStartInput,
+    RunStatus,
+};
 use zaby_models::{ModelRegistry, ModelSettings};
 
 use super::idempotency::{self, Operation, Owner, Scope};
@@ -217,7 +220,7 @@ fn deployment_not_active(d: &DeploymentRow) -> ApiError {
 /// Follows a SUPERSEDED chain; the end must be ACTIVE.
 async fn runnable_deployment(conn: &mut Conn, d: DeploymentRow) -> ApiResult<DeploymentRow> {
     let end = super::deployments::resolve_chain(conn, d).await?;
-    if end.status != "ACTIVE" {
+    if end.status != DeploymentStatus::Active.as_str() {
         return Err(deployment_not_active(&end));
     }
     Ok(end)
@@ -575,9 +578,9 @@ pub(crate) async fn cancel(ctx: &Ctx, reader: &Reader<'_>, id: &str, body: Cance
     let mut tx = ctx.db.write().await?;
     lock(tx.conn(), "runs", id).await?;
     let r = load_visible(tx.conn(), reader, id).await?;
-    match r.status.as_str() {
-        "CANCELLED" => return RunView::load(tx.conn(), r).await,
-        "COMPLETED" | "FAILED" => {
+    match r.status.parse() {
+        Ok(RunStatus::Cancelled) => return RunView::load(tx.conn(), r).await,
+        Ok(RunStatus::Completed | RunStatus::Failed) => {
             return Err(ApiError::conflict("RUN_ALREADY_FINISHED", format!("the run is {}", r.status)));
         }
         _ => {}

@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 use serde_json::Value;
+use zaby::types::RunStatus;
 
 use crate::error::{ApiError, ApiResult};
 use crate::storage::runs::{self as store, ApprovalRow, FeedbackRow, RunRow};
@@ -138,20 +139,20 @@ struct Cancelled<'a> {
 
 /// `run_completed` / `run_failed` / `run_cancelled` for a run row read after its end.
 pub async fn run_ended(conn: &mut Conn, r: &RunRow) -> ApiResult<()> {
-    match r.status.as_str() {
-        "COMPLETED" => {
+    match r.status.parse() {
+        Ok(RunStatus::Completed) => {
             let duration = match (r.started_at, r.completed_at) {
                 (Some(s), Some(e)) => Some((e - s).max(0) as f64),
                 _ => None,
             };
             record_typed(conn, r, "run_completed", duration, RunEnded::of(r, Completed { run_id: &r.id })).await
         }
-        "FAILED" => {
+        Ok(RunStatus::Failed) => {
             let err = r.error.as_ref().unwrap_or(&Value::Null);
             let failed = Failed { code: &err["code"], message: &err["message"] };
             record_typed(conn, r, "run_failed", None, RunEnded::of(r, failed)).await
         }
-        "CANCELLED" => {
+        Ok(RunStatus::Cancelled) => {
             let cancelled = Cancelled { reason: r.cancel_reason.as_deref() };
             record_typed(conn, r, "run_cancelled", None, RunEnded::of(r, cancelled)).await
         }
