@@ -14,18 +14,10 @@
  */
 import { native } from "./native.js";
 import { nativeSync } from "./internal/convert.js";
+import { signedRequest, type VerifyOptions, type WebhookHeaders } from "./webhooks-input.js";
 import type { WebhookEvent } from "./types.js";
 
-/** How far `webhook-timestamp` may be from now, either way, by default (seconds). */
-export const DEFAULT_TOLERANCE_S = 300;
-
-export interface VerifyOptions {
-  /** Seconds `webhook-timestamp` may be from now, either way (default 300). */
-  toleranceS?: number;
-}
-
-/** Request headers as Node (`req.headers`) or fetch (`Headers`) give them. */
-export type WebhookHeaders = Headers | Record<string, string | string[] | undefined>;
+export { DEFAULT_TOLERANCE_S, type VerifyOptions, type WebhookHeaders } from "./webhooks-input.js";
 
 /**
  * Returns the delivery's event once its signature and timestamp check out. `payload` is
@@ -40,8 +32,10 @@ export function verify(
   secret: string,
   options: VerifyOptions = {},
 ): WebhookEvent {
-  const toleranceS = options.toleranceS ?? DEFAULT_TOLERANCE_S;
-  return nativeSync(() => native().verifyWebhook(bytes(payload), plainHeaders(headers), secret, toleranceS)) as WebhookEvent;
+  return nativeSync(() => {
+    const r = signedRequest(payload, headers, secret, options);
+    return native().verifyWebhook(r.payload, r.headers, r.secret, r.toleranceS);
+  }) as WebhookEvent;
 }
 
 /**
@@ -58,20 +52,8 @@ export function verifySignature(
   secret: string,
   options: VerifyOptions = {},
 ): unknown {
-  const toleranceS = options.toleranceS ?? DEFAULT_TOLERANCE_S;
-  return nativeSync(() => native().verifySignature(bytes(payload), plainHeaders(headers), secret, toleranceS));
-}
-
-function bytes(payload: string | Uint8Array): Uint8Array {
-  return typeof payload === "string" ? new TextEncoder().encode(payload) : payload;
-}
-
-function plainHeaders(headers: WebhookHeaders): Record<string, string> {
-  const plain: Record<string, string> = {};
-  const entries = headers instanceof Headers ? headers.entries() : Object.entries(headers);
-  for (const [name, value] of entries) {
-    // Node gives a repeated header as an array; HTTP joins repeats with a comma.
-    if (value !== undefined) plain[name] = Array.isArray(value) ? value.join(", ") : value;
-  }
-  return plain;
+  return nativeSync(() => {
+    const r = signedRequest(payload, headers, secret, options);
+    return native().verifySignature(r.payload, r.headers, r.secret, r.toleranceS);
+  });
 }

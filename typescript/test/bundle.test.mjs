@@ -29,6 +29,7 @@ test("ZabyRuntime alone bundles for the browser without the addon and within 25 
   assert.ok(out.inputs.some((i) => i.includes("dist/web/")), "the web build was picked");
   t.diagnostic(`ZabyRuntime bundle: ${out.text.length} bytes minified, ${out.gzip} bytes gzip`);
   assert.ok(out.gzip <= GOAL_BYTES, `${out.gzip} bytes gzip > ${GOAL_BYTES}`);
+  assert.doesNotMatch(out.text, /whsec_|webhook-signature/, "webhooks.verify is shaken off when unused");
 });
 
 test("the whole package and every subpath bundle for the browser without the addon", async () => {

@@ -2,7 +2,8 @@
 // checked against the core by `cargo test -p zaby --test conformance_vectors`),
 // replayed against the build under test (test-browser/replay.mjs, shared with the
 // Chromium run): SSE parsing (through a run stream, and directly on the web build's
-// parser), reconnection and error mapping. A difference is a bug in one of them.
+// parser), reconnection, error mapping and webhook signatures (`webhooks.verify`,
+// `verifySignature`). A difference is a bug in one of them.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -29,6 +30,7 @@ if (BUILD === "web") {
   }
 }
 
-test("the vectors cover the parser, the mapping and reconnection", () => {
+test("the vectors cover the parser, the mapping, reconnection and webhook signatures", () => {
   assert.ok(vectors.sse.length >= 10 && vectors.errors.length >= 10 && vectors.streams.length >= 8);
+  assert.ok(vectors.webhooks.length >= 40);
 });

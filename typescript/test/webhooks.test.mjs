@@ -1,11 +1,12 @@
-// webhooks.verify (and verifySignature, at the end) against requests signed by the independent `standardwebhooks` package:
+// webhooks.verify (and verifySignature, at the end) against requests signed by the independent `standardwebhooks` package,
+// in both builds (the web build's functions return Promises, awaited here as the native values are):
 // what it signs verifies; a tampered body, an old timestamp or a foreign secret does not;
 // after a rotation both signatures travel and either secret verifies.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { Webhook } from "standardwebhooks";
-import { sdk } from "./helpers.mjs";
+import { BUILD, sdk } from "./helpers.mjs";
 
 const { webhooks, ZabyError, ZabyWebhookVerificationError, isZabyWebhookVerificationError } = sdk;
 const secret = () => `whsec_${randomBytes(32).toString("base64")}`;
@@ -29,53 +30,53 @@ function signed({ body = BODY, secrets = [OLD], sentMs = Date.now() } = {}) {
   };
 }
 
-function refusal(fn) {
+async function refusal(fn) {
   try {
-    fn();
+    await fn();
   } catch (e) {
     return e;
   }
   assert.fail("expected webhooks.verify to throw");
 }
 
-test("a delivery signed by the reference implementation verifies, as text or bytes, with plain or fetch headers", () => {
+test("a delivery signed by the reference implementation verifies, as text or bytes, with plain or fetch headers", async () => {
   const headers = signed();
-  assert.deepEqual(webhooks.verify(BODY, headers, OLD), EVENT);
-  assert.deepEqual(webhooks.verify(new TextEncoder().encode(BODY), new Headers(headers), OLD), EVENT);
+  assert.deepEqual(await webhooks.verify(BODY, headers, OLD), EVENT);
+  assert.deepEqual(await webhooks.verify(new TextEncoder().encode(BODY), new Headers(headers), OLD), EVENT);
   assert.deepEqual(new Webhook(OLD).verify(BODY, headers), EVENT);
 });
 
-test("a tampered body is refused with WEBHOOK_SIGNATURE_INVALID", () => {
-  const err = refusal(() => webhooks.verify(BODY.replace("COMPLETED", "FAILED"), signed(), OLD));
+test("a tampered body is refused with WEBHOOK_SIGNATURE_INVALID", async () => {
+  const err = await refusal(() => webhooks.verify(BODY.replace("COMPLETED", "FAILED"), signed(), OLD));
   assert.ok(err instanceof ZabyWebhookVerificationError && err instanceof ZabyError);
   assert.ok(isZabyWebhookVerificationError(err));
   assert.equal(err.name, "ZabyWebhookVerificationError");
   assert.equal(err.code, "WEBHOOK_SIGNATURE_INVALID");
 });
 
-test("an old timestamp is refused, unless the tolerance is widened", () => {
+test("an old timestamp is refused, unless the tolerance is widened", async () => {
   const headers = signed({ sentMs: Date.now() - 600_000 });
-  const err = refusal(() => webhooks.verify(BODY, headers, OLD));
+  const err = await refusal(() => webhooks.verify(BODY, headers, OLD));
   assert.equal(err.code, "WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE");
   assert.match(err.message, /old/);
-  assert.equal(webhooks.verify(BODY, headers, OLD, { toleranceS: 900 }).id, EVENT.id);
+  assert.equal((await webhooks.verify(BODY, headers, OLD, { toleranceS: 900 })).id, EVENT.id);
 });
 
-test("after a rotation both signatures are sent and either secret verifies", () => {
+test("after a rotation both signatures are sent and either secret verifies", async () => {
   const headers = signed({ secrets: [OLD, NEW] });
   assert.equal(headers["Webhook-Signature"].split(" ").length, 2);
-  assert.equal(webhooks.verify(BODY, headers, OLD).id, EVENT.id);
-  assert.equal(webhooks.verify(BODY, headers, NEW).id, EVENT.id);
-  assert.equal(refusal(() => webhooks.verify(BODY, headers, secret())).code, "WEBHOOK_SIGNATURE_INVALID");
+  assert.equal((await webhooks.verify(BODY, headers, OLD)).id, EVENT.id);
+  assert.equal((await webhooks.verify(BODY, headers, NEW)).id, EVENT.id);
+  assert.equal((await refusal(() => webhooks.verify(BODY, headers, secret()))).code, "WEBHOOK_SIGNATURE_INVALID");
 });
 
-test("a missing header is named; a malformed secret or tolerance is an invalid argument", () => {
+test("a missing header is named; a malformed secret or tolerance is an invalid argument", async () => {
   const { "Webhook-Signature": _, ...unsigned } = signed();
-  assert.match(refusal(() => webhooks.verify(BODY, unsigned, OLD)).message, /webhook-signature header is missing/);
-  const badSecret = refusal(() => webhooks.verify(BODY, signed(), "whsec_***"));
+  assert.match((await refusal(() => webhooks.verify(BODY, unsigned, OLD))).message, /webhook-signature header is missing/);
+  const badSecret = await refusal(() => webhooks.verify(BODY, signed(), "whsec_***"));
   assert.equal(badSecret.code, "INVALID_ARGUMENT");
   assert.ok(!(badSecret instanceof ZabyWebhookVerificationError));
-  assert.equal(refusal(() => webhooks.verify(BODY, signed(), OLD, { toleranceS: -1 })).code, "INVALID_ARGUMENT");
+  assert.equal((await refusal(() => webhooks.verify(BODY, signed(), OLD, { toleranceS: -1 }))).code, "INVALID_ARGUMENT");
 });
 
 // verifySignature: an http function tool's call (docs/function-tools.md), signed the way the
@@ -93,36 +94,59 @@ function signedCall({ body = CALL_BODY, secrets = [OLD], sentMs = Date.now() } =
   };
 }
 
-test("a signed tool call verifies and its body is returned; verify refuses it as not an event", () => {
-  assert.deepEqual(webhooks.verifySignature(CALL_BODY, signedCall(), OLD), CALL);
-  assert.deepEqual(webhooks.verifySignature(new TextEncoder().encode(CALL_BODY), new Headers(signedCall()), OLD), CALL);
-  const notAnEvent = refusal(() => webhooks.verify(CALL_BODY, signedCall(), OLD));
+test("a signed tool call verifies and its body is returned; verify refuses it as not an event", async () => {
+  assert.deepEqual(await webhooks.verifySignature(CALL_BODY, signedCall(), OLD), CALL);
+  assert.deepEqual(await webhooks.verifySignature(new TextEncoder().encode(CALL_BODY), new Headers(signedCall()), OLD), CALL);
+  const notAnEvent = await refusal(() => webhooks.verify(CALL_BODY, signedCall(), OLD));
   assert.equal(notAnEvent.code, "INVALID_ARGUMENT");
   assert.match(notAnEvent.message, /not a webhook event/);
 });
 
-test("a tool call is refused as a delivery is: tampered body, wrong secret, stale timestamp", () => {
-  const tampered = refusal(() => webhooks.verifySignature(CALL_BODY.replace("Oslo", "Bergen"), signedCall(), OLD));
+test("a tool call is refused as a delivery is: tampered body, wrong secret, stale timestamp", async () => {
+  const tampered = await refusal(() => webhooks.verifySignature(CALL_BODY.replace("Oslo", "Bergen"), signedCall(), OLD));
   assert.ok(tampered instanceof ZabyWebhookVerificationError);
   assert.equal(tampered.code, "WEBHOOK_SIGNATURE_INVALID");
-  const foreign = refusal(() => webhooks.verifySignature(CALL_BODY, signedCall(), NEW));
+  const foreign = await refusal(() => webhooks.verifySignature(CALL_BODY, signedCall(), NEW));
   assert.ok(foreign instanceof ZabyWebhookVerificationError);
   assert.equal(foreign.code, "WEBHOOK_SIGNATURE_INVALID");
-  const stale = refusal(() => webhooks.verifySignature(CALL_BODY, signedCall({ sentMs: Date.now() - 600_000 }), OLD));
+  const stale = await refusal(() => webhooks.verifySignature(CALL_BODY, signedCall({ sentMs: Date.now() - 600_000 }), OLD));
   assert.ok(stale instanceof ZabyWebhookVerificationError);
   assert.equal(stale.code, "WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE");
 });
 
-test("a tool call signed with both secrets during a rotation verifies with either", () => {
+test("a tool call signed with both secrets during a rotation verifies with either", async () => {
   const headers = signedCall({ secrets: [OLD, NEW] });
-  assert.deepEqual(webhooks.verifySignature(CALL_BODY, headers, OLD), CALL);
-  assert.deepEqual(webhooks.verifySignature(CALL_BODY, headers, NEW), CALL);
+  assert.deepEqual(await webhooks.verifySignature(CALL_BODY, headers, OLD), CALL);
+  assert.deepEqual(await webhooks.verifySignature(CALL_BODY, headers, NEW), CALL);
 });
 
-test("a signed body that is not JSON is an invalid argument", () => {
+test("a signed body that is not JSON is an invalid argument", async () => {
   const text = "sunny, probably";
-  const err = refusal(() => webhooks.verifySignature(text, signedCall({ body: text }), OLD));
+  const err = await refusal(() => webhooks.verifySignature(text, signedCall({ body: text }), OLD));
   assert.equal(err.code, "INVALID_ARGUMENT");
   assert.match(err.message, /not JSON/);
   assert.ok(!(err instanceof ZabyWebhookVerificationError));
+});
+
+test("the web build's functions return Promises, the native build's the values", async () => {
+  const pending = webhooks.verify(BODY, signed(), OLD);
+  assert.equal(pending instanceof Promise, BUILD === "web");
+  assert.deepEqual(await pending, EVENT);
+  assert.equal(webhooks.DEFAULT_TOLERANCE_S, 300);
+});
+
+test("arguments of the wrong type are invalid arguments naming them", async () => {
+  const cases = [
+    [() => webhooks.verify(42, signed(), OLD), /^payload must be the raw body as a string or a Uint8Array, got number 42$/],
+    [() => webhooks.verify(BODY, null, OLD), /^headers must be a Headers or an object of header values, got null$/],
+    [() => webhooks.verify(BODY, { ...signed(), "x-n": 5 }, OLD), /^headers\["x-n"\] must be a string or an array of strings, got number 5$/],
+    [() => webhooks.verify(BODY, signed(), undefined), /^secret must be a string, got undefined$/],
+    [() => webhooks.verifySignature(CALL_BODY, signedCall(), OLD, { toleranceS: "300" }), /^toleranceS must be a number, got string "300"$/],
+  ];
+  for (const [call, message] of cases) {
+    const err = await refusal(call);
+    assert.equal(err.code, "INVALID_ARGUMENT");
+    assert.ok(err instanceof ZabyError && !(err instanceof ZabyWebhookVerificationError));
+    assert.match(err.message, message);
+  }
 });

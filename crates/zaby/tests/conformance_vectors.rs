@@ -1,5 +1,6 @@
 //! The conformance vectors every SDK implementation replays (`docs/web.md`): the core's
-//! SSE parser (`docs/streaming.md`), reconnection (`docs/streaming.md`) and error mapping (`docs/errors.md`) cases, run
+//! SSE parser (`docs/streaming.md`), reconnection (`docs/streaming.md`), error mapping (`docs/errors.md`)
+//! and webhook signature (`docs/webhooks.md`, [`webhook_vectors`]) cases, run
 //! through the core here and written to `tests/conformance/vectors.json`. The file is
 //! checked in; this test fails when it differs from what the core produces, so the
 //! vectors cannot drift. `ZABY_UPDATE_VECTORS=1 cargo test -p zaby --test
@@ -19,6 +20,9 @@ use zaby::error::parse_retry_after;
 use zaby::sse::SseParser;
 use zaby::transport::{Transport, TransportRequest, TransportResponse};
 use zaby::{ApiError, RawSseEvent, SseEvent, ZabyError, ZabyGlobalConfig, ZabyRuntime};
+
+#[path = "conformance/webhooks.rs"]
+mod webhook_vectors;
 
 const FILE: &str = "tests/conformance/vectors.json";
 
@@ -369,6 +373,7 @@ async fn the_checked_in_vectors_are_what_the_core_produces() {
         "sse": sse_vectors(),
         "errors": error_vectors(),
         "streams": stream_vectors().await,
+        "webhooks": webhook_vectors::webhook_vectors(),
     });
     let text = serde_json::to_string_pretty(&vectors).unwrap() + "\n";
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(FILE);

@@ -21,6 +21,7 @@ export {
   type ResolvedZabyConfig,
 } from "./config.js";
 export * from "./errors.js";
+export * as webhooks from "./webhooks.js";
 export * from "../generated/clients.js";
 export type { RequestOptions, StreamOptions, StreamQuery, Query, QueryValue, QueryScalar } from "../options.js";
 export type { ClientTool, ClientTools } from "../client-tools.js";
