@@ -150,3 +150,31 @@ test("arguments of the wrong type are invalid arguments naming them", async () =
     assert.match(err.message, message);
   }
 });
+
+// The web build reads the clock and WebCrypto from the page; the native build from the core
+// (whose own tests pin the boundary: crates/zaby/src/webhooks/tests.rs).
+test("web build: a skew equal to the tolerance passes, one second more does not; a fraction is cut", { skip: BUILD !== "web" }, async (t) => {
+  const sentMs = 1_796_000_000_000;
+  const headers = signed({ sentMs });
+  const at = (ms) => t.mock.method(Date, "now", () => ms);
+  at(sentMs + 300_999);
+  assert.equal((await webhooks.verify(BODY, headers, OLD)).id, EVENT.id);
+  at(sentMs + 301_000);
+  const late = await refusal(() => webhooks.verify(BODY, headers, OLD, { toleranceS: 300.9 }));
+  assert.equal(late.message, "webhook-timestamp is 301 s old; at most 300 s is accepted");
+  at(sentMs - 301_000);
+  const early = await refusal(() => webhooks.verify(BODY, headers, OLD));
+  assert.equal(early.message, "webhook-timestamp is 301 s ahead of this clock; at most 300 s is accepted");
+});
+
+test("web build: without WebCrypto (an insecure page) verify says so", { skip: BUILD !== "web" }, async () => {
+  const original = Object.getOwnPropertyDescriptor(globalThis, "crypto");
+  Object.defineProperty(globalThis, "crypto", { value: undefined, configurable: true });
+  try {
+    const err = await refusal(() => webhooks.verify(BODY, signed(), OLD));
+    assert.ok(err instanceof ZabyError && !(err instanceof ZabyWebhookVerificationError));
+    assert.match(err.message, /WebCrypto \(crypto\.subtle\)/);
+  } finally {
+    Object.defineProperty(globalThis, "crypto", original);
+  }
+});
