@@ -3,24 +3,26 @@
 //! connections, so slow or idle clients cannot hold every descriptor. With TLS the
 //! handshake runs in the connection's own task, within the same header-read timeout.
 //!
-//! The protocol of a connection is decided here, not by hyper-util's auto builder: that
-//! one reads the first 24 bytes itself (to tell HTTP/2's preface from HTTP/1) and hands
-//! them to hyper's HTTP/1 reader alone, whose first head then reads on into a buffer
-//! grown from 8 to 16 KiB (`Buffered::poll_read_from_io` reserves 8 KiB more than the
-//! bytes it holds), kept for the connection's life: an idle stream's largest cost.
-//! Peeking at the socket leaves hyper the whole head in its first read.
+//! The protocol of a connection is decided here (ALPN with TLS, a peek at the first
+//! bytes without), and hyper serves it with that protocol's builder, not hyper-util's
+//! auto builder: that one reads the first 24 bytes itself (to tell HTTP/2's preface
+//! from HTTP/1) and hands them to hyper's HTTP/1 reader alone, whose first head then
+//! reads on into a buffer grown from 8 to 16 KiB (`Buffered::poll_read_from_io`
+//! reserves 8 KiB more than the bytes it holds), kept for the connection's life; and
+//! its connection future has room for either protocol's state. Both were most of an
+//! idle stream's memory.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use hyper::server::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto::Builder;
-use hyper_util::server::graceful::{GracefulShutdown, Watcher};
+use hyper_util::server::graceful::{GracefulConnection, GracefulShutdown, Watcher};
 use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio_rustls::TlsAcceptor;
 
 use super::tls::TlsConfig;
@@ -90,29 +92,26 @@ pub(crate) async fn serve(
             tracing::warn!(error = %e, "cannot set TCP_NODELAY on a connection");
         }
         let (builders, app, watcher) = (builders.clone(), app.clone(), graceful.watcher());
-        // Two tasks of their own sizes: a plain connection does not carry a TLS one's
-        // state. The acceptor is read per connection, so a certificate reloaded on SIGHUP
-        // serves the next one.
+        // The acceptor is read per connection, so a certificate reloaded on SIGHUP serves
+        // the next one.
         match tls.as_ref().map(|t| TlsAcceptor::from(t.load_full())) {
             None => tokio::spawn(async move {
                 match tokio::time::timeout(limits.header_read_timeout, sniff(&tcp)).await {
-                    Ok(Some(proto)) => serve_connection(builders.of(proto), watcher, tcp, app).await,
+                    Ok(Some(proto)) => builders.spawn(proto, tcp, app, watcher, permit),
                     Ok(None) => {}
                     Err(_) => tracing::debug!("no request within the header-read timeout"),
                 }
-                drop(permit);
             }),
             Some(acceptor) => tokio::spawn(async move {
                 match tokio::time::timeout(limits.header_read_timeout, acceptor.accept(tcp)).await {
                     Ok(Ok(stream)) => {
                         let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
                         let proto = if h2 { Proto::H2 } else { Proto::H1 };
-                        serve_connection(builders.of(proto), watcher, stream, app).await
+                        builders.spawn(proto, stream, app, watcher, permit)
                     }
                     Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
                     Err(_) => tracing::debug!("TLS handshake timed out"),
                 }
-                drop(permit);
             }),
         };
     }
@@ -128,27 +127,45 @@ enum Proto {
 
 /// One builder per protocol, shared by all connections.
 struct Builders {
-    h1: Builder<TokioExecutor>,
-    h2: Builder<TokioExecutor>,
+    h1: http1::Builder,
+    h2: http2::Builder<TokioExecutor>,
 }
 
 impl Builders {
     fn new(limits: ConnLimits) -> Builders {
-        let mut b = Builder::new(TokioExecutor::new());
-        b.http1().timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
-        b.http2()
-            .timer(TokioTimer::new())
+        let mut h1 = http1::Builder::new();
+        h1.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
+        let mut h2 = http2::Builder::new(TokioExecutor::new());
+        h2.timer(TokioTimer::new())
             .keep_alive_interval(limits.header_read_timeout)
             .keep_alive_timeout(limits.header_read_timeout);
-        Builders { h1: b.clone().http1_only(), h2: b.http2_only() }
+        Builders { h1, h2 }
     }
 
-    fn of(&self, proto: Proto) -> &Builder<TokioExecutor> {
+    /// Serves `io` in a task of its own, sized for its protocol's connection alone (an
+    /// HTTP/1 connection does not carry HTTP/2's state), holding `permit` until it closes.
+    fn spawn<I>(&self, proto: Proto, io: I, app: Router, watcher: Watcher, permit: OwnedSemaphorePermit)
+    where
+        I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let (io, service) = (TokioIo::new(io), TowerToHyperService::new(app));
         match proto {
-            Proto::H1 => &self.h1,
-            Proto::H2 => &self.h2,
+            Proto::H1 => run(self.h1.serve_connection(io, service), watcher, permit),
+            Proto::H2 => run(self.h2.serve_connection(io, service), watcher, permit),
         }
     }
+}
+
+fn run<C>(conn: C, watcher: Watcher, permit: OwnedSemaphorePermit)
+where
+    C: GracefulConnection + Send + 'static,
+    C::Error: Send,
+{
+    tokio::spawn(async move {
+        // Client errors (timeouts, resets, malformed requests) end the connection only.
+        let _ = watcher.watch(conn).await;
+        drop(permit);
+    });
 }
 
 /// HTTP/2's connection preface (RFC 9113 §3.4); no HTTP/1 request starts with it
@@ -174,15 +191,6 @@ async fn sniff(tcp: &TcpStream) -> Option<Proto> {
         // look again shortly rather than on readiness.
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-}
-
-async fn serve_connection<I>(builder: &Builder<TokioExecutor>, watcher: Watcher, io: I, app: Router)
-where
-    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-{
-    let conn = builder.serve_connection(TokioIo::new(io), TowerToHyperService::new(app));
-    // Client errors (timeouts, resets, malformed requests) end the connection only.
-    let _ = watcher.watch(conn.into_owned()).await;
 }
 
 async fn stopped(stop: &mut watch::Receiver<bool>) {
