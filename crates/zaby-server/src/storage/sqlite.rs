@@ -7,7 +7,6 @@
 //! reads use a few more connections, opened when first needed.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex as SyncMutex};
 use std::time::{Duration, Instant};
 
@@ -30,9 +29,6 @@ const MAX_PAUSE: Duration = Duration::from_millis(50);
 const READ_BUSY: Duration = Duration::from_secs(2);
 /// Read connections open at once at most.
 const READERS: usize = 8;
-/// Write transactions between two checkpoints of the WAL into the database file (a few
-/// MiB of log at a run's handful of pages per transaction, about SQLite's own default).
-const CHECKPOINT_EVERY: u32 = 256;
 
 pub struct SqliteBackend {
     path: PathBuf,
@@ -46,45 +42,6 @@ pub struct SqliteBackend {
     /// A connection of its own for [`Backend::change_marker`]: `PRAGMA data_version`
     /// changes with commits made on other connections, which every other one is.
     marker: SyncMutex<Option<Connection>>,
-    checkpoints: Arc<Checkpoints>,
-}
-
-/// SQLite would checkpoint inside the `COMMIT` that crosses its threshold, copying
-/// the log into the database file and syncing both, milliseconds on the calling
-/// thread, which here is a request's. Connections therefore do not checkpoint by
-/// themselves; every [`CHECKPOINT_EVERY`] write transactions a blocking task does it
-/// on a connection of its own (`PASSIVE`: it never waits for readers or the writer).
-struct Checkpoints {
-    path: PathBuf,
-    since_last: AtomicU32,
-    running: AtomicBool,
-    conn: SyncMutex<Option<Connection>>,
-}
-
-impl Checkpoints {
-    /// Counts a write transaction; starts a checkpoint when it is time and none runs.
-    fn wrote(self: &Arc<Self>) {
-        if self.since_last.fetch_add(1, Ordering::Relaxed) + 1 < CHECKPOINT_EVERY
-            || self.running.swap(true, Ordering::AcqRel)
-        {
-            return;
-        }
-        self.since_last.store(0, Ordering::Relaxed);
-        let this = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut slot = this.conn.lock().unwrap_or_else(|e| e.into_inner());
-            if slot.is_none() {
-                *slot = open(&this.path, READ_BUSY).ok();
-            }
-            if let Some(db) = slot.as_ref()
-                && let Err(e) = run(db, "PRAGMA wal_checkpoint(PASSIVE)", &[], false)
-            {
-                tracing::warn!(error = %e, "cannot checkpoint the SQLite log; retried later");
-                *slot = None;
-            }
-            this.running.store(false, Ordering::Release);
-        });
-    }
 }
 
 struct Readers {
@@ -108,17 +65,11 @@ impl SqliteBackend {
         // Opened now, so that a path that cannot be opened stops the start.
         let writer = writer_conn(&path)?;
         Ok(SqliteBackend {
+            path,
             writer: Arc::new(Mutex::new(Some(writer))),
             readers: Arc::new(Readers { idle: SyncMutex::new(Vec::new()), slots: Arc::new(Semaphore::new(READERS)) }),
             health: Arc::default(),
             marker: SyncMutex::new(None),
-            checkpoints: Arc::new(Checkpoints {
-                path: path.clone(),
-                since_last: AtomicU32::new(0),
-                running: AtomicBool::new(false),
-                conn: SyncMutex::new(None),
-            }),
-            path,
         })
     }
 }
@@ -129,13 +80,7 @@ fn open(path: &Path, busy: Duration) -> DbResult<Connection> {
     let db = Connection::open_with_flags(path, flags).map_err(error)?;
     db.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     db.busy_timeout(busy).map_err(error)?;
-    for pragma in [
-        "PRAGMA journal_mode = WAL",
-        "PRAGMA synchronous = NORMAL",
-        "PRAGMA foreign_keys = ON",
-        // See [`Checkpoints`].
-        "PRAGMA wal_autocheckpoint = 0",
-    ] {
+    for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON"] {
         run(&db, pragma, &[], false)?;
     }
     Ok(db)
@@ -216,10 +161,7 @@ impl Backend for SqliteBackend {
                 None => Err(sqlx::Error::PoolClosed),
             };
             match begun {
-                Ok(_) => {
-                    self.checkpoints.wrote();
-                    return Ok(Tx::on_writer(writer, self.health.clone()));
-                }
+                Ok(_) => return Ok(Tx::on_writer(writer, self.health.clone())),
                 // Another process writes: wait without holding up this thread.
                 Err(e) if is_busy(&e) && Instant::now() + pause < deadline => {
                     tokio::time::sleep(pause).await;
@@ -268,7 +210,6 @@ impl Backend for SqliteBackend {
         *writer = None;
         self.readers.idle.lock().unwrap_or_else(|e| e.into_inner()).clear();
         *self.marker.lock().unwrap_or_else(|e| e.into_inner()) = None;
-        *self.checkpoints.conn.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 }
 
@@ -314,38 +255,6 @@ mod tests {
         release.join().unwrap();
         let mut read = backend.read().await.unwrap();
         assert_eq!(scalar_i64(&mut read, "SELECT SUM(v) FROM t", vec![]).await.unwrap(), 3);
-    }
-
-    #[tokio::test]
-    async fn the_log_is_checkpointed_off_the_writing_thread_every_few_hundred_transactions() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("z.db");
-        let backend = SqliteBackend::connect(&format!("sqlite://{}", path.display())).await.unwrap();
-        let size = || std::fs::metadata(&path).unwrap().len();
-        for i in 0..CHECKPOINT_EVERY {
-            let mut tx = backend.begin_write().await.unwrap();
-            if i == 0 {
-                exec(tx.conn(), "CREATE TABLE t (b BLOB)", vec![]).await.unwrap();
-            }
-            exec(tx.conn(), "INSERT INTO t (b) VALUES (zeroblob(2000))", vec![]).await.unwrap();
-            tx.commit().await.unwrap();
-            if i + 2 == CHECKPOINT_EVERY {
-                // Everything so far is in the log only: the commits did not checkpoint.
-                assert!(size() < 64 * 1024, "{}", size());
-            }
-        }
-        for _ in 0..200 {
-            if !backend.checkpoints.running.load(Ordering::Acquire) && size() > 400 * 1024 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        assert!(size() > 400 * 1024, "the log was copied into the database: {}", size());
-        // No connection of the server checkpoints inside its own commits.
-        let mut read = backend.read().await.unwrap();
-        assert_eq!(scalar_i64(&mut read, "PRAGMA wal_autocheckpoint", vec![]).await.unwrap(), 0);
-        let mut tx = backend.begin_write().await.unwrap();
-        assert_eq!(scalar_i64(tx.conn(), "PRAGMA wal_autocheckpoint", vec![]).await.unwrap(), 0);
     }
 
     #[tokio::test]
