@@ -7,7 +7,7 @@ use serde_json::Value;
 use sqlx::any::AnyRow;
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, FromRow, Row};
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use super::DbKind;
 use super::sqlite_exec;
@@ -25,6 +25,15 @@ pub(crate) enum Link {
 /// The process's SQLite write connection, behind the lock every write transaction
 /// holds; `None` until opened, and after a failed `COMMIT`/`ROLLBACK` closed it.
 pub(crate) type Writer = std::sync::Arc<Mutex<Option<Conn>>>;
+
+/// Takes the process's SQLite write lock. A task that already holds it (a write
+/// transaction open while the same task writes through a read connection) would
+/// otherwise wait forever; after this long it gets an error instead, as a writer kept
+/// out by another process does.
+pub(crate) async fn lock_writer(writer: &Writer) -> DbResult<OwnedMutexGuard<Option<Conn>>> {
+    const WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+    tokio::time::timeout(WAIT, writer.clone().lock_owned()).await.map_err(|_| sqlx::Error::PoolTimedOut)
+}
 
 pub(crate) struct SqliteConn {
     pub(crate) db: rusqlite::Connection,
@@ -136,7 +145,7 @@ fn build(sql: &str, args: Vec<Arg>) -> sqlx::query::Query<'static, sqlx::Any, sq
 /// rows it changed.
 async fn sqlite(c: &mut SqliteConn, sql: &str, args: Vec<Arg>, first_only: bool) -> DbResult<(Vec<AnyRow>, u64)> {
     let lock = match &c.writer {
-        Some(writer) if sqlite_exec::writes(&c.db, sql)? => Some(writer.clone().lock_owned().await),
+        Some(writer) if sqlite_exec::writes(&c.db, sql)? => Some(lock_writer(writer).await?),
         _ => None,
     };
     let out = sqlite_exec::run(&c.db, sql, &args, first_only);

@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::{Mutex, Semaphore};
 
-use super::sql::{Conn, Link, SqliteConn, Writer};
+use super::sql::{Conn, Link, SqliteConn, Writer, lock_writer};
 use super::sqlite_exec::{STATEMENT_CACHE, error, is_busy, run};
 use super::{Backend, DbKind, DbResult, Lease, StorageHealth, Tx};
 
@@ -146,7 +146,7 @@ impl Backend for SqliteBackend {
     }
 
     async fn begin_write(&self) -> DbResult<Tx> {
-        let mut writer = self.writer.clone().lock_owned().await;
+        let mut writer = lock_writer(&self.writer).await?;
         if self.readers.slots.is_closed() {
             return Err(sqlx::Error::PoolClosed);
         }
