@@ -299,7 +299,9 @@ async fn everything_flow(s: TestServer) {
 }
 
 async fn upstream_failures(_s: TestServer) {
-    let s = TestServer::start_with(_s.backend, |st| st.mcp_timeout_ms = 500).await.unwrap();
+    // Short enough for the silent server's 504s to come quickly, long enough for the
+    // real MCP server below to answer on a loaded CI machine (500 ms was not).
+    let s = TestServer::start_with(_s.backend, |st| st.mcp_timeout_ms = 2_000).await.unwrap();
     let z = s.zaby();
     // A server that accepts connections and never answers → 504.
     let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
