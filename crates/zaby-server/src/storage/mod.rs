@@ -10,6 +10,7 @@
 
 pub mod agents;
 pub mod apps;
+mod arg;
 pub mod bootstrap;
 pub mod columns;
 pub mod deployments;

@@ -18,7 +18,7 @@ use sqlx::error::{DatabaseError, ErrorKind};
 use sqlx_core::any::{AnyColumn, AnyValueKind};
 use sqlx_core::ext::ustr::UStr;
 
-use super::sql::{Arg, DbResult};
+use super::arg::{Arg, DbResult};
 
 /// Prepared statements kept per connection: more than the server's distinct
 /// statement shapes, so none is parsed twice.
