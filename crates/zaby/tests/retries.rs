@@ -146,8 +146,11 @@ async fn retry_after_on_429_and_503_lengthens_the_wait() {
 
 #[tokio::test(start_paused = true)]
 async fn retry_after_as_http_date() {
-    // Whole seconds: a date 3 s ahead formats to between 2 and 3 s from now.
-    let date = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(3));
+    // An HTTP-date has whole seconds, and the SDK counts whole seconds down from the
+    // wall clock when the answer arrives: a date 3.5 s ahead formats to 2.5–3.5 s from
+    // now, so fewer than 0.5 s of wall-clock time before the answer leave 2 or 3 s (3 s
+    // ahead, a second boundary crossed in between left 1 s).
+    let date = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_millis(3_500));
     let headers: &'static [(&str, &str)] =
         Box::leak(Box::new([("retry-after", Box::leak(date.into_boxed_str()) as &str)]));
     let (t, times) = statuses(&[429], headers);
